@@ -57,7 +57,7 @@ const ZoneSpec* FindZone(const std::vector<ZoneSpec>& zones, const std::string& 
 }  // namespace
 
 struct Workflow::ZoneConn {
-  std::unique_ptr<ZoneApi> api;
+  std::shared_ptr<ZoneApi> api;
   std::optional<Error> error;
 };
 
@@ -65,6 +65,8 @@ Workflow::Workflow(WorkflowOptions options, state::StateStore& store, ZoneConnec
                    Progress::Options progress)
     : options_(std::move(options)), store_(store), connector_(connector), clock_(clock),
       progress_options_(progress) {}
+
+Workflow::~Workflow() = default;
 
 std::vector<std::string> Workflow::Plan() const {
   std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));

@@ -75,7 +75,7 @@ struct ZoneSpec {
 class ZoneConnector {
  public:
   virtual ~ZoneConnector() = default;
-  virtual Result<std::unique_ptr<ZoneApi>> Connect(const ZoneSpec& zone) = 0;
+  virtual Result<std::shared_ptr<ZoneApi>> Connect(const ZoneSpec& zone) = 0;
 };
 
 // Counts for one phase, as the summary and exit code need them.
@@ -93,6 +93,7 @@ class Workflow {
  public:
   Workflow(WorkflowOptions options, state::StateStore& store, ZoneConnector& connector, Clock& clock,
            Progress::Options progress);
+  ~Workflow();
 
   // Each phase works on run `run_id` (already created in the store) and the zones given.
   // Result: the phase's counts, or an Error when the phase as a whole cannot proceed (every zone
