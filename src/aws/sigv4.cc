@@ -198,6 +198,31 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
   return t;
 }
 
+// Lower-case names of the headers to sign, sorted and unique.
+std::vector<std::string> SignableHeaderNames(const Headers& headers, bool omit_session_token) {
+  std::vector<std::string> names;
+  for (const auto& header : headers) {
+    std::string name = Lower(header.first);
+    if (IsUnsignableHeader(name)) continue;
+    if (omit_session_token && name == "x-amz-security-token") continue;
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Status ValidateSigningInputs(const Credentials& credentials, const SigningParams& params) {
+  if (credentials.empty()) {
+    return Error::Auth("cannot sign the request: no AWS access key id or secret access key; configure credentials "
+                       "(environment, profile, or role)");
+  }
+  if (params.region.empty() || params.service.empty()) {
+    return Error::Internal("cannot sign the request: region and service must be set");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string CanonicalUri(std::string_view path, bool normalize) {
@@ -292,13 +317,7 @@ std::string DeriveSigningKey(std::string_view secret_access_key, std::string_vie
 }
 
 Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params) {
-  if (credentials.empty()) {
-    return Error::Auth("cannot sign the request: no AWS access key id or secret access key; configure credentials "
-                       "(environment, profile, or role)");
-  }
-  if (params.region.empty() || params.service.empty()) {
-    return Error::Internal("cannot sign the request: region and service must be set");
-  }
+  FP_RETURN_IF_ERROR(ValidateSigningInputs(credentials, params));
   std::optional<UrlParts> url = SplitUrl(request.url);
   if (!url) return Error::Internal("cannot sign the request: the URL is not absolute (scheme://host/path)");
 
@@ -314,15 +333,7 @@ Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& crede
   SetHeader(headers, "X-Amz-Date", amz_date);
   if (params.sign_body) SetHeader(headers, "x-amz-content-sha256", payload_hash);
 
-  std::vector<std::string> names;
-  for (const auto& header : headers) {
-    std::string name = Lower(header.first);
-    if (IsUnsignableHeader(name)) continue;
-    if (params.omit_session_token && name == "x-amz-security-token") continue;
-    names.push_back(std::move(name));
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<std::string> names = SignableHeaderNames(headers, params.omit_session_token);
 
   CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, names, nullptr);
   SigningResult result;
@@ -337,6 +348,57 @@ Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& crede
   result.authorization = std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id + "/" + scope +
                          ", SignedHeaders=" + result.signed_headers + ", Signature=" + result.signature;
   headers.emplace_back("Authorization", result.authorization);
+  request.headers = std::move(headers);
+  return result;
+}
+
+Result<SigningResult> PresignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params,
+                                     std::chrono::seconds expires) {
+  FP_RETURN_IF_ERROR(ValidateSigningInputs(credentials, params));
+  if (expires.count() < 1 || expires > std::chrono::hours(24 * 7)) {
+    return Error::Internal("cannot presign the request: expiry must be between 1 second and 7 days");
+  }
+  std::optional<UrlParts> url = SplitUrl(request.url);
+  if (!url) return Error::Internal("cannot sign the request: the URL is not absolute (scheme://host/path)");
+
+  const std::string amz_date = FormatAmzDate(params.time);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = Scope(date, params.region, params.service);
+  Headers headers = request.headers;
+  if (FindHeader(headers, "host") == nullptr) headers.emplace_back("Host", HostForUrl(*url));
+  // The token travels in the query, so a token header (if any) is not part of the signature.
+  std::vector<std::string> names = SignableHeaderNames(headers, /*omit_session_token=*/true);
+  CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, names, nullptr);
+
+  std::string auth_query = "X-Amz-Algorithm=" + std::string(kSigV4Algorithm) +
+                           "&X-Amz-Credential=" + UriEncode(credentials.access_key_id + "/" + scope) +
+                           "&X-Amz-Date=" + amz_date + "&X-Amz-SignedHeaders=" +
+                           UriEncode(canonical_headers.signed_headers) +
+                           "&X-Amz-Expires=" + std::to_string(expires.count());
+  std::string token_query;
+  if (!credentials.session_token.empty()) {
+    token_query = "&X-Amz-Security-Token=" + UriEncode(credentials.session_token);
+  }
+  std::string signed_query = url->query;
+  if (!signed_query.empty()) signed_query.push_back('&');
+  signed_query += auth_query;
+  if (!params.omit_session_token) signed_query += token_query;
+
+  SigningResult result;
+  result.canonical_request = BuildCanonicalRequest(request.method, url->path, signed_query, canonical_headers,
+                                                   Sha256Hex(request.body), params.normalize_path);
+  result.string_to_sign = BuildStringToSign(amz_date, scope, result.canonical_request);
+  result.signature = HexEncode(
+      HmacSha256(DeriveSigningKey(credentials.secret_access_key, date, params.region, params.service),
+                 result.string_to_sign));
+  result.signed_headers = canonical_headers.signed_headers;
+  result.authorization.clear();  // query authentication has no Authorization header
+
+  // Append to the URL as given (before any fragment), keeping its existing query text.
+  std::string base = request.url.substr(0, request.url.find('#'));
+  base += url->query.empty() && base.find('?') == std::string::npos ? "?" : "&";
+  base += auth_query + token_query + "&X-Amz-Signature=" + result.signature;
+  request.url = std::move(base);
   request.headers = std::move(headers);
   return result;
 }

@@ -58,6 +58,14 @@ struct SigningResult {
 // missing region/service; the request is left unchanged on failure.
 Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params);
 
+// Presigns request (query-string authentication): appends X-Amz-Algorithm, X-Amz-Credential,
+// X-Amz-Date, X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token (signed unless
+// omit_session_token) and X-Amz-Signature to the URL; headers are signed but not changed (Host is
+// added when absent). sign_body is ignored: the payload hash is that of the body. Same errors as
+// SignRequest; expires must be 1 s .. 7 days.
+Result<SigningResult> PresignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params,
+                                     std::chrono::seconds expires);
+
 // ---- Canonicalisation building blocks (shared by both sides; exposed for tests) ----
 
 // "/a/./b//c/../" -> "/a/b/" when normalize; each segment UriEncode'd as given (not decoded).
