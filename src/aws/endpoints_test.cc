@@ -78,7 +78,8 @@ TEST(EndpointRuleTests, CountsRunAndFiltered) {
       std::cout << "[ endpoints ] " << service << ": filtered " << n << " (" << reason << ")\n";
       f += n;
     }
-    std::cout << "[ endpoints ] " << service << ": " << e.supported.size() << " of " << e.total << " cases run\n";
+    std::cout << "[ endpoints ] " << service << ": " << e.supported.size() << " of " << e.total
+              << " cases run\n";
     EXPECT_EQ(static_cast<int>(e.supported.size()) + f, e.total);
     ran += static_cast<int>(e.supported.size());
     filtered += f;
@@ -133,7 +134,8 @@ TEST(Endpoints, PartitionsAndRegionValidation) {
   EXPECT_EQ(PartitionForRegion("us-isob-east-1"), "aws-iso-b");
   EXPECT_EQ(PartitionForRegion("aws-us-gov-global"), "aws-us-gov");
   EXPECT_EQ(PartitionForRegion("xx-new-1"), "aws");
-  for (const char* ok : {"us-east-1", "ap-southeast-7", "aws-global", "local"}) EXPECT_TRUE(IsValidRegionName(ok)) << ok;
+  for (const char* ok : {"us-east-1", "ap-southeast-7", "aws-global", "local"})
+    EXPECT_TRUE(IsValidRegionName(ok)) << ok;
   for (const char* bad : {"", "US-EAST-1", "us_east_1", "us-east-1 ", "-us-east-1", "us-east-", "us--east-1",
                           "1us-east", "us.east.1", "us-east-1/../x"}) {
     EXPECT_FALSE(IsValidRegionName(bad)) << bad;
@@ -162,7 +164,8 @@ TEST(Endpoints, StsIsRegionalByDefault) {
 }
 
 TEST(ServiceEndpoints, OverridePrecedence) {
-  auto env = MapEnv({{"AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5001"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}});
+  auto env = MapEnv(
+      {{"AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5001"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}});
   // 1. explicit override wins.
   auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000"}, env);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -179,8 +182,8 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "http://127.0.0.1:5000");
   EXPECT_EQ(r->source, "AWS_ENDPOINT_URL");
-  r = ResolveServiceEndpoint({"sts", "eu-west-1"},
-                             MapEnv({{"AWS_ENDPOINT_URL_STS", "https://sts.internal"}, {"AWS_ENDPOINT_URL", "x"}}));
+  r = ResolveServiceEndpoint({"sts", "eu-west-1"}, MapEnv({{"AWS_ENDPOINT_URL_STS", "https://sts.internal"},
+                                                           {"AWS_ENDPOINT_URL", "x"}}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "https://sts.internal");
   // 4. the rules when nothing is set (empty values count as unset).
@@ -197,7 +200,8 @@ TEST(ServiceEndpoints, OverridePrecedence) {
 }
 
 TEST(ServiceEndpoints, IgnoreConfiguredEndpointUrls) {
-  auto env = MapEnv({{"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
+  auto env = MapEnv(
+      {{"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
   auto r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "https://ec2.eu-west-1.amazonaws.com");

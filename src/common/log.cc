@@ -23,25 +23,38 @@ std::string LowerCopy(std::string_view s) {
 
 spdlog::level::level_enum ToSpdlog(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return spdlog::level::trace;
-    case LogLevel::kDebug: return spdlog::level::debug;
-    case LogLevel::kInfo: return spdlog::level::info;
-    case LogLevel::kWarn: return spdlog::level::warn;
-    case LogLevel::kError: return spdlog::level::err;
-    case LogLevel::kOff: return spdlog::level::off;
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+    case LogLevel::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
 const char* LevelName(spdlog::level::level_enum level) {
   switch (level) {
-    case spdlog::level::trace: return "trace";
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    case spdlog::level::err: return "error";
-    case spdlog::level::critical: return "critical";
-    default: return "off";
+    case spdlog::level::trace:
+      return "trace";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    case spdlog::level::err:
+      return "error";
+    case spdlog::level::critical:
+      return "critical";
+    default:
+      return "off";
   }
 }
 
@@ -105,7 +118,8 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (t == "warn" || t == "warning") return LogLevel::kWarn;
   if (t == "error") return LogLevel::kError;
   if (t == "off") return LogLevel::kOff;
-  return Error::Config("unknown log level '" + std::string(text) + "': use trace, debug, info, warn, error or off");
+  return Error::Config("unknown log level '" + std::string(text) +
+                       "': use trace, debug, info, warn, error or off");
 }
 
 Result<LogFormat> ParseLogFormat(std::string_view text) {
@@ -124,7 +138,8 @@ void SetupLogging(const LogOptions& options) { SetupLogging(options, WriteStderr
 void SetupLogging(const LogOptions& options, LogWriter writer) {
   auto logger = std::make_shared<spdlog::logger>("fleetpatch", MakeRedactingSink(options.format, writer));
   // spdlog's default handler prints to stderr unredacted; route its (rare) errors through ours.
-  logger->set_error_handler([writer](const std::string& what) { writer("logging error: " + RedactSecrets(what)); });
+  logger->set_error_handler(
+      [writer](const std::string& what) { writer("logging error: " + RedactSecrets(what)); });
   LogLevel level = options.level;
   if (options.quiet && level < LogLevel::kWarn) level = LogLevel::kWarn;
   logger->set_level(ToSpdlog(level));

@@ -23,9 +23,9 @@ enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };
 enum class LogFormat { kText, kJson };
 
 struct LogOptions {
-  LogLevel level = LogLevel::kInfo;   // Default: info
+  LogLevel level = LogLevel::kInfo;     // Default: info
   LogFormat format = LogFormat::kText;  // Default: text
-  bool quiet = false;  // only warnings and errors, whatever level says. Default: false
+  bool quiet = false;                   // only warnings and errors, whatever level says. Default: false
 };
 
 // "trace", "debug", "info", "warn"/"warning", "error", "off" (any case).

@@ -49,11 +49,14 @@ class LogTest : public ::testing::Test {
   void LogSecrets() {
     spdlog::info("loaded credentials: aws_secret_access_key = {}", kSecret);
     spdlog::warn("request headers: X-Amz-Security-Token: {}", kToken);
-    spdlog::error("sent Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ec2/aws4_request, "
-                  "SignedHeaders=host;x-amz-date, Signature={}",
-                  kSignature);
-    spdlog::info("sts response <SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken>", kSecret, kToken);
-    spdlog::info(R"(credential_process output {{"SecretAccessKey": "{}", "SessionToken": "{}"}})", kSecret, kToken);
+    spdlog::error(
+        "sent Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ec2/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature={}",
+        kSignature);
+    spdlog::info("sts response <SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken>", kSecret,
+                 kToken);
+    spdlog::info(R"(credential_process output {{"SecretAccessKey": "{}", "SessionToken": "{}"}})", kSecret,
+                 kToken);
   }
   void ExpectNoSecrets(const std::string& out) {
     EXPECT_THAT(out, Not(HasSubstr(kSecret)));

@@ -9,11 +9,20 @@ namespace fleetpatch {
 namespace {
 
 // Keys whose value is a secret. Matched case-insensitively as whole words.
-constexpr std::array<std::string_view, 14> kSecretKeys = {
-    "Signature",          "X-Amz-Signature",       "X-Amz-Security-Token", "x-aws-ec2-metadata-token",
-    "SecretAccessKey",    "SessionToken",          "Token",                "aws_secret_access_key",
-    "aws_session_token",  "aws_security_token",    "secret_access_key",    "session_token",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "Authorization"};
+constexpr std::array<std::string_view, 14> kSecretKeys = {"Signature",
+                                                          "X-Amz-Signature",
+                                                          "X-Amz-Security-Token",
+                                                          "x-aws-ec2-metadata-token",
+                                                          "SecretAccessKey",
+                                                          "SessionToken",
+                                                          "Token",
+                                                          "aws_secret_access_key",
+                                                          "aws_session_token",
+                                                          "aws_security_token",
+                                                          "secret_access_key",
+                                                          "session_token",
+                                                          "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                                          "Authorization"};
 
 constexpr size_t kSecretWindow = 48;  // how far after "secret" a bare 40-char key is looked for
 
@@ -30,7 +39,8 @@ bool EndsValue(char c) {
 bool StartsWithI(std::string_view text, size_t pos, std::string_view word) {
   if (pos + word.size() > text.size()) return false;
   for (size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[pos + i])) != std::tolower(static_cast<unsigned char>(word[i])))
+    if (std::tolower(static_cast<unsigned char>(text[pos + i])) !=
+        std::tolower(static_cast<unsigned char>(word[i])))
       return false;
   }
   return true;
@@ -56,7 +66,8 @@ bool ValueAfterKey(std::string_view text, size_t key_begin, size_t key_end, bool
     }
     return false;
   }
-  while (i < text.size() && (text[i] == '"' || text[i] == '\'' || text[i] == '\\')) ++i;  // closing quote of a key
+  while (i < text.size() && (text[i] == '"' || text[i] == '\'' || text[i] == '\\'))
+    ++i;  // closing quote of a key
   while (i < text.size() && IsBlank(text[i])) ++i;
   if (i >= text.size() || (text[i] != '=' && text[i] != ':')) return false;
   ++i;
@@ -130,7 +141,8 @@ std::string RedactSecrets(std::string_view text) {
   size_t cursor = 0;
   for (size_t i = 0; i < spans.size();) {
     Span merged = spans[i++];
-    while (i < spans.size() && spans[i].begin <= merged.end) merged.end = std::max(merged.end, spans[i++].end);
+    while (i < spans.size() && spans[i].begin <= merged.end)
+      merged.end = std::max(merged.end, spans[i++].end);
     out.append(text.substr(cursor, merged.begin - cursor));
     out.append(kRedacted);
     cursor = merged.end;

@@ -21,8 +21,9 @@ void ExpectScrubbed(const std::string& input, const std::string& secret) {
 }
 
 TEST(Redact, AuthorizationSignatureAndPresignedUrl) {
-  std::string authz = std::string("Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/"
-                                  "aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=") +
+  std::string authz = std::string(
+                          "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/"
+                          "aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=") +
                       kSignature;
   std::string out = RedactSecrets(authz);
   EXPECT_EQ(out,
@@ -39,15 +40,17 @@ TEST(Redact, SecurityTokenHeaderAndQuery) {
   ExpectScrubbed(std::string("x-amz-security-token:") + kToken + "\nhost:example.com", kToken);
   EXPECT_THAT(RedactSecrets(std::string("x-amz-security-token:") + kToken + "\nhost:example.com"),
               HasSubstr("\nhost:example.com"));
-  ExpectScrubbed(std::string("?Action=X&X-Amz-Security-Token=IQoJ%2Bb3%2F") + "abc&Version=1", "IQoJ%2Bb3%2Fabc");
+  ExpectScrubbed(std::string("?Action=X&X-Amz-Security-Token=IQoJ%2Bb3%2F") + "abc&Version=1",
+                 "IQoJ%2Bb3%2Fabc");
   ExpectScrubbed("X-aws-ec2-metadata-token: AQAEAExampleImdsToken==", "AQAEAExampleImdsToken");
   ExpectScrubbed("Authorization: Bearer container-token-123", "container-token-123");
 }
 
 TEST(Redact, XmlCredentials) {
-  std::string xml = std::string("<Credentials>\n  <AccessKeyId>ASIAEXAMPLE</AccessKeyId>\n  <SecretAccessKey>") +
-                    kSecret + "</SecretAccessKey>\n  <SessionToken>" + kToken +
-                    "</SessionToken>\n  <Expiration>2026-01-01T00:00:00Z</Expiration>\n</Credentials>";
+  std::string xml =
+      std::string("<Credentials>\n  <AccessKeyId>ASIAEXAMPLE</AccessKeyId>\n  <SecretAccessKey>") + kSecret +
+      "</SecretAccessKey>\n  <SessionToken>" + kToken +
+      "</SessionToken>\n  <Expiration>2026-01-01T00:00:00Z</Expiration>\n</Credentials>";
   std::string out = RedactSecrets(xml);
   EXPECT_THAT(out, Not(HasSubstr(kSecret)));
   EXPECT_THAT(out, Not(HasSubstr(kToken)));
@@ -59,8 +62,9 @@ TEST(Redact, XmlCredentials) {
 }
 
 TEST(Redact, JsonCredentials) {
-  std::string json = std::string(R"({"Version": 1, "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": ")") + kSecret +
-                     R"(", "SessionToken":")" + kToken + R"(", "Expiration": "2026-01-01T00:00:00Z"})";
+  std::string json = std::string(R"({"Version": 1, "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": ")") +
+                     kSecret + R"(", "SessionToken":")" + kToken +
+                     R"(", "Expiration": "2026-01-01T00:00:00Z"})";
   std::string out = RedactSecrets(json);
   EXPECT_THAT(out, Not(HasSubstr(kSecret)));
   EXPECT_THAT(out, Not(HasSubstr(kToken)));
@@ -73,8 +77,8 @@ TEST(Redact, JsonCredentials) {
 }
 
 TEST(Redact, IniAndEnvironmentLines) {
-  std::string ini = std::string("[prod]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = ") + kSecret +
-                    "\naws_session_token=" + kToken + "\nregion = eu-west-1\n";
+  std::string ini = std::string("[prod]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = ") +
+                    kSecret + "\naws_session_token=" + kToken + "\nregion = eu-west-1\n";
   std::string out = RedactSecrets(ini);
   EXPECT_THAT(out, Not(HasSubstr(kSecret)));
   EXPECT_THAT(out, Not(HasSubstr(kToken)));
@@ -96,10 +100,11 @@ TEST(Redact, BareSecretAfterTheWordSecret) {
 }
 
 TEST(Redact, LeavesOrdinaryTextAlone) {
-  for (const char* s : {"", "DescribeInstances page 2 NextToken=eyJ2IjoiMiJ9 (50 items)", "SignatureDoesNotMatch",
-                        "SignedHeaders=host;x-amz-date", "refreshing the token for role arn:aws:iam::1:role/x",
-                        "ExpiredToken: The security token included in the request is expired",
-                        "instance i-0abc in us-east-1 patched"}) {
+  for (const char* s :
+       {"", "DescribeInstances page 2 NextToken=eyJ2IjoiMiJ9 (50 items)", "SignatureDoesNotMatch",
+        "SignedHeaders=host;x-amz-date", "refreshing the token for role arn:aws:iam::1:role/x",
+        "ExpiredToken: The security token included in the request is expired",
+        "instance i-0abc in us-east-1 patched"}) {
     EXPECT_EQ(RedactSecrets(s), s);
   }
 }
