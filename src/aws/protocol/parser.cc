@@ -1,0 +1,411 @@
+#include "aws/protocol/parser.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "aws/protocol/encoding.h"
+
+namespace fleetpatch::aws::protocol {
+namespace {
+
+using Json = nlohmann::json;
+
+// Local name of an element or attribute: "ns:Foo" -> "Foo".
+std::string_view LocalName(const char* name) {
+  std::string_view n(name);
+  auto colon = n.find(':');
+  return colon == std::string_view::npos ? n : n.substr(colon + 1);
+}
+
+pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
+  for (pugi::xml_node c : parent.children()) {
+    if (c.type() == pugi::node_element && LocalName(c.name()) == name) return c;
+  }
+  return {};
+}
+
+std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c : parent.children()) {
+    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
+  }
+  return out;
+}
+
+std::string Text(pugi::xml_node n) {
+  std::string out;
+  for (pugi::xml_node c : n.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
+  }
+  return out;
+}
+
+Json TimestampJson(double t) {
+  if (std::floor(t) == t && std::fabs(t) < 9e15) return Json(static_cast<long long>(t));
+  return Json(t);
+}
+
+std::string StripErrorCode(std::string code) {
+  if (auto colon = code.find(':'); colon != std::string::npos) code.resize(colon);
+  if (auto hash = code.rfind('#'); hash != std::string::npos) code.erase(0, hash + 1);
+  return code;
+}
+
+class Parser {
+ public:
+  explicit Parser(const ServiceModel& model) : model_(model) {}
+
+  // ---- XML ----
+  Result<Json> Xml(pugi::xml_node node, const ShapeRef& ref) {
+    const Shape* shape = model_.FindShape(ref.shape);
+    if (!shape) return Error::Internal(fmt::format("service model has no shape {}", ref.shape));
+    switch (shape->type) {
+      case ShapeType::kStructure: {
+        Json out = Json::object();
+        for (const auto& [name, mref] : shape->members) {
+          const Shape* mshape = model_.FindShape(mref.shape);
+          if (mref.xml_attribute) {
+            std::string attr = Location(mref).empty() ? name : Location(mref);
+            for (pugi::xml_attribute a : node.attributes()) {
+              if (attr == a.name() || LocalName(a.name()) == LocalName(attr.c_str())) {
+                FP_ASSIGN_OR_RETURN(out[name], XmlScalar(a.value(), mref, *mshape));
+                break;
+              }
+            }
+            continue;
+          }
+          bool flat = Flattened(mref, *mshape);
+          std::string key = XmlMemberKey(mref, *mshape, name, flat);
+          std::vector<pugi::xml_node> nodes = Children(node, key);
+          if (nodes.empty()) continue;
+          if (flat && mshape->type == ShapeType::kList) {
+            Json list = Json::array();
+            for (pugi::xml_node n : nodes) {
+              FP_ASSIGN_OR_RETURN(Json e, Xml(n, mshape->member));
+              list.push_back(std::move(e));
+            }
+            out[name] = std::move(list);
+          } else if (flat && mshape->type == ShapeType::kMap) {
+            Json map = Json::object();
+            for (pugi::xml_node n : nodes) FP_RETURN_IF_ERROR(XmlMapEntry(n, *mshape, &map));
+            out[name] = std::move(map);
+          } else {
+            FP_ASSIGN_OR_RETURN(out[name], Xml(nodes.front(), mref));
+          }
+        }
+        return out;
+      }
+      case ShapeType::kList: {
+        Json list = Json::array();
+        for (pugi::xml_node c : node.children()) {
+          if (c.type() != pugi::node_element) continue;
+          FP_ASSIGN_OR_RETURN(Json e, Xml(c, shape->member));
+          list.push_back(std::move(e));
+        }
+        return list;
+      }
+      case ShapeType::kMap: {
+        Json map = Json::object();
+        for (pugi::xml_node c : node.children()) {
+          if (c.type() == pugi::node_element) FP_RETURN_IF_ERROR(XmlMapEntry(c, *shape, &map));
+        }
+        return map;
+      }
+      default:
+        return XmlScalar(Text(node), ref, *shape);
+    }
+  }
+
+  Status XmlMapEntry(pugi::xml_node entry, const Shape& map_shape, Json* out) {
+    std::string key_name = Location(map_shape.key);
+    std::string value_name = Location(map_shape.value);
+    if (key_name.empty()) key_name = "key";
+    if (value_name.empty()) value_name = "value";
+    pugi::xml_node k = Child(entry, key_name);
+    pugi::xml_node v = Child(entry, value_name);
+    if (!k) return Error::Internal(fmt::format("XML map entry without <{}>", key_name));
+    std::string key = Text(k);
+    if (!v) {
+      (*out)[key] = nullptr;
+      return OkStatus();
+    }
+    FP_ASSIGN_OR_RETURN((*out)[key], Xml(v, map_shape.value));
+    return OkStatus();
+  }
+
+  Result<Json> XmlScalar(const std::string& text, const ShapeRef& ref, const Shape& shape) {
+    switch (shape.type) {
+      case ShapeType::kBoolean:
+        return Json(text == "true");
+      case ShapeType::kInteger:
+      case ShapeType::kLong: {
+        char* end = nullptr;
+        long long v = std::strtoll(text.c_str(), &end, 10);
+        if (text.empty() || *end != '\0') return Bad(fmt::format("'{}' is not an integer ({})", text, shape.name));
+        return Json(v);
+      }
+      case ShapeType::kFloat:
+      case ShapeType::kDouble:
+        return NumberText(text, shape);
+      case ShapeType::kTimestamp: {
+        // An unparseable date is kept as the raw text: one odd field must not lose a whole page.
+        auto t = ParseTimestamp(text);
+        if (!t) return Json(text);
+        return TimestampJson(*t);
+      }
+      case ShapeType::kBlob: {
+        auto b = Base64Decode(text);
+        if (!b) return Bad(fmt::format("{} is not valid base64", shape.name));
+        return Json(std::move(*b));
+      }
+      default:
+        (void)ref;
+        return Json(text);
+    }
+  }
+
+  // ---- JSON ----
+  Result<Json> FromJson(const Json& v, const ShapeRef& ref) {
+    const Shape* shape = model_.FindShape(ref.shape);
+    if (!shape) return Error::Internal(fmt::format("service model has no shape {}", ref.shape));
+    if (v.is_null()) return Json(nullptr);
+    switch (shape->type) {
+      case ShapeType::kStructure: {
+        if (!v.is_object()) return Bad(fmt::format("{} is not a JSON object", shape->name));
+        Json out = Json::object();
+        for (const auto& [name, mref] : shape->members) {
+          std::string wire = mref.location_name.empty() ? name : mref.location_name;
+          auto it = v.find(wire);
+          if (it == v.end() || it->is_null()) continue;
+          FP_ASSIGN_OR_RETURN(out[name], FromJson(*it, mref));
+        }
+        return out;
+      }
+      case ShapeType::kList: {
+        if (!v.is_array()) return Bad(fmt::format("{} is not a JSON array", shape->name));
+        Json out = Json::array();
+        for (const auto& e : v) {
+          FP_ASSIGN_OR_RETURN(Json p, FromJson(e, shape->member));
+          out.push_back(std::move(p));
+        }
+        return out;
+      }
+      case ShapeType::kMap: {
+        if (!v.is_object()) return Bad(fmt::format("{} is not a JSON object", shape->name));
+        Json out = Json::object();
+        for (const auto& [k, e] : v.items()) {
+          FP_ASSIGN_OR_RETURN(out[k], FromJson(e, shape->value));
+        }
+        return out;
+      }
+      case ShapeType::kTimestamp: {
+        if (v.is_number()) return TimestampJson(v.get<double>());
+        if (v.is_string()) {
+          if (auto t = ParseTimestamp(v.get_ref<const std::string&>())) return TimestampJson(*t);
+          return v;  // kept raw, as for XML
+        }
+        return Bad(fmt::format("{} is not a timestamp", shape->name));
+      }
+      case ShapeType::kBlob: {
+        if (!v.is_string()) return Bad(fmt::format("{} is not a base64 string", shape->name));
+        auto b = Base64Decode(v.get_ref<const std::string&>());
+        if (!b) return Bad(fmt::format("{} is not valid base64", shape->name));
+        return Json(std::move(*b));
+      }
+      case ShapeType::kFloat:
+      case ShapeType::kDouble:
+        if (v.is_string()) return NumberText(v.get<std::string>(), *shape);
+        return v;
+      default:
+        return v;
+    }
+  }
+
+ private:
+  static Error Bad(std::string what) {
+    Error e{ErrorCategory::kAws, "could not parse the AWS response: " + what};
+    return e;
+  }
+
+  static Result<Json> NumberText(const std::string& text, const Shape& shape) {
+    if (text == "NaN" || text == "Infinity" || text == "-Infinity") return Json(text);
+    char* end = nullptr;
+    double d = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0') return Bad(fmt::format("'{}' is not a number ({})", text, shape.name));
+    return Json(d);
+  }
+
+  std::string Location(const ShapeRef& ref) const {
+    if (!ref.location_name.empty()) return ref.location_name;
+    const Shape* s = model_.FindShape(ref.shape);
+    return s ? s->location_name : std::string();
+  }
+
+  static bool Flattened(const ShapeRef& ref, const Shape& shape) { return ref.flattened.value_or(shape.flattened); }
+
+  // The element name a structure member appears under (botocore's rules): a flattened list whose
+  // member is named repeats that name; otherwise the member's locationName, else its model name.
+  std::string XmlMemberKey(const ShapeRef& ref, const Shape& shape, const std::string& name, bool flat) const {
+    if (flat && shape.type == ShapeType::kList) {
+      std::string member_loc = Location(shape.member);
+      if (!member_loc.empty()) return member_loc;
+    }
+    std::string loc = Location(ref);
+    return loc.empty() ? name : loc;
+  }
+
+  const ServiceModel& model_;
+};
+
+Error WithResponse(Error e, const HttpResponse& r) {
+  e.http_status = r.status;
+  return e;
+}
+
+std::string RequestIdHeader(const HttpResponse& r) {
+  if (const std::string* id = FindHeader(r.headers, "x-amzn-RequestId")) return *id;
+  if (const std::string* id = FindHeader(r.headers, "x-amz-request-id")) return *id;
+  return {};
+}
+
+std::string BodyExcerpt(const std::string& body) {
+  std::string s = body.substr(0, 200);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view operation,
+                                     const HttpResponse& response) {
+  const Operation* op = model.FindOperation(operation);
+  if (!op) return Error::Internal(fmt::format("unknown operation {}", operation));
+  Parser parser(model);
+  Json out = Json::object();
+  std::string request_id = RequestIdHeader(response);
+  bool blank = response.body.find_first_not_of(" \t\r\n") == std::string::npos;
+
+  if (model.protocol() == Protocol::kJson) {
+    if (!blank) {
+      Json doc = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (doc.is_discarded()) {
+        return WithResponse(Error{ErrorCategory::kAws, "could not parse the AWS response: the body is not JSON"},
+                            response);
+      }
+      if (op->output) {
+        auto r = parser.FromJson(doc, *op->output);
+        if (!r.ok()) return WithResponse(r.error(), response);
+        if (r->is_object()) out = std::move(r).value();
+      }
+    }
+  } else if (!blank) {
+    pugi::xml_document doc;
+    pugi::xml_parse_result pr = doc.load_buffer(response.body.data(), response.body.size());
+    if (!pr) {
+      return WithResponse(
+          Error{ErrorCategory::kAws, fmt::format("could not parse the AWS response: invalid XML ({})", pr.description())},
+          response);
+    }
+    pugi::xml_node root = doc.document_element();
+    pugi::xml_node body = root;
+    if (model.protocol() == Protocol::kQuery) {
+      std::string wrapper = op->result_wrapper.empty() ? op->name + "Result" : op->result_wrapper;
+      if (pugi::xml_node w = Child(root, wrapper)) body = w;
+      if (pugi::xml_node md = Child(root, "ResponseMetadata")) {
+        if (pugi::xml_node id = Child(md, "RequestId")) request_id = Text(id);
+      }
+    }
+    if (pugi::xml_node id = Child(root, "requestId")) request_id = Text(id);
+    if (op->output) {
+      auto r = parser.Xml(body, *op->output);
+      if (!r.ok()) return WithResponse(r.error(), response);
+      out = std::move(r).value();
+    }
+  }
+  if (!request_id.empty()) out["ResponseMetadata"]["RequestId"] = request_id;
+  return out;
+}
+
+ServiceError ParseErrorResponse(const ServiceModel& model, std::string_view operation,
+                                const HttpResponse& response) {
+  ServiceError err;
+  err.http_status = response.status;
+  err.request_id = RequestIdHeader(response);
+  const Operation* op = model.FindOperation(operation);
+  Parser parser(model);
+
+  auto find_error_shape = [&](const std::string& code) -> const Shape* {
+    if (op) {
+      for (const std::string& name : op->errors) {
+        const Shape* s = model.FindShape(name);
+        if (s && (s->error_code == code || s->name == code)) return s;
+      }
+    }
+    // Services answer with errors the operation does not list; the model may still know them.
+    return model.FindErrorShape(code);
+  };
+
+  if (model.protocol() == Protocol::kJson) {
+    Json doc = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) doc = Json::object();
+    std::string code;
+    if (const std::string* h = FindHeader(response.headers, "X-Amzn-Errortype")) code = *h;
+    if (code.empty() && doc.contains("__type") && doc["__type"].is_string()) code = doc["__type"];
+    if (code.empty() && doc.contains("code") && doc["code"].is_string()) code = doc["code"];
+    err.code = StripErrorCode(code);
+    for (const char* k : {"message", "Message", "errorMessage"}) {
+      if (doc.contains(k) && doc[k].is_string()) {
+        err.message = doc[k];
+        break;
+      }
+    }
+    if (const Shape* s = find_error_shape(err.code)) {
+      auto members = parser.FromJson(doc, ShapeRef{.shape = s->name});
+      if (members.ok()) err.members = std::move(members).value();
+    }
+  } else {
+    pugi::xml_document doc;
+    if (doc.load_buffer(response.body.data(), response.body.size())) {
+      pugi::xml_node root = doc.document_element();
+      pugi::xml_node error;
+      if (LocalName(root.name()) == "Response") {
+        error = Child(Child(root, "Errors"), "Error");
+      } else if (LocalName(root.name()) == "ErrorResponse") {
+        error = Child(root, "Error");
+      } else if (LocalName(root.name()) == "Error") {
+        error = root;
+      }
+      if (error) {
+        err.code = StripErrorCode(Text(Child(error, "Code")));
+        err.message = Text(Child(error, "Message"));
+        if (err.message.empty()) err.message = Text(Child(error, "message"));
+        err.type = Text(Child(error, "Type"));
+        for (const char* k : {"RequestID", "RequestId", "requestId"}) {
+          if (pugi::xml_node id = Child(root, k)) err.request_id = Text(id);
+          else if (pugi::xml_node eid = Child(error, k)) err.request_id = Text(eid);
+        }
+        if (const Shape* s = find_error_shape(err.code)) {
+          auto members = parser.Xml(error, ShapeRef{.shape = s->name});
+          if (members.ok()) err.members = std::move(members).value();
+        }
+      }
+    }
+  }
+  if (err.code.empty()) {
+    err.code = fmt::format("HttpStatus{}", response.status);
+    if (err.message.empty()) {
+      err.message = response.body.empty() ? fmt::format("HTTP status {} with an empty body", response.status)
+                                          : fmt::format("HTTP status {}: {}", response.status, BodyExcerpt(response.body));
+    }
+  }
+  return err;
+}
+
+}  // namespace fleetpatch::aws::protocol
