@@ -1,0 +1,34 @@
+// Helpers for reading operation outputs (JSON with model member names) into plain structs. Missing
+// or mistyped fields read as empty values: AWS omits members freely, and one odd field must not
+// fail a whole page.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fleetpatch::aws::fields {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+std::string Str(const nlohmann::json& j, const char* key);
+std::optional<long long> Int(const nlohmann::json& j, const char* key);
+std::optional<bool> Bool(const nlohmann::json& j, const char* key);
+// Timestamps arrive as epoch seconds (or a raw string the engine could not parse; parsed again
+// here when it is ISO 8601 / RFC 822, otherwise nullopt).
+std::optional<TimePoint> Time(const nlohmann::json& j, const char* key);
+// [{Key, Value}] -> map.
+std::map<std::string, std::string> Tags(const nlohmann::json& j, const char* key = "Tags");
+std::vector<std::string> Strings(const nlohmann::json& j, const char* key);
+// The array at `key`, or an empty array.
+const nlohmann::json& Array(const nlohmann::json& j, const char* key);
+
+// map -> [{Key, Value}] (request side).
+nlohmann::json TagList(const std::map<std::string, std::string>& tags);
+
+}  // namespace fleetpatch::aws::fields

@@ -1,0 +1,26 @@
+// Pagination and client-side batching shared by the typed clients.
+// Thread-safety: stateless; safe wherever the ApiCaller is.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/api_caller.h"
+#include "common/error.h"
+
+namespace fleetpatch::aws {
+
+// Calls `operation` with `params`, hands each page's output to `on_page`, and repeats with the
+// page's NextToken until the service returns none. An error from the call or from `on_page` stops
+// the walk and is returned. A service that hands back the token it was just given would loop
+// forever, so that is an error (kAws) too.
+Status Paginate(ApiCaller& caller, const std::string& operation, nlohmann::json params,
+                const std::function<Status(const nlohmann::json& page)>& on_page);
+
+// Splits `items` into consecutive batches of at most `batch_size` (the last one may be shorter).
+std::vector<std::vector<std::string>> Batches(const std::vector<std::string>& items, size_t batch_size);
+
+}  // namespace fleetpatch::aws
