@@ -152,6 +152,10 @@ TEST(ChainTest, NamedProfileThatDoesNotExistIsAnError) {
   ExpectError(f.Get(Profile("prod")), ErrorCategory::kConfig, "profile prod does not exist");
   f.env["AWS_PROFILE"] = "staging";
   ExpectError(f.Get(), ErrorCategory::kConfig, "profile staging does not exist");
+  // "default" may be absent even when named: the chain moves on (here to "nothing found").
+  std::filesystem::remove(f.dir.path() / ".aws" / "credentials");
+  f.env["AWS_PROFILE"] = "default";
+  ExpectError(f.Get(), ErrorCategory::kAuth, "no credentials found");
 }
 
 TEST(ChainTest, PartialKeysInAProfileAreAnError) {
