@@ -332,9 +332,8 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
 
   // 3. Profile (and web identity from the environment).
   const std::string profile = ProfileName();
-  const bool profile_named = profile != "default" || !options_.profile.empty() ||
-                             !GetEnv(context_.env, "AWS_PROFILE").empty() ||
-                             !GetEnv(context_.env, "AWS_DEFAULT_PROFILE").empty();
+  // As in botocore, only a missing non-default profile is an error; "default" may simply not exist.
+  const bool profile_named = profile != "default";
   FP_ASSIGN_OR_RETURN(SharedProfiles files,
                       LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
   FP_ASSIGN_OR_RETURN(std::string region, Region());
@@ -411,7 +410,9 @@ Result<Credentials> DefaultCredentialsChain::GetCredentials() {
     }
     provider = resolved_;
   }
-  return provider->GetCredentials();
+  auto c = provider->GetCredentials();
+  if (c.ok()) std::call_once(announced_, [&] { spdlog::debug("credentials: using {}", c->Redacted()); });
+  return c;
 }
 
 }  // namespace fleetpatch::aws

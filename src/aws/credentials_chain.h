@@ -91,6 +91,7 @@ class DefaultCredentialsChain final : public CredentialsProvider {
   CredentialsContext context_;
   std::mutex mu_;
   std::shared_ptr<CredentialsProvider> resolved_;
+  std::once_flag announced_;  // the chosen source is logged once, at debug level
 };
 
 }  // namespace fleetpatch::aws
