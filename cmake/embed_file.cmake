@@ -1,10 +1,3 @@
-<<<<<<< HEAD
-# Script mode: writes OUT, a C++ file defining fleetpatch::embedded::SYMBOL with the bytes of IN.
-file(READ "${IN}" hex HEX)
-string(LENGTH "${hex}" n)
-string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
-file(WRITE "${OUT}" "// Generated from ${IN}; do not edit.\nnamespace fleetpatch::embedded {\nextern const char ${SYMBOL}[];\nconst char ${SYMBOL}[] = {${bytes}'\\0'};\n}\n")
-=======
 # cmake -DINPUT=<file> -DOUTPUT=<file.cc> -DSYMBOL=<name> -DNAMESPACE=<ns> -P embed_file.cmake
 # Writes a C++ source defining `const unsigned char SYMBOL[]` (the file's bytes, NUL-terminated) and
 # `const std::size_t SYMBOL_size` (without the NUL), so data ships inside the binary.
@@ -24,4 +17,3 @@ file(WRITE "${OUTPUT}.tmp"
   "const std::size_t ${SYMBOL}_size = ${size};\n"
   "}  // namespace ${NAMESPACE}\n")
 file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
->>>>>>> protocol

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 namespace fleetpatch::embedded {
-extern const char kPrecheckSh[];
-extern const char kPrecheckPs1[];
+extern const unsigned char kPrecheckSh[];
+extern const std::size_t kPrecheckSh_size;
+extern const unsigned char kPrecheckPs1[];
+extern const std::size_t kPrecheckPs1_size;
 }  // namespace fleetpatch::embedded
 
 namespace fleetpatch::workflow {
@@ -45,10 +48,10 @@ Result<std::string> BuildPrecheckScript(const std::string& platform, const std::
   std::string script;
   std::string list;
   if (platform == "linux") {
-    script = embedded::kPrecheckSh;
+    script.assign(reinterpret_cast<const char*>(embedded::kPrecheckSh), embedded::kPrecheckSh_size);
     for (const auto& s : services) list += (list.empty() ? "" : " ") + s;
   } else if (platform == "windows") {
-    script = embedded::kPrecheckPs1;
+    script.assign(reinterpret_cast<const char*>(embedded::kPrecheckPs1), embedded::kPrecheckPs1_size);
     for (const auto& s : services) list += (list.empty() ? "'" : ",'") + s + "'";
   } else {
     return Error::Validation("no precheck script for platform '" + platform + "' (supported: linux, windows)");
