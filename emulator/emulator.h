@@ -30,8 +30,8 @@ namespace fleetpatch::emulator {
 // One HTTP request as received.
 struct Request {
   std::string method = "POST";
-  std::string path = "/";
-  std::string query;  // raw query string, without '?'
+  std::string path = "/";  // as on the request line (percent-encoded)
+  std::string query;       // raw query string, without '?'
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // Case-insensitive header lookup; "" when absent.

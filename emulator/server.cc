@@ -41,8 +41,9 @@ Status Server::Start(const ServerOptions& options) {
   auto handler = [this](const httplib::Request& hreq, httplib::Response& hres) {
     Request req;
     req.method = hreq.method;
-    req.path = hreq.path;
+    // The raw (still percent-encoded) target: SigV4 canonicalises what was on the request line.
     size_t q = hreq.target.find('?');
+    req.path = hreq.target.substr(0, q);
     if (q != std::string::npos) req.query = hreq.target.substr(q + 1);
     for (const auto& [k, v] : hreq.headers) req.headers.push_back({k, v});
     req.body = hreq.body;
