@@ -36,9 +36,10 @@ TEST(FleetTest, DemoFleetHasThreeZonesThirtyInstancesAndEveryOutcome) {
 }
 
 TEST(FleetTest, ShippedExamplesMatchTheBuiltInDemo) {
-  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(::fleetpatch::testing::SourceDir() / "examples/demo/fleet.yml"), DemoFleetYaml());
-  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(::fleetpatch::testing::SourceDir() / "examples/demo/landing_zones.yml"),
-            DemoLandingZonesYaml());
+  // FP_SOURCE_DIR is defined for test binaries (testing::SourceDir() in fp_testing falls back to the cwd).
+  const std::filesystem::path src = FP_SOURCE_DIR;
+  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(src / "examples/demo/fleet.yml"), DemoFleetYaml());
+  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(src / "examples/demo/landing_zones.yml"), DemoLandingZonesYaml());
 }
 
 TEST(FleetTest, ValidationErrorsNameFileLineAndField) {
