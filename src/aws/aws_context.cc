@@ -27,9 +27,7 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
   req.region = region;
   req.use_fips = options_.use_fips;
   req.override_url = endpoint_override;
-  const EnvLookup& env = env_;
-  FP_ASSIGN_OR_RETURN(ResolvedEndpoint ep,
-                      ResolveServiceEndpoint(req, [&env](std::string_view name) { return env(std::string(name)); }));
+  FP_ASSIGN_OR_RETURN(ResolvedEndpoint ep, ResolveServiceEndpoint(req, env_));
   ServiceClientOptions o;
   o.endpoint = ep.url;
   o.region = ep.signing_region.empty() ? region : ep.signing_region;

@@ -6,20 +6,10 @@
 
 namespace fleetpatch::aws {
 
-EnvLookup RealEnv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
+EnvLookup RealEnv() { return ProcessEnv(); }
 
 EnvLookup MapEnv(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
+  return ::fleetpatch::MapEnv(std::map<std::string, std::string, std::less<>>(vars.begin(), vars.end()));
 }
 
 std::string GetEnv(const EnvLookup& env, const std::string& name) {

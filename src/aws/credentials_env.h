@@ -10,12 +10,13 @@
 #include <string>
 
 #include "aws/credentials.h"
+#include "common/env.h"
 
 namespace fleetpatch::aws {
 
 // Returns the value of an environment variable, or nullopt when unset. Callers treat an empty value
 // as unset, as the AWS CLI does.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+using ::fleetpatch::EnvLookup;  // common/env.h: one environment seam for the whole program
 
 EnvLookup RealEnv();
 EnvLookup MapEnv(std::map<std::string, std::string> vars);
