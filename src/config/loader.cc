@@ -922,7 +922,7 @@ void ReadAws(Reader& r, const Field& f, AwsConfig* a) {
 }
 
 void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, const EnvLookup& env,
-                std::vector<Problem>* problems, Config* c) {
+                std::vector<Problem>* problems, Config* c, bool load_landing_zones) {
   if (root.IsNull()) {
     r.Add(YAML::Mark(), "", "the file is empty (or holds only comments); expected a mapping with keys such as "
                             "workflow, landing_zones, patch");
@@ -938,6 +938,7 @@ void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, con
   With(*m, "workflow", [&](const Field& x) { ReadWorkflow(r, x, &c->workflow); });
   With(*m, "landing_zone_defaults", [&](const Field& x) { ReadZoneDefaults(r, x, &c->landing_zone_defaults); });
   With(*m, "landing_zones", [&](const Field& x) {
+    if (!load_landing_zones) return;
     std::map<std::string, ZoneSeen> seen;
     if (x.value.IsScalar()) {
       std::string rel;
@@ -990,13 +991,14 @@ std::vector<Problem> Sorted(std::vector<Problem> problems, const std::string& ma
 
 }  // namespace
 
-std::vector<Problem> CheckConfigFile(const fs::path& path, const EnvLookup& env, Config* out) {
+std::vector<Problem> CheckConfigFile(const fs::path& path, const EnvLookup& env, Config* out,
+                                     bool load_landing_zones) {
   std::vector<Problem> problems;
   auto doc = ParseFile(path, &problems, nullptr, nullptr);
   if (!doc) return problems;
   Config c;
   Reader r(path.string(), env, &problems);
-  ReadConfig(r, *doc, path.parent_path(), env, &problems, &c);
+  ReadConfig(r, *doc, path.parent_path(), env, &problems, &c, load_landing_zones);
   if (problems.empty() && out) *out = std::move(c);
   return Sorted(std::move(problems), path.string());
 }
@@ -1028,7 +1030,7 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& disp
   if (!doc) return ProblemsToError(problems);
   Config c;
   Reader r(display_name, env, &problems);
-  ReadConfig(r, *doc, base_dir, env, &problems, &c);
+  ReadConfig(r, *doc, base_dir, env, &problems, &c, true);
   if (!problems.empty()) return ProblemsToError(Sorted(std::move(problems), display_name));
   return c;
 }

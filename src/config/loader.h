@@ -51,7 +51,10 @@ Result<std::vector<LandingZone>> LoadLandingZonesFile(const std::filesystem::pat
                                                       const EnvLookup& env);
 
 // Same as above, but returns the problems instead of an Error (empty when the file is fine).
-std::vector<Problem> CheckConfigFile(const std::filesystem::path& path, const EnvLookup& env, Config* out);
+// With load_landing_zones false the config's `landing_zones:` key is ignored (the caller replaces
+// the zones, e.g. with --landing-zones).
+std::vector<Problem> CheckConfigFile(const std::filesystem::path& path, const EnvLookup& env, Config* out,
+                                     bool load_landing_zones = true);
 std::vector<Problem> CheckLandingZonesFile(const std::filesystem::path& path, const ZoneDefaults& base,
                                            const EnvLookup& env, std::vector<LandingZone>* out);
 

@@ -396,3 +396,36 @@ TEST(AmiName, RendersEveryPlaceholder) {
 
 }  // namespace
 }  // namespace fleetpatch::config
+
+namespace fleetpatch::config {
+namespace {
+
+// The YAML block that follows `marker` in docs/configuration.md.
+std::string DocBlock(const std::string& marker) {
+  std::string doc = testing::ReadFileOrDie(testing::SourceDir() / "docs/configuration.md");
+  size_t at = doc.find(marker);
+  EXPECT_NE(at, std::string::npos) << marker;
+  size_t start = doc.find("```yaml\n", at);
+  size_t end = doc.find("```\n", start + 8);
+  return doc.substr(start + 8, end - start - 8);
+}
+
+TEST(Docs, TheDocumentedDefaultsAreTheStructDefaults) {
+  auto c = LoadConfigString(DocBlock("The full shape, with every default"), "doc", ".", MapEnvironment({}));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(ConfigToJson(*c).dump(2), ConfigToJson(Config{}).dump(2));
+}
+
+TEST(Docs, TheDocumentedInventoryLoads) {
+  testing::TempDir dir;
+  auto path = dir.path() / "inv.yml";
+  std::ofstream(path) << DocBlock("## The landing-zone inventory");
+  std::vector<LandingZone> zones;
+  auto problems = CheckLandingZonesFile(path, ZoneDefaults{}, MapEnvironment({{"PROD_EXTERNAL_ID", "ext-123"}}), &zones);
+  EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0].ToString());
+  ASSERT_EQ(zones.size(), 2u);
+  EXPECT_EQ(zones[0].external_id, "ext-123");
+}
+
+}  // namespace
+}  // namespace fleetpatch::config
