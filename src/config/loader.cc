@@ -350,7 +350,11 @@ std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* 
   };
   std::error_code ec;
   auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
+  if (ec && status.type() != fs::file_type::not_found) {  // e.g. a symlink loop, a file used as a directory
+    report("cannot be read: " + ec.message() + "; check the path and its permissions");
+    return std::nullopt;
+  }
+  if (!fs::exists(status)) {
     report("does not exist (looked for " + fs::absolute(path, ec).lexically_normal().string() + ")");
     return std::nullopt;
   }

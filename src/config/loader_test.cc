@@ -296,6 +296,17 @@ TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
   ASSERT_EQ(dir.size(), 1u);
   EXPECT_THAT(dir[0], HasSubstr("is a directory; give the path of a YAML file"));
 
+  // Unreadable for everyone, root included: a symlink loop.
+  std::filesystem::create_symlink(dir_.path() / "loop-b", dir_.path() / "loop-a");
+  std::filesystem::create_symlink(dir_.path() / "loop-a", dir_.path() / "loop-b");
+  EXPECT_THAT(Strip(CheckConfigFile(dir_.path() / "loop-a", MapEnvironment({}), nullptr)),
+              ElementsAre("loop-a: cannot be read: Too many levels of symbolic links; check the path and its "
+                          "permissions"));
+  // Referenced from a config, it is reported where it is referenced.
+  EXPECT_THAT(ConfigProblems("landing_zones: loop-a\n"),
+              ElementsAre("c.yml:1:16: landing_zones: the file \"" + (dir_.path() / "loop-a").string() +
+                          "\" cannot be read: Too many levels of symbolic links; check the path and its permissions"));
+
   if (geteuid() != 0) {  // root reads anything
     auto path = Write("secret.yml", "dry_run: true\n");
     ::chmod(path.c_str(), 0);
