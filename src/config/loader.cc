@@ -10,7 +10,6 @@
 #include <map>
 #include <optional>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -224,7 +223,7 @@ class Reader {
     const std::string s = f.value.Scalar();
     int64_t total = 0;
     static const std::regex kSeconds("^[0-9]+$");
-    static const std::regex kDuration("^([0-9]+h)?([0-9]+m)?([0-9]+s)?$");
+    static const std::regex kDuration("^([0-9]{1,9}h)?([0-9]{1,9}m)?([0-9]{1,9}s)?$");
     std::smatch m;
     if (std::regex_match(s, kSeconds) && s.size() < 12) {
       total = std::stoll(s);
@@ -292,7 +291,7 @@ class Reader {
 
   // "10%" (a percentage, 0-100) or a whole number (a count, 0-max_count).
   bool CountOrPct(const Field& f, int64_t max_count, CountOrPercent* out) {
-    static const std::regex kPct(R"(^([0-9]+(\.[0-9]+)?)\s*%$)");
+    static const std::regex kPct(R"(^([0-9]{1,9}(\.[0-9]{1,9})?)\s*%$)");
     static const std::regex kCount("^[0-9]+$");
     const std::string allowed =
         "a count (0 to " + std::to_string(max_count) + ") or a percentage from 0% to 100% such as \"10%\"";
@@ -472,7 +471,8 @@ void ReadAccountId(Reader& r, const Field& f, std::string* out) {
   if (IsPlain(f.value)) {
     static const std::regex kDigits("^[0-9]+$");
     if (std::regex_match(s, kDigits) && s.size() == 12 && s[0] == '0') {
-      r.Add(f, "the unquoted number " + s + " is read by YAML as " + s.substr(s.find_first_not_of('0')) +
+      size_t first = s.find_first_not_of('0');
+      r.Add(f, "the unquoted number " + s + " is read by YAML as " + (first == std::string::npos ? "0" : s.substr(first)) +
                    " and loses its leading zero; quote it: \"" + s + "\"");
       return;
     }
@@ -993,6 +993,19 @@ std::vector<Problem> Sorted(std::vector<Problem> problems, const std::string& ma
   return problems;
 }
 
+// yaml-cpp and the standard library may throw; nothing thrown leaves this folder.
+template <class Fn>
+void Guard(const std::string& file, std::vector<Problem>* problems, Fn&& fn) {
+  try {
+    fn();
+  } catch (const YAML::Exception& e) {
+    problems->push_back(Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.line >= 0 ? e.mark.column + 1 : 0,
+                                "", std::string("YAML error: ") + e.msg});
+  } catch (const std::exception& e) {
+    problems->push_back(Problem{file, 0, 0, "", std::string("cannot be loaded: ") + e.what()});
+  }
+}
+
 }  // namespace
 
 std::vector<Problem> CheckConfigFile(const fs::path& path, const EnvLookup& env, Config* out,
@@ -1002,7 +1015,7 @@ std::vector<Problem> CheckConfigFile(const fs::path& path, const EnvLookup& env,
   if (!doc) return problems;
   Config c;
   Reader r(path.string(), env, &problems);
-  ReadConfig(r, *doc, path.parent_path(), env, &problems, &c, load_landing_zones);
+  Guard(path.string(), &problems, [&] { ReadConfig(r, *doc, path.parent_path(), env, &problems, &c, load_landing_zones); });
   if (problems.empty() && out) *out = std::move(c);
   return Sorted(std::move(problems), path.string());
 }
@@ -1015,7 +1028,7 @@ std::vector<Problem> CheckLandingZonesFile(const fs::path& path, const ZoneDefau
   std::vector<LandingZone> zones;
   std::map<std::string, ZoneSeen> seen;
   Reader r(path.string(), env, &problems);
-  ReadInventory(r, *doc, base, &seen, &zones);
+  Guard(path.string(), &problems, [&] { ReadInventory(r, *doc, base, &seen, &zones); });
   if (problems.empty() && out) *out = std::move(zones);
   return Sorted(std::move(problems), path.string());
 }
@@ -1034,7 +1047,7 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& disp
   if (!doc) return ProblemsToError(problems);
   Config c;
   Reader r(display_name, env, &problems);
-  ReadConfig(r, *doc, base_dir, env, &problems, &c, true);
+  Guard(display_name, &problems, [&] { ReadConfig(r, *doc, base_dir, env, &problems, &c, true); });
   if (!problems.empty()) return ProblemsToError(Sorted(std::move(problems), display_name));
   return c;
 }

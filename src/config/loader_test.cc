@@ -156,6 +156,47 @@ TEST_F(LoaderTest, AccountIdsMustBeTwelveDigitsAndRoundTrip) {
   EXPECT_EQ(zones_[1].role_arn, "arn:aws:iam::000000000001:role/FleetPatchRole");
 }
 
+TEST_F(LoaderTest, AllZeroAccountIdAndHugeNumbersDoNotCrash) {
+  EXPECT_THAT(ZoneProblems(std::string(kZoneHead) + "  - {name: a, account_id: 000000000000, region: us-east-1}\n"),
+              ElementsAre(HasSubstr("is read by YAML as 0 and loses its leading zero")));
+  EXPECT_THAT(ConfigProblems("workflow:\n  timeouts:\n    ami_creation: 99999999999999999999999h\n"),
+              ElementsAre(HasSubstr("expected a number of seconds")));
+  EXPECT_THAT(ConfigProblems("error_budget: \"" + std::string(400, '9') + "%\"\n"),
+              ElementsAre(HasSubstr("error_budget: expected a count")));
+  EXPECT_THAT(ConfigProblems("concurrency:\n  zone_workers: 99999999999999999999999999\n"),
+              ElementsAre(HasSubstr("out of range")));
+}
+
+// Random byte mutations of the example files: the loader either loads or reports problems, never
+// crashes or throws (run under ASan/UBSan in CI).
+TEST_F(LoaderTest, SurvivesMutatedFiles) {
+  const std::string base = testing::ReadFileOrDie(testing::SourceDir() / "examples/config/prepatch_config.yml");
+  const std::string inv = testing::ReadFileOrDie(testing::SourceDir() / "examples/inventory/prod_landing_zones.yml");
+  uint64_t seed = 0x5eed;
+  auto next = [&] { return seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, seed >> 33; };
+  const char kBytes[] = "{}[]:,-'\"&*!|>%@`#\n \t0a$~?";
+  int loaded = 0, rejected = 0;
+  for (int i = 0; i < 150; ++i) {
+    std::string text = (i % 2 ? base : inv);
+    for (int m = 0, n = 1 + static_cast<int>(next() % 4); m < n; ++m) {
+      size_t at = next() % text.size();
+      switch (next() % 3) {
+        case 0: text[at] = kBytes[next() % (sizeof kBytes - 1)]; break;
+        case 1: text.erase(at, 1 + next() % 8); break;
+        default: text.insert(at, 1, kBytes[next() % (sizeof kBytes - 1)]); break;
+      }
+    }
+    Write("inventory/prod_landing_zones.yml", i % 2 ? inv : text);
+    Write("config/c.yml", i % 2 ? text : "landing_zones: ../inventory/prod_landing_zones.yml\n");
+    Config c;
+    auto problems = CheckConfigFile(dir_.path() / "config/c.yml", MapEnvironment({}), &c);
+    (problems.empty() ? loaded : rejected)++;
+    for (const auto& p : problems) EXPECT_FALSE(p.message.empty());
+  }
+  EXPECT_GT(rejected, 0);
+  EXPECT_EQ(loaded + rejected, 150);
+}
+
 TEST_F(LoaderTest, RoleArnsAreCheckedAgainstTheAccountAndPartition) {
   auto p = ZoneProblems(std::string(kZoneHead) +
                         "  - name: a\n    account_id: \"111111111111\"\n    region: us-east-1\n"
