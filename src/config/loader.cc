@@ -115,7 +115,7 @@ class Reader {
     std::map<std::string, Field> out;
     std::map<std::string, int> first_line;
     for (auto it = f.value.begin(); it != f.value.end(); ++it) {
-      const YAML::Node& k = it->first;
+      const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary pair
       std::string child_path_prefix = f.path.empty() ? "" : f.path + ".";
       if (!k.IsScalar()) {
         Add(MarkOf(k, k), f.path, "a key must be a plain name; found " + Describe(k));
