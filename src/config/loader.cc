@@ -71,6 +71,32 @@ std::string Describe(const YAML::Node& n) {
   }
 }
 
+// Where a key that is commonly written one level too high (or low) belongs, for the hint after
+// "unknown key". Only used when the key is not allowed at the place it was found.
+std::string HomeOf(const std::string& key, const std::vector<std::string>& allowed_here) {
+  static const std::map<std::string, std::string> kHome = {
+      {"phases", "workflow:"},          {"timeouts", "workflow:"},
+      {"ami_creation", "workflow.timeouts:"}, {"patch_execution", "workflow.timeouts:"},
+      {"ssm_connection", "workflow.timeouts:"}, {"zone_workers", "concurrency:"},
+      {"formats", "reporting:"},        {"output_dir", "reporting:"},
+      {"profile", "aws:"},              {"max_attempts", "aws:"},
+      {"rate_limits", "aws:"},          {"reboot_option", "patch:"},
+      {"operation", "patch:"},          {"canary_size", "patch:"},
+      {"no_reboot", "backup:"},         {"retention_days", "backup:"},
+      {"name_template", "backup:"},     {"critical_services", "precheck:"},
+      {"tags", "filters:"}, {"exclude_tags", "filters:"},
+      {"defaults", "the top level of an inventory file"},
+  };
+  auto it = kHome.find(key);
+  if (it == kHome.end()) return "";
+  // "tags" is a legitimate key in backup:, so only hint where the allowed keys show a zone.
+  if ((key == "tags" || key == "exclude_tags") &&
+      std::find(allowed_here.begin(), allowed_here.end(), "filters") == allowed_here.end()) {
+    return "";
+  }
+  return it->second;
+}
+
 // A value together with where it sits: the key's position when the value is null.
 struct Field {
   YAML::Node value;
@@ -125,7 +151,11 @@ class Reader {
       Field child{it->second, child_path_prefix + key, MarkOf(it->second, k)};
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string msg = "unknown key \"" + key + "\"";
-        if (std::string s = DidYouMean(key, allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
+        if (std::string s = DidYouMean(key, allowed); !s.empty()) {
+          msg += " (did you mean \"" + s + "\"?)";
+        } else if (std::string home = HomeOf(key, allowed); !home.empty()) {
+          msg += " (it belongs under " + home + ")";
+        }
         Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed));
         continue;
       }

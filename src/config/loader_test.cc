@@ -78,6 +78,16 @@ TEST_F(LoaderTest, UnknownKeysSuggestTheClosestAllowedKey) {
   EXPECT_THAT(p[0], StartsWith("c.yml:1:1: frobnicate: unknown key \"frobnicate\"; allowed here: version, workflow"));
 }
 
+TEST_F(LoaderTest, KeysAtTheWrongLevelSayWhereTheyBelong) {
+  EXPECT_THAT(ConfigProblems("timeouts:\n  ami_creation: 60\n"),
+              ElementsAre(StartsWith("c.yml:1:1: timeouts: unknown key \"timeouts\" (it belongs under workflow:); "
+                                     "allowed here: version, workflow")));
+  EXPECT_THAT(ZoneProblems(std::string(kZoneHead) +
+                           "  - {name: a, account_id: \"111111111111\", region: us-east-1, tags: {A: b}}\n"),
+              ElementsAre(StartsWith("z.yml:2:62: landing_zones[0].tags: unknown key \"tags\" (it belongs under "
+                                     "filters:); allowed here: name")));
+}
+
 TEST_F(LoaderTest, WrongTypesSayWhatWasFoundAndWhatIsAllowed) {
   EXPECT_THAT(ConfigProblems("dry_run: maybe\nworkflow:\n  phases: [scan]\nconcurrency:\n  zone_workers: \"4\"\n"),
               ElementsAre("c.yml:1:10: dry_run: expected true or false; found 'maybe'",
