@@ -42,7 +42,9 @@ int Run(const std::vector<std::string>& args, Context& ctx) {
     return kExitOk;
   }
   CommandFn fn = CommandFor(options->command);
-  if (!fn) return PrintError(Error::Internal("no handler for command " + std::string(CommandName(options->command))), ctx);
+  if (!fn)
+    return PrintError(Error::Internal("no handler for command " + std::string(CommandName(options->command))),
+                      ctx);
   auto result = fn(*options, ctx);
   if (!result.ok()) return PrintError(result.error(), ctx);
   return *result;

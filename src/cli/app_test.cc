@@ -1,10 +1,10 @@
 #include "cli/app.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "cli/confirm.h"
 #include "common/exit_codes.h"
@@ -60,12 +60,13 @@ TEST_F(AppTest, ValidatePrintsEveryProblemAndExitsWithTheConfigCode) {
   std::string cfg = Write("bad.yml", "dry_run: yes please\npatch:\n  canary_size: -1\n  documnet: X\n");
   EXPECT_EQ(Run({"validate", "--config", cfg}), kExitConfig);
   EXPECT_EQ(out_.str(), "");
-  EXPECT_EQ(err_.str(), "fleetpatch: 3 problems found:\n" + cfg +
-                            ":1:10: dry_run: expected true or false; found 'yes please'\n" + cfg +
-                            ":3:16: patch.canary_size: out of range: -1; allowed: 0 to 1000\n" + cfg +
-                            ":4:3: patch.documnet: unknown key \"documnet\" (did you mean \"document\"?); allowed here: "
-                            "document, operation, reboot_option, baseline_override, canary_size, max_concurrency, "
-                            "max_errors, require_confirmation\n");
+  EXPECT_EQ(err_.str(),
+            "fleetpatch: 3 problems found:\n" + cfg +
+                ":1:10: dry_run: expected true or false; found 'yes please'\n" + cfg +
+                ":3:16: patch.canary_size: out of range: -1; allowed: 0 to 1000\n" + cfg +
+                ":4:3: patch.documnet: unknown key \"documnet\" (did you mean \"document\"?); allowed here: "
+                "document, operation, reboot_option, baseline_override, canary_size, max_concurrency, "
+                "max_errors, require_confirmation\n");
 }
 
 TEST_F(AppTest, ValidateJsonOutput) {
@@ -74,7 +75,8 @@ TEST_F(AppTest, ValidateJsonOutput) {
   EXPECT_THAT(out_.str(), HasSubstr("\"ok\": false"));
   EXPECT_THAT(out_.str(), HasSubstr("\"line\": 1"));
   EXPECT_THAT(out_.str(), HasSubstr("\"column\": 10"));
-  EXPECT_EQ(Run({"validate", "--config", Example("config/prepatch_config.yml"), "--output", "json"}), kExitOk);
+  EXPECT_EQ(Run({"validate", "--config", Example("config/prepatch_config.yml"), "--output", "json"}),
+            kExitOk);
   EXPECT_THAT(out_.str(), HasSubstr("\"ok\": true"));
   EXPECT_THAT(out_.str(), HasSubstr("\"prod-eu-west-1\""));
 }
@@ -98,13 +100,14 @@ TEST_F(AppTest, HelpAndVersionGoToStdoutWithExitZero) {
 
 TEST_F(AppTest, CommandsNotBuiltYetSaySoWithTheInternalCode) {
   std::string inv = Example("inventory/prod_landing_zones.yml");
-  for (std::vector<std::string> args : {std::vector<std::string>{"--landing-zones", inv, "--workflow", "full"},
-                                        {"runs"},
-                                        {"show", "R"},
-                                        {"report", "R"},
-                                        {"whoami"},
-                                        {"emulator", "--demo"},
-                                        {"demo"}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--landing-zones", inv, "--workflow", "full"},
+        {"runs"},
+        {"show", "R"},
+        {"report", "R"},
+        {"whoami"},
+        {"emulator", "--demo"},
+        {"demo"}}) {
     EXPECT_EQ(Run(args), kExitInternal) << args[0];
     EXPECT_THAT(err_.str(), HasSubstr("is not built yet")) << args[0];
   }
@@ -142,7 +145,8 @@ TEST(ConfirmProduction, TerminalAnswers) {
   for (const char* answer : {"yes\n", "y\n", "  YES \n"}) {
     std::istringstream in(answer);
     std::ostringstream out;
-    EXPECT_TRUE(ConfirmProduction("Patch 3 instances in prod-us-east-1?", false, FakeTerminal(true, &in, &out)).ok())
+    EXPECT_TRUE(
+        ConfirmProduction("Patch 3 instances in prod-us-east-1?", false, FakeTerminal(true, &in, &out)).ok())
         << answer;
     EXPECT_EQ(out.str(), "Patch 3 instances in prod-us-east-1?\nType 'yes' to continue: ");
   }

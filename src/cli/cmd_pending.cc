@@ -6,8 +6,9 @@ namespace fleetpatch::cli {
 namespace {
 
 Error NotBuilt(const char* what) {
-  return Error::Internal(std::string("fleetpatch ") + what +
-                         " is not built yet in this version; `fleetpatch validate` checks a config without AWS");
+  return Error::Internal(
+      std::string("fleetpatch ") + what +
+      " is not built yet in this version; `fleetpatch validate` checks a config without AWS");
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 // fleetpatch validate --config F [--landing-zones F]: loads and checks without touching AWS.
 // Prints OK with a summary of the zones, or every problem (exit code 2).
 #include <iomanip>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/commands.h"
 #include "common/exit_codes.h"
@@ -41,15 +40,16 @@ void PrintText(const Options& o, const config::Config& c, std::ostream& out) {
   if (c.landing_zones.empty()) {
     out << "  none: give --landing-zones FILE or set landing_zones in the config before running a workflow\n";
   } else {
-    out << "  " << std::left << std::setw(static_cast<int>(name_w)) << "NAME" << "  ACCOUNT       "
-        << std::setw(16) << "REGION" << "ROLE\n";
+    out << "  " << std::left << std::setw(static_cast<int>(name_w)) << "NAME"
+        << "  ACCOUNT       " << std::setw(16) << "REGION"
+        << "ROLE\n";
     for (const auto& z : c.landing_zones) {
-      out << "  " << std::setw(static_cast<int>(name_w)) << z.name << "  " << z.account_id << "  " << std::setw(16)
-          << z.region << z.role_arn << (z.enabled ? "" : "  (disabled)") << "\n";
+      out << "  " << std::setw(static_cast<int>(name_w)) << z.name << "  " << z.account_id << "  "
+          << std::setw(16) << z.region << z.role_arn << (z.enabled ? "" : "  (disabled)") << "\n";
     }
   }
-  out << "phases (" << WorkflowName(o.workflow) << "): " << PhasesList(o, c) << (c.dry_run ? " (dry run)" : "")
-      << "\n";
+  out << "phases (" << WorkflowName(o.workflow) << "): " << PhasesList(o, c)
+      << (c.dry_run ? " (dry run)" : "") << "\n";
   out << "state: " << c.state.path << "\n";
   out << "reports: " << c.reporting.output_dir << " (" << FormatsList(c) << ")\n";
 }
@@ -67,15 +67,19 @@ Result<int> RunValidateCommand(const Options& options, Context& ctx) {
     } else {
       j["problems"] = nlohmann::json::array();
       for (const auto& p : problems) {
-        j["problems"].push_back(
-            {{"file", p.file}, {"line", p.line}, {"column", p.column}, {"path", p.path}, {"message", p.message}});
+        j["problems"].push_back({{"file", p.file},
+                                 {"line", p.line},
+                                 {"column", p.column},
+                                 {"path", p.path},
+                                 {"message", p.message}});
       }
     }
     *ctx.out << j.dump(2) << "\n";
     return problems.empty() ? kExitOk : kExitConfig;
   }
   if (!problems.empty()) {
-    *ctx.err << "fleetpatch: " << problems.size() << (problems.size() == 1 ? " problem" : " problems") << " found:\n";
+    *ctx.err << "fleetpatch: " << problems.size() << (problems.size() == 1 ? " problem" : " problems")
+             << " found:\n";
     for (const auto& p : problems) *ctx.err << p.ToString() << "\n";
     return kExitConfig;
   }

@@ -8,7 +8,8 @@
 namespace fleetpatch::cli {
 
 Terminal ProcessTerminal() {
-  return Terminal{[] { return ::isatty(STDIN_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1; }, &std::cin, &std::cerr};
+  return Terminal{[] { return ::isatty(STDIN_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1; }, &std::cin,
+                  &std::cerr};
 }
 
 bool NeedsPatchConfirmation(const Options& options, const config::Config& config) {
@@ -33,9 +34,11 @@ Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& t
   }
   answer.erase(0, answer.find_first_not_of(" \t\r"));
   answer.erase(answer.find_last_not_of(" \t\r") + 1);
-  std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (answer == "y" || answer == "yes") return OkStatus();
-  return Error::Interrupted("patch not confirmed (answered \"" + answer.substr(0, 20) + "\"); nothing was patched");
+  return Error::Interrupted("patch not confirmed (answered \"" + answer.substr(0, 20) +
+                            "\"); nothing was patched");
 }
 
 }  // namespace fleetpatch::cli

@@ -1,7 +1,6 @@
 #include "cli/options.h"
 
 #include <CLI/CLI.hpp>
-
 #include <sstream>
 
 #include "common/exit_codes.h"
@@ -15,27 +14,42 @@ namespace fleetpatch::cli {
 
 const char* CommandName(Command c) {
   switch (c) {
-    case Command::kWorkflow: return "workflow";
-    case Command::kRuns: return "runs";
-    case Command::kShow: return "show";
-    case Command::kReport: return "report";
-    case Command::kValidate: return "validate";
-    case Command::kWhoami: return "whoami";
-    case Command::kEmulator: return "emulator";
-    case Command::kDemo: return "demo";
-    case Command::kHelp: return "help";
-    case Command::kVersion: return "version";
+    case Command::kWorkflow:
+      return "workflow";
+    case Command::kRuns:
+      return "runs";
+    case Command::kShow:
+      return "show";
+    case Command::kReport:
+      return "report";
+    case Command::kValidate:
+      return "validate";
+    case Command::kWhoami:
+      return "whoami";
+    case Command::kEmulator:
+      return "emulator";
+    case Command::kDemo:
+      return "demo";
+    case Command::kHelp:
+      return "help";
+    case Command::kVersion:
+      return "version";
   }
   return "?";
 }
 
 const char* WorkflowName(Workflow w) {
   switch (w) {
-    case Workflow::kFull: return "full";
-    case Workflow::kScan: return "scan";
-    case Workflow::kBackup: return "backup";
-    case Workflow::kPrecheck: return "precheck";
-    case Workflow::kPatch: return "patch";
+    case Workflow::kFull:
+      return "full";
+    case Workflow::kScan:
+      return "scan";
+    case Workflow::kBackup:
+      return "backup";
+    case Workflow::kPrecheck:
+      return "precheck";
+    case Workflow::kPatch:
+      return "patch";
   }
   return "?";
 }
@@ -54,9 +68,10 @@ struct RawFlags {
 };
 
 struct Parser {
-  CLI::App app{"fleetpatch: patch Amazon EC2 fleets across AWS accounts and regions (landing zones): scan, back "
-               "up (AMI), pre-check (SSM), patch (SSM AWS-RunPatchBaseline) and report, resumably.",
-               "fleetpatch"};
+  CLI::App app{
+      "fleetpatch: patch Amazon EC2 fleets across AWS accounts and regions (landing zones): scan, back "
+      "up (AMI), pre-check (SSM), patch (SSM AWS-RunPatchBaseline) and report, resumably.",
+      "fleetpatch"};
   CLI::App* runs = nullptr;
   CLI::App* show = nullptr;
   CLI::App* report = nullptr;
@@ -67,52 +82,75 @@ struct Parser {
   RawFlags raw;
 
   explicit Parser(Options* o) {
-    std::string footer = std::string("\nExamples:\n"
-                                     "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow full\n"
-                                     "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow scan\n"
-                                     "  fleetpatch --config config/prepatch_config.yml\n"
-                                     "  fleetpatch validate --config config/prepatch_config.yml\n"
-                                     "  fleetpatch runs; fleetpatch show RUN; fleetpatch report RUN\n\n") +
+    std::string footer = std::string(
+                             "\nExamples:\n"
+                             "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow full\n"
+                             "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow scan\n"
+                             "  fleetpatch --config config/prepatch_config.yml\n"
+                             "  fleetpatch validate --config config/prepatch_config.yml\n"
+                             "  fleetpatch runs; fleetpatch show RUN; fleetpatch report RUN\n\n") +
                          ExitCodeTable();
     app.footer(footer);
     app.fallthrough();  // global flags may follow a subcommand: `fleetpatch validate --config F`
     app.set_help_flag("-h,--help", "Print this help (also after any subcommand) and exit");
     app.add_flag("--version", raw.version, "Print the version and exit");
 
-    app.add_option("-c,--config", o->config_path, "Workflow config file (YAML); see docs/configuration.md")->type_name("FILE");
+    app.add_option("-c,--config", o->config_path, "Workflow config file (YAML); see docs/configuration.md")
+        ->type_name("FILE");
     app.add_option("-l,--landing-zones", o->landing_zones_path,
-                   "Landing-zone inventory file (YAML); replaces the config's landing_zones")->type_name("FILE");
+                   "Landing-zone inventory file (YAML); replaces the config's landing_zones")
+        ->type_name("FILE");
     app.add_option("-w,--workflow", raw.workflow,
                    "What to run: full (the phases the config turns on) | scan | backup | precheck | patch. "
-                   "Default: full")->type_name("NAME");
-    app.add_option("--profile", o->profile, "AWS profile for the base credentials (overrides aws.profile)")->type_name("NAME");
-    app.add_option("--region", o->region, "Base AWS region for STS and whoami (overrides aws.region)")->type_name("REGION");
+                   "Default: full")
+        ->type_name("NAME");
+    app.add_option("--profile", o->profile, "AWS profile for the base credentials (overrides aws.profile)")
+        ->type_name("NAME");
+    app.add_option("--region", o->region, "Base AWS region for STS and whoami (overrides aws.region)")
+        ->type_name("REGION");
     app.add_flag("--dry-run", o->dry_run, "Scan for real, then only show what later phases would do");
-    app.add_option("--run", o->run_id, "Work on this run id (a single phase continues the latest run by default)")->type_name("ID");
-    app.add_flag("--resume", o->resume, "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
-    app.add_option("--state", o->state_path, "State database path (overrides state.path; Default: .fleetpatch/state.db)")->type_name("PATH");
-    app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")->type_name("DIR");
-    app.add_option("--format", raw.formats, "Report formats, comma-separated: csv,json,html,xml")->type_name("LIST")->delimiter(',');
-    app.add_option("--log-level", raw.log_level, "trace | debug | info | warn | error. Default: info")->type_name("LEVEL");
-    app.add_option("--log-format", raw.log_format, "Log line format: text | json. Default: text")->type_name("FORMAT");
-    app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")->type_name("FORMAT");
+    app.add_option("--run", o->run_id,
+                   "Work on this run id (a single phase continues the latest run by default)")
+        ->type_name("ID");
+    app.add_flag("--resume", o->resume,
+                 "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
+    app.add_option("--state", o->state_path,
+                   "State database path (overrides state.path; Default: .fleetpatch/state.db)")
+        ->type_name("PATH");
+    app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")
+        ->type_name("DIR");
+    app.add_option("--format", raw.formats, "Report formats, comma-separated: csv,json,html,xml")
+        ->type_name("LIST")
+        ->delimiter(',');
+    app.add_option("--log-level", raw.log_level, "trace | debug | info | warn | error. Default: info")
+        ->type_name("LEVEL");
+    app.add_option("--log-format", raw.log_format, "Log line format: text | json. Default: text")
+        ->type_name("FORMAT");
+    app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")
+        ->type_name("FORMAT");
     app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
-    app.add_flag("-y,--yes", o->yes, "Do not ask for confirmation before patching (needed without a terminal)");
+    app.add_flag("-y,--yes", o->yes,
+                 "Do not ask for confirmation before patching (needed without a terminal)");
 
     runs = app.add_subcommand("runs", "List recorded runs, newest first");
-    runs->add_option("--limit", o->runs_limit, "How many runs to list. Default: 20")->type_name("N")->check(CLI::Range(1, 100000));
+    runs->add_option("--limit", o->runs_limit, "How many runs to list. Default: 20")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000));
     show = app.add_subcommand("show", "Show one run: its zones, phases and per-instance results");
     show->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
     report = app.add_subcommand("report", "Regenerate the reports of a run from the state store");
     report->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
     validate = app.add_subcommand(
-        "validate", "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
-    whoami = app.add_subcommand("whoami", "Show the AWS identity in use (STS GetCallerIdentity), optionally after "
-                                          "assuming a role");
+        "validate",
+        "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
+    whoami = app.add_subcommand("whoami",
+                                "Show the AWS identity in use (STS GetCallerIdentity), optionally after "
+                                "assuming a role");
     whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
     whoami->add_option("--external-id", o->whoami_external_id, "ExternalId for --role-arn")->type_name("ID");
-    emulator = app.add_subcommand("emulator", "Run the AWS emulator (arguments go to the emulator, e.g. --demo, "
-                                              "--fleet FILE, --port P)");
+    emulator = app.add_subcommand("emulator",
+                                  "Run the AWS emulator (arguments go to the emulator, e.g. --demo, "
+                                  "--fleet FILE, --port P)");
     emulator->fallthrough(false);
     emulator->prefix_command();
     demo = app.add_subcommand("demo", "Start the emulator's demo fleet and run the full workflow against it");
@@ -179,8 +217,10 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
 
   std::string v;
   if (!p.raw.workflow.empty()) {
-    FP_RETURN_IF_ERROR(Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch"}, &v));
-    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch}) {
+    FP_RETURN_IF_ERROR(
+        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch"}, &v));
+    for (Workflow w :
+         {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch}) {
       if (v == WorkflowName(w)) o.workflow = w;
     }
   }
@@ -197,7 +237,8 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (!p.raw.formats.empty() && o.formats.empty()) {
     return Error::Config("--format: give at least one of csv, json, html, xml" + UsageHint());
   }
-  FP_RETURN_IF_ERROR(Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));
+  FP_RETURN_IF_ERROR(
+      Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));
   FP_RETURN_IF_ERROR(Choose("--log-format", p.raw.log_format, {"text", "json"}, &v));
   o.log_format = v == "json" ? LogFormat::kJson : LogFormat::kText;
   FP_RETURN_IF_ERROR(Choose("--output", p.raw.output, {"text", "json"}, &v));
@@ -229,7 +270,8 @@ std::vector<config::Problem> CheckEffectiveConfig(const Options& o, const config
   config::Config c;
   if (!o.config_path.empty()) {
     // An inventory given on the command line replaces the config's, which is then not read.
-    problems = config::CheckConfigFile(o.config_path, env, &c, /*load_landing_zones=*/o.landing_zones_path.empty());
+    problems =
+        config::CheckConfigFile(o.config_path, env, &c, /*load_landing_zones=*/o.landing_zones_path.empty());
   }
   if (!o.landing_zones_path.empty()) {
     std::vector<config::LandingZone> zones;
@@ -265,11 +307,16 @@ Result<config::Config> EffectiveConfig(const Options& options, const config::Env
 
 std::vector<Phase> PhasesToRun(const Options& options, const config::Config& config) {
   switch (options.workflow) {
-    case Workflow::kScan: return {Phase::kScan};
-    case Workflow::kBackup: return {Phase::kBackup};
-    case Workflow::kPrecheck: return {Phase::kPrecheck};
-    case Workflow::kPatch: return {Phase::kPatch};
-    case Workflow::kFull: break;
+    case Workflow::kScan:
+      return {Phase::kScan};
+    case Workflow::kBackup:
+      return {Phase::kBackup};
+    case Workflow::kPrecheck:
+      return {Phase::kPrecheck};
+    case Workflow::kPatch:
+      return {Phase::kPatch};
+    case Workflow::kFull:
+      break;
   }
   std::vector<Phase> phases;
   const auto& p = config.workflow.phases;

@@ -20,7 +20,18 @@
 
 namespace fleetpatch::cli {
 
-enum class Command { kWorkflow, kRuns, kShow, kReport, kValidate, kWhoami, kEmulator, kDemo, kHelp, kVersion };
+enum class Command {
+  kWorkflow,
+  kRuns,
+  kShow,
+  kReport,
+  kValidate,
+  kWhoami,
+  kEmulator,
+  kDemo,
+  kHelp,
+  kVersion
+};
 const char* CommandName(Command c);  // "workflow", "runs", "show", ...
 
 enum class Workflow { kFull, kScan, kBackup, kPrecheck, kPatch };
@@ -35,16 +46,16 @@ struct Options {
   std::string text;
 
   // Inputs.
-  std::string config_path;         // --config; Default: "" (no config file: all defaults)
-  std::string landing_zones_path;  // --landing-zones; Default: "" (the config's landing_zones)
+  std::string config_path;              // --config; Default: "" (no config file: all defaults)
+  std::string landing_zones_path;       // --landing-zones; Default: "" (the config's landing_zones)
   Workflow workflow = Workflow::kFull;  // --workflow; Default: full (the phases the config turns on)
 
   // Overrides of the config file ("" / empty / false = not given).
-  std::string profile;     // --profile
-  std::string region;      // --region
-  bool dry_run = false;    // --dry-run
-  std::string state_path;  // --state
-  std::string output_dir;  // --output-dir
+  std::string profile;                        // --profile
+  std::string region;                         // --region
+  bool dry_run = false;                       // --dry-run
+  std::string state_path;                     // --state
+  std::string output_dir;                     // --output-dir
   std::vector<config::ReportFormat> formats;  // --format csv,json,html,xml
 
   // Which run.
@@ -52,17 +63,17 @@ struct Options {
   bool resume = false;  // --resume: continue an interrupted run, redoing only unfinished work
 
   // Output.
-  std::string log_level = "info";          // --log-level trace|debug|info|warn|error; Default: info
-  LogFormat log_format = LogFormat::kText;  // --log-format text|json; Default: text
+  std::string log_level = "info";             // --log-level trace|debug|info|warn|error; Default: info
+  LogFormat log_format = LogFormat::kText;    // --log-format text|json; Default: text
   OutputFormat output = OutputFormat::kText;  // --output text|json; Default: text
-  bool quiet = false;  // --quiet: only warnings, errors and the final summary
-  bool yes = false;    // --yes: do not ask for confirmation before patching
+  bool quiet = false;                         // --quiet: only warnings, errors and the final summary
+  bool yes = false;                           // --yes: do not ask for confirmation before patching
 
   // Subcommand arguments.
-  std::string target_run;  // show RUN, report RUN
-  int runs_limit = 20;     // runs --limit N; Default: 20
-  std::string whoami_role_arn;     // whoami --role-arn ARN
-  std::string whoami_external_id;  // whoami --external-id ID
+  std::string target_run;                  // show RUN, report RUN
+  int runs_limit = 20;                     // runs --limit N; Default: 20
+  std::string whoami_role_arn;             // whoami --role-arn ARN
+  std::string whoami_external_id;          // whoami --external-id ID
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
 };
 

@@ -1,9 +1,9 @@
 #include "cli/options.h"
 
-#include <fstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "common/exit_codes.h"
 #include "testing/testdata.h"
@@ -31,10 +31,10 @@ Error ParseError(std::vector<std::string> args) {
 
 TEST(ParseCommandLine, TheDesignInvocationsWorkAsWritten) {
   for (auto [name, w] : std::vector<std::pair<std::string, Workflow>>{{"full", Workflow::kFull},
-                                                                       {"scan", Workflow::kScan},
-                                                                       {"backup", Workflow::kBackup},
-                                                                       {"precheck", Workflow::kPrecheck},
-                                                                       {"patch", Workflow::kPatch}}) {
+                                                                      {"scan", Workflow::kScan},
+                                                                      {"backup", Workflow::kBackup},
+                                                                      {"precheck", Workflow::kPrecheck},
+                                                                      {"patch", Workflow::kPatch}}) {
     Options o = Parse({"--landing-zones", "inventory/prod_landing_zones.yml", "--workflow", name});
     EXPECT_EQ(o.command, Command::kWorkflow);
     EXPECT_EQ(o.landing_zones_path, "inventory/prod_landing_zones.yml");
@@ -48,9 +48,11 @@ TEST(ParseCommandLine, TheDesignInvocationsWorkAsWritten) {
 }
 
 TEST(ParseCommandLine, EveryGlobalFlag) {
-  Options o = Parse({"--config=c.yml", "--profile", "prod", "--region", "eu-west-1", "--dry-run", "--run", "R1",
-                     "--resume", "--state", "s.db", "--output-dir", "out", "--format", "csv,json", "--format", "XML",
-                     "--log-level", "debug", "--log-format", "json", "--output", "json", "--quiet", "--yes"});
+  Options o = Parse({"--config=c.yml", "--profile",    "prod",        "--region", "eu-west-1",
+                     "--dry-run",      "--run",        "R1",          "--resume", "--state",
+                     "s.db",           "--output-dir", "out",         "--format", "csv,json",
+                     "--format",       "XML",          "--log-level", "debug",    "--log-format",
+                     "json",           "--output",     "json",        "--quiet",  "--yes"});
   EXPECT_EQ(o.profile, "prod");
   EXPECT_EQ(o.region, "eu-west-1");
   EXPECT_TRUE(o.dry_run);
@@ -58,7 +60,8 @@ TEST(ParseCommandLine, EveryGlobalFlag) {
   EXPECT_TRUE(o.resume);
   EXPECT_EQ(o.state_path, "s.db");
   EXPECT_EQ(o.output_dir, "out");
-  EXPECT_THAT(o.formats, ElementsAre(config::ReportFormat::kCsv, config::ReportFormat::kJson, config::ReportFormat::kXml));
+  EXPECT_THAT(o.formats, ElementsAre(config::ReportFormat::kCsv, config::ReportFormat::kJson,
+                                     config::ReportFormat::kXml));
   EXPECT_EQ(o.log_level, "debug");
   EXPECT_EQ(o.log_format, LogFormat::kJson);
   EXPECT_EQ(o.output, OutputFormat::kJson);
@@ -121,20 +124,24 @@ TEST(ParseCommandLine, UsageErrorsAreConfigErrorsThatSayWhatToDo) {
   Error e = ParseError({"--landing-zones", "z.yml", "--workflow", "pacth"});
   EXPECT_EQ(e.category, ErrorCategory::kConfig);
   EXPECT_EQ(ExitCodeFor(e.category), kExitConfig);
-  EXPECT_THAT(e.message, HasSubstr("--workflow: unknown value \"pacth\" (did you mean \"patch\"?); allowed: full, "
-                                   "scan, backup, precheck, patch"));
+  EXPECT_THAT(e.message,
+              HasSubstr("--workflow: unknown value \"pacth\" (did you mean \"patch\"?); allowed: full, "
+                        "scan, backup, precheck, patch"));
   EXPECT_THAT(ParseError({"--config", "c", "--format", "csv,pdf"}).message,
               HasSubstr("--format: unknown value \"pdf\"; allowed: csv, json, html, xml"));
-  EXPECT_THAT(ParseError({"--config", "c", "--log-format", "yaml"}).message, HasSubstr("allowed: text, json"));
+  EXPECT_THAT(ParseError({"--config", "c", "--log-format", "yaml"}).message,
+              HasSubstr("allowed: text, json"));
   EXPECT_THAT(ParseError({"--config", "c", "--log-level", "verbose"}).message,
               HasSubstr("allowed: trace, debug, info, warn, error"));
   EXPECT_THAT(ParseError({"--config", "c", "--output", "xml"}).message, HasSubstr("--output"));
   EXPECT_THAT(ParseError({"--bogus"}).message, HasSubstr("--bogus"));
   EXPECT_THAT(ParseError({"show"}).message, HasSubstr("RUN is required"));
-  EXPECT_THAT(ParseError({}).message, HasSubstr("nothing to do: give --config FILE and/or --landing-zones FILE"));
+  EXPECT_THAT(ParseError({}).message,
+              HasSubstr("nothing to do: give --config FILE and/or --landing-zones FILE"));
   EXPECT_THAT(ParseError({"validate"}).message, HasSubstr("validate: give --config FILE"));
   EXPECT_THAT(ParseError({"--config"}).message, HasSubstr("--config"));
-  EXPECT_THAT(ParseError({"--landing-zones", "z", "runs", "show"}).message, HasSubstr("invalid command line"));
+  EXPECT_THAT(ParseError({"--landing-zones", "z", "runs", "show"}).message,
+              HasSubstr("invalid command line"));
 }
 
 class EffectiveConfigTest : public ::testing::Test {
@@ -148,10 +155,11 @@ class EffectiveConfigTest : public ::testing::Test {
 };
 
 TEST_F(EffectiveConfigTest, FlagsOverrideTheFile) {
-  std::string cfg = Write("c.yml",
-                          "dry_run: false\nstate: {path: from-file.db}\nreporting: {output_dir: file-out, formats: "
-                          "[csv]}\naws: {profile: file-profile, region: us-east-1}\n"
-                          "landing_zones:\n  - {name: a, account_id: \"111111111111\", region: us-east-1}\n");
+  std::string cfg =
+      Write("c.yml",
+            "dry_run: false\nstate: {path: from-file.db}\nreporting: {output_dir: file-out, formats: "
+            "[csv]}\naws: {profile: file-profile, region: us-east-1}\n"
+            "landing_zones:\n  - {name: a, account_id: \"111111111111\", region: us-east-1}\n");
   Options o = Parse({"--config", cfg});
   auto base = EffectiveConfig(o, config::MapEnvironment({}));
   ASSERT_TRUE(base.ok()) << base.error().message;
@@ -159,8 +167,8 @@ TEST_F(EffectiveConfigTest, FlagsOverrideTheFile) {
   EXPECT_EQ(base->aws.profile, "file-profile");
   EXPECT_FALSE(base->dry_run);
 
-  o = Parse({"--config", cfg, "--state", "flag.db", "--output-dir", "flag-out", "--format", "html,json", "--profile",
-             "flag-profile", "--region", "eu-west-1", "--dry-run"});
+  o = Parse({"--config", cfg, "--state", "flag.db", "--output-dir", "flag-out", "--format", "html,json",
+             "--profile", "flag-profile", "--region", "eu-west-1", "--dry-run"});
   auto c = EffectiveConfig(o, config::MapEnvironment({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->state.path, "flag.db");
@@ -173,7 +181,8 @@ TEST_F(EffectiveConfigTest, FlagsOverrideTheFile) {
 }
 
 TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDefaults) {
-  std::string cfg = Write("c.yml", "landing_zones: missing-but-overridden.yml\nlanding_zone_defaults: {role_name: Cfg}\n");
+  std::string cfg =
+      Write("c.yml", "landing_zones: missing-but-overridden.yml\nlanding_zone_defaults: {role_name: Cfg}\n");
   std::string inv = Write("z.yml", "- {name: flagzone, account_id: \"222222222222\", region: us-west-2}\n");
   auto c = EffectiveConfig(Parse({"--config", cfg, "--landing-zones", inv}), config::MapEnvironment({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -183,7 +192,8 @@ TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDef
   EXPECT_EQ(c->landing_zones_file, inv);
 
   // Without a config: all defaults plus the inventory.
-  auto only = EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), config::MapEnvironment({}));
+  auto only =
+      EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), config::MapEnvironment({}));
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->landing_zones[0].role_arn, "arn:aws:iam::222222222222:role/FleetPatchRole");
   EXPECT_EQ(only->state.path, ".fleetpatch/state.db");
@@ -195,12 +205,14 @@ TEST_F(EffectiveConfigTest, BadFlagValuesAndBadFilesAreReportedTogether) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(c.error().message, HasSubstr(inv + ":1:25: landing_zones[0].account_id:"));
-  EXPECT_THAT(c.error().message, HasSubstr("\ncommand line: --region: found \"mars-1\"; a region is lower case"));
+  EXPECT_THAT(c.error().message,
+              HasSubstr("\ncommand line: --region: found \"mars-1\"; a region is lower case"));
 }
 
 TEST_F(EffectiveConfigTest, EnvironmentReachesTheLoader) {
   std::string inv = Write("z.yml", "- {name: a, account_id: \"${ACCT}\", region: us-west-2}\n");
-  auto c = EffectiveConfig(Parse({"--landing-zones", inv}), config::MapEnvironment({{"ACCT", "444444444444"}}));
+  auto c =
+      EffectiveConfig(Parse({"--landing-zones", inv}), config::MapEnvironment({{"ACCT", "444444444444"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->landing_zones[0].account_id, "444444444444");
   auto missing = EffectiveConfig(Parse({"--landing-zones", inv}), config::MapEnvironment({}));
@@ -211,7 +223,8 @@ TEST_F(EffectiveConfigTest, EnvironmentReachesTheLoader) {
 TEST(PhasesToRun, FullFollowsTheConfigAndANamedPhaseRunsAlone) {
   config::Config c;
   c.workflow.phases.backup = false;
-  EXPECT_THAT(PhasesToRun(Parse({"--config", "x"}), c), ElementsAre(Phase::kScan, Phase::kPrecheck, Phase::kPatch));
+  EXPECT_THAT(PhasesToRun(Parse({"--config", "x"}), c),
+              ElementsAre(Phase::kScan, Phase::kPrecheck, Phase::kPatch));
   EXPECT_THAT(PhasesToRun(Parse({"--config", "x", "--workflow", "backup"}), c), ElementsAre(Phase::kBackup));
 }
 

@@ -30,10 +30,14 @@ const char* RebootOptionName(RebootOption r) {
 
 const char* ReportFormatName(ReportFormat f) {
   switch (f) {
-    case ReportFormat::kCsv: return "csv";
-    case ReportFormat::kJson: return "json";
-    case ReportFormat::kHtml: return "html";
-    case ReportFormat::kXml: return "xml";
+    case ReportFormat::kCsv:
+      return "csv";
+    case ReportFormat::kJson:
+      return "json";
+    case ReportFormat::kHtml:
+      return "html";
+    case ReportFormat::kXml:
+      return "xml";
   }
   return "csv";
 }
@@ -66,9 +70,8 @@ std::string RenderAmiName(const std::string& name_template, const std::string& r
       i += k.size();
       return true;
     };
-    if (name_template[i] == '{' &&
-        (try_sub("run_id", run_id) || try_sub("instance_id", instance_id) || try_sub("date", date_yyyymmdd) ||
-         try_sub("zone", zone))) {
+    if (name_template[i] == '{' && (try_sub("run_id", run_id) || try_sub("instance_id", instance_id) ||
+                                    try_sub("date", date_yyyymmdd) || try_sub("zone", zone))) {
       continue;
     }
     out += name_template[i++];
@@ -92,15 +95,16 @@ nlohmann::json ConfigToJson(const Config& c) {
   using nlohmann::json;
   json zones = json::array();
   for (const auto& z : c.landing_zones) {
-    zones.push_back({{"name", z.name},
-                     {"account_id", z.account_id},
-                     {"region", z.region},
-                     {"role_arn", z.role_arn},
-                     {"external_id", z.external_id.empty() ? "" : "(redacted)"},
-                     {"session_name", z.session_name},
-                     {"endpoint_url", z.endpoint_url},
-                     {"enabled", z.enabled},
-                     {"filters", {{"tags", TagsJson(z.filter_tags)}, {"exclude_tags", TagsJson(z.exclude_tags)}}}});
+    zones.push_back(
+        {{"name", z.name},
+         {"account_id", z.account_id},
+         {"region", z.region},
+         {"role_arn", z.role_arn},
+         {"external_id", z.external_id.empty() ? "" : "(redacted)"},
+         {"session_name", z.session_name},
+         {"endpoint_url", z.endpoint_url},
+         {"enabled", z.enabled},
+         {"filters", {{"tags", TagsJson(z.filter_tags)}, {"exclude_tags", TagsJson(z.exclude_tags)}}}});
   }
   json formats = json::array();
   for (auto f : c.reporting.formats) formats.push_back(ReportFormatName(f));

@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace fleetpatch::config {
 
@@ -47,7 +46,7 @@ struct LandingZone {
   // The role to assume. After loading this is always set: either as written, or built from
   // role_name as arn:<partition of region>:iam::<account_id>:role/<role_name>.
   std::string role_arn;
-  std::string role_name;     // Default: the defaults' role_name ("FleetPatchRole"); "" when role_arn was given.
+  std::string role_name;  // Default: the defaults' role_name ("FleetPatchRole"); "" when role_arn was given.
   std::string external_id;   // Default: the defaults' external_id ("" = none). Treated as a secret in output.
   std::string session_name;  // Default: the defaults' session_name ("fleetpatch").
   std::string endpoint_url;  // Default: the defaults' endpoint_url ("" = AWS's endpoints); e.g. the emulator.
@@ -56,7 +55,7 @@ struct LandingZone {
   TagMatch exclude_tags;     // Default: the defaults' filters.exclude_tags. A match on any key excludes.
 };
 
-struct PhasesConfig {  // which phases `--workflow full` (and a plain `--config F` run) performs
+struct PhasesConfig {    // which phases `--workflow full` (and a plain `--config F` run) performs
   bool scan = true;      // Default: true
   bool backup = true;    // Default: true
   bool precheck = true;  // Default: true
@@ -76,27 +75,27 @@ struct WorkflowConfig {
 };
 
 struct ConcurrencyConfig {
-  int zone_workers = 4;              // Default: 4 landing zones worked on at once
-  int max_requests_per_zone = 8;     // Default: 8 AWS requests in flight per zone
+  int zone_workers = 4;                  // Default: 4 landing zones worked on at once
+  int max_requests_per_zone = 8;         // Default: 8 AWS requests in flight per zone
   int max_pending_images_per_zone = 50;  // Default: 50 AMIs being created at once per zone
-  int max_commands_per_zone = 200;   // Default: 200 SSM command invocations in flight per zone
+  int max_commands_per_zone = 200;       // Default: 200 SSM command invocations in flight per zone
 };
 
 struct CriticalServices {
-  std::vector<std::string> linux_services = {"sshd"};               // Default: [sshd]
+  std::vector<std::string> linux_services = {"sshd"};                // Default: [sshd]
   std::vector<std::string> windows_services = {"W32Time", "WinRM"};  // Default: [W32Time, WinRM]
 };
 
 struct PrecheckConfig {
-  double min_free_disk_percent = 10;     // Default: 10 (%) free on every checked mount
-  double min_free_disk_gib = 1;          // Default: 1 GiB free on every checked mount
-  std::vector<std::string> mounts;       // Default: [] = every local mount the script reports
-  double max_load_per_cpu = 2.0;         // Default: 2.0 (1-minute load average / CPUs)
-  double min_free_memory_percent = 5;    // Default: 5 (% of total memory available)
-  double min_free_memory_mib = 128;      // Default: 128 MiB available
-  CriticalServices critical_services;    // must be running
-  bool fail_on_pending_reboot = false;   // Default: false (a pending reboot is listed as a risk only)
-  bool fail_on_package_lock = true;      // Default: true (another process holds the package manager)
+  double min_free_disk_percent = 10;            // Default: 10 (%) free on every checked mount
+  double min_free_disk_gib = 1;                 // Default: 1 GiB free on every checked mount
+  std::vector<std::string> mounts;              // Default: [] = every local mount the script reports
+  double max_load_per_cpu = 2.0;                // Default: 2.0 (1-minute load average / CPUs)
+  double min_free_memory_percent = 5;           // Default: 5 (% of total memory available)
+  double min_free_memory_mib = 128;             // Default: 128 MiB available
+  CriticalServices critical_services;           // must be running
+  bool fail_on_pending_reboot = false;          // Default: false (a pending reboot is listed as a risk only)
+  bool fail_on_package_lock = true;             // Default: true (another process holds the package manager)
   std::string min_ssm_agent_version = "3.0.0";  // Default: "3.0.0"; older agents are listed as a risk
 };
 
@@ -106,12 +105,12 @@ const char* PatchOperationName(PatchOperation op);  // "Install" | "Scan"
 const char* RebootOptionName(RebootOption r);       // "RebootIfNeeded" | "NoReboot"
 
 struct PatchConfig {
-  std::string document = "AWS-RunPatchBaseline";              // Default: "AWS-RunPatchBaseline"
-  PatchOperation operation = PatchOperation::kInstall;        // Default: Install
+  std::string document = "AWS-RunPatchBaseline";               // Default: "AWS-RunPatchBaseline"
+  PatchOperation operation = PatchOperation::kInstall;         // Default: Install
   RebootOption reboot_option = RebootOption::kRebootIfNeeded;  // Default: RebootIfNeeded
-  std::string baseline_override;  // Default: "" (the patch group's baseline); an s3:// or https:// URL
-  int canary_size = 1;            // Default: 1 instance in the first wave; 0 = no canary wave
-  int max_concurrency = 50;       // Default: 50 instances per wave after the canary
+  std::string baseline_override;        // Default: "" (the patch group's baseline); an s3:// or https:// URL
+  int canary_size = 1;                  // Default: 1 instance in the first wave; 0 = no canary wave
+  int max_concurrency = 50;             // Default: 50 instances per wave after the canary
   CountOrPercent max_errors{false, 0};  // Default: "0" (SSM MaxErrors per command)
   bool require_confirmation = true;     // Default: true (ask on a terminal before patching; --yes skips)
 };
@@ -119,13 +118,13 @@ struct PatchConfig {
 struct BackupConfig {
   // Patch only instances whose backup AMI is available. Ignored (must be false) when
   // workflow.phases.backup is false: turning the phase off is how backups are turned off.
-  bool required = true;  // Default: true
+  bool required = true;   // Default: true
   bool no_reboot = true;  // Default: true (CreateImage NoReboot: no reboot, crash-consistent image)
   // Placeholders: {run_id}, {instance_id}, {date} (YYYYMMDD, UTC), {zone}. Must contain {run_id}
   // and {instance_id} so names are unique per run and instance (a resumed run finds its AMI by name).
   std::string name_template = "fleetpatch-{instance_id}-{date}-{run_id}";  // Default: as shown
   std::map<std::string, std::string> tags;  // Default: {} (extra tags on the AMI and its snapshots)
-  int retention_days = 30;   // Default: 30 (written as the delete-after tag)
+  int retention_days = 30;                  // Default: 30 (written as the delete-after tag)
   bool keep_failed = false;  // Default: false (a failed or timed-out AMI is deregistered, snapshots deleted)
 };
 

@@ -58,7 +58,8 @@ bool ExpandEnv(const std::string& in, const EnvLookup& env, std::string* out, st
       fallback = body.substr(sep + 2);
     }
     if (!ValidName(name)) {
-      *error = "\"${" + body + "}\" is not a valid environment reference; a name is letters, digits and _ "
+      *error = "\"${" + body +
+               "}\" is not a valid environment reference; a name is letters, digits and _ "
                "(not starting with a digit), as in ${NAME} or ${NAME:-default}";
       return false;
     }

@@ -35,8 +35,10 @@ TEST(EnvExpand, DoubleDollarIsALiteral) {
 TEST(EnvExpand, UnsetVariableNamesTheVariable) {
   std::string err;
   EXPECT_EQ(Expand("a${MISSING}b", MapEnvironment({}), &err), "<error>");
-  EXPECT_EQ(err, "environment variable MISSING is not set (referenced as ${MISSING}); export it, or give a default "
-                 "with ${MISSING:-value}");
+  EXPECT_EQ(
+      err,
+      "environment variable MISSING is not set (referenced as ${MISSING}); export it, or give a default "
+      "with ${MISSING:-value}");
 }
 
 TEST(EnvExpand, MalformedReferences) {

@@ -59,15 +59,19 @@ bool IsPlain(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
 // What a node is, for "found ..." in messages.
 std::string Describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null: return "no value";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Null:
+      return "no value";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
     case YAML::NodeType::Scalar: {
       std::string v = n.Scalar();
       if (v.size() > 60) v = v.substr(0, 57) + "...";
       return IsPlain(n) ? "'" + v + "'" : "the quoted string \"" + v + "\"";
     }
-    default: return "nothing";
+    default:
+      return "nothing";
   }
 }
 
@@ -75,16 +79,26 @@ std::string Describe(const YAML::Node& n) {
 // "unknown key". Only used when the key is not allowed at the place it was found.
 std::string HomeOf(const std::string& key, const std::vector<std::string>& allowed_here) {
   static const std::map<std::string, std::string> kHome = {
-      {"phases", "workflow:"},          {"timeouts", "workflow:"},
-      {"ami_creation", "workflow.timeouts:"}, {"patch_execution", "workflow.timeouts:"},
-      {"ssm_connection", "workflow.timeouts:"}, {"zone_workers", "concurrency:"},
-      {"formats", "reporting:"},        {"output_dir", "reporting:"},
-      {"profile", "aws:"},              {"max_attempts", "aws:"},
-      {"rate_limits", "aws:"},          {"reboot_option", "patch:"},
-      {"operation", "patch:"},          {"canary_size", "patch:"},
-      {"no_reboot", "backup:"},         {"retention_days", "backup:"},
-      {"name_template", "backup:"},     {"critical_services", "precheck:"},
-      {"tags", "filters:"}, {"exclude_tags", "filters:"},
+      {"phases", "workflow:"},
+      {"timeouts", "workflow:"},
+      {"ami_creation", "workflow.timeouts:"},
+      {"patch_execution", "workflow.timeouts:"},
+      {"ssm_connection", "workflow.timeouts:"},
+      {"zone_workers", "concurrency:"},
+      {"formats", "reporting:"},
+      {"output_dir", "reporting:"},
+      {"profile", "aws:"},
+      {"max_attempts", "aws:"},
+      {"rate_limits", "aws:"},
+      {"reboot_option", "patch:"},
+      {"operation", "patch:"},
+      {"canary_size", "patch:"},
+      {"no_reboot", "backup:"},
+      {"retention_days", "backup:"},
+      {"name_template", "backup:"},
+      {"critical_services", "precheck:"},
+      {"tags", "filters:"},
+      {"exclude_tags", "filters:"},
       {"defaults", "the top level of an inventory file"},
   };
   auto it = kHome.find(key);
@@ -161,7 +175,8 @@ class Reader {
       }
       if (auto fl = first_line.find(key); fl != first_line.end()) {
         Add(k.Mark(), child.path,
-            "duplicate key \"" + key + "\" (first given on line " + std::to_string(fl->second) + "); give it once");
+            "duplicate key \"" + key + "\" (first given on line " + std::to_string(fl->second) +
+                "); give it once");
         continue;
       }
       first_line[key] = k.Mark().line + 1;
@@ -230,12 +245,14 @@ class Reader {
     };
     if (!IsPlain(f.value) || !std::regex_match(f.value.Scalar(), kNum)) {
       std::string hint = f.value.IsScalar() && !IsPlain(f.value) ? " (write the number without quotes)" : "";
-      Add(f, "expected a number from " + fmt(min) + " to " + fmt(max) + unit + "; found " + Describe(f.value) + hint);
+      Add(f, "expected a number from " + fmt(min) + " to " + fmt(max) + unit + "; found " +
+                 Describe(f.value) + hint);
       return false;
     }
     double v = std::strtod(f.value.Scalar().c_str(), nullptr);
     if (!std::isfinite(v) || v < min || v > max) {
-      Add(f, "out of range: " + f.value.Scalar() + unit + "; allowed: " + fmt(min) + " to " + fmt(max) + unit);
+      Add(f,
+          "out of range: " + f.value.Scalar() + unit + "; allowed: " + fmt(min) + " to " + fmt(max) + unit);
       return false;
     }
     *out = v;
@@ -285,7 +302,8 @@ class Reader {
     }
     std::string msg = "found " + Describe(f.value);
     if (f.value.IsScalar()) {
-      if (std::string s = DidYouMean(f.value.Scalar(), allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
+      if (std::string s = DidYouMean(f.value.Scalar(), allowed); !s.empty())
+        msg += " (did you mean \"" + s + "\"?)";
     }
     Add(f, msg + "; allowed: " + Join(allowed));
     return false;
@@ -311,8 +329,8 @@ class Reader {
       }
       if (!ok) return false;
     } else {
-      Add(f, std::string("expected a list of strings") + (allow_single ? " or a single string" : "") + "; found " +
-                 Describe(f.value));
+      Add(f, std::string("expected a list of strings") + (allow_single ? " or a single string" : "") +
+                 "; found " + Describe(f.value));
       return false;
     }
     *out = std::move(result);
@@ -410,15 +428,18 @@ std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* 
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    problems->push_back(Problem{path.string(), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    problems->push_back(
+        Problem{path.string(), e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
   } catch (const YAML::Exception& e) {
     problems->push_back(Problem{path.string(), e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                                e.mark.line >= 0 ? e.mark.column + 1 : 0, "", std::string("YAML error: ") + e.msg});
+                                e.mark.line >= 0 ? e.mark.column + 1 : 0, "",
+                                std::string("YAML error: ") + e.msg});
   }
   return std::nullopt;
 }
 
-std::optional<YAML::Node> ParseText(const std::string& text, const std::string& name, std::vector<Problem>* problems) {
+std::optional<YAML::Node> ParseText(const std::string& text, const std::string& name,
+                                    std::vector<Problem>* problems) {
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -432,9 +453,11 @@ std::optional<YAML::Node> ParseText(const std::string& text, const std::string& 
 // ---------------------------------------------------------------------------------------------
 // Landing zones
 
-const std::vector<std::string> kZoneKeys = {"name",         "account_id",   "region",  "role_arn", "role_name",
-                                            "external_id",  "session_name", "endpoint_url", "enabled", "filters"};
-const std::vector<std::string> kDefaultsKeys = {"role_name", "external_id", "session_name", "endpoint_url", "filters"};
+const std::vector<std::string> kZoneKeys = {"name",      "account_id",  "region",       "role_arn",
+                                            "role_name", "external_id", "session_name", "endpoint_url",
+                                            "enabled",   "filters"};
+const std::vector<std::string> kDefaultsKeys = {"role_name", "external_id", "session_name", "endpoint_url",
+                                                "filters"};
 const std::vector<std::string> kFilterKeys = {"tags", "exclude_tags"};
 
 void ReadTagMatch(Reader& r, const Field& f, TagMatch* out) {
@@ -467,7 +490,8 @@ void ReadFilters(Reader& r, const Field& f, TagMatch* tags, TagMatch* exclude) {
   With(*m, "exclude_tags", [&](const Field& x) { ReadTagMatch(r, x, exclude); });
 }
 
-void CheckWith(Reader& r, const Field& f, const std::string& value, std::string (*check)(const std::string&)) {
+void CheckWith(Reader& r, const Field& f, const std::string& value,
+               std::string (*check)(const std::string&)) {
   if (std::string why = check(value); !why.empty()) r.Add(f, "found \"" + value + "\"; " + why);
 }
 
@@ -486,7 +510,8 @@ void ReadZoneDefaults(Reader& r, const Field& f, ZoneDefaults* d) {
     if (r.String(x, &d->session_name)) CheckWith(r, x, d->session_name, CheckSessionName);
   });
   With(*m, "endpoint_url", [&](const Field& x) {
-    if (r.String(x, &d->endpoint_url) && !d->endpoint_url.empty()) CheckWith(r, x, d->endpoint_url, CheckEndpointUrl);
+    if (r.String(x, &d->endpoint_url) && !d->endpoint_url.empty())
+      CheckWith(r, x, d->endpoint_url, CheckEndpointUrl);
   });
   With(*m, "filters", [&](const Field& x) { ReadFilters(r, x, &d->filter_tags, &d->exclude_tags); });
 }
@@ -502,13 +527,15 @@ void ReadAccountId(Reader& r, const Field& f, std::string* out) {
     static const std::regex kDigits("^[0-9]+$");
     if (std::regex_match(s, kDigits) && s.size() == 12 && s[0] == '0') {
       size_t first = s.find_first_not_of('0');
-      r.Add(f, "the unquoted number " + s + " is read by YAML as " + (first == std::string::npos ? "0" : s.substr(first)) +
+      r.Add(f, "the unquoted number " + s + " is read by YAML as " +
+                   (first == std::string::npos ? "0" : s.substr(first)) +
                    " and loses its leading zero; quote it: \"" + s + "\"");
       return;
     }
     static const std::regex kNumberLike(R"(^[-+]?(0[xXoO])?[0-9_.eE+-]+$)");
     if (!std::regex_match(s, kDigits) && std::regex_match(s, kNumberLike)) {
-      r.Add(f, "the unquoted number " + s + " does not read back as a 12-digit account id; write the 12 digits in quotes");
+      r.Add(f, "the unquoted number " + s +
+                   " does not read back as a 12-digit account id; write the 12 digits in quotes");
       return;
     }
   }
@@ -550,8 +577,9 @@ void ReadZone(Reader& r, const Field& f, const ZoneDefaults& d, std::map<std::st
     static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
     if (!r.String(x, &z.name)) return ok = false, void();
     if (!std::regex_match(z.name, kName)) {
-      r.Add(x, "found \"" + z.name + "\"; a zone name is 1-64 characters of letters, digits and ._- "
-               "(starting with a letter or digit)");
+      r.Add(x, "found \"" + z.name +
+                   "\"; a zone name is 1-64 characters of letters, digits and ._- "
+                   "(starting with a letter or digit)");
       ok = false;
       return;
     }
@@ -635,7 +663,8 @@ void ReadZone(Reader& r, const Field& f, const ZoneDefaults& d, std::map<std::st
         ok = false;
       }
     }
-    if (ok) z.role_arn = "arn:" + PartitionForRegion(z.region) + ":iam::" + z.account_id + ":role/" + z.role_name;
+    if (ok)
+      z.role_arn = "arn:" + PartitionForRegion(z.region) + ":iam::" + z.account_id + ":role/" + z.role_name;
   }
   if (ok) out->push_back(std::move(z));
 }
@@ -655,8 +684,8 @@ void ReadZoneList(Reader& r, const Field& f, const ZoneDefaults& d, std::map<std
 
 // An inventory document: {defaults, landing_zones} or a bare list. prefix is the path prefix for
 // fields ("" in an inventory file).
-void ReadInventory(Reader& r, const YAML::Node& root, const ZoneDefaults& base, std::map<std::string, ZoneSeen>* seen,
-                   std::vector<LandingZone>* out) {
+void ReadInventory(Reader& r, const YAML::Node& root, const ZoneDefaults& base,
+                   std::map<std::string, ZoneSeen>* seen, std::vector<LandingZone>* out) {
   if (root.IsNull()) {
     r.Add(YAML::Mark(), "", "the file is empty (or holds only comments); expected a landing_zones: list");
     return;
@@ -685,10 +714,11 @@ void ReadInventory(Reader& r, const YAML::Node& root, const ZoneDefaults& base, 
 // ---------------------------------------------------------------------------------------------
 // The workflow config
 
-const std::vector<std::string> kTopKeys = {"version",     "workflow",   "landing_zones", "landing_zone_defaults",
-                                           "concurrency", "error_budget", "precheck",    "patch",
-                                           "backup",      "reporting",  "state",         "aws",
-                                           "dry_run"};
+const std::vector<std::string> kTopKeys = {
+    "version",     "workflow",     "landing_zones", "landing_zone_defaults",
+    "concurrency", "error_budget", "precheck",      "patch",
+    "backup",      "reporting",    "state",         "aws",
+    "dry_run"};
 
 void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
   auto m = r.Map(f, {"phases", "timeouts"});
@@ -708,14 +738,18 @@ void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
     auto t = r.Map(x, {"ami_creation", "patch_execution", "ssm_connection", "precheck_command"});
     if (!t) return;
     With(*t, "ami_creation", [&](const Field& y) { r.Duration(y, 60, 86400, &w->timeouts.ami_creation_s); });
-    With(*t, "patch_execution", [&](const Field& y) { r.Duration(y, 60, 172800, &w->timeouts.patch_execution_s); });
-    With(*t, "ssm_connection", [&](const Field& y) { r.Duration(y, 10, 3600, &w->timeouts.ssm_connection_s); });
-    With(*t, "precheck_command", [&](const Field& y) { r.Duration(y, 30, 3600, &w->timeouts.precheck_command_s); });
+    With(*t, "patch_execution",
+         [&](const Field& y) { r.Duration(y, 60, 172800, &w->timeouts.patch_execution_s); });
+    With(*t, "ssm_connection",
+         [&](const Field& y) { r.Duration(y, 10, 3600, &w->timeouts.ssm_connection_s); });
+    With(*t, "precheck_command",
+         [&](const Field& y) { r.Duration(y, 30, 3600, &w->timeouts.precheck_command_s); });
   });
 }
 
 void ReadConcurrency(Reader& r, const Field& f, ConcurrencyConfig* c) {
-  auto m = r.Map(f, {"zone_workers", "max_requests_per_zone", "max_pending_images_per_zone", "max_commands_per_zone"});
+  auto m = r.Map(
+      f, {"zone_workers", "max_requests_per_zone", "max_pending_images_per_zone", "max_commands_per_zone"});
   if (!m) return;
   With(*m, "zone_workers", [&](const Field& x) { r.Int32(x, 1, 64, &c->zone_workers); });
   With(*m, "max_requests_per_zone", [&](const Field& x) { r.Int32(x, 1, 100, &c->max_requests_per_zone); });
@@ -734,7 +768,8 @@ void ReadServices(Reader& r, const Field& f, std::vector<std::string>* out) {
   for (size_t i = 0; i < v.size(); ++i) {
     if (!std::regex_match(v[i], kService)) {
       r.Add(MarkOf(f.value[i], f.value), f.path + "[" + std::to_string(i) + "]",
-            "found \"" + v[i] + "\"; a service name is 1-128 characters of letters, digits and @._:+- (no spaces or quotes)");
+            "found \"" + v[i] +
+                "\"; a service name is 1-128 characters of letters, digits and @._:+- (no spaces or quotes)");
       ok = false;
     }
   }
@@ -743,11 +778,13 @@ void ReadServices(Reader& r, const Field& f, std::vector<std::string>* out) {
 
 void ReadPrecheck(Reader& r, const Field& f, PrecheckConfig* p) {
   auto m = r.Map(f, {"min_free_disk_percent", "min_free_disk_gib", "mounts", "max_load_per_cpu",
-                     "min_free_memory_percent", "min_free_memory_mib", "critical_services", "fail_on_pending_reboot",
-                     "fail_on_package_lock", "min_ssm_agent_version"});
+                     "min_free_memory_percent", "min_free_memory_mib", "critical_services",
+                     "fail_on_pending_reboot", "fail_on_package_lock", "min_ssm_agent_version"});
   if (!m) return;
-  With(*m, "min_free_disk_percent", [&](const Field& x) { r.Number(x, 0, 100, &p->min_free_disk_percent, "%"); });
-  With(*m, "min_free_disk_gib", [&](const Field& x) { r.Number(x, 0, 65536, &p->min_free_disk_gib, " GiB"); });
+  With(*m, "min_free_disk_percent",
+       [&](const Field& x) { r.Number(x, 0, 100, &p->min_free_disk_percent, "%"); });
+  With(*m, "min_free_disk_gib",
+       [&](const Field& x) { r.Number(x, 0, 65536, &p->min_free_disk_gib, " GiB"); });
   With(*m, "mounts", [&](const Field& x) {
     static const std::regex kMount(R"(^(/[^\s'"`$\\]*|[A-Za-z]:\\?)$)");
     std::vector<std::string> v;
@@ -762,8 +799,10 @@ void ReadPrecheck(Reader& r, const Field& f, PrecheckConfig* p) {
     p->mounts = v;
   });
   With(*m, "max_load_per_cpu", [&](const Field& x) { r.Number(x, 0.01, 1000, &p->max_load_per_cpu); });
-  With(*m, "min_free_memory_percent", [&](const Field& x) { r.Number(x, 0, 100, &p->min_free_memory_percent, "%"); });
-  With(*m, "min_free_memory_mib", [&](const Field& x) { r.Number(x, 0, 1048576, &p->min_free_memory_mib, " MiB"); });
+  With(*m, "min_free_memory_percent",
+       [&](const Field& x) { r.Number(x, 0, 100, &p->min_free_memory_percent, "%"); });
+  With(*m, "min_free_memory_mib",
+       [&](const Field& x) { r.Number(x, 0, 1048576, &p->min_free_memory_mib, " MiB"); });
   With(*m, "critical_services", [&](const Field& x) {
     auto s = r.Map(x, {"linux", "windows"});
     if (!s) return;
@@ -785,22 +824,24 @@ void ReadPrecheck(Reader& r, const Field& f, PrecheckConfig* p) {
 }
 
 void ReadPatch(Reader& r, const Field& f, PatchConfig* p) {
-  auto m = r.Map(f, {"document", "operation", "reboot_option", "baseline_override", "canary_size", "max_concurrency",
-                     "max_errors", "require_confirmation"});
+  auto m = r.Map(f, {"document", "operation", "reboot_option", "baseline_override", "canary_size",
+                     "max_concurrency", "max_errors", "require_confirmation"});
   if (!m) return;
   With(*m, "document", [&](const Field& x) {
     static const std::regex kDoc(R"(^[A-Za-z0-9_.:/-]{3,256}$)");
     std::string v;
     if (!r.String(x, &v)) return;
     if (!std::regex_match(v, kDoc)) {
-      r.Add(x, "found \"" + v + "\"; an SSM document name is 3-128 characters of letters, digits and _.- (or its ARN)");
+      r.Add(x, "found \"" + v +
+                   "\"; an SSM document name is 3-128 characters of letters, digits and _.- (or its ARN)");
       return;
     }
     p->document = v;
   });
   With(*m, "operation", [&](const Field& x) {
     std::string v;
-    if (r.Enum(x, {"Install", "Scan"}, &v)) p->operation = v == "Install" ? PatchOperation::kInstall : PatchOperation::kScan;
+    if (r.Enum(x, {"Install", "Scan"}, &v))
+      p->operation = v == "Install" ? PatchOperation::kInstall : PatchOperation::kScan;
   });
   With(*m, "reboot_option", [&](const Field& x) {
     std::string v;
@@ -812,7 +853,8 @@ void ReadPatch(Reader& r, const Field& f, PatchConfig* p) {
     std::string v;
     if (!r.String(x, &v)) return;
     if (!v.empty() && v.rfind("s3://", 0) != 0 && v.rfind("https://", 0) != 0) {
-      r.Add(x, "found \"" + v + "\"; a baseline override is the s3:// or https:// URL of a baseline JSON file");
+      r.Add(x,
+            "found \"" + v + "\"; a baseline override is the s3:// or https:// URL of a baseline JSON file");
       return;
     }
     p->baseline_override = v;
@@ -834,7 +876,8 @@ void ReadBackup(Reader& r, const Field& f, BackupConfig* b) {
     static const std::regex kPlaceholder(R"(\{([^{}]*)\})");
     const std::vector<std::string> known = {"run_id", "instance_id", "date", "zone"};
     bool ok = true;
-    for (auto it = std::sregex_iterator(t.begin(), t.end(), kPlaceholder); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(t.begin(), t.end(), kPlaceholder); it != std::sregex_iterator();
+         ++it) {
       std::string name = (*it)[1].str();
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         std::string msg = "unknown placeholder {" + name + "}";
@@ -844,16 +887,20 @@ void ReadBackup(Reader& r, const Field& f, BackupConfig* b) {
       }
     }
     if (ok && (t.find("{run_id}") == std::string::npos || t.find("{instance_id}") == std::string::npos)) {
-      r.Add(x, "found \"" + t + "\"; the name must contain {run_id} and {instance_id} so that it is unique per "
-               "run and instance (a resumed run finds its AMI by this name)");
+      r.Add(x, "found \"" + t +
+                   "\"; the name must contain {run_id} and {instance_id} so that it is unique per "
+                   "run and instance (a resumed run finds its AMI by this name)");
       ok = false;
     }
     if (ok) {
       static const std::regex kAmiName(R"(^[A-Za-z0-9 ()\[\]./'@_-]{3,128}$)");
-      std::string sample = RenderAmiName(t, "20261125-194200-a1b2c3", "i-0123456789abcdef0", "20261125", "zone");
+      std::string sample =
+          RenderAmiName(t, "20261125-194200-a1b2c3", "i-0123456789abcdef0", "20261125", "zone");
       if (!std::regex_match(sample, kAmiName)) {
-        r.Add(x, "found \"" + t + "\"; an AMI name is 3-128 characters of letters, digits, spaces and ()[]./'@_- "
-                 "(with placeholders filled in, e.g. \"" + sample + "\")");
+        r.Add(x, "found \"" + t +
+                     "\"; an AMI name is 3-128 characters of letters, digits, spaces and ()[]./'@_- "
+                     "(with placeholders filled in, e.g. \"" +
+                     sample + "\")");
         ok = false;
       }
     }
@@ -888,7 +935,8 @@ void ReadReporting(Reader& r, const Field& f, ReportingConfig* rep) {
   With(*m, "output_dir", [&](const Field& x) {
     std::string v;
     if (!r.String(x, &v)) return;
-    if (v.empty()) return r.Add(x, "the output directory must not be empty (use \".\" for the working directory)");
+    if (v.empty())
+      return r.Add(x, "the output directory must not be empty (use \".\" for the working directory)");
     rep->output_dir = v;
   });
   With(*m, "formats", [&](const Field& x) {
@@ -941,9 +989,11 @@ void ReadAws(Reader& r, const Field& f, AwsConfig* a) {
     a->region = v;
   });
   With(*m, "max_attempts", [&](const Field& x) { r.Int32(x, 1, 20, &a->max_attempts); });
-  With(*m, "role_session_duration", [&](const Field& x) { r.Duration(x, 900, 43200, &a->role_session_duration_s); });
+  With(*m, "role_session_duration",
+       [&](const Field& x) { r.Duration(x, 900, 43200, &a->role_session_duration_s); });
   With(*m, "rate_limits", [&](const Field& x) {
-    auto rl = r.Map(x, {"ec2_non_mutating", "ec2_mutating", "ec2_create_tags", "ssm_read", "ssm_write", "sts"});
+    auto rl =
+        r.Map(x, {"ec2_non_mutating", "ec2_mutating", "ec2_create_tags", "ssm_read", "ssm_write", "sts"});
     if (!rl) return;
     auto& l = a->rate_limits;
     With(*rl, "ec2_non_mutating", [&](const Field& y) { ReadRateLimit(r, y, &l.ec2_non_mutating); });
@@ -958,8 +1008,9 @@ void ReadAws(Reader& r, const Field& f, AwsConfig* a) {
 void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, const EnvLookup& env,
                 std::vector<Problem>* problems, Config* c, bool load_landing_zones) {
   if (root.IsNull()) {
-    r.Add(YAML::Mark(), "", "the file is empty (or holds only comments); expected a mapping with keys such as "
-                            "workflow, landing_zones, patch");
+    r.Add(YAML::Mark(), "",
+          "the file is empty (or holds only comments); expected a mapping with keys such as "
+          "workflow, landing_zones, patch");
     return;
   }
   Field top{root, "", root.Mark()};
@@ -970,7 +1021,8 @@ void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, con
     r.Int(x, 1, 1, &v);
   });
   With(*m, "workflow", [&](const Field& x) { ReadWorkflow(r, x, &c->workflow); });
-  With(*m, "landing_zone_defaults", [&](const Field& x) { ReadZoneDefaults(r, x, &c->landing_zone_defaults); });
+  With(*m, "landing_zone_defaults",
+       [&](const Field& x) { ReadZoneDefaults(r, x, &c->landing_zone_defaults); });
   With(*m, "landing_zones", [&](const Field& x) {
     if (!load_landing_zones) return;
     std::map<std::string, ZoneSeen> seen;
@@ -1018,7 +1070,8 @@ std::vector<Problem> Sorted(std::vector<Problem> problems, const std::string& ma
   std::map<std::string, size_t> file_rank{{main_file, 0}};
   for (const auto& p : problems) file_rank.emplace(p.file, file_rank.size());
   std::stable_sort(problems.begin(), problems.end(), [&](const Problem& a, const Problem& b) {
-    return std::make_tuple(file_rank[a.file], a.line, a.column) < std::make_tuple(file_rank[b.file], b.line, b.column);
+    return std::make_tuple(file_rank[a.file], a.line, a.column) <
+           std::make_tuple(file_rank[b.file], b.line, b.column);
   });
   return problems;
 }
@@ -1029,8 +1082,9 @@ void Guard(const std::string& file, std::vector<Problem>* problems, Fn&& fn) {
   try {
     fn();
   } catch (const YAML::Exception& e) {
-    problems->push_back(Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.line >= 0 ? e.mark.column + 1 : 0,
-                                "", std::string("YAML error: ") + e.msg});
+    problems->push_back(Problem{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                                e.mark.line >= 0 ? e.mark.column + 1 : 0, "",
+                                std::string("YAML error: ") + e.msg});
   } catch (const std::exception& e) {
     problems->push_back(Problem{file, 0, 0, "", std::string("cannot be loaded: ") + e.what()});
   }
@@ -1045,13 +1099,14 @@ std::vector<Problem> CheckConfigFile(const fs::path& path, const EnvLookup& env,
   if (!doc) return problems;
   Config c;
   Reader r(path.string(), env, &problems);
-  Guard(path.string(), &problems, [&] { ReadConfig(r, *doc, path.parent_path(), env, &problems, &c, load_landing_zones); });
+  Guard(path.string(), &problems,
+        [&] { ReadConfig(r, *doc, path.parent_path(), env, &problems, &c, load_landing_zones); });
   if (problems.empty() && out) *out = std::move(c);
   return Sorted(std::move(problems), path.string());
 }
 
-std::vector<Problem> CheckLandingZonesFile(const fs::path& path, const ZoneDefaults& base, const EnvLookup& env,
-                                           std::vector<LandingZone>* out) {
+std::vector<Problem> CheckLandingZonesFile(const fs::path& path, const ZoneDefaults& base,
+                                           const EnvLookup& env, std::vector<LandingZone>* out) {
   std::vector<Problem> problems;
   auto doc = ParseFile(path, &problems, nullptr, nullptr);
   if (!doc) return problems;
@@ -1070,8 +1125,8 @@ Result<Config> LoadConfigFile(const fs::path& path, const EnvLookup& env) {
   return c;
 }
 
-Result<Config> LoadConfigString(const std::string& yaml, const std::string& display_name, const fs::path& base_dir,
-                                const EnvLookup& env) {
+Result<Config> LoadConfigString(const std::string& yaml, const std::string& display_name,
+                                const fs::path& base_dir, const EnvLookup& env) {
   std::vector<Problem> problems;
   auto doc = ParseText(yaml, display_name, &problems);
   if (!doc) return ProblemsToError(problems);

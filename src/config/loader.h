@@ -47,8 +47,8 @@ Result<Config> LoadConfigString(const std::string& yaml, const std::string& disp
 
 // A landing-zone inventory file: either a mapping {defaults: ..., landing_zones: [...]} or a bare
 // list of zones. `base` supplies the defaults the file's own `defaults:` block overrides.
-Result<std::vector<LandingZone>> LoadLandingZonesFile(const std::filesystem::path& path, const ZoneDefaults& base,
-                                                      const EnvLookup& env);
+Result<std::vector<LandingZone>> LoadLandingZonesFile(const std::filesystem::path& path,
+                                                      const ZoneDefaults& base, const EnvLookup& env);
 
 // Same as above, but returns the problems instead of an Error (empty when the file is fine).
 // With load_landing_zones false the config's `landing_zones:` key is ignored (the caller replaces

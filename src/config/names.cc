@@ -11,7 +11,8 @@ namespace {
 
 bool AllOf(const std::string& s, const char* extra) {
   return std::all_of(s.begin(), s.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view(extra).find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view(extra).find(c) != std::string_view::npos;
   });
 }
 
@@ -23,7 +24,8 @@ std::string Lower(std::string s) {
 }  // namespace
 
 std::string CheckAccountId(const std::string& id) {
-  if (id.size() == 12 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) return "";
+  if (id.size() == 12 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return "";
   return "an AWS account id is exactly 12 digits, written as a quoted string (e.g. \"012345678901\")";
 }
 
@@ -55,15 +57,17 @@ std::string CheckEndpointUrl(const std::string& url) {
 }
 
 std::string CheckRoleArn(const std::string& arn, const std::string& account_id, const std::string& region) {
-  static const std::regex kArn(R"(^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/((?:[A-Za-z0-9+=,.@_-]+/)*)([A-Za-z0-9+=,.@_-]{1,64})$)");
+  static const std::regex kArn(
+      R"(^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/((?:[A-Za-z0-9+=,.@_-]+/)*)([A-Za-z0-9+=,.@_-]{1,64})$)");
   std::smatch m;
   if (!std::regex_match(arn, m, kArn)) {
-    return "a role ARN looks like arn:aws:iam::123456789012:role/NAME or arn:aws:iam::123456789012:role/PATH/NAME "
+    return "a role ARN looks like arn:aws:iam::123456789012:role/NAME or "
+           "arn:aws:iam::123456789012:role/PATH/NAME "
            "(partition aws, aws-cn or aws-us-gov)";
   }
   if (!account_id.empty() && m[2].str() != account_id) {
-    return "the role ARN is in account " + m[2].str() + " but the landing zone's account_id is " + account_id +
-           "; fleetpatch assumes a role in the zone's own account";
+    return "the role ARN is in account " + m[2].str() + " but the landing zone's account_id is " +
+           account_id + "; fleetpatch assumes a role in the zone's own account";
   }
   if (!region.empty() && CheckRegion(region).empty() && m[1].str() != PartitionForRegion(region)) {
     return "the role ARN's partition is " + m[1].str() + " but region " + region + " is in partition " +
@@ -82,7 +86,8 @@ size_t EditDistance(const std::string& a, const std::string& b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];

@@ -13,7 +13,8 @@ TEST(Names, AccountIds) {
 }
 
 TEST(Names, Regions) {
-  for (const char* ok : {"us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1", "cn-northwest-1", "il-central-1"}) {
+  for (const char* ok :
+       {"us-east-1", "eu-central-2", "ap-southeast-4", "us-gov-west-1", "cn-northwest-1", "il-central-1"}) {
     EXPECT_EQ(CheckRegion(ok), "") << ok;
   }
   for (const char* bad : {"us-east", "US-EAST-1", "useast1", "us_east_1", "", "us-east-1a"}) {

@@ -1,11 +1,10 @@
 // Validates the shipped example files against the shipped JSON Schemas with Debian's python3-jsonschema
 // (YAML converted to JSON with PyYAML first), and checks that the schemas do reject a bad file.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "testing/testdata.h"
 
@@ -40,8 +39,8 @@ class SchemaTest : public ::testing::Test {
     EXPECT_EQ(Shell(convert), 0) << convert;
     auto schema_path = testing::SourceDir() / "schemas" / schema;
     // The validator's findings go to a log so that expected failures do not clutter the test output.
-    return Shell(std::string(kPython) + " -W ignore -m jsonschema -i " + Q(json_file) + " " + Q(schema_path) + " >" +
-                 Q(dir_.path() / "jsonschema.log") + " 2>&1");
+    return Shell(std::string(kPython) + " -W ignore -m jsonschema -i " + Q(json_file) + " " + Q(schema_path) +
+                 " >" + Q(dir_.path() / "jsonschema.log") + " 2>&1");
   }
   testing::TempDir dir_;
 };
@@ -51,7 +50,8 @@ TEST_F(SchemaTest, ExampleConfigMatchesItsSchema) {
 }
 
 TEST_F(SchemaTest, ExampleInventoryMatchesItsSchema) {
-  EXPECT_EQ(Validate(testing::SourceDir() / "examples/inventory/prod_landing_zones.yml", "landing_zones.schema.json"),
+  EXPECT_EQ(Validate(testing::SourceDir() / "examples/inventory/prod_landing_zones.yml",
+                     "landing_zones.schema.json"),
             0);
 }
 
