@@ -30,6 +30,7 @@ code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 .panels .panel{margin-bottom:0}
 svg text{font-size:12px;fill:var(--ink)}
 svg text.in{fill:#fff;font-weight:600}
+svg text.in.dark{fill:#3e4c59}
 .legend{display:flex;flex-wrap:wrap;gap:14px;margin-top:8px;color:var(--muted);font-size:12.5px}
 .legend span::before{content:"";display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px;background:var(--c)}
 .lg-succeeded{--c:var(--ok)}.lg-failed{--c:var(--fail)}.lg-skipped{--c:var(--skip)}.lg-pending{--c:var(--pend)}.lg-not_run{--c:var(--none)}
@@ -39,6 +40,10 @@ svg text.in{fill:#fff;font-weight:600}
 .toolbar .count{color:var(--muted);margin-left:auto}
 table{border-collapse:collapse;width:100%}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+#fp-instances td{white-space:nowrap}
+#fp-instances td.wrap{white-space:normal;min-width:160px;max-width:380px;word-break:break-word}
+#fp-instances tr.detail td{white-space:normal}
+td .sub{color:var(--muted);font-size:12px}
 th{background:#f8f9fb;font-weight:600;white-space:nowrap;position:sticky;top:0}
 th.sortable{cursor:pointer;user-select:none}
 th.sortable:hover{background:#eef2f7}
@@ -79,24 +84,21 @@ var all=data.instances;
 function phaseStatus(r,p){if(p==='scan')return r.eligible?'eligible':'ineligible';return r[p]?r[p].status:'not_run';}
 function firstProblem(r){return r.problems.length?r.problems[0]:null;}
 var cols=[
- {k:'zone',t:'Zone',v:function(r){return r.zone;}},
- {k:'account',t:'Account',v:function(r){return r.account_id;}},
- {k:'region',t:'Region',v:function(r){return r.region;}},
+ {k:'zone',t:'Zone',v:function(r){return r.zone;},sub:function(r){return r.account_id+' \u00b7 '+r.region;}},
  {k:'instance',t:'Instance',v:function(r){return r.instance_id;},mono:true},
- {k:'name',t:'Name',v:function(r){return r.name;}},
+ {k:'name',t:'Name',v:function(r){return r.name;},wrap:true},
  {k:'platform',t:'Platform',v:function(r){return r.platform;}},
  {k:'state',t:'State',v:function(r){return r.state;}},
  {k:'ssm',t:'SSM',v:function(r){return r.ssm_ping_status;}},
  {k:'outcome',t:'Outcome',v:function(r){return r.overall;},badge:true},
  {k:'backup',t:'Backup',v:function(r){return phaseStatus(r,'backup');},badge:true},
- {k:'ami',t:'AMI',v:function(r){return r.backup?r.backup.ami_id:'';},mono:true},
  {k:'precheck',t:'Precheck',v:function(r){return phaseStatus(r,'precheck');},badge:true},
  {k:'patch',t:'Patch',v:function(r){return phaseStatus(r,'patch');},badge:true},
  {k:'installed',t:'Installed',v:function(r){return r.patch?r.patch.installed:null;},num:true},
  {k:'missing',t:'Missing',v:function(r){return r.patch?r.patch.missing:null;},num:true},
  {k:'failed',t:'Failed',v:function(r){return r.patch?r.patch.failed:null;},num:true},
  {k:'reboot',t:'Reboot',v:function(r){return r.patch?r.patch.installed_pending_reboot:null;},num:true},
- {k:'error',t:'Error',v:function(r){var p=firstProblem(r);return p?p.code+': '+p.message:'';}}
+ {k:'error',t:'Error',v:function(r){var p=firstProblem(r);return p?p.code+': '+p.message:'';},wrap:true}
 ];
 var state={key:'zone',dir:1,text:'',outcome:'',zone:'',open:{}};
 var table=document.getElementById('fp-instances');
@@ -128,7 +130,9 @@ function matches(r){
  if(state.zone&&r.zone!==state.zone)return false;
  if(!state.text)return true;
  var q=state.text.toLowerCase();
- for(var i=0;i<cols.length;i++){var v=cols[i].v(r);if(v!==null&&v!==undefined&&String(v).toLowerCase().indexOf(q)>=0)return true;}
+ var extra=[r.account_id,r.region,r.availability_zone,r.instance_type,r.backup?r.backup.ami_id:'',r.precheck?r.precheck.command_id:'',r.patch?r.patch.command_id:''];
+ for(var i=0;i<cols.length;i++)extra.push(cols[i].v(r));
+ for(var j=0;j<extra.length;j++){var v=extra[j];if(v!==null&&v!==undefined&&String(v).toLowerCase().indexOf(q)>=0)return true;}
  return false;}
 function visible(){
  var c=colOf(state.key);var rows=all.filter(matches).map(function(r,i){return {r:r,i:i};});
@@ -140,8 +144,9 @@ function render(){
  while(tbody.firstChild)tbody.removeChild(tbody.firstChild);
  rows.forEach(function(r){
   var tr=el('tr','inst');tr.setAttribute('data-id',r.instance_id);tr.tabIndex=0;
-  cols.forEach(function(c){var v=c.v(r);var td=el('td',c.num?'num':(c.mono?'mono':null));
+  cols.forEach(function(c){var v=c.v(r);var td=el('td',c.num?'num':(c.mono?'mono':(c.wrap?'wrap':null)));
    if(c.badge){td.appendChild(el('span','badge st-'+v,v));}else{td.textContent=(v===null||v===undefined)?'':String(v);}
+   if(c.sub)td.appendChild(el('div','sub',c.sub(r)));
    tr.appendChild(td);});
   var toggle=function(){state.open[r.instance_id]=!state.open[r.instance_id];render();};
   tr.addEventListener('click',toggle);tr.addEventListener('keydown',function(e){if(e.key==='Enter')toggle();});

@@ -92,8 +92,8 @@ std::string StackedBarChart(const std::string& title, const std::vector<ChartRow
                          "<title>{}: {} {}</title></rect>",
                          x, y, std::max(w - 1.0, 1.0), kBarHeight, OutcomeColor(o), E(r.label), n, OutcomeLabel(o));
       if (w >= 24)
-        svg += fmt::format("<text class=\"in\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>", x + w / 2,
-                           y + 14, n);
+        svg += fmt::format("<text class=\"in{}\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                           o == Outcome::kNotRun ? " dark" : "", x + w / 2, y + 14, n);
       x += w;
     }
     if (!r.problem.empty())
