@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "report/report_test_util.h"
+#include "testing/testdata.h"
 
 namespace fleetpatch::report {
 namespace {
@@ -170,6 +171,23 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(CsvField("=1+1", true), "'=1+1");
   EXPECT_EQ(CsvField("-1", false), "-1");
   EXPECT_EQ(CsvField("\r", true), "\"'\r\"");
+}
+
+}  // namespace
+}  // namespace fleetpatch::report
+
+namespace fleetpatch::report {
+namespace {
+
+TEST(CsvColumnsDoc, EveryColumnIsDocumentedInOrder) {
+  std::string doc = fleetpatch::testing::ReadFileOrDie(testutil::SourcePath("docs/reports.md"));
+  size_t pos = 0;
+  for (size_t i = 0; i < CsvColumns().size(); ++i) {
+    std::string row = "| " + std::to_string(i + 1) + " | `" + std::string(CsvColumns()[i]) + "` |";
+    size_t at = doc.find(row, pos);
+    EXPECT_NE(at, std::string::npos) << "docs/reports.md lacks " << row;
+    if (at != std::string::npos) pos = at;
+  }
 }
 
 }  // namespace
