@@ -38,6 +38,8 @@ Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list);
 struct ReportData {
   ReportData(const RunSnapshot& s, std::string generated = {})
       : snapshot(s), summary(Summarize(s)), generated_at(std::move(generated)) {}
+  // The snapshot is referenced, not copied: it must outlive the ReportData.
+  ReportData(RunSnapshot&&, std::string = {}) = delete;
   const RunSnapshot& snapshot;
   RunSummary summary;
   std::string generated_at;  // ISO 8601 UTC; shown when not empty. Default: empty (omitted)

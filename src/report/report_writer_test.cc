@@ -47,6 +47,13 @@ TEST(WriteReports, WritesEveryFormatNamedAfterTheRunWithOwnerOnlyPermissions) {
   EXPECT_EQ(files, 5u);
 }
 
+TEST(WriteReports, AcceptsRelativeAndTrailingSlashDirectories) {
+  fleetpatch::testing::TempDir tmp;
+  auto r = WriteReports(testutil::DemoSnapshot(), tmp.path().string() + "/a/b/", {ReportFormat::kCsv});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(fs::exists(tmp.path() / "a" / "b" / "fleetpatch-20261125-194200-a1b2c3.csv"));
+}
+
 TEST(WriteReports, RegeneratingReplacesTheFilesAndKeepsTheirPermissions) {
   fleetpatch::testing::TempDir tmp;
   RunSnapshot snap = testutil::DemoSnapshot();
