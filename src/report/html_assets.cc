@@ -40,16 +40,19 @@ svg text.in.dark{fill:#3e4c59}
 .toolbar .count{color:var(--muted);margin-left:auto}
 table{border-collapse:collapse;width:100%}
 th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-#fp-instances td{white-space:nowrap}
-#fp-instances td.wrap{white-space:normal;min-width:160px;max-width:380px;word-break:break-word}
-#fp-instances tr.detail td{white-space:normal}
+table.data td{white-space:nowrap}
+table.data td.wrap{white-space:normal;min-width:140px;max-width:340px;word-break:break-word}
+table.data td.wrap .sub.mono{white-space:nowrap}
+table.data tr.detail td{white-space:normal}
+#fp-instances{font-size:13px}
+#fp-instances th,#fp-instances td{padding:6px 7px}
 td .sub{color:var(--muted);font-size:12px}
 th{background:#f8f9fb;font-weight:600;white-space:nowrap;position:sticky;top:0}
 th.sortable{cursor:pointer;user-select:none}
 th.sortable:hover{background:#eef2f7}
 th[aria-sort=ascending]::after{content:" \25B2";font-size:10px}
 th[aria-sort=descending]::after{content:" \25BC";font-size:10px}
-td.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+td.mono,.sub.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.inst{cursor:pointer}
 tr.inst:hover{background:#f5f8ff}
@@ -88,8 +91,7 @@ var cols=[
  {k:'instance',t:'Instance',v:function(r){return r.instance_id;},mono:true},
  {k:'name',t:'Name',v:function(r){return r.name;},wrap:true},
  {k:'platform',t:'Platform',v:function(r){return r.platform;}},
- {k:'state',t:'State',v:function(r){return r.state;}},
- {k:'ssm',t:'SSM',v:function(r){return r.ssm_ping_status;}},
+ {k:'state',t:'State / SSM',v:function(r){return r.state;},sub:function(r){return r.ssm_ping_status;}},
  {k:'outcome',t:'Outcome',v:function(r){return r.overall;},badge:true},
  {k:'backup',t:'Backup',v:function(r){return phaseStatus(r,'backup');},badge:true},
  {k:'precheck',t:'Precheck',v:function(r){return phaseStatus(r,'precheck');},badge:true},
@@ -98,7 +100,7 @@ var cols=[
  {k:'missing',t:'Missing',v:function(r){return r.patch?r.patch.missing:null;},num:true},
  {k:'failed',t:'Failed',v:function(r){return r.patch?r.patch.failed:null;},num:true},
  {k:'reboot',t:'Reboot',v:function(r){return r.patch?r.patch.installed_pending_reboot:null;},num:true},
- {k:'error',t:'Error',v:function(r){var p=firstProblem(r);return p?p.code+': '+p.message:'';},wrap:true}
+ {k:'error',t:'Error',v:function(r){var p=firstProblem(r);return p?p.code+': '+p.message:'';},show:function(r){var p=firstProblem(r);return p?p.code:'';},cls:'fail-text'}
 ];
 var state={key:'zone',dir:1,text:'',outcome:'',zone:'',open:{}};
 var table=document.getElementById('fp-instances');
@@ -130,7 +132,7 @@ function matches(r){
  if(state.zone&&r.zone!==state.zone)return false;
  if(!state.text)return true;
  var q=state.text.toLowerCase();
- var extra=[r.account_id,r.region,r.availability_zone,r.instance_type,r.backup?r.backup.ami_id:'',r.precheck?r.precheck.command_id:'',r.patch?r.patch.command_id:''];
+ var extra=[r.ssm_ping_status,r.account_id,r.region,r.availability_zone,r.instance_type,r.backup?r.backup.ami_id:'',r.precheck?r.precheck.command_id:'',r.patch?r.patch.command_id:''];
  for(var i=0;i<cols.length;i++)extra.push(cols[i].v(r));
  for(var j=0;j<extra.length;j++){var v=extra[j];if(v!==null&&v!==undefined&&String(v).toLowerCase().indexOf(q)>=0)return true;}
  return false;}
@@ -145,7 +147,9 @@ function render(){
  rows.forEach(function(r){
   var tr=el('tr','inst');tr.setAttribute('data-id',r.instance_id);tr.tabIndex=0;
   cols.forEach(function(c){var v=c.v(r);var td=el('td',c.num?'num':(c.mono?'mono':(c.wrap?'wrap':null)));
-   if(c.badge){td.appendChild(el('span','badge st-'+v,v));}else{td.textContent=(v===null||v===undefined)?'':String(v);}
+   if(c.badge){td.appendChild(el('span','badge st-'+v,v));}
+   else if(c.show){td.textContent=c.show(r);if(v)td.title=v;if(c.cls)td.className=c.cls;}
+   else{td.textContent=(v===null||v===undefined)?'':String(v);}
    if(c.sub)td.appendChild(el('div','sub',c.sub(r)));
    tr.appendChild(td);});
   var toggle=function(){state.open[r.instance_id]=!state.open[r.instance_id];render();};

@@ -177,7 +177,7 @@ std::string InstancesSection(const RunSummary& s) {
   for (Outcome o : kAllOutcomes) out += fmt::format("<option value=\"{}\">{}</option>", OutcomeName(o), OutcomeLabel(o));
   out += "</select><select id=\"fp-zone\" aria-label=\"Landing zone\"><option value=\"\">All zones</option></select>";
   out += fmt::format("<span class=\"count\" id=\"fp-count\">{} instances</span></div>", s.instances);
-  out += "<table id=\"fp-instances\"><thead></thead><tbody></tbody></table>"
+  out += "<table id=\"fp-instances\" class=\"data\"><thead></thead><tbody></tbody></table>"
          "<noscript><p class=\"empty\">The instance table needs JavaScript; the CSV, JSON and XML reports hold the "
          "same data.</p></noscript></section>";
   return out;
@@ -186,12 +186,12 @@ std::string InstancesSection(const RunSummary& s) {
 std::string ErrorsSection(const RunSummary& s) {
   std::string out = fmt::format("<section class=\"panel\" id=\"errors\"><h2>Errors ({})</h2>", s.errors.size());
   if (s.errors.empty()) return out + "<p class=\"empty\">No errors.</p></section>";
-  out += "<table><thead><tr><th>Category</th><th>Zone</th><th>Account</th><th>Region</th><th>Phase</th>"
-         "<th>Instance</th><th>Name</th><th>Code</th><th>Message</th></tr></thead><tbody>";
+  out += "<table class=\"data\"><thead><tr><th>Category</th><th>Zone</th><th>Account</th><th>Region</th>"
+         "<th>Phase</th><th>Instance</th><th>Name</th><th>Code</th><th>Message</th></tr></thead><tbody>";
   for (const ErrorEntry& e : s.errors) {
     out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td>"
-        "<td class=\"fail-text\">{}</td><td>{}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"wrap\">{}</td>"
+        "<td class=\"fail-text\">{}</td><td class=\"wrap\">{}</td></tr>",
         Badge(e.problem.category), E(e.zone), E(e.account_id), E(e.region), E(e.phase), E(e.instance_id),
         E(e.instance_name), E(e.problem.code), E(e.problem.message));
   }
@@ -201,24 +201,28 @@ std::string ErrorsSection(const RunSummary& s) {
 std::string ZonesSection(const RunSummary& s) {
   std::string out = "<section class=\"panel\" id=\"zones\"><h2>Landing zones</h2>";
   if (s.zones.empty()) return out + "<p class=\"empty\">No landing zones.</p></section>";
-  out += "<table><thead><tr><th>Zone</th><th>Account</th><th>Region</th><th>Role</th><th>Instances</th>"
+  out += "<table class=\"data\"><thead><tr><th>Zone / role</th><th>Account</th><th>Region</th><th>Instances</th>"
          "<th>Eligible</th>";
   for (Phase phase : s.phases_present)
     if (phase != Phase::kScan) out += fmt::format("<th>{}</th>", PhaseName(phase));
-  out += "<th>Zone error</th></tr></thead><tbody>";
+  out += "</tr></thead><tbody>";
   for (const ZoneSummary& z : s.zones) {
-    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"num\">{}</td>"
-                       "<td class=\"num\">{}</td>",
-                       E(z.zone), E(z.account_id), E(z.region), E(z.role_arn), z.instances, z.eligible);
+    std::string zone_error =
+        z.error.empty() ? "" : fmt::format("<div class=\"fail-text wrap\">[{}] {}: {}</div>", E(z.error.category),
+                                           E(z.error.code), E(z.error.message));
+    out += fmt::format("<tr><td class=\"wrap\">{}<div class=\"sub mono\">{}</div>{}</td><td>{}</td><td>{}</td>"
+                       "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                       E(z.zone), E(z.role_arn), zone_error, E(z.account_id), E(z.region), z.instances, z.eligible);
     for (Phase phase : s.phases_present) {
       if (phase == Phase::kScan) continue;
       const OutcomeCounts& c = z.phases[static_cast<size_t>(phase)].counts;
-      out += fmt::format("<td class=\"{}\">{} ok \xC2\xB7 {}</td>", c.failed ? "fail-text" : "", c.succeeded,
-                         E(CountsText(c)));
+      std::vector<std::string> parts{fmt::format("<span class=\"ok-text\">{} ok</span>", c.succeeded)};
+      if (c.failed) parts.push_back(fmt::format("<span class=\"fail-text\">{} failed</span>", c.failed));
+      if (c.skipped) parts.push_back(fmt::format("{} skipped", c.skipped));
+      if (c.pending) parts.push_back(fmt::format("{} pending", c.pending));
+      if (c.not_run) parts.push_back(fmt::format("<span class=\"muted\">{} not run</span>", c.not_run));
+      out += "<td class=\"wrap\">" + Join(parts, " \xC2\xB7 ") + "</td>";
     }
-    out += z.error.empty() ? "<td></td>"
-                           : fmt::format("<td class=\"fail-text\">[{}] {}: {}</td>", E(z.error.category),
-                                         E(z.error.code), E(z.error.message));
     out += "</tr>";
   }
   return out + "</tbody></table></section>";
@@ -249,11 +253,11 @@ std::string EventsSection(const RunSnapshot& snap) {
   std::string out = fmt::format(
       "<section class=\"panel\" id=\"events\"><details><summary>Events ({})</summary>", snap.events.size());
   if (!snap.events.empty()) {
-    out += "<table><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</th><th>Phase</th>"
+    out += "<table class=\"data\"><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</th><th>Phase</th>"
            "<th>Message</th></tr></thead><tbody>";
     for (const Event& e : snap.events)
       out += fmt::format("<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>"
-                         "<td>{}</td><td>{}</td></tr>",
+                         "<td>{}</td><td class=\"wrap\">{}</td></tr>",
                          e.seq, E(e.time), E(e.level), E(e.zone), E(e.instance_id), E(e.phase), E(e.message));
     out += "</tbody></table>";
   }

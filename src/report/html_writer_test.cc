@@ -89,7 +89,7 @@ TEST(HtmlWriter, UntrustedTextIsEscapedAndDataCannotLeaveItsScriptElement) {
   EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
   EXPECT_THAT(html, Not(HasSubstr("<b>disk")));
   // Server-rendered parts (error list, events) show the payload as text.
-  EXPECT_THAT(html, HasSubstr("<td>&lt;img src=x onerror=alert(1)&gt;</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"wrap\">&lt;img src=x onerror=alert(1)&gt;</td>"));
   EXPECT_THAT(html, HasSubstr("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
   EXPECT_THAT(html, HasSubstr("CreateImage refused the request: &lt;script&gt;alert(2)&lt;/script&gt;"));
   // The JSON data element holds no <, > or & at all, and parses back to the original text.
@@ -262,8 +262,8 @@ TEST_F(HtmlDashboardChromium, LoadsOfflineSortsFiltersAndRunsNoInjectedCode) {
   // The payloads are shown literally, as text, in the table built by the script...
   ASSERT_EQ(res["names"].size(), snap.instances.size());
   for (size_t k = 0; k < snap.instances.size(); ++k) EXPECT_EQ(res["names"][k], snap.instances[k].info.name);
-  EXPECT_NE(dom.find("<td>&lt;img src=x onerror=alert(1)&gt;</td>"), std::string::npos);
-  EXPECT_NE(dom.find("<td>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"), std::string::npos);
+  EXPECT_NE(dom.find("<td class=\"wrap\">&lt;img src=x onerror=alert(1)&gt;</td>"), std::string::npos);
+  EXPECT_NE(dom.find("<td class=\"wrap\">&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"), std::string::npos);
   // ... and never became markup.
   EXPECT_EQ(dom.find("<img"), std::string::npos);
   EXPECT_EQ(dom.find("<script>alert"), std::string::npos);
