@@ -144,12 +144,21 @@ TEST(JunitWriter, ScanOnlyRunHasOnlyScanCases) {
   EXPECT_STREQ(doc.child("testsuites").attribute("skipped").value(), "2");  // the two ineligible instances
 }
 
-TEST(JunitWriter, IsWellFormedForXmllint) {
+TEST(JunitWriter, ValidatesAgainstTheJunitSubsetCiServersRead) {
   if (!std::filesystem::exists(kXmllint)) GTEST_SKIP() << "xmllint is not installed (apt-get install libxml2-utils)";
+  std::string xsd = testutil::SourcePath("schemas/junit.xsd").string();
   for (const RunSnapshot& snap : Cases()) {
     std::string out;
-    EXPECT_EQ(Xmllint(Render(JunitWriter(), snap), "", &out), 0) << out;
+    EXPECT_EQ(Xmllint(Render(JunitWriter(), snap), xsd, &out), 0) << out;
   }
+  // A negative time (the demo run has a backup with a skewed clock) would be rejected.
+  std::string xml = Render(JunitWriter(), testutil::DemoSnapshot());
+  EXPECT_EQ(xml.find("time=\"-"), std::string::npos);
+  size_t at = xml.find("time=\"0\"");
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, 8, "time=\"-1\"");
+  std::string out;
+  EXPECT_NE(Xmllint(xml, xsd, &out), 0);
 }
 
 }  // namespace
