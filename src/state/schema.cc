@@ -7,9 +7,10 @@ namespace {
 
 // Version 1: the first layout.
 // - runs: one row per run; seq orders runs by creation (independent of clock changes).
-// - zones, instances: per run, with a seq that keeps first-save order. Phase results live in the
-//   instance row (status column + the result's JSON form) so a snapshot is one scan; the status
-//   columns are indexed for the resume queries. NULL status = no result yet.
+// - zones, instances: per run, with a seq that keeps first-save order. What scan learned is kept in
+//   columns (JSON only for the tags: encoding 100,000 instances as JSON documents costs seconds).
+//   Phase results live in the instance row (status column + the result's JSON form) so a snapshot
+//   is one scan; the status columns are indexed for the resume queries. NULL status = no result.
 // - events: the append-only journal; triggers refuse UPDATE and DELETE.
 // - run_locks: who works a run (pid, host, start time of the pid, since when).
 constexpr const char* kV1 = R"sql(
@@ -39,8 +40,20 @@ CREATE TABLE instances (
   run_id TEXT NOT NULL REFERENCES runs(run_id),
   zone TEXT NOT NULL,
   instance_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  platform_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  availability_zone TEXT NOT NULL,
+  instance_type TEXT NOT NULL,
+  tags_json TEXT NOT NULL,
+  ssm_ping_status TEXT NOT NULL,
+  ssm_agent_version TEXT NOT NULL,
+  in_auto_scaling_group INTEGER NOT NULL,
   eligible INTEGER NOT NULL,
-  info_json TEXT NOT NULL,
+  ineligible_reason TEXT NOT NULL,
   backup_status TEXT,
   backup_json TEXT,
   precheck_status TEXT,

@@ -456,16 +456,40 @@ Status SqliteStateStore::SaveInstances(const std::string& run_id, const std::vec
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   FP_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare("INSERT INTO instances (run_id, zone, instance_id, eligible, info_json, updated_at) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, zone, instance_id) DO UPDATE SET "
-                   "eligible = excluded.eligible, info_json = excluded.info_json, updated_at = excluded.updated_at",
+      db_->Prepare("INSERT INTO instances (run_id, updated_at, zone, instance_id, account_id, region, name, platform, "
+                   "platform_name, state, availability_zone, instance_type, tags_json, ssm_ping_status, "
+                   "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+                   "ON CONFLICT (run_id, zone, instance_id) DO UPDATE SET updated_at = excluded.updated_at, "
+                   "account_id = excluded.account_id, region = excluded.region, name = excluded.name, "
+                   "platform = excluded.platform, platform_name = excluded.platform_name, state = excluded.state, "
+                   "availability_zone = excluded.availability_zone, instance_type = excluded.instance_type, "
+                   "tags_json = excluded.tags_json, ssm_ping_status = excluded.ssm_ping_status, "
+                   "ssm_agent_version = excluded.ssm_agent_version, "
+                   "in_auto_scaling_group = excluded.in_auto_scaling_group, eligible = excluded.eligible, "
+                   "ineligible_reason = excluded.ineligible_reason",
                    "saving instances"));
-  st.Bind(1, run_id).Bind(6, now);
+  st.Bind(1, run_id).Bind(2, now);
   for (const auto& inst : instances) {
     if (inst.instance_id.empty() || inst.zone.empty()) {
       return Error::Internal("SaveInstances: an instance without an id or a landing zone");
     }
-    st.Bind(2, inst.zone).Bind(3, inst.instance_id).Bind(4, inst.eligible).Bind(5, nlohmann::json(inst).dump());
+    st.Bind(3, inst.zone)
+        .Bind(4, inst.instance_id)
+        .Bind(5, inst.account_id)
+        .Bind(6, inst.region)
+        .Bind(7, inst.name)
+        .Bind(8, inst.platform)
+        .Bind(9, inst.platform_name)
+        .Bind(10, inst.state)
+        .Bind(11, inst.availability_zone)
+        .Bind(12, inst.instance_type)
+        .Bind(13, inst.tags.empty() ? std::string("{}") : nlohmann::json(inst.tags).dump())
+        .Bind(14, inst.ssm_ping_status)
+        .Bind(15, inst.ssm_agent_version)
+        .Bind(16, inst.in_auto_scaling_group)
+        .Bind(17, inst.eligible)
+        .Bind(18, inst.ineligible_reason);
     FP_RETURN_IF_ERROR(st.Run("saving instances"));
   }
   return tx.Commit();
@@ -539,7 +563,10 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   // is constant and nothing user-supplied is ever spliced into it.
   FP_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare("SELECT zone, instance_id, info_json, backup_json, precheck_json, patch_json FROM instances "
+      db_->Prepare("SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
+                   "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
+                   "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json "
+                   "FROM instances "
                    "WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
                    "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
                    "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
@@ -558,17 +585,36 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   for (;;) {
     FP_ASSIGN_OR_RETURN(bool row, st.Step(kWhat));
     if (!row) break;
-    const std::string label = "instance " + st.Text(1) + " in " + st.Text(0);
     InstanceRun r;
-    FP_ASSIGN_OR_RETURN(r.info, Decode<InstanceInfo>(st.Text(2), label, path_));
-    if (!st.IsNull(3)) {
-      FP_ASSIGN_OR_RETURN(r.backup, Decode<BackupResult>(st.Text(3), "the backup of " + label, path_));
+    InstanceInfo& i = r.info;
+    i.zone = st.Text(0);
+    i.instance_id = st.Text(1);
+    i.account_id = st.Text(2);
+    i.region = st.Text(3);
+    i.name = st.Text(4);
+    i.platform = st.Text(5);
+    i.platform_name = st.Text(6);
+    i.state = st.Text(7);
+    i.availability_zone = st.Text(8);
+    i.instance_type = st.Text(9);
+    i.ssm_ping_status = st.Text(11);
+    i.ssm_agent_version = st.Text(12);
+    i.in_auto_scaling_group = st.Int(13) != 0;
+    i.eligible = st.Int(14) != 0;
+    i.ineligible_reason = st.Text(15);
+    const std::string label = "instance " + i.instance_id + " in " + i.zone;
+    const std::string tags = st.Text(10);
+    if (tags != "{}") {
+      FP_ASSIGN_OR_RETURN(i.tags, (Decode<std::map<std::string, std::string>>(tags, "the tags of " + label, path_)));
     }
-    if (!st.IsNull(4)) {
-      FP_ASSIGN_OR_RETURN(r.precheck, Decode<PrecheckResult>(st.Text(4), "the precheck of " + label, path_));
+    if (!st.IsNull(16)) {
+      FP_ASSIGN_OR_RETURN(r.backup, Decode<BackupResult>(st.Text(16), "the backup of " + label, path_));
     }
-    if (!st.IsNull(5)) {
-      FP_ASSIGN_OR_RETURN(r.patch, Decode<PatchResult>(st.Text(5), "the patch of " + label, path_));
+    if (!st.IsNull(17)) {
+      FP_ASSIGN_OR_RETURN(r.precheck, Decode<PrecheckResult>(st.Text(17), "the precheck of " + label, path_));
+    }
+    if (!st.IsNull(18)) {
+      FP_ASSIGN_OR_RETURN(r.patch, Decode<PatchResult>(st.Text(18), "the patch of " + label, path_));
     }
     out.push_back(std::move(r));
   }
