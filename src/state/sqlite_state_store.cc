@@ -129,6 +129,28 @@ Result<T> Decode(const std::string& text, const std::string& what, const std::st
   }
 }
 
+// Removes the members of `j` that equal the same member of `defaults` (the JSON form of a
+// default-constructed value), recursing into nested objects. from_json keeps the default for a
+// missing key, so this loses nothing, and a typical result shrinks to a third: less to write,
+// to store and, above all, to parse when a 100,000-instance snapshot is loaded.
+void DropDefaults(nlohmann::json& j, const nlohmann::json& defaults) {
+  for (auto it = j.begin(); it != j.end();) {
+    auto d = defaults.find(it.key());
+    if (d != defaults.end() && *d == *it) {
+      it = j.erase(it);
+      continue;
+    }
+    if (d != defaults.end() && it->is_object() && d->is_object()) {
+      DropDefaults(*it, *d);
+      if (it->empty() && !d->empty()) {
+        it = j.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+}
+
 std::string StatusArray(const std::vector<std::string>& statuses) { return nlohmann::json(statuses).dump(); }
 
 constexpr const char* kRunColumns =
@@ -206,6 +228,9 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
     FP_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL", "setting synchronous mode"));
   }
   FP_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON", "enabling foreign keys"));
+  // 16 MiB of page cache (SQLite's default is 2 MiB): a 100,000-instance run's indexes stay in
+  // memory during bulk saves, while the process stays well inside its memory budget.
+  FP_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-16384", "setting the cache size"));
   if (options.read_only) {
     FP_RETURN_IF_ERROR(CheckSchema(*db));
   } else {
@@ -517,9 +542,12 @@ Status SqliteStateStore::SaveResults(const std::string& run_id, const std::vecto
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql, what));
   st.Bind(3, now).Bind(4, run_id);
+  static const nlohmann::json defaults = R{};
   for (const auto& r : results) {
     nlohmann::json j = r.result;
-    st.Bind(1, j.at("status").template get_ref<const std::string&>()).Bind(2, j.dump());
+    const std::string status = j.at("status").template get<std::string>();
+    DropDefaults(j, defaults);
+    st.Bind(1, status).Bind(2, j.dump());
     st.Bind(5, r.zone).Bind(6, r.instance_id);
     FP_RETURN_IF_ERROR(st.Run(what));
     if (db_->Changes() == 0) {

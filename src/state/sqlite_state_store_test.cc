@@ -395,6 +395,33 @@ TEST_F(StoreTest, EveryResultTypeRoundTrips) {
   EXPECT_FALSE(snap->instances[1].backup || snap->instances[1].precheck || snap->instances[1].patch);
 }
 
+TEST_F(StoreTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
+  // Results are stored without their default-valued fields; loading must restore them exactly.
+  CreateSampleRun();
+  ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
+  PrecheckResult pre;  // all defaults, plus a failed finding (CheckFinding.passed defaults to true)
+  pre.findings = {{"pending_reboot", "yes", "no", false}, {}};
+  BackupResult backup;
+  backup.cleaned_up = true;
+  PatchResult patch;  // pending, wave 0 (the canary): both defaults
+  ASSERT_TRUE(store_->SavePrecheck(kRun, "prod", "i-1", pre).ok());
+  ASSERT_TRUE(store_->SaveBackup(kRun, "prod", "i-1", backup).ok());
+  ASSERT_TRUE(store_->SavePatch(kRun, "prod", "i-1", patch).ok());
+  auto snap = store_->LoadSnapshot(kRun);
+  ASSERT_TRUE(snap.ok()) << snap.error().ToString();
+  const InstanceRun& r = snap->instances[0];
+  EXPECT_EQ(nlohmann::json(*r.precheck), nlohmann::json(pre));
+  EXPECT_FALSE(r.precheck->findings[0].passed);
+  EXPECT_TRUE(r.precheck->findings[1].passed);
+  EXPECT_EQ(nlohmann::json(*r.backup), nlohmann::json(backup));
+  EXPECT_EQ(nlohmann::json(*r.patch), nlohmann::json(patch));
+  InstanceQuery pending;
+  pending.patch_status = {"pending"};
+  auto found = store_->QueryInstances(kRun, pending);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 1u);  // the status column is set even though the JSON omits it
+}
+
 TEST_F(StoreTest, ABatchWithAnUnknownInstanceWritesNothing) {
   CreateSampleRun();
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
