@@ -128,10 +128,15 @@ Status CheckNotNewer(Db& db, int64_t version) {
 
 }  // namespace
 
-Status Migrate(Db& db) {
+Status CheckCompatible(Db& db) {
   FP_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version", "reading the schema version"));
   FP_RETURN_IF_ERROR(CheckOwnership(db, version));
-  FP_RETURN_IF_ERROR(CheckNotNewer(db, version));
+  return CheckNotNewer(db, version);
+}
+
+Status Migrate(Db& db) {
+  FP_RETURN_IF_ERROR(CheckCompatible(db));
+  FP_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version", "reading the schema version"));
   if (version == SchemaVersion()) return OkStatus();
 
   // One transaction for all pending steps: a crash mid-migration leaves the old version intact.

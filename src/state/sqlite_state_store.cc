@@ -214,6 +214,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
 
   FP_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(db_path, flags));
   sqlite3_busy_timeout(db->raw(), static_cast<int>(options.busy_timeout.count()));
+  // Before any change to the file: someone else's database, or a newer fleetpatch's, stays as it is.
+  FP_RETURN_IF_ERROR(CheckCompatible(*db));
   if (!options.read_only) {
     if (!memory) {
       // Must precede any transaction. The result row says which mode is in effect.

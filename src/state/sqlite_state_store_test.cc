@@ -136,6 +136,19 @@ TEST_F(StoreTest, RefusesADatabaseItDidNotCreate) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(store.error().message, HasSubstr("did not create"));
+  // Left exactly as it was: still in rollback-journal mode, no fleetpatch tables.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "delete");
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_schema", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
 }
 
 TEST_F(StoreTest, RefusesAFileThatIsNotADatabase) {
