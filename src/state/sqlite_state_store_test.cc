@@ -2,8 +2,12 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -215,6 +219,69 @@ TEST_F(StoreTest, ASecondConnectionSeesCommittedWrites) {
   auto loaded = (*other)->LoadInstances(kRun);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->size(), 1u);
+}
+
+TEST_F(StoreTest, ManyThreadsShareOneStore) {
+  CreateSampleRun();
+  constexpr int kThreads = 4, kPerThread = 50;
+  std::vector<InstanceInfo> fleet;
+  for (int t = 0; t < kThreads; ++t)
+    for (int i = 0; i < kPerThread; ++i) fleet.push_back(SampleInstance("z" + std::to_string(t), "i-" + std::to_string(i)));
+  ASSERT_TRUE(store_->SaveInstances(kRun, fleet).ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string zone = "z" + std::to_string(t), id = "i-" + std::to_string(i);
+        if (!store_->SavePatch(kRun, zone, id, SamplePatch(PatchStatus::kSuccess)).ok()) ++failures;
+        if (!store_->AppendEvent(kRun, {0, "", "info", zone, id, "patch", "done"}).ok()) ++failures;
+        if (!store_->CountByStatus(kRun, Phase::kPatch).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto counts = store_->CountByStatus(kRun, Phase::kPatch);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->at("success"), kThreads * kPerThread);
+  auto events = store_->LoadEvents(kRun);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST_F(StoreTest, TwoProcessesWriteTheSameFileConcurrently) {
+  // Different runs in one store (e.g. two landing-zone sets run side by side): BEGIN IMMEDIATE and
+  // the busy timeout make the writers take turns instead of failing with "database is locked".
+  CreateSampleRun("20261125-194200-00000a");
+  CreateSampleRun("20261125-194200-00000b");
+  store_.reset();
+  constexpr int kEvents = 200;
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = SqliteStateStore::Open(path_, clock_);
+    if (!store.ok()) _exit(2);
+    for (int i = 0; i < kEvents; ++i) {
+      if (!(*store)->AppendEvent("20261125-194200-00000b", {0, "", "info", "", "", "", "b"}).ok()) _exit(3);
+    }
+    _exit(0);
+  }
+  auto store = SqliteStateStore::Open(path_, clock_);
+  ASSERT_TRUE(store.ok());
+  int failures = 0;
+  for (int i = 0; i < kEvents; ++i) {
+    if (!(*store)->AppendEvent("20261125-194200-00000a", {0, "", "info", "", "", "", "a"}).ok()) ++failures;
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(failures, 0);
+  auto a = (*store)->LoadEvents("20261125-194200-00000a");
+  auto b = (*store)->LoadEvents("20261125-194200-00000b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(b->size(), static_cast<size_t>(kEvents));
 }
 
 TEST(StoreMemory, InMemoryStoreWorks) {
