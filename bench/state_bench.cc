@@ -142,7 +142,8 @@ void BM_LoadSnapshot(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto snap = store->LoadSnapshot(kRun);
-    if (!snap.ok() || snap->instances.size() != static_cast<size_t>(n)) state.SkipWithError("LoadSnapshot failed");
+    if (!snap.ok() || snap->instances.size() != static_cast<size_t>(n))
+      state.SkipWithError("LoadSnapshot failed");
     benchmark::DoNotOptimize(snap);
   }
   state.SetItemsProcessed(state.iterations() * n);

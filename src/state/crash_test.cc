@@ -1,6 +1,7 @@
 // Crash safety: a child process writes batches in a loop and is SIGKILLed at random moments, over
 // and over; after each kill the store must pass an integrity check and hold every committed batch
 // whole (no half-written batch), and the dead writer's lock must be taken over.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -12,8 +13,6 @@
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "state/sqlite_state_store.h"
 #include "state/state_test_util.h"
 #include "testing/fake_clock.h"
@@ -23,10 +22,12 @@ namespace fleetpatch::state {
 namespace {
 
 constexpr const char* kRun = "20261125-194200-c2a5e0";
-constexpr int kBatch = 40;         // instances per batch
+constexpr int kBatch = 40;  // instances per batch
 constexpr int kEventsPerBatch = 5;
 
-std::string BatchKey(int round, int batch) { return "r" + std::to_string(round) + "b" + std::to_string(batch); }
+std::string BatchKey(int round, int batch) {
+  return "r" + std::to_string(round) + "b" + std::to_string(batch);
+}
 
 // The writer: every batch is three transactions (instances, then their backups, then events), each
 // of which must be all-or-nothing.
@@ -64,7 +65,8 @@ std::map<std::string, int64_t> CountsBy(const std::string& path, const char* sql
       backup.ami_id = "ami-" + key;
       backups.push_back({inst.zone, inst.instance_id, backup});
     }
-    for (int e = 0; e < kEventsPerBatch; ++e) events.push_back({0, "", "info", "zone-" + key, "", "backup", key});
+    for (int e = 0; e < kEventsPerBatch; ++e)
+      events.push_back({0, "", "info", "zone-" + key, "", "backup", key});
     if (!(*store)->SaveInstances(kRun, instances).ok()) _exit(4);
     if (!(*store)->SaveBackups(kRun, backups).ok()) _exit(5);
     if (!(*store)->AppendEvents(kRun, events).ok()) _exit(6);
@@ -109,8 +111,10 @@ TEST(CrashTest, KilledWriterLeavesAConsistentStore) {
     auto backups = CountsBy(path,
                             "SELECT name, count(*) FROM instances WHERE backup_status IS NOT NULL "
                             "AND json_extract(backup_json, '$.ami_id') = 'ami-' || name GROUP BY name");
-    auto any_backups = CountsBy(path, "SELECT name, count(*) FROM instances WHERE backup_status IS NOT NULL GROUP BY name");
-    auto events = CountsBy(path, "SELECT message, count(*) FROM events WHERE phase = 'backup' GROUP BY message");
+    auto any_backups =
+        CountsBy(path, "SELECT name, count(*) FROM instances WHERE backup_status IS NOT NULL GROUP BY name");
+    auto events =
+        CountsBy(path, "SELECT message, count(*) FROM events WHERE phase = 'backup' GROUP BY message");
     // Each batch is whole at each step, and a later step exists only if the earlier one does.
     for (const auto& [key, n] : instances) EXPECT_EQ(n, kBatch) << "instances of batch " << key;
     EXPECT_EQ(backups, any_backups) << "a backup with the wrong AMI id";

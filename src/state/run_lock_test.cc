@@ -1,5 +1,7 @@
 // Run locks across processes: each test forks real processes, because the lock's whole point is
 // that a second fleetpatch process is refused (and a dead one's lock is taken over).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -8,9 +10,6 @@
 #include <chrono>
 #include <string>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "state/sqlite_state_store.h"
 #include "state/state_test_util.h"
@@ -234,11 +233,12 @@ void InsertLock(const std::string& path, int64_t pid, const std::string& host, c
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(raw,
-                               "INSERT OR REPLACE INTO run_locks (run_id, pid, host, pid_start, token, since) "
-                               "VALUES (?1, ?2, ?3, ?4, 'tok', '2026-11-25T19:00:00Z')",
-                               -1, &st, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw,
+                         "INSERT OR REPLACE INTO run_locks (run_id, pid, host, pid_start, token, since) "
+                         "VALUES (?1, ?2, ?3, ?4, 'tok', '2026-11-25T19:00:00Z')",
+                         -1, &st, nullptr),
+      SQLITE_OK);
   sqlite3_bind_text(st, 1, kRun, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 2, pid);
   sqlite3_bind_text(st, 3, host.c_str(), -1, SQLITE_TRANSIENT);

@@ -108,7 +108,8 @@ Status CheckOwnership(Db& db, int64_t version) {
   FP_ASSIGN_OR_RETURN(int64_t app_id, db.QueryInt("PRAGMA application_id", "reading the application id"));
   if (app_id == kApplicationId) return OkStatus();
   if (version == 0 && app_id == 0) {
-    FP_ASSIGN_OR_RETURN(int64_t objects, db.QueryInt("SELECT count(*) FROM sqlite_schema", "inspecting the schema"));
+    FP_ASSIGN_OR_RETURN(int64_t objects,
+                        db.QueryInt("SELECT count(*) FROM sqlite_schema", "inspecting the schema"));
     if (objects == 0) return OkStatus();  // an empty database: ours to set up
   }
   return Error::Config("state store " + db.path() +
@@ -119,7 +120,8 @@ Status CheckOwnership(Db& db, int64_t version) {
 Status CheckNotNewer(Db& db, int64_t version) {
   if (version > SchemaVersion()) {
     return Error::Config("state store " + db.path() + " has schema version " + std::to_string(version) +
-                         ", but this fleetpatch understands versions up to " + std::to_string(SchemaVersion()) +
+                         ", but this fleetpatch understands versions up to " +
+                         std::to_string(SchemaVersion()) +
                          ". It was written by a newer fleetpatch: upgrade fleetpatch, or use --state with "
                          "another path.");
   }

@@ -7,15 +7,15 @@ namespace {
 
 TEST(LooksSecretKey, MatchesCredentialNames) {
   for (const char* k : {"secret_access_key", "aws_secret_access_key", "SecretAccessKey", "session_token",
-                        "aws-session-token", "password", "db_password", "token", "access_token", "client_secret",
-                        "private_key", "api_key", "Passphrase", "credentials"}) {
+                        "aws-session-token", "password", "db_password", "token", "access_token",
+                        "client_secret", "private_key", "api_key", "Passphrase", "credentials"}) {
     EXPECT_TRUE(LooksSecretKey(k)) << k;
   }
 }
 
 TEST(LooksSecretKey, LeavesOrdinaryKeysAlone) {
-  for (const char* k : {"access_key_id", "role_arn", "external_id", "token_bucket", "max_tokens", "session_name",
-                        "region", "secrets_manager_arn_prefix", "password_policy", ""}) {
+  for (const char* k : {"access_key_id", "role_arn", "external_id", "token_bucket", "max_tokens",
+                        "session_name", "region", "secrets_manager_arn_prefix", "password_policy", ""}) {
     EXPECT_FALSE(LooksSecretKey(k)) << k;
   }
 }
@@ -23,8 +23,10 @@ TEST(LooksSecretKey, LeavesOrdinaryKeysAlone) {
 TEST(RedactSecrets, ReplacesSecretValuesAtAnyDepth) {
   nlohmann::json config = {
       {"region", "eu-west-1"},
-      {"aws", {{"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", "wJalrXUtnFEMI/K7MDENG"},
-               {"session_token", "FQoGZXIvYXdzE"}}},
+      {"aws",
+       {{"access_key_id", "AKIDEXAMPLE"},
+        {"secret_access_key", "wJalrXUtnFEMI/K7MDENG"},
+        {"session_token", "FQoGZXIvYXdzE"}}},
       {"landing_zones", nlohmann::json::array({{{"name", "prod"}, {"password", "hunter2"}},
                                                {{"name", "dev"}, {"token", {{"nested", "x"}}}}})},
       {"empty_token", ""},

@@ -1,6 +1,7 @@
 #include "state/sqlite_state_store.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <random>
 #include <sstream>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "state/schema.h"
 #include "state/secrets.h"
@@ -58,8 +57,8 @@ Status CreateFileOwnerOnly(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
   if (fd < 0) {
     if (errno == EEXIST) return OkStatus();
-    return Error::Config(
-        fmt::format("cannot create state store {}: {}; check --state and permissions", path, std::strerror(errno)));
+    return Error::Config(fmt::format("cannot create state store {}: {}; check --state and permissions", path,
+                                     std::strerror(errno)));
   }
   ::fchmod(fd, kFileMode);
   ::close(fd);
@@ -186,13 +185,14 @@ class SqliteRunLock final : public RunLock {
 // ---------------------------------------------------------------------------------------------
 // Opening
 
-SqliteStateStore::SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, bool read_only)
+SqliteStateStore::SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock,
+                                   bool read_only)
     : db_(std::move(db)), path_(std::move(path)), clock_(clock), read_only_(read_only) {}
 
 SqliteStateStore::~SqliteStateStore() = default;
 
 Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::string& path, const Clock& clock,
-                                                                  const SqliteStateStoreOptions& options) {
+                                                                 const SqliteStateStoreOptions& options) {
   const bool memory = IsMemoryPath(path);
   const std::string db_path = memory ? ":memory:" : path;
   int flags = SQLITE_OPEN_NOMUTEX;  // one connection, serialised by SqliteStateStore::mu_
@@ -201,7 +201,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
     std::error_code ec;
     if (!fs::exists(path, ec)) {
       return Error::NotFound(fmt::format(
-          "no state store at {}: no run has been recorded there yet (run a scan first, or pass --state)", path));
+          "no state store at {}: no run has been recorded there yet (run a scan first, or pass --state)",
+          path));
     }
     flags |= SQLITE_OPEN_READONLY;
   } else {
@@ -239,7 +240,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
     FP_RETURN_IF_ERROR(Migrate(*db));
     if (!memory) TightenPermissions(path);
   }
-  return std::unique_ptr<SqliteStateStore>(new SqliteStateStore(std::move(db), db_path, clock, options.read_only));
+  return std::unique_ptr<SqliteStateStore>(
+      new SqliteStateStore(std::move(db), db_path, clock, options.read_only));
 }
 
 Status SqliteStateStore::CheckIntegrity() {
@@ -281,8 +283,8 @@ Status SqliteStateStore::RequireRun(const std::string& run_id) {
   st.Bind(1, run_id);
   FP_ASSIGN_OR_RETURN(bool row, st.Step("looking up a run"));
   if (!row) {
-    return Error::NotFound(fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)",
-                                       run_id, path_));
+    return Error::NotFound(
+        fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id, path_));
   }
   return OkStatus();
 }
@@ -293,8 +295,8 @@ Status SqliteStateStore::TouchRun(const std::string& run_id, const std::string& 
   st.Bind(1, now).Bind(2, run_id);
   FP_RETURN_IF_ERROR(st.Run("updating a run"));
   if (db_->Changes() == 0) {
-    return Error::NotFound(fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)",
-                                       run_id, path_));
+    return Error::NotFound(
+        fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id, path_));
   }
   return OkStatus();
 }
@@ -316,18 +318,22 @@ Status SqliteStateStore::CreateRun(const RunInfo& run) {
   FP_RETURN_IF_ERROR(RequireWritable());
   if (run.run_id.empty()) return Error::Internal("CreateRun needs a run id (state::NewRunId)");
   const std::string now = NowIso();
-  const nlohmann::json safe_config = RedactSecrets(run.config.is_null() ? nlohmann::json::object() : run.config);
+  const nlohmann::json safe_config =
+      RedactSecrets(run.config.is_null() ? nlohmann::json::object() : run.config);
 
   FP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "creating a run"));
-  FP_ASSIGN_OR_RETURN(Statement exists, db_->Prepare("SELECT 1 FROM runs WHERE run_id = ?1", "looking up a run"));
+  FP_ASSIGN_OR_RETURN(Statement exists,
+                      db_->Prepare("SELECT 1 FROM runs WHERE run_id = ?1", "looking up a run"));
   exists.Bind(1, run.run_id);
   FP_ASSIGN_OR_RETURN(bool dup, exists.Step("looking up a run"));
-  if (dup) return Error::Validation(fmt::format("run {} already exists in the state store {}", run.run_id, path_));
+  if (dup)
+    return Error::Validation(fmt::format("run {} already exists in the state store {}", run.run_id, path_));
 
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO runs (run_id, created_at, updated_at, user, host, "
-                                                 "workflow, dry_run, status, config_json, phases_completed_json) "
-                                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                                                 "creating a run"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("INSERT INTO runs (run_id, created_at, updated_at, user, host, "
+                                   "workflow, dry_run, status, config_json, phases_completed_json) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                   "creating a run"));
   st.Bind(1, run.run_id)
       .Bind(2, run.created_at.empty() ? now : run.created_at)
       .Bind(3, run.updated_at.empty() ? now : run.updated_at)
@@ -362,8 +368,9 @@ Status SqliteStateStore::MarkPhaseCompleted(const std::string& run_id, Phase pha
   return WithFullSync([&]() -> Status {
     FP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "recording a completed phase"));
     FP_RETURN_IF_ERROR(TouchRun(run_id, NowIso()));
-    FP_ASSIGN_OR_RETURN(Statement get, db_->Prepare("SELECT phases_completed_json FROM runs WHERE run_id = ?1",
-                                                    "recording a completed phase"));
+    FP_ASSIGN_OR_RETURN(Statement get,
+                        db_->Prepare("SELECT phases_completed_json FROM runs WHERE run_id = ?1",
+                                     "recording a completed phase"));
     get.Bind(1, run_id);
     FP_ASSIGN_OR_RETURN(bool row, get.Step("recording a completed phase"));
     if (!row) return Error::NotFound("run " + run_id + " disappeared");
@@ -372,15 +379,17 @@ Status SqliteStateStore::MarkPhaseCompleted(const std::string& run_id, Phase pha
     get.Reset();
     const std::string name = PhaseName(phase);
     if (std::find(phases.begin(), phases.end(), name) == phases.end()) phases.push_back(name);
-    FP_ASSIGN_OR_RETURN(Statement put, db_->Prepare("UPDATE runs SET phases_completed_json = ?1 WHERE run_id = ?2",
-                                                    "recording a completed phase"));
+    FP_ASSIGN_OR_RETURN(Statement put,
+                        db_->Prepare("UPDATE runs SET phases_completed_json = ?1 WHERE run_id = ?2",
+                                     "recording a completed phase"));
     put.Bind(1, nlohmann::json(phases).dump()).Bind(2, run_id);
     FP_RETURN_IF_ERROR(put.Run("recording a completed phase"));
     return tx.Commit();
   });
 }
 
-Result<RunInfo> SqliteStateStore::ReadRun(const char* sql, const std::string& bind, const std::string& not_found) {
+Result<RunInfo> SqliteStateStore::ReadRun(const char* sql, const std::string& bind,
+                                          const std::string& not_found) {
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql, "reading a run"));
   if (!bind.empty()) st.Bind(1, bind);
   FP_ASSIGN_OR_RETURN(bool row, st.Step("reading a run"));
@@ -394,10 +403,11 @@ Result<RunInfo> SqliteStateStore::ReadRun(const char* sql, const std::string& bi
   run.workflow = st.Text(5);
   run.dry_run = st.Int(6) != 0;
   if (!ParseRunStatus(st.Text(7), &run.status)) {
-    return Error::Internal(fmt::format("state store {}: run {} has an unknown status '{}'", path_, run.run_id,
-                                       st.Text(7)));
+    return Error::Internal(
+        fmt::format("state store {}: run {} has an unknown status '{}'", path_, run.run_id, st.Text(7)));
   }
-  FP_ASSIGN_OR_RETURN(run.config, Decode<nlohmann::json>(st.Text(8), "the config of run " + run.run_id, path_));
+  FP_ASSIGN_OR_RETURN(run.config,
+                      Decode<nlohmann::json>(st.Text(8), "the config of run " + run.run_id, path_));
   FP_ASSIGN_OR_RETURN(run.phases_completed,
                       Decode<std::vector<std::string>>(st.Text(9), "the phases of run " + run.run_id, path_));
   return run;
@@ -406,8 +416,9 @@ Result<RunInfo> SqliteStateStore::ReadRun(const char* sql, const std::string& bi
 Result<RunInfo> SqliteStateStore::GetRun(const std::string& run_id) {
   std::lock_guard lock(mu_);
   static const std::string sql = std::string(kRunColumns) + "WHERE run_id = ?1";
-  return ReadRun(sql.c_str(), run_id,
-                 fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id, path_));
+  return ReadRun(
+      sql.c_str(), run_id,
+      fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id, path_));
 }
 
 Result<RunInfo> SqliteStateStore::LatestRun() {
@@ -419,8 +430,8 @@ Result<RunInfo> SqliteStateStore::LatestRun() {
 
 Result<std::vector<RunInfo>> SqliteStateStore::ListRuns(int limit) {
   std::lock_guard lock(mu_);
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT run_id FROM runs ORDER BY seq DESC LIMIT ?1",
-                                                 "listing runs"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("SELECT run_id FROM runs ORDER BY seq DESC LIMIT ?1", "listing runs"));
   st.Bind(1, static_cast<int64_t>(limit > 0 ? limit : -1));  // LIMIT -1: no limit
   std::vector<std::string> ids;
   for (;;) {
@@ -447,10 +458,11 @@ Status SqliteStateStore::SaveZones(const std::string& run_id, const std::vector<
   FP_RETURN_IF_ERROR(RequireWritable());
   FP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "saving landing zones"));
   FP_RETURN_IF_ERROR(TouchRun(run_id, NowIso()));
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO zones (run_id, name, zone_json, has_error) "
-                                                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, name) DO UPDATE "
-                                                 "SET zone_json = excluded.zone_json, has_error = excluded.has_error",
-                                                 "saving landing zones"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("INSERT INTO zones (run_id, name, zone_json, has_error) "
+                                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, name) DO UPDATE "
+                                   "SET zone_json = excluded.zone_json, has_error = excluded.has_error",
+                                   "saving landing zones"));
   for (const auto& z : zones) {
     if (z.name.empty()) return Error::Internal("SaveZones: a landing zone without a name");
     st.Bind(1, run_id).Bind(2, z.name).Bind(3, nlohmann::json(z).dump()).Bind(4, !z.error.empty());
@@ -462,20 +474,23 @@ Status SqliteStateStore::SaveZones(const std::string& run_id, const std::vector<
 Result<std::vector<LandingZoneInfo>> SqliteStateStore::LoadZones(const std::string& run_id) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireRun(run_id));
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT name, zone_json FROM zones WHERE run_id = ?1 ORDER BY seq",
-                                                 "loading landing zones"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("SELECT name, zone_json FROM zones WHERE run_id = ?1 ORDER BY seq",
+                                   "loading landing zones"));
   st.Bind(1, run_id);
   std::vector<LandingZoneInfo> zones;
   for (;;) {
     FP_ASSIGN_OR_RETURN(bool row, st.Step("loading landing zones"));
     if (!row) break;
-    FP_ASSIGN_OR_RETURN(LandingZoneInfo z, Decode<LandingZoneInfo>(st.Text(1), "landing zone " + st.Text(0), path_));
+    FP_ASSIGN_OR_RETURN(LandingZoneInfo z,
+                        Decode<LandingZoneInfo>(st.Text(1), "landing zone " + st.Text(0), path_));
     zones.push_back(std::move(z));
   }
   return zones;
 }
 
-Status SqliteStateStore::SaveInstances(const std::string& run_id, const std::vector<InstanceInfo>& instances) {
+Status SqliteStateStore::SaveInstances(const std::string& run_id,
+                                       const std::vector<InstanceInfo>& instances) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   const std::string now = NowIso();
@@ -483,19 +498,20 @@ Status SqliteStateStore::SaveInstances(const std::string& run_id, const std::vec
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   FP_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare("INSERT INTO instances (run_id, updated_at, zone, instance_id, account_id, region, name, platform, "
-                   "platform_name, state, availability_zone, instance_type, tags_json, ssm_ping_status, "
-                   "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-                   "ON CONFLICT (run_id, zone, instance_id) DO UPDATE SET updated_at = excluded.updated_at, "
-                   "account_id = excluded.account_id, region = excluded.region, name = excluded.name, "
-                   "platform = excluded.platform, platform_name = excluded.platform_name, state = excluded.state, "
-                   "availability_zone = excluded.availability_zone, instance_type = excluded.instance_type, "
-                   "tags_json = excluded.tags_json, ssm_ping_status = excluded.ssm_ping_status, "
-                   "ssm_agent_version = excluded.ssm_agent_version, "
-                   "in_auto_scaling_group = excluded.in_auto_scaling_group, eligible = excluded.eligible, "
-                   "ineligible_reason = excluded.ineligible_reason",
-                   "saving instances"));
+      db_->Prepare(
+          "INSERT INTO instances (run_id, updated_at, zone, instance_id, account_id, region, name, platform, "
+          "platform_name, state, availability_zone, instance_type, tags_json, ssm_ping_status, "
+          "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+          "ON CONFLICT (run_id, zone, instance_id) DO UPDATE SET updated_at = excluded.updated_at, "
+          "account_id = excluded.account_id, region = excluded.region, name = excluded.name, "
+          "platform = excluded.platform, platform_name = excluded.platform_name, state = excluded.state, "
+          "availability_zone = excluded.availability_zone, instance_type = excluded.instance_type, "
+          "tags_json = excluded.tags_json, ssm_ping_status = excluded.ssm_ping_status, "
+          "ssm_agent_version = excluded.ssm_agent_version, "
+          "in_auto_scaling_group = excluded.in_auto_scaling_group, eligible = excluded.eligible, "
+          "ineligible_reason = excluded.ineligible_reason",
+          "saving instances"));
   st.Bind(1, run_id).Bind(2, now);
   for (const auto& inst : instances) {
     if (inst.instance_id.empty() || inst.zone.empty()) {
@@ -555,8 +571,9 @@ Status SqliteStateStore::SaveResults(const std::string& run_id, const std::vecto
     if (db_->Changes() == 0) {
       // The whole batch rolls back: a result for an unknown instance is a caller bug, and a partial
       // batch would be harder to reason about on resume.
-      return Error::NotFound(fmt::format("{}: instance {} in landing zone {} is not part of run {} (scan saves it first)",
-                                         what, r.instance_id, r.zone, run_id));
+      return Error::NotFound(
+          fmt::format("{}: instance {} in landing zone {} is not part of run {} (scan saves it first)", what,
+                      r.instance_id, r.zone, run_id));
     }
   }
   return tx.Commit();
@@ -569,7 +586,8 @@ Status SqliteStateStore::SaveBackups(const std::string& run_id, const std::vecto
                      "saving backup results");
 }
 
-Status SqliteStateStore::SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) {
+Status SqliteStateStore::SavePrechecks(const std::string& run_id,
+                                       const std::vector<PrecheckUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET precheck_status = ?1, precheck_json = ?2, updated_at = ?3 "
                      "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
@@ -586,23 +604,25 @@ Status SqliteStateStore::SavePatches(const std::string& run_id, const std::vecto
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string& run_id, const InstanceQuery& q) {
+Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string& run_id,
+                                                               const InstanceQuery& q) {
   FP_RETURN_IF_ERROR(RequireRun(run_id));
   constexpr const char* kWhat = "loading instances";
   // Optional filters are NULL-bound; status lists are bound as one JSON array each, so the SQL text
   // is constant and nothing user-supplied is ever spliced into it.
   FP_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare("SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
-                   "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
-                   "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json "
-                   "FROM instances "
-                   "WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
-                   "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
-                   "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
-                   "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
-                   "ORDER BY seq",
-                   kWhat));
+      db_->Prepare(
+          "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
+          "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
+          "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json "
+          "FROM instances "
+          "WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
+          "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
+          "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
+          "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
+          "ORDER BY seq",
+          kWhat));
   st.Bind(1, run_id);
   if (!q.zone.empty()) st.Bind(2, q.zone);
   if (q.eligible) st.Bind(3, *q.eligible);
@@ -635,7 +655,8 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
     const std::string label = "instance " + i.instance_id + " in " + i.zone;
     const std::string tags = st.Text(10);
     if (tags != "{}") {
-      FP_ASSIGN_OR_RETURN(i.tags, (Decode<std::map<std::string, std::string>>(tags, "the tags of " + label, path_)));
+      FP_ASSIGN_OR_RETURN(i.tags,
+                          (Decode<std::map<std::string, std::string>>(tags, "the tags of " + label, path_)));
     }
     if (!st.IsNull(16)) {
       FP_ASSIGN_OR_RETURN(r.backup, Decode<BackupResult>(st.Text(16), "the backup of " + label, path_));
@@ -657,14 +678,16 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryInstances(const std::str
   return QueryLocked(run_id, query);
 }
 
-Result<std::map<std::string, int64_t>> SqliteStateStore::CountByStatus(const std::string& run_id, Phase phase) {
+Result<std::map<std::string, int64_t>> SqliteStateStore::CountByStatus(const std::string& run_id,
+                                                                       Phase phase) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireRun(run_id));
   const char* sql = nullptr;
   switch (phase) {
     case Phase::kScan:
-      sql = "SELECT CASE eligible WHEN 0 THEN 'ineligible' ELSE 'eligible' END, count(*) FROM instances "
-            "WHERE run_id = ?1 GROUP BY 1";
+      sql =
+          "SELECT CASE eligible WHEN 0 THEN 'ineligible' ELSE 'eligible' END, count(*) FROM instances "
+          "WHERE run_id = ?1 GROUP BY 1";
       break;
     case Phase::kBackup:
       sql = "SELECT coalesce(backup_status, ?2), count(*) FROM instances WHERE run_id = ?1 GROUP BY 1";
@@ -695,17 +718,20 @@ Result<RunSnapshot> SqliteStateStore::LoadSnapshot(const std::string& run_id) {
   auto load = [&]() -> Result<RunSnapshot> {
     RunSnapshot snap;
     static const std::string sql = std::string(kRunColumns) + "WHERE run_id = ?1";
-    FP_ASSIGN_OR_RETURN(snap.run,
-                        ReadRun(sql.c_str(), run_id,
-                                fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)",
-                                            run_id, path_)));
-    FP_ASSIGN_OR_RETURN(Statement zs, db_->Prepare("SELECT name, zone_json FROM zones WHERE run_id = ?1 ORDER BY seq",
-                                                   "loading landing zones"));
+    FP_ASSIGN_OR_RETURN(
+        snap.run,
+        ReadRun(sql.c_str(), run_id,
+                fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id,
+                            path_)));
+    FP_ASSIGN_OR_RETURN(Statement zs,
+                        db_->Prepare("SELECT name, zone_json FROM zones WHERE run_id = ?1 ORDER BY seq",
+                                     "loading landing zones"));
     zs.Bind(1, run_id);
     for (;;) {
       FP_ASSIGN_OR_RETURN(bool row, zs.Step("loading landing zones"));
       if (!row) break;
-      FP_ASSIGN_OR_RETURN(LandingZoneInfo z, Decode<LandingZoneInfo>(zs.Text(1), "landing zone " + zs.Text(0), path_));
+      FP_ASSIGN_OR_RETURN(LandingZoneInfo z,
+                          Decode<LandingZoneInfo>(zs.Text(1), "landing zone " + zs.Text(0), path_));
       snap.zones.push_back(std::move(z));
     }
     FP_ASSIGN_OR_RETURN(snap.instances, QueryLocked(run_id, InstanceQuery{}));
@@ -721,9 +747,10 @@ Result<RunSnapshot> SqliteStateStore::LoadSnapshot(const std::string& run_id) {
 // Events
 
 Status SqliteStateStore::AppendEventLocked(const std::string& run_id, const Event& e, int64_t* seq) {
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO events (run_id, time, level, zone, instance_id, "
-                                                 "phase, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                                 "appending an event"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("INSERT INTO events (run_id, time, level, zone, instance_id, "
+                                   "phase, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                   "appending an event"));
   st.Bind(1, run_id)
       .Bind(2, e.time.empty() ? NowIso() : e.time)
       .Bind(3, e.level.empty() ? std::string("info") : e.level)
@@ -819,23 +846,26 @@ Result<std::unique_ptr<RunLock>> SqliteStateStore::AcquireRunLock(const std::str
           run_id, pid, host, since));
     }
     if (!HolderIsGone(pid, pid_start)) {
-      return Error::Validation(fmt::format("run {} is in use by process {} on host {} since {}; wait for it to "
-                                           "finish or stop it, then try again",
-                                           run_id, pid, host, since));
+      return Error::Validation(
+          fmt::format("run {} is in use by process {} on host {} since {}; wait for it to "
+                      "finish or stop it, then try again",
+                      run_id, pid, host, since));
     }
     // The holder is dead: take the lock over and say so in the journal.
     Event e;
     e.level = "warning";
-    e.message = fmt::format("took over the lock of process {} on host {} (held since {}), which no longer runs",
-                            pid, host, since);
+    e.message =
+        fmt::format("took over the lock of process {} on host {} (held since {}), which no longer runs", pid,
+                    host, since);
     FP_RETURN_IF_ERROR(AppendEventLocked(run_id, e, nullptr));
   } else {
     get.Reset();
   }
-  FP_ASSIGN_OR_RETURN(Statement put,
-                      db_->Prepare("INSERT OR REPLACE INTO run_locks (run_id, pid, host, pid_start, token, since) "
-                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                                   "locking a run"));
+  FP_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO run_locks (run_id, pid, host, pid_start, token, since) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   "locking a run"));
   put.Bind(1, run_id).Bind(2, my_pid).Bind(3, my_host).Bind(4, my_start).Bind(5, token).Bind(6, now);
   FP_RETURN_IF_ERROR(put.Run("locking a run"));
   FP_RETURN_IF_ERROR(tx.Commit());
@@ -864,7 +894,8 @@ Status SqliteStateStore::BreakRunLock(const std::string& run_id) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   FP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "breaking a run lock"));
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare("DELETE FROM run_locks WHERE run_id = ?1", "breaking a run lock"));
+  FP_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("DELETE FROM run_locks WHERE run_id = ?1", "breaking a run lock"));
   st.Bind(1, run_id);
   FP_RETURN_IF_ERROR(st.Run("breaking a run lock"));
   return tx.Commit();

@@ -1,5 +1,7 @@
 #include "state/sqlite_state_store.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -7,11 +9,8 @@
 
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "state/schema.h"
 #include "state/secrets.h"
@@ -226,7 +225,8 @@ TEST_F(StoreTest, ManyThreadsShareOneStore) {
   constexpr int kThreads = 4, kPerThread = 50;
   std::vector<InstanceInfo> fleet;
   for (int t = 0; t < kThreads; ++t)
-    for (int i = 0; i < kPerThread; ++i) fleet.push_back(SampleInstance("z" + std::to_string(t), "i-" + std::to_string(i)));
+    for (int i = 0; i < kPerThread; ++i)
+      fleet.push_back(SampleInstance("z" + std::to_string(t), "i-" + std::to_string(i)));
   ASSERT_TRUE(store_->SaveInstances(kRun, fleet).ok());
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -296,7 +296,8 @@ TEST(StoreMemory, InMemoryStoreWorks) {
 
 TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   RunInfo run = SampleRun(kRun);
-  run.config["aws"] = {{"secret_access_key", "wJalrXUtnFEMI"}, {"session_token", "FQoGZX"}, {"profile", "prod"}};
+  run.config["aws"] = {
+      {"secret_access_key", "wJalrXUtnFEMI"}, {"session_token", "FQoGZX"}, {"profile", "prod"}};
   run.config["landing_zones"] = nlohmann::json::array({{{"name", "z"}, {"password", "hunter2"}}});
   ASSERT_TRUE(store_->CreateRun(run).ok());
 
@@ -357,7 +358,8 @@ TEST_F(StoreTest, UnknownRunIsNotFound) {
   EXPECT_THAT(got.error().message, HasSubstr("20990101-000000-000000"));
   EXPECT_EQ(store_->UpdateRunStatus("x", RunStatus::kFailed).error().category, ErrorCategory::kNotFound);
   EXPECT_EQ(store_->MarkPhaseCompleted("x", Phase::kScan).error().category, ErrorCategory::kNotFound);
-  EXPECT_EQ(store_->SaveInstances("x", {SampleInstance("z", "i-1")}).error().category, ErrorCategory::kNotFound);
+  EXPECT_EQ(store_->SaveInstances("x", {SampleInstance("z", "i-1")}).error().category,
+            ErrorCategory::kNotFound);
   EXPECT_EQ(store_->LoadSnapshot("x").error().category, ErrorCategory::kNotFound);
   EXPECT_EQ(store_->AppendEvent("x", Event{}).error().category, ErrorCategory::kNotFound);
   EXPECT_EQ(store_->AcquireRunLock("x").error().category, ErrorCategory::kNotFound);
@@ -440,7 +442,8 @@ TEST_F(StoreTest, SameInstanceIdInTwoZonesIsTwoInstances) {
 
 TEST_F(StoreTest, EveryResultTypeRoundTrips) {
   CreateSampleRun();
-  ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
+  ASSERT_TRUE(
+      store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
   for (auto status : {BackupStatus::kPending, BackupStatus::kAvailable, BackupStatus::kFailed,
                       BackupStatus::kTimedOut, BackupStatus::kSkipped, BackupStatus::kDisabled}) {
     BackupResult b = SampleBackup(status);
@@ -460,9 +463,9 @@ TEST_F(StoreTest, EveryResultTypeRoundTrips) {
     EXPECT_EQ(nlohmann::json(*snap->instances[0].precheck), nlohmann::json(p)) << PrecheckStatusName(status);
     EXPECT_EQ(snap->instances[0].precheck->findings.size(), 2u);
   }
-  for (auto status : {PatchStatus::kPending, PatchStatus::kInProgress, PatchStatus::kSuccess,
-                      PatchStatus::kPartialSuccess, PatchStatus::kFailed, PatchStatus::kTimedOut,
-                      PatchStatus::kSkipped, PatchStatus::kCancelled}) {
+  for (auto status :
+       {PatchStatus::kPending, PatchStatus::kInProgress, PatchStatus::kSuccess, PatchStatus::kPartialSuccess,
+        PatchStatus::kFailed, PatchStatus::kTimedOut, PatchStatus::kSkipped, PatchStatus::kCancelled}) {
     PatchResult p = SamplePatch(status);
     ASSERT_TRUE(store_->SavePatch(kRun, "prod", "i-1", p).ok());
     auto snap = store_->LoadSnapshot(kRun);
@@ -517,18 +520,22 @@ TEST_F(StoreTest, ABatchWithAnUnknownInstanceWritesNothing) {
 TEST_F(StoreTest, QueriesForResume) {
   CreateSampleRun();
   std::vector<InstanceInfo> fleet;
-  for (int i = 0; i < 8; ++i) fleet.push_back(SampleInstance(i < 4 ? "prod" : "dev", "i-" + std::to_string(i), i != 7));
+  for (int i = 0; i < 8; ++i)
+    fleet.push_back(SampleInstance(i < 4 ? "prod" : "dev", "i-" + std::to_string(i), i != 7));
   ASSERT_TRUE(store_->SaveInstances(kRun, fleet).ok());
-  ASSERT_TRUE(store_->SaveBackups(kRun, {{"prod", "i-0", SampleBackup(BackupStatus::kAvailable)},
-                                         {"prod", "i-1", SampleBackup(BackupStatus::kPending)},
-                                         {"prod", "i-2", SampleBackup(BackupStatus::kFailed)}})
+  ASSERT_TRUE(store_
+                  ->SaveBackups(kRun, {{"prod", "i-0", SampleBackup(BackupStatus::kAvailable)},
+                                       {"prod", "i-1", SampleBackup(BackupStatus::kPending)},
+                                       {"prod", "i-2", SampleBackup(BackupStatus::kFailed)}})
                   .ok());
-  ASSERT_TRUE(store_->SavePrechecks(kRun, {{"prod", "i-0", SamplePrecheck(PrecheckStatus::kReady)},
-                                           {"dev", "i-4", SamplePrecheck(PrecheckStatus::kUnreachable)}})
+  ASSERT_TRUE(store_
+                  ->SavePrechecks(kRun, {{"prod", "i-0", SamplePrecheck(PrecheckStatus::kReady)},
+                                         {"dev", "i-4", SamplePrecheck(PrecheckStatus::kUnreachable)}})
                   .ok());
-  ASSERT_TRUE(store_->SavePatches(kRun, {{"prod", "i-0", SamplePatch(PatchStatus::kInProgress)},
-                                         {"dev", "i-4", SamplePatch(PatchStatus::kSuccess)},
-                                         {"dev", "i-5", SamplePatch(PatchStatus::kPending)}})
+  ASSERT_TRUE(store_
+                  ->SavePatches(kRun, {{"prod", "i-0", SamplePatch(PatchStatus::kInProgress)},
+                                       {"dev", "i-4", SamplePatch(PatchStatus::kSuccess)},
+                                       {"dev", "i-5", SamplePatch(PatchStatus::kPending)}})
                   .ok());
 
   auto ids = [](const Result<std::vector<InstanceRun>>& r) {
@@ -559,7 +566,8 @@ TEST_F(StoreTest, QueriesForResume) {
 
   auto counts = store_->CountByStatus(kRun, Phase::kBackup);
   ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(*counts, (std::map<std::string, int64_t>{{"available", 1}, {"pending", 1}, {"failed", 1}, {"none", 5}}));
+  EXPECT_EQ(*counts,
+            (std::map<std::string, int64_t>{{"available", 1}, {"pending", 1}, {"failed", 1}, {"none", 5}}));
   auto scan = store_->CountByStatus(kRun, Phase::kScan);
   ASSERT_TRUE(scan.ok());
   EXPECT_EQ(*scan, (std::map<std::string, int64_t>{{"eligible", 7}, {"ineligible", 1}}));
@@ -589,9 +597,11 @@ TEST_F(StoreTest, JournalKeepsOrderAndIsAppendOnly) {
   auto first = store_->AppendEvent(kRun, {0, "", "", "prod", "i-1", "backup", "CreateImage started"});
   ASSERT_TRUE(first.ok());
   clock_.Advance(std::chrono::seconds(5));
-  ASSERT_TRUE(store_->AppendEvents(kRun, {{0, "", "warning", "prod", "i-1", "backup", "slow"},
-                                          {0, "2026-01-01T00:00:00Z", "error", "prod", "i-2", "patch", "failed"}})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->AppendEvents(kRun, {{0, "", "warning", "prod", "i-1", "backup", "slow"},
+                                {0, "2026-01-01T00:00:00Z", "error", "prod", "i-2", "patch", "failed"}})
+          .ok());
   auto events = store_->LoadEvents(kRun);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 3u);
@@ -612,7 +622,8 @@ TEST_F(StoreTest, JournalKeepsOrderAndIsAppendOnly) {
   store_.reset();
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(raw, "UPDATE events SET message = 'rewritten'", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(raw, "UPDATE events SET message = 'rewritten'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   EXPECT_THAT(sqlite3_errmsg(raw), HasSubstr("append-only"));
   EXPECT_NE(sqlite3_exec(raw, "DELETE FROM events", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(raw);
@@ -661,10 +672,12 @@ TEST_F(StoreTest, BulkSaveAndLoadOfManyInstances) {
   constexpr int kCount = 5000;
   std::vector<InstanceInfo> fleet;
   fleet.reserve(kCount);
-  for (int i = 0; i < kCount; ++i) fleet.push_back(SampleInstance("zone-" + std::to_string(i % 20), "i-" + std::to_string(i)));
+  for (int i = 0; i < kCount; ++i)
+    fleet.push_back(SampleInstance("zone-" + std::to_string(i % 20), "i-" + std::to_string(i)));
   ASSERT_TRUE(store_->SaveInstances(kRun, fleet).ok());
   std::vector<BackupUpdate> backups;
-  for (int i = 0; i < kCount; i += 2) backups.push_back({fleet[i].zone, fleet[i].instance_id, SampleBackup()});
+  for (int i = 0; i < kCount; i += 2)
+    backups.push_back({fleet[i].zone, fleet[i].instance_id, SampleBackup()});
   ASSERT_TRUE(store_->SaveBackups(kRun, backups).ok());
   auto snap = store_->LoadSnapshot(kRun);
   ASSERT_TRUE(snap.ok());

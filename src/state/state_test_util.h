@@ -17,7 +17,8 @@ inline RunInfo SampleRun(const std::string& run_id) {
   r.host = "build-01";
   r.dry_run = true;
   r.status = RunStatus::kRunning;
-  r.config = {{"workflow", {{"phases", {{"scan", true}, {"patch", false}}}}}, {"timeouts", {{"ami_creation", 1800}}}};
+  r.config = {{"workflow", {{"phases", {{"scan", true}, {"patch", false}}}}},
+              {"timeouts", {{"ami_creation", 1800}}}};
   return r;
 }
 
