@@ -7,9 +7,10 @@ namespace {
 
 // Version 1: the first layout.
 // - runs: one row per run; seq orders runs by creation (independent of clock changes).
-// - zones, instances: per run, with a seq that keeps first-save order. Phase results live in the
-//   instance row (status column + the result's JSON form) so a snapshot is one scan; the status
-//   columns are indexed for the resume queries. NULL status = no result yet.
+// - zones, instances: per run, with a seq that keeps first-save order. What scan learned is kept in
+//   columns (JSON only for the tags: encoding 100,000 instances as JSON documents costs seconds).
+//   Phase results live in the instance row (status column + the result's JSON form) so a snapshot
+//   is one scan; the status columns are indexed for the resume queries. NULL status = no result.
 // - events: the append-only journal; triggers refuse UPDATE and DELETE.
 // - run_locks: who works a run (pid, host, start time of the pid, since when).
 constexpr const char* kV1 = R"sql(
@@ -39,8 +40,20 @@ CREATE TABLE instances (
   run_id TEXT NOT NULL REFERENCES runs(run_id),
   zone TEXT NOT NULL,
   instance_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  platform_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  availability_zone TEXT NOT NULL,
+  instance_type TEXT NOT NULL,
+  tags_json TEXT NOT NULL,
+  ssm_ping_status TEXT NOT NULL,
+  ssm_agent_version TEXT NOT NULL,
+  in_auto_scaling_group INTEGER NOT NULL,
   eligible INTEGER NOT NULL,
-  info_json TEXT NOT NULL,
+  ineligible_reason TEXT NOT NULL,
   backup_status TEXT,
   backup_json TEXT,
   precheck_status TEXT,
@@ -95,7 +108,8 @@ Status CheckOwnership(Db& db, int64_t version) {
   FP_ASSIGN_OR_RETURN(int64_t app_id, db.QueryInt("PRAGMA application_id", "reading the application id"));
   if (app_id == kApplicationId) return OkStatus();
   if (version == 0 && app_id == 0) {
-    FP_ASSIGN_OR_RETURN(int64_t objects, db.QueryInt("SELECT count(*) FROM sqlite_schema", "inspecting the schema"));
+    FP_ASSIGN_OR_RETURN(int64_t objects,
+                        db.QueryInt("SELECT count(*) FROM sqlite_schema", "inspecting the schema"));
     if (objects == 0) return OkStatus();  // an empty database: ours to set up
   }
   return Error::Config("state store " + db.path() +
@@ -106,7 +120,8 @@ Status CheckOwnership(Db& db, int64_t version) {
 Status CheckNotNewer(Db& db, int64_t version) {
   if (version > SchemaVersion()) {
     return Error::Config("state store " + db.path() + " has schema version " + std::to_string(version) +
-                         ", but this fleetpatch understands versions up to " + std::to_string(SchemaVersion()) +
+                         ", but this fleetpatch understands versions up to " +
+                         std::to_string(SchemaVersion()) +
                          ". It was written by a newer fleetpatch: upgrade fleetpatch, or use --state with "
                          "another path.");
   }
@@ -115,10 +130,15 @@ Status CheckNotNewer(Db& db, int64_t version) {
 
 }  // namespace
 
-Status Migrate(Db& db) {
+Status CheckCompatible(Db& db) {
   FP_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version", "reading the schema version"));
   FP_RETURN_IF_ERROR(CheckOwnership(db, version));
-  FP_RETURN_IF_ERROR(CheckNotNewer(db, version));
+  return CheckNotNewer(db, version);
+}
+
+Status Migrate(Db& db) {
+  FP_RETURN_IF_ERROR(CheckCompatible(db));
+  FP_ASSIGN_OR_RETURN(int64_t version, db.QueryInt("PRAGMA user_version", "reading the schema version"));
   if (version == SchemaVersion()) return OkStatus();
 
   // One transaction for all pending steps: a crash mid-migration leaves the old version intact.

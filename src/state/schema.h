@@ -26,6 +26,9 @@ const std::vector<Migration>& Migrations();
 // The version this build writes (the last migration's version).
 int SchemaVersion();
 
+// Reads only: refuses a store newer than SchemaVersion() and a non-empty database that is not a
+// fleetpatch store. Run before anything else touches the file (even before switching it to WAL).
+Status CheckCompatible(Db& db);
 // Brings `db` up to SchemaVersion(). Refuses a newer store and a non-empty database that is not a
 // fleetpatch store, with a message naming the path and what to do.
 Status Migrate(Db& db);

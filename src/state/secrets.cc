@@ -8,7 +8,7 @@ namespace {
 
 // Normalised suffixes (lower case, no '-' or '_').
 constexpr std::array<std::string_view, 10> kSecretSuffixes = {
-    "password", "passwd", "passphrase", "token", "secret",
+    "password",  "passwd",          "passphrase", "token",  "secret",
     "secretkey", "secretaccesskey", "privatekey", "apikey", "credentials"};
 
 std::string Normalise(std::string_view key) {
@@ -25,9 +25,12 @@ std::string Normalise(std::string_view key) {
 std::string EscapePointerToken(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -59,7 +62,8 @@ void Walk(nlohmann::json& node, const std::string& path, bool redact, std::vecto
 bool LooksSecretKey(std::string_view key) {
   const std::string k = Normalise(key);
   for (std::string_view suffix : kSecretSuffixes) {
-    if (k.size() >= suffix.size() && k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+    if (k.size() >= suffix.size() && k.compare(k.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return true;
   }
   return false;
 }

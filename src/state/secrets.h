@@ -4,11 +4,10 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace fleetpatch::state {
 
@@ -24,7 +23,8 @@ bool LooksSecretKey(std::string_view key);
 // Returns a copy of `config` in which every value under a secret-looking key (at any depth, inside
 // objects and arrays) is replaced by kRedacted. `redacted_paths`, when given, receives the JSON
 // pointers of the replaced values ("/aws/secret_access_key") so callers can warn about them.
-nlohmann::json RedactSecrets(const nlohmann::json& config, std::vector<std::string>* redacted_paths = nullptr);
+nlohmann::json RedactSecrets(const nlohmann::json& config,
+                             std::vector<std::string>* redacted_paths = nullptr);
 
 // The JSON pointers of secret-looking keys whose values are not already kRedacted (or null/empty).
 // Empty when `config` is safe to store as is.

@@ -66,7 +66,8 @@ class SqliteStateStore final : public StateStore {
   Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) override;
   Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) override;
 
-  Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id, const InstanceQuery& query) override;
+  Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
+                                                  const InstanceQuery& query) override;
   Result<std::map<std::string, int64_t>> CountByStatus(const std::string& run_id, Phase phase) override;
   Result<RunSnapshot> LoadSnapshot(const std::string& run_id) override;
 
@@ -92,8 +93,8 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq);
   Status AppendEventLocked(const std::string& run_id, const Event& event, int64_t* seq);
   template <class R>
-  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results, const char* sql,
-                     const char* what);
+  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
+                     const char* sql, const char* what);
   // Runs `fn` (a write transaction) with synchronous=FULL, then restores NORMAL.
   template <class Fn>
   Status WithFullSync(Fn&& fn);

@@ -21,8 +21,9 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what, const std::string&
       return Error::Config(msg + " (check the --state path and its permissions)");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Error::Config(msg + " (the file is not a fleetpatch state store or is damaged; "
-                                 "point --state at another path)");
+      return Error::Config(msg +
+                           " (the file is not a fleetpatch state store or is damaged; "
+                           "point --state at another path)");
     case SQLITE_IOERR:
       return Error::Internal(msg + " (an I/O error: check the disk holding the state store)");
     default:

@@ -48,8 +48,8 @@ using PatchUpdate = InstanceResult<PatchResult>;
 
 // Which instances of a run to return. Empty fields do not constrain.
 struct InstanceQuery {
-  std::string zone;                // only this landing zone
-  std::optional<bool> eligible;    // only eligible (true) or ineligible (false) instances
+  std::string zone;              // only this landing zone
+  std::optional<bool> eligible;  // only eligible (true) or ineligible (false) instances
   // The instance's status for that phase must be one of these names (BackupStatusName() ...);
   // kNoResult matches instances with no result for the phase.
   std::vector<std::string> backup_status;
@@ -122,7 +122,8 @@ class StateStore {
 
   // ---- reading a run ----
   // Instances (with their results) matching `query`, in first-save order.
-  virtual Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id, const InstanceQuery& query) = 0;
+  virtual Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
+                                                          const InstanceQuery& query) = 0;
   // Per status name, how many of the run's instances have it for `phase` (kNoResult counts the
   // instances without a result; for kScan: "eligible" / "ineligible").
   virtual Result<std::map<std::string, int64_t>> CountByStatus(const std::string& run_id, Phase phase) = 0;
