@@ -108,19 +108,23 @@ PrecheckResult EvaluatePrecheck(const PrecheckMeasurements& m, const PrecheckThr
     r.findings.push_back({std::move(check), std::move(measured), std::move(threshold), passed});
   };
 
+  int checked = 0;
   for (const auto& d : m.disks) {
     if (d.size_kb <= 0) continue;
+    if (!t.mounts.empty() && std::find(t.mounts.begin(), t.mounts.end(), d.mount) == t.mounts.end()) continue;
+    ++checked;
     double pct = 100.0 * static_cast<double>(d.avail_kb) / static_cast<double>(d.size_kb);
     add("disk_free_percent:" + d.mount, Fixed(pct, 1) + "%", ">= " + Fixed(t.min_free_disk_percent, 1) + "%",
         pct >= t.min_free_disk_percent);
-    bool system = std::find(t.system_mounts.begin(), t.system_mounts.end(), d.mount) != t.system_mounts.end();
-    if (system) {
-      double gib = static_cast<double>(d.avail_kb) / (1024.0 * 1024.0);
-      add("disk_free_gib:" + d.mount, Gib(d.avail_kb), ">= " + Fixed(t.min_free_disk_gib, 1) + " GiB",
-          gib >= t.min_free_disk_gib);
-    }
+    double gib = static_cast<double>(d.avail_kb) / (1024.0 * 1024.0);
+    add("disk_free_gib:" + d.mount, Gib(d.avail_kb), ">= " + Fixed(t.min_free_disk_gib, 1) + " GiB",
+        gib >= t.min_free_disk_gib);
   }
-  if (m.disks.empty()) add("disk_free_percent", "no local filesystems reported", "at least one", false);
+  for (const auto& want : t.mounts) {
+    bool seen = std::any_of(m.disks.begin(), m.disks.end(), [&](const DiskMeasurement& d) { return d.mount == want; });
+    if (!seen) add("disk:" + want, "not mounted", "mounted", false);
+  }
+  if (checked == 0 && t.mounts.empty()) add("disk_free_percent", "no local filesystems reported", "at least one", false);
 
   if (m.load1 >= 0) {
     double per_cpu = m.load1 / std::max(1, m.cpus);
@@ -133,6 +137,9 @@ PrecheckResult EvaluatePrecheck(const PrecheckMeasurements& m, const PrecheckThr
     double pct = 100.0 * static_cast<double>(m.mem_available_kb) / static_cast<double>(m.mem_total_kb);
     add("memory_free_percent", Fixed(pct, 1) + "%", ">= " + Fixed(t.min_free_memory_percent, 1) + "%",
         pct >= t.min_free_memory_percent);
+    double mib = static_cast<double>(m.mem_available_kb) / 1024.0;
+    add("memory_free_mib", Fixed(mib, 0) + " MiB", ">= " + Fixed(t.min_free_memory_mib, 0) + " MiB",
+        mib >= t.min_free_memory_mib);
   } else {
     add("memory_free_percent", "not measured", ">= " + Fixed(t.min_free_memory_percent, 1) + "%", false);
   }

@@ -14,11 +14,12 @@
 namespace fleetpatch::workflow {
 
 struct PrecheckThresholds {
-  double min_free_disk_percent = 10.0;  // Default: 10 (% free on every local mount)
-  double min_free_disk_gib = 2.0;       // Default: 2 GiB free on the system mounts below
-  std::vector<std::string> system_mounts = {"/", "/var", "C:"};  // Default: / , /var, C:
+  double min_free_disk_percent = 10.0;  // Default: 10 (% free on every checked mount)
+  double min_free_disk_gib = 1.0;       // Default: 1 GiB free on every checked mount
+  std::vector<std::string> mounts;      // Default: [] = every local mount the script reports
   double max_load_per_cpu = 2.0;        // Default: 2.0 (1-minute load average / CPUs)
   double min_free_memory_percent = 5.0; // Default: 5 (% of memory available)
+  double min_free_memory_mib = 128;     // Default: 128 MiB available
   std::vector<std::string> critical_services;  // must be active; Default: per platform, from config
   bool fail_on_pending_reboot = false;  // Default: false (a pending reboot is a risk, not a blocker)
   bool fail_on_package_lock = true;     // Default: true (another package manager is running)

@@ -15,7 +15,7 @@ namespace {
 
 PrecheckMeasurements Healthy() {
   PrecheckMeasurements m;
-  m.disks = {{"/", 8 * 1024 * 1024, 4 * 1024 * 1024}, {"/boot", 1000000, 500000}};
+  m.disks = {{"/", 8 * 1024 * 1024, 4 * 1024 * 1024}, {"/data", 4000000, 2000000}};
   m.cpus = 2;
   m.load1 = 0.5;
   m.mem_total_kb = 4000000;
@@ -46,13 +46,24 @@ TEST(PrecheckEvalTest, EveryFailedThresholdIsNamedWithItsMeasuredValue) {
   m.pkg_lock = true;
   auto r = EvaluatePrecheck(m, Thresholds());
   EXPECT_EQ(r.status, PrecheckStatus::kNotReady);
-  ASSERT_EQ(r.reasons.size(), 6u);
+  ASSERT_EQ(r.reasons.size(), 7u);
   EXPECT_EQ(r.reasons[0], "disk_free_percent:/ is 3.7% (required >= 10.0%)");
-  EXPECT_EQ(r.reasons[1], "disk_free_gib:/ is 0.3 GiB (required >= 2.0 GiB)");
+  EXPECT_EQ(r.reasons[1], "disk_free_gib:/ is 0.3 GiB (required >= 1.0 GiB)");
   EXPECT_EQ(r.reasons[2], "load_per_cpu is 4.50 (required <= 2.00)");
   EXPECT_EQ(r.reasons[3], "memory_free_percent is 1.0% (required >= 5.0%)");
-  EXPECT_EQ(r.reasons[4], "service:sshd is failed (required active)");
-  EXPECT_EQ(r.reasons[5], "package_manager_lock is held by another process (required free)");
+  EXPECT_EQ(r.reasons[4], "memory_free_mib is 39 MiB (required >= 128 MiB)");
+  EXPECT_EQ(r.reasons[5], "service:sshd is failed (required active)");
+  EXPECT_EQ(r.reasons[6], "package_manager_lock is held by another process (required free)");
+}
+
+TEST(PrecheckEvalTest, OnlyTheConfiguredMountsAreChecked) {
+  auto m = Healthy();
+  m.disks.push_back({"/boot", 500000, 10000});  // small and nearly full
+  auto t = Thresholds();
+  t.mounts = {"/", "/var"};
+  auto r = EvaluatePrecheck(m, t);
+  ASSERT_EQ(r.reasons.size(), 1u);
+  EXPECT_EQ(r.reasons[0], "disk:/var is not mounted (required mounted)");
 }
 
 TEST(PrecheckEvalTest, MissingServiceAndPendingRebootWhenConfigured) {
@@ -194,7 +205,7 @@ TEST_F(PrecheckBashTest, ReportsWhatTheMachineShows) {
   t.critical_services = {"sshd", "crond"};
   auto r = EvaluatePrecheck(*m, t);
   EXPECT_EQ(r.status, PrecheckStatus::kNotReady);
-  EXPECT_EQ(r.reasons.size(), 3u);  // / at 5%, / below 2 GiB, crond failed
+  EXPECT_EQ(r.reasons.size(), 4u);  // / at 5% and below 1 GiB, /data dir below 1 GiB, crond failed
 }
 
 TEST_F(PrecheckBashTest, SeesPendingRebootAndSurvivesMissingTools) {
