@@ -124,3 +124,43 @@ TEST(ParseReportFormats, ListsAndAll) {
 
 }  // namespace
 }  // namespace fleetpatch::report
+
+namespace fleetpatch::report {
+namespace {
+
+// Runs as the state store may hand them over: empty, interrupted mid-backup, instances whose zone
+// is not in the zone list, a null config. Every format renders them.
+TEST(ReportWriters, RenderEdgeCaseRuns) {
+  std::vector<RunSnapshot> runs;
+  RunSnapshot empty;
+  empty.run.run_id = "empty";
+  runs.push_back(empty);
+
+  RunSnapshot interrupted = testutil::DemoSnapshot();
+  interrupted.run.status = RunStatus::kInterrupted;
+  interrupted.run.config = nullptr;
+  interrupted.zones.clear();
+  for (auto& i : interrupted.instances) {
+    i.precheck.reset();
+    i.patch.reset();
+    if (i.backup) i.backup->status = BackupStatus::kPending;
+  }
+  runs.push_back(interrupted);
+
+  for (const RunSnapshot& snap : runs) {
+    ReportData data(snap);
+    for (ReportFormat f : AllReportFormats()) {
+      Result<std::string> out = MakeReportWriter(f)->Render(data);
+      ASSERT_TRUE(out.ok()) << ReportFormatName(f);
+      EXPECT_FALSE(out->empty()) << ReportFormatName(f);
+    }
+  }
+  RunSummary s = Summarize(interrupted);
+  EXPECT_EQ(s.zones.size(), 2u);  // zones known only from their instances
+  EXPECT_EQ(s.phases[1].counts.pending, 7);
+  EXPECT_EQ(s.overall.pending, 7);
+  EXPECT_EQ(s.overall.skipped, 2);
+}
+
+}  // namespace
+}  // namespace fleetpatch::report

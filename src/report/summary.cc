@@ -271,8 +271,8 @@ std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) {
     constexpr size_t kMaxListed = 20;  // the full list is in the reports
     for (size_t i = 0; i < s.errors.size() && i < kMaxListed; ++i) {
       const ErrorEntry& e = s.errors[i];
-      out += fmt::format("    [{}] {} {}{}{}: {} {}\n", TerminalSafe(e.problem.category), TerminalSafe(e.zone),
-                         e.phase, e.instance_id.empty() ? "" : " ", TerminalSafe(e.instance_id),
+      out += fmt::format("    [{}] {} / {}{}{}: {}: {}\n", TerminalSafe(e.problem.category), TerminalSafe(e.zone),
+                         e.phase, e.instance_id.empty() ? "" : " / ", TerminalSafe(e.instance_id),
                          TerminalSafe(e.problem.code), TerminalSafe(e.problem.message));
     }
     if (s.errors.size() > kMaxListed)

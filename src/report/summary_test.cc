@@ -122,7 +122,8 @@ TEST(FormatSummaryText, ListsPhasesAndErrorsWithoutTerminalEscapes) {
   EXPECT_THAT(text, HasSubstr("9 instance(s) in 3 landing zone(s), 7 eligible, 1 zone(s) failed"));
   EXPECT_THAT(text, HasSubstr("patch     1 succeeded, 2 failed, 3 skipped, 1 pending, 2 not run"));
   EXPECT_THAT(text, HasSubstr("7 error(s)"));
-  EXPECT_THAT(text, HasSubstr("[authentication] legacy zone: AccessDenied"));
+  EXPECT_THAT(text, HasSubstr("[authentication] legacy / zone: AccessDenied: cannot assume role"));
+  EXPECT_THAT(text, HasSubstr("[timeout] prod-eu / patch / i-0a1b2c3d4e5f60005: PatchTimedOut: the patch command"));
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
   EXPECT_THAT(text, Not(HasSubstr("\nclear screen")));
 }
