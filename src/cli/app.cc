@@ -55,7 +55,7 @@ int Main(int argc, char** argv) {
   Context ctx;
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
-  ctx.env = config::ProcessEnvironment();
+  ctx.env = ProcessEnv();
   ctx.terminal = ProcessTerminal();
   return Run(args, ctx);
 }

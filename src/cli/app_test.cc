@@ -21,7 +21,7 @@ class AppTest : public ::testing::Test {
   AppTest() {
     ctx_.out = &out_;
     ctx_.err = &err_;
-    ctx_.env = config::MapEnvironment({});
+    ctx_.env = MapEnv({});
     ctx_.terminal = Terminal{[] { return false; }, nullptr, nullptr};
   }
   int Run(std::vector<std::string> args) {

@@ -13,12 +13,6 @@ Error NotBuilt(const char* what) {
 
 }  // namespace
 
-Result<int> RunWorkflowCommand(const Options& options, Context& ctx) {
-  // The config is checked first, so a bad file is reported as such (exit code 2) even now.
-  FP_ASSIGN_OR_RETURN(config::Config config, EffectiveConfig(options, ctx.env));
-  (void)config;
-  return NotBuilt("workflow (--workflow / --config runs)");
-}
 Result<int> RunRunsCommand(const Options&, Context&) { return NotBuilt("runs"); }
 Result<int> RunShowCommand(const Options&, Context&) { return NotBuilt("show"); }
 Result<int> RunReportCommand(const Options&, Context&) { return NotBuilt("report"); }

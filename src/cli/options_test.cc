@@ -161,7 +161,7 @@ TEST_F(EffectiveConfigTest, FlagsOverrideTheFile) {
             "[csv]}\naws: {profile: file-profile, region: us-east-1}\n"
             "landing_zones:\n  - {name: a, account_id: \"111111111111\", region: us-east-1}\n");
   Options o = Parse({"--config", cfg});
-  auto base = EffectiveConfig(o, config::MapEnvironment({}));
+  auto base = EffectiveConfig(o, MapEnv({}));
   ASSERT_TRUE(base.ok()) << base.error().message;
   EXPECT_EQ(base->state.path, "from-file.db");
   EXPECT_EQ(base->aws.profile, "file-profile");
@@ -169,7 +169,7 @@ TEST_F(EffectiveConfigTest, FlagsOverrideTheFile) {
 
   o = Parse({"--config", cfg, "--state", "flag.db", "--output-dir", "flag-out", "--format", "html,json",
              "--profile", "flag-profile", "--region", "eu-west-1", "--dry-run"});
-  auto c = EffectiveConfig(o, config::MapEnvironment({}));
+  auto c = EffectiveConfig(o, MapEnv({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->state.path, "flag.db");
   EXPECT_EQ(c->reporting.output_dir, "flag-out");
@@ -184,7 +184,7 @@ TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDef
   std::string cfg =
       Write("c.yml", "landing_zones: missing-but-overridden.yml\nlanding_zone_defaults: {role_name: Cfg}\n");
   std::string inv = Write("z.yml", "- {name: flagzone, account_id: \"222222222222\", region: us-west-2}\n");
-  auto c = EffectiveConfig(Parse({"--config", cfg, "--landing-zones", inv}), config::MapEnvironment({}));
+  auto c = EffectiveConfig(Parse({"--config", cfg, "--landing-zones", inv}), MapEnv({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->landing_zones.size(), 1u);
   EXPECT_EQ(c->landing_zones[0].name, "flagzone");
@@ -193,7 +193,7 @@ TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDef
 
   // Without a config: all defaults plus the inventory.
   auto only =
-      EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), config::MapEnvironment({}));
+      EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), MapEnv({}));
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->landing_zones[0].role_arn, "arn:aws:iam::222222222222:role/FleetPatchRole");
   EXPECT_EQ(only->state.path, ".fleetpatch/state.db");
@@ -201,7 +201,7 @@ TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDef
 
 TEST_F(EffectiveConfigTest, BadFlagValuesAndBadFilesAreReportedTogether) {
   std::string inv = Write("z.yml", "- {name: a, account_id: \"1\", region: us-west-2}\n");
-  auto c = EffectiveConfig(Parse({"--landing-zones", inv, "--region", "mars-1"}), config::MapEnvironment({}));
+  auto c = EffectiveConfig(Parse({"--landing-zones", inv, "--region", "mars-1"}), MapEnv({}));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(c.error().message, HasSubstr(inv + ":1:25: landing_zones[0].account_id:"));
@@ -212,10 +212,10 @@ TEST_F(EffectiveConfigTest, BadFlagValuesAndBadFilesAreReportedTogether) {
 TEST_F(EffectiveConfigTest, EnvironmentReachesTheLoader) {
   std::string inv = Write("z.yml", "- {name: a, account_id: \"${ACCT}\", region: us-west-2}\n");
   auto c =
-      EffectiveConfig(Parse({"--landing-zones", inv}), config::MapEnvironment({{"ACCT", "444444444444"}}));
+      EffectiveConfig(Parse({"--landing-zones", inv}), MapEnv({{"ACCT", "444444444444"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->landing_zones[0].account_id, "444444444444");
-  auto missing = EffectiveConfig(Parse({"--landing-zones", inv}), config::MapEnvironment({}));
+  auto missing = EffectiveConfig(Parse({"--landing-zones", inv}), MapEnv({}));
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.error().message, HasSubstr("environment variable ACCT is not set"));
 }

@@ -13,7 +13,7 @@ std::string Expand(const std::string& in, const EnvLookup& env, std::string* err
 }
 
 TEST(EnvExpand, ReplacesSetVariablesAndKeepsOtherText) {
-  auto env = MapEnvironment({{"A", "one"}, {"B_2", "two"}, {"EMPTY", ""}});
+  auto env = MapEnv({{"A", "one"}, {"B_2", "two"}, {"EMPTY", ""}});
   EXPECT_EQ(Expand("x-${A}-${B_2}-y", env), "x-one-two-y");
   EXPECT_EQ(Expand("no refs $HOME $ {A}", env), "no refs $HOME $ {A}");
   EXPECT_EQ(Expand("${EMPTY}", env), "");
@@ -21,7 +21,7 @@ TEST(EnvExpand, ReplacesSetVariablesAndKeepsOtherText) {
 }
 
 TEST(EnvExpand, DefaultsApplyWhenUnsetOrEmpty) {
-  auto env = MapEnvironment({{"A", "one"}, {"EMPTY", ""}});
+  auto env = MapEnv({{"A", "one"}, {"EMPTY", ""}});
   EXPECT_EQ(Expand("${A:-dflt}", env), "one");
   EXPECT_EQ(Expand("${NOPE:-dflt}", env), "dflt");
   EXPECT_EQ(Expand("${EMPTY:-dflt}", env), "dflt");
@@ -29,12 +29,12 @@ TEST(EnvExpand, DefaultsApplyWhenUnsetOrEmpty) {
 }
 
 TEST(EnvExpand, DoubleDollarIsALiteral) {
-  EXPECT_EQ(Expand("$${A}", MapEnvironment({{"A", "one"}})), "${A}");
+  EXPECT_EQ(Expand("$${A}", MapEnv({{"A", "one"}})), "${A}");
 }
 
 TEST(EnvExpand, UnsetVariableNamesTheVariable) {
   std::string err;
-  EXPECT_EQ(Expand("a${MISSING}b", MapEnvironment({}), &err), "<error>");
+  EXPECT_EQ(Expand("a${MISSING}b", MapEnv({}), &err), "<error>");
   EXPECT_EQ(
       err,
       "environment variable MISSING is not set (referenced as ${MISSING}); export it, or give a default "
@@ -43,18 +43,18 @@ TEST(EnvExpand, UnsetVariableNamesTheVariable) {
 
 TEST(EnvExpand, MalformedReferences) {
   std::string err;
-  EXPECT_EQ(Expand("${A", MapEnvironment({}), &err), "<error>");
+  EXPECT_EQ(Expand("${A", MapEnv({}), &err), "<error>");
   EXPECT_NE(err.find("unterminated environment reference"), std::string::npos);
-  EXPECT_EQ(Expand("${1A}", MapEnvironment({}), &err), "<error>");
+  EXPECT_EQ(Expand("${1A}", MapEnv({}), &err), "<error>");
   EXPECT_NE(err.find("\"${1A}\" is not a valid environment reference"), std::string::npos);
-  EXPECT_EQ(Expand("${}", MapEnvironment({}), &err), "<error>");
+  EXPECT_EQ(Expand("${}", MapEnv({}), &err), "<error>");
 }
 
 TEST(EnvExpand, ProcessEnvironmentReadsGetenv) {
   ::setenv("FP_ENV_EXPAND_TEST", "from-process", 1);
-  EXPECT_EQ(Expand("${FP_ENV_EXPAND_TEST}", ProcessEnvironment()), "from-process");
+  EXPECT_EQ(Expand("${FP_ENV_EXPAND_TEST}", ProcessEnv()), "from-process");
   ::unsetenv("FP_ENV_EXPAND_TEST");
-  EXPECT_EQ(Expand("${FP_ENV_EXPAND_TEST}", ProcessEnvironment()), "<error>");
+  EXPECT_EQ(Expand("${FP_ENV_EXPAND_TEST}", ProcessEnv()), "<error>");
 }
 
 }  // namespace

@@ -27,11 +27,11 @@ class LoaderTest : public ::testing::Test {
   }
   // The problems of a config file, each as "name:line:col: path: message" with the directory cut.
   std::vector<std::string> ConfigProblems(const std::string& text,
-                                          const EnvLookup& env = MapEnvironment({})) {
+                                          const EnvLookup& env = MapEnv({})) {
     auto path = Write("c.yml", text);
     return Strip(CheckConfigFile(path, env, &config_));
   }
-  std::vector<std::string> ZoneProblems(const std::string& text, const EnvLookup& env = MapEnvironment({})) {
+  std::vector<std::string> ZoneProblems(const std::string& text, const EnvLookup& env = MapEnv({})) {
     auto path = Write("z.yml", text);
     return Strip(CheckLandingZonesFile(path, ZoneDefaults{}, env, &zones_));
   }
@@ -223,7 +223,7 @@ TEST_F(LoaderTest, SurvivesMutatedFiles) {
     Write("inventory/prod_landing_zones.yml", i % 2 ? inv : text);
     Write("config/c.yml", i % 2 ? text : "landing_zones: ../inventory/prod_landing_zones.yml\n");
     Config c;
-    auto problems = CheckConfigFile(dir_.path() / "config/c.yml", MapEnvironment({}), &c);
+    auto problems = CheckConfigFile(dir_.path() / "config/c.yml", MapEnv({}), &c);
     (problems.empty() ? loaded : rejected)++;
     for (const auto& p : problems) EXPECT_FALSE(p.message.empty());
   }
@@ -313,7 +313,7 @@ TEST_F(LoaderTest, BareListInventoryIsAccepted) {
 }
 
 TEST_F(LoaderTest, EnvironmentReferencesExpandInStrings) {
-  auto env = MapEnvironment({{"EXT", "secret-ext-id"}, {"ACCT", "333333333333"}});
+  auto env = MapEnv({{"EXT", "secret-ext-id"}, {"ACCT", "333333333333"}});
   EXPECT_THAT(ZoneProblems(std::string(kZoneHead) +
                                "  - name: a\n    account_id: ${ACCT}\n    region: ${REGION:-eu-west-2}\n"
                                "    external_id: ${EXT}\n",
@@ -366,30 +366,30 @@ TEST_F(LoaderTest, MissingInventoryIsReportedWhereItIsReferenced) {
 }
 
 TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
-  auto missing = CheckConfigFile(dir_.path() / "absent.yml", MapEnvironment({}), nullptr);
+  auto missing = CheckConfigFile(dir_.path() / "absent.yml", MapEnv({}), nullptr);
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_EQ(missing[0].line, 0);
   EXPECT_THAT(missing[0].ToString(), HasSubstr("absent.yml: does not exist (looked for "));
 
   auto empty =
-      Strip(CheckConfigFile(Write("empty.yml", "# nothing but a comment\n\n"), MapEnvironment({}), nullptr));
+      Strip(CheckConfigFile(Write("empty.yml", "# nothing but a comment\n\n"), MapEnv({}), nullptr));
   EXPECT_THAT(empty,
               ElementsAre("empty.yml:1:1: the file is empty (or holds only comments); expected a mapping "
                           "with keys such as workflow, landing_zones, patch"));
   auto empty_zones =
-      Strip(CheckLandingZonesFile(Write("ez.yml", ""), ZoneDefaults{}, MapEnvironment({}), nullptr));
+      Strip(CheckLandingZonesFile(Write("ez.yml", ""), ZoneDefaults{}, MapEnv({}), nullptr));
   EXPECT_THAT(
       empty_zones,
       ElementsAre("ez.yml:1:1: the file is empty (or holds only comments); expected a landing_zones: list"));
 
-  auto dir = Strip(CheckConfigFile(dir_.path(), MapEnvironment({}), nullptr));
+  auto dir = Strip(CheckConfigFile(dir_.path(), MapEnv({}), nullptr));
   ASSERT_EQ(dir.size(), 1u);
   EXPECT_THAT(dir[0], HasSubstr("is a directory; give the path of a YAML file"));
 
   // Unreadable for everyone, root included: a symlink loop.
   std::filesystem::create_symlink(dir_.path() / "loop-b", dir_.path() / "loop-a");
   std::filesystem::create_symlink(dir_.path() / "loop-a", dir_.path() / "loop-b");
-  EXPECT_THAT(Strip(CheckConfigFile(dir_.path() / "loop-a", MapEnvironment({}), nullptr)),
+  EXPECT_THAT(Strip(CheckConfigFile(dir_.path() / "loop-a", MapEnv({}), nullptr)),
               ElementsAre("loop-a: cannot be read: Too many levels of symbolic links; check the path and its "
                           "permissions"));
   // Referenced from a config, it is reported where it is referenced.
@@ -402,7 +402,7 @@ TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
   if (geteuid() != 0) {  // root reads anything
     auto path = Write("secret.yml", "dry_run: true\n");
     ::chmod(path.c_str(), 0);
-    auto unreadable = Strip(CheckConfigFile(path, MapEnvironment({}), nullptr));
+    auto unreadable = Strip(CheckConfigFile(path, MapEnv({}), nullptr));
     EXPECT_THAT(unreadable,
                 ElementsAre("secret.yml: cannot be read: Permission denied; check its permissions"));
   }
@@ -458,7 +458,7 @@ TEST_F(LoaderTest, NullValuesMeanDefault) {
 
 TEST_F(LoaderTest, LoadResultCarriesEveryProblemInAConfigError) {
   auto path = Write("bad.yml", "dry_run: 1\nerror_budget: x\n");
-  auto r = LoadConfigFile(path, MapEnvironment({}));
+  auto r = LoadConfigFile(path, MapEnv({}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::kConfig);
   EXPECT_EQ(r.error().message,
@@ -470,7 +470,7 @@ TEST_F(LoaderTest, LoadResultCarriesEveryProblemInAConfigError) {
 TEST_F(LoaderTest, ExampleFilesLoadAsWritten) {
   auto root = testing::SourceDir() / "examples";
   Config c;
-  auto problems = CheckConfigFile(root / "config/prepatch_config.yml", MapEnvironment({}), &c);
+  auto problems = CheckConfigFile(root / "config/prepatch_config.yml", MapEnv({}), &c);
   EXPECT_THAT(Strip(problems), IsEmpty());
   ASSERT_EQ(c.landing_zones.size(), 4u);
   EXPECT_EQ(c.landing_zones[0].name, "prod-us-east-1");
@@ -483,7 +483,7 @@ TEST_F(LoaderTest, ExampleFilesLoadAsWritten) {
 
   std::vector<LandingZone> zones;
   EXPECT_THAT(Strip(CheckLandingZonesFile(root / "inventory/prod_landing_zones.yml", ZoneDefaults{},
-                                          MapEnvironment({}), &zones)),
+                                          MapEnv({}), &zones)),
               IsEmpty());
   EXPECT_EQ(zones.size(), 4u);
 }
@@ -522,7 +522,7 @@ std::string DocBlock(const std::string& marker) {
 }
 
 TEST(Docs, TheDocumentedDefaultsAreTheStructDefaults) {
-  auto c = LoadConfigString(DocBlock("The full shape, with every default"), "doc", ".", MapEnvironment({}));
+  auto c = LoadConfigString(DocBlock("The full shape, with every default"), "doc", ".", MapEnv({}));
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(ConfigToJson(*c).dump(2), ConfigToJson(Config{}).dump(2));
 }
@@ -533,7 +533,7 @@ TEST(Docs, TheDocumentedInventoryLoads) {
   std::ofstream(path) << DocBlock("## The landing-zone inventory");
   std::vector<LandingZone> zones;
   auto problems =
-      CheckLandingZonesFile(path, ZoneDefaults{}, MapEnvironment({{"PROD_EXTERNAL_ID", "ext-123"}}), &zones);
+      CheckLandingZonesFile(path, ZoneDefaults{}, MapEnv({{"PROD_EXTERNAL_ID", "ext-123"}}), &zones);
   EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0].ToString());
   ASSERT_EQ(zones.size(), 2u);
   EXPECT_EQ(zones[0].external_id, "ext-123");

@@ -184,6 +184,8 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
     std::unordered_map<std::string, const SsmInstanceView*> by_id;
     for (const auto& s : *ssm) by_id[s.instance_id] = &s;
     int64_t zone_eligible = 0;
+    EligibilityRules rules = options_.eligibility;
+    for (const auto& [k, v] : zone.exclude_tags) rules.exclude_tags[k] = v;
     for (auto& i : instances) {
       std::string ssm_platform;
       if (auto it = by_id.find(i.instance_id); it != by_id.end()) {
@@ -195,7 +197,7 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
         i.ssm_ping_status = "NotRegistered";
       }
       i.platform = NormalisePlatform(i.platform, ssm_platform);
-      DecideEligibility(i, options_.eligibility);
+      DecideEligibility(i, rules);
       if (i.eligible) ++zone_eligible;
     }
     if (auto s = store_.SaveInstances(run_id, instances); !s.ok()) return fail(s.error());
@@ -722,7 +724,8 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
     std::string why;
     if (!r.precheck || r.precheck->status != PrecheckStatus::kReady) {
       why = "precheck " + std::string(r.precheck ? PrecheckStatusName(r.precheck->status) : "not run");
-    } else if (options_.backup_enabled && (!r.backup || r.backup->status != BackupStatus::kAvailable)) {
+    } else if (options_.backup_enabled && options_.backup_required &&
+               (!r.backup || r.backup->status != BackupStatus::kAvailable)) {
       why = "required backup is " + std::string(r.backup ? BackupStatusName(r.backup->status) : "missing") +
             ": never patched without a backup";
     }

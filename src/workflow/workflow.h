@@ -31,6 +31,7 @@ namespace fleetpatch::workflow {
 struct WorkflowOptions {
   // Phases ---------------------------------------------------------------------------------------
   bool backup_enabled = true;      // Default: true. false: no AMIs; patching then needs no backup.
+  bool backup_required = true;     // Default: true. An instance whose backup is not available is not patched.
   std::chrono::seconds ami_timeout{1800};     // Default: 1800 s (workflow.timeouts.ami_creation)
   std::chrono::seconds patch_timeout{3600};   // Default: 3600 s (workflow.timeouts.patch_execution)
   std::chrono::seconds ssm_timeout{300};      // Default: 300 s (workflow.timeouts.ssm_connection)
@@ -68,6 +69,7 @@ struct WorkflowOptions {
 struct ZoneSpec {
   LandingZoneInfo info;
   std::map<std::string, std::vector<std::string>> tag_filters;  // key -> accepted values
+  std::map<std::string, std::vector<std::string>> exclude_tags;  // key -> values (empty: any) that exclude
 };
 
 // Opens a ZoneApi for a zone (assumes its role). Errors are the zone's (kAuth when the role could
