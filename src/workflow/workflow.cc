@@ -794,7 +794,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
       break;
     }
   }
-  if (budget.Spent()) summary.budget_spent = true;
+  if (budget.Spent() && w < waves.size()) summary.budget_spent = true;
   // Waves not started: skipped with the reason (unless interrupted: they stay for --resume).
   if (summary.budget_spent && !Interrupted()) {
     std::vector<state::PatchUpdate> rest;
