@@ -470,6 +470,16 @@ TEST(SigV4Client, ResigningReplacesPreviousHeaders) {
   EXPECT_TRUE(VerifyRequest(ToReceived(req), SampleCreds().secret_access_key).ok());
 }
 
+TEST(SigV4Client, ResigningWithLongTermKeysDropsOldToken) {
+  HttpRequest req = SampleRequest();
+  ASSERT_TRUE(SignRequest(req, SampleCreds(true), SampleParams()).ok());
+  ASSERT_NE(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  auto r = SignRequest(req, SampleCreds(false), SampleParams());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  EXPECT_EQ(r->signed_headers, "content-type;host;x-amz-date");
+}
+
 TEST(SigV4Client, SkipsHeadersTransportsRewrite) {
   HttpRequest req = SampleRequest();
   req.headers.emplace_back("User-Agent", "fleetpatch/0.1");
