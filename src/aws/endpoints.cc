@@ -154,6 +154,8 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
     }
     FP_RETURN_IF_ERROR(ValidateEndpointUrl(params.endpoint, "the endpoint override"));
     out.url = params.endpoint;
+    // Callers append the request path ("/"), so "http://host:4566/" must not become "...//".
+    while (out.url.size() > 1 && out.url.back() == '/') out.url.pop_back();
     out.source = "endpoint override";
     return out;
   }

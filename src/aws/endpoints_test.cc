@@ -172,6 +172,12 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   EXPECT_EQ(r->url, "http://emulator:9000");
   EXPECT_EQ(r->signing_region, "eu-west-1");
   EXPECT_EQ(r->signing_name, "ec2");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://emulator:9000");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://gateway/aws/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://gateway/aws");
   // 2. the service variable.
   r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
