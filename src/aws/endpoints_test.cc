@@ -14,6 +14,7 @@ namespace fleetpatch::aws {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct RuleCase {
   std::string service;
@@ -229,6 +230,10 @@ TEST(ServiceEndpoints, ErrorsSayWhatToFix) {
   EXPECT_EQ(r.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(r.error().message, HasSubstr("AWS_ENDPOINT_URL_EC2"));
   EXPECT_THAT(r.error().message, HasSubstr("scheme"));
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://user:hunter2@proxy/"}, MapEnv({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, Not(HasSubstr("hunter2")));
+  EXPECT_THAT(r.error().message, HasSubstr("http://***@proxy/"));
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "ftp://x"}, MapEnv({}));
   ASSERT_FALSE(r.ok());
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http:///path"}, MapEnv({}));
