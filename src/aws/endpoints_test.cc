@@ -22,6 +22,10 @@ struct RuleCase {
   nlohmann::json json;
 };
 
+void PrintTo(const RuleCase& c, std::ostream* os) {
+  *os << c.service << " case " << c.index << ": " << c.json.value("params", nlohmann::json::object()).dump();
+}
+
 struct Enumerated {
   std::vector<RuleCase> supported;
   std::map<std::string, int> filtered;  // reason -> count

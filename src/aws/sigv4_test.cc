@@ -144,6 +144,9 @@ struct SuiteCase {
   fs::path dir;
 };
 
+// Failure messages name the case instead of dumping bytes.
+void PrintTo(const SuiteCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<SuiteCase> ListSigV4Cases() {
   std::vector<SuiteCase> cases;
   fs::path root = fleetpatch::testing::AwsTestdataDir() / "sigv4";
