@@ -72,9 +72,19 @@ const Partition& FindPartition(std::string_view region) {
 
 bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts"; }
 
+// The URL for an error message, without any user:password@ part.
+std::string UrlForMessage(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  size_t host_end = url.find_first_of("/?#", start);
+  size_t at = url.substr(0, host_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  return std::string(url.substr(0, start)) + "***@" + std::string(url.substr(at + 1));
+}
+
 Status ValidateEndpointUrl(std::string_view url, std::string_view origin) {
   auto bad = [&](const std::string& why) {
-    return Error::Config("invalid endpoint URL from " + std::string(origin) + " ('" + std::string(url) +
+    return Error::Config("invalid endpoint URL from " + std::string(origin) + " ('" + UrlForMessage(url) +
                          "'): " + why +
                          "; expected e.g. https://ec2.eu-west-1.amazonaws.com or http://127.0.0.1:4566");
   };
@@ -154,6 +164,8 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
     }
     FP_RETURN_IF_ERROR(ValidateEndpointUrl(params.endpoint, "the endpoint override"));
     out.url = params.endpoint;
+    // Callers append the request path ("/"), so "http://host:4566/" must not become "...//".
+    while (out.url.size() > 1 && out.url.back() == '/') out.url.pop_back();
     out.source = "endpoint override";
     return out;
   }

@@ -34,7 +34,7 @@ struct EndpointParams {
 };
 
 struct ResolvedEndpoint {
-  std::string url;             // "https://ec2.eu-west-1.amazonaws.com" (no trailing slash added)
+  std::string url;             // "https://ec2.eu-west-1.amazonaws.com": never ends with '/'; append the path
   std::string signing_region;  // region for SigV4 (us-east-1 for the global STS endpoint)
   std::string signing_name;    // service name for SigV4 ("ec2", "ssm", "sts")
   std::string partition;       // "aws", "aws-cn", ...; empty for a custom endpoint

@@ -14,12 +14,17 @@ namespace fleetpatch::aws {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct RuleCase {
   std::string service;
   int index = 0;
   nlohmann::json json;
 };
+
+void PrintTo(const RuleCase& c, std::ostream* os) {
+  *os << c.service << " case " << c.index << ": " << c.json.value("params", nlohmann::json::object()).dump();
+}
 
 struct Enumerated {
   std::vector<RuleCase> supported;
@@ -172,6 +177,12 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   EXPECT_EQ(r->url, "http://emulator:9000");
   EXPECT_EQ(r->signing_region, "eu-west-1");
   EXPECT_EQ(r->signing_name, "ec2");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://emulator:9000");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://gateway/aws/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://gateway/aws");
   // 2. the service variable.
   r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
@@ -223,6 +234,10 @@ TEST(ServiceEndpoints, ErrorsSayWhatToFix) {
   EXPECT_EQ(r.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(r.error().message, HasSubstr("AWS_ENDPOINT_URL_EC2"));
   EXPECT_THAT(r.error().message, HasSubstr("scheme"));
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://user:hunter2@proxy/"}, MapEnv({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, Not(HasSubstr("hunter2")));
+  EXPECT_THAT(r.error().message, HasSubstr("http://***@proxy/"));
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "ftp://x"}, MapEnv({}));
   ASSERT_FALSE(r.ok());
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http:///path"}, MapEnv({}));

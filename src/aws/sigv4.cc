@@ -336,7 +336,12 @@ Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& crede
   RemoveHeader(headers, "authorization");
   if (FindHeader(headers, "host") == nullptr) headers.emplace_back("Host", HostForUrl(*url));
   const bool has_token = !credentials.session_token.empty();
-  if (has_token) SetHeader(headers, "X-Amz-Security-Token", credentials.session_token);
+  if (has_token) {
+    SetHeader(headers, "X-Amz-Security-Token", credentials.session_token);
+  } else {
+    // A token left from signing with earlier (temporary) credentials would be rejected.
+    RemoveHeader(headers, "x-amz-security-token");
+  }
   SetHeader(headers, "X-Amz-Date", amz_date);
   if (params.sign_body) SetHeader(headers, "x-amz-content-sha256", payload_hash);
 

@@ -51,10 +51,10 @@ struct SigningResult {
 };
 
 // Signs request in place: sets Host (from the URL, when absent), X-Amz-Security-Token (when the
-// credentials carry a session token), X-Amz-Date, x-amz-content-sha256 (when sign_body) and
-// Authorization (replacing any previous one). Every other header present is signed, except
-// user-agent, expect, x-amzn-trace-id, connection and transfer-encoding, which proxies and
-// transports may rewrite. Fails (kAuth) on empty credentials, (kInternal) on a malformed URL or
+// credentials carry a session token; an old one is removed when they do not), X-Amz-Date,
+// x-amz-content-sha256 (when sign_body) and Authorization (replacing any previous one). Every other header
+// present is signed, except user-agent, expect, x-amzn-trace-id, connection and transfer-encoding, which
+// proxies and transports may rewrite. Fails (kAuth) on empty credentials, (kInternal) on a malformed URL or
 // missing region/service; the request is left unchanged on failure.
 Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials,
                                   const SigningParams& params);

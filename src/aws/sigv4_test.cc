@@ -144,6 +144,9 @@ struct SuiteCase {
   fs::path dir;
 };
 
+// Failure messages name the case instead of dumping bytes.
+void PrintTo(const SuiteCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<SuiteCase> ListSigV4Cases() {
   std::vector<SuiteCase> cases;
   fs::path root = fleetpatch::testing::AwsTestdataDir() / "sigv4";
@@ -468,6 +471,16 @@ TEST(SigV4Client, ResigningReplacesPreviousHeaders) {
   EXPECT_EQ(dates, 1);
   EXPECT_EQ(*FindHeader(req.headers, "x-amz-date"), "20150830T124100Z");
   EXPECT_TRUE(VerifyRequest(ToReceived(req), SampleCreds().secret_access_key).ok());
+}
+
+TEST(SigV4Client, ResigningWithLongTermKeysDropsOldToken) {
+  HttpRequest req = SampleRequest();
+  ASSERT_TRUE(SignRequest(req, SampleCreds(true), SampleParams()).ok());
+  ASSERT_NE(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  auto r = SignRequest(req, SampleCreds(false), SampleParams());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  EXPECT_EQ(r->signed_headers, "content-type;host;x-amz-date");
 }
 
 TEST(SigV4Client, SkipsHeadersTransportsRewrite) {
