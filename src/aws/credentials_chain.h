@@ -51,9 +51,9 @@ struct CredentialsChainOptions {
   std::string secret_access_key;  // secret
   std::string session_token;      // secret
   std::string profile;            // --profile; empty: AWS_PROFILE (or AWS_DEFAULT_PROFILE), else "default"
-  std::string region;             // for STS calls; empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1
-  std::string credentials_file;   // empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
-  std::string config_file;        // empty: AWS_CONFIG_FILE, else ~/.aws/config
+  std::string region;  // for STS calls; empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1
+  std::string credentials_file;  // empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
+  std::string config_file;       // empty: AWS_CONFIG_FILE, else ~/.aws/config
 };
 
 // The shared credentials and config files, loaded. Config file sections are "[profile NAME]" (and
@@ -64,7 +64,9 @@ struct SharedProfiles {
   std::map<std::string, IniSection> credentials;  // profile name -> section
   std::map<std::string, IniSection> config;       // profile name -> section
 
-  bool Has(const std::string& profile) const { return credentials.count(profile) + config.count(profile) > 0; }
+  bool Has(const std::string& profile) const {
+    return credentials.count(profile) + config.count(profile) > 0;
+  }
   // The value of `key` for `profile`; the credentials file wins over the config file. nullptr when unset.
   const std::string* Find(const std::string& profile, const std::string& key) const;
 };
