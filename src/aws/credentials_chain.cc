@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "aws/credentials_process.h"
+#include "aws/credentials_process.h"  // SplitCommandLine: profile names are shlex-quoted
 #include "aws/credentials_sts.h"
 
 namespace fleetpatch::aws {
@@ -282,16 +282,21 @@ Result<SharedProfiles> LoadSharedProfiles(const EnvLookup& env, const std::strin
   }
   if (!out.config_path.empty()) {
     FP_ASSIGN_OR_RETURN(IniFile f, LoadIniFile(out.config_path));
-    for (auto& [section, values] : f.sections) {
+    for (const std::string& section : f.order) {
+      // "[default]" and "[profile NAME]" (NAME may be quoted) are profiles; when both "[default]" and
+      // "[profile default]" exist the later one wins, as in the CLI. Other sections ([sso-session x],
+      // [services x], [plugins]) hold no profiles.
+      std::string name;
       if (section == "default") {
-        // "[profile default]" wins over "[default]" when both exist.
-        out.config.try_emplace("default", std::move(values));
-      } else if (section.rfind("profile ", 0) == 0) {
-        std::string name = section.substr(8);
-        name.erase(0, name.find_first_not_of(" \t"));
-        if (!name.empty()) out.config[name] = std::move(values);
+        name = section;
+      } else if (section.rfind("profile", 0) == 0) {
+        auto words = SplitCommandLine(section);
+        if (!words.ok() || words->size() != 2 || (*words)[0] != "profile") continue;
+        name = (*words)[1];
+      } else {
+        continue;
       }
-      // Other sections ([sso-session x], [services x], [plugins]) hold no profiles.
+      out.config[name] = f.sections.at(section);
     }
   } else {
     out.config_path = "~/.aws/config (HOME is not set)";
@@ -338,6 +343,23 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
   }
   tried.push_back("explicit options (none given)");
 
+  // A profile named with --profile or AWS_PROFILE (even "default") must exist: the CLI refuses to run
+  // otherwise, whatever else is configured.
+  const std::string profile = ProfileName();
+  const bool profile_named = !options_.profile.empty() || !GetEnv(context_.env, "AWS_PROFILE").empty() ||
+                             !GetEnv(context_.env, "AWS_DEFAULT_PROFILE").empty();
+  std::optional<SharedProfiles> files;
+  if (profile_named) {
+    FP_ASSIGN_OR_RETURN(files,
+                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+    if (!files->Has(profile)) {
+      return Error::Config("profile " + profile + " does not exist in " + files->credentials_path + " or " +
+                           files->config_path +
+                           ": check --profile / AWS_PROFILE, or run 'aws configure --profile " + profile +
+                           "'");
+    }
+  }
+
   // 2. Environment, unless a profile was named with --profile (the CLI drops the environment then).
   if (options_.profile.empty()) {
     FP_ASSIGN_OR_RETURN(auto env_creds, CredentialsFromEnvironment(context_.env));
@@ -349,24 +371,18 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
   }
 
   // 3. Profile (and web identity from the environment).
-  const std::string profile = ProfileName();
-  // As in botocore, only a missing non-default profile is an error; "default" may simply not exist.
-  const bool profile_named = profile != "default";
-  FP_ASSIGN_OR_RETURN(SharedProfiles files,
-                      LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+  if (!files) {
+    FP_ASSIGN_OR_RETURN(files,
+                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+  }
   FP_ASSIGN_OR_RETURN(std::string region, Region());
-  ProfileResolver resolver(files, context_, region);
-  if (files.Has(profile)) {
+  ProfileResolver resolver(*files, context_, region);
+  if (files->Has(profile)) {
     FP_ASSIGN_OR_RETURN(auto p, resolver.Resolve(profile, /*env_web_identity=*/true));
     if (p) return p;
     tried.push_back("profile " + profile + " (no credentials in it)");
   } else {
-    if (profile_named) {
-      return Error::Config(
-          "profile " + profile + " does not exist in " + files.credentials_path + " or " + files.config_path +
-          ": check --profile / AWS_PROFILE, or run 'aws configure --profile " + profile + "'");
-    }
-    tried.push_back("profile default (not in " + files.credentials_path + " or " + files.config_path + ")");
+    tried.push_back("profile default (not in " + files->credentials_path + " or " + files->config_path + ")");
     // 4. Web identity from the environment alone.
     std::string token_file = GetEnv(context_.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
     if (!token_file.empty()) {
@@ -413,7 +429,7 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
 
   return Error::Auth(
       "no credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, add a profile to " +
-      files.credentials_path + ", or run on an instance with a role. Tried: " + Join(tried, "; "));
+      files->credentials_path + ", or run on an instance with a role. Tried: " + Join(tried, "; "));
 }
 
 Result<Credentials> DefaultCredentialsChain::GetCredentials() {

@@ -9,7 +9,8 @@
 //     the credentials file; credential_process; static keys from the config file;
 //  4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI);
 //  5. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true.
-// A source that is configured but broken is an error, not skipped: a named profile that does not exist,
+// A source that is configured but broken is an error, not skipped: a profile named by --profile or
+// AWS_PROFILE (even "default") that does not exist, even when environment keys are set (as in the CLI),
 // half a key pair, a source_profile cycle, a failing credential_process, mfa_serial (unsupported: the
 // tool runs unattended). When nothing yields, the kAuth error lists what was tried.
 // Everything environmental comes through CredentialsContext (env lookup, HTTP transport, STS, clock),

@@ -155,10 +155,41 @@ TEST(ChainTest, NamedProfileThatDoesNotExistIsAnError) {
   ExpectError(f.Get(Profile("prod")), ErrorCategory::kConfig, "profile prod does not exist");
   f.env["AWS_PROFILE"] = "staging";
   ExpectError(f.Get(), ErrorCategory::kConfig, "profile staging does not exist");
-  // "default" may be absent even when named: the chain moves on (here to "nothing found").
+  // As in the CLI (checked with aws-cli 2.9): a named profile must exist even when environment keys
+  // are set, and even when it is "default"; an unnamed "default" may be absent.
+  f.env["AWS_ACCESS_KEY_ID"] = "AKIDENV";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "envSecret";
+  ExpectError(f.Get(), ErrorCategory::kConfig, "profile staging does not exist");
   std::filesystem::remove(f.dir.path() / ".aws" / "credentials");
   f.env["AWS_PROFILE"] = "default";
-  ExpectError(f.Get(), ErrorCategory::kAuth, "no credentials found");
+  ExpectError(f.Get(), ErrorCategory::kConfig, "profile default does not exist");
+  f.env.erase("AWS_PROFILE");
+  EXPECT_EQ(f.Get()->access_key_id, "AKIDENV");
+}
+
+TEST(ChainTest, ConfigProfileSectionNamesFollowTheCli) {
+  ChainFixture f;
+  // Behaviour checked against aws-cli 2.9 ("aws configure export-credentials").
+  f.ConfigFile(
+      "[profile default]\naws_access_key_id = AKIDPROFILEDEFAULT\naws_secret_access_key = s\n"
+      "[default]\naws_access_key_id = AKIDBAREDEFAULT\naws_secret_access_key = s\n"
+      "[profile \"quoted name\"]\naws_access_key_id = AKIDQUOTED\naws_secret_access_key = s\n"
+      "[profile\ttabbed]\naws_access_key_id = AKIDTABBED\naws_secret_access_key = s\n"
+      "[profile hdr] ; trailing comment\naws_access_key_id: AKIDHDR\naws_secret_access_key = s\n"
+      "[profile two words here]\naws_access_key_id = AKIDIGNORED\naws_secret_access_key = s\n"
+      "[sso-session corp]\nsso_region = us-east-1\n");
+  EXPECT_EQ(f.Get()->access_key_id, "AKIDBAREDEFAULT");  // the later of the two default sections
+  EXPECT_EQ(f.Get(Profile("quoted name"))->access_key_id, "AKIDQUOTED");
+  EXPECT_EQ(f.Get(Profile("tabbed"))->access_key_id, "AKIDTABBED");
+  EXPECT_EQ(f.Get(Profile("hdr"))->access_key_id, "AKIDHDR");
+  ExpectError(f.Get(Profile("two words here")), ErrorCategory::kConfig, "does not exist");
+  ExpectError(f.Get(Profile("corp")), ErrorCategory::kConfig, "does not exist");
+}
+
+TEST(ChainTest, IndentedKeyContinuesTheValueAboveLikeTheCli) {
+  ChainFixture f;
+  f.ConfigFile("[profile cont]\naws_access_key_id = AKIDCONT\n  aws_secret_access_key = s\n");
+  ExpectError(f.Get(Profile("cont")), ErrorCategory::kAuth, "no aws_secret_access_key");
 }
 
 TEST(ChainTest, PartialKeysInAProfileAreAnError) {

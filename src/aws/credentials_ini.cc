@@ -99,6 +99,7 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
         return LineError(display_name, line_no, "section [" + name + "] appears twice");
       }
       current = &file.sections[name];
+      file.order.push_back(name);
       continue;
     }
     size_t delim = line.find_first_of("=:");
