@@ -35,6 +35,8 @@
 
 namespace fleetpatch::aws {
 
+// The seams the chain reads the world through. `http`, `sts` and `clock` are borrowed: they must
+// outlive the chain (the providers it builds keep references to them).
 struct CredentialsContext {
   EnvLookup env = RealEnv();
   HttpTransport* http = nullptr;  // container + IMDS; nullptr: those sources are skipped
