@@ -30,16 +30,25 @@ bool CachingProvider::NeedsRefresh(const Credentials& c, std::chrono::system_clo
 
 Result<Credentials> CachingProvider::GetCredentials() {
   unsigned long long seen_generation = 0;
+  std::optional<Credentials> still_valid;  // due for refresh but usable meanwhile
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = clock_.Now();
     if (cached_ && !NeedsRefresh(*cached_, now)) return *cached_;
-    // Due but still valid: let one thread refresh while the others keep working.
-    if (cached_ && !IsExpired(*cached_, now) && (refreshing_ || now < next_attempt_)) return *cached_;
+    if (cached_ && !IsExpired(*cached_, now)) {
+      // Due but still valid: let one thread refresh while the others keep working.
+      if (refreshing_ || now < next_attempt_) return *cached_;
+      still_valid = cached_;
+    }
     seen_generation = generation_;
   }
 
-  std::lock_guard<std::mutex> refresh_lock(refresh_mu_);
+  std::unique_lock<std::mutex> refresh_lock(refresh_mu_, std::defer_lock);
+  if (still_valid) {
+    if (!refresh_lock.try_lock()) return std::move(*still_valid);  // another thread is refreshing
+  } else {
+    refresh_lock.lock();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = clock_.Now();
