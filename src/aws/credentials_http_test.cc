@@ -9,6 +9,7 @@
 #include <set>
 
 #include "aws/credentials_testing.h"
+#include "aws/curl_transport.h"
 #include "testing/fake_clock.h"
 #include "testing/testdata.h"
 
@@ -408,6 +409,47 @@ TEST(ContainerTest, UnreachableIsAnErrorAfterRetry) {
   EXPECT_EQ(r.error().category, ErrorCategory::kAuth);
   EXPECT_EQ(http.sends, 2);
   EXPECT_EQ(r.error().message.find("q=1"), std::string::npos);
+}
+
+// ---- the same flows over the real libcurl transport ----
+
+CurlGlobal& Curl() {
+  static CurlGlobal global;  // tests only; main() owns the real one
+  return global;
+}
+
+TEST(CredentialsOverCurlTest, ImdsTokenFlowAnd401Retry) {
+  ASSERT_TRUE(Curl().ok());
+  FakeImds imds;
+  CurlTransport http;
+  fleetpatch::testing::FakeClock clock;
+  ImdsCredentialsProvider p(ImdsEnv(imds.Url()), http, clock);
+  auto c = p.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "ASIAIMDSEXAMPLE");
+  EXPECT_EQ(imds.last_ttl_header, "21600");
+  imds.InvalidateTokens();
+  ASSERT_TRUE(p.GetCredentials().ok());
+  EXPECT_EQ(imds.token_puts, 2);
+}
+
+TEST(CredentialsOverCurlTest, ContainerWithAuthorizationAndUnreachableImds) {
+  ASSERT_TRUE(Curl().ok());
+  FakeContainerEndpoint endpoint;
+  CurlTransport http;
+  ContainerCredentialsProvider p(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()},
+                                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer xyz"}}),
+                                 http);
+  auto c = p.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "ASIACONTAINER");
+  EXPECT_EQ(endpoint.AuthHeaders(), std::vector<std::string>{"Bearer xyz"});
+
+  fleetpatch::testing::FakeClock clock;
+  ImdsCredentialsProvider imds(ImdsEnv("http://127.0.0.1:" + std::to_string(ClosedPort())), http, clock);
+  auto r = imds.TryGetCredentials();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
 }
 
 }  // namespace
