@@ -4,8 +4,8 @@
 
 namespace fleetpatch::aws {
 
-CachingProvider::CachingProvider(std::shared_ptr<CredentialsProvider> source, Clock& clock, std::string description,
-                                 Options options)
+CachingProvider::CachingProvider(std::shared_ptr<CredentialsProvider> source, Clock& clock,
+                                 std::string description, Options options)
     : source_(std::move(source)), clock_(clock), description_(std::move(description)), options_(options) {}
 
 void CachingProvider::Seed(Credentials credentials) {
@@ -30,16 +30,25 @@ bool CachingProvider::NeedsRefresh(const Credentials& c, std::chrono::system_clo
 
 Result<Credentials> CachingProvider::GetCredentials() {
   unsigned long long seen_generation = 0;
+  std::optional<Credentials> still_valid;  // due for refresh but usable meanwhile
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = clock_.Now();
     if (cached_ && !NeedsRefresh(*cached_, now)) return *cached_;
-    // Due but still valid: let one thread refresh while the others keep working.
-    if (cached_ && !IsExpired(*cached_, now) && (refreshing_ || now < next_attempt_)) return *cached_;
+    if (cached_ && !IsExpired(*cached_, now)) {
+      // Due but still valid: let one thread refresh while the others keep working.
+      if (refreshing_ || now < next_attempt_) return *cached_;
+      still_valid = cached_;
+    }
     seen_generation = generation_;
   }
 
-  std::lock_guard<std::mutex> refresh_lock(refresh_mu_);
+  std::unique_lock<std::mutex> refresh_lock(refresh_mu_, std::defer_lock);
+  if (still_valid) {
+    if (!refresh_lock.try_lock()) return std::move(*still_valid);  // another thread is refreshing
+  } else {
+    refresh_lock.lock();
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto now = clock_.Now();
@@ -59,7 +68,8 @@ Result<Credentials> CachingProvider::GetCredentials() {
   ++generation_;
   auto now = clock_.Now();
   if (fresh.ok() && IsExpired(*fresh, now)) {
-    fresh = Error::Auth(description_ + " returned credentials that expire at " + FormatIso8601(*fresh->expiration) +
+    fresh = Error::Auth(description_ + " returned credentials that expire at " +
+                        FormatIso8601(*fresh->expiration) +
                         ", which is already past: check this machine's clock");
   }
   if (fresh.ok()) {
@@ -71,15 +81,15 @@ Result<Credentials> CachingProvider::GetCredentials() {
   }
   Error error = fresh.error();
   if (cached_ && !IsExpired(*cached_, now)) {
-    spdlog::warn("could not refresh the credentials of {} ({}); using the current ones, valid until {}", description_,
-                 error.message, FormatIso8601(*cached_->expiration));
+    spdlog::warn("could not refresh the credentials of {} ({}); using the current ones, valid until {}",
+                 description_, error.message, FormatIso8601(*cached_->expiration));
     last_error_ = error;
     next_attempt_ = now + options_.retry_after_failure;
     return *cached_;
   }
   if (cached_ && cached_->expiration) {
-    error.message = "the credentials of " + description_ + " expired at " + FormatIso8601(*cached_->expiration) +
-                    " and could not be refreshed: " + error.message;
+    error.message = "the credentials of " + description_ + " expired at " +
+                    FormatIso8601(*cached_->expiration) + " and could not be refreshed: " + error.message;
   }
   last_error_ = error;
   return error;

@@ -27,9 +27,9 @@ namespace fleetpatch::aws {
 class CachingProvider final : public CredentialsProvider {
  public:
   struct Options {
-    std::chrono::seconds refresh_before{300};  // Default: refresh 5 minutes before expiry...
-    double refresh_fraction = 0.1;             // ...or when less than 10% of the lifetime is left.
-    std::chrono::seconds expiry_skew{30};      // Default: treat credentials as expired 30 s early.
+    std::chrono::seconds refresh_before{300};      // Default: refresh 5 minutes before expiry...
+    double refresh_fraction = 0.1;                 // ...or when less than 10% of the lifetime is left.
+    std::chrono::seconds expiry_skew{30};          // Default: treat credentials as expired 30 s early.
     std::chrono::seconds retry_after_failure{30};  // Default: wait 30 s after a failed early refresh.
   };
 

@@ -88,7 +88,8 @@ TEST(CachingProviderTest, FailedEarlyRefreshKeepsValidCredentialsAndWarns) {
   auto c = f.cache.GetCredentials();
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->access_key_id, "AKID1");
-  EXPECT_NE(logs.text().find("could not refresh the credentials of test source (source is down)"), std::string::npos)
+  EXPECT_NE(logs.text().find("could not refresh the credentials of test source (source is down)"),
+            std::string::npos)
       << logs.text();
   EXPECT_NE(logs.text().find("[warning]"), std::string::npos);
   // No retry storm: the next attempt waits 30 s.
@@ -190,7 +191,8 @@ struct RoleFixture {
   FakeSts sts;
   std::shared_ptr<CredentialsProvider> base = std::make_shared<StaticCredentialsProvider>(
       Credentials{"AKIDBASEEXAMPLE", "baseSecretKey", "", std::nullopt, "profile base"});
-  AssumeRoleConfig config{"arn:aws:iam::111122223333:role/FleetPatch", "ext-123", "lz-prod", 1800, "eu-west-1"};
+  AssumeRoleConfig config{"arn:aws:iam::111122223333:role/FleetPatch", "ext-123", "lz-prod", 1800,
+                          "eu-west-1"};
   RoleFixture() { sts.expiration = clock.Now() + 30min; }
 };
 
@@ -252,7 +254,8 @@ TEST(AssumeRoleProviderTest, DefaultSessionNameAndRegion) {
 TEST(AssumeRoleProviderTest, AccessDeniedSaysWhatToCheck) {
   RoleFixture f;
   f.sts.handler = [](const FakeSts::Call&) -> Result<Credentials> {
-    Error e{ErrorCategory::kPermission, "User: arn:aws:iam::1:user/x is not authorized to perform: sts:AssumeRole"};
+    Error e{ErrorCategory::kPermission,
+            "User: arn:aws:iam::1:user/x is not authorized to perform: sts:AssumeRole"};
     e.aws_code = "AccessDenied";
     e.http_status = 403;
     return e;
@@ -273,7 +276,9 @@ TEST(AssumeRoleProviderTest, AccessDeniedSaysWhatToCheck) {
 
 TEST(AssumeRoleProviderTest, UnreachableStsKeepsItsCategory) {
   RoleFixture f;
-  f.sts.handler = [](const FakeSts::Call&) -> Result<Credentials> { return Error::Connectivity("connection reset"); };
+  f.sts.handler = [](const FakeSts::Call&) -> Result<Credentials> {
+    return Error::Connectivity("connection reset");
+  };
   AssumeRoleProvider p(f.config, f.base, f.sts, f.clock);
   auto r = p.GetCredentials();
   ASSERT_FALSE(r.ok());
@@ -311,7 +316,8 @@ TEST(AssumeRoleProviderTest, FailedRefreshWhileValidWarnsThenExpiryFails) {
   };
   f.clock.Advance(26min);
   EXPECT_EQ(p.GetCredentials()->access_key_id, "ASIAROLE1EXAMPLE");
-  EXPECT_NE(logs.text().find("role arn:aws:iam::111122223333:role/FleetPatch"), std::string::npos) << logs.text();
+  EXPECT_NE(logs.text().find("role arn:aws:iam::111122223333:role/FleetPatch"), std::string::npos)
+      << logs.text();
   f.clock.Advance(5min);
   auto r = p.GetCredentials();
   ASSERT_FALSE(r.ok());
@@ -351,7 +357,8 @@ TEST(WebIdentityProviderTest, ErrorsNameTheFileAndRoleButNotTheToken) {
   FakeClock clock;
   FakeSts sts;
   fleetpatch::testing::TempDir dir;
-  WebIdentityProvider missing({"arn:aws:iam::1:role/eks", (dir.path() / "absent").string(), "", ""}, sts, clock);
+  WebIdentityProvider missing({"arn:aws:iam::1:role/eks", (dir.path() / "absent").string(), "", ""}, sts,
+                              clock);
   auto r = missing.GetCredentials();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("absent"), std::string::npos);
@@ -362,7 +369,8 @@ TEST(WebIdentityProviderTest, ErrorsNameTheFileAndRoleButNotTheToken) {
     e.aws_code = "AccessDenied";
     return e;
   };
-  WebIdentityProvider denied({"arn:aws:iam::1:role/eks", (dir.path() / "token").string(), "", ""}, sts, clock);
+  WebIdentityProvider denied({"arn:aws:iam::1:role/eks", (dir.path() / "token").string(), "", ""}, sts,
+                             clock);
   auto d = denied.GetCredentials();
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().category, ErrorCategory::kAuth);

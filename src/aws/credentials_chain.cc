@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "aws/credentials_process.h"
+#include "aws/credentials_process.h"  // SplitCommandLine: profile names are shlex-quoted
 #include "aws/credentials_sts.h"
 
 namespace fleetpatch::aws {
@@ -87,11 +87,13 @@ class ProfileResolver {
     const std::string* v = files_.Find(profile, key);
     return v ? *v : std::string();
   }
-  bool Has(const std::string& profile, const std::string& key) { return files_.Find(profile, key) != nullptr; }
+  bool Has(const std::string& profile, const std::string& key) {
+    return files_.Find(profile, key) != nullptr;
+  }
 
   Result<std::optional<Credentials>> StaticKeys(const std::string& name) {
-    FP_ASSIGN_OR_RETURN(auto from_credentials,
-                        KeysFromSection(FindSection(files_.credentials, name), name, files_.credentials_path));
+    FP_ASSIGN_OR_RETURN(auto from_credentials, KeysFromSection(FindSection(files_.credentials, name), name,
+                                                               files_.credentials_path));
     if (from_credentials) return from_credentials;
     return KeysFromSection(FindSection(files_.config, name), name, files_.config_path);
   }
@@ -101,15 +103,16 @@ class ProfileResolver {
   }
 
   Result<std::shared_ptr<CredentialsProvider>> ResolveProfile(const std::string& name,
-                                                              std::vector<std::string>& visited, bool as_source,
-                                                              bool env_web_identity) {
+                                                              std::vector<std::string>& visited,
+                                                              bool as_source, bool env_web_identity) {
     if (!files_.Has(name)) {
       return Error::Config("profile " + name + " (named as source_profile of " + visited.front() +
                            ") does not exist in " + files_.credentials_path + " or " + files_.config_path);
     }
     if (as_source) {
       FP_ASSIGN_OR_RETURN(auto keys, StaticKeys(name));
-      if (keys) return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*keys));
+      if (keys)
+        return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*keys));
     }
     if (HasRoleConfig(name)) return AssumeRoleFromProfile(name, visited);
 
@@ -130,29 +133,34 @@ class ProfileResolver {
                            "'credential_process = aws configure export-credentials --profile " +
                            name + " --format process' to a profile and use that one");
     }
-    FP_ASSIGN_OR_RETURN(auto file_keys,
-                        KeysFromSection(FindSection(files_.credentials, name), name, files_.credentials_path));
-    if (file_keys) return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*file_keys));
+    FP_ASSIGN_OR_RETURN(auto file_keys, KeysFromSection(FindSection(files_.credentials, name), name,
+                                                        files_.credentials_path));
+    if (file_keys)
+      return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*file_keys));
     if (std::string process = Get(name, "credential_process"); !process.empty()) {
       std::string description = "profile " + name + " (credential_process)";
       auto p = std::make_shared<ProcessCredentialsProvider>(process, description, ctx_.process_timeout);
       return std::shared_ptr<CredentialsProvider>(
           std::make_shared<CachingProvider>(p, clock(), description, ctx_.cache));
     }
-    FP_ASSIGN_OR_RETURN(auto config_keys, KeysFromSection(FindSection(files_.config, name), name, files_.config_path));
+    FP_ASSIGN_OR_RETURN(auto config_keys,
+                        KeysFromSection(FindSection(files_.config, name), name, files_.config_path));
     if (config_keys) {
       return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*config_keys));
     }
     if (as_source) {
-      return Error::Auth("profile " + name + " is the source_profile of " + visited.front() +
-                         " but has no credentials: give it aws_access_key_id/aws_secret_access_key, role_arn, "
-                         "credential_process or web_identity_token_file");
+      return Error::Auth(
+          "profile " + name + " is the source_profile of " + visited.front() +
+          " but has no credentials: give it aws_access_key_id/aws_secret_access_key, role_arn, "
+          "credential_process or web_identity_token_file");
     }
     return std::shared_ptr<CredentialsProvider>();
   }
 
-  Result<std::shared_ptr<CredentialsProvider>> WebIdentity(const std::string& token_file, const std::string& role_arn,
-                                                           const std::string& session_name, const std::string& where) {
+  Result<std::shared_ptr<CredentialsProvider>> WebIdentity(const std::string& token_file,
+                                                           const std::string& role_arn,
+                                                           const std::string& session_name,
+                                                           const std::string& where) {
     if (role_arn.empty()) {
       return Error::Config("a web identity token file is configured (" + where +
                            " or AWS_WEB_IDENTITY_TOKEN_FILE) but no role ARN: set AWS_ROLE_ARN or role_arn");
@@ -167,9 +175,11 @@ class ProfileResolver {
                                                                      std::vector<std::string>& visited) {
     const std::string role_arn = Get(name, "role_arn");
     if (Has(name, "mfa_serial")) {
-      return Error::Config("profile " + name + " sets mfa_serial, which fleetpatch does not support (it runs "
-                           "unattended and cannot prompt for an MFA code): use a role whose trust policy does not "
-                           "require MFA, or export session credentials from 'aws sts get-session-token' first");
+      return Error::Config(
+          "profile " + name +
+          " sets mfa_serial, which fleetpatch does not support (it runs "
+          "unattended and cannot prompt for an MFA code): use a role whose trust policy does not "
+          "require MFA, or export session credentials from 'aws sts get-session-token' first");
     }
     std::string source_profile = Get(name, "source_profile");
     std::string credential_source = Get(name, "credential_source");
@@ -177,7 +187,8 @@ class ProfileResolver {
       return Error::Config("profile " + name + " sets both source_profile and credential_source: keep one");
     }
     if (source_profile.empty() && credential_source.empty()) {
-      return Error::Config("profile " + name + " sets role_arn but neither source_profile nor credential_source: "
+      return Error::Config("profile " + name +
+                           " sets role_arn but neither source_profile nor credential_source: "
                            "say which credentials assume the role");
     }
     AssumeRoleConfig config;
@@ -189,7 +200,8 @@ class ProfileResolver {
       int value = 0;
       auto [ptr, ec] = std::from_chars(d.data(), d.data() + d.size(), value);
       if (ec != std::errc() || ptr != d.data() + d.size() || value < 900 || value > 43200) {
-        return Error::Config("profile " + name + ": duration_seconds must be a whole number from 900 to 43200");
+        return Error::Config("profile " + name +
+                             ": duration_seconds must be a whole number from 900 to 43200");
       }
       config.duration_s = value;
     }
@@ -221,17 +233,21 @@ class ProfileResolver {
         std::make_shared<AssumeRoleProvider>(config, source, *ctx_.sts, clock(), ctx_.cache));
   }
 
-  Result<std::shared_ptr<CredentialsProvider>> CredentialSource(const std::string& profile, const std::string& which) {
-    if (which == "Environment") return std::shared_ptr<CredentialsProvider>(std::make_shared<EnvironmentCredentialsProvider>(ctx_.env));
+  Result<std::shared_ptr<CredentialsProvider>> CredentialSource(const std::string& profile,
+                                                                const std::string& which) {
+    if (which == "Environment")
+      return std::shared_ptr<CredentialsProvider>(std::make_shared<EnvironmentCredentialsProvider>(ctx_.env));
     if (which == "Ec2InstanceMetadata" || which == "EcsContainer") {
-      if (ctx_.http == nullptr) return Error::Internal("credential_source " + which + " needs an HTTP transport");
+      if (ctx_.http == nullptr)
+        return Error::Internal("credential_source " + which + " needs an HTTP transport");
       std::shared_ptr<CredentialsProvider> p;
       if (which == "EcsContainer") {
         p = std::make_shared<ContainerCredentialsProvider>(ctx_.env, *ctx_.http, ctx_.container);
       } else {
         p = std::make_shared<ImdsCredentialsProvider>(ctx_.env, *ctx_.http, clock(), ctx_.imds);
       }
-      return std::shared_ptr<CredentialsProvider>(std::make_shared<CachingProvider>(p, clock(), which, ctx_.cache));
+      return std::shared_ptr<CredentialsProvider>(
+          std::make_shared<CachingProvider>(p, clock(), which, ctx_.cache));
     }
     return Error::Config("profile " + profile + ": credential_source '" + which +
                          "' is not one of Environment, Ec2InstanceMetadata, EcsContainer");
@@ -255,7 +271,8 @@ const std::string* SharedProfiles::Find(const std::string& profile, const std::s
 Result<SharedProfiles> LoadSharedProfiles(const EnvLookup& env, const std::string& credentials_file_override,
                                           const std::string& config_file_override) {
   SharedProfiles out;
-  out.credentials_path = DefaultPath(env, credentials_file_override, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+  out.credentials_path =
+      DefaultPath(env, credentials_file_override, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
   out.config_path = DefaultPath(env, config_file_override, "AWS_CONFIG_FILE", "config");
   if (!out.credentials_path.empty()) {
     FP_ASSIGN_OR_RETURN(IniFile f, LoadIniFile(out.credentials_path));
@@ -265,16 +282,21 @@ Result<SharedProfiles> LoadSharedProfiles(const EnvLookup& env, const std::strin
   }
   if (!out.config_path.empty()) {
     FP_ASSIGN_OR_RETURN(IniFile f, LoadIniFile(out.config_path));
-    for (auto& [section, values] : f.sections) {
+    for (const std::string& section : f.order) {
+      // "[default]" and "[profile NAME]" (NAME may be quoted) are profiles; when both "[default]" and
+      // "[profile default]" exist the later one wins, as in the CLI. Other sections ([sso-session x],
+      // [services x], [plugins]) hold no profiles.
+      std::string name;
       if (section == "default") {
-        // "[profile default]" wins over "[default]" when both exist.
-        out.config.try_emplace("default", std::move(values));
-      } else if (section.rfind("profile ", 0) == 0) {
-        std::string name = section.substr(8);
-        name.erase(0, name.find_first_not_of(" \t"));
-        if (!name.empty()) out.config[name] = std::move(values);
+        name = section;
+      } else if (section.rfind("profile", 0) == 0) {
+        auto words = SplitCommandLine(section);
+        if (!words.ok() || words->size() != 2 || (*words)[0] != "profile") continue;
+        name = (*words)[1];
+      } else {
+        continue;
       }
-      // Other sections ([sso-session x], [services x], [plugins]) hold no profiles.
+      out.config[name] = f.sections.at(section);
     }
   } else {
     out.config_path = "~/.aws/config (HOME is not set)";
@@ -321,42 +343,56 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
   }
   tried.push_back("explicit options (none given)");
 
+  // A profile named with --profile or AWS_PROFILE (even "default") must exist: the CLI refuses to run
+  // otherwise, whatever else is configured.
+  const std::string profile = ProfileName();
+  const bool profile_named = !options_.profile.empty() || !GetEnv(context_.env, "AWS_PROFILE").empty() ||
+                             !GetEnv(context_.env, "AWS_DEFAULT_PROFILE").empty();
+  std::optional<SharedProfiles> files;
+  if (profile_named) {
+    FP_ASSIGN_OR_RETURN(files,
+                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+    if (!files->Has(profile)) {
+      return Error::Config("profile " + profile + " does not exist in " + files->credentials_path + " or " +
+                           files->config_path +
+                           ": check --profile / AWS_PROFILE, or run 'aws configure --profile " + profile +
+                           "'");
+    }
+  }
+
   // 2. Environment, unless a profile was named with --profile (the CLI drops the environment then).
   if (options_.profile.empty()) {
     FP_ASSIGN_OR_RETURN(auto env_creds, CredentialsFromEnvironment(context_.env));
-    if (env_creds) return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*env_creds));
+    if (env_creds)
+      return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*env_creds));
     tried.push_back("environment (AWS_ACCESS_KEY_ID not set)");
   } else {
     tried.push_back("environment (skipped: --profile given)");
   }
 
   // 3. Profile (and web identity from the environment).
-  const std::string profile = ProfileName();
-  // As in botocore, only a missing non-default profile is an error; "default" may simply not exist.
-  const bool profile_named = profile != "default";
-  FP_ASSIGN_OR_RETURN(SharedProfiles files,
-                      LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+  if (!files) {
+    FP_ASSIGN_OR_RETURN(files,
+                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+  }
   FP_ASSIGN_OR_RETURN(std::string region, Region());
-  ProfileResolver resolver(files, context_, region);
-  if (files.Has(profile)) {
+  ProfileResolver resolver(*files, context_, region);
+  if (files->Has(profile)) {
     FP_ASSIGN_OR_RETURN(auto p, resolver.Resolve(profile, /*env_web_identity=*/true));
     if (p) return p;
     tried.push_back("profile " + profile + " (no credentials in it)");
   } else {
-    if (profile_named) {
-      return Error::Config("profile " + profile + " does not exist in " + files.credentials_path + " or " +
-                           files.config_path + ": check --profile / AWS_PROFILE, or run 'aws configure --profile " +
-                           profile + "'");
-    }
-    tried.push_back("profile default (not in " + files.credentials_path + " or " + files.config_path + ")");
+    tried.push_back("profile default (not in " + files->credentials_path + " or " + files->config_path + ")");
     // 4. Web identity from the environment alone.
     std::string token_file = GetEnv(context_.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
     if (!token_file.empty()) {
       std::string role_arn = GetEnv(context_.env, "AWS_ROLE_ARN");
       if (role_arn.empty()) {
-        return Error::Config("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
+        return Error::Config(
+            "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
       }
-      if (context_.sts == nullptr) return Error::Internal("web identity credentials need STS, which is not wired");
+      if (context_.sts == nullptr)
+        return Error::Internal("web identity credentials need STS, which is not wired");
       WebIdentityConfig config{role_arn, token_file, GetEnv(context_.env, "AWS_ROLE_SESSION_NAME"), region};
       return std::shared_ptr<CredentialsProvider>(
           std::make_shared<WebIdentityProvider>(config, *context_.sts, clock, context_.cache));
@@ -393,7 +429,7 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
 
   return Error::Auth(
       "no credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, add a profile to " +
-      files.credentials_path + ", or run on an instance with a role. Tried: " + Join(tried, "; "));
+      files->credentials_path + ", or run on an instance with a role. Tried: " + Join(tried, "; "));
 }
 
 Result<Credentials> DefaultCredentialsChain::GetCredentials() {

@@ -9,7 +9,8 @@
 //     the credentials file; credential_process; static keys from the config file;
 //  4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI);
 //  5. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true.
-// A source that is configured but broken is an error, not skipped: a named profile that does not exist,
+// A source that is configured but broken is an error, not skipped: a profile named by --profile or
+// AWS_PROFILE (even "default") that does not exist, even when environment keys are set (as in the CLI),
 // half a key pair, a source_profile cycle, a failing credential_process, mfa_serial (unsupported: the
 // tool runs unattended). When nothing yields, the kAuth error lists what was tried.
 // Everything environmental comes through CredentialsContext (env lookup, HTTP transport, STS, clock),
@@ -34,6 +35,8 @@
 
 namespace fleetpatch::aws {
 
+// The seams the chain reads the world through. `http`, `sts` and `clock` are borrowed: they must
+// outlive the chain (the providers it builds keep references to them).
 struct CredentialsContext {
   EnvLookup env = RealEnv();
   HttpTransport* http = nullptr;  // container + IMDS; nullptr: those sources are skipped
@@ -51,9 +54,9 @@ struct CredentialsChainOptions {
   std::string secret_access_key;  // secret
   std::string session_token;      // secret
   std::string profile;            // --profile; empty: AWS_PROFILE (or AWS_DEFAULT_PROFILE), else "default"
-  std::string region;             // for STS calls; empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1
-  std::string credentials_file;   // empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
-  std::string config_file;        // empty: AWS_CONFIG_FILE, else ~/.aws/config
+  std::string region;  // for STS calls; empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1
+  std::string credentials_file;  // empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
+  std::string config_file;       // empty: AWS_CONFIG_FILE, else ~/.aws/config
 };
 
 // The shared credentials and config files, loaded. Config file sections are "[profile NAME]" (and
@@ -64,7 +67,9 @@ struct SharedProfiles {
   std::map<std::string, IniSection> credentials;  // profile name -> section
   std::map<std::string, IniSection> config;       // profile name -> section
 
-  bool Has(const std::string& profile) const { return credentials.count(profile) + config.count(profile) > 0; }
+  bool Has(const std::string& profile) const {
+    return credentials.count(profile) + config.count(profile) > 0;
+  }
   // The value of `key` for `profile`; the credentials file wins over the config file. nullptr when unset.
   const std::string* Find(const std::string& profile, const std::string& key) const;
 };

@@ -132,9 +132,12 @@ TEST(ChainTest, StaticKeysFromTheSharedFiles) {
 
 TEST(ChainTest, FileLocationsFromEnvironmentAndOptions) {
   ChainFixture f;
-  WriteFile(f.dir.path() / "elsewhere" / "creds", "[default]\naws_access_key_id = AKIDENVFILE\naws_secret_access_key = s\n");
-  WriteFile(f.dir.path() / "other" / "creds", "[default]\naws_access_key_id = AKIDOPTFILE\naws_secret_access_key = s\n");
-  WriteFile(f.dir.path() / "elsewhere" / "conf", "[profile p]\naws_access_key_id = AKIDENVCONF\naws_secret_access_key = s\n");
+  WriteFile(f.dir.path() / "elsewhere" / "creds",
+            "[default]\naws_access_key_id = AKIDENVFILE\naws_secret_access_key = s\n");
+  WriteFile(f.dir.path() / "other" / "creds",
+            "[default]\naws_access_key_id = AKIDOPTFILE\naws_secret_access_key = s\n");
+  WriteFile(f.dir.path() / "elsewhere" / "conf",
+            "[profile p]\naws_access_key_id = AKIDENVCONF\naws_secret_access_key = s\n");
   f.env["AWS_SHARED_CREDENTIALS_FILE"] = (f.dir.path() / "elsewhere" / "creds").string();
   f.env["AWS_CONFIG_FILE"] = (f.dir.path() / "elsewhere" / "conf").string();
   EXPECT_EQ(f.Get()->access_key_id, "AKIDENVFILE");
@@ -152,10 +155,41 @@ TEST(ChainTest, NamedProfileThatDoesNotExistIsAnError) {
   ExpectError(f.Get(Profile("prod")), ErrorCategory::kConfig, "profile prod does not exist");
   f.env["AWS_PROFILE"] = "staging";
   ExpectError(f.Get(), ErrorCategory::kConfig, "profile staging does not exist");
-  // "default" may be absent even when named: the chain moves on (here to "nothing found").
+  // As in the CLI (checked with aws-cli 2.9): a named profile must exist even when environment keys
+  // are set, and even when it is "default"; an unnamed "default" may be absent.
+  f.env["AWS_ACCESS_KEY_ID"] = "AKIDENV";
+  f.env["AWS_SECRET_ACCESS_KEY"] = "envSecret";
+  ExpectError(f.Get(), ErrorCategory::kConfig, "profile staging does not exist");
   std::filesystem::remove(f.dir.path() / ".aws" / "credentials");
   f.env["AWS_PROFILE"] = "default";
-  ExpectError(f.Get(), ErrorCategory::kAuth, "no credentials found");
+  ExpectError(f.Get(), ErrorCategory::kConfig, "profile default does not exist");
+  f.env.erase("AWS_PROFILE");
+  EXPECT_EQ(f.Get()->access_key_id, "AKIDENV");
+}
+
+TEST(ChainTest, ConfigProfileSectionNamesFollowTheCli) {
+  ChainFixture f;
+  // Behaviour checked against aws-cli 2.9 ("aws configure export-credentials").
+  f.ConfigFile(
+      "[profile default]\naws_access_key_id = AKIDPROFILEDEFAULT\naws_secret_access_key = s\n"
+      "[default]\naws_access_key_id = AKIDBAREDEFAULT\naws_secret_access_key = s\n"
+      "[profile \"quoted name\"]\naws_access_key_id = AKIDQUOTED\naws_secret_access_key = s\n"
+      "[profile\ttabbed]\naws_access_key_id = AKIDTABBED\naws_secret_access_key = s\n"
+      "[profile hdr] ; trailing comment\naws_access_key_id: AKIDHDR\naws_secret_access_key = s\n"
+      "[profile two words here]\naws_access_key_id = AKIDIGNORED\naws_secret_access_key = s\n"
+      "[sso-session corp]\nsso_region = us-east-1\n");
+  EXPECT_EQ(f.Get()->access_key_id, "AKIDBAREDEFAULT");  // the later of the two default sections
+  EXPECT_EQ(f.Get(Profile("quoted name"))->access_key_id, "AKIDQUOTED");
+  EXPECT_EQ(f.Get(Profile("tabbed"))->access_key_id, "AKIDTABBED");
+  EXPECT_EQ(f.Get(Profile("hdr"))->access_key_id, "AKIDHDR");
+  ExpectError(f.Get(Profile("two words here")), ErrorCategory::kConfig, "does not exist");
+  ExpectError(f.Get(Profile("corp")), ErrorCategory::kConfig, "does not exist");
+}
+
+TEST(ChainTest, IndentedKeyContinuesTheValueAboveLikeTheCli) {
+  ChainFixture f;
+  f.ConfigFile("[profile cont]\naws_access_key_id = AKIDCONT\n  aws_secret_access_key = s\n");
+  ExpectError(f.Get(Profile("cont")), ErrorCategory::kAuth, "no aws_secret_access_key");
 }
 
 TEST(ChainTest, PartialKeysInAProfileAreAnError) {
@@ -235,13 +269,16 @@ TEST(ChainTest, RoleConfigurationErrors) {
   f.CredentialsFile("[base]\naws_access_key_id = AKID\naws_secret_access_key = s\n[empty]\nregion = x\n");
   f.ConfigFile(
       "[profile nosource]\nrole_arn = arn:aws:iam::1:role/x\n"
-      "[profile both]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\ncredential_source = Environment\n"
+      "[profile both]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\ncredential_source = "
+      "Environment\n"
       "[profile badsource]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Laptop\n"
-      "[profile mfa]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nmfa_serial = arn:aws:iam::1:mfa/me\n"
+      "[profile mfa]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nmfa_serial = "
+      "arn:aws:iam::1:mfa/me\n"
       "[profile duration]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nduration_seconds = 1h\n"
       "[profile missing]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = ghost\n"
       "[profile emptysrc]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = empty\n");
-  ExpectError(f.Get(Profile("nosource")), ErrorCategory::kConfig, "neither source_profile nor credential_source");
+  ExpectError(f.Get(Profile("nosource")), ErrorCategory::kConfig,
+              "neither source_profile nor credential_source");
   ExpectError(f.Get(Profile("both")), ErrorCategory::kConfig, "both source_profile and credential_source");
   ExpectError(f.Get(Profile("badsource")), ErrorCategory::kConfig, "credential_source 'Laptop'");
   ExpectError(f.Get(Profile("mfa")), ErrorCategory::kConfig, "mfa_serial");
@@ -270,18 +307,22 @@ class PlatformServer {
  public:
   PlatformServer() {
     auto& s = server_.server();
-    s.Put("/latest/api/token", [](const httplib::Request&, httplib::Response& res) { res.set_content("tok", "text/plain"); });
-    s.Get("/latest/meta-data/iam/security-credentials/",
-          [](const httplib::Request&, httplib::Response& res) { res.set_content("instance-role", "text/plain"); });
-    s.Get("/latest/meta-data/iam/security-credentials/instance-role", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imdsSecret",)"
-                      R"("Token":"imdsToken","Expiration":"2015-08-30T18:36:00Z"})",
-                      "application/json");
+    s.Put("/latest/api/token",
+          [](const httplib::Request&, httplib::Response& res) { res.set_content("tok", "text/plain"); });
+    s.Get("/latest/meta-data/iam/security-credentials/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("instance-role", "text/plain");
     });
+    s.Get("/latest/meta-data/iam/security-credentials/instance-role",
+          [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imdsSecret",)"
+                            R"("Token":"imdsToken","Expiration":"2015-08-30T18:36:00Z"})",
+                            "application/json");
+          });
     s.Get("/container", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"containerSecret","Token":"containerToken",)"
-                      R"("Expiration":"2015-08-30T18:36:00Z"})",
-                      "application/json");
+      res.set_content(
+          R"({"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"containerSecret","Token":"containerToken",)"
+          R"("Expiration":"2015-08-30T18:36:00Z"})",
+          "application/json");
     });
     server_.Start();
   }
@@ -331,10 +372,12 @@ TEST(ChainTest, ContainerThenInstanceMetadataWhenNothingElseIsConfigured) {
 TEST(ChainTest, CredentialProcessInAProfileIsCachedUntilExpiry) {
   ChainFixture f;
   auto counter = f.dir.path() / "runs";
-  std::string script = WriteScript(f.dir.path() / "helper.sh",
-                                   "echo run >> '" + counter.string() + "'\n"
-                                   "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"procSecret\","
-                                   "\"SessionToken\":\"procToken\",\"Expiration\":\"2015-08-30T13:36:00Z\"}'\n");
+  std::string script =
+      WriteScript(f.dir.path() / "helper.sh",
+                  "echo run >> '" + counter.string() +
+                      "'\n"
+                      "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"procSecret\","
+                      "\"SessionToken\":\"procToken\",\"Expiration\":\"2015-08-30T13:36:00Z\"}'\n");
   f.ConfigFile("[profile proc]\ncredential_process = " + script + " --flag 'two words'\n");
   auto chain = f.Chain(Profile("proc"));
   auto c = chain->GetCredentials();
@@ -347,14 +390,14 @@ TEST(ChainTest, CredentialProcessInAProfileIsCachedUntilExpiry) {
 
 TEST(ChainTest, PrecedenceInsideAProfile) {
   ChainFixture f;
-  std::string script = WriteScript(
-      f.dir.path() / "helper.sh",
-      "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"procSecret\"}'\n");
+  std::string script =
+      WriteScript(f.dir.path() / "helper.sh",
+                  "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"procSecret\"}'\n");
   f.CredentialsFile("[p1]\naws_access_key_id = AKIDCREDFILE\naws_secret_access_key = s\n");
   f.ConfigFile("[profile p1]\ncredential_process = " + script +
                "\n"
-               "[profile p2]\ncredential_process = " + script +
-               "\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n");
+               "[profile p2]\ncredential_process = " +
+               script + "\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n");
   EXPECT_EQ(f.Get(Profile("p1"))->access_key_id, "AKIDCREDFILE");  // credentials file > process
   EXPECT_EQ(f.Get(Profile("p2"))->access_key_id, "AKIDPROC");      // process > config file keys
 }
@@ -397,7 +440,8 @@ TEST(ChainTest, WebIdentityFromProfileAndEnvironment) {
 TEST(ChainTest, SsoProfilesAreRejectedWithAWorkaround) {
   ChainFixture f;
   f.ConfigFile("[profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n");
-  ExpectError(f.Get(Profile("sso")), ErrorCategory::kConfig, "credential_process = aws configure export-credentials");
+  ExpectError(f.Get(Profile("sso")), ErrorCategory::kConfig,
+              "credential_process = aws configure export-credentials");
 }
 
 TEST(ChainTest, NothingFoundListsWhatWasTried) {
@@ -421,8 +465,9 @@ TEST(ChainTest, NothingFoundListsWhatWasTried) {
 TEST(ChainTest, RegionForStsCalls) {
   ChainFixture f;
   f.CredentialsFile("[base]\naws_access_key_id = AKID\naws_secret_access_key = s\n");
-  f.ConfigFile("[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nregion = ap-southeast-2\n"
-               "[profile noregion]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\n");
+  f.ConfigFile(
+      "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nregion = ap-southeast-2\n"
+      "[profile noregion]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\n");
   EXPECT_EQ(*f.Chain(Profile("noregion"))->Region(), "us-east-1");
   EXPECT_EQ(*f.Chain(Profile("r"))->Region(), "ap-southeast-2");
   f.env["AWS_DEFAULT_REGION"] = "eu-west-3";

@@ -20,7 +20,8 @@ std::string GetEnv(const EnvLookup& env, const std::string& name) {
 
 Result<Credentials> StaticCredentialsProvider::GetCredentials() {
   if (credentials_.empty()) {
-    return Error::Auth("the explicit credentials are incomplete: both an access key id and a secret access key are needed");
+    return Error::Auth(
+        "the explicit credentials are incomplete: both an access key id and a secret access key are needed");
   }
   return credentials_;
 }
@@ -30,10 +31,14 @@ Result<std::optional<Credentials>> CredentialsFromEnvironment(const EnvLookup& e
   std::string secret = GetEnv(env, "AWS_SECRET_ACCESS_KEY");
   if (id.empty() && secret.empty()) return std::optional<Credentials>();
   if (id.empty()) {
-    return Error::Auth("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or unset both to use a profile");
+    return Error::Auth(
+        "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or unset both to use a "
+        "profile");
   }
   if (secret.empty()) {
-    return Error::Auth("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or unset both to use a profile");
+    return Error::Auth(
+        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or unset both to use a "
+        "profile");
   }
   Credentials c;
   c.access_key_id = id;
@@ -54,7 +59,9 @@ Result<std::optional<Credentials>> CredentialsFromEnvironment(const EnvLookup& e
 
 Result<Credentials> EnvironmentCredentialsProvider::GetCredentials() {
   FP_ASSIGN_OR_RETURN(auto c, CredentialsFromEnvironment(env_));
-  if (!c) return Error::Auth("credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
+  if (!c)
+    return Error::Auth(
+        "credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
   return std::move(*c);
 }
 

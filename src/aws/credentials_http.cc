@@ -75,8 +75,8 @@ bool IsAllowedHttpHost(const std::string& host) {
   return false;
 }
 
-Result<HttpResponse> SendWithAttempts(HttpTransport& http, const HttpRequest& request, const HttpOptions& options,
-                                      int attempts) {
+Result<HttpResponse> SendWithAttempts(HttpTransport& http, const HttpRequest& request,
+                                      const HttpOptions& options, int attempts) {
   Result<HttpResponse> r = Error::Internal("no attempt made");
   for (int i = 0; i < std::max(1, attempts); ++i) {
     r = http.Send(request, options);
@@ -114,7 +114,8 @@ Result<Credentials> ParseHttpCredentials(const std::string& body, const std::str
   std::string expiration = str("Expiration");
   if (!expiration.empty()) {
     std::chrono::system_clock::time_point t;
-    if (!ParseIso8601(expiration, &t)) return Error::Auth(source + " answered an Expiration that is not ISO 8601");
+    if (!ParseIso8601(expiration, &t))
+      return Error::Auth(source + " answered an Expiration that is not ISO 8601");
     c.expiration = t;
   }
   c.source = source;
@@ -123,7 +124,8 @@ Result<Credentials> ParseHttpCredentials(const std::string& body, const std::str
 
 // ---- container ----
 
-ContainerCredentialsProvider::ContainerCredentialsProvider(EnvLookup env, HttpTransport& http, Options options)
+ContainerCredentialsProvider::ContainerCredentialsProvider(EnvLookup env, HttpTransport& http,
+                                                           Options options)
     : env_(std::move(env)), http_(http), options_(options) {}
 
 bool ContainerCredentialsProvider::IsConfigured(const EnvLookup& env) {
@@ -193,11 +195,10 @@ Result<Credentials> ContainerCredentialsProvider::GetCredentials() {
     return e;
   }
   if (resp->status != 200) {
-    Error e = Error::Auth("the container credentials endpoint " + shown + " answered HTTP " +
-                          std::to_string(resp->status) +
-                          (resp->status == 401 || resp->status == 403
-                               ? ": check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
-                               : ": check the task role / pod identity association"));
+    Error e = Error::Auth(
+        "the container credentials endpoint " + shown + " answered HTTP " + std::to_string(resp->status) +
+        (resp->status == 401 || resp->status == 403 ? ": check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
+                                                    : ": check the task role / pod identity association"));
     e.http_status = resp->status;
     return e;
   }
@@ -211,12 +212,14 @@ constexpr char kTokenPath[] = "/latest/api/token";
 constexpr char kRolesPath[] = "/latest/meta-data/iam/security-credentials/";
 }  // namespace
 
-ImdsCredentialsProvider::ImdsCredentialsProvider(EnvLookup env, HttpTransport& http, Clock& clock, Options options)
+ImdsCredentialsProvider::ImdsCredentialsProvider(EnvLookup env, HttpTransport& http, Clock& clock,
+                                                 Options options)
     : env_(std::move(env)), http_(http), clock_(clock), options_(options) {
   endpoint_ = GetEnv(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
   if (endpoint_.empty()) {
-    endpoint_ = Lower(GetEnv(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) == "ipv6" ? "http://[fd00:ec2::254]"
-                                                                                           : "http://169.254.169.254";
+    endpoint_ = Lower(GetEnv(env_, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) == "ipv6"
+                    ? "http://[fd00:ec2::254]"
+                    : "http://169.254.169.254";
   }
   while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
 }
@@ -244,7 +247,8 @@ Result<std::string> ImdsCredentialsProvider::Token(bool force_refresh) {
   req.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", std::to_string(options_.token_ttl_s));
   FP_ASSIGN_OR_RETURN(HttpResponse resp, SendWithRetry(req));
   // Re-use the token until shortly before the TTL ends, so a request never carries a stale one.
-  auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(60), std::chrono::seconds(options_.token_ttl_s / 10));
+  auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(60),
+                                               std::chrono::seconds(options_.token_ttl_s / 10));
   if (resp.status == 200 && !resp.body.empty()) {
     token_ = resp.body;
     token_v1_fallback_ = false;

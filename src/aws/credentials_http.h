@@ -61,7 +61,7 @@ class ImdsCredentialsProvider final : public CredentialsProvider {
  public:
   struct Options {
     std::chrono::milliseconds timeout{1000};  // connect and total, per attempt
-    int attempts = 2;                          // 1 retry
+    int attempts = 2;                         // 1 retry
     int token_ttl_s = 21600;
   };
   ImdsCredentialsProvider(EnvLookup env, HttpTransport& http, Clock& clock, Options options);

@@ -1,8 +1,7 @@
 #include "aws/credentials_http.h"
 
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "aws/credentials_testing.h"
+#include "aws/curl_transport.h"
 #include "testing/fake_clock.h"
 #include "testing/testdata.h"
 
@@ -42,14 +42,15 @@ class FakeImds {
       valid_tokens_.insert(token);
       res.set_content(token, "text/plain");
     });
-    s.Get("/latest/meta-data/iam/security-credentials/", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!Authorized(req, res)) return;
-      if (role.empty()) {
-        res.status = 404;
-        return;
-      }
-      res.set_content(role + "\n", "text/plain");
-    });
+    s.Get("/latest/meta-data/iam/security-credentials/",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            if (!Authorized(req, res)) return;
+            if (role.empty()) {
+              res.status = 404;
+              return;
+            }
+            res.set_content(role + "\n", "text/plain");
+          });
     s.Get(R"(/latest/meta-data/iam/security-credentials/([^/]+))",
           [this](const httplib::Request& req, httplib::Response& res) {
             if (!Authorized(req, res)) return;
@@ -181,7 +182,8 @@ TEST(ImdsTest, FallsBackToV1WhenTokensAreNotSupported) {
     ASSERT_TRUE(c.ok()) << status << ": " << c.error().message;
     for (const auto& t : imds.SeenTokens()) EXPECT_EQ(t, "");
 
-    ImdsCredentialsProvider v1_disabled(ImdsEnv(imds.Url(), {{"AWS_EC2_METADATA_V1_DISABLED", "true"}}), http, clock);
+    ImdsCredentialsProvider v1_disabled(ImdsEnv(imds.Url(), {{"AWS_EC2_METADATA_V1_DISABLED", "true"}}), http,
+                                        clock);
     auto e = v1_disabled.GetCredentials();
     ASSERT_FALSE(e.ok());
     EXPECT_NE(e.error().message.find("AWS_EC2_METADATA_V1_DISABLED"), std::string::npos);
@@ -313,9 +315,9 @@ class FakeContainerEndpoint {
 TEST(ContainerTest, FullUriOnLoopbackWithAuthorizationToken) {
   FakeContainerEndpoint endpoint;
   HttplibTransport http;
-  ContainerCredentialsProvider p(
-      MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()}, {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic abc"}}),
-      http);
+  ContainerCredentialsProvider p(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()},
+                                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic abc"}}),
+                                 http);
   auto c = p.GetCredentials();
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->access_key_id, "ASIACONTAINER");
@@ -358,19 +360,24 @@ TEST(ContainerTest, TokenWithLineBreakIsRejected) {
 }
 
 TEST(ContainerTest, UrlResolutionAndAllowedHosts) {
-  auto url = [](std::map<std::string, std::string> env) { return ContainerCredentialsProvider::ResolveUrl(MapEnv(env)); };
+  auto url = [](std::map<std::string, std::string> env) {
+    return ContainerCredentialsProvider::ResolveUrl(MapEnv(env));
+  };
   EXPECT_EQ(*url({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"}}),
             "http://169.254.170.2/v2/credentials/x");
   // The relative URI wins over the full one.
-  EXPECT_EQ(*url({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/r"}, {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://localhost/f"}}),
+  EXPECT_EQ(*url({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/r"},
+                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://localhost/f"}}),
             "http://169.254.170.2/r");
-  for (std::string ok : {"http://127.0.0.1:8080/x", "http://127.1.2.3/x", "http://localhost/x", "http://[::1]:80/x",
-                         "http://169.254.170.2/x", "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x",
-                         "https://creds.example.com/x", "HTTPS://example.com"}) {
+  for (std::string ok :
+       {"http://127.0.0.1:8080/x", "http://127.1.2.3/x", "http://localhost/x", "http://[::1]:80/x",
+        "http://169.254.170.2/x", "http://169.254.170.23/v1/credentials", "http://[fd00:ec2::23]/x",
+        "https://creds.example.com/x", "HTTPS://example.com"}) {
     EXPECT_TRUE(url({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ok}}).ok()) << ok;
   }
-  for (std::string bad : {"http://example.com/x", "http://169.254.169.254/x", "http://10.0.0.1/x", "ftp://127.0.0.1/x",
-                          "http://[fd00:ec2::24]/x", "http://127.0.0.1.evil.com/x", "not a url"}) {
+  for (std::string bad :
+       {"http://example.com/x", "http://169.254.169.254/x", "http://10.0.0.1/x", "ftp://127.0.0.1/x",
+        "http://[fd00:ec2::24]/x", "http://127.0.0.1.evil.com/x", "not a url"}) {
     auto r = url({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", bad}});
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
@@ -394,14 +401,55 @@ TEST(ContainerTest, HttpErrorsNameTheStatusNotTheBody) {
 
 TEST(ContainerTest, UnreachableIsAnErrorAfterRetry) {
   HttplibTransport http;
-  ContainerCredentialsProvider p(
-      MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x?q=1"}}),
-      http);
+  ContainerCredentialsProvider p(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                          "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x?q=1"}}),
+                                 http);
   auto r = p.GetCredentials();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::kAuth);
   EXPECT_EQ(http.sends, 2);
   EXPECT_EQ(r.error().message.find("q=1"), std::string::npos);
+}
+
+// ---- the same flows over the real libcurl transport ----
+
+CurlGlobal& Curl() {
+  static CurlGlobal global;  // tests only; main() owns the real one
+  return global;
+}
+
+TEST(CredentialsOverCurlTest, ImdsTokenFlowAnd401Retry) {
+  ASSERT_TRUE(Curl().ok());
+  FakeImds imds;
+  CurlTransport http;
+  fleetpatch::testing::FakeClock clock;
+  ImdsCredentialsProvider p(ImdsEnv(imds.Url()), http, clock);
+  auto c = p.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "ASIAIMDSEXAMPLE");
+  EXPECT_EQ(imds.last_ttl_header, "21600");
+  imds.InvalidateTokens();
+  ASSERT_TRUE(p.GetCredentials().ok());
+  EXPECT_EQ(imds.token_puts, 2);
+}
+
+TEST(CredentialsOverCurlTest, ContainerWithAuthorizationAndUnreachableImds) {
+  ASSERT_TRUE(Curl().ok());
+  FakeContainerEndpoint endpoint;
+  CurlTransport http;
+  ContainerCredentialsProvider p(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()},
+                                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer xyz"}}),
+                                 http);
+  auto c = p.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "ASIACONTAINER");
+  EXPECT_EQ(endpoint.AuthHeaders(), std::vector<std::string>{"Bearer xyz"});
+
+  fleetpatch::testing::FakeClock clock;
+  ImdsCredentialsProvider imds(ImdsEnv("http://127.0.0.1:" + std::to_string(ClosedPort())), http, clock);
+  auto r = imds.TryGetCredentials();
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
 }
 
 }  // namespace

@@ -44,10 +44,12 @@ Status Flush(PendingKey& pending, IniSection& section, const std::string& file) 
     for (const auto& [line, text] : pending.continuation) {
       size_t eq = text.find('=');
       if (eq == std::string::npos) {
-        return LineError(file, line, "expected 'key = value' in the nested section under '" + pending.key + "'");
+        return LineError(file, line,
+                         "expected 'key = value' in the nested section under '" + pending.key + "'");
       }
       std::string k = Lower(Trim(text.substr(0, eq)));
-      if (k.empty()) return LineError(file, line, "empty key in the nested section under '" + pending.key + "'");
+      if (k.empty())
+        return LineError(file, line, "empty key in the nested section under '" + pending.key + "'");
       sub[k] = Trim(text.substr(eq + 1));
     }
     section.subsections[pending.key] = std::move(sub);
@@ -97,6 +99,7 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
         return LineError(display_name, line_no, "section [" + name + "] appears twice");
       }
       current = &file.sections[name];
+      file.order.push_back(name);
       continue;
     }
     size_t delim = line.find_first_of("=:");
@@ -107,7 +110,8 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
       return LineError(display_name, line_no, "'key = value' before any [section] header");
     }
     std::string key = Lower(Trim(line.substr(0, delim)));
-    if (key.empty()) return LineError(display_name, line_no, "missing key before '" + line.substr(delim, 1) + "'");
+    if (key.empty())
+      return LineError(display_name, line_no, "missing key before '" + line.substr(delim, 1) + "'");
     if (current->values.count(key) != 0) {
       return LineError(display_name, line_no, "key '" + key + "' appears twice in the same section");
     }

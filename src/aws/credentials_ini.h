@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 
@@ -30,6 +31,7 @@ struct IniSection {
 
 struct IniFile {
   std::map<std::string, IniSection> sections;  // section names are case-sensitive, as in the CLI
+  std::vector<std::string> order;              // section names in file order
 };
 
 // Parses `text`; `display_name` (e.g. the file path) names the source in error messages.

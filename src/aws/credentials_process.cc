@@ -129,7 +129,8 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, std::chro
   int open_count = 2;
   char buf[4096];
   while (open_count > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -137,6 +138,7 @@ Result<ProcessOutput> RunProcess(const std::vector<std::string>& argv, std::chro
     int pr = ::poll(fds, 2, static_cast<int>(left.count()));
     if (pr < 0) {
       if (errno == EINTR) continue;
+      timed_out = true;  // cannot watch the child any more: stop it rather than wait forever
       break;
     }
     for (int k = 0; k < 2; ++k) {
@@ -171,10 +173,12 @@ Result<Credentials> ParseProcessCredentials(const std::string& text, const std::
   // Parse without exceptions: nlohmann's parse_error text quotes the input, which holds secrets.
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   const std::string where = "credential_process for " + source;
-  if (j.is_discarded() || !j.is_object()) return Error::Auth(where + " did not print a JSON object on stdout");
+  if (j.is_discarded() || !j.is_object())
+    return Error::Auth(where + " did not print a JSON object on stdout");
   auto version = j.find("Version");
   if (version == j.end() || !version->is_number_integer() || version->get<int64_t>() != 1) {
-    return Error::Auth(where + " printed JSON without \"Version\": 1 (the only version the AWS CLI supports)");
+    return Error::Auth(where +
+                       " printed JSON without \"Version\": 1 (the only version the AWS CLI supports)");
   }
   auto str = [&](const char* key) -> std::string {
     auto it = j.find(key);

@@ -21,9 +21,9 @@ namespace fleetpatch::aws {
 Result<std::vector<std::string>> SplitCommandLine(const std::string& command_line);
 
 struct ProcessOutput {
-  int exit_code = 0;         // the exit status, or 128 + signal number when killed by a signal
-  std::string stdout_text;   // at most max_output bytes
-  std::string stderr_text;   // at most max_output bytes
+  int exit_code = 0;        // the exit status, or 128 + signal number when killed by a signal
+  std::string stdout_text;  // at most max_output bytes
+  std::string stderr_text;  // at most max_output bytes
 };
 
 // Runs argv[0] (looked up on PATH) with the process's environment, collects stdout and stderr, and

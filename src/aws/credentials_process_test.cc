@@ -21,7 +21,8 @@ TEST(SplitCommandLineTest, ShlexRules) {
   EXPECT_EQ(Split("a b  c"), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(Split("  /usr/bin/helper --profile 'my profile' "),
             (std::vector<std::string>{"/usr/bin/helper", "--profile", "my profile"}));
-  EXPECT_EQ(Split(R"(x "a \"quoted\" \\ \n word")"), (std::vector<std::string>{"x", R"(a "quoted" \ \n word)"}));
+  EXPECT_EQ(Split(R"(x "a \"quoted\" \\ \n word")"),
+            (std::vector<std::string>{"x", R"(a "quoted" \ \n word)"}));
   EXPECT_EQ(Split(R"(a\ b c)"), (std::vector<std::string>{"a b", "c"}));
   EXPECT_EQ(Split("pre'mid'\"post\""), (std::vector<std::string>{"premidpost"}));
   EXPECT_EQ(Split("''"), (std::vector<std::string>{""}));
@@ -57,10 +58,11 @@ TEST(RunProcessTest, TimeoutKillsTheProcess) {
 
 TEST(ProcessProviderTest, ParsesVersion1Output) {
   fleetpatch::testing::TempDir dir;
-  std::string script = WriteScript(dir.path() / "helper.sh",
-                                   "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": "
-                                   "\"procSecret\", \"SessionToken\": \"procToken\", \"Expiration\": "
-                                   "\"2030-01-02T03:04:05Z\"}'\n");
+  std::string script =
+      WriteScript(dir.path() / "helper.sh",
+                  "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": "
+                  "\"procSecret\", \"SessionToken\": \"procToken\", \"Expiration\": "
+                  "\"2030-01-02T03:04:05Z\"}'\n");
   ProcessCredentialsProvider p(script, "profile p (credential_process)");
   auto c = p.GetCredentials();
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -75,9 +77,10 @@ TEST(ProcessProviderTest, ParsesVersion1Output) {
 TEST(ProcessProviderTest, PassesQuotedArgumentsWithoutAShell) {
   fleetpatch::testing::TempDir dir;
   // The helper prints its arguments into the JSON, proving the split; a shell would expand $(...).
-  std::string script = WriteScript(dir.path() / "args.sh",
-                                   "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"}' "
-                                   "\"$1\" \"$2\"\n");
+  std::string script =
+      WriteScript(dir.path() / "args.sh",
+                  "printf '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"}' "
+                  "\"$1\" \"$2\"\n");
   std::string marker = (dir.path() / "pwned").string();
   ProcessCredentialsProvider p(script + " 'key id' '$(touch " + marker + ")'", "profile p");
   auto c = p.GetCredentials();
@@ -91,9 +94,10 @@ TEST(ProcessProviderTest, PassesQuotedArgumentsWithoutAShell) {
 
 TEST(ProcessProviderTest, FailureReportsStderrButNeverStdout) {
   fleetpatch::testing::TempDir dir;
-  std::string script = WriteScript(dir.path() / "fail.sh",
-                                   "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDLEAK\",\"SecretAccessKey\":\"STDOUTSECRET\"}'\n"
-                                   "echo 'token expired, run login' >&2\nexit 2\n");
+  std::string script =
+      WriteScript(dir.path() / "fail.sh",
+                  "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDLEAK\",\"SecretAccessKey\":\"STDOUTSECRET\"}'\n"
+                  "echo 'token expired, run login' >&2\nexit 2\n");
   ProcessCredentialsProvider p(script, "profile p");
   auto c = p.GetCredentials();
   ASSERT_FALSE(c.ok());
@@ -111,12 +115,14 @@ TEST(ProcessProviderTest, BadOutputErrorsDoNotQuoteIt) {
   };
   std::vector<Case> cases = {
       {"not json STDOUTSECRET", "did not print a JSON object"},
-      {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": STDOUTSECRET}", "did not print a JSON object"},
+      {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": STDOUTSECRET}",
+       "did not print a JSON object"},
       {"{\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"STDOUTSECRET\"}", "Version"},
       {"{\"Version\": 2, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"STDOUTSECRET\"}", "Version"},
       {"{\"Version\": 1, \"SecretAccessKey\": \"STDOUTSECRET\"}", "AccessKeyId"},
       {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SessionToken\": \"STDOUTSECRET\"}", "SecretAccessKey"},
-      {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"STDOUTSECRET\", \"Expiration\": \"soon\"}",
+      {"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"STDOUTSECRET\", \"Expiration\": "
+       "\"soon\"}",
        "Expiration"},
   };
   for (const auto& c : cases) {

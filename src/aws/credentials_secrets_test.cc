@@ -27,7 +27,7 @@ using testing::WriteScript;
 
 // Every secret in this test contains one of these markers.
 const std::vector<std::string> kMarkers = {"SECRETKEYMARK", "SESSIONTOKENMARK", "STDOUTMARK", "TOKENFILEMARK",
-                                           "AUTHTOKENMARK", "IMDSTOKENMARK", "BODYMARK"};
+                                           "AUTHTOKENMARK", "IMDSTOKENMARK",    "BODYMARK"};
 
 class SecretsTest : public ::testing::Test {
  protected:
@@ -40,11 +40,12 @@ class SecretsTest : public ::testing::Test {
     });
     s.Get("/latest/meta-data/iam/security-credentials/",
           [](const httplib::Request&, httplib::Response& res) { res.set_content("role", "text/plain"); });
-    s.Get("/latest/meta-data/iam/security-credentials/role", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      res.status = http_status_;
-      res.set_content(http_body_, "application/json");
-    });
+    s.Get("/latest/meta-data/iam/security-credentials/role",
+          [this](const httplib::Request&, httplib::Response& res) {
+            std::lock_guard<std::mutex> lock(mu_);
+            res.status = http_status_;
+            res.set_content(http_body_, "application/json");
+          });
     s.Get("/container", [this](const httplib::Request&, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
       res.status = http_status_;
@@ -198,21 +199,25 @@ TEST_F(SecretsTest, CredentialProcessAllPaths) {
   std::string good = script("good.sh",
                             "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROCEXAMPLE\",\"SecretAccessKey\":"
                             "\"STDOUTMARK-SECRETKEYMARK\",\"SessionToken\":\"SESSIONTOKENMARK\"}'\n");
-  std::string fails = script("fails.sh", "echo '{\"SecretAccessKey\":\"STDOUTMARK\"}'\necho 'helper failed' >&2\nexit 1\n");
+  std::string fails =
+      script("fails.sh", "echo '{\"SecretAccessKey\":\"STDOUTMARK\"}'\necho 'helper failed' >&2\nexit 1\n");
   std::string garbage = script("garbage.sh", "echo 'STDOUTMARK garbage {'\n");
   std::string partial = script("partial.sh", "echo '{\"Version\":1,\"SecretAccessKey\":\"STDOUTMARK\"}'\n");
-  std::string badjson = script("badjson.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":STDOUTMARK}'\n");
+  std::string badjson =
+      script("badjson.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":STDOUTMARK}'\n");
   std::string badexp = script("badexp.sh",
                               "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"STDOUTMARK\","
                               "\"Expiration\":\"STDOUTMARK\"}'\n");
   WriteFile(dir_.path() / ".aws" / "config",
-            "[profile good]\ncredential_process = " + good + "\n[profile fails]\ncredential_process = " + fails +
-                "\n[profile garbage]\ncredential_process = " + garbage + "\n[profile partial]\ncredential_process = " +
-                partial + "\n[profile badjson]\ncredential_process = " + badjson +
+            "[profile good]\ncredential_process = " + good + "\n[profile fails]\ncredential_process = " +
+                fails + "\n[profile garbage]\ncredential_process = " + garbage +
+                "\n[profile partial]\ncredential_process = " + partial +
+                "\n[profile badjson]\ncredential_process = " + badjson +
                 "\n[profile badexp]\ncredential_process = " + badexp +
                 "\n[profile unclosed]\ncredential_process = '/bin/echo STDOUTMARK\n"
                 "[profile missing]\ncredential_process = /nonexistent/helper\n");
-  for (const std::string name : {"good", "fails", "garbage", "partial", "badjson", "badexp", "unclosed", "missing"}) {
+  for (const std::string name :
+       {"good", "fails", "garbage", "partial", "badjson", "badexp", "unclosed", "missing"}) {
     CredentialsChainOptions o;
     o.profile = name;
     Observe("process " + name, Chain(o), name == "good");
@@ -269,7 +274,9 @@ TEST_F(SecretsTest, InstanceMetadataAllPaths) {
   env_["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = server_.Url();
   Serve(200, kGoodJson);
   Observe("imds", Chain(), true);
-  Serve(200, R"({"Code":"Failure","AccessKeyId":"A","SecretAccessKey":"SECRETKEYMARK","Token":"SESSIONTOKENMARK"})");
+  Serve(
+      200,
+      R"({"Code":"Failure","AccessKeyId":"A","SecretAccessKey":"SECRETKEYMARK","Token":"SESSIONTOKENMARK"})");
   Observe("imds failure code", Chain(), false);
   Serve(500, "BODYMARK SECRETKEYMARK");
   Observe("imds 500", Chain(), false);
@@ -287,7 +294,8 @@ TEST_F(SecretsTest, NothingFound) {
 }
 
 TEST(RedactedTest, ShowsOnlyTheKeyIdEnds) {
-  Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SESSIONTOKEN", std::nullopt, "env"};
+  Credentials c{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SESSIONTOKEN",
+                std::nullopt, "env"};
   EXPECT_EQ(c.Redacted(), "AKIA****MPLE from env");
 }
 

@@ -40,14 +40,16 @@ class AssumeRoleFetcher final : public CredentialsProvider {
     auto source = source_->GetCredentials();
     if (!source.ok()) {
       Error e = source.error();
-      e.message = "cannot assume role " + config_.role_arn + " because its source credentials failed: " + e.message;
+      e.message =
+          "cannot assume role " + config_.role_arn + " because its source credentials failed: " + e.message;
       return e;
     }
     AssumeRoleParams params{config_.role_arn, config_.session_name, config_.external_id, config_.duration_s};
     auto result = sts_.AssumeRole(*source, config_.region, params);
     if (!result.ok()) {
       const Error& e = result.error();
-      std::string msg = "could not assume role " + config_.role_arn + " as " + source->Redacted() + ": " + e.message;
+      std::string msg =
+          "could not assume role " + config_.role_arn + " as " + source->Redacted() + ": " + e.message;
       if (e.category == ErrorCategory::kConnectivity || e.category == ErrorCategory::kTimeout ||
           e.category == ErrorCategory::kThrottled) {
         msg += " (STS in " + config_.region + " could not be reached; check the network and endpoint)";
@@ -86,20 +88,23 @@ class WebIdentityFetcher final : public CredentialsProvider {
     }
     std::ifstream f(config_.token_file, std::ios::binary);
     if (!f) {
-      return Error::Auth("cannot read the web identity token file " + config_.token_file +
-                         ": check AWS_WEB_IDENTITY_TOKEN_FILE / web_identity_token_file and the file's permissions");
+      return Error::Auth(
+          "cannot read the web identity token file " + config_.token_file +
+          ": check AWS_WEB_IDENTITY_TOKEN_FILE / web_identity_token_file and the file's permissions");
     }
     std::ostringstream ss;
     ss << f.rdbuf();
     std::string token = ss.str();
     while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
     if (token.empty()) return Error::Auth("the web identity token file " + config_.token_file + " is empty");
-    auto result = sts_.AssumeRoleWithWebIdentity(config_.region, config_.role_arn, config_.session_name, token);
+    auto result =
+        sts_.AssumeRoleWithWebIdentity(config_.region, config_.role_arn, config_.session_name, token);
     if (!result.ok()) {
-      return WrapStsError(result.error(), "could not assume role " + config_.role_arn + " with the web identity token from " +
-                                              config_.token_file + ": " + result.error().message +
-                                              ". Check the role's trust policy trusts the token's OIDC provider, "
-                                              "audience and subject");
+      return WrapStsError(result.error(),
+                          "could not assume role " + config_.role_arn + " with the web identity token from " +
+                              config_.token_file + ": " + result.error().message +
+                              ". Check the role's trust policy trusts the token's OIDC provider, "
+                              "audience and subject");
     }
     Credentials c = std::move(result).value();
     if (c.empty()) return Error::Auth("STS returned empty credentials for role " + config_.role_arn);
@@ -127,7 +132,7 @@ AssumeRoleProvider::AssumeRoleProvider(AssumeRoleConfig config, std::shared_ptr<
 
 WebIdentityProvider::WebIdentityProvider(WebIdentityConfig config, StsApi& sts, Clock& clock,
                                          CachingProvider::Options cache_options)
-    : cache_(std::make_shared<WebIdentityFetcher>(config, sts, clock), clock, "web identity role " + config.role_arn,
-             cache_options) {}
+    : cache_(std::make_shared<WebIdentityFetcher>(config, sts, clock), clock,
+             "web identity role " + config.role_arn, cache_options) {}
 
 }  // namespace fleetpatch::aws

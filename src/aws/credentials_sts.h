@@ -29,9 +29,10 @@ struct AssumeRoleConfig {
 
 class AssumeRoleProvider final : public CredentialsProvider {
  public:
-  AssumeRoleProvider(AssumeRoleConfig config, std::shared_ptr<CredentialsProvider> source, StsApi& sts, Clock& clock,
-                     CachingProvider::Options cache_options);
-  AssumeRoleProvider(AssumeRoleConfig config, std::shared_ptr<CredentialsProvider> source, StsApi& sts, Clock& clock)
+  AssumeRoleProvider(AssumeRoleConfig config, std::shared_ptr<CredentialsProvider> source, StsApi& sts,
+                     Clock& clock, CachingProvider::Options cache_options);
+  AssumeRoleProvider(AssumeRoleConfig config, std::shared_ptr<CredentialsProvider> source, StsApi& sts,
+                     Clock& clock)
       : AssumeRoleProvider(std::move(config), std::move(source), sts, clock, CachingProvider::Options()) {}
 
   Result<Credentials> GetCredentials() override { return cache_.GetCredentials(); }
@@ -51,7 +52,8 @@ struct WebIdentityConfig {
 
 class WebIdentityProvider final : public CredentialsProvider {
  public:
-  WebIdentityProvider(WebIdentityConfig config, StsApi& sts, Clock& clock, CachingProvider::Options cache_options);
+  WebIdentityProvider(WebIdentityConfig config, StsApi& sts, Clock& clock,
+                      CachingProvider::Options cache_options);
   WebIdentityProvider(WebIdentityConfig config, StsApi& sts, Clock& clock)
       : WebIdentityProvider(std::move(config), sts, clock, CachingProvider::Options()) {}
 

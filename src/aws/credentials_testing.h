@@ -40,7 +40,8 @@ class LocalServer {
   }
   void Stop() {
     if (!thread_.joinable()) return;
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     server_.stop();
     thread_.join();
   }
@@ -78,7 +79,8 @@ class HttplibTransport final : public HttpTransport {
     auto res = client.send(req);
     if (!res) {
       bool timeout = res.error() == httplib::Error::Read || res.error() == httplib::Error::ConnectionTimeout;
-      Error e = timeout ? Error::Timeout("request timed out") : Error::Connectivity("cannot connect: " + httplib::to_string(res.error()));
+      Error e = timeout ? Error::Timeout("request timed out")
+                        : Error::Connectivity("cannot connect: " + httplib::to_string(res.error()));
       e.retryable = true;
       return e;
     }
@@ -103,8 +105,8 @@ class FakeSts final : public StsApi {
   };
 
   std::function<Result<Credentials>(const Call&)> handler;  // optional override
-  std::chrono::system_clock::time_point expiration;          // of returned credentials
-  std::chrono::milliseconds delay{0};                        // simulates STS latency
+  std::chrono::system_clock::time_point expiration;         // of returned credentials
+  std::chrono::milliseconds delay{0};                       // simulates STS latency
 
   Result<Credentials> AssumeRole(const Credentials& source, const std::string& region,
                                  const AssumeRoleParams& params) override {
@@ -112,7 +114,8 @@ class FakeSts final : public StsApi {
     return Handle(std::move(call));
   }
   Result<Credentials> AssumeRoleWithWebIdentity(const std::string& region, const std::string& role_arn,
-                                                const std::string& session_name, const std::string& token) override {
+                                                const std::string& session_name,
+                                                const std::string& token) override {
     Call call{"AssumeRoleWithWebIdentity", "", region, {role_arn, session_name, "", 3600}, token};
     return Handle(std::move(call));
   }

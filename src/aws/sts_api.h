@@ -26,7 +26,8 @@ class StsApi {
   virtual Result<Credentials> AssumeRole(const Credentials& source, const std::string& region,
                                          const AssumeRoleParams& params) = 0;
   // Calls sts:AssumeRoleWithWebIdentity (unsigned) with the OIDC `token`.
-  virtual Result<Credentials> AssumeRoleWithWebIdentity(const std::string& region, const std::string& role_arn,
+  virtual Result<Credentials> AssumeRoleWithWebIdentity(const std::string& region,
+                                                        const std::string& role_arn,
                                                         const std::string& session_name,
                                                         const std::string& token) = 0;
 };
