@@ -106,6 +106,8 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.no_reboot = c.backup.no_reboot;
   o.retention_days = c.backup.retention_days;
   o.keep_failed_images = c.backup.keep_failed;
+  o.max_pending_images = c.concurrency.max_pending_images_per_zone;
+  o.max_commands = c.concurrency.max_commands_per_zone;
   o.extra_tags.assign(c.backup.tags.begin(), c.backup.tags.end());
   for (auto* t : {&o.linux_thresholds, &o.windows_thresholds}) {
     t->min_free_disk_percent = c.precheck.min_free_disk_percent;

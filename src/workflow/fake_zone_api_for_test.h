@@ -49,6 +49,14 @@ class FakeZoneApi : public ZoneApi {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_[op];
   }
+  int MaxPendingImages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_pending_images_;
+  }
+  int MaxInvocationsInFlight() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_in_flight_;
+  }
   int MutatingCalls() {
     return Calls("CreateImage") + Calls("DeregisterImage") + Calls("DeleteSnapshot") + Calls("SendCommand") +
            Calls("CancelCommand");
@@ -154,6 +162,9 @@ class FakeZoneApi : public ZoneApi {
     for (const auto& [k, v] : tags) img.tags[k] = v;
     snapshot_tags_[img.snapshot_ids[0]] = img.tags;
     images_[img.image_id] = {img, instances_.at(instance_id).ami_outcome};
+    int pending = 0;
+    for (auto& [id, e] : images_) pending += e.first.state == "pending" ? 1 : 0;
+    max_pending_images_ = std::max(max_pending_images_, pending);
     return img.image_id;
   }
   Status DeregisterImage(const std::string& image_id) override {
@@ -187,6 +198,10 @@ class FakeZoneApi : public ZoneApi {
     if (ids.size() > 50) return Error::Validation("more than 50 instance ids");
     std::string id = "cmd-" + std::to_string(commands_.size() + 1);
     commands_[id] = {document, ids, 1};
+    int in_flight = static_cast<int>(ids.size());
+    for (auto& [cid, c] : commands_)
+      if (cid != id && c.polls_left > 0) in_flight += static_cast<int>(c.ids.size());
+    max_in_flight_ = std::max(max_in_flight_, in_flight);
     if (document == "AWS-RunPatchBaseline")
       for (const auto& i : ids) patched_.push_back(i);
     if (on_send) on_send(document);
@@ -254,6 +269,8 @@ class FakeZoneApi : public ZoneApi {
   std::map<std::string, Command> commands_;
   std::map<std::string, PatchStateView> patch_states_;
   std::map<std::string, int> calls_;
+  int max_pending_images_ = 0;
+  int max_in_flight_ = 0;
   std::vector<std::string> patched_;
   std::set<std::string> cancelled_, deregistered_, deleted_snapshots_;
 };

@@ -335,7 +335,8 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     return st;
   };
 
-  for (auto& r : todo) {
+  // Starts (or, on resume, adopts) the AMI of one instance; it joins `pending` unless creating failed.
+  auto start = [&](InstanceRun& r) -> Status {
     BackupResult b = r.backup.value_or(BackupResult{});
     std::string name = b.ami_name.empty() ? RenderAmiName(options_.ami_name_template, run_id, r.info, run_start) : b.ami_name;
     b.ami_name = name;
@@ -351,9 +352,8 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
         AddPlan("backup: would create AMI " + name + " of " + r.info.instance_id + " (" + zone.info.name + ")");
         ++summary.skipped;
         progress.Done(Progress::Outcome::kSkipped);
-        continue;
+        return OkStatus();
       }
-      if (Interrupted()) break;
       Tags tags = {{"Name", name},
                    {kRunTag, run_id},
                    {"fleetpatch:instance-id", r.info.instance_id},
@@ -380,7 +380,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
         progress.Done(Progress::Outcome::kFailed);
         Journal(run_id, "error", zone.info.name, r.info.instance_id, Phase::kBackup,
                 "CreateImage failed: " + created.error().ToString());
-        continue;
+        return OkStatus();
       }
       b.ami_id = *created;
     }
@@ -389,8 +389,8 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     updates.push_back({r.info.zone, r.info.instance_id, b});
     if (updates.size() >= 25) FP_RETURN_IF_ERROR(flush());
     pending.push_back({std::move(r), std::move(b)});
-  }
-  FP_RETURN_IF_ERROR(flush());
+    return OkStatus();
+  };
 
   // Wait for every pending AMI with batched DescribeImages polls.
   auto finish = [&](Pending& p, BackupStatus status, std::string reason, const ProblemInfo& err) {
@@ -425,8 +425,24 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     }
   };
 
+  // AMIs already started (a resumed run) are adopted first; new ones are started as the window of
+  // max_pending_images AMIs in flight per zone allows (snapshot creation is throttled by AWS too).
+  std::stable_partition(todo.begin(), todo.end(),
+                        [](const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty(); });
+  size_t next = 0;
+  auto top_up = [&]() -> Status {
+    while (next < todo.size() && !Interrupted()) {
+      bool adopted = todo[next].backup && !todo[next].backup->ami_id.empty();
+      if (!adopted && pending.size() >= static_cast<size_t>(std::max(1, options_.max_pending_images))) break;
+      FP_RETURN_IF_ERROR(start(todo[next++]));
+    }
+    return flush();
+  };
+
   bool first = true;
-  while (!pending.empty()) {
+  while (true) {
+    FP_RETURN_IF_ERROR(top_up());
+    if (pending.empty()) break;
     if (!first) clock_.SleepFor(options_.poll_interval);
     first = false;
     if (Interrupted()) break;
@@ -437,7 +453,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
       if (images.error().retryable) continue;  // the retries inside ran out; keep waiting until the timeout
       for (auto& p : pending) finish(p, BackupStatus::kFailed, "", ToProblem(images.error()));
       pending.clear();
-      break;
+      continue;
     }
     std::unordered_map<std::string, const ImageView*> by_id;
     for (const auto& img : *images) by_id[img.image_id] = &img;
@@ -587,7 +603,12 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
     std::vector<InstanceRun*> targets;
     std::chrono::steady_clock::time_point sent_at;
   };
-  std::vector<Sent> sent;
+  struct Batch {
+    std::string document;
+    std::shared_ptr<const std::string> script;
+    std::vector<InstanceRun*> targets;
+  };
+  std::vector<Batch> queue;
   for (auto& [platform, runs] : by_platform) {
     const PrecheckThresholds& t = platform == "windows" ? options_.windows_thresholds : options_.linux_thresholds;
     auto script = BuildPrecheckScript(platform, t.critical_services);
@@ -600,16 +621,28 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
       }
       continue;
     }
+    auto shared = std::make_shared<const std::string>(std::move(script).value());
     std::string document = platform == "windows" ? "AWS-RunPowerShellScript" : "AWS-RunShellScript";
-    for (auto& chunk : Chunks(runs, kSsmBatch)) {
+    for (auto& chunk : Chunks(runs, kSsmBatch)) queue.push_back({document, shared, std::move(chunk)});
+  }
+  std::vector<Sent> sent;
+  size_t next_batch = 0;
+  // Sends queued batches while at most max_commands invocations are in flight in this zone.
+  auto top_up = [&] {
+    size_t in_flight = 0;
+    for (const auto& s : sent) in_flight += s.targets.size();
+    while (next_batch < queue.size() && !Interrupted()) {
+      Batch& b = queue[next_batch];
+      if (in_flight > 0 && in_flight + b.targets.size() > static_cast<size_t>(std::max(1, options_.max_commands))) break;
+      ++next_batch;
       std::vector<std::string> ids;
-      for (auto* r : chunk) ids.push_back(r->info.instance_id);
-      auto cmd = api.SendCommand(document, ids,
-                                 {{"commands", {*script}},
+      for (auto* r : b.targets) ids.push_back(r->info.instance_id);
+      auto cmd = api.SendCommand(b.document, ids,
+                                 {{"commands", {*b.script}},
                                   {"executionTimeout", {std::to_string(options_.precheck_execution_timeout_s)}}},
                                  static_cast<int>(options_.ssm_timeout.count()), "fleetpatch precheck " + run_id);
       if (!cmd.ok()) {
-        for (auto* r : chunk) {
+        for (auto* r : b.targets) {
           PrecheckResult p;
           p.status = PrecheckStatus::kFailed;
           p.error = ToProblem(cmd.error());
@@ -617,14 +650,17 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
         }
         continue;
       }
-      sent.push_back({*cmd, chunk, clock_.SteadyNow()});
+      in_flight += b.targets.size();
+      sent.push_back({*cmd, b.targets, clock_.SteadyNow()});
     }
-  }
+  };
 
   // 3. Collect results with ListCommandInvocations (details), 50 per page, until all are terminal.
   auto limit = options_.ssm_timeout + std::chrono::seconds(options_.precheck_execution_timeout_s);
   bool first = true;
-  while (!sent.empty()) {
+  while (true) {
+    top_up();
+    if (sent.empty()) break;
     if (!first) clock_.SleepFor(options_.poll_interval);
     first = false;
     if (Interrupted()) break;

@@ -46,12 +46,14 @@ struct WorkflowOptions {
   bool no_reboot = true;           // Default: true (crash-consistent AMI without stopping the instance)
   int retention_days = 14;         // Default: 14 (sets the fleetpatch:delete-after tag)
   bool keep_failed_images = false; // Default: false (a failed or timed-out AMI is deregistered)
+  int max_pending_images = 50;     // Default: 50 AMIs being created at once per zone
   std::vector<std::pair<std::string, std::string>> extra_tags;
 
   // Precheck -------------------------------------------------------------------------------------
   PrecheckThresholds linux_thresholds;    // critical_services default: sshd
   PrecheckThresholds windows_thresholds;  // critical_services default: W32Time
   int precheck_execution_timeout_s = 600; // Default: 600 s for the script to run
+  int max_commands = 200;          // Default: 200 command invocations in flight per zone
   std::string min_agent_version = "3.0.0.0";
 
   // Patch ----------------------------------------------------------------------------------------

@@ -157,6 +157,23 @@ TEST_F(WorkflowTest, BackupTimeoutIsReportedAndCleanedUp) {
   EXPECT_LE(Zone().Calls("DescribeImages"), 1 + 7);
 }
 
+TEST_F(WorkflowTest, AmisAndCommandsInFlightStayWithinTheirWindows) {
+  for (int i = 1; i <= 120; ++i) Zone().Add(Linux("i-" + std::to_string(i)));
+  options_.max_pending_images = 7;
+  options_.max_commands = 100;
+  options_.canary_size = 0;
+  options_.wave_size = 100;
+  std::string run = NewRun();
+  auto s = RunAll(run);
+  EXPECT_EQ(s.succeeded, 120);
+  EXPECT_EQ(Zone().Calls("CreateImage"), 120);
+  EXPECT_LE(Zone().MaxPendingImages(), 7);
+  EXPECT_EQ(Zone().MaxPendingImages(), 7);
+  // Precheck: batches of 50, at most 100 invocations in flight: 50 + 50, then the last 20.
+  EXPECT_EQ(Zone().Calls("SendCommand"), 3 + 3);  // precheck 50+50+20; patch waves of 100 (50+50) and 20
+  EXPECT_LE(Zone().MaxInvocationsInFlight(), 100);
+}
+
 TEST_F(WorkflowTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
   for (int i = 1; i <= 6; ++i) Zone().Add(Linux("i-" + std::to_string(i)));
   Zone().Set("i-3", [](FakeInstance& i) { i.patch_status = "Failed"; });
