@@ -126,6 +126,7 @@ struct Command {
   std::string document;
   std::string comment;
   nlohmann::json parameters;  // name -> [values]
+  nlohmann::json targets = nlohmann::json::array();  // as sent
   std::vector<std::string> instance_ids;
   std::string max_concurrency;
   std::string max_errors;

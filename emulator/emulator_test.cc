@@ -514,5 +514,36 @@ TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
   EXPECT_EQ(emulator.RequestLog().size(), 4u + 8 * 5 * 4);
 }
 
+TEST(EmulatorScaleTest, HoldsOneHundredThousandInstances) {
+  GeneratorOptions g;
+  g.instances = 100000;
+  g.zones = 20;
+  Fleet fleet = GenerateFleet(g);
+  testing::FakeClock clock;
+  EmulatorOptions o;
+  o.clock = &clock;
+  Emulator emulator(fleet, o);
+  SignedClient c(emulator, clock, emulator.BaseCredentials());
+  const auto& a = fleet.accounts[7];
+  RawReply r = c.Query("sts", a.regions[0], "AssumeRole",
+                       {{"RoleArn", RoleArn(a.id, g.role_name)}, {"RoleSessionName", "scale"}, {"ExternalId", g.external_id}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  c.SetCredentials({r.XmlText("AccessKeyId"), r.XmlText("SecretAccessKey"), r.XmlText("SessionToken")});
+  size_t total = 0;
+  std::string token;
+  do {
+    std::map<std::string, std::string> p = {{"MaxResults", "1000"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}};
+    if (!token.empty()) p["NextToken"] = token;
+    RawReply page = c.Query("ec2", a.regions[0], "DescribeInstances", p);
+    ASSERT_EQ(page.status, 200);
+    total += page.xml.select_nodes("//instancesSet/item").size();
+    token = page.XmlText("nextToken");
+  } while (!token.empty());
+  size_t expected = 0;
+  for (const auto& in : fleet.instances) expected += in.account_id == a.id && in.tags.at("Environment") == "prod";
+  EXPECT_EQ(total, expected);
+  EXPECT_GT(total, 1000u);
+}
+
 }  // namespace
 }  // namespace fleetpatch::emulator
