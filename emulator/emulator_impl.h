@@ -190,6 +190,8 @@ struct Emulator::Impl {
 
   mutable std::mutex log_mu;
   std::vector<RequestLogEntry> log;
+  std::map<std::string, int> log_counts;  // exact, even when old entries were dropped
+  int log_mutating = 0;
 
   std::atomic<uint64_t> id_counter{0};
 

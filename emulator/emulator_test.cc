@@ -471,6 +471,21 @@ TEST_F(EmulatorTest, RequestLogCountsOperations) {
   EXPECT_EQ(log[0].http_status, 200);
 }
 
+TEST(EmulatorLogTest, KeepsCountsExactWhenOldEntriesAreDropped) {
+  testing::FakeClock clock;
+  EmulatorOptions o;
+  o.clock = &clock;
+  o.max_log_entries = 4;
+  o.rate_limits = false;
+  Emulator emulator(DemoFleet(), o);
+  SignedClient c(emulator, clock, emulator.BaseCredentials());
+  for (int i = 0; i < 10; ++i) c.Query("sts", "us-east-1", "GetCallerIdentity");
+  EXPECT_LE(emulator.RequestLog().size(), 4u);
+  EXPECT_EQ(emulator.RequestCounts()["GetCallerIdentity"], 10);
+  emulator.ClearRequestLog();
+  EXPECT_TRUE(emulator.RequestCounts().empty());
+}
+
 TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
   GeneratorOptions g;
   g.instances = 20000;

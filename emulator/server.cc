@@ -126,7 +126,12 @@ Status Server::Start(const ServerOptions& options) {
   host_ = options.host;
   port_ = port;
   thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
-  while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!impl_->http.is_running()) {
+    impl_->http.stop();
+    thread_.join();
+    return Error::Internal(fmt::format("the HTTP server on {}:{} did not start", options.host, port));
+  }
   return OkStatus();
 }
 
