@@ -295,21 +295,19 @@ std::vector<RequestLogEntry> Emulator::RequestLog() const {
 
 std::map<std::string, int> Emulator::RequestCounts() const {
   std::lock_guard<std::mutex> lock(impl_->log_mu);
-  std::map<std::string, int> counts;
-  for (const auto& e : impl_->log) ++counts[e.operation];
-  return counts;
+  return impl_->log_counts;
 }
 
 int Emulator::CountMutatingRequests() const {
   std::lock_guard<std::mutex> lock(impl_->log_mu);
-  int n = 0;
-  for (const auto& e : impl_->log) n += (e.mutating && !e.dry_run) ? 1 : 0;
-  return n;
+  return impl_->log_mutating;
 }
 
 void Emulator::ClearRequestLog() {
   std::lock_guard<std::mutex> lock(impl_->log_mu);
   impl_->log.clear();
+  impl_->log_counts.clear();
+  impl_->log_mutating = 0;
 }
 
 double Emulator::SimulatedSeconds() const { return impl_->SimNow(); }
@@ -339,6 +337,10 @@ Response Emulator::Handle(const Request& req) {
   auto finish = [&](Response r) {
     entry.http_status = r.status;
     std::lock_guard<std::mutex> lock(im.log_mu);
+    ++im.log_counts[entry.operation];
+    if (entry.mutating && !entry.dry_run) ++im.log_mutating;
+    if (im.log.size() >= std::max<size_t>(2, im.options.max_log_entries))
+      im.log.erase(im.log.begin(), im.log.begin() + static_cast<std::ptrdiff_t>(im.log.size() / 2));
     im.log.push_back(entry);
     return r;
   };

@@ -80,6 +80,9 @@ struct EmulatorOptions {
   uint64_t seed = 42;
   // Simulated delay between SendCommand and an invocation leaving Pending. Default: 2 s.
   double ssm_delivery_s = 2.0;
+  // The request log keeps at most this many entries (the oldest half is dropped when full);
+  // RequestCounts and CountMutatingRequests stay exact regardless. Default: 1,000,000.
+  size_t max_log_entries = 1000000;
 };
 
 struct RequestLogEntry {
@@ -118,10 +121,11 @@ class Emulator {
   bool SetRateLimit(const std::string& bucket, RateLimit limit);
   void SetRateLimitsEnabled(bool enabled);
 
-  // The request log (a copy), counts and a dry-run check.
+  // The request log (a copy of the retained entries), exact counts since the last clear, and the
+  // dry-run check: CountMutatingRequests counts mutating operations that were not DryRun probes.
   std::vector<RequestLogEntry> RequestLog() const;
   std::map<std::string, int> RequestCounts() const;  // operation -> count
-  int CountMutatingRequests() const;                 // includes DryRun probes only if mutating and not dry_run
+  int CountMutatingRequests() const;
   void ClearRequestLog();
 
   // Simulated seconds since the emulator started.

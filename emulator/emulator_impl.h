@@ -126,6 +126,7 @@ struct Command {
   std::string document;
   std::string comment;
   nlohmann::json parameters;  // name -> [values]
+  nlohmann::json targets = nlohmann::json::array();  // as sent
   std::vector<std::string> instance_ids;
   std::string max_concurrency;
   std::string max_errors;
@@ -189,6 +190,8 @@ struct Emulator::Impl {
 
   mutable std::mutex log_mu;
   std::vector<RequestLogEntry> log;
+  std::map<std::string, int> log_counts;  // exact, even when old entries were dropped
+  int log_mutating = 0;
 
   std::atomic<uint64_t> id_counter{0};
 

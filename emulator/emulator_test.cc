@@ -471,6 +471,21 @@ TEST_F(EmulatorTest, RequestLogCountsOperations) {
   EXPECT_EQ(log[0].http_status, 200);
 }
 
+TEST(EmulatorLogTest, KeepsCountsExactWhenOldEntriesAreDropped) {
+  testing::FakeClock clock;
+  EmulatorOptions o;
+  o.clock = &clock;
+  o.max_log_entries = 4;
+  o.rate_limits = false;
+  Emulator emulator(DemoFleet(), o);
+  SignedClient c(emulator, clock, emulator.BaseCredentials());
+  for (int i = 0; i < 10; ++i) c.Query("sts", "us-east-1", "GetCallerIdentity");
+  EXPECT_LE(emulator.RequestLog().size(), 4u);
+  EXPECT_EQ(emulator.RequestCounts()["GetCallerIdentity"], 10);
+  emulator.ClearRequestLog();
+  EXPECT_TRUE(emulator.RequestCounts().empty());
+}
+
 TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
   GeneratorOptions g;
   g.instances = 20000;
@@ -512,6 +527,37 @@ TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 8 * 5 * 4);
   EXPECT_EQ(emulator.RequestLog().size(), 4u + 8 * 5 * 4);
+}
+
+TEST(EmulatorScaleTest, HoldsOneHundredThousandInstances) {
+  GeneratorOptions g;
+  g.instances = 100000;
+  g.zones = 20;
+  Fleet fleet = GenerateFleet(g);
+  testing::FakeClock clock;
+  EmulatorOptions o;
+  o.clock = &clock;
+  Emulator emulator(fleet, o);
+  SignedClient c(emulator, clock, emulator.BaseCredentials());
+  const auto& a = fleet.accounts[7];
+  RawReply r = c.Query("sts", a.regions[0], "AssumeRole",
+                       {{"RoleArn", RoleArn(a.id, g.role_name)}, {"RoleSessionName", "scale"}, {"ExternalId", g.external_id}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  c.SetCredentials({r.XmlText("AccessKeyId"), r.XmlText("SecretAccessKey"), r.XmlText("SessionToken")});
+  size_t total = 0;
+  std::string token;
+  do {
+    std::map<std::string, std::string> p = {{"MaxResults", "1000"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}};
+    if (!token.empty()) p["NextToken"] = token;
+    RawReply page = c.Query("ec2", a.regions[0], "DescribeInstances", p);
+    ASSERT_EQ(page.status, 200);
+    total += page.xml.select_nodes("//instancesSet/item").size();
+    token = page.XmlText("nextToken");
+  } while (!token.empty());
+  size_t expected = 0;
+  for (const auto& in : fleet.instances) expected += in.account_id == a.id && in.tags.at("Environment") == "prod";
+  EXPECT_EQ(total, expected);
+  EXPECT_GT(total, 1000u);
 }
 
 }  // namespace

@@ -19,6 +19,57 @@ bool IsLoopback(const std::string& host) {
 
 }  // namespace
 
+Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag) {
+  size_t colon = flag.find(':');
+  if (colon == std::string::npos || colon == 0)
+    return Error::Config("--fault '" + flag + "': expected OPERATION:key=value,... (OPERATION may be *)");
+  std::string op = flag.substr(0, colon);
+  FaultSpec spec;
+  std::string rest = flag.substr(colon + 1);
+  size_t start = 0;
+  while (start < rest.size()) {
+    size_t comma = rest.find(',', start);
+    if (comma == std::string::npos) comma = rest.size();
+    std::string kv = rest.substr(start, comma - start);
+    start = comma + 1;
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) return Error::Config("--fault '" + flag + "': '" + kv + "' is not key=value");
+    std::string key = kv.substr(0, eq);
+    double v = 0;
+    try {
+      v = std::stod(kv.substr(eq + 1));
+    } catch (const std::exception&) {
+      return Error::Config("--fault '" + flag + "': '" + kv + "' needs a number");
+    }
+    bool rate = key == "throttle" || key == "5xx" || key == "unavailable" || key == "drop";
+    if (rate && (v < 0 || v > 1)) return Error::Config("--fault '" + flag + "': " + key + " is a probability between 0 and 1");
+    if (!rate && v < 0) return Error::Config("--fault '" + flag + "': " + key + " must not be negative");
+    if (key == "throttle") spec.throttle_rate = v;
+    else if (key == "5xx") spec.error_5xx_rate = v;
+    else if (key == "unavailable") spec.unavailable_rate = v;
+    else if (key == "drop") spec.drop_rate = v;
+    else if (key == "latency_ms") spec.latency = std::chrono::milliseconds(static_cast<long long>(v));
+    else if (key == "jitter_ms") spec.jitter = std::chrono::milliseconds(static_cast<long long>(v));
+    else return Error::Config("--fault '" + flag + "': unknown key '" + key + "' (throttle, 5xx, unavailable, drop, latency_ms, jitter_ms)");
+  }
+  return std::make_pair(op, spec);
+}
+
+Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& flag) {
+  size_t eq = flag.find('='), slash = flag.find('/');
+  if (eq == std::string::npos || slash == std::string::npos || slash < eq)
+    return Error::Config("--rate-limit '" + flag + "': expected BUCKET=BURST/PER_SECOND, e.g. ec2-describe=100/20");
+  RateLimit limit;
+  try {
+    limit.burst = std::stod(flag.substr(eq + 1, slash - eq - 1));
+    limit.per_second = std::stod(flag.substr(slash + 1));
+  } catch (const std::exception&) {
+    return Error::Config("--rate-limit '" + flag + "': burst and rate must be numbers");
+  }
+  if (limit.burst < 1 || limit.per_second < 0) return Error::Config("--rate-limit '" + flag + "': burst must be >= 1 and rate >= 0");
+  return std::make_pair(flag.substr(0, eq), limit);
+}
+
 struct Server::Impl {
   httplib::Server http;
 };
@@ -75,7 +126,12 @@ Status Server::Start(const ServerOptions& options) {
   host_ = options.host;
   port_ = port;
   thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
-  while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!impl_->http.is_running()) {
+    impl_->http.stop();
+    thread_.join();
+    return Error::Internal(fmt::format("the HTTP server on {}:{} did not start", options.host, port));
+  }
   return OkStatus();
 }
 
@@ -136,6 +192,14 @@ int Run(const RunOptions& o) {
   std::string default_region = fleet.accounts.empty() || fleet.accounts[0].regions.empty() ? "us-east-1" : fleet.accounts[0].regions[0];
   size_t instances = fleet.instances.size(), accounts = fleet.accounts.size();
   Emulator emulator(std::move(fleet), eo);
+  for (const auto& [op, spec] : o.faults) emulator.SetFault(op, spec);
+  for (const auto& [bucket, limit] : o.rate_limits_override) {
+    if (!emulator.SetRateLimit(bucket, limit)) {
+      std::cerr << "fleetpatch-emulator: unknown rate-limit bucket " << bucket
+                << " (ec2-describe, ec2-mutate, ec2-tags, ssm-read, ssm-write, sts)\n";
+      return 2;
+    }
+  }
   Server server(emulator);
   Status st = server.Start(o.server);
   if (!st.ok()) {
@@ -183,10 +247,30 @@ int RunMain(int argc, char** argv) {
       else if (a == "--no-strict-sigv4") o.strict_sigv4 = false;
       else if (a == "--no-rate-limits") o.rate_limits = false;
       else if (a == "--write-fleet") o.write_fleet = need(i, "--write-fleet");
+      else if (a == "--fault" || a == "--rate-limit") {
+        std::string v = need(i, a.c_str());
+        if (a == "--fault") {
+          auto f = ParseFaultFlag(v);
+          if (!f.ok()) {
+            std::cerr << "fleetpatch-emulator: " << f.error().message << "\n";
+            return 2;
+          }
+          o.faults.push_back(*f);
+        } else {
+          auto r = ParseRateLimitFlag(v);
+          if (!r.ok()) {
+            std::cerr << "fleetpatch-emulator: " << r.error().message << "\n";
+            return 2;
+          }
+          o.rate_limits_override.push_back(*r);
+        }
+      }
       else if (a == "--help" || a == "-h") {
         std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S])\n"
                      "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
                      "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
+                     "       [--fault OP:throttle=P,5xx=P,unavailable=P,drop=P,latency_ms=N,jitter_ms=N]...\n"
+                     "       [--rate-limit BUCKET=BURST/PER_SECOND]...\n"
                      "Prints export lines for AWS_ENDPOINT_URL and the base credentials, then serves EC2, SSM\n"
                      "and STS until SIGINT/SIGTERM.\n";
         return 0;

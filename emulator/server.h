@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "emulator/emulator.h"
@@ -56,13 +58,22 @@ struct RunOptions {
   bool strict_sigv4 = true;
   bool rate_limits = true;
   std::string write_fleet;  // write the fleet as YAML to this path and exit
+  std::vector<std::pair<std::string, FaultSpec>> faults;  // operation ("*" = all) -> spec
+  std::vector<std::pair<std::string, RateLimit>> rate_limits_override;  // bucket -> limit
 };
+
+// "DescribeInstances:throttle=0.1,5xx=0.05,unavailable=0.01,drop=0.01,latency_ms=50,jitter_ms=20"
+// ("*:" for every operation). kConfig naming the bad part.
+Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag);
+// "ec2-describe=100/20" (burst/per-second). kConfig naming the bad part.
+Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& flag);
 
 // Loads the fleet, starts the server, prints the export lines on stdout and serves until SIGINT or
 // SIGTERM. Returns a process exit code.
 int Run(const RunOptions& options);
 // Parses argv (--demo | --fleet FILE | --generate N [--zones Z --seed S], --port P, --host H,
-// --allow-non-loopback, --time-scale X, --no-strict-sigv4, --no-rate-limits, --write-fleet FILE)
+// --allow-non-loopback, --time-scale X, --no-strict-sigv4, --no-rate-limits, --write-fleet FILE,
+// --fault SPEC (repeatable), --rate-limit BUCKET=BURST/RATE (repeatable))
 // and calls Run.
 int RunMain(int argc, char** argv);
 

@@ -173,7 +173,6 @@ json CommandToJson(const Emulator::Impl& im, const Command& c, double now) {
   else if (cancelled > 0 && now >= c.cancelled_at) status = "Cancelled";
   else if (errors + delivery > max_errors) status = (errors == 0 && delivery > 0) ? "TimedOut" : "Failed";
   else status = "Success";
-  json targets = json::array();
   json j = {{"CommandId", c.id},
             {"DocumentName", c.document},
             {"DocumentVersion", "$DEFAULT"},
@@ -181,7 +180,7 @@ json CommandToJson(const Emulator::Impl& im, const Command& c, double now) {
             {"ExpiresAfter", Epoch(im.SimToWall(c.requested + c.timeout_s + 3600))},
             {"Parameters", c.parameters},
             {"InstanceIds", c.instance_ids},
-            {"Targets", targets},
+            {"Targets", c.targets},
             {"RequestedDateTime", Epoch(im.SimToWall(c.requested))},
             {"Status", status},
             {"StatusDetails", status},
@@ -425,6 +424,7 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
         throw ApiError{400, "InvalidInstanceId", "Instances [[" + list + "]] not in a valid state for account " + account};
       }
     } else {
+      std::set<const InstanceState*> chosen;
       for (const auto& t : targets) {
         std::string key = Str(t, "Key");
         std::vector<std::string> values = StrList(t, "Values");
@@ -440,7 +440,7 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
           } else {
             throw ApiError{400, "InvalidParameters", "Target key " + key + " is not supported (use InstanceIds, tag:KEY or tag-key)."};
           }
-          if (m && std::find(insts.begin(), insts.end(), &st) == insts.end()) insts.push_back(&st);
+          if (m && chosen.insert(&st).second) insts.push_back(&st);
         }
       }
     }
@@ -455,6 +455,7 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
     c.document = document;
     c.comment = Str(body, "Comment");
     c.parameters = params;
+    c.targets = targets;
     for (auto* st : insts) c.instance_ids.push_back(st->spec->id);
     c.max_concurrency = max_concurrency;
     c.max_errors = max_errors;

@@ -1,0 +1,94 @@
+#include "emulator/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "aws/sigv4.h"
+
+namespace fleetpatch::emulator {
+namespace {
+
+TEST(ServerTest, ServesOnAnEphemeralLoopbackPortAndAnswersUnsignedRequestsWithAuthFailure) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ASSERT_TRUE(server.Start(ServerOptions{}).ok());
+  ASSERT_GT(server.port(), 0);
+  EXPECT_EQ(server.endpoint(), "http://127.0.0.1:" + std::to_string(server.port()));
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_NE(res->body.find("<Code>AuthFailure</Code>"), std::string::npos);
+  res = client.Post("/", "{}", "application/x-amz-json-1.1");
+  ASSERT_TRUE(res);
+  server.Stop();
+}
+
+TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ServerOptions o;
+  o.host = "0.0.0.0";
+  Status st = server.Start(o);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().category, ErrorCategory::kConfig);
+  EXPECT_NE(st.error().message.find("--allow-non-loopback"), std::string::npos);
+}
+
+// Signs a DescribeInstances request with the base credentials and sends it over a real socket.
+httplib::Result SignedDescribe(Emulator& emulator, const Server& server) {
+  aws::HttpRequest req;
+  req.url = server.endpoint() + "/";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  req.body = "Action=DescribeInstances&Version=2016-11-15";
+  aws::SigningParams sp;
+  sp.region = "us-east-1";
+  sp.service = "ec2";
+  sp.time = std::chrono::system_clock::now();
+  auto signed_ = aws::SignRequest(req, emulator.BaseCredentials(), sp);
+  EXPECT_TRUE(signed_.ok());
+  httplib::Headers headers;
+  for (const auto& [k, v] : req.headers)
+    if (k != "Content-Type" && k != "Host") headers.emplace(k, v);
+  httplib::Client client("127.0.0.1", server.port());
+  return client.Post("/", headers, req.body, "application/x-www-form-urlencoded; charset=utf-8");
+}
+
+TEST(ServerTest, SignedRequestSucceedsAndDroppedConnectionFaultReachesTheClient) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ASSERT_TRUE(server.Start(ServerOptions{}).ok());
+  auto ok = SignedDescribe(emulator, server);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_NE(ok->body.find("<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"), std::string::npos);
+  FaultSpec drop;
+  drop.drop_rate = 1.0;
+  emulator.SetFault("*", drop);
+  auto dropped = SignedDescribe(emulator, server);
+  EXPECT_FALSE(dropped && dropped->status == 200);
+  EXPECT_EQ(emulator.RequestLog().back().error_code, "(connection dropped)");
+}
+
+TEST(ServerTest, ParsesFaultAndRateLimitFlags) {
+  auto f = ParseFaultFlag("DescribeInstances:throttle=0.1,5xx=0.05,drop=0.01,latency_ms=50,jitter_ms=20");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->first, "DescribeInstances");
+  EXPECT_DOUBLE_EQ(f->second.throttle_rate, 0.1);
+  EXPECT_DOUBLE_EQ(f->second.error_5xx_rate, 0.05);
+  EXPECT_DOUBLE_EQ(f->second.drop_rate, 0.01);
+  EXPECT_EQ(f->second.latency, std::chrono::milliseconds(50));
+  EXPECT_EQ(f->second.jitter, std::chrono::milliseconds(20));
+  EXPECT_FALSE(ParseFaultFlag("throttle=0.1").ok());
+  EXPECT_FALSE(ParseFaultFlag("*:throttle=2").ok());
+  EXPECT_FALSE(ParseFaultFlag("*:bogus=1").ok());
+  auto r = ParseRateLimitFlag("ec2-describe=100/20");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->first, "ec2-describe");
+  EXPECT_DOUBLE_EQ(r->second.burst, 100);
+  EXPECT_DOUBLE_EQ(r->second.per_second, 20);
+  EXPECT_FALSE(ParseRateLimitFlag("ec2-describe=100").ok());
+}
+
+}  // namespace
+}  // namespace fleetpatch::emulator
