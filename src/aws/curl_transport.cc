@@ -240,6 +240,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // required when many threads use curl
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  // AWS's Query and JSON endpoints speak HTTP/1.1; pinning it keeps behaviour the same with and
+  // without proxies and lets each pooled handle keep exactly one connection.
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle.c_str());

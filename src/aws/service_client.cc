@@ -24,7 +24,7 @@ AwsErrorInfo ToErrorInfo(const protocol::ServiceError& se, const Headers& header
   info.code = se.code.rfind("HttpStatus", 0) == 0 ? std::string() : se.code;
   info.message = se.message;
   info.request_id = se.request_id.empty() ? RequestIdFromHeaders(headers) : se.request_id;
-  info.http_status = se.http_status != 0 ? se.http_status : 0;
+  info.http_status = se.http_status;
   return info;
 }
 
@@ -53,6 +53,14 @@ ServiceClient::ServiceClient(const protocol::ServiceModel& model, ServiceClientO
   if (options_.signing_name.empty()) options_.signing_name = model_.endpoint_prefix();
   if (!options_.observer) options_.observer = DefaultObserver;
   if (!options_.idempotency_token) options_.idempotency_token = protocol::RandomIdempotencyToken;
+}
+
+ServiceClientOptions ServiceClientOptionsFor(const ResolvedEndpoint& endpoint) {
+  ServiceClientOptions o;
+  o.endpoint = endpoint.url;
+  o.region = endpoint.signing_region;
+  o.signing_name = endpoint.signing_name;
+  return o;
 }
 
 std::string ServiceClient::BuildUrl(const protocol::SerializedRequest& serialized) const {

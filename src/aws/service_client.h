@@ -20,6 +20,7 @@
 
 #include "aws/api_caller.h"
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
 #include "aws/http.h"
 #include "aws/protocol/serializer.h"
 #include "aws/protocol/service_model.h"
@@ -57,6 +58,10 @@ struct ServiceClientOptions {
   // Default: random UUIDs. Tests pass a fixed generator.
   protocol::IdempotencyTokenGenerator idempotency_token;
 };
+
+// Options for a resolved endpoint (endpoints.h): URL, signing region and signing name set; the
+// rest at their defaults.
+ServiceClientOptions ServiceClientOptionsFor(const ResolvedEndpoint& endpoint);
 
 class ServiceClient final : public ApiCaller {
  public:

@@ -446,5 +446,14 @@ TEST_F(ServiceClientTest, ConcurrentCallsShareOneQuota) {
   EXPECT_GT(client->retry_policy().quota().available(), 400);
 }
 
+TEST(ServiceClientOptionsTest, FromAResolvedEndpoint) {
+  ResolvedEndpoint e{"https://sts.amazonaws.com", "us-east-1", "sts", "aws", "partition aws"};
+  ServiceClientOptions o = ServiceClientOptionsFor(e);
+  EXPECT_EQ(o.endpoint, "https://sts.amazonaws.com");
+  EXPECT_EQ(o.region, "us-east-1");
+  EXPECT_EQ(o.signing_name, "sts");
+  EXPECT_EQ(o.retry.max_attempts, 3);
+}
+
 }  // namespace
 }  // namespace fleetpatch::aws
