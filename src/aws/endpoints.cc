@@ -19,14 +19,29 @@ struct Partition {
 // A compact copy of partitions.json (the fields the rules use). All partitions support FIPS.
 // Regions the regexes match need no listing; only the "*-global" pseudo-regions do.
 constexpr std::array<Partition, 8> kPartitions = {{
-    {"aws", R"(^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$)", "amazonaws.com", {"aws-global", nullptr, nullptr, nullptr}},
+    {"aws",
+     R"(^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$)",
+     "amazonaws.com",
+     {"aws-global", nullptr, nullptr, nullptr}},
     {"aws-cn", R"(^cn\-\w+\-\d+$)", "amazonaws.com.cn", {"aws-cn-global", nullptr, nullptr, nullptr}},
     {"aws-eusc", R"(^eusc\-(de)\-\w+\-\d+$)", "amazonaws.eu", {nullptr, nullptr, nullptr, nullptr}},
     {"aws-iso", R"(^us\-iso\-\w+\-\d+$)", "c2s.ic.gov", {"aws-iso-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-b", R"(^us\-isob\-\w+\-\d+$)", "sc2s.sgov.gov", {"aws-iso-b-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-e", R"(^eu\-isoe\-\w+\-\d+$)", "cloud.adc-e.uk", {"aws-iso-e-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-f", R"(^us\-isof\-\w+\-\d+$)", "csp.hci.ic.gov", {"aws-iso-f-global", nullptr, nullptr, nullptr}},
-    {"aws-us-gov", R"(^us\-gov\-\w+\-\d+$)", "amazonaws.com", {"aws-us-gov-global", nullptr, nullptr, nullptr}},
+    {"aws-iso-b",
+     R"(^us\-isob\-\w+\-\d+$)",
+     "sc2s.sgov.gov",
+     {"aws-iso-b-global", nullptr, nullptr, nullptr}},
+    {"aws-iso-e",
+     R"(^eu\-isoe\-\w+\-\d+$)",
+     "cloud.adc-e.uk",
+     {"aws-iso-e-global", nullptr, nullptr, nullptr}},
+    {"aws-iso-f",
+     R"(^us\-isof\-\w+\-\d+$)",
+     "csp.hci.ic.gov",
+     {"aws-iso-f-global", nullptr, nullptr, nullptr}},
+    {"aws-us-gov",
+     R"(^us\-gov\-\w+\-\d+$)",
+     "amazonaws.com",
+     {"aws-us-gov-global", nullptr, nullptr, nullptr}},
 }};
 
 // The regions whose STS traffic went to the global endpoint before regional STS became the
@@ -57,27 +72,41 @@ const Partition& FindPartition(std::string_view region) {
 
 bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts"; }
 
+// The URL for an error message, without any user:password@ part.
+std::string UrlForMessage(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  size_t host_end = url.find_first_of("/?#", start);
+  size_t at = url.substr(0, host_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  return std::string(url.substr(0, start)) + "***@" + std::string(url.substr(at + 1));
+}
+
 Status ValidateEndpointUrl(std::string_view url, std::string_view origin) {
   auto bad = [&](const std::string& why) {
-    return Error::Config("invalid endpoint URL from " + std::string(origin) + " ('" + std::string(url) + "'): " + why +
+    return Error::Config("invalid endpoint URL from " + std::string(origin) + " ('" + UrlForMessage(url) +
+                         "'): " + why +
                          "; expected e.g. https://ec2.eu-west-1.amazonaws.com or http://127.0.0.1:4566");
   };
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return bad("it has no http:// or https:// scheme");
   std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
   if (host.empty()) return bad("it has no host");
   if (host.find_first_of(" \t@") != std::string_view::npos) return bad("the host part is malformed");
-  if (rest.find_first_of("?#") != std::string_view::npos) return bad("it must not contain a query or fragment");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad("it must not contain a query or fragment");
   return OkStatus();
 }
 
 std::string RegionError(std::string_view region) {
   return "invalid region '" + std::string(region) +
-         "': a region name is lower-case letters, digits and hyphens, like us-east-1 or eu-west-2; check --region, "
+         "': a region name is lower-case letters, digits and hyphens, like us-east-1 or eu-west-2; check "
+         "--region, "
          "AWS_REGION / AWS_DEFAULT_REGION or the profile's region";
 }
 
@@ -89,7 +118,8 @@ bool IsValidRegionName(std::string_view region) {
   if (region.back() == '-') return false;
   char prev = 0;
   for (char c : region) {
-    bool ok = std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+    bool ok = std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+              c == '-';
     if (!ok || (c == '-' && prev == '-')) return false;
     prev = c;
   }
@@ -100,16 +130,19 @@ std::string PartitionForRegion(std::string_view region) { return FindPartition(r
 
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   if (!IsSupportedService(params.service)) {
-    return Error::Internal("no endpoint rules for service '" + params.service + "' (supported: ec2, ssm, sts)");
+    return Error::Internal("no endpoint rules for service '" + params.service +
+                           "' (supported: ec2, ssm, sts)");
   }
-  if (!params.region.empty() && !IsValidRegionName(params.region)) return Error::Config(RegionError(params.region));
+  if (!params.region.empty() && !IsValidRegionName(params.region))
+    return Error::Config(RegionError(params.region));
   const bool sts = params.service == "sts";
   ResolvedEndpoint out;
   out.signing_name = params.service;
   out.signing_region = params.region;
 
   // STS legacy global endpoint: only when asked, and never combined with FIPS or a custom URL.
-  if (sts && params.use_global_endpoint && params.endpoint.empty() && !params.region.empty() && !params.use_fips) {
+  if (sts && params.use_global_endpoint && params.endpoint.empty() && !params.region.empty() &&
+      !params.use_fips) {
     const Partition& p = FindPartition(params.region);
     out.partition = p.name;
     out.source = std::string("partition ") + p.name;
@@ -125,17 +158,21 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
 
   if (!params.endpoint.empty()) {
     if (params.use_fips) {
-      return Error::Config("Invalid Configuration: FIPS and custom endpoint are not supported; drop the FIPS option "
-                           "or the endpoint override");
+      return Error::Config(
+          "Invalid Configuration: FIPS and custom endpoint are not supported; drop the FIPS option "
+          "or the endpoint override");
     }
     FP_RETURN_IF_ERROR(ValidateEndpointUrl(params.endpoint, "the endpoint override"));
     out.url = params.endpoint;
+    // Callers append the request path ("/"), so "http://host:4566/" must not become "...//".
+    while (out.url.size() > 1 && out.url.back() == '/') out.url.pop_back();
     out.source = "endpoint override";
     return out;
   }
 
   if (params.region.empty()) {
-    return Error::Config("Invalid Configuration: Missing Region; set --region, AWS_REGION or the profile's region");
+    return Error::Config(
+        "Invalid Configuration: Missing Region; set --region, AWS_REGION or the profile's region");
   }
   const Partition& p = FindPartition(params.region);
   out.partition = p.name;

@@ -34,11 +34,11 @@ struct EndpointParams {
 };
 
 struct ResolvedEndpoint {
-  std::string url;             // "https://ec2.eu-west-1.amazonaws.com" (no trailing slash added)
+  std::string url;             // "https://ec2.eu-west-1.amazonaws.com": never ends with '/'; append the path
   std::string signing_region;  // region for SigV4 (us-east-1 for the global STS endpoint)
   std::string signing_name;    // service name for SigV4 ("ec2", "ssm", "sts")
   std::string partition;       // "aws", "aws-cn", ...; empty for a custom endpoint
-  std::string source;          // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
+  std::string source;  // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
 };
 
 // True when region is a well-formed region name: a DNS label of lower-case letters, digits and
@@ -55,8 +55,8 @@ std::string PartitionForRegion(std::string_view region);
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params);
 
 struct EndpointRequest {
-  std::string service;   // "ec2", "ssm" or "sts"
-  std::string region;    // required: requests are signed for it
+  std::string service;  // "ec2", "ssm" or "sts"
+  std::string region;   // required: requests are signed for it
   bool use_fips = false;
   std::string override_url;  // explicit override (landing-zone config); empty: none
 };

@@ -14,12 +14,17 @@ namespace fleetpatch::aws {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct RuleCase {
   std::string service;
   int index = 0;
   nlohmann::json json;
 };
+
+void PrintTo(const RuleCase& c, std::ostream* os) {
+  *os << c.service << " case " << c.index << ": " << c.json.value("params", nlohmann::json::object()).dump();
+}
 
 struct Enumerated {
   std::vector<RuleCase> supported;
@@ -78,7 +83,8 @@ TEST(EndpointRuleTests, CountsRunAndFiltered) {
       std::cout << "[ endpoints ] " << service << ": filtered " << n << " (" << reason << ")\n";
       f += n;
     }
-    std::cout << "[ endpoints ] " << service << ": " << e.supported.size() << " of " << e.total << " cases run\n";
+    std::cout << "[ endpoints ] " << service << ": " << e.supported.size() << " of " << e.total
+              << " cases run\n";
     EXPECT_EQ(static_cast<int>(e.supported.size()) + f, e.total);
     ran += static_cast<int>(e.supported.size());
     filtered += f;
@@ -133,7 +139,8 @@ TEST(Endpoints, PartitionsAndRegionValidation) {
   EXPECT_EQ(PartitionForRegion("us-isob-east-1"), "aws-iso-b");
   EXPECT_EQ(PartitionForRegion("aws-us-gov-global"), "aws-us-gov");
   EXPECT_EQ(PartitionForRegion("xx-new-1"), "aws");
-  for (const char* ok : {"us-east-1", "ap-southeast-7", "aws-global", "local"}) EXPECT_TRUE(IsValidRegionName(ok)) << ok;
+  for (const char* ok : {"us-east-1", "ap-southeast-7", "aws-global", "local"})
+    EXPECT_TRUE(IsValidRegionName(ok)) << ok;
   for (const char* bad : {"", "US-EAST-1", "us_east_1", "us-east-1 ", "-us-east-1", "us-east-", "us--east-1",
                           "1us-east", "us.east.1", "us-east-1/../x"}) {
     EXPECT_FALSE(IsValidRegionName(bad)) << bad;
@@ -162,13 +169,20 @@ TEST(Endpoints, StsIsRegionalByDefault) {
 }
 
 TEST(ServiceEndpoints, OverridePrecedence) {
-  auto env = MapEnv({{"AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5001"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}});
+  auto env = MapEnv(
+      {{"AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5001"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}});
   // 1. explicit override wins.
   auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000"}, env);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->url, "http://emulator:9000");
   EXPECT_EQ(r->signing_region, "eu-west-1");
   EXPECT_EQ(r->signing_name, "ec2");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://emulator:9000");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://gateway/aws/"}, env);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "http://gateway/aws");
   // 2. the service variable.
   r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
@@ -179,8 +193,8 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "http://127.0.0.1:5000");
   EXPECT_EQ(r->source, "AWS_ENDPOINT_URL");
-  r = ResolveServiceEndpoint({"sts", "eu-west-1"},
-                             MapEnv({{"AWS_ENDPOINT_URL_STS", "https://sts.internal"}, {"AWS_ENDPOINT_URL", "x"}}));
+  r = ResolveServiceEndpoint({"sts", "eu-west-1"}, MapEnv({{"AWS_ENDPOINT_URL_STS", "https://sts.internal"},
+                                                           {"AWS_ENDPOINT_URL", "x"}}));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "https://sts.internal");
   // 4. the rules when nothing is set (empty values count as unset).
@@ -197,7 +211,8 @@ TEST(ServiceEndpoints, OverridePrecedence) {
 }
 
 TEST(ServiceEndpoints, IgnoreConfiguredEndpointUrls) {
-  auto env = MapEnv({{"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
+  auto env = MapEnv(
+      {{"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}});
   auto r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "https://ec2.eu-west-1.amazonaws.com");
@@ -219,6 +234,10 @@ TEST(ServiceEndpoints, ErrorsSayWhatToFix) {
   EXPECT_EQ(r.error().category, ErrorCategory::kConfig);
   EXPECT_THAT(r.error().message, HasSubstr("AWS_ENDPOINT_URL_EC2"));
   EXPECT_THAT(r.error().message, HasSubstr("scheme"));
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://user:hunter2@proxy/"}, MapEnv({}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, Not(HasSubstr("hunter2")));
+  EXPECT_THAT(r.error().message, HasSubstr("http://***@proxy/"));
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "ftp://x"}, MapEnv({}));
   ASSERT_FALSE(r.ok());
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http:///path"}, MapEnv({}));

@@ -24,7 +24,8 @@ std::string Lower(std::string_view s) {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
   return true;
 }
@@ -137,7 +138,8 @@ CanonicalHeaders BuildCanonicalHeaders(const Headers& headers, const std::vector
 }
 
 std::string BuildCanonicalRequest(std::string_view method, std::string_view path, std::string_view query,
-                                  const CanonicalHeaders& headers, std::string_view payload_hash, bool normalize) {
+                                  const CanonicalHeaders& headers, std::string_view payload_hash,
+                                  bool normalize) {
   std::string out;
   out += method;
   out.push_back('\n');
@@ -153,7 +155,8 @@ std::string BuildCanonicalRequest(std::string_view method, std::string_view path
   return out;
 }
 
-std::string BuildStringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request) {
+std::string BuildStringToSign(std::string_view amz_date, std::string_view scope,
+                              std::string_view canonical_request) {
   std::string out(kSigV4Algorithm);
   out.push_back('\n');
   out += amz_date;
@@ -198,6 +201,32 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
   return t;
 }
 
+// Lower-case names of the headers to sign, sorted and unique.
+std::vector<std::string> SignableHeaderNames(const Headers& headers, bool omit_session_token) {
+  std::vector<std::string> names;
+  for (const auto& header : headers) {
+    std::string name = Lower(header.first);
+    if (IsUnsignableHeader(name)) continue;
+    if (omit_session_token && name == "x-amz-security-token") continue;
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Status ValidateSigningInputs(const Credentials& credentials, const SigningParams& params) {
+  if (credentials.empty()) {
+    return Error::Auth(
+        "cannot sign the request: no AWS access key id or secret access key; configure credentials "
+        "(environment, profile, or role)");
+  }
+  if (params.region.empty() || params.service.empty()) {
+    return Error::Internal("cannot sign the request: region and service must be set");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string CanonicalUri(std::string_view path, bool normalize) {
@@ -206,7 +235,8 @@ std::string CanonicalUri(std::string_view path, bool normalize) {
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
-    segments.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    segments.push_back(
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -243,7 +273,8 @@ std::string CanonicalQueryString(std::string_view query) {
   size_t start = 0;
   while (start <= query.size()) {
     size_t amp = query.find('&', start);
-    std::string_view part = query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    std::string_view part =
+        query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     if (!part.empty()) {
       size_t eq = part.find('=');
       std::string_view key = part.substr(0, eq);
@@ -281,8 +312,8 @@ std::string CanonicalHeaderValue(std::string_view value) {
   return out;
 }
 
-std::string DeriveSigningKey(std::string_view secret_access_key, std::string_view date, std::string_view region,
-                             std::string_view service) {
+std::string DeriveSigningKey(std::string_view secret_access_key, std::string_view date,
+                             std::string_view region, std::string_view service) {
   std::string k_secret = "AWS4";
   k_secret += secret_access_key;
   std::string k_date = HmacSha256(k_secret, date);
@@ -291,14 +322,9 @@ std::string DeriveSigningKey(std::string_view secret_access_key, std::string_vie
   return HmacSha256(k_service, kTerminator);
 }
 
-Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params) {
-  if (credentials.empty()) {
-    return Error::Auth("cannot sign the request: no AWS access key id or secret access key; configure credentials "
-                       "(environment, profile, or role)");
-  }
-  if (params.region.empty() || params.service.empty()) {
-    return Error::Internal("cannot sign the request: region and service must be set");
-  }
+Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials,
+                                  const SigningParams& params) {
+  FP_RETURN_IF_ERROR(ValidateSigningInputs(credentials, params));
   std::optional<UrlParts> url = SplitUrl(request.url);
   if (!url) return Error::Internal("cannot sign the request: the URL is not absolute (scheme://host/path)");
 
@@ -310,19 +336,16 @@ Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& crede
   RemoveHeader(headers, "authorization");
   if (FindHeader(headers, "host") == nullptr) headers.emplace_back("Host", HostForUrl(*url));
   const bool has_token = !credentials.session_token.empty();
-  if (has_token) SetHeader(headers, "X-Amz-Security-Token", credentials.session_token);
+  if (has_token) {
+    SetHeader(headers, "X-Amz-Security-Token", credentials.session_token);
+  } else {
+    // A token left from signing with earlier (temporary) credentials would be rejected.
+    RemoveHeader(headers, "x-amz-security-token");
+  }
   SetHeader(headers, "X-Amz-Date", amz_date);
   if (params.sign_body) SetHeader(headers, "x-amz-content-sha256", payload_hash);
 
-  std::vector<std::string> names;
-  for (const auto& header : headers) {
-    std::string name = Lower(header.first);
-    if (IsUnsignableHeader(name)) continue;
-    if (params.omit_session_token && name == "x-amz-security-token") continue;
-    names.push_back(std::move(name));
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<std::string> names = SignableHeaderNames(headers, params.omit_session_token);
 
   CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, names, nullptr);
   SigningResult result;
@@ -334,9 +357,61 @@ Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& crede
       HmacSha256(DeriveSigningKey(credentials.secret_access_key, date, params.region, params.service),
                  result.string_to_sign));
   result.signed_headers = canonical_headers.signed_headers;
-  result.authorization = std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id + "/" + scope +
-                         ", SignedHeaders=" + result.signed_headers + ", Signature=" + result.signature;
+  result.authorization = std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id + "/" +
+                         scope + ", SignedHeaders=" + result.signed_headers +
+                         ", Signature=" + result.signature;
   headers.emplace_back("Authorization", result.authorization);
+  request.headers = std::move(headers);
+  return result;
+}
+
+Result<SigningResult> PresignRequest(HttpRequest& request, const Credentials& credentials,
+                                     const SigningParams& params, std::chrono::seconds expires) {
+  FP_RETURN_IF_ERROR(ValidateSigningInputs(credentials, params));
+  if (expires.count() < 1 || expires > std::chrono::hours(24 * 7)) {
+    return Error::Internal("cannot presign the request: expiry must be between 1 second and 7 days");
+  }
+  std::optional<UrlParts> url = SplitUrl(request.url);
+  if (!url) return Error::Internal("cannot sign the request: the URL is not absolute (scheme://host/path)");
+
+  const std::string amz_date = FormatAmzDate(params.time);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = Scope(date, params.region, params.service);
+  Headers headers = request.headers;
+  if (FindHeader(headers, "host") == nullptr) headers.emplace_back("Host", HostForUrl(*url));
+  // The token travels in the query, so a token header (if any) is not part of the signature.
+  std::vector<std::string> names = SignableHeaderNames(headers, /*omit_session_token=*/true);
+  CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, names, nullptr);
+
+  std::string auth_query = "X-Amz-Algorithm=" + std::string(kSigV4Algorithm) +
+                           "&X-Amz-Credential=" + UriEncode(credentials.access_key_id + "/" + scope) +
+                           "&X-Amz-Date=" + amz_date +
+                           "&X-Amz-SignedHeaders=" + UriEncode(canonical_headers.signed_headers) +
+                           "&X-Amz-Expires=" + std::to_string(expires.count());
+  std::string token_query;
+  if (!credentials.session_token.empty()) {
+    token_query = "&X-Amz-Security-Token=" + UriEncode(credentials.session_token);
+  }
+  std::string signed_query = url->query;
+  if (!signed_query.empty()) signed_query.push_back('&');
+  signed_query += auth_query;
+  if (!params.omit_session_token) signed_query += token_query;
+
+  SigningResult result;
+  result.canonical_request = BuildCanonicalRequest(request.method, url->path, signed_query, canonical_headers,
+                                                   Sha256Hex(request.body), params.normalize_path);
+  result.string_to_sign = BuildStringToSign(amz_date, scope, result.canonical_request);
+  result.signature = HexEncode(
+      HmacSha256(DeriveSigningKey(credentials.secret_access_key, date, params.region, params.service),
+                 result.string_to_sign));
+  result.signed_headers = canonical_headers.signed_headers;
+  result.authorization.clear();  // query authentication has no Authorization header
+
+  // Append to the URL as given (before any fragment), keeping its existing query text.
+  std::string base = request.url.substr(0, request.url.find('#'));
+  base += url->query.empty() && base.find('?') == std::string::npos ? "?" : "&";
+  base += auth_query + token_query + "&X-Amz-Signature=" + result.signature;
+  request.url = std::move(base);
   request.headers = std::move(headers);
   return result;
 }
@@ -355,10 +430,12 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header_value) {
   size_t start = 0;
   while (start <= v.size()) {
     size_t comma = v.find(',', start);
-    std::string_view part = Trim(v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    std::string_view part =
+        Trim(v.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!part.empty()) {
       size_t eq = part.find('=');
-      if (eq == std::string_view::npos) return Incomplete("Authorization header component is not of the form Key=Value");
+      if (eq == std::string_view::npos)
+        return Incomplete("Authorization header component is not of the form Key=Value");
       std::string key(Trim(part.substr(0, eq)));
       if (parts.count(key)) return Incomplete("Authorization header repeats the component " + key);
       parts[key] = std::string(Trim(part.substr(eq + 1)));
@@ -404,7 +481,8 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header_value) {
     size_t s = 0;
     while (true) {
       size_t semi = sh.find(';', s);
-      std::string_view name = sh.substr(s, semi == std::string_view::npos ? std::string_view::npos : semi - s);
+      std::string_view name =
+          sh.substr(s, semi == std::string_view::npos ? std::string_view::npos : semi - s);
       if (name.empty()) return Incomplete("Authorization SignedHeaders has an empty header name");
       out.signed_headers.push_back(Lower(name));
       if (semi == std::string_view::npos) break;
@@ -422,7 +500,8 @@ Result<ParsedAuthorization> VerifyRequest(const ReceivedRequest& request, const 
                                           const VerifyOptions& options) {
   const std::string* authz_header = FindHeader(request.headers, "authorization");
   if (authz_header == nullptr) {
-    return AuthError("MissingAuthenticationToken", 403, "request is not signed: the Authorization header is missing");
+    return AuthError("MissingAuthenticationToken", 403,
+                     "request is not signed: the Authorization header is missing");
   }
   FP_ASSIGN_OR_RETURN(ParsedAuthorization authz, ParseAuthorization(*authz_header));
 
@@ -443,7 +522,8 @@ Result<ParsedAuthorization> VerifyRequest(const ReceivedRequest& request, const 
     auto skew = *request_time > *options.now ? *request_time - *options.now : *options.now - *request_time;
     if (skew > options.max_skew) {
       return AuthError("RequestExpired", 403,
-                       "request time " + *amz_date + " is more than " + std::to_string(options.max_skew.count()) +
+                       "request time " + *amz_date + " is more than " +
+                           std::to_string(options.max_skew.count()) +
                            " s away from the server time; check the client's clock");
     }
   }
@@ -478,15 +558,16 @@ Result<ParsedAuthorization> VerifyRequest(const ReceivedRequest& request, const 
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
   }
 
-  std::string canonical_request =
-      BuildCanonicalRequest(request.method, path, query, canonical_headers, payload_hash, options.normalize_path);
+  std::string canonical_request = BuildCanonicalRequest(request.method, path, query, canonical_headers,
+                                                        payload_hash, options.normalize_path);
   std::string string_to_sign = BuildStringToSign(*amz_date, authz.CredentialScope(), canonical_request);
-  std::string expected =
-      HexEncode(HmacSha256(DeriveSigningKey(*secret, authz.date, authz.region, authz.service), string_to_sign));
+  std::string expected = HexEncode(
+      HmacSha256(DeriveSigningKey(*secret, authz.date, authz.region, authz.service), string_to_sign));
   if (!ConstantTimeEquals(expected, Lower(authz.signature))) {
-    return AuthError("SignatureDoesNotMatch", 403,
-                     "the request signature does not match; check the secret access key and that the request was "
-                     "not modified after signing");
+    return AuthError(
+        "SignatureDoesNotMatch", 403,
+        "the request signature does not match; check the secret access key and that the request was "
+        "not modified after signing");
   }
   return authz;
 }

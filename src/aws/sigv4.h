@@ -29,8 +29,8 @@ namespace fleetpatch::aws {
 inline constexpr std::string_view kSigV4Algorithm = "AWS4-HMAC-SHA256";
 
 struct SigningParams {
-  std::string region;   // e.g. "us-east-1"
-  std::string service;  // signing name, e.g. "ec2", "ssm", "sts"
+  std::string region;                          // e.g. "us-east-1"
+  std::string service;                         // signing name, e.g. "ec2", "ssm", "sts"
   std::chrono::system_clock::time_point time;  // the request time (X-Amz-Date)
   // Remove dot segments and collapse "//" in the path. Default: true (every service but S3).
   bool normalize_path = true;
@@ -51,12 +51,21 @@ struct SigningResult {
 };
 
 // Signs request in place: sets Host (from the URL, when absent), X-Amz-Security-Token (when the
-// credentials carry a session token), X-Amz-Date, x-amz-content-sha256 (when sign_body) and
-// Authorization (replacing any previous one). Every other header present is signed, except
-// user-agent, expect, x-amzn-trace-id, connection and transfer-encoding, which proxies and
-// transports may rewrite. Fails (kAuth) on empty credentials, (kInternal) on a malformed URL or
+// credentials carry a session token; an old one is removed when they do not), X-Amz-Date,
+// x-amz-content-sha256 (when sign_body) and Authorization (replacing any previous one). Every other header
+// present is signed, except user-agent, expect, x-amzn-trace-id, connection and transfer-encoding, which
+// proxies and transports may rewrite. Fails (kAuth) on empty credentials, (kInternal) on a malformed URL or
 // missing region/service; the request is left unchanged on failure.
-Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials, const SigningParams& params);
+Result<SigningResult> SignRequest(HttpRequest& request, const Credentials& credentials,
+                                  const SigningParams& params);
+
+// Presigns request (query-string authentication): appends X-Amz-Algorithm, X-Amz-Credential,
+// X-Amz-Date, X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token (signed unless
+// omit_session_token) and X-Amz-Signature to the URL; headers are signed but not changed (Host is
+// added when absent). sign_body is ignored: the payload hash is that of the body. Same errors as
+// SignRequest; expires must be 1 s .. 7 days.
+Result<SigningResult> PresignRequest(HttpRequest& request, const Credentials& credentials,
+                                     const SigningParams& params, std::chrono::seconds expires);
 
 // ---- Canonicalisation building blocks (shared by both sides; exposed for tests) ----
 
@@ -67,8 +76,8 @@ std::string CanonicalQueryString(std::string_view query);
 // Trims a header value and collapses inner runs of whitespace into one space.
 std::string CanonicalHeaderValue(std::string_view value);
 // The signing key: HMAC chain over "AWS4"+secret, date (YYYYMMDD), region, service, "aws4_request".
-std::string DeriveSigningKey(std::string_view secret_access_key, std::string_view date, std::string_view region,
-                             std::string_view service);
+std::string DeriveSigningKey(std::string_view secret_access_key, std::string_view date,
+                             std::string_view region, std::string_view service);
 
 // ---- Server side ----
 
@@ -76,7 +85,7 @@ std::string DeriveSigningKey(std::string_view secret_access_key, std::string_vie
 // SignedHeaders=host;x-amz-date, Signature=<hex>".
 struct ParsedAuthorization {
   std::string access_key_id;
-  std::string date;     // YYYYMMDD
+  std::string date;  // YYYYMMDD
   std::string region;
   std::string service;
   std::vector<std::string> signed_headers;  // lower-case, in the order given

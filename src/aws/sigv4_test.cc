@@ -109,7 +109,8 @@ std::string LineValue(const std::string& text, const std::string& lower_name) {
     size_t nl = text.find('\n', start);
     std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     std::string lower = line;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (lower.rfind(lower_name + ":", 0) == 0) return line.substr(lower_name.size() + 1);
     if (nl == std::string::npos) break;
     start = nl + 1;
@@ -143,6 +144,9 @@ struct SuiteCase {
   fs::path dir;
 };
 
+// Failure messages name the case instead of dumping bytes.
+void PrintTo(const SuiteCase& c, std::ostream* os) { *os << c.name; }
+
 std::vector<SuiteCase> ListSigV4Cases() {
   std::vector<SuiteCase> cases;
   fs::path root = fleetpatch::testing::AwsTestdataDir() / "sigv4";
@@ -168,8 +172,8 @@ class SigV4SuiteTest : public ::testing::TestWithParam<SuiteCase> {
 
 TEST(SigV4SuiteCount, EnumeratesAll34Cases) {
   auto cases = ListSigV4Cases();
-  std::cout << "[ sigv4 ] " << cases.size() << " cases in " << (fleetpatch::testing::AwsTestdataDir() / "sigv4")
-            << "\n";
+  std::cout << "[ sigv4 ] " << cases.size() << " cases in "
+            << (fleetpatch::testing::AwsTestdataDir() / "sigv4") << "\n";
   EXPECT_EQ(cases.size(), 34u) << "a case was added to or removed from the sigv4 suite";
 }
 
@@ -222,7 +226,8 @@ TEST_P(SigV4SuiteTest, SignedRequestMatchesSreq) {
   CaseSetup setup = SetupFor(raw, File("creq"), sreq);
   HttpRequest req = ToHttpRequest(raw);
   ASSERT_TRUE(SignRequest(req, setup.creds, setup.params).ok());
-  std::string rendered = RenderSigned(raw, req, /*space_after_authorization=*/true, /*always_blank_line=*/false);
+  std::string rendered =
+      RenderSigned(raw, req, /*space_after_authorization=*/true, /*always_blank_line=*/false);
   const std::string authz = File("authz");
   std::string sreq_authz = LineValue(sreq, "authorization");
   if (!sreq_authz.empty() && sreq_authz[0] == ' ') sreq_authz.erase(0, 1);
@@ -332,6 +337,35 @@ TEST_P(SigV4CrtTest, HeaderSigningByteForByte) {
   EXPECT_TRUE(verified.ok()) << verified.error().ToString();
 }
 
+TEST_P(SigV4CrtTest, PresignedQueryByteForByte) {
+  const fs::path dir = GetParam().dir;
+  if (!fs::exists(dir / "query-canonical-request.txt")) GTEST_SKIP() << "no presigned vectors";
+  auto ctx = nlohmann::json::parse(Slurp(dir / "context.json"));
+  Credentials creds;
+  creds.access_key_id = ctx["credentials"]["access_key_id"].get<std::string>();
+  creds.secret_access_key = ctx["credentials"]["secret_access_key"].get<std::string>();
+  creds.session_token = ctx["credentials"].value("token", "");
+  SigningParams params;
+  params.region = ctx["region"].get<std::string>();
+  params.service = ctx["service"].get<std::string>();
+  ASSERT_TRUE(ParseIso8601(ctx["timestamp"].get<std::string>(), &params.time));
+  params.normalize_path = ctx.value("normalize", true);
+  params.omit_session_token = ctx.value("omit_session_token", false);
+  RawRequest raw = ParseRawRequest(Slurp(dir / "request.txt"));
+  HttpRequest req = ToHttpRequest(raw);
+  const std::string url_before = req.url;
+  auto result =
+      PresignRequest(req, creds, params, std::chrono::seconds(ctx["expiration_in_seconds"].get<int>()));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->canonical_request, Slurp(dir / "query-canonical-request.txt"));
+  EXPECT_EQ(result->string_to_sign, Slurp(dir / "query-string-to-sign.txt"));
+  EXPECT_EQ(result->signature, Slurp(dir / "query-signature.txt"));
+  ASSERT_EQ(req.url.rfind(url_before, 0), 0u) << "the URL must only be extended";
+  std::string rendered = raw.method + " " + raw.target + req.url.substr(url_before.size()) + " HTTP/1.1" +
+                         raw.head.substr(raw.head.find('\n')) + "\n\n" + raw.body;
+  EXPECT_EQ(rendered, Slurp(dir / "query-signed-request.txt"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, SigV4CrtTest, ::testing::ValuesIn(ListCrtCases()),
                          [](const auto& info) { return TestName(info.param.name); });
 
@@ -439,6 +473,16 @@ TEST(SigV4Client, ResigningReplacesPreviousHeaders) {
   EXPECT_TRUE(VerifyRequest(ToReceived(req), SampleCreds().secret_access_key).ok());
 }
 
+TEST(SigV4Client, ResigningWithLongTermKeysDropsOldToken) {
+  HttpRequest req = SampleRequest();
+  ASSERT_TRUE(SignRequest(req, SampleCreds(true), SampleParams()).ok());
+  ASSERT_NE(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  auto r = SignRequest(req, SampleCreds(false), SampleParams());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(FindHeader(req.headers, "x-amz-security-token"), nullptr);
+  EXPECT_EQ(r->signed_headers, "content-type;host;x-amz-date");
+}
+
 TEST(SigV4Client, SkipsHeadersTransportsRewrite) {
   HttpRequest req = SampleRequest();
   req.headers.emplace_back("User-Agent", "fleetpatch/0.1");
@@ -502,8 +546,7 @@ TEST(SigV4Parse, ParsesAllParts) {
 TEST(SigV4Parse, RejectsMalformedWithoutEchoingSignature) {
   const std::string sig = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
   for (const std::string& bad : std::vector<std::string>{
-           "",
-           "AWS4-HMAC-SHA1 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" + sig,
+           "", "AWS4-HMAC-SHA1 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" + sig,
            "AWS4-HMAC-SHA256X Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" + sig,
            "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=" + sig,
            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, Signature=" + sig,
@@ -514,9 +557,11 @@ TEST(SigV4Parse, RejectsMalformedWithoutEchoingSignature) {
            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host;;x, Signature=" + sig,
            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" +
                sig.substr(1) + "g",
-           "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" + sig + "00",
+           "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=" + sig +
+               "00",
            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, Credential=B/20150830/r/s/aws4_request, "
-           "SignedHeaders=host, Signature=" + sig,
+           "SignedHeaders=host, Signature=" +
+               sig,
            "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request SignedHeaders=host Signature=" + sig}) {
     auto p = ParseAuthorization(bad);
     ASSERT_FALSE(p.ok()) << bad;
@@ -794,19 +839,23 @@ TEST(SigV4OverHttp, AwsCliSignedRequestsVerify) {
   fleetpatch::testing::TempDir home;
   const Credentials creds = SampleCreds();
   std::string env = "env -i PATH=/usr/bin:/bin HOME=" + home.path().string() +
-                    " AWS_ACCESS_KEY_ID=" + creds.access_key_id + " AWS_SECRET_ACCESS_KEY=" +
-                    creds.secret_access_key + " AWS_SESSION_TOKEN='" + creds.session_token +
-                    "' AWS_DEFAULT_REGION=eu-west-1 AWS_MAX_ATTEMPTS=1 AWS_PAGER= ";
+                    " AWS_ACCESS_KEY_ID=" + creds.access_key_id +
+                    " AWS_SECRET_ACCESS_KEY=" + creds.secret_access_key + " AWS_SESSION_TOKEN='" +
+                    creds.session_token + "' AWS_DEFAULT_REGION=eu-west-1 AWS_MAX_ATTEMPTS=1 AWS_PAGER= ";
   const std::vector<std::string> commands = {
       "sts get-caller-identity",
       "ec2 describe-instances --filters 'Name=tag:Name,Values=web server/*,a+b' --max-results 5",
       "ssm describe-instance-information --max-results 5",
+      // A REST service: the path and query carry characters that need encoding.
+      "lambda get-function --function-name 'my fn+x' --qualifier 'v 1/2+3'",
   };
+  // The CLI takes about a second to start: run the three at once.
+  std::string script = "(";
   for (const auto& cmd : commands) {
-    std::string line = env + aws + " --endpoint-url " + endpoint + " " + cmd + " >/dev/null 2>&1";
-    int rc = std::system(line.c_str());
-    EXPECT_NE(rc, 0) << "the capturing server answers 400, so the CLI must fail: " << cmd;
+    script += env + aws + " --endpoint-url " + endpoint + " " + cmd + " >/dev/null 2>&1 & ";
   }
+  script += "wait)";
+  ASSERT_EQ(std::system(script.c_str()), 0);
   auto received = server.Received();
   ASSERT_EQ(received.size(), commands.size());
   std::vector<std::string> services;
@@ -814,12 +863,17 @@ TEST(SigV4OverHttp, AwsCliSignedRequestsVerify) {
     auto v = VerifyRequest(r, creds.secret_access_key);
     ASSERT_TRUE(v.ok()) << r.method << " " << r.target << ": " << v.error().ToString();
     EXPECT_EQ(v->region, "eu-west-1");
+    if (v->service == "lambda") {
+      EXPECT_THAT(r.target, HasSubstr("my%20fn%2Bx"));  // the wire path is percent-encoded
+      EXPECT_THAT(r.target, HasSubstr("Qualifier=v%201%2F2%2B3"));
+    }
     services.push_back(v->service);
     ReceivedRequest tampered = r;
     tampered.body += " ";
     EXPECT_FALSE(VerifyRequest(tampered, creds.secret_access_key).ok());
   }
-  EXPECT_EQ(services, (std::vector<std::string>{"sts", "ec2", "ssm"}));
+  std::sort(services.begin(), services.end());
+  EXPECT_EQ(services, (std::vector<std::string>{"ec2", "lambda", "ssm", "sts"}));
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-           data.size(), mac, &len) == nullptr) {
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len) == nullptr) {
     throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
   }
   return std::string(reinterpret_cast<const char*>(mac), len);

@@ -18,8 +18,8 @@ int HexValue(char c) {
 }
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
 }
 
 std::string PercentDecode(std::string_view text, bool plus_is_space) {
@@ -75,8 +75,8 @@ std::string Base64Encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
+    uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
     out.push_back(kBase64Alphabet[(n >> 18) & 63]);
     out.push_back(kBase64Alphabet[(n >> 12) & 63]);
     out.push_back(kBase64Alphabet[(n >> 6) & 63]);
@@ -89,7 +89,8 @@ std::string Base64Encode(std::string_view bytes) {
     out.push_back(kBase64Alphabet[(n >> 12) & 63]);
     out += "==";
   } else if (rest == 2) {
-    uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    uint32_t n =
+        (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
     out.push_back(kBase64Alphabet[(n >> 18) & 63]);
     out.push_back(kBase64Alphabet[(n >> 12) & 63]);
     out.push_back(kBase64Alphabet[(n >> 6) & 63]);
