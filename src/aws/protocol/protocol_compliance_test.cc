@@ -29,6 +29,7 @@ struct Case {
   int case_index = 0;
   std::string id;         // may be empty for legacy cases
   std::string ignored_because;  // non-empty: skipped
+  bool on_ignore_list = false;  // botocore skips it; may still run here (see LoadCases)
 };
 
 const std::vector<std::string> kFiles = {
@@ -77,6 +78,10 @@ std::vector<Case> LoadCases() {
         std::string desc = suite.value("description", "");
         if (ignored_suites.count(desc)) c.ignored_because = "suite '" + desc + "' is in the ignore list";
         if (!c.id.empty() && ignored_cases.count(c.id)) c.ignored_because = "case " + c.id + " is in the ignore list";
+        c.on_ignore_list = !c.ignored_because.empty();
+        // botocore skips the idempotency-token suites because its tokens are random; the engine
+        // takes the generator as an argument, so these run here with the suites' expected token.
+        if (desc.find("dempotency") != std::string::npos) c.ignored_because.clear();
         // Event streams (binary frames inside the body) are used by no operation fleetpatch calls.
         if (desc == "RPC JSON Event Stream") c.ignored_because = kUnsupported + std::string("event streams");
         cases.push_back(std::move(c));
@@ -237,20 +242,23 @@ TEST(ProtocolSuiteCounts, EveryFileRunsCases) {
   ASSERT_FALSE(AllCases().empty()) << "no protocol test data under " << ProtocolsDir();
   int total_ran = 0, total_ignored = 0;
   for (const std::string& file : kFiles) {
-    int ran = 0, ignored = 0, unsupported = 0, in_file = 0;
+    int ran = 0, ignored = 0, unsupported = 0, in_file = 0, ran_despite_list = 0;
     for (const auto& suite : LoadFile(file)) in_file += static_cast<int>(suite["cases"].size());
     for (const Case& c : AllCases()) {
       if (c.file != file) continue;
       if (c.ignored_because.empty()) {
         ++ran;
+        if (c.on_ignore_list) ++ran_despite_list;
       } else if (c.ignored_because.rfind(kUnsupported, 0) == 0) {
         ++unsupported;
       } else {
         ++ignored;
       }
     }
-    std::printf("[protocols] %-26s %3d cases: %3d ran, %2d ignored (botocore ignore list), %d unsupported\n",
-                file.c_str(), in_file, ran, ignored, unsupported);
+    std::printf(
+        "[protocols] %-26s %3d cases: %3d ran (%d of them on the ignore list), %2d ignored (botocore ignore list), "
+        "%d unsupported\n",
+        file.c_str(), in_file, ran, ran_despite_list, ignored, unsupported);
     EXPECT_EQ(ran + ignored + unsupported, in_file) << file;
     EXPECT_LE(unsupported, 1) << file;
     EXPECT_GT(ran, 0) << file;
