@@ -7,6 +7,8 @@
 #include <cstring>
 #include <map>
 #include <pugixml.hpp>
+#include <string_view>
+#include <unordered_map>
 
 #include "aws/protocol/encoding.h"
 
@@ -27,14 +29,6 @@ pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
     if (c.type() == pugi::node_element && LocalName(c.name()) == name) return c;
   }
   return {};
-}
-
-std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
-  std::vector<pugi::xml_node> out;
-  for (pugi::xml_node c : parent.children()) {
-    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
-  }
-  return out;
 }
 
 std::string Text(pugi::xml_node n) {
@@ -67,6 +61,11 @@ class Parser {
     switch (shape->type) {
       case ShapeType::kStructure: {
         Json out = Json::object();
+        // One pass over the children, so large pages cost O(children + members), not their product.
+        std::unordered_map<std::string_view, std::vector<pugi::xml_node>> children;
+        for (pugi::xml_node c : node.children()) {
+          if (c.type() == pugi::node_element) children[LocalName(c.name())].push_back(c);
+        }
         for (const auto& [name, mref] : shape->members) {
           const Shape* mshape = model_.FindShape(mref.shape);
           if (mref.xml_attribute) {
@@ -81,8 +80,9 @@ class Parser {
           }
           bool flat = Flattened(mref, *mshape);
           std::string key = XmlMemberKey(mref, *mshape, name, flat);
-          std::vector<pugi::xml_node> nodes = Children(node, key);
-          if (nodes.empty()) continue;
+          auto found = children.find(key);
+          if (found == children.end()) continue;
+          const std::vector<pugi::xml_node>& nodes = found->second;
           if (flat && mshape->type == ShapeType::kList) {
             Json list = Json::array();
             for (pugi::xml_node n : nodes) {
