@@ -34,7 +34,8 @@ void DefaultObserver(const AttemptRecord& record) { spdlog::debug("{}", FormatAt
 
 std::string FormatAttempt(const AttemptRecord& r) {
   std::string s = "aws " + r.action + " attempt=" + std::to_string(r.attempt) +
-                  " status=" + std::to_string(r.http_status) + " duration_ms=" + std::to_string(r.duration.count());
+                  " status=" + std::to_string(r.http_status) +
+                  " duration_ms=" + std::to_string(r.duration.count());
   if (!r.request_id.empty()) s += " request_id=" + r.request_id;
   if (!r.error.empty()) s += " error=" + r.error;
   if (r.will_retry) s += " retry_in_ms=" + std::to_string(r.retry_delay.count());
@@ -81,7 +82,8 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
   if (options_.endpoint.empty()) {
     return Error::Config("no endpoint for " + action + ": set a region (or an endpoint URL)");
   }
-  if (options_.region.empty()) return Error::Config("no region for " + action + ": set --region or AWS_REGION");
+  if (options_.region.empty())
+    return Error::Config("no region for " + action + ": set --region or AWS_REGION");
 
   // Serialised once, so an idempotency token (ClientToken) stays the same across retries.
   FP_ASSIGN_OR_RETURN(protocol::SerializedRequest serialized,
