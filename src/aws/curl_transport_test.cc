@@ -440,6 +440,17 @@ TEST_F(CurlTransportTlsTest, SucceedsWithTheCaBundle) {
   EXPECT_EQ(server_->Connections(), 1u);
 }
 
+TEST_F(CurlTransportTlsTest, MissingCaBundleFileIsNotRetryable) {
+  CurlTransportOptions opts;
+  opts.ca_bundle = (dir_.path() / "no-such-ca.pem").string();
+  CurlTransport transport(opts);
+  auto res = transport.Send({"GET", server_->Url("https", "/tls"), {}, ""}, {});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().category, ErrorCategory::kConnectivity);
+  EXPECT_FALSE(res.error().retryable) << res.error().message;
+  EXPECT_NE(res.error().message.find("AWS_CA_BUNDLE"), std::string::npos) << res.error().message;
+}
+
 TEST_F(CurlTransportTlsTest, WrongHostNameFailsEvenWithTheCaBundle) {
   CurlTransportOptions opts;
   opts.ca_bundle = ca_path_.string();
