@@ -133,8 +133,9 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
       if (protocol::IsSuccessStatus(response->status)) {
         Result<nlohmann::json> parsed = protocol::ParseResponse(model_, operation, *response);
         if (parsed.ok()) {
-          if (record.request_id.empty() && parsed->contains("ResponseMetadata")) {
-            record.request_id = (*parsed)["ResponseMetadata"].value("RequestId", "");
+          if (record.request_id.empty() && parsed->is_object()) {
+            auto meta = parsed->find("ResponseMetadata");
+            if (meta != parsed->end() && meta->is_object()) record.request_id = meta->value("RequestId", "");
           }
           retry_.OnSuccess(call);
           options_.observer(record);
