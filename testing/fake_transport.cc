@@ -23,7 +23,8 @@ void FakeTransport::SetHandler(Handler handler) {
   handler_ = std::move(handler);
 }
 
-Result<aws::HttpResponse> FakeTransport::Send(const aws::HttpRequest& request, const aws::HttpOptions& options) {
+Result<aws::HttpResponse> FakeTransport::Send(const aws::HttpRequest& request,
+                                              const aws::HttpOptions& options) {
   Handler handler;
   {
     std::lock_guard lock(mu_);

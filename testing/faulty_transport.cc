@@ -17,8 +17,8 @@ FaultWire DetectWire(const aws::HttpRequest& request) {
   return FaultWire::kQueryXml;
 }
 
-aws::HttpResponse ErrorResponse(FaultWire wire, int status, const std::string& code, const std::string& message,
-                                const std::string& request_id) {
+aws::HttpResponse ErrorResponse(FaultWire wire, int status, const std::string& code,
+                                const std::string& message, const std::string& request_id) {
   aws::HttpResponse r;
   r.status = status;
   switch (wire) {
@@ -63,7 +63,8 @@ FaultyTransport::Fault FaultyTransport::Draw(bool* use_500) {
   return Fault::kNone;
 }
 
-Result<aws::HttpResponse> FaultyTransport::Send(const aws::HttpRequest& request, const aws::HttpOptions& options) {
+Result<aws::HttpResponse> FaultyTransport::Send(const aws::HttpRequest& request,
+                                                const aws::HttpOptions& options) {
   if (options_.latency.count() > 0) clock_.SleepFor(options_.latency);
   Fault fault;
   bool use_500 = false;
@@ -75,11 +76,21 @@ Result<aws::HttpResponse> FaultyTransport::Send(const aws::HttpRequest& request,
     std::snprintf(buf, sizeof(buf), "faulty-%08llu", static_cast<unsigned long long>(next_request_id_++));
     request_id = buf;
     switch (fault) {
-      case Fault::kNone: ++counts_.forwarded; break;
-      case Fault::kThrottle: ++counts_.throttled; break;
-      case Fault::kServerError: ++counts_.server_errors; break;
-      case Fault::kReset: ++counts_.resets; break;
-      case Fault::kTimeout: ++counts_.timeouts; break;
+      case Fault::kNone:
+        ++counts_.forwarded;
+        break;
+      case Fault::kThrottle:
+        ++counts_.throttled;
+        break;
+      case Fault::kServerError:
+        ++counts_.server_errors;
+        break;
+      case Fault::kReset:
+        ++counts_.resets;
+        break;
+      case Fault::kTimeout:
+        ++counts_.timeouts;
+        break;
     }
   }
   FaultWire wire = options_.wire == FaultWire::kAuto ? DetectWire(request) : options_.wire;
@@ -98,13 +109,15 @@ Result<aws::HttpResponse> FaultyTransport::Send(const aws::HttpRequest& request,
                            request_id);
     }
     case Fault::kServerError:
-      return use_500 ? ErrorResponse(wire, 500, "InternalError", "An internal error occurred (injected)", request_id)
-                     : ErrorResponse(wire, 503, "ServiceUnavailable", "Service unavailable (injected)", request_id);
+      return use_500 ? ErrorResponse(wire, 500, "InternalError", "An internal error occurred (injected)",
+                                     request_id)
+                     : ErrorResponse(wire, 503, "ServiceUnavailable", "Service unavailable (injected)",
+                                     request_id);
     case Fault::kReset:
       return Error::Connectivity("connection reset by peer (injected)", /*retryable=*/true);
     case Fault::kTimeout: {
-      Error e = Error::Timeout("no complete response within " + std::to_string(options.total_timeout.count()) +
-                               " ms (injected)");
+      Error e = Error::Timeout("no complete response within " +
+                               std::to_string(options.total_timeout.count()) + " ms (injected)");
       e.retryable = true;
       return e;
     }

@@ -30,8 +30,8 @@ struct FaultOptions {
   double timeout_rate = 0;       // fail with a retryable kTimeout (not forwarded)
   std::chrono::milliseconds latency{0};  // added before every request, through the clock
   std::uint64_t seed = 1;
-  std::string throttle_code;     // Default (empty): RequestLimitExceeded for EC2, Throttling for Query,
-                                 // ThrottlingException for JSON
+  std::string throttle_code;  // Default (empty): RequestLimitExceeded for EC2, Throttling for Query,
+                              // ThrottlingException for JSON
   FaultWire wire = FaultWire::kAuto;
 };
 
@@ -60,8 +60,8 @@ class FaultyTransport final : public aws::HttpTransport {
   const FaultOptions options_;
   Clock& clock_;
   mutable std::mutex mu_;
-  std::mt19937_64 rng_;  // guarded by mu_
-  FaultCounts counts_;   // guarded by mu_
+  std::mt19937_64 rng_;                // guarded by mu_
+  FaultCounts counts_;                 // guarded by mu_
   std::uint64_t next_request_id_ = 1;  // guarded by mu_
 };
 

@@ -15,7 +15,9 @@ namespace {
 using namespace std::chrono_literals;
 
 aws::HttpRequest Ec2Request() {
-  return {"POST", "https://ec2.us-east-1.amazonaws.com/", {{"Content-Type", "application/x-www-form-urlencoded"}},
+  return {"POST",
+          "https://ec2.us-east-1.amazonaws.com/",
+          {{"Content-Type", "application/x-www-form-urlencoded"}},
           "Action=DescribeInstances&Version=2016-11-15"};
 }
 
@@ -58,7 +60,9 @@ TEST(FakeTransportTest, ThreadSafe) {
 
 TEST(FaultyTransportTest, InjectsEachFaultKindAtRoughlyItsRate) {
   FakeTransport fake;
-  fake.SetHandler([](const aws::HttpRequest&) -> Result<aws::HttpResponse> { return aws::HttpResponse{200, {}, "ok"}; });
+  fake.SetHandler([](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
+    return aws::HttpResponse{200, {}, "ok"};
+  });
   FakeClock clock;
   FaultOptions o;
   o.throttle_rate = 0.2;
@@ -101,7 +105,9 @@ TEST(FaultyTransportTest, InjectsEachFaultKindAtRoughlyItsRate) {
 
 TEST(FaultyTransportTest, SameSeedSameFaults) {
   FakeTransport fake;
-  fake.SetHandler([](const aws::HttpRequest&) -> Result<aws::HttpResponse> { return aws::HttpResponse{200, {}, ""}; });
+  fake.SetHandler([](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
+    return aws::HttpResponse{200, {}, ""};
+  });
   FakeClock clock;
   FaultOptions o;
   o.throttle_rate = 0.3;
@@ -128,15 +134,20 @@ TEST(FaultyTransportTest, ErrorBodiesFollowTheWireProtocol) {
   FaultOptions o;
   o.throttle_rate = 1.0;
   FaultyTransport faulty(fake, o, clock);
-  auto json = faulty.Send({"POST", "https://ssm.us-east-1.amazonaws.com/",
-                           {{"Content-Type", "application/x-amz-json-1.1"}}, "{}"}, {});
+  auto json = faulty.Send({"POST",
+                           "https://ssm.us-east-1.amazonaws.com/",
+                           {{"Content-Type", "application/x-amz-json-1.1"}},
+                           "{}"},
+                          {});
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(json->status, 400);
   EXPECT_NE(json->body.find(R"("__type":"ThrottlingException")"), std::string::npos);
-  auto query = faulty.Send({"POST", "https://sts.amazonaws.com/", {}, "Action=GetCallerIdentity&Version=2011-06-15"}, {});
+  auto query = faulty.Send(
+      {"POST", "https://sts.amazonaws.com/", {}, "Action=GetCallerIdentity&Version=2011-06-15"}, {});
   ASSERT_TRUE(query.ok());
   EXPECT_EQ(query->status, 400);
-  EXPECT_NE(query->body.find("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"), std::string::npos);
+  EXPECT_NE(query->body.find("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -6,9 +6,8 @@
 // Thread-safety: implementations must be safe to call from many threads.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/error.h"
 

@@ -26,8 +26,8 @@ constexpr std::array<std::string_view, 15> kThrottlingCodes = {
 };
 
 constexpr std::array<std::string_view, 7> kTransientCodes = {
-    "RequestTimeout",  "RequestTimeoutException", "InternalError", "InternalFailure",
-    "ServiceUnavailable", "InternalServerError", "IDPCommunicationError",
+    "RequestTimeout",     "RequestTimeoutException", "InternalError",         "InternalFailure",
+    "ServiceUnavailable", "InternalServerError",     "IDPCommunicationError",
 };
 
 constexpr std::array<std::string_view, 10> kAuthCodes = {
@@ -68,9 +68,11 @@ std::string AuthHint(std::string_view code) {
     return "AWS says the request is too old or too far in the future: the system clock is probably wrong "
            "(signed requests must be within 5 minutes of AWS time); synchronise the clock (NTP)";
   }
-  if (code == "SignatureDoesNotMatch" || code == "InvalidSignatureException" || code == "IncompleteSignature") {
+  if (code == "SignatureDoesNotMatch" || code == "InvalidSignatureException" ||
+      code == "IncompleteSignature") {
     return "AWS rejected the request signature: check that the secret access key belongs to the access key "
-           "id in use (profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that the system clock is correct";
+           "id in use (profile, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that the system clock is "
+           "correct";
   }
   if (code == "MissingAuthenticationToken") {
     return "the request carried no credentials: configure credentials (a profile, environment variables, "
@@ -88,7 +90,8 @@ std::string PermissionHint(std::string_view code, std::string_view action) {
            "region (opt-in regions) or the service for the account, or skip the region";
   }
   std::string what = action.empty() ? std::string("this operation") : std::string(action);
-  return "the identity is not allowed to perform " + what + ": grant it in the IAM policy of the role or "
+  return "the identity is not allowed to perform " + what +
+         ": grant it in the IAM policy of the role or "
          "user in use, and check service control policies and permission boundaries";
 }
 
@@ -123,8 +126,9 @@ AwsErrorKind ClassifyAwsErrorKind(std::string_view code, int http_status) {
 std::string SanitizeAwsMessage(std::string_view message) {
   std::string_view m = message;
   if (auto nl = m.find_first_of("\r\n"); nl != std::string_view::npos) m = m.substr(0, nl);
-  for (std::string_view marker : {"The Canonical String", "canonical string", "String-to-Sign", "StringToSign",
-                                  "string to sign", "X-Amz-Security-Token", "x-amz-security-token"}) {
+  for (std::string_view marker :
+       {"The Canonical String", "canonical string", "String-to-Sign", "StringToSign", "string to sign",
+        "X-Amz-Security-Token", "x-amz-security-token"}) {
     if (auto at = m.find(marker); at != std::string_view::npos) m = m.substr(0, at);
   }
   std::string out(m);
@@ -147,9 +151,10 @@ Error ClassifyAwsError(const AwsErrorInfo& info, std::string_view action) {
     case AwsErrorKind::kThrottling:
       e.category = ErrorCategory::kThrottled;
       e.retryable = true;
-      e.message = "AWS throttled " + what + said +
-                  "; it is retried with backoff, and if it persists lower the concurrency or request a higher "
-                  "API rate limit";
+      e.message =
+          "AWS throttled " + what + said +
+          "; it is retried with backoff, and if it persists lower the concurrency or request a higher "
+          "API rate limit";
       break;
     case AwsErrorKind::kTransient:
       e.category = ErrorCategory::kAws;

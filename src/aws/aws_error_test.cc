@@ -13,9 +13,10 @@ Error Classify(const std::string& code, int status, const std::string& message =
 TEST(AwsErrorTest, ThrottlingCodesAreRetryableThrottled) {
   for (const char* code :
        {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-        "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-        "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown",
-        "PriorRequestNotComplete", "EC2ThrottledException"}) {
+        "TooManyRequestsException", "ProvisionedThroughputExceededException",
+        "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+        "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+        "EC2ThrottledException"}) {
     SCOPED_TRACE(code);
     Error e = Classify(code, 400);
     EXPECT_EQ(e.category, ErrorCategory::kThrottled);
@@ -102,7 +103,8 @@ TEST(AwsErrorTest, OtherErrorsKeepTheAwsMessage) {
 
 TEST(AwsErrorTest, NormalizesProtocolDecoratedCodes) {
   EXPECT_EQ(NormalizeAwsErrorCode("com.amazonaws.ssm#ThrottlingException"), "ThrottlingException");
-  EXPECT_EQ(NormalizeAwsErrorCode("ThrottlingException:http://internal.amazon.com/coral/"), "ThrottlingException");
+  EXPECT_EQ(NormalizeAwsErrorCode("ThrottlingException:http://internal.amazon.com/coral/"),
+            "ThrottlingException");
   EXPECT_EQ(NormalizeAwsErrorCode(" InvalidInstanceId "), "InvalidInstanceId");
   EXPECT_EQ(Classify("com.amazonaws.ssm#ThrottlingException", 400).category, ErrorCategory::kThrottled);
   EXPECT_EQ(Classify("com.amazonaws.ssm#ThrottlingException", 400).aws_code, "ThrottlingException");
@@ -110,8 +112,10 @@ TEST(AwsErrorTest, NormalizesProtocolDecoratedCodes) {
 
 TEST(AwsErrorTest, MessagesNeverEchoTheCanonicalRequest) {
   std::string aws =
-      "The request signature we calculated does not match the signature you provided. The Canonical String for "
-      "this request should have been\n'POST\n/\n\nhost:sts.amazonaws.com\nx-amz-security-token:FQoGZXIvYXdzT0KEN\n'";
+      "The request signature we calculated does not match the signature you provided. The Canonical String "
+      "for "
+      "this request should have "
+      "been\n'POST\n/\n\nhost:sts.amazonaws.com\nx-amz-security-token:FQoGZXIvYXdzT0KEN\n'";
   Error e = Classify("SignatureDoesNotMatch", 403, aws);
   EXPECT_EQ(e.message.find("FQoGZXIvYXdzT0KEN"), std::string::npos) << e.message;
   EXPECT_EQ(e.message.find("Canonical"), std::string::npos) << e.message;

@@ -1,7 +1,6 @@
 #include "aws/curl_transport.h"
 
 #include <curl/curl.h>
-
 #include <strings.h>
 
 #include <cstdlib>
@@ -112,19 +111,20 @@ Error MapCurlError(CURLcode code, const char* errbuf, const std::string& method,
                                  /*retryable=*/true);
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_PROXY:
-      return Error::Connectivity("proxy failure: " + detail + where +
-                                     "; check HTTPS_PROXY/HTTP_PROXY/NO_PROXY",
-                                 /*retryable=*/true);
+      return Error::Connectivity(
+          "proxy failure: " + detail + where + "; check HTTPS_PROXY/HTTP_PROXY/NO_PROXY",
+          /*retryable=*/true);
     case CURLE_COULDNT_CONNECT:
       return Error::Connectivity("could not connect: " + detail + where +
                                      "; check network access to the endpoint (firewall, proxy, VPC endpoint)",
                                  /*retryable=*/true);
     case CURLE_OPERATION_TIMEDOUT: {
-      Error e = connected ? Error::Timeout("no complete response within " +
-                                           std::to_string(options.total_timeout.count()) + " ms: " + detail + where)
-                          : Error::Timeout("connecting timed out after " +
-                                           std::to_string(options.connect_timeout.count()) + " ms: " + detail + where +
-                                           "; check network access to the endpoint");
+      Error e = connected
+                    ? Error::Timeout("no complete response within " +
+                                     std::to_string(options.total_timeout.count()) + " ms: " + detail + where)
+                    : Error::Timeout("connecting timed out after " +
+                                     std::to_string(options.connect_timeout.count()) + " ms: " + detail +
+                                     where + "; check network access to the endpoint");
       e.retryable = true;
       return e;
     }
@@ -132,7 +132,8 @@ Error MapCurlError(CURLcode code, const char* errbuf, const std::string& method,
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-      return Error::Connectivity("connection reset or closed by the peer: " + detail + where, /*retryable=*/true);
+      return Error::Connectivity("connection reset or closed by the peer: " + detail + where,
+                                 /*retryable=*/true);
     case CURLE_SSL_CONNECT_ERROR:
       return Error::Connectivity("TLS handshake failed: " + detail + where +
                                      "; if a proxy intercepts TLS, set AWS_CA_BUNDLE to its CA certificate",
@@ -142,10 +143,11 @@ Error MapCurlError(CURLcode code, const char* errbuf, const std::string& method,
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      return Error::Connectivity("TLS certificate verification failed: " + detail + where +
-                                     "; check AWS_CA_BUNDLE (a PEM file with the CA that signed the endpoint's "
-                                     "certificate) and any TLS-intercepting proxy",
-                                 /*retryable=*/false);
+      return Error::Connectivity(
+          "TLS certificate verification failed: " + detail + where +
+              "; check AWS_CA_BUNDLE (a PEM file with the CA that signed the endpoint's "
+              "certificate) and any TLS-intercepting proxy",
+          /*retryable=*/false);
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return Error::Config("malformed endpoint URL: " + detail + where);
@@ -240,6 +242,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // required when many threads use curl
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  // AWS's Query and JSON endpoints speak HTTP/1.1; pinning it keeps behaviour the same with and
+  // without proxies and lets each pooled handle keep exactly one connection.
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle.c_str());

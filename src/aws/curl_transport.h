@@ -26,7 +26,8 @@
 namespace fleetpatch::aws {
 
 struct CurlTransportOptions {
-  // PEM file of CA certificates to trust instead of the system store (AWS_CA_BUNDLE). Default: "" (system store).
+  // PEM file of CA certificates to trust instead of the system store (AWS_CA_BUNDLE). Default: "" (system
+  // store).
   std::string ca_bundle;
   // Proxy URLs for https:// and http:// requests. Default: "" (no proxy).
   std::string https_proxy;

@@ -100,8 +100,8 @@ class CurlTransportTest : public ::testing::Test {
     });
     server_.server().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
       res.status = 201;
-      res.set_header("X-Content-Type-Seen", req.has_header("Content-Type") ? req.get_header_value("Content-Type")
-                                                                            : "<none>");
+      res.set_header("X-Content-Type-Seen",
+                     req.has_header("Content-Type") ? req.get_header_value("Content-Type") : "<none>");
       res.set_header("X-Expect-Seen", req.has_header("Expect") ? "yes" : "no");
       res.set_header("X-Method", req.method);
       res.set_content(req.body, "application/octet-stream");
@@ -228,8 +228,8 @@ TEST_F(CurlTransportTest, TotalTimeoutIsRetryableTimeout) {
   HttpOptions opts;
   opts.total_timeout = 200ms;
   auto start = std::chrono::steady_clock::now();
-  auto res = transport.Send({"GET", server_.Url("/slow"), {{"Authorization", "AWS4-HMAC-SHA256 secret-sig"}}, ""},
-                            opts);
+  auto res = transport.Send(
+      {"GET", server_.Url("/slow"), {{"Authorization", "AWS4-HMAC-SHA256 secret-sig"}}, ""}, opts);
   auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kTimeout);
@@ -258,7 +258,8 @@ TEST(CurlTransportErrors, ConnectionRefusedIsRetryableConnectivity) {
   HttpOptions opts;
   opts.connect_timeout = 500ms;
   auto res = transport.Send(
-      {"GET", "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x?X-Amz-Signature=abcdef", {}, ""}, opts);
+      {"GET", "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/x?X-Amz-Signature=abcdef", {}, ""},
+      opts);
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kConnectivity);
   EXPECT_TRUE(res.error().retryable);
@@ -290,7 +291,8 @@ TEST(CurlTransportErrors, ConnectTimeoutWhenTheAcceptQueueIsFull) {
   opts.connect_timeout = 150ms;
   opts.total_timeout = 5s;
   auto start = std::chrono::steady_clock::now();
-  auto res = transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, opts);
+  auto res =
+      transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, opts);
   auto elapsed = std::chrono::steady_clock::now() - start;
   for (int fd : fillers) ::close(fd);
   ::close(lfd);
@@ -320,7 +322,8 @@ TEST(CurlTransportErrors, ConnectionClosedWithoutResponseIsRetryable) {
     ::close(fd);
   });
   CurlTransport transport;
-  auto res = transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, {});
+  auto res =
+      transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, {});
   server.join();
   ::close(lfd);
   ASSERT_FALSE(res.ok());
@@ -368,15 +371,15 @@ std::pair<std::unique_ptr<X509, X509Deleter>, std::unique_ptr<EVP_PKEY, PkeyDele
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fleetpatch test"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("fleetpatch test"), -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
-                            std::pair{NID_subject_alt_name, san},
-                            std::pair{NID_subject_key_identifier, "hash"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_basic_constraints, "critical,CA:TRUE"}, std::pair{NID_subject_alt_name, san},
+        std::pair{NID_subject_key_identifier, "hash"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
     X509_add_ext(cert.get(), ext, -1);
     X509_EXTENSION_free(ext);
@@ -402,7 +405,9 @@ class CurlTransportTlsTest : public ::testing::Test {
     }
     auto ssl = std::make_unique<httplib::SSLServer>(cert.get(), key.get());
     ASSERT_TRUE(ssl->is_valid());
-    ssl->Get("/tls", [](const httplib::Request&, httplib::Response& res) { res.set_content("secure", "text/plain"); });
+    ssl->Get("/tls", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("secure", "text/plain");
+    });
     server_ = std::make_unique<TestServer>(std::move(ssl));
     server_->Start();
   }
@@ -433,6 +438,17 @@ TEST_F(CurlTransportTlsTest, SucceedsWithTheCaBundle) {
     EXPECT_EQ(res->body, "secure");
   }
   EXPECT_EQ(server_->Connections(), 1u);
+}
+
+TEST_F(CurlTransportTlsTest, MissingCaBundleFileIsNotRetryable) {
+  CurlTransportOptions opts;
+  opts.ca_bundle = (dir_.path() / "no-such-ca.pem").string();
+  CurlTransport transport(opts);
+  auto res = transport.Send({"GET", server_->Url("https", "/tls"), {}, ""}, {});
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.error().category, ErrorCategory::kConnectivity);
+  EXPECT_FALSE(res.error().retryable) << res.error().message;
+  EXPECT_NE(res.error().message.find("AWS_CA_BUNDLE"), std::string::npos) << res.error().message;
 }
 
 TEST_F(CurlTransportTlsTest, WrongHostNameFailsEvenWithTheCaBundle) {
@@ -486,7 +502,8 @@ TEST(CurlTransportProxy, OptionsFromEnvironment) {
   EXPECT_EQ(o.https_proxy, "http://upper:3128");
   EXPECT_EQ(o.http_proxy, "http://plain:3128");
   EXPECT_EQ(o.no_proxy, "169.254.169.254,localhost");
-  for (const char* v : {"AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY"}) ::unsetenv(v);
+  for (const char* v : {"AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY"})
+    ::unsetenv(v);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "aws/ec2_client.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "aws/output_fields.h"
 #include "aws/paginate.h"
@@ -133,10 +133,12 @@ Result<std::vector<InstanceStatusInfo>> Ec2Client::DescribeInstanceStatus(
 Result<std::string> Ec2Client::CreateImage(const CreateImageRequest& request) {
   FP_RETURN_IF_ERROR(RequireId(request.instance_id, "CreateImage instance id"));
   FP_RETURN_IF_ERROR(RequireId(request.name, "CreateImage image name"));
-  json params = {{"InstanceId", request.instance_id}, {"Name", request.name}, {"NoReboot", request.no_reboot}};
+  json params = {
+      {"InstanceId", request.instance_id}, {"Name", request.name}, {"NoReboot", request.no_reboot}};
   if (!request.description.empty()) params["Description"] = request.description;
   json specs = json::array();
-  if (!request.image_tags.empty()) specs.push_back({{"ResourceType", "image"}, {"Tags", TagList(request.image_tags)}});
+  if (!request.image_tags.empty())
+    specs.push_back({{"ResourceType", "image"}, {"Tags", TagList(request.image_tags)}});
   if (!request.snapshot_tags.empty()) {
     specs.push_back({{"ResourceType", "snapshot"}, {"Tags", TagList(request.snapshot_tags)}});
   }

@@ -25,7 +25,7 @@ struct Ec2Filter {
 
 struct Instance {
   std::string instance_id;
-  std::string state;        // pending | running | shutting-down | terminated | stopping | stopped
+  std::string state;  // pending | running | shutting-down | terminated | stopping | stopped
   int state_code = -1;
   std::string instance_type;
   std::string availability_zone;
@@ -38,7 +38,7 @@ struct Instance {
   std::string key_name;
   std::string iam_instance_profile_arn;  // empty when no profile is attached
   std::string reservation_id;
-  std::string owner_id;                  // the account that owns the reservation
+  std::string owner_id;  // the account that owns the reservation
   std::optional<std::chrono::system_clock::time_point> launch_time;
   TagMap tags;
 };
@@ -51,30 +51,30 @@ struct DescribeInstancesRequest {
 
 struct InstanceStatusInfo {
   std::string instance_id;
-  std::string state;              // instance state name
+  std::string state;  // instance state name
   std::string availability_zone;
-  std::string system_status;      // ok | impaired | insufficient-data | not-applicable | initializing
+  std::string system_status;  // ok | impaired | insufficient-data | not-applicable | initializing
   std::string instance_status;
 };
 
 struct CreateImageRequest {
   std::string instance_id;
-  std::string name;          // AMI name: unique per account and region
+  std::string name;  // AMI name: unique per account and region
   std::string description;
-  bool no_reboot = true;     // Default: true (fleetpatch never reboots for a backup)
-  TagMap image_tags;         // TagSpecifications ResourceType=image
-  TagMap snapshot_tags;      // TagSpecifications ResourceType=snapshot
+  bool no_reboot = true;  // Default: true (fleetpatch never reboots for a backup)
+  TagMap image_tags;      // TagSpecifications ResourceType=image
+  TagMap snapshot_tags;   // TagSpecifications ResourceType=snapshot
 };
 
 struct ImageInfo {
   std::string image_id;
   std::string name;
   std::string description;
-  std::string state;          // pending | available | invalid | deregistered | transient | failed | error
+  std::string state;  // pending | available | invalid | deregistered | transient | failed | error
   std::string owner_id;
   std::string platform;
-  std::string creation_date;  // as EC2 returns it (ISO 8601 string)
-  std::string state_reason;   // StateReason.Message, when EC2 explains a failure
+  std::string creation_date;              // as EC2 returns it (ISO 8601 string)
+  std::string state_reason;               // StateReason.Message, when EC2 explains a failure
   std::vector<std::string> snapshot_ids;  // from the EBS block device mappings
   TagMap tags;
 };
@@ -83,7 +83,7 @@ struct DescribeImagesRequest {
   std::vector<std::string> image_ids;
   std::vector<Ec2Filter> filters;
   std::vector<std::string> owners = {"self"};  // Default: images this account owns
-  int page_size = 1000;  // not sent with image_ids
+  int page_size = 1000;                        // not sent with image_ids
 };
 
 struct SnapshotInfo {
@@ -101,7 +101,7 @@ struct DescribeSnapshotsRequest {
   std::vector<std::string> snapshot_ids;
   std::vector<Ec2Filter> filters;
   std::vector<std::string> owner_ids = {"self"};  // Default: snapshots this account owns
-  int page_size = 1000;  // not sent with snapshot_ids
+  int page_size = 1000;                           // not sent with snapshot_ids
 };
 
 class Ec2Client {
@@ -115,7 +115,8 @@ class Ec2Client {
   Status ForEachInstancePage(const DescribeInstancesRequest& request,
                              const std::function<Status(std::vector<Instance>&& page)>& on_page);
   // Status of the given instances (batched 100 ids a call), including stopped ones.
-  Result<std::vector<InstanceStatusInfo>> DescribeInstanceStatus(const std::vector<std::string>& instance_ids);
+  Result<std::vector<InstanceStatusInfo>> DescribeInstanceStatus(
+      const std::vector<std::string>& instance_ids);
   // Starts an AMI; returns its image id.
   Result<std::string> CreateImage(const CreateImageRequest& request);
   Result<std::vector<ImageInfo>> DescribeImages(const DescribeImagesRequest& request);

@@ -23,12 +23,14 @@ json InstanceJson(const std::string& id, const std::string& state = "running") {
 
 TEST(Ec2Client, DescribeInstancesFollowsNextTokenWithFiltersAndPageSize) {
   FakeApiCaller fake;
-  fake.Queue("DescribeInstances",
-             json{{"Reservations", {{{"ReservationId", "r-1"}, {"OwnerId", "111122223333"},
-                                     {"Instances", {InstanceJson("i-1"), InstanceJson("i-2")}}}}},
-                  {"NextToken", "page2"}});
-  fake.Queue("DescribeInstances",
-             json{{"Reservations", {{{"ReservationId", "r-2"}, {"Instances", {InstanceJson("i-3", "stopped")}}}}}});
+  fake.Queue("DescribeInstances", json{{"Reservations",
+                                        {{{"ReservationId", "r-1"},
+                                          {"OwnerId", "111122223333"},
+                                          {"Instances", {InstanceJson("i-1"), InstanceJson("i-2")}}}}},
+                                       {"NextToken", "page2"}});
+  fake.Queue(
+      "DescribeInstances",
+      json{{"Reservations", {{{"ReservationId", "r-2"}, {"Instances", {InstanceJson("i-3", "stopped")}}}}}});
   Ec2Client ec2(fake);
   auto r = ec2.DescribeInstances({.filters = {{"tag:PatchGroup", {"web", "db"}}}});
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -85,7 +87,8 @@ TEST(Ec2Client, ForEachInstancePageDeliversPagesAndStopsOnCallbackError) {
 
 TEST(Ec2Client, RepeatedNextTokenIsAnErrorNotALoop) {
   FakeApiCaller fake;
-  for (int p = 0; p < 3; ++p) fake.Queue("DescribeInstances", json{{"Reservations", json::array()}, {"NextToken", "same"}});
+  for (int p = 0; p < 3; ++p)
+    fake.Queue("DescribeInstances", json{{"Reservations", json::array()}, {"NextToken", "same"}});
   Ec2Client ec2(fake);
   auto r = ec2.DescribeInstances({});
   ASSERT_FALSE(r.ok());
@@ -108,13 +111,12 @@ TEST(Ec2Client, DescribeInstanceStatusBatchesOneHundredIds) {
   std::vector<std::string> ids;
   for (int i = 0; i < 250; ++i) ids.push_back("i-" + std::to_string(i));
   for (int b = 0; b < 3; ++b) {
-    fake.Queue("DescribeInstanceStatus",
-               json{{"InstanceStatuses",
-                     {{{"InstanceId", "i-x" + std::to_string(b)},
-                       {"InstanceState", {{"Name", "running"}}},
-                       {"AvailabilityZone", "az"},
-                       {"SystemStatus", {{"Status", "ok"}}},
-                       {"InstanceStatus", {{"Status", "impaired"}}}}}}});
+    fake.Queue("DescribeInstanceStatus", json{{"InstanceStatuses",
+                                               {{{"InstanceId", "i-x" + std::to_string(b)},
+                                                 {"InstanceState", {{"Name", "running"}}},
+                                                 {"AvailabilityZone", "az"},
+                                                 {"SystemStatus", {{"Status", "ok"}}},
+                                                 {"InstanceStatus", {{"Status", "impaired"}}}}}}});
   }
   Ec2Client ec2(fake);
   auto r = ec2.DescribeInstanceStatus(ids);
@@ -134,11 +136,11 @@ TEST(Ec2Client, DescribeInstanceStatusBatchesOneHundredIds) {
 HttpResponse Xml(const std::string& body) { return HttpResponse{200, {{"Content-Type", "text/xml"}}, body}; }
 
 TEST(Ec2ClientEngine, DescribeInstancesWireFormatAndRealResponse) {
-  std::string real = fleetpatch::testing::ReadFileOrDie(fleetpatch::testing::AwsTestdataDir() / "response-parsing" /
-                                                        "xml" / "responses" / "ec2-describe-instances.xml");
-  EngineApiCaller caller(protocol::Ec2Model(), [&](const std::string&, const protocol::SerializedRequest&) {
-    return Xml(real);
-  });
+  std::string real =
+      fleetpatch::testing::ReadFileOrDie(fleetpatch::testing::AwsTestdataDir() / "response-parsing" / "xml" /
+                                         "responses" / "ec2-describe-instances.xml");
+  EngineApiCaller caller(protocol::Ec2Model(),
+                         [&](const std::string&, const protocol::SerializedRequest&) { return Xml(real); });
   Ec2Client ec2(caller);
   auto r = ec2.DescribeInstances({.filters = {{"instance-state-name", {"running"}}}});
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -149,31 +151,35 @@ TEST(Ec2ClientEngine, DescribeInstancesWireFormatAndRealResponse) {
   auto reqs = caller.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].second.body,
-            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=instance-state-name&Filter.1.Value.1=running&"
+            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=instance-state-name&Filter.1.Value.1="
+            "running&"
             "MaxResults=1000");
 }
 
 TEST(Ec2ClientEngine, BackupLifecycleOperations) {
   std::map<std::string, std::string> responses = {
-      {"CreateImage", "<CreateImageResponse><requestId>r1</requestId><imageId>ami-123</imageId></CreateImageResponse>"},
+      {"CreateImage",
+       "<CreateImageResponse><requestId>r1</requestId><imageId>ami-123</imageId></CreateImageResponse>"},
       {"DescribeImages",
        "<DescribeImagesResponse><imagesSet><item><imageId>ami-123</imageId><name>fp-i-1</name>"
        "<imageState>available</imageState><imageOwnerId>111122223333</imageOwnerId>"
        "<creationDate>2024-05-01T10:00:00.000Z</creationDate><blockDeviceMapping><item><deviceName>/dev/xvda"
        "</deviceName><ebs><snapshotId>snap-1</snapshotId></ebs></item><item><deviceName>/dev/sdf</deviceName>"
-       "<ebs><snapshotId>snap-2</snapshotId></ebs></item></blockDeviceMapping><tagSet><item><key>fleetpatch:run"
+       "<ebs><snapshotId>snap-2</snapshotId></ebs></item></"
+       "blockDeviceMapping><tagSet><item><key>fleetpatch:run"
        "</key><value>run-1</value></item></tagSet></item></imagesSet></DescribeImagesResponse>"},
       {"CreateTags", "<CreateTagsResponse><return>true</return></CreateTagsResponse>"},
       {"DeregisterImage", "<DeregisterImageResponse><return>true</return></DeregisterImageResponse>"},
       {"DescribeSnapshots",
-       "<DescribeSnapshotsResponse><snapshotSet><item><snapshotId>snap-1</snapshotId><volumeId>vol-1</volumeId>"
+       "<DescribeSnapshotsResponse><snapshotSet><item><snapshotId>snap-1</snapshotId><volumeId>vol-1</"
+       "volumeId>"
        "<status>completed</status><startTime>2024-05-01T10:00:00.000Z</startTime><progress>100%</progress>"
        "<volumeSize>8</volumeSize></item></snapshotSet></DescribeSnapshotsResponse>"},
       {"DeleteSnapshot", "<DeleteSnapshotResponse><return>true</return></DeleteSnapshotResponse>"},
   };
-  EngineApiCaller caller(protocol::Ec2Model(), [&](const std::string& op, const protocol::SerializedRequest&) {
-    return Xml(responses.at(op));
-  });
+  EngineApiCaller caller(
+      protocol::Ec2Model(),
+      [&](const std::string& op, const protocol::SerializedRequest&) { return Xml(responses.at(op)); });
   Ec2Client ec2(caller);
 
   auto image = ec2.CreateImage({.instance_id = "i-1",
@@ -204,27 +210,32 @@ TEST(Ec2ClientEngine, BackupLifecycleOperations) {
 
   auto reqs = caller.requests();
   ASSERT_EQ(reqs.size(), 6u);
-  EXPECT_EQ(reqs[0].second.body,
-            "Action=CreateImage&Version=2016-11-15&TagSpecification.1.ResourceType=image&TagSpecification.1.Tag.1.Key="
-            "fleetpatch%3Arun&TagSpecification.1.Tag.1.Value=run-1&TagSpecification.2.ResourceType=snapshot&"
-            "TagSpecification.2.Tag.1.Key=fleetpatch%3Arun&TagSpecification.2.Tag.1.Value=run-1&InstanceId=i-1&"
-            "Name=fp-i-1&Description=before%20patch&NoReboot=true");
+  EXPECT_EQ(
+      reqs[0].second.body,
+      "Action=CreateImage&Version=2016-11-15&TagSpecification.1.ResourceType=image&TagSpecification.1.Tag.1."
+      "Key="
+      "fleetpatch%3Arun&TagSpecification.1.Tag.1.Value=run-1&TagSpecification.2.ResourceType=snapshot&"
+      "TagSpecification.2.Tag.1.Key=fleetpatch%3Arun&TagSpecification.2.Tag.1.Value=run-1&InstanceId=i-1&"
+      "Name=fp-i-1&Description=before%20patch&NoReboot=true");
   EXPECT_EQ(reqs[1].second.body, "Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-123&Owner.1=self");
   EXPECT_EQ(reqs[2].second.body,
             "Action=CreateTags&Version=2016-11-15&ResourceId.1=ami-123&ResourceId.2=snap-1&Tag.1.Key=Owner&"
             "Tag.1.Value=ops%20team");
   EXPECT_EQ(reqs[3].second.body, "Action=DeregisterImage&Version=2016-11-15&ImageId=ami-123");
   EXPECT_EQ(reqs[4].second.body,
-            "Action=DescribeSnapshots&Version=2016-11-15&MaxResults=1000&Owner.1=self&Filter.1.Name=tag%3Afleetpatch%3Arun"
+            "Action=DescribeSnapshots&Version=2016-11-15&MaxResults=1000&Owner.1=self&Filter.1.Name=tag%"
+            "3Afleetpatch%3Arun"
             "&Filter.1.Value.1=run-1");
   EXPECT_EQ(reqs[5].second.body, "Action=DeleteSnapshot&Version=2016-11-15&SnapshotId=snap-1");
 }
 
 TEST(Ec2ClientEngine, ServiceErrorsCarryCodeAndRequestId) {
   EngineApiCaller caller(protocol::Ec2Model(), [](const std::string&, const protocol::SerializedRequest&) {
-    return HttpResponse{400, {}, "<Response><Errors><Error><Code>InvalidAMIID.NotFound</Code><Message>The image id "
-                                 "'[ami-1]' does not exist</Message></Error></Errors><RequestID>req-9</RequestID>"
-                                 "</Response>"};
+    return HttpResponse{400,
+                        {},
+                        "<Response><Errors><Error><Code>InvalidAMIID.NotFound</Code><Message>The image id "
+                        "'[ami-1]' does not exist</Message></Error></Errors><RequestID>req-9</RequestID>"
+                        "</Response>"};
   });
   Ec2Client ec2(caller);
   Status s = ec2.DeregisterImage("ami-1");

@@ -56,13 +56,15 @@ class FakeApiCaller : public ApiCaller {
 
 class EngineApiCaller : public ApiCaller {
  public:
-  using Handler = std::function<HttpResponse(const std::string& operation, const protocol::SerializedRequest&)>;
+  using Handler =
+      std::function<HttpResponse(const std::string& operation, const protocol::SerializedRequest&)>;
 
   EngineApiCaller(const protocol::ServiceModel& model, Handler handler)
       : model_(model), handler_(std::move(handler)) {}
 
   Result<nlohmann::json> Call(const std::string& operation, const nlohmann::json& params) override {
-    auto req = protocol::SerializeRequest(model_, operation, params, [] { return std::string("test-token"); });
+    auto req =
+        protocol::SerializeRequest(model_, operation, params, [] { return std::string("test-token"); });
     if (!req.ok()) return req.error();
     {
       std::lock_guard<std::mutex> lock(mu_);

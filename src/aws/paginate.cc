@@ -14,9 +14,10 @@ Status Paginate(ApiCaller& caller, const std::string& operation, nlohmann::json 
     if (it == page.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return OkStatus();
     std::string token = it->get<std::string>();
     if (token == previous) {
-      Error e{ErrorCategory::kAws, fmt::format("{} returned the same NextToken twice; stopping to avoid an endless "
-                                               "pagination loop (is the endpoint a faulty emulator?)",
-                                               operation)};
+      Error e{ErrorCategory::kAws,
+              fmt::format("{} returned the same NextToken twice; stopping to avoid an endless "
+                          "pagination loop (is the endpoint a faulty emulator?)",
+                          operation)};
       return e;
     }
     previous = token;

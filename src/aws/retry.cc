@@ -62,7 +62,8 @@ RandomSource MakeRandomSource(std::optional<std::uint64_t> seed) {
     std::uniform_real_distribution<double> dist{0.0, 1.0};
   };
   auto state = std::make_shared<State>();
-  state->engine.seed(seed ? *seed : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}());
+  state->engine.seed(
+      seed ? *seed : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}());
   return [state] {
     std::lock_guard lock(state->mu);
     return state->dist(state->engine);
@@ -130,8 +131,9 @@ RetryDecision RetryPolicy::OnFailure(Call& call, const Error& error, const Heade
       error.category == ErrorCategory::kTimeout || error.category == ErrorCategory::kConnectivity;
   const int cost = timeout_like ? options_.timeout_retry_cost : options_.retry_cost;
   if (!quota_.TryAcquire(cost)) {
-    d.give_up_reason = "not retried: the client's retry quota is used up by many recent failures, a sign that "
-                       "the service or the network is unhealthy";
+    d.give_up_reason =
+        "not retried: the client's retry quota is used up by many recent failures, a sign that "
+        "the service or the network is unhealthy";
     return d;
   }
   const int retry_index = call.attempt_ - 1;

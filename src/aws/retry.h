@@ -26,13 +26,13 @@
 namespace fleetpatch::aws {
 
 struct RetryOptions {
-  int max_attempts = 3;                              // Default: 3 (first try included).
-  std::chrono::milliseconds max_backoff{20'000};     // Default: 20 s.
-  std::chrono::milliseconds base_backoff{1'000};     // Default: 1 s (the "b" of b * 2^i).
-  int quota_capacity = 500;                          // Default: 500 tokens.
-  int retry_cost = 5;                                // Default: 5 tokens per retry.
-  int timeout_retry_cost = 10;                       // Default: 10 after a timeout/connection error.
-  int no_retry_increment = 1;                        // Default: 1 token back per first-try success.
+  int max_attempts = 3;                           // Default: 3 (first try included).
+  std::chrono::milliseconds max_backoff{20'000};  // Default: 20 s.
+  std::chrono::milliseconds base_backoff{1'000};  // Default: 1 s (the "b" of b * 2^i).
+  int quota_capacity = 500;                       // Default: 500 tokens.
+  int retry_cost = 5;                             // Default: 5 tokens per retry.
+  int timeout_retry_cost = 10;                    // Default: 10 after a timeout/connection error.
+  int no_retry_increment = 1;                     // Default: 1 token back per first-try success.
 };
 
 // Max attempts from the environment value of AWS_MAX_ATTEMPTS (wins when set) or the config file's

@@ -24,7 +24,7 @@ AwsErrorInfo ToErrorInfo(const protocol::ServiceError& se, const Headers& header
   info.code = se.code.rfind("HttpStatus", 0) == 0 ? std::string() : se.code;
   info.message = se.message;
   info.request_id = se.request_id.empty() ? RequestIdFromHeaders(headers) : se.request_id;
-  info.http_status = se.http_status != 0 ? se.http_status : 0;
+  info.http_status = se.http_status;
   return info;
 }
 
@@ -34,7 +34,8 @@ void DefaultObserver(const AttemptRecord& record) { spdlog::debug("{}", FormatAt
 
 std::string FormatAttempt(const AttemptRecord& r) {
   std::string s = "aws " + r.action + " attempt=" + std::to_string(r.attempt) +
-                  " status=" + std::to_string(r.http_status) + " duration_ms=" + std::to_string(r.duration.count());
+                  " status=" + std::to_string(r.http_status) +
+                  " duration_ms=" + std::to_string(r.duration.count());
   if (!r.request_id.empty()) s += " request_id=" + r.request_id;
   if (!r.error.empty()) s += " error=" + r.error;
   if (r.will_retry) s += " retry_in_ms=" + std::to_string(r.retry_delay.count());
@@ -55,6 +56,14 @@ ServiceClient::ServiceClient(const protocol::ServiceModel& model, ServiceClientO
   if (!options_.idempotency_token) options_.idempotency_token = protocol::RandomIdempotencyToken;
 }
 
+ServiceClientOptions ServiceClientOptionsFor(const ResolvedEndpoint& endpoint) {
+  ServiceClientOptions o;
+  o.endpoint = endpoint.url;
+  o.region = endpoint.signing_region;
+  o.signing_name = endpoint.signing_name;
+  return o;
+}
+
 std::string ServiceClient::BuildUrl(const protocol::SerializedRequest& serialized) const {
   std::string base = options_.endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -73,7 +82,8 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
   if (options_.endpoint.empty()) {
     return Error::Config("no endpoint for " + action + ": set a region (or an endpoint URL)");
   }
-  if (options_.region.empty()) return Error::Config("no region for " + action + ": set --region or AWS_REGION");
+  if (options_.region.empty())
+    return Error::Config("no region for " + action + ": set --region or AWS_REGION");
 
   // Serialised once, so an idempotency token (ClientToken) stays the same across retries.
   FP_ASSIGN_OR_RETURN(protocol::SerializedRequest serialized,
@@ -123,8 +133,9 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
       if (protocol::IsSuccessStatus(response->status)) {
         Result<nlohmann::json> parsed = protocol::ParseResponse(model_, operation, *response);
         if (parsed.ok()) {
-          if (record.request_id.empty() && parsed->contains("ResponseMetadata")) {
-            record.request_id = (*parsed)["ResponseMetadata"].value("RequestId", "");
+          if (record.request_id.empty() && parsed->is_object()) {
+            auto meta = parsed->find("ResponseMetadata");
+            if (meta != parsed->end() && meta->is_object()) record.request_id = meta->value("RequestId", "");
           }
           retry_.OnSuccess(call);
           options_.observer(record);

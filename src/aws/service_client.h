@@ -14,12 +14,12 @@
 
 #include <chrono>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "aws/api_caller.h"
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
 #include "aws/http.h"
 #include "aws/protocol/serializer.h"
 #include "aws/protocol/service_model.h"
@@ -31,12 +31,12 @@ namespace fleetpatch::aws {
 
 // What happened in one attempt; safe to log.
 struct AttemptRecord {
-  std::string action;                  // "ec2:DescribeInstances"
-  int attempt = 1;                     // 1-based
-  int http_status = 0;                 // 0 when no response arrived
+  std::string action;   // "ec2:DescribeInstances"
+  int attempt = 1;      // 1-based
+  int http_status = 0;  // 0 when no response arrived
   std::chrono::milliseconds duration{0};
-  std::string request_id;              // empty when unknown
-  std::string error;                   // "" on success, else the AWS code or the error category
+  std::string request_id;  // empty when unknown
+  std::string error;       // "" on success, else the AWS code or the error category
   bool will_retry = false;
   std::chrono::milliseconds retry_delay{0};
 };
@@ -58,13 +58,16 @@ struct ServiceClientOptions {
   protocol::IdempotencyTokenGenerator idempotency_token;
 };
 
+// Options for a resolved endpoint (endpoints.h): URL, signing region and signing name set; the
+// rest at their defaults.
+ServiceClientOptions ServiceClientOptionsFor(const ResolvedEndpoint& endpoint);
+
 class ServiceClient final : public ApiCaller {
  public:
   // model (e.g. protocol::Ec2Model()), transport, credentials and clock must outlive the client.
   // random drives retry jitter (see MakeRandomSource).
-  ServiceClient(const protocol::ServiceModel& model, ServiceClientOptions options,
-                HttpTransport& transport, CredentialsProvider& credentials, Clock& clock,
-                RandomSource random = MakeRandomSource());
+  ServiceClient(const protocol::ServiceModel& model, ServiceClientOptions options, HttpTransport& transport,
+                CredentialsProvider& credentials, Clock& clock, RandomSource random = MakeRandomSource());
 
   // Runs `operation` with `params` (botocore-style JSON keyed by member names) and returns the
   // parsed output. Errors: kValidation (bad params, before anything is sent), kAuth (credentials

@@ -53,18 +53,20 @@ class PipelineOverCurlTest : public ::testing::Test {
       if (!verified.ok()) {
         ++rejected_;
         res.status = 403;
-        res.set_content("<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>" +
-                            verified.error().message + "</Message></Error><RequestId>bad</RequestId></ErrorResponse>",
-                        "text/xml");
+        res.set_content(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>" +
+                verified.error().message + "</Message></Error><RequestId>bad</RequestId></ErrorResponse>",
+            "text/xml");
         return;
       }
       if (throttle_next_ > 0) {
         --throttle_next_;
         res.status = 400;
         res.set_header("x-amzn-RequestId", "throttled-req");
-        res.set_content("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded"
-                        "</Message></Error><RequestId>throttled-req</RequestId></ErrorResponse>",
-                        "text/xml");
+        res.set_content(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded"
+            "</Message></Error><RequestId>throttled-req</RequestId></ErrorResponse>",
+            "text/xml");
         return;
       }
       res.set_header("x-amzn-RequestId", "sts-req-1");

@@ -73,7 +73,8 @@ Status VerifySignature(const HttpRequest& request, const std::string& service) {
   received.body = request.body;
   auto verified = VerifyRequest(received, kSecret);
   if (!verified.ok()) return verified.error();
-  if (verified->access_key_id != kAccessKey || verified->service != service || verified->region != "us-east-1") {
+  if (verified->access_key_id != kAccessKey || verified->service != service ||
+      verified->region != "us-east-1") {
     return Error::Auth("signed for the wrong key, service or region");
   }
   const std::string* token = FindHeader(request.headers, "X-Amz-Security-Token");
@@ -101,7 +102,8 @@ const char kGetCallerIdentityOk[] =
 class ServiceClientTest : public ::testing::Test {
  protected:
   std::unique_ptr<ServiceClient> MakeClient(const std::string& service, HttpTransport& transport,
-                                            RetryOptions retry = {}, const protocol::ServiceModel* model = nullptr) {
+                                            RetryOptions retry = {},
+                                            const protocol::ServiceModel* model = nullptr) {
     ServiceClientOptions o;
     o.endpoint = "https://" + service + ".us-east-1.amazonaws.com";
     o.region = "us-east-1";
@@ -111,8 +113,8 @@ class ServiceClientTest : public ::testing::Test {
       records_.push_back(r);
     };
     o.idempotency_token = [this] { return "token-" + std::to_string(++tokens_); };
-    return std::make_unique<ServiceClient>(model != nullptr ? *model : LoadModel(service), o, transport, provider_, clock_,
-                                           [] { return 0.5; });
+    return std::make_unique<ServiceClient>(model != nullptr ? *model : LoadModel(service), o, transport,
+                                           provider_, clock_, [] { return 0.5; });
   }
   std::vector<AttemptRecord> records() {
     std::lock_guard lock(mu_);
@@ -182,8 +184,9 @@ TEST_F(ServiceClientTest, ThrottledThenSuccessIsRetriedAfterBackoff) {
 }
 
 TEST_F(ServiceClientTest, AuthErrorsAreNotRetried) {
-  fake_.QueueResponse(401, Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials",
-                                    "ec2-req-auth"));
+  fake_.QueueResponse(401,
+                      Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials",
+                               "ec2-req-auth"));
   auto client = MakeClient("ec2", fake_);
   auto result = client->Call("DescribeInstances", nlohmann::json::object());
   ASSERT_FALSE(result.ok());
@@ -198,8 +201,8 @@ TEST_F(ServiceClientTest, AuthErrorsAreNotRetried) {
 }
 
 TEST_F(ServiceClientTest, PermissionErrorNamesTheIamAction) {
-  fake_.QueueResponse(403, Ec2Error("UnauthorizedOperation", "You are not authorized to perform this operation.",
-                                    "ec2-req-perm"));
+  fake_.QueueResponse(403, Ec2Error("UnauthorizedOperation",
+                                    "You are not authorized to perform this operation.", "ec2-req-perm"));
   auto client = MakeClient("ec2", fake_);
   auto result = client->Call("CreateImage", {{"InstanceId", "i-1"}, {"Name", "backup"}});
   ASSERT_FALSE(result.ok());
@@ -209,13 +212,15 @@ TEST_F(ServiceClientTest, PermissionErrorNamesTheIamAction) {
 }
 
 TEST_F(ServiceClientTest, GivesUpAfterMaxAttemptsAndSaysSo) {
-  for (int i = 0; i < 3; ++i) fake_.QueueResponse(400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
+  for (int i = 0; i < 3; ++i)
+    fake_.QueueResponse(400, R"({"__type":"ThrottlingException","message":"Rate exceeded"})");
   auto client = MakeClient("ssm", fake_);
   auto result = client->Call("DescribeInstanceInformation", nlohmann::json::object());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().category, ErrorCategory::kThrottled);
   EXPECT_EQ(result.error().aws_code, "ThrottlingException");
-  EXPECT_NE(result.error().message.find("gave up after 3 attempts"), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find("gave up after 3 attempts"), std::string::npos)
+      << result.error().message;
   EXPECT_EQ(fake_.request_count(), 3u);
   EXPECT_EQ(clock_.TotalSlept(), 1500ms);  // 0.5 s + 1 s
   for (const auto& req : fake_.requests()) {
@@ -354,10 +359,11 @@ TEST_F(ServiceClientTest, EndpointWithPathAndEmulatorUrls) {
 
 TEST_F(ServiceClientTest, NoSecretsInLogsOrErrors) {
   // A service that echoes a canonical request containing the session token, as STS can.
-  fake_.QueueResponse(403, std::string("<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
-                                       "<Message>The request signature we calculated does not match. The Canonical "
-                                       "String for this request should have been 'x-amz-security-token:") +
-                               kSessionToken + "'</Message></Error><RequestId>r</RequestId></ErrorResponse>");
+  fake_.QueueResponse(
+      403, std::string("<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
+                       "<Message>The request signature we calculated does not match. The Canonical "
+                       "String for this request should have been 'x-amz-security-token:") +
+               kSessionToken + "'</Message></Error><RequestId>r</RequestId></ErrorResponse>");
   fake_.QueueResponse(503, Ec2Error("RequestLimitExceeded", "x", "r"));
   fake_.QueueResponse(200, kDescribeInstancesOk);
   auto sts = MakeClient("sts", fake_);
@@ -381,7 +387,8 @@ TEST_F(ServiceClientTest, NoSecretsInLogsOrErrors) {
 
 TEST_F(ServiceClientTest, FaultyTransportEndToEndSingleThread) {
   fake_.SetHandler([](const HttpRequest& req) -> Result<HttpResponse> {
-    if (!VerifySignature(req, "ec2").ok()) return HttpResponse{403, {}, Ec2Error("SignatureDoesNotMatch", "", "")};
+    if (!VerifySignature(req, "ec2").ok())
+      return HttpResponse{403, {}, Ec2Error("SignatureDoesNotMatch", "", "")};
     return HttpResponse{200, {}, kDescribeInstancesOk};
   });
   FaultOptions fo;
@@ -417,7 +424,8 @@ TEST_F(ServiceClientTest, FaultyTransportEndToEndSingleThread) {
 
 TEST_F(ServiceClientTest, ConcurrentCallsShareOneQuota) {
   fake_.SetHandler([](const HttpRequest& req) -> Result<HttpResponse> {
-    if (!VerifySignature(req, "ec2").ok()) return HttpResponse{403, {}, Ec2Error("SignatureDoesNotMatch", "", "")};
+    if (!VerifySignature(req, "ec2").ok())
+      return HttpResponse{403, {}, Ec2Error("SignatureDoesNotMatch", "", "")};
     return HttpResponse{200, {}, kDescribeInstancesOk};
   });
   FaultOptions fo;
@@ -444,6 +452,15 @@ TEST_F(ServiceClientTest, ConcurrentCallsShareOneQuota) {
   // last retry cost or 1, capped at 500.
   EXPECT_LE(client->retry_policy().quota().available(), 500);
   EXPECT_GT(client->retry_policy().quota().available(), 400);
+}
+
+TEST(ServiceClientOptionsTest, FromAResolvedEndpoint) {
+  ResolvedEndpoint e{"https://sts.amazonaws.com", "us-east-1", "sts", "aws", "partition aws"};
+  ServiceClientOptions o = ServiceClientOptionsFor(e);
+  EXPECT_EQ(o.endpoint, "https://sts.amazonaws.com");
+  EXPECT_EQ(o.region, "us-east-1");
+  EXPECT_EQ(o.signing_name, "sts");
+  EXPECT_EQ(o.retry.max_attempts, 3);
 }
 
 }  // namespace

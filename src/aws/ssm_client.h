@@ -28,14 +28,14 @@ struct SsmFilter {
 
 struct InstanceInformation {
   std::string instance_id;
-  std::string ping_status;       // Online | ConnectionLost | Inactive
+  std::string ping_status;  // Online | ConnectionLost | Inactive
   std::optional<SysTime> last_ping;
   std::string agent_version;
   std::optional<bool> is_latest_version;
-  std::string platform_type;     // Windows | Linux | MacOS
+  std::string platform_type;  // Windows | Linux | MacOS
   std::string platform_name;
   std::string platform_version;
-  std::string resource_type;     // EC2Instance | ManagedInstance
+  std::string resource_type;  // EC2Instance | ManagedInstance
   std::string computer_name;
   std::string ip_address;
 };
@@ -45,12 +45,12 @@ struct SendCommandRequest {
   std::string document_name;              // e.g. "AWS-RunPatchBaseline", "AWS-RunShellScript"
   std::map<std::string, std::vector<std::string>> parameters;
   std::string comment;
-  std::optional<int> timeout_seconds;     // delivery timeout; Default: SSM's (3600)
-  std::string max_concurrency;            // e.g. "50" or "10%"; empty: SSM default
+  std::optional<int> timeout_seconds;  // delivery timeout; Default: SSM's (3600)
+  std::string max_concurrency;         // e.g. "50" or "10%"; empty: SSM default
   std::string max_errors;
-  std::string output_s3_bucket;           // empty: no S3 output
+  std::string output_s3_bucket;  // empty: no S3 output
   std::string output_s3_key_prefix;
-  std::string cloudwatch_log_group;       // non-empty: enable CloudWatch output to this group
+  std::string cloudwatch_log_group;  // non-empty: enable CloudWatch output to this group
 };
 
 struct SentCommand {
@@ -70,7 +70,8 @@ struct PluginResult {
 struct CommandInvocation {
   std::string command_id;
   std::string instance_id;
-  std::string status;          // Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling
+  std::string
+      status;  // Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling
   std::string status_details;
   std::optional<int> response_code;  // the first plugin that reports one (GetCommandInvocation: its own)
   std::string standard_output;
@@ -104,19 +105,22 @@ class SsmClient {
   explicit SsmClient(ApiCaller& caller) : caller_(caller) {}
 
   // Managed instances (50 a page, all pages).
-  Result<std::vector<InstanceInformation>> DescribeInstanceInformation(const std::vector<SsmFilter>& filters = {});
+  Result<std::vector<InstanceInformation>> DescribeInstanceInformation(
+      const std::vector<SsmFilter>& filters = {});
   // Sends the command to every instance, 50 ids per call; one SentCommand per call, in order.
   // Stops at the first failing call and returns its error (commands already sent keep running).
   Result<std::vector<SentCommand>> SendCommand(const SendCommandRequest& request);
   // Every invocation of a command (Details=true, 50 a page), optionally for one instance.
   Result<std::vector<CommandInvocation>> ListCommandInvocations(const std::string& command_id,
                                                                 const std::string& instance_id = "");
-  Result<CommandInvocation> GetCommandInvocation(const std::string& command_id, const std::string& instance_id,
+  Result<CommandInvocation> GetCommandInvocation(const std::string& command_id,
+                                                 const std::string& instance_id,
                                                  const std::string& plugin_name = "");
   // Cancels on the given instances (50 per call), or on all of the command's instances when empty.
   Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids = {});
   // Patch state of each instance (50 ids a call, all pages, merged).
-  Result<std::vector<InstancePatchState>> DescribeInstancePatchStates(const std::vector<std::string>& instance_ids);
+  Result<std::vector<InstancePatchState>> DescribeInstancePatchStates(
+      const std::vector<std::string>& instance_ids);
 
  private:
   ApiCaller& caller_;

@@ -17,7 +17,8 @@ std::vector<std::string> Ids(int n) {
 }
 
 HttpResponse JsonResponse(const json& body) {
-  return HttpResponse{200, {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-RequestId", "rid"}}, body.dump()};
+  return HttpResponse{
+      200, {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-RequestId", "rid"}}, body.dump()};
 }
 
 TEST(SsmClient, DescribeInstanceInformationPagesFiftyAtATime) {
@@ -64,8 +65,10 @@ TEST(SsmClient, SendCommandSplitsIntoBatchesOfFifty) {
   int n = 0;
   EngineApiCaller caller(protocol::SsmModel(), [&](const std::string&, const protocol::SerializedRequest&) {
     ++n;
-    return JsonResponse({{"Command", {{"CommandId", "cmd-" + std::to_string(n)}, {"Status", "Pending"},
-                                      {"RequestedDateTime", 1700000000}}}});
+    return JsonResponse({{"Command",
+                          {{"CommandId", "cmd-" + std::to_string(n)},
+                           {"Status", "Pending"},
+                           {"RequestedDateTime", 1700000000}}}});
   });
   SsmClient ssm(caller);
   SendCommandRequest req;
@@ -112,18 +115,17 @@ TEST(SsmClient, SendCommandStopsAtFirstFailedBatch) {
 
 TEST(SsmClient, ListCommandInvocationsWithDetailsSplitsOutput) {
   EngineApiCaller caller(protocol::SsmModel(), [&](const std::string&, const protocol::SerializedRequest&) {
-    return JsonResponse(
-        {{"CommandInvocations",
-          {{{"CommandId", "cmd-1"},
-            {"InstanceId", "i-1"},
-            {"Status", "Failed"},
-            {"StatusDetails", "Failed"},
-            {"RequestedDateTime", 1700000000},
-            {"CommandPlugins",
-             {{{"Name", "aws:runShellScript"},
-               {"Status", "Failed"},
-               {"ResponseCode", 3},
-               {"Output", "checking disk\n\n----------ERROR-------\nno space left"}}}}}}}});
+    return JsonResponse({{"CommandInvocations",
+                          {{{"CommandId", "cmd-1"},
+                            {"InstanceId", "i-1"},
+                            {"Status", "Failed"},
+                            {"StatusDetails", "Failed"},
+                            {"RequestedDateTime", 1700000000},
+                            {"CommandPlugins",
+                             {{{"Name", "aws:runShellScript"},
+                               {"Status", "Failed"},
+                               {"ResponseCode", 3},
+                               {"Output", "checking disk\n\n----------ERROR-------\nno space left"}}}}}}}});
   });
   SsmClient ssm(caller);
   auto r = ssm.ListCommandInvocations("cmd-1");
@@ -142,8 +144,12 @@ TEST(SsmClient, ListCommandInvocationsWithDetailsSplitsOutput) {
 
 TEST(SsmClient, GetCommandInvocation) {
   EngineApiCaller caller(protocol::SsmModel(), [&](const std::string&, const protocol::SerializedRequest&) {
-    return JsonResponse({{"CommandId", "cmd-1"}, {"InstanceId", "i-1"}, {"Status", "Success"}, {"ResponseCode", 0},
-                         {"PluginName", "aws:runShellScript"}, {"StandardOutputContent", "ok\n"},
+    return JsonResponse({{"CommandId", "cmd-1"},
+                         {"InstanceId", "i-1"},
+                         {"Status", "Success"},
+                         {"ResponseCode", 0},
+                         {"PluginName", "aws:runShellScript"},
+                         {"StandardOutputContent", "ok\n"},
                          {"StandardErrorContent", ""}});
   });
   SsmClient ssm(caller);
@@ -152,12 +158,14 @@ TEST(SsmClient, GetCommandInvocation) {
   EXPECT_EQ(r->status, "Success");
   EXPECT_EQ(r->response_code, 0);
   EXPECT_EQ(r->standard_output, "ok\n");
-  EXPECT_EQ(json::parse(caller.requests()[0].second.body), (json{{"CommandId", "cmd-1"}, {"InstanceId", "i-1"}}));
+  EXPECT_EQ(json::parse(caller.requests()[0].second.body),
+            (json{{"CommandId", "cmd-1"}, {"InstanceId", "i-1"}}));
 }
 
 TEST(SsmClient, GetCommandInvocationNotYetKnownIsAnAwsError) {
   EngineApiCaller caller(protocol::SsmModel(), [&](const std::string&, const protocol::SerializedRequest&) {
-    return HttpResponse{400, {{"x-amzn-RequestId", "r-7"}},
+    return HttpResponse{400,
+                        {{"x-amzn-RequestId", "r-7"}},
                         R"({"__type":"com.amazonaws.ssm#InvocationDoesNotExist","message":"not yet"})"};
   });
   SsmClient ssm(caller);
@@ -183,26 +191,38 @@ TEST(SsmClient, CancelCommandBatches) {
 
 TEST(SsmClient, DescribeInstancePatchStatesBatchesAndPages) {
   int call = 0;
-  EngineApiCaller caller(protocol::SsmModel(), [&](const std::string&, const protocol::SerializedRequest& req) {
-    ++call;
-    json in = json::parse(req.body);
-    json states = json::array();
-    for (const auto& id : in["InstanceIds"]) {
-      states.push_back({{"InstanceId", id}, {"PatchGroup", "web"}, {"BaselineId", "pb-1"},
-                        {"Operation", "Install"}, {"OperationStartTime", 1700000000}, {"OperationEndTime", 1700000300},
-                        {"InstalledCount", 10}, {"InstalledOtherCount", 2}, {"InstalledPendingRebootCount", 1},
-                        {"InstalledRejectedCount", 0}, {"MissingCount", 3}, {"FailedCount", 1},
-                        {"NotApplicableCount", 40}, {"CriticalNonCompliantCount", 2}, {"RebootOption", "NoReboot"}});
-    }
-    json out = {{"InstancePatchStates", states}};
-    // The first batch answers in two pages: the second page repeats nothing, it just ends.
-    if (call == 1) {
-      out["NextToken"] = "more";
-    } else if (call == 2) {
-      out["InstancePatchStates"] = json::array();
-    }
-    return JsonResponse(out);
-  });
+  EngineApiCaller caller(protocol::SsmModel(),
+                         [&](const std::string&, const protocol::SerializedRequest& req) {
+                           ++call;
+                           json in = json::parse(req.body);
+                           json states = json::array();
+                           for (const auto& id : in["InstanceIds"]) {
+                             states.push_back({{"InstanceId", id},
+                                               {"PatchGroup", "web"},
+                                               {"BaselineId", "pb-1"},
+                                               {"Operation", "Install"},
+                                               {"OperationStartTime", 1700000000},
+                                               {"OperationEndTime", 1700000300},
+                                               {"InstalledCount", 10},
+                                               {"InstalledOtherCount", 2},
+                                               {"InstalledPendingRebootCount", 1},
+                                               {"InstalledRejectedCount", 0},
+                                               {"MissingCount", 3},
+                                               {"FailedCount", 1},
+                                               {"NotApplicableCount", 40},
+                                               {"CriticalNonCompliantCount", 2},
+                                               {"RebootOption", "NoReboot"}});
+                           }
+                           json out = {{"InstancePatchStates", states}};
+                           // The first batch answers in two pages: the second page repeats nothing, it just
+                           // ends.
+                           if (call == 1) {
+                             out["NextToken"] = "more";
+                           } else if (call == 2) {
+                             out["InstancePatchStates"] = json::array();
+                           }
+                           return JsonResponse(out);
+                         });
   SsmClient ssm(caller);
   auto r = ssm.DescribeInstancePatchStates(Ids(120));
   ASSERT_TRUE(r.ok()) << r.error().message;

@@ -18,24 +18,27 @@ Result<AssumedRole> FromOutput(const json& out, const std::string& operation, co
   role.credentials.secret_access_key = Str(c, "SecretAccessKey");
   role.credentials.session_token = Str(c, "SessionToken");
   role.credentials.expiration = Time(c, "Expiration");
-  role.credentials.source = fmt::format("{} {}", operation == "AssumeRole" ? "assume-role" : "web-identity", role_arn);
+  role.credentials.source =
+      fmt::format("{} {}", operation == "AssumeRole" ? "assume-role" : "web-identity", role_arn);
   if (out.contains("AssumedRoleUser")) {
     role.assumed_role_arn = Str(out["AssumedRoleUser"], "Arn");
     role.assumed_role_id = Str(out["AssumedRoleUser"], "AssumedRoleId");
   }
   if (role.credentials.empty() || role.credentials.session_token.empty() || !role.credentials.expiration) {
     Error e{ErrorCategory::kAuth,
-            fmt::format("{} for {} returned incomplete credentials (missing key, token or expiration)", operation,
-                        role_arn)};
+            fmt::format("{} for {} returned incomplete credentials (missing key, token or expiration)",
+                        operation, role_arn)};
     return e;
   }
   return role;
 }
 
 Status CheckRole(const std::string& role_arn, const std::string& session_name) {
-  if (role_arn.empty()) return Error::Config("assuming a role needs a role ARN (arn:aws:iam::<account>:role/<name>)");
+  if (role_arn.empty())
+    return Error::Config("assuming a role needs a role ARN (arn:aws:iam::<account>:role/<name>)");
   if (session_name.size() < 2 || session_name.size() > 64) {
-    return Error::Config(fmt::format("role session name must be 2 to 64 characters (got {})", session_name.size()));
+    return Error::Config(
+        fmt::format("role session name must be 2 to 64 characters (got {})", session_name.size()));
   }
   return OkStatus();
 }
@@ -52,12 +55,14 @@ Result<AssumedRole> StsClient::AssumeRole(const AssumeRoleRequest& request) {
   return FromOutput(out, "AssumeRole", request.role_arn);
 }
 
-Result<AssumedRole> StsClient::AssumeRoleWithWebIdentity(const std::string& role_arn, const std::string& session_name,
+Result<AssumedRole> StsClient::AssumeRoleWithWebIdentity(const std::string& role_arn,
+                                                         const std::string& session_name,
                                                          const std::string& web_identity_token,
                                                          std::optional<int> duration_seconds) {
   FP_RETURN_IF_ERROR(CheckRole(role_arn, session_name));
   if (web_identity_token.empty()) return Error::Auth("the web identity token is empty; check the token file");
-  json params = {{"RoleArn", role_arn}, {"RoleSessionName", session_name}, {"WebIdentityToken", web_identity_token}};
+  json params = {
+      {"RoleArn", role_arn}, {"RoleSessionName", session_name}, {"WebIdentityToken", web_identity_token}};
   if (duration_seconds) params["DurationSeconds"] = *duration_seconds;
   FP_ASSIGN_OR_RETURN(json out, caller_.Call("AssumeRoleWithWebIdentity", params));
   return FromOutput(out, "AssumeRoleWithWebIdentity", role_arn);

@@ -14,13 +14,15 @@ constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 constexpr const char* kToken = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQW";
 
 std::string AssumeRoleXml() {
-  return std::string("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>"
-                     "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/patcher/fp</Arn>"
-                     "<AssumedRoleId>ARO123EXAMPLE123:fp</AssumedRoleId></AssumedRoleUser><Credentials>"
-                     "<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>") +
+  return std::string(
+             "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>"
+             "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/patcher/fp</Arn>"
+             "<AssumedRoleId>ARO123EXAMPLE123:fp</AssumedRoleId></AssumedRoleUser><Credentials>"
+             "<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>") +
          kSecret + "</SecretAccessKey><SessionToken>" + kToken +
          "</SessionToken><Expiration>2019-11-09T13:34:41Z</Expiration></Credentials><PackedPolicySize>6"
-         "</PackedPolicySize></AssumeRoleResult><ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7"
+         "</PackedPolicySize></"
+         "AssumeRoleResult><ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7"
          "</RequestId></ResponseMetadata></AssumeRoleResponse>";
 }
 
@@ -70,7 +72,8 @@ TEST(StsClient, AssumeRoleValidatesInputs) {
 TEST(StsClient, AssumeRoleWithWebIdentity) {
   EngineApiCaller caller(protocol::StsModel(), [](const std::string&, const protocol::SerializedRequest&) {
     return HttpResponse{
-        200, {},
+        200,
+        {},
         std::string("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
                     "<AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>") +
             kSecret + "</SecretAccessKey><SessionToken>" + kToken +
@@ -91,11 +94,13 @@ TEST(StsClient, AssumeRoleWithWebIdentity) {
 
 TEST(StsClient, GetCallerIdentity) {
   EngineApiCaller caller(protocol::StsModel(), [](const std::string&, const protocol::SerializedRequest&) {
-    return HttpResponse{200, {},
-                        "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/Alice"
-                        "</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
-                        "<ResponseMetadata><RequestId>01234567-89ab</RequestId></ResponseMetadata>"
-                        "</GetCallerIdentityResponse>"};
+    return HttpResponse{
+        200,
+        {},
+        "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/Alice"
+        "</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
+        "<ResponseMetadata><RequestId>01234567-89ab</RequestId></ResponseMetadata>"
+        "</GetCallerIdentityResponse>"};
   });
   StsClient sts(caller);
   auto r = sts.GetCallerIdentity();
@@ -108,10 +113,12 @@ TEST(StsClient, GetCallerIdentity) {
 
 TEST(StsClient, ServiceErrorsPropagate) {
   EngineApiCaller caller(protocol::StsModel(), [](const std::string&, const protocol::SerializedRequest&) {
-    return HttpResponse{403, {},
-                        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not "
-                        "authorized to perform: sts:AssumeRole</Message></Error><RequestId>rid-1</RequestId>"
-                        "</ErrorResponse>"};
+    return HttpResponse{
+        403,
+        {},
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not "
+        "authorized to perform: sts:AssumeRole</Message></Error><RequestId>rid-1</RequestId>"
+        "</ErrorResponse>"};
   });
   StsClient sts(caller);
   auto r = sts.AssumeRole({.role_arn = "arn:aws:iam::1:role/r", .session_name = "fp"});

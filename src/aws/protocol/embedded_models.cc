@@ -22,7 +22,8 @@ ServiceModel Load(const char* name, const unsigned char* data, std::size_t size)
   auto model = ServiceModel::Parse(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!model.ok()) {
     // The models are part of the build; a bad one is a build defect, not a runtime condition.
-    std::fprintf(stderr, "fleetpatch: embedded %s model is invalid: %s\n", name, model.error().message.c_str());
+    std::fprintf(stderr, "fleetpatch: embedded %s model is invalid: %s\n", name,
+                 model.error().message.c_str());
     std::abort();
   }
   return std::move(model).value();

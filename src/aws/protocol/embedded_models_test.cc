@@ -1,11 +1,12 @@
 // The embedded models load, hold exactly the operations fleetpatch calls, and agree with the full
 // botocore models they were trimmed from (same request bytes, same parsed responses).
-#include <algorithm>
-#include <thread>
+#include "aws/protocol/embedded_models.h"
 
 #include <gtest/gtest.h>
 
-#include "aws/protocol/embedded_models.h"
+#include <algorithm>
+#include <thread>
+
 #include "aws/protocol/parser.h"
 #include "aws/protocol/serializer.h"
 #include "testing/testdata.h"
@@ -17,12 +18,12 @@ using Json = nlohmann::json;
 
 TEST(EmbeddedModels, HoldTheOperationsFleetpatchCalls) {
   std::vector<std::string> sts = {"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity"};
-  std::vector<std::string> ec2 = {"CreateImage",       "CreateTags",     "DeleteSnapshot",
-                                  "DeregisterImage",   "DescribeImages", "DescribeInstanceStatus",
+  std::vector<std::string> ec2 = {"CreateImage",       "CreateTags",       "DeleteSnapshot",
+                                  "DeregisterImage",   "DescribeImages",   "DescribeInstanceStatus",
                                   "DescribeInstances", "DescribeSnapshots"};
-  std::vector<std::string> ssm = {"CancelCommand",        "DescribeInstanceInformation",
-                                  "DescribeInstancePatchStates", "GetCommandInvocation",
-                                  "ListCommandInvocations", "SendCommand"};
+  std::vector<std::string> ssm = {
+      "CancelCommand",        "DescribeInstanceInformation", "DescribeInstancePatchStates",
+      "GetCommandInvocation", "ListCommandInvocations",      "SendCommand"};
   EXPECT_EQ(StsModel().OperationNames(), sts);
   EXPECT_EQ(Ec2Model().OperationNames(), ec2);
   EXPECT_EQ(SsmModel().OperationNames(), ssm);
@@ -44,8 +45,8 @@ TEST(EmbeddedModels, ConcurrentFirstUseIsSafe) {
 }
 
 TEST(EmbeddedModels, SerializeLikeTheFullModel) {
-  auto full = ServiceModel::Parse(
-      fleetpatch::testing::ReadFileOrDie(fleetpatch::testing::AwsTestdataDir() / "models" / "ec2-service-2.json"));
+  auto full = ServiceModel::Parse(fleetpatch::testing::ReadFileOrDie(fleetpatch::testing::AwsTestdataDir() /
+                                                                     "models" / "ec2-service-2.json"));
   ASSERT_TRUE(full.ok());
   Json params = {{"Filters", {{{"Name", "instance-state-name"}, {"Values", {"running", "stopped"}}}}},
                  {"MaxResults", 1000},
@@ -55,7 +56,8 @@ TEST(EmbeddedModels, SerializeLikeTheFullModel) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->body, b->body);
   EXPECT_EQ(a->body,
-            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=instance-state-name&Filter.1.Value.1=running&"
+            "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=instance-state-name&Filter.1.Value.1="
+            "running&"
             "Filter.1.Value.2=stopped&NextToken=abc%2F%2B%3D&MaxResults=1000");
 }
 

@@ -1,8 +1,8 @@
 // Engine behaviour the compliance suites do not pin down: value encodings, parameter validation,
 // idempotency tokens and error fallbacks.
-#include <regex>
-
 #include <gtest/gtest.h>
+
+#include <regex>
 
 #include "aws/protocol/encoding.h"
 #include "aws/protocol/parser.h"
@@ -15,7 +15,9 @@ using Json = nlohmann::json;
 
 ServiceModel TestModel(const std::string& protocol) {
   auto m = ServiceModel::Parse(R"({
-    "metadata": {"protocol": ")" + protocol + R"(", "apiVersion": "2016-11-15", "targetPrefix": "Svc", "jsonVersion": "1.1"},
+    "metadata": {"protocol": ")" +
+                               protocol +
+                               R"(", "apiVersion": "2016-11-15", "targetPrefix": "Svc", "jsonVersion": "1.1"},
     "operations": {
       "Run": {"name": "Run", "http": {"method": "POST", "requestUri": "/"},
               "input": {"shape": "RunRequest"}, "output": {"shape": "RunResult"},
@@ -39,7 +41,8 @@ ServiceModel TestModel(const std::string& protocol) {
 std::string FixedToken() { return "tok-1"; }
 
 TEST(Encoding, Base64RoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar",
+                                                       std::string("\0\xff\x10", 3)}) {
     auto d = Base64Decode(Base64Encode(s));
     ASSERT_TRUE(d.has_value());
     EXPECT_EQ(*d, s);
@@ -81,7 +84,8 @@ TEST(Serializer, QueryListsUseMemberNames) {
   ServiceModel m = TestModel("query");
   auto r = SerializeRequest(m, "Run", Json{{"Ids", {"i-1"}}, {"When", "2015-01-25T08:00:00Z"}}, FixedToken);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->body, "Action=Run&Version=2016-11-15&InstanceId.item.1=i-1&When=2015-01-25T08%3A00%3A00Z&Token=tok-1");
+  EXPECT_EQ(r->body,
+            "Action=Run&Version=2016-11-15&InstanceId.item.1=i-1&When=2015-01-25T08%3A00%3A00Z&Token=tok-1");
 }
 
 TEST(Serializer, JsonTargetAndBody) {
@@ -139,7 +143,8 @@ TEST(Parser, ErrorFallbackForNonAwsBodies) {
 
 TEST(Parser, ModeledErrorMembersAndJsonCodeCleanup) {
   ServiceModel m = TestModel("json");
-  HttpResponse resp{400, {{"X-Amzn-Errortype", "com.example#Boom:http://internal/"}, {"x-amzn-RequestId", "r2"}},
+  HttpResponse resp{400,
+                    {{"X-Amzn-Errortype", "com.example#Boom:http://internal/"}, {"x-amzn-RequestId", "r2"}},
                     R"({"message": "it broke", "Detail": "d"})"};
   ServiceError e = ParseErrorResponse(m, "Run", resp);
   EXPECT_EQ(e.code, "Boom");

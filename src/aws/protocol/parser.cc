@@ -1,12 +1,14 @@
 #include "aws/protocol/parser.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
-
-#include <fmt/format.h>
 #include <pugixml.hpp>
+#include <string_view>
+#include <unordered_map>
 
 #include "aws/protocol/encoding.h"
 
@@ -27,14 +29,6 @@ pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
     if (c.type() == pugi::node_element && LocalName(c.name()) == name) return c;
   }
   return {};
-}
-
-std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
-  std::vector<pugi::xml_node> out;
-  for (pugi::xml_node c : parent.children()) {
-    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
-  }
-  return out;
 }
 
 std::string Text(pugi::xml_node n) {
@@ -67,6 +61,11 @@ class Parser {
     switch (shape->type) {
       case ShapeType::kStructure: {
         Json out = Json::object();
+        // One pass over the children, so large pages cost O(children + members), not their product.
+        std::unordered_map<std::string_view, std::vector<pugi::xml_node>> children;
+        for (pugi::xml_node c : node.children()) {
+          if (c.type() == pugi::node_element) children[LocalName(c.name())].push_back(c);
+        }
         for (const auto& [name, mref] : shape->members) {
           const Shape* mshape = model_.FindShape(mref.shape);
           if (mref.xml_attribute) {
@@ -81,8 +80,9 @@ class Parser {
           }
           bool flat = Flattened(mref, *mshape);
           std::string key = XmlMemberKey(mref, *mshape, name, flat);
-          std::vector<pugi::xml_node> nodes = Children(node, key);
-          if (nodes.empty()) continue;
+          auto found = children.find(key);
+          if (found == children.end()) continue;
+          const std::vector<pugi::xml_node>& nodes = found->second;
           if (flat && mshape->type == ShapeType::kList) {
             Json list = Json::array();
             for (pugi::xml_node n : nodes) {
@@ -146,7 +146,8 @@ class Parser {
       case ShapeType::kLong: {
         char* end = nullptr;
         long long v = std::strtoll(text.c_str(), &end, 10);
-        if (text.empty() || *end != '\0') return Bad(fmt::format("'{}' is not an integer ({})", text, shape.name));
+        if (text.empty() || *end != '\0')
+          return Bad(fmt::format("'{}' is not an integer ({})", text, shape.name));
         return Json(v);
       }
       case ShapeType::kFloat:
@@ -246,11 +247,14 @@ class Parser {
     return s ? s->location_name : std::string();
   }
 
-  static bool Flattened(const ShapeRef& ref, const Shape& shape) { return ref.flattened.value_or(shape.flattened); }
+  static bool Flattened(const ShapeRef& ref, const Shape& shape) {
+    return ref.flattened.value_or(shape.flattened);
+  }
 
   // The element name a structure member appears under (botocore's rules): a flattened list whose
   // member is named repeats that name; otherwise the member's locationName, else its model name.
-  std::string XmlMemberKey(const ShapeRef& ref, const Shape& shape, const std::string& name, bool flat) const {
+  std::string XmlMemberKey(const ShapeRef& ref, const Shape& shape, const std::string& name,
+                           bool flat) const {
     if (flat && shape.type == ShapeType::kList) {
       std::string member_loc = Location(shape.member);
       if (!member_loc.empty()) return member_loc;
@@ -296,8 +300,8 @@ Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view
     if (!blank) {
       Json doc = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
       if (doc.is_discarded()) {
-        return WithResponse(Error{ErrorCategory::kAws, "could not parse the AWS response: the body is not JSON"},
-                            response);
+        return WithResponse(
+            Error{ErrorCategory::kAws, "could not parse the AWS response: the body is not JSON"}, response);
       }
       if (op->output) {
         auto r = parser.FromJson(doc, *op->output);
@@ -310,7 +314,8 @@ Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view
     pugi::xml_parse_result pr = doc.load_buffer(response.body.data(), response.body.size());
     if (!pr) {
       return WithResponse(
-          Error{ErrorCategory::kAws, fmt::format("could not parse the AWS response: invalid XML ({})", pr.description())},
+          Error{ErrorCategory::kAws,
+                fmt::format("could not parse the AWS response: invalid XML ({})", pr.description())},
           response);
     }
     pugi::xml_node root = doc.document_element();
@@ -388,8 +393,10 @@ ServiceError ParseErrorResponse(const ServiceModel& model, std::string_view oper
         if (err.message.empty()) err.message = Text(Child(error, "message"));
         err.type = Text(Child(error, "Type"));
         for (const char* k : {"RequestID", "RequestId", "requestId"}) {
-          if (pugi::xml_node id = Child(root, k)) err.request_id = Text(id);
-          else if (pugi::xml_node eid = Child(error, k)) err.request_id = Text(eid);
+          if (pugi::xml_node id = Child(root, k))
+            err.request_id = Text(id);
+          else if (pugi::xml_node eid = Child(error, k))
+            err.request_id = Text(eid);
         }
         if (const Shape* s = find_error_shape(err.code)) {
           auto members = parser.Xml(error, ShapeRef{.shape = s->name});
@@ -401,8 +408,9 @@ ServiceError ParseErrorResponse(const ServiceModel& model, std::string_view oper
   if (err.code.empty()) {
     err.code = fmt::format("HttpStatus{}", response.status);
     if (err.message.empty()) {
-      err.message = response.body.empty() ? fmt::format("HTTP status {} with an empty body", response.status)
-                                          : fmt::format("HTTP status {}: {}", response.status, BodyExcerpt(response.body));
+      err.message = response.body.empty()
+                        ? fmt::format("HTTP status {} with an empty body", response.status)
+                        : fmt::format("HTTP status {}: {}", response.status, BodyExcerpt(response.body));
     }
   }
   return err;

@@ -7,10 +7,9 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "aws/http.h"
 #include "aws/protocol/service_model.h"
@@ -21,10 +20,10 @@ namespace fleetpatch::aws::protocol {
 // An error answered by the service, decoded from an error response.
 struct ServiceError {
   int http_status = 0;
-  std::string code;        // e.g. "InvalidInstanceID.Malformed", namespace and URI parts stripped
+  std::string code;  // e.g. "InvalidInstanceID.Malformed", namespace and URI parts stripped
   std::string message;
   std::string request_id;
-  std::string type;        // Query <Type> (Sender/Receiver); empty otherwise
+  std::string type;                                   // Query <Type> (Sender/Receiver); empty otherwise
   nlohmann::json members = nlohmann::json::object();  // modeled error members, when the code is modeled
 };
 

@@ -2,12 +2,12 @@
 // models from ../shared/testdata/aws/models and compared with botocore's expected output. The
 // expected files keep timestamps as the raw strings from the XML; the engine emits epoch seconds,
 // so expected timestamps are converted (located by walking the output shape) before comparing.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <mutex>
-
-#include <gtest/gtest.h>
 
 #include "aws/protocol/encoding.h"
 #include "aws/protocol/parser.h"
@@ -132,7 +132,8 @@ TEST_P(ResponseParsing, MatchesBotocore) {
   const Operation* op = model.FindOperation(operation);
   ASSERT_NE(op, nullptr) << operation;
 
-  HttpResponse response{200, {}, fleetpatch::testing::ReadFileOrDie(XmlDir() / "responses" / (name + ".xml"))};
+  HttpResponse response{
+      200, {}, fleetpatch::testing::ReadFileOrDie(XmlDir() / "responses" / (name + ".xml"))};
   auto parsed = ParseResponse(model, operation, response);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   Json expected = Json::parse(fleetpatch::testing::ReadFileOrDie(XmlDir() / "responses" / (name + ".json")));
@@ -154,7 +155,8 @@ TEST(ResponseParsingCounts, AllPairsPresentAndRequiredOnesIncluded) {
   auto cases = ResponseCases();
   std::printf("[response-parsing] %zu XML response cases\n", cases.size());
   EXPECT_EQ(cases.size(), 73u);
-  for (const char* required : {"ec2-describe-instances", "ec2-describe-instance-status", "sts-get-session-token"}) {
+  for (const char* required :
+       {"ec2-describe-instances", "ec2-describe-instance-status", "sts-get-session-token"}) {
     EXPECT_NE(std::find(cases.begin(), cases.end(), required), cases.end()) << required;
   }
 }

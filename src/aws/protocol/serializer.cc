@@ -1,11 +1,11 @@
 #include "aws/protocol/serializer.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "aws/protocol/encoding.h"
 
@@ -21,7 +21,8 @@ std::string Capitalize(std::string s) {
 }
 
 Error Invalid(const std::string& path, const std::string& what) {
-  return Error::Validation(fmt::format("invalid request parameter {}: {}", path.empty() ? "(input)" : path, what));
+  return Error::Validation(
+      fmt::format("invalid request parameter {}: {}", path.empty() ? "(input)" : path, what));
 }
 
 bool IsFloatSpecial(const Json& v) {
@@ -118,7 +119,8 @@ class Serializer {
     }
   }
 
-  Result<std::string> QueryScalar(const Json& v, const ShapeRef& ref, const Shape& shape, const std::string& path) {
+  Result<std::string> QueryScalar(const Json& v, const ShapeRef& ref, const Shape& shape,
+                                  const std::string& path) {
     switch (shape.type) {
       case ShapeType::kString:
       case ShapeType::kCharacter:
@@ -231,7 +233,8 @@ class Serializer {
           break;
         }
       }
-      if (!known) return Invalid(Join(path, key), fmt::format("{} has no member named '{}'", shape.name, key));
+      if (!known)
+        return Invalid(Join(path, key), fmt::format("{} has no member named '{}'", shape.name, key));
     }
     return OkStatus();
   }

@@ -7,10 +7,9 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "aws/http.h"
 #include "aws/protocol/service_model.h"
@@ -19,9 +18,9 @@
 namespace fleetpatch::aws::protocol {
 
 struct SerializedRequest {
-  std::string method;       // "POST"
-  std::string path;         // request URI from the model, e.g. "/"
-  Headers headers;          // Content-Type, and X-Amz-Target for JSON
+  std::string method;  // "POST"
+  std::string path;    // request URI from the model, e.g. "/"
+  Headers headers;     // Content-Type, and X-Amz-Target for JSON
   std::string body;
   std::string host_prefix;  // prepend to the endpoint host (endpoint trait); usually empty
 };
@@ -36,12 +35,12 @@ std::string RandomIdempotencyToken();
 // are base64-encoded here); float specials as "NaN", "Infinity", "-Infinity".
 // Fails with a kValidation error on an unknown operation, an unknown parameter name or a value of
 // the wrong JSON type, naming the offending parameter path.
-Result<SerializedRequest> SerializeRequest(const ServiceModel& model, std::string_view operation,
-                                           const nlohmann::json& params,
-                                           const IdempotencyTokenGenerator& token_generator = RandomIdempotencyToken);
+Result<SerializedRequest> SerializeRequest(
+    const ServiceModel& model, std::string_view operation, const nlohmann::json& params,
+    const IdempotencyTokenGenerator& token_generator = RandomIdempotencyToken);
 // Same, keeping map entries in the order given (nlohmann::json sorts object keys).
-Result<SerializedRequest> SerializeRequest(const ServiceModel& model, std::string_view operation,
-                                           const nlohmann::ordered_json& params,
-                                           const IdempotencyTokenGenerator& token_generator = RandomIdempotencyToken);
+Result<SerializedRequest> SerializeRequest(
+    const ServiceModel& model, std::string_view operation, const nlohmann::ordered_json& params,
+    const IdempotencyTokenGenerator& token_generator = RandomIdempotencyToken);
 
 }  // namespace fleetpatch::aws::protocol

@@ -35,14 +35,22 @@ ShapeRef ParseRef(const OJson& j) {
 
 Result<ShapeType> ParseType(const std::string& t, const std::string& shape_name) {
   static const std::map<std::string, ShapeType, std::less<>> kTypes = {
-      {"structure", ShapeType::kStructure}, {"list", ShapeType::kList},
-      {"map", ShapeType::kMap},             {"string", ShapeType::kString},
-      {"integer", ShapeType::kInteger},     {"long", ShapeType::kLong},
-      {"byte", ShapeType::kInteger},        {"short", ShapeType::kInteger},
-      {"float", ShapeType::kFloat},         {"double", ShapeType::kDouble},
-      {"boolean", ShapeType::kBoolean},     {"timestamp", ShapeType::kTimestamp},
-      {"blob", ShapeType::kBlob},           {"character", ShapeType::kCharacter},
-      {"document", ShapeType::kDocument},   {"bigdecimal", ShapeType::kDouble},
+      {"structure", ShapeType::kStructure},
+      {"list", ShapeType::kList},
+      {"map", ShapeType::kMap},
+      {"string", ShapeType::kString},
+      {"integer", ShapeType::kInteger},
+      {"long", ShapeType::kLong},
+      {"byte", ShapeType::kInteger},
+      {"short", ShapeType::kInteger},
+      {"float", ShapeType::kFloat},
+      {"double", ShapeType::kDouble},
+      {"boolean", ShapeType::kBoolean},
+      {"timestamp", ShapeType::kTimestamp},
+      {"blob", ShapeType::kBlob},
+      {"character", ShapeType::kCharacter},
+      {"document", ShapeType::kDocument},
+      {"bigdecimal", ShapeType::kDouble},
       {"biginteger", ShapeType::kLong},
   };
   auto it = kTypes.find(t);

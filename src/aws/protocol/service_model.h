@@ -7,12 +7,11 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 
@@ -21,16 +20,27 @@ namespace fleetpatch::aws::protocol {
 enum class Protocol { kEc2, kQuery, kJson };
 
 enum class ShapeType {
-  kStructure, kList, kMap, kString, kInteger, kLong, kFloat, kDouble, kBoolean, kTimestamp, kBlob,
-  kCharacter, kDocument,
+  kStructure,
+  kList,
+  kMap,
+  kString,
+  kInteger,
+  kLong,
+  kFloat,
+  kDouble,
+  kBoolean,
+  kTimestamp,
+  kBlob,
+  kCharacter,
+  kDocument,
 };
 
 // A reference from a structure member, list member or map key/value to a shape, with the wire
 // traits the reference carries (botocore merges these over the target shape's own traits).
 struct ShapeRef {
   std::string shape;
-  std::string location_name;     // locationName (xmlName / jsonName); empty when not set
-  std::string query_name;        // queryName (ec2 only)
+  std::string location_name;      // locationName (xmlName / jsonName); empty when not set
+  std::string query_name;         // queryName (ec2 only)
   std::optional<bool> flattened;  // xmlFlattened on the reference
   bool xml_attribute = false;
   bool idempotency_token = false;
@@ -44,13 +54,13 @@ struct Shape {
   std::string name;
   ShapeType type = ShapeType::kString;
   std::vector<std::pair<std::string, ShapeRef>> members;  // structure members, in model order
-  ShapeRef member;                                         // list member
-  ShapeRef key, value;                                     // map key and value
+  ShapeRef member;                                        // list member
+  ShapeRef key, value;                                    // map key and value
   bool flattened = false;
-  std::string location_name;     // shape-level locationName (rare)
+  std::string location_name;  // shape-level locationName (rare)
   std::string timestamp_format;
   bool exception = false;
-  std::string error_code;        // error.code, else the shape name
+  std::string error_code;  // error.code, else the shape name
   int error_http_status = 0;
   bool document = false;
 };
@@ -61,9 +71,9 @@ struct Operation {
   std::string request_uri = "/";
   std::optional<ShapeRef> input;
   std::optional<ShapeRef> output;
-  std::string result_wrapper;    // output.resultWrapper (query); empty when not set
+  std::string result_wrapper;       // output.resultWrapper (query); empty when not set
   std::vector<std::string> errors;  // error shape names
-  std::string host_prefix;       // endpoint.hostPrefix, may hold {label} placeholders
+  std::string host_prefix;          // endpoint.hostPrefix, may hold {label} placeholders
 };
 
 class ServiceModel {
