@@ -116,6 +116,20 @@ TEST(Serializer, RandomTokensAreUuidV4) {
   EXPECT_NE(a, b);
 }
 
+TEST(Serializer, ToHttpRequestJoinsEndpointHostPrefixAndPath) {
+  SerializedRequest req{"POST", "/", {{"Content-Type", "x"}}, "body", ""};
+  EXPECT_EQ(ToHttpRequest(req, "https://ec2.eu-west-1.amazonaws.com").url,
+            "https://ec2.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(ToHttpRequest(req, "http://127.0.0.1:4566/").url, "http://127.0.0.1:4566/");
+  req.host_prefix = "data-";
+  req.path = "/custom/";
+  HttpRequest h = ToHttpRequest(req, "https://example.com/base");
+  EXPECT_EQ(h.url, "https://data-example.com/base/custom/");
+  EXPECT_EQ(h.method, "POST");
+  EXPECT_EQ(h.body, "body");
+  EXPECT_EQ(*FindHeader(h.headers, "content-type"), "x");
+}
+
 TEST(Parser, JsonResponseRequestIdFromHeader) {
   ServiceModel m = TestModel("json");
   HttpResponse resp{200, {{"x-amzn-RequestId", "rid-1"}}, R"({"when": 1422172800.5})"};

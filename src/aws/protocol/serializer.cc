@@ -349,4 +349,25 @@ Result<SerializedRequest> SerializeRequest(const ServiceModel& model, std::strin
   return req;
 }
 
+HttpRequest ToHttpRequest(const SerializedRequest& request, std::string_view endpoint) {
+  std::string_view scheme = "https://";
+  if (auto p = endpoint.find("://"); p != std::string_view::npos) {
+    scheme = endpoint.substr(0, p + 3);
+    endpoint.remove_prefix(p + 3);
+  }
+  std::string_view authority = endpoint.substr(0, endpoint.find('/'));
+  std::string_view base_path = authority.size() < endpoint.size() ? endpoint.substr(authority.size()) : "";
+  while (!base_path.empty() && base_path.back() == '/') base_path.remove_suffix(1);
+  std::string path = request.path.empty() ? "/" : request.path;
+  if (path.front() != '/') path.insert(path.begin(), '/');
+
+  HttpRequest out;
+  out.method = request.method;
+  out.url =
+      std::string(scheme) + request.host_prefix + std::string(authority) + std::string(base_path) + path;
+  out.headers = request.headers;
+  out.body = request.body;
+  return out;
+}
+
 }  // namespace fleetpatch::aws::protocol
