@@ -251,11 +251,13 @@ class Parser {
     return ref.flattened.value_or(shape.flattened);
   }
 
-  // The element name a structure member appears under (botocore's rules): a flattened list whose
-  // member is named repeats that name; otherwise the member's locationName, else its model name.
+  // The element name a structure member appears under: a list flattened on its shape (older
+  // models, botocore's rule) whose member is named repeats that name; otherwise (including lists
+  // flattened on the member reference, Smithy's xmlFlattened) the member's locationName, else its
+  // model name.
   std::string XmlMemberKey(const ShapeRef& ref, const Shape& shape, const std::string& name,
                            bool flat) const {
-    if (flat && shape.type == ShapeType::kList) {
+    if (flat && shape.type == ShapeType::kList && !ref.flattened.value_or(false)) {
       std::string member_loc = Location(shape.member);
       if (!member_loc.empty()) return member_loc;
     }

@@ -83,7 +83,10 @@ class Serializer {
         if (ref.flattened.value_or(shape->flattened)) {
           list_prefix = prefix;
           std::string member_name = MemberLocation(shape->member);
-          if (!member_name.empty()) {
+          // Flattened on the list shape (older models): the list member's name replaces the
+          // member's. Flattened on the member reference (Smithy's xmlFlattened): the member's own
+          // name stands, as the Smithy suites expect.
+          if (!member_name.empty() && !ref.flattened.value_or(false)) {
             auto dot = prefix.rfind('.');
             list_prefix = dot == std::string::npos ? member_name : prefix.substr(0, dot + 1) + member_name;
           }
