@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "aws/protocol/encoding.h"
+#include "aws/protocol/event_stream.h"
 #include "aws/protocol/parser.h"
 #include "aws/protocol/serializer.h"
 
@@ -128,6 +129,19 @@ TEST(Serializer, ToHttpRequestJoinsEndpointHostPrefixAndPath) {
   EXPECT_EQ(h.method, "POST");
   EXPECT_EQ(h.body, "body");
   EXPECT_EQ(*FindHeader(h.headers, "content-type"), "x");
+}
+
+TEST(EventStream, RejectsCorruptFrames) {
+  // A frame whose lengths are consistent but whose CRCs are wrong must be rejected, not trusted.
+  std::string frame("\x00\x00\x00\x12\x00\x00\x00\x00", 8);
+  frame += std::string("\x58\x55\xc0\x21", 4);  // not the CRC-32 of the first 8 bytes
+  auto bad = DecodeEventStream(frame + "hi" + std::string(4, '\0'));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().category, ErrorCategory::kAws);
+  EXPECT_FALSE(DecodeEventStream("short").ok());
+  auto empty = DecodeEventStream("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(Parser, JsonResponseRequestIdFromHeader) {
