@@ -1,0 +1,497 @@
+#include "emulator/fleet.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace fleetpatch::emulator {
+namespace {
+
+// Collects the YAML-specific failure into a Config error naming file:line and the field path.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  Error Fail(const YAML::Node& node, const std::string& field, const std::string& what) const {
+    int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    if (line > 0) return Error::Config(fmt::format("{}:{}: {}: {}", source_, line, field, what));
+    return Error::Config(fmt::format("{}: {}: {}", source_, field, what));
+  }
+
+  Status CheckKeys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) return Fail(map, field, "expected a mapping");
+    for (const auto& kv : map) {
+      std::string key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return Fail(kv.first, field + "." + key, "unknown field (expected one of: " + list + ")");
+      }
+    }
+    return OkStatus();
+  }
+
+  template <class T>
+  Status Get(const YAML::Node& map, const char* key, const std::string& field, T* out) const {
+    YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return OkStatus();
+    if (!n.IsScalar()) return Fail(n, field + "." + key, "expected a scalar value");
+    try {
+      *out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      return Fail(n, field + "." + key, "cannot read '" + n.Scalar() + "' as " + TypeName<T>());
+    }
+    return OkStatus();
+  }
+
+  Status Require(const YAML::Node& map, const char* key, const std::string& field) const {
+    YAML::Node n = map[key];
+    if (!n.IsDefined() || n.IsNull()) return Fail(map, field + "." + key, "required field is missing");
+    return OkStatus();
+  }
+
+ private:
+  template <class T>
+  static const char* TypeName() {
+    if constexpr (std::is_same_v<T, bool>) return "a boolean (true/false)";
+    if constexpr (std::is_integral_v<T>) return "an integer";
+    if constexpr (std::is_floating_point_v<T>) return "a number";
+    return "a string";
+  }
+  std::string source_;
+};
+
+Result<PatchOutcome> ParsePatchOutcome(const std::string& s) {
+  if (s == "success") return PatchOutcome::kSuccess;
+  if (s == "failed") return PatchOutcome::kFailed;
+  if (s == "hang") return PatchOutcome::kHang;
+  if (s == "agent_lost") return PatchOutcome::kAgentLost;
+  return Error::Config("expected success, failed, hang or agent_lost");
+}
+
+Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f, InstanceSpec* in) {
+  FP_RETURN_IF_ERROR(r.CheckKeys(n, f, {"id", "account", "region", "availability_zone", "name", "tags", "state",
+                                        "platform", "platform_name", "platform_version", "instance_type",
+                                        "image_id", "private_ip", "status_impaired", "ssm", "host", "ami",
+                                        "patch", "command_duration_s"}));
+  FP_RETURN_IF_ERROR(r.Require(n, "id", f));
+  FP_RETURN_IF_ERROR(r.Require(n, "account", f));
+  FP_RETURN_IF_ERROR(r.Require(n, "region", f));
+  FP_RETURN_IF_ERROR(r.Get(n, "id", f, &in->id));
+  FP_RETURN_IF_ERROR(r.Get(n, "account", f, &in->account_id));
+  FP_RETURN_IF_ERROR(r.Get(n, "region", f, &in->region));
+  FP_RETURN_IF_ERROR(r.Get(n, "availability_zone", f, &in->availability_zone));
+  FP_RETURN_IF_ERROR(r.Get(n, "name", f, &in->name));
+  FP_RETURN_IF_ERROR(r.Get(n, "state", f, &in->state));
+  FP_RETURN_IF_ERROR(r.Get(n, "platform", f, &in->platform));
+  FP_RETURN_IF_ERROR(r.Get(n, "platform_name", f, &in->platform_name));
+  FP_RETURN_IF_ERROR(r.Get(n, "platform_version", f, &in->platform_version));
+  FP_RETURN_IF_ERROR(r.Get(n, "instance_type", f, &in->instance_type));
+  FP_RETURN_IF_ERROR(r.Get(n, "image_id", f, &in->image_id));
+  FP_RETURN_IF_ERROR(r.Get(n, "private_ip", f, &in->private_ip));
+  FP_RETURN_IF_ERROR(r.Get(n, "status_impaired", f, &in->status_impaired));
+  FP_RETURN_IF_ERROR(r.Get(n, "command_duration_s", f, &in->command_duration_s));
+  if (YAML::Node t = n["tags"]; t.IsDefined() && !t.IsNull()) {
+    if (!t.IsMap()) return r.Fail(t, f + ".tags", "expected a mapping of tag key to value");
+    for (const auto& kv : t) {
+      if (!kv.second.IsScalar()) return r.Fail(kv.second, f + ".tags." + kv.first.as<std::string>(), "expected a string");
+      in->tags[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
+  }
+  if (YAML::Node s = n["ssm"]; s.IsDefined() && !s.IsNull()) {
+    std::string sf = f + ".ssm";
+    FP_RETURN_IF_ERROR(r.CheckKeys(s, sf, {"ping_status", "agent_version"}));
+    FP_RETURN_IF_ERROR(r.Get(s, "ping_status", sf, &in->ssm_ping));
+    FP_RETURN_IF_ERROR(r.Get(s, "agent_version", sf, &in->agent_version));
+  }
+  if (YAML::Node h = n["host"]; h.IsDefined() && !h.IsNull()) {
+    std::string hf = f + ".host";
+    FP_RETURN_IF_ERROR(r.CheckKeys(h, hf, {"disks", "cpus", "load1", "mem_total_kb", "mem_available_kb", "services",
+                                           "reboot_pending", "pkg_lock"}));
+    FP_RETURN_IF_ERROR(r.Get(h, "cpus", hf, &in->cpus));
+    FP_RETURN_IF_ERROR(r.Get(h, "load1", hf, &in->load1));
+    FP_RETURN_IF_ERROR(r.Get(h, "mem_total_kb", hf, &in->mem_total_kb));
+    FP_RETURN_IF_ERROR(r.Get(h, "mem_available_kb", hf, &in->mem_available_kb));
+    FP_RETURN_IF_ERROR(r.Get(h, "reboot_pending", hf, &in->reboot_pending));
+    FP_RETURN_IF_ERROR(r.Get(h, "pkg_lock", hf, &in->pkg_lock));
+    if (YAML::Node d = h["disks"]; d.IsDefined() && !d.IsNull()) {
+      if (!d.IsSequence()) return r.Fail(d, hf + ".disks", "expected a list of {mount, size_kb, avail_kb}");
+      for (size_t i = 0; i < d.size(); ++i) {
+        std::string df = fmt::format("{}.disks[{}]", hf, i);
+        DiskSpec disk;
+        FP_RETURN_IF_ERROR(r.CheckKeys(d[i], df, {"mount", "size_kb", "avail_kb"}));
+        FP_RETURN_IF_ERROR(r.Require(d[i], "mount", df));
+        FP_RETURN_IF_ERROR(r.Require(d[i], "size_kb", df));
+        FP_RETURN_IF_ERROR(r.Require(d[i], "avail_kb", df));
+        FP_RETURN_IF_ERROR(r.Get(d[i], "mount", df, &disk.mount));
+        FP_RETURN_IF_ERROR(r.Get(d[i], "size_kb", df, &disk.size_kb));
+        FP_RETURN_IF_ERROR(r.Get(d[i], "avail_kb", df, &disk.avail_kb));
+        if (disk.avail_kb > disk.size_kb) return r.Fail(d[i]["avail_kb"], df + ".avail_kb", "must not exceed size_kb");
+        in->disks.push_back(disk);
+      }
+    }
+    if (YAML::Node sv = h["services"]; sv.IsDefined() && !sv.IsNull()) {
+      if (!sv.IsMap()) return r.Fail(sv, hf + ".services", "expected a mapping of service name to active/inactive/failed");
+      for (const auto& kv : sv) {
+        std::string name = kv.first.as<std::string>();
+        std::string state = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
+        if (state != "active" && state != "inactive" && state != "failed")
+          return r.Fail(kv.second, hf + ".services." + name, "expected active, inactive or failed");
+        in->services[name] = state;
+      }
+    }
+  }
+  if (YAML::Node a = n["ami"]; a.IsDefined() && !a.IsNull()) {
+    std::string af = f + ".ami";
+    FP_RETURN_IF_ERROR(r.CheckKeys(a, af, {"outcome", "duration_s"}));
+    std::string outcome = "available";
+    FP_RETURN_IF_ERROR(r.Get(a, "outcome", af, &outcome));
+    if (outcome != "available" && outcome != "failed") return r.Fail(a["outcome"], af + ".outcome", "expected available or failed");
+    in->ami_fails = outcome == "failed";
+    FP_RETURN_IF_ERROR(r.Get(a, "duration_s", af, &in->ami_duration_s));
+  }
+  if (YAML::Node p = n["patch"]; p.IsDefined() && !p.IsNull()) {
+    std::string pf = f + ".patch";
+    FP_RETURN_IF_ERROR(r.CheckKeys(p, pf, {"outcome", "installed", "missing", "failed", "reboot_required", "duration_s"}));
+    std::string outcome = "success";
+    FP_RETURN_IF_ERROR(r.Get(p, "outcome", pf, &outcome));
+    auto o = ParsePatchOutcome(outcome);
+    if (!o.ok()) return r.Fail(p["outcome"], pf + ".outcome", o.error().message);
+    in->patch.outcome = *o;
+    FP_RETURN_IF_ERROR(r.Get(p, "installed", pf, &in->patch.installed));
+    FP_RETURN_IF_ERROR(r.Get(p, "missing", pf, &in->patch.missing));
+    FP_RETURN_IF_ERROR(r.Get(p, "failed", pf, &in->patch.failed));
+    FP_RETURN_IF_ERROR(r.Get(p, "reboot_required", pf, &in->patch.reboot_required));
+    FP_RETURN_IF_ERROR(r.Get(p, "duration_s", pf, &in->patch.duration_s));
+  }
+  return OkStatus();
+}
+
+// Where each instance was declared, for validation messages after parsing.
+struct Marks {
+  std::vector<int> instance_lines;
+  std::vector<int> account_lines;
+};
+
+Status Validate(Fleet& fleet, const std::string& source, const Marks* marks) {
+  auto where = [&](const std::vector<int>* lines, size_t i) {
+    if (lines && i < lines->size() && (*lines)[i] > 0) return fmt::format("{}:{}", source, (*lines)[i]);
+    return source;
+  };
+  // Hand-written checks instead of std::regex for the per-instance fields: validating 100,000
+  // generated instances must stay fast.
+  auto digits = [](const std::string& s, size_t from, const char* set) {
+    for (size_t i = from; i < s.size(); ++i)
+      if (!std::strchr(set, s[i])) return false;
+    return true;
+  };
+  auto is_account = [&](const std::string& s) { return s.size() == 12 && digits(s, 0, "0123456789"); };
+  auto is_instance_id = [&](const std::string& s) {
+    return (s.size() == 10 || s.size() == 19) && s.rfind("i-", 0) == 0 && digits(s, 2, "0123456789abcdef");
+  };
+  static const std::regex kRegion("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$");
+  static const std::set<std::string> kStates = {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"};
+  static const std::set<std::string> kPing = {"Online", "ConnectionLost", "Inactive", "None"};
+  if (!is_account(fleet.caller.account_id))
+    return Error::Config(fmt::format("{}: caller.account_id: '{}' is not a 12-digit account id", source, fleet.caller.account_id));
+  if (fleet.caller.access_key_id.size() < 16 || fleet.caller.secret_access_key.size() < 16)
+    return Error::Config(fmt::format("{}: caller: access_key_id and secret_access_key need at least 16 characters", source));
+  if (fleet.accounts.empty()) return Error::Config(fmt::format("{}: accounts: at least one account is required", source));
+  std::map<std::string, const AccountSpec*> accounts;
+  for (size_t i = 0; i < fleet.accounts.size(); ++i) {
+    const AccountSpec& a = fleet.accounts[i];
+    std::string f = fmt::format("{}: accounts[{}]", where(marks ? &marks->account_lines : nullptr, i), i);
+    if (!is_account(a.id)) return Error::Config(fmt::format("{}.id: '{}' is not a 12-digit account id", f, a.id));
+    if (!accounts.emplace(a.id, &a).second) return Error::Config(fmt::format("{}.id: account {} is defined twice", f, a.id));
+    if (a.regions.empty()) return Error::Config(fmt::format("{}.regions: list at least one region", f));
+    for (const auto& r : a.regions)
+      if (!std::regex_match(r, kRegion)) return Error::Config(fmt::format("{}.regions: '{}' is not a region name like us-east-1", f, r));
+    std::set<std::string> role_names;
+    for (const auto& role : a.roles) {
+      if (role.name.empty()) return Error::Config(fmt::format("{}.roles: a role has no name", f));
+      if (!role_names.insert(role.name).second) return Error::Config(fmt::format("{}.roles: role {} is defined twice", f, role.name));
+    }
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < fleet.instances.size(); ++i) {
+    InstanceSpec& in = fleet.instances[i];
+    std::string f = fmt::format("{}: instances[{}]", where(marks ? &marks->instance_lines : nullptr, i), i);
+    if (!is_instance_id(in.id))
+      return Error::Config(fmt::format("{}.id: '{}' is not an instance id (i- and 8 or 17 lowercase hex digits)", f, in.id));
+    if (!ids.insert(in.id).second) return Error::Config(fmt::format("{}.id: instance {} is defined twice", f, in.id));
+    auto acct = accounts.find(in.account_id);
+    if (acct == accounts.end())
+      return Error::Config(fmt::format("{}.account: account '{}' is not defined under accounts", f, in.account_id));
+    const auto& regions = acct->second->regions;
+    if (std::find(regions.begin(), regions.end(), in.region) == regions.end())
+      return Error::Config(fmt::format("{}.region: '{}' is not one of account {}'s regions", f, in.region, in.account_id));
+    if (in.availability_zone.empty()) in.availability_zone = in.region + "a";
+    if (in.availability_zone.rfind(in.region, 0) != 0 || in.availability_zone.size() != in.region.size() + 1)
+      return Error::Config(fmt::format("{}.availability_zone: '{}' is not a zone of {}", f, in.availability_zone, in.region));
+    if (!kStates.count(in.state))
+      return Error::Config(fmt::format("{}.state: '{}' is not one of pending, running, shutting-down, terminated, stopping, stopped", f, in.state));
+    if (in.platform != "linux" && in.platform != "windows")
+      return Error::Config(fmt::format("{}.platform: '{}' must be linux or windows", f, in.platform));
+    if (!kPing.count(in.ssm_ping))
+      return Error::Config(fmt::format("{}.ssm.ping_status: '{}' must be Online, ConnectionLost, Inactive or None", f, in.ssm_ping));
+    if (in.cpus < 1) return Error::Config(fmt::format("{}.host.cpus: must be at least 1", f));
+    if (in.load1 < 0) return Error::Config(fmt::format("{}.host.load1: must not be negative", f));
+    if (in.mem_available_kb > in.mem_total_kb) return Error::Config(fmt::format("{}.host.mem_available_kb: exceeds mem_total_kb", f));
+    if (in.ami_duration_s < 0 || in.patch.duration_s < 0 || in.command_duration_s < 0)
+      return Error::Config(fmt::format("{}: durations must not be negative", f));
+    if (in.patch.installed < 0 || in.patch.missing < 0 || in.patch.failed < 0 || in.patch.failed > in.patch.missing)
+      return Error::Config(fmt::format("{}.patch: counts must be >= 0 and failed <= missing", f));
+    if (in.patch.outcome == PatchOutcome::kFailed && in.patch.failed == 0)
+      return Error::Config(fmt::format("{}.patch.failed: outcome 'failed' needs failed >= 1", f));
+    if (in.name.empty()) {
+      auto it = in.tags.find("Name");
+      if (it != in.tags.end()) in.name = it->second;
+    } else if (!in.tags.count("Name")) {
+      in.tags["Name"] = in.name;
+    }
+    if (in.platform_name.empty()) in.platform_name = in.platform == "windows" ? "Microsoft Windows Server 2022 Datacenter" : "Amazon Linux";
+    if (in.platform_version.empty()) in.platform_version = in.platform == "windows" ? "10.0.20348" : "2023";
+    if (in.disks.empty()) {
+      if (in.platform == "windows") in.disks.push_back({"C:", 52428800, 31457280});
+      else in.disks.push_back({"/", 8376300, 5242880});
+    }
+    if (in.private_ip.empty()) {
+      size_t h = std::hash<std::string>{}(in.id);
+      in.private_ip = fmt::format("10.{}.{}.{}", (h >> 16) % 256, (h >> 8) % 256, 4 + h % 250);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+const char* PatchOutcomeName(PatchOutcome o) {
+  switch (o) {
+    case PatchOutcome::kSuccess: return "success";
+    case PatchOutcome::kFailed: return "failed";
+    case PatchOutcome::kHang: return "hang";
+    case PatchOutcome::kAgentLost: return "agent_lost";
+  }
+  return "?";
+}
+
+std::string RoleArn(const std::string& account_id, const std::string& role_name) {
+  return "arn:aws:iam::" + account_id + ":role/" + role_name;
+}
+
+Status ValidateFleet(Fleet& fleet, const std::string& source) { return Validate(fleet, source, nullptr); }
+
+Result<Fleet> ParseFleetYaml(const std::string& text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error::Config(fmt::format("{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.msg));
+  }
+  Reader r(source);
+  Fleet fleet;
+  Marks marks;
+  try {
+    if (!root.IsMap()) return Error::Config(source + ": expected a mapping with 'accounts' and 'instances'");
+    FP_RETURN_IF_ERROR(r.CheckKeys(root, "fleet", {"caller", "accounts", "instances"}));
+    if (YAML::Node c = root["caller"]; c.IsDefined() && !c.IsNull()) {
+      FP_RETURN_IF_ERROR(r.CheckKeys(c, "caller", {"account_id", "user_name", "access_key_id", "secret_access_key"}));
+      FP_RETURN_IF_ERROR(r.Get(c, "account_id", "caller", &fleet.caller.account_id));
+      FP_RETURN_IF_ERROR(r.Get(c, "user_name", "caller", &fleet.caller.user_name));
+      FP_RETURN_IF_ERROR(r.Get(c, "access_key_id", "caller", &fleet.caller.access_key_id));
+      FP_RETURN_IF_ERROR(r.Get(c, "secret_access_key", "caller", &fleet.caller.secret_access_key));
+    }
+    YAML::Node accounts = root["accounts"];
+    if (!accounts.IsSequence()) return r.Fail(root, "accounts", "required: a list of accounts");
+    for (size_t i = 0; i < accounts.size(); ++i) {
+      const YAML::Node& a = accounts[i];
+      std::string f = fmt::format("accounts[{}]", i);
+      FP_RETURN_IF_ERROR(r.CheckKeys(a, f, {"id", "name", "regions", "roles"}));
+      FP_RETURN_IF_ERROR(r.Require(a, "id", f));
+      AccountSpec acct;
+      FP_RETURN_IF_ERROR(r.Get(a, "id", f, &acct.id));
+      FP_RETURN_IF_ERROR(r.Get(a, "name", f, &acct.name));
+      YAML::Node regions = a["regions"];
+      if (!regions.IsSequence()) return r.Fail(a, f + ".regions", "required: a list of region names");
+      for (const auto& reg : regions) acct.regions.push_back(reg.as<std::string>());
+      if (YAML::Node roles = a["roles"]; roles.IsDefined() && !roles.IsNull()) {
+        if (!roles.IsSequence()) return r.Fail(roles, f + ".roles", "expected a list of {name, external_id}");
+        for (size_t j = 0; j < roles.size(); ++j) {
+          std::string rf = fmt::format("{}.roles[{}]", f, j);
+          FP_RETURN_IF_ERROR(r.CheckKeys(roles[j], rf, {"name", "external_id", "read_only"}));
+          FP_RETURN_IF_ERROR(r.Require(roles[j], "name", rf));
+          RoleSpec role;
+          FP_RETURN_IF_ERROR(r.Get(roles[j], "name", rf, &role.name));
+          FP_RETURN_IF_ERROR(r.Get(roles[j], "external_id", rf, &role.external_id));
+          FP_RETURN_IF_ERROR(r.Get(roles[j], "read_only", rf, &role.read_only));
+          acct.roles.push_back(role);
+        }
+      }
+      marks.account_lines.push_back(a.Mark().line + 1);
+      fleet.accounts.push_back(std::move(acct));
+    }
+    if (YAML::Node instances = root["instances"]; instances.IsDefined() && !instances.IsNull()) {
+      if (!instances.IsSequence()) return r.Fail(instances, "instances", "expected a list of instances");
+      fleet.instances.reserve(instances.size());
+      for (size_t i = 0; i < instances.size(); ++i) {
+        InstanceSpec in;
+        FP_RETURN_IF_ERROR(ParseInstance(r, instances[i], fmt::format("instances[{}]", i), &in));
+        marks.instance_lines.push_back(instances[i].Mark().line + 1);
+        fleet.instances.push_back(std::move(in));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Error::Config(fmt::format("{}:{}: {}", source, e.mark.line + 1, e.msg));
+  }
+  FP_RETURN_IF_ERROR(Validate(fleet, source, &marks));
+  return fleet;
+}
+
+Result<Fleet> LoadFleetFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::Config("cannot read fleet file " + path + ": check the path and permissions");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseFleetYaml(ss.str(), path);
+}
+
+std::string FleetToYaml(const Fleet& fleet) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "caller" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "account_id" << YAML::Value << YAML::DoubleQuoted << fleet.caller.account_id;
+  out << YAML::Key << "user_name" << YAML::Value << fleet.caller.user_name;
+  out << YAML::Key << "access_key_id" << YAML::Value << fleet.caller.access_key_id;
+  out << YAML::Key << "secret_access_key" << YAML::Value << fleet.caller.secret_access_key;
+  out << YAML::EndMap;
+  out << YAML::Key << "accounts" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : fleet.accounts) {
+    out << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << a.id;
+    out << YAML::Key << "name" << YAML::Value << a.name;
+    out << YAML::Key << "regions" << YAML::Value << YAML::Flow << a.regions;
+    out << YAML::Key << "roles" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : a.roles) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << r.name;
+      out << YAML::Key << "external_id" << YAML::Value << r.external_id;
+      if (r.read_only) out << YAML::Key << "read_only" << YAML::Value << true;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "instances" << YAML::Value << YAML::BeginSeq;
+  for (const auto& in : fleet.instances) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "id" << YAML::Value << in.id;
+    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << in.account_id;
+    out << YAML::Key << "region" << YAML::Value << in.region;
+    out << YAML::Key << "availability_zone" << YAML::Value << in.availability_zone;
+    out << YAML::Key << "name" << YAML::Value << in.name;
+    out << YAML::Key << "tags" << YAML::Value << YAML::Flow << in.tags;
+    out << YAML::Key << "state" << YAML::Value << in.state;
+    out << YAML::Key << "platform" << YAML::Value << in.platform;
+    out << YAML::Key << "instance_type" << YAML::Value << in.instance_type;
+    out << YAML::Key << "ssm" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "ping_status" << YAML::Value
+        << in.ssm_ping << YAML::Key << "agent_version" << YAML::Value << in.agent_version << YAML::EndMap;
+    out << YAML::Key << "host" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "disks" << YAML::Value << YAML::BeginSeq;
+    for (const auto& d : in.disks)
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "mount" << YAML::Value << d.mount << YAML::Key << "size_kb"
+          << YAML::Value << d.size_kb << YAML::Key << "avail_kb" << YAML::Value << d.avail_kb << YAML::EndMap;
+    out << YAML::EndSeq;
+    out << YAML::Key << "cpus" << YAML::Value << in.cpus << YAML::Key << "load1" << YAML::Value << in.load1;
+    out << YAML::Key << "mem_total_kb" << YAML::Value << in.mem_total_kb;
+    out << YAML::Key << "mem_available_kb" << YAML::Value << in.mem_available_kb;
+    if (!in.services.empty()) out << YAML::Key << "services" << YAML::Value << YAML::Flow << in.services;
+    out << YAML::Key << "reboot_pending" << YAML::Value << in.reboot_pending;
+    out << YAML::Key << "pkg_lock" << YAML::Value << in.pkg_lock;
+    out << YAML::EndMap;
+    out << YAML::Key << "ami" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "outcome" << YAML::Value
+        << (in.ami_fails ? "failed" : "available") << YAML::Key << "duration_s" << YAML::Value << in.ami_duration_s
+        << YAML::EndMap;
+    out << YAML::Key << "patch" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "outcome" << YAML::Value << PatchOutcomeName(in.patch.outcome);
+    out << YAML::Key << "installed" << YAML::Value << in.patch.installed;
+    out << YAML::Key << "missing" << YAML::Value << in.patch.missing;
+    out << YAML::Key << "failed" << YAML::Value << in.patch.failed;
+    out << YAML::Key << "reboot_required" << YAML::Value << in.patch.reboot_required;
+    out << YAML::Key << "duration_s" << YAML::Value << in.patch.duration_s;
+    out << YAML::EndMap;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+Fleet GenerateFleet(const GeneratorOptions& o) {
+  static const char* kRegions[] = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
+                                   "ap-northeast-1", "ca-central-1", "sa-east-1"};
+  std::mt19937_64 rng(o.seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Fleet fleet;
+  int zones = std::max(1, o.zones);
+  for (int z = 0; z < zones; ++z) {
+    AccountSpec a;
+    a.id = fmt::format("{:012}", 100000000000ULL + static_cast<uint64_t>(z) * 1111);
+    a.name = fmt::format("zone-{:02}", z);
+    a.regions = {kRegions[z % 8]};
+    a.roles = {{o.role_name, o.external_id, false}};
+    fleet.accounts.push_back(a);
+  }
+  static const char* kEnvs[] = {"prod", "staging", "dev"};
+  fleet.instances.reserve(o.instances);
+  for (int i = 0; i < o.instances; ++i) {
+    const AccountSpec& a = fleet.accounts[i % zones];
+    InstanceSpec in;
+    in.id = fmt::format("i-{:08x}{:09x}", static_cast<uint32_t>(o.seed * 2654435761ULL), static_cast<uint64_t>(i));
+    in.account_id = a.id;
+    in.region = a.regions[0];
+    in.availability_zone = in.region + static_cast<char>('a' + (i / zones) % 3);
+    in.name = fmt::format("{}-node-{:05}", a.name, i / zones);
+    in.tags["Environment"] = kEnvs[(i / zones) % 3];
+    in.tags["PatchGroup"] = fmt::format("group-{}", (i / zones) % 4);
+    in.platform = u(rng) < o.windows_fraction ? "windows" : "linux";
+    if (u(rng) < o.stopped_fraction) in.state = "stopped";
+    if (u(rng) < o.ssm_offline_fraction) in.ssm_ping = "ConnectionLost";
+    in.ami_fails = u(rng) < o.ami_fail_fraction;
+    in.ami_duration_s = 300 + 900 * u(rng);
+    in.patch.missing = static_cast<int>(20 * u(rng));
+    in.patch.duration_s = 120 + 1200 * u(rng);
+    in.patch.reboot_required = u(rng) < o.reboot_fraction && in.patch.missing > 0;
+    double p = u(rng);
+    if (p < o.patch_fail_fraction) {
+      in.patch.outcome = PatchOutcome::kFailed;
+      in.patch.missing = std::max(in.patch.missing, 1);
+      in.patch.failed = 1 + static_cast<int>(u(rng) * in.patch.missing) % in.patch.missing;
+    } else if (p < o.patch_fail_fraction + o.patch_hang_fraction) {
+      in.patch.outcome = PatchOutcome::kHang;
+    } else if (p < o.patch_fail_fraction + o.patch_hang_fraction + o.agent_lost_fraction) {
+      in.patch.outcome = PatchOutcome::kAgentLost;
+    }
+    if (in.platform == "windows") {
+      uint64_t size = 52428800;
+      in.disks.push_back({"C:", size, u(rng) < o.disk_full_fraction ? size / 100 : size / 2});
+      in.services = {{"W32Time", "active"}, {"WinRM", "active"}};
+    } else {
+      uint64_t size = 8376300;
+      in.disks.push_back({"/", size, u(rng) < o.disk_full_fraction ? size / 100 : size / 2});
+      in.services = {{"sshd", "active"}, {"chronyd", "active"}, {"amazon-ssm-agent", "active"}};
+    }
+    in.load1 = 2.0 * u(rng);
+    fleet.instances.push_back(std::move(in));
+  }
+  Status st = Validate(fleet, "generated fleet", nullptr);
+  assert(st.ok());
+  (void)st;
+  return fleet;
+}
+
+}  // namespace fleetpatch::emulator

@@ -1,0 +1,145 @@
+// The emulated fleet: accounts (with their assumable roles), regions and instances, each instance
+// carrying the state the emulator answers from (SSM agent, disks/load/services for the precheck,
+// how an AMI of it turns out, what patching it does). Loaded from YAML with validation errors that
+// name file, line and field; also built in (the demo fleet) or generated (synthetic large fleets).
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace fleetpatch::emulator {
+
+struct RoleSpec {
+  std::string name;         // role name; ARN is arn:aws:iam::<account>:role/<name>
+  std::string external_id;  // required ExternalId in AssumeRole; empty: none required
+  bool read_only = false;   // mutating EC2/SSM calls answer UnauthorizedOperation/AccessDenied
+};
+
+struct AccountSpec {
+  std::string id;    // 12 digits
+  std::string name;  // alias, for humans
+  std::vector<std::string> regions;
+  std::vector<RoleSpec> roles;
+};
+
+struct DiskSpec {
+  std::string mount;  // "/", "/var" or "C:"
+  uint64_t size_kb = 0;
+  uint64_t avail_kb = 0;
+};
+
+// What an SSM patch run (AWS-RunPatchBaseline) does on this instance.
+enum class PatchOutcome {
+  kSuccess,     // installs the missing patches
+  kFailed,      // some installs fail (failed_count > 0): invocation Failed
+  kHang,        // runs past its execution timeout: TimedOut (ExecutionTimedOut)
+  kAgentLost,   // the agent drops off when the command arrives: DeliveryTimedOut, ping ConnectionLost
+};
+const char* PatchOutcomeName(PatchOutcome o);
+
+struct PatchSpec {
+  PatchOutcome outcome = PatchOutcome::kSuccess;
+  int installed = 120;      // patches already installed before any run
+  int missing = 5;          // patches a Scan reports missing / an Install installs
+  int failed = 0;           // of the missing, how many fail to install (outcome kFailed)
+  bool reboot_required = false;  // installed patches need a reboot
+  double duration_s = 300;  // simulated run time of an Install (a Scan takes a fifth)
+};
+
+struct InstanceSpec {
+  std::string id;                 // i- + 8 or 17 hex digits
+  std::string account_id;
+  std::string region;
+  std::string availability_zone;  // defaults to region + "a"
+  std::string name;               // becomes the Name tag unless tags has one
+  std::map<std::string, std::string> tags;
+  std::string state = "running";  // pending|running|shutting-down|terminated|stopping|stopped
+  std::string platform = "linux"; // linux|windows
+  std::string platform_name;      // SSM PlatformName, e.g. "Amazon Linux"
+  std::string platform_version;   // e.g. "2023"
+  std::string instance_type = "t3.medium";
+  std::string image_id = "ami-0abcdef1234567890";
+  std::string private_ip;         // derived when empty
+  bool status_impaired = false;   // DescribeInstanceStatus instanceStatus impaired
+
+  // SSM agent
+  std::string ssm_ping = "Online";  // Online|ConnectionLost|Inactive|None (not managed by SSM)
+  std::string agent_version = "3.3.987.0";
+
+  // Host state answered to the precheck script.
+  std::vector<DiskSpec> disks;
+  int cpus = 2;
+  double load1 = 0.25;
+  uint64_t mem_total_kb = 4030000;
+  uint64_t mem_available_kb = 2900000;
+  std::map<std::string, std::string> services;  // name -> active|inactive|failed
+  bool reboot_pending = false;
+  bool pkg_lock = false;
+
+  // AMI backup
+  bool ami_fails = false;        // CreateImage ends in state "failed"
+  double ami_duration_s = 600;   // simulated pending -> available/failed time
+
+  PatchSpec patch;
+  double command_duration_s = 3;  // simulated run time of a shell/PowerShell command
+};
+
+// The long-term credentials callers start from (the "base" identity, an IAM user).
+struct CallerSpec {
+  std::string account_id = "000000000000";
+  std::string user_name = "fleetpatch-operator";
+  std::string access_key_id = "AKIAFPEMULATOR000001";
+  std::string secret_access_key = "fpEmulatorSecretKey/DoNotUseInProduction0";
+};
+
+struct Fleet {
+  CallerSpec caller;
+  std::vector<AccountSpec> accounts;
+  std::vector<InstanceSpec> instances;
+};
+
+// Parses YAML text. `source` names the file in error messages ("fleet.yml:12: instances[3].state: ...").
+// Errors are kConfig.
+Result<Fleet> ParseFleetYaml(const std::string& text, const std::string& source);
+Result<Fleet> LoadFleetFile(const std::string& path);
+// Checks cross-references and value ranges (also applied by ParseFleetYaml). Fills defaults
+// (availability zone, Name tag, disks, private IP).
+Status ValidateFleet(Fleet& fleet, const std::string& source);
+// Serialises a fleet back to YAML (round-trips through ParseFleetYaml).
+std::string FleetToYaml(const Fleet& fleet);
+
+// The built-in demo fleet: three landing zones, ~30 instances, at least one of every outcome.
+const char* DemoFleetYaml();
+Fleet DemoFleet();
+// The demo fleet's landing-zones inventory for fleetpatch (examples/demo/landing_zones.yml).
+const char* DemoLandingZonesYaml();
+
+// A seeded synthetic fleet: `instances` spread over `zones` (account, region) pairs, one account per
+// zone (region cycling through a fixed list), a mix of outcomes in the given fractions.
+struct GeneratorOptions {
+  int instances = 10000;
+  int zones = 20;
+  uint64_t seed = 1;
+  double windows_fraction = 0.2;
+  double ssm_offline_fraction = 0.02;
+  double ami_fail_fraction = 0.01;
+  double patch_fail_fraction = 0.03;
+  double patch_hang_fraction = 0.005;
+  double agent_lost_fraction = 0.005;
+  double reboot_fraction = 0.2;
+  double disk_full_fraction = 0.02;
+  double stopped_fraction = 0.05;
+  std::string role_name = "FleetPatchRole";
+  std::string external_id = "fleetpatch-bench";
+};
+Fleet GenerateFleet(const GeneratorOptions& options);
+
+// "arn:aws:iam::<account>:role/<name>"
+std::string RoleArn(const std::string& account_id, const std::string& role_name);
+
+}  // namespace fleetpatch::emulator

@@ -1,0 +1,69 @@
+// Endpoint resolution for the services fleetpatch calls (ec2, ssm, sts): which URL to send a
+// request to and which region/name to sign it with.
+//
+// Two layers:
+//  - ResolveEndpoint: AWS's endpoint rules for these services, hand-written from the Smithy rule
+//    sets and checked against endpoints/*-endpoint-tests-1.json. Regional endpoints
+//    https://{service}[-fips].{region}.{dnsSuffix} over an embedded partition table (aws, aws-cn,
+//    aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc). STS is regional unless the
+//    caller opts into the legacy global endpoint (use_global_endpoint) or names region aws-global.
+//    Dual-stack endpoints are not supported.
+//  - ResolveServiceEndpoint: adds the override precedence a user expects: an explicit override
+//    (per-landing-zone config) > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > the rules, with
+//    the environment read through an injectable EnvLookup.
+// The binary never reads AWS's JSON files: the partition table is compiled in.
+// Thread-safety: stateless functions; safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/env.h"
+#include "common/error.h"
+
+namespace fleetpatch::aws {
+
+struct EndpointParams {
+  std::string service;  // "ec2", "ssm" or "sts"
+  std::string region;   // may be empty only when endpoint is set
+  bool use_fips = false;
+  // STS only: send the 16 regions that historically used https://sts.amazonaws.com there.
+  // Default: false (regional STS, which AWS recommends and fleetpatch uses).
+  bool use_global_endpoint = false;
+  std::string endpoint;  // a custom endpoint URL; empty: resolve from the rules
+};
+
+struct ResolvedEndpoint {
+  std::string url;             // "https://ec2.eu-west-1.amazonaws.com": never ends with '/'; append the path
+  std::string signing_region;  // region for SigV4 (us-east-1 for the global STS endpoint)
+  std::string signing_name;    // service name for SigV4 ("ec2", "ssm", "sts")
+  std::string partition;       // "aws", "aws-cn", ...; empty for a custom endpoint
+  std::string source;  // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
+};
+
+// True when region is a well-formed region name: a DNS label of lower-case letters, digits and
+// single hyphens, starting with a letter (e.g. "us-east-1", "cn-north-1", "aws-global").
+bool IsValidRegionName(std::string_view region);
+
+// The name of the partition a region belongs to ("aws" for regions no table entry claims, as the
+// AWS SDKs do). Does not validate the region.
+std::string PartitionForRegion(std::string_view region);
+
+// Applies the endpoint rules. Errors (kConfig) carry the rule set's wording plus what to fix:
+//   "Invalid Configuration: Missing Region", "Invalid Configuration: FIPS and custom endpoint are
+//   not supported", an unsupported service, a malformed region or custom endpoint URL.
+Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params);
+
+struct EndpointRequest {
+  std::string service;  // "ec2", "ssm" or "sts"
+  std::string region;   // required: requests are signed for it
+  bool use_fips = false;
+  std::string override_url;  // explicit override (landing-zone config); empty: none
+};
+
+// Resolves with override precedence: override_url, then AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM,
+// STS), then AWS_ENDPOINT_URL, then the rules. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true disables
+// the two environment variables, as in the AWS CLI. Signing always uses request.region.
+Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, const EnvLookup& env);
+
+}  // namespace fleetpatch::aws

@@ -1,0 +1,161 @@
+#include "aws/service_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "aws/aws_error.h"
+#include "aws/protocol/parser.h"
+#include "aws/sigv4.h"
+
+namespace fleetpatch::aws {
+namespace {
+
+std::string RequestIdFromHeaders(const Headers& headers) {
+  for (const char* name : {"x-amzn-RequestId", "x-amz-request-id", "x-amzn-request-id"}) {
+    if (const std::string* v = FindHeader(headers, name); v != nullptr && !v->empty()) return *v;
+  }
+  return "";
+}
+
+AwsErrorInfo ToErrorInfo(const protocol::ServiceError& se, const Headers& headers) {
+  AwsErrorInfo info;
+  // "HttpStatus503" is the engine's stand-in for an undecodable body: classify by status alone.
+  info.code = se.code.rfind("HttpStatus", 0) == 0 ? std::string() : se.code;
+  info.message = se.message;
+  info.request_id = se.request_id.empty() ? RequestIdFromHeaders(headers) : se.request_id;
+  info.http_status = se.http_status != 0 ? se.http_status : 0;
+  return info;
+}
+
+void DefaultObserver(const AttemptRecord& record) { spdlog::debug("{}", FormatAttempt(record)); }
+
+}  // namespace
+
+std::string FormatAttempt(const AttemptRecord& r) {
+  std::string s = "aws " + r.action + " attempt=" + std::to_string(r.attempt) +
+                  " status=" + std::to_string(r.http_status) + " duration_ms=" + std::to_string(r.duration.count());
+  if (!r.request_id.empty()) s += " request_id=" + r.request_id;
+  if (!r.error.empty()) s += " error=" + r.error;
+  if (r.will_retry) s += " retry_in_ms=" + std::to_string(r.retry_delay.count());
+  return s;
+}
+
+ServiceClient::ServiceClient(const protocol::ServiceModel& model, ServiceClientOptions options,
+                             HttpTransport& transport, CredentialsProvider& credentials, Clock& clock,
+                             RandomSource random)
+    : model_(model),
+      options_(std::move(options)),
+      transport_(transport),
+      credentials_(credentials),
+      clock_(clock),
+      retry_(options_.retry, std::move(random), clock) {
+  if (options_.signing_name.empty()) options_.signing_name = model_.endpoint_prefix();
+  if (!options_.observer) options_.observer = DefaultObserver;
+  if (!options_.idempotency_token) options_.idempotency_token = protocol::RandomIdempotencyToken;
+}
+
+std::string ServiceClient::BuildUrl(const protocol::SerializedRequest& serialized) const {
+  std::string base = options_.endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (!serialized.host_prefix.empty()) {
+    if (auto scheme_end = base.find("://"); scheme_end != std::string::npos) {
+      base.insert(scheme_end + 3, serialized.host_prefix);
+    }
+  }
+  std::string path = serialized.path.empty() ? "/" : serialized.path;
+  if (path.front() != '/') path.insert(path.begin(), '/');
+  return base + path;
+}
+
+Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const nlohmann::json& params) {
+  const std::string action = options_.signing_name + ":" + operation;
+  if (options_.endpoint.empty()) {
+    return Error::Config("no endpoint for " + action + ": set a region (or an endpoint URL)");
+  }
+  if (options_.region.empty()) return Error::Config("no region for " + action + ": set --region or AWS_REGION");
+
+  // Serialised once, so an idempotency token (ClientToken) stays the same across retries.
+  FP_ASSIGN_OR_RETURN(protocol::SerializedRequest serialized,
+                      protocol::SerializeRequest(model_, operation, params, options_.idempotency_token));
+  HttpRequest base;
+  base.method = serialized.method.empty() ? "POST" : serialized.method;
+  base.url = BuildUrl(serialized);
+  base.headers = serialized.headers;
+  if (!options_.user_agent.empty()) base.headers.emplace_back("User-Agent", options_.user_agent);
+  base.body = std::move(serialized.body);
+
+  RetryPolicy::Call call = retry_.BeginCall();
+  for (;;) {
+    AttemptRecord record;
+    record.action = action;
+    record.attempt = call.attempt();
+    const auto started = clock_.SteadyNow();
+    auto elapsed = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
+    };
+
+    // Asked every attempt: a provider may have refreshed expiring credentials in the meantime.
+    Result<Credentials> credentials = credentials_.GetCredentials();
+    if (!credentials.ok()) return credentials.error();
+
+    HttpRequest request = base;
+    SigningParams signing;
+    signing.region = options_.region;
+    signing.service = options_.signing_name;
+    signing.time = clock_.Now();
+    if (auto signed_request = SignRequest(request, *credentials, signing); !signed_request.ok()) {
+      return signed_request.error();
+    }
+
+    Result<HttpResponse> response = transport_.Send(request, options_.http);
+    record.duration = elapsed();
+
+    Error error;
+    const Headers* response_headers = nullptr;
+    if (!response.ok()) {
+      error = response.error();
+      error.message = action + ": " + error.message;
+      record.error = CategoryName(error.category);
+    } else {
+      record.http_status = response->status;
+      record.request_id = RequestIdFromHeaders(response->headers);
+      if (protocol::IsSuccessStatus(response->status)) {
+        Result<nlohmann::json> parsed = protocol::ParseResponse(model_, operation, *response);
+        if (parsed.ok()) {
+          if (record.request_id.empty() && parsed->contains("ResponseMetadata")) {
+            record.request_id = (*parsed)["ResponseMetadata"].value("RequestId", "");
+          }
+          retry_.OnSuccess(call);
+          options_.observer(record);
+          return parsed;
+        }
+        // A 2xx whose body does not parse: not retried (the operation may have taken effect).
+        Error e = parsed.error();
+        e.message = action + ": " + e.message;
+        record.error = "unparseable-response";
+        options_.observer(record);
+        return e;
+      }
+      protocol::ServiceError service_error = protocol::ParseErrorResponse(model_, operation, *response);
+      AwsErrorInfo info = ToErrorInfo(service_error, response->headers);
+      if (info.http_status == 0) info.http_status = response->status;
+      error = ClassifyAwsError(info, action);
+      if (record.request_id.empty()) record.request_id = error.request_id;
+      record.error = error.aws_code.empty() ? "HTTP " + std::to_string(response->status) : error.aws_code;
+      response_headers = &response->headers;
+    }
+
+    RetryDecision decision = retry_.OnFailure(call, error, response_headers);
+    record.will_retry = decision.retry;
+    record.retry_delay = decision.delay;
+    options_.observer(record);
+    if (!decision.retry) {
+      if (!decision.give_up_reason.empty()) error.message += "; " + decision.give_up_reason;
+      return error;
+    }
+    clock_.SleepFor(decision.delay);
+  }
+}
+
+}  // namespace fleetpatch::aws

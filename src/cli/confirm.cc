@@ -1,0 +1,44 @@
+#include "cli/confirm.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace fleetpatch::cli {
+
+Terminal ProcessTerminal() {
+  return Terminal{[] { return ::isatty(STDIN_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1; }, &std::cin,
+                  &std::cerr};
+}
+
+bool NeedsPatchConfirmation(const Options& options, const config::Config& config) {
+  if (config.dry_run || options.dry_run || !config.patch.require_confirmation) return false;
+  if (config.patch.operation != config::PatchOperation::kInstall) return false;
+  auto phases = PhasesToRun(options, config);
+  return std::find(phases.begin(), phases.end(), Phase::kPatch) != phases.end();
+}
+
+Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& terminal) {
+  if (yes) return OkStatus();
+  if (!terminal.is_interactive || !terminal.is_interactive() || !terminal.in || !terminal.out) {
+    return Error::Config(
+        "refusing to patch without confirmation: there is no terminal to ask on. Nothing was changed. "
+        "Re-run with --yes to confirm non-interactively (for example in CI), or with --dry-run to see what "
+        "would be patched.");
+  }
+  *terminal.out << summary << "\nType 'yes' to continue: " << std::flush;
+  std::string answer;
+  if (!std::getline(*terminal.in, answer)) {
+    return Error::Interrupted("patch not confirmed (input closed); nothing was patched");
+  }
+  answer.erase(0, answer.find_first_not_of(" \t\r"));
+  answer.erase(answer.find_last_not_of(" \t\r") + 1);
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (answer == "y" || answer == "yes") return OkStatus();
+  return Error::Interrupted("patch not confirmed (answered \"" + answer.substr(0, 20) +
+                            "\"); nothing was patched");
+}
+
+}  // namespace fleetpatch::cli

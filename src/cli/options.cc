@@ -1,0 +1,330 @@
+#include "cli/options.h"
+
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "common/exit_codes.h"
+#include "config/names.h"
+
+#ifndef FP_VERSION
+#define FP_VERSION "0.0.0-dev"
+#endif
+
+namespace fleetpatch::cli {
+
+const char* CommandName(Command c) {
+  switch (c) {
+    case Command::kWorkflow:
+      return "workflow";
+    case Command::kRuns:
+      return "runs";
+    case Command::kShow:
+      return "show";
+    case Command::kReport:
+      return "report";
+    case Command::kValidate:
+      return "validate";
+    case Command::kWhoami:
+      return "whoami";
+    case Command::kEmulator:
+      return "emulator";
+    case Command::kDemo:
+      return "demo";
+    case Command::kHelp:
+      return "help";
+    case Command::kVersion:
+      return "version";
+  }
+  return "?";
+}
+
+const char* WorkflowName(Workflow w) {
+  switch (w) {
+    case Workflow::kFull:
+      return "full";
+    case Workflow::kScan:
+      return "scan";
+    case Workflow::kBackup:
+      return "backup";
+    case Workflow::kPrecheck:
+      return "precheck";
+    case Workflow::kPatch:
+      return "patch";
+  }
+  return "?";
+}
+
+namespace {
+
+// The raw strings CLI11 fills; checked and converted after parsing so that every bad value gets a
+// message with the allowed values and a suggestion.
+struct RawFlags {
+  std::string workflow;
+  std::vector<std::string> formats;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string output = "text";
+  bool version = false;
+};
+
+struct Parser {
+  CLI::App app{
+      "fleetpatch: patch Amazon EC2 fleets across AWS accounts and regions (landing zones): scan, back "
+      "up (AMI), pre-check (SSM), patch (SSM AWS-RunPatchBaseline) and report, resumably.",
+      "fleetpatch"};
+  CLI::App* runs = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* report = nullptr;
+  CLI::App* validate = nullptr;
+  CLI::App* whoami = nullptr;
+  CLI::App* emulator = nullptr;
+  CLI::App* demo = nullptr;
+  RawFlags raw;
+
+  explicit Parser(Options* o) {
+    std::string footer = std::string(
+                             "\nExamples:\n"
+                             "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow full\n"
+                             "  fleetpatch --landing-zones inventory/prod_landing_zones.yml --workflow scan\n"
+                             "  fleetpatch --config config/prepatch_config.yml\n"
+                             "  fleetpatch validate --config config/prepatch_config.yml\n"
+                             "  fleetpatch runs; fleetpatch show RUN; fleetpatch report RUN\n\n") +
+                         ExitCodeTable();
+    app.footer(footer);
+    app.fallthrough();  // global flags may follow a subcommand: `fleetpatch validate --config F`
+    app.set_help_flag("-h,--help", "Print this help (also after any subcommand) and exit");
+    app.add_flag("--version", raw.version, "Print the version and exit");
+
+    app.add_option("-c,--config", o->config_path, "Workflow config file (YAML); see docs/configuration.md")
+        ->type_name("FILE");
+    app.add_option("-l,--landing-zones", o->landing_zones_path,
+                   "Landing-zone inventory file (YAML); replaces the config's landing_zones")
+        ->type_name("FILE");
+    app.add_option("-w,--workflow", raw.workflow,
+                   "What to run: full (the phases the config turns on) | scan | backup | precheck | patch. "
+                   "Default: full")
+        ->type_name("NAME");
+    app.add_option("--profile", o->profile, "AWS profile for the base credentials (overrides aws.profile)")
+        ->type_name("NAME");
+    app.add_option("--region", o->region, "Base AWS region for STS and whoami (overrides aws.region)")
+        ->type_name("REGION");
+    app.add_flag("--dry-run", o->dry_run, "Scan for real, then only show what later phases would do");
+    app.add_option("--run", o->run_id,
+                   "Work on this run id (a single phase continues the latest run by default)")
+        ->type_name("ID");
+    app.add_flag("--resume", o->resume,
+                 "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
+    app.add_option("--state", o->state_path,
+                   "State database path (overrides state.path; Default: .fleetpatch/state.db)")
+        ->type_name("PATH");
+    app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")
+        ->type_name("DIR");
+    app.add_option("--format", raw.formats, "Report formats, comma-separated: csv,json,html,xml")
+        ->type_name("LIST")
+        ->delimiter(',');
+    app.add_option("--log-level", raw.log_level, "trace | debug | info | warn | error. Default: info")
+        ->type_name("LEVEL");
+    app.add_option("--log-format", raw.log_format, "Log line format: text | json. Default: text")
+        ->type_name("FORMAT");
+    app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")
+        ->type_name("FORMAT");
+    app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
+    app.add_flag("-y,--yes", o->yes,
+                 "Do not ask for confirmation before patching (needed without a terminal)");
+
+    runs = app.add_subcommand("runs", "List recorded runs, newest first");
+    runs->add_option("--limit", o->runs_limit, "How many runs to list. Default: 20")
+        ->type_name("N")
+        ->check(CLI::Range(1, 100000));
+    show = app.add_subcommand("show", "Show one run: its zones, phases and per-instance results");
+    show->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
+    report = app.add_subcommand("report", "Regenerate the reports of a run from the state store");
+    report->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
+    validate = app.add_subcommand(
+        "validate",
+        "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
+    whoami = app.add_subcommand("whoami",
+                                "Show the AWS identity in use (STS GetCallerIdentity), optionally after "
+                                "assuming a role");
+    whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
+    whoami->add_option("--external-id", o->whoami_external_id, "ExternalId for --role-arn")->type_name("ID");
+    emulator = app.add_subcommand("emulator",
+                                  "Run the AWS emulator (arguments go to the emulator, e.g. --demo, "
+                                  "--fleet FILE, --port P)");
+    emulator->fallthrough(false);
+    emulator->prefix_command();
+    demo = app.add_subcommand("demo", "Start the emulator's demo fleet and run the full workflow against it");
+    app.require_subcommand(0, 1);
+  }
+};
+
+std::string UsageHint() { return "\nRun 'fleetpatch --help' for usage."; }
+
+// Case-insensitive choice with a "did you mean".
+Status Choose(const std::string& flag, const std::string& value, const std::vector<std::string>& allowed,
+              std::string* out) {
+  std::string lower = value;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& a : allowed) {
+    if (a == lower) {
+      *out = a;
+      return OkStatus();
+    }
+  }
+  std::string msg = flag + ": unknown value \"" + value + "\"";
+  if (std::string s = config::DidYouMean(value, allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return Error::Config(msg + "; allowed: " + list + UsageHint());
+}
+
+}  // namespace
+
+std::string HelpText() {
+  Options o;
+  Parser p(&o);
+  return p.app.help();
+}
+
+Result<Options> ParseCommandLine(int argc, const char* const* argv) {
+  Options o;
+  Parser p(&o);
+  try {
+    p.app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    o.command = Command::kHelp;
+    o.text = p.app.help();
+    return o;
+  } catch (const CLI::ParseError& e) {
+    return Error::Config(std::string("invalid command line: ") + e.what() + UsageHint());
+  }
+  if (p.raw.version) {
+    o.command = Command::kVersion;
+    o.text = std::string("fleetpatch ") + FP_VERSION + "\n";
+    return o;
+  }
+
+  if (p.runs->parsed()) o.command = Command::kRuns;
+  if (p.show->parsed()) o.command = Command::kShow;
+  if (p.report->parsed()) o.command = Command::kReport;
+  if (p.validate->parsed()) o.command = Command::kValidate;
+  if (p.whoami->parsed()) o.command = Command::kWhoami;
+  if (p.demo->parsed()) o.command = Command::kDemo;
+  if (p.emulator->parsed()) {
+    o.command = Command::kEmulator;
+    o.emulator_args = p.emulator->remaining();
+  }
+
+  std::string v;
+  if (!p.raw.workflow.empty()) {
+    FP_RETURN_IF_ERROR(
+        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch"}, &v));
+    for (Workflow w :
+         {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch}) {
+      if (v == WorkflowName(w)) o.workflow = w;
+    }
+  }
+  for (const auto& f : p.raw.formats) {
+    std::string item = f;
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item.empty()) continue;
+    FP_RETURN_IF_ERROR(Choose("--format", item, {"csv", "json", "html", "xml"}, &v));
+    config::ReportFormat fmt;
+    config::ParseReportFormat(v, &fmt);
+    if (std::find(o.formats.begin(), o.formats.end(), fmt) == o.formats.end()) o.formats.push_back(fmt);
+  }
+  if (!p.raw.formats.empty() && o.formats.empty()) {
+    return Error::Config("--format: give at least one of csv, json, html, xml" + UsageHint());
+  }
+  FP_RETURN_IF_ERROR(
+      Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));
+  FP_RETURN_IF_ERROR(Choose("--log-format", p.raw.log_format, {"text", "json"}, &v));
+  o.log_format = v == "json" ? LogFormat::kJson : LogFormat::kText;
+  FP_RETURN_IF_ERROR(Choose("--output", p.raw.output, {"text", "json"}, &v));
+  o.output = v == "json" ? OutputFormat::kJson : OutputFormat::kText;
+
+  if (o.command == Command::kWorkflow && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config(
+        "nothing to do: give --config FILE and/or --landing-zones FILE to run a workflow, or a subcommand "
+        "(runs, show, report, validate, whoami, emulator, demo)" +
+        UsageHint());
+  }
+  if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());
+  }
+  return o;
+}
+
+Result<Options> ParseCommandLine(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  return ParseCommandLine(static_cast<int>(args.size()), argv.data());
+}
+
+std::vector<config::Problem> CheckEffectiveConfig(const Options& o, const config::EnvLookup& env,
+                                                  config::Config* out) {
+  using config::Problem;
+  std::vector<Problem> problems;
+  config::Config c;
+  if (!o.config_path.empty()) {
+    // An inventory given on the command line replaces the config's, which is then not read.
+    problems =
+        config::CheckConfigFile(o.config_path, env, &c, /*load_landing_zones=*/o.landing_zones_path.empty());
+  }
+  if (!o.landing_zones_path.empty()) {
+    std::vector<config::LandingZone> zones;
+    auto zp = config::CheckLandingZonesFile(o.landing_zones_path, c.landing_zone_defaults, env, &zones);
+    problems.insert(problems.end(), zp.begin(), zp.end());
+    c.landing_zones = std::move(zones);
+    c.landing_zones_file = o.landing_zones_path;
+  }
+  auto flag_problem = [&](const std::string& flag, const std::string& msg) {
+    problems.push_back(Problem{"command line", 0, 0, flag, msg});
+  };
+  if (!o.profile.empty()) c.aws.profile = o.profile;
+  if (!o.region.empty()) {
+    if (std::string why = config::CheckRegion(o.region); !why.empty()) {
+      flag_problem("--region", "found \"" + o.region + "\"; " + why);
+    }
+    c.aws.region = o.region;
+  }
+  if (o.dry_run) c.dry_run = true;
+  if (!o.state_path.empty()) c.state.path = o.state_path;
+  if (!o.output_dir.empty()) c.reporting.output_dir = o.output_dir;
+  if (!o.formats.empty()) c.reporting.formats = o.formats;
+  if (problems.empty() && out) *out = std::move(c);
+  return problems;
+}
+
+Result<config::Config> EffectiveConfig(const Options& options, const config::EnvLookup& env) {
+  config::Config c;
+  auto problems = CheckEffectiveConfig(options, env, &c);
+  if (!problems.empty()) return config::ProblemsToError(problems);
+  return c;
+}
+
+std::vector<Phase> PhasesToRun(const Options& options, const config::Config& config) {
+  switch (options.workflow) {
+    case Workflow::kScan:
+      return {Phase::kScan};
+    case Workflow::kBackup:
+      return {Phase::kBackup};
+    case Workflow::kPrecheck:
+      return {Phase::kPrecheck};
+    case Workflow::kPatch:
+      return {Phase::kPatch};
+    case Workflow::kFull:
+      break;
+  }
+  std::vector<Phase> phases;
+  const auto& p = config.workflow.phases;
+  if (p.scan) phases.push_back(Phase::kScan);
+  if (p.backup) phases.push_back(Phase::kBackup);
+  if (p.precheck) phases.push_back(Phase::kPrecheck);
+  if (p.patch) phases.push_back(Phase::kPatch);
+  return phases;
+}
+
+}  // namespace fleetpatch::cli

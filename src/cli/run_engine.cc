@@ -1,0 +1,311 @@
+#include "cli/run_engine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/aws_context.h"
+#include "aws/credentials_chain.h"
+#include "aws/curl_transport.h"
+#include "common/exit_codes.h"
+#include "common/log.h"
+#include "report/report_writer.h"
+#include "report/summary.h"
+#include "state/run_id.h"
+#include "state/sqlite_state_store.h"
+#include "workflow/aws_zone_api.h"
+#include "workflow/interrupt.h"
+#include "workflow/rate_limiter.h"
+
+namespace fleetpatch::cli {
+namespace {
+
+std::string Username(const EnvLookup& env) {
+  for (const char* v : {"USER", "LOGNAME"})
+    if (auto u = env(v); u && !u->empty()) return *u;
+  return "uid " + std::to_string(getuid());
+}
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+bool Contains(const std::vector<Phase>& v, Phase p) { return std::find(v.begin(), v.end(), p) != v.end(); }
+
+// Which run this invocation works on: a new one, the one named by --run, or the latest one.
+Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::StateStore& store, Clock& clock,
+                          const EnvLookup& env, bool* created) {
+  *created = false;
+  if (!options.run_id.empty()) return store.GetRun(options.run_id);
+  bool continues = options.resume || (!req.phases.empty() && req.phases.front() != Phase::kScan);
+  if (continues) {
+    auto latest = store.LatestRun();
+    if (!latest.ok()) {
+      if (latest.error().category == ErrorCategory::kNotFound) {
+        return Error::Validation(std::string("there is no earlier run to continue in ") + req.config.state.path +
+                                 ": run `--workflow scan` (or `--workflow full`) first");
+      }
+      return latest.error();
+    }
+    return latest;
+  }
+  RunInfo run;
+  run.run_id = state::NewRunId(clock);
+  run.workflow = req.workflow_name;
+  run.user = Username(env);
+  run.host = Hostname();
+  run.dry_run = req.workflow.dry_run;
+  run.config = config::ConfigToJson(req.config);
+  FP_RETURN_IF_ERROR(store.CreateRun(run));
+  *created = true;
+  return store.GetRun(run.run_id);
+}
+
+std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
+  std::vector<report::ReportFormat> out;
+  for (auto f : c.reporting.formats) {
+    report::ReportFormat rf;
+    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
+  }
+  // The JUnit file goes with the XML report: CI servers read it natively.
+  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
+    out.push_back(report::ReportFormat::kJunit);
+  }
+  return out;
+}
+
+void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
+  err << "fleetpatch: " << PhaseName(s.phase) << ": " << s.succeeded << " succeeded, " << s.failed << " failed, "
+      << s.skipped << " skipped";
+  if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
+  if (s.budget_spent) err << " (rollout stopped)";
+  if (s.interrupted) err << " (interrupted)";
+  err << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+}
+
+}  // namespace
+
+workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
+  workflow::WorkflowOptions o;
+  o.backup_enabled = c.workflow.phases.backup;
+  o.backup_required = c.backup.required;
+  o.ami_timeout = std::chrono::seconds(c.workflow.timeouts.ami_creation_s);
+  o.patch_timeout = std::chrono::seconds(c.workflow.timeouts.patch_execution_s);
+  o.ssm_timeout = std::chrono::seconds(c.workflow.timeouts.ssm_connection_s);
+  o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command_s);
+  o.zone_workers = c.concurrency.zone_workers;
+  o.dry_run = c.dry_run;
+  o.ami_name_template = c.backup.name_template;
+  o.no_reboot = c.backup.no_reboot;
+  o.retention_days = c.backup.retention_days;
+  o.keep_failed_images = c.backup.keep_failed;
+  o.extra_tags.assign(c.backup.tags.begin(), c.backup.tags.end());
+  for (auto* t : {&o.linux_thresholds, &o.windows_thresholds}) {
+    t->min_free_disk_percent = c.precheck.min_free_disk_percent;
+    t->min_free_disk_gib = c.precheck.min_free_disk_gib;
+    t->mounts = c.precheck.mounts;
+    t->max_load_per_cpu = c.precheck.max_load_per_cpu;
+    t->min_free_memory_percent = c.precheck.min_free_memory_percent;
+    t->min_free_memory_mib = c.precheck.min_free_memory_mib;
+    t->fail_on_pending_reboot = c.precheck.fail_on_pending_reboot;
+    t->fail_on_package_lock = c.precheck.fail_on_package_lock;
+  }
+  o.linux_thresholds.critical_services = c.precheck.critical_services.linux_services;
+  o.windows_thresholds.critical_services = c.precheck.critical_services.windows_services;
+  o.min_agent_version = c.precheck.min_ssm_agent_version;
+  o.patch_document = c.patch.document;
+  o.patch_operation = config::PatchOperationName(c.patch.operation);
+  o.reboot_option = config::RebootOptionName(c.patch.reboot_option);
+  o.baseline_override = c.patch.baseline_override;
+  o.canary_size = c.patch.canary_size;
+  o.wave_size = c.patch.max_concurrency;
+  o.error_budget = c.error_budget.ToString();
+  return o;
+}
+
+std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& c) {
+  std::vector<workflow::ZoneSpec> zones;
+  for (const auto& z : c.landing_zones) {
+    if (!z.enabled) continue;
+    workflow::ZoneSpec s;
+    s.info.name = z.name;
+    s.info.account_id = z.account_id;
+    s.info.region = z.region;
+    s.info.role_arn = z.role_arn;
+    s.tag_filters = z.filter_tags;
+    s.exclude_tags = z.exclude_tags;
+    zones.push_back(std::move(s));
+  }
+  return zones;
+}
+
+Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
+  std::ostream& err = *ctx.err;
+  const bool json_output = options.output == OutputFormat::kJson;
+  auto zones = ZoneSpecsFrom(req.config);
+  if (zones.empty() && Contains(req.phases, Phase::kScan)) {
+    return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
+  }
+  if (req.phases.empty()) return Error::Config("no phase to run: workflow.phases turns every phase off");
+
+  if (NeedsPatchConfirmation(options, req.config)) {
+    std::string summary = "fleetpatch is about to patch production instances in " + std::to_string(zones.size()) +
+                          " landing zone(s) (" + req.config.patch.document + ", " +
+                          config::RebootOptionName(req.config.patch.reboot_option) + ").";
+    FP_RETURN_IF_ERROR(ConfirmProduction(summary, options.yes, ctx.terminal));
+  }
+
+  RealClock& clock = DefaultClock();
+  FP_ASSIGN_OR_RETURN(auto store, state::SqliteStateStore::Open(req.config.state.path, clock));
+  bool created = false;
+  FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, *store, clock, ctx.env, &created));
+  FP_ASSIGN_OR_RETURN(auto lock, store->AcquireRunLock(run.run_id));
+  if (!created) {
+    // A continued run keeps its own dry-run mode: never turn a dry run into real changes by accident.
+    if (run.dry_run && !req.workflow.dry_run) {
+      return Error::Validation("run " + run.run_id + " was a dry run: start a new run to make changes");
+    }
+    if (options.resume) {
+      std::vector<Phase> todo;
+      for (Phase p : req.phases) {
+        if (std::find(run.phases_completed.begin(), run.phases_completed.end(), PhaseName(p)) ==
+            run.phases_completed.end()) {
+          todo.push_back(p);
+        }
+      }
+      req.phases = todo;
+      err << "fleetpatch: resuming run " << run.run_id << (todo.empty() ? " (nothing left to do)" : "") << "\n";
+    }
+  }
+  if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
+  FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
+
+  // The AWS stack.
+  aws::CurlGlobal curl;
+  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
+  aws::AwsContextOptions aopts;
+  const char* max_attempts_env = nullptr;
+  std::string max_attempts_value;
+  if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
+    max_attempts_value = *v;
+    max_attempts_env = max_attempts_value.c_str();
+  }
+  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
+                      aws::ResolveMaxAttempts(req.config.aws.max_attempts, max_attempts_env));
+  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
+  std::shared_ptr<aws::CredentialsProvider> base = req.base_credentials;
+  if (!base) {
+    aws::CredentialsChainOptions copts;
+    copts.profile = req.config.aws.profile;
+    copts.region = req.config.aws.region;
+    aws::CredentialsContext cctx;
+    cctx.env = ctx.env;
+    cctx.http = &transport;
+    cctx.sts = &aws_context;
+    cctx.clock = &clock;
+    base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
+  }
+  const auto& rl = req.config.aws.rate_limits;
+  workflow::RateLimiter limiter(clock, {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
+                                        {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
+                                        {"ec2-tags", {rl.ec2_create_tags.burst, rl.ec2_create_tags.per_second}},
+                                        {"ssm-read", {rl.ssm_read.burst, rl.ssm_read.per_second}},
+                                        {"ssm-mutate", {rl.ssm_write.burst, rl.ssm_write.per_second}},
+                                        {"sts", {rl.sts.burst, rl.sts.per_second}}});
+  std::map<std::string, workflow::ZoneAccess> access;
+  for (const auto& z : req.config.landing_zones) {
+    access[z.name] = {z.role_arn, z.external_id,
+                      z.session_name.empty() ? "fleetpatch" : z.session_name,
+                      static_cast<int>(req.config.aws.role_session_duration_s), z.endpoint_url};
+  }
+  workflow::AwsZoneConnector connector(aws_context, base, limiter, access);
+
+  workflow::Progress::Options popts;
+  popts.terminal = !json_output && isatty(STDERR_FILENO);
+  popts.quiet = options.quiet;
+  workflow::Workflow wf(req.workflow, *store, connector, clock, popts);
+  workflow::InterruptGuard interrupt_guard;
+
+  std::optional<Error> fatal;
+  bool zone_auth_failed = false, interrupted = false;
+  for (Phase phase : req.phases) {
+    Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
+    switch (phase) {
+      case Phase::kScan: r = wf.Scan(run.run_id, zones); break;
+      case Phase::kBackup: r = wf.Backup(run.run_id, zones); break;
+      case Phase::kPrecheck: r = wf.Precheck(run.run_id, zones); break;
+      case Phase::kPatch: r = wf.Patch(run.run_id, zones); break;
+    }
+    if (!r.ok()) {
+      fatal = r.error();
+      err << "fleetpatch: " << PhaseName(phase) << " failed: " << r.error().ToString() << "\n";
+      break;
+    }
+    if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+    for (const auto& e : r->zone_errors)
+      if (e.category == ErrorCategory::kAuth) zone_auth_failed = true;
+    if (r->interrupted || workflow::Interrupted()) {
+      interrupted = true;
+      break;
+    }
+  }
+  for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
+
+  // Reports, from the store: also after a failure or an interruption (what happened so far).
+  FP_ASSIGN_OR_RETURN(RunSnapshot snap, store->LoadSnapshot(run.run_id));
+  report::RunSummary summary = report::Summarize(snap);
+  RunStatus status = interrupted ? RunStatus::kInterrupted
+                     : fatal     ? RunStatus::kFailed
+                     : summary.HasFailures() ? RunStatus::kCompletedWithFailures
+                                             : RunStatus::kSucceeded;
+  FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, status));
+  snap.run.status = status;
+  summary.overall_status = RunStatusName(status);
+  report::WriteOptions wopts;
+  wopts.generated_at = FormatIso8601(clock.Now());
+  auto written = report::WriteReports(snap, req.config.reporting.output_dir, ReportFormats(req.config), wopts);
+  (void)lock->Release();
+
+  int code = interrupted            ? kExitInterrupted
+             : fatal                ? ExitCodeFor(fatal->category)
+             : zone_auth_failed     ? kExitAuth
+             : summary.HasFailures() ? kExitInstanceFailures
+                                     : kExitOk;
+  if (json_output) {
+    nlohmann::json j;
+    j["run_id"] = run.run_id;
+    j["status"] = RunStatusName(status);
+    j["exit_code"] = code;
+    j["instances"] = summary.instances;
+    j["eligible"] = summary.eligible;
+    j["zones_failed"] = summary.zones_failed;
+    for (Phase p : report::kAllPhases) {
+      const auto& c = summary.phases[static_cast<size_t>(p)].counts;
+      j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped},
+                                   {"pending", c.pending}, {"not_run", c.not_run}};
+    }
+    j["reports"] = nlohmann::json::array();
+    if (written.ok())
+      for (const auto& p : *written) j["reports"].push_back(p.string());
+    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
+    *ctx.out << j.dump(2) << "\n";
+  } else {
+    *ctx.out << report::FormatSummaryText(snap, summary);
+    if (written.ok()) {
+      *ctx.out << "Reports:\n";
+      for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";
+    }
+    if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run.run_id << "`\n";
+  }
+  if (!written.ok()) err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
+  return code;
+}
+
+}  // namespace fleetpatch::cli

@@ -1,0 +1,39 @@
+// The run engine behind `fleetpatch --workflow ...` and `fleetpatch demo`: turns an effective
+// config into a run in the state store (new, continued or resumed, locked against a second
+// process), builds the AWS stack (credential chain, per-zone roles, rate budgets), runs the
+// phases with their gates, writes the reports and prints the summary. The exit code follows the
+// worst outcome: a phase that failed as a whole stops the run with its error's code; a zone whose
+// role could not be assumed ends the run with the authentication code; per-instance failures end
+// it with 1; Ctrl-C with 130.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/credentials.h"
+#include "cli/commands.h"
+#include "config/config.h"
+#include "workflow/workflow.h"
+
+namespace fleetpatch::cli {
+
+struct RunRequest {
+  config::Config config;
+  std::vector<Phase> phases;
+  workflow::WorkflowOptions workflow;  // from WorkflowOptionsFrom(config); callers may tune it
+  // When set, used as the base credentials instead of the default chain (the demo's emulator keys).
+  std::shared_ptr<aws::CredentialsProvider> base_credentials;
+  std::string workflow_name = "full";  // recorded on a new run
+};
+
+// Maps the user's config onto the engine's knobs (one place, so defaults live in config.h).
+workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& config);
+
+// The zones of the config that are enabled, as the workflow needs them.
+std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& config);
+
+Result<int> ExecuteRun(const Options& options, RunRequest request, Context& ctx);
+
+}  // namespace fleetpatch::cli

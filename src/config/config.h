@@ -1,0 +1,198 @@
+// The fleetpatch configuration: the workflow config file (prepatch_config.yml) and the landing-zone
+// inventory, as plain structs. Every field carries its default; docs/configuration.md shows the YAML
+// shape and schemas/*.schema.json describe it for editors. The loader (loader.h) fills these from
+// YAML; the command line (src/cli) overrides some of them.
+// Thread-safety: plain values; a loaded Config is immutable in practice and safe to share.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace fleetpatch::config {
+
+// Tag key -> accepted values (an instance matches when its tag has any of the values).
+using TagMatch = std::map<std::string, std::vector<std::string>>;
+
+// A count ("5") or a percentage ("10%") of some total; used by the error budget and SSM MaxErrors.
+struct CountOrPercent {
+  bool percent = true;  // Default: true (a percentage)
+  double value = 10;    // Default: 10 (i.e. "10%")
+
+  // How many of `total` this allows: a count as is, a percentage rounded down (10% of 15 -> 1).
+  int64_t Of(int64_t total) const;
+  // "10%" or "3": the form SSM's MaxErrors / MaxConcurrency parameters take.
+  std::string ToString() const;
+};
+
+// Fields that landing zones inherit when they do not set them: the inventory's `defaults:` block,
+// or the config's `landing_zone_defaults:` for inline zones and as the base for an inventory file.
+struct ZoneDefaults {
+  std::string role_name = "FleetPatchRole";  // Default: "FleetPatchRole"
+  std::string external_id;                   // Default: "" (no ExternalId)
+  std::string session_name = "fleetpatch";   // Default: "fleetpatch"
+  std::string endpoint_url;                  // Default: "" (AWS's regional endpoints)
+  TagMatch filter_tags;                      // Default: {} (every instance)
+  TagMatch exclude_tags;                     // Default: {} (exclude none)
+};
+
+// One landing zone: an account and region fleetpatch enters by assuming a role.
+struct LandingZone {
+  std::string name;        // Required; unique in the inventory.
+  std::string account_id;  // Required; exactly 12 digits, kept as a string (leading zeros matter).
+  std::string region;      // Required; e.g. "eu-west-1".
+  // The role to assume. After loading this is always set: either as written, or built from
+  // role_name as arn:<partition of region>:iam::<account_id>:role/<role_name>.
+  std::string role_arn;
+  std::string role_name;  // Default: the defaults' role_name ("FleetPatchRole"); "" when role_arn was given.
+  std::string external_id;   // Default: the defaults' external_id ("" = none). Treated as a secret in output.
+  std::string session_name;  // Default: the defaults' session_name ("fleetpatch").
+  std::string endpoint_url;  // Default: the defaults' endpoint_url ("" = AWS's endpoints); e.g. the emulator.
+  bool enabled = true;       // Default: true. Disabled zones are kept in the inventory but never entered.
+  TagMatch filter_tags;      // Default: the defaults' filters.tags. Instances must match every key.
+  TagMatch exclude_tags;     // Default: the defaults' filters.exclude_tags. A match on any key excludes.
+};
+
+struct PhasesConfig {    // which phases `--workflow full` (and a plain `--config F` run) performs
+  bool scan = true;      // Default: true
+  bool backup = true;    // Default: true
+  bool precheck = true;  // Default: true
+  bool patch = true;     // Default: true
+};
+
+struct TimeoutsConfig {
+  int64_t ami_creation_s = 1800;     // Default: 1800 (30 min) per AMI, from CreateImage to available
+  int64_t patch_execution_s = 3600;  // Default: 3600 (1 h) per patch command invocation
+  int64_t ssm_connection_s = 300;    // Default: 300 (5 min) waiting for an instance's SSM agent to be Online
+  int64_t precheck_command_s = 600;  // Default: 600 (10 min) for the precheck script to finish
+};
+
+struct WorkflowConfig {
+  PhasesConfig phases;
+  TimeoutsConfig timeouts;
+};
+
+struct ConcurrencyConfig {
+  int zone_workers = 4;                  // Default: 4 landing zones worked on at once
+  int max_requests_per_zone = 8;         // Default: 8 AWS requests in flight per zone
+  int max_pending_images_per_zone = 50;  // Default: 50 AMIs being created at once per zone
+  int max_commands_per_zone = 200;       // Default: 200 SSM command invocations in flight per zone
+};
+
+struct CriticalServices {
+  std::vector<std::string> linux_services = {"sshd"};                // Default: [sshd]
+  std::vector<std::string> windows_services = {"W32Time", "WinRM"};  // Default: [W32Time, WinRM]
+};
+
+struct PrecheckConfig {
+  double min_free_disk_percent = 10;            // Default: 10 (%) free on every checked mount
+  double min_free_disk_gib = 1;                 // Default: 1 GiB free on every checked mount
+  std::vector<std::string> mounts;              // Default: [] = every local mount the script reports
+  double max_load_per_cpu = 2.0;                // Default: 2.0 (1-minute load average / CPUs)
+  double min_free_memory_percent = 5;           // Default: 5 (% of total memory available)
+  double min_free_memory_mib = 128;             // Default: 128 MiB available
+  CriticalServices critical_services;           // must be running
+  bool fail_on_pending_reboot = false;          // Default: false (a pending reboot is listed as a risk only)
+  bool fail_on_package_lock = true;             // Default: true (another process holds the package manager)
+  std::string min_ssm_agent_version = "3.0.0";  // Default: "3.0.0"; older agents are listed as a risk
+};
+
+enum class PatchOperation { kInstall, kScan };
+enum class RebootOption { kRebootIfNeeded, kNoReboot };
+const char* PatchOperationName(PatchOperation op);  // "Install" | "Scan"
+const char* RebootOptionName(RebootOption r);       // "RebootIfNeeded" | "NoReboot"
+
+struct PatchConfig {
+  std::string document = "AWS-RunPatchBaseline";               // Default: "AWS-RunPatchBaseline"
+  PatchOperation operation = PatchOperation::kInstall;         // Default: Install
+  RebootOption reboot_option = RebootOption::kRebootIfNeeded;  // Default: RebootIfNeeded
+  std::string baseline_override;        // Default: "" (the patch group's baseline); an s3:// or https:// URL
+  int canary_size = 1;                  // Default: 1 instance in the first wave; 0 = no canary wave
+  int max_concurrency = 50;             // Default: 50 instances per wave after the canary
+  CountOrPercent max_errors{false, 0};  // Default: "0" (SSM MaxErrors per command)
+  bool require_confirmation = true;     // Default: true (ask on a terminal before patching; --yes skips)
+};
+
+struct BackupConfig {
+  // Patch only instances whose backup AMI is available. Ignored (must be false) when
+  // workflow.phases.backup is false: turning the phase off is how backups are turned off.
+  bool required = true;   // Default: true
+  bool no_reboot = true;  // Default: true (CreateImage NoReboot: no reboot, crash-consistent image)
+  // Placeholders: {run_id}, {instance_id}, {date} (YYYYMMDD, UTC), {zone}. Must contain {run_id}
+  // and {instance_id} so names are unique per run and instance (a resumed run finds its AMI by name).
+  std::string name_template = "fleetpatch-{instance_id}-{date}-{run_id}";  // Default: as shown
+  std::map<std::string, std::string> tags;  // Default: {} (extra tags on the AMI and its snapshots)
+  int retention_days = 30;                  // Default: 30 (written as the delete-after tag)
+  bool keep_failed = false;  // Default: false (a failed or timed-out AMI is deregistered, snapshots deleted)
+};
+
+enum class ReportFormat { kCsv, kJson, kHtml, kXml };
+const char* ReportFormatName(ReportFormat f);  // "csv" | "json" | "html" | "xml"
+bool ParseReportFormat(const std::string& s, ReportFormat* out);
+
+struct ReportingConfig {
+  std::string output_dir = "reports";  // Default: "reports" (relative to the working directory)
+  std::vector<ReportFormat> formats = {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml,
+                                       ReportFormat::kXml};  // Default: [csv, json, html, xml]
+};
+
+struct StateConfig {
+  std::string path = ".fleetpatch/state.db";  // Default: ".fleetpatch/state.db"
+};
+
+struct RateLimit {
+  double per_second = 0;  // sustained refill rate
+  double burst = 0;       // bucket size
+};
+
+// Per account, region and API family; defaults follow AWS's published EC2 buckets and
+// conservative SSM/STS rates.
+struct RateLimits {
+  RateLimit ec2_non_mutating{20, 100};  // Default: 20/s, burst 100
+  RateLimit ec2_mutating{5, 50};        // Default: 5/s, burst 50
+  RateLimit ec2_create_tags{10, 100};   // Default: 10/s, burst 100
+  RateLimit ssm_read{10, 20};           // Default: 10/s, burst 20
+  RateLimit ssm_write{3, 10};           // Default: 3/s, burst 10
+  RateLimit sts{10, 20};                // Default: 10/s, burst 20
+};
+
+struct AwsConfig {
+  std::string profile;   // Default: "" (AWS_PROFILE, else the default credential chain)
+  std::string region;    // Default: "" (AWS_REGION / the profile's region); base region for STS and whoami
+  int max_attempts = 3;  // Default: 3 (AWS "standard" retry mode)
+  int64_t role_session_duration_s = 3600;  // Default: 3600 (AssumeRole DurationSeconds)
+  RateLimits rate_limits;
+};
+
+struct Config {
+  WorkflowConfig workflow;
+  // Where the zones came from: the inventory file's path, or "" when inline / none.
+  std::string landing_zones_file;  // Default: ""
+  ZoneDefaults landing_zone_defaults;
+  std::vector<LandingZone> landing_zones;  // Default: [] (a run needs at least one enabled zone)
+  ConcurrencyConfig concurrency;
+  CountOrPercent error_budget;  // Default: "10%" of the instances the patch phase starts with
+  PrecheckConfig precheck;
+  PatchConfig patch;
+  BackupConfig backup;
+  ReportingConfig reporting;
+  StateConfig state;
+  AwsConfig aws;
+  bool dry_run = false;  // Default: false
+};
+
+// The partition of a region: "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, else "aws".
+std::string PartitionForRegion(const std::string& region);
+
+// The AMI name for one instance in one run: name_template with {run_id}, {instance_id},
+// {date} (YYYYMMDD) and {zone} replaced. Deterministic, so a resumed run finds the same name.
+std::string RenderAmiName(const std::string& name_template, const std::string& run_id,
+                          const std::string& instance_id, const std::string& date_yyyymmdd,
+                          const std::string& zone);
+
+// The effective config as JSON, for the state store and reports. external_id is redacted.
+nlohmann::json ConfigToJson(const Config& c);
+
+}  // namespace fleetpatch::config

@@ -1,0 +1,160 @@
+#include "report/csv_writer.h"
+
+#include "report/report_format.h"
+#include "report/text_util.h"
+
+namespace fleetpatch::report {
+namespace {
+
+// A row under construction: Text() for anything that may hold untrusted or free text, Num() for
+// numbers fleetpatch formats itself (negative values must stay numbers, so they are not
+// neutralised).
+class Row {
+ public:
+  void Text(std::string_view v) { Add(CsvField(v, true)); }
+  void Num(int64_t v) { Add(CsvField(FormatNumber(v), false)); }
+  void Num(double v) { Add(CsvField(FormatNumber(v), false)); }
+  void Bool(bool v) { Add(v ? "true" : "false"); }
+  void Empty() { Add(""); }
+  std::string Finish() { return line_ + "\r\n"; }
+
+ private:
+  void Add(const std::string& field) {
+    if (!first_) line_ += ',';
+    first_ = false;
+    line_ += field;
+  }
+  std::string line_;
+  bool first_ = true;
+};
+
+void ProblemCells(Row& row, const ProblemInfo& p) {
+  row.Text(p.category);
+  row.Text(p.code);
+  row.Text(p.message);
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& CsvColumns() {
+  static const std::vector<std::string_view> kColumns = {
+      "run_id", "zone", "account_id", "region", "availability_zone", "instance_id", "name", "platform",
+      "platform_name", "instance_type", "state", "ssm_ping_status", "ssm_agent_version", "in_auto_scaling_group",
+      "eligible", "ineligible_reason",
+      // backup
+      "backup_status", "ami_id", "ami_name", "snapshot_ids", "backup_cleaned_up", "backup_started_at",
+      "backup_finished_at", "backup_duration_s", "backup_reason", "backup_error_category", "backup_error_code",
+      "backup_error_message",
+      // precheck
+      "precheck_status", "precheck_failed_thresholds", "precheck_findings", "precheck_risks", "precheck_command_id",
+      "precheck_started_at", "precheck_finished_at", "precheck_error_category", "precheck_error_code",
+      "precheck_error_message",
+      // patch
+      "patch_status", "patch_wave", "patch_command_id", "patch_command_status", "patch_installed", "patch_missing",
+      "patch_failed", "patch_installed_pending_reboot", "patch_started_at", "patch_finished_at", "patch_duration_s",
+      "patch_reason", "patch_error_category", "patch_error_code", "patch_error_message",
+      // everything else
+      "tags"};
+  return kColumns;
+}
+
+std::string CsvField(std::string_view value, bool text) {
+  std::string v(value);
+  if (text) {
+    v = XmlSafeText(v);
+    if (LooksLikeFormula(v)) v.insert(v.begin(), '\'');
+  }
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+Result<std::string> CsvWriter::Render(const ReportData& data) const {
+  std::string out = "\xEF\xBB\xBF";  // UTF-8 byte order mark, see the header comment
+  {
+    Row header;
+    for (std::string_view c : CsvColumns()) header.Text(c);
+    out += header.Finish();
+  }
+  const std::string& run_id = data.snapshot.run.run_id;
+  for (const InstanceRun& inst : data.snapshot.instances) {
+    const InstanceInfo& i = inst.info;
+    Row row;
+    row.Text(run_id);
+    row.Text(i.zone);
+    row.Text(i.account_id);
+    row.Text(i.region);
+    row.Text(i.availability_zone);
+    row.Text(i.instance_id);
+    row.Text(i.name);
+    row.Text(i.platform);
+    row.Text(i.platform_name);
+    row.Text(i.instance_type);
+    row.Text(i.state);
+    row.Text(i.ssm_ping_status);
+    row.Text(i.ssm_agent_version);
+    row.Bool(i.in_auto_scaling_group);
+    row.Bool(i.eligible);
+    row.Text(i.ineligible_reason);
+
+    if (const auto& b = inst.backup) {
+      row.Text(BackupStatusName(b->status));
+      row.Text(b->ami_id);
+      row.Text(b->ami_name);
+      row.Text(Join(b->snapshot_ids, " "));
+      row.Bool(b->cleaned_up);
+      row.Text(b->started_at);
+      row.Text(b->finished_at);
+      row.Num(b->duration_s);
+      row.Text(b->reason);
+    } else {
+      row.Text("not_run");
+      for (int k = 0; k < 8; ++k) row.Empty();
+    }
+    ProblemCells(row, PhaseProblem(inst, Phase::kBackup));
+
+    if (const auto& p = inst.precheck) {
+      row.Text(PrecheckStatusName(p->status));
+      row.Text(Join(p->reasons, "; "));
+      row.Text(FormatFindings(p->findings));
+      row.Text(Join(p->risks, "; "));
+      row.Text(p->command_id);
+      row.Text(p->started_at);
+      row.Text(p->finished_at);
+    } else {
+      row.Text("not_run");
+      for (int k = 0; k < 6; ++k) row.Empty();
+    }
+    ProblemCells(row, PhaseProblem(inst, Phase::kPrecheck));
+
+    if (const auto& p = inst.patch) {
+      row.Text(PatchStatusName(p->status));
+      row.Num(static_cast<int64_t>(p->wave));
+      row.Text(p->command_id);
+      row.Text(p->command_status);
+      row.Num(p->installed);
+      row.Num(p->missing);
+      row.Num(p->failed);
+      row.Num(p->installed_pending_reboot);
+      row.Text(p->started_at);
+      row.Text(p->finished_at);
+      row.Num(p->duration_s);
+      row.Text(p->reason);
+    } else {
+      row.Text("not_run");
+      for (int k = 0; k < 11; ++k) row.Empty();
+    }
+    ProblemCells(row, PhaseProblem(inst, Phase::kPatch));
+
+    row.Text(FormatTags(i.tags));
+    out += row.Finish();
+  }
+  return out;
+}
+
+}  // namespace fleetpatch::report

@@ -1,0 +1,191 @@
+#include "report/report_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "report/csv_writer.h"
+#include "report/html_writer.h"
+#include "report/json_writer.h"
+#include "report/junit_writer.h"
+#include "report/xml_writer.h"
+
+namespace fleetpatch::report {
+namespace {
+
+std::string Errno() { return std::strerror(errno); }
+
+// Closes a file descriptor when it goes out of scope.
+struct FdCloser {
+  int fd = -1;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Status FsyncDirectory(const std::filesystem::path& dir) {
+  FdCloser d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd < 0) return Error::Internal(fmt::format("cannot open directory {}: {}", dir.string(), Errno()));
+  if (::fsync(d.fd) != 0) return Error::Internal(fmt::format("cannot sync directory {}: {}", dir.string(), Errno()));
+  return OkStatus();
+}
+
+}  // namespace
+
+const char* ReportFormatName(ReportFormat f) {
+  switch (f) {
+    case ReportFormat::kCsv: return "csv";
+    case ReportFormat::kJson: return "json";
+    case ReportFormat::kHtml: return "html";
+    case ReportFormat::kXml: return "xml";
+    case ReportFormat::kJunit: return "junit";
+  }
+  return "csv";
+}
+
+bool ParseReportFormat(const std::string& s, ReportFormat* out) {
+  for (ReportFormat f : AllReportFormats()) {
+    if (s == ReportFormatName(f)) {
+      *out = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<ReportFormat> AllReportFormats() {
+  return {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml, ReportFormat::kXml, ReportFormat::kJunit};
+}
+
+Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list) {
+  std::vector<ReportFormat> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item == "all") {
+      out = AllReportFormats();
+    } else if (!item.empty()) {
+      ReportFormat f;
+      if (!ParseReportFormat(item, &f))
+        return Error::Config(fmt::format("unknown report format '{}': use csv, json, html, xml, junit or all", item));
+      bool seen = false;
+      for (ReportFormat g : out) seen = seen || g == f;
+      if (!seen) out.push_back(f);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (out.empty()) return Error::Config("no report format given: use csv, json, html, xml, junit or all");
+  return out;
+}
+
+std::unique_ptr<ReportWriter> MakeReportWriter(ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kCsv: return std::make_unique<CsvWriter>();
+    case ReportFormat::kJson: return std::make_unique<JsonWriter>();
+    case ReportFormat::kHtml: return std::make_unique<HtmlWriter>();
+    case ReportFormat::kXml: return std::make_unique<XmlWriter>();
+    case ReportFormat::kJunit: return std::make_unique<JunitWriter>();
+  }
+  return nullptr;
+}
+
+Status ValidateRunIdForFileName(const std::string& run_id) {
+  bool ok = !run_id.empty() && run_id.size() <= 128 && run_id.front() != '.' && run_id.front() != '-';
+  for (char c : run_id) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                   c == '_' || c == '-';
+    ok = ok && allowed;
+  }
+  if (!ok)
+    return Error::Validation(fmt::format(
+        "run id '{}' cannot be used in a report file name: use 1-128 letters, digits, '.', '_' or '-'",
+        run_id.size() > 64 ? run_id.substr(0, 64) + "..." : run_id));
+  return OkStatus();
+}
+
+Status EnsurePrivateDirectory(const std::filesystem::path& dir) {
+  if (dir.empty()) return Error::Config("the report output directory is empty");
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return OkStatus();
+  if (dir.has_parent_path() && dir.parent_path() != dir) {
+    std::filesystem::path parent = dir.parent_path();
+    if (!parent.empty()) FP_RETURN_IF_ERROR(EnsurePrivateDirectory(parent));
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error::Config(fmt::format("cannot create report directory {}: {}", dir.string(), Errno()));
+  if (!std::filesystem::is_directory(dir, ec))
+    return Error::Config(fmt::format("report output path {} exists and is not a directory", dir.string()));
+  return OkStatus();
+}
+
+Status WriteFileAtomic(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  // mkostemp creates the file with mode 0600, so the report is never readable by others, not even
+  // briefly.
+  FdCloser f{::mkostemp(tmpl.data(), O_CLOEXEC)};
+  if (f.fd < 0)
+    return Error::Config(fmt::format("cannot create a file in {}: {} (check the directory exists and is writable)",
+                                     dir.string(), Errno()));
+  auto fail = [&](const std::string& what) -> Status {
+    Error e = Error::Internal(fmt::format("cannot {} {}: {}", what, tmpl, Errno()));
+    ::close(f.fd);
+    f.fd = -1;
+    ::unlink(tmpl.c_str());
+    return e;
+  };
+  const char* p = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(f.fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("write");
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fchmod(f.fd, 0600) != 0) return fail("set permissions of");
+  if (::fsync(f.fd) != 0) return fail("sync");
+  if (::close(f.fd) != 0) {
+    f.fd = -1;
+    ::unlink(tmpl.c_str());
+    return Error::Internal(fmt::format("cannot close {}: {}", tmpl, Errno()));
+  }
+  f.fd = -1;
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    Error e = Error::Internal(fmt::format("cannot rename {} to {}: {}", tmpl, path.string(), Errno()));
+    ::unlink(tmpl.c_str());
+    return e;
+  }
+  return FsyncDirectory(dir);
+}
+
+Result<std::vector<std::filesystem::path>> WriteReports(const RunSnapshot& snapshot,
+                                                        const std::filesystem::path& output_dir,
+                                                        const std::vector<ReportFormat>& formats,
+                                                        const WriteOptions& options) {
+  FP_RETURN_IF_ERROR(ValidateRunIdForFileName(snapshot.run.run_id));
+  FP_RETURN_IF_ERROR(EnsurePrivateDirectory(output_dir));
+  ReportData data(snapshot, options.generated_at);
+  std::vector<std::filesystem::path> written;
+  for (ReportFormat f : formats) {
+    std::unique_ptr<ReportWriter> writer = MakeReportWriter(f);
+    FP_ASSIGN_OR_RETURN(std::string content, writer->Render(data));
+    std::filesystem::path path = output_dir / writer->FileName(snapshot.run.run_id);
+    FP_RETURN_IF_ERROR(WriteFileAtomic(path, content));
+    written.push_back(std::move(path));
+  }
+  return written;
+}
+
+}  // namespace fleetpatch::report

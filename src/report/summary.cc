@@ -1,0 +1,284 @@
+#include "report/summary.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "report/report_format.h"
+#include "report/text_util.h"
+
+namespace fleetpatch::report {
+namespace {
+
+size_t PhaseIndex(Phase p) {
+  for (size_t i = 0; i < kAllPhases.size(); ++i)
+    if (kAllPhases[i] == p) return i;
+  return 0;
+}
+
+std::array<PhaseSummary, 4> EmptyPhases() {
+  std::array<PhaseSummary, 4> phases;
+  for (size_t i = 0; i < kAllPhases.size(); ++i) phases[i].phase = kAllPhases[i];
+  return phases;
+}
+
+void Count(std::array<PhaseSummary, 4>& phases, const InstanceRun& inst) {
+  for (size_t i = 0; i < kAllPhases.size(); ++i) {
+    phases[i].counts.Add(PhaseOutcome(inst, kAllPhases[i]));
+    std::string status = PhaseStatus(inst, kAllPhases[i]);
+    if (!status.empty()) ++phases[i].by_status[status];
+  }
+}
+
+ProblemInfo Synthesised(const char* category, const char* code, std::string message) {
+  return ProblemInfo{category, code, std::move(message)};
+}
+
+}  // namespace
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kSucceeded: return "succeeded";
+    case Outcome::kFailed: return "failed";
+    case Outcome::kSkipped: return "skipped";
+    case Outcome::kPending: return "pending";
+    case Outcome::kNotRun: return "not_run";
+  }
+  return "not_run";
+}
+
+int64_t OutcomeCounts::Get(Outcome o) const {
+  switch (o) {
+    case Outcome::kSucceeded: return succeeded;
+    case Outcome::kFailed: return failed;
+    case Outcome::kSkipped: return skipped;
+    case Outcome::kPending: return pending;
+    case Outcome::kNotRun: return not_run;
+  }
+  return 0;
+}
+
+void OutcomeCounts::Add(Outcome o) {
+  switch (o) {
+    case Outcome::kSucceeded: ++succeeded; break;
+    case Outcome::kFailed: ++failed; break;
+    case Outcome::kSkipped: ++skipped; break;
+    case Outcome::kPending: ++pending; break;
+    case Outcome::kNotRun: ++not_run; break;
+  }
+}
+
+Outcome PhaseOutcome(const InstanceRun& inst, Phase phase) {
+  switch (phase) {
+    case Phase::kScan:
+      return inst.info.eligible ? Outcome::kSucceeded : Outcome::kSkipped;
+    case Phase::kBackup:
+      if (!inst.backup) return Outcome::kNotRun;
+      switch (inst.backup->status) {
+        case BackupStatus::kAvailable: return Outcome::kSucceeded;
+        case BackupStatus::kFailed:
+        case BackupStatus::kTimedOut: return Outcome::kFailed;
+        case BackupStatus::kSkipped:
+        case BackupStatus::kDisabled: return Outcome::kSkipped;
+        case BackupStatus::kPending: return Outcome::kPending;
+      }
+      break;
+    case Phase::kPrecheck:
+      if (!inst.precheck) return Outcome::kNotRun;
+      switch (inst.precheck->status) {
+        case PrecheckStatus::kReady: return Outcome::kSucceeded;
+        case PrecheckStatus::kNotReady:
+        case PrecheckStatus::kUnreachable:
+        case PrecheckStatus::kFailed: return Outcome::kFailed;
+        case PrecheckStatus::kSkipped: return Outcome::kSkipped;
+      }
+      break;
+    case Phase::kPatch:
+      if (!inst.patch) return Outcome::kNotRun;
+      switch (inst.patch->status) {
+        case PatchStatus::kSuccess: return Outcome::kSucceeded;
+        case PatchStatus::kPartialSuccess:
+        case PatchStatus::kFailed:
+        case PatchStatus::kTimedOut:
+        case PatchStatus::kCancelled: return Outcome::kFailed;
+        case PatchStatus::kSkipped: return Outcome::kSkipped;
+        case PatchStatus::kPending:
+        case PatchStatus::kInProgress: return Outcome::kPending;
+      }
+      break;
+  }
+  return Outcome::kNotRun;
+}
+
+std::string PhaseStatus(const InstanceRun& inst, Phase phase) {
+  switch (phase) {
+    case Phase::kScan: return inst.info.eligible ? "eligible" : "ineligible";
+    case Phase::kBackup: return inst.backup ? BackupStatusName(inst.backup->status) : "";
+    case Phase::kPrecheck: return inst.precheck ? PrecheckStatusName(inst.precheck->status) : "";
+    case Phase::kPatch: return inst.patch ? PatchStatusName(inst.patch->status) : "";
+  }
+  return "";
+}
+
+ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
+  switch (phase) {
+    case Phase::kScan:
+      return {};
+    case Phase::kBackup: {
+      if (!inst.backup) return {};
+      const BackupResult& b = *inst.backup;
+      if (!b.error.empty()) return b.error;
+      if (b.status == BackupStatus::kFailed)
+        return Synthesised("aws", "BackupFailed", b.reason.empty() ? "the AMI did not become available" : b.reason);
+      if (b.status == BackupStatus::kTimedOut)
+        return Synthesised("timeout", "BackupTimedOut",
+                           b.reason.empty() ? "the AMI did not become available in time" : b.reason);
+      return {};
+    }
+    case Phase::kPrecheck: {
+      if (!inst.precheck) return {};
+      const PrecheckResult& p = *inst.precheck;
+      if (!p.error.empty()) return p.error;
+      std::string reasons = Join(p.reasons, "; ");
+      if (p.status == PrecheckStatus::kNotReady)
+        return Synthesised("validation", "PrecheckNotReady",
+                           reasons.empty() ? "the instance did not pass its prechecks" : reasons);
+      if (p.status == PrecheckStatus::kUnreachable)
+        return Synthesised("connectivity", "PrecheckUnreachable",
+                           reasons.empty() ? "the precheck command could not reach the instance" : reasons);
+      if (p.status == PrecheckStatus::kFailed)
+        return Synthesised("aws", "PrecheckFailed", reasons.empty() ? "the precheck command failed" : reasons);
+      return {};
+    }
+    case Phase::kPatch: {
+      if (!inst.patch) return {};
+      const PatchResult& p = *inst.patch;
+      if (!p.error.empty()) return p.error;
+      std::string detail = p.reason;
+      switch (p.status) {
+        case PatchStatus::kPartialSuccess:
+          if (detail.empty()) detail = fmt::format("{} update(s) failed to install", p.failed);
+          return Synthesised("aws", "PatchPartialSuccess", detail);
+        case PatchStatus::kFailed:
+          if (detail.empty())
+            detail = "the patch command failed" +
+                     (p.command_status.empty() ? std::string() : " (SSM status " + p.command_status + ")");
+          return Synthesised("aws", "PatchFailed", detail);
+        case PatchStatus::kTimedOut:
+          return Synthesised("timeout", "PatchTimedOut", detail.empty() ? "the patch command timed out" : detail);
+        case PatchStatus::kCancelled:
+          return Synthesised("interrupted", "PatchCancelled",
+                             detail.empty() ? "the patch command was cancelled" : detail);
+        default:
+          return {};
+      }
+    }
+  }
+  return {};
+}
+
+Outcome InstanceOutcome(const InstanceRun& inst, const std::vector<Phase>& phases) {
+  bool pending = false;
+  for (Phase phase : phases) {
+    Outcome o = PhaseOutcome(inst, phase);
+    if (o == Outcome::kFailed) return Outcome::kFailed;
+    pending = pending || o == Outcome::kPending;
+  }
+  if (pending) return Outcome::kPending;
+  if (!inst.info.eligible) return Outcome::kSkipped;
+  return phases.empty() ? Outcome::kNotRun : PhaseOutcome(inst, phases.back());
+}
+
+bool ZoneSummary::HasFailures() const {
+  if (!error.empty()) return true;
+  return std::any_of(phases.begin(), phases.end(), [](const PhaseSummary& p) { return p.counts.failed > 0; });
+}
+
+RunSummary Summarize(const RunSnapshot& snap) {
+  RunSummary s;
+  s.overall_status = RunStatusName(snap.run.status);
+  s.phases = EmptyPhases();
+
+  auto zone_of = [&s](const std::string& name) -> ZoneSummary& {
+    for (auto& z : s.zones)
+      if (z.zone == name) return z;
+    ZoneSummary z;
+    z.zone = name;
+    z.phases = EmptyPhases();
+    s.zones.push_back(std::move(z));
+    return s.zones.back();
+  };
+
+  for (const LandingZoneInfo& lz : snap.zones) {
+    ZoneSummary& z = zone_of(lz.name);
+    z.account_id = lz.account_id;
+    z.region = lz.region;
+    z.role_arn = lz.role_arn;
+    z.error = lz.error;
+    if (!lz.error.empty()) {
+      ++s.zones_failed;
+      s.errors.push_back({lz.name, lz.account_id, lz.region, "", "", "zone", lz.error});
+    }
+  }
+
+  std::array<bool, 4> present{};
+  for (const InstanceRun& inst : snap.instances) {
+    ++s.instances;
+    if (inst.info.eligible) ++s.eligible;
+    Count(s.phases, inst);
+    ZoneSummary& z = zone_of(inst.info.zone);
+    if (z.account_id.empty()) z.account_id = inst.info.account_id;
+    if (z.region.empty()) z.region = inst.info.region;
+    ++z.instances;
+    if (inst.info.eligible) ++z.eligible;
+    Count(z.phases, inst);
+    present[0] = true;
+    for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
+      if (PhaseOutcome(inst, phase) != Outcome::kNotRun) present[PhaseIndex(phase)] = true;
+      ProblemInfo problem = PhaseProblem(inst, phase);
+      if (problem.empty()) continue;
+      s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
+                          inst.info.name, PhaseName(phase), std::move(problem)});
+    }
+  }
+  if (!snap.zones.empty()) present[0] = true;
+  for (size_t i = 0; i < kAllPhases.size(); ++i)
+    if (present[i]) s.phases_present.push_back(kAllPhases[i]);
+  for (const InstanceRun& inst : snap.instances) {
+    Outcome o = InstanceOutcome(inst, s.phases_present);
+    s.overall.Add(o);
+    zone_of(inst.info.zone).overall.Add(o);
+  }
+  return s;
+}
+
+std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) {
+  // Run ids, zone names and messages may hold anything; TerminalSafe keeps escape sequences out.
+  std::string out = fmt::format("Run {} ({}{}): {}\n", TerminalSafe(snap.run.run_id), TerminalSafe(snap.run.workflow),
+                                snap.run.dry_run ? ", dry run" : "", s.overall_status);
+  out += fmt::format("  {} instance(s) in {} landing zone(s), {} eligible", s.instances, s.zones.size(), s.eligible);
+  if (s.zones_failed > 0) out += fmt::format(", {} zone(s) failed", s.zones_failed);
+  out += "\n";
+  for (Phase phase : s.phases_present) {
+    const PhaseSummary& p = s.phases[PhaseIndex(phase)];
+    out += fmt::format("  {:<9} {} succeeded, {} failed, {} skipped", PhaseName(phase), p.counts.succeeded,
+                       p.counts.failed, p.counts.skipped);
+    if (p.counts.pending > 0) out += fmt::format(", {} pending", p.counts.pending);
+    if (p.counts.not_run > 0) out += fmt::format(", {} not run", p.counts.not_run);
+    out += "\n";
+  }
+  if (!s.errors.empty()) {
+    out += fmt::format("  {} error(s):\n", s.errors.size());
+    constexpr size_t kMaxListed = 20;  // the full list is in the reports
+    for (size_t i = 0; i < s.errors.size() && i < kMaxListed; ++i) {
+      const ErrorEntry& e = s.errors[i];
+      out += fmt::format("    [{}] {} / {}{}{}: {}: {}\n", TerminalSafe(e.problem.category), TerminalSafe(e.zone),
+                         e.phase, e.instance_id.empty() ? "" : " / ", TerminalSafe(e.instance_id),
+                         TerminalSafe(e.problem.code), TerminalSafe(e.problem.message));
+    }
+    if (s.errors.size() > kMaxListed)
+      out += fmt::format("    ... and {} more (see the reports)\n", s.errors.size() - kMaxListed);
+  }
+  return out;
+}
+
+}  // namespace fleetpatch::report

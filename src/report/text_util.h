@@ -1,0 +1,41 @@
+// Text escaping for reports: every piece of untrusted text (tag values, command output, AWS error
+// messages) passes through one of these before it reaches a report file or the terminal.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace fleetpatch::report {
+
+// Valid UTF-8: every invalid sequence (stray continuation bytes, overlong forms, surrogates, code
+// points above U+10FFFF, truncated sequences) becomes U+FFFD. Valid input is returned unchanged.
+std::string SanitizeUtf8(std::string_view s);
+
+// Text that XML 1.0 can hold: SanitizeUtf8, then C0 controls other than TAB, LF, CR, and the
+// non-characters U+FFFE/U+FFFF become U+FFFD. Used for XML, JUnit and HTML text.
+std::string XmlSafeText(std::string_view s);
+
+// HTML text and attribute values: XmlSafeText, then & < > " ' as character references.
+std::string HtmlEscape(std::string_view s);
+
+// One line for a terminal: SanitizeUtf8, control characters (C0, DEL, C1, which could move the
+// cursor or change colours) become U+FFFD; TAB/LF/CR become a space.
+std::string TerminalSafe(std::string_view s);
+
+// JSON for a <script type="application/json"> element: invalid UTF-8 replaced, and <, >, & and
+// U+2028/U+2029 written as \uXXXX escapes, so the text can never close the element or open a
+// comment/CDATA section, whatever the strings contain.
+std::string ScriptSafeJson(const nlohmann::json& j);
+
+// The JSON text of a whole report document: pretty-printed with 2 spaces, UTF-8, invalid UTF-8 in
+// strings replaced by U+FFFD (never throws on bad bytes).
+std::string DumpJson(const nlohmann::json& j, int indent = 2);
+
+// True when a spreadsheet would treat a cell starting with this text as a formula:
+// = + - @ TAB CR (OWASP's list for CSV injection).
+bool LooksLikeFormula(std::string_view s);
+
+}  // namespace fleetpatch::report

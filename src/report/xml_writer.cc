@@ -1,0 +1,190 @@
+#include "report/xml_writer.h"
+
+#include <pugixml.hpp>
+
+#include "report/text_util.h"
+#include "report/xml_util.h"
+
+namespace fleetpatch::report {
+namespace {
+
+void AddProblem(pugi::xml_node parent, const ProblemInfo& p) {
+  if (p.empty()) return;
+  pugi::xml_node e = AddText(parent, "error", p.message);
+  SetAttr(e, "category", p.category);
+  SetAttr(e, "code", p.code);
+}
+
+void AddPhaseSummary(pugi::xml_node parent, const PhaseSummary& p) {
+  pugi::xml_node n = parent.append_child("phase");
+  SetAttr(n, "name", PhaseName(p.phase));
+  SetAttr(n, "succeeded", p.counts.succeeded);
+  SetAttr(n, "failed", p.counts.failed);
+  SetAttr(n, "skipped", p.counts.skipped);
+  SetAttr(n, "pending", p.counts.pending);
+  SetAttr(n, "notRun", p.counts.not_run);
+  SetAttr(n, "total", p.counts.total());
+  for (const auto& [status, count] : p.by_status) {
+    pugi::xml_node st = n.append_child("status");
+    SetAttr(st, "name", status);
+    SetAttr(st, "count", count);
+  }
+}
+
+void AddInstance(pugi::xml_node parent, const InstanceRun& inst) {
+  const InstanceInfo& i = inst.info;
+  pugi::xml_node n = parent.append_child("instance");
+  SetAttr(n, "zone", i.zone);
+  SetAttr(n, "accountId", i.account_id);
+  SetAttr(n, "region", i.region);
+  SetAttr(n, "availabilityZone", i.availability_zone);
+  SetAttr(n, "instanceId", i.instance_id);
+  SetAttr(n, "name", i.name);
+  SetAttr(n, "platform", i.platform);
+  SetAttr(n, "platformName", i.platform_name);
+  SetAttr(n, "instanceType", i.instance_type);
+  SetAttr(n, "state", i.state);
+  SetAttr(n, "ssmPingStatus", i.ssm_ping_status);
+  SetAttr(n, "ssmAgentVersion", i.ssm_agent_version);
+  SetBoolAttr(n, "inAutoScalingGroup", i.in_auto_scaling_group);
+  SetBoolAttr(n, "eligible", i.eligible);
+  SetAttr(n, "ineligibleReason", i.ineligible_reason);
+
+  pugi::xml_node tags = n.append_child("tags");
+  for (const auto& [k, v] : i.tags) SetAttr(AddText(tags, "tag", v), "key", k);
+
+  pugi::xml_node outcomes = n.append_child("outcomes");
+  for (Phase phase : kAllPhases) SetAttr(outcomes, PhaseName(phase), OutcomeName(PhaseOutcome(inst, phase)));
+
+  if (const auto& b = inst.backup) {
+    pugi::xml_node x = n.append_child("backup");
+    SetAttr(x, "status", BackupStatusName(b->status));
+    SetAttr(x, "amiId", b->ami_id);
+    SetAttr(x, "amiName", b->ami_name);
+    SetBoolAttr(x, "cleanedUp", b->cleaned_up);
+    SetAttr(x, "startedAt", b->started_at);
+    SetAttr(x, "finishedAt", b->finished_at);
+    SetAttr(x, "durationS", b->duration_s);
+    SetAttr(x, "reason", b->reason);
+    for (const auto& id : b->snapshot_ids) AddText(x, "snapshot", id);
+    AddProblem(x, b->error);
+  }
+  if (const auto& p = inst.precheck) {
+    pugi::xml_node x = n.append_child("precheck");
+    SetAttr(x, "status", PrecheckStatusName(p->status));
+    SetAttr(x, "commandId", p->command_id);
+    SetAttr(x, "startedAt", p->started_at);
+    SetAttr(x, "finishedAt", p->finished_at);
+    for (const auto& r : p->reasons) AddText(x, "reason", r);
+    for (const auto& r : p->risks) AddText(x, "risk", r);
+    for (const auto& f : p->findings) {
+      pugi::xml_node fx = x.append_child("finding");
+      SetAttr(fx, "check", f.check);
+      SetAttr(fx, "measured", f.measured);
+      SetAttr(fx, "threshold", f.threshold);
+      SetBoolAttr(fx, "passed", f.passed);
+    }
+    if (!p->output.empty()) AddText(x, "output", p->output);
+    AddProblem(x, p->error);
+  }
+  if (const auto& p = inst.patch) {
+    pugi::xml_node x = n.append_child("patch");
+    SetAttr(x, "status", PatchStatusName(p->status));
+    SetAttr(x, "wave", static_cast<int64_t>(p->wave));
+    SetAttr(x, "commandId", p->command_id);
+    SetAttr(x, "commandStatus", p->command_status);
+    SetAttr(x, "installed", p->installed);
+    SetAttr(x, "missing", p->missing);
+    SetAttr(x, "failed", p->failed);
+    SetAttr(x, "installedPendingReboot", p->installed_pending_reboot);
+    SetAttr(x, "startedAt", p->started_at);
+    SetAttr(x, "finishedAt", p->finished_at);
+    SetAttr(x, "durationS", p->duration_s);
+    SetAttr(x, "reason", p->reason);
+    AddProblem(x, p->error);
+  }
+}
+
+}  // namespace
+
+Result<std::string> XmlWriter::Render(const ReportData& data) const {
+  const RunSnapshot& snap = data.snapshot;
+  const RunSummary& s = data.summary;
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+
+  pugi::xml_node root = doc.append_child("fleetpatchReport");
+  SetAttr(root, "xmlns", kXmlNamespace);
+  SetAttr(root, "version", static_cast<int64_t>(kReportVersion));
+  SetAttr(root, "generator", "fleetpatch");
+  if (!data.generated_at.empty()) SetAttr(root, "generatedAt", data.generated_at);
+
+  pugi::xml_node run = root.append_child("run");
+  SetAttr(run, "id", snap.run.run_id);
+  SetAttr(run, "workflow", snap.run.workflow);
+  SetAttr(run, "status", RunStatusName(snap.run.status));
+  SetBoolAttr(run, "dryRun", snap.run.dry_run);
+  SetAttr(run, "createdAt", snap.run.created_at);
+  SetAttr(run, "updatedAt", snap.run.updated_at);
+  SetAttr(run, "user", snap.run.user);
+  SetAttr(run, "host", snap.run.host);
+  pugi::xml_node completed = run.append_child("phasesCompleted");
+  for (const auto& p : snap.run.phases_completed) AddText(completed, "phase", p);
+  // The config is free-form JSON; it is kept verbatim rather than mapped to elements.
+  nlohmann::json config = snap.run.config.is_null() ? nlohmann::json::object() : snap.run.config;
+  SetAttr(AddText(run, "config", DumpJson(config)), "format", "json");
+
+  pugi::xml_node summary = root.append_child("summary");
+  SetAttr(summary, "overallStatus", s.overall_status);
+  SetAttr(summary, "instances", s.instances);
+  SetAttr(summary, "eligible", s.eligible);
+  SetAttr(summary, "zones", static_cast<int64_t>(s.zones.size()));
+  SetAttr(summary, "zonesFailed", s.zones_failed);
+  SetAttr(summary, "errors", static_cast<int64_t>(s.errors.size()));
+  for (const PhaseSummary& p : s.phases) AddPhaseSummary(summary, p);
+
+  pugi::xml_node zones = root.append_child("zones");
+  for (const ZoneSummary& z : s.zones) {
+    pugi::xml_node zn = zones.append_child("zone");
+    SetAttr(zn, "name", z.zone);
+    SetAttr(zn, "accountId", z.account_id);
+    SetAttr(zn, "region", z.region);
+    SetAttr(zn, "roleArn", z.role_arn);
+    SetAttr(zn, "instances", z.instances);
+    SetAttr(zn, "eligible", z.eligible);
+    AddProblem(zn, z.error);
+    for (const PhaseSummary& p : z.phases) AddPhaseSummary(zn, p);
+  }
+
+  pugi::xml_node errors = root.append_child("errors");
+  for (const ErrorEntry& e : s.errors) {
+    pugi::xml_node en = AddText(errors, "error", e.problem.message);
+    SetAttr(en, "zone", e.zone);
+    SetAttr(en, "accountId", e.account_id);
+    SetAttr(en, "region", e.region);
+    SetAttr(en, "instanceId", e.instance_id);
+    SetAttr(en, "instanceName", e.instance_name);
+    SetAttr(en, "phase", e.phase);
+    SetAttr(en, "category", e.problem.category);
+    SetAttr(en, "code", e.problem.code);
+  }
+
+  pugi::xml_node instances = root.append_child("instances");
+  for (const InstanceRun& inst : snap.instances) AddInstance(instances, inst);
+
+  pugi::xml_node events = root.append_child("events");
+  for (const Event& ev : snap.events) {
+    pugi::xml_node en = AddText(events, "event", ev.message);
+    SetAttr(en, "seq", ev.seq);
+    SetAttr(en, "time", ev.time);
+    SetAttr(en, "level", ev.level);
+    SetAttr(en, "zone", ev.zone);
+    SetAttr(en, "instanceId", ev.instance_id);
+    SetAttr(en, "phase", ev.phase);
+  }
+  return SaveXml(doc);
+}
+
+}  // namespace fleetpatch::report

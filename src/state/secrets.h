@@ -1,0 +1,33 @@
+// Keeps credentials out of the state store: the effective config saved with a run passes through
+// RedactSecrets first, so a key that looks like it holds a secret (a password, a token, an AWS
+// secret access key or session token) is replaced by a marker before it reaches the disk.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleetpatch::state {
+
+// What a redacted value is replaced with. Keeping the key shows that a value was set.
+inline constexpr const char* kRedacted = "<redacted>";
+
+// True for object keys whose values are credentials. Case, '-' and '_' are ignored; a key is secret
+// when it ends with one of: password, passwd, passphrase, token (aws_session_token, access_token,
+// token), secret (client_secret), secretkey, secretaccesskey, privatekey, apikey, credentials.
+// "token_bucket" or "max_tokens" are not secret: the match is on the end of the key.
+bool LooksSecretKey(std::string_view key);
+
+// Returns a copy of `config` in which every value under a secret-looking key (at any depth, inside
+// objects and arrays) is replaced by kRedacted. `redacted_paths`, when given, receives the JSON
+// pointers of the replaced values ("/aws/secret_access_key") so callers can warn about them.
+nlohmann::json RedactSecrets(const nlohmann::json& config,
+                             std::vector<std::string>* redacted_paths = nullptr);
+
+// The JSON pointers of secret-looking keys whose values are not already kRedacted (or null/empty).
+// Empty when `config` is safe to store as is.
+std::vector<std::string> FindSecrets(const nlohmann::json& config);
+
+}  // namespace fleetpatch::state

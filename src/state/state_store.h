@@ -1,0 +1,161 @@
+// StateStore: the durable record of fleetpatch runs (the seam between the workflow, the reports and
+// the database). Runs, their landing zones and instances, each phase's result per instance and an
+// append-only event journal are kept so that a phase started days later, a report, or `--resume`
+// after a crash continues from exactly what was recorded.
+//
+// Abstract so the workflow and reports depend on this contract only; SqliteStateStore is the
+// implementation (also usable in memory for tests).
+//
+// Contracts that hold for every method:
+// - Every write is one transaction: after a crash either all of a call's rows are stored or none.
+// - A run id that does not exist gives an Error with category kNotFound that names the id.
+// - Phase results are keyed by (run, zone, instance_id); the instance must have been saved with
+//   SaveInstances first, otherwise the call fails with kNotFound and nothing is written.
+// - The store never holds credentials: CreateRun redacts secret-looking config keys (secrets.h).
+//
+// Thread-safety: implementations are safe to call from many threads (calls are serialised).
+// Different processes may open the same store; AcquireRunLock keeps two of them off one run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/run_model.h"
+
+namespace fleetpatch::state {
+
+// The default location of the store, relative to the working directory.
+inline constexpr const char* kDefaultStatePath = ".fleetpatch/state.db";
+
+// In InstanceQuery status lists: matches instances that have no result for that phase yet.
+inline constexpr const char* kNoResult = "none";
+
+// A phase result for one instance, for the batched Save* calls.
+template <class R>
+struct InstanceResult {
+  std::string zone;
+  std::string instance_id;
+  R result;
+};
+using BackupUpdate = InstanceResult<BackupResult>;
+using PrecheckUpdate = InstanceResult<PrecheckResult>;
+using PatchUpdate = InstanceResult<PatchResult>;
+
+// Which instances of a run to return. Empty fields do not constrain.
+struct InstanceQuery {
+  std::string zone;              // only this landing zone
+  std::optional<bool> eligible;  // only eligible (true) or ineligible (false) instances
+  // The instance's status for that phase must be one of these names (BackupStatusName() ...);
+  // kNoResult matches instances with no result for the phase.
+  std::vector<std::string> backup_status;
+  std::vector<std::string> precheck_status;
+  std::vector<std::string> patch_status;
+};
+
+// Who holds a run's lock.
+struct LockHolder {
+  int64_t pid = 0;
+  std::string host;
+  std::string since;  // ISO 8601 UTC
+};
+
+// Proof that this process works a run. Released when destroyed (or by Release()). Must not outlive
+// the store that granted it.
+class RunLock {
+ public:
+  virtual ~RunLock() = default;
+  virtual const std::string& run_id() const = 0;
+  // Releases early; returns an error if the lock row could not be removed (it then goes stale and is
+  // taken over by the next process on this host).
+  virtual Status Release() = 0;
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // ---- runs ----
+  // Records a new run. run.run_id must be set (see run_id.h) and unique, else kValidation.
+  // Empty created_at/updated_at are filled with the current time. Secret-looking config values are
+  // replaced by "<redacted>" before they are written.
+  virtual Status CreateRun(const RunInfo& run) = 0;
+  virtual Status UpdateRunStatus(const std::string& run_id, RunStatus status) = 0;
+  // Adds `phase` to the run's phases_completed (once; order of first completion is kept). Flushed to
+  // disk with a full sync, since it decides whether a later invocation redoes the phase.
+  virtual Status MarkPhaseCompleted(const std::string& run_id, Phase phase) = 0;
+  virtual Result<RunInfo> GetRun(const std::string& run_id) = 0;
+  // The most recently created run; kNotFound when the store has none.
+  virtual Result<RunInfo> LatestRun() = 0;
+  // Newest first, at most `limit` (all when limit <= 0).
+  virtual Result<std::vector<RunInfo>> ListRuns(int limit) = 0;
+
+  // ---- zones and instances ----
+  // Inserts or updates by (run, zone name); first-save order is kept on load.
+  virtual Status SaveZones(const std::string& run_id, const std::vector<LandingZoneInfo>& zones) = 0;
+  virtual Result<std::vector<LandingZoneInfo>> LoadZones(const std::string& run_id) = 0;
+  // Inserts or updates by (run, zone, instance_id) in one transaction; a re-scan keeps the
+  // instance's phase results. First-save order is kept on load.
+  virtual Status SaveInstances(const std::string& run_id, const std::vector<InstanceInfo>& instances) = 0;
+  virtual Result<std::vector<InstanceInfo>> LoadInstances(const std::string& run_id) = 0;
+
+  // ---- phase results (replace the previous result of that phase) ----
+  virtual Status SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) = 0;
+  virtual Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) = 0;
+  virtual Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) = 0;
+  Status SaveBackup(const std::string& run_id, const std::string& zone, const std::string& instance_id,
+                    const BackupResult& result) {
+    return SaveBackups(run_id, {{zone, instance_id, result}});
+  }
+  Status SavePrecheck(const std::string& run_id, const std::string& zone, const std::string& instance_id,
+                      const PrecheckResult& result) {
+    return SavePrechecks(run_id, {{zone, instance_id, result}});
+  }
+  Status SavePatch(const std::string& run_id, const std::string& zone, const std::string& instance_id,
+                   const PatchResult& result) {
+    return SavePatches(run_id, {{zone, instance_id, result}});
+  }
+
+  // ---- reading a run ----
+  // Instances (with their results) matching `query`, in first-save order.
+  virtual Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
+                                                          const InstanceQuery& query) = 0;
+  // Per status name, how many of the run's instances have it for `phase` (kNoResult counts the
+  // instances without a result; for kScan: "eligible" / "ineligible").
+  virtual Result<std::map<std::string, int64_t>> CountByStatus(const std::string& run_id, Phase phase) = 0;
+  // Everything: run, zones, instances with results, events.
+  virtual Result<RunSnapshot> LoadSnapshot(const std::string& run_id) = 0;
+
+  // Resume helpers (what a phase still has to do), built on QueryInstances.
+  // Eligible instances with no backup yet or one still pending (an AMI may exist: look it up by name).
+  Result<std::vector<InstanceRun>> PendingBackups(const std::string& run_id);
+  // Eligible instances without a precheck result.
+  Result<std::vector<InstanceRun>> PendingPrechecks(const std::string& run_id);
+  // Instances whose patch was started or planned but has no terminal result (pending, in_progress).
+  Result<std::vector<InstanceRun>> UnfinishedPatches(const std::string& run_id);
+
+  // ---- event journal (append-only) ----
+  // Appends and returns the event's sequence number (increasing across the whole store). An empty
+  // event.time is filled with the current time; event.seq is ignored.
+  virtual Result<int64_t> AppendEvent(const std::string& run_id, const Event& event) = 0;
+  virtual Status AppendEvents(const std::string& run_id, const std::vector<Event>& events) = 0;
+  // The run's events with seq > after_seq, in order.
+  virtual Result<std::vector<Event>> LoadEvents(const std::string& run_id, int64_t after_seq = 0) = 0;
+
+  // ---- locking ----
+  // Takes the run's lock for this process. If another live process holds it: kValidation naming the
+  // holder's pid, host and since-when. A lock left by a dead process on this host (or by a process
+  // whose pid has since been reused) is taken over atomically: of several takers exactly one wins.
+  // A lock held from another host is never taken over automatically (BreakRunLock).
+  virtual Result<std::unique_ptr<RunLock>> AcquireRunLock(const std::string& run_id) = 0;
+  // The current holder, or nullopt when the run is not locked.
+  virtual Result<std::optional<LockHolder>> GetRunLockHolder(const std::string& run_id) = 0;
+  // Removes the lock whoever holds it (for an operator who knows the holder is gone).
+  virtual Status BreakRunLock(const std::string& run_id) = 0;
+};
+
+}  // namespace fleetpatch::state

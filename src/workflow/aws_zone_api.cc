@@ -1,0 +1,222 @@
+#include "workflow/aws_zone_api.h"
+
+#include "aws/credentials_sts.h"
+
+namespace fleetpatch::workflow {
+namespace {
+
+std::vector<aws::Ec2Filter> Filters(const std::map<std::string, std::vector<std::string>>& m) {
+  std::vector<aws::Ec2Filter> out;
+  for (const auto& [name, values] : m) out.push_back({name, values});
+  return out;
+}
+
+ImageView ToView(aws::ImageInfo&& i) {
+  ImageView v;
+  v.image_id = std::move(i.image_id);
+  v.name = std::move(i.name);
+  v.state = std::move(i.state);
+  v.state_reason = std::move(i.state_reason);
+  v.snapshot_ids = std::move(i.snapshot_ids);
+  v.tags = std::move(i.tags);
+  return v;
+}
+
+}  // namespace
+
+Result<nlohmann::json> RateLimitedCaller::Call(const std::string& operation, const nlohmann::json& params) {
+  bool poll = operation == "DescribeImages" || operation == "ListCommandInvocations";
+  limiter_.Acquire(account_, region_, service_, operation, poll ? CallPriority::kPoll : CallPriority::kNormal);
+  return inner_->Call(operation, params);
+}
+
+AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm)
+    : ec2_caller_(std::move(ec2)), ssm_caller_(std::move(ssm)), ec2_(*ec2_caller_), ssm_(*ssm_caller_) {}
+
+Status AwsZoneApi::ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
+                                       const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) {
+  aws::DescribeInstancesRequest req;
+  req.filters = Filters(filters);
+  req.page_size = 1000;
+  return ec2_.ForEachInstancePage(req, [&](std::vector<aws::Instance>&& page) -> Status {
+    std::vector<Ec2InstanceView> views;
+    views.reserve(page.size());
+    for (auto& i : page) {
+      Ec2InstanceView v;
+      v.instance_id = std::move(i.instance_id);
+      v.state = std::move(i.state);
+      v.platform = !i.platform.empty() ? std::move(i.platform) : std::move(i.platform_details);
+      v.instance_type = std::move(i.instance_type);
+      v.availability_zone = std::move(i.availability_zone);
+      v.tags = std::move(i.tags);
+      views.push_back(std::move(v));
+    }
+    on_page(std::move(views));
+    return OkStatus();
+  });
+}
+
+Result<std::vector<SsmInstanceView>> AwsZoneApi::DescribeInstanceInformation() {
+  FP_ASSIGN_OR_RETURN(auto infos, ssm_.DescribeInstanceInformation());
+  std::vector<SsmInstanceView> out;
+  out.reserve(infos.size());
+  for (auto& i : infos) {
+    out.push_back({std::move(i.instance_id), std::move(i.ping_status), std::move(i.platform_type),
+                   std::move(i.platform_name), std::move(i.agent_version)});
+  }
+  return out;
+}
+
+Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesById(const std::vector<std::string>& image_ids) {
+  std::vector<ImageView> out;
+  constexpr size_t kBatch = 200;  // ids per DescribeImages call: many images per poll, bounded request size
+  for (size_t i = 0; i < image_ids.size(); i += kBatch) {
+    aws::DescribeImagesRequest req;
+    req.image_ids.assign(image_ids.begin() + static_cast<long>(i),
+                         image_ids.begin() + static_cast<long>(std::min(image_ids.size(), i + kBatch)));
+    auto images = ec2_.DescribeImages(req);
+    if (!images.ok()) {
+      // One unknown id fails the whole call: fall back to a filter, which ignores unknown ids.
+      if (images.error().aws_code != "InvalidAMIID.NotFound" && images.error().aws_code != "InvalidAMIID.Unavailable") {
+        return images.error();
+      }
+      aws::DescribeImagesRequest by_filter;
+      by_filter.filters = {{"image-id", req.image_ids}};
+      images = ec2_.DescribeImages(by_filter);
+      if (!images.ok()) return images.error();
+    }
+    for (auto& img : *images) out.push_back(ToView(std::move(img)));
+  }
+  return out;
+}
+
+Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesByTag(const std::string& key, const std::string& value) {
+  aws::DescribeImagesRequest req;
+  req.filters = {{"tag:" + key, {value}}};
+  FP_ASSIGN_OR_RETURN(auto images, ec2_.DescribeImages(req));
+  std::vector<ImageView> out;
+  for (auto& img : images) out.push_back(ToView(std::move(img)));
+  return out;
+}
+
+Result<std::string> AwsZoneApi::CreateImage(const std::string& instance_id, const std::string& name,
+                                            const std::string& description, bool no_reboot, const Tags& tags) {
+  aws::CreateImageRequest req;
+  req.instance_id = instance_id;
+  req.name = name;
+  req.description = description;
+  req.no_reboot = no_reboot;
+  for (const auto& [k, v] : tags) {
+    req.image_tags[k] = v;
+    req.snapshot_tags[k] = v;
+  }
+  return ec2_.CreateImage(req);
+}
+
+Status AwsZoneApi::DeregisterImage(const std::string& image_id) { return ec2_.DeregisterImage(image_id); }
+
+Result<std::vector<std::string>> AwsZoneApi::DescribeSnapshotIdsByTag(const std::string& key,
+                                                                       const std::string& value) {
+  aws::DescribeSnapshotsRequest req;
+  req.filters = {{"tag:" + key, {value}}};
+  FP_ASSIGN_OR_RETURN(auto snaps, ec2_.DescribeSnapshots(req));
+  std::vector<std::string> out;
+  for (auto& s : snaps) out.push_back(std::move(s.snapshot_id));
+  return out;
+}
+
+Status AwsZoneApi::DeleteSnapshot(const std::string& snapshot_id) { return ec2_.DeleteSnapshot(snapshot_id); }
+
+Result<std::string> AwsZoneApi::SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
+                                            const std::map<std::string, std::vector<std::string>>& parameters,
+                                            int timeout_s, const std::string& comment) {
+  if (instance_ids.empty() || instance_ids.size() > aws::kSsmInstanceIdsPerCall) {
+    return Error::Internal("SendCommand takes 1 to 50 instance ids per call");
+  }
+  aws::SendCommandRequest req;
+  req.instance_ids = instance_ids;
+  req.document_name = document;
+  req.parameters = parameters;
+  req.comment = comment.substr(0, 100);  // SSM caps comments at 100 characters
+  req.timeout_seconds = timeout_s;
+  FP_ASSIGN_OR_RETURN(auto sent, ssm_.SendCommand(req));
+  if (sent.size() != 1) return Error::Internal("SendCommand answered with " + std::to_string(sent.size()) + " commands");
+  return sent.front().command_id;
+}
+
+Result<std::vector<InvocationView>> AwsZoneApi::ListInvocations(const std::string& command_id) {
+  FP_ASSIGN_OR_RETURN(auto invs, ssm_.ListCommandInvocations(command_id));
+  std::vector<InvocationView> out;
+  out.reserve(invs.size());
+  for (auto& i : invs) {
+    InvocationView v;
+    v.command_id = std::move(i.command_id);
+    v.instance_id = std::move(i.instance_id);
+    v.status = std::move(i.status);
+    v.status_details = std::move(i.status_details);
+    v.response_code = i.response_code.value_or(-1);
+    v.output = !i.plugins.empty() ? std::move(i.plugins.front().output) : std::move(i.standard_output);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Status AwsZoneApi::CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) {
+  return ssm_.CancelCommand(command_id, instance_ids);
+}
+
+Result<std::vector<PatchStateView>> AwsZoneApi::DescribePatchStates(const std::vector<std::string>& instance_ids) {
+  FP_ASSIGN_OR_RETURN(auto states, ssm_.DescribeInstancePatchStates(instance_ids));
+  std::vector<PatchStateView> out;
+  for (auto& s : states) {
+    PatchStateView v;
+    v.instance_id = std::move(s.instance_id);
+    v.installed = s.installed;
+    v.installed_other = s.installed_other;
+    v.installed_pending_reboot = s.installed_pending_reboot;
+    v.installed_rejected = s.installed_rejected;
+    v.missing = s.missing;
+    v.failed = s.failed;
+    v.operation = std::move(s.operation);
+    if (s.operation_end) v.operation_end_time_s = std::chrono::duration<double>(s.operation_end->time_since_epoch()).count();
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+AwsZoneConnector::AwsZoneConnector(aws::AwsContext& context, std::shared_ptr<aws::CredentialsProvider> base,
+                                   RateLimiter& limiter, std::map<std::string, ZoneAccess> access)
+    : context_(context), base_(std::move(base)), limiter_(limiter), access_(std::move(access)) {}
+
+Result<std::shared_ptr<ZoneApi>> AwsZoneConnector::Connect(const ZoneSpec& zone) {
+  ZoneAccess access;
+  if (auto it = access_.find(zone.info.name); it != access_.end()) access = it->second;
+  std::shared_ptr<aws::CredentialsProvider> creds = base_;
+  const std::string& region = zone.info.region;
+  if (!access.role_arn.empty()) {
+    aws::AssumeRoleConfig cfg;
+    cfg.role_arn = access.role_arn;
+    cfg.external_id = access.external_id;
+    cfg.session_name = access.session_name;
+    cfg.duration_s = access.duration_s;
+    cfg.region = region;
+    creds = std::make_shared<aws::AssumeRoleProvider>(cfg, base_, context_, context_.clock());
+    limiter_.Acquire(zone.info.account_id, region, "sts", "AssumeRole", CallPriority::kNormal);
+    // Assume now: a zone whose role cannot be assumed fails here, with the role named.
+    if (auto c = creds->GetCredentials(); !c.ok()) {
+      Error e = c.error();
+      if (e.category != ErrorCategory::kConnectivity && e.category != ErrorCategory::kTimeout &&
+          e.category != ErrorCategory::kThrottled) {
+        e.category = ErrorCategory::kAuth;
+      }
+      return e;
+    }
+  }
+  FP_ASSIGN_OR_RETURN(auto ec2, context_.MakeClient("ec2", region, creds, access.endpoint_url));
+  FP_ASSIGN_OR_RETURN(auto ssm, context_.MakeClient("ssm", region, creds, access.endpoint_url));
+  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(
+      std::make_unique<RateLimitedCaller>(std::move(ec2), limiter_, zone.info.account_id, region, "ec2"),
+      std::make_unique<RateLimitedCaller>(std::move(ssm), limiter_, zone.info.account_id, region, "ssm")));
+}
+
+}  // namespace fleetpatch::workflow

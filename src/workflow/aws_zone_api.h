@@ -1,0 +1,84 @@
+// The real ZoneApi: the typed EC2 and SSM clients of one landing zone, signing with that zone's
+// assumed-role credentials and paced by the run's RateLimiter (per account, region and API family;
+// status polls yield to other calls). AwsZoneConnector assumes each zone's role (once; the
+// provider refreshes the credentials before they expire) and checks it eagerly so that a zone
+// whose role cannot be assumed fails at the start with kAuth.
+// Thread-safety: both are safe to use from several threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aws/aws_context.h"
+#include "aws/ec2_client.h"
+#include "aws/ssm_client.h"
+#include "workflow/rate_limiter.h"
+#include "workflow/workflow.h"
+
+namespace fleetpatch::workflow {
+
+// Paces every call of one service in one zone through the RateLimiter.
+class RateLimitedCaller final : public aws::ApiCaller {
+ public:
+  RateLimitedCaller(std::unique_ptr<aws::ApiCaller> inner, RateLimiter& limiter, std::string account,
+                    std::string region, std::string service)
+      : inner_(std::move(inner)), limiter_(limiter), account_(std::move(account)), region_(std::move(region)),
+        service_(std::move(service)) {}
+  Result<nlohmann::json> Call(const std::string& operation, const nlohmann::json& params) override;
+
+ private:
+  std::unique_ptr<aws::ApiCaller> inner_;
+  RateLimiter& limiter_;
+  const std::string account_, region_, service_;
+};
+
+class AwsZoneApi final : public ZoneApi {
+ public:
+  AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm);
+
+  Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
+                             const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) override;
+  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() override;
+  Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& image_ids) override;
+  Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) override;
+  Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
+                                  const std::string& description, bool no_reboot, const Tags& tags) override;
+  Status DeregisterImage(const std::string& image_id) override;
+  Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key, const std::string& value) override;
+  Status DeleteSnapshot(const std::string& snapshot_id) override;
+  Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
+                                  const std::map<std::string, std::vector<std::string>>& parameters, int timeout_s,
+                                  const std::string& comment) override;
+  Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) override;
+  Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) override;
+  Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) override;
+
+ private:
+  std::unique_ptr<aws::ApiCaller> ec2_caller_, ssm_caller_;
+  aws::Ec2Client ec2_;
+  aws::SsmClient ssm_;
+};
+
+struct ZoneAccess {
+  std::string role_arn;     // empty: use the base credentials directly (single-account use)
+  std::string external_id;
+  std::string session_name;  // Default: fleetpatch-<run>
+  int duration_s = 3600;
+  std::string endpoint_url;  // the zone's endpoint override (e.g. the emulator)
+};
+
+class AwsZoneConnector final : public ZoneConnector {
+ public:
+  // `access` gives, per zone name, how to reach it.
+  AwsZoneConnector(aws::AwsContext& context, std::shared_ptr<aws::CredentialsProvider> base, RateLimiter& limiter,
+                   std::map<std::string, ZoneAccess> access);
+  Result<std::shared_ptr<ZoneApi>> Connect(const ZoneSpec& zone) override;
+
+ private:
+  aws::AwsContext& context_;
+  std::shared_ptr<aws::CredentialsProvider> base_;
+  RateLimiter& limiter_;
+  const std::map<std::string, ZoneAccess> access_;
+};
+
+}  // namespace fleetpatch::workflow

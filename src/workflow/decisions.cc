@@ -1,0 +1,134 @@
+#include "workflow/decisions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+namespace fleetpatch::workflow {
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+std::string NormalisePlatform(const std::string& ec2_platform, const std::string& ssm_platform_type) {
+  std::string ssm = Lower(ssm_platform_type);
+  if (ssm == "linux" || ssm == "windows" || ssm == "macos") return ssm;
+  std::string ec2 = Lower(ec2_platform);
+  if (ec2.find("windows") != std::string::npos) return "windows";
+  if (ec2.find("mac") != std::string::npos) return "macos";
+  if (ec2.empty() || ec2.find("linux") != std::string::npos) return "linux";  // EC2 leaves Platform empty on Linux
+  return "";
+}
+
+void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
+  info.eligible = false;
+  if (info.state != "running") {
+    info.ineligible_reason = "instance is " + (info.state.empty() ? std::string("in an unknown state") : info.state) +
+                             " (only running instances are patched)";
+    return;
+  }
+  for (const auto& [key, values] : rules.exclude_tags) {
+    auto it = info.tags.find(key);
+    if (it == info.tags.end()) continue;
+    if (values.empty() || std::find(values.begin(), values.end(), it->second) != values.end()) {
+      info.ineligible_reason = "excluded by tag " + key + "=" + it->second;
+      return;
+    }
+  }
+  if (std::find(rules.platforms.begin(), rules.platforms.end(), info.platform) == rules.platforms.end()) {
+    info.ineligible_reason =
+        "unsupported platform '" + (info.platform.empty() ? std::string("unknown") : info.platform) + "'";
+    return;
+  }
+  if (info.ssm_ping_status.empty() || info.ssm_ping_status == "NotRegistered") {
+    info.ineligible_reason = "SSM agent not registered (no managed instance in Systems Manager)";
+    return;
+  }
+  if (info.ssm_ping_status != "Online") {
+    info.ineligible_reason = "SSM agent offline (PingStatus " + info.ssm_ping_status + ")";
+    return;
+  }
+  info.eligible = true;
+  info.ineligible_reason.clear();
+}
+
+std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, const InstanceInfo& info,
+                          std::chrono::system_clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y%m%d", &tm);
+  std::string name = tmpl.empty() ? "fleetpatch-{run_id}-{instance_id}" : tmpl;
+  ReplaceAll(name, "{run_id}", run_id);
+  ReplaceAll(name, "{instance_id}", info.instance_id);
+  ReplaceAll(name, "{zone}", info.zone);
+  ReplaceAll(name, "{name}", info.name);
+  ReplaceAll(name, "{date}", date);
+  for (auto& c : name) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '[' || c == ']' ||
+              c == '.' || c == '/' || c == '\'' || c == '@' || c == '_' || c == '-';
+    if (!ok) c = '-';
+  }
+  if (name.size() > 128) name.resize(128);
+  while (name.size() < 3) name += '-';
+  return name;
+}
+
+void ClassifyPatch(const std::string& command_status, const std::optional<PatchCounts>& counts, PatchResult& r) {
+  r.command_status = command_status;
+  if (counts) {
+    r.installed = counts->installed;
+    r.missing = counts->missing;
+    r.failed = counts->failed;
+    r.installed_pending_reboot = counts->installed_pending_reboot;
+  }
+  if (command_status == "TimedOut" || command_status == "DeliveryTimedOut") {
+    r.status = PatchStatus::kTimedOut;
+    r.reason = "patch command " + command_status;
+    return;
+  }
+  if (command_status == "Cancelled" || command_status == "Cancelling") {
+    r.status = PatchStatus::kCancelled;
+    r.reason = "patch command was cancelled";
+    return;
+  }
+  if (command_status != "Success") {
+    r.status = PatchStatus::kFailed;
+    r.reason = "patch command ended " + (command_status.empty() ? std::string("without a status") : command_status);
+    return;
+  }
+  if (!counts || !counts->operation_after_command) {
+    r.status = PatchStatus::kPartialSuccess;
+    r.reason = "command succeeded but patch compliance could not be verified (no patch state after the command)";
+    return;
+  }
+  if (counts->failed > 0) {
+    r.status = PatchStatus::kFailed;
+    r.reason = std::to_string(counts->failed) + " patch(es) failed to install";
+    return;
+  }
+  std::vector<std::string> why;
+  if (counts->missing > 0) why.push_back(std::to_string(counts->missing) + " patch(es) still missing");
+  if (counts->installed_pending_reboot > 0) {
+    why.push_back(std::to_string(counts->installed_pending_reboot) + " patch(es) installed pending reboot");
+  }
+  if (why.empty()) {
+    r.status = PatchStatus::kSuccess;
+    r.reason.clear();
+    return;
+  }
+  r.status = PatchStatus::kPartialSuccess;
+  r.reason = why[0];
+  for (size_t i = 1; i < why.size(); ++i) r.reason += "; " + why[i];
+}
+
+}  // namespace fleetpatch::workflow

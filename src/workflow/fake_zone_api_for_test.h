@@ -1,0 +1,280 @@
+// FakeZoneApi: an in-memory landing zone for the workflow's unit tests. Instances, AMIs and
+// commands follow scripted outcomes; every call is counted so tests can prove what was (not) done.
+// Thread-safe (one mutex). Test-only: included by *_test.cc files.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "workflow/workflow.h"
+
+namespace fleetpatch::workflow::testing {
+
+struct FakeInstance {
+  Ec2InstanceView ec2;
+  std::optional<SsmInstanceView> ssm;  // nullopt: not registered with SSM
+  std::string ami_outcome = "available";  // available | failed | hang
+  std::string precheck_status = "Success";
+  std::string precheck_output;  // default: a healthy FLEETPATCH_PRECHECK_V1 line
+  std::string patch_status = "Success";  // Success | Failed | hang ...
+  PatchStateView patch_state;            // reported after a successful patch
+};
+
+inline std::string HealthyPrecheckOutput() {
+  return "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":20971520,\"avail_kb\":10485760}],"
+         "\"cpus\":2,\"load1\":0.2,\"mem_total_kb\":4000000,\"mem_available_kb\":3000000,"
+         "\"services\":{\"sshd\":\"active\",\"W32Time\":\"active\"},\"reboot_required\":false,\"pkg_lock\":false}\n";
+}
+
+class FakeZoneApi : public ZoneApi {
+ public:
+  explicit FakeZoneApi(Clock& clock) : clock_(clock) {}
+
+  // Called (under the fake's lock) after every SendCommand, e.g. to interrupt the run there.
+  std::function<void(const std::string& document)> on_send;
+
+  void Add(FakeInstance i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (i.precheck_output.empty()) i.precheck_output = HealthyPrecheckOutput();
+    instances_[i.ec2.instance_id] = std::move(i);
+  }
+  // An AMI that exists before the workflow starts (e.g. made by an earlier, crashed attempt).
+  void AddImage(ImageView img) {
+    std::lock_guard<std::mutex> lock(mu_);
+    images_[img.image_id] = {img, "available"};
+  }
+  int Calls(const std::string& op) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_[op];
+  }
+  int MutatingCalls() {
+    return Calls("CreateImage") + Calls("DeregisterImage") + Calls("DeleteSnapshot") + Calls("SendCommand") +
+           Calls("CancelCommand");
+  }
+  std::vector<std::string> PatchedIds() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return patched_;
+  }
+  std::set<std::string> Cancelled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cancelled_;
+  }
+  std::set<std::string> DeregisteredImages() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deregistered_;
+  }
+  std::set<std::string> DeletedSnapshots() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deleted_snapshots_;
+  }
+  void Set(const std::string& id, const std::function<void(FakeInstance&)>& fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fn(instances_.at(id));
+  }
+
+  Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
+                             const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) override {
+    std::vector<Ec2InstanceView> page;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++calls_["DescribeInstances"];
+      for (auto& [id, i] : instances_) {
+        bool match = true;
+        for (const auto& [name, values] : filters) {
+          std::string v;
+          if (name == "instance-state-name") {
+            v = i.ec2.state;
+          } else if (name.rfind("tag:", 0) == 0) {
+            auto it = i.ec2.tags.find(name.substr(4));
+            if (it == i.ec2.tags.end()) {
+              match = false;
+              break;
+            }
+            v = it->second;
+          }
+          if (std::find(values.begin(), values.end(), v) == values.end()) match = false;
+        }
+        if (match) page.push_back(i.ec2);
+      }
+    }
+    on_page(std::move(page));
+    return OkStatus();
+  }
+
+  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DescribeInstanceInformation"];
+    std::vector<SsmInstanceView> out;
+    for (auto& [id, i] : instances_)
+      if (i.ssm) out.push_back(*i.ssm);
+    return out;
+  }
+
+  Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DescribeImages"];
+    std::vector<ImageView> out;
+    for (const auto& id : ids) {
+      auto it = images_.find(id);
+      if (it == images_.end()) continue;
+      auto& [img, outcome] = it->second;
+      if (img.state == "pending" && outcome != "hang") img.state = outcome;  // one poll later
+      out.push_back(img);
+    }
+    return out;
+  }
+  Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DescribeImages"];
+    std::vector<ImageView> out;
+    for (auto& [id, e] : images_) {
+      auto it = e.first.tags.find(key);
+      if (it != e.first.tags.end() && it->second == value && !deregistered_.count(id)) out.push_back(e.first);
+    }
+    return out;
+  }
+  Result<std::string> CreateImage(const std::string& instance_id, const std::string& name, const std::string&, bool,
+                                  const Tags& tags) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["CreateImage"];
+    for (auto& [id, e] : images_) {
+      if (e.first.name == name && !deregistered_.count(id)) {
+        Error err = Error::Validation("AMI name " + name + " is already in use");
+        err.aws_code = "InvalidAMIName.Duplicate";
+        return err;
+      }
+    }
+    ImageView img;
+    img.image_id = "ami-" + std::to_string(1000 + images_.size());
+    img.name = name;
+    img.state = "pending";
+    img.snapshot_ids = {"snap-" + img.image_id.substr(4)};
+    for (const auto& [k, v] : tags) img.tags[k] = v;
+    snapshot_tags_[img.snapshot_ids[0]] = img.tags;
+    images_[img.image_id] = {img, instances_.at(instance_id).ami_outcome};
+    return img.image_id;
+  }
+  Status DeregisterImage(const std::string& image_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DeregisterImage"];
+    deregistered_.insert(image_id);
+    return OkStatus();
+  }
+  Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key, const std::string& value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DescribeSnapshots"];
+    std::vector<std::string> out;
+    for (auto& [id, tags] : snapshot_tags_) {
+      auto it = tags.find(key);
+      if (it != tags.end() && it->second == value && !deleted_snapshots_.count(id)) out.push_back(id);
+    }
+    return out;
+  }
+  Status DeleteSnapshot(const std::string& snapshot_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DeleteSnapshot"];
+    deleted_snapshots_.insert(snapshot_id);
+    return OkStatus();
+  }
+
+  Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& ids,
+                                  const std::map<std::string, std::vector<std::string>>&, int,
+                                  const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["SendCommand"];
+    if (ids.size() > 50) return Error::Validation("more than 50 instance ids");
+    std::string id = "cmd-" + std::to_string(commands_.size() + 1);
+    commands_[id] = {document, ids, 1};
+    if (document == "AWS-RunPatchBaseline")
+      for (const auto& i : ids) patched_.push_back(i);
+    if (on_send) on_send(document);
+    return id;
+  }
+  Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["ListCommandInvocations"];
+    auto& c = commands_.at(command_id);
+    bool first = c.polls_left-- > 0;
+    std::vector<InvocationView> out;
+    for (const auto& id : c.ids) {
+      auto& inst = instances_.at(id);
+      InvocationView v;
+      v.command_id = command_id;
+      v.instance_id = id;
+      bool patch = c.document == "AWS-RunPatchBaseline";
+      std::string final_status = patch ? inst.patch_status : inst.precheck_status;
+      if (cancelled_.count(command_id + "/" + id)) {
+        v.status = "Cancelled";
+      } else if (first || final_status == "hang") {
+        v.status = "InProgress";
+      } else {
+        v.status = final_status;
+        v.response_code = final_status == "Success" ? 0 : 1;
+        if (!patch) v.output = inst.precheck_output;
+        if (patch && final_status == "Success") {
+          inst.patch_state.instance_id = id;
+          inst.patch_state.operation = "Install";
+          inst.patch_state.operation_end_time_s =
+              std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
+          patch_states_[id] = inst.patch_state;
+        }
+      }
+      out.push_back(v);
+    }
+    return out;
+  }
+  Status CancelCommand(const std::string& command_id, const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["CancelCommand"];
+    for (const auto& i : ids) cancelled_.insert(command_id + "/" + i);
+    return OkStatus();
+  }
+  Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_["DescribeInstancePatchStates"] += static_cast<int>((ids.size() + 49) / 50);
+    std::vector<PatchStateView> out;
+    for (const auto& id : ids)
+      if (patch_states_.count(id)) out.push_back(patch_states_[id]);
+    return out;
+  }
+
+ private:
+  struct Command {
+    std::string document;
+    std::vector<std::string> ids;
+    int polls_left;
+  };
+  Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, FakeInstance> instances_;
+  std::map<std::string, std::pair<ImageView, std::string>> images_;
+  std::map<std::string, std::map<std::string, std::string>> snapshot_tags_;
+  std::map<std::string, Command> commands_;
+  std::map<std::string, PatchStateView> patch_states_;
+  std::map<std::string, int> calls_;
+  std::vector<std::string> patched_;
+  std::set<std::string> cancelled_, deregistered_, deleted_snapshots_;
+};
+
+// Hands out FakeZoneApis by zone name; a zone listed in `auth_failures` fails to connect as a role
+// that cannot be assumed does.
+class FakeConnector : public ZoneConnector {
+ public:
+  std::map<std::string, std::shared_ptr<FakeZoneApi>> zones;
+  std::set<std::string> auth_failures;
+
+  Result<std::shared_ptr<ZoneApi>> Connect(const ZoneSpec& zone) override {
+    if (auth_failures.count(zone.info.name)) {
+      Error e = Error::Auth("could not assume role " + zone.info.role_arn + ": access denied");
+      e.aws_code = "AccessDenied";
+      return e;
+    }
+    auto it = zones.find(zone.info.name);
+    if (it == zones.end()) return Error::Internal("no fake for zone " + zone.info.name);
+    return std::shared_ptr<ZoneApi>(it->second);
+  }
+};
+
+}  // namespace fleetpatch::workflow::testing

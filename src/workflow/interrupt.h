@@ -1,0 +1,20 @@
+// Ctrl-C / SIGTERM handling for long runs. The first signal asks the run to stop starting new work
+// (phases poll Interrupted()); the second exits at once with code 130: the state store's
+// transactions keep it consistent. Thread-safe (an atomic flag set from the signal handler).
+#pragma once
+
+namespace fleetpatch::workflow {
+
+class InterruptGuard {
+ public:
+  InterruptGuard();   // installs SIGINT/SIGTERM handlers and clears the flag
+  ~InterruptGuard();  // restores the previous handlers
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+};
+
+bool Interrupted();
+void RequestInterrupt();  // as if a signal arrived (tests, internal aborts)
+void ClearInterrupt();
+
+}  // namespace fleetpatch::workflow

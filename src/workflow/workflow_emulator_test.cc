@@ -1,0 +1,165 @@
+// The workflow through the real client stack (typed clients, protocol engine, SigV4, retries,
+// role assumption) against the emulator's demo fleet, in process and on a fake clock shared by
+// both sides, so AMIs that "take" ten minutes are ready at the next poll.
+#include <gtest/gtest.h>
+
+#include "aws/aws_context.h"
+#include "aws/credentials_env.h"
+#include "emulator/emulator.h"
+#include "emulator/fleet.h"
+#include "emulator/in_process_transport.h"
+#include "state/run_id.h"
+#include "state/sqlite_state_store.h"
+#include "testing/fake_clock.h"
+#include "testing/testdata.h"
+#include "workflow/aws_zone_api.h"
+#include "workflow/interrupt.h"
+#include "workflow/workflow.h"
+
+namespace fleetpatch::workflow {
+namespace {
+
+class WorkflowEmulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ClearInterrupt();
+    emulator::EmulatorOptions eo;
+    eo.clock = &clock_;
+    eo.time_scale = 1.0;
+    emu_ = std::make_unique<emulator::Emulator>(emulator::DemoFleet(), eo);
+    transport_ = std::make_unique<emulator::InProcessTransport>(*emu_, &clock_);
+    aws::AwsContextOptions ao;
+    ao.retry.base_backoff = std::chrono::milliseconds(1);
+    context_ = std::make_unique<aws::AwsContext>(
+        *transport_, clock_, aws::MapEnv({{"AWS_ENDPOINT_URL", emulator::InProcessTransport::kEndpoint}}), ao);
+    auto store = state::SqliteStateStore::Open((dir_.path() / "state.db").string(), clock_);
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+
+    struct Z {
+      const char *name, *account, *region, *external_id, *env;
+    };
+    for (Z z : {Z{"prod", "111111111111", "us-east-1", "fp-demo-prod", "prod"},
+                Z{"staging", "222222222222", "eu-west-1", "fp-demo-staging", "staging"},
+                Z{"dev", "333333333333", "us-west-2", "fp-demo-dev", "dev"}}) {
+      ZoneSpec spec;
+      spec.info.name = z.name;
+      spec.info.account_id = z.account;
+      spec.info.region = z.region;
+      spec.info.role_arn = std::string("arn:aws:iam::") + z.account + ":role/FleetPatchRole";
+      spec.tag_filters = {{"Environment", {z.env}}};
+      zones_.push_back(spec);
+      access_[z.name] = {spec.info.role_arn, z.external_id, std::string("fleetpatch-") + z.name, 3600, ""};
+    }
+    options_.poll_interval = std::chrono::seconds(15);
+    options_.linux_thresholds.critical_services = {"sshd"};
+    options_.windows_thresholds.critical_services = {"W32Time"};
+    options_.error_budget = "100%";
+    options_.canary_size = 1;
+  }
+
+  std::unique_ptr<Workflow> Make(ZoneConnector& connector) {
+    return std::make_unique<Workflow>(options_, *store_, connector, clock_, Progress::Options{.quiet = true});
+  }
+  std::string NewRun() {
+    RunInfo run;
+    run.run_id = state::NewRunId(clock_);
+    run.workflow = "full";
+    EXPECT_TRUE(store_->CreateRun(run).ok());
+    return run.run_id;
+  }
+  AwsZoneConnector Connector() {
+    return AwsZoneConnector(*context_, std::make_shared<aws::StaticCredentialsProvider>(emu_->BaseCredentials()),
+                            limiter_, access_);
+  }
+
+  fleetpatch::testing::TempDir dir_;
+  fleetpatch::testing::FakeClock clock_{std::chrono::system_clock::now()};
+  std::unique_ptr<emulator::Emulator> emu_;
+  std::unique_ptr<emulator::InProcessTransport> transport_;
+  std::unique_ptr<aws::AwsContext> context_;
+  std::unique_ptr<state::SqliteStateStore> store_;
+  RateLimiter limiter_{clock_};
+  std::vector<ZoneSpec> zones_;
+  std::map<std::string, ZoneAccess> access_;
+  WorkflowOptions options_;
+};
+
+TEST_F(WorkflowEmulatorTest, FullWorkflowOnTheDemoFleet) {
+  auto connector = Connector();
+  auto wf = Make(connector);
+  std::string run = NewRun();
+  auto scan = wf->Scan(run, zones_);
+  ASSERT_TRUE(scan.ok()) << scan.error().ToString();
+  EXPECT_TRUE(scan->zone_errors.empty());
+  EXPECT_GT(scan->succeeded, 10);
+  EXPECT_GT(scan->skipped, 0);
+  auto backup = wf->Backup(run, zones_);
+  ASSERT_TRUE(backup.ok()) << backup.error().ToString();
+  EXPECT_GT(backup->succeeded, 0);
+  EXPECT_GT(backup->failed, 0);  // the demo has AMIs that fail and that hang past the timeout
+  auto pre = wf->Precheck(run, zones_);
+  ASSERT_TRUE(pre.ok()) << pre.error().ToString();
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
+
+  auto snap = store_->LoadSnapshot(run);
+  ASSERT_TRUE(snap.ok());
+  std::map<std::string, int> backup_st, pre_st, patch_st, reasons;
+  for (const auto& i : snap->instances) {
+    if (!i.info.eligible) ++reasons[i.info.ineligible_reason.substr(0, 20)];
+    if (i.backup) ++backup_st[BackupStatusName(i.backup->status)];
+    if (i.precheck) ++pre_st[PrecheckStatusName(i.precheck->status)];
+    if (i.patch) ++patch_st[PatchStatusName(i.patch->status)];
+    // The safety rule, end to end: nothing without an available backup was patched.
+    if (i.patch && i.patch->status != PatchStatus::kSkipped) {
+      ASSERT_TRUE(i.backup.has_value()) << i.info.instance_id;
+      EXPECT_EQ(i.backup->status, BackupStatus::kAvailable) << i.info.instance_id;
+    }
+  }
+  auto dump = [](const std::map<std::string, int>& m) {
+    std::string s;
+    for (auto& [k, v] : m) s += k + "=" + std::to_string(v) + " ";
+    return s;
+  };
+  std::cout << "backup: " << dump(backup_st) << "\nprecheck: " << dump(pre_st) << "\npatch: " << dump(patch_st)
+            << "\nineligible: " << dump(reasons) << "\n";
+  EXPECT_GT(backup_st["available"], 0);
+  EXPECT_GT(pre_st["ready"], 0);
+  EXPECT_GT(pre_st["not_ready"], 0);
+  EXPECT_GT(patch_st["success"] + patch_st["partial_success"], 0);
+  EXPECT_GT(patch_st["skipped"], 0);
+
+  // Calls stay near the minimum the page sizes allow: one DescribeInstances page per zone.
+  auto counts = emu_->RequestCounts();
+  EXPECT_EQ(counts["DescribeInstances"], 3);
+  // One AssumeRole per zone, plus refreshes as the simulated hours pass (credentials last 1 h).
+  EXPECT_GE(counts["AssumeRole"], 3);
+  EXPECT_LE(counts["AssumeRole"], 9);
+}
+
+TEST_F(WorkflowEmulatorTest, DryRunMakesNoMutatingCall) {
+  options_.dry_run = true;
+  auto connector = Connector();
+  auto wf = Make(connector);
+  std::string run = NewRun();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  EXPECT_EQ(emu_->CountMutatingRequests(), 0);
+  EXPECT_FALSE(wf->Plan().empty());
+}
+
+TEST_F(WorkflowEmulatorTest, ZoneWithAWrongExternalIdFailsWithAuthWhileOthersGoOn) {
+  access_["staging"].external_id = "wrong";
+  auto connector = Connector();
+  auto wf = Make(connector);
+  std::string run = NewRun();
+  auto scan = wf->Scan(run, zones_);
+  ASSERT_TRUE(scan.ok());
+  ASSERT_EQ(scan->zone_errors.size(), 1u);
+  EXPECT_EQ(scan->zone_errors[0].category, ErrorCategory::kAuth);
+  EXPECT_NE(scan->zone_errors[0].message.find("FleetPatchRole"), std::string::npos) << scan->zone_errors[0].message;
+}
+
+}  // namespace
+}  // namespace fleetpatch::workflow

@@ -1,0 +1,101 @@
+// ZoneApi: exactly what the workflow asks of AWS in one landing zone (one account and region, with
+// that zone's assumed-role credentials). The seam between the phases and the AWS client layer:
+// AwsZoneApi implements it with the typed EC2/SSM clients (rate-limited per account, region and
+// API family); unit tests use a fake. Every method makes the fewest calls the API allows (full
+// pages, batches of 50 where AWS caps them) and returns kThrottled/kConnectivity/kAuth/... errors
+// from the client layer unchanged.
+// Thread-safety: implementations must be safe to call from several threads.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace fleetpatch::workflow {
+
+struct Ec2InstanceView {
+  std::string instance_id;
+  std::string state;         // running, stopped, ...
+  std::string platform;      // EC2 Platform ("windows" or empty) or PlatformDetails
+  std::string instance_type;
+  std::string availability_zone;
+  std::map<std::string, std::string> tags;
+};
+
+struct SsmInstanceView {
+  std::string instance_id;
+  std::string ping_status;    // Online | ConnectionLost | Inactive
+  std::string platform_type;  // Linux | Windows | MacOS
+  std::string platform_name;
+  std::string agent_version;
+};
+
+struct ImageView {
+  std::string image_id;
+  std::string name;
+  std::string state;  // pending | available | failed | invalid | deregistered | error ...
+  std::string state_reason;
+  std::vector<std::string> snapshot_ids;
+  std::map<std::string, std::string> tags;
+};
+
+struct InvocationView {
+  std::string command_id;
+  std::string instance_id;
+  std::string status;  // Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling | DeliveryTimedOut? ...
+  std::string status_details;
+  int response_code = -1;
+  std::string output;  // the first plugin's output (stdout, as SSM truncates it)
+};
+
+struct PatchStateView {
+  std::string instance_id;
+  int64_t installed = 0;
+  int64_t installed_other = 0;
+  int64_t installed_pending_reboot = 0;
+  int64_t installed_rejected = 0;
+  int64_t missing = 0;
+  int64_t failed = 0;
+  std::string operation;            // Install | Scan
+  double operation_end_time_s = 0;  // epoch seconds
+};
+
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+class ZoneApi {
+ public:
+  virtual ~ZoneApi() = default;
+
+  // DescribeInstances with server-side filters (name -> values), a page (up to 1000) at a time.
+  virtual Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
+                                     const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) = 0;
+  // DescribeInstanceInformation for the whole zone (pages of 50).
+  virtual Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() = 0;
+
+  // DescribeImages owned by this account: by ids (batched), or by one tag.
+  virtual Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& image_ids) = 0;
+  virtual Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) = 0;
+  // CreateImage with the tags on the image and its snapshots; returns the new image id.
+  virtual Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
+                                          const std::string& description, bool no_reboot, const Tags& tags) = 0;
+  virtual Status DeregisterImage(const std::string& image_id) = 0;
+  // Snapshot ids carrying tag key=value (owned by this account).
+  virtual Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key,
+                                                                     const std::string& value) = 0;
+  virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
+
+  // SendCommand to at most 50 instances; returns the command id.
+  virtual Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
+                                          const std::map<std::string, std::vector<std::string>>& parameters,
+                                          int timeout_s, const std::string& comment) = 0;
+  // ListCommandInvocations(CommandId, Details=true), all pages.
+  virtual Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) = 0;
+  virtual Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) = 0;
+  // DescribeInstancePatchStates, batched by 50.
+  virtual Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) = 0;
+};
+
+}  // namespace fleetpatch::workflow
