@@ -14,6 +14,7 @@ using nlohmann::json;
 using namespace fields;  // NOLINT(google-build-using-namespace)
 
 constexpr size_t kInstanceStatusIdsPerCall = 100;
+constexpr size_t kDescribeInstancesIdsPerCall = 1000;
 
 json FilterList(const std::vector<Ec2Filter>& filters) {
   json out = json::array();
@@ -87,17 +88,29 @@ SnapshotInfo SnapshotFromJson(const json& s) {
 
 Status Ec2Client::ForEachInstancePage(const DescribeInstancesRequest& request,
                                       const std::function<Status(std::vector<Instance>&& page)>& on_page) {
-  json params = json::object();
-  if (!request.instance_ids.empty()) params["InstanceIds"] = request.instance_ids;
-  if (!request.filters.empty()) params["Filters"] = FilterList(request.filters);
-  if (request.instance_ids.empty()) params["MaxResults"] = std::clamp(request.page_size, 5, 1000);
-  return Paginate(caller_, "DescribeInstances", params, [&](const json& page) -> Status {
-    std::vector<Instance> instances;
-    for (const auto& r : Array(page, "Reservations")) {
-      for (const auto& i : Array(r, "Instances")) instances.push_back(InstanceFromJson(i, r));
-    }
-    return on_page(std::move(instances));
-  });
+  auto walk = [&](json params) {
+    return Paginate(caller_, "DescribeInstances", std::move(params), [&](const json& page) -> Status {
+      std::vector<Instance> instances;
+      for (const auto& r : Array(page, "Reservations")) {
+        for (const auto& i : Array(r, "Instances")) instances.push_back(InstanceFromJson(i, r));
+      }
+      return on_page(std::move(instances));
+    });
+  };
+  json base = json::object();
+  if (!request.filters.empty()) base["Filters"] = FilterList(request.filters);
+  if (request.instance_ids.empty()) {
+    base["MaxResults"] = std::clamp(request.page_size, 5, 1000);
+    return walk(std::move(base));
+  }
+  // Explicit ids cannot be combined with MaxResults; long id lists go in batches so no request
+  // grows past what EC2 accepts.
+  for (const auto& batch : Batches(request.instance_ids, kDescribeInstancesIdsPerCall)) {
+    json params = base;
+    params["InstanceIds"] = batch;
+    FP_RETURN_IF_ERROR(walk(std::move(params)));
+  }
+  return OkStatus();
 }
 
 Result<std::vector<Instance>> Ec2Client::DescribeInstances(const DescribeInstancesRequest& request) {

@@ -44,7 +44,7 @@ struct Instance {
 };
 
 struct DescribeInstancesRequest {
-  std::vector<std::string> instance_ids;  // empty: all instances matching the filters
+  std::vector<std::string> instance_ids;  // empty: all instances matching the filters; sent 1000 per call
   std::vector<Ec2Filter> filters;
   int page_size = 1000;  // MaxResults per call (5..1000); not sent with instance_ids (EC2 rejects both)
 };

@@ -65,6 +65,27 @@ TEST(Ec2Client, DescribeInstancesByIdsSendsNoMaxResults) {
   EXPECT_EQ(fake.calls()[0].params, (json{{"InstanceIds", {"i-1", "i-2"}}}));
 }
 
+TEST(Ec2Client, DescribeInstancesBatchesLongIdLists) {
+  FakeApiCaller fake;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2500; ++i) ids.push_back("i-" + std::to_string(i));
+  for (int b = 0; b < 3; ++b) {
+    fake.Queue("DescribeInstances",
+               json{{"Reservations", {{{"Instances", {InstanceJson("i-" + std::to_string(b))}}}}}});
+  }
+  Ec2Client ec2(fake);
+  auto r = ec2.DescribeInstances({.instance_ids = ids, .filters = {{"instance-state-name", {"running"}}}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->size(), 3u);
+  auto calls = fake.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].params["InstanceIds"].size(), 1000u);
+  EXPECT_EQ(calls[2].params["InstanceIds"].size(), 500u);
+  EXPECT_EQ(calls[2].params["InstanceIds"][0], "i-2000");
+  EXPECT_TRUE(calls[1].params.contains("Filters"));
+  EXPECT_FALSE(calls[1].params.contains("MaxResults"));
+}
+
 TEST(Ec2Client, ForEachInstancePageDeliversPagesAndStopsOnCallbackError) {
   FakeApiCaller fake;
   for (int p = 0; p < 3; ++p) {

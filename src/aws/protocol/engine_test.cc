@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "aws/protocol/encoding.h"
+#include "aws/protocol/event_stream.h"
 #include "aws/protocol/parser.h"
 #include "aws/protocol/serializer.h"
 
@@ -114,6 +115,33 @@ TEST(Serializer, RandomTokensAreUuidV4) {
   std::string a = RandomIdempotencyToken(), b = RandomIdempotencyToken();
   EXPECT_TRUE(std::regex_match(a, uuid)) << a;
   EXPECT_NE(a, b);
+}
+
+TEST(Serializer, ToHttpRequestJoinsEndpointHostPrefixAndPath) {
+  SerializedRequest req{"POST", "/", {{"Content-Type", "x"}}, "body", ""};
+  EXPECT_EQ(ToHttpRequest(req, "https://ec2.eu-west-1.amazonaws.com").url,
+            "https://ec2.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(ToHttpRequest(req, "http://127.0.0.1:4566/").url, "http://127.0.0.1:4566/");
+  req.host_prefix = "data-";
+  req.path = "/custom/";
+  HttpRequest h = ToHttpRequest(req, "https://example.com/base");
+  EXPECT_EQ(h.url, "https://data-example.com/base/custom/");
+  EXPECT_EQ(h.method, "POST");
+  EXPECT_EQ(h.body, "body");
+  EXPECT_EQ(*FindHeader(h.headers, "content-type"), "x");
+}
+
+TEST(EventStream, RejectsCorruptFrames) {
+  // A frame whose lengths are consistent but whose CRCs are wrong must be rejected, not trusted.
+  std::string frame("\x00\x00\x00\x12\x00\x00\x00\x00", 8);
+  frame += std::string("\x58\x55\xc0\x21", 4);  // not the CRC-32 of the first 8 bytes
+  auto bad = DecodeEventStream(frame + "hi" + std::string(4, '\0'));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().category, ErrorCategory::kAws);
+  EXPECT_FALSE(DecodeEventStream("short").ok());
+  auto empty = DecodeEventStream("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(Parser, JsonResponseRequestIdFromHeader) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "aws/protocol/encoding.h"
+#include "aws/protocol/event_stream.h"
 
 namespace fleetpatch::aws::protocol {
 namespace {
@@ -251,11 +252,13 @@ class Parser {
     return ref.flattened.value_or(shape.flattened);
   }
 
-  // The element name a structure member appears under (botocore's rules): a flattened list whose
-  // member is named repeats that name; otherwise the member's locationName, else its model name.
+  // The element name a structure member appears under: a list flattened on its shape (older
+  // models, botocore's rule) whose member is named repeats that name; otherwise (including lists
+  // flattened on the member reference, Smithy's xmlFlattened) the member's locationName, else its
+  // model name.
   std::string XmlMemberKey(const ShapeRef& ref, const Shape& shape, const std::string& name,
                            bool flat) const {
-    if (flat && shape.type == ShapeType::kList) {
+    if (flat && shape.type == ShapeType::kList && !ref.flattened.value_or(false)) {
       std::string member_loc = Location(shape.member);
       if (!member_loc.empty()) return member_loc;
     }
@@ -285,6 +288,89 @@ std::string BodyExcerpt(const std::string& body) {
   return s;
 }
 
+// An output whose member is an event stream: the "initial-response" event carries the other
+// output members (JSON); every other event becomes {EventType: {...}} in the stream member's list.
+Result<Json> ParseEventStreamOutput(const ServiceModel& model, const ShapeRef& output,
+                                    const std::pair<std::string, ShapeRef>& stream_member,
+                                    const std::string& body) {
+  FP_ASSIGN_OR_RETURN(std::vector<EventMessage> messages, DecodeEventStream(body));
+  Parser parser(model);
+  const Shape* stream_shape = model.FindShape(stream_member.second.shape);
+  Json out = Json::object();
+  Json events = Json::array();
+  for (const EventMessage& m : messages) {
+    auto header = [&](const char* name) {
+      auto it = m.headers.find(name);
+      return it == m.headers.end() ? std::string() : it->second;
+    };
+    std::string message_type = header(":message-type");
+    if (message_type == "exception" || message_type == "error") {
+      Error e{ErrorCategory::kAws, "the service sent an error event"};
+      e.aws_code = message_type == "error" ? header(":error-code") : header(":exception-type");
+      Json payload = Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+      if (payload.is_object()) {
+        for (const char* k : {"message", "Message"}) {
+          if (payload.contains(k) && payload[k].is_string()) e.message = payload[k];
+        }
+      }
+      if (!header(":error-message").empty()) e.message = header(":error-message");
+      return e;
+    }
+    std::string event_type = header(":event-type");
+    if (event_type == "initial-response") {
+      Json payload = Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+      if (!payload.is_object())
+        return Error{ErrorCategory::kAws, "event stream initial response is not JSON"};
+      FP_ASSIGN_OR_RETURN(Json initial, parser.FromJson(payload, output));
+      for (auto& [k, v] : initial.items()) {
+        if (k != stream_member.first) out[k] = v;
+      }
+      continue;
+    }
+    const ShapeRef* event_ref = nullptr;
+    for (const auto& [name, ref] : stream_shape->members) {
+      if (name == event_type) event_ref = &ref;
+    }
+    if (!event_ref) continue;  // an event type newer than the model: skipped, as SDKs do
+    const Shape* event_shape = model.FindShape(event_ref->shape);
+    Json event = Json::object();
+    bool has_payload_member = false;
+    for (const auto& [name, ref] : event_shape->members) {
+      const Shape* ms = model.FindShape(ref.shape);
+      if (ref.event_payload) {
+        has_payload_member = true;
+        if (ms->type == ShapeType::kBlob || ms->type == ShapeType::kString) {
+          event[name] = m.payload;
+        } else {
+          Json payload = Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+          if (payload.is_discarded()) return Error{ErrorCategory::kAws, "event payload is not JSON"};
+          FP_ASSIGN_OR_RETURN(event[name], parser.FromJson(payload, ref));
+        }
+      } else if (ref.event_header) {
+        auto it = m.headers.find(name);
+        if (it == m.headers.end()) continue;
+        if (ms->type == ShapeType::kInteger || ms->type == ShapeType::kLong) {
+          event[name] = std::stoll(it->second);
+        } else if (ms->type == ShapeType::kBoolean) {
+          event[name] = it->second == "true";
+        } else {
+          event[name] = it->second;
+        }
+      }
+    }
+    if (!has_payload_member && !m.payload.empty()) {
+      Json payload = Json::parse(m.payload, nullptr, /*allow_exceptions=*/false);
+      if (payload.is_object()) {
+        FP_ASSIGN_OR_RETURN(Json members, parser.FromJson(payload, *event_ref));
+        for (auto& [k, v] : members.items()) event[k] = v;
+      }
+    }
+    events.push_back(Json{{event_type, std::move(event)}});
+  }
+  out[stream_member.first] = std::move(events);
+  return out;
+}
+
 }  // namespace
 
 Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view operation,
@@ -296,7 +382,19 @@ Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view
   std::string request_id = RequestIdHeader(response);
   bool blank = response.body.find_first_not_of(" \t\r\n") == std::string::npos;
 
-  if (model.protocol() == Protocol::kJson) {
+  const Shape* output_shape = op->output ? model.FindShape(op->output->shape) : nullptr;
+  const std::pair<std::string, ShapeRef>* stream_member = nullptr;
+  if (output_shape) {
+    for (const auto& m : output_shape->members) {
+      const Shape* ms = model.FindShape(m.second.shape);
+      if (ms && ms->event_stream) stream_member = &m;
+    }
+  }
+  if (stream_member) {
+    auto r = ParseEventStreamOutput(model, *op->output, *stream_member, response.body);
+    if (!r.ok()) return WithResponse(r.error(), response);
+    out = std::move(r).value();
+  } else if (model.protocol() == Protocol::kJson) {
     if (!blank) {
       Json doc = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
       if (doc.is_discarded()) {

@@ -114,7 +114,8 @@ fs::path XmlDir() { return fleetpatch::testing::AwsTestdataDir() / "response-par
 
 std::vector<std::string> ResponseCases() {
   std::vector<std::string> names;
-  if (!fs::exists(XmlDir() / "responses")) return names;
+  // A single name that fails, so missing test data is loud at discovery and at run time.
+  if (!fs::exists(XmlDir() / "responses")) return {"missing-test-data"};
   for (const auto& e : fs::directory_iterator(XmlDir() / "responses")) {
     if (e.path().extension() == ".xml") names.push_back(e.path().stem().string());
   }
@@ -126,6 +127,8 @@ class ResponseParsing : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ResponseParsing, MatchesBotocore) {
   const std::string& name = GetParam();
+  ASSERT_NE(name, "missing-test-data")
+      << "response-parsing data not found under " << XmlDir() << " (set FP_TESTDATA_DIR)";
   std::string service = name.substr(0, name.find('-'));
   std::string operation = OperationFromKebab(name.substr(name.find('-') + 1));
   const ServiceModel& model = FullModel(service);

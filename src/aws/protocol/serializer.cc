@@ -83,7 +83,10 @@ class Serializer {
         if (ref.flattened.value_or(shape->flattened)) {
           list_prefix = prefix;
           std::string member_name = MemberLocation(shape->member);
-          if (!member_name.empty()) {
+          // Flattened on the list shape (older models): the list member's name replaces the
+          // member's. Flattened on the member reference (Smithy's xmlFlattened): the member's own
+          // name stands, as the Smithy suites expect.
+          if (!member_name.empty() && !ref.flattened.value_or(false)) {
             auto dot = prefix.rfind('.');
             list_prefix = dot == std::string::npos ? member_name : prefix.substr(0, dot + 1) + member_name;
           }
@@ -347,6 +350,27 @@ Result<SerializedRequest> SerializeRequest(const ServiceModel& model, std::strin
     req.body += PercentEncode(v);
   }
   return req;
+}
+
+HttpRequest ToHttpRequest(const SerializedRequest& request, std::string_view endpoint) {
+  std::string_view scheme = "https://";
+  if (auto p = endpoint.find("://"); p != std::string_view::npos) {
+    scheme = endpoint.substr(0, p + 3);
+    endpoint.remove_prefix(p + 3);
+  }
+  std::string_view authority = endpoint.substr(0, endpoint.find('/'));
+  std::string_view base_path = authority.size() < endpoint.size() ? endpoint.substr(authority.size()) : "";
+  while (!base_path.empty() && base_path.back() == '/') base_path.remove_suffix(1);
+  std::string path = request.path.empty() ? "/" : request.path;
+  if (path.front() != '/') path.insert(path.begin(), '/');
+
+  HttpRequest out;
+  out.method = request.method;
+  out.url =
+      std::string(scheme) + request.host_prefix + std::string(authority) + std::string(base_path) + path;
+  out.headers = request.headers;
+  out.body = request.body;
+  return out;
 }
 
 }  // namespace fleetpatch::aws::protocol

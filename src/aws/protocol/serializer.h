@@ -43,4 +43,10 @@ Result<SerializedRequest> SerializeRequest(
     const ServiceModel& model, std::string_view operation, const nlohmann::ordered_json& params,
     const IdempotencyTokenGenerator& token_generator = RandomIdempotencyToken);
 
+// The HTTP request for `request` sent to `endpoint` ("https://ec2.eu-west-1.amazonaws.com", or an
+// emulator's "http://127.0.0.1:4566", optionally with a base path): the host prefix goes before
+// the endpoint's host, the operation path is joined to the endpoint's path. Unsigned: signing adds
+// its headers afterwards.
+HttpRequest ToHttpRequest(const SerializedRequest& request, std::string_view endpoint);
+
 }  // namespace fleetpatch::aws::protocol

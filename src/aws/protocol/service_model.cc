@@ -30,6 +30,8 @@ ShapeRef ParseRef(const OJson& j) {
   ref.timestamp_format = GetString(j, "timestampFormat");
   ref.location = GetString(j, "location");
   ref.json_value = GetBool(j, "jsonvalue");
+  ref.event_payload = GetBool(j, "eventpayload");
+  ref.event_header = GetBool(j, "eventheader");
   return ref;
 }
 
@@ -126,6 +128,7 @@ Result<ServiceModel> ServiceModel::FromJson(const OJson& model) {
       shape.timestamp_format = GetString(s, "timestampFormat");
       shape.exception = GetBool(s, "exception");
       shape.document = GetBool(s, "document");
+      shape.event_stream = GetBool(s, "eventstream");
       if (shape.document) shape.type = ShapeType::kDocument;
       shape.error_code = name;
       if (auto err = s.find("error"); err != s.end() && err->is_object()) {

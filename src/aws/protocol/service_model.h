@@ -48,6 +48,8 @@ struct ShapeRef {
   std::string timestamp_format;  // "iso8601", "unixTimestamp", "rfc822" or empty
   std::string location;          // "header", "headers", "uri", "querystring", "statusCode" or empty
   bool json_value = false;       // a string carrying a JSON document
+  bool event_payload = false;    // event member carried as the event's payload
+  bool event_header = false;     // event member carried in an event header
 };
 
 struct Shape {
@@ -63,6 +65,7 @@ struct Shape {
   std::string error_code;  // error.code, else the shape name
   int error_http_status = 0;
   bool document = false;
+  bool event_stream = false;  // an output member streamed as events (a union of event shapes)
 };
 
 struct Operation {
