@@ -99,10 +99,8 @@ TEST_F(AppTest, HelpAndVersionGoToStdoutWithExitZero) {
 }
 
 TEST_F(AppTest, CommandsNotBuiltYetSaySoWithTheInternalCode) {
-  std::string inv = Example("inventory/prod_landing_zones.yml");
   for (std::vector<std::string> args :
-       {std::vector<std::string>{"--landing-zones", inv, "--workflow", "full"},
-        {"runs"},
+       {std::vector<std::string>{"runs"},
         {"show", "R"},
         {"report", "R"},
         {"whoami"},

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "aws/endpoints.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -52,11 +54,7 @@ bool ParseReportFormat(const std::string& s, ReportFormat* out) {
   return false;
 }
 
-std::string PartitionForRegion(const std::string& region) {
-  if (region.rfind("cn-", 0) == 0) return "aws-cn";
-  if (region.rfind("us-gov-", 0) == 0) return "aws-us-gov";
-  return "aws";
-}
+std::string PartitionForRegion(const std::string& region) { return aws::PartitionForRegion(region); }
 
 std::string RenderAmiName(const std::string& name_template, const std::string& run_id,
                           const std::string& instance_id, const std::string& date_yyyymmdd,

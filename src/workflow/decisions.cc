@@ -1,5 +1,7 @@
 #include "workflow/decisions.h"
 
+#include "config/config.h"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -12,9 +14,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
-  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
-}
 
 }  // namespace
 
@@ -61,21 +60,18 @@ void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
 }
 
 std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, const InstanceInfo& info,
-                          std::chrono::system_clock::time_point now) {
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
+                          std::chrono::system_clock::time_point run_start) {
+  std::time_t t = std::chrono::system_clock::to_time_t(run_start);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char date[16];
   std::strftime(date, sizeof date, "%Y%m%d", &tm);
-  std::string name = tmpl.empty() ? "fleetpatch-{run_id}-{instance_id}" : tmpl;
-  ReplaceAll(name, "{run_id}", run_id);
-  ReplaceAll(name, "{instance_id}", info.instance_id);
-  ReplaceAll(name, "{zone}", info.zone);
-  ReplaceAll(name, "{name}", info.name);
-  ReplaceAll(name, "{date}", date);
+  std::string name = config::RenderAmiName(tmpl.empty() ? kDefaultAmiNameTemplate : tmpl, run_id, info.instance_id,
+                                           date, info.zone);
+  // The config checks the template; zone names and ids can still bring characters AMI names refuse.
   for (auto& c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '[' || c == ']' ||
-              c == '.' || c == '/' || c == '\'' || c == '@' || c == '_' || c == '-';
+              c == '.' || c == '/' || c == '\'' || c == '@' || c == '_' || c == '-' || c == ' ';
     if (!ok) c = '-';
   }
   if (name.size() > 128) name.resize(128);

@@ -26,12 +26,14 @@ std::string NormalisePlatform(const std::string& ec2_platform, const std::string
 // not running, excluded by tag, unsupported platform, SSM agent not registered, SSM agent offline).
 void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules);
 
-// Renders a backup AMI name from a template with {run_id}, {instance_id}, {zone}, {name} and {date}
-// (YYYYMMDD), then makes it a valid AMI name: characters outside [A-Za-z0-9()[]./'@_-] become '-',
-// at most 128 characters. The default template "fleetpatch-{run_id}-{instance_id}" is unique per
-// run and instance, so a resumed run finds the AMI it already started.
+inline constexpr const char* kDefaultAmiNameTemplate = "fleetpatch-{instance_id}-{date}-{run_id}";
+
+// Renders a backup AMI name from a template with {run_id}, {instance_id}, {zone} and {date} (the
+// run's start date, YYYYMMDD, so the name is stable across a resumed run), then makes it a valid AMI
+// name: characters outside [A-Za-z0-9 ()[]./'@_-] become '-', at most 128 characters. Names are
+// unique per run and instance, so a resumed run finds the AMI it already started.
 std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, const InstanceInfo& info,
-                          std::chrono::system_clock::time_point now);
+                          std::chrono::system_clock::time_point run_start);
 
 // What DescribeInstancePatchStates said after the patch command (nullopt: nothing reported).
 struct PatchCounts {

@@ -62,10 +62,10 @@ TEST(EligibilityTest, PlatformNormalisation) {
 
 TEST(AmiNameTest, DeterministicAndValid) {
   auto i = Running();
-  i.name = "web <1> & \"db\"";
+  i.zone = "prod <eu> & \"db\"";
   auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1764099720));  // 2025-11-25
-  EXPECT_EQ(RenderAmiName("", "20261125-1", i, t), "fleetpatch-20261125-1-i-0abc");
-  EXPECT_EQ(RenderAmiName("{zone}/{name}/{date}", "r", i, t), "prod-eu/web--1-----db-/20251125");
+  EXPECT_EQ(RenderAmiName("", "20261125-1", i, t), "fleetpatch-i-0abc-20251125-20261125-1");
+  EXPECT_EQ(RenderAmiName("{zone}/{date}", "r", i, t), "prod -eu- - -db-/20251125");
   EXPECT_EQ(RenderAmiName(std::string(200, 'a'), "r", i, t).size(), 128u);
 }
 

@@ -740,6 +740,7 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
 // Patch
 
 Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vector<ZoneSpec>& zones) {
+  if (options_.dry_run) return PlanPatch(run_id);
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kPrecheck, Phase::kPatch));
   if (options_.backup_enabled) FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kBackup, Phase::kPatch));
   PhaseSummary summary;
@@ -853,6 +854,38 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
   progress.Finish();
   summary.interrupted = Interrupted();
   if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kPatch));
+  return summary;
+}
+
+// A dry run never prechecks, so the plan covers every eligible instance whose precheck could pass:
+// the waves it would run, in order, each instance marked with what still has to hold.
+Result<PhaseSummary> Workflow::PlanPatch(const std::string& run_id) {
+  FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, Phase::kPatch));
+  PhaseSummary summary;
+  summary.phase = Phase::kPatch;
+  state::InstanceQuery q;
+  q.eligible = true;
+  FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
+  std::vector<std::string> keys;
+  std::unordered_map<std::string, const InstanceRun*> by_key;
+  for (const auto& r : all) {
+    if (r.precheck && r.precheck->status != PrecheckStatus::kReady) continue;
+    std::string key = r.info.zone + "/" + r.info.instance_id;
+    keys.push_back(key);
+    by_key[key] = &r;
+  }
+  auto waves = PlanWaves(keys, options_.canary_size, options_.wave_size);
+  for (size_t w = 0; w < waves.size(); ++w) {
+    for (const auto& key : waves[w]) {
+      const InstanceRun& r = *by_key[key];
+      AddPlan("patch: would run " + options_.patch_document + " (" + options_.patch_operation + ", " +
+              options_.reboot_option + ") on " + r.info.instance_id + " (" + r.info.zone + ") in " +
+              (w == 0 && options_.canary_size > 0 ? std::string("the canary wave") : "wave " + std::to_string(w)) +
+              (options_.backup_enabled && options_.backup_required ? ", once its backup is available and" : ", once") +
+              " its precheck passes");
+    }
+  }
+  summary.skipped = static_cast<int64_t>(keys.size());
   return summary;
 }
 

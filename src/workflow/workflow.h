@@ -42,9 +42,9 @@ struct WorkflowOptions {
   EligibilityRules eligibility;
 
   // Backup ---------------------------------------------------------------------------------------
-  std::string ami_name_template = "fleetpatch-{run_id}-{instance_id}";
+  std::string ami_name_template = kDefaultAmiNameTemplate;
   bool no_reboot = true;           // Default: true (crash-consistent AMI without stopping the instance)
-  int retention_days = 14;         // Default: 14 (sets the fleetpatch:delete-after tag)
+  int retention_days = 30;         // Default: 30 (sets the fleetpatch:delete-after tag)
   bool keep_failed_images = false; // Default: false (a failed or timed-out AMI is deregistered)
   int max_pending_images = 50;     // Default: 50 AMIs being created at once per zone
   std::vector<std::pair<std::string, std::string>> extra_tags;
@@ -63,7 +63,7 @@ struct WorkflowOptions {
   std::string baseline_override;                  // S3 URL of a baseline override, or empty
   int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
-  std::string error_budget = "0";  // Default: "0" (stop after the first failure); or "10%"
+  std::string error_budget = "10%";  // Default: "10%" of the instances targeted; or a count such as "0"
   bool canary_must_succeed = true; // Default: true (any canary failure stops the rollout)
 };
 
@@ -123,6 +123,7 @@ class Workflow {
                     PhaseSummary& summary, Progress& progress);
   Status PrecheckZone(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> todo,
                       PhaseSummary& summary, Progress& progress);
+  Result<PhaseSummary> PlanPatch(const std::string& run_id);
   // Runs one wave's instances of one zone: send, monitor, verify, save. Returns failures.
   Status PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> batch, int wave,
                        PhaseSummary& summary, Progress& progress, int* failures);

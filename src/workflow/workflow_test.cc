@@ -71,6 +71,13 @@ class WorkflowTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : PhaseSummary{};
   }
+  // The default AMI name of `id` in `run` (the run started at the fake clock's time).
+  std::string AmiName(const std::string& run_id, const std::string& id) {
+    InstanceInfo info;
+    info.instance_id = id;
+    info.zone = "prod-a";
+    return RenderAmiName("", run_id, info, clock_.Now());
+  }
   InstanceRun Get(const std::string& run_id, const std::string& id) {
     auto all = store_->QueryInstances(run_id, {});
     for (auto& r : *all)
@@ -106,7 +113,8 @@ TEST_F(WorkflowTest, HappyPathPatchesAndVerifiesEveryEligibleInstance) {
   EXPECT_EQ(i1.info.name, "web-i-1");
   ASSERT_TRUE(i1.backup && i1.precheck && i1.patch);
   EXPECT_EQ(i1.backup->status, BackupStatus::kAvailable);
-  EXPECT_EQ(i1.backup->ami_name, "fleetpatch-" + run + "-i-1");
+  EXPECT_EQ(i1.backup->ami_name, AmiName(run, "i-1"));
+  EXPECT_NE(i1.backup->ami_name.find(run), std::string::npos);
   EXPECT_EQ(i1.precheck->status, PrecheckStatus::kReady);
   EXPECT_EQ(i1.patch->status, PatchStatus::kSuccess);
   EXPECT_EQ(i1.patch->installed, 5);
@@ -309,10 +317,16 @@ TEST_F(WorkflowTest, DryRunMakesNoMutatingCall) {
   auto wf = Make();
   ASSERT_TRUE(wf->Scan(run, zones_).ok());
   ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  ASSERT_TRUE(wf->Precheck(run, zones_).ok());
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().message;
   EXPECT_EQ(Zone().MutatingCalls(), 0);
   auto plan = wf->Plan();
-  ASSERT_EQ(plan.size(), 1u);
-  EXPECT_EQ(plan[0], "backup: would create AMI fleetpatch-" + run + "-i-1 of i-1 (prod-a)");
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[2],
+            "patch: would run AWS-RunPatchBaseline (Install, RebootIfNeeded) on i-1 (prod-a) in the canary wave, once "
+            "its backup is available and its precheck passes");
+  EXPECT_EQ(plan[0], "backup: would create AMI " + AmiName(run, "i-1") + " of i-1 (prod-a)");
 }
 
 TEST_F(WorkflowTest, PhaseWithoutItsPrerequisiteSaysWhichToRunFirst) {
@@ -335,7 +349,7 @@ TEST_F(WorkflowTest, ResumedBackupReusesTheAmiAlreadyStarted) {
   std::string run = NewRun();
   ImageView earlier;
   earlier.image_id = "ami-earlier";
-  earlier.name = "fleetpatch-" + run + "-i-1";
+  earlier.name = AmiName(run, "i-1");
   earlier.state = "available";
   earlier.tags = {{"fleetpatch:run-id", run}};
   Zone().AddImage(earlier);
