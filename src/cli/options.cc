@@ -153,7 +153,14 @@ struct Parser {
                                   "--fleet FILE, --port P)");
     emulator->fallthrough(false);
     emulator->prefix_command();
-    demo = app.add_subcommand("demo", "Start the emulator's demo fleet and run the full workflow against it");
+    // --help after `emulator` belongs to the emulator's own parser (emulator::RunMain), which
+    // documents its flags; `fleetpatch --help emulator` still shows this summary.
+    emulator->set_help_flag();
+    demo = app.add_subcommand("demo",
+                              "Run the full workflow against the built-in demo fleet on a local AWS emulator "
+                              "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
+                              "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
+                              "fleet fails some instances on purpose");
     app.require_subcommand(0, 1);
   }
 };
