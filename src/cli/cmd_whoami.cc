@@ -95,7 +95,7 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
     if (!client.ok()) return WithHint(client.error(), step);
     aws::StsClient sts(**client);
     auto id = sts.GetCallerIdentity();
-    if (!id.ok()) return WithHint(id.error(), step + ": sts:GetCallerIdentity");
+    if (!id.ok()) return WithHint(id.error(), step);  // the error names sts:GetCallerIdentity
     return Identity{*id, creds->Redacted()};
   };
 

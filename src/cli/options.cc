@@ -144,8 +144,9 @@ struct Parser {
         "validate",
         "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
     whoami = app.add_subcommand("whoami",
-                                "Show the AWS identity in use (STS GetCallerIdentity), optionally after "
-                                "assuming a role");
+                                "Show the AWS identity in use (STS GetCallerIdentity with the default "
+                                "credential chain; --profile and --region apply), optionally after assuming a "
+                                "role. Exit 3 when credentials are missing or rejected, 4 when AWS is unreachable");
     whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
     whoami->add_option("--external-id", o->whoami_external_id, "ExternalId for --role-arn")->type_name("ID");
     emulator = app.add_subcommand("emulator",
