@@ -3,13 +3,13 @@
 #include <filesystem>
 #include <ostream>
 
+#include "aws/credentials_env.h"
 #include "cli/demo.h"
 #include "cli/run_engine.h"
 #include "common/exit_codes.h"
 #include "config/loader.h"
 #include "emulator/fleet.h"
 #include "emulator/server.h"
-#include "aws/credentials_env.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -30,9 +30,11 @@ int CountThrottled(const std::vector<emulator::RequestLogEntry>& log) {
 Result<int> RunDemo(const Options& options, const DemoSettings& settings, Context& ctx) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  std::string output_dir = fs::absolute(options.output_dir.empty() ? kDemoOutputDir : options.output_dir, ec).string();
+  std::string output_dir =
+      fs::absolute(options.output_dir.empty() ? kDemoOutputDir : options.output_dir, ec).string();
   if (ec) return Error::Config("--output-dir: cannot resolve " + options.output_dir + ": " + ec.message());
-  std::string state_path = fs::absolute(options.state_path.empty() ? kDemoStatePath : options.state_path, ec).string();
+  std::string state_path =
+      fs::absolute(options.state_path.empty() ? kDemoStatePath : options.state_path, ec).string();
   if (ec) return Error::Config("--state: cannot resolve " + options.state_path + ": " + ec.message());
 
   emulator::EmulatorOptions eopts;
@@ -53,15 +55,16 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
   };
 
   // The demo fleet's landing zones, as `examples/demo/landing_zones.yml` holds them.
-  FP_ASSIGN_OR_RETURN(config::Config config,
-                      config::LoadConfigString(emulator::DemoLandingZonesYaml(), "built-in demo landing zones",
-                                               fs::current_path(ec), demo_ctx.env));
+  FP_ASSIGN_OR_RETURN(config::Config config, config::LoadConfigString(emulator::DemoLandingZonesYaml(),
+                                                                      "built-in demo landing zones",
+                                                                      fs::current_path(ec), demo_ctx.env));
   config.state.path = state_path;
   config.reporting.output_dir = output_dir;
   if (!options.formats.empty()) config.reporting.formats = options.formats;
   if (settings.time_scale <= 0) return Error::Internal("demo time scale must be positive");
   auto compress = [&](int64_t seconds) {
-    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(seconds) / settings.time_scale)));
+    return std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(static_cast<double>(seconds) / settings.time_scale)));
   };
   config.workflow.timeouts.ami_creation_s = compress(config.workflow.timeouts.ami_creation_s);
   config.workflow.timeouts.patch_execution_s = compress(config.workflow.timeouts.patch_execution_s);
@@ -91,12 +94,15 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
 
   // With --output json stdout holds one JSON document: the notes go to stderr then.
   std::ostream& notes = options.output == OutputFormat::kJson ? *ctx.err : *ctx.out;
-  notes << "Ran against the built-in AWS emulator at " << endpoint << " (no real AWS account was used): "
-        << log.size() << " requests, " << CountThrottled(log) << " throttled and retried.\n";
+  notes << "Ran against the built-in AWS emulator at " << endpoint
+        << " (no real AWS account was used): " << log.size() << " requests, " << CountThrottled(log)
+        << " throttled and retried.\n";
   notes << "State: " << state_path << " (try `fleetpatch runs --state " << state_path << "`)\n";
   if (code == kExitInstanceFailures) {
-    notes << "The demo fleet fails some instances on purpose (an AMI that fails and one too slow for its timeout, "
-             "instances that fail the precheck, patches that fail or hang), so the failures above are expected: "
+    notes << "The demo fleet fails some instances on purpose (an AMI that fails and one too slow for its "
+             "timeout, "
+             "instances that fail the precheck, patches that fail or hang), so the failures above are "
+             "expected: "
              "exit code 0. A real run with failed instances exits with "
           << kExitInstanceFailures << ".\n";
     return kExitOk;
@@ -105,6 +111,8 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
   return code;
 }
 
-Result<int> RunDemoCommand(const Options& options, Context& ctx) { return RunDemo(options, DemoSettings{}, ctx); }
+Result<int> RunDemoCommand(const Options& options, Context& ctx) {
+  return RunDemo(options, DemoSettings{}, ctx);
+}
 
 }  // namespace fleetpatch::cli

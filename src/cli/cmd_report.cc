@@ -3,9 +3,8 @@
 // reports then show what was recorded so far). Formats and directory default to what the run
 // recorded in its config, so a plain `fleetpatch report latest` rewrites the same files.
 #include <algorithm>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/store_access.h"
 #include "report/report_writer.h"
@@ -17,7 +16,8 @@ std::vector<report::ReportFormat> FormatsFor(const Options& options, const nlohm
   std::vector<report::ReportFormat> out;
   auto add = [&](const std::string& name) {
     report::ReportFormat f;
-    if (report::ParseReportFormat(name, &f) && std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    if (report::ParseReportFormat(name, &f) && std::find(out.begin(), out.end(), f) == out.end())
+      out.push_back(f);
   };
   if (!options.formats.empty()) {
     for (auto f : options.formats) add(config::ReportFormatName(f));
@@ -38,7 +38,8 @@ std::string OutputDirFor(const Options& options, const nlohmann::json& config) {
   if (!options.output_dir.empty()) return options.output_dir;
   if (config.is_object() && config.contains("reporting") && config["reporting"].is_object()) {
     const auto& r = config["reporting"];
-    if (r.contains("output_dir") && r["output_dir"].is_string() && !r["output_dir"].get<std::string>().empty())
+    if (r.contains("output_dir") && r["output_dir"].is_string() &&
+        !r["output_dir"].get<std::string>().empty())
       return r["output_dir"].get<std::string>();
   }
   return config::Config().reporting.output_dir;
@@ -55,7 +56,8 @@ Result<int> RunReportCommand(const Options& options, Context& ctx) {
   std::string dir = OutputDirFor(options, snap.run.config);
   report::WriteOptions wopts;
   wopts.generated_at = FormatIso8601(clock.Now());
-  FP_ASSIGN_OR_RETURN(auto written, report::WriteReports(snap, dir, FormatsFor(options, snap.run.config), wopts));
+  FP_ASSIGN_OR_RETURN(auto written,
+                      report::WriteReports(snap, dir, FormatsFor(options, snap.run.config), wopts));
   if (options.output == OutputFormat::kJson) {
     nlohmann::json j;
     j["run_id"] = run.run_id;

@@ -1,9 +1,8 @@
 // `fleetpatch runs [--limit N] [--state PATH] [--output json]`: the recorded runs, newest first.
 // Read-only: the store is opened without migrating or locking, so it works during a running workflow.
 #include <cstdio>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/store_access.h"
 
@@ -64,15 +63,15 @@ Result<int> RunRunsCommand(const Options& options, Context& ctx) {
     return 0;
   }
   std::ostream& out = *ctx.out;
-  out << Pad("RUN", 24) << Pad("CREATED", 22) << Pad("WORKFLOW", 10) << Pad("STATUS", 25)
-      << Pad("PHASES", 25) << Pad("INSTANCES", 10) << "BY\n";
+  out << Pad("RUN", 24) << Pad("CREATED", 22) << Pad("WORKFLOW", 10) << Pad("STATUS", 25) << Pad("PHASES", 25)
+      << Pad("INSTANCES", 10) << "BY\n";
   for (const auto& row : rows) {
     const RunInfo& r = *row.run;
     std::string status = RunStatusName(r.status);
     if (r.dry_run) status += " (dry)";
     out << Pad(r.run_id, 24) << Pad(r.created_at, 22) << Pad(r.workflow, 10) << Pad(status, 25)
-        << Pad(Join(r.phases_completed), 25) << Pad(std::to_string(row.instances), 10) << r.user << "@" << r.host
-        << "\n";
+        << Pad(Join(r.phases_completed), 25) << Pad(std::to_string(row.instances), 10) << r.user << "@"
+        << r.host << "\n";
   }
   if (static_cast<int>(rows.size()) == options.runs_limit) {
     out << "(the newest " << rows.size() << "; --limit N shows more)\n";

@@ -1,10 +1,10 @@
 // `fleetpatch show RUN [--output json]`: one run in detail: who ran it and with what config, the
 // counts per landing zone and phase, every error, and who holds the run's lock if anyone does.
 // Read-only (works while the run is being worked by another process).
-#include <ostream>
-
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/store_access.h"
 #include "report/summary.h"
@@ -31,7 +31,8 @@ std::string ConfigString(const json& config, std::initializer_list<const char*> 
 std::string EnabledPhases(const json& config) {
   std::string out;
   for (const char* p : {"scan", "backup", "precheck", "patch"}) {
-    if (ConfigString(config, {"workflow", "phases", p}) == "true") out += (out.empty() ? "" : ", ") + std::string(p);
+    if (ConfigString(config, {"workflow", "phases", p}) == "true")
+      out += (out.empty() ? "" : ", ") + std::string(p);
   }
   return out.empty() ? "-" : out;
 }
@@ -47,7 +48,10 @@ std::string Formats(const json& config) {
 }
 
 json CountsJson(const report::OutcomeCounts& c) {
-  return {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped}, {"pending", c.pending},
+  return {{"succeeded", c.succeeded},
+          {"failed", c.failed},
+          {"skipped", c.skipped},
+          {"pending", c.pending},
           {"not_run", c.not_run}};
 }
 
@@ -82,14 +86,20 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
     j["instances"] = summary.instances;
     j["eligible"] = summary.eligible;
     j["zones_failed"] = summary.zones_failed;
-    for (Phase p : report::kAllPhases) j["phases"][PhaseName(p)] = CountsJson(summary.phases[static_cast<size_t>(p)].counts);
+    for (Phase p : report::kAllPhases)
+      j["phases"][PhaseName(p)] = CountsJson(summary.phases[static_cast<size_t>(p)].counts);
     j["zones"] = json::array();
     for (const auto& z : summary.zones) {
-      json zj = {{"name", z.zone},         {"account_id", z.account_id}, {"region", z.region},
-                 {"role_arn", z.role_arn}, {"instances", z.instances},   {"eligible", z.eligible},
+      json zj = {{"name", z.zone},
+                 {"account_id", z.account_id},
+                 {"region", z.region},
+                 {"role_arn", z.role_arn},
+                 {"instances", z.instances},
+                 {"eligible", z.eligible},
                  {"overall", CountsJson(z.overall)}};
       if (!z.error.empty()) zj["error"] = ProblemJson(z.error);
-      for (Phase p : report::kAllPhases) zj["phases"][PhaseName(p)] = CountsJson(z.phases[static_cast<size_t>(p)].counts);
+      for (Phase p : report::kAllPhases)
+        zj["phases"][PhaseName(p)] = CountsJson(z.phases[static_cast<size_t>(p)].counts);
       j["zones"].push_back(std::move(zj));
     }
     j["errors"] = json::array();
@@ -102,7 +112,8 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
                              {"phase", e.phase},
                              {"problem", ProblemJson(e.problem)}});
     }
-    j["lock"] = holder ? json{{"pid", holder->pid}, {"host", holder->host}, {"since", holder->since}} : json(nullptr);
+    j["lock"] =
+        holder ? json{{"pid", holder->pid}, {"host", holder->host}, {"since", holder->since}} : json(nullptr);
     *ctx.out << j.dump(2) << "\n";
     return 0;
   }
@@ -110,31 +121,34 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
   std::ostream& out = *ctx.out;
   out << report::FormatSummaryText(snap, summary);
   out << "Recorded:\n"
-      << "  created   " << run.created_at << " by " << TerminalSafe(run.user) << "@" << TerminalSafe(run.host) << "\n"
+      << "  created   " << run.created_at << " by " << TerminalSafe(run.user) << "@" << TerminalSafe(run.host)
+      << "\n"
       << "  updated   " << run.updated_at << "\n"
-      << "  completed " << (run.phases_completed.empty() ? "-" : "") ;
+      << "  completed " << (run.phases_completed.empty() ? "-" : "");
   for (size_t i = 0; i < run.phases_completed.size(); ++i) out << (i ? ", " : "") << run.phases_completed[i];
   out << "\n  state     " << path << "\n";
   out << "Config:\n"
       << "  phases    " << EnabledPhases(config) << "\n"
-      << "  inventory " << TerminalSafe(ConfigString(config, {"landing_zones_file"}).empty()
-                                             ? std::string("(inline)")
-                                             : ConfigString(config, {"landing_zones_file"}))
+      << "  inventory "
+      << TerminalSafe(ConfigString(config, {"landing_zones_file"}).empty()
+                          ? std::string("(inline)")
+                          : ConfigString(config, {"landing_zones_file"}))
       << "\n"
       << "  patch     " << TerminalSafe(ConfigString(config, {"patch", "document"})) << ", "
-      << ConfigString(config, {"patch", "operation"}) << ", " << ConfigString(config, {"patch", "reboot_option"})
-      << ", canary " << ConfigString(config, {"patch", "canary_size"}) << ", waves of "
+      << ConfigString(config, {"patch", "operation"}) << ", "
+      << ConfigString(config, {"patch", "reboot_option"}) << ", canary "
+      << ConfigString(config, {"patch", "canary_size"}) << ", waves of "
       << ConfigString(config, {"patch", "max_concurrency"}) << "\n"
       << "  budget    " << TerminalSafe(ConfigString(config, {"error_budget"})) << "\n"
       << "  timeouts  ami " << ConfigString(config, {"workflow", "timeouts", "ami_creation"}) << " s, patch "
       << ConfigString(config, {"workflow", "timeouts", "patch_execution"}) << " s, ssm "
       << ConfigString(config, {"workflow", "timeouts", "ssm_connection"}) << " s\n"
-      << "  reports   " << TerminalSafe(ConfigString(config, {"reporting", "output_dir"})) << " (" << Formats(config)
-      << ")\n";
+      << "  reports   " << TerminalSafe(ConfigString(config, {"reporting", "output_dir"})) << " ("
+      << Formats(config) << ")\n";
   if (!summary.zones.empty()) {
     out << "Zones:\n";
-    out << fmt::format("  {:<20} {:<13} {:<15} {:>9} {:>8}  {:<12} {:<12} {:<12} {}\n", "ZONE", "ACCOUNT", "REGION",
-                       "INSTANCES", "ELIGIBLE", "BACKUP", "PRECHECK", "PATCH", "");
+    out << fmt::format("  {:<20} {:<13} {:<15} {:>9} {:>8}  {:<12} {:<12} {:<12} {}\n", "ZONE", "ACCOUNT",
+                       "REGION", "INSTANCES", "ELIGIBLE", "BACKUP", "PRECHECK", "PATCH", "");
     auto cell = [](const report::OutcomeCounts& c) {
       if (c.total() == c.not_run) return std::string("-");
       std::string s = fmt::format("{} ok", c.succeeded);
@@ -143,8 +157,8 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
       return s;
     };
     for (const auto& z : summary.zones) {
-      out << fmt::format("  {:<20} {:<13} {:<15} {:>9} {:>8}  {:<12} {:<12} {:<12} {}\n", TerminalSafe(z.zone),
-                         z.account_id, z.region, z.instances, z.eligible,
+      out << fmt::format("  {:<20} {:<13} {:<15} {:>9} {:>8}  {:<12} {:<12} {:<12} {}\n",
+                         TerminalSafe(z.zone), z.account_id, z.region, z.instances, z.eligible,
                          cell(z.phases[static_cast<size_t>(Phase::kBackup)].counts),
                          cell(z.phases[static_cast<size_t>(Phase::kPrecheck)].counts),
                          cell(z.phases[static_cast<size_t>(Phase::kPatch)].counts),
@@ -152,7 +166,8 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
     }
   }
   if (holder) {
-    out << "Locked by pid " << holder->pid << " on " << TerminalSafe(holder->host) << " since " << holder->since
+    out << "Locked by pid " << holder->pid << " on " << TerminalSafe(holder->host) << " since "
+        << holder->since
         << " (a workflow is working this run now, or crashed: a stale lock on this host is taken over)\n";
   } else {
     out << "Not locked.\n";

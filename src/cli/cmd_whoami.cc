@@ -3,9 +3,8 @@
 // optionally the identity after assuming a landing zone's role: the quickest check that
 // credentials and a role's trust policy are right before a run. The secret key and session token
 // are never printed; the access key id only in its redacted form.
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "aws/aws_context.h"
 #include "aws/credentials_chain.h"
@@ -24,9 +23,12 @@ Error WithHint(Error e, const std::string& step) {
   std::string hint;
   switch (e.category) {
     case ErrorCategory::kAuth:
-      hint = "check the credentials fleetpatch finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, "
-             "--profile or AWS_PROFILE and ~/.aws/credentials), that they are not expired, and for --role-arn that "
-             "the role's trust policy allows you and the external id matches";
+      hint =
+          "check the credentials fleetpatch finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / "
+          "AWS_SESSION_TOKEN, "
+          "--profile or AWS_PROFILE and ~/.aws/credentials), that they are not expired, and for --role-arn "
+          "that "
+          "the role's trust policy allows you and the external id matches";
       break;
     case ErrorCategory::kPermission:
       hint = "the identity lacks permission: check its IAM policy (sts:AssumeRole for --role-arn)";
@@ -46,7 +48,8 @@ Error WithHint(Error e, const std::string& step) {
 
 Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   if (!options.whoami_external_id.empty() && options.whoami_role_arn.empty()) {
-    return Error::Config("whoami: --external-id goes with --role-arn ARN\nRun 'fleetpatch whoami --help' for usage.");
+    return Error::Config(
+        "whoami: --external-id goes with --role-arn ARN\nRun 'fleetpatch whoami --help' for usage.");
   }
   config::Config cfg;
   if (!options.config_path.empty() || !options.landing_zones_path.empty()) {
@@ -70,7 +73,8 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
     max_attempts_value = *v;
     max_attempts_env = max_attempts_value.c_str();
   }
-  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts, aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts_env));
+  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
+                      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts_env));
   aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
 
   aws::CredentialsChainOptions copts;
@@ -88,7 +92,8 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
     aws::CallerIdentity id;
     std::string credentials;  // Credentials::Redacted()
   };
-  auto identify = [&](std::shared_ptr<aws::CredentialsProvider> provider, const std::string& step) -> Result<Identity> {
+  auto identify = [&](std::shared_ptr<aws::CredentialsProvider> provider,
+                      const std::string& step) -> Result<Identity> {
     auto creds = provider->GetCredentials();
     if (!creds.ok()) return WithHint(creds.error(), step);
     auto client = aws_context.MakeClient("sts", region, provider);
@@ -113,7 +118,9 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   }
 
   auto to_json = [](const Identity& i) {
-    return nlohmann::json{{"account", i.id.account}, {"arn", i.id.arn}, {"user_id", i.id.user_id},
+    return nlohmann::json{{"account", i.id.account},
+                          {"arn", i.id.arn},
+                          {"user_id", i.id.user_id},
                           {"credentials", i.credentials}};
   };
   if (options.output == OutputFormat::kJson) {

@@ -1,20 +1,19 @@
 // `fleetpatch demo` end to end: emulator on 127.0.0.1, the real HTTP client stack, every phase,
 // reports and state in the working directory.
-#include <unistd.h>
+#include "cli/demo.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/app.h"
-#include "cli/demo.h"
 #include "common/exit_codes.h"
 #include "testing/testdata.h"
 
@@ -64,7 +63,8 @@ TEST(DemoTest, RunsTheWholeWorkflowAgainstTheEmulatorWithReportsInTheWorkingDire
   // No throttling answer reached the demo's results: the client's rate budgets keep under the
   // emulator's limits (any throttle would have been retried and counted here).
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"((\d+) requests, (\d+) throttled and retried)"))) << text;
+  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"((\d+) requests, (\d+) throttled and retried)")))
+      << text;
   EXPECT_GT(std::stoi(m[1].str()), 50);
   EXPECT_EQ(std::stoi(m[2].str()), 0) << text;
 
@@ -74,7 +74,8 @@ TEST(DemoTest, RunsTheWholeWorkflowAgainstTheEmulatorWithReportsInTheWorkingDire
   for (const auto& e : fs::directory_iterator(reports)) {
     ++listed;
     EXPECT_THAT(text, HasSubstr("  " + e.path().string() + "\n"));
-    EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write)
+    EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
         << e.path();
   }
   EXPECT_GE(listed, 4);  // csv, json, html, xml (+ junit)
@@ -103,15 +104,16 @@ TEST(DemoTest, RunsTheWholeWorkflowAgainstTheEmulatorWithReportsInTheWorkingDire
   ASSERT_EQ(runs["runs"].size(), 1u);
   EXPECT_EQ(runs["runs"][0]["status"], "completed_with_failures");
   EXPECT_EQ(runs["runs"][0]["user"], "demo-tester");
-  EXPECT_EQ(runs["runs"][0]["phases_completed"], nlohmann::json::array({"scan", "backup", "precheck", "patch"}));
+  EXPECT_EQ(runs["runs"][0]["phases_completed"],
+            nlohmann::json::array({"scan", "backup", "precheck", "patch"}));
 }
 
 TEST(DemoTest, RequestLogHasNoThrottledFailureAndJsonOutputStaysJson) {
   InTempDir cwd;
   std::ostringstream out, err;
   Context ctx{&out, &err, MapEnv({}), Terminal{[] { return false; }, nullptr, nullptr}};
-  auto options = ParseCommandLine({"fleetpatch", "demo", "--output", "json", "--output-dir", "r", "--state", "s.db",
-                                   "--format", "csv"});
+  auto options = ParseCommandLine(
+      {"fleetpatch", "demo", "--output", "json", "--output-dir", "r", "--state", "s.db", "--format", "csv"});
   ASSERT_TRUE(options.ok());
   DemoSettings settings;
   settings.time_scale = 1200;  // tighter than the default: the test only checks the plumbing
@@ -123,7 +125,8 @@ TEST(DemoTest, RequestLogHasNoThrottledFailureAndJsonOutputStaysJson) {
   auto j = nlohmann::json::parse(out.str());  // stdout is one JSON document
   EXPECT_EQ(j["status"], "completed_with_failures");
   ASSERT_EQ(j["reports"].size(), 1u);
-  EXPECT_EQ(j["reports"][0].get<std::string>(), (fs::absolute("r") / fs::path(j["reports"][0].get<std::string>()).filename()).string());
+  EXPECT_EQ(j["reports"][0].get<std::string>(),
+            (fs::absolute("r") / fs::path(j["reports"][0].get<std::string>()).filename()).string());
   EXPECT_THAT(err.str(), HasSubstr("Ran against the built-in AWS emulator"));
 
   ASSERT_FALSE(log.empty());

@@ -16,7 +16,8 @@ Result<std::string> StatePathFor(const Options& options, const config::EnvLookup
   return std::string(state::kDefaultStatePath);
 }
 
-Result<std::unique_ptr<state::SqliteStateStore>> OpenStoreReadOnly(const std::string& path, const Clock& clock) {
+Result<std::unique_ptr<state::SqliteStateStore>> OpenStoreReadOnly(const std::string& path,
+                                                                   const Clock& clock) {
   std::error_code ec;
   // Checked here rather than relying on SQLite so that a typo in --state never creates a file.
   if (!std::filesystem::exists(path, ec)) {
@@ -39,7 +40,8 @@ Result<RunInfo> ResolveRun(state::StateStore& store, const std::string& run, con
   Result<RunInfo> r = lower == "latest" ? store.LatestRun() : store.GetRun(run);
   if (!r.ok() && r.error().category == ErrorCategory::kNotFound) {
     if (lower == "latest") return Error::Validation("the state store " + path + " holds no run yet");
-    return Error::Validation("no run \"" + run + "\" in " + path + ": `fleetpatch runs` lists the recorded runs");
+    return Error::Validation("no run \"" + run + "\" in " + path +
+                             ": `fleetpatch runs` lists the recorded runs");
   }
   return r;
 }

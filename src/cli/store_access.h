@@ -18,7 +18,8 @@ Result<std::string> StatePathFor(const Options& options, const config::EnvLookup
 
 // Opens the store read-only. A missing store is a kValidation error that names the path and says
 // how a store comes to exist; nothing is created.
-Result<std::unique_ptr<state::SqliteStateStore>> OpenStoreReadOnly(const std::string& path, const Clock& clock);
+Result<std::unique_ptr<state::SqliteStateStore>> OpenStoreReadOnly(const std::string& path,
+                                                                   const Clock& clock);
 
 // "latest" (any case) is the newest run; anything else is a run id. Unknown ids are kValidation
 // errors pointing to `fleetpatch runs`.

@@ -1,15 +1,13 @@
 // runs, show and report against a state store written the way a workflow writes it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/app.h"
 #include "common/exit_codes.h"
@@ -57,7 +55,11 @@ class StoreCommandsTest : public ::testing::Test {
     old.host = "bastion";
     old.config = config::ConfigToJson(cfg);
     ASSERT_TRUE((*store)->CreateRun(old).ok());
-    ASSERT_TRUE((*store)->SaveZones(old.run_id, {{"prod", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/R", {}}}).ok());
+    ASSERT_TRUE(
+        (*store)
+            ->SaveZones(old.run_id,
+                        {{"prod", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/R", {}}})
+            .ok());
     ASSERT_TRUE((*store)->SaveInstances(old.run_id, {Instance("prod", "i-0000000000000000a", true)}).ok());
     ASSERT_TRUE((*store)->MarkPhaseCompleted(old.run_id, Phase::kScan).ok());
     ASSERT_TRUE((*store)->UpdateRunStatus(old.run_id, RunStatus::kSucceeded).ok());
@@ -70,12 +72,21 @@ class StoreCommandsTest : public ::testing::Test {
     run.host = "ci-runner";
     run.config = config::ConfigToJson(cfg);
     ASSERT_TRUE((*store)->CreateRun(run).ok());
-    LandingZoneInfo broken{"dev", "333333333333", "us-west-2", "arn:aws:iam::333333333333:role/R",
+    LandingZoneInfo broken{"dev",
+                           "333333333333",
+                           "us-west-2",
+                           "arn:aws:iam::333333333333:role/R",
                            {"authentication", "AccessDenied", "could not assume the role"}};
-    ASSERT_TRUE((*store)->SaveZones(run.run_id, {{"prod", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/R", {}}, broken}).ok());
-    ASSERT_TRUE((*store)->SaveInstances(run.run_id, {Instance("prod", "i-0000000000000000b", true),
-                                                     Instance("prod", "i-0000000000000000c", true),
-                                                     Instance("prod", "i-0000000000000000d", false)})
+    ASSERT_TRUE(
+        (*store)
+            ->SaveZones(
+                run.run_id,
+                {{"prod", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/R", {}}, broken})
+            .ok());
+    ASSERT_TRUE((*store)
+                    ->SaveInstances(run.run_id, {Instance("prod", "i-0000000000000000b", true),
+                                                 Instance("prod", "i-0000000000000000c", true),
+                                                 Instance("prod", "i-0000000000000000d", false)})
                     .ok());
     PrecheckResult not_ready;
     not_ready.status = PrecheckStatus::kNotReady;
@@ -175,7 +186,8 @@ TEST_F(StoreCommandsTest, ShowLatestHasCountsZonesErrorsAndLock) {
   ASSERT_TRUE(store.ok());
   auto lock = (*store)->AcquireRunLock("20261121-100000-bbbbbb");
   ASSERT_TRUE(lock.ok());
-  ASSERT_EQ(Run({"show", "20261121-100000-bbbbbb", "--state", state_, "--output", "json"}), kExitOk) << err_.str();
+  ASSERT_EQ(Run({"show", "20261121-100000-bbbbbb", "--state", state_, "--output", "json"}), kExitOk)
+      << err_.str();
   auto j = nlohmann::json::parse(out_.str());
   EXPECT_EQ(j["lock"]["pid"], static_cast<int64_t>(getpid()));
   EXPECT_EQ(j["status"], "interrupted");
@@ -205,14 +217,15 @@ TEST_F(StoreCommandsTest, ReportRegeneratesAnInterruptedRunWithRecordedOrGivenFo
   for (const auto& e : fs::directory_iterator(recorded)) {
     ++files;
     EXPECT_THAT(out_.str(), HasSubstr(e.path().string()));
-    EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(e.path()).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
   }
   EXPECT_EQ(files, 2);
 
   // Flags win: another directory, xml (with its JUnit companion), the older run.
   fs::path other = dir_.path() / "other";
-  ASSERT_EQ(Run({"report", "20261120-100000-aaaaaa", "--state", state_, "--output-dir", other.string(), "--format",
-                 "xml", "--output", "json"}),
+  ASSERT_EQ(Run({"report", "20261120-100000-aaaaaa", "--state", state_, "--output-dir", other.string(),
+                 "--format", "xml", "--output", "json"}),
             kExitOk)
       << err_.str();
   auto j = nlohmann::json::parse(out_.str());

@@ -1,17 +1,15 @@
 // whoami, emulator and demo: the commands that talk to AWS, proven against the emulator over
 // real HTTP on 127.0.0.1 (the same CurlTransport, SigV4 and retry stack as against AWS).
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/app.h"
 #include "cli/demo.h"
@@ -72,7 +70,8 @@ TEST_F(AwsCommandsTest, WhoamiPrintsTheCallerAndWhereTheCredentialsCameFrom) {
   ASSERT_EQ(Run({"whoami"}), kExitOk) << err_.str();
   const auto& caller = emulator_.fleet().caller;
   EXPECT_THAT(out_.str(), HasSubstr("Account:     " + caller.account_id + "\n"));
-  EXPECT_THAT(out_.str(), HasSubstr("ARN:         arn:aws:iam::" + caller.account_id + ":user/" + caller.user_name));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("ARN:         arn:aws:iam::" + caller.account_id + ":user/" + caller.user_name));
   EXPECT_THAT(out_.str(), HasSubstr("Credentials: AKIA****0001 from environment"));
   EXPECT_THAT(out_.str(), HasSubstr("Region:      us-east-1"));
   EXPECT_THAT(out_.str(), Not(HasSubstr(caller.access_key_id)));
@@ -99,7 +98,8 @@ TEST_F(AwsCommandsTest, WhoamiAfterAssumingARole) {
   ExpectNoSecret();
 
   // A wrong external id: the role's trust policy refuses -> the authentication code.
-  EXPECT_EQ(Run({"whoami", "--role-arn", "arn:aws:iam::111111111111:role/FleetPatchRole", "--external-id", "wrong"}),
+  EXPECT_EQ(Run({"whoami", "--role-arn", "arn:aws:iam::111111111111:role/FleetPatchRole", "--external-id",
+                 "wrong"}),
             kExitAuth);
   EXPECT_THAT(err_.str(), HasSubstr("assuming arn:aws:iam::111111111111:role/FleetPatchRole"));
   ExpectNoSecret();
