@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 
@@ -43,6 +44,19 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
   emulator::Server server(emu);
   FP_RETURN_IF_ERROR(server.Start(emulator::ServerOptions{}));
   const std::string endpoint = server.endpoint();
+
+  // The run's HTTP transport takes proxies from the process environment; a proxy must not carry
+  // requests for the local emulator, so loopback joins NO_PROXY for this (short-lived) process.
+  bool proxied = false;
+  for (const char* v : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"})
+    if (const char* p = std::getenv(v); p && *p) proxied = true;
+  if (proxied) {
+    const char* np = std::getenv("NO_PROXY");
+    if (!np) np = std::getenv("no_proxy");
+    std::string no_proxy = np && *np ? std::string(np) + ",127.0.0.1" : "127.0.0.1";
+    setenv("NO_PROXY", no_proxy.c_str(), 1);
+    setenv("no_proxy", no_proxy.c_str(), 1);
+  }
 
   // Everything AWS-related the user's environment holds is replaced: the demo must never reach a
   // real account, whatever profile, endpoint or keys are set in this shell.
