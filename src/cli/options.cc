@@ -144,8 +144,9 @@ struct Parser {
         "validate",
         "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
     whoami = app.add_subcommand("whoami",
-                                "Show the AWS identity in use (STS GetCallerIdentity), optionally after "
-                                "assuming a role");
+                                "Show the AWS identity in use (STS GetCallerIdentity with the default "
+                                "credential chain; --profile and --region apply), optionally after assuming a "
+                                "role. Exit 3 when credentials are missing or rejected, 4 when AWS is unreachable");
     whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
     whoami->add_option("--external-id", o->whoami_external_id, "ExternalId for --role-arn")->type_name("ID");
     emulator = app.add_subcommand("emulator",
@@ -153,7 +154,14 @@ struct Parser {
                                   "--fleet FILE, --port P)");
     emulator->fallthrough(false);
     emulator->prefix_command();
-    demo = app.add_subcommand("demo", "Start the emulator's demo fleet and run the full workflow against it");
+    // --help after `emulator` belongs to the emulator's own parser (emulator::RunMain), which
+    // documents its flags; `fleetpatch --help emulator` still shows this summary.
+    emulator->set_help_flag();
+    demo = app.add_subcommand("demo",
+                              "Run the full workflow against the built-in demo fleet on a local AWS emulator "
+                              "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
+                              "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
+                              "fleet fails some instances on purpose");
     app.require_subcommand(0, 1);
   }
 };

@@ -1,0 +1,148 @@
+// `fleetpatch whoami [--profile P] [--region R] [--role-arn ARN [--external-id ID]]`: which AWS
+// identity fleetpatch would use (STS GetCallerIdentity with the default credential chain), and
+// optionally the identity after assuming a landing zone's role: the quickest check that
+// credentials and a role's trust policy are right before a run. The secret key and session token
+// are never printed; the access key id only in its redacted form.
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "aws/aws_context.h"
+#include "aws/credentials_chain.h"
+#include "aws/credentials_sts.h"
+#include "aws/curl_transport.h"
+#include "aws/sts_client.h"
+#include "cli/commands.h"
+#include "common/exit_codes.h"
+#include "config/names.h"
+
+namespace fleetpatch::cli {
+namespace {
+
+// Keeps the category (and so the exit code) and adds what to check.
+Error WithHint(Error e, const std::string& step) {
+  std::string hint;
+  switch (e.category) {
+    case ErrorCategory::kAuth:
+      hint =
+          "check the credentials fleetpatch finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / "
+          "AWS_SESSION_TOKEN, "
+          "--profile or AWS_PROFILE and ~/.aws/credentials), that they are not expired, and for --role-arn "
+          "that "
+          "the role's trust policy allows you and the external id matches";
+      break;
+    case ErrorCategory::kPermission:
+      hint = "the identity lacks permission: check its IAM policy (sts:AssumeRole for --role-arn)";
+      break;
+    case ErrorCategory::kConnectivity:
+    case ErrorCategory::kTimeout:
+      hint = "check the network, proxies (HTTPS_PROXY) and the endpoint (AWS_ENDPOINT_URL, --region)";
+      break;
+    default:
+      break;
+  }
+  e.message = step + ": " + e.message + (hint.empty() ? "" : "; " + hint);
+  return e;
+}
+
+}  // namespace
+
+Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
+  if (!options.whoami_external_id.empty() && options.whoami_role_arn.empty()) {
+    return Error::Config(
+        "whoami: --external-id goes with --role-arn ARN\nRun 'fleetpatch whoami --help' for usage.");
+  }
+  config::Config cfg;
+  if (!options.config_path.empty() || !options.landing_zones_path.empty()) {
+    FP_ASSIGN_OR_RETURN(cfg, EffectiveConfig(options, ctx.env));
+  } else {
+    if (!options.profile.empty()) cfg.aws.profile = options.profile;
+    if (!options.region.empty()) {
+      if (std::string why = config::CheckRegion(options.region); !why.empty())
+        return Error::Config("command line: --region: found \"" + options.region + "\"; " + why);
+      cfg.aws.region = options.region;
+    }
+  }
+
+  RealClock& clock = DefaultClock();
+  aws::CurlGlobal curl;
+  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
+  aws::AwsContextOptions aopts;
+  std::string max_attempts_value;
+  const char* max_attempts_env = nullptr;
+  if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
+    max_attempts_value = *v;
+    max_attempts_env = max_attempts_value.c_str();
+  }
+  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
+                      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts_env));
+  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
+
+  aws::CredentialsChainOptions copts;
+  copts.profile = cfg.aws.profile;
+  copts.region = cfg.aws.region;
+  aws::CredentialsContext cctx;
+  cctx.env = ctx.env;
+  cctx.http = &transport;
+  cctx.sts = &aws_context;
+  cctx.clock = &clock;
+  auto chain = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
+  FP_ASSIGN_OR_RETURN(std::string region, chain->Region());
+
+  struct Identity {
+    aws::CallerIdentity id;
+    std::string credentials;  // Credentials::Redacted()
+  };
+  auto identify = [&](std::shared_ptr<aws::CredentialsProvider> provider,
+                      const std::string& step) -> Result<Identity> {
+    auto creds = provider->GetCredentials();
+    if (!creds.ok()) return WithHint(creds.error(), step);
+    auto client = aws_context.MakeClient("sts", region, provider);
+    if (!client.ok()) return WithHint(client.error(), step);
+    aws::StsClient sts(**client);
+    auto id = sts.GetCallerIdentity();
+    if (!id.ok()) return WithHint(id.error(), step);  // the error names sts:GetCallerIdentity
+    return Identity{*id, creds->Redacted()};
+  };
+
+  FP_ASSIGN_OR_RETURN(Identity base, identify(chain, "base credentials"));
+  std::optional<Identity> assumed;
+  if (!options.whoami_role_arn.empty()) {
+    aws::AssumeRoleConfig rc;
+    rc.role_arn = options.whoami_role_arn;
+    rc.external_id = options.whoami_external_id;
+    rc.session_name = "fleetpatch-whoami";
+    rc.duration_s = 900;  // the shortest STS allows: this session is only used for one call
+    rc.region = region;
+    auto role = std::make_shared<aws::AssumeRoleProvider>(rc, chain, aws_context, clock);
+    FP_ASSIGN_OR_RETURN(assumed, identify(role, "assuming " + options.whoami_role_arn));
+  }
+
+  auto to_json = [](const Identity& i) {
+    return nlohmann::json{{"account", i.id.account},
+                          {"arn", i.id.arn},
+                          {"user_id", i.id.user_id},
+                          {"credentials", i.credentials}};
+  };
+  if (options.output == OutputFormat::kJson) {
+    nlohmann::json j = to_json(base);
+    j["region"] = region;
+    if (assumed) j["assumed_role"] = to_json(*assumed);
+    *ctx.out << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  auto print = [&](const Identity& i, const char* indent) {
+    *ctx.out << indent << "Account:     " << i.id.account << "\n"
+             << indent << "ARN:         " << i.id.arn << "\n"
+             << indent << "User id:     " << i.id.user_id << "\n"
+             << indent << "Credentials: " << i.credentials << "\n";
+  };
+  print(base, "");
+  *ctx.out << "Region:      " << region << "\n";
+  if (assumed) {
+    *ctx.out << "After assuming " << options.whoami_role_arn << ":\n";
+    print(*assumed, "  ");
+  }
+  return kExitOk;
+}
+
+}  // namespace fleetpatch::cli
