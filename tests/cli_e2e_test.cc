@@ -4,12 +4,14 @@
 // emulator runs at a high time scale, so no outcome waits out one of fleetpatch's (real-time)
 // timeouts; the timeouts themselves are covered on a fake clock in src/workflow/workflow_test.cc.
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -334,8 +336,12 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
 
   // A second process on the same run is refused, naming the holder.
   auto second = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--run", run_id, "--yes"});
-  EXPECT_NE(second.exit_code, kExitOk) << Dump(second);
+  EXPECT_EQ(second.exit_code, kExitValidation) << Dump(second);
   EXPECT_THAT(second.err, HasSubstr(std::to_string(first->pid()))) << "names the holder's pid\n" << Dump(second);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_THAT(second.err, HasSubstr(host)) << "names the holder's host\n" << Dump(second);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["in_progress"], 3) << "the refused process changed nothing";
 
   first->Signal(SIGKILL);
   auto killed = first->Wait(std::chrono::seconds(10));
@@ -440,6 +446,27 @@ TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
   EXPECT_GT(j["phases"]["patch"]["succeeded"].get<int>(), 0) << r.out;
   EXPECT_GT(j["phases"]["patch"]["failed"].get<int>(), 0) << r.out;
   EXPECT_LT(r.elapsed, std::chrono::seconds(90)) << Dump(r);
+
+  // Every outcome the demo plays shows up in the JSON report.
+  fs::path report;
+  for (const auto& f : ReportFiles(h.ReportsDir()))
+    if (f.extension() == ".json") report = f;
+  ASSERT_FALSE(report.empty());
+  json rep = json::parse(ReadAll(report), nullptr, false);
+  ASSERT_FALSE(rep.is_discarded());
+  std::map<std::string, std::set<std::string>> statuses;
+  for (const auto& ph : rep["summary"]["phases"])
+    for (const auto& [status, n] : ph["by_status"].items())
+      if (n.get<int>() > 0) statuses[ph["phase"].get<std::string>()].insert(status);
+  EXPECT_THAT(statuses["scan"], ::testing::IsSupersetOf({"eligible", "ineligible"}));
+  EXPECT_THAT(statuses["backup"], ::testing::IsSupersetOf({"available", "failed"}));
+  EXPECT_THAT(statuses["precheck"], ::testing::IsSupersetOf({"ready", "not_ready"}));
+  EXPECT_THAT(statuses["patch"], ::testing::IsSupersetOf({"success", "failed", "timed_out", "skipped"}));
+  std::string reasons;
+  for (const auto& i : rep["instances"]) reasons += i.value("ineligible_reason", "") + "\n";
+  EXPECT_THAT(reasons, HasSubstr("stopped"));
+  EXPECT_THAT(reasons, HasSubstr("offline"));
+  EXPECT_THAT(reasons, HasSubstr("not registered"));
 }
 
 }  // namespace
