@@ -285,8 +285,8 @@ TEST(CliE2e, ThrottlingStormStillSucceeds) {
                          "GetCommandInvocation"})
     h.emu().SetFault(op, storm);
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
-  // A storm needs more attempts than the default 3 (0.4^3 = 6% of calls would still fail).
-  h.WriteConfig(std::string(kOneWave) + "aws:\n  max_attempts: 10\n");
+  // Default retry settings: the engine must ride out the storm without the user tuning anything.
+  h.WriteConfig(kOneWave);
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
   EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
   json j = ParseJson(r);
