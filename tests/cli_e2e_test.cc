@@ -251,6 +251,41 @@ TEST(CliE2e, NoTerminalAndNoYesRefusesToPatch) {
   EXPECT_FALSE(fs::exists(h.StatePath()));
 }
 
+// An agent that went offline between the scan and the precheck: the precheck waits
+// workflow.timeouts.ssm_connection (10 s, the minimum) for it, then reports it unreachable, and the
+// others are ready. (The AMI and patch timeouts, 60 s at least, are covered on a fake clock in
+// src/workflow/workflow_test.cc.)
+TEST(CliE2e, AgentOfflineAtPrecheckTimesOutAsUnreachable) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteFile("cfg.yml",
+              "version: 1\nworkflow:\n  phases: {backup: false}\n  timeouts: {ami_creation: 60, patch_execution: 60, "
+              "ssm_connection: 10}\nbackup:\n  required: false\nlanding_zones: zones.yml\n");
+  auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+
+  FleetBuilder fb;
+  SmallFleet(&fb);
+  fb.fleet.instances[1].ssm_ping = "ConnectionLost";
+  h.StartEmulator(fb.Build());
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "precheck", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  EXPECT_GE(r.elapsed, std::chrono::seconds(10)) << "waited ssm_connection\n" << Dump(r);
+  EXPECT_LT(r.elapsed, std::chrono::seconds(40)) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 2) << r.out;
+  EXPECT_EQ(j["phases"]["precheck"]["failed"], 1) << r.out;
+  auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->LatestRun();
+  ASSERT_TRUE(run.ok());
+  auto counts = (*store)->CountByStatus(run->run_id, Phase::kPrecheck);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)["unreachable"], 1);
+  EXPECT_EQ((*counts)["ready"], 2);
+}
+
 // ---- dry run -----------------------------------------------------------------------------------
 
 TEST(CliE2e, DryRunMakesNoMutatingCallAndPrintsThePlan) {

@@ -186,6 +186,10 @@ Harness::~Harness() {
 }
 
 void Harness::StartEmulator(emulator::Fleet fleet, double time_scale) {
+  // A restart (a later phase "days later" against a changed fleet): the old server goes first.
+  if (server_) server_->Stop();
+  server_.reset();
+  emulator_.reset();
   emulator::EmulatorOptions o;
   o.time_scale = time_scale;
   o.ssm_delivery_s = 0.001;  // commands leave Pending at once: the first poll sees them run
