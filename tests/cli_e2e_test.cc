@@ -221,6 +221,33 @@ TEST(CliE2e, InstanceFailuresExit1) {
   EXPECT_EQ(counts["success"], 1);
 }
 
+// A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.
+TEST(CliE2e, FailedCanaryStopsTheRollout) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
+    auto& i = fb.Instance(id, kAcctA, "us-east-1");
+    i.patch.outcome = emulator::PatchOutcome::kFailed;  // whichever is the canary fails
+    i.patch.failed = 1;
+  }
+  Harness h;
+  h.StartEmulator(fb.Build());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig("patch:\n  canary_size: 1\n  max_concurrency: 50\nerror_budget: 10\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["patch"]["failed"], 1) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 0) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["skipped"].get<int>() + j["phases"]["patch"]["failed"].get<int>(), 3)
+      << "the instances left out of the rollout are reported, not silently dropped\n" << r.out;
+  EXPECT_EQ(h.Count("SendCommand"), 2) << "one precheck command and the canary's patch command only";
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["failed"], 1);
+  EXPECT_EQ(counts["success"], 0);
+  EXPECT_EQ(counts["in_progress"], 0);
+}
+
 TEST(CliE2e, MissingCredentialsExit3) {
   Harness h;
   h.StartEmulator(SmallFleet());
