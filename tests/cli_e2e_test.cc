@@ -373,12 +373,12 @@ TEST(CliE2e, ThrottlingStormStillSucceeds) {
 // to kill fleetpatch while they are in flight, short enough for the resumed run. AMIs and commands
 // take (simulated) milliseconds so the phases before the patch do not wait for a poll.
 constexpr double kSlowScale = 100;
-emulator::Fleet SlowPatchFleet() {
+emulator::Fleet SlowPatchFleet(double patch_s = 300) {
   FleetBuilder fb;
   fb.Account(kAcctA, "us-east-1");
   for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
     auto& i = fb.Instance(id, kAcctA, "us-east-1");
-    i.patch.duration_s = 300;
+    i.patch.duration_s = patch_s;
     i.ami_duration_s = 0.001;
     i.command_duration_s = 0.001;
   }
@@ -387,7 +387,9 @@ emulator::Fleet SlowPatchFleet() {
 
 TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   Harness h;
-  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  // Patches of 15 real seconds: the run stays in flight for at least one more 10 s poll, so the
+  // second process below meets the lock even on a slow machine.
+  h.StartEmulator(SlowPatchFleet(1500), kSlowScale);
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
   h.WriteConfig(kOneWave);
   auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
@@ -448,6 +450,49 @@ TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
   EXPECT_EQ(h.Count("SendCommand"), commands_before);
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
+}
+
+TEST(CliE2e, SigtermExits130WithReports) {
+  Harness h;
+  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), nullptr)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGTERM);
+  auto r = first->Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  EXPECT_FALSE(r.signaled);
+  EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
+  ExpectStoreSound(h.StatePath());
+}
+
+// A second Ctrl-C exits at once, the store still consistent, and --resume still finishes the run.
+TEST(CliE2e, SecondCtrlCExitsAtOnce) {
+  Harness h;
+  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), nullptr)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto second_at = std::chrono::steady_clock::now();
+  first->Signal(SIGINT);
+  auto r = first->Wait(std::chrono::seconds(30));
+  EXPECT_LT(std::chrono::steady_clock::now() - second_at, std::chrono::seconds(3)) << "exits at once\n" << Dump(r);
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  ExpectStoreSound(h.StatePath());
+  const int commands_before = h.Count("SendCommand");
+  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_EQ(h.Count("SendCommand"), commands_before);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
 }
 
 // ---- secrets -----------------------------------------------------------------------------------
