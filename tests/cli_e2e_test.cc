@@ -174,8 +174,17 @@ TEST(CliE2e, PhaseWithoutPrerequisiteExits7) {
   h.WriteConfig();
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--yes"});
   EXPECT_EQ(r.exit_code, kExitValidation) << Dump(r);
-  EXPECT_THAT(r.err + r.out, HasSubstr("scan")) << "names the phase to run first\n" << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("--workflow scan")) << "names the phase to run first\n" << Dump(r);
   EXPECT_EQ(h.Count("SendCommand"), 0);
+
+  // After a scan alone, the patch phase still lacks the precheck (and backup) results.
+  auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+  auto r2 = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--yes"});
+  EXPECT_EQ(r2.exit_code, kExitValidation) << Dump(r2);
+  EXPECT_THAT(r2.err, HasSubstr("--workflow precheck")) << Dump(r2);
+  EXPECT_EQ(h.Count("SendCommand"), 0);
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0);
 }
 
 TEST(CliE2e, ZoneWhoseRoleCannotBeAssumedExits3OthersGoOn) {
