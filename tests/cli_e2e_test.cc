@@ -264,7 +264,8 @@ TEST(CliE2e, MissingCredentialsExit3) {
   h.env_overrides = {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}};
   auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "scan"}, std::chrono::seconds(60));
   EXPECT_EQ(r.exit_code, kExitAuth) << Dump(r);
-  EXPECT_THAT(r.err + r.out, HasSubstr("credential")) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("no credentials found")) << Dump(r);
+  EXPECT_EQ(h.emu().RequestLog().size(), 0u) << "nothing is sent without credentials";
 }
 
 TEST(CliE2e, UnreachableEndpointExits4Quickly) {
