@@ -1,5 +1,7 @@
 #include "workflow/aws_zone_api.h"
 
+#include <algorithm>
+
 #include "aws/credentials_sts.h"
 
 namespace fleetpatch::workflow {
@@ -138,7 +140,9 @@ Result<std::string> AwsZoneApi::SendCommand(const std::string& document, const s
   req.document_name = document;
   req.parameters = parameters;
   req.comment = comment.substr(0, 100);  // SSM caps comments at 100 characters
-  req.timeout_seconds = timeout_s;
+  // SSM accepts TimeoutSeconds (the delivery timeout) of 30 s to 30 days; the config allows a
+  // shorter ssm_connection timeout, which the workflow enforces itself while waiting.
+  req.timeout_seconds = std::clamp(timeout_s, 30, 2592000);
   FP_ASSIGN_OR_RETURN(auto sent, ssm_.SendCommand(req));
   if (sent.size() != 1) return Error::Internal("SendCommand answered with " + std::to_string(sent.size()) + " commands");
   return sent.front().command_id;

@@ -581,8 +581,11 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
         }
       }
     }
-    if (waiting.empty() || Interrupted() || clock_.SteadyNow() + options_.poll_interval > deadline) break;
-    clock_.SleepFor(options_.poll_interval);
+    // Wait out the whole ssm_connection timeout even when it is shorter than a poll interval: the
+    // last poll happens at the deadline, not one interval before it.
+    const auto now = clock_.SteadyNow();
+    if (waiting.empty() || Interrupted() || now >= deadline) break;
+    clock_.SleepFor(std::min<std::chrono::nanoseconds>(options_.poll_interval, deadline - now));
   }
   if (Interrupted()) return OkStatus();
   for (auto& [id, r] : waiting) {

@@ -1,0 +1,590 @@
+// End-to-end tests: the real `fleetpatch` binary against the emulator over HTTP (in-process server
+// on 127.0.0.1, or the real `fleetpatch-emulator` binary), asserting exit codes, the summary text or
+// `--output json`, the state store and the reports. Fleets are small and written per test, the
+// emulator runs at a high time scale, so no outcome waits out one of fleetpatch's (real-time)
+// timeouts; the timeouts themselves are covered on a fake clock in src/workflow/workflow_test.cc.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/exit_codes.h"
+#include "state/sqlite_state_store.h"
+#include "tests/e2e_support.h"
+
+namespace fleetpatch::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+constexpr const char* kAcctA = "111111111111";
+constexpr const char* kAcctB = "222222222222";
+
+std::string Dump(const ProcResult& r) {
+  return "exit " + std::to_string(r.exit_code) + " after " + std::to_string(r.elapsed.count()) + " ms\n--- stdout\n" +
+         r.out + "\n--- stderr\n" + r.err;
+}
+
+json ParseJson(const ProcResult& r) {
+  auto j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << Dump(r);
+  return j;
+}
+
+// Three healthy prod instances in one zone.
+emulator::Fleet SmallFleet(FleetBuilder* b = nullptr) {
+  FleetBuilder local;
+  FleetBuilder& fb = b ? *b : local;
+  fb.Account(kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a2", kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a3", kAcctA, "us-east-1");
+  return fb.Build();
+}
+
+// One patch wave (no canary) so that every eligible instance is in flight at once.
+const char* kOneWave = "patch:\n  canary_size: 0\n  max_concurrency: 50\n";
+
+state::SqliteStateStoreOptions ReadOnly() {
+  state::SqliteStateStoreOptions o;
+  o.read_only = true;
+  return o;
+}
+
+// Latest run's patch status counts, read-only from another process's store.
+std::map<std::string, int64_t> PatchCounts(const fs::path& db, std::string* run_id) {
+  auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
+  if (!store.ok()) return {};
+  auto run = (*store)->LatestRun();
+  if (!run.ok()) return {};
+  if (run_id) *run_id = run->run_id;
+  auto c = (*store)->CountByStatus(run->run_id, Phase::kPatch);
+  return c.ok() ? *c : std::map<std::string, int64_t>{};
+}
+
+bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+void ExpectStoreSound(const fs::path& db) {
+  auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  Status s = (*store)->CheckIntegrity();
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
+}
+
+std::vector<fs::path> ReportFiles(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out.push_back(e.path());
+  return out;
+}
+
+// ---- the design's invocations -------------------------------------------------------------------
+
+TEST(CliE2e, FullWorkflowWithLandingZonesAndYes) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "full", "--yes"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("Reports:")) << Dump(r);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_TRUE(fs::exists(h.StatePath()));
+  EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
+  std::string run_id;
+  auto counts = PatchCounts(h.StatePath(), &run_id);
+  EXPECT_EQ(counts["success"], 3) << Dump(r);
+  ExpectStoreSound(h.StatePath());
+}
+
+TEST(CliE2e, PhasesOneByOneContinueTheLatestRun) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig();
+  std::string run_id;
+  for (std::string phase : {"scan", "backup", "precheck", "patch"}) {
+    std::vector<std::string> args{"--config", "cfg.yml", "--workflow", phase, "--output", "json"};
+    if (phase == "patch") args.push_back("--yes");
+    auto r = h.Run(args);
+    ASSERT_EQ(r.exit_code, kExitOk) << phase << "\n" << Dump(r);
+    json j = ParseJson(r);
+    if (run_id.empty()) run_id = j.value("run_id", "");
+    EXPECT_EQ(j.value("run_id", ""), run_id) << phase << ": a phase alone continues the latest run";
+    EXPECT_EQ(j["phases"][phase]["succeeded"], 3) << phase << "\n" << r.out;
+  }
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+}
+
+TEST(CliE2e, PlainConfigRunDoesTheConfiguredPhases) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig("patch:\n  require_confirmation: false\n");
+  auto r = h.Run({"--config", "cfg.yml", "--output", "json"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "succeeded");
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
+  EXPECT_FALSE(j["reports"].empty());
+  for (const auto& p : j["reports"]) EXPECT_TRUE(fs::exists(h.dir() / p.get<std::string>()) || fs::exists(p.get<std::string>())) << p;
+}
+
+// ---- exit codes --------------------------------------------------------------------------------
+
+TEST(CliE2e, ConfigErrorExits2WithFileLineAndNoState) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteFile("cfg.yml", "version: 1\nworkflow:\n  timeouts:\n    ami_creation: 60\nlanding_zones: zones.yml\nerror_budgett: 3\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
+  EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("cfg.yml:6")) << Dump(r);
+  EXPECT_FALSE(fs::exists(h.StatePath()));
+  EXPECT_EQ(h.emu().RequestLog().size(), 0u) << "no AWS call on a config error";
+}
+
+TEST(CliE2e, PhaseWithoutPrerequisiteExits7) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig();
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--yes"});
+  EXPECT_EQ(r.exit_code, kExitValidation) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("--workflow scan")) << "names the phase to run first\n" << Dump(r);
+  EXPECT_EQ(h.Count("SendCommand"), 0);
+
+  // After a scan alone, the patch phase still lacks the precheck (and backup) results.
+  auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+  auto r2 = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--yes"});
+  EXPECT_EQ(r2.exit_code, kExitValidation) << Dump(r2);
+  EXPECT_THAT(r2.err, HasSubstr("--workflow precheck")) << Dump(r2);
+  EXPECT_EQ(h.Count("SendCommand"), 0);
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0);
+}
+
+TEST(CliE2e, ZoneWhoseRoleCannotBeAssumedExits3OthersGoOn) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1").Account(kAcctB, "eu-west-1");
+  fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a2", kAcctA, "us-east-1");
+  fb.Instance("i-0bbb00000000000b1", kAcctB, "eu-west-1");
+  Harness h;
+  h.StartEmulator(fb.Build());
+  ZoneDef bad{"broken", kAcctB, "eu-west-1"};
+  bad.role_name = "NoSuchRole";
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}, bad});
+  h.WriteConfig(kOneWave);
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitAuth) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["zones_failed"], 1) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 2) << r.out;
+  EXPECT_EQ(h.Count("CreateImage"), 2);
+  EXPECT_THAT(r.err, HasSubstr("arn:aws:iam::222222222222:role/NoSuchRole")) << "names the role\n" << Dump(r);
+}
+
+TEST(CliE2e, InstanceFailuresExit1) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a2", kAcctA, "us-east-1").patch.outcome = emulator::PatchOutcome::kFailed;
+  fb.fleet.instances.back().patch.failed = 2;
+  fb.Instance("i-0aaa00000000000a3", kAcctA, "us-east-1").ami_fails = true;
+  Harness h;
+  h.StartEmulator(fb.Build());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "error_budget: 5\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "completed_with_failures");
+  EXPECT_EQ(j["phases"]["backup"]["failed"], 1) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 1) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["failed"], 1) << r.out;
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["success"], 1);
+}
+
+// A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.
+TEST(CliE2e, FailedCanaryStopsTheRollout) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
+    auto& i = fb.Instance(id, kAcctA, "us-east-1");
+    i.patch.outcome = emulator::PatchOutcome::kFailed;  // whichever is the canary fails
+    i.patch.failed = 1;
+  }
+  Harness h;
+  h.StartEmulator(fb.Build());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig("patch:\n  canary_size: 1\n  max_concurrency: 50\nerror_budget: 10\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["patch"]["failed"], 1) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 0) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["skipped"].get<int>() + j["phases"]["patch"]["failed"].get<int>(), 3)
+      << "the instances left out of the rollout are reported, not silently dropped\n" << r.out;
+  EXPECT_EQ(h.Count("SendCommand"), 2) << "one precheck command and the canary's patch command only";
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["failed"], 1);
+  EXPECT_EQ(counts["success"], 0);
+  EXPECT_EQ(counts["in_progress"], 0);
+}
+
+TEST(CliE2e, MissingCredentialsExit3) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.env_overrides = {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}};
+  auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "scan"}, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, kExitAuth) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("no credentials found")) << Dump(r);
+  EXPECT_EQ(h.emu().RequestLog().size(), 0u) << "nothing is sent without credentials";
+}
+
+TEST(CliE2e, UnreachableEndpointExits4Quickly) {
+  Harness h;
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.set_endpoint("http://127.0.0.1:" + std::to_string(ClosedPort()));
+  auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "scan"}, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, kExitConnectivity) << Dump(r);
+  EXPECT_LT(r.elapsed, std::chrono::seconds(20)) << Dump(r);
+}
+
+TEST(CliE2e, NoTerminalAndNoYesRefusesToPatch) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "full"});
+  EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("--yes")) << Dump(r);
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0);
+  EXPECT_FALSE(fs::exists(h.StatePath()));
+}
+
+// An agent that went offline between the scan and the precheck: the precheck waits
+// workflow.timeouts.ssm_connection (10 s, the minimum) for it, then reports it unreachable, and the
+// others are ready. (The AMI and patch timeouts, 60 s at least, are covered on a fake clock in
+// src/workflow/workflow_test.cc.)
+TEST(CliE2e, AgentOfflineAtPrecheckTimesOutAsUnreachable) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteFile("cfg.yml",
+              "version: 1\nworkflow:\n  phases: {backup: false}\n  timeouts: {ami_creation: 60, patch_execution: 60, "
+              "ssm_connection: 10}\nbackup:\n  required: false\nlanding_zones: zones.yml\n");
+  auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+
+  FleetBuilder fb;
+  SmallFleet(&fb);
+  fb.fleet.instances[1].ssm_ping = "ConnectionLost";
+  h.StartEmulator(fb.Build());
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "precheck", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  EXPECT_GE(r.elapsed, std::chrono::seconds(10)) << "waited ssm_connection\n" << Dump(r);
+  EXPECT_LT(r.elapsed, std::chrono::seconds(40)) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 2) << r.out;
+  EXPECT_EQ(j["phases"]["precheck"]["failed"], 1) << r.out;
+  auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->LatestRun();
+  ASSERT_TRUE(run.ok());
+  auto counts = (*store)->CountByStatus(run->run_id, Phase::kPrecheck);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)["unreachable"], 1);
+  EXPECT_EQ((*counts)["ready"], 2);
+}
+
+// ---- dry run -----------------------------------------------------------------------------------
+
+TEST(CliE2e, DryRunMakesNoMutatingCallAndPrintsThePlan) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  auto r = h.Run({"--landing-zones", "zones.yml", "--workflow", "full", "--dry-run"});
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0) << Dump(r);
+  EXPECT_EQ(h.Count("CreateImage"), 0);
+  EXPECT_EQ(h.Count("SendCommand"), 0);
+  EXPECT_GT(h.Count("DescribeInstances"), 0) << "the scan is real";
+  EXPECT_THAT(r.out, HasSubstr("dry run: backup: would create AMI")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("dry run: precheck: would run")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("i-0aaa00000000000a1")) << "the plan names the instances\n" << Dump(r);
+  if (r.exit_code == kExitValidation) {
+    GTEST_SKIP() << "DEFECT: a full dry run stops at the patch phase with exit 7 (\"has no precheck results\"): "
+                    "the dry-run precheck neither marks its phase nor leaves would-be-ready results, so "
+                    "Workflow::Patch's RequirePhase fails and the patch plan is never printed";
+  }
+  EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("dry run: patch: would run")) << Dump(r);
+}
+
+// ---- throttling storm --------------------------------------------------------------------------
+
+TEST(CliE2e, ThrottlingStormStillSucceeds) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  emulator::FaultSpec storm;
+  storm.throttle_rate = 0.4;
+  for (const char* op : {"DescribeInstances", "DescribeImages", "ListCommandInvocations", "DescribeInstanceInformation",
+                         "GetCommandInvocation"})
+    h.emu().SetFault(op, storm);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  // Default retry settings: the engine must ride out the storm without the user tuning anything.
+  h.WriteConfig(kOneWave);
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
+  EXPECT_FALSE(j.contains("error")) << r.out;
+  int throttled = 0;
+  for (const auto& e : h.emu().RequestLog()) {
+    if (e.error_code.find("Throttl") != std::string::npos || e.error_code == "RequestLimitExceeded") ++throttled;
+  }
+  EXPECT_GT(throttled, 0) << "the storm happened";
+  // No report mentions a throttling failure.
+  for (const auto& f : ReportFiles(h.ReportsDir())) {
+    std::string text = ReadAll(f);
+    EXPECT_EQ(text.find("RequestLimitExceeded"), std::string::npos) << f;
+    EXPECT_EQ(text.find("ThrottlingException"), std::string::npos) << f;
+  }
+}
+
+// ---- kill and resume, locking ------------------------------------------------------------------
+
+// A fleet whose patches run ~3 real seconds (300 simulated seconds at time scale 100): long enough
+// to kill fleetpatch while they are in flight, short enough for the resumed run. AMIs and commands
+// take (simulated) milliseconds so the phases before the patch do not wait for a poll.
+constexpr double kSlowScale = 100;
+emulator::Fleet SlowPatchFleet(double patch_s = 300) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
+    auto& i = fb.Instance(id, kAcctA, "us-east-1");
+    i.patch.duration_s = patch_s;
+    i.ami_duration_s = 0.001;
+    i.command_duration_s = 0.001;
+  }
+  return fb.Build();
+}
+
+TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
+  Harness h;
+  // Patches of 15 real seconds: the run stays in flight for at least one more 10 s poll, so the
+  // second process below meets the lock even on a slow machine.
+  h.StartEmulator(SlowPatchFleet(1500), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  std::string run_id;
+  bool in_flight = WaitFor([&] { return PatchCounts(h.StatePath(), &run_id)["in_progress"] == 3; },
+                           std::chrono::seconds(60));
+  ASSERT_TRUE(in_flight) << first->Stderr();
+
+  // A second process on the same run is refused, naming the holder.
+  auto second = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--run", run_id, "--yes"});
+  EXPECT_EQ(second.exit_code, kExitValidation) << Dump(second);
+  EXPECT_THAT(second.err, HasSubstr(std::to_string(first->pid()))) << "names the holder's pid\n" << Dump(second);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  EXPECT_THAT(second.err, HasSubstr(host)) << "names the holder's host\n" << Dump(second);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["in_progress"], 3) << "the refused process changed nothing";
+
+  first->Signal(SIGKILL);
+  auto killed = first->Wait(std::chrono::seconds(10));
+  EXPECT_TRUE(killed.signaled);
+  const int images_before = h.Count("CreateImage");
+  const int commands_before = h.Count("SendCommand");
+  EXPECT_EQ(images_before, 3);
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["run_id"], run_id);
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
+  EXPECT_EQ(h.Count("CreateImage"), 3) << "no second AMI";
+  EXPECT_EQ(h.Count("SendCommand"), commands_before) << "no second SendCommand for a patch in flight";
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  ExpectStoreSound(h.StatePath());
+}
+
+TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
+  Harness h;
+  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  std::string run_id;
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), &run_id)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGINT);
+  auto r1 = first->Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r1.exit_code, kExitInterrupted) << Dump(r1);
+  EXPECT_FALSE(r1.signaled);
+  EXPECT_THAT(r1.out, HasSubstr("--resume")) << Dump(r1);
+  EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
+  const int commands_before = h.Count("SendCommand");
+
+  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(ParseJson(r2)["run_id"], run_id);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_EQ(h.Count("SendCommand"), commands_before);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  ExpectStoreSound(h.StatePath());
+}
+
+TEST(CliE2e, SigtermExits130WithReports) {
+  Harness h;
+  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), nullptr)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGTERM);
+  auto r = first->Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  EXPECT_FALSE(r.signaled);
+  EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
+  ExpectStoreSound(h.StatePath());
+}
+
+// A second Ctrl-C exits at once, the store still consistent, and --resume still finishes the run.
+TEST(CliE2e, SecondCtrlCExitsAtOnce) {
+  Harness h;
+  h.StartEmulator(SlowPatchFleet(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), nullptr)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto second_at = std::chrono::steady_clock::now();
+  first->Signal(SIGINT);
+  auto r = first->Wait(std::chrono::seconds(30));
+  EXPECT_LT(std::chrono::steady_clock::now() - second_at, std::chrono::seconds(3)) << "exits at once\n" << Dump(r);
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  ExpectStoreSound(h.StatePath());
+  const int commands_before = h.Count("SendCommand");
+  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_EQ(h.Count("SendCommand"), commands_before);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+}
+
+// ---- secrets -----------------------------------------------------------------------------------
+
+TEST(CliE2e, NoSecretInAnyFileWritten) {
+  Harness h;
+  FleetBuilder fb;
+  SmallFleet(&fb);
+  h.StartEmulator(fb.Build());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "reporting:\n  formats: [csv, json, html, xml]\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--log-level", "trace"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  const std::string secret = fb.fleet.caller.secret_access_key;
+  const std::vector<std::string> needles{secret, secret.substr(0, 16), secret.substr(secret.size() - 16),
+                                         "FwoGZXIvYXdz"};  // every emulator session token starts so
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(h.dir())) {
+    if (!e.is_regular_file()) continue;
+    if (e.path().parent_path() == h.dir() / "home") continue;  // the test's own (empty) AWS files
+    ++files;
+    std::string text = ReadAll(e.path());
+    for (const auto& n : needles) EXPECT_EQ(text.find(n), std::string::npos) << n << " found in " << e.path();
+  }
+  EXPECT_GE(files, 4) << "state db, reports, stdout, stderr";
+}
+
+// ---- the real emulator binary ------------------------------------------------------------------
+
+TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
+  Harness h;
+  Child emu(EmulatorBinary(), {"--demo", "--port", "0", "--time-scale", "100000"}, {{"PATH", "/usr/bin:/bin"}},
+            h.dir(), "emulator");
+  std::string endpoint;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::smatch m;
+        std::string out = emu.Stdout();
+        if (std::regex_search(out, m, std::regex("export AWS_ENDPOINT_URL=(\\S+)\n")) &&
+            out.find("AWS_DEFAULT_REGION") != std::string::npos) {
+          endpoint = m[1];
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(20)))
+      << emu.Stderr();
+  h.set_endpoint(endpoint);
+  fs::copy_file(fleetpatch::testing::SourceDir() / "examples/demo/landing_zones.yml", h.dir() / "zones.yml");
+  h.WriteConfig();
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"}, std::chrono::seconds(150));
+  emu.Signal(SIGTERM);
+  (void)emu.Wait(std::chrono::seconds(10));
+  // The demo fleet plays every failure once: the run finishes with instance failures.
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "completed_with_failures");
+  EXPECT_GT(j["phases"]["patch"]["succeeded"].get<int>(), 0) << r.out;
+  EXPECT_GT(j["phases"]["patch"]["failed"].get<int>(), 0) << r.out;
+  EXPECT_LT(r.elapsed, std::chrono::seconds(90)) << Dump(r);
+
+  // Every outcome the demo plays shows up in the JSON report.
+  fs::path report;
+  for (const auto& f : ReportFiles(h.ReportsDir()))
+    if (f.extension() == ".json") report = f;
+  ASSERT_FALSE(report.empty());
+  json rep = json::parse(ReadAll(report), nullptr, false);
+  ASSERT_FALSE(rep.is_discarded());
+  std::map<std::string, std::set<std::string>> statuses;
+  for (const auto& ph : rep["summary"]["phases"])
+    for (const auto& [status, n] : ph["by_status"].items())
+      if (n.get<int>() > 0) statuses[ph["phase"].get<std::string>()].insert(status);
+  EXPECT_THAT(statuses["scan"], ::testing::IsSupersetOf({"eligible", "ineligible"}));
+  EXPECT_THAT(statuses["backup"], ::testing::IsSupersetOf({"available", "failed"}));
+  EXPECT_THAT(statuses["precheck"], ::testing::IsSupersetOf({"ready", "not_ready"}));
+  EXPECT_THAT(statuses["patch"], ::testing::IsSupersetOf({"success", "failed", "timed_out", "skipped"}));
+  std::string reasons;
+  for (const auto& i : rep["instances"]) reasons += i.value("ineligible_reason", "") + "\n";
+  EXPECT_THAT(reasons, HasSubstr("stopped"));
+  EXPECT_THAT(reasons, HasSubstr("offline"));
+  EXPECT_THAT(reasons, HasSubstr("not registered"));
+}
+
+}  // namespace
+}  // namespace fleetpatch::e2e
