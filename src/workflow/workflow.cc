@@ -15,8 +15,27 @@ constexpr size_t kSsmBatch = 50;       // SendCommand / DescribeInstancePatchSta
 constexpr const char* kRunTag = "fleetpatch:run-id";
 constexpr const char* kBackupNameTag = "fleetpatch:backup-name";
 
+// A problem as reports show it; an error without an AWS code gets one named after its category.
 ProblemInfo ToProblem(const Error& e, std::string code = "") {
-  return {CategoryName(e.category), code.empty() ? e.aws_code : code, e.ToString()};
+  if (code.empty()) code = e.aws_code;
+  if (code.empty()) {
+    switch (e.category) {
+      case ErrorCategory::kAuth: code = "AuthenticationFailed"; break;
+      case ErrorCategory::kConnectivity: code = "ConnectionFailed"; break;
+      case ErrorCategory::kTimeout: code = "TimedOut"; break;
+      case ErrorCategory::kPermission: code = "AccessDenied"; break;
+      case ErrorCategory::kThrottled: code = "Throttled"; break;
+      case ErrorCategory::kConfig: code = "ConfigurationError"; break;
+      default: code = "Error"; break;
+    }
+  }
+  return {CategoryName(e.category), code, e.ToString()};
+}
+
+// Names the landing zone in a zone-level error.
+Error InZone(Error e, const std::string& zone) {
+  e.message = "landing zone '" + zone + "': " + e.message;
+  return e;
 }
 
 std::string Now(Clock& clock) { return FormatIso8601(clock.Now()); }
@@ -67,6 +86,16 @@ Workflow::Workflow(WorkflowOptions options, state::StateStore& store, ZoneConnec
       progress_options_(progress) {}
 
 Workflow::~Workflow() = default;
+
+// Waits one poll interval, in short slices so that Ctrl-C is noticed within a fraction of a second.
+void Workflow::PollPause(std::chrono::nanoseconds left) {
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  while (left.count() > 0 && !Interrupted()) {
+    auto step = std::min<std::chrono::nanoseconds>(left, kSlice);
+    clock_.SleepFor(step);
+    left -= step;
+  }
+}
 
 std::vector<std::string> Workflow::Plan() const {
   std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));
@@ -145,7 +174,8 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
     const ZoneSpec& zone = zones[zi];
     zone_infos[zi] = zone.info;
     zone_infos[zi].error = {};
-    auto fail = [&](const Error& e) {
+    auto fail = [&](const Error& err) {
+      Error e = InZone(err, zone.info.name);
       zone_errors[zi] = e;
       zone_infos[zi].error = ToProblem(e);
       Journal(run_id, "error", zone.info.name, "", Phase::kScan, "zone failed: " + e.ToString());
@@ -276,7 +306,7 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
     summary.succeeded += local.succeeded;
     summary.failed += local.failed;
     summary.skipped += local.skipped;
-    if (!st.ok()) summary.zone_errors.push_back(st.error());
+    if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
   });
   progress.Finish();
   summary.interrupted = Interrupted();
@@ -443,7 +473,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
   while (true) {
     FP_RETURN_IF_ERROR(top_up());
     if (pending.empty()) break;
-    if (!first) clock_.SleepFor(options_.poll_interval);
+    if (!first) PollPause(options_.poll_interval);
     first = false;
     if (Interrupted()) break;
     std::vector<std::string> ids;
@@ -512,7 +542,7 @@ Result<PhaseSummary> Workflow::Precheck(const std::string& run_id, const std::ve
     summary.succeeded += local.succeeded;
     summary.failed += local.failed;
     summary.skipped += local.skipped;
-    if (!st.ok()) summary.zone_errors.push_back(st.error());
+    if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
   });
   progress.Finish();
   summary.interrupted = Interrupted();
@@ -585,7 +615,7 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
     // last poll happens at the deadline, not one interval before it.
     const auto now = clock_.SteadyNow();
     if (waiting.empty() || Interrupted() || now >= deadline) break;
-    clock_.SleepFor(std::min<std::chrono::nanoseconds>(options_.poll_interval, deadline - now));
+    PollPause(std::min<std::chrono::nanoseconds>(options_.poll_interval, deadline - now));
   }
   if (Interrupted()) return OkStatus();
   for (auto& [id, r] : waiting) {
@@ -664,7 +694,7 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
   while (true) {
     top_up();
     if (sent.empty()) break;
-    if (!first) clock_.SleepFor(options_.poll_interval);
+    if (!first) PollPause(options_.poll_interval);
     first = false;
     if (Interrupted()) break;
     std::vector<Sent> still;
@@ -823,7 +853,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
       summary.failed += local.failed;
       summary.skipped += local.skipped;
       wave_failures += failures;
-      if (!st.ok()) summary.zone_errors.push_back(st.error());
+      if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
     });
     budget.RecordFailure(wave_failures);
     if (w == 0 && options_.canary_size > 0 && options_.canary_must_succeed && wave_failures > 0 &&
@@ -1009,7 +1039,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
   std::vector<Finished> finished;
   bool first = true;
   while (!flights.empty()) {
-    if (!first) clock_.SleepFor(options_.poll_interval);
+    if (!first) PollPause(options_.poll_interval);
     first = false;
     if (Interrupted()) break;  // in-flight instances stay in_progress for --resume
     std::vector<Flight> still;

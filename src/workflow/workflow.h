@@ -124,6 +124,7 @@ class Workflow {
   Status PrecheckZone(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> todo,
                       PhaseSummary& summary, Progress& progress);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
+  void PollPause(std::chrono::nanoseconds duration);
   // Runs one wave's instances of one zone: send, monitor, verify, save. Returns failures.
   Status PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> batch, int wave,
                        PhaseSummary& summary, Progress& progress, int* failures);
