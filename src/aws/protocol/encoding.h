@@ -1,5 +1,5 @@
-// Value encodings shared by the AWS wire protocols: base64, form/URI percent-encoding, and the
-// three timestamp formats (ISO 8601, epoch seconds, RFC 822 / HTTP date).
+// Value encodings of the AWS wire protocols: the three timestamp formats (ISO 8601, epoch seconds,
+// RFC 822 / HTTP date). Base64 and percent-encoding are the common ones (common/encoding.h).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -7,15 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "common/encoding.h"
+
 namespace fleetpatch::aws::protocol {
 
-std::string Base64Encode(std::string_view bytes);
-// Returns nullopt on characters outside the base64 alphabet (whitespace is skipped).
-std::optional<std::string> Base64Decode(std::string_view text);
+using ::fleetpatch::Base64Decode;
+using ::fleetpatch::Base64Encode;
 
 // Percent-encodes every byte except the RFC 3986 unreserved set (A-Z a-z 0-9 - _ . ~), upper-case
 // hex, as AWS form bodies and SigV4 expect (so a space is %20, never '+').
-std::string PercentEncode(std::string_view s);
+inline std::string PercentEncode(std::string_view s) { return UriEncode(s, /*keep_slash=*/false); }
 
 // Timestamps travel as epoch seconds (fractional part = sub-second precision).
 // "2015-01-25T08:00:00Z", with ".123" when the value has milliseconds.
