@@ -159,6 +159,24 @@ Status Workflow::RequirePhase(const std::string& run_id, Phase needed, Phase wan
   return OkStatus();
 }
 
+void Workflow::ForEachZone(const std::vector<ZoneSpec>& zones, std::map<std::string, std::vector<InstanceRun>> by_zone,
+                           PhaseSummary& summary, const ZoneWork& work) {
+  std::vector<std::string> names;
+  for (auto& [name, _] : by_zone) names.push_back(name);
+  std::mutex mu;
+  ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
+    const ZoneSpec* zone = FindZone(zones, names[i]);
+    PhaseSummary local;
+    Status st = zone ? work(*zone, std::move(by_zone[names[i]]), local)
+                     : Status(Error::Config("it is no longer in the inventory"));
+    std::lock_guard<std::mutex> lock(mu);
+    summary.succeeded += local.succeeded;
+    summary.failed += local.failed;
+    summary.skipped += local.skipped;
+    if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scan
 
@@ -291,23 +309,10 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
     return summary;
   }
 
-  auto by_zone = ByZone(std::move(todo));
-  std::vector<std::string> names;
-  for (auto& [name, _] : by_zone) names.push_back(name);
-  std::mutex summary_mu;
-  ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
-    const ZoneSpec* zone = FindZone(zones, names[i]);
-    auto& batch = by_zone[names[i]];
-    PhaseSummary local;
-    Status st = zone ? BackupZone(run_id, *zone, std::move(batch), local, progress)
-                     : Status(Error::Config("landing zone '" + names[i] + "' of run " + run_id +
-                                            " is no longer in the inventory"));
-    std::lock_guard<std::mutex> lock(summary_mu);
-    summary.succeeded += local.succeeded;
-    summary.failed += local.failed;
-    summary.skipped += local.skipped;
-    if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
-  });
+  ForEachZone(zones, ByZone(std::move(todo)), summary,
+              [&](const ZoneSpec& zone, std::vector<InstanceRun> batch, PhaseSummary& local) {
+                return BackupZone(run_id, zone, std::move(batch), local, progress);
+              });
   progress.Finish();
   summary.interrupted = Interrupted();
   if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kBackup));
@@ -529,21 +534,10 @@ Result<PhaseSummary> Workflow::Precheck(const std::string& run_id, const std::ve
   }
   FP_ASSIGN_OR_RETURN(auto todo, store_.PendingPrechecks(run_id));
   Progress progress("precheck", static_cast<int64_t>(todo.size()), progress_options_, clock_);
-  auto by_zone = ByZone(std::move(todo));
-  std::vector<std::string> names;
-  for (auto& [name, _] : by_zone) names.push_back(name);
-  std::mutex summary_mu;
-  ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
-    const ZoneSpec* zone = FindZone(zones, names[i]);
-    PhaseSummary local;
-    Status st = zone ? PrecheckZone(run_id, *zone, std::move(by_zone[names[i]]), local, progress)
-                     : Status(Error::Config("landing zone '" + names[i] + "' is no longer in the inventory"));
-    std::lock_guard<std::mutex> lock(summary_mu);
-    summary.succeeded += local.succeeded;
-    summary.failed += local.failed;
-    summary.skipped += local.skipped;
-    if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
-  });
+  ForEachZone(zones, ByZone(std::move(todo)), summary,
+              [&](const ZoneSpec& zone, std::vector<InstanceRun> batch, PhaseSummary& local) {
+                return PrecheckZone(run_id, zone, std::move(batch), local, progress);
+              });
   progress.Finish();
   summary.interrupted = Interrupted();
   if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kPrecheck));
@@ -837,24 +831,12 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
     if (budget.Spent()) break;
     std::map<std::string, std::vector<InstanceRun>> zone_batches;
     for (const auto& key : waves[w]) zone_batches[by_key[key]->info.zone].push_back(*by_key[key]);
-    std::vector<std::string> names;
-    for (auto& [n, _] : zone_batches) names.push_back(n);
-    std::mutex mu;
-    int wave_failures = 0;
-    ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
-      const ZoneSpec* zone = FindZone(zones, names[i]);
-      PhaseSummary local;
-      int failures = 0;
-      Status st = zone ? PatchZoneWave(run_id, *zone, std::move(zone_batches[names[i]]), static_cast<int>(w), local,
-                                       progress, &failures)
-                       : Status(Error::Config("landing zone '" + names[i] + "' is no longer in the inventory"));
-      std::lock_guard<std::mutex> lock(mu);
-      summary.succeeded += local.succeeded;
-      summary.failed += local.failed;
-      summary.skipped += local.skipped;
-      wave_failures += failures;
-      if (!st.ok()) summary.zone_errors.push_back(InZone(st.error(), names[i]));
-    });
+    const int64_t failed_before = summary.failed;
+    ForEachZone(zones, std::move(zone_batches), summary,
+                [&](const ZoneSpec& zone, std::vector<InstanceRun> batch, PhaseSummary& local) {
+                  return PatchZoneWave(run_id, zone, std::move(batch), static_cast<int>(w), local, progress);
+                });
+    const int wave_failures = static_cast<int>(summary.failed - failed_before);
     budget.RecordFailure(wave_failures);
     if (w == 0 && options_.canary_size > 0 && options_.canary_must_succeed && wave_failures > 0 &&
         waves.size() > 1) {
@@ -923,7 +905,7 @@ Result<PhaseSummary> Workflow::PlanPatch(const std::string& run_id) {
 }
 
 Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> batch,
-                               int wave, PhaseSummary& summary, Progress& progress, int* failures) {
+                               int wave, PhaseSummary& summary, Progress& progress) {
   std::vector<state::PatchUpdate> updates;
   auto done = [&](const InstanceRun& r, PatchResult p) {
     if (p.finished_at.empty()) p.finished_at = Now(clock_);
@@ -940,7 +922,6 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
         break;
       default:
         ++summary.failed;
-        ++*failures;
         progress.Done(Progress::Outcome::kFailed);
         Journal(run_id, "error", zone.info.name, r.info.instance_id, Phase::kPatch,
                 std::string("patch ") + PatchStatusName(p.status) + ": " + p.reason + " " + p.error.message);

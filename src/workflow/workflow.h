@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -125,9 +126,14 @@ class Workflow {
                       PhaseSummary& summary, Progress& progress);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
   void PollPause(std::chrono::nanoseconds duration);
-  // Runs one wave's instances of one zone: send, monitor, verify, save. Returns failures.
+  // Runs one wave's instances of one zone: send, monitor, verify, save.
   Status PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> batch, int wave,
-                       PhaseSummary& summary, Progress& progress, int* failures);
+                       PhaseSummary& summary, Progress& progress);
+  // Runs `work` for each zone's instances on the bounded zone pool, adding each zone's counts and
+  // zone-level error (named with the zone) to `summary`.
+  using ZoneWork = std::function<Status(const ZoneSpec&, std::vector<InstanceRun>, PhaseSummary&)>;
+  void ForEachZone(const std::vector<ZoneSpec>& zones, std::map<std::string, std::vector<InstanceRun>> by_zone,
+                   PhaseSummary& summary, const ZoneWork& work);
 
   const WorkflowOptions options_;
   state::StateStore& store_;
