@@ -23,7 +23,7 @@ OPERATIONS = {
 METADATA_KEYS = ["apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion", "protocol", "protocols",
                  "serviceAbbreviation", "serviceFullName", "serviceId", "signatureVersion", "signingName",
                  "targetPrefix", "uid", "xmlNamespace"]
-OPERATION_KEYS = ["name", "http", "input", "output", "errors", "endpoint", "idempotent"]
+OPERATION_KEYS = ["name", "http", "input", "output", "errors", "endpoint", "idempotent", "authtype"]
 DROP_KEYS = {"documentation", "deprecatedMessage", "deprecatedSince", "documentationUrl"}
 
 

@@ -64,7 +64,7 @@ Result<Credentials> AwsContext::AssumeRole(const Credentials& source, const std:
 Result<Credentials> AwsContext::AssumeRoleWithWebIdentity(const std::string& region, const std::string& role_arn,
                                                           const std::string& session_name,
                                                           const std::string& token) {
-  // AssumeRoleWithWebIdentity is unsigned; the client still needs a provider, which is never asked.
+  // AssumeRoleWithWebIdentity is unsigned (authtype none in the model): the provider is never asked.
   struct Anonymous final : CredentialsProvider {
     Result<Credentials> GetCredentials() override {
       return Error::Internal("AssumeRoleWithWebIdentity needs no credentials");

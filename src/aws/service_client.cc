@@ -95,6 +95,9 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
   if (!options_.user_agent.empty()) base.headers.emplace_back("User-Agent", options_.user_agent);
   base.body = std::move(serialized.body);
 
+  const protocol::Operation* op = model_.FindOperation(operation);
+  const bool sign = !(op && op->unsigned_request);
+
   RetryPolicy::Call call = retry_.BeginCall();
   for (;;) {
     AttemptRecord record;
@@ -105,17 +108,18 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
       return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
     };
 
-    // Asked every attempt: a provider may have refreshed expiring credentials in the meantime.
-    Result<Credentials> credentials = credentials_.GetCredentials();
-    if (!credentials.ok()) return credentials.error();
-
     HttpRequest request = base;
-    SigningParams signing;
-    signing.region = options_.region;
-    signing.service = options_.signing_name;
-    signing.time = clock_.Now();
-    if (auto signed_request = SignRequest(request, *credentials, signing); !signed_request.ok()) {
-      return signed_request.error();
+    if (sign) {
+      // Asked every attempt: a provider may have refreshed expiring credentials in the meantime.
+      Result<Credentials> credentials = credentials_.GetCredentials();
+      if (!credentials.ok()) return credentials.error();
+      SigningParams signing;
+      signing.region = options_.region;
+      signing.service = options_.signing_name;
+      signing.time = clock_.Now();
+      if (auto signed_request = SignRequest(request, *credentials, signing); !signed_request.ok()) {
+        return signed_request.error();
+      }
     }
 
     Result<HttpResponse> response = transport_.Send(request, options_.http);

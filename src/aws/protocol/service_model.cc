@@ -108,6 +108,7 @@ Result<ServiceModel> ServiceModel::FromJson(const OJson& model) {
       if (auto ep = o.find("endpoint"); ep != o.end() && ep->is_object()) {
         op.host_prefix = GetString(*ep, "hostPrefix");
       }
+      op.unsigned_request = GetString(o, "authtype") == "none";
       m.operations_.emplace(name, std::move(op));
     }
   }

@@ -77,6 +77,7 @@ struct Operation {
   std::string result_wrapper;       // output.resultWrapper (query); empty when not set
   std::vector<std::string> errors;  // error shape names
   std::string host_prefix;          // endpoint.hostPrefix, may hold {label} placeholders
+  bool unsigned_request = false;    // authtype "none": sent without SigV4 (AssumeRoleWithWebIdentity)
 };
 
 class ServiceModel {
