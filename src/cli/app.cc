@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/exit_codes.h"
+#include "common/log.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -41,6 +42,13 @@ int Run(const std::vector<std::string>& args, Context& ctx) {
     *ctx.out << options->text;
     return kExitOk;
   }
+  // Logs go to stderr only, redacted, in the chosen format; stdout stays for results.
+  LogOptions log;
+  if (auto level = ParseLogLevel(options->log_level); level.ok()) log.level = *level;
+  log.format = options->log_format == LogFormat::kJson ? fleetpatch::LogFormat::kJson : fleetpatch::LogFormat::kText;
+  log.quiet = options->quiet;
+  SetupLogging(log);
+
   CommandFn fn = CommandFor(options->command);
   if (!fn)
     return PrintError(Error::Internal("no handler for command " + std::string(CommandName(options->command))),
