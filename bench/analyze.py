@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Turns one bench/run.sh working directory into the figures of bench/README.md (Markdown on stdout).
+
+Inputs (all written by bench/run.sh): requests.json (the emulator's request log, summarised by
+fp_bench_workflow), reports/**/*.json (fleetpatch's JSON report: every instance with its zone,
+platform, backup, precheck and patch, including the wave), fleet.yml (the simulated durations),
+time.txt (GNU time -v of fleetpatch), wall.json.
+
+The minimum number of calls is what the page sizes allow for the work fleetpatch actually did
+(the instances it found, backed up, prechecked and patched, in the waves the config asks for):
+  AssumeRole                  1 per zone
+  DescribeInstances           ceil(n/1000) per zone (n: instances the zone's scan returns)
+  DescribeInstanceInformation ceil(m/50) per zone each time it is needed: at scan (m: the zone's
+                              running instances) and at precheck (m: the instances prechecked)
+  CreateImage                 1 per instance backed up
+  DescribeImages              1 per zone: a single poll after every AMI of the zone is done
+  SendCommand                 ceil(k/50) per zone and platform for the precheck, and per zone,
+                              platform and wave for the patch
+  ListCommandInvocations      1 per command: a single poll (one page of 50) after it completed
+  DescribeInstancePatchStates ceil(k/50) per zone and wave
+  DeregisterImage             1 per AMI that failed (the design's cleanup)
+  anything else               0
+The two polled operations can only reach their minimum if every poll lands just after completion;
+the table also shows them per poll round so that the polling cost is visible on its own.
+"""
+import argparse
+import collections
+import glob
+import json
+import math
+import os
+import re
+import sys
+
+import yaml
+
+
+def ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+def load_report(work):
+    candidates = [p for p in glob.glob(os.path.join(work, "reports", "**", "*.json"), recursive=True)]
+    for path in sorted(candidates, key=os.path.getsize, reverse=True):
+        with open(path) as f:
+            try:
+                data = json.load(f)
+            except ValueError:
+                continue
+        if isinstance(data, dict) and "instances" in data and "zones" in data:
+            return path, data
+    sys.exit("analyze.py: no JSON report under %s/reports" % work)
+
+
+def parse_time(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            if ":" not in line:
+                continue
+            key, _, value = line.strip().rpartition(": ")
+            out[key.strip()] = value.strip()
+    rss_kib = int(out.get("Maximum resident set size (kbytes)", "0"))
+    return {
+        "rss_mib": rss_kib / 1024.0,
+        "user_s": float(out.get("User time (seconds)", "0")),
+        "sys_s": float(out.get("System time (seconds)", "0")),
+        "elapsed": out.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "?"),
+        "cpu_percent": out.get("Percent of CPU this job got", "?"),
+    }
+
+
+def minimums(report):
+    inst = report["instances"]
+    by_zone = collections.defaultdict(list)
+    for i in inst:
+        by_zone[i["zone"]].append(i)
+    zones = [z["name"] for z in report["zones"]]
+    m = collections.Counter()
+    detail = collections.defaultdict(dict)
+    polls = collections.Counter()  # calls for one poll round of everything that was waited on
+    for z in zones:
+        xs = by_zone.get(z, [])
+        m["AssumeRole"] += 1
+        m["DescribeInstances"] += max(1, ceil_div(len(xs), 1000))
+        running = [i for i in xs if i["state"] == "running"]
+        m["DescribeInstanceInformation"] += max(1, ceil_div(len(running), 50))
+        backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
+        m["CreateImage"] += len(backed)
+        if backed:
+            m["DescribeImages"] += 1
+            polls["DescribeImages"] += ceil_div(len(backed), 200)
+        m["DeregisterImage"] += sum(1 for i in backed if i["backup"]["status"] in ("failed", "timed_out"))
+        pre = [i for i in xs if i["precheck"] and i["precheck"]["status"] not in ("skipped",)]
+        if pre:
+            m["DescribeInstanceInformation"] += ceil_div(len(pre), 50)
+        sent = [i for i in pre if i["precheck"]["command_id"]]
+        for plat in ("linux", "windows"):
+            k = sum(1 for i in sent if i["platform"] == plat)
+            m["SendCommand:precheck"] += ceil_div(k, 50)
+        waves = collections.defaultdict(list)
+        for i in xs:
+            p = i["patch"]
+            if p and p["command_id"]:
+                waves[p["wave"]].append(i)
+        for w, members in waves.items():
+            for plat in ("linux", "windows"):
+                k = sum(1 for i in members if i["platform"] == plat)
+                m["SendCommand:patch"] += ceil_div(k, 50)
+            m["DescribeInstancePatchStates"] += ceil_div(len(members), 50)
+        detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
+                     "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
+    m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch")
+    m["ListCommandInvocations"] = m["SendCommand"]
+    polls["ListCommandInvocations"] = m["SendCommand"]
+    return m, polls, detail
+
+
+def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=1800.0):
+    """The simulated time each zone cannot go faster than, in real seconds at this time scale."""
+    spec = {i["id"]: i for i in fleet["instances"]}
+    by_zone = collections.defaultdict(list)
+    for i in report["instances"]:
+        by_zone[i["zone"]].append(i)
+    worst = (0.0, "", {})
+    for z, xs in by_zone.items():
+        backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
+        backup = max((spec[i["instance_id"]]["ami"]["duration_s"] for i in backed), default=0.0)
+        pre = [i for i in xs if i["precheck"] and i["precheck"]["command_id"]]
+        precheck = delivery_s + max((spec[i["instance_id"]].get("command_duration_s", 3.0) for i in pre), default=0.0) if pre else 0.0
+        waves = collections.defaultdict(list)
+        for i in xs:
+            p = i["patch"]
+            if p and p["command_id"]:
+                waves[p["wave"]].append(i)
+        patch = 0.0
+        for members in waves.values():
+            longest = 0.0
+            for i in members:
+                s = spec[i["instance_id"]]["patch"]
+                d = patch_timeout_s if s.get("outcome") == "hang" else s.get("duration_s", 300.0)
+                if s.get("outcome") == "agent_lost":
+                    d = 0.0
+                longest = max(longest, d)
+            patch += delivery_s + longest
+        total = (backup + precheck + patch) / time_scale
+        if total > worst[0]:
+            worst = (total, z, {"backup": backup / time_scale, "precheck": precheck / time_scale,
+                                "patch": patch / time_scale, "waves": len(waves)})
+    return worst
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--instances", type=int)
+    ap.add_argument("--zones", type=int)
+    ap.add_argument("--seed")
+    ap.add_argument("--time-scale", type=float, required=True)
+    ap.add_argument("--latency-ms", type=int)
+    ap.add_argument("--load", default="?")
+    ap.add_argument("--patch-timeout", type=float, default=3600, help="fleetpatch's patch_execution, real s")
+    a = ap.parse_args()
+    w = a.work
+
+    with open(os.path.join(w, "requests.json")) as f:
+        req = json.load(f)
+    with open(os.path.join(w, "wall.json")) as f:
+        wall = json.load(f)
+    report_path, report = load_report(w)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(os.path.join(w, "fleet.yml")) as f:
+        fleet = yaml.load(f, Loader=loader)
+    t = parse_time(os.path.join(w, "time.txt"))
+    mins, polls, detail = minimums(report)
+
+    calls = req["calls"]
+    ops = sorted(set(calls) | set(k for k, v in mins.items() if v))
+    # Phase timing from the report's events (first and last event of each phase).
+    phase_times = {}
+    for e in report.get("events", []):
+        ph = e.get("phase") or ""
+        if not ph:
+            continue
+        phase_times.setdefault(ph, [e["time"], e["time"]])
+        phase_times[ph][0] = min(phase_times[ph][0], e["time"])
+        phase_times[ph][1] = max(phase_times[ph][1], e["time"])
+
+    out = []
+    p = out.append
+    p("## Run: %s instances, %s zones, seed %s, time scale %g, latency %s ms" %
+      (a.instances, a.zones, a.seed, a.time_scale, a.latency_ms))
+    p("")
+    p("- machine: %s; %d CPUs; load average at the end (1/5/15 min): %s" %
+      (cpu_model(), os.cpu_count(), a.load))
+    p("- fleetpatch exit code %s, run status `%s`" % (wall["exit_code"], report["run"]["status"]))
+    p("- wall time of fleetpatch: **%.1f s** (GNU time: %s)" % (wall["wall_ms"] / 1000.0, t["elapsed"]))
+    p("- fleetpatch peak RSS: **%.1f MiB**; CPU time: **%.1f s user + %.1f s system** (%s of one CPU)" %
+      (t["rss_mib"], t["user_s"], t["sys_s"], t["cpu_percent"]))
+    p("- API calls: **%d** in all, **%d** throttled (%s)" %
+      (req["total_calls"], req["total_throttled"],
+       ", ".join("%s %d" % kv for kv in sorted(req["throttled"].items())) or "none"))
+    hang_s = min(7200.0, a.patch_timeout * a.time_scale)  # the emulator's execution timeout or fleetpatch's cancel
+    cp, zone, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s)
+    p("- simulated critical path (the slowest zone, %s: its longest AMI, the precheck command, and each of its %d"
+      " patch waves' longest run, hangs counted at %.0f simulated s, when they are cancelled), at this time scale: "
+      "**%.1f s** (backup %.1f s, precheck %.1f s, patch %.1f s)" %
+      (zone, parts.get("waves", 0), hang_s, cp, parts.get("backup", 0), parts.get("precheck", 0), parts.get("patch", 0)))
+    p("- wall time over the critical path: %.1f s (%.0f%%)" %
+      (wall["wall_ms"] / 1000.0 - cp, 100.0 * (wall["wall_ms"] / 1000.0 - cp) / max(cp, 1e-9)))
+    s = report["summary"]
+    p("- instances %s, eligible %s" % (s["instances"], s["eligible"]))
+    totals = collections.Counter()
+    for d in detail.values():
+        totals.update(d)
+    p("- backed up %d, prechecked %d, patched %d in %d waves (over all zones)" %
+      (totals["backed_up"], totals["prechecked"], totals["patched"], totals["waves"]))
+    p("")
+    p("| operation | calls | throttled | other errors | minimum | over the minimum | calls per poll round |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    tot_calls = tot_min = 0
+    for op in ops:
+        n = calls.get(op, 0)
+        thr = req["throttled"].get(op, 0)
+        other = sum(v for k, v in req["errors"].get(op, {}).items()) - thr
+        mn = mins.get(op, 0)
+        tot_calls += n
+        tot_min += mn
+        over = ("%+.0f%%" % (100.0 * (n - mn) / mn)) if mn else ("+%d calls" % n if n else "0")
+        p("| %s | %d | %d | %d | %d | %s | %s |" % (op, n, thr, other, mn, over, polls.get(op, "")))
+    p("| **all** | **%d** | **%d** | | **%d** | **%+.0f%%** | |" %
+      (tot_calls, req["total_throttled"], tot_min, 100.0 * (tot_calls - tot_min) / max(tot_min, 1)))
+    polled = {"DescribeImages", "ListCommandInvocations"}
+    np_calls = sum(calls.get(op, 0) for op in ops if op not in polled)
+    np_min = sum(mins.get(op, 0) for op in ops if op not in polled)
+    p("| all but the two polled operations | %d | | | %d | %+.0f%% | |" %
+      (np_calls, np_min, 100.0 * (np_calls - np_min) / max(np_min, 1)))
+    p("")
+    if phase_times:
+        p("Phase spans from the report's events (first to last event): " + "; ".join(
+            "%s %s .. %s" % (ph, v[0][11:19], v[1][11:19]) for ph, v in phase_times.items()))
+        p("")
+    p("(report: %s)" % os.path.relpath(report_path, w))
+    print("\n".join(out))
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return re.sub(r"\s+", " ", line.split(":", 1)[1].strip())
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
