@@ -14,11 +14,14 @@ The minimum number of calls is what the page sizes allow for the work fleetpatch
                               running instances) and at precheck (m: the instances prechecked)
   CreateImage                 1 per instance backed up
   DescribeImages              1 per zone: a single poll after every AMI of the zone is done
-  SendCommand                 ceil(k/50) per zone and platform for the precheck, and per zone,
-                              platform and wave for the patch
+  SendCommand                 ceil(k/50) per zone and platform for the precheck (a shell script
+                              and a PowerShell script), and per zone and wave for the patch
+                              (AWS-RunPatchBaseline serves both platforms)
   ListCommandInvocations      1 per command: a single poll (one page of 50) after it completed
   DescribeInstancePatchStates ceil(k/50) per zone and wave
   DeregisterImage             1 per AMI that failed (the design's cleanup)
+  DeleteSnapshot              1 per snapshot of those AMIs
+  DescribeSnapshots           1 per zone with a failed AMI (its snapshots found by a tag filter)
   anything else               0
 The two polled operations can only reach their minimum if every poll lands just after completion;
 the table also shows them per poll round so that the polling cost is visible on its own.
@@ -90,7 +93,10 @@ def minimums(report):
         if backed:
             m["DescribeImages"] += 1
             polls["DescribeImages"] += ceil_div(len(backed), 200)
-        m["DeregisterImage"] += sum(1 for i in backed if i["backup"]["status"] in ("failed", "timed_out"))
+        failed_amis = [i for i in backed if i["backup"]["status"] in ("failed", "timed_out")]
+        m["DeregisterImage"] += len(failed_amis)
+        m["DeleteSnapshot"] += sum(len(i["backup"]["snapshot_ids"]) for i in failed_amis)
+        m["DescribeSnapshots"] += 1 if failed_amis else 0
         pre = [i for i in xs if i["precheck"] and i["precheck"]["status"] not in ("skipped",)]
         if pre:
             m["DescribeInstanceInformation"] += ceil_div(len(pre), 50)
@@ -104,9 +110,8 @@ def minimums(report):
             if p and p["command_id"]:
                 waves[p["wave"]].append(i)
         for w, members in waves.items():
-            for plat in ("linux", "windows"):
-                k = sum(1 for i in members if i["platform"] == plat)
-                m["SendCommand:patch"] += ceil_div(k, 50)
+            # AWS-RunPatchBaseline is one document for Linux and Windows: no split by platform.
+            m["SendCommand:patch"] += ceil_div(len(members), 50)
             m["DescribeInstancePatchStates"] += ceil_div(len(members), 50)
         detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
                      "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
@@ -116,38 +121,33 @@ def minimums(report):
     return m, polls, detail
 
 
-def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=1800.0):
-    """The simulated time each zone cannot go faster than, in real seconds at this time scale."""
+def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=7200.0):
+    """The simulated time the run cannot go faster than, in real seconds at this time scale.
+
+    Phases run one after the other and each ends with its slowest zone; patch waves are run-wide and
+    each ends with its slowest instance (a hanging run at its timeout)."""
     spec = {i["id"]: i for i in fleet["instances"]}
-    by_zone = collections.defaultdict(list)
-    for i in report["instances"]:
-        by_zone[i["zone"]].append(i)
-    worst = (0.0, "", {})
-    for z, xs in by_zone.items():
-        backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
-        backup = max((spec[i["instance_id"]]["ami"]["duration_s"] for i in backed), default=0.0)
-        pre = [i for i in xs if i["precheck"] and i["precheck"]["command_id"]]
-        precheck = delivery_s + max((spec[i["instance_id"]].get("command_duration_s", 3.0) for i in pre), default=0.0) if pre else 0.0
-        waves = collections.defaultdict(list)
-        for i in xs:
-            p = i["patch"]
-            if p and p["command_id"]:
-                waves[p["wave"]].append(i)
-        patch = 0.0
-        for members in waves.values():
-            longest = 0.0
-            for i in members:
-                s = spec[i["instance_id"]]["patch"]
-                d = patch_timeout_s if s.get("outcome") == "hang" else s.get("duration_s", 300.0)
-                if s.get("outcome") == "agent_lost":
-                    d = 0.0
-                longest = max(longest, d)
-            patch += delivery_s + longest
-        total = (backup + precheck + patch) / time_scale
-        if total > worst[0]:
-            worst = (total, z, {"backup": backup / time_scale, "precheck": precheck / time_scale,
-                                "patch": patch / time_scale, "waves": len(waves)})
-    return worst
+    xs = report["instances"]
+    backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
+    backup = max((spec[i["instance_id"]]["ami"]["duration_s"] for i in backed), default=0.0)
+    # CreateImage is in EC2's mutating bucket (burst 50, 5 per second per account and region, in
+    # real time): a zone's last CreateImage cannot go out before (k - 50) / 5 s.
+    per_zone = collections.Counter(i["zone"] for i in backed)
+    create_floor = max((max(0, k - 50) / 5.0 for k in per_zone.values()), default=0.0)
+    pre = [i for i in xs if i["precheck"] and i["precheck"]["command_id"]]
+    precheck = (delivery_s + max(spec[i["instance_id"]].get("command_duration_s", 3.0) for i in pre)) if pre else 0.0
+    waves = collections.defaultdict(float)
+    for i in xs:
+        p = i["patch"]
+        if not (p and p["command_id"]):
+            continue
+        s = spec[i["instance_id"]]["patch"]
+        d = {"hang": patch_timeout_s, "agent_lost": 0.0}.get(s.get("outcome"), s.get("duration_s", 300.0))
+        waves[p["wave"]] = max(waves[p["wave"]], delivery_s + d)
+    patch = sum(waves.values())
+    return ((backup + precheck + patch) / time_scale,
+            {"backup": backup / time_scale, "precheck": precheck / time_scale, "patch": patch / time_scale,
+             "create_floor": create_floor, "waves": len(waves), "wave_s": [round(v / time_scale, 1) for _, v in sorted(waves.items())]})
 
 
 def main():
@@ -201,11 +201,15 @@ def main():
       (req["total_calls"], req["total_throttled"],
        ", ".join("%s %d" % kv for kv in sorted(req["throttled"].items())) or "none"))
     hang_s = min(7200.0, a.patch_timeout * a.time_scale)  # the emulator's execution timeout or fleetpatch's cancel
-    cp, zone, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s)
-    p("- simulated critical path (the slowest zone, %s: its longest AMI, the precheck command, and each of its %d"
-      " patch waves' longest run, hangs counted at %.0f simulated s, when they are cancelled), at this time scale: "
-      "**%.1f s** (backup %.1f s, precheck %.1f s, patch %.1f s)" %
-      (zone, parts.get("waves", 0), hang_s, cp, parts.get("backup", 0), parts.get("precheck", 0), parts.get("patch", 0)))
+    cp, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s)
+    p("- simulated critical path (the longest AMI, the precheck command, and each of the %d run-wide"
+      " patch waves' longest run, hangs counted at %.0f simulated s, when they end), at this time scale: "
+      "**%.1f s** (backup %.1f s, precheck %.1f s, patch %.1f s; waves %s)" %
+      (parts.get("waves", 0), hang_s, cp, parts.get("backup", 0), parts.get("precheck", 0), parts.get("patch", 0), parts.get("wave_s")))
+    p("- the EC2 rate limit alone keeps the CreateImage calls of the largest zone going for %.1f s of real time"
+      " (burst 50, then 5 per second), which at this time scale is longer than the AMIs themselves take;"
+      " critical path with that floor for the backup phase: **%.1f s**" %
+      (parts["create_floor"], cp - parts["backup"] + max(parts["backup"], parts["create_floor"])))
     p("- wall time over the critical path: %.1f s (%.0f%%)" %
       (wall["wall_ms"] / 1000.0 - cp, 100.0 * (wall["wall_ms"] / 1000.0 - cp) / max(cp, 1e-9)))
     s = report["summary"]
@@ -236,6 +240,24 @@ def main():
     p("| all but the two polled operations | %d | | | %d | %+.0f%% | |" %
       (np_calls, np_min, 100.0 * (np_calls - np_min) / max(np_min, 1)))
     p("")
+    tl = sorted(req.get("timeline", []), key=lambda e: e[0])
+    if tl:
+        spans = collections.OrderedDict()
+        for t_s, op, _ in tl:
+            spans.setdefault(op, [t_s, t_s])
+            spans[op][1] = t_s
+        p("Request timeline (seconds since the emulator started; fleetpatch started at about %.1f s):" % tl[0][0])
+        p("")
+        p("| operation | first call | last call |")
+        p("|---|---:|---:|")
+        for op, (f0, f1) in spans.items():
+            p("| %s | %.1f | %.1f |" % (op, f0, f1))
+        p("")
+        idle = [(tl[i][0], tl[i + 1][0]) for i in range(len(tl) - 1) if tl[i + 1][0] - tl[i][0] >= 2.0]
+        busy_idle = sum(b - a for a, b in idle)
+        p("Idle periods of 2 s or more with no call in flight (waiting for simulated work or a poll): %d,"
+          " %.1f s in all, of %.1f s from first to last call." % (len(idle), busy_idle, tl[-1][0] - tl[0][0]))
+        p("")
     if phase_times:
         p("Phase spans from the report's events (first to last event): " + "; ".join(
             "%s %s .. %s" % (ph, v[0][11:19], v[1][11:19]) for ph, v in phase_times.items()))

@@ -13,10 +13,10 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
-instances=10000 zones=20 seed=7 time_scale=60 latency_ms=20 build=1 work="" timeout_s=60 wave=5000
+instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) instances=500 zones=5 time_scale=300 wave=250 ;;
+    --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
     --instances) instances="$2"; shift ;;
     --zones) zones="$2"; shift ;;
     --seed) seed="$2"; shift ;;
@@ -54,7 +54,7 @@ echo "bench/run.sh: working in $work" >&2
 # 1. The fleet (the emulator's seeded generator) and the emulator host, which also writes the
 #    matching landing-zones inventory.
 "$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
-"$build_dir/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
+"$build_dir/bench/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
   --request-log "$work/requests.json" --time-scale "$time_scale" --latency-ms "$latency_ms" \
   >"$work/emulator.env" 2>"$work/emulator.err" &
 emu_pid=$!
@@ -68,12 +68,14 @@ done
 
 # 2. fleetpatch's configuration.
 #  - zone_workers = zones: every zone at once (the default of 4 would run the zones in 5 rounds).
-#  - fleetpatch's timeouts are real seconds while the emulator's durations are simulated: 60 s is
-#    the configurable minimum and, at time scale 60, one simulated hour, the AMI and patch timeouts
-#    one would set on AWS. The generator's hanging patch runs are cancelled at that timeout.
+#  - fleetpatch's timeouts are real seconds while the emulator's durations are simulated. 60 s (the
+#    configurable minimum) is, at time scale 240, four simulated hours: long enough that the
+#    emulator's own outcomes (an AMI in 5-20 min, a patch run in 2-22 min, a hanging patch run
+#    ending TimedOut at AWS-RunPatchBaseline's 2 h execution timeout) decide, not fleetpatch's timer.
 #  - Patch waves are run-wide (max_concurrency bounds the instances patched at once over all
-#    zones), so the default of 50 would patch 10,000 instances in ~190 sequential waves. The bench
-#    patches like an operator of 20 zones would: a canary instance, then waves of 5000.
+#    zones; at most 1000), so the default of 50 would patch 10,000 instances in ~190 sequential
+#    waves. The bench patches like an operator of a large fleet would: a canary instance, then
+#    waves of 1000.
 cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml

@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -74,6 +75,7 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
                                                        "TooManyRequestsException"};
   int total_throttled = 0;
   std::chrono::system_clock::time_point first{}, last{};
+  nlohmann::json timeline = nlohmann::json::array();  // [seconds since start, operation, error code]
   for (const auto& e : log) {
     std::string op = e.operation.empty() ? "(unknown)" : e.operation;
     ++calls[op];
@@ -86,6 +88,8 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
         ++total_throttled;
       }
     }
+    timeline.push_back({std::round(std::chrono::duration<double>(e.time - started).count() * 1000) / 1000, op,
+                        e.error_code});
     if (first == std::chrono::system_clock::time_point{} || e.time < first) first = e.time;
     if (e.time > last) last = e.time;
   }
@@ -105,6 +109,7 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
   j["last_request_s"] = secs(last);
   j["simulated_seconds"] = emulator.SimulatedSeconds();
   j["time_scale"] = emulator.options().time_scale;
+  j["timeline"] = std::move(timeline);
   return j;
 }
 
