@@ -18,7 +18,7 @@ The minimum number of calls is what the page sizes allow for the work fleetpatch
                               and a PowerShell script), and per zone and wave for the patch
                               (AWS-RunPatchBaseline serves both platforms)
   ListCommandInvocations      1 per command: a single poll (one page of 50) after it completed
-  DescribeInstancePatchStates ceil(k/50) per zone and wave
+  DescribeInstancePatchStates ceil(k/50) per zone and wave (k: the runs that ended Success)
   DeregisterImage             1 per AMI that failed (the design's cleanup)
   DeleteSnapshot              1 per snapshot of those AMIs
   DescribeSnapshots           1 per zone with a failed AMI (its snapshots found by a tag filter)
@@ -112,7 +112,9 @@ def minimums(report):
         for w, members in waves.items():
             # AWS-RunPatchBaseline is one document for Linux and Windows: no split by platform.
             m["SendCommand:patch"] += ceil_div(len(members), 50)
-            m["DescribeInstancePatchStates"] += ceil_div(len(members), 50)
+            # Only runs that ended Success are verified with DescribeInstancePatchStates.
+            verified = sum(1 for i in members if i["patch"]["command_status"] == "Success")
+            m["DescribeInstancePatchStates"] += ceil_div(verified, 50)
         detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
                      "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
     m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch")
@@ -240,6 +242,16 @@ def main():
     p("| all but the two polled operations | %d | | | %d | %+.0f%% | |" %
       (np_calls, np_min, 100.0 * (np_calls - np_min) / max(np_min, 1)))
     p("")
+    rss_path = os.path.join(w, "rss.tsv")
+    if os.path.exists(rss_path):
+        samples = [tuple(map(int, l.split())) for l in open(rss_path) if len(l.split()) == 2]
+        if samples:
+            peak = max(samples, key=lambda x: x[1])
+            p("fleetpatch's resident memory, sampled every 0.5 s: peak %.1f MiB at %.1f s of %.1f s; "
+              "%.1f MiB at 25%%, %.1f MiB at 50%%, %.1f MiB at 75%% of the run." % (
+                  peak[1] / 1024.0, peak[0] / 1000.0, samples[-1][0] / 1000.0,
+                  *[samples[int(len(samples) * f)][1] / 1024.0 for f in (0.25, 0.5, 0.75)]))
+            p("")
     tl = sorted(req.get("timeline", []), key=lambda e: e[0])
     if tl:
         spans = collections.OrderedDict()

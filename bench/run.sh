@@ -7,13 +7,14 @@
 #   bash bench/run.sh            # 10,000 instances in 20 zones (a few minutes)
 #   bash bench/run.sh --quick    # 500 instances in 5 zones (smoke run, about a minute)
 #   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
+#            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #   BUILD_DIR (default build/bench, configured Release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
-instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000
+instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     --time-scale) time_scale="$2"; shift ;;
     --latency-ms) latency_ms="$2"; shift ;;
     --wave) wave="$2"; shift ;;
+    --extra-config) extra="$2"; shift ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
@@ -97,6 +99,7 @@ reporting:
 state:
   path: $work/state.db
 EOF
+[ -z "$extra" ] || cat "$extra" >>"$work/config.yml"
 
 # 3. fleetpatch as its own process, under GNU time for peak RSS and CPU time.
 set +e
@@ -108,7 +111,20 @@ set +e
   cd "$work"
   start=$(date +%s%N)
   /usr/bin/time -v -o "$work/time.txt" "$build_dir/fleetpatch" --config "$work/config.yml" --workflow full --yes \
-    --output json >"$work/summary.json" 2>"$work/fleetpatch.err"
+    --output json >"$work/summary.json" 2>"$work/fleetpatch.err" &
+  time_pid=$!
+  # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
+  (
+    while kill -0 "$time_pid" 2>/dev/null; do
+      fp_pid="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+      if [ -n "$fp_pid" ]; then
+        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
+        [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
+      fi
+      sleep 0.5
+    done
+  ) >"$work/rss.tsv" &
+  wait "$time_pid"
   rc=$?
   end=$(date +%s%N)
   echo "{\"exit_code\": $rc, \"wall_ms\": $(( (end - start) / 1000000 ))}" >"$work/wall.json"
