@@ -212,8 +212,9 @@ def main():
       " (burst 50, then 5 per second), which at this time scale is longer than the AMIs themselves take;"
       " critical path with that floor for the backup phase: **%.1f s**" %
       (parts["create_floor"], cp - parts["backup"] + max(parts["backup"], parts["create_floor"])))
-    p("- wall time over the critical path: %.1f s (%.0f%%)" %
-      (wall["wall_ms"] / 1000.0 - cp, 100.0 * (wall["wall_ms"] / 1000.0 - cp) / max(cp, 1e-9)))
+    floor = cp - parts["backup"] + max(parts["backup"], parts["create_floor"])
+    p("- wall time over that critical path (fleetpatch's own share): %.1f s (%.0f%% of the wall time)" %
+      (wall["wall_ms"] / 1000.0 - floor, 100.0 * (wall["wall_ms"] / 1000.0 - floor) / (wall["wall_ms"] / 1000.0)))
     s = report["summary"]
     p("- instances %s, eligible %s" % (s["instances"], s["eligible"]))
     totals = collections.Counter()
