@@ -9,7 +9,7 @@
 #   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
-#   BUILD_DIR (default build/bench, configured Release) holds the binaries.
+#   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,7 +46,10 @@ if [ "$build" = 1 ]; then
   cmake --build "$build_dir" --target fleetpatch fleetpatch-emulator fp_bench_workflow -j"${JOBS:-2}"
 fi
 build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")"
-[ "$build_type" = Release ] || echo "bench/run.sh: warning: $build_dir is a '$build_type' build, not Release" >&2
+case "$build_type" in
+  Release|RelWithDebInfo) ;;
+  *) echo "bench/run.sh: warning: $build_dir is a '$build_type' build, not an optimised one" >&2 ;;
+esac
 
 [ -n "$work" ] || work="$(mktemp -d /tmp/fp-bench.XXXXXX)"
 mkdir -p "$work"
