@@ -4,7 +4,7 @@
 # reports (wall time, API calls of each kind against the minimum the page sizes allow, throttled
 # calls, peak RSS and CPU time of fleetpatch).
 #
-#   bash bench/run.sh            # 10,000 instances in 20 zones (a few minutes)
+#   bash bench/run.sh            # 10,000 instances in 20 zones (about 8 minutes)
 #   bash bench/run.sh --quick    # 500 instances in 5 zones (smoke run, about a minute)
 #   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
