@@ -29,7 +29,7 @@ demo: build
 	@$(BUILD_DIR)/fleetpatch demo
 
 bench: build
-	@bash bench/run.sh
+	@BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.h' '*.cc')

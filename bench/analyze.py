@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Turns one bench/run.sh working directory into the figures of bench/README.md (Markdown on stdout).
+
+Inputs (all written by bench/run.sh): requests.json (the emulator's request log, summarised by
+fp_bench_workflow), reports/**/*.json (fleetpatch's JSON report: every instance with its zone,
+platform, backup, precheck and patch, including the wave), fleet.yml (the simulated durations),
+time.txt (GNU time -v of fleetpatch), wall.json.
+
+The minimum number of calls is what the page sizes allow for the work fleetpatch actually did
+(the instances it found, backed up, prechecked and patched, in the waves the config asks for):
+  AssumeRole                  1 per zone
+  DescribeInstances           ceil(n/1000) per zone (n: instances the zone's scan returns)
+  DescribeInstanceInformation ceil(m/50) per zone each time it is needed: at scan (m: the zone's
+                              running instances) and at precheck (m: the instances prechecked)
+  CreateImage                 1 per instance backed up
+  DescribeImages              1 per zone: a single poll after every AMI of the zone is done
+  SendCommand                 ceil(k/50) per zone and platform for the precheck (a shell script
+                              and a PowerShell script), and per zone and wave for the patch
+                              (AWS-RunPatchBaseline serves both platforms)
+  ListCommandInvocations      1 per command: a single poll (one page of 50) after it completed
+  DescribeInstancePatchStates ceil(k/50) per zone and wave (k: the runs that ended Success)
+  DeregisterImage             1 per AMI that failed (the design's cleanup)
+  DeleteSnapshot              1 per snapshot of those AMIs
+  DescribeSnapshots           1 per zone with a failed AMI (its snapshots found by a tag filter)
+  anything else               0
+The two polled operations can only reach their minimum if every poll lands just after completion;
+the table also shows them per poll round so that the polling cost is visible on its own.
+"""
+import argparse
+import collections
+import glob
+import json
+import math
+import os
+import re
+import sys
+
+import yaml
+
+
+def ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+def load_report(work):
+    candidates = [p for p in glob.glob(os.path.join(work, "reports", "**", "*.json"), recursive=True)]
+    for path in sorted(candidates, key=os.path.getsize, reverse=True):
+        with open(path) as f:
+            try:
+                data = json.load(f)
+            except ValueError:
+                continue
+        if isinstance(data, dict) and "instances" in data and "zones" in data:
+            return path, data
+    sys.exit("analyze.py: no JSON report under %s/reports" % work)
+
+
+def parse_time(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            if ":" not in line:
+                continue
+            key, _, value = line.strip().rpartition(": ")
+            out[key.strip()] = value.strip()
+    rss_kib = int(out.get("Maximum resident set size (kbytes)", "0"))
+    return {
+        "rss_mib": rss_kib / 1024.0,
+        "user_s": float(out.get("User time (seconds)", "0")),
+        "sys_s": float(out.get("System time (seconds)", "0")),
+        "elapsed": out.get("Elapsed (wall clock) time (h:mm:ss or m:ss)", "?"),
+        "cpu_percent": out.get("Percent of CPU this job got", "?"),
+    }
+
+
+def minimums(report):
+    inst = report["instances"]
+    by_zone = collections.defaultdict(list)
+    for i in inst:
+        by_zone[i["zone"]].append(i)
+    zones = [z["name"] for z in report["zones"]]
+    m = collections.Counter()
+    detail = collections.defaultdict(dict)
+    polls = collections.Counter()  # calls for one poll round of everything that was waited on
+    for z in zones:
+        xs = by_zone.get(z, [])
+        m["AssumeRole"] += 1
+        m["DescribeInstances"] += max(1, ceil_div(len(xs), 1000))
+        running = [i for i in xs if i["state"] == "running"]
+        m["DescribeInstanceInformation"] += max(1, ceil_div(len(running), 50))
+        backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
+        m["CreateImage"] += len(backed)
+        if backed:
+            m["DescribeImages"] += 1
+            polls["DescribeImages"] += ceil_div(len(backed), 200)
+        failed_amis = [i for i in backed if i["backup"]["status"] in ("failed", "timed_out")]
+        m["DeregisterImage"] += len(failed_amis)
+        m["DeleteSnapshot"] += sum(len(i["backup"]["snapshot_ids"]) for i in failed_amis)
+        m["DescribeSnapshots"] += 1 if failed_amis else 0
+        pre = [i for i in xs if i["precheck"] and i["precheck"]["status"] not in ("skipped",)]
+        if pre:
+            m["DescribeInstanceInformation"] += ceil_div(len(pre), 50)
+        sent = [i for i in pre if i["precheck"]["command_id"]]
+        for plat in ("linux", "windows"):
+            k = sum(1 for i in sent if i["platform"] == plat)
+            m["SendCommand:precheck"] += ceil_div(k, 50)
+        waves = collections.defaultdict(list)
+        for i in xs:
+            p = i["patch"]
+            if p and p["command_id"]:
+                waves[p["wave"]].append(i)
+        for w, members in waves.items():
+            # AWS-RunPatchBaseline is one document for Linux and Windows: no split by platform.
+            m["SendCommand:patch"] += ceil_div(len(members), 50)
+            # Only runs that ended Success are verified with DescribeInstancePatchStates.
+            verified = sum(1 for i in members if i["patch"]["command_status"] == "Success")
+            m["DescribeInstancePatchStates"] += ceil_div(verified, 50)
+        detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
+                     "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
+    m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch")
+    m["ListCommandInvocations"] = m["SendCommand"]
+    polls["ListCommandInvocations"] = m["SendCommand"]
+    return m, polls, detail
+
+
+def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=7200.0):
+    """The simulated time the run cannot go faster than, in real seconds at this time scale.
+
+    Phases run one after the other and each ends with its slowest zone; patch waves are run-wide and
+    each ends with its slowest instance (a hanging run at its timeout)."""
+    spec = {i["id"]: i for i in fleet["instances"]}
+    xs = report["instances"]
+    backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
+    backup = max((spec[i["instance_id"]]["ami"]["duration_s"] for i in backed), default=0.0)
+    # CreateImage is in EC2's mutating bucket (burst 50, 5 per second per account and region, in
+    # real time): a zone's last CreateImage cannot go out before (k - 50) / 5 s.
+    per_zone = collections.Counter(i["zone"] for i in backed)
+    create_floor = max((max(0, k - 50) / 5.0 for k in per_zone.values()), default=0.0)
+    pre = [i for i in xs if i["precheck"] and i["precheck"]["command_id"]]
+    precheck = (delivery_s + max(spec[i["instance_id"]].get("command_duration_s", 3.0) for i in pre)) if pre else 0.0
+    waves = collections.defaultdict(float)
+    for i in xs:
+        p = i["patch"]
+        if not (p and p["command_id"]):
+            continue
+        s = spec[i["instance_id"]]["patch"]
+        d = {"hang": patch_timeout_s, "agent_lost": 0.0}.get(s.get("outcome"), s.get("duration_s", 300.0))
+        waves[p["wave"]] = max(waves[p["wave"]], delivery_s + d)
+    patch = sum(waves.values())
+    return ((backup + precheck + patch) / time_scale,
+            {"backup": backup / time_scale, "precheck": precheck / time_scale, "patch": patch / time_scale,
+             "create_floor": create_floor, "waves": len(waves), "wave_s": [round(v / time_scale, 1) for _, v in sorted(waves.items())]})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--instances", type=int)
+    ap.add_argument("--zones", type=int)
+    ap.add_argument("--seed")
+    ap.add_argument("--time-scale", type=float, required=True)
+    ap.add_argument("--latency-ms", type=int)
+    ap.add_argument("--load", default="?")
+    ap.add_argument("--patch-timeout", type=float, default=3600, help="fleetpatch's patch_execution, real s")
+    a = ap.parse_args()
+    w = a.work
+
+    with open(os.path.join(w, "requests.json")) as f:
+        req = json.load(f)
+    with open(os.path.join(w, "wall.json")) as f:
+        wall = json.load(f)
+    report_path, report = load_report(w)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(os.path.join(w, "fleet.yml")) as f:
+        fleet = yaml.load(f, Loader=loader)
+    t = parse_time(os.path.join(w, "time.txt"))
+    mins, polls, detail = minimums(report)
+
+    calls = req["calls"]
+    ops = sorted(set(calls) | set(k for k, v in mins.items() if v))
+    # Phase timing from the report's events (first and last event of each phase).
+    phase_times = {}
+    for e in report.get("events", []):
+        ph = e.get("phase") or ""
+        if not ph:
+            continue
+        phase_times.setdefault(ph, [e["time"], e["time"]])
+        phase_times[ph][0] = min(phase_times[ph][0], e["time"])
+        phase_times[ph][1] = max(phase_times[ph][1], e["time"])
+
+    out = []
+    p = out.append
+    p("## Run: %s instances, %s zones, seed %s, time scale %g, latency %s ms" %
+      (a.instances, a.zones, a.seed, a.time_scale, a.latency_ms))
+    p("")
+    p("- machine: %s; %d CPUs; load average at the end (1/5/15 min): %s" %
+      (cpu_model(), os.cpu_count(), a.load))
+    p("- fleetpatch exit code %s, run status `%s`" % (wall["exit_code"], report["run"]["status"]))
+    p("- wall time of fleetpatch: **%.1f s** (GNU time: %s)" % (wall["wall_ms"] / 1000.0, t["elapsed"]))
+    p("- fleetpatch peak RSS: **%.1f MiB**; CPU time: **%.1f s user + %.1f s system** (%s of one CPU)" %
+      (t["rss_mib"], t["user_s"], t["sys_s"], t["cpu_percent"]))
+    p("- API calls: **%d** in all, **%d** throttled (%s)" %
+      (req["total_calls"], req["total_throttled"],
+       ", ".join("%s %d" % kv for kv in sorted(req["throttled"].items())) or "none"))
+    hang_s = min(7200.0, a.patch_timeout * a.time_scale)  # the emulator's execution timeout or fleetpatch's cancel
+    cp, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s)
+    p("- simulated critical path (the longest AMI, the precheck command, and each of the %d run-wide"
+      " patch waves' longest run, hangs counted at %.0f simulated s, when they end), at this time scale: "
+      "**%.1f s** (backup %.1f s, precheck %.1f s, patch %.1f s; waves %s)" %
+      (parts.get("waves", 0), hang_s, cp, parts.get("backup", 0), parts.get("precheck", 0), parts.get("patch", 0), parts.get("wave_s")))
+    p("- the EC2 rate limit alone keeps the CreateImage calls of the largest zone going for %.1f s of real time"
+      " (burst 50, then 5 per second), which at this time scale is longer than the AMIs themselves take;"
+      " critical path with that floor for the backup phase: **%.1f s**" %
+      (parts["create_floor"], cp - parts["backup"] + max(parts["backup"], parts["create_floor"])))
+    floor = cp - parts["backup"] + max(parts["backup"], parts["create_floor"])
+    p("- wall time over that critical path (fleetpatch's own share): %.1f s (%.0f%% of the wall time)" %
+      (wall["wall_ms"] / 1000.0 - floor, 100.0 * (wall["wall_ms"] / 1000.0 - floor) / (wall["wall_ms"] / 1000.0)))
+    s = report["summary"]
+    p("- instances %s, eligible %s" % (s["instances"], s["eligible"]))
+    totals = collections.Counter()
+    for d in detail.values():
+        totals.update(d)
+    p("- backed up %d, prechecked %d, patched %d in %d waves (over all zones)" %
+      (totals["backed_up"], totals["prechecked"], totals["patched"], totals["waves"]))
+    p("")
+    p("| operation | calls | throttled | other errors | minimum | over the minimum | calls per poll round |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    tot_calls = tot_min = 0
+    for op in ops:
+        n = calls.get(op, 0)
+        thr = req["throttled"].get(op, 0)
+        other = sum(v for k, v in req["errors"].get(op, {}).items()) - thr
+        mn = mins.get(op, 0)
+        tot_calls += n
+        tot_min += mn
+        over = ("%+.0f%%" % (100.0 * (n - mn) / mn)) if mn else ("+%d calls" % n if n else "0")
+        p("| %s | %d | %d | %d | %d | %s | %s |" % (op, n, thr, other, mn, over, polls.get(op, "")))
+    p("| **all** | **%d** | **%d** | | **%d** | **%+.0f%%** | |" %
+      (tot_calls, req["total_throttled"], tot_min, 100.0 * (tot_calls - tot_min) / max(tot_min, 1)))
+    polled = {"DescribeImages", "ListCommandInvocations"}
+    np_calls = sum(calls.get(op, 0) for op in ops if op not in polled)
+    np_min = sum(mins.get(op, 0) for op in ops if op not in polled)
+    p("| all but the two polled operations | %d | | | %d | %+.0f%% | |" %
+      (np_calls, np_min, 100.0 * (np_calls - np_min) / max(np_min, 1)))
+    p("")
+    rss_path = os.path.join(w, "rss.tsv")
+    if os.path.exists(rss_path):
+        samples = [tuple(map(int, l.split())) for l in open(rss_path) if len(l.split()) == 2]
+        if samples:
+            peak = max(samples, key=lambda x: x[1])
+            p("fleetpatch's resident memory, sampled every 0.5 s: peak %.1f MiB at %.1f s of %.1f s; "
+              "%.1f MiB at 25%%, %.1f MiB at 50%%, %.1f MiB at 75%% of the run." % (
+                  peak[1] / 1024.0, peak[0] / 1000.0, samples[-1][0] / 1000.0,
+                  *[samples[int(len(samples) * f)][1] / 1024.0 for f in (0.25, 0.5, 0.75)]))
+            p("")
+    tl = sorted(req.get("timeline", []), key=lambda e: e[0])
+    if tl:
+        spans = collections.OrderedDict()
+        for t_s, op, _ in tl:
+            spans.setdefault(op, [t_s, t_s])
+            spans[op][1] = t_s
+        p("Request timeline (seconds since the emulator started; fleetpatch started at about %.1f s):" % tl[0][0])
+        p("")
+        p("| operation | first call | last call |")
+        p("|---|---:|---:|")
+        for op, (f0, f1) in spans.items():
+            p("| %s | %.1f | %.1f |" % (op, f0, f1))
+        p("")
+        idle = [(tl[i][0], tl[i + 1][0]) for i in range(len(tl) - 1) if tl[i + 1][0] - tl[i][0] >= 2.0]
+        busy_idle = sum(b - a for a, b in idle)
+        p("Idle periods of 2 s or more with no call in flight (waiting for simulated work or a poll): %d,"
+          " %.1f s in all, of %.1f s from first to last call." % (len(idle), busy_idle, tl[-1][0] - tl[0][0]))
+        p("")
+    if phase_times:
+        p("Phase spans from the report's events (first to last event): " + "; ".join(
+            "%s %s .. %s" % (ph, v[0][11:19], v[1][11:19]) for ph, v in phase_times.items()))
+        p("")
+    p("(report: %s)" % os.path.relpath(report_path, w))
+    print("\n".join(out))
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return re.sub(r"\s+", " ", line.split(":", 1)[1].strip())
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The workflow benchmark (not a test): fleetpatch's full workflow on a generated fleet against the
+# emulator with 20 ms latency per call and AWS-like rate limits. Prints the figures bench/README.md
+# reports (wall time, API calls of each kind against the minimum the page sizes allow, throttled
+# calls, peak RSS and CPU time of fleetpatch).
+#
+#   bash bench/run.sh            # 10,000 instances in 20 zones (about 8 minutes)
+#   bash bench/run.sh --quick    # 500 instances in 5 zones (smoke run, about a minute)
+#   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
+#            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
+#            --work DIR (kept; default: a fresh directory under /tmp)
+#   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$repo/build/bench}"
+instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
+    --instances) instances="$2"; shift ;;
+    --zones) zones="$2"; shift ;;
+    --seed) seed="$2"; shift ;;
+    --time-scale) time_scale="$2"; shift ;;
+    --latency-ms) latency_ms="$2"; shift ;;
+    --wave) wave="$2"; shift ;;
+    --extra-config) extra="$2"; shift ;;
+    --no-build) build=0 ;;
+    --work) work="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ ! -x /usr/bin/time ]; then
+  echo "bench/run.sh: /usr/bin/time is missing (Debian package 'time'; make deps installs it)" >&2
+  exit 1
+fi
+if [ "$build" = 1 ]; then
+  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    launcher=()
+    command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFP_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
+  fi
+  cmake --build "$build_dir" --target fleetpatch fleetpatch-emulator fp_bench_workflow -j"${JOBS:-2}"
+fi
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")"
+case "$build_type" in
+  Release|RelWithDebInfo) ;;
+  *) echo "bench/run.sh: warning: $build_dir is a '$build_type' build, not an optimised one" >&2 ;;
+esac
+
+[ -n "$work" ] || work="$(mktemp -d /tmp/fp-bench.XXXXXX)"
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+echo "bench/run.sh: working in $work" >&2
+
+# 1. The fleet (the emulator's seeded generator) and the emulator host, which also writes the
+#    matching landing-zones inventory.
+"$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
+"$build_dir/bench/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
+  --request-log "$work/requests.json" --time-scale "$time_scale" --latency-ms "$latency_ms" \
+  >"$work/emulator.env" 2>"$work/emulator.err" &
+emu_pid=$!
+stop_emulator() { kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; }
+trap stop_emulator EXIT
+for _ in $(seq 1 600); do
+  [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && break
+  kill -0 "$emu_pid" 2>/dev/null || { cat "$work/emulator.err" >&2; exit 1; }
+  sleep 0.1
+done
+
+# 2. fleetpatch's configuration.
+#  - zone_workers = zones: every zone at once (the default of 4 would run the zones in 5 rounds).
+#  - fleetpatch's timeouts are real seconds while the emulator's durations are simulated. 60 s (the
+#    configurable minimum) is, at time scale 240, four simulated hours: long enough that the
+#    emulator's own outcomes (an AMI in 5-20 min, a patch run in 2-22 min, a hanging patch run
+#    ending TimedOut at AWS-RunPatchBaseline's 2 h execution timeout) decide, not fleetpatch's timer.
+#  - Patch waves are run-wide (max_concurrency bounds the instances patched at once over all
+#    zones; at most 1000), so the default of 50 would patch 10,000 instances in ~190 sequential
+#    waves. The bench patches like an operator of a large fleet would: a canary instance, then
+#    waves of 1000.
+cat >"$work/config.yml" <<EOF
+version: 1
+landing_zones: landing_zones.yml
+workflow:
+  timeouts:
+    ami_creation: $timeout_s
+    patch_execution: $timeout_s
+    ssm_connection: 60
+    precheck_command: 600
+concurrency:
+  zone_workers: $zones
+error_budget: "10%"
+patch:
+  canary_size: 1
+  max_concurrency: $wave
+reporting:
+  output_dir: $work/reports
+  formats: [json]
+state:
+  path: $work/state.db
+EOF
+[ -z "$extra" ] || cat "$extra" >>"$work/config.yml"
+
+# 3. fleetpatch as its own process, under GNU time for peak RSS and CPU time.
+set +e
+(
+  set -a
+  # shellcheck disable=SC1091
+  . "$work/emulator.env"
+  set +a
+  cd "$work"
+  start=$(date +%s%N)
+  /usr/bin/time -v -o "$work/time.txt" "$build_dir/fleetpatch" --config "$work/config.yml" --workflow full --yes \
+    --output json >"$work/summary.json" 2>"$work/fleetpatch.err" &
+  time_pid=$!
+  # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
+  (
+    while kill -0 "$time_pid" 2>/dev/null; do
+      fp_pid="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+      if [ -n "$fp_pid" ]; then
+        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
+        [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
+      fi
+      sleep 0.5
+    done
+  ) >"$work/rss.tsv" &
+  wait "$time_pid"
+  rc=$?
+  end=$(date +%s%N)
+  echo "{\"exit_code\": $rc, \"wall_ms\": $(( (end - start) / 1000000 ))}" >"$work/wall.json"
+)
+set -e
+stop_emulator
+trap - EXIT
+
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$repo/bench/analyze.py" --work "$work" --instances "$instances" --zones "$zones" --seed "$seed" \
+  --time-scale "$time_scale" --latency-ms "$latency_ms" --load "$load" --patch-timeout "$timeout_s" | tee "$work/results.md"
