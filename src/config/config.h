@@ -150,9 +150,11 @@ struct RateLimit {
 // Per account, region and API family; defaults follow AWS's published EC2 buckets and
 // conservative SSM/STS rates.
 struct RateLimits {
-  RateLimit ec2_non_mutating{20, 100};  // Default: 20/s, burst 100
-  RateLimit ec2_mutating{5, 50};        // Default: 5/s, burst 50
-  RateLimit ec2_create_tags{10, 100};   // Default: 10/s, burst 100
+  // EC2 defaults are 90% of AWS's published account buckets (100/20, 50/5, 100/10): pacing at
+  // exactly AWS's refill rate would meet an empty bucket on every bit of jitter.
+  RateLimit ec2_non_mutating{18, 90};   // Default: 18/s, burst 90
+  RateLimit ec2_mutating{4.5, 45};      // Default: 4.5/s, burst 45
+  RateLimit ec2_create_tags{9, 90};     // Default: 9/s, burst 90
   RateLimit ssm_read{10, 20};           // Default: 10/s, burst 20
   RateLimit ssm_write{3, 10};           // Default: 3/s, burst 10
   RateLimit sts{10, 20};                // Default: 10/s, burst 20

@@ -61,9 +61,9 @@ std::string ApiFamily(const std::string& service, const std::string& operation) 
 }
 
 std::map<std::string, BucketSpec> RateLimiter::DefaultSpecs() {
-  // EC2: AWS's published account-level buckets (non-mutating 100/20, mutating 50/5, CreateTags 100/10).
-  // SSM and STS publish no per-action numbers for every call; these are conservative.
-  return {{"ec2-read", {100, 20}}, {"ec2-mutate", {50, 5}}, {"ec2-tags", {100, 10}},
+  // EC2: 90% of AWS's published account-level buckets (non-mutating 100/20, mutating 50/5, CreateTags
+  // 100/10), the same defaults as config.h. SSM and STS publish no per-action numbers; conservative.
+  return {{"ec2-read", {90, 18}}, {"ec2-mutate", {45, 4.5}}, {"ec2-tags", {90, 9}},
           {"ssm-read", {40, 10}},  {"ssm-mutate", {20, 5}}, {"sts", {20, 10}}};
 }
 
