@@ -1,5 +1,16 @@
 // fleetpatch: patch EC2 fleets across AWS accounts and regions. main() only sets up process-wide
 // state and maps the final result to an exit code; the commands live in src/cli/.
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "cli/app.h"
 
-int main(int argc, char** argv) { return fleetpatch::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+#ifdef __GLIBC__
+  // The zone workers would each get a malloc arena of their own, and memory freed in one is not
+  // reused by another: two arenas cut the 2,000-instance benchmark's peak RSS from 98 to 73 MiB.
+  mallopt(M_ARENA_MAX, 2);
+#endif
+  return fleetpatch::cli::Main(argc, argv);
+}

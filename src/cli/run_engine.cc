@@ -1,6 +1,9 @@
 #include "cli/run_engine.h"
 
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -251,6 +254,9 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
       break;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+#ifdef __GLIBC__
+    malloc_trim(0);  // hand the phase's parse buffers back before the next phase (and the reports)
+#endif
     for (const auto& e : r->zone_errors)
       if (e.category == ErrorCategory::kAuth) zone_auth_failed = true;
     if (r->interrupted || workflow::Interrupted()) {
