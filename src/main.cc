@@ -1,5 +1,6 @@
 // fleetpatch: patch EC2 fleets across AWS accounts and regions. main() only sets up process-wide
 // state and maps the final result to an exit code; the commands live in src/cli/.
+#include <cstdlib>  // defines __GLIBC__ on glibc
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
