@@ -13,7 +13,7 @@ const char* DemoFleetYaml() {
 caller:
   account_id: "000000000000"
   user_name: fleetpatch-operator
-  access_key_id: AKIAFPEMULATOR000001
+  access_key_id: AKIDFPEMULATOR000001
   secret_access_key: fpEmulatorSecretKey/DoNotUseInProduction0
 accounts:
   - id: "111111111111"

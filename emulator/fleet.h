@@ -93,7 +93,7 @@ struct InstanceSpec {
 struct CallerSpec {
   std::string account_id = "000000000000";
   std::string user_name = "fleetpatch-operator";
-  std::string access_key_id = "AKIAFPEMULATOR000001";
+  std::string access_key_id = "AKIDFPEMULATOR000001";
   std::string secret_access_key = "fpEmulatorSecretKey/DoNotUseInProduction0";
 };
 

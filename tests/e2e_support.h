@@ -108,7 +108,7 @@ class Harness {
   std::unique_ptr<emulator::Emulator> emulator_;
   std::unique_ptr<emulator::Server> server_;
   std::string endpoint_;
-  std::string access_key_ = "AKIAFPEMULATOR000001";
+  std::string access_key_ = "AKIDFPEMULATOR000001";
   std::string secret_key_ = "fpEmulatorSecretKey/DoNotUseInProduction0";
   int runs_ = 0;
 };

@@ -72,7 +72,7 @@ TEST_F(AwsCommandsTest, WhoamiPrintsTheCallerAndWhereTheCredentialsCameFrom) {
   EXPECT_THAT(out_.str(), HasSubstr("Account:     " + caller.account_id + "\n"));
   EXPECT_THAT(out_.str(),
               HasSubstr("ARN:         arn:aws:iam::" + caller.account_id + ":user/" + caller.user_name));
-  EXPECT_THAT(out_.str(), HasSubstr("Credentials: AKIA****0001 from environment"));
+  EXPECT_THAT(out_.str(), HasSubstr("Credentials: AKID****0001 from environment"));
   EXPECT_THAT(out_.str(), HasSubstr("Region:      us-east-1"));
   EXPECT_THAT(out_.str(), Not(HasSubstr(caller.access_key_id)));
   ExpectNoSecret();
