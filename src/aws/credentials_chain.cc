@@ -306,7 +306,7 @@ Result<SharedProfiles> LoadSharedProfiles(const EnvLookup& env, const std::strin
 
 DefaultCredentialsChain::DefaultCredentialsChain(CredentialsChainOptions options, CredentialsContext context)
     : options_(std::move(options)), context_(std::move(context)) {
-  if (!context_.env) context_.env = RealEnv();
+  if (!context_.env) context_.env = ProcessEnv();
 }
 
 std::string DefaultCredentialsChain::ProfileName() const {

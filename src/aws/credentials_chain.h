@@ -38,7 +38,7 @@ namespace fleetpatch::aws {
 // The seams the chain reads the world through. `http`, `sts` and `clock` are borrowed: they must
 // outlive the chain (the providers it builds keep references to them).
 struct CredentialsContext {
-  EnvLookup env = RealEnv();
+  EnvLookup env = ProcessEnv();
   HttpTransport* http = nullptr;  // container + IMDS; nullptr: those sources are skipped
   StsApi* sts = nullptr;          // role_arn / web identity; nullptr: configuring them is an error
   Clock* clock = nullptr;         // nullptr: DefaultClock()

@@ -6,12 +6,6 @@
 
 namespace fleetpatch::aws {
 
-EnvLookup RealEnv() { return ProcessEnv(); }
-
-EnvLookup MapEnv(std::map<std::string, std::string> vars) {
-  return ::fleetpatch::MapEnv(std::map<std::string, std::string, std::less<>>(vars.begin(), vars.end()));
-}
-
 std::string GetEnv(const EnvLookup& env, const std::string& name) {
   if (!env) return "";
   auto v = env(name);

@@ -1,7 +1,7 @@
 // The environment seam and the two simplest credential sources: explicit (static) keys and the
 // AWS_* environment variables. Tests pass a MapEnv so they never read the real environment.
 // Thread-safety: providers here are immutable after construction and safe to share; the EnvLookup
-// returned by RealEnv() calls getenv, which is safe as long as nobody calls setenv concurrently.
+// returned by ProcessEnv() calls getenv, which is safe as long as nobody calls setenv concurrently.
 #pragma once
 
 #include <functional>
@@ -18,8 +18,6 @@ namespace fleetpatch::aws {
 // as unset, as the AWS CLI does.
 using ::fleetpatch::EnvLookup;  // common/env.h: one environment seam for the whole program
 
-EnvLookup RealEnv();
-EnvLookup MapEnv(std::map<std::string, std::string> vars);
 
 // The variable's value when set and non-empty, else "".
 std::string GetEnv(const EnvLookup& env, const std::string& name);

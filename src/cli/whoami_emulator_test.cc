@@ -60,7 +60,7 @@ class AwsCommandsTest : public ::testing::Test {
   testing::TempDir dir_;
   emulator::Emulator emulator_;
   emulator::Server server_;
-  std::map<std::string, std::string, std::less<>> env_;
+  std::map<std::string, std::string> env_;
   std::string secret_;
   std::ostringstream out_, err_;
   Context ctx_;

@@ -13,9 +13,9 @@ EnvLookup ProcessEnv() {
   };
 }
 
-EnvLookup MapEnv(std::map<std::string, std::string, std::less<>> vars) {
+EnvLookup MapEnv(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(name);
+    auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };

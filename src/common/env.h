@@ -19,6 +19,6 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // The real process environment.
 EnvLookup ProcessEnv();
 // A fixed environment (tests, or a snapshot taken at start-up).
-EnvLookup MapEnv(std::map<std::string, std::string, std::less<>> vars);
+EnvLookup MapEnv(std::map<std::string, std::string> vars);
 
 }  // namespace fleetpatch

@@ -31,7 +31,7 @@ class WorkflowEmulatorTest : public ::testing::Test {
     aws::AwsContextOptions ao;
     ao.retry.base_backoff = std::chrono::milliseconds(1);
     context_ = std::make_unique<aws::AwsContext>(
-        *transport_, clock_, aws::MapEnv({{"AWS_ENDPOINT_URL", emulator::InProcessTransport::kEndpoint}}), ao);
+        *transport_, clock_, MapEnv({{"AWS_ENDPOINT_URL", emulator::InProcessTransport::kEndpoint}}), ao);
     auto store = state::SqliteStateStore::Open((dir_.path() / "state.db").string(), clock_);
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
