@@ -615,8 +615,9 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
       db_->Prepare(
           "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
           "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
-          "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json "
-          "FROM instances "
+          "in_auto_scaling_group, eligible, ineligible_reason, backup_json, "
+          "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, "
+          "patch_json FROM instances "
           "WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
           "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
           "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
@@ -630,6 +631,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   if (!q.precheck_status.empty()) st.Bind(5, StatusArray(q.precheck_status));
   if (!q.patch_status.empty()) st.Bind(6, StatusArray(q.patch_status));
   st.Bind(7, kNoResult);
+  st.Bind(8, q.details);
 
   std::vector<InstanceRun> out;
   for (;;) {

@@ -775,6 +775,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
 
   state::InstanceQuery q;
   q.eligible = true;
+  q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
   FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
 
   // Decide targets; everything else eligible is skipped with its reason (once).
@@ -880,6 +881,7 @@ Result<PhaseSummary> Workflow::PlanPatch(const std::string& run_id) {
   summary.phase = Phase::kPatch;
   state::InstanceQuery q;
   q.eligible = true;
+  q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
   FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
   std::vector<std::string> keys;
   std::unordered_map<std::string, const InstanceRun*> by_key;
