@@ -614,7 +614,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
       Statement st,
       db_->Prepare(
           "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
-          "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
+          "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, ssm_agent_version, "
           "in_auto_scaling_group, eligible, ineligible_reason, backup_json, "
           "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, "
           "patch_json FROM instances "

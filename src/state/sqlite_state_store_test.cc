@@ -478,7 +478,7 @@ TEST_F(StoreTest, EveryResultTypeRoundTrips) {
   EXPECT_FALSE(snap->instances[1].backup || snap->instances[1].precheck || snap->instances[1].patch);
 }
 
-TEST_F(StoreTest, QueryWithoutDetailsDropsOnlyPrecheckFindingsAndOutput) {
+TEST_F(StoreTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
   CreateSampleRun();
   ASSERT_TRUE(
       store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
@@ -497,6 +497,8 @@ TEST_F(StoreTest, QueryWithoutDetailsDropsOnlyPrecheckFindingsAndOutput) {
   EXPECT_EQ(nlohmann::json(*(*slim)[0].precheck), nlohmann::json(want));
   EXPECT_EQ(nlohmann::json(*(*slim)[0].backup), nlohmann::json(SampleBackup()));
   EXPECT_FALSE((*slim)[1].precheck.has_value());  // no result stays no result
+  EXPECT_TRUE((*slim)[0].info.tags.empty());
+  EXPECT_EQ((*slim)[0].info.name, SampleInstance("prod", "i-1").name);  // the Name column stays
   // The default still returns everything.
   auto full = store_->QueryInstances(kRun, {});
   ASSERT_TRUE(full.ok());

@@ -55,8 +55,9 @@ struct InstanceQuery {
   std::vector<std::string> backup_status;
   std::vector<std::string> precheck_status;
   std::vector<std::string> patch_status;
-  // false: precheck results come without their findings and raw output (the workflow's view when
-  // it only needs statuses: about 5 KiB less per instance). Default: true (everything).
+  // false: the workflow's view: no tags, and precheck results without their findings and raw
+  // output (about 6 KiB less per instance; the phases need ids, statuses and AMI names, not these).
+  // Default: true (everything).
   bool details = true;
 };
 
@@ -133,7 +134,8 @@ class StateStore {
   // Everything: run, zones, instances with results, events.
   virtual Result<RunSnapshot> LoadSnapshot(const std::string& run_id) = 0;
 
-  // Resume helpers (what a phase still has to do), built on QueryInstances.
+  // Resume helpers (what a phase still has to do), built on QueryInstances, in the workflow's view
+  // (details = false: no tags, no precheck findings or output).
   // Eligible instances with no backup yet or one still pending (an AMI may exist: look it up by name).
   Result<std::vector<InstanceRun>> PendingBackups(const std::string& run_id);
   // Eligible instances without a precheck result.
