@@ -226,8 +226,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_FALSE(i.precheck.has_value());
     EXPECT_FALSE(i.patch.has_value());
   }
-  EXPECT_EQ(all.size(), 21u);  // 6 ineligible + 15 eligible, the locked zone's instance never seen
-  EXPECT_EQ(scan_.succeeded, 15);
+  EXPECT_EQ(all.size(), 22u);  // 6 ineligible + 16 eligible, the locked zone's instance never seen
+  EXPECT_EQ(scan_.succeeded, 16);
   EXPECT_EQ(scan_.skipped, 6);
   for (const auto& [name, i] : all) {
     if (ineligible.count(name)) continue;
@@ -258,11 +258,11 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_EQ(i.backup->status, BackupStatus::kAvailable) << name;
     EXPECT_FALSE(i.backup->ami_id.empty()) << name;
   }
-  EXPECT_EQ(backup_.succeeded, 13);
+  EXPECT_EQ(backup_.succeeded, 14);
   EXPECT_EQ(backup_.failed, 2);
   // In EC2 the two are gone, snapshots included: one CreateImage per eligible instance, one
   // DeregisterImage and one DeleteSnapshot (one disk each) per failed backup.
-  EXPECT_EQ(before_patch_["CreateImage"], 15);
+  EXPECT_EQ(before_patch_["CreateImage"], 16);
   EXPECT_EQ(before_patch_["DeregisterImage"], 2);
   EXPECT_EQ(before_patch_["DeleteSnapshot"], 2);
   for (const char* name : {"ami-fails", "ami-never-ready"}) {
@@ -297,6 +297,13 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
         << Reasons(p.reasons);
     EXPECT_TRUE(p.command_id.empty());  // never sent the script
   }
+  {
+    const PrecheckResult& p = *all["agent-lost-before-delivery"].precheck;
+    EXPECT_EQ(PrecheckStatusName(p.status), std::string("unreachable")) << p.error.message;
+    EXPECT_EQ(p.reasons, std::vector<std::string>{"SSM could not deliver the precheck command (DeliveryTimedOut)"})
+        << Reasons(p.reasons);
+    EXPECT_FALSE(p.command_id.empty());  // sent, never delivered
+  }
   // Ready, with the risks the design asks for listed anyway.
   const std::map<std::string, std::vector<std::string>> ready_risks = {
       {"ami-fails", {"no backup: backup is failed"}},
@@ -319,7 +326,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_EQ(p.risks, risks) << Reasons(p.risks);
   }
   EXPECT_EQ(precheck_.succeeded, 9);
-  EXPECT_EQ(precheck_.failed, 6);  // 5 not ready + 1 unreachable
+  EXPECT_EQ(precheck_.failed, 7);  // 5 not ready + 2 unreachable
 
   // --- patch: each verdict, verified against DescribeInstancePatchStates.
   auto expect_patch = [&](const std::string& name, PatchStatus status, const std::string& reason) -> PatchResult {
@@ -356,9 +363,10 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
                "required backup is timed_out: never patched without a backup");
   for (const auto& [name, _] : not_ready) expect_patch(name, PatchStatus::kSkipped, "precheck not_ready");
   expect_patch("agent-lost-after-scan", PatchStatus::kSkipped, "precheck unreachable");
+  expect_patch("agent-lost-before-delivery", PatchStatus::kSkipped, "precheck unreachable");
   EXPECT_EQ(patch->succeeded, 4);
   EXPECT_EQ(patch->failed, 3);
-  EXPECT_EQ(patch->skipped, 8);
+  EXPECT_EQ(patch->skipped, 9);
   EXPECT_FALSE(patch->budget_spent);
 
   // --- what the emulator saw: one patch command (7 targets fit one SendCommand), one CancelCommand
@@ -412,7 +420,7 @@ TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched
   // Instances never targeted keep their own skip reasons, not the budget's.
   ASSERT_TRUE(all["disk-full"].patch.has_value());
   EXPECT_EQ(all["disk-full"].patch->reason, "precheck not_ready");
-  EXPECT_EQ(patch->skipped, 8 + 5);
+  EXPECT_EQ(patch->skipped, 9 + 5);
 
   // Two waves were sent (one SendCommand each), then nothing: no third command, nothing to cancel.
   EXPECT_EQ(counts.count("SendCommand") ? counts.at("SendCommand") : 0, 2);
