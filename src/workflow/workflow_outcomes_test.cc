@@ -143,12 +143,13 @@ class WorkflowOutcomesTest : public ::testing::Test {
     return out;
   }
 
-  // The emulator's answer to DescribeImages for one AMI: its state, or the error code.
-  std::string ImageState(const std::string& ami_id) {
+  // The emulator's answer to DescribeImages / DescribeSnapshots for one id: the resource's state,
+  // or the error code.
+  std::string Ec2Answer(const std::string& action, const std::string& param, const std::string& id) {
     emulator::SignedClient client = ZoneClient();
-    emulator::RawReply r = client.Query("ec2", kRegion, "DescribeImages", {{"ImageId.1", ami_id}});
+    emulator::RawReply r = client.Query("ec2", kRegion, action, {{param, id}});
     if (!r.aws_code.empty()) return r.aws_code;
-    std::string state = r.XmlText("imageState");
+    std::string state = r.XmlText(action == "DescribeImages" ? "imageState" : "status");
     return state.empty() ? "absent" : state;
   }
 
@@ -236,6 +237,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
 
   // --- backup: a failed and a timed-out AMI, both deregistered with their snapshots; the rest available.
   {
+    ASSERT_TRUE(all["ami-fails"].backup.has_value());
     const BackupResult& b = *all["ami-fails"].backup;
     EXPECT_EQ(b.status, BackupStatus::kFailed);
     EXPECT_EQ(b.error.code, "BackupFailed");
@@ -244,6 +246,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_EQ(b.snapshot_ids.size(), 1u);
   }
   {
+    ASSERT_TRUE(all["ami-never-ready"].backup.has_value());
     const BackupResult& b = *all["ami-never-ready"].backup;
     EXPECT_EQ(b.status, BackupStatus::kTimedOut);
     EXPECT_EQ(b.error.code, "BackupTimedOut");
@@ -266,10 +269,13 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   EXPECT_EQ(before_patch_["DeregisterImage"], 2);
   EXPECT_EQ(before_patch_["DeleteSnapshot"], 2);
   for (const char* name : {"ami-fails", "ami-never-ready"}) {
-    std::string state = ImageState(all[name].backup->ami_id);
-    EXPECT_TRUE(state == "InvalidAMIID.NotFound" || state == "absent" || state == "deregistered") << name << ": " << state;
+    EXPECT_EQ(Ec2Answer("DescribeImages", "ImageId.1", all[name].backup->ami_id), "InvalidAMIID.NotFound") << name;
+    EXPECT_EQ(Ec2Answer("DescribeSnapshots", "SnapshotId.1", all[name].backup->snapshot_ids.at(0)),
+              "InvalidSnapshot.NotFound")
+        << name;
   }
-  EXPECT_EQ(ImageState(all["patch-ok"].backup->ami_id), "available");
+  ASSERT_TRUE(all["patch-ok"].backup.has_value());
+  EXPECT_EQ(Ec2Answer("DescribeImages", "ImageId.1", all["patch-ok"].backup->ami_id), "available");
 
   // --- precheck: ready, not ready with each failed threshold and its measured value, unreachable.
   const std::map<std::string, std::vector<std::string>> not_ready = {
@@ -290,6 +296,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_FALSE(p.command_id.empty());
   }
   {
+    ASSERT_TRUE(all["agent-lost-after-scan"].precheck.has_value());
     const PrecheckResult& p = *all["agent-lost-after-scan"].precheck;
     EXPECT_EQ(p.status, PrecheckStatus::kUnreachable);
     EXPECT_EQ(p.reasons, std::vector<std::string>{"SSM agent not reachable: PingStatus ConnectionLost after 300 s "
@@ -298,6 +305,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     EXPECT_TRUE(p.command_id.empty());  // never sent the script
   }
   {
+    ASSERT_TRUE(all["agent-lost-before-delivery"].precheck.has_value());
     const PrecheckResult& p = *all["agent-lost-before-delivery"].precheck;
     EXPECT_EQ(PrecheckStatusName(p.status), std::string("unreachable")) << p.error.message;
     EXPECT_EQ(p.reasons, std::vector<std::string>{"SSM could not deliver the precheck command (DeliveryTimedOut)"})
