@@ -397,6 +397,11 @@ TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched
   options_.error_budget = "1";  // one failure allowed: the second one spends it
   options_.canary_size = 0;
   options_.wave_size = 1;       // one instance per wave, failing ones first (instance id order)
+  // Only the patch targets and one instance that fails its precheck are scanned: the slow backup and
+  // reachability outcomes have nothing to add here.
+  zones_.resize(1);
+  zones_[0].tag_filters["Name"] = kPatchTargets;
+  zones_[0].tag_filters["Name"].push_back("disk-full");
   auto connector = Connector();
   auto wf = Make(connector);
   const std::string run = RunUpToPrecheck(*wf);
@@ -428,13 +433,37 @@ TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched
   // Instances never targeted keep their own skip reasons, not the budget's.
   ASSERT_TRUE(all["disk-full"].patch.has_value());
   EXPECT_EQ(all["disk-full"].patch->reason, "precheck not_ready");
-  EXPECT_EQ(patch->skipped, 9 + 5);
+  EXPECT_EQ(patch->skipped, 1 + 5);
 
   // Two waves were sent (one SendCommand each), then nothing: no third command, nothing to cancel.
   EXPECT_EQ(counts.count("SendCommand") ? counts.at("SendCommand") : 0, 2);
   EXPECT_EQ(counts.count("CancelCommand"), 0u);
   EXPECT_EQ(PatchInvocations("patch-fails"), std::vector<std::string>{"Failed/Failed"});
   EXPECT_EQ(PatchInvocations("patch-agent-lost"), std::vector<std::string>{"TimedOut/DeliveryTimedOut"});
+}
+
+// The other partial success: patches installed with NoReboot that need a reboot. Only two instances
+// are scanned (a Name filter), so this run takes a fraction of the full one.
+TEST_F(WorkflowOutcomesTest, InstallWithoutRebootLeavesAPartialSuccessWhereARebootIsNeeded) {
+  options_.reboot_option = "NoReboot";
+  zones_.resize(1);  // the outcomes zone only
+  zones_[0].tag_filters["Name"] = {"patch-reboots-old-agent", "patch-ok"};
+  auto connector = Connector();
+  auto wf = Make(connector);
+  const std::string run = RunUpToPrecheck(*wf);
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
+  auto all = ByName(run);
+  ASSERT_EQ(all.size(), 2u);
+  ASSERT_TRUE(all["patch-reboots-old-agent"].patch.has_value());
+  const PatchResult& p = *all["patch-reboots-old-agent"].patch;
+  EXPECT_EQ(p.status, PatchStatus::kPartialSuccess);
+  EXPECT_EQ(p.reason, "4 patch(es) installed pending reboot");
+  EXPECT_EQ(p.installed_pending_reboot, 4);
+  EXPECT_EQ(p.missing, 0);
+  ASSERT_TRUE(all["patch-ok"].patch.has_value());
+  EXPECT_EQ(all["patch-ok"].patch->status, PatchStatus::kSuccess);  // nothing of it needs a reboot
+  EXPECT_EQ(patch->succeeded, 2);
 }
 
 }  // namespace
