@@ -381,8 +381,9 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   // for the hung run, and every skipped instance never received the patch document.
   EXPECT_EQ(patch_counts.count("SendCommand") ? patch_counts.at("SendCommand") : 0, 1);
   EXPECT_EQ(patch_counts.count("CancelCommand") ? patch_counts.at("CancelCommand") : 0, 1);
-  EXPECT_EQ(PatchInvocations("patch-ok"), std::vector<std::string>{"Success/Success"});
-  EXPECT_EQ(PatchInvocations("patch-partial-still-missing"), std::vector<std::string>{"Success/Success"});
+  for (const char* name : {"patch-ok", "patch-ok-windows-asg", "patch-partial-still-missing", "patch-reboots-old-agent"}) {
+    EXPECT_EQ(PatchInvocations(name), std::vector<std::string>{"Success/Success"}) << name;
+  }
   EXPECT_EQ(PatchInvocations("patch-fails"), std::vector<std::string>{"Failed/Failed"});
   EXPECT_EQ(PatchInvocations("patch-agent-lost"), std::vector<std::string>{"TimedOut/DeliveryTimedOut"});
   EXPECT_EQ(PatchInvocations("patch-hangs"), std::vector<std::string>{"Cancelled/Cancelled"});
