@@ -739,9 +739,12 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
         if (!v || !Terminal(v->status)) {
           p.status = PrecheckStatus::kFailed;
           p.error = {"timeout", "PrecheckTimedOut", "precheck script did not finish in time"};
-        } else if (Unreachable(v->status)) {
+        } else if (Unreachable(v->status) || Unreachable(v->status_details)) {
+          // SSM reports an undelivered command as Status TimedOut / Failed with the cause in
+          // StatusDetails (DeliveryTimedOut, Undeliverable): the agent, not the script, failed.
           p.status = PrecheckStatus::kUnreachable;
-          p.reasons.push_back("SSM could not deliver the precheck command (" + v->status + ")");
+          p.reasons.push_back("SSM could not deliver the precheck command (" +
+                              (Unreachable(v->status_details) ? v->status_details : v->status) + ")");
         } else if (v->status != "Success") {
           p.status = PrecheckStatus::kFailed;
           p.error = {"validation", "PrecheckScriptFailed",
