@@ -505,6 +505,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
                         [](const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty(); });
   size_t next = 0;
   auto top_up = [&]() -> Status {
+    if (Interrupted()) return flush();  // no new intent that this process would not act on
     // Which instances start now: every adopted one, then new ones while the window has room.
     const size_t window = static_cast<size_t>(std::max(1, options_.max_pending_images));
     size_t end = next;
