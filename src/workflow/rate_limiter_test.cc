@@ -124,5 +124,45 @@ TEST_F(GateTest, AThrottledRetryWaitsForTheSlowedDownBucket) {
   EXPECT_DOUBLE_EQ(limiter.BucketFor("111111111111", "eu-west-1", "ec2", "CreateImage").rate(), 5);
 }
 
+TEST_F(GateTest, AThrottlingStormConverges) {
+  // The server's bucket refills at 5 per second; the client's is set twice as fast. Without
+  // slowing down, about every other request would be throttled for as long as the run lasts.
+  struct ServerBucket {
+    double tokens = 5;
+    std::chrono::steady_clock::time_point last{};
+  } server;
+  int throttled = 0;
+  transport_.SetHandler([&](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
+    auto now = clock_.SteadyNow();
+    server.tokens = std::min(5.0, server.tokens + 5 * std::chrono::duration<double>(now - server.last).count());
+    server.last = now;
+    aws::HttpResponse r;
+    if (server.tokens < 1) {
+      ++throttled;
+      r.status = 503;
+      r.body = Ec2Error("RequestLimitExceeded");
+    } else {
+      server.tokens -= 1;
+      r.status = 200;
+      r.body = kOk;
+    }
+    return r;
+  });
+  server.last = clock_.SteadyNow();
+  RateLimiter limiter(clock_, {{"ec2-read", {10, 10}}});
+  auto client = MakeClient(limiter);
+  const auto start = clock_.SteadyNow();
+  for (int i = 0; i < 300; ++i) {
+    auto r = client->Call("DescribeInstances", nlohmann::json::object());
+    ASSERT_TRUE(r.ok()) << "call " << i << ": " << r.error().ToString();
+  }
+  // Every call succeeded, few requests were throttled (about one per recovery cycle of several
+  // seconds), and the pace settled near the server's 5 per second.
+  EXPECT_LE(throttled, 20);  // 11 here; 118 when a throttle does not cut the rate
+  double seconds = std::chrono::duration<double>(clock_.SteadyNow() - start).count();
+  EXPECT_GT(300 / seconds, 4.0);
+  EXPECT_LT(300 / seconds, 5.5);
+}
+
 }  // namespace
 }  // namespace fleetpatch::workflow
