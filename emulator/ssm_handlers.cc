@@ -512,7 +512,8 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
       bool agent_drops = install && s.patch.outcome == PatchOutcome::kAgentLost && online;
       if (agent_drops) st->agent_lost_at = std::min(st->agent_lost_at, now);
       double delivered = slot + options.ssm_delivery_s;
-      if (!online || agent_drops || delivered > now + timeout_s) {
+      // An agent that drops before the command reaches it never gets it, as on SSM.
+      if (!online || agent_drops || delivered > now + timeout_s || delivered >= st->agent_lost_at) {
         inv.never_started = true;
         inv.start = inv.end = std::max(now + timeout_s, slot);
         inv.status = "TimedOut";

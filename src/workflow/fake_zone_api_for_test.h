@@ -35,6 +35,9 @@ class FakeZoneApi : public ZoneApi {
  public:
   explicit FakeZoneApi(Clock& clock) : clock_(clock) {}
 
+  // Called (under the fake's lock) before DescribeInstanceInformation answers, e.g. to bring an
+  // agent back Online at some point (instances by id).
+  std::function<void(std::map<std::string, FakeInstance>& instances)> on_describe_information;
   // Called (under the fake's lock) after every SendCommand, e.g. to interrupt the run there.
   std::function<void(const std::string& document)> on_send;
   // Called (under the fake's lock) when CreateImage is asked, before the AMI exists.
@@ -125,6 +128,7 @@ class FakeZoneApi : public ZoneApi {
   Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() override {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_["DescribeInstanceInformation"];
+    if (on_describe_information) on_describe_information(instances_);
     std::vector<SsmInstanceView> out;
     for (auto& [id, i] : instances_)
       if (i.ssm) out.push_back(*i.ssm);

@@ -665,47 +665,16 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
     return OkStatus();
   }
 
-  // 1. SSM reachability: wait up to ssm_timeout for agents that are not Online.
+  // 1. SSM reachability: instances whose agent is Online are prechecked at once; the others are
+  // looked for again each poll round until the ssm_connection timeout, and are prechecked as soon
+  // as they come Online (so one lost agent does not hold up the rest of the zone), or are
+  // unreachable after it.
   std::unordered_map<std::string, InstanceRun*> waiting;
   for (auto& r : todo) waiting[r.info.instance_id] = &r;
-  std::vector<InstanceRun*> online;
   std::unordered_map<std::string, std::string> last_ping;
-  auto deadline = clock_.SteadyNow() + options_.ssm_timeout;
-  std::string started = Now(clock_);
-  while (!waiting.empty()) {
-    auto info = api.DescribeInstanceInformation();
-    if (!info.ok() && !info.error().retryable) return info.error();
-    if (info.ok()) {
-      for (const auto& s : *info) {
-        auto it = waiting.find(s.instance_id);
-        if (it == waiting.end()) continue;
-        last_ping[s.instance_id] = s.ping_status;
-        if (s.ping_status == "Online") {
-          online.push_back(it->second);
-          waiting.erase(it);
-        }
-      }
-    }
-    // Wait out the whole ssm_connection timeout even when it is shorter than a poll interval: the
-    // last poll happens at the deadline, not one interval before it.
-    const auto now = clock_.SteadyNow();
-    if (waiting.empty() || Interrupted() || now >= deadline) break;
-    PollPause(std::min<std::chrono::nanoseconds>(options_.poll_interval, deadline - now));
-  }
-  if (Interrupted()) return OkStatus();
-  for (auto& [id, r] : waiting) {
-    PrecheckResult p;
-    p.status = PrecheckStatus::kUnreachable;
-    p.started_at = started;
-    std::string ping = last_ping.count(id) ? last_ping[id] : std::string("not registered");
-    p.reasons.push_back("SSM agent not reachable: PingStatus " + ping + " after " +
-                        std::to_string(options_.ssm_timeout.count()) + " s (workflow.timeouts.ssm_connection)");
-    save(*r, p);
-  }
+  const auto deadline = clock_.SteadyNow() + options_.ssm_timeout;
+  const std::string started = Now(clock_);
 
-  // 2. One script per platform, sent to at most 50 instances per command.
-  std::map<std::string, std::vector<InstanceRun*>> by_platform;
-  for (auto* r : online) by_platform[r->info.platform].push_back(r);
   struct Sent {
     std::string command_id;
     std::vector<InstanceRun*> targets;
@@ -717,22 +686,70 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
     std::vector<InstanceRun*> targets;
   };
   std::vector<Batch> queue;
-  for (auto& [platform, runs] : by_platform) {
-    const PrecheckThresholds& t = platform == "windows" ? options_.windows_thresholds : options_.linux_thresholds;
-    auto script = BuildPrecheckScript(platform, t.critical_services);
-    if (!script.ok()) {
-      for (auto* r : runs) {
+  std::map<std::string, std::shared_ptr<const std::string>> scripts;  // platform -> script
+  // 2. One script per platform, sent to at most 50 instances per command.
+  auto enqueue = [&](std::vector<InstanceRun*> online) {
+    std::map<std::string, std::vector<InstanceRun*>> by_platform;
+    for (auto* r : online) by_platform[r->info.platform].push_back(r);
+    for (auto& [platform, runs] : by_platform) {
+      auto& shared = scripts[platform];
+      if (!shared) {
+        const PrecheckThresholds& t = platform == "windows" ? options_.windows_thresholds : options_.linux_thresholds;
+        auto script = BuildPrecheckScript(platform, t.critical_services);
+        if (!script.ok()) {
+          for (auto* r : runs) {
+            PrecheckResult p;
+            p.status = PrecheckStatus::kFailed;
+            p.error = ToProblem(script.error());
+            save(*r, p);
+          }
+          continue;
+        }
+        shared = std::make_shared<const std::string>(std::move(script).value());
+      }
+      std::string document = platform == "windows" ? "AWS-RunPowerShellScript" : "AWS-RunShellScript";
+      for (auto& chunk : Chunks(runs, kSsmBatch)) queue.push_back({document, shared, std::move(chunk)});
+    }
+  };
+  // Looks for the waiting agents (one DescribeInstanceInformation walk); at the deadline, whoever
+  // is still not Online is unreachable.
+  auto look_for_agents = [&]() -> Status {
+    auto info = api.DescribeInstanceInformation();
+    if (!info.ok() && !info.error().retryable) return info.error();
+    std::vector<InstanceRun*> online;
+    if (info.ok()) {
+      for (const auto& s : *info) {
+        auto it = waiting.find(s.instance_id);
+        if (it == waiting.end()) continue;
+        last_ping[s.instance_id] = s.ping_status;
+        if (s.ping_status == "Online") {
+          online.push_back(it->second);
+          waiting.erase(it);
+        }
+      }
+    }
+    // Keep the instances' own order (the map's is arbitrary): batches stay deterministic.
+    std::sort(online.begin(), online.end());
+    enqueue(std::move(online));
+    if (clock_.SteadyNow() >= deadline) {
+      std::vector<std::pair<InstanceRun*, std::string>> lost;
+      for (auto& [id, r] : waiting) lost.emplace_back(r, id);
+      std::sort(lost.begin(), lost.end());
+      for (auto& [r, id] : lost) {
         PrecheckResult p;
-        p.status = PrecheckStatus::kFailed;
-        p.error = ToProblem(script.error());
+        p.status = PrecheckStatus::kUnreachable;
+        p.started_at = started;
+        std::string ping = last_ping.count(id) ? last_ping[id] : std::string("not registered");
+        p.reasons.push_back("SSM agent not reachable: PingStatus " + ping + " after " +
+                            std::to_string(options_.ssm_timeout.count()) + " s (workflow.timeouts.ssm_connection)");
         save(*r, p);
       }
-      continue;
+      waiting.clear();
     }
-    auto shared = std::make_shared<const std::string>(std::move(script).value());
-    std::string document = platform == "windows" ? "AWS-RunPowerShellScript" : "AWS-RunShellScript";
-    for (auto& chunk : Chunks(runs, kSsmBatch)) queue.push_back({document, shared, std::move(chunk)});
-  }
+    return OkStatus();
+  };
+  FP_RETURN_IF_ERROR(look_for_agents());
+
   std::vector<Sent> sent;
   size_t next_batch = 0;
   // Sends queued batches while at most max_commands invocations are in flight in this zone.
@@ -769,9 +786,13 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
   auto limit = options_.ssm_timeout + std::chrono::seconds(options_.precheck_execution_timeout_s);
   while (true) {
     top_up();
-    if (sent.empty()) break;
-    PollPause(options_.poll_interval);
+    if (sent.empty() && waiting.empty() && next_batch >= queue.size()) break;
+    // While agents are awaited, the last look happens at the deadline, not one interval before it.
+    auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(options_.poll_interval);
+    if (!waiting.empty()) pause = std::max<std::chrono::nanoseconds>(std::chrono::nanoseconds(0), std::min(pause, deadline - clock_.SteadyNow()));
+    PollPause(pause);
     if (Interrupted()) break;
+    if (!waiting.empty()) FP_RETURN_IF_ERROR(look_for_agents());
     std::vector<Sent> still;
     for (auto& s : sent) {
       auto inv = api.ListInvocations(s.command_id);
@@ -1106,6 +1127,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
     std::string command_id;
     std::string status;
     std::chrono::system_clock::time_point started;
+    std::string undelivered;  // DeliveryTimedOut / Undeliverable from StatusDetails, else empty
   };
   std::vector<Finished> finished;
   bool first = true;
@@ -1129,15 +1151,19 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
         }
         continue;
       }
-      std::unordered_map<std::string, std::string> status;
-      for (const auto& v : *inv) status[v.instance_id] = v.status;
+      std::unordered_map<std::string, std::string> status, details;
+      for (const auto& v : *inv) {
+        status[v.instance_id] = v.status;
+        details[v.instance_id] = v.status_details;
+      }
       bool expired = clock_.Now() - f.started >= options_.patch_timeout;
       std::vector<InstanceRun> left;
       std::vector<std::string> to_cancel;
       for (auto& r : f.targets) {
         std::string s = status.count(r.info.instance_id) ? status[r.info.instance_id] : "";
         if (Terminal(s)) {
-          finished.push_back({std::move(r), f.command_id, s, f.started});
+          std::string why = details.count(r.info.instance_id) ? details[r.info.instance_id] : "";
+          finished.push_back({std::move(r), f.command_id, s, f.started, Unreachable(why) ? why : ""});
         } else if (expired) {
           to_cancel.push_back(r.info.instance_id);
           PatchResult p = *r.patch;
@@ -1192,6 +1218,9 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
       counts = c;
     }
     ClassifyPatch(f.status, counts, p);
+    if (!f.undelivered.empty()) {
+      p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
+    }
     if (verify_error && f.status == "Success") p.error = ToProblem(*verify_error);
     done(f.run, p);
   }

@@ -51,6 +51,7 @@ class WorkflowOutcomesTest : public ::testing::Test {
     emulator::EmulatorOptions eo;
     eo.clock = &clock_;
     eo.time_scale = 1.0;
+    eo.ssm_delivery_s = 60;  // a window for agent-lost-before-delivery (see the fleet file)
     emu_ = std::make_unique<emulator::Emulator>(std::move(fleet).value(), eo);
     transport_ = std::make_unique<emulator::InProcessTransport>(*emu_, &clock_);
     aws::AwsContextOptions ao;
@@ -360,7 +361,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   EXPECT_EQ(p.missing, 2);
   p = expect_patch("patch-fails", PatchStatus::kFailed, "patch command ended Failed");
   EXPECT_EQ(p.command_status, "Failed");
-  p = expect_patch("patch-agent-lost", PatchStatus::kTimedOut, "patch command TimedOut");
+  p = expect_patch("patch-agent-lost", PatchStatus::kTimedOut,
+                   "patch command TimedOut (DeliveryTimedOut: the SSM agent never received the command)");
   EXPECT_EQ(p.command_status, "TimedOut");
   p = expect_patch("patch-hangs", PatchStatus::kTimedOut,
                    "still InProgress after 3600 s (workflow.timeouts.patch_execution): command cancelled");

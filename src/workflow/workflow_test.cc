@@ -294,6 +294,48 @@ TEST_F(WorkflowTest, AgentLostAfterScanIsUnreachableAfterTheSsmTimeout) {
   EXPECT_EQ(Zone().Calls("SendCommand"), 0);
 }
 
+TEST_F(WorkflowTest, ALostAgentDoesNotHoldUpThePrecheckOfTheOthers) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  Zone().Set("i-2", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
+  options_.backup_enabled = false;
+  auto wf2 = Make();
+  ASSERT_TRUE(wf2->Backup(run, zones_).ok());
+  const auto start = clock_.Now();
+  std::vector<std::chrono::system_clock::time_point> sends;
+  Zone().on_send = [&](const std::string&) { sends.push_back(clock_.Now()); };
+  ASSERT_TRUE(wf2->Precheck(run, zones_).ok());
+  // i-1 was prechecked straight away, not after i-2's 300 s ssm_connection timeout.
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_LT(sends[0] - start, std::chrono::seconds(1));
+  EXPECT_EQ(Get(run, "i-1").precheck->status, PrecheckStatus::kReady);
+  EXPECT_EQ(Get(run, "i-2").precheck->status, PrecheckStatus::kUnreachable);
+  EXPECT_GE(clock_.Now() - start, std::chrono::seconds(300));  // i-2 was waited for the whole timeout
+}
+
+TEST_F(WorkflowTest, AnAgentBackOnlineBeforeTheTimeoutIsPrecheckedThen) {
+  Zone().Add(Linux("i-1"));
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  Zone().Set("i-1", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
+  options_.backup_enabled = false;
+  auto wf2 = Make();
+  ASSERT_TRUE(wf2->Backup(run, zones_).ok());
+  const auto start = clock_.Now();
+  // The agent reconnects 35 s into the precheck.
+  Zone().on_describe_information = [&](std::map<std::string, FakeInstance>& instances) {
+    if (clock_.Now() - start >= std::chrono::seconds(35)) instances.at("i-1").ssm->ping_status = "Online";
+  };
+  ASSERT_TRUE(wf2->Precheck(run, zones_).ok());
+  EXPECT_EQ(Get(run, "i-1").precheck->status, PrecheckStatus::kReady);
+  EXPECT_EQ(Zone().Calls("SendCommand"), 1);
+  EXPECT_LT(clock_.Now() - start, std::chrono::seconds(300));  // no wait for the whole timeout
+}
+
 TEST_F(WorkflowTest, ZoneWhoseRoleCannotBeAssumedIsReportedWhileOthersGoOn) {
   AddZone("broken");
   connector_.auth_failures.insert("broken");
