@@ -243,6 +243,36 @@ TEST_F(ForEachTest, ReadConsistentlyKeepsOneSnapshotAcrossPasses) {
   EXPECT_TRUE(store_->AppendEvent(kRun, Event{}).ok());
 }
 
+// The base class's fallback (for other StateStore implementations) hands over the same instances
+// and events in the same batches.
+TEST_F(ForEachTest, TheDefaultImplementationGivesTheSameBatches) {
+  SaveInstances(7);
+  for (int k = 0; k < 5; ++k) ASSERT_TRUE(store_->AppendEvent(kRun, Event{}).ok());
+  std::vector<std::string> want_ids, got_ids;
+  std::vector<size_t> want_sizes, got_sizes;
+  ASSERT_TRUE(Visit({}, 3, &want_ids, &want_sizes).ok());
+  ASSERT_TRUE(store_
+                  ->StateStore::ForEachInstance(kRun, {}, 3,
+                                                [&](std::vector<InstanceRun>&& b) {
+                                                  got_sizes.push_back(b.size());
+                                                  for (const auto& r : b) got_ids.push_back(r.info.instance_id);
+                                                  return OkStatus();
+                                                })
+                  .ok());
+  EXPECT_EQ(got_ids, want_ids);
+  EXPECT_EQ(got_sizes, want_sizes);
+  std::vector<size_t> event_sizes;
+  ASSERT_TRUE(store_
+                  ->StateStore::ForEachEvent(kRun, 2,
+                                             [&](std::vector<Event>&& b) {
+                                               event_sizes.push_back(b.size());
+                                               return OkStatus();
+                                             })
+                  .ok());
+  EXPECT_EQ(event_sizes, (std::vector<size_t>{2, 2, 1}));
+  EXPECT_FALSE(store_->StateStore::ForEachEvent(kRun, 0, [](std::vector<Event>&&) { return OkStatus(); }).ok());
+}
+
 TEST_F(ForEachTest, ReadOnlyStoresIterateToo) {
   SaveInstances(5);
   SqliteStateStoreOptions ro;

@@ -140,17 +140,21 @@ class StateStore {
   // sees every instance either as it was before or after each of that workflow's writes, never a
   // mix, and no instance twice or not at all. Other threads' calls to this store wait until the
   // visit ends; `fn` may call this store's read methods (they join the snapshot) but not write.
+  // The default implementation (for stores other than SqliteStateStore) is correct but loads the
+  // matching instances at once (QueryInstances) before handing them over in batches.
   virtual Status ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
-                                 const std::function<Status(std::vector<InstanceRun>&&)>& fn) = 0;
-  // The run's events in order, at most `batch_size` at a time; the same snapshot rules as above.
+                                 const std::function<Status(std::vector<InstanceRun>&&)>& fn);
+  // The run's events in order, at most `batch_size` at a time; the same snapshot rules as above
+  // (default: LoadEvents, then batches).
   virtual Status ForEachEvent(const std::string& run_id, size_t batch_size,
-                              const std::function<Status(std::vector<Event>&&)>& fn) = 0;
+                              const std::function<Status(std::vector<Event>&&)>& fn);
   // Runs `fn` inside one read transaction: every read `fn` makes on this store from this thread
   // (GetRun, LoadZones, ForEachInstance, CountByStatus ...) sees the same snapshot, so several
   // passes over a run (a report's summary, then each format) agree with each other even while
   // another process writes. Other threads' calls wait until `fn` returns. `fn` must not write
   // (writes fail with kInternal inside the transaction). Nested calls join the outer snapshot.
-  virtual Status ReadConsistently(const std::function<Status()>& fn) = 0;
+  // Default: runs `fn` as it is (no snapshot across calls).
+  virtual Status ReadConsistently(const std::function<Status()>& fn) { return fn(); }
 
   // Resume helpers (what a phase still has to do), built on QueryInstances.
   // Eligible instances with no backup yet or one still pending (an AMI may exist: look it up by name).
