@@ -273,6 +273,30 @@ TEST_F(ForEachTest, TheDefaultImplementationGivesTheSameBatches) {
   EXPECT_FALSE(store_->StateStore::ForEachEvent(kRun, 0, [](std::vector<Event>&&) { return OkStatus(); }).ok());
 }
 
+// Pages walk the run's seq range: instances of runs saved before, in between and after are never
+// handed over, and nothing of the run is missed.
+TEST_F(ForEachTest, InterleavedRunsAreKeptApart) {
+  constexpr const char* kOther = "20261125-194200-000002";
+  ASSERT_TRUE(store_->CreateRun(SampleRun(kOther)).ok());
+  std::vector<std::string> mine;
+  for (int k = 0; k < 9; ++k) {
+    const std::string id = "i-" + std::to_string(k);
+    ASSERT_TRUE(store_->SaveInstances(kOther, {SampleInstance("a", id + "-other")}).ok());
+    ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance(k % 3 ? "a" : "b", id)}).ok());
+    mine.push_back(id);
+  }
+  ASSERT_TRUE(store_->SaveInstances(kOther, {SampleInstance("a", "last-other")}).ok());
+  std::vector<std::string> ids;
+  std::vector<size_t> sizes;
+  ASSERT_TRUE(Visit({}, 2, &ids, &sizes).ok());
+  EXPECT_EQ(ids, mine);
+  InstanceQuery zone_b;
+  zone_b.zone = "b";
+  ids.clear();
+  ASSERT_TRUE(Visit(zone_b, 1, &ids, &sizes).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"i-0", "i-3", "i-6"}));
+}
+
 TEST_F(ForEachTest, ReadOnlyStoresIterateToo) {
   SaveInstances(5);
   SqliteStateStoreOptions ro;

@@ -608,28 +608,35 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
                                                                const InstanceQuery& q) {
   FP_RETURN_IF_ERROR(RequireRun(run_id));
   int64_t last_seq = 0;
-  return QueryPageLocked(run_id, q, 0, -1, &last_seq);
+  return QueryPageLocked(run_id, q, SeqRange{}, -1, &last_seq);
 }
 
+// The columns and filters shared by the whole query and the pages. Optional filters are
+// NULL-bound; status lists are bound as one JSON array each, so the SQL text is constant and
+// nothing user-supplied is ever spliced into it.
+#define FP_INSTANCE_COLUMNS                                                                       \
+  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "          \
+  "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "             \
+  "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json, seq " \
+  "FROM instances WHERE "
+#define FP_INSTANCE_FILTERS                                                                       \
+  "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
+  "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
+  "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "       \
+  "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
+
 Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::string& run_id,
-                                                                   const InstanceQuery& q, int64_t after_seq,
+                                                                   const InstanceQuery& q, SeqRange range,
                                                                    int64_t limit, int64_t* last_seq) {
   constexpr const char* kWhat = "loading instances";
-  // Optional filters are NULL-bound; status lists are bound as one JSON array each, so the SQL text
-  // is constant and nothing user-supplied is ever spliced into it.
-  FP_ASSIGN_OR_RETURN(
-      Statement st,
-      db_->Prepare(
-          "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
-          "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
-          "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json, seq "
-          "FROM instances "
-          "WHERE run_id = ?1 AND seq > ?8 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
-          "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
-          "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
-          "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
-          "ORDER BY seq LIMIT ?9",
-          kWhat));
+  // A page walks the run's seq range in rowid order and stops after `limit` matches: "+run_id"
+  // keeps SQLite from picking a run_id index instead, which would sort every remaining row of the
+  // run for each page (quadratic in the size of the run).
+  static constexpr const char* kAll = FP_INSTANCE_COLUMNS "run_id = ?1 " FP_INSTANCE_FILTERS "ORDER BY seq";
+  static constexpr const char* kPage = FP_INSTANCE_COLUMNS
+      "+run_id = ?1 AND seq > ?8 AND seq <= ?10 " FP_INSTANCE_FILTERS "ORDER BY seq LIMIT ?9";
+  const bool page = limit >= 0;
+  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(page ? kPage : kAll, kWhat));
   st.Bind(1, run_id);
   if (!q.zone.empty()) st.Bind(2, q.zone);
   if (q.eligible) st.Bind(3, *q.eligible);
@@ -637,7 +644,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
   if (!q.precheck_status.empty()) st.Bind(5, StatusArray(q.precheck_status));
   if (!q.patch_status.empty()) st.Bind(6, StatusArray(q.patch_status));
   st.Bind(7, kNoResult);
-  st.Bind(8, after_seq).Bind(9, limit);  // keyset pagination on seq; LIMIT -1: no limit
+  if (page) st.Bind(8, range.after).Bind(9, limit).Bind(10, range.last);  // keyset pagination on seq
 
   std::vector<InstanceRun> out;
   for (;;) {
@@ -680,6 +687,9 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
   }
   return out;
 }
+
+#undef FP_INSTANCE_COLUMNS
+#undef FP_INSTANCE_FILTERS
 
 Result<std::vector<InstanceRun>> SqliteStateStore::QueryInstances(const std::string& run_id,
                                                                   const InstanceQuery& query) {
@@ -769,16 +779,23 @@ Status SqliteStateStore::ForEachInstance(const std::string& run_id, const Instan
   // `fn` runs and nothing but one batch is ever held.
   return InReadTransaction("loading instances", [&]() -> Status {
     FP_RETURN_IF_ERROR(RequireRun(run_id));
-    int64_t after = 0;
+    // The run's seq range, so that the pages scan only the run's rows, not the runs before or after.
+    FP_ASSIGN_OR_RETURN(Statement bounds, db_->Prepare("SELECT min(seq), max(seq) FROM instances WHERE run_id = ?1",
+                                                       "loading instances"));
+    bounds.Bind(1, run_id);
+    FP_ASSIGN_OR_RETURN(bool row, bounds.Step("loading instances"));
+    if (!row || bounds.IsNull(0)) return OkStatus();  // no instances
+    SeqRange range{bounds.Int(0) - 1, bounds.Int(1)};
+    bounds.Reset();
     for (;;) {
-      int64_t last = after;
+      int64_t last = range.after;
       FP_ASSIGN_OR_RETURN(std::vector<InstanceRun> batch,
-                          QueryPageLocked(run_id, query, after, static_cast<int64_t>(batch_size), &last));
+                          QueryPageLocked(run_id, query, range, static_cast<int64_t>(batch_size), &last));
       if (batch.empty()) return OkStatus();
       const bool full = batch.size() == batch_size;
       FP_RETURN_IF_ERROR(fn(std::move(batch)));
       if (!full) return OkStatus();
-      after = last;
+      range.after = last;
     }
   });
 }

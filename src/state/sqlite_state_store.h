@@ -97,10 +97,15 @@ class SqliteStateStore final : public StateStore {
   Status TouchRun(const std::string& run_id, const std::string& now);  // bumps updated_at; kNotFound
   Result<RunInfo> ReadRun(const char* sql, const std::string& bind, const std::string& not_found);
   Result<std::vector<InstanceRun>> QueryLocked(const std::string& run_id, const InstanceQuery& query);
-  // One page of QueryLocked: at most `limit` instances (all when limit < 0) with seq > after_seq;
-  // *last_seq is set to the seq of the last one returned.
+  // A page's window of instances.seq: after < seq <= last.
+  struct SeqRange {
+    int64_t after = 0;
+    int64_t last = 0;
+  };
+  // With limit < 0: every matching instance (QueryLocked). Otherwise one page: at most `limit`
+  // matching instances within `range`. *last_seq is set to the seq of the last one returned.
   Result<std::vector<InstanceRun>> QueryPageLocked(const std::string& run_id, const InstanceQuery& query,
-                                                   int64_t after_seq, int64_t limit, int64_t* last_seq);
+                                                   SeqRange range, int64_t limit, int64_t* last_seq);
   Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq, int64_t limit = -1);
   // Runs `fn` in a read transaction, or in the caller's when one is already open on this thread.
   template <class Fn>
