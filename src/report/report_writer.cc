@@ -224,6 +224,10 @@ Status WriteFileAtomic(const std::filesystem::path& path, const std::function<St
     std::ostream out(&buf);
     Status produced = write(out);
     if (!produced.ok()) {  // half a report is no report: the previous file (if any) stays
+      if (buf.error() != 0) {  // the writer stopped because the file could not be written: say why
+        errno = buf.error();
+        return fail("write");
+      }
       discard();
       return produced;
     }

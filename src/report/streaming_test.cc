@@ -207,8 +207,12 @@ TEST(StreamedWrite, AFailingWriteIsAnErrorAndLeavesNoFile) {
     struct rlimit limit {};
     limit.rlim_cur = limit.rlim_max = 4096;
     if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
+    // As the writers do: stop at the first failed write.
     Status s = WriteFileAtomic(p, [](std::ostream& out) -> Status {
-      for (int i = 0; i < 10000; ++i) out << "0123456789";
+      for (int i = 0; i < 10000; ++i) {
+        out << "0123456789";
+        if (!out) return Error::Internal("writing the report failed");
+      }
       return OkStatus();
     });
     ::_exit(!s.ok() && s.error().message.find("cannot write") != std::string::npos ? 0 : 1);
