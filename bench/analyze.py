@@ -21,7 +21,8 @@ The minimum number of calls is what the page sizes allow for the work fleetpatch
   DescribeInstancePatchStates ceil(k/50) per zone and wave (k: the runs that ended Success)
   DeregisterImage             1 per AMI that failed (the design's cleanup)
   DeleteSnapshot              1 per snapshot of those AMIs
-  DescribeSnapshots           1 per zone with a failed AMI (its snapshots found by a tag filter)
+  DescribeSnapshots           ceil(f/200) per zone with f failed AMIs (their snapshots found by one
+                              tag filter with up to 200 backup names)
   anything else               0
 The two polled operations can only reach their minimum if every poll lands just after completion;
 the table also shows them per poll round so that the polling cost is visible on its own.
@@ -96,7 +97,8 @@ def minimums(report):
         failed_amis = [i for i in backed if i["backup"]["status"] in ("failed", "timed_out")]
         m["DeregisterImage"] += len(failed_amis)
         m["DeleteSnapshot"] += sum(len(i["backup"]["snapshot_ids"]) for i in failed_amis)
-        m["DescribeSnapshots"] += 1 if failed_amis else 0
+        # One call for the zone's failed AMIs at the end of its backup (200 backup names per filter).
+        m["DescribeSnapshots"] += ceil_div(len(failed_amis), 200)
         pre = [i for i in xs if i["precheck"] and i["precheck"]["status"] not in ("skipped",)]
         if pre:
             m["DescribeInstanceInformation"] += ceil_div(len(pre), 50)

@@ -198,6 +198,7 @@ Emulator::Impl::Impl(Fleet f, EmulatorOptions o)
     InstanceState st;
     st.spec = in;
     st.tags = in->tags;
+    if (in->ssm_lost_after_s >= 0) st.agent_lost_at = in->ssm_lost_after_s;
     // The last scan before the emulator started: a day ago, reporting the missing patches.
     st.baseline.installed = in->patch.installed;
     st.baseline.missing = in->patch.missing;

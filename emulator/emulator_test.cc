@@ -471,6 +471,68 @@ TEST_F(EmulatorTest, RequestLogCountsOperations) {
   EXPECT_EQ(log[0].http_status, 200);
 }
 
+// The behaviours the per-outcome workflow test needs: an unsupported platform (macOS), an agent that
+// is Online when scanned and lost later, and an Install that succeeds with patches still missing.
+TEST(EmulatorOutcomeTest, MacOsLateAgentLossAndPatchesStillMissing) {
+  const char* yaml =
+      "accounts:\n"
+      "  - {id: \"111111111111\", regions: [us-east-1], roles: [{name: FleetPatchRole, external_id: x}]}\n"
+      "instances:\n"
+      "  - {id: i-00000001, account: \"111111111111\", region: us-east-1, platform: macos}\n"
+      "  - {id: i-00000002, account: \"111111111111\", region: us-east-1, ssm: {lost_after_s: 60}}\n"
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1,\n"
+      "     patch: {installed: 10, missing: 5, still_missing: 2, duration_s: 100}}\n";
+  auto fleet = ParseFleetYaml(yaml, "outcomes.yml");
+  ASSERT_TRUE(fleet.ok()) << fleet.error().message;
+  testing::FakeClock clock;
+  EmulatorOptions o;
+  o.clock = &clock;
+  Emulator emulator(*fleet, o);
+  SignedClient base(emulator, clock, emulator.BaseCredentials());
+  RawReply assumed = base.Query("sts", "us-east-1", "AssumeRole",
+                                {{"RoleArn", RoleArn("111111111111", "FleetPatchRole")},
+                                 {"RoleSessionName", "outcome-test"},
+                                 {"ExternalId", "x"}});
+  ASSERT_EQ(assumed.status, 200) << assumed.body << assumed.error;
+  aws::Credentials c;
+  c.access_key_id = assumed.XmlText("AccessKeyId");
+  c.secret_access_key = assumed.XmlText("SecretAccessKey");
+  c.session_token = assumed.XmlText("SessionToken");
+  SignedClient client(emulator, clock, c);
+
+  auto info = [&]() {
+    std::map<std::string, json> m;
+    RawReply r = client.Ssm(kProdRegion, "DescribeInstanceInformation", json::object());
+    EXPECT_EQ(r.status, 200) << r.body << r.error;
+    for (const auto& i : r.json["InstanceInformationList"]) m[i["InstanceId"]] = i;
+    return m;
+  };
+  auto before = info();
+  EXPECT_EQ(before["i-00000001"]["PlatformType"], "MacOS");
+  EXPECT_EQ(before["i-00000001"]["PlatformName"], "macOS");
+  EXPECT_EQ(before["i-00000002"]["PingStatus"], "Online");
+  clock.Advance(seconds(61));
+  EXPECT_EQ(info()["i-00000002"]["PingStatus"], "ConnectionLost");
+  // Commands sent after the loss are never delivered.
+  std::string lost_cmd = SendShell(client, {"i-00000002"}, {{"TimeoutSeconds", 30}})["Command"]["CommandId"];
+  clock.Advance(seconds(31));
+  EXPECT_EQ(InvocationStatus(client, lost_cmd, "i-00000002"), "TimedOut/DeliveryTimedOut");
+
+  json body = {{"DocumentName", "AWS-RunPatchBaseline"},
+               {"InstanceIds", {"i-00000003"}},
+               {"Parameters", {{"Operation", {"Install"}}, {"RebootOption", {"RebootIfNeeded"}}}}};
+  std::string cmd = client.Ssm(kProdRegion, "SendCommand", body).json["Command"]["CommandId"];
+  clock.Advance(seconds(110));
+  EXPECT_EQ(InvocationStatus(client, cmd, "i-00000003"), "Success/Success");
+  RawReply states = client.Ssm(kProdRegion, "DescribeInstancePatchStates", {{"InstanceIds", {"i-00000003"}}});
+  ASSERT_EQ(states.json["InstancePatchStates"].size(), 1u) << states.body;
+  const json& st = states.json["InstancePatchStates"][0];
+  EXPECT_EQ(st["Operation"], "Install");
+  EXPECT_EQ(st["MissingCount"], 2);
+  EXPECT_EQ(st["FailedCount"], 0);
+  EXPECT_EQ(st["InstalledCount"], 13);
+}
+
 TEST(EmulatorLogTest, KeepsCountsExactWhenOldEntriesAreDropped) {
   testing::FakeClock clock;
   EmulatorOptions o;

@@ -108,9 +108,10 @@ Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f,
   }
   if (YAML::Node s = n["ssm"]; s.IsDefined() && !s.IsNull()) {
     std::string sf = f + ".ssm";
-    FP_RETURN_IF_ERROR(r.CheckKeys(s, sf, {"ping_status", "agent_version"}));
+    FP_RETURN_IF_ERROR(r.CheckKeys(s, sf, {"ping_status", "agent_version", "lost_after_s"}));
     FP_RETURN_IF_ERROR(r.Get(s, "ping_status", sf, &in->ssm_ping));
     FP_RETURN_IF_ERROR(r.Get(s, "agent_version", sf, &in->agent_version));
+    FP_RETURN_IF_ERROR(r.Get(s, "lost_after_s", sf, &in->ssm_lost_after_s));
   }
   if (YAML::Node h = n["host"]; h.IsDefined() && !h.IsNull()) {
     std::string hf = f + ".host";
@@ -160,7 +161,8 @@ Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f,
   }
   if (YAML::Node p = n["patch"]; p.IsDefined() && !p.IsNull()) {
     std::string pf = f + ".patch";
-    FP_RETURN_IF_ERROR(r.CheckKeys(p, pf, {"outcome", "installed", "missing", "failed", "reboot_required", "duration_s"}));
+    FP_RETURN_IF_ERROR(r.CheckKeys(p, pf, {"outcome", "installed", "missing", "failed", "still_missing", "reboot_required",
+                                           "duration_s"}));
     std::string outcome = "success";
     FP_RETURN_IF_ERROR(r.Get(p, "outcome", pf, &outcome));
     auto o = ParsePatchOutcome(outcome);
@@ -169,6 +171,7 @@ Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f,
     FP_RETURN_IF_ERROR(r.Get(p, "installed", pf, &in->patch.installed));
     FP_RETURN_IF_ERROR(r.Get(p, "missing", pf, &in->patch.missing));
     FP_RETURN_IF_ERROR(r.Get(p, "failed", pf, &in->patch.failed));
+    FP_RETURN_IF_ERROR(r.Get(p, "still_missing", pf, &in->patch.still_missing));
     FP_RETURN_IF_ERROR(r.Get(p, "reboot_required", pf, &in->patch.reboot_required));
     FP_RETURN_IF_ERROR(r.Get(p, "duration_s", pf, &in->patch.duration_s));
   }
@@ -238,8 +241,8 @@ Status Validate(Fleet& fleet, const std::string& source, const Marks* marks) {
       return Error::Config(fmt::format("{}.availability_zone: '{}' is not a zone of {}", f, in.availability_zone, in.region));
     if (!kStates.count(in.state))
       return Error::Config(fmt::format("{}.state: '{}' is not one of pending, running, shutting-down, terminated, stopping, stopped", f, in.state));
-    if (in.platform != "linux" && in.platform != "windows")
-      return Error::Config(fmt::format("{}.platform: '{}' must be linux or windows", f, in.platform));
+    if (in.platform != "linux" && in.platform != "windows" && in.platform != "macos")
+      return Error::Config(fmt::format("{}.platform: '{}' must be linux, windows or macos", f, in.platform));
     if (!kPing.count(in.ssm_ping))
       return Error::Config(fmt::format("{}.ssm.ping_status: '{}' must be Online, ConnectionLost, Inactive or None", f, in.ssm_ping));
     if (in.cpus < 1) return Error::Config(fmt::format("{}.host.cpus: must be at least 1", f));
@@ -247,8 +250,9 @@ Status Validate(Fleet& fleet, const std::string& source, const Marks* marks) {
     if (in.mem_available_kb > in.mem_total_kb) return Error::Config(fmt::format("{}.host.mem_available_kb: exceeds mem_total_kb", f));
     if (in.ami_duration_s < 0 || in.patch.duration_s < 0 || in.command_duration_s < 0)
       return Error::Config(fmt::format("{}: durations must not be negative", f));
-    if (in.patch.installed < 0 || in.patch.missing < 0 || in.patch.failed < 0 || in.patch.failed > in.patch.missing)
-      return Error::Config(fmt::format("{}.patch: counts must be >= 0 and failed <= missing", f));
+    if (in.patch.installed < 0 || in.patch.missing < 0 || in.patch.failed < 0 || in.patch.still_missing < 0 ||
+        in.patch.failed + in.patch.still_missing > in.patch.missing)
+      return Error::Config(fmt::format("{}.patch: counts must be >= 0 and failed + still_missing <= missing", f));
     if (in.patch.outcome == PatchOutcome::kFailed && in.patch.failed == 0)
       return Error::Config(fmt::format("{}.patch.failed: outcome 'failed' needs failed >= 1", f));
     if (in.name.empty()) {
@@ -257,8 +261,12 @@ Status Validate(Fleet& fleet, const std::string& source, const Marks* marks) {
     } else if (!in.tags.count("Name")) {
       in.tags["Name"] = in.name;
     }
-    if (in.platform_name.empty()) in.platform_name = in.platform == "windows" ? "Microsoft Windows Server 2022 Datacenter" : "Amazon Linux";
-    if (in.platform_version.empty()) in.platform_version = in.platform == "windows" ? "10.0.20348" : "2023";
+    if (in.platform_name.empty())
+      in.platform_name = in.platform == "windows" ? "Microsoft Windows Server 2022 Datacenter"
+                         : in.platform == "macos" ? "macOS"
+                                                  : "Amazon Linux";
+    if (in.platform_version.empty())
+      in.platform_version = in.platform == "windows" ? "10.0.20348" : in.platform == "macos" ? "14.5" : "2023";
     if (in.disks.empty()) {
       if (in.platform == "windows") in.disks.push_back({"C:", 52428800, 31457280});
       else in.disks.push_back({"/", 8376300, 5242880});
@@ -400,7 +408,9 @@ std::string FleetToYaml(const Fleet& fleet) {
     out << YAML::Key << "platform" << YAML::Value << in.platform;
     out << YAML::Key << "instance_type" << YAML::Value << in.instance_type;
     out << YAML::Key << "ssm" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "ping_status" << YAML::Value
-        << in.ssm_ping << YAML::Key << "agent_version" << YAML::Value << in.agent_version << YAML::EndMap;
+        << in.ssm_ping << YAML::Key << "agent_version" << YAML::Value << in.agent_version;
+    if (in.ssm_lost_after_s >= 0) out << YAML::Key << "lost_after_s" << YAML::Value << in.ssm_lost_after_s;
+    out << YAML::EndMap;
     out << YAML::Key << "host" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "disks" << YAML::Value << YAML::BeginSeq;
     for (const auto& d : in.disks)
@@ -422,6 +432,7 @@ std::string FleetToYaml(const Fleet& fleet) {
     out << YAML::Key << "installed" << YAML::Value << in.patch.installed;
     out << YAML::Key << "missing" << YAML::Value << in.patch.missing;
     out << YAML::Key << "failed" << YAML::Value << in.patch.failed;
+    if (in.patch.still_missing > 0) out << YAML::Key << "still_missing" << YAML::Value << in.patch.still_missing;
     out << YAML::Key << "reboot_required" << YAML::Value << in.patch.reboot_required;
     out << YAML::Key << "duration_s" << YAML::Value << in.patch.duration_s;
     out << YAML::EndMap;

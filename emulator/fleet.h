@@ -47,6 +47,8 @@ struct PatchSpec {
   int installed = 120;      // patches already installed before any run
   int missing = 5;          // patches a Scan reports missing / an Install installs
   int failed = 0;           // of the missing, how many fail to install (outcome kFailed)
+  int still_missing = 0;    // of the missing, how many an Install cannot find (not in the repositories):
+                            // the run succeeds and compliance still reports them missing
   bool reboot_required = false;  // installed patches need a reboot
   double duration_s = 300;  // simulated run time of an Install (a Scan takes a fifth)
 };
@@ -59,7 +61,7 @@ struct InstanceSpec {
   std::string name;               // becomes the Name tag unless tags has one
   std::map<std::string, std::string> tags;
   std::string state = "running";  // pending|running|shutting-down|terminated|stopping|stopped
-  std::string platform = "linux"; // linux|windows
+  std::string platform = "linux"; // linux|windows|macos (SSM can manage macOS; fleetpatch does not patch it)
   std::string platform_name;      // SSM PlatformName, e.g. "Amazon Linux"
   std::string platform_version;   // e.g. "2023"
   std::string instance_type = "t3.medium";
@@ -70,6 +72,9 @@ struct InstanceSpec {
   // SSM agent
   std::string ssm_ping = "Online";  // Online|ConnectionLost|Inactive|None (not managed by SSM)
   std::string agent_version = "3.3.987.0";
+  // Simulated second at which an Online agent drops off (ConnectionLost from then on); < 0: never.
+  // Lets an instance be Online when scanned and unreachable when prechecked.
+  double ssm_lost_after_s = -1;
 
   // Host state answered to the precheck script.
   std::vector<DiskSpec> disks;

@@ -117,5 +117,44 @@ TEST(FleetTest, YamlRoundTrip) {
   }
 }
 
+TEST(FleetTest, OutcomeFieldsParseValidateAndRoundTrip) {
+  const char* yaml =
+      "accounts:\n"
+      "  - id: \"111111111111\"\n"
+      "    regions: [us-east-1]\n"
+      "instances:\n"
+      "  - {id: i-00000001, account: \"111111111111\", region: us-east-1, platform: macos}\n"
+      "  - {id: i-00000002, account: \"111111111111\", region: us-east-1, ssm: {lost_after_s: 60}}\n"
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {missing: 4, still_missing: 2}}\n";
+  auto r = ParseFleetYaml(yaml, "o.yml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->instances[0].platform, "macos");
+  EXPECT_EQ(r->instances[0].platform_name, "macOS");
+  EXPECT_EQ(r->instances[1].ssm_lost_after_s, 60);
+  EXPECT_LT(r->instances[0].ssm_lost_after_s, 0);  // default: never
+  EXPECT_EQ(r->instances[2].patch.still_missing, 2);
+
+  auto back = ParseFleetYaml(FleetToYaml(*r), "roundtrip");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->instances[0].platform, "macos");
+  EXPECT_EQ(back->instances[1].ssm_lost_after_s, 60);
+  EXPECT_EQ(back->instances[2].patch.still_missing, 2);
+
+  // still_missing and failed come out of the same missing patches.
+  auto bad = ParseFleetYaml(
+      "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n"
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {outcome: failed, missing: 3, "
+      "failed: 2, still_missing: 2}}\n",
+      "p.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("failed + still_missing <= missing"), std::string::npos) << bad.error().message;
+  bad = ParseFleetYaml(
+      "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n"
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, platform: beos}\n",
+      "q.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("must be linux, windows or macos"), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace fleetpatch::emulator

@@ -294,7 +294,7 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
       if (s.ssm_ping == "None") continue;
       std::string ping;
       EffectiveOnline(st, now, &ping);
-      std::string platform_type = s.platform == "windows" ? "Windows" : "Linux";
+      std::string platform_type = s.platform == "windows" ? "Windows" : s.platform == "macos" ? "MacOS" : "Linux";
       bool match = true;
       for (const auto& [key, values] : filters) {
         auto has = [&](const std::string& v) { return std::find(values.begin(), values.end(), v) != values.end(); };
@@ -529,11 +529,13 @@ Response Emulator::Impl::HandleSsm(const std::string& op, const json& body, Call
           double run = operation == "Install" ? s.patch.duration_s : s.patch.duration_s / 5;
           bool rebooted = false;
           if (operation == "Install") {
-            int newly = before.missing - (s.patch.outcome == PatchOutcome::kFailed ? s.patch.failed : 0);
-            newly = std::max(0, newly);
+            // Patches the repositories do not have stay missing (the run still succeeds); of the
+            // rest, the configured number fail to install.
+            after.missing = std::min(s.patch.still_missing, before.missing);
+            int installable = before.missing - after.missing;
+            after.failed = s.patch.outcome == PatchOutcome::kFailed ? std::min(s.patch.failed, installable) : 0;
+            int newly = std::max(0, installable - after.failed);
             after.installed = before.installed + newly;
-            after.failed = s.patch.outcome == PatchOutcome::kFailed ? std::min(s.patch.failed, before.missing) : 0;
-            after.missing = 0;
             if (s.patch.reboot_required && newly > 0) {
               if (reboot_option == "RebootIfNeeded") {
                 rebooted = true;

@@ -381,7 +381,7 @@ TEST(CliE2e, ThrottlingStormStillSucceeds) {
 
 // A fleet whose patches run ~3 real seconds (300 simulated seconds at time scale 100): long enough
 // to kill fleetpatch while they are in flight, short enough for the resumed run. AMIs and commands
-// take (simulated) milliseconds so the phases before the patch do not wait for a poll.
+// take (simulated) milliseconds so the phases before the patch wait only one (2 s) poll each.
 constexpr double kSlowScale = 100;
 emulator::Fleet SlowPatchFleet(double patch_s = 300) {
   FleetBuilder fb;
@@ -397,7 +397,7 @@ emulator::Fleet SlowPatchFleet(double patch_s = 300) {
 
 TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   Harness h;
-  // Patches of 15 real seconds: the run stays in flight for at least one more 10 s poll, so the
+  // Patches of 15 real seconds: the run stays in flight for several more 2 s polls, so the
   // second process below meets the lock even on a slow machine.
   h.StartEmulator(SlowPatchFleet(1500), kSlowScale);
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});

@@ -227,6 +227,9 @@ fs::path Harness::WriteConfig(const std::string& extra, const std::string& file)
   std::string y =
       "version: 1\n"
       "workflow:\n"
+      // The emulated work takes (simulated) milliseconds and every first poll waits one interval:
+      // 2 s keeps each phase short without changing what the tests check.
+      "  poll_interval: 2\n"
       "  timeouts:\n"
       "    ami_creation: 60\n"
       "    patch_execution: 60\n"

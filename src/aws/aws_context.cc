@@ -11,7 +11,8 @@ AwsContext::AwsContext(HttpTransport& transport, Clock& clock, EnvLookup env, Aw
 
 Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& service, const std::string& region,
                                                             std::shared_ptr<CredentialsProvider> credentials,
-                                                            const std::string& endpoint_override) {
+                                                            const std::string& endpoint_override,
+                                                            std::shared_ptr<AttemptGate> gate) {
   const protocol::ServiceModel* model = nullptr;
   if (service == "ec2") {
     model = &protocol::Ec2Model();
@@ -35,6 +36,7 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
   o.http = options_.http;
   o.retry = options_.retry;
   o.observer = options_.observer;
+  o.gate = std::move(gate);
   return std::make_unique<BoundClient>(std::move(credentials), *model, std::move(o), transport_, clock_);
 }
 

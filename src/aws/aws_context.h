@@ -47,11 +47,13 @@ class AwsContext final : public StsApi {
   AwsContext(HttpTransport& transport, Clock& clock, EnvLookup env, AwsContextOptions options);
 
   // A client for "ec2", "ssm" or "sts" in `region`, signing with `credentials`; `endpoint_override`
-  // (a landing zone's endpoint_url) wins over AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL.
+  // (a landing zone's endpoint_url) wins over AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL;
+  // `gate` (optional) paces each of the client's attempts (see attempt_gate.h).
   // kConfig for an unknown service, a malformed region or endpoint.
   Result<std::unique_ptr<BoundClient>> MakeClient(const std::string& service, const std::string& region,
                                                     std::shared_ptr<CredentialsProvider> credentials,
-                                                    const std::string& endpoint_override = "");
+                                                    const std::string& endpoint_override = "",
+                                                    std::shared_ptr<AttemptGate> gate = nullptr);
 
   // StsApi. Errors keep their category (kAuth for AccessDenied / InvalidClientTokenId ...) and name the role.
   Result<Credentials> AssumeRole(const Credentials& source, const std::string& region,

@@ -103,6 +103,12 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
     AttemptRecord record;
     record.action = action;
     record.attempt = call.attempt();
+    // Every attempt waits at the gate, retries included: a retry is one more request against the
+    // same server-side budget. Waited for before signing, so the signature's time stays fresh.
+    if (options_.gate) options_.gate->BeforeAttempt(operation, call.attempt());
+    auto tell_gate = [&](AttemptOutcome outcome) {
+      if (options_.gate) options_.gate->AfterAttempt(operation, call.attempt(), outcome);
+    };
     const auto started = clock_.SteadyNow();
     auto elapsed = [&] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
@@ -112,12 +118,16 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
     if (sign) {
       // Asked every attempt: a provider may have refreshed expiring credentials in the meantime.
       Result<Credentials> credentials = credentials_.GetCredentials();
-      if (!credentials.ok()) return credentials.error();
+      if (!credentials.ok()) {
+        tell_gate(AttemptOutcome::kFailed);
+        return credentials.error();
+      }
       SigningParams signing;
       signing.region = options_.region;
       signing.service = options_.signing_name;
       signing.time = clock_.Now();
       if (auto signed_request = SignRequest(request, *credentials, signing); !signed_request.ok()) {
+        tell_gate(AttemptOutcome::kFailed);
         return signed_request.error();
       }
     }
@@ -142,6 +152,7 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
             if (meta != parsed->end() && meta->is_object()) record.request_id = meta->value("RequestId", "");
           }
           retry_.OnSuccess(call);
+          tell_gate(AttemptOutcome::kSuccess);
           options_.observer(record);
           return parsed;
         }
@@ -149,6 +160,7 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
         Error e = parsed.error();
         e.message = action + ": " + e.message;
         record.error = "unparseable-response";
+        tell_gate(AttemptOutcome::kFailed);
         options_.observer(record);
         return e;
       }
@@ -161,6 +173,7 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
       response_headers = &response->headers;
     }
 
+    tell_gate(error.category == ErrorCategory::kThrottled ? AttemptOutcome::kThrottled : AttemptOutcome::kFailed);
     RetryDecision decision = retry_.OnFailure(call, error, response_headers);
     record.will_retry = decision.retry;
     record.retry_delay = decision.delay;

@@ -1,12 +1,14 @@
 // ServiceClient: the call pipeline behind every AWS operation fleetpatch makes.
 //
 //   params --serialise (protocol engine, once per call)--> request
-//          --[ credentials -> SigV4 sign -> transport -> classify ]-- per attempt, retried by RetryPolicy
+//          --[ gate -> credentials -> SigV4 sign -> transport -> classify ]-- per attempt, retried by RetryPolicy
 //          --parse (protocol engine)--> JSON result, or a classified Error
 //
 // One ServiceClient per (service, region, endpoint, credentials); it owns the retry quota that all
 // its calls share. Each attempt is reported to an observer (by default a spdlog debug line with the
-// action, attempt, HTTP status, duration and request id). Nothing secret is ever reported: no
+// action, attempt, HTTP status, duration and request id), and, when an AttemptGate is set, every
+// attempt (retries too) first waits at the gate and then tells it whether it was throttled, so a
+// client-side rate budget paces requests, not calls. Nothing secret is ever reported: no
 // credentials, no headers, no signature, no request or response body.
 // Thread-safety: Call() may run concurrently from many threads, given that the transport, the
 // credentials provider and the clock are thread-safe (their interfaces require it).
@@ -14,10 +16,12 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "aws/api_caller.h"
+#include "aws/attempt_gate.h"
 #include "aws/credentials.h"
 #include "aws/endpoints.h"
 #include "aws/http.h"
@@ -56,6 +60,8 @@ struct ServiceClientOptions {
   AttemptObserver observer;
   // Default: random UUIDs. Tests pass a fixed generator.
   protocol::IdempotencyTokenGenerator idempotency_token;
+  // Default: none (attempts are not paced). Consulted before every attempt, told every outcome.
+  std::shared_ptr<AttemptGate> gate;
 };
 
 // Options for a resolved endpoint (endpoints.h): URL, signing region and signing name set; the

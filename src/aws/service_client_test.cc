@@ -113,6 +113,7 @@ class ServiceClientTest : public ::testing::Test {
       records_.push_back(r);
     };
     o.idempotency_token = [this] { return "token-" + std::to_string(++tokens_); };
+    o.gate = gate_;
     return std::make_unique<ServiceClient>(model != nullptr ? *model : LoadModel(service), o, transport,
                                            provider_, clock_, [] { return 0.5; });
   }
@@ -124,6 +125,7 @@ class ServiceClientTest : public ::testing::Test {
   FakeClock clock_;
   StaticProvider provider_;
   FakeTransport fake_;
+  std::shared_ptr<AttemptGate> gate_;  // none unless a test sets one before MakeClient
   std::mutex mu_;
   std::vector<AttemptRecord> records_;
   std::atomic<int> tokens_{0};
@@ -181,6 +183,50 @@ TEST_F(ServiceClientTest, ThrottledThenSuccessIsRetriedAfterBackoff) {
   EXPECT_EQ(r[1].attempt, 2);
   EXPECT_EQ(r[1].request_id, "ec2-req-ok");
   EXPECT_EQ(client->retry_policy().quota().available(), 500);  // the retry's 5 tokens refunded
+}
+
+// Records what the client tells its gate; BeforeAttempt also notes how many requests had been sent.
+class RecordingGate final : public AttemptGate {
+ public:
+  explicit RecordingGate(const FakeTransport& transport) : transport_(transport) {}
+  void BeforeAttempt(const std::string& operation, int attempt) override {
+    std::lock_guard lock(mu_);
+    log_.push_back("before " + operation + " #" + std::to_string(attempt) + " sent=" +
+                   std::to_string(transport_.request_count()));
+  }
+  void AfterAttempt(const std::string& operation, int attempt, AttemptOutcome outcome) override {
+    std::lock_guard lock(mu_);
+    const char* name = outcome == AttemptOutcome::kSuccess     ? "success"
+                       : outcome == AttemptOutcome::kThrottled ? "throttled"
+                                                               : "failed";
+    log_.push_back("after " + operation + " #" + std::to_string(attempt) + " " + name);
+  }
+  std::vector<std::string> log() {
+    std::lock_guard lock(mu_);
+    return log_;
+  }
+
+ private:
+  const FakeTransport& transport_;
+  std::mutex mu_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(ServiceClientTest, EveryAttemptWaitsAtTheGateAndReportsThrottling) {
+  auto gate = std::make_shared<RecordingGate>(fake_);
+  gate_ = gate;
+  fake_.QueueResponse(503, Ec2Error("RequestLimitExceeded", "Request limit exceeded.", "ec2-req-1"));
+  fake_.QueueResponse(500, Ec2Error("InternalError", "An internal error has occurred.", "ec2-req-2"));
+  fake_.QueueResponse(200, kDescribeInstancesOk);
+  auto client = MakeClient("ec2", fake_);
+  auto result = client->Call("DescribeInstances", {{"MaxResults", 1000}});
+  ASSERT_TRUE(result.ok()) << result.error().ToString();
+  EXPECT_EQ(fake_.request_count(), 3u);
+  // Three attempts, three waits at the gate, each before its request went out.
+  EXPECT_EQ(gate->log(), (std::vector<std::string>{
+                             "before DescribeInstances #1 sent=0", "after DescribeInstances #1 throttled",
+                             "before DescribeInstances #2 sent=1", "after DescribeInstances #2 failed",
+                             "before DescribeInstances #3 sent=2", "after DescribeInstances #3 success"}));
 }
 
 TEST_F(ServiceClientTest, AuthErrorsAreNotRetried) {

@@ -103,6 +103,7 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.patch_timeout = std::chrono::seconds(c.workflow.timeouts.patch_execution_s);
   o.ssm_timeout = std::chrono::seconds(c.workflow.timeouts.ssm_connection_s);
   o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command_s);
+  o.poll_interval = std::chrono::seconds(c.workflow.poll_interval_s);
   o.zone_workers = c.concurrency.zone_workers;
   o.dry_run = c.dry_run;
   o.ami_name_template = c.backup.name_template;

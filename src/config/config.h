@@ -72,6 +72,10 @@ struct TimeoutsConfig {
 struct WorkflowConfig {
   PhasesConfig phases;
   TimeoutsConfig timeouts;
+  // Default: 10 s between two status polls of the same work (DescribeImages for AMIs,
+  // ListCommandInvocations for commands, DescribeInstanceInformation for agents); the first poll
+  // comes one interval after the work was started. Allowed: 1-300 s.
+  int64_t poll_interval_s = 10;
 };
 
 struct ConcurrencyConfig {

@@ -84,6 +84,7 @@ std::string HomeOf(const std::string& key, const std::vector<std::string>& allow
       {"ami_creation", "workflow.timeouts:"},
       {"patch_execution", "workflow.timeouts:"},
       {"ssm_connection", "workflow.timeouts:"},
+      {"poll_interval", "workflow:"},
       {"zone_workers", "concurrency:"},
       {"formats", "reporting:"},
       {"output_dir", "reporting:"},
@@ -721,7 +722,7 @@ const std::vector<std::string> kTopKeys = {
     "dry_run"};
 
 void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
-  auto m = r.Map(f, {"phases", "timeouts"});
+  auto m = r.Map(f, {"phases", "timeouts", "poll_interval"});
   if (!m) return;
   With(*m, "phases", [&](const Field& x) {
     auto p = r.Map(x, {"scan", "backup", "precheck", "patch"});
@@ -745,6 +746,7 @@ void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
     With(*t, "precheck_command",
          [&](const Field& y) { r.Duration(y, 30, 3600, &w->timeouts.precheck_command_s); });
   });
+  With(*m, "poll_interval", [&](const Field& x) { r.Duration(x, 1, 300, &w->poll_interval_s); });
 }
 
 void ReadConcurrency(Reader& r, const Field& f, ConcurrencyConfig* c) {

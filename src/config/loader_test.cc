@@ -59,6 +59,7 @@ TEST_F(LoaderTest, EmptyMappingGivesDocumentedDefaults) {
   EXPECT_EQ(config_.workflow.timeouts.ami_creation_s, 1800);
   EXPECT_EQ(config_.workflow.timeouts.patch_execution_s, 3600);
   EXPECT_EQ(config_.workflow.timeouts.ssm_connection_s, 300);
+  EXPECT_EQ(config_.workflow.poll_interval_s, 10);
   EXPECT_EQ(config_.state.path, ".fleetpatch/state.db");
   EXPECT_EQ(config_.patch.document, "AWS-RunPatchBaseline");
   EXPECT_EQ(config_.error_budget.ToString(), "10%");
@@ -73,7 +74,7 @@ TEST_F(LoaderTest, UnknownKeysSuggestTheClosestAllowedKey) {
           "c.yml:3:5: workflow.phases.scna: unknown key \"scna\" (did you mean \"scan\"?); allowed "
           "here: scan, backup, precheck, patch",
           "c.yml:4:3: workflow.timeout: unknown key \"timeout\" (did you mean \"timeouts\"?); allowed "
-          "here: phases, timeouts"));
+          "here: phases, timeouts, poll_interval"));
   // No suggestion when nothing is close.
   auto p = ConfigProblems("frobnicate: 1\n");
   ASSERT_EQ(p.size(), 1u);
@@ -119,6 +120,21 @@ TEST_F(LoaderTest, DurationsAcceptUnits) {
               IsEmpty());
   EXPECT_EQ(config_.workflow.timeouts.ami_creation_s, 2700);
   EXPECT_EQ(config_.workflow.timeouts.patch_execution_s, 5400);
+}
+
+TEST_F(LoaderTest, PollIntervalIsSecondsFromOneTo300) {
+  EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 30\n"), IsEmpty());
+  EXPECT_EQ(config_.workflow.poll_interval_s, 30);
+  EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 2m\n"), IsEmpty());
+  EXPECT_EQ(config_.workflow.poll_interval_s, 120);
+  EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 0\n"),
+              ElementsAre("c.yml:2:18: workflow.poll_interval: out of range: 0 is 0 s; allowed: a number of "
+                          "seconds from 1 to 300, or a duration such as \"30m\" or \"1h30m\""));
+  EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 10m\n"),
+              ElementsAre(StartsWith("c.yml:2:18: workflow.poll_interval: out of range: 10m is 600 s")));
+  // Written one level too deep, it says where it belongs.
+  EXPECT_THAT(ConfigProblems("workflow:\n  timeouts:\n    poll_interval: 5\n"),
+              ElementsAre(HasSubstr("unknown key \"poll_interval\" (it belongs under workflow:)")));
 }
 
 TEST_F(LoaderTest, ErrorBudgetCountOrPercent) {

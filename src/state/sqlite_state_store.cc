@@ -614,11 +614,13 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
 // The columns and filters shared by the whole query and the pages. Optional filters are
 // NULL-bound; status lists are bound as one JSON array each, so the SQL text is constant and
 // nothing user-supplied is ever spliced into it.
-#define FP_INSTANCE_COLUMNS                                                                       \
-  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "          \
-  "availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "             \
-  "in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, patch_json, seq " \
-  "FROM instances WHERE "
+// ?8 (InstanceQuery::details) false leaves out the tags and the precheck findings and output.
+#define FP_INSTANCE_COLUMNS                                                                        \
+  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "           \
+  "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, " \
+  "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "           \
+  "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, " \
+  "patch_json, seq FROM instances WHERE "
 #define FP_INSTANCE_FILTERS                                                                       \
   "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
   "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
@@ -634,7 +636,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
   // run for each page (quadratic in the size of the run).
   static constexpr const char* kAll = FP_INSTANCE_COLUMNS "run_id = ?1 " FP_INSTANCE_FILTERS "ORDER BY seq";
   static constexpr const char* kPage = FP_INSTANCE_COLUMNS
-      "+run_id = ?1 AND seq > ?8 AND seq <= ?10 " FP_INSTANCE_FILTERS "ORDER BY seq LIMIT ?9";
+      "+run_id = ?1 AND seq > ?9 AND seq <= ?11 " FP_INSTANCE_FILTERS "ORDER BY seq LIMIT ?10";
   const bool page = limit >= 0;
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(page ? kPage : kAll, kWhat));
   st.Bind(1, run_id);
@@ -644,7 +646,8 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
   if (!q.precheck_status.empty()) st.Bind(5, StatusArray(q.precheck_status));
   if (!q.patch_status.empty()) st.Bind(6, StatusArray(q.patch_status));
   st.Bind(7, kNoResult);
-  if (page) st.Bind(8, range.after).Bind(9, limit).Bind(10, range.last);  // keyset pagination on seq
+  st.Bind(8, q.details);
+  if (page) st.Bind(9, range.after).Bind(10, limit).Bind(11, range.last);  // keyset pagination on seq
 
   std::vector<InstanceRun> out;
   for (;;) {

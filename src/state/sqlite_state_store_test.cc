@@ -478,6 +478,33 @@ TEST_F(StoreTest, EveryResultTypeRoundTrips) {
   EXPECT_FALSE(snap->instances[1].backup || snap->instances[1].precheck || snap->instances[1].patch);
 }
 
+TEST_F(StoreTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
+  CreateSampleRun();
+  ASSERT_TRUE(
+      store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
+  PrecheckResult p = SamplePrecheck(PrecheckStatus::kNotReady);
+  ASSERT_TRUE(store_->SavePrecheck(kRun, "prod", "i-1", p).ok());
+  ASSERT_TRUE(store_->SaveBackup(kRun, "prod", "i-1", SampleBackup()).ok());
+  state::InstanceQuery q;
+  q.details = false;
+  auto slim = store_->QueryInstances(kRun, q);
+  ASSERT_TRUE(slim.ok()) << slim.error().ToString();
+  ASSERT_EQ(slim->size(), 2u);
+  ASSERT_TRUE((*slim)[0].precheck.has_value());
+  PrecheckResult want = p;
+  want.findings.clear();
+  want.output.clear();
+  EXPECT_EQ(nlohmann::json(*(*slim)[0].precheck), nlohmann::json(want));
+  EXPECT_EQ(nlohmann::json(*(*slim)[0].backup), nlohmann::json(SampleBackup()));
+  EXPECT_FALSE((*slim)[1].precheck.has_value());  // no result stays no result
+  EXPECT_TRUE((*slim)[0].info.tags.empty());
+  EXPECT_EQ((*slim)[0].info.name, SampleInstance("prod", "i-1").name);  // the Name column stays
+  // The default still returns everything.
+  auto full = store_->QueryInstances(kRun, {});
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(nlohmann::json(*(*full)[0].precheck), nlohmann::json(p));
+}
+
 TEST_F(StoreTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
   // Results are stored without their default-valued fields; loading must restore them exactly.
   CreateSampleRun();

@@ -57,6 +57,10 @@ struct InstanceQuery {
   std::vector<std::string> backup_status;
   std::vector<std::string> precheck_status;
   std::vector<std::string> patch_status;
+  // false: the workflow's view: no tags, and precheck results without their findings and raw
+  // output (about 6 KiB less per instance; the phases need ids, statuses and AMI names, not these).
+  // Default: true (everything).
+  bool details = true;
 };
 
 // Who holds a run's lock.
@@ -156,7 +160,8 @@ class StateStore {
   // Default: runs `fn` as it is (no snapshot across calls).
   virtual Status ReadConsistently(const std::function<Status()>& fn) { return fn(); }
 
-  // Resume helpers (what a phase still has to do), built on QueryInstances.
+  // Resume helpers (what a phase still has to do), built on QueryInstances, in the workflow's view
+  // (details = false: no tags, no precheck findings or output).
   // Eligible instances with no backup yet or one still pending (an AMI may exist: look it up by name).
   Result<std::vector<InstanceRun>> PendingBackups(const std::string& run_id);
   // Eligible instances without a precheck result.

@@ -26,12 +26,6 @@ ImageView ToView(aws::ImageInfo&& i) {
 
 }  // namespace
 
-Result<nlohmann::json> RateLimitedCaller::Call(const std::string& operation, const nlohmann::json& params) {
-  bool poll = operation == "DescribeImages" || operation == "ListCommandInvocations";
-  limiter_.Acquire(account_, region_, service_, operation, poll ? CallPriority::kPoll : CallPriority::kNormal);
-  return inner_->Call(operation, params);
-}
-
 AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm)
     : ec2_caller_(std::move(ec2)), ssm_caller_(std::move(ssm)), ec2_(*ec2_caller_), ssm_(*ssm_caller_) {}
 
@@ -117,13 +111,19 @@ Result<std::string> AwsZoneApi::CreateImage(const std::string& instance_id, cons
 
 Status AwsZoneApi::DeregisterImage(const std::string& image_id) { return ec2_.DeregisterImage(image_id); }
 
-Result<std::vector<std::string>> AwsZoneApi::DescribeSnapshotIdsByTag(const std::string& key,
-                                                                       const std::string& value) {
-  aws::DescribeSnapshotsRequest req;
-  req.filters = {{"tag:" + key, {value}}};
-  FP_ASSIGN_OR_RETURN(auto snaps, ec2_.DescribeSnapshots(req));
-  std::vector<std::string> out;
-  for (auto& s : snaps) out.push_back(std::move(s.snapshot_id));
+Result<std::map<std::string, std::vector<std::string>>> AwsZoneApi::DescribeSnapshotIdsByTag(
+    const std::string& key, const std::vector<std::string>& values) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (size_t i = 0; i < values.size(); i += kSnapshotTagValuesPerCall) {
+    aws::DescribeSnapshotsRequest req;
+    req.filters = {{"tag:" + key,
+                    {values.begin() + static_cast<long>(i),
+                     values.begin() + static_cast<long>(std::min(values.size(), i + kSnapshotTagValuesPerCall))}}};
+    FP_ASSIGN_OR_RETURN(auto snaps, ec2_.DescribeSnapshots(req));
+    for (auto& s : snaps) {
+      if (auto it = s.tags.find(key); it != s.tags.end()) out[it->second].push_back(std::move(s.snapshot_id));
+    }
+  }
   return out;
 }
 
@@ -216,11 +216,13 @@ Result<std::shared_ptr<ZoneApi>> AwsZoneConnector::Connect(const ZoneSpec& zone)
       return e;
     }
   }
-  FP_ASSIGN_OR_RETURN(auto ec2, context_.MakeClient("ec2", region, creds, access.endpoint_url));
-  FP_ASSIGN_OR_RETURN(auto ssm, context_.MakeClient("ssm", region, creds, access.endpoint_url));
-  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(
-      std::make_unique<RateLimitedCaller>(std::move(ec2), limiter_, zone.info.account_id, region, "ec2"),
-      std::make_unique<RateLimitedCaller>(std::move(ssm), limiter_, zone.info.account_id, region, "ssm")));
+  FP_ASSIGN_OR_RETURN(auto ec2, context_.MakeClient("ec2", region, creds, access.endpoint_url,
+                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
+                                                                                      region, "ec2")));
+  FP_ASSIGN_OR_RETURN(auto ssm, context_.MakeClient("ssm", region, creds, access.endpoint_url,
+                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
+                                                                                      region, "ssm")));
+  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm)));
 }
 
 }  // namespace fleetpatch::workflow

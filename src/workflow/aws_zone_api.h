@@ -1,6 +1,7 @@
 // The real ZoneApi: the typed EC2 and SSM clients of one landing zone, signing with that zone's
 // assumed-role credentials and paced by the run's RateLimiter (per account, region and API family;
-// status polls yield to other calls). AwsZoneConnector assumes each zone's role (once; the
+// status polls yield to other calls): each client's RateLimiterGate takes a token for every HTTP
+// attempt, retries included, and slows the bucket down when AWS throttles. AwsZoneConnector assumes each zone's role (once; the
 // provider refreshes the credentials before they expire) and checks it eagerly so that a zone
 // whose role cannot be assumed fails at the start with kAuth.
 // Thread-safety: both are safe to use from several threads.
@@ -17,21 +18,6 @@
 
 namespace fleetpatch::workflow {
 
-// Paces every call of one service in one zone through the RateLimiter.
-class RateLimitedCaller final : public aws::ApiCaller {
- public:
-  RateLimitedCaller(std::unique_ptr<aws::ApiCaller> inner, RateLimiter& limiter, std::string account,
-                    std::string region, std::string service)
-      : inner_(std::move(inner)), limiter_(limiter), account_(std::move(account)), region_(std::move(region)),
-        service_(std::move(service)) {}
-  Result<nlohmann::json> Call(const std::string& operation, const nlohmann::json& params) override;
-
- private:
-  std::unique_ptr<aws::ApiCaller> inner_;
-  RateLimiter& limiter_;
-  const std::string account_, region_, service_;
-};
-
 class AwsZoneApi final : public ZoneApi {
  public:
   AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm);
@@ -44,7 +30,8 @@ class AwsZoneApi final : public ZoneApi {
   Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
                                   const std::string& description, bool no_reboot, const Tags& tags) override;
   Status DeregisterImage(const std::string& image_id) override;
-  Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key, const std::string& value) override;
+  Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
+      const std::string& key, const std::vector<std::string>& values) override;
   Status DeleteSnapshot(const std::string& snapshot_id) override;
   Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
                                   const std::map<std::string, std::vector<std::string>>& parameters, int timeout_s,

@@ -3,6 +3,9 @@
 // Thread-safe (one mutex). Test-only: included by *_test.cc files.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -34,6 +37,8 @@ class FakeZoneApi : public ZoneApi {
 
   // Called (under the fake's lock) after every SendCommand, e.g. to interrupt the run there.
   std::function<void(const std::string& document)> on_send;
+  // Called (under the fake's lock) when CreateImage is asked, before the AMI exists.
+  std::function<void(const std::string& instance_id, const std::string& name)> on_create;
 
   void Add(FakeInstance i) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -45,9 +50,15 @@ class FakeZoneApi : public ZoneApi {
     std::lock_guard<std::mutex> lock(mu_);
     images_[img.image_id] = {img, "available"};
   }
+  // Calls per operation; "DescribeImagesByTag" counts the by-tag lookups (also in "DescribeImages").
   int Calls(const std::string& op) {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_[op];
+  }
+  // When (the fake clock's steady time) each call of `op` was made, in order.
+  std::vector<std::chrono::steady_clock::time_point> CallTimes(const std::string& op) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return call_times_[op];
   }
   int MaxPendingImages() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -122,7 +133,7 @@ class FakeZoneApi : public ZoneApi {
 
   Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DescribeImages"];
+    Count("DescribeImages");
     std::vector<ImageView> out;
     for (const auto& id : ids) {
       auto it = images_.find(id);
@@ -135,7 +146,8 @@ class FakeZoneApi : public ZoneApi {
   }
   Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DescribeImages"];
+    Count("DescribeImages");
+    Count("DescribeImagesByTag");
     std::vector<ImageView> out;
     for (auto& [id, e] : images_) {
       auto it = e.first.tags.find(key);
@@ -146,7 +158,8 @@ class FakeZoneApi : public ZoneApi {
   Result<std::string> CreateImage(const std::string& instance_id, const std::string& name, const std::string&, bool,
                                   const Tags& tags) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["CreateImage"];
+    Count("CreateImage");
+    if (on_create) on_create(instance_id, name);
     for (auto& [id, e] : images_) {
       if (e.first.name == name && !deregistered_.count(id)) {
         Error err = Error::Validation("AMI name " + name + " is already in use");
@@ -173,13 +186,17 @@ class FakeZoneApi : public ZoneApi {
     deregistered_.insert(image_id);
     return OkStatus();
   }
-  Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key, const std::string& value) override {
+  Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
+      const std::string& key, const std::vector<std::string>& values) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DescribeSnapshots"];
-    std::vector<std::string> out;
+    for (size_t i = 0; i < values.size(); i += kSnapshotTagValuesPerCall) Count("DescribeSnapshots");
+    std::map<std::string, std::vector<std::string>> out;
     for (auto& [id, tags] : snapshot_tags_) {
       auto it = tags.find(key);
-      if (it != tags.end() && it->second == value && !deleted_snapshots_.count(id)) out.push_back(id);
+      if (it != tags.end() && std::find(values.begin(), values.end(), it->second) != values.end() &&
+          !deleted_snapshots_.count(id)) {
+        out[it->second].push_back(id);
+      }
     }
     return out;
   }
@@ -194,7 +211,7 @@ class FakeZoneApi : public ZoneApi {
                                   const std::map<std::string, std::vector<std::string>>&, int,
                                   const std::string&) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["SendCommand"];
+    Count("SendCommand");
     if (ids.size() > 50) return Error::Validation("more than 50 instance ids");
     std::string id = "cmd-" + std::to_string(commands_.size() + 1);
     commands_[id] = {document, ids, 1};
@@ -209,7 +226,7 @@ class FakeZoneApi : public ZoneApi {
   }
   Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["ListCommandInvocations"];
+    Count("ListCommandInvocations");
     auto& c = commands_.at(command_id);
     bool first = c.polls_left-- > 0;
     std::vector<InvocationView> out;
@@ -256,6 +273,10 @@ class FakeZoneApi : public ZoneApi {
   }
 
  private:
+  void Count(const std::string& op) {  // mu_ held
+    ++calls_[op];
+    call_times_[op].push_back(clock_.SteadyNow());
+  }
   struct Command {
     std::string document;
     std::vector<std::string> ids;
@@ -269,6 +290,7 @@ class FakeZoneApi : public ZoneApi {
   std::map<std::string, Command> commands_;
   std::map<std::string, PatchStateView> patch_states_;
   std::map<std::string, int> calls_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> call_times_;
   int max_pending_images_ = 0;
   int max_in_flight_ = 0;
   std::vector<std::string> patched_;

@@ -1,6 +1,7 @@
 #include "workflow/workflow.h"
 
 #include <algorithm>
+#include <semaphore>
 #include <set>
 #include <unordered_map>
 
@@ -12,6 +13,11 @@ namespace fleetpatch::workflow {
 namespace {
 
 constexpr size_t kSsmBatch = 50;       // SendCommand / DescribeInstancePatchStates cap
+// Zones whose DescribeInstances pages are fetched and decoded at once. A page of 1000 instances
+// costs ~10 MiB while its XML and JSON trees exist, and decoding is CPU-bound anyway, so letting 20
+// zones decode together only multiplies the memory (measured: 20 zones of 500 instances peaked
+// 55 MiB above one zone at a time). Scanning is seconds of a run that takes hours.
+constexpr std::ptrdiff_t kZonesScanningAtOnce = 4;
 constexpr const char* kRunTag = "fleetpatch:run-id";
 constexpr const char* kBackupNameTag = "fleetpatch:backup-name";
 
@@ -61,9 +67,12 @@ std::vector<std::vector<T>> Chunks(const std::vector<T>& v, size_t n) {
   return out;
 }
 
-std::map<std::string, std::vector<InstanceRun>> ByZone(std::vector<InstanceRun> runs) {
+// Moves `runs` into per-zone lists and releases its buffer at once (a by-value parameter would
+// live, with its ~1.4 KiB per moved-from instance, until the caller's whole statement ends).
+std::map<std::string, std::vector<InstanceRun>> ByZone(std::vector<InstanceRun>&& runs) {
   std::map<std::string, std::vector<InstanceRun>> m;
   for (auto& r : runs) m[r.info.zone].push_back(std::move(r));
+  std::vector<InstanceRun>().swap(runs);
   return m;
 }
 
@@ -187,6 +196,7 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
   std::vector<LandingZoneInfo> zone_infos(zones.size());
   std::vector<std::optional<Error>> zone_errors(zones.size());
   std::atomic<int64_t> found{0}, eligible{0};
+  std::counting_semaphore<> scanning(kZonesScanningAtOnce);
 
   ParallelFor(zones.size(), static_cast<size_t>(options_.zone_workers), [&](size_t zi) {
     const ZoneSpec& zone = zones[zi];
@@ -208,6 +218,7 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
     filters["instance-state-name"] = {"pending", "running", "stopping", "stopped"};
 
     std::vector<InstanceInfo> instances;
+    scanning.acquire();
     Status st = (*api)->ForEachInstancePage(filters, [&](std::vector<Ec2InstanceView>&& page) {
       for (auto& v : page) {
         InstanceInfo i;
@@ -225,6 +236,7 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
         instances.push_back(std::move(i));
       }
     });
+    scanning.release();
     if (!st.ok()) return fail(st.error());
 
     auto ssm = (*api)->DescribeInstanceInformation();
@@ -342,12 +354,22 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
   ZoneApi& api = **api_r;
   auto run_start = RunStart(run_id);
 
-  // AMIs this run already started in this zone (a resumed run reuses them instead of making more).
+  // AMIs this run may already have started in this zone: an instance whose backup was recorded as
+  // intended (pending, with its AMI name) but never got an AMI id back, because the run stopped
+  // between recording the intent and CreateImage's answer. Only then is the zone's AMIs looked up
+  // by the run's tag (a resumed run reuses them instead of making more); a fresh run knows it has
+  // none. AMIs made without an intent record (an older version) are still caught by their
+  // duplicate name at CreateImage.
   std::map<std::string, ImageView> existing;
-  if (auto imgs = api.DescribeImagesByTag(kRunTag, run_id); imgs.ok()) {
-    for (auto& img : *imgs) existing[img.name] = std::move(img);
-  } else {
-    return fail_all(imgs.error());
+  const bool may_have_amis = std::any_of(todo.begin(), todo.end(), [](const InstanceRun& r) {
+    return r.backup && r.backup->status == BackupStatus::kPending && r.backup->ami_id.empty();
+  });
+  if (may_have_amis) {
+    if (auto imgs = api.DescribeImagesByTag(kRunTag, run_id); imgs.ok()) {
+      for (auto& img : *imgs) existing[img.name] = std::move(img);
+    } else {
+      return fail_all(imgs.error());
+    }
   }
 
   std::time_t delete_after = std::chrono::system_clock::to_time_t(
@@ -369,11 +391,16 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     updates.clear();
     return st;
   };
+  auto ami_name = [&](const InstanceRun& r) {
+    return r.backup && !r.backup->ami_name.empty() ? r.backup->ami_name
+                                                   : RenderAmiName(options_.ami_name_template, run_id, r.info, run_start);
+  };
+  bool created = false;  // an AMI was started by this process: its first poll waits one interval
 
   // Starts (or, on resume, adopts) the AMI of one instance; it joins `pending` unless creating failed.
   auto start = [&](InstanceRun& r) -> Status {
     BackupResult b = r.backup.value_or(BackupResult{});
-    std::string name = b.ami_name.empty() ? RenderAmiName(options_.ami_name_template, run_id, r.info, run_start) : b.ami_name;
+    std::string name = ami_name(r);
     b.ami_name = name;
     if (b.ami_id.empty()) {
       if (auto it = existing.find(name); it != existing.end()) {
@@ -398,26 +425,27 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
                    {kBackupNameTag, name}};
       for (const auto& t : options_.extra_tags) tags.push_back(t);
       b.started_at = Now(clock_);
-      auto created = api.CreateImage(r.info.instance_id, name, "fleetpatch backup of " + r.info.instance_id + " for run " + run_id,
-                                     options_.no_reboot, tags);
-      if (!created.ok() && created.error().aws_code == "InvalidAMIName.Duplicate") {
+      auto made = api.CreateImage(r.info.instance_id, name, "fleetpatch backup of " + r.info.instance_id + " for run " + run_id,
+                                  options_.no_reboot, tags);
+      if (!made.ok() && made.error().aws_code == "InvalidAMIName.Duplicate") {
         // Created by an earlier attempt whose answer was lost: find it by its tag.
         if (auto imgs = api.DescribeImagesByTag(kBackupNameTag, name); imgs.ok() && !imgs->empty()) {
-          created = imgs->front().image_id;
+          made = imgs->front().image_id;
         }
       }
-      if (!created.ok()) {
+      if (!made.ok()) {
         b.status = BackupStatus::kFailed;
-        b.error = ToProblem(created.error());
+        b.error = ToProblem(made.error());
         b.finished_at = Now(clock_);
         updates.push_back({r.info.zone, r.info.instance_id, b});
         ++summary.failed;
         progress.Done(Progress::Outcome::kFailed);
         Journal(run_id, "error", zone.info.name, r.info.instance_id, Phase::kBackup,
-                "CreateImage failed: " + created.error().ToString());
+                "CreateImage failed: " + made.error().ToString());
         return OkStatus();
       }
-      b.ami_id = *created;
+      b.ami_id = *made;
+      created = true;
     }
     if (b.started_at.empty()) b.started_at = Now(clock_);
     b.status = BackupStatus::kPending;
@@ -427,28 +455,13 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     return OkStatus();
   };
 
-  // Wait for every pending AMI with batched DescribeImages polls.
+  // A finished AMI's result, counted and journalled; saved by the caller (failed ones after cleanup).
   auto finish = [&](Pending& p, BackupStatus status, std::string reason, const ProblemInfo& err) {
     p.result.status = status;
     p.result.finished_at = Now(clock_);
     p.result.duration_s = SecondsBetween(p.result.started_at, p.result.finished_at);
     p.result.reason = std::move(reason);
     p.result.error = err;
-    if (status != BackupStatus::kAvailable && !options_.keep_failed_images) {
-      bool ok = api.DeregisterImage(p.result.ami_id).ok();
-      auto snaps = api.DescribeSnapshotIdsByTag(kBackupNameTag, p.result.ami_name);
-      if (snaps.ok()) {
-        for (const auto& s : *snaps) ok = api.DeleteSnapshot(s).ok() && ok;
-        p.result.snapshot_ids = *snaps;
-      } else {
-        ok = false;
-      }
-      p.result.cleaned_up = ok;
-      Journal(run_id, ok ? "info" : "warning", zone.info.name, p.run.info.instance_id, Phase::kBackup,
-              ok ? "deregistered failed AMI " + p.result.ami_id + " and deleted its snapshots"
-                 : "could not fully clean up failed AMI " + p.result.ami_id);
-    }
-    updates.push_back({p.run.info.zone, p.run.info.instance_id, p.result});
     if (status == BackupStatus::kAvailable) {
       ++summary.succeeded;
       progress.Done();
@@ -459,6 +472,44 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
               "backup " + std::string(BackupStatusName(status)) + ": " + err.message);
     }
   };
+  // Failed and timed-out AMIs wait here for one cleanup of the whole zone at the end: one
+  // DescribeSnapshots (per 200 AMIs) finds all their snapshots. Their results are saved only then,
+  // with cleaned_up as it turned out; a run that stops before leaves them pending, and the resumed
+  // run polls them again and cleans them up.
+  std::vector<Pending> to_clean;
+  auto settle_failed = [&](Pending& p) {
+    if (options_.keep_failed_images) {
+      updates.push_back({p.run.info.zone, p.run.info.instance_id, p.result});
+    } else {
+      to_clean.push_back(std::move(p));
+    }
+  };
+  auto clean_up = [&] {
+    if (to_clean.empty()) return;
+    std::vector<std::string> names;
+    for (auto& p : to_clean) names.push_back(p.result.ami_name);
+    std::vector<bool> deregistered;
+    for (auto& p : to_clean) deregistered.push_back(api.DeregisterImage(p.result.ami_id).ok());
+    auto snaps = api.DescribeSnapshotIdsByTag(kBackupNameTag, names);
+    for (size_t i = 0; i < to_clean.size(); ++i) {
+      Pending& p = to_clean[i];
+      bool ok = deregistered[i] && snaps.ok();
+      if (snaps.ok()) {
+        auto it = snaps->find(p.result.ami_name);
+        if (it != snaps->end()) {
+          for (const auto& sid : it->second) ok = api.DeleteSnapshot(sid).ok() && ok;
+          p.result.snapshot_ids = it->second;
+        }
+      }
+      p.result.cleaned_up = ok;
+      Journal(run_id, ok ? "info" : "warning", zone.info.name, p.run.info.instance_id, Phase::kBackup,
+              ok ? "deregistered failed AMI " + p.result.ami_id + " and deleted its snapshots"
+                 : "could not fully clean up failed AMI " + p.result.ami_id +
+                       (snaps.ok() ? std::string() : ": " + snaps.error().ToString()));
+      updates.push_back({p.run.info.zone, p.run.info.instance_id, p.result});
+    }
+    to_clean.clear();
+  };
 
   // AMIs already started (a resumed run) are adopted first; new ones are started as the window of
   // max_pending_images AMIs in flight per zone allows (snapshot creation is throttled by AWS too).
@@ -466,19 +517,41 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
                         [](const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty(); });
   size_t next = 0;
   auto top_up = [&]() -> Status {
-    while (next < todo.size() && !Interrupted()) {
-      bool adopted = todo[next].backup && !todo[next].backup->ami_id.empty();
-      if (!adopted && pending.size() >= static_cast<size_t>(std::max(1, options_.max_pending_images))) break;
-      FP_RETURN_IF_ERROR(start(todo[next++]));
+    if (Interrupted()) return flush();  // no new intent that this process would not act on
+    // Which instances start now: every adopted one, then new ones while the window has room.
+    const size_t window = static_cast<size_t>(std::max(1, options_.max_pending_images));
+    size_t end = next;
+    for (size_t slots = pending.size(); end < todo.size(); ++end) {
+      bool adopted = todo[end].backup && !todo[end].backup->ami_id.empty();
+      if (!adopted && slots >= window) break;
+      ++slots;
     }
+    // Intent first, in one batch: each instance about to get a CreateImage is saved as pending with
+    // its AMI name and no AMI id, so that a run stopped before the answer knows to look for it.
+    if (!options_.dry_run) {
+      for (size_t i = next; i < end; ++i) {
+        InstanceRun& r = todo[i];
+        if (r.backup && !r.backup->ami_id.empty()) continue;
+        if (r.backup && r.backup->status == BackupStatus::kPending && !r.backup->ami_name.empty()) continue;
+        BackupResult intent;
+        intent.status = BackupStatus::kPending;
+        intent.ami_name = ami_name(r);
+        r.backup = intent;
+        updates.push_back({r.info.zone, r.info.instance_id, intent});
+      }
+      FP_RETURN_IF_ERROR(flush());
+    }
+    while (next < end && !Interrupted()) FP_RETURN_IF_ERROR(start(todo[next++]));
     return flush();
   };
 
+  // Wait for every pending AMI with batched DescribeImages polls, the first one interval after the
+  // newest AMIs were started (none is available sooner).
   bool first = true;
   while (true) {
     FP_RETURN_IF_ERROR(top_up());
     if (pending.empty()) break;
-    if (!first) PollPause(options_.poll_interval);
+    if (!first || created) PollPause(options_.poll_interval);
     first = false;
     if (Interrupted()) break;
     std::vector<std::string> ids;
@@ -486,8 +559,12 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     auto images = api.DescribeImagesById(ids);
     if (!images.ok()) {
       if (images.error().retryable) continue;  // the retries inside ran out; keep waiting until the timeout
-      for (auto& p : pending) finish(p, BackupStatus::kFailed, "", ToProblem(images.error()));
+      for (auto& p : pending) {
+        finish(p, BackupStatus::kFailed, "", ToProblem(images.error()));
+        settle_failed(p);
+      }
       pending.clear();
+      FP_RETURN_IF_ERROR(flush());
       continue;
     }
     std::unordered_map<std::string, const ImageView*> by_id;
@@ -502,14 +579,17 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
       if (state == "available") {
         p.result.snapshot_ids = it->second->snapshot_ids;
         finish(p, BackupStatus::kAvailable, "", {});
+        updates.push_back({p.run.info.zone, p.run.info.instance_id, p.result});
       } else if (state == "failed" || state == "error" || state == "invalid" || state == "deregistered") {
         std::string why = it->second->state_reason.empty() ? "AMI state " + state : it->second->state_reason;
         finish(p, BackupStatus::kFailed, "", {"aws", "BackupFailed", "AMI " + p.result.ami_id + " " + state + ": " + why});
+        settle_failed(p);
       } else if (now - started >= options_.ami_timeout) {
         finish(p, BackupStatus::kTimedOut, "",
                {"timeout", "BackupTimedOut",
                 "AMI " + p.result.ami_id + " was not available after " +
                     std::to_string(options_.ami_timeout.count()) + " s (workflow.timeouts.ami_creation)"});
+        settle_failed(p);
       } else {
         still.push_back(std::move(p));
       }
@@ -517,6 +597,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     pending = std::move(still);
     FP_RETURN_IF_ERROR(flush());
   }
+  clean_up();
   FP_RETURN_IF_ERROR(flush());
   return OkStatus();
 }
@@ -683,13 +764,13 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
   };
 
   // 3. Collect results with ListCommandInvocations (details), 50 per page, until all are terminal.
+  // Every poll, the first included, comes one interval after the last: a command just sent is
+  // never done yet (delivery alone takes seconds).
   auto limit = options_.ssm_timeout + std::chrono::seconds(options_.precheck_execution_timeout_s);
-  bool first = true;
   while (true) {
     top_up();
     if (sent.empty()) break;
-    if (!first) PollPause(options_.poll_interval);
-    first = false;
+    PollPause(options_.poll_interval);
     if (Interrupted()) break;
     std::vector<Sent> still;
     for (auto& s : sent) {
@@ -727,9 +808,12 @@ Status Workflow::PrecheckZone(const std::string& run_id, const ZoneSpec& zone, s
         if (!v || !Terminal(v->status)) {
           p.status = PrecheckStatus::kFailed;
           p.error = {"timeout", "PrecheckTimedOut", "precheck script did not finish in time"};
-        } else if (Unreachable(v->status)) {
+        } else if (Unreachable(v->status) || Unreachable(v->status_details)) {
+          // SSM reports an undelivered command as Status TimedOut / Failed with the cause in
+          // StatusDetails (DeliveryTimedOut, Undeliverable): the agent, not the script, failed.
           p.status = PrecheckStatus::kUnreachable;
-          p.reasons.push_back("SSM could not deliver the precheck command (" + v->status + ")");
+          p.reasons.push_back("SSM could not deliver the precheck command (" +
+                              (Unreachable(v->status_details) ? v->status_details : v->status) + ")");
         } else if (v->status != "Success") {
           p.status = PrecheckStatus::kFailed;
           p.error = {"validation", "PrecheckScriptFailed",
@@ -775,7 +859,9 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
 
   state::InstanceQuery q;
   q.eligible = true;
+  q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
   FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
+  const bool any_eligible = !all.empty();
 
   // Decide targets; everything else eligible is skipped with its reason (once).
   std::vector<InstanceRun> targets;
@@ -802,11 +888,12 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
     }
     targets.push_back(std::move(r));
   }
+  std::vector<InstanceRun>().swap(all);
   FP_RETURN_IF_ERROR(store_.SavePatches(run_id, skipped));
   summary.skipped = static_cast<int64_t>(skipped.size());
   if (targets.empty()) {
     if (!options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kPatch));
-    if (all.empty()) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
+    if (!any_eligible) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
     return summary;
   }
 
@@ -880,6 +967,7 @@ Result<PhaseSummary> Workflow::PlanPatch(const std::string& run_id) {
   summary.phase = Phase::kPatch;
   state::InstanceQuery q;
   q.eligible = true;
+  q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
   FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
   std::vector<std::string> keys;
   std::unordered_map<std::string, const InstanceRun*> by_key;
@@ -978,6 +1066,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
   std::map<std::string, std::vector<std::string>> params = {{"Operation", {options_.patch_operation}},
                                                             {"RebootOption", {options_.reboot_option}}};
   if (!options_.baseline_override.empty()) params["BaselineOverride"] = {options_.baseline_override};
+  bool sent_now = false;  // a command was sent by this process: its first poll waits one interval
   for (auto& chunk : Chunks(fresh, kSsmBatch)) {
     if (Interrupted()) break;
     std::vector<std::string> ids;
@@ -1008,6 +1097,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
     }
     FP_RETURN_IF_ERROR(store_.SavePatches(run_id, flying));
     flights.push_back({*cmd, std::move(chunk), started});
+    sent_now = true;
   }
 
   // Monitor every command until its invocations are terminal or the patch timeout passes.
@@ -1020,7 +1110,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
   std::vector<Finished> finished;
   bool first = true;
   while (!flights.empty()) {
-    if (!first) PollPause(options_.poll_interval);
+    if (!first || sent_now) PollPause(options_.poll_interval);
     first = false;
     if (Interrupted()) break;  // in-flight instances stay in_progress for --resume
     std::vector<Flight> still;

@@ -36,7 +36,9 @@ struct WorkflowOptions {
   std::chrono::seconds ami_timeout{1800};     // Default: 1800 s (workflow.timeouts.ami_creation)
   std::chrono::seconds patch_timeout{3600};   // Default: 3600 s (workflow.timeouts.patch_execution)
   std::chrono::seconds ssm_timeout{300};      // Default: 300 s (workflow.timeouts.ssm_connection)
-  std::chrono::milliseconds poll_interval{10'000};  // Default: 10 s between status polls
+  // Default: 10 s between status polls (workflow.poll_interval); the first poll of new work comes
+  // one interval after it was started, since no AMI or command is done sooner on AWS.
+  std::chrono::milliseconds poll_interval{10'000};
   int zone_workers = 4;            // Default: 4 zones in parallel
   bool dry_run = false;            // Default: false
 

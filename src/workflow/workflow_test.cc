@@ -344,21 +344,124 @@ TEST_F(WorkflowTest, ScanThatFindsNothingIsAValidationError) {
   EXPECT_EQ(r.error().category, ErrorCategory::kValidation);
 }
 
-TEST_F(WorkflowTest, ResumedBackupReusesTheAmiAlreadyStarted) {
+TEST_F(WorkflowTest, FreshBackupRecordsIntentBeforeCreateImageAndLooksNothingUpByTag) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  std::vector<std::string> seen;  // what the state held for each instance when its CreateImage came
+  Zone().on_create = [&](const std::string& id, const std::string& name) {
+    auto r = Get(run, id);
+    seen.push_back(id + " " + (r.backup ? BackupStatusName(r.backup->status) : "none") + " " +
+                   (r.backup && r.backup->ami_name == name ? "named" : "unnamed") + " " +
+                   (r.backup && r.backup->ami_id.empty() ? "no-id" : "id"));
+  };
+  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"i-1 pending named no-id", "i-2 pending named no-id"}));
+  EXPECT_EQ(Zone().Calls("DescribeImagesByTag"), 0);  // a fresh run has no AMIs to find
+  EXPECT_EQ(Zone().Calls("CreateImage"), 2);
+  EXPECT_EQ(Zone().Calls("DescribeImages"), 1);  // one poll, one interval after the CreateImages
+  EXPECT_EQ(Get(run, "i-1").backup->status, BackupStatus::kAvailable);
+}
+
+TEST_F(WorkflowTest, RunKilledBetweenIntentAndCreateImageAnswerResumesWithoutASecondAmi) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  Zone().Add(Linux("i-3"));
+  std::string run = NewRun();
+  ASSERT_TRUE(Make()->Scan(run, zones_).ok());
+  // The killed attempt: both intents recorded; i-1's CreateImage went out (the AMI exists) but the
+  // answer never got recorded; i-2's was never sent. i-3 had not been reached.
+  for (const char* id : {"i-1", "i-2"}) {
+    BackupResult intent;
+    intent.status = BackupStatus::kPending;
+    intent.ami_name = AmiName(run, id);
+    ASSERT_TRUE(store_->SaveBackup(run, "prod-a", id, intent).ok());
+  }
+  auto earlier = Zone().CreateImage("i-1", AmiName(run, "i-1"), "", true,
+                                    {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", AmiName(run, "i-1")}});
+  ASSERT_TRUE(earlier.ok());
+
+  ASSERT_TRUE(Make()->Backup(run, zones_).ok());
+  EXPECT_EQ(Zone().Calls("DescribeImagesByTag"), 1);  // the resume lookup, once for the zone
+  EXPECT_EQ(Zone().Calls("CreateImage"), 1 + 2);      // the earlier one, then i-2 and i-3 only
+  auto i1 = Get(run, "i-1");
+  EXPECT_EQ(i1.backup->ami_id, *earlier);
+  EXPECT_EQ(i1.backup->status, BackupStatus::kAvailable);
+  EXPECT_EQ(Get(run, "i-2").backup->status, BackupStatus::kAvailable);
+  EXPECT_NE(Get(run, "i-2").backup->ami_id, *earlier);
+  EXPECT_EQ(Get(run, "i-3").backup->status, BackupStatus::kAvailable);
+}
+
+TEST_F(WorkflowTest, AmiFromAnAttemptWithoutIntentRecordIsAdoptedByItsDuplicateName) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  ImageView earlier;
+  ImageView earlier;  // made by a version that recorded no intent, whose answer was lost
   earlier.image_id = "ami-earlier";
   earlier.name = AmiName(run, "i-1");
   earlier.state = "available";
-  earlier.tags = {{"fleetpatch:run-id", run}};
+  earlier.tags = {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", earlier.name}};
   Zone().AddImage(earlier);
   auto wf = Make();
   ASSERT_TRUE(wf->Scan(run, zones_).ok());
   ASSERT_TRUE(wf->Backup(run, zones_).ok());
-  EXPECT_EQ(Zone().Calls("CreateImage"), 0);
+  EXPECT_EQ(Zone().Calls("CreateImage"), 1);          // answered InvalidAMIName.Duplicate
+  EXPECT_EQ(Zone().Calls("DescribeImagesByTag"), 1);  // by its backup-name tag
   EXPECT_EQ(Get(run, "i-1").backup->ami_id, "ami-earlier");
   EXPECT_EQ(Get(run, "i-1").backup->status, BackupStatus::kAvailable);
+}
+
+TEST_F(WorkflowTest, FirstPollComesOneIntervalAfterTheWorkStarted) {
+  Zone().Add(Linux("i-1"));
+  options_.canary_size = 0;
+  options_.poll_interval = std::chrono::seconds(7);
+  std::string run = NewRun();
+  RunAll(run);
+  auto created = Zone().CallTimes("CreateImage");
+  auto images = Zone().CallTimes("DescribeImages");
+  ASSERT_EQ(created.size(), 1u);
+  ASSERT_EQ(images.size(), 1u);  // the fake's AMI is done at its first poll
+  EXPECT_EQ(images[0] - created[0], std::chrono::seconds(7));
+  auto sends = Zone().CallTimes("SendCommand");
+  auto lists = Zone().CallTimes("ListCommandInvocations");
+  ASSERT_EQ(sends.size(), 2u);  // precheck, patch
+  ASSERT_EQ(lists.size(), 4u);  // the fake's commands are done at their second poll
+  EXPECT_EQ(lists[0] - sends[0], std::chrono::seconds(7));
+  EXPECT_EQ(lists[1] - lists[0], std::chrono::seconds(7));
+  EXPECT_EQ(lists[2] - sends[1], std::chrono::seconds(7));
+}
+
+TEST_F(WorkflowTest, FailedAmisOfAZoneAreCleanedUpWithOneSnapshotLookup) {
+  for (const char* id : {"i-f1", "i-f2", "i-slow", "i-ok"}) Zone().Add(Linux(id));
+  Zone().Set("i-f1", [](FakeInstance& i) { i.ami_outcome = "failed"; });
+  Zone().Set("i-f2", [](FakeInstance& i) { i.ami_outcome = "failed"; });
+  Zone().Set("i-slow", [](FakeInstance& i) { i.ami_outcome = "hang"; });
+  options_.ami_timeout = std::chrono::seconds(60);  // i-slow times out polls after the others failed
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  EXPECT_EQ(Zone().Calls("DescribeSnapshots"), 1);
+  EXPECT_EQ(Zone().Calls("DeregisterImage"), 3);
+  EXPECT_EQ(Zone().Calls("DeleteSnapshot"), 3);
+  auto events = store_->LoadEvents(run);
+  ASSERT_TRUE(events.ok());
+  for (const char* id : {"i-f1", "i-f2", "i-slow"}) {
+    auto r = Get(run, id);
+    EXPECT_TRUE(r.backup->cleaned_up) << id;
+    ASSERT_EQ(r.backup->snapshot_ids.size(), 1u) << id;
+    EXPECT_EQ(Zone().DeletedSnapshots().count(r.backup->snapshot_ids[0]), 1u) << id;
+    EXPECT_EQ(Zone().DeregisteredImages().count(r.backup->ami_id), 1u) << id;
+    int lines = 0;
+    for (const auto& e : *events)
+      if (e.instance_id == id && e.message == "deregistered failed AMI " + r.backup->ami_id + " and deleted its snapshots")
+        ++lines;
+    EXPECT_EQ(lines, 1) << id;
+  }
+  EXPECT_EQ(Get(run, "i-slow").backup->status, BackupStatus::kTimedOut);
+  EXPECT_EQ(Get(run, "i-ok").backup->status, BackupStatus::kAvailable);
+  EXPECT_FALSE(Get(run, "i-ok").backup->cleaned_up);
 }
 
 TEST_F(WorkflowTest, ResumedPatchWatchesTheCommandInFlightInsteadOfPatchingAgain) {

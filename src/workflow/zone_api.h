@@ -65,6 +65,10 @@ struct PatchStateView {
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
+// Tag values per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a bounded
+// request size (EC2 accepts up to 200 values in a filter).
+inline constexpr size_t kSnapshotTagValuesPerCall = 200;
+
 class ZoneApi {
  public:
   virtual ~ZoneApi() = default;
@@ -82,9 +86,10 @@ class ZoneApi {
   virtual Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
                                           const std::string& description, bool no_reboot, const Tags& tags) = 0;
   virtual Status DeregisterImage(const std::string& image_id) = 0;
-  // Snapshot ids carrying tag key=value (owned by this account).
-  virtual Result<std::vector<std::string>> DescribeSnapshotIdsByTag(const std::string& key,
-                                                                     const std::string& value) = 0;
+  // The snapshots (owned by this account) whose tag `key` has one of `values`: per value found,
+  // its snapshot ids. One DescribeSnapshots call per 200 values (kSnapshotTagValuesPerCall), all pages.
+  virtual Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
+      const std::string& key, const std::vector<std::string>& values) = 0;
   virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
 
   // SendCommand to at most 50 instances; returns the command id.
