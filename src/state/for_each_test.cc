@@ -127,6 +127,27 @@ TEST_F(ForEachTest, FiltersLikeQueryInstances) {
   }
 }
 
+TEST_F(ForEachTest, PagesHonourTheWorkflowView) {
+  SaveInstances(5);
+  InstanceQuery lean;
+  lean.details = false;
+  size_t seen = 0, with_precheck = 0;
+  ASSERT_TRUE(store_->ForEachInstance(kRun, lean, 2, [&](std::vector<InstanceRun>&& b) {
+                      for (const auto& r : b) {
+                        ++seen;
+                        EXPECT_TRUE(r.info.tags.empty());
+                        if (!r.precheck) continue;
+                        ++with_precheck;
+                        EXPECT_TRUE(r.precheck->output.empty());
+                        EXPECT_TRUE(r.precheck->findings.empty());
+                        EXPECT_FALSE(r.precheck->reasons.empty());  // the rest of the result stays
+                      }
+                      return OkStatus();
+                    }).ok());
+  EXPECT_EQ(seen, 5u);
+  EXPECT_GT(with_precheck, 0u);
+}
+
 TEST_F(ForEachTest, AnErrorFromTheCallbackStopsTheVisit) {
   SaveInstances(10);
   int calls = 0;
