@@ -3,11 +3,13 @@
 // reports then show what was recorded so far). Formats and directory default to what the run
 // recorded in its config, so a plain `fleetpatch report latest` rewrites the same files.
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/store_access.h"
 #include "report/report_writer.h"
+#include "report/run_source.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -52,12 +54,20 @@ Result<int> RunReportCommand(const Options& options, Context& ctx) {
   RealClock& clock = DefaultClock();
   FP_ASSIGN_OR_RETURN(auto store, OpenStoreReadOnly(path, clock));
   FP_ASSIGN_OR_RETURN(RunInfo run, ResolveRun(*store, options.target_run, path));
-  FP_ASSIGN_OR_RETURN(RunSnapshot snap, store->LoadSnapshot(run.run_id));
-  std::string dir = OutputDirFor(options, snap.run.config);
-  report::WriteOptions wopts;
-  wopts.generated_at = FormatIso8601(clock.Now());
-  FP_ASSIGN_OR_RETURN(auto written,
-                      report::WriteReports(snap, dir, FormatsFor(options, snap.run.config), wopts));
+  std::vector<std::filesystem::path> written;
+  // The instances are streamed from the store in batches (one pass for the summary, one per
+  // format), never loaded all at once. All passes read one snapshot of the store, so the files
+  // agree with each other even when a workflow is still writing the run in another process.
+  FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
+    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+    FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
+    const nlohmann::json& config = source->run().config;
+    report::WriteOptions wopts;
+    wopts.generated_at = FormatIso8601(clock.Now());
+    FP_ASSIGN_OR_RETURN(written, report::WriteReports(*source, summary, OutputDirFor(options, config),
+                                                      FormatsFor(options, config), wopts));
+    return OkStatus();
+  }));
   if (options.output == OutputFormat::kJson) {
     nlohmann::json j;
     j["run_id"] = run.run_id;

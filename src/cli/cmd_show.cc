@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "cli/store_access.h"
+#include "report/run_source.h"
 #include "report/summary.h"
 #include "report/text_util.h"
 
@@ -65,10 +66,15 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(std::string path, StatePathFor(options, ctx.env));
   FP_ASSIGN_OR_RETURN(auto store, OpenStoreReadOnly(path, DefaultClock()));
   FP_ASSIGN_OR_RETURN(RunInfo run, ResolveRun(*store, options.target_run, path));
-  FP_ASSIGN_OR_RETURN(RunSnapshot snap, store->LoadSnapshot(run.run_id));
   FP_ASSIGN_OR_RETURN(std::optional<state::LockHolder> holder, store->GetRunLockHolder(run.run_id));
-  report::RunSummary summary = report::Summarize(snap);
-  const json& config = snap.run.config;
+  // Only the summary is shown: one streamed pass over the instances, not the whole run in memory.
+  report::RunSummary summary;
+  FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
+    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+    FP_ASSIGN_OR_RETURN(summary, report::Summarize(*source));
+    return OkStatus();
+  }));
+  const json& config = run.config;
 
   if (options.output == OutputFormat::kJson) {
     json j;
@@ -119,7 +125,7 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
   }
 
   std::ostream& out = *ctx.out;
-  out << report::FormatSummaryText(snap, summary);
+  out << report::FormatSummaryText(run, summary);
   out << "Recorded:\n"
       << "  created   " << run.created_at << " by " << TerminalSafe(run.user) << "@" << TerminalSafe(run.host)
       << "\n"

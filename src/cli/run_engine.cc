@@ -267,19 +267,23 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   }
   for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
 
-  // Reports, from the store: also after a failure or an interruption (what happened so far).
-  FP_ASSIGN_OR_RETURN(RunSnapshot snap, store->LoadSnapshot(run.run_id));
-  report::RunSummary summary = report::Summarize(snap);
+  // Reports, from the store: also after a failure or an interruption (what happened so far). The
+  // instances are streamed from the store in batches (one pass for the summary, one per format),
+  // never loaded all at once. This process holds the run's lock and its workflow is done, so no
+  // one writes the run between the passes.
+  FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+  FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
   RunStatus status = interrupted ? RunStatus::kInterrupted
                      : fatal     ? RunStatus::kFailed
                      : summary.HasFailures() ? RunStatus::kCompletedWithFailures
                                              : RunStatus::kSucceeded;
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, status));
-  snap.run.status = status;
+  source->SetRunStatus(status);
   summary.overall_status = RunStatusName(status);
   report::WriteOptions wopts;
   wopts.generated_at = FormatIso8601(clock.Now());
-  auto written = report::WriteReports(snap, req.config.reporting.output_dir, ReportFormats(req.config), wopts);
+  auto written =
+      report::WriteReports(*source, summary, req.config.reporting.output_dir, ReportFormats(req.config), wopts);
   (void)lock->Release();
 
   int code = interrupted            ? kExitInterrupted
@@ -306,7 +310,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
     *ctx.out << j.dump(2) << "\n";
   } else {
-    *ctx.out << report::FormatSummaryText(snap, summary);
+    *ctx.out << report::FormatSummaryText(source->run(), summary);
     if (written.ok()) {
       *ctx.out << "Reports:\n";
       for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";

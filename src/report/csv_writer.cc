@@ -74,15 +74,15 @@ std::string CsvField(std::string_view value, bool text) {
   return out;
 }
 
-Result<std::string> CsvWriter::Render(const ReportData& data) const {
-  std::string out = "\xEF\xBB\xBF";  // UTF-8 byte order mark, see the header comment
+Status CsvWriter::Write(const ReportData& data, std::ostream& out) const {
+  out << "\xEF\xBB\xBF";  // UTF-8 byte order mark, see the header comment
   {
     Row header;
     for (std::string_view c : CsvColumns()) header.Text(c);
-    out += header.Finish();
+    out << header.Finish();
   }
-  const std::string& run_id = data.snapshot.run.run_id;
-  for (const InstanceRun& inst : data.snapshot.instances) {
+  const std::string& run_id = data.run().run_id;
+  return data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
     const InstanceInfo& i = inst.info;
     Row row;
     row.Text(run_id);
@@ -152,9 +152,10 @@ Result<std::string> CsvWriter::Render(const ReportData& data) const {
     ProblemCells(row, PhaseProblem(inst, Phase::kPatch));
 
     row.Text(FormatTags(i.tags));
-    out += row.Finish();
-  }
-  return out;
+    out << row.Finish();
+    if (!out) return Error::Internal("writing the CSV report failed");
+    return OkStatus();
+  });
 }
 
 }  // namespace fleetpatch::report

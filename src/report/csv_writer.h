@@ -27,7 +27,7 @@ class CsvWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kCsv; }
   std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + ".csv"; }
-  Result<std::string> Render(const ReportData& data) const override;
+  Status Write(const ReportData& data, std::ostream& out) const override;
 };
 
 }  // namespace fleetpatch::report

@@ -123,7 +123,7 @@ std::string CountsText(const OutcomeCounts& c) {
   return parts.empty() ? "no failures" : Join(parts, " \xC2\xB7 ");
 }
 
-std::string Cards(const RunSnapshot& snap, const RunSummary& s) {
+std::string Cards(const RunSummary& s) {
   std::string out = "<section class=\"cards\">";
   out += Card("Instances", std::to_string(s.instances),
               fmt::format("{} eligible \xC2\xB7 {} ineligible", s.eligible, s.instances - s.eligible), "");
@@ -135,20 +135,12 @@ std::string Cards(const RunSnapshot& snap, const RunSummary& s) {
     const char* label = phase == Phase::kBackup ? "Backups available" : phase == Phase::kPrecheck ? "Prechecks ready" : "Patched";
     out += Card(label, std::to_string(p.counts.succeeded), CountsText(p.counts), p.counts.failed ? "bad" : "good");
   }
-  int64_t installed = 0, missing = 0, failed = 0, reboot = 0;
-  bool any_patch = false;
-  for (const auto& inst : snap.instances) {
-    if (!inst.patch) continue;
-    any_patch = true;
-    installed += inst.patch->installed;
-    missing += inst.patch->missing;
-    failed += inst.patch->failed;
-    reboot += inst.patch->installed_pending_reboot;
-  }
-  if (any_patch)
-    out += Card("Updates installed", std::to_string(installed),
-                fmt::format("{} missing \xC2\xB7 {} failed \xC2\xB7 {} pending reboot", missing, failed, reboot),
-                failed ? "bad" : "good");
+  const PatchTotals& t = s.patch_totals;  // summed in the summary's pass over the instances
+  if (t.any)
+    out += Card("Updates installed", std::to_string(t.installed),
+                fmt::format("{} missing \xC2\xB7 {} failed \xC2\xB7 {} pending reboot", t.missing, t.failed,
+                            t.installed_pending_reboot),
+                t.failed ? "bad" : "good");
   out += Card("Errors", std::to_string(s.errors.size()), s.errors.empty() ? "nothing to chase" : "see the error list",
               s.errors.empty() ? "good" : "bad");
   out += "</section>";
@@ -183,19 +175,23 @@ std::string InstancesSection(const RunSummary& s) {
   return out;
 }
 
-std::string ErrorsSection(const RunSummary& s) {
-  std::string out = fmt::format("<section class=\"panel\" id=\"errors\"><h2>Errors ({})</h2>", s.errors.size());
-  if (s.errors.empty()) return out + "<p class=\"empty\">No errors.</p></section>";
-  out += "<table class=\"data\"><thead><tr><th>Category</th><th>Zone</th><th>Account</th><th>Region</th>"
+// Written straight to the stream: the list grows with the failures.
+void ErrorsSection(std::ostream& out, const RunSummary& s) {
+  out << fmt::format("<section class=\"panel\" id=\"errors\"><h2>Errors ({})</h2>", s.errors.size());
+  if (s.errors.empty()) {
+    out << "<p class=\"empty\">No errors.</p></section>";
+    return;
+  }
+  out << "<table class=\"data\"><thead><tr><th>Category</th><th>Zone</th><th>Account</th><th>Region</th>"
          "<th>Phase</th><th>Instance</th><th>Name</th><th>Code</th><th>Message</th></tr></thead><tbody>";
   for (const ErrorEntry& e : s.errors) {
-    out += fmt::format(
+    out << fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"wrap\">{}</td>"
         "<td class=\"fail-text\">{}</td><td class=\"wrap\">{}</td></tr>",
         Badge(e.problem.category), E(e.zone), E(e.account_id), E(e.region), E(e.phase), E(e.instance_id),
         E(e.instance_name), E(e.problem.code), E(e.problem.message));
   }
-  return out + "</tbody></table></section>";
+  out << "</tbody></table></section>";
 }
 
 std::string ZonesSection(const RunSummary& s) {
@@ -228,8 +224,8 @@ std::string ZonesSection(const RunSummary& s) {
   return out + "</tbody></table></section>";
 }
 
-std::string RunSection(const RunSnapshot& snap, const ReportData& data) {
-  const RunInfo& r = snap.run;
+std::string RunSection(const ReportData& data) {
+  const RunInfo& r = data.run();
   std::string out = "<section class=\"panel\" id=\"run\"><h2>Run details</h2><dl class=\"kv\">";
   auto row = [&out](const char* k, const std::string& v) {
     out += fmt::format("<dt>{}</dt><dd>{}</dd>", k, E(v));
@@ -249,26 +245,36 @@ std::string RunSection(const RunSnapshot& snap, const ReportData& data) {
   return out;
 }
 
-std::string EventsSection(const RunSnapshot& snap) {
-  std::string out = fmt::format(
-      "<section class=\"panel\" id=\"events\"><details><summary>Events ({})</summary>", snap.events.size());
-  if (!snap.events.empty()) {
-    out += "<table class=\"data\"><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</th><th>Phase</th>"
+// The events table, row by row from the source (a resumed run can journal one event per instance).
+Status EventsSection(std::ostream& out, const ReportData& data) {
+  out << fmt::format("<section class=\"panel\" id=\"events\"><details><summary>Events ({})</summary>",
+                     data.summary.events);
+  if (data.summary.events > 0) {
+    out << "<table class=\"data\"><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</th><th>Phase</th>"
            "<th>Message</th></tr></thead><tbody>";
-    for (const Event& e : snap.events)
-      out += fmt::format("<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>"
+    FP_RETURN_IF_ERROR(data.source.ForEachEvent([&](const Event& e) -> Status {
+      out << fmt::format("<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>"
                          "<td>{}</td><td class=\"wrap\">{}</td></tr>",
                          e.seq, E(e.time), E(e.level), E(e.zone), E(e.instance_id), E(e.phase), E(e.message));
-    out += "</tbody></table>";
+      return out ? OkStatus() : Error::Internal("writing the HTML report failed");
+    }));
+    out << "</tbody></table>";
   }
-  return out + "</details></section>";
+  out << "</details></section>";
+  return OkStatus();
 }
 
 // The data the table script reads: each instance as in the JSON report, plus its overall outcome
-// and its problems per phase (as the error list shows them).
-nlohmann::json ScriptData(const RunSnapshot& snap, const RunSummary& s) {
-  nlohmann::json instances = nlohmann::json::array();
-  for (const InstanceRun& inst : snap.instances) {
+// and its problems per phase (as the error list shows them), as {"instances":[...],"run_id":...}
+// (an nlohmann object's sorted keys), one instance at a time. The element is
+// <script type="application/json">: data, not script, so the CSP's script hashes do not cover it;
+// ScriptSafeJson on each piece escapes exactly what it escapes on the whole (every escaped
+// character lies inside one piece), so nothing in the data can close the element.
+Status ScriptData(std::ostream& out, const ReportData& data) {
+  const RunSummary& s = data.summary;
+  out << "{\"instances\":[";
+  bool first = true;
+  FP_RETURN_IF_ERROR(data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
     nlohmann::json j = InstanceJson(inst);
     j["overall"] = OutcomeName(InstanceOutcome(inst, s.phases_present));
     nlohmann::json problems = nlohmann::json::array();
@@ -280,9 +286,13 @@ nlohmann::json ScriptData(const RunSnapshot& snap, const RunSummary& s) {
       problems.push_back(std::move(pj));
     }
     j["problems"] = std::move(problems);
-    instances.push_back(std::move(j));
-  }
-  return {{"run_id", snap.run.run_id}, {"instances", std::move(instances)}};
+    if (!first) out << ',';
+    first = false;
+    out << ScriptSafeJson(j);
+    return out ? OkStatus() : Error::Internal("writing the HTML report failed");
+  }));
+  out << "],\"run_id\":" << ScriptSafeJson(nlohmann::json(data.run().run_id)) << "}";
+  return OkStatus();
 }
 
 }  // namespace
@@ -294,30 +304,35 @@ std::string DashboardCsp() {
       Sha256Base64(kDashboardCss), Sha256Base64(kDashboardGuardScript), Sha256Base64(kDashboardScript));
 }
 
-Result<std::string> HtmlWriter::Render(const ReportData& data) const {
-  const RunSnapshot& snap = data.snapshot;
+Status HtmlWriter::Write(const ReportData& data, std::ostream& out) const {
   const RunSummary& s = data.summary;
-  const RunInfo& r = snap.run;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"" + E(DashboardCsp()) + "\">\n";
-  out += "<meta name=\"referrer\" content=\"no-referrer\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>fleetpatch run " + E(r.run_id) + "</title>\n";
-  out += std::string("<style>") + kDashboardCss + "</style>\n";
-  out += std::string("<script>") + kDashboardGuardScript + "</script>\n</head>\n<body>\n";
+  const RunInfo& r = data.run();
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out << "<meta http-equiv=\"Content-Security-Policy\" content=\"" << E(DashboardCsp()) << "\">\n";
+  out << "<meta name=\"referrer\" content=\"no-referrer\">\n";
+  out << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out << "<title>fleetpatch run " << E(r.run_id) << "</title>\n";
+  out << "<style>" << kDashboardCss << "</style>\n";
+  out << "<script>" << kDashboardGuardScript << "</script>\n</head>\n<body>\n";
 
   std::string meta = fmt::format("workflow {} \xC2\xB7 {}started by {} on {} \xC2\xB7 created {} \xC2\xB7 updated {}",
                                  r.workflow, r.dry_run ? "dry run \xC2\xB7 " : "", r.user, r.host, r.created_at,
                                  r.updated_at);
-  out += fmt::format("<header><h1>fleetpatch run <code>{}</code>{}</h1><div class=\"meta\">{}</div></header>\n",
+  out << fmt::format("<header><h1>fleetpatch run <code>{}</code>{}</h1><div class=\"meta\">{}</div></header>\n",
                      E(r.run_id), Badge(s.overall_status), E(meta));
-  out += "<main>\n" + Cards(snap, s) + "\n" + Charts(s) + "\n" + InstancesSection(s) + "\n" + ErrorsSection(s) +
-         "\n" + ZonesSection(s) + "\n" + RunSection(snap, data) + "\n" + EventsSection(snap) + "\n</main>\n";
-  out += fmt::format("<footer>fleetpatch report version {}</footer>\n", kReportVersion);
-  out += "<div id=\"fp-selftest\"></div>\n";
-  out += "<script type=\"application/json\" id=\"fp-data\">" + ScriptSafeJson(ScriptData(snap, s)) + "</script>\n";
-  out += std::string("<script>") + kDashboardScript + "</script>\n</body>\n</html>\n";
-  return out;
+  out << "<main>\n" << Cards(s) << "\n" << Charts(s) << "\n" << InstancesSection(s) << "\n";
+  ErrorsSection(out, s);
+  out << "\n" << ZonesSection(s) << "\n" << RunSection(data) << "\n";
+  FP_RETURN_IF_ERROR(EventsSection(out, data));
+  out << "\n</main>\n";
+  out << fmt::format("<footer>fleetpatch report version {}</footer>\n", kReportVersion);
+  out << "<div id=\"fp-selftest\"></div>\n";
+  out << "<script type=\"application/json\" id=\"fp-data\">";
+  FP_RETURN_IF_ERROR(ScriptData(out, data));
+  out << "</script>\n";
+  out << "<script>" << kDashboardScript << "</script>\n</body>\n</html>\n";
+  if (!out) return Error::Internal("writing the HTML report failed");
+  return OkStatus();
 }
 
 }  // namespace fleetpatch::report

@@ -26,7 +26,7 @@ class HtmlWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kHtml; }
   std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + ".html"; }
-  Result<std::string> Render(const ReportData& data) const override;
+  Status Write(const ReportData& data, std::ostream& out) const override;
 };
 
 }  // namespace fleetpatch::report

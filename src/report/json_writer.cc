@@ -23,16 +23,109 @@ nlohmann::json InstanceJson(const InstanceRun& inst) {
   return j;
 }
 
-nlohmann::json ReportDocument(const ReportData& data) {
-  const RunSnapshot& snap = data.snapshot;
+namespace {
+
+// `v` as DumpJson writes it when nested `level` deep in a document indented by 2: the nested
+// lines carry the enclosing levels' indentation. Dumped JSON has no raw newline inside strings,
+// so every newline starts a structural line.
+void WriteNested(std::ostream& out, const nlohmann::json& v, int level) {
+  const std::string text = DumpJson(v);
+  const std::string indent(static_cast<size_t>(2 * level), ' ');
+  size_t start = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+    out.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start));
+    out << indent;
+    start = nl + 1;
+  }
+  out.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+}
+
+// The members of the top-level object, in the order nlohmann's (sorted) object gives them.
+class TopLevel {
+ public:
+  explicit TopLevel(std::ostream& out) : out_(out) { out_ << "{"; }
+  void Key(const char* key) {
+    out_ << (first_ ? "\n  " : ",\n  ") << nlohmann::json(key).dump() << ": ";
+    first_ = false;
+  }
+  void Member(const char* key, const nlohmann::json& v) {
+    Key(key);
+    WriteNested(out_, v, 1);
+  }
+  void Close() { out_ << (first_ ? "}" : "\n}") << "\n"; }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+// An array member written one element at a time.
+class StreamedArray {
+ public:
+  explicit StreamedArray(std::ostream& out) : out_(out) {}
+  void Add(const nlohmann::json& v) {
+    out_ << (first_ ? "[\n    " : ",\n    ");
+    first_ = false;
+    WriteNested(out_, v, 2);
+  }
+  void Close() { out_ << (first_ ? "[]" : "\n  ]"); }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+Status StreamOk(const std::ostream& out) {
+  if (!out) return Error::Internal("writing the JSON report failed");
+  return OkStatus();
+}
+
+}  // namespace
+
+Status JsonWriter::Write(const ReportData& data, std::ostream& out) const {
   const RunSummary& s = data.summary;
-  nlohmann::json doc = nlohmann::json::object();
-  doc["report_version"] = kReportVersion;
-  doc["generator"] = "fleetpatch";
-  if (!data.generated_at.empty()) doc["generated_at"] = data.generated_at;
-  nlohmann::json run = snap.run;
+  // Keys in sorted order: errors, events, generated_at, generator, instances, report_version, run,
+  // summary, zones (what an nlohmann object of the whole document dumps as).
+  TopLevel doc(out);
+
+  doc.Key("errors");
+  StreamedArray errors(out);
+  for (const ErrorEntry& e : s.errors) {
+    errors.Add({{"zone", e.zone},
+                {"account_id", e.account_id},
+                {"region", e.region},
+                {"instance_id", e.instance_id},
+                {"instance_name", e.instance_name},
+                {"phase", e.phase},
+                {"category", e.problem.category},
+                {"code", e.problem.code},
+                {"message", e.problem.message}});
+  }
+  errors.Close();
+
+  doc.Key("events");
+  StreamedArray events(out);
+  FP_RETURN_IF_ERROR(data.source.ForEachEvent([&](const Event& ev) -> Status {
+    events.Add(ev);
+    return StreamOk(out);
+  }));
+  events.Close();
+
+  if (!data.generated_at.empty()) doc.Member("generated_at", data.generated_at);
+  doc.Member("generator", "fleetpatch");
+
+  doc.Key("instances");
+  StreamedArray instances(out);
+  FP_RETURN_IF_ERROR(data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
+    instances.Add(InstanceJson(inst));
+    return StreamOk(out);
+  }));
+  instances.Close();
+
+  doc.Member("report_version", kReportVersion);
+  nlohmann::json run = data.run();
   if (run["config"].is_null()) run["config"] = nlohmann::json::object();
-  doc["run"] = std::move(run);
+  doc.Member("run", run);
 
   nlohmann::json summary = {{"overall_status", s.overall_status},
                             {"instances", s.instances},
@@ -45,39 +138,20 @@ nlohmann::json ReportDocument(const ReportData& data) {
   summary["phases_present"] = std::move(present);
   summary["phases"] = nlohmann::json::array();
   for (const PhaseSummary& p : s.phases) summary["phases"].push_back(PhaseSummaryJson(p));
-  doc["summary"] = std::move(summary);
+  doc.Member("summary", summary);
 
-  doc["zones"] = nlohmann::json::array();
+  nlohmann::json zones = nlohmann::json::array();
   for (const ZoneSummary& z : s.zones) {
     nlohmann::json zj = {{"name", z.zone},        {"account_id", z.account_id}, {"region", z.region},
                          {"role_arn", z.role_arn}, {"error", z.error},           {"instances", z.instances},
                          {"eligible", z.eligible}};
     zj["phases"] = nlohmann::json::array();
     for (const PhaseSummary& p : z.phases) zj["phases"].push_back(PhaseSummaryJson(p));
-    doc["zones"].push_back(std::move(zj));
+    zones.push_back(std::move(zj));
   }
-
-  doc["errors"] = nlohmann::json::array();
-  for (const ErrorEntry& e : s.errors) {
-    doc["errors"].push_back({{"zone", e.zone},
-                             {"account_id", e.account_id},
-                             {"region", e.region},
-                             {"instance_id", e.instance_id},
-                             {"instance_name", e.instance_name},
-                             {"phase", e.phase},
-                             {"category", e.problem.category},
-                             {"code", e.problem.code},
-                             {"message", e.problem.message}});
-  }
-
-  doc["instances"] = nlohmann::json::array();
-  for (const InstanceRun& inst : snap.instances) doc["instances"].push_back(InstanceJson(inst));
-  doc["events"] = snap.events;
-  return doc;
-}
-
-Result<std::string> JsonWriter::Render(const ReportData& data) const {
-  return DumpJson(ReportDocument(data)) + "\n";
+  doc.Member("zones", zones);
+  doc.Close();
+  return StreamOk(out);
 }
 
 }  // namespace fleetpatch::report

@@ -1,6 +1,7 @@
 // JsonWriter: the whole run as one JSON document ("report_version" 1), described by
-// schemas/report.schema.json. Also exposes the document as a value for the HTML dashboard, which
-// embeds the same data.
+// schemas/report.schema.json. Written as a stream: the document's frame by hand and each instance
+// and event as its own small nlohmann value, so the text is exactly what dumping the whole
+// document with nlohmann (keys sorted, two-space indent) gives, without ever building it.
 // Thread-safety: stateless.
 #pragma once
 
@@ -10,9 +11,7 @@
 
 namespace fleetpatch::report {
 
-// The report document (see docs/reports.md and schemas/report.schema.json).
-nlohmann::json ReportDocument(const ReportData& data);
-// Pieces of it, shared with other formats.
+// Pieces of the document, shared with other formats.
 nlohmann::json PhaseSummaryJson(const PhaseSummary& p);
 nlohmann::json InstanceJson(const InstanceRun& inst);
 
@@ -20,7 +19,7 @@ class JsonWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kJson; }
   std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + ".json"; }
-  Result<std::string> Render(const ReportData& data) const override;
+  Status Write(const ReportData& data, std::ostream& out) const override;
 };
 
 }  // namespace fleetpatch::report

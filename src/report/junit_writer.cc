@@ -87,25 +87,83 @@ struct SuiteCounts {
   }
 };
 
+// The test case of one phase of one instance (skipped when the phase is not in the run).
+void AddTestCase(pugi::xml_node parent, const std::string& zone, const InstanceRun& inst, Phase phase) {
+  Outcome outcome = PhaseOutcome(inst, phase);
+  pugi::xml_node tc = parent.append_child("testcase");
+  SetAttr(tc, "classname", zone);
+  SetAttr(tc, "name", inst.info.instance_id + " " + PhaseName(phase));
+  SetAttr(tc, "time", std::max(0.0, PhaseSeconds(inst, phase)));  // CI parsers reject negative times
+  if (outcome == Outcome::kFailed) {
+    ProblemInfo p = PhaseProblem(inst, phase);
+    pugi::xml_node f = AddText(tc, "failure", Details(inst, phase));
+    SetAttr(f, "message", p.code + ": " + p.message);
+    SetAttr(f, "type", p.category);
+  } else if (outcome != Outcome::kSucceeded) {
+    SetAttr(tc.append_child("skipped"), "message", SkipReason(inst, phase, outcome));
+  } else {
+    AddText(tc, "system-out", Details(inst, phase));
+  }
+}
+
 }  // namespace
 
-Result<std::string> JunitWriter::Render(const ReportData& data) const {
-  const RunSnapshot& snap = data.snapshot;
+Status JunitWriter::Write(const ReportData& data, std::ostream& out) const {
   const RunSummary& s = data.summary;
-  pugi::xml_document doc;
-  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  pugi::xml_node suites = doc.append_child("testsuites");
-  SetAttr(suites, "name", "fleetpatch run " + snap.run.run_id);
-  SuiteCounts total;
+  auto stream_ok = [&out]() -> Status {
+    return out ? OkStatus() : Error::Internal("writing the JUnit report failed");
+  };
 
-  for (const ZoneSummary& z : s.zones) {
-    pugi::xml_node suite = suites.append_child("testsuite");
-    SetAttr(suite, "name", z.zone);
-    SuiteCounts counts;
+  // The suites' counts come before their test cases, so a first pass counts them. Times are summed
+  // per zone in instance order, as the test cases list them, so the totals are the same doubles.
+  std::vector<SuiteCounts> suites(s.zones.size());
+  for (size_t i = 0; i < s.zones.size(); ++i) {
+    if (s.zones[i].error.empty()) continue;
+    ++suites[i].tests;
+    ++suites[i].errors;
+  }
+  FP_RETURN_IF_ERROR(data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
+    size_t zi = 0;
+    while (zi < s.zones.size() && s.zones[zi].zone != inst.info.zone) ++zi;
+    if (zi == s.zones.size()) return OkStatus();  // not in the summary (written concurrently): not listed
+    SuiteCounts& c = suites[zi];
+    for (Phase phase : s.phases_present) {
+      Outcome outcome = PhaseOutcome(inst, phase);
+      double seconds = std::max(0.0, PhaseSeconds(inst, phase));
+      c.time += seconds;
+      ++c.tests;
+      if (outcome == Outcome::kFailed) {
+        ++c.failures;
+      } else if (outcome != Outcome::kSucceeded) {
+        ++c.skipped;
+      }
+    }
+    return OkStatus();
+  }));
+  SuiteCounts total;
+  for (const SuiteCounts& c : suites) {
+    total.tests += c.tests;
+    total.failures += c.failures;
+    total.errors += c.errors;
+    total.skipped += c.skipped;
+    total.time += c.time;
+  }
+
+  out << kXmlDeclaration;
+  StreamedElement root(out, "testsuites", 0);
+  SetAttr(root.attributes(), "name", "fleetpatch run " + data.run().run_id);
+  total.Set(root.attributes());
+
+  for (size_t zi = 0; zi < s.zones.size(); ++zi) {
+    const ZoneSummary& z = s.zones[zi];
+    root.Open();
+    // The suite's test cases are printed one by one as the zone's instances are read.
+    StreamedElement suite(out, "testsuite", 1);
+    SetAttr(suite.attributes(), "name", z.zone);
+    suites[zi].Set(suite.attributes());
     if (!z.error.empty()) {
-      pugi::xml_node tc = suite.append_child("testcase");
+      pugi::xml_document piece;
+      pugi::xml_node tc = piece.append_child("testcase");
       SetAttr(tc, "classname", z.zone);
       SetAttr(tc, "name", z.zone + " landing zone");
       SetAttr(tc, "time", 0.0);
@@ -114,43 +172,21 @@ Result<std::string> JunitWriter::Render(const ReportData& data) const {
                                                z.error.message));
       SetAttr(err, "message", z.error.code + ": " + z.error.message);
       SetAttr(err, "type", z.error.category);
-      ++counts.tests;
-      ++counts.errors;
+      suite.Child(tc);
     }
-    for (const InstanceRun& inst : snap.instances) {
-      if (inst.info.zone != z.zone) continue;
+    FP_RETURN_IF_ERROR(data.source.ForEachInstance(z.zone, [&](const InstanceRun& inst) -> Status {
+      if (inst.info.zone != z.zone) return OkStatus();  // an empty zone name asks for every instance
+      pugi::xml_document piece;
       for (Phase phase : s.phases_present) {
-        Outcome outcome = PhaseOutcome(inst, phase);
-        pugi::xml_node tc = suite.append_child("testcase");
-        SetAttr(tc, "classname", z.zone);
-        SetAttr(tc, "name", inst.info.instance_id + " " + PhaseName(phase));
-        double seconds = std::max(0.0, PhaseSeconds(inst, phase));  // CI parsers reject negative times
-        SetAttr(tc, "time", seconds);
-        counts.time += seconds;
-        ++counts.tests;
-        if (outcome == Outcome::kFailed) {
-          ProblemInfo p = PhaseProblem(inst, phase);
-          pugi::xml_node f = AddText(tc, "failure", Details(inst, phase));
-          SetAttr(f, "message", p.code + ": " + p.message);
-          SetAttr(f, "type", p.category);
-          ++counts.failures;
-        } else if (outcome != Outcome::kSucceeded) {
-          SetAttr(tc.append_child("skipped"), "message", SkipReason(inst, phase, outcome));
-          ++counts.skipped;
-        } else {
-          AddText(tc, "system-out", Details(inst, phase));
-        }
+        AddTestCase(piece, z.zone, inst, phase);
+        suite.Child(piece.last_child());
       }
-    }
-    counts.Set(suite);
-    total.tests += counts.tests;
-    total.failures += counts.failures;
-    total.errors += counts.errors;
-    total.skipped += counts.skipped;
-    total.time += counts.time;
+      return stream_ok();
+    }));
+    suite.Close();
   }
-  total.Set(suites);
-  return SaveXml(doc);
+  root.Close();
+  return stream_ok();
 }
 
 }  // namespace fleetpatch::report

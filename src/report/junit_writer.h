@@ -15,7 +15,7 @@ class JunitWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kJunit; }
   std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + "-junit.xml"; }
-  Result<std::string> Render(const ReportData& data) const override;
+  Status Write(const ReportData& data, std::ostream& out) const override;
 };
 
 }  // namespace fleetpatch::report

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "report/report_format.h"
+#include "report/run_source.h"
 #include "report/text_util.h"
 
 namespace fleetpatch::report {
@@ -176,16 +177,22 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
   return {};
 }
 
-Outcome InstanceOutcome(const InstanceRun& inst, const std::vector<Phase>& phases) {
+Outcome CombinedOutcome(const std::array<Outcome, 4>& o, const std::vector<Phase>& phases) {
   bool pending = false;
   for (Phase phase : phases) {
-    Outcome o = PhaseOutcome(inst, phase);
-    if (o == Outcome::kFailed) return Outcome::kFailed;
-    pending = pending || o == Outcome::kPending;
+    Outcome x = o[PhaseIndex(phase)];
+    if (x == Outcome::kFailed) return Outcome::kFailed;
+    pending = pending || x == Outcome::kPending;
   }
   if (pending) return Outcome::kPending;
-  if (!inst.info.eligible) return Outcome::kSkipped;
-  return phases.empty() ? Outcome::kNotRun : PhaseOutcome(inst, phases.back());
+  if (o[PhaseIndex(Phase::kScan)] != Outcome::kSucceeded) return Outcome::kSkipped;  // ineligible
+  return phases.empty() ? Outcome::kNotRun : o[PhaseIndex(phases.back())];
+}
+
+Outcome InstanceOutcome(const InstanceRun& inst, const std::vector<Phase>& phases) {
+  std::array<Outcome, 4> o{};
+  for (size_t i = 0; i < kAllPhases.size(); ++i) o[i] = PhaseOutcome(inst, kAllPhases[i]);
+  return CombinedOutcome(o, phases);
 }
 
 bool ZoneSummary::HasFailures() const {
@@ -193,23 +200,23 @@ bool ZoneSummary::HasFailures() const {
   return std::any_of(phases.begin(), phases.end(), [](const PhaseSummary& p) { return p.counts.failed > 0; });
 }
 
-RunSummary Summarize(const RunSnapshot& snap) {
+Result<RunSummary> Summarize(const RunSource& source) {
   RunSummary s;
-  s.overall_status = RunStatusName(snap.run.status);
+  s.overall_status = RunStatusName(source.run().status);
   s.phases = EmptyPhases();
 
-  auto zone_of = [&s](const std::string& name) -> ZoneSummary& {
-    for (auto& z : s.zones)
-      if (z.zone == name) return z;
+  auto zone_index = [&s](const std::string& name) -> size_t {
+    for (size_t i = 0; i < s.zones.size(); ++i)
+      if (s.zones[i].zone == name) return i;
     ZoneSummary z;
     z.zone = name;
     z.phases = EmptyPhases();
     s.zones.push_back(std::move(z));
-    return s.zones.back();
+    return s.zones.size() - 1;
   };
 
-  for (const LandingZoneInfo& lz : snap.zones) {
-    ZoneSummary& z = zone_of(lz.name);
+  for (const LandingZoneInfo& lz : source.zones()) {
+    ZoneSummary& z = s.zones[zone_index(lz.name)];
     z.account_id = lz.account_id;
     z.region = lz.region;
     z.role_arn = lz.role_arn;
@@ -220,41 +227,71 @@ RunSummary Summarize(const RunSnapshot& snap) {
     }
   }
 
+  // An instance's overall outcome depends on which phases are present in the whole run, known only
+  // after the pass: count the instances per zone and combination of phase outcomes (at most 5^4
+  // combinations) and combine them at the end, instead of a second pass.
+  std::map<std::pair<size_t, std::array<Outcome, 4>>, int64_t> combos;
   std::array<bool, 4> present{};
-  for (const InstanceRun& inst : snap.instances) {
+  FP_RETURN_IF_ERROR(source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
     ++s.instances;
     if (inst.info.eligible) ++s.eligible;
     Count(s.phases, inst);
-    ZoneSummary& z = zone_of(inst.info.zone);
+    const size_t zi = zone_index(inst.info.zone);
+    ZoneSummary& z = s.zones[zi];
     if (z.account_id.empty()) z.account_id = inst.info.account_id;
     if (z.region.empty()) z.region = inst.info.region;
     ++z.instances;
     if (inst.info.eligible) ++z.eligible;
     Count(z.phases, inst);
     present[0] = true;
+    std::array<Outcome, 4> outcomes{};
+    for (size_t i = 0; i < kAllPhases.size(); ++i) outcomes[i] = PhaseOutcome(inst, kAllPhases[i]);
+    ++combos[{zi, outcomes}];
     for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
-      if (PhaseOutcome(inst, phase) != Outcome::kNotRun) present[PhaseIndex(phase)] = true;
+      if (outcomes[PhaseIndex(phase)] != Outcome::kNotRun) present[PhaseIndex(phase)] = true;
       ProblemInfo problem = PhaseProblem(inst, phase);
       if (problem.empty()) continue;
       s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
                           inst.info.name, PhaseName(phase), std::move(problem)});
     }
-  }
-  if (!snap.zones.empty()) present[0] = true;
+    if (inst.patch) {
+      s.patch_totals.any = true;
+      s.patch_totals.installed += inst.patch->installed;
+      s.patch_totals.missing += inst.patch->missing;
+      s.patch_totals.failed += inst.patch->failed;
+      s.patch_totals.installed_pending_reboot += inst.patch->installed_pending_reboot;
+    }
+    return OkStatus();
+  }));
+  if (!source.zones().empty()) present[0] = true;
   for (size_t i = 0; i < kAllPhases.size(); ++i)
     if (present[i]) s.phases_present.push_back(kAllPhases[i]);
-  for (const InstanceRun& inst : snap.instances) {
-    Outcome o = InstanceOutcome(inst, s.phases_present);
-    s.overall.Add(o);
-    zone_of(inst.info.zone).overall.Add(o);
+  for (const auto& [key, count] : combos) {
+    Outcome o = CombinedOutcome(key.second, s.phases_present);
+    for (int64_t k = 0; k < count; ++k) {
+      s.overall.Add(o);
+      s.zones[key.first].overall.Add(o);
+    }
   }
+  FP_RETURN_IF_ERROR(source.ForEachEvent([&](const Event&) -> Status {
+    ++s.events;
+    return OkStatus();
+  }));
   return s;
 }
 
-std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) {
+RunSummary Summarize(const RunSnapshot& snap) {
+  // A snapshot in memory cannot fail to be read.
+  Result<RunSummary> s = Summarize(SnapshotSource(snap));
+  return std::move(s).value();
+}
+
+std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) { return FormatSummaryText(snap.run, s); }
+
+std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
   // Run ids, zone names and messages may hold anything; TerminalSafe keeps escape sequences out.
-  std::string out = fmt::format("Run {} ({}{}): {}\n", TerminalSafe(snap.run.run_id), TerminalSafe(snap.run.workflow),
-                                snap.run.dry_run ? ", dry run" : "", s.overall_status);
+  std::string out = fmt::format("Run {} ({}{}): {}\n", TerminalSafe(run.run_id), TerminalSafe(run.workflow),
+                                run.dry_run ? ", dry run" : "", s.overall_status);
   out += fmt::format("  {} instance(s) in {} landing zone(s), {} eligible", s.instances, s.zones.size(), s.eligible);
   if (s.zones_failed > 0) out += fmt::format(", {} zone(s) failed", s.zones_failed);
   out += "\n";

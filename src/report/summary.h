@@ -1,4 +1,5 @@
-// RunSummary: the numbers and the error list every report shows, computed once from a RunSnapshot.
+// RunSummary: the numbers and the error list every report shows, computed once per run in one pass
+// over its instances (from a RunSource, so a run of any size is never held in memory at once).
 //
 // Each format (CSV, JSON, HTML, XML, JUnit) and the CLI's end-of-run summary read the same
 // RunSummary, so they can never disagree about how many instances failed a phase or which errors
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "common/run_model.h"
 
 namespace fleetpatch::report {
@@ -52,6 +54,9 @@ struct OutcomeCounts {
 // failed if any phase failed, else pending if any phase is pending, else skipped when scan found it
 // ineligible, else the outcome of the last phase (succeeded, skipped or not_run).
 Outcome InstanceOutcome(const InstanceRun& instance, const std::vector<Phase>& phases);
+// The same from the instance's outcome of each phase (indexed like kAllPhases; scan succeeded means
+// eligible), for when the instance itself is no longer at hand.
+Outcome CombinedOutcome(const std::array<Outcome, 4>& phase_outcomes, const std::vector<Phase>& phases);
 
 struct PhaseSummary {
   Phase phase = Phase::kScan;
@@ -84,6 +89,15 @@ struct ErrorEntry {
   ProblemInfo problem;  // category, code, message (synthesised from the status when the phase set none)
 };
 
+// Patch counts summed over every instance with a patch result (the dashboard's "Updates installed").
+struct PatchTotals {
+  bool any = false;  // at least one instance has a patch result
+  int64_t installed = 0;
+  int64_t missing = 0;
+  int64_t failed = 0;
+  int64_t installed_pending_reboot = 0;
+};
+
 struct RunSummary {
   std::string overall_status;  // RunStatusName(run.status)
   int64_t instances = 0;
@@ -95,9 +109,15 @@ struct RunSummary {
   std::vector<ErrorEntry> errors;      // zone errors first, then instances in snapshot order
   // Phases that have at least one result (scan always, when there are instances or zones).
   std::vector<Phase> phases_present;
+  PatchTotals patch_totals;
+  int64_t events = 0;  // the run's journal entries
   bool HasFailures() const { return !errors.empty(); }
 };
 
+class RunSource;  // run_source.h
+// One pass over the source's instances and one over its events. Memory: the summary itself (its
+// error list grows with the failures, not with the run).
+Result<RunSummary> Summarize(const RunSource& source);
 RunSummary Summarize(const RunSnapshot& snapshot);
 
 // The problem of `phase` for one instance: its recorded error, or one synthesised from a failed
@@ -106,6 +126,7 @@ RunSummary Summarize(const RunSnapshot& snapshot);
 ProblemInfo PhaseProblem(const InstanceRun& instance, Phase phase);
 
 // A plain-text summary for the terminal at the end of a run (no colours; a few short lines).
+std::string FormatSummaryText(const RunInfo& run, const RunSummary& summary);
 std::string FormatSummaryText(const RunSnapshot& snapshot, const RunSummary& summary);
 
 }  // namespace fleetpatch::report

@@ -107,84 +107,112 @@ void AddInstance(pugi::xml_node parent, const InstanceRun& inst) {
 
 }  // namespace
 
-Result<std::string> XmlWriter::Render(const ReportData& data) const {
-  const RunSnapshot& snap = data.snapshot;
+Status XmlWriter::Write(const ReportData& data, std::ostream& out) const {
+  const RunInfo& r = data.run();
   const RunSummary& s = data.summary;
-  pugi::xml_document doc;
-  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
+  auto stream_ok = [&out]() -> Status {
+    return out ? OkStatus() : Error::Internal("writing the XML report failed");
+  };
+  out << kXmlDeclaration;
+  StreamedElement root(out, "fleetpatchReport", 0);
+  SetAttr(root.attributes(), "xmlns", kXmlNamespace);
+  SetAttr(root.attributes(), "version", static_cast<int64_t>(kReportVersion));
+  SetAttr(root.attributes(), "generator", "fleetpatch");
+  if (!data.generated_at.empty()) SetAttr(root.attributes(), "generatedAt", data.generated_at);
 
-  pugi::xml_node root = doc.append_child("fleetpatchReport");
-  SetAttr(root, "xmlns", kXmlNamespace);
-  SetAttr(root, "version", static_cast<int64_t>(kReportVersion));
-  SetAttr(root, "generator", "fleetpatch");
-  if (!data.generated_at.empty()) SetAttr(root, "generatedAt", data.generated_at);
-
-  pugi::xml_node run = root.append_child("run");
-  SetAttr(run, "id", snap.run.run_id);
-  SetAttr(run, "workflow", snap.run.workflow);
-  SetAttr(run, "status", RunStatusName(snap.run.status));
-  SetBoolAttr(run, "dryRun", snap.run.dry_run);
-  SetAttr(run, "createdAt", snap.run.created_at);
-  SetAttr(run, "updatedAt", snap.run.updated_at);
-  SetAttr(run, "user", snap.run.user);
-  SetAttr(run, "host", snap.run.host);
-  pugi::xml_node completed = run.append_child("phasesCompleted");
-  for (const auto& p : snap.run.phases_completed) AddText(completed, "phase", p);
-  // The config is free-form JSON; it is kept verbatim rather than mapped to elements.
-  nlohmann::json config = snap.run.config.is_null() ? nlohmann::json::object() : snap.run.config;
-  SetAttr(AddText(run, "config", DumpJson(config)), "format", "json");
-
-  pugi::xml_node summary = root.append_child("summary");
-  SetAttr(summary, "overallStatus", s.overall_status);
-  SetAttr(summary, "instances", s.instances);
-  SetAttr(summary, "eligible", s.eligible);
-  SetAttr(summary, "zones", static_cast<int64_t>(s.zones.size()));
-  SetAttr(summary, "zonesFailed", s.zones_failed);
-  SetAttr(summary, "errors", static_cast<int64_t>(s.errors.size()));
-  for (const PhaseSummary& p : s.phases) AddPhaseSummary(summary, p);
-
-  pugi::xml_node zones = root.append_child("zones");
-  for (const ZoneSummary& z : s.zones) {
-    pugi::xml_node zn = zones.append_child("zone");
-    SetAttr(zn, "name", z.zone);
-    SetAttr(zn, "accountId", z.account_id);
-    SetAttr(zn, "region", z.region);
-    SetAttr(zn, "roleArn", z.role_arn);
-    SetAttr(zn, "instances", z.instances);
-    SetAttr(zn, "eligible", z.eligible);
-    AddProblem(zn, z.error);
-    for (const PhaseSummary& p : z.phases) AddPhaseSummary(zn, p);
+  {
+    pugi::xml_document piece;
+    pugi::xml_node run = piece.append_child("run");
+    SetAttr(run, "id", r.run_id);
+    SetAttr(run, "workflow", r.workflow);
+    SetAttr(run, "status", RunStatusName(r.status));
+    SetBoolAttr(run, "dryRun", r.dry_run);
+    SetAttr(run, "createdAt", r.created_at);
+    SetAttr(run, "updatedAt", r.updated_at);
+    SetAttr(run, "user", r.user);
+    SetAttr(run, "host", r.host);
+    pugi::xml_node completed = run.append_child("phasesCompleted");
+    for (const auto& p : r.phases_completed) AddText(completed, "phase", p);
+    // The config is free-form JSON; it is kept verbatim rather than mapped to elements.
+    nlohmann::json config = r.config.is_null() ? nlohmann::json::object() : r.config;
+    SetAttr(AddText(run, "config", DumpJson(config)), "format", "json");
+    root.Child(run);
+  }
+  {
+    pugi::xml_document piece;
+    pugi::xml_node summary = piece.append_child("summary");
+    SetAttr(summary, "overallStatus", s.overall_status);
+    SetAttr(summary, "instances", s.instances);
+    SetAttr(summary, "eligible", s.eligible);
+    SetAttr(summary, "zones", static_cast<int64_t>(s.zones.size()));
+    SetAttr(summary, "zonesFailed", s.zones_failed);
+    SetAttr(summary, "errors", static_cast<int64_t>(s.errors.size()));
+    for (const PhaseSummary& p : s.phases) AddPhaseSummary(summary, p);
+    root.Child(summary);
+  }
+  {
+    pugi::xml_document piece;
+    pugi::xml_node zones = piece.append_child("zones");
+    for (const ZoneSummary& z : s.zones) {
+      pugi::xml_node zn = zones.append_child("zone");
+      SetAttr(zn, "name", z.zone);
+      SetAttr(zn, "accountId", z.account_id);
+      SetAttr(zn, "region", z.region);
+      SetAttr(zn, "roleArn", z.role_arn);
+      SetAttr(zn, "instances", z.instances);
+      SetAttr(zn, "eligible", z.eligible);
+      AddProblem(zn, z.error);
+      for (const PhaseSummary& p : z.phases) AddPhaseSummary(zn, p);
+    }
+    root.Child(zones);
   }
 
-  pugi::xml_node errors = root.append_child("errors");
-  for (const ErrorEntry& e : s.errors) {
-    pugi::xml_node en = AddText(errors, "error", e.problem.message);
-    SetAttr(en, "zone", e.zone);
-    SetAttr(en, "accountId", e.account_id);
-    SetAttr(en, "region", e.region);
-    SetAttr(en, "instanceId", e.instance_id);
-    SetAttr(en, "instanceName", e.instance_name);
-    SetAttr(en, "phase", e.phase);
-    SetAttr(en, "category", e.problem.category);
-    SetAttr(en, "code", e.problem.code);
+  // The parts that grow with the run are streamed, one small tree at a time.
+  {
+    StreamedElement errors(out, "errors", 1);
+    for (const ErrorEntry& e : s.errors) {
+      pugi::xml_document piece;
+      pugi::xml_node en = AddText(piece, "error", e.problem.message);
+      SetAttr(en, "zone", e.zone);
+      SetAttr(en, "accountId", e.account_id);
+      SetAttr(en, "region", e.region);
+      SetAttr(en, "instanceId", e.instance_id);
+      SetAttr(en, "instanceName", e.instance_name);
+      SetAttr(en, "phase", e.phase);
+      SetAttr(en, "category", e.problem.category);
+      SetAttr(en, "code", e.problem.code);
+      errors.Child(en);
+    }
+    errors.Close();
   }
-
-  pugi::xml_node instances = root.append_child("instances");
-  for (const InstanceRun& inst : snap.instances) AddInstance(instances, inst);
-
-  pugi::xml_node events = root.append_child("events");
-  for (const Event& ev : snap.events) {
-    pugi::xml_node en = AddText(events, "event", ev.message);
-    SetAttr(en, "seq", ev.seq);
-    SetAttr(en, "time", ev.time);
-    SetAttr(en, "level", ev.level);
-    SetAttr(en, "zone", ev.zone);
-    SetAttr(en, "instanceId", ev.instance_id);
-    SetAttr(en, "phase", ev.phase);
+  {
+    StreamedElement instances(out, "instances", 1);
+    FP_RETURN_IF_ERROR(data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
+      pugi::xml_document piece;
+      AddInstance(piece, inst);
+      instances.Child(piece.first_child());
+      return stream_ok();
+    }));
+    instances.Close();
   }
-  return SaveXml(doc);
+  {
+    StreamedElement events(out, "events", 1);
+    FP_RETURN_IF_ERROR(data.source.ForEachEvent([&](const Event& ev) -> Status {
+      pugi::xml_document piece;
+      pugi::xml_node en = AddText(piece, "event", ev.message);
+      SetAttr(en, "seq", ev.seq);
+      SetAttr(en, "time", ev.time);
+      SetAttr(en, "level", ev.level);
+      SetAttr(en, "zone", ev.zone);
+      SetAttr(en, "instanceId", ev.instance_id);
+      SetAttr(en, "phase", ev.phase);
+      events.Child(en);
+      return stream_ok();
+    }));
+    events.Close();
+  }
+  root.Close();
+  return stream_ok();
 }
 
 }  // namespace fleetpatch::report

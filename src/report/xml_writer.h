@@ -14,7 +14,7 @@ class XmlWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kXml; }
   std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + ".xml"; }
-  Result<std::string> Render(const ReportData& data) const override;
+  Status Write(const ReportData& data, std::ostream& out) const override;
 };
 
 }  // namespace fleetpatch::report

@@ -607,23 +607,38 @@ Status SqliteStateStore::SavePatches(const std::string& run_id, const std::vecto
 Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string& run_id,
                                                                const InstanceQuery& q) {
   FP_RETURN_IF_ERROR(RequireRun(run_id));
+  int64_t last_seq = 0;
+  return QueryPageLocked(run_id, q, SeqRange{}, -1, &last_seq);
+}
+
+// The columns and filters shared by the whole query and the pages. Optional filters are
+// NULL-bound; status lists are bound as one JSON array each, so the SQL text is constant and
+// nothing user-supplied is ever spliced into it.
+// ?8 (InstanceQuery::details) false leaves out the tags and the precheck findings and output.
+#define FP_INSTANCE_COLUMNS                                                                        \
+  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "           \
+  "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, " \
+  "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "           \
+  "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, " \
+  "patch_json, seq FROM instances WHERE "
+#define FP_INSTANCE_FILTERS                                                                       \
+  "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
+  "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
+  "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "       \
+  "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
+
+Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::string& run_id,
+                                                                   const InstanceQuery& q, SeqRange range,
+                                                                   int64_t limit, int64_t* last_seq) {
   constexpr const char* kWhat = "loading instances";
-  // Optional filters are NULL-bound; status lists are bound as one JSON array each, so the SQL text
-  // is constant and nothing user-supplied is ever spliced into it.
-  FP_ASSIGN_OR_RETURN(
-      Statement st,
-      db_->Prepare(
-          "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
-          "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, ssm_agent_version, "
-          "in_auto_scaling_group, eligible, ineligible_reason, backup_json, "
-          "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, "
-          "patch_json FROM instances "
-          "WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "
-          "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "
-          "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "
-          "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
-          "ORDER BY seq",
-          kWhat));
+  // A page walks the run's seq range in rowid order and stops after `limit` matches: "+run_id"
+  // keeps SQLite from picking a run_id index instead, which would sort every remaining row of the
+  // run for each page (quadratic in the size of the run).
+  static constexpr const char* kAll = FP_INSTANCE_COLUMNS "run_id = ?1 " FP_INSTANCE_FILTERS "ORDER BY seq";
+  static constexpr const char* kPage = FP_INSTANCE_COLUMNS
+      "+run_id = ?1 AND seq > ?9 AND seq <= ?11 " FP_INSTANCE_FILTERS "ORDER BY seq LIMIT ?10";
+  const bool page = limit >= 0;
+  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(page ? kPage : kAll, kWhat));
   st.Bind(1, run_id);
   if (!q.zone.empty()) st.Bind(2, q.zone);
   if (q.eligible) st.Bind(3, *q.eligible);
@@ -632,6 +647,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   if (!q.patch_status.empty()) st.Bind(6, StatusArray(q.patch_status));
   st.Bind(7, kNoResult);
   st.Bind(8, q.details);
+  if (page) st.Bind(9, range.after).Bind(10, limit).Bind(11, range.last);  // keyset pagination on seq
 
   std::vector<InstanceRun> out;
   for (;;) {
@@ -669,10 +685,14 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
     if (!st.IsNull(18)) {
       FP_ASSIGN_OR_RETURN(r.patch, Decode<PatchResult>(st.Text(18), "the patch of " + label, path_));
     }
+    *last_seq = st.Int(19);
     out.push_back(std::move(r));
   }
   return out;
 }
+
+#undef FP_INSTANCE_COLUMNS
+#undef FP_INSTANCE_FILTERS
 
 Result<std::vector<InstanceRun>> SqliteStateStore::QueryInstances(const std::string& run_id,
                                                                   const InstanceQuery& query) {
@@ -713,11 +733,22 @@ Result<std::map<std::string, int64_t>> SqliteStateStore::CountByStatus(const std
   return counts;
 }
 
+template <class Fn>
+auto SqliteStateStore::InReadTransaction(const char* what, Fn&& fn) -> decltype(fn()) {
+  // Autocommit off means a transaction is already open on this connection, which (under mu_) can
+  // only be this thread's (ReadConsistently, or a read from inside a ForEachInstance callback):
+  // join it, so the nested read sees the same snapshot.
+  if (sqlite3_get_autocommit(db_->raw()) == 0) return fn();
+  FP_RETURN_IF_ERROR(db_->Exec("BEGIN", what));
+  auto result = fn();
+  (void)db_->Exec("COMMIT", what);  // read-only transaction: nothing to keep or lose
+  return result;
+}
+
 Result<RunSnapshot> SqliteStateStore::LoadSnapshot(const std::string& run_id) {
   std::lock_guard lock(mu_);
   // One read transaction, so the snapshot is consistent even while another process writes.
-  FP_RETURN_IF_ERROR(db_->Exec("BEGIN", "loading a run"));
-  auto load = [&]() -> Result<RunSnapshot> {
+  return InReadTransaction("loading a run", [&]() -> Result<RunSnapshot> {
     RunSnapshot snap;
     static const std::string sql = std::string(kRunColumns) + "WHERE run_id = ?1";
     FP_ASSIGN_OR_RETURN(
@@ -739,10 +770,61 @@ Result<RunSnapshot> SqliteStateStore::LoadSnapshot(const std::string& run_id) {
     FP_ASSIGN_OR_RETURN(snap.instances, QueryLocked(run_id, InstanceQuery{}));
     FP_ASSIGN_OR_RETURN(snap.events, LoadEventsLocked(run_id, 0));
     return snap;
-  };
-  Result<RunSnapshot> result = load();
-  (void)db_->Exec("COMMIT", "loading a run");  // read-only transaction: nothing to keep or lose
-  return result;
+  });
+}
+
+Status SqliteStateStore::ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
+                                         const std::function<Status(std::vector<InstanceRun>&&)>& fn) {
+  std::lock_guard lock(mu_);
+  if (batch_size == 0) return Error::Internal("ForEachInstance needs a batch size of at least 1");
+  // One read transaction for the whole visit (a consistent snapshot, see state_store.h); each batch
+  // is its own bounded query resuming after the last seq seen, so no statement stays open while
+  // `fn` runs and nothing but one batch is ever held.
+  return InReadTransaction("loading instances", [&]() -> Status {
+    FP_RETURN_IF_ERROR(RequireRun(run_id));
+    // The run's seq range, so that the pages scan only the run's rows, not the runs before or after.
+    FP_ASSIGN_OR_RETURN(Statement bounds, db_->Prepare("SELECT min(seq), max(seq) FROM instances WHERE run_id = ?1",
+                                                       "loading instances"));
+    bounds.Bind(1, run_id);
+    FP_ASSIGN_OR_RETURN(bool row, bounds.Step("loading instances"));
+    if (!row || bounds.IsNull(0)) return OkStatus();  // no instances
+    SeqRange range{bounds.Int(0) - 1, bounds.Int(1)};
+    bounds.Reset();
+    for (;;) {
+      int64_t last = range.after;
+      FP_ASSIGN_OR_RETURN(std::vector<InstanceRun> batch,
+                          QueryPageLocked(run_id, query, range, static_cast<int64_t>(batch_size), &last));
+      if (batch.empty()) return OkStatus();
+      const bool full = batch.size() == batch_size;
+      FP_RETURN_IF_ERROR(fn(std::move(batch)));
+      if (!full) return OkStatus();
+      range.after = last;
+    }
+  });
+}
+
+Status SqliteStateStore::ForEachEvent(const std::string& run_id, size_t batch_size,
+                                      const std::function<Status(std::vector<Event>&&)>& fn) {
+  std::lock_guard lock(mu_);
+  if (batch_size == 0) return Error::Internal("ForEachEvent needs a batch size of at least 1");
+  return InReadTransaction("loading events", [&]() -> Status {
+    FP_RETURN_IF_ERROR(RequireRun(run_id));
+    int64_t after = 0;
+    for (;;) {
+      FP_ASSIGN_OR_RETURN(std::vector<Event> batch,
+                          LoadEventsLocked(run_id, after, static_cast<int64_t>(batch_size)));
+      if (batch.empty()) return OkStatus();
+      const bool full = batch.size() == batch_size;
+      after = batch.back().seq;
+      FP_RETURN_IF_ERROR(fn(std::move(batch)));
+      if (!full) return OkStatus();
+    }
+  });
+}
+
+Status SqliteStateStore::ReadConsistently(const std::function<Status()>& fn) {
+  std::lock_guard lock(mu_);
+  return InReadTransaction("reading a run", fn);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -785,12 +867,13 @@ Status SqliteStateStore::AppendEvents(const std::string& run_id, const std::vect
   return tx.Commit();
 }
 
-Result<std::vector<Event>> SqliteStateStore::LoadEventsLocked(const std::string& run_id, int64_t after_seq) {
+Result<std::vector<Event>> SqliteStateStore::LoadEventsLocked(const std::string& run_id, int64_t after_seq,
+                                                               int64_t limit) {
   FP_ASSIGN_OR_RETURN(Statement st,
                       db_->Prepare("SELECT seq, time, level, zone, instance_id, phase, message FROM events "
-                                   "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq",
+                                   "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
                                    "loading events"));
-  st.Bind(1, run_id).Bind(2, after_seq);
+  st.Bind(1, run_id).Bind(2, after_seq).Bind(3, limit);  // LIMIT -1: no limit
   std::vector<Event> out;
   for (;;) {
     FP_ASSIGN_OR_RETURN(bool row, st.Step("loading events"));

@@ -11,11 +11,13 @@
 // - The directories it creates are 0700 and the database (with its -wal and -shm files) 0600.
 // - ":memory:" opens a private in-memory store (for tests; no files, no permissions).
 //
-// Thread-safety: thread-safe; all calls are serialised on one connection by an internal mutex.
+// Thread-safety: thread-safe; all calls are serialised on one connection by an internal mutex
+// (recursive, so that a ForEachInstance callback or a ReadConsistently function may read again).
 // A RunLock it grants must be destroyed before the store.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -70,6 +72,11 @@ class SqliteStateStore final : public StateStore {
                                                   const InstanceQuery& query) override;
   Result<std::map<std::string, int64_t>> CountByStatus(const std::string& run_id, Phase phase) override;
   Result<RunSnapshot> LoadSnapshot(const std::string& run_id) override;
+  Status ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
+                         const std::function<Status(std::vector<InstanceRun>&&)>& fn) override;
+  Status ForEachEvent(const std::string& run_id, size_t batch_size,
+                      const std::function<Status(std::vector<Event>&&)>& fn) override;
+  Status ReadConsistently(const std::function<Status()>& fn) override;
 
   Result<int64_t> AppendEvent(const std::string& run_id, const Event& event) override;
   Status AppendEvents(const std::string& run_id, const std::vector<Event>& events) override;
@@ -90,7 +97,19 @@ class SqliteStateStore final : public StateStore {
   Status TouchRun(const std::string& run_id, const std::string& now);  // bumps updated_at; kNotFound
   Result<RunInfo> ReadRun(const char* sql, const std::string& bind, const std::string& not_found);
   Result<std::vector<InstanceRun>> QueryLocked(const std::string& run_id, const InstanceQuery& query);
-  Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq);
+  // A page's window of instances.seq: after < seq <= last.
+  struct SeqRange {
+    int64_t after = 0;
+    int64_t last = 0;
+  };
+  // With limit < 0: every matching instance (QueryLocked). Otherwise one page: at most `limit`
+  // matching instances within `range`. *last_seq is set to the seq of the last one returned.
+  Result<std::vector<InstanceRun>> QueryPageLocked(const std::string& run_id, const InstanceQuery& query,
+                                                   SeqRange range, int64_t limit, int64_t* last_seq);
+  Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq, int64_t limit = -1);
+  // Runs `fn` in a read transaction, or in the caller's when one is already open on this thread.
+  template <class Fn>
+  auto InReadTransaction(const char* what, Fn&& fn) -> decltype(fn());
   Status AppendEventLocked(const std::string& run_id, const Event& event, int64_t* seq);
   template <class R>
   Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
@@ -100,7 +119,7 @@ class SqliteStateStore final : public StateStore {
   Status WithFullSync(Fn&& fn);
   Status ReleaseLock(const std::string& run_id, const std::string& token);
 
-  std::mutex mu_;
+  std::recursive_mutex mu_;
   std::unique_ptr<Db> db_;
   std::string path_;
   const Clock& clock_;

@@ -17,7 +17,9 @@
 // Different processes may open the same store; AcquireRunLock keeps two of them off one run.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -131,8 +133,32 @@ class StateStore {
   // Per status name, how many of the run's instances have it for `phase` (kNoResult counts the
   // instances without a result; for kScan: "eligible" / "ineligible").
   virtual Result<std::map<std::string, int64_t>> CountByStatus(const std::string& run_id, Phase phase) = 0;
-  // Everything: run, zones, instances with results, events.
+  // Everything: run, zones, instances with results, events. Memory grows with the run: tests and
+  // small tools only; reports iterate with ForEachInstance / ForEachEvent instead.
   virtual Result<RunSnapshot> LoadSnapshot(const std::string& run_id) = 0;
+
+  // Visits the instances matching `query` in first-save order, at most `batch_size` (>= 1) at a
+  // time, so a caller's memory stays bounded whatever the size of the run. Stops at the first error
+  // `fn` returns and returns it. The whole visit reads one snapshot of the store (one read
+  // transaction): a workflow writing concurrently (another process) is not blocked, and the visit
+  // sees every instance either as it was before or after each of that workflow's writes, never a
+  // mix, and no instance twice or not at all. Other threads' calls to this store wait until the
+  // visit ends; `fn` may call this store's read methods (they join the snapshot) but not write.
+  // The default implementation (for stores other than SqliteStateStore) is correct but loads the
+  // matching instances at once (QueryInstances) before handing them over in batches.
+  virtual Status ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
+                                 const std::function<Status(std::vector<InstanceRun>&&)>& fn);
+  // The run's events in order, at most `batch_size` at a time; the same snapshot rules as above
+  // (default: LoadEvents, then batches).
+  virtual Status ForEachEvent(const std::string& run_id, size_t batch_size,
+                              const std::function<Status(std::vector<Event>&&)>& fn);
+  // Runs `fn` inside one read transaction: every read `fn` makes on this store from this thread
+  // (GetRun, LoadZones, ForEachInstance, CountByStatus ...) sees the same snapshot, so several
+  // passes over a run (a report's summary, then each format) agree with each other even while
+  // another process writes. Other threads' calls wait until `fn` returns. `fn` must not write
+  // (writes fail with kInternal inside the transaction). Nested calls join the outer snapshot.
+  // Default: runs `fn` as it is (no snapshot across calls).
+  virtual Status ReadConsistently(const std::function<Status()>& fn) { return fn(); }
 
   // Resume helpers (what a phase still has to do), built on QueryInstances, in the workflow's view
   // (details = false: no tags, no precheck findings or output).
