@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_dump.h"
 #include "cli/store_access.h"
 #include "report/report_writer.h"
 #include "report/run_source.h"
@@ -74,7 +75,7 @@ Result<int> RunReportCommand(const Options& options, Context& ctx) {
     j["status"] = RunStatusName(run.status);
     j["reports"] = nlohmann::json::array();
     for (const auto& p : written) j["reports"].push_back(p.string());
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
     return 0;
   }
   *ctx.out << "Reports of run " << run.run_id << " (" << RunStatusName(run.status) << "):\n";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_dump.h"
 #include "cli/store_access.h"
 
 namespace fleetpatch::cli {
@@ -55,7 +56,7 @@ Result<int> RunRunsCommand(const Options& options, Context& ctx) {
                            {"user", r.user},
                            {"host", r.host}});
     }
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
     return 0;
   }
   if (rows.empty()) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_dump.h"
 #include "cli/store_access.h"
 #include "report/run_source.h"
 #include "report/summary.h"
@@ -120,7 +121,7 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
     }
     j["lock"] =
         holder ? json{{"pid", holder->pid}, {"host", holder->host}, {"since", holder->since}} : json(nullptr);
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
     return 0;
   }
 

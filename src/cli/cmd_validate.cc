@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_dump.h"
 #include "cli/commands.h"
 #include "common/exit_codes.h"
 
@@ -74,7 +75,7 @@ Result<int> RunValidateCommand(const Options& options, Context& ctx) {
                                  {"message", p.message}});
       }
     }
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
     return problems.empty() ? kExitOk : kExitConfig;
   }
   if (!problems.empty()) {

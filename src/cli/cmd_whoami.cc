@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_dump.h"
 #include "aws/aws_context.h"
 #include "aws/credentials_chain.h"
 #include "aws/credentials_sts.h"
@@ -127,7 +128,7 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
     nlohmann::json j = to_json(base);
     j["region"] = region;
     if (assumed) j["assumed_role"] = to_json(*assumed);
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
     return kExitOk;
   }
   auto print = [&](const Identity& i, const char* indent) {

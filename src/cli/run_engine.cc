@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_dump.h"
 #include "aws/aws_context.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
@@ -308,7 +309,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     if (written.ok())
       for (const auto& p : *written) j["reports"].push_back(p.string());
     if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
-    *ctx.out << j.dump(2) << "\n";
+    *ctx.out << DumpJson(j, 2) << "\n";
   } else {
     *ctx.out << report::FormatSummaryText(source->run(), summary);
     if (written.ok()) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/json_dump.h"
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/sqlite_util.h"
@@ -342,7 +343,7 @@ Status SqliteStateStore::CreateRun(const RunInfo& run) {
       .Bind(6, run.workflow)
       .Bind(7, run.dry_run)
       .Bind(8, RunStatusName(run.status))
-      .Bind(9, safe_config.dump())
+      .Bind(9, DumpJson(safe_config))
       .Bind(10, nlohmann::json(run.phases_completed).dump());
   FP_RETURN_IF_ERROR(st.Run("creating a run"));
   return tx.Commit();
@@ -465,7 +466,7 @@ Status SqliteStateStore::SaveZones(const std::string& run_id, const std::vector<
                                    "saving landing zones"));
   for (const auto& z : zones) {
     if (z.name.empty()) return Error::Internal("SaveZones: a landing zone without a name");
-    st.Bind(1, run_id).Bind(2, z.name).Bind(3, nlohmann::json(z).dump()).Bind(4, !z.error.empty());
+    st.Bind(1, run_id).Bind(2, z.name).Bind(3, DumpJson(nlohmann::json(z))).Bind(4, !z.error.empty());
     FP_RETURN_IF_ERROR(st.Run("saving landing zones"));
   }
   return tx.Commit();
@@ -527,7 +528,7 @@ Status SqliteStateStore::SaveInstances(const std::string& run_id,
         .Bind(10, inst.state)
         .Bind(11, inst.availability_zone)
         .Bind(12, inst.instance_type)
-        .Bind(13, inst.tags.empty() ? std::string("{}") : nlohmann::json(inst.tags).dump())
+        .Bind(13, inst.tags.empty() ? std::string("{}") : DumpJson(nlohmann::json(inst.tags)))
         .Bind(14, inst.ssm_ping_status)
         .Bind(15, inst.ssm_agent_version)
         .Bind(16, inst.in_auto_scaling_group)
@@ -565,7 +566,7 @@ Status SqliteStateStore::SaveResults(const std::string& run_id, const std::vecto
     nlohmann::json j = r.result;
     const std::string status = j.at("status").template get<std::string>();
     DropDefaults(j, defaults);
-    st.Bind(1, status).Bind(2, j.dump());
+    st.Bind(1, status).Bind(2, DumpJson(j));
     st.Bind(5, r.zone).Bind(6, r.instance_id);
     FP_RETURN_IF_ERROR(st.Run(what));
     if (db_->Changes() == 0) {

@@ -505,6 +505,20 @@ TEST_F(StoreTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
   EXPECT_EQ(nlohmann::json(*(*full)[0].precheck), nlohmann::json(p));
 }
 
+TEST_F(StoreTest, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {
+  CreateSampleRun();
+  InstanceInfo i = SampleInstance("prod", "i-1");
+  i.tags["Owner"] = std::string("bad \xff\xfe bytes");
+  ASSERT_TRUE(store_->SaveInstances(kRun, {i}).ok());
+  PrecheckResult p = SamplePrecheck();
+  p.output = std::string("disk \xc3 cut");
+  ASSERT_TRUE(store_->SavePrecheck(kRun, "prod", "i-1", p).ok());
+  auto snap = store_->LoadSnapshot(kRun);
+  ASSERT_TRUE(snap.ok()) << snap.error().ToString();
+  EXPECT_EQ(snap->instances[0].info.tags.at("Owner"), "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+  EXPECT_EQ(snap->instances[0].precheck->output, "disk \xef\xbf\xbd cut");
+}
+
 TEST_F(StoreTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
   // Results are stored without their default-valued fields; loading must restore them exactly.
   CreateSampleRun();
