@@ -19,6 +19,16 @@ TEST(ProgressTest, LineCountsAndEstimates) {
   EXPECT_EQ(p.Line(), "[patch] 2/10 done, 1 failed, 0 skipped, about 40s left");
 }
 
+TEST(ProgressTest, NoEstimateBeforeFivePercentIsDone) {
+  testing::FakeClock clock;
+  Progress p("patch", 9000, {.terminal = false, .quiet = true}, clock, nullptr);
+  clock.Advance(std::chrono::seconds(30));
+  p.Done();  // a canary of one
+  EXPECT_EQ(p.Line(), "[patch] 1/9000 done, 0 failed, 0 skipped");
+  p.Done(Progress::Outcome::kOk, 449);
+  EXPECT_EQ(p.Line(), "[patch] 450/9000 done, 0 failed, 0 skipped, about 9m30s left");
+}
+
 TEST(ProgressTest, PipedOutputIsRateLimitedPlainLines) {
   testing::FakeClock clock;
   char* buf = nullptr;
