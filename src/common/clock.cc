@@ -63,4 +63,10 @@ bool ParseIso8601(const std::string& s, std::chrono::system_clock::time_point* o
   return true;
 }
 
+double SecondsBetweenIso8601(const std::string& start, const std::string& end) {
+  std::chrono::system_clock::time_point a, b;
+  if (!ParseIso8601(start, &a) || !ParseIso8601(end, &b) || b < a) return 0;
+  return std::chrono::duration<double>(b - a).count();
+}
+
 }  // namespace fleetpatch

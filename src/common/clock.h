@@ -34,5 +34,8 @@ std::string FormatIso8601(std::chrono::system_clock::time_point t);
 // Parses ISO 8601 UTC ("2015-08-30T12:36:00Z", optional fractional seconds, "+00:00" accepted).
 // Returns false on malformed input and leaves *out unchanged.
 bool ParseIso8601(const std::string& s, std::chrono::system_clock::time_point* out);
+// Seconds from ISO 8601 time `start` to `end`; 0 when either does not parse or end is before start
+// (a duration is never negative, even if the wall clock was stepped back in between).
+double SecondsBetweenIso8601(const std::string& start, const std::string& end);
 
 }  // namespace fleetpatch

@@ -52,5 +52,11 @@ TEST(ClockTest, FormatsAndParsesIso8601) {
   EXPECT_FALSE(ParseIso8601("yesterday", &t));
 }
 
+TEST(ClockTest, SecondsBetweenIso8601TimesIsNeverNegative) {
+  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("2015-08-30T12:36:00Z", "2015-08-30T12:37:30Z"), 90);
+  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("2015-08-30T12:37:00Z", "2015-08-30T12:36:00Z"), 0);
+  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("", "2015-08-30T12:36:00Z"), 0);
+}
+
 }  // namespace
 }  // namespace fleetpatch

@@ -12,16 +12,11 @@
 namespace fleetpatch::report {
 namespace {
 
-double SecondsBetween(const std::string& start, const std::string& end) {
-  std::chrono::system_clock::time_point a, b;
-  if (!ParseIso8601(start, &a) || !ParseIso8601(end, &b) || b < a) return 0;
-  return std::chrono::duration<double>(b - a).count();
-}
-
 double PhaseSeconds(const InstanceRun& inst, Phase phase) {
   switch (phase) {
     case Phase::kBackup: return inst.backup ? inst.backup->duration_s : 0;
-    case Phase::kPrecheck: return inst.precheck ? SecondsBetween(inst.precheck->started_at, inst.precheck->finished_at) : 0;
+    case Phase::kPrecheck:
+      return inst.precheck ? SecondsBetweenIso8601(inst.precheck->started_at, inst.precheck->finished_at) : 0;
     case Phase::kPatch: return inst.patch ? inst.patch->duration_s : 0;
     case Phase::kScan: return 0;
   }

@@ -46,12 +46,6 @@ Error InZone(Error e, const std::string& zone) {
 
 std::string Now(Clock& clock) { return FormatIso8601(clock.Now()); }
 
-double SecondsBetween(const std::string& a, const std::string& b) {
-  std::chrono::system_clock::time_point ta, tb;
-  if (!ParseIso8601(a, &ta) || !ParseIso8601(b, &tb)) return 0;
-  return std::chrono::duration<double>(tb - ta).count();
-}
-
 bool Terminal(const std::string& s) {
   return s == "Success" || s == "Failed" || s == "Cancelled" || s == "TimedOut" || s == "DeliveryTimedOut" ||
          s == "Undeliverable" || s == "Terminated" || s == "InvalidPlatform" || s == "AccessDenied" ||
@@ -459,7 +453,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
   auto finish = [&](Pending& p, BackupStatus status, std::string reason, const ProblemInfo& err) {
     p.result.status = status;
     p.result.finished_at = Now(clock_);
-    p.result.duration_s = SecondsBetween(p.result.started_at, p.result.finished_at);
+    p.result.duration_s = SecondsBetweenIso8601(p.result.started_at, p.result.finished_at);
     p.result.reason = std::move(reason);
     p.result.error = err;
     if (status == BackupStatus::kAvailable) {
@@ -1018,7 +1012,7 @@ Status Workflow::PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, 
   std::vector<state::PatchUpdate> updates;
   auto done = [&](const InstanceRun& r, PatchResult p) {
     if (p.finished_at.empty()) p.finished_at = Now(clock_);
-    if (!p.started_at.empty()) p.duration_s = SecondsBetween(p.started_at, p.finished_at);
+    if (!p.started_at.empty()) p.duration_s = SecondsBetweenIso8601(p.started_at, p.finished_at);
     switch (p.status) {
       case PatchStatus::kSuccess:
       case PatchStatus::kPartialSuccess:
