@@ -162,6 +162,21 @@ Status Workflow::RequirePhase(const std::string& run_id, Phase needed, Phase wan
   return OkStatus();
 }
 
+Status Workflow::RequireEligible(const std::string& run_id, const std::string& what) {
+  FP_ASSIGN_OR_RETURN(auto counts, store_.CountByStatus(run_id, Phase::kScan));
+  if (counts["eligible"] == 0) {
+    return Error::Validation("nothing to " + what + ": the scan of run " + run_id + " found no eligible instance");
+  }
+  return OkStatus();
+}
+
+Status Workflow::EndPhase(const std::string& run_id, PhaseSummary& summary, Progress& progress) {
+  progress.Finish();
+  summary.interrupted = Interrupted();
+  if (summary.interrupted || options_.dry_run) return OkStatus();  // not done: --resume goes on
+  return store_.MarkPhaseCompleted(run_id, summary.phase);
+}
+
 void Workflow::ForEachZone(const std::vector<ZoneSpec>& zones, std::map<std::string, std::vector<InstanceRun>> by_zone,
                            PhaseSummary& summary, const ZoneWork& work) {
   std::vector<std::string> names;
@@ -293,11 +308,8 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, Phase::kBackup));
   PhaseSummary summary;
   summary.phase = Phase::kBackup;
+  FP_RETURN_IF_ERROR(RequireEligible(run_id, "back up"));
   FP_ASSIGN_OR_RETURN(auto todo, store_.PendingBackups(run_id));
-  FP_ASSIGN_OR_RETURN(auto counts, store_.CountByStatus(run_id, Phase::kScan));
-  if (counts["eligible"] == 0) {
-    return Error::Validation("nothing to back up: the scan of run " + run_id + " found no eligible instance");
-  }
   Progress progress("backup", static_cast<int64_t>(todo.size()), progress_options_, clock_);
 
   if (!options_.backup_enabled) {
@@ -319,9 +331,7 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
               [&](const ZoneSpec& zone, std::vector<InstanceRun> batch, PhaseSummary& local) {
                 return BackupZone(run_id, zone, std::move(batch), local, progress);
               });
-  progress.Finish();
-  summary.interrupted = Interrupted();
-  if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kBackup));
+  FP_RETURN_IF_ERROR(EndPhase(run_id, summary, progress));
   return summary;
 }
 
@@ -603,19 +613,14 @@ Result<PhaseSummary> Workflow::Precheck(const std::string& run_id, const std::ve
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, Phase::kPrecheck));
   PhaseSummary summary;
   summary.phase = Phase::kPrecheck;
-  FP_ASSIGN_OR_RETURN(auto counts, store_.CountByStatus(run_id, Phase::kScan));
-  if (counts["eligible"] == 0) {
-    return Error::Validation("nothing to precheck: the scan of run " + run_id + " found no eligible instance");
-  }
+  FP_RETURN_IF_ERROR(RequireEligible(run_id, "precheck"));
   FP_ASSIGN_OR_RETURN(auto todo, store_.PendingPrechecks(run_id));
   Progress progress("precheck", static_cast<int64_t>(todo.size()), progress_options_, clock_);
   ForEachZone(zones, ByZone(std::move(todo)), summary,
               [&](const ZoneSpec& zone, std::vector<InstanceRun> batch, PhaseSummary& local) {
                 return PrecheckZone(run_id, zone, std::move(batch), local, progress);
               });
-  progress.Finish();
-  summary.interrupted = Interrupted();
-  if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kPrecheck));
+  FP_RETURN_IF_ERROR(EndPhase(run_id, summary, progress));
   return summary;
 }
 
@@ -968,9 +973,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
     progress.Done(Progress::Outcome::kSkipped, static_cast<int64_t>(rest.size()));
     Journal(run_id, "error", "", "", Phase::kPatch, why + "; " + std::to_string(rest.size()) + " instance(s) left untouched");
   }
-  progress.Finish();
-  summary.interrupted = Interrupted();
-  if (!summary.interrupted && !options_.dry_run) FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, Phase::kPatch));
+  FP_RETURN_IF_ERROR(EndPhase(run_id, summary, progress));
   return summary;
 }
 

@@ -117,6 +117,11 @@ class Workflow {
   struct ZoneConn;
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
+  // kValidation "nothing to <what>" when the run's scan found no eligible instance.
+  Status RequireEligible(const std::string& run_id, const std::string& what);
+  // A phase's end: the final progress line, whether it was interrupted, and (unless interrupted or
+  // a dry run) the phase recorded as completed.
+  Status EndPhase(const std::string& run_id, PhaseSummary& summary, Progress& progress);
   void Journal(const std::string& run_id, const std::string& level, const std::string& zone,
                const std::string& instance_id, Phase phase, const std::string& message);
   void AddPlan(std::string line);
