@@ -3,86 +3,21 @@
 // both sides, so AMIs that "take" ten minutes are ready at the next poll.
 #include <gtest/gtest.h>
 
-#include "aws/aws_context.h"
-#include "aws/credentials_env.h"
-#include "emulator/emulator.h"
 #include "emulator/fleet.h"
-#include "emulator/in_process_transport.h"
-#include "state/run_id.h"
-#include "state/sqlite_state_store.h"
-#include "testing/fake_clock.h"
-#include "testing/testdata.h"
-#include "workflow/aws_zone_api.h"
-#include "workflow/interrupt.h"
-#include "workflow/workflow.h"
+#include "workflow/emulator_fixture_for_test.h"
 
 namespace fleetpatch::workflow {
 namespace {
 
-class WorkflowEmulatorTest : public ::testing::Test {
+class WorkflowEmulatorTest : public testing::EmulatorWorkflowTest {
  protected:
   void SetUp() override {
-    ClearInterrupt();
-    emulator::EmulatorOptions eo;
-    eo.clock = &clock_;
-    eo.time_scale = 1.0;
-    emu_ = std::make_unique<emulator::Emulator>(emulator::DemoFleet(), eo);
-    transport_ = std::make_unique<emulator::InProcessTransport>(*emu_, &clock_);
-    aws::AwsContextOptions ao;
-    ao.retry.base_backoff = std::chrono::milliseconds(1);
-    context_ = std::make_unique<aws::AwsContext>(
-        *transport_, clock_, MapEnv({{"AWS_ENDPOINT_URL", emulator::InProcessTransport::kEndpoint}}), ao);
-    auto store = state::SqliteStateStore::Open((dir_.path() / "state.db").string(), clock_);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
-
-    struct Z {
-      const char *name, *account, *region, *external_id, *env;
-    };
-    for (Z z : {Z{"prod", "111111111111", "us-east-1", "fp-demo-prod", "prod"},
-                Z{"staging", "222222222222", "eu-west-1", "fp-demo-staging", "staging"},
-                Z{"dev", "333333333333", "us-west-2", "fp-demo-dev", "dev"}}) {
-      ZoneSpec spec;
-      spec.info.name = z.name;
-      spec.info.account_id = z.account;
-      spec.info.region = z.region;
-      spec.info.role_arn = std::string("arn:aws:iam::") + z.account + ":role/FleetPatchRole";
-      spec.tag_filters = {{"Environment", {z.env}}};
-      zones_.push_back(spec);
-      access_[z.name] = {spec.info.role_arn, z.external_id, std::string("fleetpatch-") + z.name, 3600, ""};
-    }
-    options_.poll_interval = std::chrono::seconds(15);
-    options_.linux_thresholds.critical_services = {"sshd"};
-    options_.windows_thresholds.critical_services = {"W32Time"};
-    options_.error_budget = "100%";
+    StartEmulator(emulator::DemoFleet());
+    AddZone("prod", "111111111111", "us-east-1", "fp-demo-prod", "prod");
+    AddZone("staging", "222222222222", "eu-west-1", "fp-demo-staging", "staging");
+    AddZone("dev", "333333333333", "us-west-2", "fp-demo-dev", "dev");
     options_.canary_size = 1;
   }
-
-  std::unique_ptr<Workflow> Make(ZoneConnector& connector) {
-    return std::make_unique<Workflow>(options_, *store_, connector, clock_, Progress::Options{.quiet = true});
-  }
-  std::string NewRun() {
-    RunInfo run;
-    run.run_id = state::NewRunId(clock_);
-    run.workflow = "full";
-    EXPECT_TRUE(store_->CreateRun(run).ok());
-    return run.run_id;
-  }
-  AwsZoneConnector Connector() {
-    return AwsZoneConnector(*context_, std::make_shared<aws::StaticCredentialsProvider>(emu_->BaseCredentials()),
-                            limiter_, access_);
-  }
-
-  fleetpatch::testing::TempDir dir_;
-  fleetpatch::testing::FakeClock clock_{std::chrono::system_clock::now()};
-  std::unique_ptr<emulator::Emulator> emu_;
-  std::unique_ptr<emulator::InProcessTransport> transport_;
-  std::unique_ptr<aws::AwsContext> context_;
-  std::unique_ptr<state::SqliteStateStore> store_;
-  RateLimiter limiter_{clock_};
-  std::vector<ZoneSpec> zones_;
-  std::map<std::string, ZoneAccess> access_;
-  WorkflowOptions options_;
 };
 
 TEST_F(WorkflowEmulatorTest, FullWorkflowOnTheDemoFleet) {

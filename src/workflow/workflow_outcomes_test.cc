@@ -10,18 +10,9 @@
 #include <map>
 #include <set>
 
-#include "aws/aws_context.h"
-#include "emulator/emulator.h"
 #include "emulator/fleet.h"
-#include "emulator/in_process_transport.h"
 #include "emulator/signed_client.h"
-#include "state/run_id.h"
-#include "state/sqlite_state_store.h"
-#include "testing/fake_clock.h"
-#include "testing/testdata.h"
-#include "workflow/aws_zone_api.h"
-#include "workflow/interrupt.h"
-#include "workflow/workflow.h"
+#include "workflow/emulator_fixture_for_test.h"
 
 namespace fleetpatch::workflow {
 namespace {
@@ -40,51 +31,19 @@ const std::vector<std::string> kPatchTargets = {"patch-fails",          "patch-a
                                                 "patch-ok-windows-asg", "patch-partial-still-missing",
                                                 "patch-reboots-old-agent"};
 
-class WorkflowOutcomesTest : public ::testing::Test {
+class WorkflowOutcomesTest : public testing::EmulatorWorkflowTest {
  protected:
   void SetUp() override {
-    ClearInterrupt();
     auto fleet = emulator::LoadFleetFile(
         (std::filesystem::path(FP_SOURCE_DIR) / "tests/testdata/outcome_fleet.yml").string());
     ASSERT_TRUE(fleet.ok()) << fleet.error().ToString();
     for (const auto& in : fleet->instances) instance_ids_[in.name] = in.id;
     emulator::EmulatorOptions eo;
-    eo.clock = &clock_;
-    eo.time_scale = 1.0;
     eo.ssm_delivery_s = 60;  // a window for agent-lost-before-delivery (see the fleet file)
-    emu_ = std::make_unique<emulator::Emulator>(std::move(fleet).value(), eo);
-    transport_ = std::make_unique<emulator::InProcessTransport>(*emu_, &clock_);
-    aws::AwsContextOptions ao;
-    ao.retry.base_backoff = std::chrono::milliseconds(1);
-    context_ = std::make_unique<aws::AwsContext>(
-        *transport_, clock_, MapEnv({{"AWS_ENDPOINT_URL", emulator::InProcessTransport::kEndpoint}}), ao);
-    auto store = state::SqliteStateStore::Open((dir_.path() / "state.db").string(), clock_);
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    store_ = std::move(store).value();
-
-    for (auto [name, account] : {std::pair{"outcomes", kAccount}, std::pair{"locked", kLockedAccount}}) {
-      ZoneSpec spec;
-      spec.info.name = name;
-      spec.info.account_id = account;
-      spec.info.region = kRegion;
-      spec.info.role_arn = emulator::RoleArn(account, "FleetPatchRole");
-      spec.tag_filters = {{"Environment", {"outcomes"}}};
-      zones_.push_back(spec);
-      access_[name] = {spec.info.role_arn, kExternalId, std::string("fleetpatch-") + name, 3600, ""};
-    }
-    options_.poll_interval = std::chrono::seconds(15);
-    options_.linux_thresholds.critical_services = {"sshd"};
-    options_.windows_thresholds.critical_services = {"W32Time"};
-    options_.error_budget = "100%";
+    StartEmulator(std::move(fleet).value(), eo);
+    AddZone("outcomes", kAccount, kRegion, kExternalId, "outcomes");
+    AddZone("locked", kLockedAccount, kRegion, kExternalId, "outcomes");
     options_.canary_size = 0;
-  }
-
-  std::string NewRun() {
-    RunInfo run;
-    run.run_id = state::NewRunId(clock_);
-    run.workflow = "full";
-    EXPECT_TRUE(store_->CreateRun(run).ok());
-    return run.run_id;
   }
 
   // Scan, backup and precheck; returns the run id. Each phase must succeed as a whole.
@@ -154,25 +113,7 @@ class WorkflowOutcomesTest : public ::testing::Test {
     return state.empty() ? "absent" : state;
   }
 
-  std::unique_ptr<Workflow> Make(ZoneConnector& connector) {
-    return std::make_unique<Workflow>(options_, *store_, connector, clock_, Progress::Options{.quiet = true});
-  }
-  AwsZoneConnector Connector() {
-    return AwsZoneConnector(*context_, std::make_shared<aws::StaticCredentialsProvider>(emu_->BaseCredentials()),
-                            limiter_, access_);
-  }
-
-  fleetpatch::testing::TempDir dir_;
-  fleetpatch::testing::FakeClock clock_{std::chrono::system_clock::now()};
-  std::unique_ptr<emulator::Emulator> emu_;
-  std::unique_ptr<emulator::InProcessTransport> transport_;
-  std::unique_ptr<aws::AwsContext> context_;
-  std::unique_ptr<state::SqliteStateStore> store_;
-  RateLimiter limiter_{clock_};
-  std::vector<ZoneSpec> zones_;
-  std::map<std::string, ZoneAccess> access_;
   std::map<std::string, std::string> instance_ids_;  // name -> id
-  WorkflowOptions options_;
   PhaseSummary scan_, backup_, precheck_;
   std::map<std::string, int> before_patch_;  // the emulator's request counts after the precheck
 };

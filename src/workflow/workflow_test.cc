@@ -59,6 +59,17 @@ class WorkflowTest : public ::testing::Test {
   std::unique_ptr<Workflow> Make() {
     return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
   }
+  // Scans run `run`, then the SSM agent of `lost` drops off (ConnectionLost); returns a workflow
+  // for the later phases, with backups turned off and the backup phase done (nullptr if a phase
+  // failed).
+  std::unique_ptr<Workflow> ScanThenLoseAgent(const std::string& run, const std::string& lost) {
+    if (!Make()->Scan(run, zones_).ok()) return nullptr;
+    Zone().Set(lost, [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
+    options_.backup_enabled = false;
+    auto wf = Make();
+    if (!wf->Backup(run, zones_).ok()) return nullptr;
+    return wf;
+  }
   // Runs every phase; returns the patch summary.
   PhaseSummary RunAll(const std::string& run_id) {
     auto wf = Make();
@@ -281,12 +292,8 @@ TEST_F(WorkflowTest, PrecheckOutcomes) {
 TEST_F(WorkflowTest, AgentLostAfterScanIsUnreachableAfterTheSsmTimeout) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  Zone().Set("i-1", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
-  options_.backup_enabled = false;
-  auto wf2 = Make();
-  ASSERT_TRUE(wf2->Backup(run, zones_).ok());
+  auto wf2 = ScanThenLoseAgent(run, "i-1");
+  ASSERT_NE(wf2, nullptr);
   ASSERT_TRUE(wf2->Precheck(run, zones_).ok());
   auto r = Get(run, "i-1");
   EXPECT_EQ(r.precheck->status, PrecheckStatus::kUnreachable);
@@ -298,12 +305,8 @@ TEST_F(WorkflowTest, ALostAgentDoesNotHoldUpThePrecheckOfTheOthers) {
   Zone().Add(Linux("i-1"));
   Zone().Add(Linux("i-2"));
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  Zone().Set("i-2", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
-  options_.backup_enabled = false;
-  auto wf2 = Make();
-  ASSERT_TRUE(wf2->Backup(run, zones_).ok());
+  auto wf2 = ScanThenLoseAgent(run, "i-2");
+  ASSERT_NE(wf2, nullptr);
   const auto start = clock_.Now();
   std::vector<std::chrono::system_clock::time_point> sends;
   Zone().on_send = [&](const std::string&) { sends.push_back(clock_.Now()); };
@@ -319,12 +322,8 @@ TEST_F(WorkflowTest, ALostAgentDoesNotHoldUpThePrecheckOfTheOthers) {
 TEST_F(WorkflowTest, AnAgentBackOnlineBeforeTheTimeoutIsPrecheckedThen) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  Zone().Set("i-1", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
-  options_.backup_enabled = false;
-  auto wf2 = Make();
-  ASSERT_TRUE(wf2->Backup(run, zones_).ok());
+  auto wf2 = ScanThenLoseAgent(run, "i-1");
+  ASSERT_NE(wf2, nullptr);
   const auto start = clock_.Now();
   // The agent reconnects 35 s into the precheck.
   Zone().on_describe_information = [&](std::map<std::string, FakeInstance>& instances) {
