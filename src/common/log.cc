@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "common/json_dump.h"
 #include "common/redact.h"
 
 namespace fleetpatch {
@@ -88,7 +89,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
       j["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
       j["msg"] = std::move(text);
       // Invalid UTF-8 (e.g. a raw response body) must not make logging throw.
-      line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line = DumpJson(j);
     } else {
       line = FormatTime(msg.time) + " " + LevelName(msg.level) + " " + text;
     }

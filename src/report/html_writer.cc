@@ -241,7 +241,7 @@ std::string RunSection(const ReportData& data) {
   row("Phases completed", Join(r.phases_completed, ", "));
   if (!data.generated_at.empty()) row("Report generated", data.generated_at);
   out += "</dl><details><summary>Configuration</summary><pre>" +
-         E(DumpJson(r.config.is_null() ? nlohmann::json::object() : r.config)) + "</pre></details></section>";
+         E(DumpJson(r.config.is_null() ? nlohmann::json::object() : r.config, 2)) + "</pre></details></section>";
   return out;
 }
 

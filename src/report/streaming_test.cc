@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_dump.h"
 #include "report/report_test_util.h"
 #include "report/report_writer.h"
 #include "report/run_source.h"
@@ -33,8 +34,7 @@ namespace fs = std::filesystem;
 // encoding refuses (the workflow only ever stores text parsed from AWS's responses, which is valid).
 template <class T>
 T ValidUtf8(const T& v) {
-  return nlohmann::json::parse(nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-      .template get<T>();
+  return nlohmann::json::parse(DumpJson(nlohmann::json(v))).template get<T>();
 }
 
 // The demo run saved into a store, as the workflow would have saved it.

@@ -102,12 +102,8 @@ std::string TerminalSafe(std::string_view s) {
   });
 }
 
-std::string DumpJson(const nlohmann::json& j, int indent) {
-  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string ScriptSafeJson(const nlohmann::json& j) {
-  std::string raw = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string raw = DumpJson(j);
   std::string out;
   out.reserve(raw.size() + raw.size() / 8);
   for (size_t i = 0; i < raw.size(); ++i) {

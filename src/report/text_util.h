@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_dump.h"  // DumpJson: report JSON never throws on bad bytes
+
 namespace fleetpatch::report {
 
 // Valid UTF-8: every invalid sequence (stray continuation bytes, overlong forms, surrogates, code
@@ -30,9 +32,6 @@ std::string TerminalSafe(std::string_view s);
 // comment/CDATA section, whatever the strings contain.
 std::string ScriptSafeJson(const nlohmann::json& j);
 
-// The JSON text of a whole report document: pretty-printed with 2 spaces, UTF-8, invalid UTF-8 in
-// strings replaced by U+FFFD (never throws on bad bytes).
-std::string DumpJson(const nlohmann::json& j, int indent = 2);
 
 // True when a spreadsheet would treat a cell starting with this text as a formula:
 // = + - @ TAB CR (OWASP's list for CSV injection).

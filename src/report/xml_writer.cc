@@ -135,7 +135,7 @@ Status XmlWriter::Write(const ReportData& data, std::ostream& out) const {
     for (const auto& p : r.phases_completed) AddText(completed, "phase", p);
     // The config is free-form JSON; it is kept verbatim rather than mapped to elements.
     nlohmann::json config = r.config.is_null() ? nlohmann::json::object() : r.config;
-    SetAttr(AddText(run, "config", DumpJson(config)), "format", "json");
+    SetAttr(AddText(run, "config", DumpJson(config, 2)), "format", "json");
     root.Child(run);
   }
   {
