@@ -6,13 +6,15 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config make ca-certificates
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
-  libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
+  libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Test-only tools: awscli is the real client the emulator is checked against; chromium renders the
   # HTML dashboard; xmllint validates XML reports against their XSD; python3-jsonschema validates JSON.
   awscli chromium libxml2-utils python3 python3-jsonschema
   # Benchmark-only: GNU time (peak RSS, CPU time of fleetpatch) and PyYAML (bench/analyze.py).
   time python3-yaml
+  # The PostgreSQL state store's tests start a real server (initdb + pg_ctl from postgresql-15).
+  postgresql
 )
 # Optional extras (faster rebuilds); never required.
 optional=(ccache)
