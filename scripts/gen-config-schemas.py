@@ -233,7 +233,9 @@ CONFIG = {
                 ],
             },
         }),
-        "state": obj({"path": s("The run state database.", ".fleetpatch/state.db", minLength=1)}),
+        "state": obj({"path": s("The run state database.", ".fleetpatch/state.db", minLength=1),
+                      "url": s("A shared PostgreSQL state store (postgresql://...) used instead of path; "
+                               "FLEETPATCH_STATE_URL and --state override it.", "", pattern=r"^$|^(postgres|postgresql)://")}),
         "aws": obj({
             "profile": s("AWS profile; \"\" = AWS_PROFILE or the default chain.", ""),
             "region": s("Base region for STS and whoami.", "", pattern=r"^$|^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$|" + ENV_REF),

@@ -33,5 +33,6 @@ Result<int> RunValidateCommand(const Options& options, Context& ctx);  // fleetp
 Result<int> RunWhoamiCommand(const Options& options, Context& ctx);    // fleetpatch whoami
 Result<int> RunEmulatorCommand(const Options& options, Context& ctx);  // fleetpatch emulator ...
 Result<int> RunDemoCommand(const Options& options, Context& ctx);      // fleetpatch demo
+Result<int> RunStateCopyCommand(const Options& options, Context& ctx); // fleetpatch state copy
 
 }  // namespace fleetpatch::cli

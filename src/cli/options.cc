@@ -30,6 +30,8 @@ const char* CommandName(Command c) {
       return "emulator";
     case Command::kDemo:
       return "demo";
+    case Command::kStateCopy:
+      return "state copy";
     case Command::kHelp:
       return "help";
     case Command::kVersion:
@@ -79,6 +81,7 @@ struct Parser {
   CLI::App* whoami = nullptr;
   CLI::App* emulator = nullptr;
   CLI::App* demo = nullptr;
+  CLI::App* state_copy = nullptr;
   RawFlags raw;
 
   explicit Parser(Options* o) {
@@ -115,8 +118,9 @@ struct Parser {
     app.add_flag("--resume", o->resume,
                  "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
     app.add_option("--state", o->state_path,
-                   "State database path (overrides state.path; Default: .fleetpatch/state.db)")
-        ->type_name("PATH");
+                   "State database path, or a postgresql:// URL for a shared store (overrides state.path, state.url "
+                   "and FLEETPATCH_STATE_URL; Default: .fleetpatch/state.db)")
+        ->type_name("PATH|URL");
     app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")
         ->type_name("DIR");
     app.add_option("--format", raw.formats, "Report formats, comma-separated: csv,json,html,xml")
@@ -162,6 +166,18 @@ struct Parser {
                               "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
                               "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
                               "fleet fails some instances on purpose");
+    CLI::App* state = app.add_subcommand("state", "Manage state stores (see docs/team.md)");
+    state->require_subcommand(1, 1);
+    state_copy = state->add_subcommand(
+        "copy",
+        "Copy every run (zones, instances, results, journal) from one store to another, e.g. an SQLite file into "
+        "a shared PostgreSQL store. Runs already in the target are checked, not copied again");
+    state_copy->add_option("--from", o->copy_from, "Source: sqlite:PATH, PATH or postgresql://...")
+        ->type_name("STORE")
+        ->required();
+    state_copy->add_option("--to", o->copy_to, "Target: postgresql://..., sqlite:PATH or PATH")
+        ->type_name("STORE")
+        ->required();
     app.require_subcommand(0, 1);
   }
 };
@@ -218,6 +234,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.validate->parsed()) o.command = Command::kValidate;
   if (p.whoami->parsed()) o.command = Command::kWhoami;
   if (p.demo->parsed()) o.command = Command::kDemo;
+  if (p.state_copy->parsed()) o.command = Command::kStateCopy;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();

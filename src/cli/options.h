@@ -29,6 +29,7 @@ enum class Command {
   kWhoami,
   kEmulator,
   kDemo,
+  kStateCopy,  // state copy --from --to
   kHelp,
   kVersion
 };
@@ -74,6 +75,8 @@ struct Options {
   int runs_limit = 20;                     // runs --limit N; Default: 20
   std::string whoami_role_arn;             // whoami --role-arn ARN
   std::string whoami_external_id;          // whoami --external-id ID
+  std::string copy_from;                   // state copy --from PATH|sqlite:PATH|URL
+  std::string copy_to;                     // state copy --to URL|PATH
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
 };
 

@@ -157,7 +157,7 @@ nlohmann::json ConfigToJson(const Config& c) {
         {"retention_days", c.backup.retention_days},
         {"keep_failed", c.backup.keep_failed}}},
       {"reporting", {{"output_dir", c.reporting.output_dir}, {"formats", formats}}},
-      {"state", {{"path", c.state.path}}},
+      {"state", {{"path", c.state.path}, {"url", c.state.url}}},
       {"aws",
        {{"profile", c.aws.profile},
         {"region", c.aws.region},

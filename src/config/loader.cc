@@ -1053,8 +1053,16 @@ void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, con
   With(*m, "backup", [&](const Field& x) { ReadBackup(r, x, &c->backup); });
   With(*m, "reporting", [&](const Field& x) { ReadReporting(r, x, &c->reporting); });
   With(*m, "state", [&](const Field& x) {
-    auto s = r.Map(x, {"path"});
+    auto s = r.Map(x, {"path", "url"});
     if (!s) return;
+    With(*s, "url", [&](const Field& y) {
+      std::string v;
+      if (!r.String(y, &v) || v.empty()) return;
+      if (v.rfind("postgresql://", 0) != 0 && v.rfind("postgres://", 0) != 0) {
+        return r.Add(y, "the state url must start with postgresql:// (a PostgreSQL connection URI)");
+      }
+      c->state.url = v;
+    });
     With(*s, "path", [&](const Field& y) {
       std::string v;
       if (!r.String(y, &v)) return;
