@@ -74,6 +74,7 @@ struct Options {
   int runs_limit = 20;                     // runs --limit N; Default: 20
   std::string whoami_role_arn;             // whoami --role-arn ARN
   std::string whoami_external_id;          // whoami --external-id ID
+  std::string whoami_external_id_file;     // whoami --external-id-file FILE
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
 };
 

@@ -511,7 +511,7 @@ TEST(ConfigJson, RedactsExternalIds) {
   z.external_id = "very-secret";
   c.landing_zones.push_back(z);
   auto j = ConfigToJson(c);
-  EXPECT_EQ(j["landing_zones"][0]["external_id"], "(redacted)");
+  EXPECT_EQ(j["landing_zones"][0]["external_id"], "[REDACTED]");
   EXPECT_EQ(j.dump().find("very-secret"), std::string::npos);
   EXPECT_EQ(j["workflow"]["timeouts"]["ami_creation"], 1800);
 }

@@ -312,9 +312,9 @@ TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   EXPECT_EQ(got->created_at, "2015-08-30T12:36:00Z");  // from the FakeClock
   EXPECT_EQ(got->updated_at, "2015-08-30T12:36:00Z");
   EXPECT_EQ(got->config["aws"]["profile"], "prod");
-  EXPECT_EQ(got->config["aws"]["secret_access_key"], kRedacted);
-  EXPECT_EQ(got->config["aws"]["session_token"], kRedacted);
-  EXPECT_EQ(got->config["landing_zones"][0]["password"], kRedacted);
+  EXPECT_EQ(got->config["aws"]["secret_access_key"], std::string(kRedacted));
+  EXPECT_EQ(got->config["aws"]["session_token"], std::string(kRedacted));
+  EXPECT_EQ(got->config["landing_zones"][0]["password"], std::string(kRedacted));
   EXPECT_EQ(got->config["timeouts"]["ami_creation"], 1800);
   EXPECT_TRUE(got->phases_completed.empty());
   store_.reset();
