@@ -92,6 +92,7 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   aws::CurlGlobal curl;
   aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
   aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   std::string max_attempts_value;
   const char* max_attempts_env = nullptr;
   if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {

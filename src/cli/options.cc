@@ -129,6 +129,8 @@ struct Parser {
     app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")
         ->type_name("FORMAT");
     app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
+    app.add_flag("--allow-insecure-endpoint", o->allow_insecure_endpoint,
+                 "Accept http:// endpoint URLs on hosts other than loopback (credentials travel unencrypted)");
     app.add_flag("-y,--yes", o->yes,
                  "Do not ask for confirmation before patching (needed without a terminal)");
 

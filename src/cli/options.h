@@ -68,6 +68,7 @@ struct Options {
   OutputFormat output = OutputFormat::kText;  // --output text|json; Default: text
   bool quiet = false;                         // --quiet: only warnings, errors and the final summary
   bool yes = false;                           // --yes: do not ask for confirmation before patching
+  bool allow_insecure_endpoint = false;       // --allow-insecure-endpoint: http:// beyond loopback
 
   // Subcommand arguments.
   std::string target_run;                  // show RUN, report RUN

@@ -199,6 +199,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   aws::CurlGlobal curl;
   aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
   aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   const char* max_attempts_env = nullptr;
   std::string max_attempts_value;
   if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
