@@ -763,15 +763,12 @@ void ReadConcurrency(Reader& r, const Field& f, ConcurrencyConfig* c) {
 // Service names end up inside the precheck script; only characters that cannot break out of its
 // quoting are allowed.
 void ReadServices(Reader& r, const Field& f, std::vector<std::string>* out) {
-  static const std::regex kService("^[A-Za-z0-9@._:+-]{1,128}$");
   std::vector<std::string> v;
   if (!r.StringList(f, &v, false)) return;
   bool ok = true;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!std::regex_match(v[i], kService)) {
-      r.Add(MarkOf(f.value[i], f.value), f.path + "[" + std::to_string(i) + "]",
-            "found \"" + v[i] +
-                "\"; a service name is 1-128 characters of letters, digits and @._:+- (no spaces or quotes)");
+    if (std::string why = CheckServiceName(v[i]); !why.empty()) {
+      r.Add(MarkOf(f.value[i], f.value), f.path + "[" + std::to_string(i) + "]", "found \"" + v[i] + "\"; " + why);
       ok = false;
     }
   }

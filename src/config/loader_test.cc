@@ -456,7 +456,14 @@ TEST_F(LoaderTest, CriticalServiceNamesCannotBreakTheScriptQuoting) {
       ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, \"x'; rm -rf /\"]\n"),
       ElementsAre(
           "c.yml:3:19: precheck.critical_services.linux[1]: found \"x'; rm -rf /\"; a service name is "
-          "1-128 characters of letters, digits and @._:+- (no spaces or quotes)"));
+          "1-128 characters of letters, digits and @._- not starting with '-' (no spaces, quotes, ':' or '+')"));
+}
+
+TEST_F(LoaderTest, ServiceNamesAreCheckedOnceWithThePrechecksRule) {
+  // A leading '-' would be an option to systemctl; ':' and '+' would pass here and fail every precheck.
+  EXPECT_THAT(ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, --help, a:b, c+d, getty@tty1]\n"),
+              ElementsAre(HasSubstr("linux[1]: found \"--help\""), HasSubstr("linux[2]: found \"a:b\""),
+                          HasSubstr("linux[3]: found \"c+d\"")));
 }
 
 TEST_F(LoaderTest, AllPhasesOffIsAProblem) {

@@ -110,6 +110,9 @@ TEST(PrecheckScriptTest, ServicesAreValidatedAndEmbedded) {
   ASSERT_TRUE(ps.ok());
   EXPECT_NE(ps->find("$FpServices = @('W32Time','WinRM')"), std::string::npos);
   EXPECT_FALSE(BuildPrecheckScript("linux", {"sshd'; rm -rf /; '"}).ok());
+  EXPECT_FALSE(BuildPrecheckScript("linux", {"--version"}).ok());  // an option to systemctl
+  EXPECT_FALSE(BuildPrecheckScript("linux", {"-H"}).ok());
+  EXPECT_NE(sh->find("systemctl is-active -- \"$s\""), std::string::npos);
   EXPECT_FALSE(BuildPrecheckScript("aix", {}).ok());
 }
 
