@@ -381,6 +381,19 @@ TEST_F(LoaderTest, MissingInventoryIsReportedWhereItIsReferenced) {
                                (dir_.path() / "nowhere.yml").string() + "\" does not exist (looked for "));
 }
 
+TEST_F(LoaderTest, AnEndlessOrHugeFileIsRefusedWithoutReadingItAll) {
+  // /dev/zero never ends: read whole before the size check, it would take all memory.
+  auto endless = CheckConfigFile("/dev/zero", MapEnv({}), nullptr);
+  ASSERT_EQ(endless.size(), 1u);
+  EXPECT_THAT(endless[0].ToString(), HasSubstr("/dev/zero: is larger than 16 MiB; this is not a fleetpatch config"));
+  const auto sparse = dir_.path() / "huge.yml";
+  std::ofstream(sparse) << "a: 1\n";
+  std::filesystem::resize_file(sparse, (16u << 20) + 1);  // sparse: costs no disk
+  auto huge = CheckConfigFile(sparse, MapEnv({}), nullptr);
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_THAT(huge[0].ToString(), HasSubstr("is larger than 16 MiB"));
+}
+
 TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
   auto missing = CheckConfigFile(dir_.path() / "absent.yml", MapEnv({}), nullptr);
   ASSERT_EQ(missing.size(), 1u);
