@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test test-asan demo bench clean format
+.PHONY: all deps configure build test test-asan demo bench fuzz clean format
 
 all: build
 
@@ -24,6 +24,14 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -L unit
+
+# libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS; findings fail the target.
+# See docs/fuzzing.md. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh build/fuzz $(FUZZ_TARGETS)
 
 demo: build
 	@$(BUILD_DIR)/fleetpatch demo
