@@ -9,7 +9,7 @@ namespace fleetpatch {
 namespace {
 
 // Keys whose value is a secret. Matched case-insensitively as whole words.
-constexpr std::array<std::string_view, 19> kSecretKeys = {"Signature",
+constexpr std::array<std::string_view, 20> kSecretKeys = {"Signature",
                                                           "X-Amz-Signature",
                                                           "X-Amz-Security-Token",
                                                           "x-aws-ec2-metadata-token",
@@ -27,7 +27,8 @@ constexpr std::array<std::string_view, 19> kSecretKeys = {"Signature",
                                                           "AWS_WEB_IDENTITY_TOKEN",
                                                           "ExternalId",
                                                           "external_id",
-                                                          "external-id"};
+                                                          "external-id",
+                                                          "--external-id"};
 
 constexpr size_t kSecretWindow = 48;  // how far after "secret" a bare 40-char key is looked for
 
