@@ -23,6 +23,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -177,6 +178,7 @@ std::map<std::string, std::string> Results(const fs::path& dir) {
 }
 
 struct Census {
+  int created_amis = 0;  // successful CreateImage calls (the request log): deregistered ones count too
   int amis = 0, duplicate_amis = 0, patch_commands = 0, second_patch_commands = 0;
 };
 
@@ -184,9 +186,10 @@ struct Census {
 // per instance.
 Census Count(World& w) {
   w.emulator->ClearFaults();
+  Census c;
+  for (const auto& e : w.emulator->RequestLog()) c.created_amis += e.operation == "CreateImage" && e.error_code.empty();
   fleetpatch::RealClock clock;
   fleetpatch::emulator::SignedClient client(*w.emulator, clock, w.emulator->BaseCredentials());
-  Census c;
   for (const auto& acct : w.emulator->fleet().accounts) {
     for (const auto& region : acct.regions) {
       client.SetCredentials(w.emulator->BaseCredentials());
@@ -242,7 +245,8 @@ int Differences(const std::map<std::string, std::string>& want, const std::map<s
 const std::vector<std::string> kFullRun = {"--config", "cfg.yml", "--workflow", "full", "--yes", "--quiet"};
 
 json CensusJson(const Census& c) {
-  return {{"amis", c.amis}, {"duplicate_amis", c.duplicate_amis}, {"patch_commands", c.patch_commands},
+  return {{"created_amis", c.created_amis}, {"amis", c.amis}, {"duplicate_amis", c.duplicate_amis},
+          {"patch_commands", c.patch_commands},
           {"second_patch_commands", c.second_patch_commands}};
 }
 
@@ -276,7 +280,7 @@ json FaultDrill(const Args& a, bool* ok) {
   out["faulty"] = {{"exit", fe.code},          {"seconds", fe.seconds},          {"requests", log.size()},
                    {"failed_requests", injected}, {"different_instances", diff}, {"census", CensusJson(fc)}};
   *ok = *ok && ce.code == fe.code && diff == 0 && fc.duplicate_amis == 0 && fc.second_patch_commands == 0 &&
-        cc.duplicate_amis == 0;
+        cc.duplicate_amis == 0 && fc.created_amis == cc.created_amis;
   return out;
 }
 
@@ -291,6 +295,7 @@ json KillDrill(const Args& a, bool* ok) {
   fs::path rdir = Prepare(a.work / "kill-ref", fleet, a);
   Exit re = RunFleetpatch(a, ref, rdir, kFullRun, std::nullopt, "run");
   auto want = Results(rdir);
+  const Census rc = Count(ref);
   std::mt19937_64 rng(a.seed);
   std::uniform_real_distribution<double> when(0.0, re.seconds);
   json points = json::array();
@@ -305,11 +310,20 @@ json KillDrill(const Args& a, bool* ok) {
     Exit last = first;
     std::vector<std::string> resume = kFullRun;
     resume.push_back("--resume");
-    while ((last.killed || last.code != re.code) && resumes < 5) last = RunFleetpatch(a, w, dir, resume, std::nullopt, "resume" + std::to_string(++resumes));
+    while ((last.killed || last.code != re.code) && resumes < 5) {
+      std::string tag = "resume" + std::to_string(++resumes);
+      last = RunFleetpatch(a, w, dir, resume, std::nullopt, tag);
+      // Killed before the run was recorded: there is nothing to resume, so it starts afresh.
+      std::ifstream err(dir / (tag + ".err"));
+      std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+      if (text.find("no earlier run to continue") != std::string::npos)
+        last = RunFleetpatch(a, w, dir, kFullRun, std::nullopt, tag + "-fresh");
+    }
     auto got = Results(dir);
     Census c = Count(w);
     int diff = Differences(want, got, "kill point " + std::to_string(k));
-    bool good = last.code == re.code && diff == 0 && c.duplicate_amis == 0 && c.second_patch_commands == 0;
+    bool good = last.code == re.code && diff == 0 && c.duplicate_amis == 0 && c.second_patch_commands == 0 &&
+                c.created_amis == rc.created_amis && c.patch_commands == rc.patch_commands;
     failures += good ? 0 : 1;
     points.push_back({{"kill_at_s", std::round(at * 100) / 100}, {"killed", first.killed}, {"resumes", resumes},
                       {"exit", last.code}, {"lost_or_different", diff}, {"census", CensusJson(c)}, {"ok", good}});
@@ -317,7 +331,8 @@ json KillDrill(const Args& a, bool* ok) {
               << "\n";
   }
   *ok = *ok && failures == 0;
-  return {{"reference_seconds", re.seconds}, {"instances", want.size()}, {"points", points}, {"failed_points", failures}};
+  return {{"reference_seconds", re.seconds}, {"reference_exit", re.code}, {"instances", want.size()},
+          {"reference_census", CensusJson(rc)}, {"points", points}, {"failed_points", failures}};
 }
 
 Args Parse(int argc, char** argv) {
