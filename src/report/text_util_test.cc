@@ -74,7 +74,7 @@ TEST(LooksLikeFormula, OwaspTriggers) {
 TEST(TextUtil, BidiControlsAreShownEscapedInEveryOutput) {
   // "invoice\u202Etxt.exe" reads as "invoiceexe.txt"; the isolates U+2066-U+2069 reorder too.
   const std::string rlo = "invoice\xE2\x80\xAEtxt.exe";
-  const std::string isolates = "a\xE2\x81\xA6b\xE2\x81\xA9c\xE2\x80\xAAd";
+  const std::string isolates = "a\xE2\x81\xA6" "b\xE2\x81\xA9" "c\xE2\x80\xAA" "d";
   EXPECT_EQ(XmlSafeText(rlo), "invoice[U+202E]txt.exe");  // XML, JUnit, CSV
   EXPECT_EQ(HtmlEscape(rlo), "invoice[U+202E]txt.exe");
   EXPECT_EQ(TerminalSafe(rlo), "invoice[U+202E]txt.exe");

@@ -89,6 +89,19 @@ class WorkflowTest : public ::testing::Test {
     info.zone = "prod-a";
     return RenderAmiName("", run_id, info, clock_.Now());
   }
+  // An available AMI named and tagged as run_id's backup of instance_id, made from `source` in the
+  // zone's account.
+  ImageView BackupImage(const std::string& run_id, const std::string& instance_id, const std::string& image_id,
+                        const std::string& source) {
+    ImageView img;
+    img.image_id = image_id;
+    img.name = AmiName(run_id, instance_id);
+    img.state = "available";
+    img.owner_id = "111111111111";
+    img.source_instance_id = source;
+    img.tags = {{"fleetpatch:run-id", run_id}, {"fleetpatch:backup-name", img.name}};
+    return img;
+  }
   InstanceRun Get(const std::string& run_id, const std::string& id) {
     auto all = store_->QueryInstances(run_id, {});
     for (auto& r : *all)
@@ -438,14 +451,8 @@ TEST_F(WorkflowTest, RunKilledBetweenIntentAndCreateImageAnswerResumesWithoutASe
 TEST_F(WorkflowTest, AmiFromAnAttemptWithoutIntentRecordIsAdoptedByItsDuplicateName) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  ImageView earlier;  // made by a version that recorded no intent, whose answer was lost
-  earlier.image_id = "ami-earlier";
-  earlier.name = AmiName(run, "i-1");
-  earlier.state = "available";
-  earlier.owner_id = "111111111111";
-  earlier.source_instance_id = "i-1";
-  earlier.tags = {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", earlier.name}};
-  Zone().AddImage(earlier);
+  // Made by a version that recorded no intent, whose answer was lost.
+  Zone().AddImage(BackupImage(run, "i-1", "ami-earlier", "i-1"));
   auto wf = Make();
   ASSERT_TRUE(wf->Scan(run, zones_).ok());
   ASSERT_TRUE(wf->Backup(run, zones_).ok());
@@ -460,14 +467,7 @@ TEST_F(WorkflowTest, AmiFromAnAttemptWithoutIntentRecordIsAdoptedByItsDuplicateN
 TEST_F(WorkflowTest, AnAmiWithOurNameAndTagsButAnotherSourceIsNotAdopted) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  ImageView planted;
-  planted.image_id = "ami-planted";
-  planted.name = AmiName(run, "i-1");
-  planted.state = "available";
-  planted.owner_id = "111111111111";
-  planted.source_instance_id = "i-attacker";
-  planted.tags = {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", planted.name}};
-  Zone().AddImage(planted);
+  Zone().AddImage(BackupImage(run, "i-1", "ami-planted", "i-attacker"));
   auto wf = Make();
   ASSERT_TRUE(wf->Scan(run, zones_).ok());
   ASSERT_TRUE(wf->Backup(run, zones_).ok());
@@ -479,9 +479,7 @@ TEST_F(WorkflowTest, AnAmiWithOurNameAndTagsButAnotherSourceIsNotAdopted) {
 
   // The same AMI met by a resumed run's lookup by run tag is not reused either.
   std::string run2 = NewRun();
-  planted.image_id = "ami-planted2";
-  planted.name = AmiName(run2, "i-1");
-  planted.tags = {{"fleetpatch:run-id", run2}, {"fleetpatch:backup-name", planted.name}};
+  ImageView planted = BackupImage(run2, "i-1", "ami-planted2", "i-attacker");
   Zone().AddImage(planted);
   ASSERT_TRUE(Make()->Scan(run2, zones_).ok());
   BackupResult intent;
