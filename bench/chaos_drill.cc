@@ -17,6 +17,7 @@
 //        [--kills K] [--kill-instances N] [--kill-zones Z] [--throttle P] [--5xx P] [--drop P]
 //        [--time-scale X] [--max-attempts N] [--out FILE.json]
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -188,8 +190,7 @@ Census Count(World& w) {
   w.emulator->ClearFaults();
   Census c;
   for (const auto& e : w.emulator->RequestLog()) c.created_amis += e.operation == "CreateImage" && e.error_code.empty();
-  fleetpatch::RealClock clock;
-  fleetpatch::emulator::SignedClient client(*w.emulator, clock, w.emulator->BaseCredentials());
+  fleetpatch::emulator::SignedClient client(*w.emulator, fleetpatch::DefaultClock(), w.emulator->BaseCredentials());
   for (const auto& acct : w.emulator->fleet().accounts) {
     for (const auto& region : acct.regions) {
       client.SetCredentials(w.emulator->BaseCredentials());
