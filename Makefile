@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test test-asan demo bench clean format
+.PHONY: all deps configure build test test-asan demo bench clean format check-format
 
 all: build
 
@@ -33,6 +33,9 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files '*.h' '*.cc')
+
+check-format:
+	@scripts/check-format.sh
 
 clean:
 	@rm -rf build
