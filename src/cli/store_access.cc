@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/strings.h"
 #include "state/postgres_conn.h"
 #include "state/postgres_state_store.h"
 #include "state/sqlite_state_store.h"
@@ -68,8 +69,7 @@ Result<std::unique_ptr<state::StateStore>> OpenStoreReadOnly(const std::string& 
 }
 
 Result<RunInfo> ResolveRun(state::StateStore& store, const std::string& run, const std::string& location) {
-  std::string lower = run;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = Lower(run);
   Result<RunInfo> r = lower == "latest" ? store.LatestRun() : store.GetRun(run);
   if (!r.ok() && r.error().category == ErrorCategory::kNotFound) {
     const std::string shown = DisplayLocation(location);
