@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test test-asan demo bench fuzz chaos clean format
+.PHONY: all deps configure build test test-asan demo bench fuzz chaos clean format check-format
 
 all: build
 
@@ -48,6 +48,9 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files '*.h' '*.cc')
+
+check-format:
+	@scripts/check-format.sh
 
 clean:
 	@rm -rf build

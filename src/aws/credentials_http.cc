@@ -8,14 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string TrimRight(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();

@@ -249,12 +249,12 @@ TEST(ImdsTest, SlowServiceTimesOutQuickly) {
   ImdsCredentialsProvider::Options options;
   options.timeout = std::chrono::milliseconds(100);
   ImdsCredentialsProvider p(ImdsEnv(imds.Url()), http, clock, options);
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound: the service would answer after 400 ms, so finding no credentials after two
+  // sends is the event that proves the 100 ms timeout cut both.
   auto r = p.TryGetCredentials();
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value());
   EXPECT_EQ(http.sends, 2);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
 }
 
 TEST(ImdsTest, DefaultEndpointsAndShortTimeouts) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 namespace {
 
@@ -93,14 +95,6 @@ Error TooLarge(const HttpRequest& request, const UrlParts& url, size_t limit) {
                              /*retryable=*/false);
 }
 
-std::string Trim(std::string_view s) {
-  size_t b = 0;
-  size_t e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  return std::string(s.substr(b, e - b));
-}
-
 size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
   auto* sink = static_cast<ResponseSink*>(user);
   std::string_view line(data, size * nmemb);
@@ -109,7 +103,7 @@ size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
     sink->response.headers.clear();
   } else if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !sink->response.headers.empty()) {
     // obs-fold continuation of the previous header.
-    sink->response.headers.back().second += " " + Trim(line);
+    sink->response.headers.back().second += " " + std::string(Trim(line));
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     sink->response.headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
   }

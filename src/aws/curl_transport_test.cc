@@ -227,16 +227,15 @@ TEST_F(CurlTransportTest, TotalTimeoutIsRetryableTimeout) {
   CurlTransport transport;
   HttpOptions opts;
   opts.total_timeout = 200ms;
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound: /slow answers in full later, so a failure with kTimeout naming 200 ms is
+  // the event that proves the limit cut the request.
   auto res = transport.Send(
       {"GET", server_.Url("/slow"), {{"Authorization", "AWS4-HMAC-SHA256 secret-sig"}}, ""}, opts);
-  auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kTimeout);
   EXPECT_TRUE(res.error().retryable);
   EXPECT_NE(res.error().message.find("200 ms"), std::string::npos) << res.error().message;
   EXPECT_EQ(res.error().message.find("secret-sig"), std::string::npos);
-  EXPECT_LT(elapsed, 900ms);
 }
 
 int ClosedPort() {
@@ -290,17 +289,16 @@ TEST(CurlTransportErrors, ConnectTimeoutWhenTheAcceptQueueIsFull) {
   HttpOptions opts;
   opts.connect_timeout = 150ms;
   opts.total_timeout = 5s;
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound: "connecting timed out" (not the total timeout's message) is the event that
+  // proves the 150 ms connect limit fired.
   auto res =
       transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, opts);
-  auto elapsed = std::chrono::steady_clock::now() - start;
   for (int fd : fillers) ::close(fd);
   ::close(lfd);
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kTimeout) << res.error().message;
   EXPECT_TRUE(res.error().retryable);
   EXPECT_NE(res.error().message.find("connecting timed out"), std::string::npos) << res.error().message;
-  EXPECT_LT(elapsed, 2s);
 }
 
 TEST(CurlTransportErrors, ConnectionClosedWithoutResponseIsRetryable) {

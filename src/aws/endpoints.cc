@@ -6,6 +6,8 @@
 #include <regex>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 namespace {
 
@@ -90,9 +92,7 @@ Status ValidateEndpointUrl(std::string_view url, std::string_view origin) {
   };
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return bad("it has no http:// or https:// scheme");
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::string scheme = Lower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
@@ -250,9 +250,7 @@ Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, 
     source = "endpoint override (configuration)";
   } else {
     std::optional<std::string> ignore = env ? env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") : std::nullopt;
-    std::string ignore_lower = ignore.value_or("");
-    std::transform(ignore_lower.begin(), ignore_lower.end(), ignore_lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::string ignore_lower = Lower(ignore.value_or(""));
     if (env && ignore_lower != "true") {
       std::string service_var = "AWS_ENDPOINT_URL_" + request.service;
       std::transform(service_var.begin(), service_var.end(), service_var.begin(),

@@ -5,6 +5,7 @@
 
 #include "common/exit_codes.h"
 #include "config/names.h"
+#include "common/strings.h"
 
 #ifndef FP_VERSION
 #define FP_VERSION "0.0.0-dev"
@@ -179,8 +180,7 @@ std::string UsageHint() { return "\nRun 'fleetpatch --help' for usage."; }
 // Case-insensitive choice with a "did you mean".
 Status Choose(const std::string& flag, const std::string& value, const std::vector<std::string>& allowed,
               std::string* out) {
-  std::string lower = value;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = Lower(value);
   for (const auto& a : allowed) {
     if (a == lower) {
       *out = a;

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "config/names.h"
+#include "common/strings.h"
 
 namespace fleetpatch::config {
 
@@ -39,20 +40,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
-
-std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (const auto& x : v) {
-    if (!s.empty()) s += sep;
-    s += x;
-  }
-  return s;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool IsPlain(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
 
@@ -149,7 +136,7 @@ class Reader {
   std::optional<std::map<std::string, Field>> Map(const Field& f, const std::vector<std::string>& allowed,
                                                   const char* what = nullptr) {
     if (!f.value.IsMap()) {
-      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed));
+      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed, ", "));
       Add(f, "expected " + expected + "; found " + Describe(f.value));
       return std::nullopt;
     }
@@ -171,7 +158,7 @@ class Reader {
         } else if (std::string home = HomeOf(key, allowed); !home.empty()) {
           msg += " (it belongs under " + home + ")";
         }
-        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed));
+        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed, ", "));
         continue;
       }
       if (auto fl = first_line.find(key); fl != first_line.end()) {
@@ -306,7 +293,7 @@ class Reader {
       if (std::string s = DidYouMean(f.value.Scalar(), allowed); !s.empty())
         msg += " (did you mean \"" + s + "\"?)";
     }
-    Add(f, msg + "; allowed: " + Join(allowed));
+    Add(f, msg + "; allowed: " + Join(allowed, ", "));
     return false;
   }
 

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "config/config.h"
+#include "common/strings.h"
 
 namespace fleetpatch::config {
 namespace {
@@ -14,11 +15,6 @@ bool AllOf(const std::string& s, const char* extra) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            std::string_view(extra).find(c) != std::string_view::npos;
   });
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
