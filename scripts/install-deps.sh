@@ -15,6 +15,8 @@ packages=(
   clang-format
   # Benchmark-only: GNU time (peak RSS, CPU time of fleetpatch) and PyYAML (bench/analyze.py).
   time python3-yaml
+  # Fuzzing (make fuzz, and its short run in CI): clang with libFuzzer and the sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 # Optional extras (faster rebuilds); never required.
 optional=(ccache)

@@ -428,6 +428,9 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   bool in_flight = WaitFor([&] { return PatchCounts(h.StatePath(), &run_id)["in_progress"] == 3; },
                            std::chrono::seconds(60));
   ASSERT_TRUE(in_flight) << first->Stderr();
+  // While it holds credentials it can leave no core file (soft and hard limit 0).
+  std::string limits = ReadAll("/proc/" + std::to_string(first->pid()) + "/limits");
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 +bytes"))) << limits;
 
   // A second process on the same run is refused, naming the holder.
   auto second = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--run", run_id, "--yes"});

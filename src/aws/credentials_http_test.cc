@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -450,6 +452,34 @@ TEST(CredentialsOverCurlTest, ContainerWithAuthorizationAndUnreachableImds) {
   auto r = imds.TryGetCredentials();
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->has_value());
+}
+
+TEST(CredentialsOverCurlTest, CredentialEndpointsNeverGoThroughTheProxy) {
+  ASSERT_TRUE(Curl().ok());
+  std::atomic<int> proxied{0};
+  LocalServer proxy;  // would see the metadata token and the credentials in clear text
+  proxy.server().set_error_handler([&](const httplib::Request&, httplib::Response& res) {
+    ++proxied;
+    res.status = 502;
+  });
+  proxy.Start();
+  CurlTransportOptions opts;
+  opts.http_proxy = proxy.Url();
+  opts.https_proxy = proxy.Url();
+  CurlTransport http(opts);
+
+  FakeImds imds;
+  fleetpatch::testing::FakeClock clock;
+  ImdsCredentialsProvider p(ImdsEnv(imds.Url()), http, clock);
+  auto c = p.GetCredentials();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->access_key_id, "ASIAIMDSEXAMPLE");
+
+  FakeContainerEndpoint endpoint;
+  ContainerCredentialsProvider container(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()}}), http);
+  auto cc = container.GetCredentials();
+  ASSERT_TRUE(cc.ok()) << cc.error().message;
+  EXPECT_EQ(proxied.load(), 0);
 }
 
 }  // namespace

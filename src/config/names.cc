@@ -46,6 +46,12 @@ std::string CheckExternalId(const std::string& id) {
   return "an external id is 2-1224 characters of letters, digits and +=,.@:/_-";
 }
 
+std::string CheckServiceName(const std::string& name) {
+  if (!name.empty() && name.size() <= 128 && name.front() != '-' && AllOf(name, "_.@-")) return "";
+  return "a service name is 1-128 characters of letters, digits and @._- not starting with '-' (no spaces, "
+         "quotes, ':' or '+')";
+}
+
 std::string CheckEndpointUrl(const std::string& url) {
   static const std::regex kUrl(R"(^https?://[A-Za-z0-9.\-\[\]:]+(:[0-9]+)?(/.*)?$)");
   if (std::regex_match(url, kUrl)) return "";

@@ -43,6 +43,22 @@ Status CreateParentDirs(StoreEnv& env, const std::string& path) {
   return OkStatus();
 }
 
+// Refuses a store whose directory others can write: they could swap the database (or plant a
+// symlink or a file of their own where it will be created) between two runs.
+Status CheckParentDirectory(const std::string& path) {
+  fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  struct stat st {};
+  if (::stat(parent.c_str(), &st) != 0) return OkStatus();  // missing: created 0700 (or reported) later
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Error::Config(fmt::format(
+        "state store {}: its directory {} is group- or world-writable (mode {:04o}), so another user could "
+        "replace the database; use a directory only you can write (chmod go-w {}, or --state elsewhere)",
+        path, parent.string(), st.st_mode & 07777, parent.string()));
+  }
+  return OkStatus();
+}
+
 // Creates the database file with 0600 before SQLite sees it. SQLite creates the -wal and -shm files
 // with the database file's permissions, so they are owner-only too.
 Status CreateFileOwnerOnly(StoreEnv& env, const std::string& path) {
@@ -152,7 +168,10 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
   const bool memory = IsMemoryPath(path);
   StoreEnv& env = options.env != nullptr ? *options.env : DefaultStoreEnv();
   const std::string db_path = memory ? ":memory:" : path;
-  int flags = SQLITE_OPEN_NOMUTEX;  // one connection, serialised by SqliteStateStore::mu_
+  // One connection, serialised by SqliteStateStore::mu_; a symlink in place of the database is
+  // refused (it could point fleetpatch at another file to create or overwrite).
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+  if (!memory) FP_RETURN_IF_ERROR(CheckParentDirectory(path));
   if (options.read_only) {
     if (memory) return Error::Config("a read-only state store needs a file path, not :memory:");
     if (!env.Exists(path)) {
