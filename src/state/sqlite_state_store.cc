@@ -1,7 +1,6 @@
 #include "state/sqlite_state_store.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
