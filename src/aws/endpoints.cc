@@ -118,8 +118,7 @@ std::string_view HostOf(std::string_view url) {
 
 // An http:// endpoint elsewhere than loopback: refused, or allowed and marked insecure.
 Status CheckPlainHttp(std::string_view url, const std::string& source, bool allow, ResolvedEndpoint* out) {
-  std::string scheme(url.substr(0, url.find("://")));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string scheme = Lower(url.substr(0, url.find("://")));
   if (scheme != "http" || IsLoopbackHost(HostOf(url))) return OkStatus();
   if (!allow) {
     return Error::Config("endpoint URL from " + source + " ('" + UrlForMessage(url) +
