@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include "aws/endpoints.h"
-
 #include <cmath>
 #include <cstdio>
 
@@ -53,8 +51,6 @@ bool ParseReportFormat(const std::string& s, ReportFormat* out) {
   }
   return false;
 }
-
-std::string PartitionForRegion(const std::string& region) { return aws::PartitionForRegion(region); }
 
 std::string RenderAmiName(const std::string& name_template, const std::string& run_id,
                           const std::string& instance_id, const std::string& date_yyyymmdd,

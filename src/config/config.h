@@ -189,9 +189,6 @@ struct Config {
   bool dry_run = false;  // Default: false
 };
 
-// The partition of a region: "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, else "aws".
-std::string PartitionForRegion(const std::string& region);
-
 // The AMI name for one instance in one run: name_template with {run_id}, {instance_id},
 // {date} (YYYYMMDD) and {zone} replaced. Deterministic, so a resumed run finds the same name.
 std::string RenderAmiName(const std::string& name_template, const std::string& run_id,

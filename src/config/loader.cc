@@ -13,6 +13,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/aws_partition.h"
 #include "config/names.h"
 
 namespace fleetpatch::config {
