@@ -10,7 +10,7 @@ the dependencies checked are the ones the build declares. The rules, for every l
      dependency: what a library uses, it declares);
   2. each declared DEP is used (included) by M;
   3. each declared DEP sits in a lower layer than M (LAYERS below), so nothing includes upwards;
-  4. M's tests (*_test.cc, *_for_test.h) may also include TEST_DEPS and the testing/ helpers;
+  4. M's tests (*_test.cc, *_for_test.h, *_test_util.h) may also include TEST_DEPS and the testing/ helpers;
   5. no include climbs out of its folder with "..".
 The build's per-library include roots already make an undeclared include fail to compile; this
 check adds what the compiler cannot see (transitive dependencies, stale and upward declarations).
@@ -50,7 +50,7 @@ def read_modules(path):
 
 
 def is_test(path):
-    return path.name.endswith("_test.cc") or path.name.endswith("_for_test.h")
+    return path.name.endswith(("_test.cc", "_for_test.h", "_test_util.h"))
 
 
 def check(modules, root):

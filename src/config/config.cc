@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/redact.h"
+
 #include "config/fields.h"
 
 namespace fleetpatch::config {
@@ -75,7 +77,7 @@ nlohmann::json ZonesJson(const Config& c) {
          {"account_id", z.account_id},
          {"region", z.region},
          {"role_arn", z.role_arn},
-         {"external_id", z.external_id.empty() ? "" : "(redacted)"},
+         {"external_id", z.external_id.empty() ? "" : std::string(kRedacted)},
          {"session_name", z.session_name},
          {"endpoint_url", z.endpoint_url},
          {"enabled", z.enabled},

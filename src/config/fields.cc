@@ -250,7 +250,7 @@ void ReadFormats(Reader& r, const Field& x, Config* c) {
     if (!ParseReportFormat(Lower(item), &fmt)) {
       std::string msg = "unknown report format \"" + item + "\"";
       if (std::string s = DidYouMean(item, kFormatNames); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
-      return r.Add(x, msg + "; allowed: " + Join(kFormatNames));
+      return r.Add(x, msg + "; allowed: " + Join(kFormatNames, ", "));
     }
     if (std::find(formats.begin(), formats.end(), fmt) == formats.end()) formats.push_back(fmt);
   }
@@ -380,14 +380,13 @@ void AddPrecheck(std::vector<FieldSpec>& t) {
   t.push_back(Number("precheck.min_free_memory_mib",
                      [](auto& c) -> auto& { return c.precheck.min_free_memory_mib; }, 0, 1048576, " MiB",
                      "memory available, MiB"));
-  // Service names end up inside the precheck script: only characters that cannot break out of its quoting.
-  const std::string service = "^[A-Za-z0-9@._:+-]{1,128}$";
-  Check service_check = Matching(
-      service, "a service name is 1-128 characters of letters, digits and @._:+- (no spaces or quotes)");
+  // Service names end up inside the precheck script: one rule (names.h) for the loader and the precheck.
+  const std::string service = "^[A-Za-z0-9@._][A-Za-z0-9@._-]{0,127}$";
+  Check service_check = Found(CheckServiceName);
   t.push_back(Section("precheck.critical_services"));
   t.push_back(StringList("precheck.critical_services.linux",
                          [](auto& c) -> auto& { return c.precheck.critical_services.linux_services; }, service,
-                         "names of `A-Za-z0-9@._:+-`", service_check,
+                         "names of `A-Za-z0-9@._-`, not starting with `-`", service_check,
                          "services that must be active on Linux (characters are limited because they are "
                          "embedded in the precheck script)"));
   t.push_back(StringList("precheck.critical_services.windows",

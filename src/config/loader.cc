@@ -47,6 +47,25 @@ constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // Files
 
+// Reads at most `max_bytes` of `path` into *text: the size is checked before reading (a regular
+// file) and while reading (a device or pipe such as /dev/zero), so no input can exhaust memory.
+// Returns "" or what went wrong, worded to follow "the file X ".
+std::string ReadBounded(const fs::path& path, size_t max_bytes, std::string* text) {
+  const std::string too_large = "is larger than " + std::to_string(max_bytes >> 20) + " MiB; this is not a fleetpatch config";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::string("cannot be read: ") + std::strerror(errno) + "; check its permissions";
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > max_bytes && !ec) return too_large;
+  text->clear();
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    if (text->size() + static_cast<size_t>(in.gcount()) > max_bytes) return too_large;
+    text->append(buf, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return std::string("cannot be read: ") + std::strerror(errno);
+  return "";
+}
+
 // Reads and parses a YAML file. Problems about the file itself are reported at `ref` (the config
 // field that named it) when given, else against the file with no position.
 std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* problems, Reader* ref_reader,
@@ -72,20 +91,9 @@ std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* 
     report("is a directory; give the path of a YAML file");
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    report(std::string("cannot be read: ") + std::strerror(errno) + "; check its permissions");
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    report(std::string("cannot be read: ") + std::strerror(errno));
-    return std::nullopt;
-  }
-  std::string text = ss.str();
-  if (text.size() > kMaxFileBytes) {
-    report("is larger than 16 MiB; this is not a fleetpatch config");
+  std::string text;
+  if (std::string why = ReadBounded(path, kMaxFileBytes, &text); !why.empty()) {
+    report(why);
     return std::nullopt;
   }
   try {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/count_or_percent.h"
+#include "common/strings.h"
 #include "config/env_expand.h"
 #include "config/loader.h"
 #include "config/names.h"
@@ -35,20 +36,6 @@ struct Field;
 // the zone reader in loader.cc (they need its inheritance rules and file loading).
 void ReadLandingZonesField(Reader& r, const Field& f, Config* c);
 void ReadZoneDefaultsField(Reader& r, const Field& f, Config* c);
-
-inline std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (const auto& x : v) {
-    if (!s.empty()) s += sep;
-    s += x;
-  }
-  return s;
-}
-
-inline std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 inline bool IsPlain(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
 
@@ -114,7 +101,7 @@ class Reader {
   std::optional<std::map<std::string, Field>> Map(const Field& f, const std::vector<std::string>& allowed,
                                                   const char* what = nullptr) {
     if (!f.value.IsMap()) {
-      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed));
+      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed, ", "));
       Add(f, "expected " + expected + "; found " + Describe(f.value));
       return std::nullopt;
     }
@@ -136,7 +123,7 @@ class Reader {
         } else if (std::string home = HomeOf(key, allowed); !home.empty()) {
           msg += " (it belongs under " + home + ")";
         }
-        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed));
+        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed, ", "));
         continue;
       }
       if (auto fl = first_line.find(key); fl != first_line.end()) {
@@ -271,7 +258,7 @@ class Reader {
       if (std::string s = DidYouMean(f.value.Scalar(), allowed); !s.empty())
         msg += " (did you mean \"" + s + "\"?)";
     }
-    Add(f, msg + "; allowed: " + Join(allowed));
+    Add(f, msg + "; allowed: " + Join(allowed, ", "));
     return false;
   }
 
