@@ -1,7 +1,7 @@
 // Helpers shared by the SSM handler files.
-#include "common/count_or_percent.h"
 #include "emulator/ssm_common.h"
 
+#include "common/count_or_percent.h"
 #include "emulator/instance_health.h"
 
 #include <limits>
