@@ -13,8 +13,8 @@
 namespace fleetpatch::emulator {
 namespace {
 
-constexpr double kEnteringStandbyS = 5;
-constexpr double kPendingS = 10;
+constexpr double kEnteringStandbyS = 30;
+constexpr double kPendingS = 30;
 
 ApiError ValidationError(const std::string& msg) { return {400, "ValidationError", msg}; }
 
