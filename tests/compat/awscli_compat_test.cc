@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/server.h"
+#include "testing/ci.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::emulator {
@@ -86,12 +87,7 @@ class AwsCliCompatTest : public ::testing::Test {
     emulator_ = nullptr;
   }
   void SetUp() override {
-    if (!std::filesystem::exists(kAws)) {
-      // CI installs awscli: there, a missing aws is a failure, not a skip.
-      const char* ci = std::getenv("CI");
-      if (ci && std::string(ci) == "true") FAIL() << "awscli is not installed at /usr/bin/aws but CI=true";
-      GTEST_SKIP() << "awscli is not installed at /usr/bin/aws (make deps installs it)";
-    }
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kAws), "awscli is not installed at /usr/bin/aws (make deps installs it)");
     emulator_->ClearFaults();
   }
 
