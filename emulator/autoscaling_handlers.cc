@@ -18,11 +18,6 @@ constexpr double kPendingS = 30;
 
 ApiError ValidationError(const std::string& msg) { return {400, "ValidationError", msg}; }
 
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
-
 void DenyIfReadOnly(const std::string& op, const CallContext& ctx) {
   if (ctx.identity->read_only)
     throw ApiError{403, "AccessDenied", "User: " + ctx.identity->arn + " is not authorized to perform: autoscaling:" + op +

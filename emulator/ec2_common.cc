@@ -8,11 +8,6 @@
 
 namespace fleetpatch::emulator {
 
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
-
 std::string DeviceName(const std::string& platform, size_t index) {
   if (index == 0) return platform == "windows" ? "/dev/sda1" : "/dev/xvda";
   size_t n = index - 1 + ('f' - 'a');  // /dev/sdf ... /dev/sdz, then /dev/sdaa, /dev/sdab, ...
