@@ -222,6 +222,10 @@ CONFIG = {
                      "additionalProperties": {"type": ["string", "number", "boolean"]}},
             "retention_days": i("Days until the delete-after tag's date.", 30, 1, 3650),
             "keep_failed": b("Keep an AMI that failed or timed out instead of deregistering it.", False),
+            "keep_last": i("fleetpatch prune keeps the newest N available AMIs of each instance.", 1, 0, 100),
+        }),
+        "compliance": obj({
+            "max_age_days": i("fleetpatch compliance: no Install within N days makes an instance stale.", 30, 1, 3650),
         }),
         "reporting": obj({
             "output_dir": s("Where reports are written.", "reports", minLength=1),

@@ -719,7 +719,7 @@ const std::vector<std::string> kTopKeys = {
     "version",     "workflow",     "landing_zones", "landing_zone_defaults",
     "concurrency", "error_budget", "precheck",      "patch",
     "backup",      "reporting",    "state",         "aws",
-    "dry_run"};
+    "compliance",  "dry_run"};
 
 void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
   auto m = r.Map(f, {"phases", "timeouts", "poll_interval"});
@@ -868,7 +868,7 @@ void ReadPatch(Reader& r, const Field& f, PatchConfig* p) {
 }
 
 void ReadBackup(Reader& r, const Field& f, BackupConfig* b) {
-  auto m = r.Map(f, {"required", "no_reboot", "name_template", "tags", "retention_days", "keep_failed"});
+  auto m = r.Map(f, {"required", "no_reboot", "name_template", "tags", "retention_days", "keep_failed", "keep_last"});
   if (!m) return;
   With(*m, "required", [&](const Field& x) { r.Bool(x, &b->required); });
   With(*m, "no_reboot", [&](const Field& x) { r.Bool(x, &b->no_reboot); });
@@ -929,6 +929,7 @@ void ReadBackup(Reader& r, const Field& f, BackupConfig* b) {
   });
   With(*m, "retention_days", [&](const Field& x) { r.Int32(x, 1, 3650, &b->retention_days); });
   With(*m, "keep_failed", [&](const Field& x) { r.Bool(x, &b->keep_failed); });
+  With(*m, "keep_last", [&](const Field& x) { r.Int32(x, 0, 100, &b->keep_last); });
 }
 
 void ReadReporting(Reader& r, const Field& f, ReportingConfig* rep) {
@@ -1051,6 +1052,10 @@ void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, con
   With(*m, "precheck", [&](const Field& x) { ReadPrecheck(r, x, &c->precheck); });
   With(*m, "patch", [&](const Field& x) { ReadPatch(r, x, &c->patch); });
   With(*m, "backup", [&](const Field& x) { ReadBackup(r, x, &c->backup); });
+  With(*m, "compliance", [&](const Field& x) {
+    auto cm = r.Map(x, {"max_age_days"});
+    if (cm) With(*cm, "max_age_days", [&](const Field& y) { r.Int32(y, 1, 3650, &c->compliance.max_age_days); });
+  });
   With(*m, "reporting", [&](const Field& x) { ReadReporting(r, x, &c->reporting); });
   With(*m, "state", [&](const Field& x) {
     auto s = r.Map(x, {"path"});

@@ -38,8 +38,11 @@ struct ImageView {
   std::string name;
   std::string state;  // pending | available | failed | invalid | deregistered | error ...
   std::string state_reason;
-  std::vector<std::string> snapshot_ids;
+  std::vector<std::string> snapshot_ids;  // from the image's own EBS block device mappings
   std::map<std::string, std::string> tags;
+  std::string owner_id;       // the account that owns the image
+  std::string creation_date;  // ISO 8601, as EC2 returns it
+  int64_t size_gib = 0;       // the EBS volumes' sizes, summed (what its snapshots hold at most)
 };
 
 struct InvocationView {
@@ -61,6 +64,8 @@ struct PatchStateView {
   int64_t failed = 0;
   std::string operation;            // Install | Scan
   double operation_end_time_s = 0;  // epoch seconds
+  std::string patch_group;          // the instance's patch group, or empty
+  double last_no_reboot_install_s = 0;  // epoch seconds of the last NoReboot Install; 0: none
 };
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
