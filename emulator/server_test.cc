@@ -33,6 +33,18 @@ TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().category, ErrorCategory::kConfig);
   EXPECT_NE(st.error().message.find("--allow-non-loopback"), std::string::npos);
+  EXPECT_EQ(server.port(), 0) << "nothing listens after a refusal";
+
+  // Allowed: it listens on every interface, so also on loopback.
+  o.allow_non_loopback = true;
+  Server allowed(emulator);
+  ASSERT_TRUE(allowed.Start(o).ok());
+  ASSERT_GT(allowed.port(), 0);
+  httplib::Client client("127.0.0.1", allowed.port());
+  auto res = client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);  // reached the emulator (unsigned: AuthFailure)
+  allowed.Stop();
 }
 
 // Signs a DescribeInstances request with the base credentials and sends it over a real socket.

@@ -6,8 +6,10 @@
 namespace fleetpatch::cli {
 namespace {
 
-Result<aws::AwsContextOptions> ContextOptions(const config::Config& config, const config::EnvLookup& env) {
+Result<aws::AwsContextOptions> ContextOptions(const config::Config& config, const Options& flags,
+                                              const config::EnvLookup& env) {
   aws::AwsContextOptions options;
+  options.allow_insecure_endpoint = flags.allow_insecure_endpoint;
   std::optional<std::string> from_env = env("AWS_MAX_ATTEMPTS");
   FP_ASSIGN_OR_RETURN(options.retry.max_attempts,
                       aws::ResolveMaxAttempts(config.aws.max_attempts, from_env ? from_env->c_str() : nullptr));
@@ -38,9 +40,10 @@ std::map<std::string, workflow::ZoneAccess> Access(const config::Config& config)
 AwsStack::AwsStack(const config::EnvLookup& env, Clock& clock, aws::AwsContextOptions options)
     : transport_(aws::CurlTransportOptions::FromEnvironment()), context_(transport_, clock, env, options) {}
 
-Result<std::unique_ptr<AwsStack>> AwsStack::Create(const config::Config& config, const config::EnvLookup& env,
-                                                   Clock& clock, std::shared_ptr<aws::CredentialsProvider> base) {
-  FP_ASSIGN_OR_RETURN(aws::AwsContextOptions options, ContextOptions(config, env));
+Result<std::unique_ptr<AwsStack>> AwsStack::Create(const config::Config& config, const Options& flags,
+                                                   const config::EnvLookup& env, Clock& clock,
+                                                   std::shared_ptr<aws::CredentialsProvider> base) {
+  FP_ASSIGN_OR_RETURN(aws::AwsContextOptions options, ContextOptions(config, flags, env));
   std::unique_ptr<AwsStack> s(new AwsStack(env, clock, options));
   if (!base) {
     aws::CredentialsChainOptions copts;

@@ -11,6 +11,7 @@
 #include "aws/aws_context.h"
 #include "aws/credentials.h"
 #include "aws/curl_transport.h"
+#include "cli/options.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "config/env_expand.h"
@@ -21,10 +22,12 @@ namespace fleetpatch::cli {
 
 class AwsStack {
  public:
-  // `base` (optional) replaces the default credential chain (the demo's emulator keys).
-  // kConfig when AWS_MAX_ATTEMPTS or aws.max_attempts is invalid.
-  static Result<std::unique_ptr<AwsStack>> Create(const config::Config& config, const config::EnvLookup& env,
-                                                  Clock& clock, std::shared_ptr<aws::CredentialsProvider> base);
+  // `base` (optional) replaces the default credential chain (the demo's emulator keys); the
+  // command line's --allow-insecure-endpoint applies. kConfig when AWS_MAX_ATTEMPTS or
+  // aws.max_attempts is invalid.
+  static Result<std::unique_ptr<AwsStack>> Create(const config::Config& config, const Options& options,
+                                                  const config::EnvLookup& env, Clock& clock,
+                                                  std::shared_ptr<aws::CredentialsProvider> base);
 
   workflow::ZoneConnector& connector() { return *connector_; }
 

@@ -49,7 +49,7 @@ Result<int> RunComplianceCommand(const Options& options, Context& ctx) {
 
   RealClock& clock = DefaultClock();
   const auto now = clock.Now();
-  FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, ctx.env, clock, nullptr));
+  FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   workflow::ComplianceOptions copts;
   copts.max_age_days = config.compliance.max_age_days;
   std::mutex mu;

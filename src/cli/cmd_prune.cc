@@ -41,13 +41,14 @@ std::vector<Error> Execute(workflow::ZoneConnector& connector, const std::vector
                            state::StateStore& store, Clock& clock, const std::string& run_id,
                            const workflow::PendingPrune& pending, std::vector<PruneDecision>& plan) {
   workflow::StorePruneJournal journal(store, clock, run_id);
+  std::map<std::string, std::vector<PruneDecision*>> planned;  // by zone, split before the zones run in parallel
+  for (auto& d : plan)
+    if (d.action == PruneAction::kDelete) planned[d.candidate.zone].push_back(&d);
   return ForEachZoneApi(connector, zones, workers, [&](workflow::ZoneApi& api, const workflow::ZoneSpec& z) -> Status {
     for (const auto& intent : pending.intents) {
       if (intent.zone == z.info.name) FP_RETURN_IF_ERROR(workflow::FinishIntent(api, journal, intent));
     }
-    for (auto& d : plan) {
-      if (d.candidate.zone == z.info.name && d.action == PruneAction::kDelete) d = ExecutePrune(api, journal, d);
-    }
+    workflow::ExecutePrune(api, journal, planned[z.info.name]);
     return OkStatus();
   });
 }
@@ -144,7 +145,7 @@ Result<int> RunPruneCommand(const Options& options, Context& ctx) {
   RealClock& clock = DefaultClock();
   FP_ASSIGN_OR_RETURN(auto store, state::SqliteStateStore::Open(config.state.path, clock));
   FP_ASSIGN_OR_RETURN(workflow::PruneProtection protection, workflow::ProtectionFromStore(*store, kRunsConsulted));
-  FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, ctx.env, clock, nullptr));
+  FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   const int workers = config.concurrency.zone_workers;
 
   std::vector<workflow::PruneImage> images;

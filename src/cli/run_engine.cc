@@ -15,6 +15,7 @@
 #include "cli/aws_stack.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
@@ -74,7 +75,7 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   if (s.budget_spent) err << " (rollout stopped)";
   if (s.interrupted) err << " (interrupted)";
   err << "\n";
-  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 }  // namespace
@@ -190,7 +191,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
 
-  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, ctx.env, clock, req.base_credentials));
+  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, options, ctx.env, clock, req.base_credentials));
   workflow::ZoneConnector& connector = aws_stack->connector();
 
   workflow::Progress::Options popts;
@@ -211,7 +212,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     }
     if (!r.ok()) {
       fatal = r.error();
-      err << "fleetpatch: " << PhaseName(phase) << " failed: " << r.error().ToString() << "\n";
+      err << "fleetpatch: " << PhaseName(phase) << " failed: " << RedactedErrorText(r.error()) << "\n";
       break;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
@@ -267,7 +268,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     j["reports"] = nlohmann::json::array();
     if (written.ok())
       for (const auto& p : *written) j["reports"].push_back(p.string());
-    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
+    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
     *ctx.out << DumpJson(j, 2) << "\n";
   } else {
     *ctx.out << report::FormatSummaryText(source->run(), summary);
@@ -277,7 +278,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     }
     if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run.run_id << "`\n";
   }
-  if (!written.ok()) err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
+  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
 }
 

@@ -72,7 +72,7 @@ void DecideAlone(PruneDecision& d, const PrunePolicy& policy, const PruneProtect
     return;
   }
   d.instance_id = Tag(img, kInstanceIdTag);
-  d.run_id = Tag(img, kRunIdTag);
+  d.run_id = Tag(img, kRunTag);
   d.action = PruneAction::kKeep;
   if (img.state == "pending") {
     d.reason = "still being created";
@@ -109,12 +109,11 @@ const char* PruneActionName(PruneAction a) {
 
 std::string NotOursReason(const PruneImage& c) {
   const ImageView& img = c.image;
-  if (img.owner_id != c.account_id) return "owner " + img.owner_id + " is not the zone's account " + c.account_id;
   if (Tag(img, kCreatedByTag) != "fleetpatch") return std::string("no ") + kCreatedByTag + "=fleetpatch tag";
-  if (Tag(img, kInstanceIdTag).empty()) return std::string("no ") + kInstanceIdTag + " tag";
-  if (Tag(img, kRunIdTag).empty()) return std::string("no ") + kRunIdTag + " tag";
-  if (Tag(img, kBackupNameTag) != img.name) return std::string(kBackupNameTag) + " does not match the image's name";
-  return "";
+  BackupIdentity claimed{c.account_id, Tag(img, kInstanceIdTag), Tag(img, kRunTag), Tag(img, kBackupNameTag)};
+  if (claimed.instance_id.empty()) return std::string("no ") + kInstanceIdTag + " tag";
+  if (claimed.run_id.empty()) return std::string("no ") + kRunTag + " tag";
+  return WhyNotOurBackup(img, claimed);
 }
 
 std::vector<PruneDecision> PlanPrune(std::vector<PruneImage> images, const PrunePolicy& policy,
@@ -141,9 +140,12 @@ Status FinishIntent(ZoneApi& api, PruneJournal& journal, const PruneIntent& inte
   return journal.Done(intent);
 }
 
-PruneDecision ExecutePrune(ZoneApi& api, PruneJournal& journal, PruneDecision d) {
+namespace {
+
+// Deletes one planned image, with `owned` the account's own snapshots among those of the plan.
+PruneDecision DeleteOne(ZoneApi& api, PruneJournal& journal, PruneDecision d, const std::set<std::string>& owned) {
   const ImageView& img = d.candidate.image;
-  PruneIntent intent{d.candidate.zone, img.image_id, img.snapshot_ids};
+  PruneIntent intent{d.candidate.zone, img.image_id, SnapshotsToDelete(img, owned)};
   auto fail = [&](const std::string& what, const Error& e) {
     d.action = PruneAction::kFailed;
     d.reason = what + ": " + e.ToString();
@@ -153,112 +155,34 @@ PruneDecision ExecutePrune(ZoneApi& api, PruneJournal& journal, PruneDecision d)
   auto dereg = api.DeregisterImage(img.image_id);
   bool gone = !dereg.ok() && IsNotFound(dereg.error());
   if (!dereg.ok() && !gone) return fail("DeregisterImage " + img.image_id, dereg.error());
-  for (const auto& snap : img.snapshot_ids) {
+  for (const auto& snap : intent.snapshot_ids) {
     auto del = api.DeleteSnapshot(snap);
     if (!del.ok() && !IsNotFound(del.error())) return fail("DeleteSnapshot " + snap, del.error());
   }
   if (auto st = journal.Done(intent); !st.ok()) return fail("recording the deletion", st.error());
   d.action = gone ? PruneAction::kAlreadyGone : PruneAction::kDeleted;
-  d.reason = gone ? "deregistered before this prune; its snapshots deleted" : d.reason;
+  if (gone) d.reason = "deregistered before this prune; its snapshots deleted";
+  if (intent.snapshot_ids.size() < img.snapshot_ids.size()) d.reason += "; snapshots this account does not own left alone";
   return d;
-}
-
-namespace {
-
-using state::kPruneWorkflow;
-
-std::string JoinIds(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
-std::vector<std::string> SplitIds(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t comma = std::min(s.find(',', start), s.size());
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-Status Append(state::StateStore& store, Clock& clock, const std::string& run_id, const PruneIntent& intent,
-              std::string message) {
-  Event e;
-  e.time = FormatIso8601(clock.Now());
-  e.level = "info";
-  e.zone = intent.zone;
-  e.instance_id = intent.image_id;
-  e.phase = kPruneWorkflow;
-  e.message = std::move(message);
-  auto seq = store.AppendEvent(run_id, e);
-  if (!seq.ok()) return seq.error();
-  return OkStatus();
-}
-
-bool Unfinished(const RunInfo& run) {
-  return run.status == RunStatus::kRunning || run.status == RunStatus::kInterrupted;
-}
-
-// Adds the intents of one prune run that have no "done" event.
-Status CollectIntents(state::StateStore& store, const std::string& run_id, std::vector<PruneIntent>* out) {
-  FP_ASSIGN_OR_RETURN(std::vector<Event> events, store.LoadEvents(run_id));
-  std::map<std::string, PruneIntent> open;  // image id -> intent
-  for (const auto& e : events) {
-    if (e.phase != kPruneWorkflow) continue;
-    if (e.message.rfind("intent", 0) == 0) {
-      open[e.instance_id] = {e.zone, e.instance_id, SplitIds(e.message.substr(std::min<size_t>(7, e.message.size())))};
-    } else if (e.message == "done") {
-      open.erase(e.instance_id);
-    }
-  }
-  for (auto& [id, intent] : open) out->push_back(std::move(intent));
-  return OkStatus();
 }
 
 }  // namespace
 
-Status StorePruneJournal::Intend(const PruneIntent& intent) {
-  return Append(store_, clock_, run_id_, intent, "intent " + JoinIds(intent.snapshot_ids));
-}
-
-Status StorePruneJournal::Done(const PruneIntent& intent) { return Append(store_, clock_, run_id_, intent, "done"); }
-
-Result<PendingPrune> FindPendingPrunes(state::StateStore& store) {
-  FP_ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.ListRuns(1000));
-  PendingPrune pending;
-  for (const auto& run : runs) {
-    if (run.workflow != kPruneWorkflow || !Unfinished(run)) continue;
-    pending.run_ids.push_back(run.run_id);
-    FP_RETURN_IF_ERROR(CollectIntents(store, run.run_id, &pending.intents));
+void ExecutePrune(ZoneApi& api, PruneJournal& journal, const std::vector<PruneDecision*>& planned) {
+  std::vector<std::string> snapshots;
+  for (const PruneDecision* d : planned) {
+    snapshots.insert(snapshots.end(), d->candidate.image.snapshot_ids.begin(), d->candidate.image.snapshot_ids.end());
   }
-  return pending;
-}
-
-Result<PruneProtection> ProtectionFromStore(state::StateStore& store, int max_runs) {
-  FP_ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.ListRuns(max_runs));  // newest first
-  PruneProtection p;
-  std::set<std::string> seen;  // zone/instance whose newest patching run was found
-  state::InstanceQuery patched;
-  for (PatchStatus s : {PatchStatus::kInProgress, PatchStatus::kSuccess, PatchStatus::kPartialSuccess,
-                        PatchStatus::kFailed, PatchStatus::kTimedOut, PatchStatus::kCancelled}) {
-    patched.patch_status.push_back(PatchStatusName(s));
+  Result<std::set<std::string>> owned = std::set<std::string>();
+  if (!snapshots.empty()) owned = api.DescribeOwnedSnapshotIds(snapshots);
+  for (PruneDecision* d : planned) {
+    if (owned.ok()) {
+      *d = DeleteOne(api, journal, std::move(*d), *owned);
+    } else {
+      d->action = PruneAction::kFailed;
+      d->reason = "could not list its snapshots: " + owned.error().ToString();
+    }
   }
-  patched.details = false;
-  for (const auto& run : runs) {
-    if (run.workflow == kPruneWorkflow) continue;
-    if (Unfinished(run)) p.unfinished_runs.insert(run.run_id);
-    FP_RETURN_IF_ERROR(store.ForEachInstance(run.run_id, patched, 256, [&](std::vector<InstanceRun>&& batch) {
-      for (const auto& i : batch) {
-        if (!seen.insert(i.info.zone + "/" + i.info.instance_id).second) continue;
-        if (i.backup && !i.backup->ami_id.empty()) p.rollback_images.insert(i.backup->ami_id);
-      }
-      return OkStatus();
-    }));
-  }
-  return p;
 }
 
 }  // namespace fleetpatch::workflow

@@ -2,10 +2,12 @@
 // of what EC2 answered, the policy and what the state store protects), and deleting them
 // (ExecutePrune: DeregisterImage, then exactly the snapshots of that AMI's block device mappings).
 //
-// Trust: an image is fleetpatch's only when its owner is the zone's own account and it carries
-// fleetpatch's tags that tie it to one instance and one run (created-by, instance-id, run-id and a
-// backup-name equal to the image's name). Anything else is reported as not fleetpatch's and never
-// touched. Snapshots are never looked up by tag: only the ones the AMI's own mappings list.
+// Trust: an image is fleetpatch's only when it carries created-by=fleetpatch and the backup it
+// names (instance-id, run-id and backup-name tags) is what EC2 itself says it is: owner the zone's
+// own account, source instance that instance, name that backup name (WhyNotOurBackup, shared with
+// the backup phase). Anything else is reported as not fleetpatch's and never touched. Snapshots are
+// never looked up by tag: only the ones the AMI's own mappings list that this account owns
+// (DescribeOwnedSnapshotIds).
 //
 // Crash safety: before an image is deregistered, its zone, id and snapshot ids are written to the
 // prune's journal (PruneJournal); a later prune first finishes every intent that was not marked
@@ -26,14 +28,13 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "state/state_store.h"
+#include "workflow/backup_trust.h"
 #include "workflow/zone_api.h"
 
 namespace fleetpatch::workflow {
 
 inline constexpr const char* kCreatedByTag = "fleetpatch:created-by";
 inline constexpr const char* kInstanceIdTag = "fleetpatch:instance-id";
-inline constexpr const char* kRunIdTag = "fleetpatch:run-id";
-inline constexpr const char* kBackupNameTag = "fleetpatch:backup-name";
 inline constexpr const char* kDeleteAfterTag = "fleetpatch:delete-after";
 
 struct PrunePolicy {
@@ -126,10 +127,11 @@ Result<PendingPrune> FindPendingPrunes(state::StateStore& store);
 // (what `fleetpatch rollback` of that run would restore).
 Result<PruneProtection> ProtectionFromStore(state::StateStore& store, int max_runs);
 
-// Deletes one planned image: journal intent, DeregisterImage, DeleteSnapshot for each of its own
-// snapshots, journal done. Returns the decision's outcome (kDeleted, kAlreadyGone or kFailed with
-// the reason); never an error of its own.
-PruneDecision ExecutePrune(ZoneApi& api, PruneJournal& journal, PruneDecision decision);
+// Deletes one zone's planned (kDelete) images: one DescribeOwnedSnapshotIds for their snapshots,
+// then per image journal intent, DeregisterImage, DeleteSnapshot for each snapshot of its own
+// mappings that this account owns, journal done. Each decision becomes kDeleted, kAlreadyGone or
+// kFailed with the reason; a failed snapshot lookup fails them all. Never an error of its own.
+void ExecutePrune(ZoneApi& api, PruneJournal& journal, const std::vector<PruneDecision*>& planned);
 
 // Finishes an intent left by an earlier prune: the image (if still there) and its snapshots.
 // "Already gone" counts as done. Returns the first error that is not a NotFound.

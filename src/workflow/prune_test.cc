@@ -33,10 +33,11 @@ PruneImage Ours(const std::string& id, const std::string& instance, int day, con
   p.image.name = "fleetpatch-" + instance + "-" + run;
   p.image.state = "available";
   p.image.owner_id = kAccount;
+  p.image.source_instance_id = instance;
   p.image.creation_date = FormatIso8601(Day(day));
   p.image.snapshot_ids = {"snap-" + id.substr(4) + "a", "snap-" + id.substr(4) + "b"};
   p.image.size_gib = 8;
-  p.image.tags = {{kCreatedByTag, "fleetpatch"}, {kInstanceIdTag, instance}, {kRunIdTag, run},
+  p.image.tags = {{kCreatedByTag, "fleetpatch"}, {kInstanceIdTag, instance}, {kRunTag, run},
                   {kBackupNameTag, p.image.name}, {kDeleteAfterTag, FormatIso8601(Day(day + 30)).substr(0, 10)}};
   return p;
 }
@@ -92,7 +93,7 @@ TEST(PlanPruneTest, NeverTouchesWhatItCannotProveItCreated) {
   PruneImage renamed = Ours("ami-3", "i-a", 0);
   renamed.image.name = "someone-elses-image";
   PruneImage no_run = Ours("ami-4", "i-a", 0);
-  no_run.image.tags.erase(kRunIdTag);
+  no_run.image.tags.erase(kRunTag);
   auto plan = Plan({foreign, untagged, renamed, no_run, Ours("ami-5", "i-a", 1)}, {30, 0});
   for (const char* id : {"ami-1", "ami-2", "ami-3", "ami-4"}) EXPECT_EQ(plan[id].action, PruneAction::kNotOurs) << id;
   EXPECT_THAT(plan["ami-1"].reason, ::testing::HasSubstr("owner 999999999999"));
@@ -129,16 +130,43 @@ class RecordingJournal : public PruneJournal {
 TEST(ExecutePruneTest, DeletesTheImageAndExactlyItsOwnSnapshots) {
   fleetpatch::testing::FakeClock clock;
   testing::FakeZoneApi api(clock);
+  api.account_id = kAccount;
   PruneDecision d;
   d.candidate = Ours("ami-1", "i-a", 0);
   d.action = PruneAction::kDelete;
+  api.AddImage(d.candidate.image);
+  api.AddSnapshot("snap-decoy", {{kCreatedByTag, "fleetpatch"}, {kBackupNameTag, d.candidate.image.name}});
   RecordingJournal journal;
-  PruneDecision out = ExecutePrune(api, journal, d);
-  EXPECT_EQ(out.action, PruneAction::kDeleted);
+  ExecutePrune(api, journal, {&d});
+  EXPECT_EQ(d.action, PruneAction::kDeleted) << d.reason;
   EXPECT_THAT(api.DeregisteredImages(), ElementsAre("ami-1"));
-  EXPECT_THAT(api.DeletedSnapshots(), UnorderedElementsAre("snap-1a", "snap-1b"));
-  EXPECT_EQ(api.Calls("DescribeSnapshots"), 0) << "snapshots are never looked up by tag";
+  EXPECT_THAT(api.DeletedSnapshots(), UnorderedElementsAre("snap-1a", "snap-1b"))
+      << "a snapshot that only carries fleetpatch's tags is never deleted";
+  EXPECT_EQ(api.Calls("DescribeSnapshots"), 1) << "one ownership check by id for the zone";
   EXPECT_THAT(journal.log, ElementsAre("intent ami-1", "done ami-1"));
+}
+
+TEST(ExecutePruneTest, SnapshotsOfAnotherAccountAreLeftAlone) {
+  fleetpatch::testing::FakeClock clock;
+  testing::FakeZoneApi api(clock);
+  api.account_id = kAccount;
+  PruneDecision d;
+  d.candidate = Ours("ami-1", "i-a", 0);
+  d.action = PruneAction::kDelete;
+  api.AddImage(d.candidate.image, "available", "999999999999");
+  RecordingJournal journal;
+  ExecutePrune(api, journal, {&d});
+  EXPECT_EQ(d.action, PruneAction::kDeleted);
+  EXPECT_TRUE(api.DeletedSnapshots().empty());
+  EXPECT_THAT(d.reason, ::testing::HasSubstr("does not own"));
+}
+
+TEST(PlanPruneTest, AnImageWhoseSourceInstanceDiffersFromItsTagIsNotOurs) {
+  PruneImage forged = Ours("ami-1", "i-a", 0);
+  forged.image.source_instance_id = "i-other";
+  auto plan = Plan({forged}, {30, 0});
+  EXPECT_EQ(plan["ami-1"].action, PruneAction::kNotOurs);
+  EXPECT_THAT(plan["ami-1"].reason, ::testing::HasSubstr("source instance"));
 }
 
 class PruneStoreTest : public ::testing::Test {

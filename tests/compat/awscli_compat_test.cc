@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/server.h"
+#include "testing/ci.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::emulator {
@@ -78,7 +79,7 @@ class AwsCliCompatTest : public ::testing::Test {
     emulator_ = nullptr;
   }
   void SetUp() override {
-    if (!std::filesystem::exists(kAws)) GTEST_SKIP() << "awscli is not installed at /usr/bin/aws (make deps installs it)";
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kAws), "awscli is not installed at /usr/bin/aws (make deps installs it)");
     emulator_->ClearFaults();
   }
 
