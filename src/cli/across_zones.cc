@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "common/clock.h"
+#include "common/time_format.h"
 #include "common/exit_codes.h"
 #include "common/json_dump.h"
 #include "cli/run_engine.h"
@@ -47,15 +47,7 @@ std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std:
   return out;
 }
 
-std::string ReportStamp(std::chrono::system_clock::time_point t) {
-  std::string iso = FormatIso8601(t);  // 2026-12-04T13:30:00Z
-  std::string out;
-  for (char c : iso.substr(0, 19)) {
-    if (c == 'T') out += '-';
-    else if (std::isdigit(static_cast<unsigned char>(c))) out += c;
-  }
-  return out;
-}
+std::string ReportStamp(std::chrono::system_clock::time_point t) { return FormatUtc(t, "%Y%m%d-%H%M%S"); }
 
 int ZoneErrorsExitCode(const std::vector<Error>& errors) {
   return errors.empty() ? kExitOk : ExitCodeFor(errors.front().category);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/strings.h"
 
 namespace fleetpatch::workflow {
 namespace {
@@ -121,16 +122,13 @@ Result<std::vector<ComplianceCheck>> ParseComplianceChecks(const std::string& li
                                                                {"reboot", ComplianceCheck::kReboot},
                                                                {"stale", ComplianceCheck::kStale}};
   std::vector<ComplianceCheck> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    std::string word = list.substr(start, comma - start);
+  for (const auto& piece : Split(list, ',')) {
+    std::string word(Trim(piece));
     auto it = kNames.find(word);
     if (it == kNames.end()) {
       return Error::Config("--fail-on: '" + word + "' is not a check; allowed: missing, failed, reboot, stale");
     }
     if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
-    start = comma + 1;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/strings.h"
 
 namespace fleetpatch::workflow {
 namespace {
@@ -183,6 +184,90 @@ void ExecutePrune(ZoneApi& api, PruneJournal& journal, const std::vector<PruneDe
       d->reason = "could not list its snapshots: " + owned.error().ToString();
     }
   }
+}
+
+namespace {
+
+using state::kPruneWorkflow;
+
+Status Append(state::StateStore& store, Clock& clock, const std::string& run_id, const PruneIntent& intent,
+              std::string message) {
+  Event e;
+  e.time = FormatIso8601(clock.Now());
+  e.level = "info";
+  e.zone = intent.zone;
+  e.instance_id = intent.image_id;
+  e.phase = kPruneWorkflow;
+  e.message = std::move(message);
+  auto seq = store.AppendEvent(run_id, e);
+  if (!seq.ok()) return seq.error();
+  return OkStatus();
+}
+
+bool Unfinished(const RunInfo& run) {
+  return run.status == RunStatus::kRunning || run.status == RunStatus::kInterrupted;
+}
+
+// Adds the intents of one prune run that have no "done" event.
+Status CollectIntents(state::StateStore& store, const std::string& run_id, std::vector<PruneIntent>* out) {
+  FP_ASSIGN_OR_RETURN(std::vector<Event> events, store.LoadEvents(run_id));
+  std::map<std::string, PruneIntent> open;  // image id -> intent
+  for (const auto& e : events) {
+    if (e.phase != kPruneWorkflow) continue;
+    if (e.message.rfind("intent", 0) == 0) {
+      std::vector<std::string> snaps;
+      for (auto& id : Split(e.message.substr(std::min<size_t>(7, e.message.size())), ','))
+        if (!id.empty()) snaps.push_back(std::move(id));
+      open[e.instance_id] = {e.zone, e.instance_id, std::move(snaps)};
+    } else if (e.message == "done") {
+      open.erase(e.instance_id);
+    }
+  }
+  for (auto& [id, intent] : open) out->push_back(std::move(intent));
+  return OkStatus();
+}
+
+}  // namespace
+
+Status StorePruneJournal::Intend(const PruneIntent& intent) {
+  return Append(store_, clock_, run_id_, intent, "intent " + Join(intent.snapshot_ids, ","));
+}
+
+Status StorePruneJournal::Done(const PruneIntent& intent) { return Append(store_, clock_, run_id_, intent, "done"); }
+
+Result<PendingPrune> FindPendingPrunes(state::StateStore& store) {
+  FP_ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.ListRuns(1000));
+  PendingPrune pending;
+  for (const auto& run : runs) {
+    if (run.workflow != kPruneWorkflow || !Unfinished(run)) continue;
+    pending.run_ids.push_back(run.run_id);
+    FP_RETURN_IF_ERROR(CollectIntents(store, run.run_id, &pending.intents));
+  }
+  return pending;
+}
+
+Result<PruneProtection> ProtectionFromStore(state::StateStore& store, int max_runs) {
+  FP_ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.ListRuns(max_runs));  // newest first
+  PruneProtection p;
+  std::set<std::string> seen;  // zone/instance whose newest patching run was found
+  state::InstanceQuery patched;
+  for (PatchStatus s : {PatchStatus::kInProgress, PatchStatus::kSuccess, PatchStatus::kPartialSuccess,
+                        PatchStatus::kFailed, PatchStatus::kTimedOut, PatchStatus::kCancelled}) {
+    patched.patch_status.push_back(PatchStatusName(s));
+  }
+  patched.details = false;
+  for (const auto& run : runs) {
+    if (run.workflow == kPruneWorkflow) continue;
+    if (Unfinished(run)) p.unfinished_runs.insert(run.run_id);
+    FP_RETURN_IF_ERROR(store.ForEachInstance(run.run_id, patched, 256, [&](std::vector<InstanceRun>&& batch) {
+      for (const auto& i : batch) {
+        if (!seen.insert(i.info.zone + "/" + i.info.instance_id).second) continue;
+        if (i.backup && !i.backup->ami_id.empty()) p.rollback_images.insert(i.backup->ami_id);
+      }
+      return OkStatus();
+    }));
+  }
+  return p;
 }
 
 }  // namespace fleetpatch::workflow
