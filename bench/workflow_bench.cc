@@ -166,12 +166,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto started = std::chrono::system_clock::now();
-  auto creds = emulator.BaseCredentials();
-  std::cout << "export AWS_ENDPOINT_URL=" << server.endpoint() << "\n"
-            << "export AWS_ACCESS_KEY_ID=" << creds.access_key_id << "\n"
-            << "export AWS_SECRET_ACCESS_KEY=" << creds.secret_access_key << "\n"
-            << "export AWS_DEFAULT_REGION=" << region << "\n"
-            << std::flush;
+  std::cout << fleetpatch::emulator::ExportLines(server.endpoint(), emulator.BaseCredentials(), region) << std::flush;
   std::cerr << "fp_bench_workflow: serving " << emulator.fleet().instances.size() << " instances on "
             << server.endpoint() << " (time scale " << a.time_scale << ", latency " << a.latency_ms
             << " ms, rate limits " << (a.rate_limits ? "on" : "off") << ")\n";

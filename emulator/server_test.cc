@@ -82,25 +82,5 @@ TEST(ServerTest, SignedRequestSucceedsAndDroppedConnectionFaultReachesTheClient)
   EXPECT_EQ(emulator.RequestLog().back().error_code, "(connection dropped)");
 }
 
-TEST(ServerTest, ParsesFaultAndRateLimitFlags) {
-  auto f = ParseFaultFlag("DescribeInstances:throttle=0.1,5xx=0.05,drop=0.01,latency_ms=50,jitter_ms=20");
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  EXPECT_EQ(f->first, "DescribeInstances");
-  EXPECT_DOUBLE_EQ(f->second.throttle_rate, 0.1);
-  EXPECT_DOUBLE_EQ(f->second.error_5xx_rate, 0.05);
-  EXPECT_DOUBLE_EQ(f->second.drop_rate, 0.01);
-  EXPECT_EQ(f->second.latency, std::chrono::milliseconds(50));
-  EXPECT_EQ(f->second.jitter, std::chrono::milliseconds(20));
-  EXPECT_FALSE(ParseFaultFlag("throttle=0.1").ok());
-  EXPECT_FALSE(ParseFaultFlag("*:throttle=2").ok());
-  EXPECT_FALSE(ParseFaultFlag("*:bogus=1").ok());
-  auto r = ParseRateLimitFlag("ec2-describe=100/20");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->first, "ec2-describe");
-  EXPECT_DOUBLE_EQ(r->second.burst, 100);
-  EXPECT_DOUBLE_EQ(r->second.per_second, 20);
-  EXPECT_FALSE(ParseRateLimitFlag("ec2-describe=100").ok());
-}
-
 }  // namespace
 }  // namespace fleetpatch::emulator

@@ -594,7 +594,7 @@ TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
       [&] {
         std::smatch m;
         std::string out = emu.Stdout();
-        if (std::regex_search(out, m, std::regex("export AWS_ENDPOINT_URL=(\\S+)\n")) &&
+        if (std::regex_search(out, m, std::regex("export AWS_ENDPOINT_URL='([^']+)'\n")) &&
             out.find("AWS_DEFAULT_REGION") != std::string::npos) {
           endpoint = m[1];
           return true;
