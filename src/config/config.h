@@ -121,6 +121,7 @@ struct BackupConfig {
   std::map<std::string, std::string> tags;  // Default: {} (extra tags on the AMI and its snapshots)
   int retention_days = 30;                  // Default: 30 (written as the delete-after tag)
   bool keep_failed = false;  // Default: false (a failed or timed-out AMI is deregistered, snapshots deleted)
+  int keep_last = 1;         // Default: 1 (`fleetpatch prune` keeps the newest N available AMIs per instance)
 };
 
 enum class ReportFormat { kCsv, kJson, kHtml, kXml };
@@ -163,6 +164,11 @@ struct AwsConfig {
   RateLimits rate_limits;
 };
 
+// `fleetpatch compliance`.
+struct ComplianceConfig {
+  int max_age_days = 30;  // Default: 30 (no Install within that many days makes an instance stale)
+};
+
 struct Config {
   WorkflowConfig workflow;
   // Where the zones came from: the inventory file's path, or "" when inline / none.
@@ -177,6 +183,7 @@ struct Config {
   ReportingConfig reporting;
   StateConfig state;
   AwsConfig aws;
+  ComplianceConfig compliance;
   bool dry_run = false;  // Default: false
 };
 
