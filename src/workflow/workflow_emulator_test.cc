@@ -191,11 +191,11 @@ TEST_F(ReadmePromisesTest, FailedAmisAreCleanedUpUnlessKeepFailed) {
     ASSERT_GT(CountBackups(run, BackupStatus::kFailed) + CountBackups(run, BackupStatus::kTimedOut), 0)
         << "the demo fleet has AMIs that fail or hang";
     auto counts = emu_->RequestCounts();
-    const int deregistered = counts["DeregisterImage"] - counts_before.at("DeregisterImage");
+    auto before = [&](const char* op) { return counts_before.count(op) ? counts_before.at(op) : 0; };
+    const int deregistered = counts["DeregisterImage"] - before("DeregisterImage");
     if (keep) {
       EXPECT_EQ(deregistered, 0);
-      EXPECT_EQ(counts["DeleteSnapshot"],
-                counts_before.count("DeleteSnapshot") ? counts_before.at("DeleteSnapshot") : 0);
+      EXPECT_EQ(counts["DeleteSnapshot"], before("DeleteSnapshot"));
     } else {
       EXPECT_GT(deregistered, 0);
     }
