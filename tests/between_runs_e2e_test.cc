@@ -92,11 +92,12 @@ class BetweenRunsTest : public ::testing::Test {
     emulator::SignedClient base(h_.emu(), clock, h_.emu().BaseCredentials());
     auto r = base.Query("sts", kRegion, "AssumeRole",
                         {{"RoleArn", emulator::RoleArn(kAccount, "FleetPatchRole")},
-                         {"RoleSessionName", "t"},
+                         {"RoleSessionName", "fleetpatch-test"},
                          {"ExternalId", "ext-" + std::string(kAccount)}});
     aws::Credentials c{r.XmlText("AccessKeyId"), r.XmlText("SecretAccessKey"), r.XmlText("SessionToken")};
     emulator::SignedClient zone(h_.emu(), clock, c);
     auto snaps = zone.Query("ec2", kRegion, "DescribeSnapshots", {{"Owner.1", "self"}});
+    EXPECT_EQ(snaps.status, 200) << snaps.body;
     std::set<std::string> out;
     for (auto n : snaps.xml.select_nodes("//snapshotSet/item/snapshotId")) out.insert(n.node().text().as_string());
     return out;
@@ -138,10 +139,11 @@ TEST_F(BetweenRunsTest, PrunePlansThenDeletesOnlyExpiredBackupsAndExactlyTheirSn
   EXPECT_TRUE(left.count("snap-0a000000000000dec")) << "a snapshot with fleetpatch's tags in no AMI stays";
   EXPECT_TRUE(left.count("snap-0a000000000000e1a")) << "the forged image's snapshot stays";
   EXPECT_TRUE(left.count("snap-0a000000000000f1a")) << "the newest backup's snapshot stays";
-  for (const char* f : {"csv", "json", "html", "xml"}) {
+  const json reports = json::parse(done.out)["reports"];
+  for (const char* f : {".csv", ".json", ".html", ".xml", "-junit.xml"}) {
     bool found = false;
-    for (const auto& p : json::parse(done.out)["reports"]) found |= p.get<std::string>().find(f) != std::string::npos;
-    EXPECT_TRUE(found) << f;
+    for (const auto& p : reports) found |= p.get<std::string>().find(f) != std::string::npos;
+    EXPECT_TRUE(found) << f << reports.dump();
   }
 }
 
