@@ -29,6 +29,8 @@ enum class Command {
   kWhoami,
   kEmulator,
   kDemo,
+  kPrune,
+  kCompliance,
   kStateCopy,  // state copy --from --to
   kHelp,
   kVersion
@@ -80,6 +82,8 @@ struct Options {
   std::string copy_from;                   // state copy --from PATH|sqlite:PATH|URL
   std::string copy_to;                     // state copy --to URL|PATH
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
+  std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
+  std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
 };
 
 // Parses argv (argv[0] is the program name). --help anywhere gives kHelp with that (sub)command's
