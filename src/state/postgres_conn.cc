@@ -52,6 +52,21 @@ std::string ValidUtf8(std::string_view s) {
   return out;
 }
 
+PgParam TextArray(const std::vector<std::string>& values) {
+  if (values.empty()) return std::nullopt;
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : ValidUtf8(values[i])) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 // ---------------------------------------------------------------------------------------------
 // PgResult
 

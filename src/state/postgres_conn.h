@@ -36,6 +36,10 @@ std::string ValidUtf8(std::string_view text);
 // One bound parameter: text or SQL NULL.
 using PgParam = std::optional<std::string>;
 
+// A text[] parameter: {"a","b"} with quotes and backslashes escaped (each value made ValidUtf8);
+// NULL for an empty list, so "$1::text[] IS NULL" means "no restriction".
+PgParam TextArray(const std::vector<std::string>& values);
+
 // A query's rows, as text (libpq's text format).
 class PgResult {
  public:

@@ -105,6 +105,45 @@ CREATE TABLE run_locks (
 );
 )sql";
 
+// Version 2: several workers on one run (state_store.h).
+// - zone_leases: who works which zone of a run until when; generation counts the claims so that a
+//   worker whose lease was taken over cannot renew or release it. A row appears at the first claim.
+// - rollouts: the run-wide rollout, one row that every admission and patch end locks FOR UPDATE.
+// - rollout_instances: the instances admitted to a wave (wave -1: an end recorded without
+//   admission) and whether their patch ended, and failed.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE zone_leases (
+  run_id text NOT NULL,
+  zone text NOT NULL,
+  worker_id text,
+  expires_at timestamptz,
+  generation bigint NOT NULL DEFAULT 0,
+  done boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (run_id, zone),
+  FOREIGN KEY (run_id, zone) REFERENCES zones (run_id, name)
+);
+CREATE TABLE rollouts (
+  run_id text PRIMARY KEY REFERENCES runs(run_id),
+  canary_size integer NOT NULL,
+  wave_size integer NOT NULL,
+  allowed_failures bigint NOT NULL,
+  canary_must_succeed boolean NOT NULL,
+  wave integer NOT NULL DEFAULT 0,
+  failures bigint NOT NULL DEFAULT 0,
+  stop_reason text NOT NULL DEFAULT ''
+);
+CREATE TABLE rollout_instances (
+  run_id text NOT NULL REFERENCES rollouts(run_id),
+  zone text NOT NULL,
+  instance_id text NOT NULL,
+  wave integer NOT NULL,
+  ended boolean NOT NULL DEFAULT false,
+  failed boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (run_id, zone, instance_id)
+);
+CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
+)sql";
+
 // The version recorded in the store, 0 when it has none yet. Refuses tables that are not ours.
 Result<int> StoredVersion(PgConn& conn) {
   FP_ASSIGN_OR_RETURN(PgResult t, conn.Exec("SELECT to_regclass('fleetpatch_schema') IS NOT NULL, "
@@ -142,6 +181,7 @@ Status CheckNotNewer(PgConn& conn, int version) {
 const std::vector<PostgresMigration>& PostgresMigrations() {
   static const std::vector<PostgresMigration> kAll = {
       {1, kV1},
+      {2, kV2},
   };
   return kAll;
 }

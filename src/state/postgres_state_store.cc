@@ -29,22 +29,6 @@ std::string RandomToken() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
-// A PostgreSQL text[] literal: {"a","b"} with quotes and backslashes escaped.
-PgParam TextArray(const std::vector<std::string>& values) {
-  if (values.empty()) return std::nullopt;
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : ValidUtf8(values[i])) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 constexpr const char* kRunColumns =
     "SELECT run_id, created_at, updated_at, run_user, host, workflow, dry_run, status, config_json, "
     "phases_completed_json FROM runs ";

@@ -9,6 +9,8 @@
 // - Writes are transactions at READ COMMITTED; the read-modify-write ones (MarkPhaseCompleted) lock
 //   the row they change. Reads that must agree (ForEachInstance, ReadConsistently, LoadSnapshot)
 //   run in one REPEATABLE READ READ ONLY transaction: one snapshot, never blocking writers.
+// - Zone leases are rows claimed with FOR UPDATE SKIP LOCKED and expire by the server's clock; the
+//   rollout (canary, waves, error budget) is one row per run that every change locks FOR UPDATE.
 // - Run locks work across machines: the holder keeps a session-level advisory lock on a
 //   connection of its own, which the server releases the moment that session ends (the process
 //   exits or is killed, or its connection drops), plus a run_locks row naming the holder.
@@ -28,6 +30,8 @@
 namespace fleetpatch::state {
 
 class PgConn;  // postgres_conn.h; libpq types stay inside src/state
+struct RolloutRecord;  // worker_rules.h
+struct WaveCounts;
 
 struct PostgresStateStoreOptions {
   // Open without writing (for runs/show/report): no migration, every write fails with kConfig, and
@@ -83,6 +87,20 @@ class PostgresStateStore final : public StateStore {
   Result<std::optional<LockHolder>> GetRunLockHolder(const std::string& run_id) override;
   Status BreakRunLock(const std::string& run_id) override;
 
+  // Several workers on one run (postgres_workers.cc).
+  Result<std::optional<ZoneLease>> ClaimZone(const std::string& run_id, const std::string& worker_id,
+                                             const std::vector<std::string>& only_zones,
+                                             std::chrono::milliseconds ttl) override;
+  Status RenewZoneLease(ZoneLease* lease, std::chrono::milliseconds ttl) override;
+  Status ReleaseZone(const ZoneLease& lease, bool done) override;
+  Result<std::vector<ZoneLeaseInfo>> ListZoneLeases(const std::string& run_id) override;
+  Result<RolloutStatus> StartRollout(const std::string& run_id, const RolloutPolicy& policy) override;
+  Result<Admission> AdmitToWave(const std::string& run_id, const std::string& zone,
+                                const std::string& instance_id) override;
+  Result<RolloutStatus> RecordPatchEnd(const std::string& run_id, const std::string& zone,
+                                       const std::string& instance_id, bool failed) override;
+  Result<RolloutStatus> GetRollout(const std::string& run_id) override;
+
  private:
   friend class PostgresRunLock;
   PostgresStateStore(std::unique_ptr<PgConn> conn, std::string url, const Clock& clock, bool read_only);
@@ -106,6 +124,11 @@ class PostgresStateStore final : public StateStore {
   Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results, const char* sql,
                      const char* what);
   Status ReleaseLock(const std::string& run_id, const std::string& token);
+  Status LostLease(const ZoneLease& lease);  // the kValidation error, naming the current holder
+  Result<RolloutRecord> LoadRollout(const std::string& run_id, bool for_update);
+  Result<WaveCounts> CountWave(const std::string& run_id, int wave);
+  Status SaveRollout(const std::string& run_id, const RolloutRecord& record);
+  Result<RolloutStatus> RolloutStatusLocked(const std::string& run_id);
 
   std::recursive_mutex mu_;
   std::unique_ptr<PgConn> conn_;

@@ -147,5 +147,38 @@ TEST_F(PostgresStoreTest, ReleasingALockLetsTheNextHolderInAndClearsTheHolder) {
   EXPECT_TRUE(again.ok());
 }
 
+// The claim skips a zone whose row another transaction holds locked (a worker in the middle of
+// its own claim) instead of waiting for it: the essence of FOR UPDATE SKIP LOCKED.
+TEST_F(PostgresStoreTest, AClaimSkipsAZoneAnotherTransactionHoldsLocked) {
+  const std::string run = "20261125-194200-00000z";
+  ASSERT_TRUE(store_->CreateRun(testutil::SampleRun(run)).ok());
+  ASSERT_TRUE(store_->SaveZones(run, {{"zone-a", "012345678901", "eu-west-1", ""},
+                                      {"zone-b", "012345678901", "eu-west-1", ""}})
+                  .ok());
+  auto first = store_->ClaimZone(run, "worker-a", {}, std::chrono::seconds(60));
+  ASSERT_TRUE(first.ok() && first->has_value());
+  ASSERT_TRUE(store_->ReleaseZone(**first, false).ok());  // zone-a is free again, its row exists
+
+  auto other = PgConn::Connect(url_);
+  ASSERT_TRUE(other.ok()) << other.error().ToString();
+  ASSERT_TRUE((*other)->ExecScript("BEGIN", "test").ok());
+  auto locked = (*other)->Exec("SELECT zone FROM zone_leases WHERE run_id = $1 AND zone = 'zone-a' FOR UPDATE",
+                               {run}, "test");
+  ASSERT_TRUE(locked.ok() && locked->rows() == 1);
+
+  auto claim = store_->ClaimZone(run, "worker-b", {}, std::chrono::seconds(60));
+  ASSERT_TRUE(claim.ok()) << claim.error().ToString();
+  ASSERT_TRUE(claim->has_value());
+  EXPECT_EQ((*claim)->zone, "zone-b") << "zone-a is locked: skipped, not waited for";
+  auto none = store_->ClaimZone(run, "worker-c", {}, std::chrono::seconds(60));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  ASSERT_TRUE((*other)->ExecScript("ROLLBACK", "test").ok());
+  auto after = store_->ClaimZone(run, "worker-c", {}, std::chrono::seconds(60));
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->zone, "zone-a");
+}
+
 }  // namespace
 }  // namespace fleetpatch::state
