@@ -237,34 +237,52 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   workflow::Progress::Options popts;
   popts.terminal = !json_output && isatty(STDERR_FILENO);
   popts.quiet = options.quiet;
-  workflow::Workflow wf(req.workflow, *store, connector, clock, popts);
   workflow::InterruptGuard interrupt_guard;
+  const workflow::CancelToken cancel = workflow::InterruptToken();
+  workflow::Workflow wf(req.workflow, *store, connector, clock, popts, cancel);
 
+  // A full run pipelines backup, precheck and patch per instance (docs/pipeline.md); a dry run and
+  // single-phase runs go phase by phase.
+  const bool pipelined = !req.workflow.dry_run && Contains(req.phases, Phase::kPatch) &&
+                         (Contains(req.phases, Phase::kBackup) || Contains(req.phases, Phase::kPrecheck));
   std::optional<Error> fatal;
   bool zone_auth_failed = false, interrupted = false;
-  for (Phase phase : req.phases) {
-    Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
-    switch (phase) {
-      case Phase::kScan: r = wf.Scan(run.run_id, zones); break;
-      case Phase::kBackup: r = wf.Backup(run.run_id, zones); break;
-      case Phase::kPrecheck: r = wf.Precheck(run.run_id, zones); break;
-      case Phase::kPatch: r = wf.Patch(run.run_id, zones); break;
-    }
+  // Reports one phase's outcome; false when the run stops here.
+  auto report = [&](Phase phase, const Result<workflow::PhaseSummary>& r) {
     if (!r.ok()) {
       fatal = r.error();
       err << "fleetpatch: " << PhaseName(phase) << " failed: " << r.error().ToString() << "\n";
-      break;
+      return false;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+    for (const auto& e : r->zone_errors)
+      if (e.category == ErrorCategory::kAuth) zone_auth_failed = true;
+    interrupted = interrupted || r->interrupted || cancel.Cancelled();
+    return !interrupted;
+  };
+  for (Phase phase : req.phases) {
+    bool go_on = true;
+    if (pipelined && phase != Phase::kScan) {
+      auto all = wf.Pipeline(run.run_id, zones);
+      if (!all.ok()) {
+        go_on = report(Phase::kBackup, all.error());
+      } else {
+        for (const auto& s : *all) go_on = report(s.phase, s) && go_on;
+      }
+    } else {
+      Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
+      switch (phase) {
+        case Phase::kScan: r = wf.Scan(run.run_id, zones); break;
+        case Phase::kBackup: r = wf.Backup(run.run_id, zones); break;
+        case Phase::kPrecheck: r = wf.Precheck(run.run_id, zones); break;
+        case Phase::kPatch: r = wf.Patch(run.run_id, zones); break;
+      }
+      go_on = report(phase, r);
+    }
 #ifdef __GLIBC__
     malloc_trim(0);  // hand the phase's parse buffers back before the next phase (and the reports)
 #endif
-    for (const auto& e : r->zone_errors)
-      if (e.category == ErrorCategory::kAuth) zone_auth_failed = true;
-    if (r->interrupted || workflow::Interrupted()) {
-      interrupted = true;
-      break;
-    }
+    if (!go_on || (pipelined && phase != Phase::kScan)) break;
   }
   for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
 
