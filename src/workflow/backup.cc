@@ -332,7 +332,7 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
     }
     return OkStatus();
   };
-  auto down = [&](const ZoneSpec&, std::vector<InstanceRun>& batch, const Error& e) {
+  auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
     for (auto& r : batch) {
       if (r.backup && r.backup->status == BackupStatus::kPending && !r.backup->ami_id.empty()) continue;
       BackupResult b = r.backup.value_or(BackupResult{});

@@ -58,6 +58,9 @@ Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vec
 
 Status ZonePipeline::Run() {
   if (!init_.ok()) return init_;
+  // Queued first, then joined: the first wave forms once the last zone of the first round joined,
+  // with every zone's qualified instances in the run's order.
+  FP_RETURN_IF_ERROR(HandOver());
   const bool in_wave = rollout_.Join(ctx_.name(), preparing_, static_cast<int64_t>(in_flight_.size()));
   for (const auto& r : in_flight_) entries_.at(r.info.instance_id).in_wave = in_wave;
   Status st = patch_.Start(std::exchange(in_flight_, {}), 0);
@@ -92,6 +95,11 @@ Status ZonePipeline::StepPreparation() {
     }
     for (auto& [id, p] : precheck_->TakeEnded()) FP_RETURN_IF_ERROR(OnPrecheckEnded(id, p));
   }
+  return HandOver();
+}
+
+// Hands the instances that qualified to the rollout (or skips them, if it stopped meanwhile).
+Status ZonePipeline::HandOver() {
   if (qualified_.empty()) return OkStatus();
   auto ids = std::exchange(qualified_, {});
   if (rollout_.Enqueue(ctx_.name(), ids)) return OkStatus();

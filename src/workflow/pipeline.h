@@ -47,6 +47,7 @@ class ZonePipeline {
   };
   Status Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders);
   Status StepPreparation();
+  Status HandOver();
   Status OnBackupEnded(const std::string& id, const BackupResult& b);
   Status OnPrecheckEnded(const std::string& id, const PrecheckResult& p);
   Status Settled(Entry& e);

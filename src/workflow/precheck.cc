@@ -290,7 +290,7 @@ Result<PhaseSummary> Workflow::Precheck(const std::string& run_id, const std::ve
     }
     return OkStatus();
   };
-  auto down = [&](const ZoneSpec&, std::vector<InstanceRun>& batch, const Error& e) {
+  auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
     for (auto& r : batch) {
       PrecheckResult p;
       p.status = PrecheckStatus::kFailed;

@@ -52,7 +52,7 @@ class RolloutScheduler {
   static Result<std::unique_ptr<RolloutScheduler>> Create(RolloutOptions options, RolloutHistory history,
                                                           CancelToken cancel);
 
-  // A zone starts: `preparing` of its instances may still qualify, `in_flight` are being patched
+  // A zone starts (after it handed over with Enqueue what already qualified): `preparing` of its instances may still qualify, `in_flight` are being patched
   // (a resumed run). Returns whether those in flight belong to the wave that is open (the first one
   // after a resume); if not, they are only counted against the budget when they end.
   bool Join(const std::string& zone, int64_t preparing, int64_t in_flight);

@@ -108,8 +108,8 @@ TEST(RolloutSchedulerTest, TheFirstWaveWaitsForEveryZoneOfTheFirstRound) {
   int wave = -1;
   r->Enqueue("b", Ids({5}));
   EXPECT_TRUE(r->Take("b", &wave).empty());
-  r->Join("a", 1, 0);
-  r->Enqueue("a", Ids({1}));
+  r->Enqueue("a", Ids({1}));  // a zone hands over what already qualified, then joins
+  r->Join("a", 0, 0);
   EXPECT_EQ(r->Take("a", &wave), (std::vector<std::string>{"i-1"})) << "the canary is the first in run order";
   EXPECT_TRUE(r->Take("b", &wave).empty());
 }

@@ -109,14 +109,10 @@ void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec
   ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
     std::vector<InstanceRun> batch = std::move(by_zone[names[i]]);
     const ZoneSpec* zone = FindZone(zones, names[i]);
-    if (!zone) {
-      sink.ZoneError(phase, InZone(Error::Config("it is no longer in the inventory"), names[i]));
-      return;
-    }
-    auto api = Api(*zone);
+    auto api = zone ? Api(*zone) : Result<ZoneApi*>(Error::Config("it is no longer in the inventory"));
     if (!api.ok()) {
       sink.ZoneError(phase, InZone(api.error(), names[i]));
-      down(*zone, batch, api.error());
+      down(batch, api.error());
       sink.Journal("error", names[i], "", phase, "zone failed: " + api.error().ToString());
       return;
     }
@@ -187,8 +183,7 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
     ZonePipeline zone(ctx, *rollout, std::move(batch), orders[ctx.name()], prepare);
     return zone.Run();
   };
-  auto down = [&](const ZoneSpec& zone, std::vector<InstanceRun>& batch, const Error& e) {
-    (void)zone;
+  auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
     (void)RecordZoneDown(sink, *rollout, options_, batch, e, prepare);
   };
   ForEachZone(run_id, zones, std::move(by_zone), Phase::kPatch, sink, work, down);

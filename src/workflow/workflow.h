@@ -143,7 +143,7 @@ class Workflow {
   // Runs `work` for each zone's instances on the bounded zone pool. A zone that cannot be connected
   // goes to `down` instead. Zone-level errors are recorded in `sink` as `phase`'s, named with the zone.
   using ZoneWork = std::function<Status(const ZoneContext&, std::vector<InstanceRun>)>;
-  using ZoneDown = std::function<void(const ZoneSpec&, std::vector<InstanceRun>&, const Error&)>;
+  using ZoneDown = std::function<void(std::vector<InstanceRun>&, const Error&)>;
   void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone, Phase phase,
                    ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
   Result<ZoneApi*> Api(const ZoneSpec& zone);

@@ -562,7 +562,8 @@ TEST_F(WorkflowTest, PipelineFailedCanaryStopsEveryLaterWaveInEveryZone) {
   Zone().Add(Linux("i-a2"));
   b.Add(Linux("i-b1"));
   b.Add(Linux("i-b2"));
-  Zone().Set("i-a1", [](FakeInstance& i) { i.patch_status = "Failed"; });
+  for (const char* id : {"i-a1", "i-a2"}) Zone().Set(id, [](FakeInstance& i) { i.patch_status = "Failed"; });
+  for (const char* id : {"i-b1", "i-b2"}) b.Set(id, [](FakeInstance& i) { i.patch_status = "Failed"; });
   options_.canary_size = 1;
   options_.zone_workers = 2;
   options_.error_budget = "100%";  // the canary alone stops it
@@ -572,9 +573,11 @@ TEST_F(WorkflowTest, PipelineFailedCanaryStopsEveryLaterWaveInEveryZone) {
   EXPECT_TRUE(all[2].budget_spent);
   EXPECT_EQ(all[2].failed, 1);
   EXPECT_EQ(all[2].skipped, 3);
-  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-a1"}));
-  EXPECT_TRUE(b.PatchedIds().empty());
-  for (const char* id : {"i-a2", "i-b1", "i-b2"}) {
+  auto patched = Zone().PatchedIds();
+  for (const auto& id : b.PatchedIds()) patched.push_back(id);
+  ASSERT_EQ(patched.size(), 1u) << "the canary only, whichever zone it is in";
+  for (const char* id : {"i-a1", "i-a2", "i-b1", "i-b2"}) {
+    if (id == patched[0]) continue;
     auto r = Get(run, id);
     ASSERT_TRUE(r.patch) << id;
     EXPECT_EQ(r.patch->status, PatchStatus::kSkipped) << id;
