@@ -17,6 +17,7 @@
 #include "aws/curl_transport.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
@@ -91,7 +92,7 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   if (s.budget_spent) err << " (rollout stopped)";
   if (s.interrupted) err << " (interrupted)";
   err << "\n";
-  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 // The run this invocation works on, locked. A continued run keeps its dry-run mode; a resumed one
@@ -161,7 +162,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
   auto report = [&](Phase phase, const Result<workflow::PhaseSummary>& r) {
     if (!r.ok()) {
       out.fatal = r.error();
-      err << "fleetpatch: " << PhaseName(phase) << " failed: " << r.error().ToString() << "\n";
+      err << "fleetpatch: " << PhaseName(phase) << " failed: " << RedactedErrorText(r.error()) << "\n";
       return false;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
@@ -215,7 +216,7 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
   j["reports"] = nlohmann::json::array();
   if (written.ok())
     for (const auto& p : *written) j["reports"].push_back(p.string());
-  if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
+  if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
   return j;
 }
 
@@ -260,7 +261,7 @@ Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, con
     }
     if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run_id << "`\n";
   }
-  if (!written.ok()) err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
+  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
 }
 
@@ -351,6 +352,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   aws::CurlGlobal curl;
   aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
   aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   const char* max_attempts_env = nullptr;
   std::string max_attempts_value;
   if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {

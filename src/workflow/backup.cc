@@ -1,5 +1,6 @@
 #include "workflow/backup.h"
 
+#include "workflow/backup_trust.h"
 #include "workflow/pipeline.h"
 
 #include <ctime>
@@ -7,9 +8,6 @@
 
 namespace fleetpatch::workflow {
 namespace {
-
-constexpr const char* kRunTag = "fleetpatch:run-id";
-constexpr const char* kBackupNameTag = "fleetpatch:backup-name";
 
 bool HasAmi(const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty(); }
 
@@ -31,6 +29,10 @@ ZoneBackup::ZoneBackup(const ZoneContext& ctx, std::vector<InstanceRun> todo)
       delete_after_(DeleteAfter(ctx.run_start, ctx.options.retention_days)) {
   // AMIs already started (a resumed run) are adopted first, whatever the window.
   std::stable_partition(todo_.begin(), todo_.end(), HasAmi);
+}
+
+BackupIdentity ZoneBackup::Identity(const InstanceRun& r, const std::string& name) const {
+  return {ctx_.zone.info.account_id, r.info.instance_id, ctx_.run_id(), name};
 }
 
 std::string ZoneBackup::AmiName(const InstanceRun& r) const {
@@ -128,10 +130,8 @@ Result<std::string> ZoneBackup::Create(const InstanceRun& r, const std::string& 
                                    "fleetpatch backup of " + r.info.instance_id + " for run " + ctx_.run_id(),
                                    ctx_.options.no_reboot, tags);
   if (!made.ok() && made.error().aws_code == "InvalidAMIName.Duplicate") {
-    // Created by an earlier attempt whose answer was lost: find it by its tag.
-    if (auto imgs = ctx_.api.DescribeImagesByTag(kBackupNameTag, name); imgs.ok() && !imgs->empty()) {
-      return imgs->front().image_id;
-    }
+    // Made by an earlier attempt whose answer was lost: reused only when provably ours.
+    return AdoptDuplicate(ctx_.api, Identity(r, name), made.error());
   }
   return made;
 }
@@ -142,7 +142,7 @@ Status ZoneBackup::Start(InstanceRun& r) {
   const std::string name = AmiName(r);
   b.ami_name = name;
   if (b.ami_id.empty()) {
-    if (auto it = existing_.find(name); it != existing_.end()) {
+    if (auto it = existing_.find(name); it != existing_.end() && WhyNotOurBackup(it->second, Identity(r, name)).empty()) {
       b.ami_id = it->second.image_id;
       ctx_.sink.Journal("info", ctx_.name(), r.info.instance_id, Phase::kBackup,
                         "reusing AMI " + b.ami_id + " started earlier in this run");
@@ -240,7 +240,7 @@ Status ZoneBackup::CleanUp() {
   if (to_clean_.empty()) return OkStatus();
   std::vector<std::pair<std::string, BackupResult*>> images;
   for (auto& p : to_clean_) images.emplace_back(p.run.info.instance_id, &p.result);
-  CleanUpFailedImages(ctx_, images);
+  CleanUpFailedBackups(ctx_, images);
   for (auto& p : to_clean_) {
     FP_RETURN_IF_ERROR(ctx_.sink.Backup(p.run.info.zone, p.run.info.instance_id, p.result));
   }
@@ -248,28 +248,17 @@ Status ZoneBackup::CleanUp() {
   return OkStatus();
 }
 
-void CleanUpFailedImages(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images) {
-  std::vector<std::string> names;
-  std::vector<bool> deregistered;
-  for (auto& [id, b] : images) {
-    names.push_back(b->ami_name);
-    deregistered.push_back(ctx.api.DeregisterImage(b->ami_id).ok());
-  }
-  auto snaps = ctx.api.DescribeSnapshotIdsByTag(kBackupNameTag, names);
+void CleanUpFailedBackups(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images) {
+  std::vector<FailedImage> failed;
+  for (auto& [id, b] : images) failed.push_back({{ctx.zone.info.account_id, id, ctx.run_id(), b->ami_name}, b->ami_id});
+  std::vector<CleanupOutcome> outcomes = CleanUpFailedImages(ctx.api, failed);
   for (size_t i = 0; i < images.size(); ++i) {
     BackupResult& b = *images[i].second;
-    bool ok = deregistered[i] && snaps.ok();
-    if (snaps.ok()) {
-      if (auto it = snaps->find(b.ami_name); it != snaps->end()) {
-        for (const auto& sid : it->second) ok = ctx.api.DeleteSnapshot(sid).ok() && ok;
-        b.snapshot_ids = it->second;
-      }
-    }
-    b.cleaned_up = ok;
-    ctx.sink.Journal(ok ? "info" : "warning", ctx.name(), images[i].first, Phase::kBackup,
-                     ok ? "deregistered failed AMI " + b.ami_id + " and deleted its snapshots"
-                        : "could not fully clean up failed AMI " + b.ami_id +
-                              (snaps.ok() ? std::string() : ": " + snaps.error().ToString()));
+    b.cleaned_up = outcomes[i].problem.empty();
+    b.snapshot_ids = outcomes[i].deleted_snapshots;
+    ctx.sink.Journal(b.cleaned_up ? "info" : "warning", ctx.name(), images[i].first, Phase::kBackup,
+                     b.cleaned_up ? "deregistered failed AMI " + b.ami_id + " and deleted its snapshots"
+                                  : "could not fully clean up failed AMI " + b.ami_id + ": " + outcomes[i].problem);
   }
 }
 

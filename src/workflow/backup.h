@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "workflow/backup_trust.h"
 #include "workflow/zone_context.h"
 
 namespace fleetpatch::workflow {
@@ -54,6 +55,7 @@ class ZoneBackup {
   Status CleanUp();
   Status Fail(const Error& e);
   std::string AmiName(const InstanceRun& r) const;
+  BackupIdentity Identity(const InstanceRun& r, const std::string& name) const;
 
   const ZoneContext& ctx_;
   std::vector<InstanceRun> todo_;
@@ -68,11 +70,10 @@ class ZoneBackup {
   std::vector<std::pair<std::string, BackupResult>> ended_;
 };
 
-// Deregisters failed AMIs and deletes their snapshots (found by the backup-name tag, one
-// DescribeSnapshots per 200 AMIs); sets each result's cleaned_up and snapshot_ids, and journals
-// it. Never deletes anything but the AMIs given and the snapshots tagged with their names.
-// `images`: (instance id, its failed backup's result).
-void CleanUpFailedImages(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images);
+// Deregisters failed AMIs of this run and deletes the snapshots of their own block device
+// mappings (backup_trust.h: only what is provably this run's); sets each result's cleaned_up and
+// snapshot_ids, and journals it. `images`: (instance id, its failed backup's result).
+void CleanUpFailedBackups(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images);
 
 // Records `todo` as not backed up: backups are turned off (disabled, counted as skipped).
 Status RecordBackupsDisabled(ResultSink& sink, const std::vector<InstanceRun>& todo);
