@@ -310,16 +310,10 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
     FP_RETURN_IF_ERROR(RecordBackupsDisabled(sink, todo));
     return EndPhase(run_id, Phase::kBackup, sink);
   }
-  ByZone by_zone;
-  for (auto& r : todo) by_zone[r.info.zone].push_back(std::move(r));
-  std::vector<InstanceRun>().swap(todo);
+  ByZone by_zone = SplitByZone(std::move(todo));
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) -> Status {
     ZoneBackup backup(ctx, std::move(batch));
-    while (!backup.Done()) {
-      FP_RETURN_IF_ERROR(backup.Step());
-      if (auto due = backup.NextCheck()) SleepUntil(ctx, *due);
-    }
-    return OkStatus();
+    return RunToEnd(backup, ctx);
   };
   auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
     for (auto& r : batch) {

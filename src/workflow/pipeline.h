@@ -82,4 +82,15 @@ Status RecordZoneDown(ResultSink& sink, RolloutScheduler& rollout, const Workflo
 // when given) are noticed within a fraction of a second.
 void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool()>& wake = {});
 
+// Steps `engine` (a ZoneBackup or ZonePrecheck on its own) until it is done, sleeping until it next
+// has something to do. Errors are the engine's.
+template <class Engine>
+Status RunToEnd(Engine& engine, const ZoneContext& ctx) {
+  while (!engine.Done()) {
+    FP_RETURN_IF_ERROR(engine.Step());
+    if (auto due = engine.NextCheck()) SleepUntil(ctx, *due);
+  }
+  return OkStatus();
+}
+
 }  // namespace fleetpatch::workflow

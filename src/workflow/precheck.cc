@@ -279,16 +279,10 @@ Result<PhaseSummary> Workflow::Precheck(const std::string& run_id, const std::ve
   FP_ASSIGN_OR_RETURN(auto todo, store_.PendingPrechecks(run_id));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   sink.Open(Phase::kPrecheck, static_cast<int64_t>(todo.size()));
-  ByZone by_zone;
-  for (auto& r : todo) by_zone[r.info.zone].push_back(std::move(r));
-  std::vector<InstanceRun>().swap(todo);
+  ByZone by_zone = SplitByZone(std::move(todo));
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) -> Status {
     ZonePrecheck precheck(ctx, std::move(batch));
-    while (!precheck.Done()) {
-      FP_RETURN_IF_ERROR(precheck.Step());
-      if (auto due = precheck.NextCheck()) SleepUntil(ctx, *due);
-    }
-    return OkStatus();
+    return RunToEnd(precheck, ctx);
   };
   auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
     for (auto& r : batch) {

@@ -140,6 +140,8 @@ class Workflow {
  private:
   struct ZoneConn;
   using ByZone = std::map<std::string, std::vector<InstanceRun>>;
+  // Moves `runs` into per-zone lists, freeing its buffer at once.
+  static ByZone SplitByZone(std::vector<InstanceRun>&& runs);
   // Runs `work` for each zone's instances on the bounded zone pool. A zone that cannot be connected
   // goes to `down` instead. Zone-level errors are recorded in `sink` as `phase`'s, named with the zone.
   using ZoneWork = std::function<Status(const ZoneContext&, std::vector<InstanceRun>)>;

@@ -82,6 +82,19 @@ class WorkflowTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : PhaseSummary{};
   }
+  // Scan, backup and precheck of `run`, then a crash right after `id`'s patch command was sent and
+  // recorded in_progress. Returns the command id ("" if a step failed).
+  std::string PrepareThenCrashWithPatchInFlight(const std::string& run, const std::string& id) {
+    auto wf = Make();
+    if (!wf->Scan(run, zones_).ok() || !wf->Backup(run, zones_).ok() || !wf->Precheck(run, zones_).ok()) return "";
+    auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {id}, {}, 60, "earlier attempt");
+    if (!cmd.ok()) return "";
+    PatchResult flying;
+    flying.status = PatchStatus::kInProgress;
+    flying.command_id = *cmd;
+    flying.started_at = FormatIso8601(clock_.Now());
+    return store_->SavePatch(run, "prod-a", id, flying).ok() ? *cmd : "";
+  }
   // Scans, then runs the pipeline; returns its summaries (backup, precheck, patch).
   std::vector<PhaseSummary> RunPipeline(const std::string& run_id) {
     auto wf = Make();
@@ -706,22 +719,12 @@ TEST_F(WorkflowTest, PipelineResumesAPatchInFlightByWatchingIt) {
   Zone().Add(Linux("i-2"));
   options_.canary_size = 0;
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  ASSERT_TRUE(wf->Backup(run, zones_).ok());
-  // i-1's patch was sent and recorded by a run that then died.
-  ASSERT_TRUE(wf->Precheck(run, zones_).ok());
-  auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {"i-1"}, {}, 60, "earlier attempt");
-  ASSERT_TRUE(cmd.ok());
-  PatchResult flying;
-  flying.status = PatchStatus::kInProgress;
-  flying.command_id = *cmd;
-  flying.started_at = FormatIso8601(clock_.Now());
-  ASSERT_TRUE(store_->SavePatch(run, "prod-a", "i-1", flying).ok());
+  const std::string cmd = PrepareThenCrashWithPatchInFlight(run, "i-1");
+  ASSERT_FALSE(cmd.empty());
   auto resumed = Make()->Pipeline(run, zones_);
   ASSERT_TRUE(resumed.ok()) << resumed.error().ToString();
   EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));
-  EXPECT_EQ(Get(run, "i-1").patch->command_id, *cmd);
+  EXPECT_EQ(Get(run, "i-1").patch->command_id, cmd);
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
   EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);
 }
@@ -763,24 +766,14 @@ TEST_F(WorkflowTest, ResumedPatchWatchesTheCommandInFlightInsteadOfPatchingAgain
   Zone().Add(Linux("i-2"));
   options_.canary_size = 0;
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  ASSERT_TRUE(wf->Backup(run, zones_).ok());
-  ASSERT_TRUE(wf->Precheck(run, zones_).ok());
-  // Simulate a crash after i-1's patch command was sent and recorded.
-  auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {"i-1"}, {}, 60, "earlier attempt");
-  ASSERT_TRUE(cmd.ok());
-  PatchResult flying;
-  flying.status = PatchStatus::kInProgress;
-  flying.command_id = *cmd;
-  flying.started_at = FormatIso8601(clock_.Now());
-  ASSERT_TRUE(store_->SavePatch(run, "prod-a", "i-1", flying).ok());
+  const std::string cmd = PrepareThenCrashWithPatchInFlight(run, "i-1");
+  ASSERT_FALSE(cmd.empty());
 
   auto resumed = Make()->Patch(run, zones_);
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));  // i-1 once, by the earlier attempt
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
-  EXPECT_EQ(Get(run, "i-1").patch->command_id, *cmd);
+  EXPECT_EQ(Get(run, "i-1").patch->command_id, cmd);
   EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);
 
   // A third invocation finds nothing left to do and patches nothing.
