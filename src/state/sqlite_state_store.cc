@@ -1,6 +1,7 @@
 #include "state/sqlite_state_store.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
