@@ -12,9 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_dump.h"
-#include "aws/aws_context.h"
-#include "aws/credentials_chain.h"
-#include "aws/curl_transport.h"
+#include "cli/aws_stack.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -22,9 +20,7 @@
 #include "report/summary.h"
 #include "state/run_id.h"
 #include "state/sqlite_state_store.h"
-#include "workflow/aws_zone_api.h"
 #include "workflow/interrupt.h"
-#include "workflow/rate_limiter.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -72,19 +68,6 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
   return store.GetRun(run.run_id);
 }
 
-std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
-  std::vector<report::ReportFormat> out;
-  for (auto f : c.reporting.formats) {
-    report::ReportFormat rf;
-    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
-  }
-  // The JUnit file goes with the XML report: CI servers read it natively.
-  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
-    out.push_back(report::ReportFormat::kJunit);
-  }
-  return out;
-}
-
 void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   err << "fleetpatch: " << PhaseName(s.phase) << ": " << s.succeeded << " succeeded, " << s.failed << " failed, "
       << s.skipped << " skipped";
@@ -120,27 +103,6 @@ Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Option
     err << "fleetpatch: resuming run " << run.run_id << (todo.empty() ? " (nothing left to do)" : "") << "\n";
   }
   return std::make_pair(std::move(run), std::move(lock));
-}
-
-// The client-side rate budgets, per API family (aws.rate_limits).
-std::map<std::string, workflow::BucketSpec> RateBudgets(const config::Config& c) {
-  const auto& rl = c.aws.rate_limits;
-  return {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
-          {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
-          {"ec2-tags", {rl.ec2_create_tags.burst, rl.ec2_create_tags.per_second}},
-          {"ssm-read", {rl.ssm_read.burst, rl.ssm_read.per_second}},
-          {"ssm-mutate", {rl.ssm_write.burst, rl.ssm_write.per_second}},
-          {"sts", {rl.sts.burst, rl.sts.per_second}}};
-}
-
-// How to reach each landing zone (its role and session).
-std::map<std::string, workflow::ZoneAccess> ZoneAccessFrom(const config::Config& c) {
-  std::map<std::string, workflow::ZoneAccess> access;
-  for (const auto& z : c.landing_zones) {
-    access[z.name] = {z.role_arn, z.external_id, z.session_name.empty() ? "fleetpatch" : z.session_name,
-                      static_cast<int>(c.aws.role_session_duration_s), z.endpoint_url};
-  }
-  return access;
 }
 
 // What the phases of one invocation came to.
@@ -271,11 +233,11 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   workflow::WorkflowOptions o;
   o.backup_enabled = c.workflow.phases.backup;
   o.backup_required = c.backup.required;
-  o.ami_timeout = std::chrono::seconds(c.workflow.timeouts.ami_creation_s);
-  o.patch_timeout = std::chrono::seconds(c.workflow.timeouts.patch_execution_s);
-  o.ssm_timeout = std::chrono::seconds(c.workflow.timeouts.ssm_connection_s);
-  o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command_s);
-  o.poll_interval = std::chrono::seconds(c.workflow.poll_interval_s);
+  o.ami_timeout = c.workflow.timeouts.ami_creation;
+  o.patch_timeout = c.workflow.timeouts.patch_execution;
+  o.ssm_timeout = c.workflow.timeouts.ssm_connection;
+  o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command.count());
+  o.poll_interval = c.workflow.poll_interval;
   o.zone_workers = c.concurrency.zone_workers;
   o.dry_run = c.dry_run;
   o.ami_name_template = c.backup.name_template;
@@ -304,8 +266,21 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.baseline_override = c.patch.baseline_override;
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;
-  o.error_budget = c.error_budget.ToString();
+  o.error_budget = c.error_budget;
   return o;
+}
+
+std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
+  std::vector<report::ReportFormat> out;
+  for (auto f : c.reporting.formats) {
+    report::ReportFormat rf;
+    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
+  }
+  // The JUnit file goes with the XML report: CI servers read it natively.
+  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
+    out.push_back(report::ReportFormat::kJunit);
+  }
+  return out;
 }
 
 std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& c) {
@@ -348,35 +323,8 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
 
-  // The AWS stack.
-  aws::CurlGlobal curl;
-  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
-  aws::AwsContextOptions aopts;
-  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
-  const char* max_attempts_env = nullptr;
-  std::string max_attempts_value;
-  if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
-    max_attempts_value = *v;
-    max_attempts_env = max_attempts_value.c_str();
-  }
-  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
-                      aws::ResolveMaxAttempts(req.config.aws.max_attempts, max_attempts_env));
-  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
-  std::shared_ptr<aws::CredentialsProvider> base = req.base_credentials;
-  if (!base) {
-    aws::CredentialsChainOptions copts;
-    copts.profile = req.config.aws.profile;
-    copts.region = req.config.aws.region;
-    aws::CredentialsContext cctx;
-    cctx.env = ctx.env;
-    cctx.http = &transport;
-    cctx.sts = &aws_context;
-    cctx.clock = &clock;
-    base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
-  }
-  workflow::RateLimiter limiter(clock, RateBudgets(req.config));
-  std::map<std::string, workflow::ZoneAccess> access = ZoneAccessFrom(req.config);
-  workflow::AwsZoneConnector connector(aws_context, base, limiter, access);
+  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, options, ctx.env, clock, req.base_credentials));
+  workflow::ZoneConnector& connector = aws_stack->connector();
 
   workflow::Progress::Options popts;
   popts.terminal = !json_output && isatty(STDERR_FILENO);

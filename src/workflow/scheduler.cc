@@ -10,7 +10,6 @@ namespace fleetpatch::workflow {
 
 Result<std::unique_ptr<RolloutScheduler>> RolloutScheduler::Create(RolloutOptions options, RolloutHistory history,
                                                                    CancelToken cancel) {
-  if (auto b = ErrorBudget::Parse(options.error_budget, static_cast<int>(history.candidates)); !b.ok()) return b.error();
   options.wave_size = std::max(1, options.wave_size);
   options.canary_size = std::max(0, options.canary_size);
   return std::unique_ptr<RolloutScheduler>(new RolloutScheduler(std::move(options), history, std::move(cancel)));
@@ -106,9 +105,7 @@ void RolloutScheduler::EndWaveLocked() {
 }
 
 bool RolloutScheduler::BudgetSpentLocked(int* allowed) const {
-  auto budget = ErrorBudget::Parse(options_.error_budget, static_cast<int>(candidates_));
-  if (!budget.ok()) return false;  // validated by Create
-  *allowed = budget->allowed();
+  *allowed = static_cast<int>(options_.error_budget.Of(candidates_));
   return failures_ > *allowed;
 }
 

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/count_or_percent.h"
 #include "common/error.h"
 #include "common/run_model.h"
 #include "workflow/cancel_token.h"
@@ -31,7 +32,7 @@ namespace fleetpatch::workflow {
 struct RolloutOptions {
   int canary_size = 1;              // 0: no canary
   int wave_size = 50;               // patch.max_concurrency (>= 1)
-  std::string error_budget = "10%";
+  CountOrPercent error_budget{true, 10};  // of the candidates
   bool canary_must_succeed = true;
   int first_round_zones = 1;        // zones that start together: the first wave waits for all of them
 };

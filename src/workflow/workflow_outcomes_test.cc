@@ -265,7 +265,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
       {"patch-ok-windows-asg",
        {"member of an Auto Scaling group: a failed health check during patching may replace it"}},
       {"patch-partial-still-missing", {"a reboot is already pending"}},
-      {"patch-reboots-old-agent", {"old SSM agent 2.3.1319.0 (older than 3.0.0.0)"}},
+      {"patch-reboots-old-agent", {"old SSM agent 2.3.1319.0 (older than 3.0.0)"}},
   };
   for (const auto& [name, risks] : ready_risks) {
     SCOPED_TRACE(name);
@@ -338,7 +338,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
 }
 
 TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
-  options_.error_budget = "1";  // one failure allowed: the second one spends it
+  options_.error_budget = {false, 1};  // one failure allowed: the second one spends it
   options_.canary_size = 0;
   options_.wave_size = 1;       // one instance per wave, failing ones first (instance id order)
   // Only the patch targets and one instance that fails its precheck are scanned: the slow backup and
