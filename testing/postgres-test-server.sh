@@ -16,8 +16,9 @@ dir=${2:?directory}
 bin=${FP_POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}
 user=${FP_POSTGRES_TEST_USER:-nobody}
 
+# From /, so that a checkout the server user cannot read (CI's /root/...) draws no warnings.
 as_server_user() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u "$user" -- "$@"); else "$@"; fi
 }
 
 if [ "$cmd" = start-if-installed ]; then
