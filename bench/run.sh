@@ -76,11 +76,14 @@ fi
 emu_pid=$!
 stop_emulator() { kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT
-for _ in $(seq 1 600); do
-  [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && break
+# Loading the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
+ready=0
+for _ in $(seq 1 6000); do
+  [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && { ready=1; break; }
   kill -0 "$emu_pid" 2>/dev/null || { cat "$work/emulator.err" >&2; exit 1; }
   sleep 0.1
 done
+[ "$ready" = 1 ] || { echo "bench/run.sh: the emulator did not start within 10 minutes" >&2; exit 1; }
 
 # 2. fleetpatch's configuration.
 #  - zone_workers = zones (at most 64): every zone at once (the default of 4 would run the zones in 5 rounds).
