@@ -9,6 +9,7 @@
 
 #include "emulator/instance_health.h"
 #include "emulator/service.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
@@ -77,7 +78,7 @@ void WriteActivities(XmlWriter& x, Emulator::Impl& im, const AutoScalingGroup& g
     x.Open("member").Leaf("ActivityId", im.NewRequestId()).Leaf("AutoScalingGroupName", g.spec->name);
     x.Leaf("Description", std::string(verb) + " EC2 instance " + (std::string(verb) == "Moving" ? "to Standby: " : "from Standby: ") + st->spec->id);
     x.Leaf("Cause", "At " + FormatIso8601(im.SimToWall(now)) + " " + cause);
-    x.Leaf("StartTime", IsoMillis(im.SimToWall(now))).Leaf("StatusCode", "InProgress").Leaf("Progress", 50);
+    x.Leaf("StartTime", FormatIso8601Millis(im.SimToWall(now))).Leaf("StatusCode", "InProgress").Leaf("Progress", 50);
     x.Leaf("Details", "{\"Subnet ID\":\"subnet-" + HashHex(st->spec->availability_zone, 8) + "\",\"Availability Zone\":\"" +
                           st->spec->availability_zone + "\"}");
     x.Leaf("AutoScalingGroupARN", Arn(g)).Close("member");

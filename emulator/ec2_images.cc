@@ -7,6 +7,7 @@
 
 #include "emulator/ec2_common.h"
 #include "emulator/instance_health.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
@@ -77,7 +78,7 @@ bool ImageMatches(const Image& img, const std::string& state, const std::vector<
 void WriteImage(XmlWriter& x, const Emulator::Impl& im, const Image& img, const std::string& state) {
   bool windows = img.platform == "windows";
   x.Open("item").Leaf("imageId", img.id).Leaf("imageLocation", img.owner_id + "/" + img.name).Leaf("imageState", state);
-  x.Leaf("imageOwnerId", img.owner_id).Leaf("creationDate", IsoMillis(im.SimToWall(img.created))).Leaf("isPublic", false);
+  x.Leaf("imageOwnerId", img.owner_id).Leaf("creationDate", FormatIso8601Millis(im.SimToWall(img.created))).Leaf("isPublic", false);
   x.Leaf("architecture", "x86_64").Leaf("imageType", "machine");
   if (windows) x.Leaf("platform", "windows");
   x.Leaf("name", img.name);

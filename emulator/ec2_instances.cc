@@ -6,6 +6,7 @@
 
 #include "emulator/ec2_common.h"
 #include "emulator/instance_health.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
@@ -155,7 +156,7 @@ void WriteStatus(XmlWriter& x, const Emulator::Impl& im, const InstanceState& st
       .Close("item").Close("details").Close("systemStatus");
   x.Open("instanceStatus").Leaf("status", c.instance).Open("details").Open("item").Leaf("name", "reachability")
       .Leaf("status", c.reachability);
-  if (c.reachability == "failed") x.Leaf("impairedSince", IsoMillis(im.SimToWall(c.impaired_since)));
+  if (c.reachability == "failed") x.Leaf("impairedSince", FormatIso8601Millis(im.SimToWall(c.impaired_since)));
   x.Close("item").Close("details").Close("instanceStatus");
   x.Open("attachedEbsStatus").Leaf("status", c.system).Close("attachedEbsStatus");
   x.Close("item");

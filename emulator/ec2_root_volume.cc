@@ -10,6 +10,7 @@
 #include "emulator/ec2_common.h"
 #include "emulator/instance_health.h"
 #include "emulator/ssm_common.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
@@ -26,8 +27,8 @@ std::string TaskState(const ReplaceRootVolumeTask& t, double now) {
 void WriteTask(XmlWriter& x, const Emulator::Impl& im, const ReplaceRootVolumeTask& t, double now, const char* element) {
   std::string state = TaskState(t, now);
   x.Open(element).Leaf("replaceRootVolumeTaskId", t.id).Leaf("instanceId", t.instance_id).Leaf("taskState", state);
-  x.Leaf("startTime", IsoMillis(im.SimToWall(t.start)));
-  if (state == "succeeded" || state == "failed") x.Leaf("completeTime", IsoMillis(im.SimToWall(t.end)));
+  x.Leaf("startTime", FormatIso8601Millis(im.SimToWall(t.start)));
+  if (state == "succeeded" || state == "failed") x.Leaf("completeTime", FormatIso8601Millis(im.SimToWall(t.end)));
   WriteTags(x, t.tags);
   if (!t.image_id.empty()) x.Leaf("imageId", t.image_id);
   if (!t.snapshot_id.empty()) x.Leaf("snapshotId", t.snapshot_id);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "emulator/ec2_common.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 
@@ -64,11 +65,11 @@ Response DescribeSnapshots(Emulator::Impl& im, const OpInput& in, CallContext& c
     ++count;
     x.Open("item").Leaf("snapshotId", s.id).Leaf("volumeId", s.volume_id).Leaf("status", state);
     if (state == "error") x.Leaf("statusMessage", "Snapshot creation failed");
-    x.Leaf("startTime", IsoMillis(im.SimToWall(s.started))).Leaf("progress", progress_s).Leaf("ownerId", s.owner_id);
+    x.Leaf("startTime", FormatIso8601Millis(im.SimToWall(s.started))).Leaf("progress", progress_s).Leaf("ownerId", s.owner_id);
     x.Leaf("volumeSize", s.size_gb).Leaf("description", s.description).Leaf("encrypted", false);
     WriteTags(x, s.tags);
     x.Leaf("storageTier", "standard");
-    if (state == "completed") x.Leaf("completionTime", IsoMillis(im.SimToWall(s.ready)));
+    if (state == "completed") x.Leaf("completionTime", FormatIso8601Millis(im.SimToWall(s.ready)));
     x.Close("item");
   }
   x.Close("snapshotSet");

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "emulator/ssm_common.h"
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 
@@ -213,7 +214,7 @@ Response GetCommandInvocation(Emulator::Impl& im, const OpInput& in, CallContext
   std::string plugin_name = PluginFor(c, st);
   if (!plugin.empty() && plugin != plugin_name) throw ApiError{400, "InvalidPluginName", ""};
   InvocationView v = ViewOf(*inv, now);
-  auto iso = [&](double t) { return IsoMillis(im.SimToWall(t)); };
+  auto iso = [&](double t) { return FormatIso8601Millis(im.SimToWall(t)); };
   std::string start_s = v.started ? iso(inv->start) : "";
   std::string end_s = v.terminal && v.started ? iso(inv->end) : "";
   std::string elapsed = v.started ? fmt::format("PT{:.3f}S", (v.terminal ? inv->end : now) - inv->start) : "";

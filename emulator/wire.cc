@@ -127,16 +127,6 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
-std::string IsoMillis(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  if (ms < 0 && ms % 1000 != 0) --secs;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-}
-
 std::string EncodeToken(const std::string& key) {
   std::string out = kTokenPrefix;
   for (unsigned char c : key) out += fmt::format("{:02x}", c);

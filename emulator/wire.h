@@ -75,8 +75,6 @@ class XmlWriter {
   std::string out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 };
 
-// "2024-05-01T12:00:00.000Z" (EC2 and STS timestamps).
-std::string IsoMillis(std::chrono::system_clock::time_point t);
 
 // Paging tokens: opaque to clients; carry the key of the next item to return.
 std::string EncodeToken(const std::string& key);

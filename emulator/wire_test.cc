@@ -1,4 +1,5 @@
 #include "emulator/wire.h"
+#include "common/time_format.h"
 
 #include <gtest/gtest.h>
 
@@ -42,7 +43,7 @@ TEST(WireTest, XmlEscapesAndTimestamps) {
   XmlWriter x;
   x.Open("a").Leaf("b", "<&>\"'").Close("a");
   EXPECT_NE(x.str().find("<a><b>&lt;&amp;&gt;&quot;&apos;</b></a>"), std::string::npos);
-  EXPECT_EQ(IsoMillis(std::chrono::system_clock::time_point(std::chrono::milliseconds(1440938160123))),
+  EXPECT_EQ(FormatIso8601Millis(std::chrono::system_clock::time_point(std::chrono::milliseconds(1440938160123))),
             "2015-08-30T12:36:00.123Z");
 }
 

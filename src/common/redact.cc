@@ -1,5 +1,7 @@
 #include "common/redact.h"
 
+#include "common/strings.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -43,13 +45,7 @@ bool EndsValue(char c) {
 }
 
 bool StartsWithI(std::string_view text, size_t pos, std::string_view word) {
-  if (pos + word.size() > text.size()) return false;
-  for (size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[pos + i])) !=
-        std::tolower(static_cast<unsigned char>(word[i])))
-      return false;
-  }
-  return true;
+  return pos + word.size() <= text.size() && EqualsIgnoreCase(text.substr(pos, word.size()), word);
 }
 
 struct Span {

@@ -1,5 +1,6 @@
 #include "workflow/backup.h"
 
+#include "common/time_format.h"
 #include "workflow/backup_trust.h"
 #include "workflow/pipeline.h"
 
@@ -13,13 +14,7 @@ bool HasAmi(const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty()
 
 // The fleetpatch:delete-after tag: the run's start plus the retention, as YYYY-MM-DD.
 std::string DeleteAfter(std::chrono::system_clock::time_point run_start, int retention_days) {
-  std::time_t t =
-      std::chrono::system_clock::to_time_t(run_start + std::chrono::hours(24) * std::max(0, retention_days));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
+  return FormatUtc(run_start + std::chrono::hours(24) * std::max(0, retention_days), "%Y-%m-%d");
 }
 
 }  // namespace

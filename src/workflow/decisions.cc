@@ -1,5 +1,7 @@
 #include "workflow/decisions.h"
 
+#include "common/strings.h"
+#include "common/time_format.h"
 #include "config/config.h"
 
 #include <algorithm>
@@ -7,15 +9,6 @@
 #include <ctime>
 
 namespace fleetpatch::workflow {
-namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-
-}  // namespace
 
 std::string NormalisePlatform(const std::string& ec2_platform, const std::string& ssm_platform_type) {
   std::string ssm = Lower(ssm_platform_type);
@@ -61,11 +54,7 @@ void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
 
 std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, const InstanceInfo& info,
                           std::chrono::system_clock::time_point run_start) {
-  std::time_t t = std::chrono::system_clock::to_time_t(run_start);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[16];
-  std::strftime(date, sizeof date, "%Y%m%d", &tm);
+  const std::string date = FormatUtc(run_start, "%Y%m%d");
   std::string name = config::RenderAmiName(tmpl.empty() ? kDefaultAmiNameTemplate : tmpl, run_id, info.instance_id,
                                            date, info.zone);
   // The config checks the template; zone names and ids can still bring characters AMI names refuse.
