@@ -147,6 +147,10 @@ for k in ("per_second", "burst"):
 
 SERVICES = {"type": "array", "items": {"type": "string", "pattern": r"^[A-Za-z0-9@._:+-]{1,128}$"}}
 
+EVENT_NAMES = ["run_finished", "rollout_halted", "rollback_done", "instances_in_standby"]
+EVENTS = {"description": "Events to send; default: all.", "oneOf": [
+    {"type": "array", "items": {"enum": EVENT_NAMES}}, {"enum": EVENT_NAMES}]}
+
 CONFIG = {
     "$schema": DRAFT,
     "$id": "https://fleetpatch.dev/schemas/config.schema.json",
@@ -243,6 +247,25 @@ CONFIG = {
                                                   "ssm_read", "ssm_write", "sts")}),
         }),
         "dry_run": b("Scan for real, then only show what later phases would do.", False),
+        "notifications": obj({
+            "webhooks": {"type": "array", "description": "HTTPS webhooks (Slack, Teams, Google Chat, ...).",
+                         "items": obj({
+                             "url": s("https:// URL; may be ${VAR} (chat webhook URLs are secrets).", None,
+                                      pattern=r"^https://|^" + ENV_REF),
+                             "secret_env": s("Environment variable holding the HMAC-SHA256 secret.", None,
+                                             pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"),
+                             "events": EVENTS,
+                         }, required=["url"])},
+            "sns": {"type": "array", "description": "SNS topics to publish to.",
+                    "items": obj({
+                        "topic_arn": s("arn:aws:sns:<region>:<account>:<topic>", None,
+                                       pattern=r"^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$|^" + ENV_REF),
+                        "events": EVENTS,
+                    }, required=["topic_arn"])},
+            "attempts": i("Attempts per notification and channel.", 3, 1, 10),
+            "backoff": duration("Delay before the 2nd attempt, doubled after each.", 2, 0, 300),
+            "timeout": duration("Per HTTP attempt.", 10, 1, 300),
+        }),
     }),
 }
 CONFIG["type"] = "object"

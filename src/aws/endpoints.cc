@@ -70,7 +70,7 @@ const Partition& FindPartition(std::string_view region) {
   return kPartitions[0];  // the SDKs' default: unknown regions are treated as aws
 }
 
-bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts"; }
+bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts" || s == "sns"; }
 
 // The URL for an error message, without any user:password@ part.
 std::string UrlForMessage(std::string_view url) {
@@ -131,7 +131,7 @@ std::string PartitionForRegion(std::string_view region) { return FindPartition(r
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   if (!IsSupportedService(params.service)) {
     return Error::Internal("no endpoint rules for service '" + params.service +
-                           "' (supported: ec2, ssm, sts)");
+                           "' (supported: ec2, ssm, sts, sns)");
   }
   if (!params.region.empty() && !IsValidRegionName(params.region))
     return Error::Config(RegionError(params.region));

@@ -19,6 +19,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kShow, RunShowCommand},         {Command::kReport, RunReportCommand},
     {Command::kValidate, RunValidateCommand}, {Command::kWhoami, RunWhoamiCommand},
     {Command::kEmulator, RunEmulatorCommand}, {Command::kDemo, RunDemoCommand},
+    {Command::kGenDocs, RunGenDocsCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {

@@ -30,6 +30,8 @@ const char* CommandName(Command c) {
       return "emulator";
     case Command::kDemo:
       return "demo";
+    case Command::kGenDocs:
+      return "gen-docs";
     case Command::kHelp:
       return "help";
     case Command::kVersion:
@@ -79,6 +81,7 @@ struct Parser {
   CLI::App* whoami = nullptr;
   CLI::App* emulator = nullptr;
   CLI::App* demo = nullptr;
+  CLI::App* gen_docs = nullptr;
   RawFlags raw;
 
   explicit Parser(Options* o) {
@@ -131,6 +134,10 @@ struct Parser {
     app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
     app.add_flag("-y,--yes", o->yes,
                  "Do not ask for confirmation before patching (needed without a terminal)");
+    app.add_option("--metrics-file", o->metrics_file,
+                   "Write Prometheus metrics (text format, for node_exporter's textfile collector) to PATH "
+                   "during and at the end of a run")
+        ->type_name("PATH");
 
     runs = app.add_subcommand("runs", "List recorded runs, newest first");
     runs->add_option("--limit", o->runs_limit, "How many runs to list. Default: 20")
@@ -162,6 +169,10 @@ struct Parser {
                               "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
                               "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
                               "fleet fails some instances on purpose");
+    // Hidden (empty group): the packaging step runs it to generate the man pages and completions.
+    gen_docs = app.add_subcommand("gen-docs", "Write the man pages and shell completions into DIR");
+    gen_docs->group("");
+    gen_docs->add_option("DIR", o->docs_dir, "Output directory")->required();
     app.require_subcommand(0, 1);
   }
 };
@@ -194,6 +205,12 @@ std::string HelpText() {
   return p.app.help();
 }
 
+void VisitCommandLine(const std::function<void(const CLI::App&)>& fn) {
+  Options o;
+  Parser p(&o);
+  fn(p.app);
+}
+
 Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   Options o;
   Parser p(&o);
@@ -218,6 +235,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.validate->parsed()) o.command = Command::kValidate;
   if (p.whoami->parsed()) o.command = Command::kWhoami;
   if (p.demo->parsed()) o.command = Command::kDemo;
+  if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();

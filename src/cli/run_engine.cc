@@ -15,6 +15,7 @@
 #include "aws/aws_context.h"
 #include "aws/credentials_chain.h"
 #include "aws/curl_transport.h"
+#include "cli/run_hooks.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
 #include "report/report_writer.h"
@@ -193,6 +194,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   }
   if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
+  RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
 
   // The AWS stack.
   aws::CurlGlobal curl;
@@ -206,6 +208,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   }
   FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
                       aws::ResolveMaxAttempts(req.config.aws.max_attempts, max_attempts_env));
+  aopts.observer = hooks.AttemptObserver();
   aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
   std::shared_ptr<aws::CredentialsProvider> base = req.base_credentials;
   if (!base) {
@@ -219,6 +222,8 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     cctx.clock = &clock;
     base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
   }
+  FP_RETURN_IF_ERROR(hooks.Connect(aws_context, base, transport));
+  hooks.observers().OnRunStarted({run.run_id, req.phases, req.workflow.dry_run});
   const auto& rl = req.config.aws.rate_limits;
   workflow::RateLimiter limiter(clock, {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
                                         {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
@@ -244,6 +249,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   bool zone_auth_failed = false, interrupted = false;
   for (Phase phase : req.phases) {
     Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
+    const auto phase_start = clock.SteadyNow();
     switch (phase) {
       case Phase::kScan: r = wf.Scan(run.run_id, zones); break;
       case Phase::kBackup: r = wf.Backup(run.run_id, zones); break;
@@ -256,6 +262,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
       break;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+    hooks.PhaseDone(run.run_id, *r, clock.SteadyNow() - phase_start);
 #ifdef __GLIBC__
     malloc_trim(0);  // hand the phase's parse buffers back before the next phase (and the reports)
 #endif
@@ -292,8 +299,15 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
              : zone_auth_failed     ? kExitAuth
              : summary.HasFailures() ? kExitInstanceFailures
                                      : kExitOk;
+  std::vector<std::string> report_paths;
+  if (written.ok())
+    for (const auto& p : *written) report_paths.push_back(p.string());
+  hooks.RunDone(run.run_id, status, code, req.workflow.dry_run, summary, report_paths, fatal ? &*fatal : nullptr);
+  const auto notification_errors = hooks.NotificationFailures();
+  for (const auto& n : notification_errors) err << "fleetpatch: notification not delivered: " << n << "\n";
   if (json_output) {
     nlohmann::json j;
+    if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
     j["run_id"] = run.run_id;
     j["status"] = RunStatusName(status);
     j["exit_code"] = code;

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/run_events.h"
 #include "config/names.h"
 
 namespace fleetpatch::config {
@@ -719,7 +720,7 @@ const std::vector<std::string> kTopKeys = {
     "version",     "workflow",     "landing_zones", "landing_zone_defaults",
     "concurrency", "error_budget", "precheck",      "patch",
     "backup",      "reporting",    "state",         "aws",
-    "dry_run"};
+    "dry_run",     "notifications"};
 
 void ReadWorkflow(Reader& r, const Field& f, WorkflowConfig* w) {
   auto m = r.Map(f, {"phases", "timeouts", "poll_interval"});
@@ -1007,6 +1008,79 @@ void ReadAws(Reader& r, const Field& f, AwsConfig* a) {
   });
 }
 
+// --- notifications: (kept in one block; the fields are documented in config.h) ---
+
+void ReadEvents(Reader& r, const Field& f, std::vector<std::string>* out) {
+  std::vector<std::string> names;
+  if (!r.StringList(f, &names, true)) return;
+  const std::vector<std::string> allowed = NotificationEventNames();
+  for (const auto& n : names) {
+    Field one{f.value, f.path, f.mark};
+    if (std::find(allowed.begin(), allowed.end(), n) == allowed.end()) {
+      std::string msg = "unknown event \"" + n + "\"";
+      if (std::string s = DidYouMean(n, allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
+      return r.Add(one, msg + "; allowed: " + Join(allowed));
+    }
+  }
+  *out = names;
+}
+
+template <class T, class Fn>
+void ReadList(Reader& r, const Field& f, const char* what, std::vector<T>* out, Fn&& read_item) {
+  if (!f.value.IsSequence()) return r.Add(f, std::string("expected a list of ") + what + "; found " + Describe(f.value));
+  for (size_t i = 0; i < f.value.size(); ++i) {
+    Field item{f.value[i], f.path + "[" + std::to_string(i) + "]", MarkOf(f.value[i], f.value)};
+    T t;
+    if (read_item(item, &t)) out->push_back(std::move(t));
+  }
+}
+
+bool ReadWebhook(Reader& r, const Field& f, WebhookConfig* w) {
+  auto m = r.Map(f, {"url", "secret_env", "events"});
+  if (!m) return false;
+  if (!m->count("url")) return r.Add(f, "a webhook needs a url (https://...)"), false;
+  With(*m, "url", [&](const Field& x) {
+    if (!r.String(x, &w->url)) return;
+    if (w->url.rfind("https://", 0) != 0) r.Add(x, "a webhook url must start with https://");
+  });
+  With(*m, "secret_env", [&](const Field& x) {
+    if (!r.String(x, &w->secret_env)) return;
+    static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+    if (!std::regex_match(w->secret_env, kName))
+      r.Add(x, "expected the name of an environment variable (the secret itself never goes in the file)");
+  });
+  With(*m, "events", [&](const Field& x) { ReadEvents(r, x, &w->events); });
+  return true;
+}
+
+bool ReadSnsTopic(Reader& r, const Field& f, SnsTopicConfig* t) {
+  auto m = r.Map(f, {"topic_arn", "events"});
+  if (!m) return false;
+  if (!m->count("topic_arn")) return r.Add(f, "an sns entry needs a topic_arn"), false;
+  With(*m, "topic_arn", [&](const Field& x) {
+    if (!r.String(x, &t->topic_arn)) return;
+    static const std::regex kArn("arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+");
+    if (!std::regex_match(t->topic_arn, kArn))
+      r.Add(x, "found \"" + t->topic_arn + "\"; expected arn:aws:sns:<region>:<12-digit account>:<topic>");
+  });
+  With(*m, "events", [&](const Field& x) { ReadEvents(r, x, &t->events); });
+  return true;
+}
+
+void ReadNotifications(Reader& r, const Field& f, NotificationsConfig* n) {
+  auto m = r.Map(f, {"webhooks", "sns", "attempts", "backoff", "timeout"});
+  if (!m) return;
+  With(*m, "webhooks", [&](const Field& x) {
+    ReadList(r, x, "webhooks", &n->webhooks, [&](const Field& i, WebhookConfig* w) { return ReadWebhook(r, i, w); });
+  });
+  With(*m, "sns", [&](const Field& x) {
+    ReadList(r, x, "SNS topics", &n->sns, [&](const Field& i, SnsTopicConfig* t) { return ReadSnsTopic(r, i, t); });
+  });
+  With(*m, "attempts", [&](const Field& x) { r.Int32(x, 1, 10, &n->attempts); });
+  With(*m, "backoff", [&](const Field& x) { r.Duration(x, 0, 300, &n->backoff_s); });
+  With(*m, "timeout", [&](const Field& x) { r.Duration(x, 1, 300, &n->timeout_s); });
+}
+
 void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, const EnvLookup& env,
                 std::vector<Problem>* problems, Config* c, bool load_landing_zones) {
   if (root.IsNull()) {
@@ -1064,6 +1138,7 @@ void ReadConfig(Reader& r, const YAML::Node& root, const fs::path& base_dir, con
   });
   With(*m, "aws", [&](const Field& x) { ReadAws(r, x, &c->aws); });
   With(*m, "dry_run", [&](const Field& x) { r.Bool(x, &c->dry_run); });
+  With(*m, "notifications", [&](const Field& x) { ReadNotifications(r, x, &c->notifications); });
 }
 
 // Problems in reading order: grouped by file (in the order files were first mentioned), then by

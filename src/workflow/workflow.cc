@@ -949,6 +949,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
         waves.size() > 1) {
       Journal(run_id, "error", "", "", Phase::kPatch, "canary wave failed: stopping the rollout");
       summary.budget_spent = true;
+      summary.halt_reason = HaltReason::kCanaryFailed;
       ++w;
       break;
     }

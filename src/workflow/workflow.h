@@ -20,6 +20,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/run_events.h"
 #include "common/run_model.h"
 #include "state/state_store.h"
 #include "workflow/decisions.h"
@@ -94,6 +95,7 @@ struct PhaseSummary {
   std::vector<Error> zone_errors;  // zone-level failures (e.g. a role that could not be assumed)
   bool interrupted = false;
   bool budget_spent = false;
+  HaltReason halt_reason = HaltReason::kErrorBudgetSpent;  // why, when budget_spent (run_events.h)
 };
 
 class Workflow {

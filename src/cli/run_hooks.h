@@ -1,0 +1,64 @@
+// RunHooks: what watches a run from outside, built from the options and the config: the
+// --metrics-file writer and the notifications: channels (webhooks, SNS topics), behind one
+// RunObserver (common/run_events.h) that the run engine calls at the run's start, at each phase's
+// end and at the run's end. It also supplies the AWS attempt observer (debug log line + metrics).
+// Thread-safety: observers() and the attempt observer may be used from any thread once Connect()
+// has returned; construct and Connect() on the run's thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aws/aws_context.h"
+#include "cli/commands.h"
+#include "config/config.h"
+#include "report/summary.h"
+#include "workflow/workflow.h"
+
+namespace fleetpatch::metrics {
+class MetricsFile;
+}
+namespace fleetpatch::notify {
+class Notifier;
+}
+
+namespace fleetpatch::cli {
+
+class RunHooks {
+ public:
+  RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock);
+  ~RunHooks();
+
+  // For AwsContextOptions::observer: logs each attempt at debug level and counts it for metrics.
+  aws::AttemptObserver AttemptObserver();
+
+  // Builds the notification channels. SNS topics get a client for their region signed with
+  // `base` (the run's base identity). kConfig when a webhook's secret_env is not set.
+  Status Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsProvider> base,
+                 aws::HttpTransport& transport);
+
+  RunObserver& observers() { return observers_; }
+
+  // The PhaseEnded event of a finished phase (and RolloutHalted, when it stopped the rollout).
+  void PhaseDone(const std::string& run_id, const workflow::PhaseSummary& s, std::chrono::duration<double> took);
+
+  // The RunFinished event, from what the run engine prints as the summary.
+  void RunDone(const std::string& run_id, RunStatus status, int exit_code, bool dry_run,
+               const report::RunSummary& summary, const std::vector<std::string>& reports, const Error* fatal);
+
+  // Lines for the notifications that could not be delivered (empty when all went out).
+  std::vector<std::string> NotificationFailures() const;
+
+ private:
+  const config::Config& config_;
+  Context& ctx_;
+  Clock& clock_;
+  std::shared_ptr<metrics::MetricsFile> metrics_;
+  std::shared_ptr<notify::Notifier> notifier_;
+  std::vector<std::unique_ptr<aws::BoundClient>> sns_clients_;
+  RunObservers observers_;
+};
+
+}  // namespace fleetpatch::cli
