@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 PREFIX ?= /usr/local
 
-.PHONY: all deps configure build test test-asan demo install package bench clean format
+.PHONY: all deps configure build test test-asan demo install package bench fuzz chaos clean format check-format
 
 all: build
 
@@ -26,6 +26,21 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -L unit
+
+# libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS; findings fail the target.
+# See docs/fuzzing.md. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh build/fuzz $(FUZZ_TARGETS)
+
+# Fault drills (docs/chaos.md): a full run of 1,000 instances under injected faults compared with a
+# clean run, then 50 kill -9 points each resumed. CHAOS_ARGS passes options to the drill
+# (e.g. CHAOS_ARGS="--kills 5 --instances 100"). Not part of `make test`.
+CHAOS_ARGS ?=
+chaos: build
+	@BUILD_DIR=$(BUILD_DIR) bash bench/chaos.sh $(CHAOS_ARGS)
 
 # The fast first run: only the build dependencies and the fleetpatch binary (no test binaries).
 demo:
@@ -49,6 +64,9 @@ bench: build
 
 format:
 	@clang-format -i $$(git ls-files '*.h' '*.cc')
+
+check-format:
+	@scripts/check-format.sh
 
 clean:
 	@rm -rf build

@@ -1,4 +1,4 @@
-// Emulator: the in-process AWS emulator (STS, EC2, SSM) over a Fleet. Handle() takes one HTTP
+// Emulator: the in-process AWS emulator (STS, EC2, SSM, EC2 Auto Scaling, SNS) over a Fleet. Handle() takes one HTTP
 // request as received and returns the response AWS would send, so the same object serves the HTTP
 // server (server.h) and tests that drive it directly.
 //
@@ -86,7 +86,7 @@ struct EmulatorOptions {
 };
 
 struct RequestLogEntry {
-  std::string service;    // ec2, ssm, sts
+  std::string service;    // ec2, ssm, sts, autoscaling, sns
   std::string operation;  // e.g. DescribeInstances; "" if it could not be determined
   std::string account_id; // of the caller; "" when unauthenticated
   std::string region;
@@ -96,6 +96,18 @@ struct RequestLogEntry {
   std::string error_code;  // "" on success
   bool mutating = false;   // the operation changes state (whether or not it succeeded)
   bool dry_run = false;
+};
+
+// A message SNS Publish accepted (the emulator delivers nothing; tests read the record).
+struct PublishedMessage {
+  std::string message_id;
+  std::string topic_arn;
+  std::string subject;  // "" when none
+  std::string message;
+  std::string message_structure;  // "" or "json"
+  std::map<std::string, std::string> attributes;  // MessageAttributes: name -> StringValue
+  std::string caller_arn;
+  std::chrono::system_clock::time_point time;  // real time
 };
 
 class Emulator {
@@ -117,7 +129,7 @@ class Emulator {
   void SetFault(const std::string& operation, const FaultSpec& spec);
   void ClearFaults();
   // Overrides one rate-limit bucket: "ec2-describe", "ec2-mutate", "ec2-tags", "ssm-read",
-  // "ssm-write", "sts". Returns false for an unknown bucket name.
+  // "ssm-write", "sts", "autoscaling", "sns". Returns false for an unknown bucket name.
   bool SetRateLimit(const std::string& bucket, RateLimit limit);
   void SetRateLimitsEnabled(bool enabled);
 
@@ -127,6 +139,9 @@ class Emulator {
   std::map<std::string, int> RequestCounts() const;  // operation -> count
   int CountMutatingRequests() const;
   void ClearRequestLog();
+
+  // Every message SNS Publish accepted, oldest first.
+  std::vector<PublishedMessage> PublishedMessages() const;
 
   // Simulated seconds since the emulator started.
   double SimulatedSeconds() const;

@@ -1,5 +1,4 @@
-// Internals of Emulator shared by the per-service handler files (emulator.cc, ec2_handlers.cc,
-// ssm_handlers.cc). Not part of the public API.
+// Internals of Emulator shared by the dispatcher's steps and the per-service handler files. Not part of the public API.
 // Thread-safety: Zone data is guarded by Zone::mu (shared for reads, exclusive for writes); the
 // zone table itself is built once in the constructor and never changes.
 #pragma once
@@ -17,6 +16,8 @@
 #include "emulator/wire.h"
 
 namespace fleetpatch::emulator {
+
+struct Route;
 
 // An AWS error answer. Handlers throw it (the dispatcher in emulator.cc catches it and renders the
 // protocol's error shape): validation happens deep inside parameter parsing, and unwinding straight
@@ -61,13 +62,51 @@ struct PatchCounts {
   double end = 0;
 };
 
+// A time the instance is down or degraded: a reboot after a patch or during a root volume
+// replacement (instance_health.h reads them).
+struct Outage {
+  double start = 0;
+  double agent_back = 0;  // the SSM agent is Online again (kNever: not until a root volume replacement)
+  double status_ok = 0;   // EC2 instance status ok again; "initializing" before (kNever: impaired instead)
+};
+
 struct InstanceState {
   const InstanceSpec* spec = nullptr;
   std::map<std::string, std::string> tags;
+  std::string state;               // EC2 state at start (the spec's); its group may terminate it later
   double agent_lost_at = kNever;  // simulated time the SSM agent dropped off
   PatchCounts baseline;            // state before any emulated run
   // Patch runs in send order: (command id, invocation index).
   std::vector<std::pair<std::string, size_t>> patch_runs;
+  std::vector<Outage> outages;
+  double broken_at = kNever;       // post-patch service failures start (spec post_patch_failed_services)
+  double restored_at = kNever;     // the last root volume replacement finished
+  PatchCounts restored_counts;     // the patch state the replaced root volume carries
+  std::string root_volume_id;
+  // EC2 Auto Scaling membership (spec auto_scaling_group): lifecycle and a pending replacement.
+  std::string lifecycle = "InService";     // settled state: InService | Standby
+  std::string transition;                  // EnteringStandby | Pending until transition_until
+  double transition_until = -1;
+  double terminate_at = kNever;            // the group found it unhealthy and terminates it
+};
+
+struct AutoScalingGroup {
+  const AutoScalingGroupSpec* spec = nullptr;
+  int desired = 0;
+  std::map<std::string, std::string> suspended;  // process -> reason
+};
+
+struct ReplaceRootVolumeTask {
+  std::string id;  // replacevol-...
+  std::string instance_id;
+  std::string image_id;
+  std::string snapshot_id;
+  bool delete_replaced = false;
+  double start = 0;
+  double in_progress_at = 0;
+  double end = 0;
+  bool fails = false;
+  std::map<std::string, std::string> tags;
 };
 
 struct BlockDevice {
@@ -82,6 +121,7 @@ struct Image {
   std::string description;
   std::string instance_id;
   std::string owner_id;
+  bool is_public = false;
   std::string platform;  // linux|windows
   double created = 0;
   double ready = 0;
@@ -147,6 +187,9 @@ struct Zone {
   std::map<std::string, Snapshot> snapshots;  // by id
   std::map<std::string, Command> commands;    // by id
   std::vector<std::string> command_order;     // send order, newest last
+  std::map<std::string, AutoScalingGroup> groups;              // by name
+  std::map<std::string, ReplaceRootVolumeTask> root_tasks;     // by id
+  std::vector<std::string> sns_topics;                         // topic names
 
   InstanceState* Find(const std::string& id) {
     auto it = by_id.find(id);
@@ -195,6 +238,9 @@ struct Emulator::Impl {
 
   std::atomic<uint64_t> id_counter{0};
 
+  mutable std::mutex sns_mu;
+  std::vector<PublishedMessage> published;
+
   double SimNow() const;
   std::chrono::system_clock::time_point SimToWall(double sim) const;
   std::string NewId(const std::string& prefix, int hex_digits);
@@ -204,17 +250,17 @@ struct Emulator::Impl {
   // Returns a uniformly random double in [0,1) (locks faults_mu internally).
   double Random();
 
-  Response HandleSts(const std::string& op, const Params& params, CallContext& ctx);
-  Response HandleEc2(const std::string& op, const Params& params, CallContext& ctx);
-  Response HandleSsm(const std::string& op, const nlohmann::json& body, CallContext& ctx);
+  // The dispatcher's steps after routing (emulator.cc).
+  Response Dispatch(const Request& req, const Route& route, RequestLogEntry& entry, CallContext& ctx,
+                    std::chrono::nanoseconds* delay, bool* drop);
 };
 
-// Protocol renderers (emulator.cc).
-Response Ec2Xml(const std::string& body);
-Response StsXml(const std::string& body);
-Response SsmJson(const nlohmann::json& body, const std::string& request_id);
+// Adds the fleet's Auto Scaling groups, existing AMIs and snapshots and SNS topics to the zones
+// (seed.cc). Called once by the constructor.
+void SeedZones(Emulator::Impl& im);
 
-// Operation classification (emulator.cc).
-bool IsMutating(const std::string& operation);
+// Stable pseudo-random hex derived from a name (role ids, reservation ids), and its upper case.
+std::string HashHex(const std::string& s, int digits);
+std::string UpperAlnum(const std::string& hex);
 
 }  // namespace fleetpatch::emulator

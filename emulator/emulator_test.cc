@@ -73,9 +73,9 @@ TEST_F(EmulatorTest, GetCallerIdentityOfBaseUser) {
 }
 
 TEST_F(EmulatorTest, AssumeRolePerAccountScopesCallerAndResources) {
-  for (auto [account, ext, region, count] : {std::tuple{"111111111111", "fp-demo-prod", "us-east-1", 12},
-                                             std::tuple{"222222222222", "fp-demo-staging", "eu-west-1", 10},
-                                             std::tuple{"333333333333", "fp-demo-dev", "us-west-2", 8}}) {
+  for (auto [account, ext, region, count] : {std::tuple{"111111111111", "fp-demo-prod", "us-east-1", 19},
+                                             std::tuple{"222222222222", "fp-demo-staging", "eu-west-1", 12},
+                                             std::tuple{"333333333333", "fp-demo-dev", "us-west-2", 9}}) {
     RawReply ar;
     aws::Credentials c = Assume(account, "FleetPatchRole", ext, &ar);
     ASSERT_EQ(ar.status, 200) << ar.body;
@@ -143,7 +143,7 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
   UseProd();
   RawReply r = client_.Query("ec2", kProdRegion, "DescribeInstances",
                              {{"Filter.1.Name", "tag:PatchGroup"}, {"Filter.1.Value.1", "prod-web"}, {"Filter.1.Value.2", "prod-db"}});
-  EXPECT_EQ(InstanceIds(r).size(), 5u);
+  EXPECT_EQ(InstanceIds(r).size(), 7u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstances",
                     {{"Filter.1.Name", "platform"}, {"Filter.1.Value.1", "windows"}});
   EXPECT_EQ(InstanceIds(r).size(), 2u);
@@ -153,9 +153,9 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
   r = client_.Query("ec2", kProdRegion, "DescribeInstances",
                     {{"Filter.1.Name", "availability-zone"}, {"Filter.1.Value.1", "us-east-1b"},
                      {"Filter.2.Name", "tag-key"}, {"Filter.2.Value.1", "PatchGroup"}});
-  EXPECT_EQ(InstanceIds(r).size(), 4u);
+  EXPECT_EQ(InstanceIds(r).size(), 6u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstances", {{"Filter.1.Name", "tag:Name"}, {"Filter.1.Value.1", "prod-web-*"}});
-  EXPECT_EQ(InstanceIds(r).size(), 3u);
+  EXPECT_EQ(InstanceIds(r).size(), 4u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstances", {{"Filter.1.Name", "bogus"}, {"Filter.1.Value.1", "x"}});
   EXPECT_EQ(r.aws_code, "InvalidParameterValue");
 
@@ -173,8 +173,8 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
     token = page.XmlText("nextToken");
     ++pages;
   } while (!token.empty());
-  EXPECT_EQ(pages, 3);
-  EXPECT_EQ(all.size(), 12u);
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(all.size(), 19u);
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
 
   EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"MaxResults", "4"}}).aws_code, "InvalidParameterValue");
@@ -189,9 +189,9 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
 TEST_F(EmulatorTest, DescribeInstanceStatusOnlyRunningUnlessAll) {
   UseProd();
   RawReply r = client_.Query("ec2", kProdRegion, "DescribeInstanceStatus");
-  EXPECT_EQ(r.xml.select_nodes("//instanceStatusSet/item").size(), 11u);
+  EXPECT_EQ(r.xml.select_nodes("//instanceStatusSet/item").size(), 18u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstanceStatus", {{"IncludeAllInstances", "true"}});
-  EXPECT_EQ(r.xml.select_nodes("//instanceStatusSet/item").size(), 12u);
+  EXPECT_EQ(r.xml.select_nodes("//instanceStatusSet/item").size(), 19u);
 }
 
 TEST_F(EmulatorTest, CreateImageLifecycleTagsDuplicatesAndSnapshots) {
@@ -408,7 +408,7 @@ TEST_F(EmulatorTest, DescribeInstanceInformationPagesAndFilters) {
     for (const auto& i : r.json["InstanceInformationList"]) ids.push_back(i["InstanceId"]);
     token = r.json.value("NextToken", "");
   } while (!token.empty());
-  EXPECT_EQ(ids.size(), 12u);
+  EXPECT_EQ(ids.size(), 19u);
   RawReply online = client_.Ssm(kProdRegion, "DescribeInstanceInformation",
                                 {{"Filters", {{{"Key", "PingStatus"}, {"Values", {"Online"}}}, {{"Key", "PlatformTypes"}, {"Values", {"Windows"}}}}}});
   EXPECT_EQ(online.json["InstanceInformationList"].size(), 2u);

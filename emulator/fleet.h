@@ -51,6 +51,74 @@ struct PatchSpec {
                             // the run succeeds and compliance still reports them missing
   bool reboot_required = false;  // installed patches need a reboot
   double duration_s = 300;  // simulated run time of an Install (a Scan takes a fifth)
+  // The patch state before the emulator started (DescribeInstancePatchStates):
+  std::string last_operation = "Scan";  // Scan | Install | never (never scanned: no patch state at all)
+  double last_operation_days_ago = 1;   // age of that operation (stale instances: many days)
+  int installed_pending_reboot = 0;     // reboot debt: installed, waiting for a reboot since the last operation
+  std::string last_reboot_option = "RebootIfNeeded";  // of the last Install (NoReboot for reboot debt)
+};
+
+// What a reboot does: after an install with RebootIfNeeded that needs one, or during a root
+// volume replacement.
+struct RebootSpec {
+  double duration_s = 60;              // the SSM agent is ConnectionLost this long from the reboot's start
+  double status_initializing_s = 120;  // EC2 instance status "initializing" this long from the reboot's start
+  bool never_returns = false;          // the instance never comes back from a patch reboot (agent
+                                       // ConnectionLost, instance status impaired) until its root
+                                       // volume is replaced
+};
+
+// An Auto Scaling group (EC2 Auto Scaling, AWS Query). Members name it in auto_scaling_group.
+struct AutoScalingGroupSpec {
+  std::string name;
+  std::string account_id;
+  std::string region;
+  int min_size = 1;
+  int max_size = 4;
+  int desired_capacity = 2;
+  std::string health_check_type = "EC2";  // EC2 | ELB
+  int health_check_grace_period_s = 300;
+  std::vector<std::string> suspended_processes;  // suspended when the emulator starts
+  // An InService member whose status checks are not ok this long (a reboot without standby or a
+  // suspended HealthCheck/ReplaceUnhealthy) is marked Unhealthy and terminated. Default: 30 s.
+  double replace_unhealthy_after_s = 30;
+};
+
+// An SNS topic Publish accepts (arn:aws:sns:<region>:<account>:<name>).
+struct SnsTopicSpec {
+  std::string account_id;
+  std::string region;
+  std::string name;
+};
+
+// A snapshot in an AMI, or on its own (images/snapshots at the fleet's top level).
+struct SnapshotSpec {
+  std::string id;               // snap- + 8 or 17 hex digits
+  std::string account_id;       // standalone snapshots only (an AMI's snapshots take the AMI's)
+  std::string region;
+  std::string device = "/dev/xvda";  // in an AMI: its block device
+  std::string volume_id;        // default vol-ffffffff
+  int size_gb = 8;
+  std::string description;
+  double created_days_ago = 30;  // standalone only (an AMI's take the AMI's)
+  std::map<std::string, std::string> tags;
+};
+
+// An AMI that exists before the emulator starts (old fleetpatch backups, shared images).
+struct ImageSpec {
+  std::string id;           // ami- + 8 or 17 hex digits
+  std::string account_id;   // the account and region it is visible in
+  std::string region;
+  std::string owner_id;     // default: account_id; another account's AMI is visible only if public
+  bool is_public = false;
+  std::string name;
+  std::string description;
+  std::string source_instance_id;
+  std::string platform = "linux";
+  std::string state = "available";  // available | failed
+  double created_days_ago = 30;
+  std::map<std::string, std::string> tags;
+  std::vector<SnapshotSpec> snapshots;  // its block device mappings, root first
 };
 
 struct InstanceSpec {
@@ -92,6 +160,14 @@ struct InstanceSpec {
 
   PatchSpec patch;
   double command_duration_s = 3;  // simulated run time of a shell/PowerShell command
+
+  // After patching.
+  RebootSpec reboot;
+  std::vector<std::string> post_patch_failed_services;  // services that fail once an install ends,
+                                                        // until the root volume is replaced
+  std::string root_device_type = "ebs";  // ebs | instance-store (root volume replacement unsupported)
+  double replace_root_volume_s = 300;    // simulated time of a CreateReplaceRootVolumeTask
+  std::string auto_scaling_group;        // member of this group (auto_scaling_groups), "" for none
 };
 
 // The long-term credentials callers start from (the "base" identity, an IAM user).
@@ -106,6 +182,10 @@ struct Fleet {
   CallerSpec caller;
   std::vector<AccountSpec> accounts;
   std::vector<InstanceSpec> instances;
+  std::vector<AutoScalingGroupSpec> auto_scaling_groups;
+  std::vector<ImageSpec> images;        // AMIs that exist at start
+  std::vector<SnapshotSpec> snapshots;  // snapshots of no AMI that exist at start
+  std::vector<SnsTopicSpec> sns_topics;
 };
 
 // Parses YAML text. `source` names the file in error messages ("fleet.yml:12: instances[3].state: ...").
@@ -143,6 +223,9 @@ struct GeneratorOptions {
   std::string external_id = "fleetpatch-bench";
 };
 Fleet GenerateFleet(const GeneratorOptions& options);
+
+// The EC2 Auto Scaling process names (Launch, Terminate, HealthCheck, ReplaceUnhealthy, AZRebalance, ...).
+bool IsScalingProcess(const std::string& name);
 
 // "arn:aws:iam::<account>:role/<name>"
 std::string RoleArn(const std::string& account_id, const std::string& role_name);

@@ -9,10 +9,10 @@
 namespace fleetpatch::emulator {
 namespace {
 
-TEST(FleetTest, DemoFleetHasThreeZonesThirtyInstancesAndEveryOutcome) {
+TEST(FleetTest, DemoFleetHasThreeZonesFortyInstancesAndEveryOutcome) {
   Fleet f = DemoFleet();
   EXPECT_EQ(f.accounts.size(), 3u);
-  EXPECT_EQ(f.instances.size(), 30u);
+  EXPECT_EQ(f.instances.size(), 40u);
   std::set<std::string> seen;
   for (const auto& in : f.instances) {
     seen.insert("patch:" + std::string(PatchOutcomeName(in.patch.outcome)));
@@ -27,19 +27,30 @@ TEST(FleetTest, DemoFleetHasThreeZonesThirtyInstancesAndEveryOutcome) {
       if (d.avail_kb * 10 < d.size_kb) seen.insert("disk_full");
     for (const auto& [name, state] : in.services)
       if (state != "active") seen.insert("service:" + state);
+    if (!in.auto_scaling_group.empty()) seen.insert(in.patch.reboot_required ? "asg:rebooted" : "asg:member");
+    if (!in.post_patch_failed_services.empty()) seen.insert("post_patch:broken");
+    if (in.reboot.never_returns) seen.insert("reboot:never_returns");
+    if (in.reboot.duration_s > 60) seen.insert("reboot:slow");
+    if (in.root_device_type == "instance-store") seen.insert("root:instance-store");
+    if (in.disks.size() >= 80) seen.insert("long_precheck_output");
+    if (in.patch.last_operation == "never") seen.insert("patch_state:never");
+    if (in.patch.last_operation_days_ago >= 30) seen.insert("patch_state:stale");
+    if (in.patch.installed_pending_reboot > 0) seen.insert("patch_state:reboot_debt");
   }
+  EXPECT_EQ(f.auto_scaling_groups.size(), 1u);
+  EXPECT_EQ(f.sns_topics.size(), 1u);
+  int fleetpatch_images = 0;
+  for (const auto& img : f.images) fleetpatch_images += img.tags.count("fleetpatch:created-by");
+  EXPECT_EQ(fleetpatch_images, 3);
+  ASSERT_EQ(f.snapshots.size(), 1u);  // tagged by fleetpatch, of no AMI
+  EXPECT_TRUE(f.snapshots[0].tags.count("fleetpatch:created-by"));
   for (const char* want : {"patch:success", "patch:failed", "patch:hang", "patch:agent_lost", "ping:Online",
                            "ping:ConnectionLost", "ping:Inactive", "ping:None", "state:stopped", "state:terminated",
                            "platform:windows", "ami:failed", "reboot", "reboot_pending", "pkg_lock", "disk_full",
-                           "service:failed", "service:inactive"})
+                           "service:failed", "service:inactive", "asg:rebooted", "asg:member", "post_patch:broken",
+                           "reboot:never_returns", "reboot:slow", "root:instance-store", "long_precheck_output",
+                           "patch_state:never", "patch_state:stale", "patch_state:reboot_debt"})
     EXPECT_TRUE(seen.count(want)) << want;
-}
-
-TEST(FleetTest, ShippedExamplesMatchTheBuiltInDemo) {
-  // FP_SOURCE_DIR is defined for test binaries (testing::SourceDir() in fp_testing falls back to the cwd).
-  const std::filesystem::path src = FP_SOURCE_DIR;
-  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(src / "examples/demo/fleet.yml"), DemoFleetYaml());
-  EXPECT_EQ(::fleetpatch::testing::ReadFileOrDie(src / "examples/demo/landing_zones.yml"), DemoLandingZonesYaml());
 }
 
 TEST(FleetTest, ValidationErrorsNameFileLineAndField) {
@@ -114,7 +125,47 @@ TEST(FleetTest, YamlRoundTrip) {
     EXPECT_EQ(back->instances[i].tags, f.instances[i].tags);
     EXPECT_EQ(back->instances[i].patch.outcome, f.instances[i].patch.outcome);
     EXPECT_EQ(back->instances[i].disks.size(), f.instances[i].disks.size());
+    EXPECT_EQ(back->instances[i].reboot.never_returns, f.instances[i].reboot.never_returns);
+    EXPECT_EQ(back->instances[i].reboot.duration_s, f.instances[i].reboot.duration_s);
+    EXPECT_EQ(back->instances[i].post_patch_failed_services, f.instances[i].post_patch_failed_services);
+    EXPECT_EQ(back->instances[i].auto_scaling_group, f.instances[i].auto_scaling_group);
+    EXPECT_EQ(back->instances[i].root_device_type, f.instances[i].root_device_type);
+    EXPECT_EQ(back->instances[i].patch.last_operation, f.instances[i].patch.last_operation);
+    EXPECT_EQ(back->instances[i].patch.installed_pending_reboot, f.instances[i].patch.installed_pending_reboot);
   }
+  ASSERT_EQ(back->auto_scaling_groups.size(), f.auto_scaling_groups.size());
+  EXPECT_EQ(back->auto_scaling_groups[0].replace_unhealthy_after_s, f.auto_scaling_groups[0].replace_unhealthy_after_s);
+  ASSERT_EQ(back->images.size(), f.images.size());
+  for (size_t i = 0; i < f.images.size(); ++i) {
+    EXPECT_EQ(back->images[i].owner_id, f.images[i].owner_id);
+    EXPECT_EQ(back->images[i].tags, f.images[i].tags);
+    EXPECT_EQ(back->images[i].snapshots.size(), f.images[i].snapshots.size());
+  }
+  EXPECT_EQ(back->snapshots.size(), f.snapshots.size());
+  EXPECT_EQ(back->sns_topics.size(), f.sns_topics.size());
+}
+
+TEST(FleetTest, AfterPatchFieldsAreValidated) {
+  const std::string head = "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n";
+  auto bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                                   "auto_scaling_group: nope}\n", "g.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("auto_scaling_group: 'nope' is not defined"), std::string::npos) << bad.error().message;
+  bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                              "post_patch: {failed_services: [nginx]}}\n", "p.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("'nginx' is not one of host.services"), std::string::npos) << bad.error().message;
+  bad = ParseFleetYaml(head + "auto_scaling_groups:\n  - {name: g, account: \"111111111111\", region: us-east-1, min_size: 3, "
+                              "desired_capacity: 2}\n", "s.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("min_size <= desired_capacity"), std::string::npos) << bad.error().message;
+  bad = ParseFleetYaml(head + "images:\n  - {id: ami-1, account: \"111111111111\", region: us-east-1, name: x}\n", "i.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("is not an AMI id"), std::string::npos) << bad.error().message;
+  bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                              "patch: {last_operation: Sometimes}}\n", "o.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("o.yml:5: instances[0].patch.last_operation"), std::string::npos) << bad.error().message;
 }
 
 TEST(FleetTest, OutcomeFieldsParseValidateAndRoundTrip) {

@@ -34,6 +34,11 @@ bool RecognisePrecheck(const std::vector<std::string>& commands, std::vector<std
 }
 
 std::string PrecheckOutput(const InstanceSpec& in, const std::vector<std::string>& services, bool reboot_required) {
+  return PrecheckOutput(in, in.services, services, reboot_required);
+}
+
+std::string PrecheckOutput(const InstanceSpec& in, const std::map<std::string, std::string>& service_states,
+                           const std::vector<std::string>& services, bool reboot_required) {
   // nlohmann::ordered_json keeps the documented field order, as the real script prints it.
   nlohmann::ordered_json j;
   nlohmann::ordered_json disks = nlohmann::ordered_json::array();
@@ -45,8 +50,8 @@ std::string PrecheckOutput(const InstanceSpec& in, const std::vector<std::string
   j["mem_available_kb"] = in.mem_available_kb;
   nlohmann::ordered_json svc = nlohmann::ordered_json::object();
   for (const auto& s : services) {
-    auto it = in.services.find(s);
-    svc[s] = it == in.services.end() ? "not-found" : it->second;
+    auto it = service_states.find(s);
+    svc[s] = it == service_states.end() ? "not-found" : it->second;
   }
   j["services"] = svc;
   j["reboot_required"] = reboot_required || in.reboot_pending;

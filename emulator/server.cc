@@ -17,58 +17,27 @@ bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+// One argument of --fault, --faults-file or --rate-limit into *o; false (after printing why) on error.
+bool AddFaultOrLimit(const std::string& flag, const std::string& value, RunOptions* o) {
+  Status st = OkStatus();
+  if (flag == "--fault") {
+    auto f = ParseFaultFlag(value);
+    if (f.ok()) o->faults.push_back(*f);
+    else st = f.error();
+  } else if (flag == "--faults-file") {
+    auto f = LoadFaultsFile(value);
+    if (f.ok()) o->faults.insert(o->faults.end(), f->begin(), f->end());
+    else st = f.error();
+  } else {
+    auto r = ParseRateLimitFlag(value);
+    if (r.ok()) o->rate_limits_override.push_back(*r);
+    else st = r.error();
+  }
+  if (!st.ok()) std::cerr << "fleetpatch-emulator: " << st.error().message << "\n";
+  return st.ok();
+}
+
 }  // namespace
-
-Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag) {
-  size_t colon = flag.find(':');
-  if (colon == std::string::npos || colon == 0)
-    return Error::Config("--fault '" + flag + "': expected OPERATION:key=value,... (OPERATION may be *)");
-  std::string op = flag.substr(0, colon);
-  FaultSpec spec;
-  std::string rest = flag.substr(colon + 1);
-  size_t start = 0;
-  while (start < rest.size()) {
-    size_t comma = rest.find(',', start);
-    if (comma == std::string::npos) comma = rest.size();
-    std::string kv = rest.substr(start, comma - start);
-    start = comma + 1;
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) return Error::Config("--fault '" + flag + "': '" + kv + "' is not key=value");
-    std::string key = kv.substr(0, eq);
-    double v = 0;
-    try {
-      v = std::stod(kv.substr(eq + 1));
-    } catch (const std::exception&) {
-      return Error::Config("--fault '" + flag + "': '" + kv + "' needs a number");
-    }
-    bool rate = key == "throttle" || key == "5xx" || key == "unavailable" || key == "drop";
-    if (rate && (v < 0 || v > 1)) return Error::Config("--fault '" + flag + "': " + key + " is a probability between 0 and 1");
-    if (!rate && v < 0) return Error::Config("--fault '" + flag + "': " + key + " must not be negative");
-    if (key == "throttle") spec.throttle_rate = v;
-    else if (key == "5xx") spec.error_5xx_rate = v;
-    else if (key == "unavailable") spec.unavailable_rate = v;
-    else if (key == "drop") spec.drop_rate = v;
-    else if (key == "latency_ms") spec.latency = std::chrono::milliseconds(static_cast<long long>(v));
-    else if (key == "jitter_ms") spec.jitter = std::chrono::milliseconds(static_cast<long long>(v));
-    else return Error::Config("--fault '" + flag + "': unknown key '" + key + "' (throttle, 5xx, unavailable, drop, latency_ms, jitter_ms)");
-  }
-  return std::make_pair(op, spec);
-}
-
-Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& flag) {
-  size_t eq = flag.find('='), slash = flag.find('/');
-  if (eq == std::string::npos || slash == std::string::npos || slash < eq)
-    return Error::Config("--rate-limit '" + flag + "': expected BUCKET=BURST/PER_SECOND, e.g. ec2-describe=100/20");
-  RateLimit limit;
-  try {
-    limit.burst = std::stod(flag.substr(eq + 1, slash - eq - 1));
-    limit.per_second = std::stod(flag.substr(slash + 1));
-  } catch (const std::exception&) {
-    return Error::Config("--rate-limit '" + flag + "': burst and rate must be numbers");
-  }
-  if (limit.burst < 1 || limit.per_second < 0) return Error::Config("--rate-limit '" + flag + "': burst must be >= 1 and rate >= 0");
-  return std::make_pair(flag.substr(0, eq), limit);
-}
 
 struct Server::Impl {
   httplib::Server http;
@@ -142,6 +111,19 @@ void Server::Stop() {
   }
 }
 
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds, const std::string& region) {
+  return "export AWS_ENDPOINT_URL=" + ShellQuote(endpoint) + "\n" +
+         "export AWS_ACCESS_KEY_ID=" + ShellQuote(creds.access_key_id) + "\n" +
+         "export AWS_SECRET_ACCESS_KEY=" + ShellQuote(creds.secret_access_key) + "\n" +
+         "export AWS_DEFAULT_REGION=" + ShellQuote(region) + "\n";
+}
+
 int Run(const RunOptions& o) {
   int sources = (o.demo ? 1 : 0) + (o.fleet_file.empty() ? 0 : 1) + (o.generate > 0 ? 1 : 0);
   if (sources != 1) {
@@ -206,12 +188,7 @@ int Run(const RunOptions& o) {
     std::cerr << "fleetpatch-emulator: " << st.error().message << "\n";
     return 2;
   }
-  auto creds = emulator.BaseCredentials();
-  std::cout << "export AWS_ENDPOINT_URL=" << server.endpoint() << "\n"
-            << "export AWS_ACCESS_KEY_ID=" << creds.access_key_id << "\n"
-            << "export AWS_SECRET_ACCESS_KEY=" << creds.secret_access_key << "\n"
-            << "export AWS_DEFAULT_REGION=" << default_region << "\n"
-            << std::flush;
+  std::cout << ExportLines(server.endpoint(), emulator.BaseCredentials(), default_region) << std::flush;
   std::cerr << fmt::format("fleetpatch-emulator: serving {} instances in {} accounts on {} (time scale {}); "
                            "Ctrl-C to stop\n",
                            instances, accounts, server.endpoint(), o.time_scale);
@@ -247,32 +224,17 @@ int RunMain(int argc, char** argv) {
       else if (a == "--no-strict-sigv4") o.strict_sigv4 = false;
       else if (a == "--no-rate-limits") o.rate_limits = false;
       else if (a == "--write-fleet") o.write_fleet = need(i, "--write-fleet");
-      else if (a == "--fault" || a == "--rate-limit") {
-        std::string v = need(i, a.c_str());
-        if (a == "--fault") {
-          auto f = ParseFaultFlag(v);
-          if (!f.ok()) {
-            std::cerr << "fleetpatch-emulator: " << f.error().message << "\n";
-            return 2;
-          }
-          o.faults.push_back(*f);
-        } else {
-          auto r = ParseRateLimitFlag(v);
-          if (!r.ok()) {
-            std::cerr << "fleetpatch-emulator: " << r.error().message << "\n";
-            return 2;
-          }
-          o.rate_limits_override.push_back(*r);
-        }
-      }
-      else if (a == "--help" || a == "-h") {
+      else if (a == "--fault" || a == "--faults-file" || a == "--rate-limit") {
+        if (!AddFaultOrLimit(a, need(i, a.c_str()), &o)) return 2;
+      } else if (a == "--help" || a == "-h") {
         std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S])\n"
                      "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
                      "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
-                     "       [--fault OP:throttle=P,5xx=P,unavailable=P,drop=P,latency_ms=N,jitter_ms=N]...\n"
+                     "       [--fault OP:throttle=P,5xx=P,unavailable=P,reset=P,latency=20ms,jitter=5ms]...\n"
+                     "       [--faults-file FILE (one --fault SPEC per line)]\n"
                      "       [--rate-limit BUCKET=BURST/PER_SECOND]...\n"
-                     "Prints export lines for AWS_ENDPOINT_URL and the base credentials, then serves EC2, SSM\n"
-                     "and STS until SIGINT/SIGTERM.\n";
+                     "Prints export lines (shell-quoted, for eval) for AWS_ENDPOINT_URL and the base credentials,\n"
+                     "then serves EC2, SSM, STS, Auto Scaling and SNS until SIGINT/SIGTERM.\n";
         return 0;
       } else {
         std::cerr << "fleetpatch-emulator: unknown argument " << a << " (see --help)\n";

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "emulator/emulator.h"
+#include "emulator/fault_flags.h"
 
 namespace fleetpatch::emulator {
 
@@ -62,18 +63,19 @@ struct RunOptions {
   std::vector<std::pair<std::string, RateLimit>> rate_limits_override;  // bucket -> limit
 };
 
-// "DescribeInstances:throttle=0.1,5xx=0.05,unavailable=0.01,drop=0.01,latency_ms=50,jitter_ms=20"
-// ("*:" for every operation). kConfig naming the bad part.
-Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag);
-// "ec2-describe=100/20" (burst/per-second). kConfig naming the bad part.
-Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& flag);
+// `s` in single quotes for a POSIX shell (a ' inside becomes '\''): eval-ing it yields `s` and
+// runs nothing.
+std::string ShellQuote(const std::string& s);
+// The lines the emulator prints for `eval`: AWS_ENDPOINT_URL, the base credentials and the default
+// region, each value shell-quoted (a fleet file's secret must never run as a command).
+std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds, const std::string& region);
 
 // Loads the fleet, starts the server, prints the export lines on stdout and serves until SIGINT or
 // SIGTERM. Returns a process exit code.
 int Run(const RunOptions& options);
 // Parses argv (--demo | --fleet FILE | --generate N [--zones Z --seed S], --port P, --host H,
 // --allow-non-loopback, --time-scale X, --no-strict-sigv4, --no-rate-limits, --write-fleet FILE,
-// --fault SPEC (repeatable), --rate-limit BUCKET=BURST/RATE (repeatable))
+// --fault SPEC (repeatable), --faults-file FILE, --rate-limit BUCKET=BURST/RATE (repeatable))
 // and calls Run.
 int RunMain(int argc, char** argv);
 

@@ -33,6 +33,18 @@ TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().category, ErrorCategory::kConfig);
   EXPECT_NE(st.error().message.find("--allow-non-loopback"), std::string::npos);
+  EXPECT_EQ(server.port(), 0) << "nothing listens after a refusal";
+
+  // Allowed: it listens on every interface, so also on loopback.
+  o.allow_non_loopback = true;
+  Server allowed(emulator);
+  ASSERT_TRUE(allowed.Start(o).ok());
+  ASSERT_GT(allowed.port(), 0);
+  httplib::Client client("127.0.0.1", allowed.port());
+  auto res = client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);  // reached the emulator (unsigned: AuthFailure)
+  allowed.Stop();
 }
 
 // Signs a DescribeInstances request with the base credentials and sends it over a real socket.
@@ -68,26 +80,6 @@ TEST(ServerTest, SignedRequestSucceedsAndDroppedConnectionFaultReachesTheClient)
   auto dropped = SignedDescribe(emulator, server);
   EXPECT_FALSE(dropped && dropped->status == 200);
   EXPECT_EQ(emulator.RequestLog().back().error_code, "(connection dropped)");
-}
-
-TEST(ServerTest, ParsesFaultAndRateLimitFlags) {
-  auto f = ParseFaultFlag("DescribeInstances:throttle=0.1,5xx=0.05,drop=0.01,latency_ms=50,jitter_ms=20");
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  EXPECT_EQ(f->first, "DescribeInstances");
-  EXPECT_DOUBLE_EQ(f->second.throttle_rate, 0.1);
-  EXPECT_DOUBLE_EQ(f->second.error_5xx_rate, 0.05);
-  EXPECT_DOUBLE_EQ(f->second.drop_rate, 0.01);
-  EXPECT_EQ(f->second.latency, std::chrono::milliseconds(50));
-  EXPECT_EQ(f->second.jitter, std::chrono::milliseconds(20));
-  EXPECT_FALSE(ParseFaultFlag("throttle=0.1").ok());
-  EXPECT_FALSE(ParseFaultFlag("*:throttle=2").ok());
-  EXPECT_FALSE(ParseFaultFlag("*:bogus=1").ok());
-  auto r = ParseRateLimitFlag("ec2-describe=100/20");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->first, "ec2-describe");
-  EXPECT_DOUBLE_EQ(r->second.burst, 100);
-  EXPECT_DOUBLE_EQ(r->second.per_second, 20);
-  EXPECT_FALSE(ParseRateLimitFlag("ec2-describe=100").ok());
 }
 
 }  // namespace

@@ -41,10 +41,12 @@ class SignedClient {
   void SetCredentials(aws::Credentials c) { credentials_ = std::move(c); }
   const aws::Credentials& credentials() const { return credentials_; }
 
-  // EC2 or STS: `service` "ec2" or "sts"; params without Action/Version.
+  // AWS Query or EC2 Query: `service` "ec2", "sts", "autoscaling" or "sns"; params without Action/Version.
   RawReply Query(const std::string& service, const std::string& region, const std::string& action,
                  const std::map<std::string, std::string>& params = {}) {
-    std::string body = "Action=" + action + "&Version=" + (service == "sts" ? "2011-06-15" : "2016-11-15");
+    static const std::map<std::string, std::string> kVersions = {
+        {"sts", "2011-06-15"}, {"autoscaling", "2011-01-01"}, {"sns", "2010-03-31"}, {"ec2", "2016-11-15"}};
+    std::string body = "Action=" + action + "&Version=" + kVersions.at(service);
     for (const auto& [k, v] : params) body += "&" + Encode(k) + "=" + Encode(v);
     aws::HttpRequest req;
     req.url = std::string(InProcessTransport::kEndpoint) + "/";

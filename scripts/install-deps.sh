@@ -14,10 +14,14 @@ packages=(
   # Test-only tools: awscli is the real client the emulator is checked against; chromium renders the
   # HTML dashboard; xmllint validates XML reports against their XSD; python3-jsonschema validates JSON.
   awscli chromium libxml2-utils python3 python3-jsonschema
+  # Format check only (scripts/check-format.sh).
+  clang-format
   # Benchmark-only: GNU time (peak RSS, CPU time of fleetpatch) and PyYAML (bench/analyze.py).
   time python3-yaml
   # The package test (dpkg-shlibdeps, lintian) and the metrics test (promtool).
   dpkg-dev lintian prometheus
+  # Fuzzing (make fuzz, and its short run in CI): clang with libFuzzer and the sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 # Optional extras (faster rebuilds); never required.
 optional=(ccache)

@@ -309,7 +309,6 @@ TEST(CliE2e, AgentOfflineAtPrecheckTimesOutAsUnreachable) {
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "precheck", "--output", "json"});
   EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
   EXPECT_GE(r.elapsed, std::chrono::seconds(10)) << "waited ssm_connection\n" << Dump(r);
-  EXPECT_LT(r.elapsed, std::chrono::seconds(40)) << Dump(r);
   json j = ParseJson(r);
   EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 2) << r.out;
   EXPECT_EQ(j["phases"]["precheck"]["failed"], 1) << r.out;
@@ -337,13 +336,34 @@ TEST(CliE2e, DryRunMakesNoMutatingCallAndPrintsThePlan) {
   EXPECT_THAT(r.out, HasSubstr("dry run: backup: would create AMI")) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("dry run: precheck: would run")) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("i-0aaa00000000000a1")) << "the plan names the instances\n" << Dump(r);
-  if (r.exit_code == kExitValidation) {
-    GTEST_SKIP() << "DEFECT: a full dry run stops at the patch phase with exit 7 (\"has no precheck results\"): "
-                    "the dry-run precheck neither marks its phase nor leaves would-be-ready results, so "
-                    "Workflow::Patch's RequirePhase fails and the patch plan is never printed";
-  }
   EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("dry run: patch: would run")) << Dump(r);
+}
+
+// README: "A run started as a dry run cannot be continued without --dry-run."
+TEST(CliE2e, ADryRunCannotBeContinuedWithoutDryRun) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto dry = h.Run({"--config", "cfg.yml", "--workflow", "scan", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, kExitOk) << Dump(dry);
+  std::string run_id;
+  (void)PatchCounts(h.StatePath(), &run_id);
+  ASSERT_FALSE(run_id.empty());
+
+  for (const std::vector<std::string>& how : {std::vector<std::string>{"--resume"}, {"--run", run_id}}) {
+    std::vector<std::string> args{"--config", "cfg.yml", "--workflow", "full", "--yes"};
+    args.insert(args.end(), how.begin(), how.end());
+    auto r = h.Run(args);
+    EXPECT_EQ(r.exit_code, kExitValidation) << Dump(r);
+    EXPECT_THAT(r.err, HasSubstr("run " + run_id + " was a dry run")) << Dump(r);
+  }
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0) << "nothing was changed";
+  // With --dry-run the same run goes on.
+  auto again = h.Run({"--config", "cfg.yml", "--workflow", "full", "--resume", "--dry-run"});
+  EXPECT_EQ(again.exit_code, kExitOk) << Dump(again);
+  EXPECT_EQ(h.emu().CountMutatingRequests(), 0);
 }
 
 // ---- throttling storm --------------------------------------------------------------------------
@@ -407,6 +427,9 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   bool in_flight = WaitFor([&] { return PatchCounts(h.StatePath(), &run_id)["in_progress"] == 3; },
                            std::chrono::seconds(60));
   ASSERT_TRUE(in_flight) << first->Stderr();
+  // While it holds credentials it can leave no core file (soft and hard limit 0).
+  std::string limits = ReadAll("/proc/" + std::to_string(first->pid()) + "/limits");
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 +bytes"))) << limits;
 
   // A second process on the same run is refused, naming the holder.
   auto second = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--run", run_id, "--yes"});
@@ -477,6 +500,29 @@ TEST(CliE2e, SigtermExits130WithReports) {
   EXPECT_FALSE(r.signaled);
   EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
   ExpectStoreSound(h.StatePath());
+
+  // What the store says after the interrupt: the run is interrupted, and each patch that was in
+  // flight is still in progress or finished, never failed or lost.
+  std::string run_id;
+  auto counts = PatchCounts(h.StatePath(), &run_id);
+  EXPECT_EQ(counts["in_progress"] + counts["success"], 3) << "in flight: " << counts["in_progress"];
+  EXPECT_EQ(counts["failed"], 0);
+  {
+    auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+    ASSERT_TRUE(store.ok());
+    auto run = (*store)->GetRun(run_id);
+    ASSERT_TRUE(run.ok());
+    EXPECT_EQ(run->status, RunStatus::kInterrupted);
+  }
+
+  // --resume finishes the same run without a second AMI or SendCommand.
+  const int commands_before = h.Count("SendCommand");
+  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(ParseJson(r2)["run_id"], run_id);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+  EXPECT_EQ(h.Count("SendCommand"), commands_before);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
 }
 
 // A second Ctrl-C exits at once, the store still consistent, and --resume still finishes the run.
@@ -490,11 +536,14 @@ TEST(CliE2e, SecondCtrlCExitsAtOnce) {
                       std::chrono::seconds(60)))
       << first->Stderr();
   first->Signal(SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto second_at = std::chrono::steady_clock::now();
+  // The first interrupt is acknowledged before the second is sent (an event, not a sleep).
+  ASSERT_TRUE(WaitFor([&] { return first->Stderr().find("interrupt received") != std::string::npos; },
+                      std::chrono::seconds(30)))
+      << first->Stderr();
   first->Signal(SIGINT);
   auto r = first->Wait(std::chrono::seconds(30));
-  EXPECT_LT(std::chrono::steady_clock::now() - second_at, std::chrono::seconds(3)) << "exits at once\n" << Dump(r);
+  // "At once": the process left through the second-interrupt exit, not by finishing its work.
+  EXPECT_THAT(r.err, HasSubstr("second interrupt, exiting now")) << Dump(r);
   EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
   ExpectStoreSound(h.StatePath());
   const int commands_before = h.Count("SendCommand");
@@ -517,12 +566,16 @@ TEST(CliE2e, NoSecretInAnyFileWritten) {
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--log-level", "trace"});
   ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
   const std::string secret = fb.fleet.caller.secret_access_key;
+  const std::string external_id = "ext-" + std::string(kAcctA);  // the zone's, as WriteInventory writes it
+  ASSERT_NE(ReadAll(h.dir() / "zones.yml").find("external_id: " + external_id), std::string::npos);
   const std::vector<std::string> needles{secret, secret.substr(0, 16), secret.substr(secret.size() - 16),
-                                         "FwoGZXIvYXdz"};  // every emulator session token starts so
+                                         "FwoGZXIvYXdz",  // every emulator session token starts so
+                                         external_id};
   int files = 0;
   for (const auto& e : fs::recursive_directory_iterator(h.dir())) {
     if (!e.is_regular_file()) continue;
     if (e.path().parent_path() == h.dir() / "home") continue;  // the test's own (empty) AWS files
+    if (e.path() == h.dir() / "zones.yml" || e.path() == h.dir() / "cfg.yml") continue;  // the test's inputs
     ++files;
     std::string text = ReadAll(e.path());
     for (const auto& n : needles) EXPECT_EQ(text.find(n), std::string::npos) << n << " found in " << e.path();
@@ -541,7 +594,7 @@ TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
       [&] {
         std::smatch m;
         std::string out = emu.Stdout();
-        if (std::regex_search(out, m, std::regex("export AWS_ENDPOINT_URL=(\\S+)\n")) &&
+        if (std::regex_search(out, m, std::regex("export AWS_ENDPOINT_URL='([^']+)'\n")) &&
             out.find("AWS_DEFAULT_REGION") != std::string::npos) {
           endpoint = m[1];
           return true;
@@ -562,7 +615,6 @@ TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
   EXPECT_EQ(j["status"], "completed_with_failures");
   EXPECT_GT(j["phases"]["patch"]["succeeded"].get<int>(), 0) << r.out;
   EXPECT_GT(j["phases"]["patch"]["failed"].get<int>(), 0) << r.out;
-  EXPECT_LT(r.elapsed, std::chrono::seconds(90)) << Dump(r);
 
   // Every outcome the demo plays shows up in the JSON report.
   fs::path report;

@@ -4,6 +4,8 @@
 #include "aws/protocol/embedded_models.h"
 #include "aws/sts_client.h"
 
+#include <spdlog/spdlog.h>
+
 namespace fleetpatch::aws {
 
 AwsContext::AwsContext(HttpTransport& transport, Clock& clock, EnvLookup env, AwsContextOptions options)
@@ -30,7 +32,12 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
   req.region = region;
   req.use_fips = options_.use_fips;
   req.override_url = endpoint_override;
+  req.allow_insecure_http = options_.allow_insecure_endpoint;
   FP_ASSIGN_OR_RETURN(ResolvedEndpoint ep, ResolveServiceEndpoint(req, env_));
+  if (ep.insecure && !warned_insecure_.exchange(true)) {
+    spdlog::warn("--allow-insecure-endpoint: sending requests and credentials over plain http to {} ({})", ep.url,
+                 ep.source);
+  }
   ServiceClientOptions o;
   o.endpoint = ep.url;
   o.region = ep.signing_region.empty() ? region : ep.signing_region;

@@ -5,6 +5,7 @@
 // Thread-safety: MakeClient and the StsApi methods may be called from many threads.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ struct AwsContextOptions {
   bool use_fips = false;  // Default: false (FIPS endpoints when true)
   HttpOptions http;     // per-attempt connect/total timeouts
   AttemptObserver observer;  // one record per HTTP attempt (debug logs, request counters)
+  // Accept http:// endpoints on hosts other than loopback (--allow-insecure-endpoint); a warning
+  // is logged once. Default: false (such endpoints are a kConfig error).
+  bool allow_insecure_endpoint = false;
 };
 
 // A ServiceClient that owns the credentials provider it signs with.
@@ -70,6 +74,7 @@ class AwsContext final : public StsApi {
   Clock& clock_;
   EnvLookup env_;
   AwsContextOptions options_;
+  std::atomic<bool> warned_insecure_{false};
 };
 
 }  // namespace fleetpatch::aws

@@ -7,6 +7,7 @@
 
 #include "aws/credentials_process.h"  // SplitCommandLine: profile names are shlex-quoted
 #include "aws/credentials_sts.h"
+#include "common/strings.h"
 
 namespace fleetpatch::aws {
 
@@ -28,12 +29,6 @@ std::string DefaultPath(const EnvLookup& env, const std::string& override_path, 
   std::string home = GetEnv(env, "HOME");
   if (home.empty()) return "";
   return home + "/.aws/" + file_name;
-}
-
-std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
 }
 
 // Static keys from one section (credentials or config file). nullopt when neither key is present.

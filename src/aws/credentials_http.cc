@@ -8,14 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string TrimRight(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -75,8 +72,11 @@ bool IsAllowedHttpHost(const std::string& host) {
   return false;
 }
 
-Result<HttpResponse> SendWithAttempts(HttpTransport& http, const HttpRequest& request,
-                                      const HttpOptions& options, int attempts) {
+// Every request to a credential endpoint goes through here: never through a proxy (HTTP_PROXY
+// would otherwise see the metadata token and the credentials in clear text).
+Result<HttpResponse> SendWithAttempts(HttpTransport& http, HttpRequest request, const HttpOptions& options,
+                                      int attempts) {
+  request.direct = true;
   Result<HttpResponse> r = Error::Internal("no attempt made");
   for (int i = 0; i < std::max(1, attempts); ++i) {
     r = http.Send(request, options);

@@ -7,22 +7,11 @@
 #include <system_error>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 
 namespace {
-
-std::string Trim(const std::string& s) {
-  size_t b = 0;
-  size_t e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Error LineError(const std::string& file, int line, const std::string& what) {
   return Error::Config(file + " line " + std::to_string(line) + ": " + what);
@@ -50,7 +39,7 @@ Status Flush(PendingKey& pending, IniSection& section, const std::string& file) 
       std::string k = Lower(Trim(text.substr(0, eq)));
       if (k.empty())
         return LineError(file, line, "empty key in the nested section under '" + pending.key + "'");
-      sub[k] = Trim(text.substr(eq + 1));
+      sub[k] = std::string(Trim(text.substr(eq + 1)));
     }
     section.subsections[pending.key] = std::move(sub);
     section.values[pending.key] = "";
@@ -80,7 +69,7 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
   while (std::getline(in, raw)) {
     ++line_no;
     if (!raw.empty() && raw.back() == '\r') raw.pop_back();
-    std::string line = Trim(raw);
+    std::string line(Trim(raw));
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     bool indented = std::isspace(static_cast<unsigned char>(raw[0])) != 0;
     if (indented && !pending.key.empty()) {
@@ -93,7 +82,7 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
       if (close == std::string::npos || close < 2) {
         return LineError(display_name, line_no, "malformed section header (expected [name])");
       }
-      std::string name = Trim(line.substr(1, close - 1));
+      std::string name(Trim(line.substr(1, close - 1)));
       if (name.empty()) return LineError(display_name, line_no, "empty section name");
       if (file.sections.count(name) != 0) {
         return LineError(display_name, line_no, "section [" + name + "] appears twice");
@@ -116,7 +105,7 @@ Result<IniFile> ParseIni(const std::string& text, const std::string& display_nam
       return LineError(display_name, line_no, "key '" + key + "' appears twice in the same section");
     }
     pending.key = key;
-    pending.first_value = Trim(line.substr(delim + 1));
+    pending.first_value = std::string(Trim(line.substr(delim + 1)));
     pending.line = line_no;
   }
   if (current != nullptr) FP_RETURN_IF_ERROR(Flush(pending, *current, display_name));

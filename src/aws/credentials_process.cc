@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -215,8 +216,12 @@ Result<Credentials> ProcessCredentialsProvider::GetCredentials() {
   if (out->exit_code != 0) {
     std::string msg = "credential_process '" + (*argv)[0] + "' for " + source_ + " exited with status " +
                       std::to_string(out->exit_code);
-    std::string err = Truncate(out->stderr_text, 1024);
-    msg += err.empty() ? " and printed nothing on stderr" : ": " + err;
+    // Its stderr is not quoted: a credential helper may print tokens or keys there, and this
+    // message reaches the terminal, the event journal and the reports.
+    std::string err = Truncate(out->stderr_text, SIZE_MAX);
+    msg += err.empty() ? " and printed nothing on stderr"
+                       : " and printed " + std::to_string(err.size()) +
+                             " bytes on stderr (not shown, it may hold secrets: run the command by hand to see them)";
     return Error::Auth(msg);
   }
   return ParseProcessCredentials(out->stdout_text, source_);

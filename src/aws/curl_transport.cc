@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 namespace {
 
@@ -69,20 +71,28 @@ Result<UrlParts> SplitUrl(const std::string& url) {
 
 struct ResponseSink {
   HttpResponse response;
+  size_t max_body = kDefaultMaxResponseBytes;
+  bool too_large = false;
 };
 
+// libcurl hands over decompressed data, so this caps the decompressed size; returning less than
+// was given aborts the transfer (CURLE_WRITE_ERROR).
 size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   auto* sink = static_cast<ResponseSink*>(user);
+  if (size * nmemb > sink->max_body - sink->response.body.size()) {
+    sink->too_large = true;
+    return 0;
+  }
   sink->response.body.append(data, size * nmemb);
   return size * nmemb;
 }
 
-std::string Trim(std::string_view s) {
-  size_t b = 0;
-  size_t e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  return std::string(s.substr(b, e - b));
+Error TooLarge(const HttpRequest& request, const UrlParts& url, size_t limit) {
+  return Error::Connectivity("the response to " + request.method + " " + url.display + " is larger than " +
+                                 std::to_string(limit >> 20) + " MiB (" + std::to_string(limit) +
+                                 " bytes, after decompression): refused; a genuine AWS answer is far smaller, so "
+                                 "check the endpoint (raise the cap with FLEETPATCH_MAX_RESPONSE_MIB if it is right)",
+                             /*retryable=*/false);
 }
 
 size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
@@ -93,7 +103,7 @@ size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
     sink->response.headers.clear();
   } else if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !sink->response.headers.empty()) {
     // obs-fold continuation of the previous header.
-    sink->response.headers.back().second += " " + Trim(line);
+    sink->response.headers.back().second += " " + std::string(Trim(line));
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     sink->response.headers.emplace_back(Trim(line.substr(0, colon)), Trim(line.substr(colon + 1)));
   }
@@ -164,6 +174,11 @@ CurlTransportOptions CurlTransportOptions::FromEnvironment() {
   o.https_proxy = GetEnv("HTTPS_PROXY", "https_proxy");
   o.http_proxy = GetEnv("HTTP_PROXY", "http_proxy");
   o.no_proxy = GetEnv("NO_PROXY", "no_proxy");
+  std::string mib = GetEnv("FLEETPATCH_MAX_RESPONSE_MIB", nullptr);
+  if (!mib.empty() && mib.size() <= 4 && mib.find_first_not_of("0123456789") == std::string::npos) {
+    size_t n = std::stoul(mib);
+    if (n >= 1 && n <= 4096) o.max_response_bytes = n << 20;
+  }
   return o;
 }
 
@@ -236,6 +251,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   if (!ok) return Error::Internal("out of memory building HTTP headers");
 
   ResponseSink sink;
+  sink.max_body = options_.max_response_bytes;
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
@@ -249,9 +265,13 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   // Explicit proxy settings; "" disables libcurl's own environment lookup.
-  const std::string& proxy = url.scheme == "https" ? options_.https_proxy : options_.http_proxy;
+  const std::string& proxy =
+      request.direct ? std::string() : url.scheme == "https" ? options_.https_proxy : options_.http_proxy;
   curl_easy_setopt(easy, CURLOPT_PROXY, proxy.c_str());
-  if (!options_.no_proxy.empty()) curl_easy_setopt(easy, CURLOPT_NOPROXY, options_.no_proxy.c_str());
+  if (!options_.no_proxy.empty() && !request.direct)
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, options_.no_proxy.c_str());
+  // An announced size over the cap is refused before any of the body is read.
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_response_bytes));
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -283,6 +303,7 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   // Detach pointers to this stack frame before the handle can be pooled.
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) return TooLarge(request, url, options_.max_response_bytes);
   if (rc != CURLE_OK) {
     curl_off_t connect_us = 0;
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);

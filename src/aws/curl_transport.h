@@ -6,7 +6,9 @@
 //   pooled by scheme://host:port and handed to the next Send() for the same host.
 // - Proxies are explicit options too; CurlTransportOptions::FromEnvironment() reads HTTPS_PROXY /
 //   HTTP_PROXY / NO_PROXY (either case) the way the AWS CLI does. libcurl's own environment
-//   lookup is switched off so the options are the single source of truth.
+//   lookup is switched off so the options are the single source of truth. A request marked
+//   `direct` (credential endpoints) never uses a proxy.
+// - Response bodies are capped (max_response_bytes, after decompression).
 // - `Expect: 100-continue` is disabled, TCP keepalive is on, redirects are not followed (AWS APIs
 //   never redirect a signed call, and following one would re-send credentials elsewhere).
 //
@@ -36,8 +38,13 @@ struct CurlTransportOptions {
   std::string no_proxy;
   // Idle connections kept per host. Default: 16 (the worker pool rarely exceeds this per endpoint).
   std::size_t max_idle_per_host = 16;
-  // Fills ca_bundle from AWS_CA_BUNDLE and the proxy fields from HTTPS_PROXY/https_proxy,
-  // HTTP_PROXY/http_proxy, NO_PROXY/no_proxy (upper case wins, as in the AWS CLI).
+  // Largest response body accepted, counted after decompression (the compressed size is capped by
+  // the same number). Default: kDefaultMaxResponseBytes (64 MiB).
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  // Fills ca_bundle from AWS_CA_BUNDLE, the proxy fields from HTTPS_PROXY/https_proxy,
+  // HTTP_PROXY/http_proxy, NO_PROXY/no_proxy (upper case wins, as in the AWS CLI) and
+  // max_response_bytes from FLEETPATCH_MAX_RESPONSE_MIB (a whole number of MiB, 1 to 4096; other
+  // values are ignored and the default kept).
   static CurlTransportOptions FromEnvironment();
 };
 

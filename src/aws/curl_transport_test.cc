@@ -224,16 +224,15 @@ TEST_F(CurlTransportTest, TotalTimeoutIsRetryableTimeout) {
   CurlTransport transport;
   HttpOptions opts;
   opts.total_timeout = 200ms;
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound: /slow answers in full later, so a failure with kTimeout naming 200 ms is
+  // the event that proves the limit cut the request.
   auto res = transport.Send(
       {"GET", server_.Url("/slow"), {{"Authorization", "AWS4-HMAC-SHA256 secret-sig"}}, ""}, opts);
-  auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kTimeout);
   EXPECT_TRUE(res.error().retryable);
   EXPECT_NE(res.error().message.find("200 ms"), std::string::npos) << res.error().message;
   EXPECT_EQ(res.error().message.find("secret-sig"), std::string::npos);
-  EXPECT_LT(elapsed, 900ms);
 }
 
 int ClosedPort() {
@@ -287,17 +286,16 @@ TEST(CurlTransportErrors, ConnectTimeoutWhenTheAcceptQueueIsFull) {
   HttpOptions opts;
   opts.connect_timeout = 150ms;
   opts.total_timeout = 5s;
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound: "connecting timed out" (not the total timeout's message) is the event that
+  // proves the 150 ms connect limit fired.
   auto res =
       transport.Send({"GET", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", {}, ""}, opts);
-  auto elapsed = std::chrono::steady_clock::now() - start;
   for (int fd : fillers) ::close(fd);
   ::close(lfd);
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.error().category, ErrorCategory::kTimeout) << res.error().message;
   EXPECT_TRUE(res.error().retryable);
   EXPECT_NE(res.error().message.find("connecting timed out"), std::string::npos) << res.error().message;
-  EXPECT_LT(elapsed, 2s);
 }
 
 TEST(CurlTransportErrors, ConnectionClosedWithoutResponseIsRetryable) {
@@ -449,6 +447,67 @@ TEST(CurlTransportProxy, HttpRequestsGoThroughTheConfiguredProxy) {
   EXPECT_EQ(proxy.Requests(), 1);
 }
 
+TEST(CurlTransportProxy, DirectRequestsNeverUseTheProxy) {
+  ASSERT_TRUE(Global().ok());
+  TestServer proxy;
+  proxy.server().set_error_handler([&](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_content("via proxy", "text/plain");
+  });
+  proxy.Start();
+  TestServer metadata;
+  metadata.server().Get("/latest/meta-data/iam/security-credentials/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("role", "text/plain");
+  });
+  metadata.Start();
+  CurlTransportOptions opts;
+  opts.http_proxy = proxy.Url("");
+  CurlTransport transport(opts);
+  HttpRequest req{"GET", metadata.Url("/latest/meta-data/iam/security-credentials/"), {}, ""};
+  req.direct = true;
+  auto res = transport.Send(req, {});
+  ASSERT_TRUE(res.ok()) << res.error().ToString();
+  EXPECT_EQ(res->body, "role");
+  EXPECT_EQ(proxy.Requests(), 0);
+  req.direct = false;  // the same request unmarked goes through the proxy
+  res = transport.Send(req, {});
+  ASSERT_TRUE(res.ok()) << res.error().ToString();
+  EXPECT_EQ(res->body, "via proxy");
+  EXPECT_EQ(proxy.Requests(), 1);
+}
+
+TEST(CurlTransportLimits, BodiesLargerThanTheCapAreRefusedCompressedOrNot) {
+  ASSERT_TRUE(Global().ok());
+  TestServer server;
+  const std::string big(3 << 20, '0');
+  std::atomic<bool> gzip_offered{false};
+  server.server().Get("/raw", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "application/octet-stream");  // not compressed by httplib
+  });
+  server.server().Get("/text", [&](const httplib::Request& req, httplib::Response& res) {
+    gzip_offered = req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
+    res.set_content(big, "text/xml");  // gzip-compressed by httplib: a few KiB on the wire
+  });
+  server.Start();
+  CurlTransportOptions opts;
+  opts.max_response_bytes = 1 << 20;
+  CurlTransport capped(opts);
+  for (const char* path : {"/raw", "/text"}) {
+    auto res = capped.Send({"GET", server.Url(path), {}, ""}, {});
+    ASSERT_FALSE(res.ok()) << path;
+    EXPECT_EQ(res.error().category, ErrorCategory::kConnectivity);
+    EXPECT_FALSE(res.error().retryable);
+    EXPECT_NE(res.error().message.find("larger than 1 MiB"), std::string::npos) << res.error().message;
+  }
+  EXPECT_TRUE(gzip_offered);
+  opts.max_response_bytes = 4 << 20;
+  CurlTransport roomy(opts);
+  auto res = roomy.Send({"GET", server.Url("/text"), {}, ""}, {});
+  ASSERT_TRUE(res.ok()) << res.error().ToString();
+  EXPECT_EQ(res->body.size(), big.size());
+  EXPECT_EQ(CurlTransportOptions{}.max_response_bytes, size_t{64} << 20);
+}
+
 TEST(CurlTransportProxy, OptionsFromEnvironment) {
   ::setenv("AWS_CA_BUNDLE", "/tmp/ca.pem", 1);
   ::setenv("HTTPS_PROXY", "http://upper:3128", 1);
@@ -461,7 +520,13 @@ TEST(CurlTransportProxy, OptionsFromEnvironment) {
   EXPECT_EQ(o.https_proxy, "http://upper:3128");
   EXPECT_EQ(o.http_proxy, "http://plain:3128");
   EXPECT_EQ(o.no_proxy, "169.254.169.254,localhost");
-  for (const char* v : {"AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY"})
+  EXPECT_EQ(o.max_response_bytes, kDefaultMaxResponseBytes);
+  ::setenv("FLEETPATCH_MAX_RESPONSE_MIB", "16", 1);
+  EXPECT_EQ(CurlTransportOptions::FromEnvironment().max_response_bytes, size_t{16} << 20);
+  ::setenv("FLEETPATCH_MAX_RESPONSE_MIB", "lots", 1);
+  EXPECT_EQ(CurlTransportOptions::FromEnvironment().max_response_bytes, kDefaultMaxResponseBytes);
+  for (const char* v : {"AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY",
+                        "FLEETPATCH_MAX_RESPONSE_MIB"})
     ::unsetenv(v);
 }
 

@@ -60,6 +60,7 @@ ImageInfo ImageFromJson(const json& img) {
   out.description = Str(img, "Description");
   out.state = Str(img, "State");
   out.owner_id = Str(img, "OwnerId");
+  out.source_instance_id = Str(img, "SourceInstanceId");
   out.platform = Str(img, "Platform");
   out.creation_date = Str(img, "CreationDate");
   if (img.contains("StateReason")) out.state_reason = Str(img["StateReason"], "Message");

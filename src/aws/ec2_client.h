@@ -72,6 +72,7 @@ struct ImageInfo {
   std::string description;
   std::string state;  // pending | available | invalid | deregistered | transient | failed | error
   std::string owner_id;
+  std::string source_instance_id;  // the instance CreateImage was called for (EC2 fills it in)
   std::string platform;
   std::string creation_date;              // as EC2 returns it (ISO 8601 string)
   std::string state_reason;               // StateReason.Message, when EC2 explains a failure

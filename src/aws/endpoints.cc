@@ -6,6 +6,8 @@
 #include <regex>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace fleetpatch::aws {
 namespace {
 
@@ -90,9 +92,7 @@ Status ValidateEndpointUrl(std::string_view url, std::string_view origin) {
   };
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return bad("it has no http:// or https:// scheme");
-  std::string scheme(url.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  std::string scheme = Lower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
   std::string_view rest = url.substr(scheme_end + 3);
   std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
@@ -110,7 +110,47 @@ std::string RegionError(std::string_view region) {
          "AWS_REGION / AWS_DEFAULT_REGION or the profile's region";
 }
 
+// The host[:port] of an already validated URL.
+std::string_view HostOf(std::string_view url) {
+  std::string_view rest = url.substr(url.find("://") + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
+// An http:// endpoint elsewhere than loopback: refused, or allowed and marked insecure.
+Status CheckPlainHttp(std::string_view url, const std::string& source, bool allow, ResolvedEndpoint* out) {
+  std::string scheme(url.substr(0, url.find("://")));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (scheme != "http" || IsLoopbackHost(HostOf(url))) return OkStatus();
+  if (!allow) {
+    return Error::Config("endpoint URL from " + source + " ('" + UrlForMessage(url) +
+                         "') is plain http to a host that is not loopback: requests and credentials would "
+                         "travel unencrypted; use https://, or pass --allow-insecure-endpoint to accept the risk");
+  }
+  out->insecure = true;
+  return OkStatus();
+}
+
 }  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.find('@') != std::string_view::npos) host = host.substr(host.rfind('@') + 1);
+  if (!host.empty() && host.front() == '[') return host.substr(0, 5) == "[::1]" && (host.size() == 5 || host[5] == ':');
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  // 127.d.d.d, each part 0-255 digits
+  int parts = 0;
+  size_t i = 0;
+  while (i <= host.size()) {
+    size_t dot = host.find('.', i);
+    std::string_view part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (std::stoi(std::string(part)) > 255 || (parts == 0 && part != "127")) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
 
 bool IsValidRegionName(std::string_view region) {
   if (region.empty() || region.size() > 63) return false;
@@ -210,9 +250,7 @@ Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, 
     source = "endpoint override (configuration)";
   } else {
     std::optional<std::string> ignore = env ? env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") : std::nullopt;
-    std::string ignore_lower = ignore.value_or("");
-    std::transform(ignore_lower.begin(), ignore_lower.end(), ignore_lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    std::string ignore_lower = Lower(ignore.value_or(""));
     if (env && ignore_lower != "true") {
       std::string service_var = "AWS_ENDPOINT_URL_" + request.service;
       std::transform(service_var.begin(), service_var.end(), service_var.begin(),
@@ -235,6 +273,7 @@ Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, 
   if (!url.empty()) FP_RETURN_IF_ERROR(ValidateEndpointUrl(url, source));
   FP_ASSIGN_OR_RETURN(ResolvedEndpoint resolved, ResolveEndpoint(params));
   if (!source.empty()) resolved.source = source;
+  if (!url.empty()) FP_RETURN_IF_ERROR(CheckPlainHttp(url, source, request.allow_insecure_http, &resolved));
   return resolved;
 }
 

@@ -39,6 +39,7 @@ struct ResolvedEndpoint {
   std::string signing_name;    // service name for SigV4 ("ec2", "ssm", "sts")
   std::string partition;       // "aws", "aws-cn", ...; empty for a custom endpoint
   std::string source;  // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
+  bool insecure = false;  // plain http to a host that is not loopback (only with allow_insecure_http)
 };
 
 // True when region is a well-formed region name: a DNS label of lower-case letters, digits and
@@ -59,11 +60,20 @@ struct EndpointRequest {
   std::string region;   // required: requests are signed for it
   bool use_fips = false;
   std::string override_url;  // explicit override (landing-zone config); empty: none
+  // Plain http:// to a host other than loopback (localhost, 127.0.0.0/8, [::1]) sends credentials
+  // in clear text and is refused unless this is set (--allow-insecure-endpoint). Default: false.
+  bool allow_insecure_http = false;
 };
+
+// True for "localhost", an IPv4 address in 127.0.0.0/8 or the IPv6 loopback "[::1]", with or
+// without a ":port".
+bool IsLoopbackHost(std::string_view host_and_port);
 
 // Resolves with override precedence: override_url, then AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM,
 // STS), then AWS_ENDPOINT_URL, then the rules. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true disables
 // the two environment variables, as in the AWS CLI. Signing always uses request.region.
+// kConfig for an http:// URL to a non-loopback host unless request.allow_insecure_http (then the
+// result is marked insecure, for the caller to warn).
 Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, const EnvLookup& env);
 
 }  // namespace fleetpatch::aws

@@ -172,17 +172,17 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   auto env = MapEnv(
       {{"AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5001"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"}});
   // 1. explicit override wins.
-  auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000"}, env);
+  auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "https://emulator:9000"}, env);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->url, "http://emulator:9000");
+  EXPECT_EQ(r->url, "https://emulator:9000");
   EXPECT_EQ(r->signing_region, "eu-west-1");
   EXPECT_EQ(r->signing_name, "ec2");
-  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://emulator:9000/"}, env);
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "https://emulator:9000/"}, env);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->url, "http://emulator:9000");
-  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://gateway/aws/"}, env);
+  EXPECT_EQ(r->url, "https://emulator:9000");
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "https://gateway/aws/"}, env);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->url, "http://gateway/aws");
+  EXPECT_EQ(r->url, "https://gateway/aws");
   // 2. the service variable.
   r = ResolveServiceEndpoint({"ec2", "eu-west-1"}, env);
   ASSERT_TRUE(r.ok());
@@ -245,6 +245,32 @@ TEST(ServiceEndpoints, ErrorsSayWhatToFix) {
   r = ResolveServiceEndpoint({"ec2", "eu-west-1", true, "http://127.0.0.1:1"}, MapEnv({}));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message, HasSubstr("FIPS and custom endpoint"));
+}
+
+TEST(ServiceEndpoints, PlainHttpOnlyForLoopbackUnlessAllowed) {
+  for (const char* url : {"http://127.0.0.1:4566", "http://localhost:4566/", "http://[::1]:4566", "http://127.9.9.9",
+                          "HTTP://localhost"}) {
+    auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, url}, MapEnv({}));
+    ASSERT_TRUE(r.ok()) << url << ": " << r.error().message;
+    EXPECT_FALSE(r->insecure) << url;
+  }
+  for (const char* url : {"http://ec2.example.com", "http://10.0.0.1:4566", "http://127.0.0.1.evil.com",
+                          "http://localhost.evil.com", "http://[::2]:1", "http://128.0.0.1"}) {
+    auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, url}, MapEnv({}));
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_EQ(r.error().category, ErrorCategory::kConfig);
+    EXPECT_THAT(r.error().message, HasSubstr("--allow-insecure-endpoint"));
+    EXPECT_THAT(r.error().message, HasSubstr("endpoint override (configuration)"));
+  }
+  auto r = ResolveServiceEndpoint({"sts", "eu-west-1"}, MapEnv({{"AWS_ENDPOINT_URL", "http://sts.corp:80"}}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message, HasSubstr("AWS_ENDPOINT_URL"));
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "http://ec2.example.com", true}, MapEnv({}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->insecure);
+  r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, "https://ec2.example.com"}, MapEnv({}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->insecure);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,9 @@ struct HttpRequest {
   std::string url;  // absolute: scheme://host[:port]/path[?query], already percent-encoded
   Headers headers;
   std::string body;
+  // Never through a proxy, whatever HTTP_PROXY / NO_PROXY say: set for the instance metadata and
+  // container credential endpoints, which are link-local or loopback and answer with credentials.
+  bool direct = false;
 };
 
 struct HttpResponse {
@@ -35,12 +39,19 @@ struct HttpOptions {
   std::chrono::milliseconds total_timeout{60'000};
 };
 
+// The largest response body a transport accepts, after decompression. Default: 64 MiB (a
+// DescribeInstances page of 1,000 instances is about 10 MiB); a larger answer is an error, so a
+// broken or hostile endpoint cannot exhaust memory.
+inline constexpr size_t kDefaultMaxResponseBytes = size_t{64} << 20;
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Sends one request. A response with any HTTP status is a success here; an Error (category
   // kConnectivity or kTimeout, retryable when a retry could help) means no response was received.
-  // Error messages never contain header values (they may hold credentials).
+  // Error messages never contain header values (they may hold credentials). A body larger than the
+  // transport's limit (kDefaultMaxResponseBytes unless configured) is a non-retryable kConnectivity
+  // error that names the limit.
   virtual Result<HttpResponse> Send(const HttpRequest& request, const HttpOptions& options) = 0;
 };
 

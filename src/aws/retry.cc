@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <ctime>
-#include <iomanip>
-#include <locale>
 #include <memory>
 #include <random>
 #include <sstream>
+
+#include "common/time_format.h"
 
 namespace fleetpatch::aws {
 namespace {
@@ -20,18 +19,6 @@ std::optional<long long> ParseWholeNumber(std::string_view s) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
-}
-
-// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(const std::string& s) {
-  std::tm tm{};
-  std::istringstream in(s);
-  in.imbue(std::locale::classic());
-  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
-  if (in.fail()) return std::nullopt;
-  std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
 }
 
 }  // namespace
@@ -98,8 +85,8 @@ std::optional<std::chrono::milliseconds> ServerRetryDelay(const Headers& headers
       if (*s < 0) return std::nullopt;
       return milliseconds(std::min<long long>(*s, 86'400) * 1000);
     }
-    if (auto when = ParseHttpDate(*v)) {
-      auto d = std::chrono::duration_cast<milliseconds>(*when - now);
+    if (TimePoint when; ParseHttpDate(*v, &when)) {
+      auto d = std::chrono::duration_cast<milliseconds>(when - now);
       return std::max(d, milliseconds(0));
     }
   }

@@ -8,35 +8,13 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
+#include "common/strings.h"
 
 namespace fleetpatch::aws {
 namespace {
 
 constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Headers a transport or proxy may add or rewrite after signing: signing them would make the
 // signature fragile for no security gain (botocore and aws-c-auth skip the same ones).
@@ -50,7 +28,7 @@ bool IsUnsignableHeader(std::string_view lower_name) {
 void SetHeader(Headers& headers, std::string_view name, std::string value) {
   bool done = false;
   for (auto it = headers.begin(); it != headers.end();) {
-    if (IEquals(it->first, name)) {
+    if (EqualsIgnoreCase(it->first, name)) {
       if (done) {
         it = headers.erase(it);
         continue;
@@ -64,7 +42,7 @@ void SetHeader(Headers& headers, std::string_view name, std::string value) {
 }
 
 void RemoveHeader(Headers& headers, std::string_view name) {
-  std::erase_if(headers, [&](const auto& h) { return IEquals(h.first, name); });
+  std::erase_if(headers, [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
 }
 
 struct UrlParts {
@@ -121,7 +99,7 @@ CanonicalHeaders BuildCanonicalHeaders(const Headers& headers, const std::vector
     std::string joined;
     bool found = false;
     for (const auto& [k, v] : headers) {
-      if (!IEquals(k, name)) continue;
+      if (!EqualsIgnoreCase(k, name)) continue;
       if (found) joined.push_back(',');
       joined += CanonicalHeaderValue(v);
       found = true;
@@ -301,7 +279,7 @@ std::string CanonicalHeaderValue(std::string_view value) {
   out.reserve(value.size());
   bool in_space = false;
   for (char c : value) {
-    if (IsSpace(c)) {
+    if (IsAsciiSpace(c)) {
       in_space = true;
       continue;
     }
@@ -421,7 +399,7 @@ std::string ParsedAuthorization::CredentialScope() const { return Scope(date, re
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header_value) {
   std::string_view v = Trim(header_value);
   if (v.substr(0, kSigV4Algorithm.size()) != kSigV4Algorithm ||
-      (v.size() > kSigV4Algorithm.size() && !IsSpace(v[kSigV4Algorithm.size()]))) {
+      (v.size() > kSigV4Algorithm.size() && !IsAsciiSpace(v[kSigV4Algorithm.size()]))) {
     return Incomplete("Authorization header does not use the AWS4-HMAC-SHA256 algorithm");
   }
   v.remove_prefix(kSigV4Algorithm.size());

@@ -4,6 +4,7 @@
 
 #include "common/exit_codes.h"
 #include "common/log.h"
+#include "common/redact.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -23,7 +24,7 @@ constexpr CommandEntry kCommands[] = {
 };
 
 int PrintError(const Error& e, Context& ctx) {
-  *ctx.err << "fleetpatch: error: " << e.ToString() << "\n";
+  *ctx.err << "fleetpatch: error: " << RedactedErrorText(e) << "\n";
   return ExitCodeFor(e.category);
 }
 

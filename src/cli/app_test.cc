@@ -56,6 +56,14 @@ TEST_F(AppTest, ValidatePrintsOkAndTheZones) {
   EXPECT_THAT(out_.str(), HasSubstr("landing zones: 4 (3 enabled)"));
 }
 
+TEST_F(AppTest, ErrorsOnStderrAreRedacted) {
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  EXPECT_EQ(Run({"whoami", "--region", "SecretAccessKey=" + secret}), kExitConfig);
+  EXPECT_THAT(err_.str(), HasSubstr("fleetpatch: error: "));
+  EXPECT_THAT(err_.str(), HasSubstr("SecretAccessKey=[REDACTED]"));
+  EXPECT_THAT(err_.str(), ::testing::Not(HasSubstr(secret)));
+}
+
 TEST_F(AppTest, ValidatePrintsEveryProblemAndExitsWithTheConfigCode) {
   std::string cfg = Write("bad.yml", "dry_run: yes please\npatch:\n  canary_size: -1\n  documnet: X\n");
   EXPECT_EQ(Run({"validate", "--config", cfg}), kExitConfig);

@@ -6,15 +6,13 @@
 
 #include "common/json_dump.h"
 #include "cli/store_access.h"
+#include "common/strings.h"
 
 namespace fleetpatch::cli {
 namespace {
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out.empty() ? "-" : out;
-}
+// The phases as "scan,backup", or "-" for none.
+std::string PhaseList(const std::vector<std::string>& phases) { return phases.empty() ? "-" : Join(phases, ","); }
 
 std::string Pad(const std::string& s, size_t width) {
   return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
@@ -71,7 +69,7 @@ Result<int> RunRunsCommand(const Options& options, Context& ctx) {
     std::string status = RunStatusName(r.status);
     if (r.dry_run) status += " (dry)";
     out << Pad(r.run_id, 24) << Pad(r.created_at, 22) << Pad(r.workflow, 10) << Pad(status, 25)
-        << Pad(Join(r.phases_completed), 25) << Pad(std::to_string(row.instances), 10) << r.user << "@"
+        << Pad(PhaseList(r.phases_completed), 25) << Pad(std::to_string(row.instances), 10) << r.user << "@"
         << r.host << "\n";
   }
   if (static_cast<int>(rows.size()) == options.runs_limit) {

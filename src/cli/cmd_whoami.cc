@@ -1,8 +1,9 @@
-// `fleetpatch whoami [--profile P] [--region R] [--role-arn ARN [--external-id ID]]`: which AWS
+// `fleetpatch whoami [--profile P] [--region R] [--role-arn ARN [--external-id ID | --external-id-file F]]`: which AWS
 // identity fleetpatch would use (STS GetCallerIdentity with the default credential chain), and
 // optionally the identity after assuming a landing zone's role: the quickest check that
 // credentials and a role's trust policy are right before a run. The secret key and session token
 // are never printed; the access key id only in its redacted form.
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -45,12 +46,35 @@ Error WithHint(Error e, const std::string& step) {
   return e;
 }
 
+// The external id for --role-arn: --external-id, else the first line of --external-id-file, else
+// FLEETPATCH_EXTERNAL_ID (the last two keep it out of the process list). kConfig when the file
+// cannot be read or is larger than an external id can be (STS allows 1224 characters).
+Result<std::string> ExternalId(const Options& options, const EnvLookup& env) {
+  if (!options.whoami_external_id.empty()) return options.whoami_external_id;
+  if (!options.whoami_external_id_file.empty()) {
+    const std::string& path = options.whoami_external_id_file;
+    std::ifstream in(path, std::ios::binary);
+    std::string text(1225 + 2, '\0');
+    if (in) in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!in && !in.eof()) return Error::Config("whoami: --external-id-file " + path + ": cannot read the file");
+    text.resize(static_cast<size_t>(in.gcount()));
+    text = text.substr(0, text.find_first_of("\r\n"));
+    if (text.empty() || text.size() > 1224)
+      return Error::Config("whoami: --external-id-file " + path + ": expected one line of 1 to 1224 characters");
+    return text;
+  }
+  if (auto v = env("FLEETPATCH_EXTERNAL_ID"); v && !v->empty()) return *v;
+  return std::string();
+}
+
 }  // namespace
 
 Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
-  if (!options.whoami_external_id.empty() && options.whoami_role_arn.empty()) {
+  if ((!options.whoami_external_id.empty() || !options.whoami_external_id_file.empty()) &&
+      options.whoami_role_arn.empty()) {
     return Error::Config(
-        "whoami: --external-id goes with --role-arn ARN\nRun 'fleetpatch whoami --help' for usage.");
+        "whoami: --external-id / --external-id-file go with --role-arn ARN\nRun 'fleetpatch whoami --help' for "
+        "usage.");
   }
   config::Config cfg;
   if (!options.config_path.empty() || !options.landing_zones_path.empty()) {
@@ -68,6 +92,7 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   aws::CurlGlobal curl;
   aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
   aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   std::string max_attempts_value;
   const char* max_attempts_env = nullptr;
   if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
@@ -110,7 +135,7 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   if (!options.whoami_role_arn.empty()) {
     aws::AssumeRoleConfig rc;
     rc.role_arn = options.whoami_role_arn;
-    rc.external_id = options.whoami_external_id;
+    FP_ASSIGN_OR_RETURN(rc.external_id, ExternalId(options, ctx.env));
     rc.session_name = "fleetpatch-whoami";
     rc.duration_s = 900;  // the shortest STS allows: this session is only used for one call
     rc.region = region;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "common/strings.h"
+
 namespace fleetpatch::cli {
 
 Terminal ProcessTerminal() {
@@ -32,10 +34,7 @@ Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& t
   if (!std::getline(*terminal.in, answer)) {
     return Error::Interrupted("patch not confirmed (input closed); nothing was patched");
   }
-  answer.erase(0, answer.find_first_not_of(" \t\r"));
-  answer.erase(answer.find_last_not_of(" \t\r") + 1);
-  std::transform(answer.begin(), answer.end(), answer.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  answer = Lower(Trim(answer));
   if (answer == "y" || answer == "yes") return OkStatus();
   return Error::Interrupted("patch not confirmed (answered \"" + answer.substr(0, 20) +
                             "\"); nothing was patched");

@@ -49,11 +49,9 @@ TEST(DemoTest, RunsTheWholeWorkflowAgainstTheEmulatorWithReportsInTheWorkingDire
                       {"AWS_ACCESS_KEY_ID", "AKIAREALUSERKEY00001"},
                       {"USER", "demo-tester"}}),
               Terminal{[] { return false; }, nullptr, nullptr}};
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound (the ctest timeout catches a hang): a busy machine or ASan may be slow.
   int code = cli::Run({"fleetpatch", "demo"}, ctx);
-  auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(code, kExitOk) << out.str() << err.str();
-  EXPECT_LT(elapsed, std::chrono::seconds(30));
 
   const std::string text = out.str();
   EXPECT_THAT(text, HasSubstr("Ran against the built-in AWS emulator at http://127.0.0.1:"));

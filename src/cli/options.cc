@@ -5,6 +5,7 @@
 
 #include "common/exit_codes.h"
 #include "config/names.h"
+#include "common/strings.h"
 
 #ifndef FP_VERSION
 #define FP_VERSION "0.0.0-dev"
@@ -132,6 +133,8 @@ struct Parser {
     app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")
         ->type_name("FORMAT");
     app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
+    app.add_flag("--allow-insecure-endpoint", o->allow_insecure_endpoint,
+                 "Accept http:// endpoint URLs on hosts other than loopback (credentials travel unencrypted)");
     app.add_flag("-y,--yes", o->yes,
                  "Do not ask for confirmation before patching (needed without a terminal)");
     app.add_option("--metrics-file", o->metrics_file,
@@ -155,7 +158,13 @@ struct Parser {
                                 "credential chain; --profile and --region apply), optionally after assuming a "
                                 "role. Exit 3 when credentials are missing or rejected, 4 when AWS is unreachable");
     whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
-    whoami->add_option("--external-id", o->whoami_external_id, "ExternalId for --role-arn")->type_name("ID");
+    whoami->add_option("--external-id", o->whoami_external_id,
+                       "ExternalId for --role-arn (visible to other users in the process list: prefer "
+                       "--external-id-file or FLEETPATCH_EXTERNAL_ID)")
+        ->type_name("ID");
+    whoami->add_option("--external-id-file", o->whoami_external_id_file,
+                       "Read the ExternalId for --role-arn from this file (first line)")
+        ->type_name("FILE");
     emulator = app.add_subcommand("emulator",
                                   "Run the AWS emulator (arguments go to the emulator, e.g. --demo, "
                                   "--fleet FILE, --port P)");
@@ -182,8 +191,7 @@ std::string UsageHint() { return "\nRun 'fleetpatch --help' for usage."; }
 // Case-insensitive choice with a "did you mean".
 Status Choose(const std::string& flag, const std::string& value, const std::vector<std::string>& allowed,
               std::string* out) {
-  std::string lower = value;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = Lower(value);
   for (const auto& a : allowed) {
     if (a == lower) {
       *out = a;

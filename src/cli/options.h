@@ -74,6 +74,7 @@ struct Options {
   OutputFormat output = OutputFormat::kText;  // --output text|json; Default: text
   bool quiet = false;                         // --quiet: only warnings, errors and the final summary
   bool yes = false;                           // --yes: do not ask for confirmation before patching
+  bool allow_insecure_endpoint = false;       // --allow-insecure-endpoint: http:// beyond loopback
   std::string metrics_file;  // --metrics-file PATH: Prometheus textfile; Default: "" (none)
 
   // Subcommand arguments.
@@ -81,6 +82,7 @@ struct Options {
   int runs_limit = 20;                     // runs --limit N; Default: 20
   std::string whoami_role_arn;             // whoami --role-arn ARN
   std::string whoami_external_id;          // whoami --external-id ID
+  std::string whoami_external_id_file;     // whoami --external-id-file FILE
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
   std::string docs_dir;                    // gen-docs DIR
 };

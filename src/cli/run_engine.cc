@@ -18,6 +18,7 @@
 #include "cli/run_hooks.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
@@ -92,7 +93,7 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   if (s.budget_spent) err << " (rollout stopped)";
   if (s.interrupted) err << " (interrupted)";
   err << "\n";
-  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 }  // namespace
@@ -200,6 +201,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   aws::CurlGlobal curl;
   aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
   aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   const char* max_attempts_env = nullptr;
   std::string max_attempts_value;
   if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
@@ -258,7 +260,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     }
     if (!r.ok()) {
       fatal = r.error();
-      err << "fleetpatch: " << PhaseName(phase) << " failed: " << r.error().ToString() << "\n";
+      err << "fleetpatch: " << PhaseName(phase) << " failed: " << RedactedErrorText(r.error()) << "\n";
       break;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
@@ -322,7 +324,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     j["reports"] = nlohmann::json::array();
     if (written.ok())
       for (const auto& p : *written) j["reports"].push_back(p.string());
-    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", fatal->ToString()}};
+    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
     *ctx.out << DumpJson(j, 2) << "\n";
   } else {
     *ctx.out << report::FormatSummaryText(source->run(), summary);
@@ -332,7 +334,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     }
     if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run.run_id << "`\n";
   }
-  if (!written.ok()) err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
+  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
 }
 

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/strings.h"
+
 namespace fleetpatch::cli {
 
 Result<std::string> StatePathFor(const Options& options, const config::EnvLookup& env) {
@@ -35,8 +37,7 @@ Result<std::unique_ptr<state::SqliteStateStore>> OpenStoreReadOnly(const std::st
 }
 
 Result<RunInfo> ResolveRun(state::StateStore& store, const std::string& run, const std::string& path) {
-  std::string lower = run;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = Lower(run);
   Result<RunInfo> r = lower == "latest" ? store.LatestRun() : store.GetRun(run);
   if (!r.ok() && r.error().category == ErrorCategory::kNotFound) {
     if (lower == "latest") return Error::Validation("the state store " + path + " holds no run yet");

@@ -105,6 +105,22 @@ TEST_F(AwsCommandsTest, WhoamiAfterAssumingARole) {
   ExpectNoSecret();
 }
 
+TEST_F(AwsCommandsTest, ExternalIdFromAFileOrTheEnvironmentKeepsItOutOfArgv) {
+  const std::string role = "arn:aws:iam::111111111111:role/FleetPatchRole";
+  std::string file = (dir_.path() / "external-id").string();
+  std::ofstream(file) << "fp-demo-prod\n";
+  EXPECT_EQ(Run({"whoami", "--role-arn", role, "--external-id-file", file}), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("After assuming " + role));
+
+  env_["FLEETPATCH_EXTERNAL_ID"] = "fp-demo-prod";
+  EXPECT_EQ(Run({"whoami", "--role-arn", role}), kExitOk) << err_.str();
+  env_.erase("FLEETPATCH_EXTERNAL_ID");
+  EXPECT_EQ(Run({"whoami", "--role-arn", role}), kExitAuth);  // the trust policy wants the id
+
+  EXPECT_EQ(Run({"whoami", "--role-arn", role, "--external-id-file", file + ".missing"}), kExitConfig);
+  EXPECT_THAT(err_.str(), HasSubstr("--external-id-file"));
+}
+
 TEST_F(AwsCommandsTest, WrongSecretIsAnAuthErrorThatNeverShowsTheSecret) {
   const std::string wrong = "wRoNgSeCrEtKeY/0123456789abcdefghijklmnopq";
   env_["AWS_SECRET_ACCESS_KEY"] = wrong;

@@ -6,6 +6,10 @@
 #include <chrono>
 #include <string>
 
+// The time formats and parsers live in time_format.h; included here for the callers that format the
+// clock's time.
+#include "common/time_format.h"
+
 namespace fleetpatch {
 
 class Clock {
@@ -27,15 +31,5 @@ class RealClock final : public Clock {
 
 // A process-wide RealClock for code that has no injected clock (main, the emulator server).
 RealClock& DefaultClock();
-
-// Formats: "20150830T123600Z" (SigV4), "2015-08-30T12:36:00Z" (ISO 8601 UTC).
-std::string FormatAmzDate(std::chrono::system_clock::time_point t);
-std::string FormatIso8601(std::chrono::system_clock::time_point t);
-// Parses ISO 8601 UTC ("2015-08-30T12:36:00Z", optional fractional seconds, "+00:00" accepted).
-// Returns false on malformed input and leaves *out unchanged.
-bool ParseIso8601(const std::string& s, std::chrono::system_clock::time_point* out);
-// Seconds from ISO 8601 time `start` to `end`; 0 when either does not parse or end is before start
-// (a duration is never negative, even if the wall clock was stepped back in between).
-double SecondsBetweenIso8601(const std::string& start, const std::string& end);
 
 }  // namespace fleetpatch

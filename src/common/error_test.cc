@@ -42,21 +42,5 @@ TEST(ExitCodeTest, EachCategoryHasItsCode) {
   EXPECT_EQ(ExitCodeFor(ErrorCategory::kInterrupted), 130);
 }
 
-TEST(ClockTest, FormatsAndParsesIso8601) {
-  std::chrono::system_clock::time_point t;
-  ASSERT_TRUE(ParseIso8601("2015-08-30T12:36:00Z", &t));
-  EXPECT_EQ(FormatAmzDate(t), "20150830T123600Z");
-  EXPECT_EQ(FormatIso8601(t), "2015-08-30T12:36:00Z");
-  ASSERT_TRUE(ParseIso8601("2015-08-30T12:36:00.123Z", &t));
-  EXPECT_FALSE(ParseIso8601("2015-13-30T12:36:00Z", &t));
-  EXPECT_FALSE(ParseIso8601("yesterday", &t));
-}
-
-TEST(ClockTest, SecondsBetweenIso8601TimesIsNeverNegative) {
-  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("2015-08-30T12:36:00Z", "2015-08-30T12:37:30Z"), 90);
-  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("2015-08-30T12:37:00Z", "2015-08-30T12:36:00Z"), 0);
-  EXPECT_DOUBLE_EQ(SecondsBetweenIso8601("", "2015-08-30T12:36:00Z"), 0);
-}
-
 }  // namespace
 }  // namespace fleetpatch

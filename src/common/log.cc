@@ -12,15 +12,11 @@
 
 #include "common/json_dump.h"
 #include "common/redact.h"
+#include "common/strings.h"
+#include "common/time_format.h"
 
 namespace fleetpatch {
 namespace {
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 spdlog::level::level_enum ToSpdlog(LogLevel level) {
   switch (level) {
@@ -59,20 +55,6 @@ const char* LevelName(spdlog::level::level_enum level) {
   }
 }
 
-// "2026-11-25T19:58:01.123Z"
-std::string FormatTime(spdlog::log_clock::time_point t) {
-  auto since_epoch = t.time_since_epoch();
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - secs).count();
-  std::time_t tt = static_cast<std::time_t>(secs.count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(millis));
-  return buf;
-}
-
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   RedactingSink(LogFormat format, LogWriter writer) : format_(format), writer_(std::move(writer)) {}
@@ -84,14 +66,14 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::string line;
     if (format_ == LogFormat::kJson) {
       nlohmann::json j;
-      j["time"] = FormatTime(msg.time);
+      j["time"] = FormatIso8601Millis(msg.time);
       j["level"] = LevelName(msg.level);
       j["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
       j["msg"] = std::move(text);
       // Invalid UTF-8 (e.g. a raw response body) must not make logging throw.
       line = DumpJson(j);
     } else {
-      line = FormatTime(msg.time) + " " + LevelName(msg.level) + " " + text;
+      line = FormatIso8601Millis(msg.time) + " " + LevelName(msg.level) + " " + text;
     }
     writer_(line);
   }
@@ -112,7 +94,7 @@ void WriteStderr(std::string_view line) {
 }  // namespace
 
 Result<LogLevel> ParseLogLevel(std::string_view text) {
-  std::string t = LowerCopy(text);
+  std::string t = Lower(text);
   if (t == "trace") return LogLevel::kTrace;
   if (t == "debug") return LogLevel::kDebug;
   if (t == "info") return LogLevel::kInfo;
@@ -124,7 +106,7 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
 }
 
 Result<LogFormat> ParseLogFormat(std::string_view text) {
-  std::string t = LowerCopy(text);
+  std::string t = Lower(text);
   if (t == "text") return LogFormat::kText;
   if (t == "json") return LogFormat::kJson;
   return Error::Config("unknown log format '" + std::string(text) + "': use text or json");

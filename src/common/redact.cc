@@ -9,7 +9,7 @@ namespace fleetpatch {
 namespace {
 
 // Keys whose value is a secret. Matched case-insensitively as whole words.
-constexpr std::array<std::string_view, 14> kSecretKeys = {"Signature",
+constexpr std::array<std::string_view, 20> kSecretKeys = {"Signature",
                                                           "X-Amz-Signature",
                                                           "X-Amz-Security-Token",
                                                           "x-aws-ec2-metadata-token",
@@ -22,7 +22,13 @@ constexpr std::array<std::string_view, 14> kSecretKeys = {"Signature",
                                                           "secret_access_key",
                                                           "session_token",
                                                           "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-                                                          "Authorization"};
+                                                          "Authorization",
+                                                          "WebIdentityToken",
+                                                          "AWS_WEB_IDENTITY_TOKEN",
+                                                          "ExternalId",
+                                                          "external_id",
+                                                          "external-id",
+                                                          "--external-id"};
 
 constexpr size_t kSecretWindow = 48;  // how far after "secret" a bare 40-char key is looked for
 
@@ -150,5 +156,7 @@ std::string RedactSecrets(std::string_view text) {
   out.append(text.substr(cursor));
   return out;
 }
+
+std::string RedactedErrorText(const Error& error) { return RedactSecrets(error.ToString()); }
 
 }  // namespace fleetpatch

@@ -5,6 +5,8 @@
 // What is scrubbed (values replaced by "[REDACTED]", keys kept so the line stays readable):
 //  - "Signature=<hex>" and "X-Amz-Signature=" (Authorization headers, presigned URLs);
 //  - X-Amz-Security-Token, x-aws-ec2-metadata-token and non-SigV4 Authorization header values;
+//  - WebIdentityToken (AssumeRoleWithWebIdentity) and external ids (ExternalId=, external_id:,
+//    --external-id=);
 //  - SecretAccessKey / SessionToken / Token in XML (<Token>v</Token>) and JSON ("Token": "v");
 //  - aws_secret_access_key / aws_session_token / aws_security_token in ini files or env form
 //    (AWS_SECRET_ACCESS_KEY=...), with ':' or '=' separators, any case;
@@ -16,10 +18,17 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
+
 namespace fleetpatch {
 
+// The one marker every redaction in fleetpatch writes (logs, errors, the state store, reports).
 inline constexpr std::string_view kRedacted = "[REDACTED]";
 
 std::string RedactSecrets(std::string_view text);
+
+// Error::ToString() passed through RedactSecrets: the form in which every error reaches a terminal
+// (the CLI's stderr lines go through this, not through the redacting log sink).
+std::string RedactedErrorText(const Error& error);
 
 }  // namespace fleetpatch

@@ -115,5 +115,15 @@ TEST(Redact, IsIdempotentAndMergesOverlaps) {
   EXPECT_EQ(once, "SecretAccessKey: [REDACTED] Token=[REDACTED]");
 }
 
+TEST(Redact, WebIdentityTokenAndExternalId) {
+  ExpectScrubbed(std::string("Action=AssumeRoleWithWebIdentity&WebIdentityToken=") + kToken + "&Version=2011-06-15",
+                 kToken);
+  ExpectScrubbed("Action=AssumeRole&ExternalId=ext-7f3a9c&RoleArn=arn", "ext-7f3a9c");
+  ExpectScrubbed("external_id: ext-7f3a9c", "ext-7f3a9c");
+  ExpectScrubbed("{\"external_id\": \"ext-7f3a9c\"}", "ext-7f3a9c");
+  ExpectScrubbed("fleetpatch whoami --external-id=ext-7f3a9c", "ext-7f3a9c");
+  EXPECT_THAT(RedactSecrets("AWS_WEB_IDENTITY_TOKEN_FILE=/var/run/token"), HasSubstr("/var/run/token"));
+}
+
 }  // namespace
 }  // namespace fleetpatch

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "common/redact.h"
+
 #include "aws/endpoints.h"
 
 #include <cmath>
@@ -98,7 +100,7 @@ nlohmann::json ConfigToJson(const Config& c) {
          {"account_id", z.account_id},
          {"region", z.region},
          {"role_arn", z.role_arn},
-         {"external_id", z.external_id.empty() ? "" : "(redacted)"},
+         {"external_id", z.external_id.empty() ? "" : std::string(kRedacted)},
          {"session_name", z.session_name},
          {"endpoint_url", z.endpoint_url},
          {"enabled", z.enabled},

@@ -15,6 +15,7 @@
 
 #include "common/run_events.h"
 #include "config/names.h"
+#include "common/strings.h"
 
 namespace fleetpatch::config {
 
@@ -40,20 +41,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
-
-std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (const auto& x : v) {
-    if (!s.empty()) s += sep;
-    s += x;
-  }
-  return s;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool IsPlain(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
 
@@ -150,7 +137,7 @@ class Reader {
   std::optional<std::map<std::string, Field>> Map(const Field& f, const std::vector<std::string>& allowed,
                                                   const char* what = nullptr) {
     if (!f.value.IsMap()) {
-      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed));
+      std::string expected = what ? what : ("a mapping with the keys " + Join(allowed, ", "));
       Add(f, "expected " + expected + "; found " + Describe(f.value));
       return std::nullopt;
     }
@@ -172,7 +159,7 @@ class Reader {
         } else if (std::string home = HomeOf(key, allowed); !home.empty()) {
           msg += " (it belongs under " + home + ")";
         }
-        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed));
+        Add(k.Mark(), child.path, msg + "; allowed here: " + Join(allowed, ", "));
         continue;
       }
       if (auto fl = first_line.find(key); fl != first_line.end()) {
@@ -307,7 +294,7 @@ class Reader {
       if (std::string s = DidYouMean(f.value.Scalar(), allowed); !s.empty())
         msg += " (did you mean \"" + s + "\"?)";
     }
-    Add(f, msg + "; allowed: " + Join(allowed));
+    Add(f, msg + "; allowed: " + Join(allowed, ", "));
     return false;
   }
 
@@ -386,6 +373,25 @@ void With(const std::map<std::string, Field>& m, const char* key, Fn&& fn) {
 // ---------------------------------------------------------------------------------------------
 // Files
 
+// Reads at most `max_bytes` of `path` into *text: the size is checked before reading (a regular
+// file) and while reading (a device or pipe such as /dev/zero), so no input can exhaust memory.
+// Returns "" or what went wrong, worded to follow "the file X ".
+std::string ReadBounded(const fs::path& path, size_t max_bytes, std::string* text) {
+  const std::string too_large = "is larger than " + std::to_string(max_bytes >> 20) + " MiB; this is not a fleetpatch config";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::string("cannot be read: ") + std::strerror(errno) + "; check its permissions";
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) > max_bytes && !ec) return too_large;
+  text->clear();
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    if (text->size() + static_cast<size_t>(in.gcount()) > max_bytes) return too_large;
+    text->append(buf, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return std::string("cannot be read: ") + std::strerror(errno);
+  return "";
+}
+
 // Reads and parses a YAML file. Problems about the file itself are reported at `ref` (the config
 // field that named it) when given, else against the file with no position.
 std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* problems, Reader* ref_reader,
@@ -411,20 +417,9 @@ std::optional<YAML::Node> ParseFile(const fs::path& path, std::vector<Problem>* 
     report("is a directory; give the path of a YAML file");
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    report(std::string("cannot be read: ") + std::strerror(errno) + "; check its permissions");
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    report(std::string("cannot be read: ") + std::strerror(errno));
-    return std::nullopt;
-  }
-  std::string text = ss.str();
-  if (text.size() > kMaxFileBytes) {
-    report("is larger than 16 MiB; this is not a fleetpatch config");
+  std::string text;
+  if (std::string why = ReadBounded(path, kMaxFileBytes, &text); !why.empty()) {
+    report(why);
     return std::nullopt;
   }
   try {
@@ -764,15 +759,12 @@ void ReadConcurrency(Reader& r, const Field& f, ConcurrencyConfig* c) {
 // Service names end up inside the precheck script; only characters that cannot break out of its
 // quoting are allowed.
 void ReadServices(Reader& r, const Field& f, std::vector<std::string>* out) {
-  static const std::regex kService("^[A-Za-z0-9@._:+-]{1,128}$");
   std::vector<std::string> v;
   if (!r.StringList(f, &v, false)) return;
   bool ok = true;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!std::regex_match(v[i], kService)) {
-      r.Add(MarkOf(f.value[i], f.value), f.path + "[" + std::to_string(i) + "]",
-            "found \"" + v[i] +
-                "\"; a service name is 1-128 characters of letters, digits and @._:+- (no spaces or quotes)");
+    if (std::string why = CheckServiceName(v[i]); !why.empty()) {
+      r.Add(MarkOf(f.value[i], f.value), f.path + "[" + std::to_string(i) + "]", "found \"" + v[i] + "\"; " + why);
       ok = false;
     }
   }

@@ -381,6 +381,19 @@ TEST_F(LoaderTest, MissingInventoryIsReportedWhereItIsReferenced) {
                                (dir_.path() / "nowhere.yml").string() + "\" does not exist (looked for "));
 }
 
+TEST_F(LoaderTest, AnEndlessOrHugeFileIsRefusedWithoutReadingItAll) {
+  // /dev/zero never ends: read whole before the size check, it would take all memory.
+  auto endless = CheckConfigFile("/dev/zero", MapEnv({}), nullptr);
+  ASSERT_EQ(endless.size(), 1u);
+  EXPECT_THAT(endless[0].ToString(), HasSubstr("/dev/zero: is larger than 16 MiB; this is not a fleetpatch config"));
+  const auto sparse = dir_.path() / "huge.yml";
+  std::ofstream(sparse) << "a: 1\n";
+  std::filesystem::resize_file(sparse, (16u << 20) + 1);  // sparse: costs no disk
+  auto huge = CheckConfigFile(sparse, MapEnv({}), nullptr);
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_THAT(huge[0].ToString(), HasSubstr("is larger than 16 MiB"));
+}
+
 TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
   auto missing = CheckConfigFile(dir_.path() / "absent.yml", MapEnv({}), nullptr);
   ASSERT_EQ(missing.size(), 1u);
@@ -456,7 +469,14 @@ TEST_F(LoaderTest, CriticalServiceNamesCannotBreakTheScriptQuoting) {
       ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, \"x'; rm -rf /\"]\n"),
       ElementsAre(
           "c.yml:3:19: precheck.critical_services.linux[1]: found \"x'; rm -rf /\"; a service name is "
-          "1-128 characters of letters, digits and @._:+- (no spaces or quotes)"));
+          "1-128 characters of letters, digits and @._- not starting with '-' (no spaces, quotes, ':' or '+')"));
+}
+
+TEST_F(LoaderTest, ServiceNamesAreCheckedOnceWithThePrechecksRule) {
+  // A leading '-' would be an option to systemctl; ':' and '+' would pass here and fail every precheck.
+  EXPECT_THAT(ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, --help, a:b, c+d, getty@tty1]\n"),
+              ElementsAre(HasSubstr("linux[1]: found \"--help\""), HasSubstr("linux[2]: found \"a:b\""),
+                          HasSubstr("linux[3]: found \"c+d\"")));
 }
 
 TEST_F(LoaderTest, AllPhasesOffIsAProblem) {
@@ -511,7 +531,7 @@ TEST(ConfigJson, RedactsExternalIds) {
   z.external_id = "very-secret";
   c.landing_zones.push_back(z);
   auto j = ConfigToJson(c);
-  EXPECT_EQ(j["landing_zones"][0]["external_id"], "(redacted)");
+  EXPECT_EQ(j["landing_zones"][0]["external_id"], "[REDACTED]");
   EXPECT_EQ(j.dump().find("very-secret"), std::string::npos);
   EXPECT_EQ(j["workflow"]["timeouts"]["ami_creation"], 1800);
 }

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "config/config.h"
+#include "common/strings.h"
 
 namespace fleetpatch::config {
 namespace {
@@ -14,11 +15,6 @@ bool AllOf(const std::string& s, const char* extra) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            std::string_view(extra).find(c) != std::string_view::npos;
   });
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -48,6 +44,12 @@ std::string CheckSessionName(const std::string& name) {
 std::string CheckExternalId(const std::string& id) {
   if (id.size() >= 2 && id.size() <= 1224 && AllOf(id, "+=,.@:/_-")) return "";
   return "an external id is 2-1224 characters of letters, digits and +=,.@:/_-";
+}
+
+std::string CheckServiceName(const std::string& name) {
+  if (!name.empty() && name.size() <= 128 && name.front() != '-' && AllOf(name, "_.@-")) return "";
+  return "a service name is 1-128 characters of letters, digits and @._- not starting with '-' (no spaces, "
+         "quotes, ':' or '+')";
 }
 
 std::string CheckEndpointUrl(const std::string& url) {

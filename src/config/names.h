@@ -15,6 +15,10 @@ std::string CheckRoleName(const std::string& name);     // 1-64 of [A-Za-z0-9+=,
 std::string CheckSessionName(const std::string& name);  // 2-64 of [A-Za-z0-9+=,.@_-]
 std::string CheckExternalId(const std::string& id);     // 2-1224 of [A-Za-z0-9+=,.@:/_-]
 std::string CheckEndpointUrl(const std::string& url);   // http:// or https:// with a host
+// A critical service name as the precheck script embeds it and hands it to systemctl/service or
+// Get-Service: 1-128 of [A-Za-z0-9_.@-], not starting with '-' (which would read as an option).
+// The one rule for both the config loader and the precheck.
+std::string CheckServiceName(const std::string& name);
 // arn:aws|aws-cn|aws-us-gov:iam::ACCOUNT:role/[path/]name; ACCOUNT must equal account_id and the
 // partition must be the region's (both checks skipped when the argument is empty).
 std::string CheckRoleArn(const std::string& arn, const std::string& account_id, const std::string& region);

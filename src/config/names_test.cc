@@ -5,6 +5,14 @@
 namespace fleetpatch::config {
 namespace {
 
+TEST(Names, ServiceNames) {
+  for (const char* ok : {"sshd", "amazon-ssm-agent", "getty@tty1", "W32Time", "a.b_c", "x-"})
+    EXPECT_EQ(CheckServiceName(ok), "") << ok;
+  for (const char* bad : {"", "-H", "--help", "a:b", "c+d", "a b", "x'y", "a\\b"})
+    EXPECT_NE(CheckServiceName(bad), "") << bad;
+  EXPECT_NE(CheckServiceName(std::string(129, 'a')), "");
+}
+
 TEST(Names, AccountIds) {
   EXPECT_EQ(CheckAccountId("012345678901"), "");
   EXPECT_NE(CheckAccountId("12345678901"), "");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "testing/ci.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::config {
@@ -23,11 +24,10 @@ std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 class SchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kPython) ||
-        Shell(std::string(kPython) + " -c 'import jsonschema, yaml' >/dev/null 2>&1") != 0) {
-      GTEST_SKIP() << "SKIPPED: /usr/bin/python3 with the jsonschema and yaml modules is missing "
-                      "(Debian: apt-get install python3-jsonschema python3-yaml)";
-    }
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kPython) &&
+                                      Shell(std::string(kPython) + " -c 'import jsonschema, yaml' >/dev/null 2>&1") == 0,
+                                  "/usr/bin/python3 with the jsonschema and yaml modules is missing "
+                                  "(Debian: apt-get install python3-jsonschema python3-yaml)");
   }
   // Converts yaml_file to JSON and validates it against schema; returns the validator's exit code.
   int Validate(const std::filesystem::path& yaml_file, const std::string& schema) {
@@ -42,6 +42,8 @@ class SchemaTest : public ::testing::Test {
     return Shell(std::string(kPython) + " -W ignore -m jsonschema -i " + Q(json_file) + " " + Q(schema_path) +
                  " >" + Q(dir_.path() / "jsonschema.log") + " 2>&1");
   }
+  // What the last Validate's validator printed.
+  std::string Log() const { return testing::ReadFileOrDie(dir_.path() / "jsonschema.log"); }
   testing::TempDir dir_;
 };
 
@@ -58,10 +60,14 @@ TEST_F(SchemaTest, ExampleInventoryMatchesItsSchema) {
 TEST_F(SchemaTest, SchemasRejectWhatTheLoaderRejects) {
   auto bad_config = dir_.path() / "bad_config.yml";
   std::ofstream(bad_config) << "workflow:\n  phasez: {scan: true}\n";
-  EXPECT_NE(Validate(bad_config, "config.schema.json"), 0);
+  // A rejection is exit 1 with the validator's finding; a crash (a traceback, also exit 1) is not one.
+  EXPECT_EQ(Validate(bad_config, "config.schema.json"), 1) << Log();
+  EXPECT_NE(Log().find("'phasez' was unexpected"), std::string::npos) << Log();
   auto bad_zones = dir_.path() / "bad_zones.yml";
   std::ofstream(bad_zones) << "landing_zones:\n  - {name: a, account_id: \"123\", region: us-east-1}\n";
-  EXPECT_NE(Validate(bad_zones, "landing_zones.schema.json"), 0);
+  EXPECT_EQ(Validate(bad_zones, "landing_zones.schema.json"), 1) << Log();
+  EXPECT_NE(Log().find("'123'"), std::string::npos) << Log();
+  EXPECT_EQ(Log().find("Traceback"), std::string::npos) << Log();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "report/report_format.h"
 #include "report/text_util.h"
+#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {

@@ -8,6 +8,7 @@
 #include "report/json_writer.h"
 #include "report/report_format.h"
 #include "report/text_util.h"
+#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {

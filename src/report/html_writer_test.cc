@@ -11,6 +11,7 @@
 
 #include "report/report_test_util.h"
 #include "report/summary.h"
+#include "testing/ci.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::report {
@@ -199,7 +200,7 @@ std::string HtmlUnescape(std::string s) {
 class HtmlDashboardChromium : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kChromium)) GTEST_SKIP() << "Chromium is not installed at /usr/bin/chromium (make deps installs it)";
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(fs::exists(kChromium), "Chromium is not installed at /usr/bin/chromium (make deps installs it)");
   }
 };
 

@@ -29,7 +29,7 @@ namespace {
 // lines carry the enclosing levels' indentation. Dumped JSON has no raw newline inside strings,
 // so every newline starts a structural line.
 void WriteNested(std::ostream& out, const nlohmann::json& v, int level) {
-  const std::string text = DumpJson(v, 2);
+  const std::string text = JsonEscapeBidi(DumpJson(v, 2));
   const std::string indent(static_cast<size_t>(2 * level), ' ');
   size_t start = 0;
   for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "report/report_format.h"
 #include "report/xml_util.h"
+#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {

@@ -2,19 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
+
 namespace fleetpatch::report {
 
 std::string FormatNumber(double v) { return fmt::format("{}", v); }
 std::string FormatNumber(int64_t v) { return fmt::format("{}", v); }
-
-std::string Join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
-}
 
 std::string FormatFinding(const CheckFinding& f) {
   std::string out = f.check + " = " + f.measured;

@@ -15,7 +15,6 @@ namespace fleetpatch::report {
 // Shortest text that reads back as the same double ("12.5", "0", "3600").
 std::string FormatNumber(double v);
 std::string FormatNumber(int64_t v);
-std::string Join(const std::vector<std::string>& items, const char* separator);
 // "disk_free:/ = 4.2% (>= 10%) FAIL" - one precheck measurement.
 std::string FormatFinding(const CheckFinding& f);
 std::string FormatFindings(const std::vector<CheckFinding>& findings);  // joined with "; "

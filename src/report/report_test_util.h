@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/run_model.h"
+#include "testing/ci.h"
 
 namespace fleetpatch::report::testutil {
 
@@ -211,7 +212,10 @@ inline RunSnapshot DemoSnapshot() {
   return s;
 }
 
+// FP_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing; ignored under CI=true, where a
+// difference must fail.
 inline bool UpdateGolden() {
+  if (fleetpatch::testing::RunningInCi()) return false;
   const char* v = std::getenv("FP_UPDATE_GOLDEN");
   return v && *v && std::string(v) != "0";
 }

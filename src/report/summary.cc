@@ -6,6 +6,7 @@
 #include "report/report_format.h"
 #include "report/run_source.h"
 #include "report/text_util.h"
+#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {

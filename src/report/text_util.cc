@@ -54,6 +54,22 @@ std::string Transform(std::string_view s, Emit emit) {
   return out;
 }
 
+// "[U+202E]": how a bidi control is shown.
+void AppendVisible(std::string& out, char32_t cp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out += "[U+";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+  out += ']';
+}
+
+// The bidi control encoded at raw[i] (always three bytes, E2 80 AA-AE or E2 81 A6-A9), or 0.
+char32_t BidiAt(std::string_view raw, size_t i) {
+  if (i + 2 >= raw.size() || raw[i] != '\xE2') return 0;
+  char32_t cp = 0;
+  if (DecodeOne(raw, i, &cp) != 3 || !IsBidiControl(cp)) return 0;
+  return cp;
+}
+
 bool XmlAllowed(char32_t cp) {
   if (cp < 0x20) return cp == 0x09 || cp == 0x0A || cp == 0x0D;
   return cp != 0xFFFE && cp != 0xFFFF;
@@ -61,13 +77,33 @@ bool XmlAllowed(char32_t cp) {
 
 }  // namespace
 
+bool IsBidiControl(char32_t cp) { return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069); }
+
+std::string JsonEscapeBidi(std::string dumped) {
+  std::string out;
+  out.reserve(dumped.size());
+  for (size_t i = 0; i < dumped.size(); ++i) {
+    if (char32_t cp = BidiAt(dumped, i)) {
+      // Outside strings JSON has no such characters, so every one found is inside a string.
+      out += cp <= 0x202E ? "\\u202" : "\\u206";
+      out += "0123456789abcdef"[cp & 0xF];
+      i += 2;
+    } else {
+      out += dumped[i];
+    }
+  }
+  return out;
+}
+
 std::string SanitizeUtf8(std::string_view s) {
   return Transform(s, [](std::string& out, char32_t, std::string_view bytes) { out += bytes; });
 }
 
 std::string XmlSafeText(std::string_view s) {
   return Transform(s, [](std::string& out, char32_t cp, std::string_view bytes) {
-    if (XmlAllowed(cp))
+    if (IsBidiControl(cp))
+      AppendVisible(out, cp);
+    else if (XmlAllowed(cp))
       out += bytes;
     else
       out += kReplacement;
@@ -83,7 +119,9 @@ std::string HtmlEscape(std::string_view s) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
       default:
-        if (XmlAllowed(cp))
+        if (IsBidiControl(cp))
+          AppendVisible(out, cp);
+        else if (XmlAllowed(cp))
           out += bytes;
         else
           out += kReplacement;
@@ -95,6 +133,8 @@ std::string TerminalSafe(std::string_view s) {
   return Transform(s, [](std::string& out, char32_t cp, std::string_view bytes) {
     if (cp == '\t' || cp == '\n' || cp == '\r')
       out += ' ';
+    else if (IsBidiControl(cp))
+      AppendVisible(out, cp);
     else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
       out += kReplacement;
     else
@@ -117,6 +157,9 @@ std::string ScriptSafeJson(const nlohmann::json& j) {
       out += "\\u0026";
     } else if (c == '\xE2' && i + 2 < raw.size() && raw[i + 1] == '\x80' && (raw[i + 2] == '\xA8' || raw[i + 2] == '\xA9')) {
       out += raw[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else if (char32_t cp = BidiAt(raw, i)) {
+      AppendVisible(out, cp);
       i += 2;
     } else {
       out += c;

@@ -71,5 +71,23 @@ TEST(LooksLikeFormula, OwaspTriggers) {
   for (std::string s : {"", "a=1", "1-2", " =1", "'=1"}) EXPECT_FALSE(LooksLikeFormula(s)) << s;
 }
 
+TEST(TextUtil, BidiControlsAreShownEscapedInEveryOutput) {
+  // "invoice\u202Etxt.exe" reads as "invoiceexe.txt"; the isolates U+2066-U+2069 reorder too.
+  const std::string rlo = "invoice\xE2\x80\xAEtxt.exe";
+  const std::string isolates = "a\xE2\x81\xA6" "b\xE2\x81\xA9" "c\xE2\x80\xAA" "d";
+  EXPECT_EQ(XmlSafeText(rlo), "invoice[U+202E]txt.exe");  // XML, JUnit, CSV
+  EXPECT_EQ(HtmlEscape(rlo), "invoice[U+202E]txt.exe");
+  EXPECT_EQ(TerminalSafe(rlo), "invoice[U+202E]txt.exe");
+  EXPECT_EQ(XmlSafeText(isolates), "a[U+2066]b[U+2069]c[U+202A]d");
+  EXPECT_EQ(ScriptSafeJson(nlohmann::json(rlo)), "\"invoice[U+202E]txt.exe\"");
+  EXPECT_EQ(JsonEscapeBidi(DumpJson(nlohmann::json(rlo))), "\"invoice\\u202etxt.exe\"");
+  EXPECT_EQ(nlohmann::json::parse(JsonEscapeBidi(DumpJson(nlohmann::json(isolates)))), isolates);  // same data
+  // Neighbours are not bidi controls: U+2029, U+202F (narrow no-break space), U+2065, U+206A.
+  for (const char* keep : {"\xE2\x80\xAF", "\xE2\x81\xA5", "\xE2\x81\xAA", "\xC3\xA9"}) {
+    EXPECT_EQ(XmlSafeText(keep), keep);
+    EXPECT_EQ(TerminalSafe(keep), keep);
+  }
+}
+
 }  // namespace
 }  // namespace fleetpatch::report

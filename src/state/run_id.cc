@@ -3,17 +3,14 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <ctime>
 #include <random>
+
+#include "common/time_format.h"
 
 namespace fleetpatch::state {
 
 std::string NewRunId(std::chrono::system_clock::time_point now, uint32_t random) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04d}{:02d}{:02d}-{:02d}{:02d}{:02d}-{:06x}", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, random & 0xffffffu);
+  return FormatUtc(now, "%Y%m%d-%H%M%S") + fmt::format("-{:06x}", random & 0xffffffu);
 }
 
 std::string NewRunId(const Clock& clock) {

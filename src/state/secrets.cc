@@ -7,9 +7,9 @@ namespace fleetpatch::state {
 namespace {
 
 // Normalised suffixes (lower case, no '-' or '_').
-constexpr std::array<std::string_view, 10> kSecretSuffixes = {
-    "password",  "passwd",          "passphrase", "token",  "secret",
-    "secretkey", "secretaccesskey", "privatekey", "apikey", "credentials"};
+constexpr std::array<std::string_view, 11> kSecretSuffixes = {
+    "password",  "passwd",          "passphrase", "token",  "secret",     "secretkey",
+    "secretaccesskey", "privatekey", "apikey", "credentials", "externalid"};
 
 std::string Normalise(std::string_view key) {
   std::string out;
@@ -37,7 +37,8 @@ std::string EscapePointerToken(const std::string& key) {
 
 bool IsHarmless(const nlohmann::json& v) {
   return v.is_null() || (v.is_string() && (v.get_ref<const std::string&>().empty() ||
-                                           v.get_ref<const std::string&>() == kRedacted));
+                                           v.get_ref<const std::string&>() == kRedacted ||
+                                           v.get_ref<const std::string&>() == kLegacyRedacted));
 }
 
 void Walk(nlohmann::json& node, const std::string& path, bool redact, std::vector<std::string>* found) {
@@ -47,7 +48,7 @@ void Walk(nlohmann::json& node, const std::string& path, bool redact, std::vecto
       if (LooksSecretKey(it.key())) {
         if (IsHarmless(it.value())) continue;
         if (found) found->push_back(child);
-        if (redact) it.value() = kRedacted;
+        if (redact) it.value() = std::string(kRedacted);
       } else {
         Walk(it.value(), child, redact, found);
       }

@@ -9,14 +9,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/redact.h"
+
 namespace fleetpatch::state {
 
-// What a redacted value is replaced with. Keeping the key shows that a value was set.
-inline constexpr const char* kRedacted = "<redacted>";
+// A redacted value is replaced with fleetpatch::kRedacted (common/redact.h), the one marker of every
+// output; keeping the key shows that a value was set. Stores written before that marker was shared
+// hold "<redacted>", which still counts as redacted.
+inline constexpr std::string_view kLegacyRedacted = "<redacted>";
 
 // True for object keys whose values are credentials. Case, '-' and '_' are ignored; a key is secret
 // when it ends with one of: password, passwd, passphrase, token (aws_session_token, access_token,
-// token), secret (client_secret), secretkey, secretaccesskey, privatekey, apikey, credentials.
+// token), secret (client_secret), secretkey, secretaccesskey, privatekey, apikey, credentials,
+// externalid (a role's external id).
 // "token_bucket" or "max_tokens" are not secret: the match is on the end of the key.
 bool LooksSecretKey(std::string_view key);
 

@@ -1,114 +1,85 @@
 #include "state/sqlite_state_store.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <utility>
 
 #include "common/json_dump.h"
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/sqlite_util.h"
+#include "state/store_env.h"
 
 namespace fleetpatch::state {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr mode_t kDirMode = 0700;
-constexpr mode_t kFileMode = 0600;
+constexpr uint32_t kDirMode = 0700;
+constexpr uint32_t kFileMode = 0600;
 
 bool IsMemoryPath(const std::string& path) { return path == ":memory:" || path.empty(); }
 
 // Creates the missing directories above `path` with 0700 (only those it creates: an existing
 // directory such as /tmp is never changed).
-Status CreateParentDirs(const std::string& path) {
+Status CreateParentDirs(StoreEnv& env, const std::string& path) {
   fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) return OkStatus();
   std::vector<fs::path> missing;
   for (fs::path p = parent; !p.empty(); p = p.parent_path()) {
-    std::error_code ec;
-    if (fs::exists(p, ec)) break;
+    if (env.Exists(p.string())) break;
     missing.push_back(p);
     if (p == p.parent_path()) break;
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), kDirMode) != 0 && errno != EEXIST) {
+    if (Status st = env.CreateDir(it->string(), kDirMode); !st.ok()) {
       return Error::Config(fmt::format("cannot create directory {} for the state store: {}; check --state",
-                                       it->string(), std::strerror(errno)));
+                                       it->string(), st.error().message));
     }
-    ::chmod(it->c_str(), kDirMode);  // mkdir's mode is filtered by the umask; make it exactly 0700
+  }
+  return OkStatus();
+}
+
+// Refuses a store whose directory others can write: they could swap the database (or plant a
+// symlink or a file of their own where it will be created) between two runs.
+Status CheckParentDirectory(const std::string& path) {
+  fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  struct stat st {};
+  if (::stat(parent.c_str(), &st) != 0) return OkStatus();  // missing: created 0700 (or reported) later
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return Error::Config(fmt::format(
+        "state store {}: its directory {} is group- or world-writable (mode {:04o}), so another user could "
+        "replace the database; use a directory only you can write (chmod go-w {}, or --state elsewhere)",
+        path, parent.string(), st.st_mode & 07777, parent.string()));
   }
   return OkStatus();
 }
 
 // Creates the database file with 0600 before SQLite sees it. SQLite creates the -wal and -shm files
 // with the database file's permissions, so they are owner-only too.
-Status CreateFileOwnerOnly(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
-  if (fd < 0) {
-    if (errno == EEXIST) return OkStatus();
-    return Error::Config(fmt::format("cannot create state store {}: {}; check --state and permissions", path,
-                                     std::strerror(errno)));
-  }
-  ::fchmod(fd, kFileMode);
-  ::close(fd);
-  return OkStatus();
+Status CreateFileOwnerOnly(StoreEnv& env, const std::string& path) {
+  Result<bool> created = env.CreateNewFile(path, kFileMode);
+  if (created.ok()) return OkStatus();
+  return Error::Config(fmt::format("cannot create state store {}: {}; check --state and permissions", path,
+                                   created.error().message));
 }
 
 // Tightens the store's files to 0600 when this user owns them (a store copied with a loose umask,
 // or -wal/-shm files from an older run).
-void TightenPermissions(const std::string& path) {
-  for (const std::string& p : {path, path + "-wal", path + "-shm"}) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 0777) != kFileMode) {
-      ::chmod(p.c_str(), kFileMode);
-    }
-  }
-}
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
-
-// The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat), "" if unknown.
-// Together with the pid it identifies a process even after the pid is reused.
-std::string ProcessStartTime(int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return {};
-  std::string line;
-  std::getline(in, line);
-  // The command name (field 2) is in parentheses and may itself contain spaces and ')'.
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream rest(line.substr(close + 1));
-  std::string field;
-  // Fields after the name start at 3 (state); starttime is field 22.
-  for (int i = 3; i <= 22; ++i) {
-    if (!(rest >> field)) return {};
-  }
-  return field;
+void TightenPermissions(StoreEnv& env, const std::string& path) {
+  for (const std::string& p : {path, path + "-wal", path + "-shm"}) env.RestrictMode(p, kFileMode);
 }
 
 // True when the process that took a lock on this host no longer exists.
-bool HolderIsGone(int64_t pid, const std::string& pid_start) {
-  if (pid <= 0) return true;
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return true;
-  // Alive (or EPERM: alive, another user's). It may be a different process that reused the pid.
+bool HolderIsGone(StoreEnv& env, int64_t pid, const std::string& pid_start) {
+  if (!env.ProcessExists(pid)) return true;
+  // Alive (or another user's). It may be a different process that reused the pid.
   if (!pid_start.empty()) {
-    const std::string now_start = ProcessStartTime(pid);
+    const std::string now_start = env.ProcessStartTime(pid);
     if (!now_start.empty() && now_start != pid_start) return true;
   }
   return false;
@@ -187,20 +158,23 @@ class SqliteRunLock final : public RunLock {
 // Opening
 
 SqliteStateStore::SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock,
-                                   bool read_only)
-    : db_(std::move(db)), path_(std::move(path)), clock_(clock), read_only_(read_only) {}
+                                   StoreEnv& env, bool read_only)
+    : db_(std::move(db)), path_(std::move(path)), clock_(clock), env_(env), read_only_(read_only) {}
 
 SqliteStateStore::~SqliteStateStore() = default;
 
 Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::string& path, const Clock& clock,
                                                                  const SqliteStateStoreOptions& options) {
   const bool memory = IsMemoryPath(path);
+  StoreEnv& env = options.env != nullptr ? *options.env : DefaultStoreEnv();
   const std::string db_path = memory ? ":memory:" : path;
-  int flags = SQLITE_OPEN_NOMUTEX;  // one connection, serialised by SqliteStateStore::mu_
+  // One connection, serialised by SqliteStateStore::mu_; a symlink in place of the database is
+  // refused (it could point fleetpatch at another file to create or overwrite).
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+  if (!memory) FP_RETURN_IF_ERROR(CheckParentDirectory(path));
   if (options.read_only) {
     if (memory) return Error::Config("a read-only state store needs a file path, not :memory:");
-    std::error_code ec;
-    if (!fs::exists(path, ec)) {
+    if (!env.Exists(path)) {
       return Error::NotFound(fmt::format(
           "no state store at {}: no run has been recorded there yet (run a scan first, or pass --state)",
           path));
@@ -209,8 +183,8 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
   } else {
     flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (!memory) {
-      FP_RETURN_IF_ERROR(CreateParentDirs(path));
-      FP_RETURN_IF_ERROR(CreateFileOwnerOnly(path));
+      FP_RETURN_IF_ERROR(CreateParentDirs(env, path));
+      FP_RETURN_IF_ERROR(CreateFileOwnerOnly(env, path));
     }
   }
 
@@ -239,10 +213,10 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
     FP_RETURN_IF_ERROR(CheckSchema(*db));
   } else {
     FP_RETURN_IF_ERROR(Migrate(*db));
-    if (!memory) TightenPermissions(path);
+    if (!memory) TightenPermissions(env, path);
   }
   return std::unique_ptr<SqliteStateStore>(
-      new SqliteStateStore(std::move(db), db_path, clock, options.read_only));
+      new SqliteStateStore(std::move(db), db_path, clock, env, options.read_only));
 }
 
 Status SqliteStateStore::CheckIntegrity() {
@@ -904,9 +878,9 @@ Result<std::vector<Event>> SqliteStateStore::LoadEvents(const std::string& run_i
 Result<std::unique_ptr<RunLock>> SqliteStateStore::AcquireRunLock(const std::string& run_id) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
-  const int64_t my_pid = ::getpid();
-  const std::string my_host = HostName();
-  const std::string my_start = ProcessStartTime(my_pid);
+  const int64_t my_pid = env_.ProcessId();
+  const std::string my_host = env_.HostName();
+  const std::string my_start = env_.ProcessStartTime(my_pid);
   const std::string token = RandomToken();
   const std::string now = NowIso();
 
@@ -931,7 +905,7 @@ Result<std::unique_ptr<RunLock>> SqliteStateStore::AcquireRunLock(const std::str
           "another host, so fleetpatch cannot tell whether that process still runs",
           run_id, pid, host, since));
     }
-    if (!HolderIsGone(pid, pid_start)) {
+    if (!HolderIsGone(env_, pid, pid_start)) {
       return Error::Validation(
           fmt::format("run {} is in use by process {} on host {} since {}; wait for it to "
                       "finish or stop it, then try again",

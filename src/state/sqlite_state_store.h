@@ -28,6 +28,7 @@
 namespace fleetpatch::state {
 
 class Db;  // sqlite_util.h; SQLite types stay inside src/state
+class StoreEnv;  // store_env.h
 
 struct SqliteStateStoreOptions {
   // Open without writing (for runs/show/report): no migration, no lock needed, every write fails
@@ -35,6 +36,9 @@ struct SqliteStateStoreOptions {
   bool read_only = false;
   // How long a call waits for another process's write transaction. Default: 5 s.
   std::chrono::milliseconds busy_timeout{5000};
+  // The operating system as the store sees it (directories, file modes, host, processes); it must
+  // outlive the store. Default: nullptr, meaning DefaultStoreEnv() (the real one).
+  StoreEnv* env = nullptr;
 };
 
 class SqliteStateStore final : public StateStore {
@@ -88,7 +92,7 @@ class SqliteStateStore final : public StateStore {
 
  private:
   friend class SqliteRunLock;
-  SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, bool read_only);
+  SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, StoreEnv& env, bool read_only);
 
   // Callers hold mu_.
   std::string NowIso() const;
@@ -123,6 +127,7 @@ class SqliteStateStore final : public StateStore {
   std::unique_ptr<Db> db_;
   std::string path_;
   const Clock& clock_;
+  StoreEnv& env_;
   bool read_only_;
 };
 

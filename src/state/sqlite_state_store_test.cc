@@ -183,6 +183,39 @@ TEST_F(StoreTest, CreatesOwnerOnlyDirectoriesAndFiles) {
   EXPECT_EQ(ModeOf(dir_.path()), 0700u);
 }
 
+TEST_F(StoreTest, RefusesASymlinkInPlaceOfTheDatabase) {
+  store_.reset();
+  const fs::path victim = dir_.path() / "victim.db";
+  const fs::path link = dir_.path() / "link.db";
+  fs::create_symlink(victim, link);
+  auto store = SqliteStateStore::Open(link.string(), clock_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_FALSE(fs::exists(victim));  // nothing was created through the link
+  SqliteStateStoreOptions ro;
+  ro.read_only = true;
+  ASSERT_TRUE(SqliteStateStore::Open(path_, clock_).ok());
+  fs::create_symlink(path_, dir_.path() / "ro-link.db");
+  EXPECT_FALSE(SqliteStateStore::Open((dir_.path() / "ro-link.db").string(), clock_, ro).ok());
+}
+
+TEST_F(StoreTest, RefusesADirectoryOthersCanWrite) {
+  store_.reset();
+  for (mode_t mode : {0770, 0703, 01777}) {
+    const fs::path shared = dir_.path() / ("shared" + std::to_string(mode));
+    fs::create_directory(shared);
+    ASSERT_EQ(::chmod(shared.c_str(), mode), 0);
+    auto store = SqliteStateStore::Open((shared / "state.db").string(), clock_);
+    ASSERT_FALSE(store.ok()) << mode;
+    EXPECT_EQ(store.error().category, ErrorCategory::kConfig);
+    EXPECT_NE(store.error().message.find("group- or world-writable"), std::string::npos) << store.error().message;
+    EXPECT_FALSE(fs::exists(shared / "state.db"));
+  }
+  const fs::path mine = dir_.path() / "mine";
+  fs::create_directory(mine);
+  ASSERT_EQ(::chmod(mine.c_str(), 0755), 0);
+  EXPECT_TRUE(SqliteStateStore::Open((mine / "state.db").string(), clock_).ok());
+}
+
 TEST_F(StoreTest, TightensALooseExistingStore) {
   store_.reset();
   ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
@@ -312,9 +345,9 @@ TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   EXPECT_EQ(got->created_at, "2015-08-30T12:36:00Z");  // from the FakeClock
   EXPECT_EQ(got->updated_at, "2015-08-30T12:36:00Z");
   EXPECT_EQ(got->config["aws"]["profile"], "prod");
-  EXPECT_EQ(got->config["aws"]["secret_access_key"], kRedacted);
-  EXPECT_EQ(got->config["aws"]["session_token"], kRedacted);
-  EXPECT_EQ(got->config["landing_zones"][0]["password"], kRedacted);
+  EXPECT_EQ(got->config["aws"]["secret_access_key"], std::string(kRedacted));
+  EXPECT_EQ(got->config["aws"]["session_token"], std::string(kRedacted));
+  EXPECT_EQ(got->config["landing_zones"][0]["password"], std::string(kRedacted));
   EXPECT_EQ(got->config["timeouts"]["ami_creation"], 1800);
   EXPECT_TRUE(got->phases_completed.empty());
   store_.reset();

@@ -88,7 +88,7 @@ class StateStore {
   // ---- runs ----
   // Records a new run. run.run_id must be set (see run_id.h) and unique, else kValidation.
   // Empty created_at/updated_at are filled with the current time. Secret-looking config values are
-  // replaced by "<redacted>" before they are written.
+  // replaced by "[REDACTED]" (common/redact.h) before they are written.
   virtual Status CreateRun(const RunInfo& run) = 0;
   virtual Status UpdateRunStatus(const std::string& run_id, RunStatus status) = 0;
   // Adds `phase` to the run's phases_completed (once; order of first completion is kept). Flushed to

@@ -19,6 +19,8 @@ ImageView ToView(aws::ImageInfo&& i) {
   v.name = std::move(i.name);
   v.state = std::move(i.state);
   v.state_reason = std::move(i.state_reason);
+  v.owner_id = std::move(i.owner_id);
+  v.source_instance_id = std::move(i.source_instance_id);
   v.snapshot_ids = std::move(i.snapshot_ids);
   v.tags = std::move(i.tags);
   return v;
@@ -111,18 +113,16 @@ Result<std::string> AwsZoneApi::CreateImage(const std::string& instance_id, cons
 
 Status AwsZoneApi::DeregisterImage(const std::string& image_id) { return ec2_.DeregisterImage(image_id); }
 
-Result<std::map<std::string, std::vector<std::string>>> AwsZoneApi::DescribeSnapshotIdsByTag(
-    const std::string& key, const std::vector<std::string>& values) {
-  std::map<std::string, std::vector<std::string>> out;
-  for (size_t i = 0; i < values.size(); i += kSnapshotTagValuesPerCall) {
+Result<std::set<std::string>> AwsZoneApi::DescribeOwnedSnapshotIds(const std::vector<std::string>& snapshot_ids) {
+  std::set<std::string> out;
+  for (size_t i = 0; i < snapshot_ids.size(); i += kSnapshotIdsPerCall) {
     aws::DescribeSnapshotsRequest req;
-    req.filters = {{"tag:" + key,
-                    {values.begin() + static_cast<long>(i),
-                     values.begin() + static_cast<long>(std::min(values.size(), i + kSnapshotTagValuesPerCall))}}};
+    req.owner_ids = {"self"};  // never another account's snapshot, whatever its tags say
+    req.filters = {{"snapshot-id",
+                    {snapshot_ids.begin() + static_cast<long>(i),
+                     snapshot_ids.begin() + static_cast<long>(std::min(snapshot_ids.size(), i + kSnapshotIdsPerCall))}}};
     FP_ASSIGN_OR_RETURN(auto snaps, ec2_.DescribeSnapshots(req));
-    for (auto& s : snaps) {
-      if (auto it = s.tags.find(key); it != s.tags.end()) out[it->second].push_back(std::move(s.snapshot_id));
-    }
+    for (auto& s : snaps) out.insert(std::move(s.snapshot_id));
   }
   return out;
 }

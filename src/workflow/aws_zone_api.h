@@ -30,8 +30,7 @@ class AwsZoneApi final : public ZoneApi {
   Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
                                   const std::string& description, bool no_reboot, const Tags& tags) override;
   Status DeregisterImage(const std::string& image_id) override;
-  Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
-      const std::string& key, const std::vector<std::string>& values) override;
+  Result<std::set<std::string>> DescribeOwnedSnapshotIds(const std::vector<std::string>& snapshot_ids) override;
   Status DeleteSnapshot(const std::string& snapshot_id) override;
   Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
                                   const std::map<std::string, std::vector<std::string>>& parameters, int timeout_s,

@@ -35,6 +35,9 @@ class FakeZoneApi : public ZoneApi {
  public:
   explicit FakeZoneApi(Clock& clock) : clock_(clock) {}
 
+  // The account the zone's AMIs and snapshots belong to (as the test zones' account id).
+  std::string account_id = "111111111111";
+
   // Called (under the fake's lock) before DescribeInstanceInformation answers, e.g. to bring an
   // agent back Online at some point (instances by id).
   std::function<void(std::map<std::string, FakeInstance>& instances)> on_describe_information;
@@ -48,10 +51,18 @@ class FakeZoneApi : public ZoneApi {
     if (i.precheck_output.empty()) i.precheck_output = HealthyPrecheckOutput();
     instances_[i.ec2.instance_id] = std::move(i);
   }
-  // An AMI that exists before the workflow starts (e.g. made by an earlier, crashed attempt).
-  void AddImage(ImageView img) {
+  // An AMI that exists before the workflow starts (e.g. made by an earlier, crashed attempt, or
+  // planted by someone else); its snapshots are recorded as owned by `snapshot_owner` ("" for
+  // account_id).
+  void AddImage(ImageView img, const std::string& outcome = "available", const std::string& snapshot_owner = "") {
     std::lock_guard<std::mutex> lock(mu_);
-    images_[img.image_id] = {img, "available"};
+    for (const auto& sid : img.snapshot_ids) snapshots_[sid] = {img.tags, snapshot_owner.empty() ? account_id : snapshot_owner};
+    images_[img.image_id] = {img, outcome};
+  }
+  // A snapshot that belongs to no fleetpatch AMI, with the tags (and owner) given.
+  void AddSnapshot(const std::string& id, std::map<std::string, std::string> tags, const std::string& owner = "") {
+    std::lock_guard<std::mutex> lock(mu_);
+    snapshots_[id] = {std::move(tags), owner.empty() ? account_id : owner};
   }
   // Calls per operation; "DescribeImagesByTag" counts the by-tag lookups (also in "DescribeImages").
   int Calls(const std::string& op) {
@@ -175,9 +186,11 @@ class FakeZoneApi : public ZoneApi {
     img.image_id = "ami-" + std::to_string(1000 + images_.size());
     img.name = name;
     img.state = "pending";
+    img.owner_id = account_id;
+    img.source_instance_id = instance_id;
     img.snapshot_ids = {"snap-" + img.image_id.substr(4)};
     for (const auto& [k, v] : tags) img.tags[k] = v;
-    snapshot_tags_[img.snapshot_ids[0]] = img.tags;
+    snapshots_[img.snapshot_ids[0]] = {img.tags, account_id};
     images_[img.image_id] = {img, instances_.at(instance_id).ami_outcome};
     int pending = 0;
     for (auto& [id, e] : images_) pending += e.first.state == "pending" ? 1 : 0;
@@ -190,17 +203,13 @@ class FakeZoneApi : public ZoneApi {
     deregistered_.insert(image_id);
     return OkStatus();
   }
-  Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
-      const std::string& key, const std::vector<std::string>& values) override {
+  Result<std::set<std::string>> DescribeOwnedSnapshotIds(const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = 0; i < values.size(); i += kSnapshotTagValuesPerCall) Count("DescribeSnapshots");
-    std::map<std::string, std::vector<std::string>> out;
-    for (auto& [id, tags] : snapshot_tags_) {
-      auto it = tags.find(key);
-      if (it != tags.end() && std::find(values.begin(), values.end(), it->second) != values.end() &&
-          !deleted_snapshots_.count(id)) {
-        out[it->second].push_back(id);
-      }
+    for (size_t i = 0; i < ids.size(); i += kSnapshotIdsPerCall) Count("DescribeSnapshots");
+    std::set<std::string> out;
+    for (const auto& id : ids) {
+      auto it = snapshots_.find(id);
+      if (it != snapshots_.end() && it->second.owner == account_id && !deleted_snapshots_.count(id)) out.insert(id);
     }
     return out;
   }
@@ -290,7 +299,11 @@ class FakeZoneApi : public ZoneApi {
   std::mutex mu_;
   std::map<std::string, FakeInstance> instances_;
   std::map<std::string, std::pair<ImageView, std::string>> images_;
-  std::map<std::string, std::map<std::string, std::string>> snapshot_tags_;
+  struct SnapshotRecord {
+    std::map<std::string, std::string> tags;
+    std::string owner;
+  };
+  std::map<std::string, SnapshotRecord> snapshots_;
   std::map<std::string, Command> commands_;
   std::map<std::string, PatchStateView> patch_states_;
   std::map<std::string, int> calls_;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/names.h"
+
 namespace fleetpatch::embedded {
 extern const unsigned char kPrecheckSh[];
 extern const std::size_t kPrecheckSh_size;
@@ -32,14 +34,8 @@ std::string Gib(int64_t kb) { return Fixed(static_cast<double>(kb) / (1024.0 * 1
 }  // namespace
 
 Status ValidateServiceName(const std::string& name) {
-  if (name.empty() || name.size() > 128) return Error::Config("service name must be 1-128 characters: '" + name + "'");
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '@' || c == '-';
-    if (!ok) {
-      return Error::Config("service name '" + name + "' has a character outside [A-Za-z0-9_.@-]");
-    }
-  }
+  if (std::string why = config::CheckServiceName(name); !why.empty())
+    return Error::Config("service name '" + name + "': " + why);
   return OkStatus();
 }
 

@@ -42,7 +42,7 @@ struct PrecheckMeasurements {
   bool pkg_lock = false;
 };
 
-// Service names are embedded in the script, so only [A-Za-z0-9_.@-] (1-128 chars) are accepted.
+// Service names are embedded in the script: config::CheckServiceName's rule (the loader's too).
 Status ValidateServiceName(const std::string& name);
 
 // The script for "linux" (bash, for AWS-RunShellScript) or "windows" (PowerShell, for

@@ -110,6 +110,9 @@ TEST(PrecheckScriptTest, ServicesAreValidatedAndEmbedded) {
   ASSERT_TRUE(ps.ok());
   EXPECT_NE(ps->find("$FpServices = @('W32Time','WinRM')"), std::string::npos);
   EXPECT_FALSE(BuildPrecheckScript("linux", {"sshd'; rm -rf /; '"}).ok());
+  EXPECT_FALSE(BuildPrecheckScript("linux", {"--version"}).ok());  // an option to systemctl
+  EXPECT_FALSE(BuildPrecheckScript("linux", {"-H"}).ok());
+  EXPECT_NE(sh->find("systemctl is-active -- \"$s\""), std::string::npos);
   EXPECT_FALSE(BuildPrecheckScript("aix", {}).ok());
 }
 
@@ -152,8 +155,8 @@ class PrecheckBashTest : public ::testing::Test {
          "echo '/dev/xvdb1 1000000 100000 900000 10% /data dir'\n");
     Tool("nproc", "echo 2\n");
     Tool("systemctl",
-         "if [ \"$1\" = show ]; then case \"$5\" in ghost) echo not-found;; *) echo loaded;; esac; exit 0; fi\n"
-         "case \"$2\" in sshd) echo active;; crond) echo failed; exit 3;; *) echo inactive; exit 3;; esac\n");
+         "if [ \"$1\" = show ]; then case \"$5 $6\" in '-- ghost') echo not-found;; *) echo loaded;; esac; exit 0; fi\n"
+         "case \"$2 $3\" in '-- sshd') echo active;; '-- crond') echo failed; exit 3;; *) echo inactive; exit 3;; esac\n");
   }
   void Write(const std::filesystem::path& p, const std::string& s) { std::ofstream(p) << s; }
   void Tool(const std::string& name, const std::string& body) {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "testing/fake_clock.h"
 #include "workflow/rate_limiter.h"
@@ -84,21 +87,33 @@ TEST(RateLimiterTest, BucketsAreSeparatePerAccountRegionAndFamily) {
   EXPECT_EQ(ApiFamily("ssm", "ListCommandInvocations"), "ssm-read");
 }
 
+// Four threads share a bucket of burst 5 at 100 tokens/s. On the fake clock (each waiting caller's
+// SleepFor advances it) no grant may come earlier than the budget allows: by time t at most
+// 5 + 100 * t tokens. The time of a grant is read after Acquire returns, so it is never early.
 TEST(RateLimiterTest, ConcurrentCallersNeverExceedTheBudget) {
-  RealClock clock;
-  TokenBucket bucket({5, 1000}, clock);
-  std::atomic<int> taken{0};
+  testing::FakeClock clock;
+  constexpr double kBurst = 5, kRate = 100;
+  TokenBucket bucket({kBurst, kRate}, clock);
+  const auto start = clock.SteadyNow();
+  std::mutex mu;
+  std::vector<double> grants_s;  // seconds after start of each grant
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 25; ++i) {
         bucket.Acquire();
-        ++taken;
+        std::lock_guard lock(mu);
+        grants_s.push_back(std::chrono::duration<double>(clock.SteadyNow() - start).count());
       }
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(taken.load(), 100);
+  ASSERT_EQ(grants_s.size(), 100u);
+  std::sort(grants_s.begin(), grants_s.end());
+  for (size_t n = 0; n < grants_s.size(); ++n) {
+    ASSERT_LE(static_cast<double>(n + 1), kBurst + kRate * grants_s[n] + 1e-6)
+        << "grant " << n + 1 << " at " << grants_s[n] << " s exceeds the budget";
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "workflow/backup_trust.h"
 #include "workflow/executor.h"
 #include "workflow/interrupt.h"
 #include "workflow/rollout.h"
@@ -18,8 +19,6 @@ constexpr size_t kSsmBatch = 50;       // SendCommand / DescribeInstancePatchSta
 // zones decode together only multiplies the memory (measured: 20 zones of 500 instances peaked
 // 55 MiB above one zone at a time). Scanning is seconds of a run that takes hours.
 constexpr std::ptrdiff_t kZonesScanningAtOnce = 4;
-constexpr const char* kRunTag = "fleetpatch:run-id";
-constexpr const char* kBackupNameTag = "fleetpatch:backup-name";
 
 // A problem as reports show it; an error without an AWS code gets one named after its category.
 ProblemInfo ToProblem(const Error& e, std::string code = "") {
@@ -406,8 +405,9 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
     BackupResult b = r.backup.value_or(BackupResult{});
     std::string name = ami_name(r);
     b.ami_name = name;
+    const BackupIdentity identity{zone.info.account_id, r.info.instance_id, run_id, name};
     if (b.ami_id.empty()) {
-      if (auto it = existing.find(name); it != existing.end()) {
+      if (auto it = existing.find(name); it != existing.end() && WhyNotOurBackup(it->second, identity).empty()) {
         b.ami_id = it->second.image_id;
         Journal(run_id, "info", zone.info.name, r.info.instance_id, Phase::kBackup,
                 "reusing AMI " + b.ami_id + " started earlier in this run");
@@ -431,12 +431,7 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
       b.started_at = Now(clock_);
       auto made = api.CreateImage(r.info.instance_id, name, "fleetpatch backup of " + r.info.instance_id + " for run " + run_id,
                                   options_.no_reboot, tags);
-      if (!made.ok() && made.error().aws_code == "InvalidAMIName.Duplicate") {
-        // Created by an earlier attempt whose answer was lost: find it by its tag.
-        if (auto imgs = api.DescribeImagesByTag(kBackupNameTag, name); imgs.ok() && !imgs->empty()) {
-          made = imgs->front().image_id;
-        }
-      }
+      if (!made.ok() && made.error().aws_code == "InvalidAMIName.Duplicate") made = AdoptDuplicate(api, identity, made.error());
       if (!made.ok()) {
         b.status = BackupStatus::kFailed;
         b.error = ToProblem(made.error());
@@ -490,26 +485,17 @@ Status Workflow::BackupZone(const std::string& run_id, const ZoneSpec& zone, std
   };
   auto clean_up = [&] {
     if (to_clean.empty()) return;
-    std::vector<std::string> names;
-    for (auto& p : to_clean) names.push_back(p.result.ami_name);
-    std::vector<bool> deregistered;
-    for (auto& p : to_clean) deregistered.push_back(api.DeregisterImage(p.result.ami_id).ok());
-    auto snaps = api.DescribeSnapshotIdsByTag(kBackupNameTag, names);
+    std::vector<FailedImage> failed;
+    for (auto& p : to_clean) failed.push_back({{zone.info.account_id, p.run.info.instance_id, run_id, p.result.ami_name},
+                                               p.result.ami_id});
+    std::vector<CleanupOutcome> outcomes = CleanUpFailedImages(api, failed);
     for (size_t i = 0; i < to_clean.size(); ++i) {
       Pending& p = to_clean[i];
-      bool ok = deregistered[i] && snaps.ok();
-      if (snaps.ok()) {
-        auto it = snaps->find(p.result.ami_name);
-        if (it != snaps->end()) {
-          for (const auto& sid : it->second) ok = api.DeleteSnapshot(sid).ok() && ok;
-          p.result.snapshot_ids = it->second;
-        }
-      }
-      p.result.cleaned_up = ok;
-      Journal(run_id, ok ? "info" : "warning", zone.info.name, p.run.info.instance_id, Phase::kBackup,
-              ok ? "deregistered failed AMI " + p.result.ami_id + " and deleted its snapshots"
-                 : "could not fully clean up failed AMI " + p.result.ami_id +
-                       (snaps.ok() ? std::string() : ": " + snaps.error().ToString()));
+      p.result.cleaned_up = outcomes[i].problem.empty();
+      p.result.snapshot_ids = outcomes[i].deleted_snapshots;
+      Journal(run_id, p.result.cleaned_up ? "info" : "warning", zone.info.name, p.run.info.instance_id, Phase::kBackup,
+              p.result.cleaned_up ? "deregistered failed AMI " + p.result.ami_id + " and deleted its snapshots"
+                                  : "could not fully clean up failed AMI " + p.result.ami_id + ": " + outcomes[i].problem);
       updates.push_back({p.run.info.zone, p.run.info.instance_id, p.result});
     }
     to_clean.clear();

@@ -78,10 +78,24 @@ TEST_F(WorkflowEmulatorTest, DryRunMakesNoMutatingCall) {
   auto connector = Connector();
   auto wf = Make(connector);
   std::string run = NewRun();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  // Every phase, so the patch phase (the one that matters most) is proven too.
+  auto scan = wf->Scan(run, zones_);
+  ASSERT_TRUE(scan.ok()) << scan.error().ToString();
+  auto backup = wf->Backup(run, zones_);
+  ASSERT_TRUE(backup.ok()) << backup.error().ToString();
+  auto pre = wf->Precheck(run, zones_);
+  ASSERT_TRUE(pre.ok()) << pre.error().ToString();
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
   EXPECT_EQ(emu_->CountMutatingRequests(), 0);
-  EXPECT_FALSE(wf->Plan().empty());
+  auto counts = emu_->RequestCounts();
+  EXPECT_EQ(counts["SendCommand"], 0);
+  EXPECT_GT(counts["DescribeInstances"], 0) << "the scan is real";
+  std::map<std::string, int> planned;  // phase -> lines
+  for (const std::string& line : wf->Plan()) ++planned[line.substr(0, line.find(':'))];
+  EXPECT_GT(planned["backup"], 0);
+  EXPECT_GT(planned["precheck"], 0);
+  EXPECT_GT(planned["patch"], 0);
 }
 
 TEST_F(WorkflowEmulatorTest, ZoneWithAWrongExternalIdFailsWithAuthWhileOthersGoOn) {

@@ -89,6 +89,19 @@ class WorkflowTest : public ::testing::Test {
     info.zone = "prod-a";
     return RenderAmiName("", run_id, info, clock_.Now());
   }
+  // An available AMI named and tagged as run_id's backup of instance_id, made from `source` in the
+  // zone's account.
+  ImageView BackupImage(const std::string& run_id, const std::string& instance_id, const std::string& image_id,
+                        const std::string& source) {
+    ImageView img;
+    img.image_id = image_id;
+    img.name = AmiName(run_id, instance_id);
+    img.state = "available";
+    img.owner_id = "111111111111";
+    img.source_instance_id = source;
+    img.tags = {{"fleetpatch:run-id", run_id}, {"fleetpatch:backup-name", img.name}};
+    return img;
+  }
   InstanceRun Get(const std::string& run_id, const std::string& id) {
     auto all = store_->QueryInstances(run_id, {});
     for (auto& r : *all)
@@ -438,12 +451,8 @@ TEST_F(WorkflowTest, RunKilledBetweenIntentAndCreateImageAnswerResumesWithoutASe
 TEST_F(WorkflowTest, AmiFromAnAttemptWithoutIntentRecordIsAdoptedByItsDuplicateName) {
   Zone().Add(Linux("i-1"));
   std::string run = NewRun();
-  ImageView earlier;  // made by a version that recorded no intent, whose answer was lost
-  earlier.image_id = "ami-earlier";
-  earlier.name = AmiName(run, "i-1");
-  earlier.state = "available";
-  earlier.tags = {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", earlier.name}};
-  Zone().AddImage(earlier);
+  // Made by a version that recorded no intent, whose answer was lost.
+  Zone().AddImage(BackupImage(run, "i-1", "ami-earlier", "i-1"));
   auto wf = Make();
   ASSERT_TRUE(wf->Scan(run, zones_).ok());
   ASSERT_TRUE(wf->Backup(run, zones_).ok());
@@ -451,6 +460,56 @@ TEST_F(WorkflowTest, AmiFromAnAttemptWithoutIntentRecordIsAdoptedByItsDuplicateN
   EXPECT_EQ(Zone().Calls("DescribeImagesByTag"), 1);  // by its backup-name tag
   EXPECT_EQ(Get(run, "i-1").backup->ami_id, "ami-earlier");
   EXPECT_EQ(Get(run, "i-1").backup->status, BackupStatus::kAvailable);
+}
+
+// Someone with ec2:CreateTags plants an AMI named and tagged like this run's backup of i-1 (names
+// are predictable from the run id), made from another instance: it is never adopted.
+TEST_F(WorkflowTest, AnAmiWithOurNameAndTagsButAnotherSourceIsNotAdopted) {
+  Zone().Add(Linux("i-1"));
+  std::string run = NewRun();
+  Zone().AddImage(BackupImage(run, "i-1", "ami-planted", "i-attacker"));
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  auto b = Get(run, "i-1").backup;
+  EXPECT_NE(b->ami_id, "ami-planted");
+  EXPECT_EQ(b->status, BackupStatus::kFailed);
+  EXPECT_NE(b->error.message.find("source instance is i-attacker, not i-1"), std::string::npos) << b->error.message;
+  EXPECT_EQ(Zone().DeregisteredImages().count("ami-planted"), 0u);
+
+  // The same AMI met by a resumed run's lookup by run tag is not reused either.
+  std::string run2 = NewRun();
+  ImageView planted = BackupImage(run2, "i-1", "ami-planted2", "i-attacker");
+  Zone().AddImage(planted);
+  ASSERT_TRUE(Make()->Scan(run2, zones_).ok());
+  BackupResult intent;
+  intent.status = BackupStatus::kPending;
+  intent.ami_name = planted.name;
+  ASSERT_TRUE(store_->SaveBackup(run2, "prod-a", "i-1", intent).ok());
+  ASSERT_TRUE(Make()->Backup(run2, zones_).ok());
+  EXPECT_NE(Get(run2, "i-1").backup->ami_id, "ami-planted2");
+}
+
+// Snapshots tagged with a failed AMI's backup name are not proof: only those the AMI's own block
+// device mappings list, and that the account owns, are deleted.
+TEST_F(WorkflowTest, FailedAmiCleanupDeletesOnlyItsOwnSnapshots) {
+  auto bad = Linux("i-bad");
+  bad.ami_outcome = "failed";
+  Zone().Add(bad);
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  const std::string name = AmiName(run, "i-bad");
+  Zone().AddSnapshot("snap-victim", {{"fleetpatch:backup-name", name}, {"fleetpatch:run-id", run}});
+  Zone().AddSnapshot("snap-foreign", {{"fleetpatch:backup-name", name}}, "222222222222");
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  ASSERT_TRUE(wf->Backup(run, zones_).ok());
+  auto b = Get(run, "i-bad").backup;
+  EXPECT_EQ(b->status, BackupStatus::kFailed);
+  EXPECT_TRUE(b->cleaned_up);
+  ASSERT_EQ(b->snapshot_ids.size(), 1u);
+  EXPECT_EQ(Zone().DeletedSnapshots(), (std::set<std::string>{b->snapshot_ids[0]}));
+  EXPECT_EQ(Zone().DeregisteredImages(), (std::set<std::string>{b->ami_id}));
 }
 
 TEST_F(WorkflowTest, FirstPollComesOneIntervalAfterTheWorkStarted) {

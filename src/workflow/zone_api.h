@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,9 @@ struct ImageView {
   std::string name;
   std::string state;  // pending | available | failed | invalid | deregistered | error ...
   std::string state_reason;
-  std::vector<std::string> snapshot_ids;
+  std::string owner_id;            // the account that owns the AMI (EC2's OwnerId)
+  std::string source_instance_id;  // the instance it was made from (EC2's SourceInstanceId); may be empty
+  std::vector<std::string> snapshot_ids;  // from its block device mappings
   std::map<std::string, std::string> tags;
 };
 
@@ -65,9 +68,9 @@ struct PatchStateView {
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
-// Tag values per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a bounded
-// request size (EC2 accepts up to 200 values in a filter).
-inline constexpr size_t kSnapshotTagValuesPerCall = 200;
+// Snapshot ids per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a
+// bounded request size (EC2 accepts up to 200 values in a filter).
+inline constexpr size_t kSnapshotIdsPerCall = 200;
 
 class ZoneApi {
  public:
@@ -86,10 +89,10 @@ class ZoneApi {
   virtual Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
                                           const std::string& description, bool no_reboot, const Tags& tags) = 0;
   virtual Status DeregisterImage(const std::string& image_id) = 0;
-  // The snapshots (owned by this account) whose tag `key` has one of `values`: per value found,
-  // its snapshot ids. One DescribeSnapshots call per 200 values (kSnapshotTagValuesPerCall), all pages.
-  virtual Result<std::map<std::string, std::vector<std::string>>> DescribeSnapshotIdsByTag(
-      const std::string& key, const std::vector<std::string>& values) = 0;
+  // Which of `snapshot_ids` exist and are owned by this account: DescribeSnapshots with
+  // OwnerIds=self and a snapshot-id filter (unknown ids are left out, not an error), one call per
+  // 200 ids (kSnapshotIdsPerCall), all pages.
+  virtual Result<std::set<std::string>> DescribeOwnedSnapshotIds(const std::vector<std::string>& snapshot_ids) = 0;
   virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
 
   // SendCommand to at most 50 instances; returns the command id.

@@ -41,12 +41,13 @@ is_uint "$mem_avail" || mem_avail=0
 
 service_state() {
   local s=$1 st
+  # Names never start with '-' (the config refuses it); "--" ends systemctl's options all the same.
   if command -v systemctl >/dev/null 2>&1; then
-    if [ "$(systemctl show -p LoadState --value "$s" 2>/dev/null)" = "not-found" ]; then
+    if [ "$(systemctl show -p LoadState --value -- "$s" 2>/dev/null)" = "not-found" ]; then
       echo not-found
       return
     fi
-    st=$(systemctl is-active "$s" 2>/dev/null)
+    st=$(systemctl is-active -- "$s" 2>/dev/null)
     case "$st" in
       active | reloading | activating) echo active ;;
       failed) echo failed ;;
