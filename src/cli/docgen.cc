@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "common/strings.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -127,12 +128,6 @@ std::string ManPage(const CLI::App& root, const CLI::App* sub, const std::string
   m << refs << "\n.PP\n/usr/share/doc/fleetpatch/README.md, /usr/share/fleetpatch/schemas, "
     << "/usr/share/fleetpatch/examples\n";
   return m.str();
-}
-
-std::string Join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 // Every flag name of an app, for compgen -W.
