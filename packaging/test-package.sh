@@ -29,8 +29,15 @@ echo "installed binary: $(stat -c %s "$bin") bytes (build tree: $(stat -c %s "$b
 expected_version=$("$build/fleetpatch" --version)
 [ "$("$bin" --version)" = "$expected_version" ] || fail "--version: $("$bin" --version) != $expected_version"
 
-(cd "$scratch" && "$bin" demo --quiet > demo.out 2> demo.err) || { cat "$scratch/demo.err" >&2; fail "demo failed"; }
+(cd "$scratch" && "$bin" demo --quiet --metrics-file "$scratch/fleetpatch.prom" > demo.out 2> demo.err) ||
+  { cat "$scratch/demo.err" >&2; fail "demo failed"; }
 grep -q "Reports:" "$scratch/demo.out" || fail "demo printed no summary"
+# The demo's metrics file, end to end: valid for Prometheus, with per-phase counts and AWS calls.
+promtool check metrics < "$scratch/fleetpatch.prom" || fail "promtool rejects the demo's metrics file"
+grep -q '^fleetpatch_instances{phase="patch",outcome="failed"} [1-9]' "$scratch/fleetpatch.prom" ||
+  fail "no failed patch count in the metrics file"
+grep -q '^fleetpatch_aws_api_calls_total{operation="ec2:DescribeInstances"} [1-9]' "$scratch/fleetpatch.prom" ||
+  fail "no AWS call count in the metrics file"
 
 # Man pages and completions are exactly what the installed binary generates.
 "$bin" gen-docs "$scratch/gen" > /dev/null

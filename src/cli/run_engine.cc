@@ -163,6 +163,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
   }
   if (req.phases.empty()) return Error::Config("no phase to run: workflow.phases turns every phase off");
+  FP_RETURN_IF_ERROR(CheckNotificationSecrets(req.config, ctx.env));
 
   if (NeedsPatchConfirmation(options, req.config)) {
     std::string summary = "fleetpatch is about to patch production instances in " + std::to_string(zones.size()) +

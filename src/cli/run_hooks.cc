@@ -10,6 +10,17 @@
 
 namespace fleetpatch::cli {
 
+Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& env) {
+  for (const auto& w : config.notifications.webhooks) {
+    if (w.secret_env.empty()) continue;
+    auto secret = env(w.secret_env);
+    if (!secret || secret->empty())
+      return Error::Config("notifications: webhook " + notify::UrlOrigin(w.url) + ": secret_env " + w.secret_env +
+                           " is not set in the environment");
+  }
+  return OkStatus();
+}
+
 RunHooks::RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock)
     : config_(config), ctx_(ctx), clock_(clock) {
   if (!options.metrics_file.empty()) {
@@ -38,13 +49,7 @@ Status RunHooks::Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsP
   for (const auto& w : n.webhooks) {
     notify::WebhookOptions o;
     o.url = w.url;
-    if (!w.secret_env.empty()) {
-      auto secret = ctx_.env(w.secret_env);
-      if (!secret || secret->empty())
-        return Error::Config("notifications: webhook " + notify::UrlOrigin(w.url) + ": secret_env " + w.secret_env +
-                             " is not set in the environment");
-      o.secret = *secret;
-    }
+    if (!w.secret_env.empty()) o.secret = ctx_.env(w.secret_env).value_or("");
     o.http.total_timeout = std::chrono::seconds(n.timeout_s);
     o.http.connect_timeout = std::min(o.http.total_timeout, o.http.connect_timeout);
     notifier_->AddChannel(std::make_unique<notify::WebhookChannel>(std::move(o), transport, clock_), w.events);

@@ -26,6 +26,9 @@ class Notifier;
 
 namespace fleetpatch::cli {
 
+// Before a run starts: kConfig naming the webhook (origin only) whose secret_env is not set.
+Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& env);
+
 class RunHooks {
  public:
   RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock);
@@ -35,7 +38,7 @@ class RunHooks {
   aws::AttemptObserver AttemptObserver();
 
   // Builds the notification channels. SNS topics get a client for their region signed with
-  // `base` (the run's base identity). kConfig when a webhook's secret_env is not set.
+  // `base` (the run's base identity). Errors: MakeClient's (kConfig for a bad region).
   Status Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsProvider> base,
                  aws::HttpTransport& transport);
 
