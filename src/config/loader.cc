@@ -1011,7 +1011,7 @@ void ReadEvents(Reader& r, const Field& f, std::vector<std::string>* out) {
     if (std::find(allowed.begin(), allowed.end(), n) == allowed.end()) {
       std::string msg = "unknown event \"" + n + "\"";
       if (std::string s = DidYouMean(n, allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
-      return r.Add(one, msg + "; allowed: " + Join(allowed));
+      return r.Add(one, msg + "; allowed: " + Join(allowed, ", "));
     }
   }
   *out = names;
