@@ -21,7 +21,7 @@ class AfterPatchTest : public ::testing::Test {
  protected:
   AfterPatchTest() : emulator_(DemoFleet(), Options()), client_(emulator_, clock_, emulator_.BaseCredentials()) {
     RawReply r = client_.Query("sts", kRegion, "AssumeRole",
-                               {{"RoleArn", RoleArn("111111111111", "FleetPatchRole")}, {"RoleSessionName", "t"}, {"ExternalId", "fp-demo-prod"}});
+                               {{"RoleArn", RoleArn("111111111111", "FleetPatchRole")}, {"RoleSessionName", "after-patch"}, {"ExternalId", "fp-demo-prod"}});
     aws::Credentials c;
     c.access_key_id = r.XmlText("AccessKeyId");
     c.secret_access_key = r.XmlText("SecretAccessKey");

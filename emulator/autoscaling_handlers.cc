@@ -13,15 +13,10 @@
 namespace fleetpatch::emulator {
 namespace {
 
-constexpr double kEnteringStandbyS = 5;
-constexpr double kPendingS = 10;
+constexpr double kEnteringStandbyS = 30;
+constexpr double kPendingS = 30;
 
 ApiError ValidationError(const std::string& msg) { return {400, "ValidationError", msg}; }
-
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
 
 void DenyIfReadOnly(const std::string& op, const CallContext& ctx) {
   if (ctx.identity->read_only)

@@ -8,14 +8,11 @@
 
 namespace fleetpatch::emulator {
 
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
-
 std::string DeviceName(const std::string& platform, size_t index) {
   if (index == 0) return platform == "windows" ? "/dev/sda1" : "/dev/xvda";
-  return fmt::format("/dev/sd{}", static_cast<char>('f' + index - 1));
+  size_t n = index - 1 + ('f' - 'a');  // /dev/sdf ... /dev/sdz, then /dev/sdaa, /dev/sdab, ...
+  if (n < 26) return fmt::format("/dev/sd{}", static_cast<char>('a' + n));
+  return fmt::format("/dev/sd{}{}", static_cast<char>('a' + n / 26 - 1), static_cast<char>('a' + n % 26));
 }
 
 std::string VolumeId(const std::string& instance_id, size_t index) {

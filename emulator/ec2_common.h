@@ -12,7 +12,6 @@
 
 namespace fleetpatch::emulator {
 
-std::string Get(const Params& p, const char* key);
 // The device name of an instance's disk `index` (0: the root device) and its volume's id.
 std::string DeviceName(const std::string& platform, size_t index);
 std::string VolumeId(const std::string& instance_id, size_t index);

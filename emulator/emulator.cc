@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "emulator/auth.h"
 #include "emulator/faults.h"
 #include "emulator/rate_limit.h"
@@ -16,11 +17,6 @@
 
 namespace fleetpatch::emulator {
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The state an instance starts from: its tags, agent and the last scan before the emulator started.
 InstanceState InitialState(const InstanceSpec* in) {

@@ -17,8 +17,9 @@ class InProcessTransport final : public aws::HttpTransport {
   explicit InProcessTransport(Emulator& emulator, Clock* clock = nullptr);
   Result<aws::HttpResponse> Send(const aws::HttpRequest& request, const aws::HttpOptions& options) override;
 
-  // The endpoint URL clients should be configured with (the host is not resolved).
-  static constexpr const char* kEndpoint = "http://emulator.local";
+  // The endpoint URL clients should be configured with (the host is not resolved). A loopback
+  // host: fleetpatch accepts plain http only for loopback endpoints.
+  static constexpr const char* kEndpoint = "http://127.0.0.1:1";
 
  private:
   Emulator& emulator_;

@@ -9,11 +9,6 @@ namespace {
 
 ApiError InvalidParameter(const std::string& what) { return {400, "InvalidParameter", "Invalid parameter: " + what}; }
 
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
-
 // MessageAttributes.entry.N.Name / .Value.DataType / .Value.StringValue
 std::map<std::string, std::string> MessageAttributes(const Params& p) {
   std::map<std::string, std::string> out;

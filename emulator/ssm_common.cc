@@ -1,8 +1,10 @@
 // Helpers shared by the SSM handler files.
 #include "emulator/ssm_common.h"
 
+#include "common/count_or_percent.h"
 #include "emulator/instance_health.h"
 
+#include <limits>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -62,13 +64,10 @@ bool EffectiveOnline(const InstanceState& st, double now, std::string* ping) {
   return p == "Online";
 }
 
-// "50" or "10%" of `targets`, at least `min_value`.
+// "50" or "10%" (already validated against SSM's pattern) of `targets`, at least `min_value`.
 int CountOrPercent(const std::string& v, int targets, int min_value) {
-  if (!v.empty() && v.back() == '%') {
-    int pct = std::stoi(v.substr(0, v.size() - 1));
-    return std::max(min_value, static_cast<int>(std::floor(targets * pct / 100.0)));
-  }
-  return std::max(min_value, std::stoi(v));
+  auto parsed = fleetpatch::CountOrPercent::Parse(v, std::numeric_limits<int>::max());
+  return std::max(min_value, parsed.ok() ? static_cast<int>(parsed->Of(targets)) : 0);
 }
 
 std::string PluginFor(const Command& c, const InstanceState* st) {

@@ -6,11 +6,6 @@
 namespace fleetpatch::emulator {
 namespace {
 
-std::string Get(const Params& p, const char* key) {
-  auto it = p.find(key);
-  return it == p.end() ? std::string() : it->second;
-}
-
 Response GetCallerIdentity(Emulator::Impl&, const OpInput&, CallContext& ctx) {
   const Identity& caller = *ctx.identity;
   XmlWriter x;

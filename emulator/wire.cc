@@ -52,6 +52,11 @@ Params ParseForm(const std::string& body) {
   return p;
 }
 
+std::string Get(const Params& p, const char* key) {
+  auto it = p.find(key);
+  return it == p.end() ? std::string() : it->second;
+}
+
 std::vector<std::string> ListParam(const Params& p, const std::string& prefix) {
   std::vector<std::string> out;
   for (int i = 1;; ++i) {

@@ -16,6 +16,9 @@ std::string UrlDecode(const std::string& s, bool plus_is_space = true);
 // Parses "a=1&b=2" (application/x-www-form-urlencoded). Later keys overwrite earlier ones.
 Params ParseForm(const std::string& body);
 
+// The parameter's value; "" when absent.
+std::string Get(const Params& p, const char* key);
+
 // EC2/Query list parameters: Prefix.1, Prefix.2, ... (stops at the first gap).
 std::vector<std::string> ListParam(const Params& p, const std::string& prefix);
 

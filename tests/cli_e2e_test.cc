@@ -352,7 +352,8 @@ TEST(CliE2e, ADryRunCannotBeContinuedWithoutDryRun) {
   (void)PatchCounts(h.StatePath(), &run_id);
   ASSERT_FALSE(run_id.empty());
 
-  for (const std::vector<std::string>& how : {std::vector<std::string>{"--resume"}, {"--run", run_id}}) {
+  const std::vector<std::vector<std::string>> continuations{{"--resume"}, {"--run", run_id}};
+  for (const auto& how : continuations) {
     std::vector<std::string> args{"--config", "cfg.yml", "--workflow", "full", "--yes"};
     args.insert(args.end(), how.begin(), how.end());
     auto r = h.Run(args);
@@ -458,6 +459,18 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   ExpectStoreSound(h.StatePath());
 }
 
+// --resume finishes run `run_id` (three instances) without a second AMI or SendCommand.
+void ExpectResumeFinishes(Harness& h, const std::string& run_id) {
+  const int commands_before = h.Count("SendCommand");
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  EXPECT_EQ(ParseJson(r)["run_id"], run_id);
+  EXPECT_EQ(h.Count("CreateImage"), 3) << "no second AMI";
+  EXPECT_EQ(h.Count("SendCommand"), commands_before) << "no second SendCommand for a patch in flight";
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  ExpectStoreSound(h.StatePath());
+}
+
 TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
   Harness h;
   h.StartEmulator(SlowPatchFleet(), kSlowScale);
@@ -474,15 +487,7 @@ TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
   EXPECT_FALSE(r1.signaled);
   EXPECT_THAT(r1.out, HasSubstr("--resume")) << Dump(r1);
   EXPECT_FALSE(ReportFiles(h.ReportsDir()).empty());
-  const int commands_before = h.Count("SendCommand");
-
-  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
-  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
-  EXPECT_EQ(ParseJson(r2)["run_id"], run_id);
-  EXPECT_EQ(h.Count("CreateImage"), 3);
-  EXPECT_EQ(h.Count("SendCommand"), commands_before);
-  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
-  ExpectStoreSound(h.StatePath());
+  ExpectResumeFinishes(h, run_id);
 }
 
 TEST(CliE2e, SigtermExits130WithReports) {
@@ -515,14 +520,7 @@ TEST(CliE2e, SigtermExits130WithReports) {
     EXPECT_EQ(run->status, RunStatus::kInterrupted);
   }
 
-  // --resume finishes the same run without a second AMI or SendCommand.
-  const int commands_before = h.Count("SendCommand");
-  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
-  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
-  EXPECT_EQ(ParseJson(r2)["run_id"], run_id);
-  EXPECT_EQ(h.Count("CreateImage"), 3);
-  EXPECT_EQ(h.Count("SendCommand"), commands_before);
-  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  ExpectResumeFinishes(h, run_id);
 }
 
 // A second Ctrl-C exits at once, the store still consistent, and --resume still finishes the run.
@@ -546,12 +544,9 @@ TEST(CliE2e, SecondCtrlCExitsAtOnce) {
   EXPECT_THAT(r.err, HasSubstr("second interrupt, exiting now")) << Dump(r);
   EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
   ExpectStoreSound(h.StatePath());
-  const int commands_before = h.Count("SendCommand");
-  auto r2 = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
-  ASSERT_EQ(r2.exit_code, kExitOk) << Dump(r2);
-  EXPECT_EQ(h.Count("CreateImage"), 3);
-  EXPECT_EQ(h.Count("SendCommand"), commands_before);
-  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  std::string run_id;
+  (void)PatchCounts(h.StatePath(), &run_id);
+  ExpectResumeFinishes(h, run_id);
 }
 
 // ---- secrets -----------------------------------------------------------------------------------

@@ -11,66 +11,12 @@
 namespace fleetpatch::aws {
 namespace {
 
-struct Partition {
-  const char* name;
-  const char* region_regex;  // from partitions.json
-  const char* dns_suffix;
-  std::array<const char*, 4> extra_regions;  // named regions the regex does not cover
-};
-
-// A compact copy of partitions.json (the fields the rules use). All partitions support FIPS.
-// Regions the regexes match need no listing; only the "*-global" pseudo-regions do.
-constexpr std::array<Partition, 8> kPartitions = {{
-    {"aws",
-     R"(^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$)",
-     "amazonaws.com",
-     {"aws-global", nullptr, nullptr, nullptr}},
-    {"aws-cn", R"(^cn\-\w+\-\d+$)", "amazonaws.com.cn", {"aws-cn-global", nullptr, nullptr, nullptr}},
-    {"aws-eusc", R"(^eusc\-(de)\-\w+\-\d+$)", "amazonaws.eu", {nullptr, nullptr, nullptr, nullptr}},
-    {"aws-iso", R"(^us\-iso\-\w+\-\d+$)", "c2s.ic.gov", {"aws-iso-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-b",
-     R"(^us\-isob\-\w+\-\d+$)",
-     "sc2s.sgov.gov",
-     {"aws-iso-b-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-e",
-     R"(^eu\-isoe\-\w+\-\d+$)",
-     "cloud.adc-e.uk",
-     {"aws-iso-e-global", nullptr, nullptr, nullptr}},
-    {"aws-iso-f",
-     R"(^us\-isof\-\w+\-\d+$)",
-     "csp.hci.ic.gov",
-     {"aws-iso-f-global", nullptr, nullptr, nullptr}},
-    {"aws-us-gov",
-     R"(^us\-gov\-\w+\-\d+$)",
-     "amazonaws.com",
-     {"aws-us-gov-global", nullptr, nullptr, nullptr}},
-}};
-
 // The regions whose STS traffic went to the global endpoint before regional STS became the
 // default (sts-endpoint-rule-set-1.json, UseGlobalEndpoint branch).
 constexpr std::array<std::string_view, 16> kLegacyGlobalStsRegions = {
     "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global", "ca-central-1",
     "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
     "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
-
-const Partition& FindPartition(std::string_view region) {
-  for (const Partition& p : kPartitions) {
-    for (const char* r : p.extra_regions) {
-      if (r != nullptr && region == r) return p;
-    }
-  }
-  // Compiled once; std::regex objects are safe for concurrent regex_match calls.
-  static const std::vector<std::regex> kRegexes = [] {
-    std::vector<std::regex> v;
-    for (const Partition& p : kPartitions) v.emplace_back(p.region_regex);
-    return v;
-  }();
-  const std::string r(region);
-  for (size_t i = 0; i < kPartitions.size(); ++i) {
-    if (std::regex_match(r, kRegexes[i])) return kPartitions[i];
-  }
-  return kPartitions[0];  // the SDKs' default: unknown regions are treated as aws
-}
 
 bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts" || s == "sns"; }
 
@@ -118,8 +64,7 @@ std::string_view HostOf(std::string_view url) {
 
 // An http:// endpoint elsewhere than loopback: refused, or allowed and marked insecure.
 Status CheckPlainHttp(std::string_view url, const std::string& source, bool allow, ResolvedEndpoint* out) {
-  std::string scheme(url.substr(0, url.find("://")));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string scheme = Lower(url.substr(0, url.find("://")));
   if (scheme != "http" || IsLoopbackHost(HostOf(url))) return OkStatus();
   if (!allow) {
     return Error::Config("endpoint URL from " + source + " ('" + UrlForMessage(url) +
@@ -166,8 +111,6 @@ bool IsValidRegionName(std::string_view region) {
   return true;
 }
 
-std::string PartitionForRegion(std::string_view region) { return FindPartition(region).name; }
-
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   if (!IsSupportedService(params.service)) {
     return Error::Internal("no endpoint rules for service '" + params.service +
@@ -183,7 +126,7 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   // STS legacy global endpoint: only when asked, and never combined with FIPS or a custom URL.
   if (sts && params.use_global_endpoint && params.endpoint.empty() && !params.region.empty() &&
       !params.use_fips) {
-    const Partition& p = FindPartition(params.region);
+    const AwsPartition& p = FindPartition(params.region);
     out.partition = p.name;
     out.source = std::string("partition ") + p.name;
     if (std::find(kLegacyGlobalStsRegions.begin(), kLegacyGlobalStsRegions.end(), params.region) !=
@@ -214,7 +157,7 @@ Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
     return Error::Config(
         "Invalid Configuration: Missing Region; set --region, AWS_REGION or the profile's region");
   }
-  const Partition& p = FindPartition(params.region);
+  const AwsPartition& p = FindPartition(params.region);
   out.partition = p.name;
   out.source = std::string("partition ") + p.name;
   const std::string partition_name = p.name;

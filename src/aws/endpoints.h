@@ -18,10 +18,15 @@
 #include <string>
 #include <string_view>
 
+#include "common/aws_partition.h"  // FindPartition, PartitionForRegion
 #include "common/env.h"
 #include "common/error.h"
 
 namespace fleetpatch::aws {
+
+// The partition table lives in common (config needs it too); aws:: callers keep their name.
+using ::fleetpatch::FindPartition;
+using ::fleetpatch::PartitionForRegion;
 
 struct EndpointParams {
   std::string service;  // "ec2", "ssm" or "sts"
@@ -45,10 +50,6 @@ struct ResolvedEndpoint {
 // True when region is a well-formed region name: a DNS label of lower-case letters, digits and
 // single hyphens, starting with a letter (e.g. "us-east-1", "cn-north-1", "aws-global").
 bool IsValidRegionName(std::string_view region);
-
-// The name of the partition a region belongs to ("aws" for regions no table entry claims, as the
-// AWS SDKs do). Does not validate the region.
-std::string PartitionForRegion(std::string_view region);
 
 // Applies the endpoint rules. Errors (kConfig) carry the rule set's wording plus what to fix:
 //   "Invalid Configuration: Missing Region", "Invalid Configuration: FIPS and custom endpoint are

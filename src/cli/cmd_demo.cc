@@ -76,13 +76,13 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
   config.reporting.output_dir = output_dir;
   if (!options.formats.empty()) config.reporting.formats = options.formats;
   if (settings.time_scale <= 0) return Error::Internal("demo time scale must be positive");
-  auto compress = [&](int64_t seconds) {
-    return std::max<int64_t>(
-        1, static_cast<int64_t>(std::ceil(static_cast<double>(seconds) / settings.time_scale)));
+  auto compress = [&](std::chrono::seconds d) {
+    return std::chrono::seconds(std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(static_cast<double>(d.count()) / settings.time_scale))));
   };
-  config.workflow.timeouts.ami_creation_s = compress(config.workflow.timeouts.ami_creation_s);
-  config.workflow.timeouts.patch_execution_s = compress(config.workflow.timeouts.patch_execution_s);
-  config.workflow.timeouts.ssm_connection_s = settings.ssm_timeout.count();
+  config.workflow.timeouts.ami_creation = compress(config.workflow.timeouts.ami_creation);
+  config.workflow.timeouts.patch_execution = compress(config.workflow.timeouts.patch_execution);
+  config.workflow.timeouts.ssm_connection = settings.ssm_timeout;
   config.aws.region = config.landing_zones.empty() ? "us-east-1" : config.landing_zones.front().region;
 
   RunRequest req;

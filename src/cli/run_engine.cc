@@ -102,11 +102,11 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   workflow::WorkflowOptions o;
   o.backup_enabled = c.workflow.phases.backup;
   o.backup_required = c.backup.required;
-  o.ami_timeout = std::chrono::seconds(c.workflow.timeouts.ami_creation_s);
-  o.patch_timeout = std::chrono::seconds(c.workflow.timeouts.patch_execution_s);
-  o.ssm_timeout = std::chrono::seconds(c.workflow.timeouts.ssm_connection_s);
-  o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command_s);
-  o.poll_interval = std::chrono::seconds(c.workflow.poll_interval_s);
+  o.ami_timeout = c.workflow.timeouts.ami_creation;
+  o.patch_timeout = c.workflow.timeouts.patch_execution;
+  o.ssm_timeout = c.workflow.timeouts.ssm_connection;
+  o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command.count());
+  o.poll_interval = c.workflow.poll_interval;
   o.zone_workers = c.concurrency.zone_workers;
   o.dry_run = c.dry_run;
   o.ami_name_template = c.backup.name_template;
@@ -135,7 +135,7 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.baseline_override = c.patch.baseline_override;
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;
-  o.error_budget = c.error_budget.ToString();
+  o.error_budget = c.error_budget;
   return o;
 }
 
@@ -238,7 +238,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   for (const auto& z : req.config.landing_zones) {
     access[z.name] = {z.role_arn, z.external_id,
                       z.session_name.empty() ? "fleetpatch" : z.session_name,
-                      static_cast<int>(req.config.aws.role_session_duration_s), z.endpoint_url};
+                      static_cast<int>(req.config.aws.role_session_duration.count()), z.endpoint_url};
   }
   workflow::AwsZoneConnector connector(aws_context, base, limiter, access);
 

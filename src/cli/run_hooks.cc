@@ -44,13 +44,13 @@ Status RunHooks::Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsP
   if (n.webhooks.empty() && n.sns.empty()) return OkStatus();
   notify::RetryOptions retry;
   retry.attempts = n.attempts;
-  retry.backoff = std::chrono::seconds(n.backoff_s);
+  retry.backoff = n.backoff;
   notifier_ = std::make_shared<notify::Notifier>(clock_, retry);
   for (const auto& w : n.webhooks) {
     notify::WebhookOptions o;
     o.url = w.url;
     if (!w.secret_env.empty()) o.secret = ctx_.env(w.secret_env).value_or("");
-    o.http.total_timeout = std::chrono::seconds(n.timeout_s);
+    o.http.total_timeout = n.timeout;
     o.http.connect_timeout = std::min(o.http.total_timeout, o.http.connect_timeout);
     notifier_->AddChannel(std::make_unique<notify::WebhookChannel>(std::move(o), transport, clock_), w.events);
   }

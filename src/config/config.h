@@ -1,31 +1,25 @@
 // The fleetpatch configuration: the workflow config file (prepatch_config.yml) and the landing-zone
-// inventory, as plain structs. Every field carries its default; docs/configuration.md shows the YAML
-// shape and schemas/*.schema.json describe it for editors. The loader (loader.h) fills these from
-// YAML; the command line (src/cli) overrides some of them.
+// inventory, as plain structs. Every field's initializer here is its default: the one place a
+// default is written. Each file key's path, type, range and doc line are in the field table
+// (fields.h), from which the loader reads the YAML and the JSON Schemas (schemas/) and the reference
+// in docs/configuration.md are generated, with these defaults (config_docs_test.cc checks them).
+// The loader (loader.h) fills these from YAML; the command line (src/cli) overrides some of them.
 // Thread-safety: plain values; a loaded Config is immutable in practice and safe to share.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/count_or_percent.h"
+
 namespace fleetpatch::config {
 
 // Tag key -> accepted values (an instance matches when its tag has any of the values).
 using TagMatch = std::map<std::string, std::vector<std::string>>;
-
-// A count ("5") or a percentage ("10%") of some total; used by the error budget and SSM MaxErrors.
-struct CountOrPercent {
-  bool percent = true;  // Default: true (a percentage)
-  double value = 10;    // Default: 10 (i.e. "10%")
-
-  // How many of `total` this allows: a count as is, a percentage rounded down (10% of 15 -> 1).
-  int64_t Of(int64_t total) const;
-  // "10%" or "3": the form SSM's MaxErrors / MaxConcurrency parameters take.
-  std::string ToString() const;
-};
 
 // Fields that landing zones inherit when they do not set them: the inventory's `defaults:` block,
 // or the config's `landing_zone_defaults:` for inline zones and as the base for an inventory file.
@@ -63,19 +57,16 @@ struct PhasesConfig {    // which phases `--workflow full` (and a plain `--confi
 };
 
 struct TimeoutsConfig {
-  int64_t ami_creation_s = 1800;     // Default: 1800 (30 min) per AMI, from CreateImage to available
-  int64_t patch_execution_s = 3600;  // Default: 3600 (1 h) per patch command invocation
-  int64_t ssm_connection_s = 300;    // Default: 300 (5 min) waiting for an instance's SSM agent to be Online
-  int64_t precheck_command_s = 600;  // Default: 600 (10 min) for the precheck script to finish
+  std::chrono::seconds ami_creation{1800};     // Default: 30 min per AMI, from CreateImage to available
+  std::chrono::seconds patch_execution{3600};  // Default: 1 h per patch command invocation
+  std::chrono::seconds ssm_connection{300};    // Default: 5 min for an instance's SSM agent to be Online
+  std::chrono::seconds precheck_command{600};  // Default: 10 min for the precheck script to finish
 };
 
 struct WorkflowConfig {
   PhasesConfig phases;
   TimeoutsConfig timeouts;
-  // Default: 10 s between two status polls of the same work (DescribeImages for AMIs,
-  // ListCommandInvocations for commands, DescribeInstanceInformation for agents); the first poll
-  // comes one interval after the work was started. Allowed: 1-300 s.
-  int64_t poll_interval_s = 10;
+  std::chrono::seconds poll_interval{10};  // Default: 10 s between two status polls of the same work
 };
 
 struct ConcurrencyConfig {
@@ -168,7 +159,7 @@ struct AwsConfig {
   std::string profile;   // Default: "" (AWS_PROFILE, else the default credential chain)
   std::string region;    // Default: "" (AWS_REGION / the profile's region); base region for STS and whoami
   int max_attempts = 3;  // Default: 3 (AWS "standard" retry mode)
-  int64_t role_session_duration_s = 3600;  // Default: 3600 (AssumeRole DurationSeconds)
+  std::chrono::seconds role_session_duration{3600};  // Default: 1 h (AssumeRole DurationSeconds)
   RateLimits rate_limits;
 };
 
@@ -188,9 +179,9 @@ struct SnsTopicConfig {
 struct NotificationsConfig {
   std::vector<WebhookConfig> webhooks;  // Default: []
   std::vector<SnsTopicConfig> sns;      // Default: []
-  int attempts = 3;                     // Default: 3 per notification and channel
-  int64_t backoff_s = 2;                // Default: 2 s before the 2nd attempt, doubled after each
-  int64_t timeout_s = 10;               // Default: 10 s per HTTP attempt
+  int attempts = 3;                       // Default: 3 per notification and channel
+  std::chrono::seconds backoff{2};        // Default: 2 s before the 2nd attempt, doubled after each
+  std::chrono::seconds timeout{10};       // Default: 10 s per HTTP attempt
 };
 
 struct Config {
@@ -200,7 +191,7 @@ struct Config {
   ZoneDefaults landing_zone_defaults;
   std::vector<LandingZone> landing_zones;  // Default: [] (a run needs at least one enabled zone)
   ConcurrencyConfig concurrency;
-  CountOrPercent error_budget;  // Default: "10%" of the instances the patch phase starts with
+  CountOrPercent error_budget{true, 10};  // Default: "10%" of the instances the patch phase starts with
   PrecheckConfig precheck;
   PatchConfig patch;
   BackupConfig backup;
@@ -210,9 +201,6 @@ struct Config {
   bool dry_run = false;  // Default: false
   NotificationsConfig notifications;  // Not in ConfigToJson: webhook URLs can be secrets.
 };
-
-// The partition of a region: "aws-cn" for cn-*, "aws-us-gov" for us-gov-*, else "aws".
-std::string PartitionForRegion(const std::string& region);
 
 // The AMI name for one instance in one run: name_template with {run_id}, {instance_id},
 // {date} (YYYYMMDD) and {zone} replaced. Deterministic, so a resumed run finds the same name.

@@ -56,10 +56,10 @@ constexpr const char* kZoneHead = "landing_zones:\n";
 TEST_F(LoaderTest, EmptyMappingGivesDocumentedDefaults) {
   EXPECT_THAT(ConfigProblems("version: 1\n"), IsEmpty());
   EXPECT_TRUE(config_.workflow.phases.scan && config_.workflow.phases.patch);
-  EXPECT_EQ(config_.workflow.timeouts.ami_creation_s, 1800);
-  EXPECT_EQ(config_.workflow.timeouts.patch_execution_s, 3600);
-  EXPECT_EQ(config_.workflow.timeouts.ssm_connection_s, 300);
-  EXPECT_EQ(config_.workflow.poll_interval_s, 10);
+  EXPECT_EQ(config_.workflow.timeouts.ami_creation, std::chrono::seconds(1800));
+  EXPECT_EQ(config_.workflow.timeouts.patch_execution, std::chrono::seconds(3600));
+  EXPECT_EQ(config_.workflow.timeouts.ssm_connection, std::chrono::seconds(300));
+  EXPECT_EQ(config_.workflow.poll_interval, std::chrono::seconds(10));
   EXPECT_EQ(config_.state.path, ".fleetpatch/state.db");
   EXPECT_EQ(config_.patch.document, "AWS-RunPatchBaseline");
   EXPECT_EQ(config_.error_budget.ToString(), "10%");
@@ -118,15 +118,15 @@ TEST_F(LoaderTest, OutOfRangeNumbers) {
 TEST_F(LoaderTest, DurationsAcceptUnits) {
   EXPECT_THAT(ConfigProblems("workflow:\n  timeouts:\n    ami_creation: 45m\n    patch_execution: 1h30m\n"),
               IsEmpty());
-  EXPECT_EQ(config_.workflow.timeouts.ami_creation_s, 2700);
-  EXPECT_EQ(config_.workflow.timeouts.patch_execution_s, 5400);
+  EXPECT_EQ(config_.workflow.timeouts.ami_creation, std::chrono::seconds(2700));
+  EXPECT_EQ(config_.workflow.timeouts.patch_execution, std::chrono::seconds(5400));
 }
 
 TEST_F(LoaderTest, PollIntervalIsSecondsFromOneTo300) {
   EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 30\n"), IsEmpty());
-  EXPECT_EQ(config_.workflow.poll_interval_s, 30);
+  EXPECT_EQ(config_.workflow.poll_interval, std::chrono::seconds(30));
   EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 2m\n"), IsEmpty());
-  EXPECT_EQ(config_.workflow.poll_interval_s, 120);
+  EXPECT_EQ(config_.workflow.poll_interval, std::chrono::seconds(120));
   EXPECT_THAT(ConfigProblems("workflow:\n  poll_interval: 0\n"),
               ElementsAre("c.yml:2:18: workflow.poll_interval: out of range: 0 is 0 s; allowed: a number of "
                           "seconds from 1 to 300, or a duration such as \"30m\" or \"1h30m\""));
@@ -447,7 +447,7 @@ TEST_F(LoaderTest, YamlSyntaxErrorsCarryTheParserPosition) {
 TEST_F(LoaderTest, TopLevelMustBeAMapping) {
   EXPECT_THAT(ConfigProblems("- a\n- b\n"),
               ElementsAre(StartsWith(
-                  "c.yml:1:1: expected a mapping with the keys version, workflow, landing_zones")));
+                  "c.yml:1:1: expected a mapping with the keys version, workflow, landing_zone_defaults, landing_zones")));
 }
 
 TEST_F(LoaderTest, BackupNameTemplateIsCheckedForUniquenessAndCharacters) {
@@ -515,7 +515,7 @@ TEST_F(LoaderTest, ExampleFilesLoadAsWritten) {
   EXPECT_EQ(c.landing_zones[2].role_arn, "arn:aws:iam::345678901234:role/PatchAutomation");
   EXPECT_FALSE(c.landing_zones[3].enabled);
   EXPECT_EQ(c.backup.tags.at("Owner"), "platform-team");
-  EXPECT_EQ(c.workflow.timeouts.precheck_command_s, 600);
+  EXPECT_EQ(c.workflow.timeouts.precheck_command, std::chrono::seconds(600));
 
   std::vector<LandingZone> zones;
   EXPECT_THAT(Strip(CheckLandingZonesFile(root / "inventory/prod_landing_zones.yml", ZoneDefaults{},

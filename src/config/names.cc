@@ -4,6 +4,7 @@
 #include <cctype>
 #include <regex>
 
+#include "common/aws_partition.h"
 #include "config/config.h"
 #include "common/strings.h"
 

@@ -36,8 +36,8 @@ TEST(NotificationsConfig, ReadsWebhooksSnsAndRetrySettings) {
   ASSERT_EQ(n.sns.size(), 1u);
   EXPECT_EQ(n.sns[0].events, std::vector<std::string>{"rollback_done"});
   EXPECT_EQ(n.attempts, 5);
-  EXPECT_EQ(n.backoff_s, 60);
-  EXPECT_EQ(n.timeout_s, 20);
+  EXPECT_EQ(n.backoff.count(), 60);
+  EXPECT_EQ(n.timeout.count(), 20);
 }
 
 TEST(NotificationsConfig, DefaultsAreNoChannels) {

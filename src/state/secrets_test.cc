@@ -8,13 +8,14 @@ namespace {
 TEST(LooksSecretKey, MatchesCredentialNames) {
   for (const char* k : {"secret_access_key", "aws_secret_access_key", "SecretAccessKey", "session_token",
                         "aws-session-token", "password", "db_password", "token", "access_token",
-                        "client_secret", "private_key", "api_key", "Passphrase", "credentials"}) {
+                        "client_secret", "private_key", "api_key", "Passphrase", "credentials", "external_id",
+                        "ExternalId"}) {
     EXPECT_TRUE(LooksSecretKey(k)) << k;
   }
 }
 
 TEST(LooksSecretKey, LeavesOrdinaryKeysAlone) {
-  for (const char* k : {"access_key_id", "role_arn", "external_id", "token_bucket", "max_tokens",
+  for (const char* k : {"access_key_id", "role_arn", "token_bucket", "max_tokens",
                         "session_name", "region", "secrets_manager_arn_prefix", "password_policy", ""}) {
     EXPECT_FALSE(LooksSecretKey(k)) << k;
   }

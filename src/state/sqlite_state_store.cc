@@ -45,16 +45,16 @@ Status CreateParentDirs(StoreEnv& env, const std::string& path) {
 
 // Refuses a store whose directory others can write: they could swap the database (or plant a
 // symlink or a file of their own where it will be created) between two runs.
-Status CheckParentDirectory(const std::string& path) {
+Status CheckParentDirectory(StoreEnv& env, const std::string& path) {
   fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) parent = ".";
-  struct stat st {};
-  if (::stat(parent.c_str(), &st) != 0) return OkStatus();  // missing: created 0700 (or reported) later
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+  std::optional<uint32_t> mode = env.Mode(parent.string());
+  if (!mode) return OkStatus();  // missing: created 0700 (or reported) later
+  if ((*mode & 022) != 0) {  // group- or world-writable
     return Error::Config(fmt::format(
         "state store {}: its directory {} is group- or world-writable (mode {:04o}), so another user could "
         "replace the database; use a directory only you can write (chmod go-w {}, or --state elsewhere)",
-        path, parent.string(), st.st_mode & 07777, parent.string()));
+        path, parent.string(), *mode, parent.string()));
   }
   return OkStatus();
 }
@@ -171,7 +171,7 @@ Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::Open(const std::stri
   // One connection, serialised by SqliteStateStore::mu_; a symlink in place of the database is
   // refused (it could point fleetpatch at another file to create or overwrite).
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-  if (!memory) FP_RETURN_IF_ERROR(CheckParentDirectory(path));
+  if (!memory) FP_RETURN_IF_ERROR(CheckParentDirectory(env, path));
   if (options.read_only) {
     if (memory) return Error::Config("a read-only state store needs a file path, not :memory:");
     if (!env.Exists(path)) {

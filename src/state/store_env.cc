@@ -18,6 +18,12 @@ bool PosixStoreEnv::Exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+std::optional<uint32_t> PosixStoreEnv::Mode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<uint32_t>(st.st_mode & 07777);
+}
+
 Status PosixStoreEnv::CreateDir(const std::string& path, uint32_t mode) {
   if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0) {
     if (errno == EEXIST) return OkStatus();

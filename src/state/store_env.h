@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/error.h"
@@ -18,6 +19,8 @@ class StoreEnv {
 
   // True when something exists at `path`; false when it does not or cannot be checked.
   virtual bool Exists(const std::string& path) = 0;
+  // The permission bits of `path` (mode & 07777, following symlinks); nullopt when it cannot be read.
+  virtual std::optional<uint32_t> Mode(const std::string& path) = 0;
   // Creates directory `path` with exactly `mode` (not filtered by the umask). OK when it was created
   // or already exists; otherwise an Error whose message is the operating system's reason.
   virtual Status CreateDir(const std::string& path, uint32_t mode) = 0;
@@ -44,6 +47,7 @@ class StoreEnv {
 class PosixStoreEnv final : public StoreEnv {
  public:
   bool Exists(const std::string& path) override;
+  std::optional<uint32_t> Mode(const std::string& path) override;
   Status CreateDir(const std::string& path, uint32_t mode) override;
   Result<bool> CreateNewFile(const std::string& path, uint32_t mode) override;
   void RestrictMode(const std::string& path, uint32_t mode) override;

@@ -32,6 +32,7 @@ class FaultyStoreEnv final : public StoreEnv {
   std::vector<std::pair<std::string, uint32_t>> restricted;
 
   bool Exists(const std::string& path) override { return real_.Exists(path); }
+  std::optional<uint32_t> Mode(const std::string& path) override { return real_.Mode(path); }
   Status CreateDir(const std::string& path, uint32_t mode) override {
     if (failing_dirs.count(path)) return Error::Config(fault_reason);
     return real_.CreateDir(path, mode);

@@ -35,7 +35,7 @@ class EmulatorWorkflowTest : public ::testing::Test {
     options_.poll_interval = std::chrono::seconds(15);
     options_.linux_thresholds.critical_services = {"sshd"};
     options_.windows_thresholds.critical_services = {"W32Time"};
-    options_.error_budget = "100%";
+    options_.error_budget = {true, 100};
   }
 
   // Starts the emulator on `fleet` (on the fixture's clock, unscaled unless `eo` says otherwise)

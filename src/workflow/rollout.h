@@ -15,12 +15,10 @@ namespace fleetpatch::workflow {
 // `wave_size` (>= 1).
 std::vector<std::vector<std::string>> PlanWaves(const std::vector<std::string>& ids, int canary_size, int wave_size);
 
-// An error budget: "5" (failures allowed) or "10%" (of the instances targeted, rounded down).
-// It is spent when more failures than allowed have been seen.
+// An error budget: `allowed` failures (a CountOrPercent's Of() the instances targeted). It is spent
+// when more failures than allowed have been seen.
 class ErrorBudget {
  public:
-  // kConfig error for anything but a non-negative integer or a percentage in [0, 100].
-  static Result<ErrorBudget> Parse(const std::string& spec, int targets);
   explicit ErrorBudget(int allowed) : allowed_(allowed) {}
   ErrorBudget(const ErrorBudget& o) : allowed_(o.allowed_), failures_(o.failures_.load()) {}
 

@@ -31,15 +31,11 @@ TEST(PlanWavesTest, CanaryThenBoundedWaves) {
 }
 
 TEST(ErrorBudgetTest, CountsAndPercentages) {
-  auto b = ErrorBudget::Parse("2", 100);
-  ASSERT_TRUE(b.ok());
-  b->RecordFailure(2);
-  EXPECT_FALSE(b->Spent());
-  b->RecordFailure();
-  EXPECT_TRUE(b->Spent());
-  EXPECT_EQ(ErrorBudget::Parse("10%", 55)->allowed(), 5);
-  EXPECT_EQ(ErrorBudget::Parse("0", 5)->allowed(), 0);
-  for (const char* bad : {"", "-1", "x", "110%", "1.5", "%"}) EXPECT_FALSE(ErrorBudget::Parse(bad, 10).ok()) << bad;
+  ErrorBudget b(2);
+  b.RecordFailure(2);
+  EXPECT_FALSE(b.Spent());
+  b.RecordFailure();
+  EXPECT_TRUE(b.Spent());
   ErrorBudget zero(0);
   EXPECT_FALSE(zero.Spent());
   zero.RecordFailure();

@@ -903,7 +903,7 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
     return summary;
   }
 
-  FP_ASSIGN_OR_RETURN(ErrorBudget budget, ErrorBudget::Parse(options_.error_budget, static_cast<int>(targets.size())));
+  ErrorBudget budget(static_cast<int>(options_.error_budget.Of(static_cast<int64_t>(targets.size()))));
   // Instances already in flight (a resumed run) form the first wave: they are only monitored.
   std::stable_partition(targets.begin(), targets.end(), [](const InstanceRun& r) {
     return r.patch && r.patch->status == PatchStatus::kInProgress && !r.patch->command_id.empty();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/count_or_percent.h"
 #include "common/error.h"
 #include "common/run_events.h"
 #include "common/run_model.h"
@@ -54,11 +55,11 @@ struct WorkflowOptions {
   std::vector<std::pair<std::string, std::string>> extra_tags;
 
   // Precheck -------------------------------------------------------------------------------------
-  PrecheckThresholds linux_thresholds;    // critical_services default: sshd
-  PrecheckThresholds windows_thresholds;  // critical_services default: W32Time
+  PrecheckThresholds linux_thresholds{.critical_services = {"sshd"}};                 // as precheck.critical_services
+  PrecheckThresholds windows_thresholds{.critical_services = {"W32Time", "WinRM"}};  // as precheck.critical_services
   int precheck_execution_timeout_s = 600; // Default: 600 s for the script to run
   int max_commands = 200;          // Default: 200 command invocations in flight per zone
-  std::string min_agent_version = "3.0.0.0";
+  std::string min_agent_version = "3.0.0";  // Default: "3.0.0" (precheck.min_ssm_agent_version)
 
   // Patch ----------------------------------------------------------------------------------------
   std::string patch_document = "AWS-RunPatchBaseline";
@@ -67,7 +68,7 @@ struct WorkflowOptions {
   std::string baseline_override;                  // S3 URL of a baseline override, or empty
   int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
-  std::string error_budget = "10%";  // Default: "10%" of the instances targeted; or a count such as "0"
+  CountOrPercent error_budget{true, 10};  // Default: "10%" of the instances targeted; or a count such as 0
   bool canary_must_succeed = true; // Default: true (any canary failure stops the rollout)
 };
 

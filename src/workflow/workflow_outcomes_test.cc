@@ -338,7 +338,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
 }
 
 TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
-  options_.error_budget = "1";  // one failure allowed: the second one spends it
+  options_.error_budget = {false, 1};  // one failure allowed: the second one spends it
   options_.canary_size = 0;
   options_.wave_size = 1;       // one instance per wave, failing ones first (instance id order)
   // Only the patch targets and one instance that fails its precheck are scanned: the slow backup and

@@ -211,7 +211,7 @@ TEST_F(WorkflowTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
   Zone().Set("i-3", [](FakeInstance& i) { i.patch_status = "Failed"; });
   options_.canary_size = 1;
   options_.wave_size = 2;
-  options_.error_budget = "0";
+  options_.error_budget = {false, 0};
   std::string run = NewRun();
   auto s = RunAll(run);
   EXPECT_TRUE(s.budget_spent);
@@ -229,7 +229,7 @@ TEST_F(WorkflowTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
 TEST_F(WorkflowTest, FailedCanaryStopsTheRollout) {
   for (int i = 1; i <= 3; ++i) Zone().Add(Linux("i-" + std::to_string(i)));
   Zone().Set("i-1", [](FakeInstance& i) { i.patch_status = "Failed"; });
-  options_.error_budget = "50%";
+  options_.error_budget = {true, 50};
   std::string run = NewRun();
   auto s = RunAll(run);
   EXPECT_EQ(Zone().PatchedIds(), std::vector<std::string>{"i-1"});
@@ -258,7 +258,7 @@ TEST_F(WorkflowTest, PartialSuccessWhenARebootIsPendingAndFailureWhenPatchesFail
   Zone().Add(reboot);
   Zone().Add(failing);
   options_.canary_size = 0;
-  options_.error_budget = "100%";
+  options_.error_budget = {true, 100};
   std::string run = NewRun();
   RunAll(run);
   EXPECT_EQ(Get(run, "i-reboot").patch->status, PatchStatus::kPartialSuccess);

@@ -518,7 +518,7 @@ TEST_F(AwsCliAfterPatchTest, AutoScalingStandbySuspendAndTheirErrors) {
   EXPECT_NE(r.j["Activities"][0]["Description"].get<std::string>().find("Moving EC2 instance to Standby: " + a), std::string::npos);
   r = Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c);
   EXPECT_EQ(r.j["AutoScalingInstances"][0]["LifecycleState"], "EnteringStandby");
-  Advance(10);
+  Advance(40);
   r = Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c);
   EXPECT_EQ(r.j["AutoScalingInstances"][0]["LifecycleState"], "Standby");
   r = Aws("autoscaling describe-auto-scaling-groups --auto-scaling-group-names " + g, c);
@@ -535,7 +535,7 @@ TEST_F(AwsCliAfterPatchTest, AutoScalingStandbySuspendAndTheirErrors) {
   r = Aws("autoscaling exit-standby --auto-scaling-group-name " + g + " --instance-ids " + a, c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c).j["AutoScalingInstances"][0]["LifecycleState"], "Pending");
-  Advance(15);
+  Advance(45);
   EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c).j["AutoScalingInstances"][0]["LifecycleState"], "InService");
 
   ASSERT_EQ(Aws("autoscaling suspend-processes --auto-scaling-group-name " + g + " --scaling-processes HealthCheck ReplaceUnhealthy AZRebalance", c).exit_code, 0);
