@@ -25,6 +25,7 @@ Response DescribeInstancePatchStates(Emulator::Impl& im, const OpInput& in, Call
     }
     const InstanceState* st = z.Find(id);
     if (!st || st->spec->ssm_ping == "None") continue;
+    if (CurrentPatchState(z, *st, now).operation == "never") continue;  // never scanned: no patch state
     if (static_cast<int>(list.size()) == max) {
       next = id;
       break;

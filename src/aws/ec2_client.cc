@@ -68,6 +68,7 @@ ImageInfo ImageFromJson(const json& img) {
     if (bdm.contains("Ebs")) {
       std::string snap = Str(bdm["Ebs"], "SnapshotId");
       if (!snap.empty()) out.snapshot_ids.push_back(std::move(snap));
+      out.ebs_size_gib += Int(bdm["Ebs"], "VolumeSize").value_or(0);
     }
   }
   out.tags = Tags(img);

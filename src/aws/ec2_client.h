@@ -77,6 +77,7 @@ struct ImageInfo {
   std::string creation_date;              // as EC2 returns it (ISO 8601 string)
   std::string state_reason;               // StateReason.Message, when EC2 explains a failure
   std::vector<std::string> snapshot_ids;  // from the EBS block device mappings
+  int64_t ebs_size_gib = 0;               // the sum of those mappings' VolumeSize
   TagMap tags;
 };
 

@@ -20,6 +20,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kShow, RunShowCommand},         {Command::kReport, RunReportCommand},
     {Command::kValidate, RunValidateCommand}, {Command::kWhoami, RunWhoamiCommand},
     {Command::kEmulator, RunEmulatorCommand}, {Command::kDemo, RunDemoCommand},
+    {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
     {Command::kGenDocs, RunGenDocsCommand},
 };
 

@@ -108,7 +108,8 @@ TEST_F(AppTest, HelpAndVersionGoToStdoutWithExitZero) {
 
 TEST_F(AppTest, EveryCommandHasAHandler) {
   for (Command c : {Command::kWorkflow, Command::kRuns, Command::kShow, Command::kReport, Command::kValidate,
-                    Command::kWhoami, Command::kEmulator, Command::kDemo}) {
+                    Command::kWhoami, Command::kEmulator, Command::kDemo, Command::kPrune,
+                    Command::kCompliance}) {
     EXPECT_NE(CommandFor(c), nullptr) << CommandName(c);
   }
 }

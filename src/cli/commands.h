@@ -33,6 +33,8 @@ Result<int> RunValidateCommand(const Options& options, Context& ctx);  // fleetp
 Result<int> RunWhoamiCommand(const Options& options, Context& ctx);    // fleetpatch whoami
 Result<int> RunEmulatorCommand(const Options& options, Context& ctx);  // fleetpatch emulator ...
 Result<int> RunDemoCommand(const Options& options, Context& ctx);      // fleetpatch demo
+Result<int> RunPruneCommand(const Options& options, Context& ctx);     // fleetpatch prune [--zone Z] [--yes]
+Result<int> RunComplianceCommand(const Options& options, Context& ctx);  // fleetpatch compliance [--fail-on L]
 Result<int> RunGenDocsCommand(const Options& options, Context& ctx);   // fleetpatch gen-docs DIR (hidden)
 
 }  // namespace fleetpatch::cli

@@ -31,6 +31,10 @@ const char* CommandName(Command c) {
       return "emulator";
     case Command::kDemo:
       return "demo";
+    case Command::kPrune:
+      return "prune";
+    case Command::kCompliance:
+      return "compliance";
     case Command::kGenDocs:
       return "gen-docs";
     case Command::kHelp:
@@ -82,6 +86,8 @@ struct Parser {
   CLI::App* whoami = nullptr;
   CLI::App* emulator = nullptr;
   CLI::App* demo = nullptr;
+  CLI::App* prune = nullptr;
+  CLI::App* compliance = nullptr;
   CLI::App* gen_docs = nullptr;
   RawFlags raw;
 
@@ -178,11 +184,29 @@ struct Parser {
                               "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
                               "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
                               "fleet fails some instances on purpose");
+    AddBetweenRuns(o);
     // Hidden (empty group): the packaging step runs it to generate the man pages and completions.
     gen_docs = app.add_subcommand("gen-docs", "Write the man pages and shell completions into DIR");
     gen_docs->group("");
     gen_docs->add_option("DIR", o->docs_dir, "Output directory")->required();
     app.require_subcommand(0, 1);
+  }
+
+  // The commands that work between runs, across every enabled landing zone.
+  void AddBetweenRuns(Options* o) {
+    prune = app.add_subcommand("prune",
+                               "Plan (default) or, with --yes, delete fleetpatch's expired backup AMIs and exactly "
+                               "their snapshots, keeping backup.keep_last per instance, unfinished runs' and those a "
+                               "rollback may need; reports in every format");
+    prune->add_option("--zone", o->zones, "Only this landing zone (repeatable)")->type_name("NAME");
+    compliance = app.add_subcommand("compliance",
+                                    "Read-only patch compliance of every SSM-managed instance across the landing "
+                                    "zones: missing, failed, reboot debt, stale, never scanned; reports in every "
+                                    "format. Exit 1 when an instance fails a --fail-on check");
+    compliance->add_option("--zone", o->zones, "Only this landing zone (repeatable)")->type_name("NAME");
+    compliance->add_option("--fail-on", o->fail_on,
+                           "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
+        ->type_name("LIST");
   }
 };
 
@@ -243,6 +267,8 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.validate->parsed()) o.command = Command::kValidate;
   if (p.whoami->parsed()) o.command = Command::kWhoami;
   if (p.demo->parsed()) o.command = Command::kDemo;
+  if (p.prune->parsed()) o.command = Command::kPrune;
+  if (p.compliance->parsed()) o.command = Command::kCompliance;
   if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
@@ -281,8 +307,13 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (o.command == Command::kWorkflow && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config(
         "nothing to do: give --config FILE and/or --landing-zones FILE to run a workflow, or a subcommand "
-        "(runs, show, report, validate, whoami, emulator, demo)" +
+        "(runs, show, report, validate, whoami, emulator, demo, prune, compliance)" +
         UsageHint());
+  }
+  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance;
+  if (between_runs && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config(std::string(CommandName(o.command)) +
+                         ": give --config FILE and/or --landing-zones FILE (the zones to work on)" + UsageHint());
   }
   if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());

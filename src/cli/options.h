@@ -34,6 +34,8 @@ enum class Command {
   kWhoami,
   kEmulator,
   kDemo,
+  kPrune,
+  kCompliance,
   kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
   kHelp,
   kVersion
@@ -84,6 +86,8 @@ struct Options {
   std::string whoami_external_id;          // whoami --external-id ID
   std::string whoami_external_id_file;     // whoami --external-id-file FILE
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
+  std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
+  std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
   std::string docs_dir;                    // gen-docs DIR
 };
 

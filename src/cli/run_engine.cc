@@ -11,21 +11,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_dump.h"
-#include "aws/aws_context.h"
-#include "aws/credentials_chain.h"
-#include "aws/curl_transport.h"
+#include "cli/aws_stack.h"
 #include "cli/run_hooks.h"
 #include "common/exit_codes.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
 #include "state/sqlite_state_store.h"
-#include "workflow/aws_zone_api.h"
 #include "workflow/interrupt.h"
-#include "workflow/rate_limiter.h"
 
 namespace fleetpatch::cli {
 namespace {
@@ -71,19 +67,6 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
   FP_RETURN_IF_ERROR(store.CreateRun(run));
   *created = true;
   return store.GetRun(run.run_id);
-}
-
-std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
-  std::vector<report::ReportFormat> out;
-  for (auto f : c.reporting.formats) {
-    report::ReportFormat rf;
-    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
-  }
-  // The JUnit file goes with the XML report: CI servers read it natively.
-  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
-    out.push_back(report::ReportFormat::kJunit);
-  }
-  return out;
 }
 
 void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
@@ -137,6 +120,19 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.wave_size = c.patch.max_concurrency;
   o.error_budget = c.error_budget;
   return o;
+}
+
+std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
+  std::vector<report::ReportFormat> out;
+  for (auto f : c.reporting.formats) {
+    report::ReportFormat rf;
+    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
+  }
+  // The JUnit file goes with the XML report: CI servers read it natively.
+  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
+    out.push_back(report::ReportFormat::kJunit);
+  }
+  return out;
 }
 
 std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& c) {
@@ -198,49 +194,12 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
   RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
 
-  // The AWS stack.
-  aws::CurlGlobal curl;
-  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
-  aws::AwsContextOptions aopts;
-  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
-  const char* max_attempts_env = nullptr;
-  std::string max_attempts_value;
-  if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
-    max_attempts_value = *v;
-    max_attempts_env = max_attempts_value.c_str();
-  }
-  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
-                      aws::ResolveMaxAttempts(req.config.aws.max_attempts, max_attempts_env));
-  aopts.observer = hooks.AttemptObserver();
-  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
-  std::shared_ptr<aws::CredentialsProvider> base = req.base_credentials;
-  if (!base) {
-    aws::CredentialsChainOptions copts;
-    copts.profile = req.config.aws.profile;
-    copts.region = req.config.aws.region;
-    aws::CredentialsContext cctx;
-    cctx.env = ctx.env;
-    cctx.http = &transport;
-    cctx.sts = &aws_context;
-    cctx.clock = &clock;
-    base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
-  }
-  FP_RETURN_IF_ERROR(hooks.Connect(aws_context, base, transport));
+  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, options, ctx.env, clock,
+                                                       req.base_credentials, hooks.AttemptObserver()));
+  FP_RETURN_IF_ERROR(
+      hooks.Connect(aws_stack->context(), aws_stack->base_credentials(), aws_stack->transport()));
   hooks.observers().OnRunStarted({run.run_id, req.phases, req.workflow.dry_run});
-  const auto& rl = req.config.aws.rate_limits;
-  workflow::RateLimiter limiter(clock, {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
-                                        {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
-                                        {"ec2-tags", {rl.ec2_create_tags.burst, rl.ec2_create_tags.per_second}},
-                                        {"ssm-read", {rl.ssm_read.burst, rl.ssm_read.per_second}},
-                                        {"ssm-mutate", {rl.ssm_write.burst, rl.ssm_write.per_second}},
-                                        {"sts", {rl.sts.burst, rl.sts.per_second}}});
-  std::map<std::string, workflow::ZoneAccess> access;
-  for (const auto& z : req.config.landing_zones) {
-    access[z.name] = {z.role_arn, z.external_id,
-                      z.session_name.empty() ? "fleetpatch" : z.session_name,
-                      static_cast<int>(req.config.aws.role_session_duration.count()), z.endpoint_url};
-  }
-  workflow::AwsZoneConnector connector(aws_context, base, limiter, access);
+  workflow::ZoneConnector& connector = aws_stack->connector();
 
   workflow::Progress::Options popts;
   popts.terminal = !json_output && isatty(STDERR_FILENO);

@@ -15,6 +15,7 @@
 #include "aws/credentials.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "report/report_writer.h"
 #include "workflow/workflow.h"
 
 namespace fleetpatch::cli {
@@ -33,6 +34,9 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& config);
 
 // The zones of the config that are enabled, as the workflow needs them.
 std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& config);
+
+// The report formats of the config (JUnit goes with XML: CI servers read it natively).
+std::vector<report::ReportFormat> ReportFormats(const config::Config& config);
 
 Result<int> ExecuteRun(const Options& options, RunRequest request, Context& ctx);
 

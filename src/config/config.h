@@ -121,6 +121,7 @@ struct BackupConfig {
   std::map<std::string, std::string> tags;  // Default: {} (extra tags on the AMI and its snapshots)
   int retention_days = 30;                  // Default: 30 (written as the delete-after tag)
   bool keep_failed = false;  // Default: false (a failed or timed-out AMI is deregistered, snapshots deleted)
+  int keep_last = 1;         // Default: 1 (`fleetpatch prune` keeps the newest N available AMIs per instance)
 };
 
 enum class ReportFormat { kCsv, kJson, kHtml, kXml };
@@ -163,6 +164,11 @@ struct AwsConfig {
   RateLimits rate_limits;
 };
 
+// `fleetpatch compliance`.
+struct ComplianceConfig {
+  int max_age_days = 30;  // Default: 30 (no Install within that many days makes an instance stale)
+};
+
 // notifications: where run events go (src/notify). Event names: run_finished, rollout_halted,
 // rollback_done, instances_in_standby; an empty list means every event.
 struct WebhookConfig {
@@ -179,9 +185,9 @@ struct SnsTopicConfig {
 struct NotificationsConfig {
   std::vector<WebhookConfig> webhooks;  // Default: []
   std::vector<SnsTopicConfig> sns;      // Default: []
-  int attempts = 3;                       // Default: 3 per notification and channel
-  std::chrono::seconds backoff{2};        // Default: 2 s before the 2nd attempt, doubled after each
-  std::chrono::seconds timeout{10};       // Default: 10 s per HTTP attempt
+  int attempts = 3;                     // Default: 3 per notification and channel
+  std::chrono::seconds backoff{2};      // Default: 2 s before the 2nd attempt, doubled after each
+  std::chrono::seconds timeout{10};     // Default: 10 s per HTTP attempt
 };
 
 struct Config {
@@ -198,6 +204,7 @@ struct Config {
   ReportingConfig reporting;
   StateConfig state;
   AwsConfig aws;
+  ComplianceConfig compliance;
   bool dry_run = false;  // Default: false
   NotificationsConfig notifications;  // Not in ConfigToJson: webhook URLs can be secrets.
 };

@@ -455,6 +455,8 @@ void AddBackup(std::vector<FieldSpec>& t) {
                   "written as the delete-after tag"));
   t.push_back(Bool("backup.keep_failed", [](auto& c) -> auto& { return c.backup.keep_failed; },
                    "keep an AMI that failed or timed out (default: deregister it and delete its snapshots)"));
+  t.push_back(Int("backup.keep_last", [](auto& c) -> auto& { return c.backup.keep_last; }, 0, 100,
+                  "`fleetpatch prune` keeps the newest N available AMIs of each instance, however old"));
 }
 
 void AddReportingStateAws(std::vector<FieldSpec>& t) {
@@ -612,6 +614,9 @@ std::vector<FieldSpec> BuildConfigFields() {
   AddPatch(t);
   AddBackup(t);
   AddReportingStateAws(t);
+  t.push_back(Section("compliance"));
+  t.push_back(Int("compliance.max_age_days", [](auto& c) -> auto& { return c.compliance.max_age_days; }, 1, 3650,
+                  "`fleetpatch compliance`: no Install within this many days makes an instance stale"));
   t.push_back(Bool("dry_run", [](auto& c) -> auto& { return c.dry_run; },
                    "scan for real, then show what later phases would do, with no mutating call"));
   AddNotifications(t);

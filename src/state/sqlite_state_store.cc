@@ -398,7 +398,8 @@ Result<RunInfo> SqliteStateStore::GetRun(const std::string& run_id) {
 
 Result<RunInfo> SqliteStateStore::LatestRun() {
   std::lock_guard lock(mu_);
-  static const std::string sql = std::string(kRunColumns) + "ORDER BY seq DESC LIMIT 1";
+  static const std::string sql =
+      std::string(kRunColumns) + "WHERE workflow <> '" + kPruneWorkflow + "' ORDER BY seq DESC LIMIT 1";
   return ReadRun(sql.c_str(), "",
                  fmt::format("the state store {} holds no runs yet: run a scan first", path_));
 }

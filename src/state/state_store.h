@@ -49,6 +49,10 @@ using PrecheckUpdate = InstanceResult<PrecheckResult>;
 using PatchUpdate = InstanceResult<PatchResult>;
 
 // Which instances of a run to return. Empty fields do not constrain.
+// The workflow name of the runs `fleetpatch prune --yes` records: their events are the prune's
+// journal; they have no instances and are never continued.
+inline constexpr const char* kPruneWorkflow = "prune";
+
 struct InstanceQuery {
   std::string zone;              // only this landing zone
   std::optional<bool> eligible;  // only eligible (true) or ineligible (false) instances
@@ -95,7 +99,8 @@ class StateStore {
   // disk with a full sync, since it decides whether a later invocation redoes the phase.
   virtual Status MarkPhaseCompleted(const std::string& run_id, Phase phase) = 0;
   virtual Result<RunInfo> GetRun(const std::string& run_id) = 0;
-  // The most recently created run; kNotFound when the store has none.
+  // The most recently created workflow run (runs of kPruneWorkflow, which only journal a prune's
+  // deletions, are passed over); kNotFound when the store has none.
   virtual Result<RunInfo> LatestRun() = 0;
   // Newest first, at most `limit` (all when limit <= 0).
   virtual Result<std::vector<RunInfo>> ListRuns(int limit) = 0;

@@ -23,6 +23,8 @@ ImageView ToView(aws::ImageInfo&& i) {
   v.source_instance_id = std::move(i.source_instance_id);
   v.snapshot_ids = std::move(i.snapshot_ids);
   v.tags = std::move(i.tags);
+  v.creation_date = std::move(i.creation_date);
+  v.size_gib = i.ebs_size_gib;
   return v;
 }
 
@@ -183,6 +185,10 @@ Result<std::vector<PatchStateView>> AwsZoneApi::DescribePatchStates(const std::v
     v.failed = s.failed;
     v.operation = std::move(s.operation);
     if (s.operation_end) v.operation_end_time_s = std::chrono::duration<double>(s.operation_end->time_since_epoch()).count();
+    v.patch_group = std::move(s.patch_group);
+    if (s.last_no_reboot_install) {
+      v.last_no_reboot_install_s = std::chrono::duration<double>(s.last_no_reboot_install->time_since_epoch()).count();
+    }
     out.push_back(std::move(v));
   }
   return out;

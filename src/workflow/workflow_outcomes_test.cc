@@ -265,7 +265,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
       {"patch-ok-windows-asg",
        {"member of an Auto Scaling group: a failed health check during patching may replace it"}},
       {"patch-partial-still-missing", {"a reboot is already pending"}},
-      {"patch-reboots-old-agent", {"old SSM agent 2.3.1319.0 (older than 3.0.0.0)"}},
+      {"patch-reboots-old-agent", {"old SSM agent 2.3.1319.0 (older than 3.0.0)"}},
   };
   for (const auto& [name, risks] : ready_risks) {
     SCOPED_TRACE(name);

@@ -43,6 +43,8 @@ struct ImageView {
   std::string source_instance_id;  // the instance it was made from (EC2's SourceInstanceId); may be empty
   std::vector<std::string> snapshot_ids;  // from its block device mappings
   std::map<std::string, std::string> tags;
+  std::string creation_date;  // ISO 8601, as EC2 returns it
+  int64_t size_gib = 0;       // the EBS volumes' sizes, summed (what its snapshots hold at most)
 };
 
 struct InvocationView {
@@ -64,6 +66,8 @@ struct PatchStateView {
   int64_t failed = 0;
   std::string operation;            // Install | Scan
   double operation_end_time_s = 0;  // epoch seconds
+  std::string patch_group;          // the instance's patch group, or empty
+  double last_no_reboot_install_s = 0;  // epoch seconds of the last NoReboot Install; 0: none
 };
 
 using Tags = std::vector<std::pair<std::string, std::string>>;

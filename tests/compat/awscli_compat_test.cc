@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/time_format.h"
 #include "emulator/server.h"
 #include "testing/ci.h"
 #include "testing/testdata.h"
@@ -649,9 +650,9 @@ TEST_F(AwsCliAfterPatchTest, StaleNeverScannedAndRebootDebtPatchStates) {
   EXPECT_EQ(stale["InstanceId"], "i-000200000feed0108");
   EXPECT_EQ(stale["Operation"], "Scan");
   EXPECT_EQ(stale["MissingCount"], 21);
-  double age_days = (std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
-                     stale["OperationEndTime"].get<double>()) / 86400;
-  EXPECT_NEAR(age_days, 90, 1);
+  std::chrono::system_clock::time_point ended;  // awscli prints timestamps as ISO 8601
+  ASSERT_TRUE(ParseIso8601(stale["OperationEndTime"].get<std::string>(), &ended)) << stale.dump();
+  EXPECT_NEAR(std::chrono::duration<double>(std::chrono::system_clock::now() - ended).count() / 86400, 90, 1);
   Creds dev = Assume("333333333333", "fp-demo-dev");
   r = Aws("ssm describe-instance-patch-states --instance-ids i-000300000feed010a", dev, "us-west-2");
   ASSERT_EQ(r.j["InstancePatchStates"].size(), 1u) << r.out;

@@ -1,0 +1,84 @@
+#include "cli/across_zones.h"
+
+#include <mutex>
+
+#include "common/time_format.h"
+#include "common/exit_codes.h"
+#include "common/json_dump.h"
+#include "cli/run_engine.h"
+#include "workflow/executor.h"
+
+namespace fleetpatch::cli {
+
+Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config, const std::vector<std::string>& names) {
+  std::vector<workflow::ZoneSpec> all = ZoneSpecsFrom(config);
+  if (names.empty()) return all;
+  std::vector<workflow::ZoneSpec> out;
+  for (const auto& name : names) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const workflow::ZoneSpec& z) { return z.info.name == name; });
+    if (it == all.end()) {
+      std::string known;
+      for (const auto& z : all) known += (known.empty() ? "" : ", ") + z.info.name;
+      return Error::Config("--zone: no enabled landing zone is named '" + name + "'; the enabled ones: " +
+                           (known.empty() ? "none" : known));
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones,
+                                  int workers,
+                                  const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn) {
+  std::vector<std::optional<Error>> errors(zones.size());
+  workflow::ParallelFor(zones.size(), static_cast<size_t>(std::max(1, workers)), [&](size_t i) {
+    Status st = [&]() -> Status {
+      FP_ASSIGN_OR_RETURN(auto api, connector.Connect(zones[i]));
+      return fn(*api, zones[i]);
+    }();
+    if (st.ok()) return;
+    Error e = st.error();
+    e.message = "landing zone '" + zones[i].info.name + "': " + e.message;
+    errors[i] = std::move(e);
+  });
+  std::vector<Error> out;
+  for (auto& e : errors)
+    if (e) out.push_back(std::move(*e));
+  return out;
+}
+
+std::string ReportStamp(std::chrono::system_clock::time_point t) { return FormatUtc(t, "%Y%m%d-%H%M%S"); }
+
+int ZoneErrorsExitCode(const std::vector<Error>& errors) {
+  return errors.empty() ? kExitOk : ExitCodeFor(errors.front().category);
+}
+
+int PrintOutcome(const Options& options, Context& ctx, const report::TableReport& report,
+                 const Result<std::vector<std::filesystem::path>>& written, const std::vector<Error>& zone_errors,
+                 int code, TextSummary text) {
+  if (!written.ok()) {
+    *ctx.err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
+    if (code == kExitOk) code = ExitCodeFor(written.error().category);
+  }
+  if (options.output == OutputFormat::kJson) {
+    nlohmann::json j = report::TableToJson(report);
+    j["exit_code"] = code;
+    j["reports"] = nlohmann::json::array();
+    if (written.ok())
+      for (const auto& p : *written) j["reports"].push_back(p.string());
+    j["zone_errors"] = nlohmann::json::array();
+    for (const auto& e : zone_errors)
+      j["zone_errors"].push_back({{"category", CategoryName(e.category)}, {"message", e.ToString()}});
+    *ctx.out << DumpJson(j, 2) << "\n";
+    return code;
+  }
+  text(*ctx.out, report);
+  for (const auto& e : zone_errors) *ctx.err << "fleetpatch: zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+  if (written.ok()) {
+    *ctx.out << "Reports:\n";
+    for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";
+  }
+  return code;
+}
+
+}  // namespace fleetpatch::cli

@@ -1,0 +1,230 @@
+#include "report/table_report.h"
+
+#include <fmt/format.h>
+
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "report/csv_writer.h"
+#include "report/html_assets.h"
+#include "report/report_format.h"
+#include "report/text_util.h"
+#include "report/xml_util.h"
+
+namespace fleetpatch::report {
+namespace {
+
+using nlohmann::json;
+
+// A cell as text: strings as they are, numbers in their shortest form, booleans as true/false.
+std::string CellText(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number()) return FormatNumber(v.get<double>());
+  if (v.is_null()) return "";
+  return DumpJson(v);
+}
+
+Status CheckShape(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows, const std::string& what) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].cells.size() != columns.size()) {
+      return Error::Internal(fmt::format("{} row {} has {} cells for {} columns", what, i, rows[i].cells.size(),
+                                         columns.size()));
+    }
+  }
+  return OkStatus();
+}
+
+Status CheckReport(const TableReport& r) {
+  FP_RETURN_IF_ERROR(CheckShape(r.columns, r.rows, r.kind));
+  for (const auto& s : r.summaries) FP_RETURN_IF_ERROR(CheckShape(s.columns, s.rows, s.key));
+  return OkStatus();
+}
+
+Status StreamStatus(const std::ostream& out) {
+  return out ? OkStatus() : Error::Internal("writing the report failed");
+}
+
+json RowsToJson(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+  json out = json::array();
+  for (const auto& row : rows) {
+    json o = json::object();
+    for (size_t c = 0; c < columns.size(); ++c) o[columns[c].key] = row.cells[c];
+    if (!row.flag.empty()) o["flag"] = row.flag;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::string RowName(const TableReport& r, const TableRow& row) {
+  std::string name;
+  for (size_t c : r.name_columns) {
+    if (c >= row.cells.size()) continue;
+    name += (name.empty() ? "" : "/") + CellText(row.cells[c]);
+  }
+  return name;
+}
+
+// One <table> of the HTML view: a header row of titles, then the rows, flagged rows marked.
+void HtmlTable(std::ostream& out, const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+  out << "<table><thead><tr>";
+  for (const auto& c : columns) out << "<th>" << HtmlEscape(c.title) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const auto& row : rows) {
+    out << (row.flag.empty() ? "<tr>" : "<tr class=\"flagged\" title=\"" + HtmlEscape(row.flag) + "\">");
+    for (const auto& cell : row.cells) out << "<td>" << HtmlEscape(CellText(cell)) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody></table>\n";
+}
+
+void XmlRows(pugi::xml_node parent, const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+  for (const auto& row : rows) {
+    pugi::xml_node r = parent.append_child("row");
+    if (!row.flag.empty()) SetAttr(r, "flag", row.flag);
+    for (size_t c = 0; c < columns.size(); ++c) {
+      pugi::xml_node cell = AddText(r, "cell", CellText(row.cells[c]));
+      SetAttr(cell, "name", columns[c].key);
+    }
+  }
+}
+
+const char* Extension(ReportFormat f) {
+  switch (f) {
+    case ReportFormat::kCsv: return ".csv";
+    case ReportFormat::kJson: return ".json";
+    case ReportFormat::kHtml: return ".html";
+    case ReportFormat::kXml: return ".xml";
+    case ReportFormat::kJunit: return "-junit.xml";
+  }
+  return "";
+}
+
+Status WriteFormat(const TableReport& r, ReportFormat f, std::ostream& out) {
+  switch (f) {
+    case ReportFormat::kCsv: return WriteTableCsv(r, out);
+    case ReportFormat::kJson: return WriteTableJson(r, out);
+    case ReportFormat::kHtml: return WriteTableHtml(r, out);
+    case ReportFormat::kXml: return WriteTableXml(r, out);
+    case ReportFormat::kJunit: return WriteTableJunit(r, out);
+  }
+  return Error::Internal("unknown report format");
+}
+
+}  // namespace
+
+Status WriteTableCsv(const TableReport& r, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  out << "\xEF\xBB\xBF";  // UTF-8 byte order mark, as the run reports (spreadsheets read UTF-8 then)
+  std::string line;
+  for (const auto& c : r.columns) line += (line.empty() ? "" : ",") + CsvField(c.key, false);
+  out << line << ",flag\r\n";
+  for (const auto& row : r.rows) {
+    line.clear();
+    for (const auto& cell : row.cells) line += (line.empty() ? "" : ",") + CsvField(CellText(cell), cell.is_string());
+    out << line << "," << CsvField(row.flag, true) << "\r\n";
+  }
+  return StreamStatus(out);
+}
+
+json TableToJson(const TableReport& r) {
+  json j = {{"report_version", kReportVersion}, {"kind", r.kind}, {"generated_at", r.generated_at}};
+  json facts = json::object();
+  for (const auto& [k, v] : r.facts) facts[k] = v;
+  j["facts"] = std::move(facts);
+  json summaries = json::object();
+  for (const auto& s : r.summaries) summaries[s.key] = RowsToJson(s.columns, s.rows);
+  j["summaries"] = std::move(summaries);
+  j["rows"] = RowsToJson(r.columns, r.rows);
+  return j;
+}
+
+Status WriteTableJson(const TableReport& r, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  out << DumpJson(TableToJson(r), 2) << "\n";
+  return StreamStatus(out);
+}
+
+Status WriteTableHtml(const TableReport& r, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+      << "<title>" << HtmlEscape(r.title) << "</title>\n<style>" << kDashboardCss
+      << "\ntr.flagged td{background:#fde8e8}</style></head><body>\n"
+      << "<header><h1>" << HtmlEscape(r.title) << "</h1><p>Generated " << HtmlEscape(r.generated_at)
+      << "</p></header>\n<main>\n<section class=\"facts\"><dl>";
+  for (const auto& [k, v] : r.facts) out << "<dt>" << HtmlEscape(k) << "</dt><dd>" << HtmlEscape(CellText(v)) << "</dd>";
+  out << "</dl></section>\n";
+  for (const auto& s : r.summaries) {
+    out << "<section><h2>" << HtmlEscape(s.title) << "</h2>\n";
+    HtmlTable(out, s.columns, s.rows);
+    out << "</section>\n";
+  }
+  out << "<section><h2>" << HtmlEscape(r.kind == "prune" ? "Images" : "Instances") << "</h2>\n";
+  HtmlTable(out, r.columns, r.rows);
+  out << "</section>\n</main></body></html>\n";
+  return StreamStatus(out);
+}
+
+Status WriteTableXml(const TableReport& r, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  pugi::xml_document doc;
+  pugi::xml_node root = doc.append_child(r.kind.c_str());
+  SetAttr(root, "version", static_cast<int64_t>(kReportVersion));
+  SetAttr(root, "generated_at", r.generated_at);
+  pugi::xml_node facts = root.append_child("facts");
+  for (const auto& [k, v] : r.facts) SetAttr(AddText(facts, "fact", CellText(v)), "name", k);
+  for (const auto& s : r.summaries) {
+    pugi::xml_node sum = root.append_child("summary");
+    SetAttr(sum, "name", s.key);
+    XmlRows(sum, s.columns, s.rows);
+  }
+  XmlRows(root.append_child("rows"), r.columns, r.rows);
+  out << SaveXml(doc);
+  return StreamStatus(out);
+}
+
+Status WriteTableJunit(const TableReport& r, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  pugi::xml_document doc;
+  pugi::xml_node suites = doc.append_child("testsuites");
+  pugi::xml_node suite = suites.append_child("testsuite");
+  SetAttr(suite, "name", "fleetpatch " + r.kind);
+  int64_t failures = 0;
+  for (const auto& row : r.rows) {
+    pugi::xml_node tc = suite.append_child("testcase");
+    SetAttr(tc, "classname", "fleetpatch." + r.kind);
+    SetAttr(tc, "name", RowName(r, row));
+    if (row.flag.empty()) continue;
+    ++failures;
+    pugi::xml_node f = tc.append_child("failure");
+    SetAttr(f, "message", row.flag);
+    std::string details;
+    for (size_t c = 0; c < r.columns.size(); ++c) details += r.columns[c].key + ": " + CellText(row.cells[c]) + "\n";
+    f.append_child(pugi::node_pcdata).set_value(XmlSafeText(details).c_str());
+  }
+  SetAttr(suite, "tests", static_cast<int64_t>(r.rows.size()));
+  SetAttr(suite, "failures", failures);
+  SetAttr(suites, "tests", static_cast<int64_t>(r.rows.size()));
+  SetAttr(suites, "failures", failures);
+  out << SaveXml(doc);
+  return StreamStatus(out);
+}
+
+Result<std::vector<std::filesystem::path>> WriteTableReports(const TableReport& r, const std::filesystem::path& dir,
+                                                             const std::vector<ReportFormat>& formats,
+                                                             const std::string& stamp) {
+  FP_RETURN_IF_ERROR(ValidateRunIdForFileName(stamp));
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  FP_RETURN_IF_ERROR(EnsurePrivateDirectory(dir));
+  std::vector<std::filesystem::path> written;
+  for (ReportFormat f : formats) {
+    std::filesystem::path path = dir / ("fleetpatch-" + r.kind + "-" + stamp + Extension(f));
+    FP_RETURN_IF_ERROR(WriteFileAtomic(path, [&](std::ostream& out) { return WriteFormat(r, f, out); }));
+    written.push_back(std::move(path));
+  }
+  return written;
+}
+
+}  // namespace fleetpatch::report

@@ -1,0 +1,73 @@
+// TableReport: a report that is one table of rows plus grouped summaries, for the commands that
+// work between runs (`fleetpatch compliance`, `fleetpatch prune`). One structure is rendered in
+// every report format (CSV, JSON, HTML, XML, JUnit), so the formats never disagree; every cell
+// passes through the same escaping as the run reports (text_util.h), since tag values, names and
+// AWS text are untrusted.
+//
+// A row may be flagged (a compliance problem, an AMI that could not be deleted): JUnit shows a
+// flagged row as a failed test case with the flag's reason, the HTML view highlights it.
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "report/report_writer.h"
+
+namespace fleetpatch::report {
+
+struct TableColumn {
+  std::string key;    // machine name: JSON member, XML attribute value, CSV header
+  std::string title;  // what a person reads (HTML header)
+};
+
+struct TableRow {
+  std::vector<nlohmann::json> cells;  // one per column: a string, number or boolean
+  std::string flag;                   // empty: not flagged; else why (JUnit failure message)
+};
+
+// A count table: one line per value of a grouping (zone, account, platform, ...).
+struct TableSummary {
+  std::string key;    // "by_zone"
+  std::string title;  // "By landing zone"
+  std::vector<TableColumn> columns;
+  std::vector<TableRow> rows;
+};
+
+struct TableReport {
+  std::string kind;          // "compliance" | "prune": names the files and the document element
+  std::string title;         // the HTML page's heading
+  std::string generated_at;  // ISO 8601 UTC
+  std::vector<std::pair<std::string, nlohmann::json>> facts;  // headline figures, in order
+  std::vector<TableColumn> columns;
+  std::vector<TableRow> rows;
+  std::vector<TableSummary> summaries;
+  // The JUnit test case name of a row: the cells of these column indexes joined with "/".
+  std::vector<size_t> name_columns = {0};
+};
+
+// Each format written to a stream. Errors: kInternal when a row has more or fewer cells than the
+// report has columns; an error when the stream fails.
+Status WriteTableCsv(const TableReport& report, std::ostream& out);
+Status WriteTableJson(const TableReport& report, std::ostream& out);
+Status WriteTableHtml(const TableReport& report, std::ostream& out);
+Status WriteTableXml(const TableReport& report, std::ostream& out);
+Status WriteTableJunit(const TableReport& report, std::ostream& out);
+
+// The JSON document (also what `--output json` prints).
+nlohmann::json TableToJson(const TableReport& report);
+
+// Writes each format as <dir>/fleetpatch-<kind>-<stamp>.<ext> (JUnit: -junit.xml), atomically and
+// owner-only (WriteFileAtomic, EnsurePrivateDirectory). `stamp` must be a valid file-name part
+// (ValidateRunIdForFileName). Returns the paths in the order of `formats`.
+Result<std::vector<std::filesystem::path>> WriteTableReports(const TableReport& report,
+                                                             const std::filesystem::path& dir,
+                                                             const std::vector<ReportFormat>& formats,
+                                                             const std::string& stamp);
+
+}  // namespace fleetpatch::report

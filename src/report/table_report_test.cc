@@ -1,0 +1,100 @@
+#include "report/table_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace fleetpatch::report {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TableReport Sample() {
+  TableReport r;
+  r.kind = "compliance";
+  r.title = "t";
+  r.generated_at = "2026-12-04T12:00:00Z";
+  r.columns = {{"zone", "Zone"}, {"name", "Name"}, {"count", "Count"}, {"ok", "OK"}};
+  r.rows = {{{"prod", "=HYPERLINK(\"x\")", 3, true}, ""},
+            {{"prod", "<script>alert(1)</script> & \"q\"", 0, false}, "fails --fail-on: missing"}};
+  r.facts = {{"instances", 2}};
+  r.summaries = {{"by_zone", "By zone", {{"group", "Zone"}, {"instances", "Instances"}}, {{{"prod", 2}, ""}}}};
+  return r;
+}
+
+std::string Render(Status (*fn)(const TableReport&, std::ostream&), const TableReport& r) {
+  std::ostringstream out;
+  Status st = fn(r, out);
+  EXPECT_TRUE(st.ok()) << st.error().ToString();
+  return out.str();
+}
+
+TEST(TableReportTest, CsvGuardsFormulasAndQuotes) {
+  std::string csv = Render(WriteTableCsv, Sample());
+  EXPECT_THAT(csv, HasSubstr("zone,name,count,ok,flag\r\n"));
+  EXPECT_THAT(csv, HasSubstr("prod,\"'=HYPERLINK(\"\"x\"\")\",3,true,\r\n"));
+  EXPECT_THAT(csv, HasSubstr(",fails --fail-on: missing\r\n"));
+}
+
+TEST(TableReportTest, HtmlEscapesEveryCell) {
+  std::string html = Render(WriteTableHtml, Sample());
+  EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;"));
+  EXPECT_THAT(html, HasSubstr("class=\"flagged\""));
+  EXPECT_THAT(html, HasSubstr("<h2>By zone</h2>"));
+}
+
+TEST(TableReportTest, JsonKeepsTypes) {
+  auto j = nlohmann::json::parse(Render(WriteTableJson, Sample()));
+  EXPECT_EQ(j["kind"], "compliance");
+  EXPECT_EQ(j["rows"][0]["count"], 3);
+  EXPECT_EQ(j["rows"][0]["ok"], true);
+  EXPECT_EQ(j["rows"][1]["flag"], "fails --fail-on: missing");
+  EXPECT_EQ(j["summaries"]["by_zone"][0]["instances"], 2);
+  EXPECT_EQ(j["facts"]["instances"], 2);
+}
+
+TEST(TableReportTest, XmlAndJunitAreWellFormedAndFlagRowsFail) {
+  std::string xml = Render(WriteTableXml, Sample());
+  EXPECT_THAT(xml, HasSubstr("<compliance version=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("&lt;script&gt;"));
+  std::string junit = Render(WriteTableJunit, Sample());
+  EXPECT_THAT(junit, HasSubstr("tests=\"2\""));
+  EXPECT_THAT(junit, HasSubstr("failures=\"1\""));
+  EXPECT_THAT(junit, HasSubstr("<failure message=\"fails --fail-on: missing\""));
+}
+
+TEST(TableReportTest, ARowOfTheWrongShapeIsAnErrorNotAFile) {
+  TableReport r = Sample();
+  r.rows[1].cells.pop_back();
+  std::ostringstream out;
+  EXPECT_FALSE(WriteTableCsv(r, out).ok());
+  auto dir = std::filesystem::temp_directory_path() / ("fp-table-" + std::to_string(::getpid()));
+  auto written = WriteTableReports(r, dir, {ReportFormat::kCsv}, "20261204-120000");
+  EXPECT_FALSE(written.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "fleetpatch-compliance-20261204-120000.csv"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TableReportTest, WritesEveryFormatOwnerOnly) {
+  auto dir = std::filesystem::temp_directory_path() / ("fp-table-ok-" + std::to_string(::getpid()));
+  auto written = WriteTableReports(Sample(), dir, AllReportFormats(), "20261204-120000");
+  ASSERT_TRUE(written.ok()) << written.error().ToString();
+  ASSERT_EQ(written->size(), 5u);
+  EXPECT_EQ((*written)[4].filename(), "fleetpatch-compliance-20261204-120000-junit.xml");
+  for (const auto& p : *written) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600) << p;
+  }
+  EXPECT_FALSE(WriteTableReports(Sample(), dir, AllReportFormats(), "../escape").ok());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fleetpatch::report

@@ -1,0 +1,216 @@
+#include "workflow/compliance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "common/strings.h"
+
+namespace fleetpatch::workflow {
+namespace {
+
+using Clock = std::chrono::system_clock;
+using nlohmann::json;
+
+constexpr size_t kPatchStatesPerCall = 50;  // DescribeInstancePatchStates takes at most 50 ids
+
+Clock::time_point FromEpoch(double s) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)));
+}
+
+double DaysBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count() / 86400.0;
+}
+
+const char* WorstStatus(const ComplianceRow& r) {
+  if (!r.state) return "never_scanned";
+  if (r.failed) return "failed";
+  if (r.missing) return "missing";
+  if (r.reboot_debt) return "reboot_pending";
+  if (r.stale) return "stale";
+  return "compliant";
+}
+
+std::string Describe(ComplianceCheck c) {
+  switch (c) {
+    case ComplianceCheck::kMissing: return "missing";
+    case ComplianceCheck::kFailed: return "failed";
+    case ComplianceCheck::kReboot: return "reboot";
+    case ComplianceCheck::kStale: return "stale";
+  }
+  return "";
+}
+
+bool Matches(const ComplianceRow& r, ComplianceCheck c) {
+  switch (c) {
+    case ComplianceCheck::kMissing: return r.missing;
+    case ComplianceCheck::kFailed: return r.failed;
+    case ComplianceCheck::kReboot: return r.reboot_debt;
+    case ComplianceCheck::kStale: return r.stale;
+  }
+  return false;
+}
+
+// Counts of one summary line.
+struct Tally {
+  int64_t instances = 0, compliant = 0, missing = 0, failed = 0, reboot = 0, stale = 0, never = 0;
+  void Add(const ComplianceRow& r) {
+    ++instances;
+    compliant += r.status == "compliant";
+    missing += r.missing;
+    failed += r.failed;
+    reboot += r.reboot_debt;
+    stale += r.stale;
+    never += !r.state;
+  }
+};
+
+report::TableSummary Summary(const std::vector<ComplianceRow>& rows, const std::string& key, const std::string& title,
+                             const std::string& group_title, std::string (*group_of)(const ComplianceRow&)) {
+  std::map<std::string, Tally> tallies;
+  for (const auto& r : rows) tallies[group_of(r)].Add(r);
+  report::TableSummary s{key, title,
+                         {{"group", group_title}, {"instances", "Instances"}, {"compliant", "Compliant"},
+                          {"missing", "Missing patches"}, {"failed", "Failed patches"},
+                          {"reboot_pending", "Reboot pending"}, {"stale", "Stale"}, {"never_scanned", "Never scanned"}},
+                         {}};
+  for (const auto& [group, t] : tallies) {
+    s.rows.push_back({{group, t.instances, t.compliant, t.missing, t.failed, t.reboot, t.stale, t.never}, ""});
+  }
+  return s;
+}
+
+std::string FlagOf(const ComplianceRow& r, const std::vector<ComplianceCheck>& checks) {
+  std::string flag;
+  for (ComplianceCheck c : checks) {
+    if (Matches(r, c)) flag += (flag.empty() ? "" : ", ") + Describe(c);
+  }
+  return flag.empty() ? "" : "fails --fail-on: " + flag;
+}
+
+report::TableRow RowOf(const ComplianceRow& r, const std::vector<ComplianceCheck>& checks) {
+  const PatchStateView empty;
+  const PatchStateView& s = r.state ? *r.state : empty;
+  std::string last_end = s.operation_end_time_s > 0 ? FormatIso8601(FromEpoch(s.operation_end_time_s)) : "";
+  json age = r.age_days < 0 ? json("") : json(std::round(r.age_days * 10) / 10);
+  return {{r.zone, r.account_id, r.region, r.instance.instance_id, r.instance.platform_type, r.instance.platform_name,
+           s.patch_group, r.instance.ping_status, r.status, s.installed, s.missing, s.failed,
+           s.installed_pending_reboot, s.operation, last_end, age, r.reboot_debt, r.reboot_since, r.stale},
+          FlagOf(r, checks)};
+}
+
+std::vector<report::TableColumn> Columns() {
+  return {{"zone", "Landing zone"},      {"account_id", "Account"},
+          {"region", "Region"},          {"instance_id", "Instance"},
+          {"platform", "Platform"},      {"platform_name", "OS"},
+          {"patch_group", "Patch group"}, {"ssm_ping", "SSM agent"},
+          {"status", "Status"},          {"installed", "Installed"},
+          {"missing", "Missing"},        {"failed", "Failed"},
+          {"installed_pending_reboot", "Pending reboot"}, {"last_operation", "Last operation"},
+          {"last_operation_end", "Last operation ended"}, {"age_days", "Age (days)"},
+          {"reboot_debt", "Reboot debt"}, {"reboot_pending_since", "Pending reboot since"},
+          {"stale", "Stale"}};
+}
+
+}  // namespace
+
+Result<std::vector<ComplianceCheck>> ParseComplianceChecks(const std::string& list) {
+  static const std::map<std::string, ComplianceCheck> kNames = {{"missing", ComplianceCheck::kMissing},
+                                                               {"failed", ComplianceCheck::kFailed},
+                                                               {"reboot", ComplianceCheck::kReboot},
+                                                               {"stale", ComplianceCheck::kStale}};
+  std::vector<ComplianceCheck> out;
+  for (const auto& piece : Split(list, ',')) {
+    std::string word(Trim(piece));
+    auto it = kNames.find(word);
+    if (it == kNames.end()) {
+      return Error::Config("--fail-on: '" + word + "' is not a check; allowed: missing, failed, reboot, stale");
+    }
+    if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+void ClassifyCompliance(ComplianceRow& r, const ComplianceOptions& options, Clock::time_point now) {
+  r.missing = r.failed = r.reboot_debt = r.stale = false;
+  r.age_days = -1;
+  r.reboot_since.clear();
+  if (r.state) {
+    const PatchStateView& s = *r.state;
+    r.missing = s.missing > 0;
+    r.failed = s.failed > 0;
+    r.reboot_debt = s.installed_pending_reboot > 0;
+    if (s.operation_end_time_s > 0) r.age_days = DaysBetween(FromEpoch(s.operation_end_time_s), now);
+    if (r.reboot_debt) {
+      double since = s.last_no_reboot_install_s > 0 ? s.last_no_reboot_install_s : s.operation_end_time_s;
+      if (since > 0) r.reboot_since = FormatIso8601(FromEpoch(since));
+    }
+    bool recent_install = s.operation == "Install" && r.age_days >= 0 && r.age_days <= options.max_age_days;
+    r.stale = !recent_install;
+  } else {
+    r.stale = true;
+  }
+  r.status = WorstStatus(r);
+}
+
+bool FailsCompliance(const ComplianceRow& r, const std::vector<ComplianceCheck>& checks) {
+  return std::any_of(checks.begin(), checks.end(), [&](ComplianceCheck c) { return Matches(r, c); });
+}
+
+Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone,
+                                                     const ComplianceOptions& options, Clock::time_point now) {
+  FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
+  std::vector<std::string> ids;
+  ids.reserve(managed.size());
+  for (const auto& m : managed) ids.push_back(m.instance_id);
+  std::unordered_map<std::string, PatchStateView> states;
+  for (size_t i = 0; i < ids.size(); i += kPatchStatesPerCall) {
+    std::vector<std::string> batch(ids.begin() + static_cast<long>(i),
+                                   ids.begin() + static_cast<long>(std::min(ids.size(), i + kPatchStatesPerCall)));
+    FP_ASSIGN_OR_RETURN(auto got, api.DescribePatchStates(batch));
+    for (auto& s : got) states.emplace(s.instance_id, std::move(s));
+  }
+  std::vector<ComplianceRow> rows;
+  rows.reserve(managed.size());
+  for (auto& m : managed) {
+    ComplianceRow r{zone.name, zone.account_id, zone.region, std::move(m), std::nullopt};
+    if (auto it = states.find(r.instance.instance_id); it != states.end()) r.state = std::move(it->second);
+    ClassifyCompliance(r, options, now);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
+                                     const std::vector<std::string>& zone_errors, const std::string& generated_at) {
+  report::TableReport rep;
+  rep.kind = "compliance";
+  rep.title = "fleetpatch compliance";
+  rep.generated_at = generated_at;
+  rep.columns = Columns();
+  rep.name_columns = {0, 3};
+  Tally total;
+  int64_t failing = 0;
+  for (const auto& r : rows) {
+    total.Add(r);
+    rep.rows.push_back(RowOf(r, checks));
+    failing += !rep.rows.back().flag.empty();
+  }
+  rep.facts = {{"instances", total.instances}, {"compliant", total.compliant}, {"missing", total.missing},
+               {"failed", total.failed}, {"reboot_pending", total.reboot}, {"stale", total.stale},
+               {"never_scanned", total.never}, {"failing_checks", failing}};
+  for (size_t i = 0; i < zone_errors.size(); ++i) rep.facts.push_back({"zone_error_" + std::to_string(i + 1), zone_errors[i]});
+  rep.summaries = {
+      Summary(rows, "by_zone", "By landing zone", "Landing zone", [](const ComplianceRow& r) { return r.zone; }),
+      Summary(rows, "by_account", "By account", "Account", [](const ComplianceRow& r) { return r.account_id; }),
+      Summary(rows, "by_platform", "By platform", "Platform",
+              [](const ComplianceRow& r) { return r.instance.platform_type; }),
+      Summary(rows, "by_patch_group", "By patch group", "Patch group",
+              [](const ComplianceRow& r) { return r.state ? r.state->patch_group : std::string(); }),
+  };
+  return rep;
+}
+
+}  // namespace fleetpatch::workflow

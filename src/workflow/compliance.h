@@ -1,0 +1,67 @@
+// Compliance: the patch state of every SSM-managed instance across the landing zones, read-only,
+// between runs. Per zone it makes one DescribeInstanceInformation pass (pages of 50) and one
+// DescribeInstancePatchStates call per 50 managed instances, and classifies each instance
+// (ClassifyCompliance, pure): missing or failed patches, reboot debt (installed patches waiting
+// for a reboot, and since when), stale (no Install within max_age_days), never scanned.
+// ComplianceReport turns the rows into a TableReport with summaries per zone, account, platform
+// and patch group, for every report format.
+// Thread-safety: pure functions, and CollectCompliance uses only the ZoneApi given (thread-safe),
+// so zones may be collected in parallel.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/run_model.h"
+#include "report/table_report.h"
+#include "workflow/zone_api.h"
+
+namespace fleetpatch::workflow {
+
+struct ComplianceOptions {
+  int max_age_days = 30;  // Default: 30 (compliance.max_age_days): older Installs make an instance stale
+};
+
+// What `--fail-on` can name.
+enum class ComplianceCheck { kMissing, kFailed, kReboot, kStale };
+// Parses "missing,failed,reboot,stale" (any subset, comma-separated). kConfig error naming the
+// bad word and the allowed ones.
+Result<std::vector<ComplianceCheck>> ParseComplianceChecks(const std::string& list);
+
+struct ComplianceRow {
+  std::string zone;
+  std::string account_id;
+  std::string region;
+  SsmInstanceView instance;
+  std::optional<PatchStateView> state;  // none: never scanned by Patch Manager
+  // Derived by ClassifyCompliance.
+  bool missing = false;        // missing patches > 0
+  bool failed = false;         // failed patches > 0
+  bool reboot_debt = false;    // installed, pending reboot > 0
+  std::string reboot_since;    // ISO 8601: the NoReboot Install that left it pending (or the last operation)
+  bool stale = false;          // no Install ended within max_age_days (never scanned counts as stale)
+  double age_days = -1;        // since the last operation ended; -1: no operation recorded
+  std::string status;          // the worst of: never_scanned, failed, missing, reboot_pending, stale, compliant
+};
+
+// Fills the derived fields of `row` from its state at `now`.
+void ClassifyCompliance(ComplianceRow& row, const ComplianceOptions& options, std::chrono::system_clock::time_point now);
+
+// True when `row` matches any of `checks` (stale also matches never-scanned instances).
+bool FailsCompliance(const ComplianceRow& row, const std::vector<ComplianceCheck>& checks);
+
+// Reads one zone's managed instances and their patch states, classified. Errors are the zone's
+// (the caller names the zone).
+Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone,
+                                                     const ComplianceOptions& options,
+                                                     std::chrono::system_clock::time_point now);
+
+// The report: one row per instance (flagged when it fails `checks`), summaries by zone, account,
+// platform and patch group, and headline counts. `zone_errors` are listed as facts.
+report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
+                                     const std::vector<std::string>& zone_errors, const std::string& generated_at);
+
+}  // namespace fleetpatch::workflow
