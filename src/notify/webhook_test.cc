@@ -1,22 +1,18 @@
-// Webhooks against a real local HTTPS server (httplib with OpenSSL) whose certificate is signed by
-// a CA made for the test: the client trusts it only through the CA bundle, as with AWS_CA_BUNDLE.
+// Webhooks against a real local HTTPS server (testing/https_receiver.h) whose certificate is a CA
+// made for the test: the client trusts it only through the CA bundle, as with AWS_CA_BUNDLE.
 #include "notify/webhook.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
-#include <deque>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "aws/curl_transport.h"
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "notify/notifier.h"
 #include "testing/fake_clock.h"
-#include "testing/test_tls.h"
+#include "testing/https_receiver.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::notify {
@@ -32,58 +28,12 @@ aws::CurlGlobal& Global() {
   return global;
 }
 
-// A local HTTPS receiver that answers with the queued statuses (then 200) and records requests.
-class Receiver {
- public:
-  Receiver(X509* cert, EVP_PKEY* key) : server_(cert, key) {
-    server_.Post(kPathToken, [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      requests_.push_back(req);
-      int status = 200;
-      if (!statuses_.empty()) {
-        status = statuses_.front();
-        statuses_.pop_front();
-      }
-      res.status = status;
-      res.set_content(status == 200 ? "ok" : "echo " + req.body, "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(1ms);
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  bool valid() { return server_.is_valid() && port_ > 0; }
-  std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_) + kPathToken; }
-  void Queue(std::initializer_list<int> statuses) {
-    std::lock_guard lock(mu_);
-    statuses_.insert(statuses_.end(), statuses);
-  }
-  std::vector<httplib::Request> Requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  httplib::SSLServer server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::deque<int> statuses_;
-  std::vector<httplib::Request> requests_;
-};
-
 class WebhookTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(Global().ok());
-    auto [cert, key] = fleetpatch::testing::MakeSelfSigned("IP:127.0.0.1,DNS:localhost");
-    ASSERT_TRUE(cert && key);
     ca_ = dir_.path() / "ca.pem";
-    ASSERT_TRUE(fleetpatch::testing::WriteCertPem(cert.get(), ca_));
-    receiver_ = std::make_unique<Receiver>(cert.get(), key.get());
+    receiver_ = std::make_unique<fleetpatch::testing::HttpsReceiver>(kPathToken, ca_);
     ASSERT_TRUE(receiver_->valid());
     aws::CurlTransportOptions o;
     o.ca_bundle = ca_.string();
@@ -109,7 +59,7 @@ class WebhookTest : public ::testing::Test {
 
   fleetpatch::testing::TempDir dir_;
   std::filesystem::path ca_;
-  std::unique_ptr<Receiver> receiver_;
+  std::unique_ptr<fleetpatch::testing::HttpsReceiver> receiver_;
   std::unique_ptr<aws::CurlTransport> transport_;
   fleetpatch::testing::FakeClock clock_;
 };
@@ -122,8 +72,8 @@ TEST_F(WebhookTest, PostsTheTextAndSummaryWithAVerifiableSignature) {
   auto reqs = receiver_->Requests();
   ASSERT_EQ(reqs.size(), 1u);
   const auto& req = reqs[0];
-  EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
-  EXPECT_EQ(req.get_header_value("X-Fleetpatch-Event"), "run_finished");
+  EXPECT_EQ(req.Header("Content-Type"), "application/json");
+  EXPECT_EQ(req.Header("X-Fleetpatch-Event"), "run_finished");
   auto body = nlohmann::json::parse(req.body);
   EXPECT_EQ(body["text"].get<std::string>().rfind("fleetpatch: run 20261204-030000-beef completed_with_failures", 0),
             0u)
@@ -132,9 +82,9 @@ TEST_F(WebhookTest, PostsTheTextAndSummaryWithAVerifiableSignature) {
   EXPECT_EQ(body["summary"]["phases"]["patch"]["failed"], 3);
   EXPECT_EQ(body["summary"]["exit_code"], 1);
   // The receiver's check: HMAC-SHA256(secret, timestamp + "." + body), computed here independently.
-  const std::string ts = req.get_header_value("X-Fleetpatch-Timestamp");
+  const std::string ts = req.Header("X-Fleetpatch-Timestamp");
   ASSERT_FALSE(ts.empty());
-  EXPECT_EQ(req.get_header_value("X-Fleetpatch-Signature"), "sha256=" + HexEncode(HmacSha256(kSecret, ts + "." + req.body)));
+  EXPECT_EQ(req.Header("X-Fleetpatch-Signature"), "sha256=" + HexEncode(HmacSha256(kSecret, ts + "." + req.body)));
   EXPECT_EQ(req.body.find(kSecret), std::string::npos);
 }
 
@@ -142,7 +92,7 @@ TEST_F(WebhookTest, WithoutASecretNothingIsSigned) {
   ASSERT_TRUE(Channel("")->Send(FromEvent(Finished())).ok());
   auto reqs = receiver_->Requests();
   ASSERT_EQ(reqs.size(), 1u);
-  EXPECT_FALSE(reqs[0].has_header("X-Fleetpatch-Signature"));
+  EXPECT_FALSE(reqs[0].HasHeader("X-Fleetpatch-Signature"));
 }
 
 TEST_F(WebhookTest, RetriesServerErrorsWithBackoffThenDelivers) {
