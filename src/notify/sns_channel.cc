@@ -17,8 +17,9 @@ Status SnsChannel::Send(const Notification& n) {
   aws::SnsClient sns(caller_);
   auto id = sns.Publish({topic_arn_, n.Body(), SnsSubject(n.title)});
   if (!id.ok()) {
+    // The AWS error code (NotFound, AuthorizationError, ...) is what an operator looks up.
     Error e = id.error();
-    e.message = Name() + ": " + e.message;
+    e.message = Name() + ": " + e.message + (e.aws_code.empty() ? "" : " (AWS code " + e.aws_code + ")");
     return e;
   }
   return OkStatus();
