@@ -17,7 +17,8 @@ class Channel {
   // scheme and host, since chat webhook URLs carry their token in the path).
   virtual std::string Name() const = 0;
   // Delivers one notification (one attempt). An Error with retryable=true when a later attempt
-  // may succeed (connection failures, timeouts, HTTP 429 and 5xx); its message holds no secret.
+  // may succeed (connection failures, timeouts, HTTP 429 and 5xx); its message starts with Name()
+  // and holds no secret.
   virtual Status Send(const Notification& n) = 0;
 };
 

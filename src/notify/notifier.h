@@ -41,7 +41,8 @@ class Notifier final : public RunObserver {
   // Delivers `n` to its subscribers now; returns how many channels failed.
   int Deliver(const Notification& n);
 
-  // One line per notification that could not be delivered: "<channel>: <event> for run <id>: <error>".
+  // One line per notification that could not be delivered: "<event> for run <id>: <error>", where
+  // the error starts with the channel's Name() (Channel::Send's contract).
   std::vector<std::string> Failures() const;
 
  private:
