@@ -593,7 +593,7 @@ void AddNotifications(std::vector<FieldSpec>& t) {
   t.back().default_text = "`[]`";
   t.push_back(Int("notifications.attempts", [](auto& c) -> auto& { return c.notifications.attempts; }, 1, 10,
                   "attempts per notification and channel; a notification that still fails never fails the run"));
-  t.push_back(Duration("notifications.backoff", [](auto& c) -> auto& { return c.notifications.backoff; }, 0, 300,
+  t.push_back(Duration("notifications.backoff", [](auto& c) -> auto& { return c.notifications.backoff; }, 0, 30,
                        "before the 2nd attempt, doubled after each (at most 30 s)"));
   t.push_back(Duration("notifications.timeout", [](auto& c) -> auto& { return c.notifications.timeout; }, 1, 300,
                        "per HTTP attempt"));

@@ -23,7 +23,7 @@ TEST(NotificationsConfig, ReadsWebhooksSnsAndRetrySettings) {
       "    - topic_arn: arn:aws:sns:eu-west-1:123456789012:alerts\n"
       "      events: rollback_done\n"
       "  attempts: 5\n"
-      "  backoff: 1m\n"
+      "  backoff: 30s\n"
       "  timeout: 20s\n",
       MapEnv({{"HOOK", "https://hooks.slack.com/services/T/B/X"}}));
   ASSERT_TRUE(c.ok()) << c.error().message;
@@ -36,7 +36,7 @@ TEST(NotificationsConfig, ReadsWebhooksSnsAndRetrySettings) {
   ASSERT_EQ(n.sns.size(), 1u);
   EXPECT_EQ(n.sns[0].events, std::vector<std::string>{"rollback_done"});
   EXPECT_EQ(n.attempts, 5);
-  EXPECT_EQ(n.backoff.count(), 60);
+  EXPECT_EQ(n.backoff.count(), 30);
   EXPECT_EQ(n.timeout.count(), 20);
 }
 
@@ -57,7 +57,8 @@ TEST(NotificationsConfig, ProblemsNameTheLineFieldAndWhatIsAllowed) {
       "      events: [run_finishd]\n"
       "    - secret_env: X\n"
       "  sns:\n"
-      "    - topic_arn: arn:aws:sqs:eu-west-1:123456789012:q\n");
+      "    - topic_arn: arn:aws:sqs:eu-west-1:123456789012:q\n"
+      "  backoff: 45\n");
   ASSERT_FALSE(c.ok());
   const std::string m = c.error().message;
   EXPECT_NE(m.find("cfg.yml:3:"), std::string::npos) << m;
@@ -66,6 +67,7 @@ TEST(NotificationsConfig, ProblemsNameTheLineFieldAndWhatIsAllowed) {
   EXPECT_NE(m.find("did you mean \"run_finished\""), std::string::npos) << m;
   EXPECT_NE(m.find("a webhook needs a url"), std::string::npos) << m;
   EXPECT_NE(m.find("notifications.sns[0].topic_arn"), std::string::npos) << m;
+  EXPECT_NE(m.find("notifications.backoff"), std::string::npos) << "the notifier waits at most 30 s\n" << m;
 }
 
 TEST(NotificationsConfig, WebhookUrlsAreNotStoredWithTheRun) {
