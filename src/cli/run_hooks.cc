@@ -21,6 +21,19 @@ Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& e
   return OkStatus();
 }
 
+std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const workflow::PhaseSummary& s) {
+  if (s.phase != Phase::kPatch || !s.budget_spent || s.interrupted) return std::nullopt;
+  RolloutHalted h;
+  h.run_id = run_id;
+  h.reason = s.halt_reason;
+  h.failed = s.failed;
+  h.not_started = s.skipped;
+  h.detail = s.halt_reason == HaltReason::kCanaryFailed
+                 ? "the canary wave failed, so no further wave started"
+                 : "more instances failed than the error budget allows, so no further wave started";
+  return h;
+}
+
 RunHooks::RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock)
     : config_(config), ctx_(ctx), clock_(clock) {
   if (!options.metrics_file.empty()) {
@@ -76,17 +89,7 @@ void RunHooks::PhaseDone(const std::string& run_id, const workflow::PhaseSummary
   e.rollout_stopped = s.budget_spent;
   e.zone_errors = static_cast<int>(s.zone_errors.size());
   observers_.OnPhaseEnded(e);
-  if (s.phase == Phase::kPatch && s.budget_spent && !s.interrupted) {
-    RolloutHalted h;
-    h.run_id = run_id;
-    h.reason = s.halt_reason;
-    h.failed = s.failed;
-    h.not_started = s.skipped;
-    h.detail = s.halt_reason == HaltReason::kCanaryFailed
-                   ? "the canary wave failed, so no further wave started"
-                   : "more instances failed than the error budget allows, so no further wave started";
-    observers_.OnRolloutHalted(h);
-  }
+  if (auto halted = RolloutHaltOf(run_id, s)) observers_.OnRolloutHalted(*halted);
 }
 
 void RunHooks::RunDone(const std::string& run_id, RunStatus status, int exit_code, bool dry_run,

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ namespace fleetpatch::cli {
 
 // Before a run starts: kConfig naming the webhook (origin only) whose secret_env is not set.
 Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& env);
+
+// The RolloutHalted event of a finished phase: only a patch phase whose rollout stopped (failed
+// canary, error budget spent) and that was not interrupted; nullopt otherwise.
+std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const workflow::PhaseSummary& s);
 
 class RunHooks {
  public:
