@@ -55,9 +55,8 @@ HttpsReceiver::HttpsReceiver(std::string path, const std::filesystem::path& ca_p
   if (!cert || !key || !WriteCertPem(cert.get(), ca_pem)) return;
   impl_ = std::make_unique<Impl>(cert.get(), key.get());
   impl_->path = std::move(path);
-  impl_->server.Post(impl_->path, [this](const httplib::Request& req, httplib::Response& res) {
-    impl_->Handle(req, res);
-  });
+  impl_->server.Post(
+      impl_->path, [this](const httplib::Request& req, httplib::Response& res) { impl_->Handle(req, res); });
   impl_->port = impl_->server.bind_to_any_port("127.0.0.1");
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
   for (int i = 0; i < 2000 && !impl_->server.is_running(); ++i)

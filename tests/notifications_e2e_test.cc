@@ -3,12 +3,12 @@
 // local HTTPS webhook receiver whose test CA the binary trusts only through AWS_CA_BUNDLE. They
 // check the run engine's wiring: which events go out for a real run, that a notifier that cannot
 // deliver never changes the run's exit code but is reported, and that no secret is printed.
-#include <filesystem>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -53,15 +53,14 @@ emulator::Fleet Fleet(bool fail_patch) {
 }
 
 std::string Notifications(const std::string& hook_url) {
-  return "notifications:\n"
-         "  webhooks:\n"
-         "    - url: " + hook_url + "\n"
-         "      secret_env: FP_HOOK_SECRET\n"
-         "  sns:\n"
-         "    - topic_arn: " + std::string(kTopic) + "\n"
-         "      events: [rollout_halted]\n"
-         "  attempts: 2\n"
-         "  backoff: 0\n";
+  std::string y = "notifications:\n  webhooks:\n";
+  y += "    - url: " + hook_url + "\n";
+  y += "      secret_env: FP_HOOK_SECRET\n";
+  y += "  sns:\n";
+  y += "    - topic_arn: " + std::string(kTopic) + "\n";
+  y += "      events: [rollout_halted]\n";
+  y += "  attempts: 2\n  backoff: 0\n";
+  return y;
 }
 
 void ExpectNoSecret(const ProcResult& r) {
@@ -75,7 +74,8 @@ void ExpectNoSecret(const ProcResult& r) {
 void ExpectSigned(const testing::ReceivedRequest& req) {
   const std::string ts = req.Header("X-Fleetpatch-Timestamp");
   ASSERT_FALSE(ts.empty());
-  EXPECT_EQ(req.Header("X-Fleetpatch-Signature"), "sha256=" + HexEncode(HmacSha256(kHookSecret, ts + "." + req.body)));
+  EXPECT_EQ(req.Header("X-Fleetpatch-Signature"),
+            "sha256=" + HexEncode(HmacSha256(kHookSecret, ts + "." + req.body)));
 }
 
 TEST(NotificationsE2e, AFailedCanaryIsNotifiedByWebhookAndSnsAndCountedInTheMetricsFile) {
@@ -120,7 +120,8 @@ TEST(NotificationsE2e, AFailedCanaryIsNotifiedByWebhookAndSnsAndCountedInTheMetr
   EXPECT_THAT(prom, HasSubstr("fleetpatch_run_status{status=\"completed_with_failures\"} 1\n")) << prom;
   EXPECT_THAT(prom, HasSubstr("fleetpatch_aws_api_calls_total{operation=\"ssm:SendCommand\"} 2\n")) << prom;
   EXPECT_THAT(prom, HasSubstr("fleetpatch_phase_duration_seconds{phase=\"backup\"}")) << prom;
-  EXPECT_THAT(prom, Not(HasSubstr("fleetpatch_last_success_timestamp_seconds"))) << "no run has succeeded yet";
+  EXPECT_THAT(prom, Not(HasSubstr("fleetpatch_last_success_timestamp_seconds")))
+      << "no run has succeeded yet";
 }
 
 TEST(NotificationsE2e, AWebhookThatCannotBeReachedIsReportedAndTheRunStillSucceeds) {
