@@ -74,7 +74,7 @@ for _ in $(seq 1 600); do
 done
 
 # 2. fleetpatch's configuration.
-#  - zone_workers = zones: every zone at once (the default of 4 would run the zones in 5 rounds).
+#  - zone_workers = zones (at most 64): every zone at once (the default of 4 would run the zones in 5 rounds).
 #  - fleetpatch's timeouts are real seconds while the emulator's durations are simulated. 60 s (the
 #    configurable minimum) is, at time scale 240, four simulated hours: long enough that the
 #    emulator's own outcomes (an AMI in 5-20 min, a patch run in 2-22 min, a hanging patch run
@@ -86,6 +86,9 @@ done
 #  - workflow.poll_interval stays at its default (10 s, real time) unless --poll-interval is given:
 #    the figures in bench/README.md are the default's.
 #    At this time scale a shorter interval would end each phase sooner at the cost of more polls.
+#  - zone_workers is capped at the config's maximum (concurrency.zone_workers: 1-64): with more zones
+#    than workers, zones start as earlier ones end.
+zone_workers=$(( zones < 64 ? zones : 64 ))
 cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
@@ -97,7 +100,7 @@ workflow:${poll:+
     ssm_connection: 60
     precheck_command: 600
 concurrency:
-  zone_workers: $zones
+  zone_workers: $zone_workers
 error_budget: "10%"
 patch:
   canary_size: 1

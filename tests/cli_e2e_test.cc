@@ -471,6 +471,47 @@ void ExpectResumeFinishes(Harness& h, const std::string& run_id) {
   ExpectStoreSound(h.StatePath());
 }
 
+// Backup and precheck overlap in a full run: killed (-9) while every AMI is still pending and every
+// precheck already passed, the resumed run adopts the AMIs and patches each instance once.
+TEST(CliE2e, KillDuringTheOverlapOfBackupAndPrecheckThenResumeMakesNoSecondAmiOrPatch) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
+    auto& i = fb.Instance(id, kAcctA, "us-east-1");
+    i.ami_duration_s = 800;  // 8 real seconds: the prechecks pass long before
+    i.command_duration_s = 0.001;
+    i.patch.duration_s = 0.001;
+  }
+  Harness h;
+  h.StartEmulator(fb.Build(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  auto counts = [&](Phase phase) {
+    auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+    if (!store.ok()) return std::map<std::string, int64_t>{};
+    auto run = (*store)->LatestRun();
+    auto c = run.ok() ? (*store)->CountByStatus(run->run_id, phase) : Result<std::map<std::string, int64_t>>(run.error());
+    return c.ok() ? *c : std::map<std::string, int64_t>{};
+  };
+  bool overlap = WaitFor([&] { return counts(Phase::kPrecheck)["ready"] == 3 && counts(Phase::kBackup)["pending"] == 3; },
+                         std::chrono::seconds(60));
+  ASSERT_TRUE(overlap) << "the prechecks passed while the AMIs were pending\n" << first->Stderr();
+  EXPECT_EQ(h.Count("SendCommand"), 1) << "one precheck command, no patch yet";
+  first->Signal(SIGKILL);
+  EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
+  EXPECT_EQ(h.Count("CreateImage"), 3);
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
+  EXPECT_EQ(h.Count("CreateImage"), 3) << "no duplicate AMI";
+  EXPECT_EQ(h.Count("SendCommand"), 2) << "the precheck command, then one patch command: none sent twice";
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
+  ExpectStoreSound(h.StatePath());
+}
+
 TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
   Harness h;
   h.StartEmulator(SlowPatchFleet(), kSlowScale);

@@ -86,7 +86,10 @@ TEST(NotificationsE2e, AFailedCanaryIsNotifiedByWebhookAndSnsAndCountedInTheMetr
   h.env_overrides["AWS_CA_BUNDLE"] = (h.dir() / "ca.pem").string();
   h.env_overrides["FP_HOOK_SECRET"] = kHookSecret;
   h.WriteInventory({{"prod", kAcct, "us-east-1"}});
-  h.WriteConfig("patch:\n  canary_size: 1\n  max_concurrency: 50\n" + Notifications(hook.Url()));
+  // A budget of 10 failures: the canary alone stops the rollout (with 10% of 3, one failure would
+  // also spend the budget, and the scheduler names the budget then).
+  const std::string patch = "patch:\n  canary_size: 1\n  max_concurrency: 50\nerror_budget: 10\n";
+  h.WriteConfig(patch + Notifications(hook.Url()));
 
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--metrics-file", "fleetpatch.prom"});
   EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);

@@ -79,6 +79,169 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
+// The run this invocation works on, locked. A continued run keeps its dry-run mode; a resumed one
+// keeps only the phases it has not completed.
+Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Options& options, RunRequest& req,
+                                                                    state::StateStore& store, Clock& clock,
+                                                                    const EnvLookup& env, std::ostream& err) {
+  bool created = false;
+  FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, store, clock, env, &created));
+  FP_ASSIGN_OR_RETURN(auto lock, store.AcquireRunLock(run.run_id));
+  if (created) return std::make_pair(std::move(run), std::move(lock));
+  // Never turn a dry run into real changes by accident.
+  if (run.dry_run && !req.workflow.dry_run) {
+    return Error::Validation("run " + run.run_id + " was a dry run: start a new run to make changes");
+  }
+  if (options.resume) {
+    std::vector<Phase> todo;
+    for (Phase p : req.phases) {
+      if (std::find(run.phases_completed.begin(), run.phases_completed.end(), PhaseName(p)) ==
+          run.phases_completed.end()) {
+        todo.push_back(p);
+      }
+    }
+    req.phases = todo;
+    err << "fleetpatch: resuming run " << run.run_id << (todo.empty() ? " (nothing left to do)" : "") << "\n";
+  }
+  return std::make_pair(std::move(run), std::move(lock));
+}
+
+// What the phases of one invocation came to.
+struct PhasesOutcome {
+  std::optional<Error> fatal;  // a phase failed as a whole
+  bool zone_auth_failed = false;
+  bool interrupted = false;
+};
+
+// Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
+// (docs/pipeline.md); a dry run and single-phase runs go phase by phase.
+// Each phase's start and end go to the hooks (metrics, notifications); the phases of a pipeline
+// overlap, so they start together.
+PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std::string& run_id,
+                        const std::vector<workflow::ZoneSpec>& zones, const Options& options,
+                        const workflow::CancelToken& cancel, RunHooks& hooks, std::ostream& err) {
+  const bool pipelined = !req.workflow.dry_run && Contains(req.phases, Phase::kPatch) &&
+                         (Contains(req.phases, Phase::kBackup) || Contains(req.phases, Phase::kPrecheck));
+  PhasesOutcome out;
+  // Reports one phase's outcome; false when the run stops here.
+  auto report = [&](Phase phase, const Result<workflow::PhaseSummary>& r) {
+    if (!r.ok()) {
+      out.fatal = r.error();
+      err << "fleetpatch: " << PhaseName(phase) << " failed: " << RedactedErrorText(r.error()) << "\n";
+      return false;
+    }
+    if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+    hooks.PhaseDone(*r);
+    for (const auto& e : r->zone_errors)
+      if (e.category == ErrorCategory::kAuth) out.zone_auth_failed = true;
+    out.interrupted = out.interrupted || r->interrupted || cancel.Cancelled();
+    return !out.interrupted;
+  };
+  for (Phase phase : req.phases) {
+    bool go_on = true;
+    hooks.PhaseStarted();
+    if (pipelined && phase != Phase::kScan) {
+      auto all = wf.Pipeline(run_id, zones);
+      if (!all.ok()) {
+        go_on = report(Phase::kBackup, all.error());
+      } else {
+        for (const auto& s : *all) go_on = report(s.phase, s) && go_on;
+      }
+    } else {
+      Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
+      switch (phase) {
+        case Phase::kScan: r = wf.Scan(run_id, zones); break;
+        case Phase::kBackup: r = wf.Backup(run_id, zones); break;
+        case Phase::kPrecheck: r = wf.Precheck(run_id, zones); break;
+        case Phase::kPatch: r = wf.Patch(run_id, zones); break;
+      }
+      go_on = report(phase, r);
+    }
+#ifdef __GLIBC__
+    malloc_trim(0);  // hand the phase's parse buffers back before the next phase (and the reports)
+#endif
+    if (!go_on || (pipelined && phase != Phase::kScan)) break;
+  }
+  return out;
+}
+
+// The `--output json` summary of a run.
+nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code, const report::RunSummary& summary,
+                           const Result<std::vector<std::filesystem::path>>& written, const std::optional<Error>& fatal,
+                           const std::vector<std::string>& notification_errors) {
+  nlohmann::json j;
+  if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
+  j["run_id"] = run_id;
+  j["status"] = RunStatusName(status);
+  j["exit_code"] = code;
+  j["instances"] = summary.instances;
+  j["eligible"] = summary.eligible;
+  j["zones_failed"] = summary.zones_failed;
+  for (Phase p : report::kAllPhases) {
+    const auto& c = summary.phases[static_cast<size_t>(p)].counts;
+    j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped},
+                                 {"pending", c.pending}, {"not_run", c.not_run}};
+  }
+  j["reports"] = nlohmann::json::array();
+  if (written.ok())
+    for (const auto& p : *written) j["reports"].push_back(p.string());
+  if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
+  return j;
+}
+
+// The end of a run: its status, the reports (from the store: also after a failure or an
+// interruption, what happened so far), the summary on stdout, and the exit code.
+// The hooks get the RunFinished event before the summary is printed, so that notifications that
+// could not be delivered are part of it.
+Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, const std::string& run_id,
+                     const config::Config& config, state::RunLock& lock, Clock& clock, bool json_output,
+                     RunHooks& hooks, Context& ctx) {
+  std::ostream& err = *ctx.err;
+  const bool interrupted = outcome.interrupted;
+  const std::optional<Error>& fatal = outcome.fatal;
+  // The instances are streamed from the store in batches (one pass for the summary, one per format),
+  // never loaded all at once. This process holds the run's lock and its workflow is done, so no
+  // one writes the run between the passes.
+  FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(store, run_id));
+  FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
+  RunStatus status = interrupted ? RunStatus::kInterrupted
+                     : fatal     ? RunStatus::kFailed
+                     : summary.HasFailures() ? RunStatus::kCompletedWithFailures
+                                             : RunStatus::kSucceeded;
+  FP_RETURN_IF_ERROR(store.UpdateRunStatus(run_id, status));
+  source->SetRunStatus(status);
+  summary.overall_status = RunStatusName(status);
+  report::WriteOptions wopts;
+  wopts.generated_at = FormatIso8601(clock.Now());
+  auto written =
+      report::WriteReports(*source, summary, config.reporting.output_dir, ReportFormats(config), wopts);
+  (void)lock.Release();
+
+  int code = interrupted            ? kExitInterrupted
+             : fatal                ? ExitCodeFor(fatal->category)
+             : outcome.zone_auth_failed ? kExitAuth
+             : summary.HasFailures() ? kExitInstanceFailures
+                                     : kExitOk;
+  std::vector<std::string> report_paths;
+  if (written.ok())
+    for (const auto& p : *written) report_paths.push_back(p.string());
+  hooks.RunDone(status, code, summary, report_paths, fatal ? &*fatal : nullptr);
+  const std::vector<std::string> notification_errors = hooks.NotificationFailures();
+  for (const auto& n : notification_errors) err << "fleetpatch: notification not delivered: " << n << "\n";
+  if (json_output) {
+    *ctx.out << DumpJson(SummaryJson(run_id, status, code, summary, written, fatal, notification_errors), 2) << "\n";
+  } else {
+    *ctx.out << report::FormatSummaryText(source->run(), summary);
+    if (written.ok()) {
+      *ctx.out << "Reports:\n";
+      for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";
+    }
+    if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run_id << "`\n";
+  }
+  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
+  return code;
+}
+
 }  // namespace
 
 workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
@@ -170,26 +333,9 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
 
   RealClock& clock = DefaultClock();
   FP_ASSIGN_OR_RETURN(auto store, state::SqliteStateStore::Open(req.config.state.path, clock));
-  bool created = false;
-  FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, *store, clock, ctx.env, &created));
-  FP_ASSIGN_OR_RETURN(auto lock, store->AcquireRunLock(run.run_id));
-  if (!created) {
-    // A continued run keeps its own dry-run mode: never turn a dry run into real changes by accident.
-    if (run.dry_run && !req.workflow.dry_run) {
-      return Error::Validation("run " + run.run_id + " was a dry run: start a new run to make changes");
-    }
-    if (options.resume) {
-      std::vector<Phase> todo;
-      for (Phase p : req.phases) {
-        if (std::find(run.phases_completed.begin(), run.phases_completed.end(), PhaseName(p)) ==
-            run.phases_completed.end()) {
-          todo.push_back(p);
-        }
-      }
-      req.phases = todo;
-      err << "fleetpatch: resuming run " << run.run_id << (todo.empty() ? " (nothing left to do)" : "") << "\n";
-    }
-  }
+  FP_ASSIGN_OR_RETURN(auto opened, OpenRun(options, req, *store, clock, ctx.env, err));
+  RunInfo run = std::move(opened.first);
+  std::unique_ptr<state::RunLock> lock = std::move(opened.second);
   if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
   RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
@@ -198,104 +344,20 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
                                                        req.base_credentials, hooks.AttemptObserver()));
   FP_RETURN_IF_ERROR(
       hooks.Connect(aws_stack->context(), aws_stack->base_credentials(), aws_stack->transport()));
-  hooks.observers().OnRunStarted({run.run_id, req.phases, req.workflow.dry_run});
+  hooks.Start(run.run_id, req.phases, req.workflow.dry_run);
   workflow::ZoneConnector& connector = aws_stack->connector();
 
   workflow::Progress::Options popts;
   popts.terminal = !json_output && isatty(STDERR_FILENO);
   popts.quiet = options.quiet;
-  workflow::Workflow wf(req.workflow, *store, connector, clock, popts);
   workflow::InterruptGuard interrupt_guard;
+  const workflow::CancelToken cancel = workflow::InterruptToken();
+  workflow::Workflow wf(req.workflow, *store, connector, clock, popts, cancel);
 
-  std::optional<Error> fatal;
-  bool zone_auth_failed = false, interrupted = false;
-  for (Phase phase : req.phases) {
-    Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
-    const auto phase_start = clock.SteadyNow();
-    switch (phase) {
-      case Phase::kScan: r = wf.Scan(run.run_id, zones); break;
-      case Phase::kBackup: r = wf.Backup(run.run_id, zones); break;
-      case Phase::kPrecheck: r = wf.Precheck(run.run_id, zones); break;
-      case Phase::kPatch: r = wf.Patch(run.run_id, zones); break;
-    }
-    if (!r.ok()) {
-      fatal = r.error();
-      err << "fleetpatch: " << PhaseName(phase) << " failed: " << RedactedErrorText(r.error()) << "\n";
-      break;
-    }
-    if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
-    hooks.PhaseDone(run.run_id, *r, clock.SteadyNow() - phase_start);
-#ifdef __GLIBC__
-    malloc_trim(0);  // hand the phase's parse buffers back before the next phase (and the reports)
-#endif
-    for (const auto& e : r->zone_errors)
-      if (e.category == ErrorCategory::kAuth) zone_auth_failed = true;
-    if (r->interrupted || workflow::Interrupted()) {
-      interrupted = true;
-      break;
-    }
-  }
+  PhasesOutcome outcome = RunPhases(wf, req, run.run_id, zones, options, cancel, hooks, err);
   for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
 
-  // Reports, from the store: also after a failure or an interruption (what happened so far). The
-  // instances are streamed from the store in batches (one pass for the summary, one per format),
-  // never loaded all at once. This process holds the run's lock and its workflow is done, so no
-  // one writes the run between the passes.
-  FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
-  FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
-  RunStatus status = interrupted ? RunStatus::kInterrupted
-                     : fatal     ? RunStatus::kFailed
-                     : summary.HasFailures() ? RunStatus::kCompletedWithFailures
-                                             : RunStatus::kSucceeded;
-  FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, status));
-  source->SetRunStatus(status);
-  summary.overall_status = RunStatusName(status);
-  report::WriteOptions wopts;
-  wopts.generated_at = FormatIso8601(clock.Now());
-  auto written =
-      report::WriteReports(*source, summary, req.config.reporting.output_dir, ReportFormats(req.config), wopts);
-  (void)lock->Release();
-
-  int code = interrupted            ? kExitInterrupted
-             : fatal                ? ExitCodeFor(fatal->category)
-             : zone_auth_failed     ? kExitAuth
-             : summary.HasFailures() ? kExitInstanceFailures
-                                     : kExitOk;
-  std::vector<std::string> report_paths;
-  if (written.ok())
-    for (const auto& p : *written) report_paths.push_back(p.string());
-  hooks.RunDone(run.run_id, status, code, req.workflow.dry_run, summary, report_paths, fatal ? &*fatal : nullptr);
-  const auto notification_errors = hooks.NotificationFailures();
-  for (const auto& n : notification_errors) err << "fleetpatch: notification not delivered: " << n << "\n";
-  if (json_output) {
-    nlohmann::json j;
-    if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
-    j["run_id"] = run.run_id;
-    j["status"] = RunStatusName(status);
-    j["exit_code"] = code;
-    j["instances"] = summary.instances;
-    j["eligible"] = summary.eligible;
-    j["zones_failed"] = summary.zones_failed;
-    for (Phase p : report::kAllPhases) {
-      const auto& c = summary.phases[static_cast<size_t>(p)].counts;
-      j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped},
-                                   {"pending", c.pending}, {"not_run", c.not_run}};
-    }
-    j["reports"] = nlohmann::json::array();
-    if (written.ok())
-      for (const auto& p : *written) j["reports"].push_back(p.string());
-    if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
-    *ctx.out << DumpJson(j, 2) << "\n";
-  } else {
-    *ctx.out << report::FormatSummaryText(source->run(), summary);
-    if (written.ok()) {
-      *ctx.out << "Reports:\n";
-      for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";
-    }
-    if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run.run_id << "`\n";
-  }
-  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
-  return code;
+  return Conclude(outcome, *store, run.run_id, req.config, *lock, clock, json_output, hooks, ctx);
 }
 
 }  // namespace fleetpatch::cli

@@ -76,30 +76,36 @@ Status RunHooks::Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsP
   return OkStatus();
 }
 
-void RunHooks::PhaseDone(const std::string& run_id, const workflow::PhaseSummary& s,
-                         std::chrono::duration<double> took) {
+void RunHooks::Start(const std::string& run_id, const std::vector<Phase>& phases, bool dry_run) {
+  run_id_ = run_id;
+  dry_run_ = dry_run;
+  observers_.OnRunStarted({run_id, phases, dry_run});
+}
+
+void RunHooks::PhaseStarted() { phase_started_ = clock_.SteadyNow(); }
+
+void RunHooks::PhaseDone(const workflow::PhaseSummary& s) {
   PhaseEnded e;
-  e.run_id = run_id;
+  e.run_id = run_id_;
   e.phase = s.phase;
   e.counts.succeeded = s.succeeded;
   e.counts.failed = s.failed;
   e.counts.skipped = s.skipped;
-  e.duration = took;
+  e.duration = clock_.SteadyNow() - phase_started_;
   e.interrupted = s.interrupted;
   e.rollout_stopped = s.budget_spent;
   e.zone_errors = static_cast<int>(s.zone_errors.size());
   observers_.OnPhaseEnded(e);
-  if (auto halted = RolloutHaltOf(run_id, s)) observers_.OnRolloutHalted(*halted);
+  if (auto halted = RolloutHaltOf(run_id_, s)) observers_.OnRolloutHalted(*halted);
 }
 
-void RunHooks::RunDone(const std::string& run_id, RunStatus status, int exit_code, bool dry_run,
-                       const report::RunSummary& summary, const std::vector<std::string>& reports,
-                       const Error* fatal) {
+void RunHooks::RunDone(RunStatus status, int exit_code, const report::RunSummary& summary,
+                       const std::vector<std::string>& reports, const Error* fatal) {
   RunFinished f;
-  f.run_id = run_id;
+  f.run_id = run_id_;
   f.status = status;
   f.exit_code = exit_code;
-  f.dry_run = dry_run;
+  f.dry_run = dry_run_;
   f.instances = summary.instances;
   f.eligible = summary.eligible;
   f.zones_failed = summary.zones_failed;

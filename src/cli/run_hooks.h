@@ -2,8 +2,8 @@
 // --metrics-file writer and the notifications: channels (webhooks, SNS topics), behind one
 // RunObserver (common/run_events.h) that the run engine calls at the run's start, at each phase's
 // end and at the run's end. It also supplies the AWS attempt observer (debug log line + metrics).
-// Thread-safety: observers() and the attempt observer may be used from any thread once Connect()
-// has returned; construct and Connect() on the run's thread.
+// Thread-safety: the attempt observer may be used from any thread once Connect() has returned;
+// everything else is called on the run's thread.
 #pragma once
 
 #include <chrono>
@@ -47,14 +47,18 @@ class RunHooks {
   Status Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsProvider> base,
                  aws::HttpTransport& transport);
 
-  RunObserver& observers() { return observers_; }
+  // The RunStarted event; the run's id and dry-run mode are kept for the events that follow.
+  void Start(const std::string& run_id, const std::vector<Phase>& phases, bool dry_run);
 
-  // The PhaseEnded event of a finished phase (and RolloutHalted, when it stopped the rollout).
-  void PhaseDone(const std::string& run_id, const workflow::PhaseSummary& s, std::chrono::duration<double> took);
+  // A phase (or the pipeline of backup, precheck and patch) starts now.
+  void PhaseStarted();
+  // The PhaseEnded event of a finished phase, with the wall time since PhaseStarted() (and
+  // RolloutHalted, when it stopped the rollout).
+  void PhaseDone(const workflow::PhaseSummary& s);
 
   // The RunFinished event, from what the run engine prints as the summary.
-  void RunDone(const std::string& run_id, RunStatus status, int exit_code, bool dry_run,
-               const report::RunSummary& summary, const std::vector<std::string>& reports, const Error* fatal);
+  void RunDone(RunStatus status, int exit_code, const report::RunSummary& summary,
+               const std::vector<std::string>& reports, const Error* fatal);
 
   // Lines for the notifications that could not be delivered (empty when all went out).
   std::vector<std::string> NotificationFailures() const;
@@ -67,6 +71,9 @@ class RunHooks {
   std::shared_ptr<notify::Notifier> notifier_;
   std::vector<std::unique_ptr<aws::BoundClient>> sns_clients_;
   RunObservers observers_;
+  std::string run_id_;
+  bool dry_run_ = false;
+  std::chrono::steady_clock::time_point phase_started_{};
 };
 
 }  // namespace fleetpatch::cli

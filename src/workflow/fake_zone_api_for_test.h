@@ -19,6 +19,7 @@ struct FakeInstance {
   Ec2InstanceView ec2;
   std::optional<SsmInstanceView> ssm;  // nullopt: not registered with SSM
   std::string ami_outcome = "available";  // available | failed | hang
+  int ami_pending_polls = 0;              // DescribeImages polls that still see the AMI pending
   std::string precheck_status = "Success";
   std::string precheck_output;  // default: a healthy FLEETPATCH_PRECHECK_V1 line
   std::string patch_status = "Success";  // Success | Failed | hang ...
@@ -154,6 +155,10 @@ class FakeZoneApi : public ZoneApi {
       auto it = images_.find(id);
       if (it == images_.end()) continue;
       auto& [img, outcome] = it->second;
+      if (img.state == "pending" && pending_polls_[id]-- > 0) {
+        out.push_back(img);
+        continue;
+      }
       if (img.state == "pending" && outcome != "hang") img.state = outcome;  // one poll later
       out.push_back(img);
     }
@@ -192,6 +197,7 @@ class FakeZoneApi : public ZoneApi {
     for (const auto& [k, v] : tags) img.tags[k] = v;
     snapshots_[img.snapshot_ids[0]] = {img.tags, account_id};
     images_[img.image_id] = {img, instances_.at(instance_id).ami_outcome};
+    pending_polls_[img.image_id] = instances_.at(instance_id).ami_pending_polls;
     int pending = 0;
     for (auto& [id, e] : images_) pending += e.first.state == "pending" ? 1 : 0;
     max_pending_images_ = std::max(max_pending_images_, pending);
@@ -299,6 +305,7 @@ class FakeZoneApi : public ZoneApi {
   std::mutex mu_;
   std::map<std::string, FakeInstance> instances_;
   std::map<std::string, std::pair<ImageView, std::string>> images_;
+  std::map<std::string, int> pending_polls_;  // image id -> polls still answered pending
   struct SnapshotRecord {
     std::map<std::string, std::string> tags;
     std::string owner;

@@ -39,6 +39,8 @@ InterruptGuard::~InterruptGuard() {
   sigaction(SIGTERM, &g_old_term, nullptr);
 }
 
+CancelToken InterruptToken() { return CancelToken::Observing(&g_signals); }
+
 bool Interrupted() { return g_signals.load() > 0; }
 void RequestInterrupt() { g_signals.store(1); }
 void ClearInterrupt() { g_signals.store(0); }

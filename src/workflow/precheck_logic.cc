@@ -173,7 +173,8 @@ std::vector<std::string> PrecheckRisks(const InstanceInfo& info, const BackupRes
   std::vector<std::string> risks;
   if (!backup || backup->status == BackupStatus::kDisabled) {
     risks.push_back("no backup: backups are turned off for this run");
-  } else if (backup->status != BackupStatus::kAvailable) {
+  } else if (backup->status != BackupStatus::kAvailable && backup->status != BackupStatus::kPending) {
+    // (pending: the AMI is still being made alongside, in a pipelined run; no risk to list yet)
     risks.push_back(std::string("no backup: backup is ") + BackupStatusName(backup->status));
   }
   if (info.in_auto_scaling_group) {

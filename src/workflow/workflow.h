@@ -1,18 +1,27 @@
 // The workflow engine: scan, backup, precheck and patch over every landing zone of a run, each
-// phase continuing from what the state store holds, so that phases can run days apart and a
-// crashed or interrupted run resumes without repeating finished work (no second AMI, no second
-// patch of a finished instance).
+// continuing from what the state store holds, so that phases can run days apart and a crashed or
+// interrupted run resumes without repeating finished work (no second AMI, no second patch of a
+// finished instance). A full run pipelines backup, precheck and patch per instance (Pipeline(),
+// docs/pipeline.md); single-phase runs (Backup(), Precheck(), Patch()) run one phase over the run.
+//
+// Where things are (src/workflow/): scan.cc, backup.cc, precheck.cc, patch.cc hold each phase's
+// API calls, decisions and state transitions for one zone; instance_state.h the per-instance state
+// machine; scheduler.h the run-wide rollout (canary, waves, error budget); pipeline.h one zone's
+// pipeline loop; result_sink.h the one way results reach the store; this file the run-wide entry
+// points and the zone pool.
 //
 // Safety rules enforced here: never patch an instance whose required backup is not available;
 // never report an unverified patch as success; stop starting new patch waves once the error
 // budget is spent (and after a failed canary); no mutating AWS call in a dry run.
 //
-// Thread-safety: one Workflow runs one phase at a time; internally zones run on a bounded pool.
+// Thread-safety: one Workflow runs one phase (or the pipeline) at a time; internally zones run on a
+// bounded pool.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,7 +33,9 @@
 #include "common/run_events.h"
 #include "common/run_model.h"
 #include "state/state_store.h"
+#include "workflow/cancel_token.h"
 #include "workflow/decisions.h"
+#include "workflow/interrupt.h"
 #include "workflow/precheck_logic.h"
 #include "workflow/progress.h"
 #include "workflow/zone_api.h"
@@ -38,9 +49,13 @@ struct WorkflowOptions {
   std::chrono::seconds ami_timeout{1800};     // Default: 1800 s (workflow.timeouts.ami_creation)
   std::chrono::seconds patch_timeout{3600};   // Default: 3600 s (workflow.timeouts.patch_execution)
   std::chrono::seconds ssm_timeout{300};      // Default: 300 s (workflow.timeouts.ssm_connection)
-  // Default: 10 s between status polls (workflow.poll_interval); the first poll of new work comes
-  // one interval after it was started, since no AMI or command is done sooner on AWS.
+  // Default: 10 s between status polls (workflow.poll_interval).
   std::chrono::milliseconds poll_interval{10'000};
+  // The first status check of new work comes this long after it started: the first moment any of
+  // it can have finished (each capped at poll_interval). Shorter: less latency, more calls.
+  std::chrono::milliseconds ami_first_poll{60'000};      // Default: 60 s (no AMI is available sooner)
+  std::chrono::milliseconds precheck_first_poll{3'000};  // Default: 3 s (delivery ~2 s + the script)
+  std::chrono::milliseconds patch_first_poll{60'000};    // Default: 60 s (a patch run takes minutes)
   int zone_workers = 4;            // Default: 4 zones in parallel
   bool dry_run = false;            // Default: false
 
@@ -99,10 +114,14 @@ struct PhaseSummary {
   HaltReason halt_reason = HaltReason::kErrorBudgetSpent;  // why, when budget_spent (run_events.h)
 };
 
+class ResultSink;
+struct ZoneContext;
+
 class Workflow {
  public:
+  // `cancel`: when it is cancelled, no new work starts (work in flight stays recorded for --resume).
   Workflow(WorkflowOptions options, state::StateStore& store, ZoneConnector& connector, Clock& clock,
-           Progress::Options progress);
+           Progress::Options progress, CancelToken cancel = InterruptToken());
   ~Workflow();
 
   // Each phase works on run `run_id` (already created in the store) and the zones given.
@@ -112,46 +131,49 @@ class Workflow {
   Result<PhaseSummary> Backup(const std::string& run_id, const std::vector<ZoneSpec>& zones);
   Result<PhaseSummary> Precheck(const std::string& run_id, const std::vector<ZoneSpec>& zones);
   Result<PhaseSummary> Patch(const std::string& run_id, const std::vector<ZoneSpec>& zones);
+  // Backup, precheck and patch as one pipeline (docs/pipeline.md), after a scan: each instance's
+  // backup and precheck at the same time, its patch once both passed, in waves that form as
+  // instances qualify. Picks every instance up where the store has it (--resume). Result: the
+  // counts of backup, precheck and patch, in that order; errors as the phases give them. Not for
+  // dry runs (a dry run plans the phases one after the other).
+  Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id, const std::vector<ZoneSpec>& zones);
 
   // The dry-run plan lines produced so far ("would create AMI ... for i-...").
   std::vector<std::string> Plan() const;
 
  private:
   struct ZoneConn;
+  using ByZone = std::map<std::string, std::vector<InstanceRun>>;
+  // Moves `runs` into per-zone lists, freeing its buffer at once.
+  static ByZone SplitByZone(std::vector<InstanceRun>&& runs);
+  // Runs `work` for each zone's instances on the bounded zone pool. A zone that cannot be connected
+  // goes to `down` instead. Zone-level errors are recorded in `sink` as `phase`'s, named with the zone.
+  using ZoneWork = std::function<Status(const ZoneContext&, std::vector<InstanceRun>)>;
+  using ZoneDown = std::function<void(std::vector<InstanceRun>&, const Error&)>;
+  void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone, Phase phase,
+                   ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.
   Status RequireEligible(const std::string& run_id, const std::string& what);
   // A phase's end: the final progress line, whether it was interrupted, and (unless interrupted or
   // a dry run) the phase recorded as completed.
-  Status EndPhase(const std::string& run_id, PhaseSummary& summary, Progress& progress);
-  void Journal(const std::string& run_id, const std::string& level, const std::string& zone,
-               const std::string& instance_id, Phase phase, const std::string& message);
-  void AddPlan(std::string line);
+  Result<PhaseSummary> EndPhase(const std::string& run_id, Phase phase, ResultSink& sink);
   std::chrono::system_clock::time_point RunStart(const std::string& run_id);
-
-  Status BackupZone(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> todo,
-                    PhaseSummary& summary, Progress& progress);
-  Status PrecheckZone(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> todo,
-                      PhaseSummary& summary, Progress& progress);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
-  void PollPause(std::chrono::nanoseconds duration);
-  // Runs one wave's instances of one zone: send, monitor, verify, save.
-  Status PatchZoneWave(const std::string& run_id, const ZoneSpec& zone, std::vector<InstanceRun> batch, int wave,
-                       PhaseSummary& summary, Progress& progress);
-  // Runs `work` for each zone's instances on the bounded zone pool, adding each zone's counts and
-  // zone-level error (named with the zone) to `summary`.
-  using ZoneWork = std::function<Status(const ZoneSpec&, std::vector<InstanceRun>, PhaseSummary&)>;
-  void ForEachZone(const std::vector<ZoneSpec>& zones, std::map<std::string, std::vector<InstanceRun>> by_zone,
-                   PhaseSummary& summary, const ZoneWork& work);
+  // The rollout over the run's eligible instances; `prepare`: also run missing backups/prechecks.
+  // `*halted`: why it stopped with instances left untouched (unchanged when it did not, or was cancelled).
+  Status Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare, ResultSink& sink,
+                 std::optional<HaltReason>* halted);
 
   const WorkflowOptions options_;
   state::StateStore& store_;
   ZoneConnector& connector_;
   Clock& clock_;
   const Progress::Options progress_options_;
+  const CancelToken cancel_;
 
-  std::mutex mu_;  // guards conns_, plan_ and summary counters updated from zone threads
+  mutable std::mutex mu_;  // guards conns_ and plan_
   std::map<std::string, std::unique_ptr<ZoneConn>> conns_;
   std::vector<std::string> plan_;
 };

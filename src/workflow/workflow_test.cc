@@ -82,6 +82,27 @@ class WorkflowTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : PhaseSummary{};
   }
+  // Scan, backup and precheck of `run`, then a crash right after `id`'s patch command was sent and
+  // recorded in_progress. Returns the command id ("" if a step failed).
+  std::string PrepareThenCrashWithPatchInFlight(const std::string& run, const std::string& id) {
+    auto wf = Make();
+    if (!wf->Scan(run, zones_).ok() || !wf->Backup(run, zones_).ok() || !wf->Precheck(run, zones_).ok()) return "";
+    auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {id}, {}, 60, "earlier attempt");
+    if (!cmd.ok()) return "";
+    PatchResult flying;
+    flying.status = PatchStatus::kInProgress;
+    flying.command_id = *cmd;
+    flying.started_at = FormatIso8601(clock_.Now());
+    return store_->SavePatch(run, "prod-a", id, flying).ok() ? *cmd : "";
+  }
+  // Scans, then runs the pipeline; returns its summaries (backup, precheck, patch).
+  std::vector<PhaseSummary> RunPipeline(const std::string& run_id) {
+    auto wf = Make();
+    EXPECT_TRUE(wf->Scan(run_id, zones_).ok());
+    auto all = wf->Pipeline(run_id, zones_);
+    EXPECT_TRUE(all.ok()) << all.error().message;
+    return all.ok() ? *all : std::vector<PhaseSummary>{};
+  }
   // The default AMI name of `id` in `run` (the run started at the fake clock's time).
   std::string AmiName(const std::string& run_id, const std::string& id) {
     InstanceInfo info;
@@ -512,10 +533,13 @@ TEST_F(WorkflowTest, FailedAmiCleanupDeletesOnlyItsOwnSnapshots) {
   EXPECT_EQ(Zone().DeregisteredImages(), (std::set<std::string>{b->ami_id}));
 }
 
-TEST_F(WorkflowTest, FirstPollComesOneIntervalAfterTheWorkStarted) {
+TEST_F(WorkflowTest, FirstPollComesAtTheFirstMomentAnythingCanHaveFinished) {
   Zone().Add(Linux("i-1"));
   options_.canary_size = 0;
   options_.poll_interval = std::chrono::seconds(7);
+  options_.ami_first_poll = std::chrono::seconds(60);  // capped at the poll interval
+  options_.precheck_first_poll = std::chrono::seconds(2);
+  options_.patch_first_poll = std::chrono::seconds(5);
   std::string run = NewRun();
   RunAll(run);
   auto created = Zone().CallTimes("CreateImage");
@@ -527,9 +551,182 @@ TEST_F(WorkflowTest, FirstPollComesOneIntervalAfterTheWorkStarted) {
   auto lists = Zone().CallTimes("ListCommandInvocations");
   ASSERT_EQ(sends.size(), 2u);  // precheck, patch
   ASSERT_EQ(lists.size(), 4u);  // the fake's commands are done at their second poll
-  EXPECT_EQ(lists[0] - sends[0], std::chrono::seconds(7));
-  EXPECT_EQ(lists[1] - lists[0], std::chrono::seconds(7));
-  EXPECT_EQ(lists[2] - sends[1], std::chrono::seconds(7));
+  EXPECT_EQ(lists[0] - sends[0], std::chrono::seconds(2));
+  EXPECT_EQ(lists[1] - lists[0], std::chrono::seconds(7));  // then every poll interval
+  EXPECT_EQ(lists[2] - sends[1], std::chrono::seconds(5));
+  EXPECT_EQ(lists[3] - lists[2], std::chrono::seconds(7));
+}
+
+// ---- the pipeline (a full run) ------------------------------------------------------------------
+
+TEST_F(WorkflowTest, PipelineRunsBackupAndPrecheckAtTheSameTime) {
+  Zone().Add(Linux("i-1"));
+  Zone().Set("i-1", [](FakeInstance& i) { i.ami_pending_polls = 3; });
+  std::string run = NewRun();
+  auto all = RunPipeline(run);
+  ASSERT_EQ(all.size(), 3u);
+  auto sends = Zone().CallTimes("SendCommand");
+  auto created = Zone().CallTimes("CreateImage");
+  auto images = Zone().CallTimes("DescribeImages");
+  ASSERT_EQ(sends.size(), 2u);
+  ASSERT_EQ(images.size(), 4u);
+  EXPECT_EQ(sends[0], created[0]) << "the precheck is sent while the AMI is being made";
+  EXPECT_LT(sends[1], images[3] + std::chrono::seconds(1)) << "patched at the poll that saw the AMI available";
+  EXPECT_GT(sends[1], images[3] - std::chrono::seconds(1));
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  auto got = store_->GetRun(run);
+  EXPECT_EQ(got->phases_completed, (std::vector<std::string>{"scan", "backup", "precheck", "patch"}));
+  EXPECT_EQ(all[0].succeeded, 1);
+  EXPECT_EQ(all[1].succeeded, 1);
+  EXPECT_EQ(all[2].succeeded, 1);
+}
+
+TEST_F(WorkflowTest, PipelinePatchesAnInstanceWhoseAmiBecomesAvailableAfterItsPrecheck) {
+  Zone().Add(Linux("i-1"));
+  Zone().Set("i-1", [](FakeInstance& i) { i.ami_pending_polls = 5; });
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  RunPipeline(run);
+  auto r = Get(run, "i-1");
+  ASSERT_TRUE(r.precheck && r.backup && r.patch);
+  EXPECT_LT(r.precheck->finished_at, r.backup->finished_at);  // ready first, backed up later
+  EXPECT_EQ(r.patch->status, PatchStatus::kSuccess);
+  EXPECT_GE(r.patch->started_at, r.backup->finished_at) << "never patched before its AMI was available";
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1"}));
+}
+
+TEST_F(WorkflowTest, PipelineNeverPatchesAnInstanceWhoseAmiFails) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  Zone().Set("i-1", [](FakeInstance& i) { i.ami_outcome = "failed"; });
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  auto all = RunPipeline(run);
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-2"}));
+  auto r = Get(run, "i-1");
+  EXPECT_EQ(r.backup->status, BackupStatus::kFailed);
+  EXPECT_TRUE(r.backup->cleaned_up);
+  EXPECT_EQ(r.precheck->status, PrecheckStatus::kReady);
+  EXPECT_EQ(r.patch->status, PatchStatus::kSkipped);
+  EXPECT_EQ(r.patch->reason, "required backup is failed: never patched without a backup");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].failed, 1);
+  EXPECT_EQ(all[2].skipped, 1);
+  EXPECT_EQ(all[2].succeeded, 1);
+}
+
+TEST_F(WorkflowTest, PipelineLeavesAnInstanceWhoseAmiIsPendingOutOfTheCanary) {
+  Zone().Add(Linux("i-1"));  // first in the run's order, but its AMI is slow
+  Zone().Add(Linux("i-2"));
+  Zone().Set("i-1", [](FakeInstance& i) { i.ami_pending_polls = 4; });
+  options_.canary_size = 1;
+  std::string run = NewRun();
+  RunPipeline(run);
+  EXPECT_EQ(Get(run, "i-2").patch->wave, 0) << "the canary is an instance that qualified";
+  EXPECT_EQ(Get(run, "i-1").patch->wave, 1);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-2", "i-1"}));
+}
+
+TEST_F(WorkflowTest, PipelineFailedCanaryStopsEveryLaterWaveInEveryZone) {
+  auto& b = *AddZone("prod-b");
+  Zone().Add(Linux("i-a1"));
+  Zone().Add(Linux("i-a2"));
+  b.Add(Linux("i-b1"));
+  b.Add(Linux("i-b2"));
+  for (const char* id : {"i-a1", "i-a2"}) Zone().Set(id, [](FakeInstance& i) { i.patch_status = "Failed"; });
+  for (const char* id : {"i-b1", "i-b2"}) b.Set(id, [](FakeInstance& i) { i.patch_status = "Failed"; });
+  options_.canary_size = 1;
+  options_.zone_workers = 2;
+  options_.error_budget = {true, 100};  // the canary alone stops it
+  std::string run = NewRun();
+  auto all = RunPipeline(run);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[2].budget_spent);
+  EXPECT_EQ(all[2].failed, 1);
+  EXPECT_EQ(all[2].skipped, 3);
+  auto patched = Zone().PatchedIds();
+  for (const auto& id : b.PatchedIds()) patched.push_back(id);
+  ASSERT_EQ(patched.size(), 1u) << "the canary only, whichever zone it is in";
+  for (const char* id : {"i-a1", "i-a2", "i-b1", "i-b2"}) {
+    if (id == patched[0]) continue;
+    auto r = Get(run, id);
+    ASSERT_TRUE(r.patch) << id;
+    EXPECT_EQ(r.patch->status, PatchStatus::kSkipped) << id;
+    EXPECT_EQ(r.patch->reason, "canary wave failed: rollout stopped") << id;
+  }
+}
+
+TEST_F(WorkflowTest, PipelineErrorBudgetStopsLaterWaves) {
+  for (const char* id : {"i-1", "i-2", "i-3", "i-4"}) Zone().Add(Linux(id));
+  Zone().Set("i-1", [](FakeInstance& i) { i.patch_status = "Failed"; });
+  Zone().Set("i-2", [](FakeInstance& i) { i.patch_status = "Failed"; });
+  options_.canary_size = 0;
+  options_.wave_size = 1;
+  options_.error_budget = {false, 1};
+  std::string run = NewRun();
+  auto all = RunPipeline(run);
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));
+  EXPECT_EQ(Get(run, "i-3").patch->reason, "error budget spent (2 failures, 1 allowed): rollout stopped");
+  EXPECT_EQ(Get(run, "i-4").patch->status, PatchStatus::kSkipped);
+  EXPECT_TRUE(all[2].budget_spent);
+}
+
+TEST_F(WorkflowTest, PipelineWindowsRefillAsItemsFinish) {
+  for (int n = 1; n <= 6; ++n) Zone().Add(Linux("i-" + std::to_string(n)));
+  options_.max_pending_images = 2;
+  options_.max_commands = 2;
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  RunPipeline(run);
+  EXPECT_LE(Zone().MaxPendingImages(), 2);
+  EXPECT_EQ(Zone().Calls("CreateImage"), 6);
+  EXPECT_EQ(Zone().PatchedIds().size(), 6u);
+}
+
+TEST_F(WorkflowTest, PipelineInterruptedDuringBackupAndPrecheckResumesWithoutASecondAmiOrPatch) {
+  for (const char* id : {"i-1", "i-2", "i-3"}) Zone().Add(Linux(id));
+  for (const char* id : {"i-1", "i-2", "i-3"}) Zone().Set(id, [](FakeInstance& i) { i.ami_pending_polls = 2; });
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  ASSERT_TRUE(Make()->Scan(run, zones_).ok());
+  // Stop as soon as the precheck is sent: the AMIs are pending, the precheck in flight.
+  Zone().on_send = [](const std::string& doc) {
+    if (doc == "AWS-RunShellScript") RequestInterrupt();
+  };
+  auto first = Make()->Pipeline(run, zones_);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_TRUE((*first)[0].interrupted);
+  EXPECT_EQ(Get(run, "i-1").backup->status, BackupStatus::kPending);
+  EXPECT_TRUE(Zone().PatchedIds().empty());
+  auto r = store_->GetRun(run);
+  EXPECT_EQ(r->phases_completed, (std::vector<std::string>{"scan"}));
+
+  ClearInterrupt();
+  Zone().on_send = nullptr;
+  auto resumed = Make()->Pipeline(run, zones_);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().ToString();
+  EXPECT_EQ(Zone().Calls("CreateImage"), 3) << "no second AMI";
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2", "i-3"}));
+  for (const char* id : {"i-1", "i-2", "i-3"}) EXPECT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
+  // Nothing left: a third invocation sends nothing.
+  ASSERT_TRUE(Make()->Pipeline(run, zones_).ok());
+  EXPECT_EQ(Zone().PatchedIds().size(), 3u);
+}
+
+TEST_F(WorkflowTest, PipelineResumesAPatchInFlightByWatchingIt) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  const std::string cmd = PrepareThenCrashWithPatchInFlight(run, "i-1");
+  ASSERT_FALSE(cmd.empty());
+  auto resumed = Make()->Pipeline(run, zones_);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().ToString();
+  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));
+  EXPECT_EQ(Get(run, "i-1").patch->command_id, cmd);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);
 }
 
 TEST_F(WorkflowTest, FailedAmisOfAZoneAreCleanedUpWithOneSnapshotLookup) {
@@ -569,24 +766,14 @@ TEST_F(WorkflowTest, ResumedPatchWatchesTheCommandInFlightInsteadOfPatchingAgain
   Zone().Add(Linux("i-2"));
   options_.canary_size = 0;
   std::string run = NewRun();
-  auto wf = Make();
-  ASSERT_TRUE(wf->Scan(run, zones_).ok());
-  ASSERT_TRUE(wf->Backup(run, zones_).ok());
-  ASSERT_TRUE(wf->Precheck(run, zones_).ok());
-  // Simulate a crash after i-1's patch command was sent and recorded.
-  auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {"i-1"}, {}, 60, "earlier attempt");
-  ASSERT_TRUE(cmd.ok());
-  PatchResult flying;
-  flying.status = PatchStatus::kInProgress;
-  flying.command_id = *cmd;
-  flying.started_at = FormatIso8601(clock_.Now());
-  ASSERT_TRUE(store_->SavePatch(run, "prod-a", "i-1", flying).ok());
+  const std::string cmd = PrepareThenCrashWithPatchInFlight(run, "i-1");
+  ASSERT_FALSE(cmd.empty());
 
   auto resumed = Make()->Patch(run, zones_);
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));  // i-1 once, by the earlier attempt
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
-  EXPECT_EQ(Get(run, "i-1").patch->command_id, *cmd);
+  EXPECT_EQ(Get(run, "i-1").patch->command_id, cmd);
   EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);
 
   // A third invocation finds nothing left to do and patches nothing.

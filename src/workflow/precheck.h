@@ -1,0 +1,84 @@
+// The precheck of one landing zone: the platform's precheck script (precheck_logic.h) sent over SSM
+// Run Command to instances whose agent is Online, at most 50 per command and `max_commands`
+// invocations in flight, collected with ListCommandInvocations and judged against the thresholds.
+// Agents that are not Online are looked for again at every poll until `ssm_timeout`, and are
+// prechecked as soon as they come Online (one lost agent does not hold up the zone), or are
+// unreachable after it.
+//
+// State transitions it makes (docs/pipeline.md): no precheck -> ready | not_ready | unreachable |
+// failed. Nothing is saved before a verdict: a stopped run sends the script again on --resume
+// (reading a machine's health twice changes nothing). A dry run only plans.
+//
+// Driven by a zone loop (precheck only, or the pipeline): Step() whenever NextCheck() has come.
+// Not thread-safe: one zone thread owns it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "workflow/zone_context.h"
+
+namespace fleetpatch::workflow {
+
+class ZonePrecheck {
+ public:
+  ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun> todo);
+
+  // Does what is due now: looks for agents (at once, then every poll while some are awaited, and
+  // at the ssm_timeout deadline), sends queued batches while the window has room (not once
+  // cancelled), checks the commands in flight when due. An error is the zone's (a non-retryable
+  // DescribeInstanceInformation failure); Done() is then true and the instances without a verdict
+  // have none (they are reported ended as failed).
+  Status Step();
+  std::optional<SteadyTime> NextCheck() const;
+  bool Done() const { return done_; }
+  // The prechecks that ended since the last call (instance id, result), in the order they ended.
+  std::vector<std::pair<std::string, PrecheckResult>> TakeEnded();
+  // The backup of `instance_id` ended meanwhile (a pipelined run): the risks of its verdict say so.
+  void BackupEnded(const std::string& instance_id, const BackupResult& b);
+
+ private:
+  struct Batch {
+    std::string document;
+    std::shared_ptr<const std::string> script;
+    std::vector<InstanceRun*> targets;
+  };
+  struct Sent {
+    std::string command_id;
+    std::vector<InstanceRun*> targets;
+    SteadyTime sent_at;
+  };
+  Status LookForAgents();
+  void Enqueue(std::vector<InstanceRun*> online);
+  void Unreachable();
+  Status TopUp();
+  Status Check();
+  Status CheckCommand(Sent& s, std::vector<InstanceRun*>& left);
+  PrecheckResult Verdict(const InstanceRun& r, const InvocationView* v) const;
+  Status Ended(const InstanceRun& r, PrecheckResult p);
+  bool Finished() const;
+
+  const ZoneContext& ctx_;
+  std::vector<InstanceRun> todo_;
+  std::unordered_map<std::string, InstanceRun*> by_id_;
+  std::unordered_map<std::string, InstanceRun*> waiting_;  // agents not Online yet, by id
+  std::unordered_map<std::string, std::string> last_ping_;
+  std::map<std::string, std::shared_ptr<const std::string>> scripts_;  // platform -> script
+  std::vector<Batch> queue_;
+  size_t next_batch_ = 0;
+  std::vector<Sent> sent_;
+  SteadyTime deadline_;        // of the look for agents
+  std::optional<SteadyTime> look_due_;
+  PollSchedule poll_;
+  std::string started_;
+  bool looked_ = false;
+  bool done_ = false;
+  std::vector<std::pair<std::string, PrecheckResult>> ended_;
+};
+
+}  // namespace fleetpatch::workflow

@@ -1,0 +1,128 @@
+// RolloutScheduler: the run-wide patch rollout of a pipelined run. Zones hand it the instances
+// that qualified (precheck ready, AMI available); it forms waves from them, one wave at a time over
+// all zones, and hands each zone its share:
+// - the canary wave (patch.canary_size instances, the first in the run's instance order) goes
+//   first; it waits to be full while instances of the zones at work may still qualify. Once it
+//   ends, any failure in it stops the rollout (patch.canary_must_succeed);
+// - later waves take up to patch.max_concurrency queued instances as soon as the previous wave
+//   ended (they do not wait to be full), unless the error budget is spent;
+// - once stopped, no wave starts; zones skip what they hold queued ("rollout stopped").
+// The error budget's base is the number of instances that may be patched in the run: every
+// candidate not yet known to be blocked (so a percentage is exact once every preparation is over).
+// Thread-safe: zone threads call it concurrently (one mutex; waiters wake on a condition variable).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/count_or_percent.h"
+#include "common/error.h"
+#include "common/run_events.h"
+#include "common/run_model.h"
+#include "workflow/cancel_token.h"
+
+namespace fleetpatch::workflow {
+
+struct RolloutOptions {
+  int canary_size = 1;              // 0: no canary
+  int wave_size = 50;               // patch.max_concurrency (>= 1)
+  CountOrPercent error_budget{true, 10};  // of the candidates
+  bool canary_must_succeed = true;
+  int first_round_zones = 1;        // zones that start together: the first wave waits for all of them
+};
+
+// What the store says of the rollout so far (a resumed run), from RolloutHistoryOf().
+struct RolloutHistory {
+  int64_t candidates = 0;       // instances that may be patched (preparing, queued, in flight, patched)
+  int failures = 0;             // patches that ended failed in earlier attempts
+  bool canary_over = false;     // a canary wave already ended (or no canary is needed any more)
+  bool canary_failed = false;   // ... and one of its instances failed
+  bool resumed_is_canary = false;  // the patches in flight are the canary wave's
+  int next_wave = 0;            // the number of the next wave
+};
+
+class RolloutScheduler {
+ public:
+  // kConfig when the error budget cannot be parsed.
+  static Result<std::unique_ptr<RolloutScheduler>> Create(RolloutOptions options, RolloutHistory history,
+                                                          CancelToken cancel);
+
+  // A zone starts (after it handed over with Enqueue what already qualified): `preparing` of its instances may still qualify, `in_flight` are being patched
+  // (a resumed run). Returns whether those in flight belong to the wave that is open (the first one
+  // after a resume); if not, they are only counted against the budget when they end.
+  bool Join(const std::string& zone, int64_t preparing, int64_t in_flight);
+  // A zone is over (or failed): its open work no longer holds the wave, its queue is dropped.
+  void Leave(const std::string& zone);
+  // Instances of `zone` qualified: (order in the run, instance id). false when the rollout stopped:
+  // the caller skips them with StopReason().
+  bool Enqueue(const std::string& zone, const std::vector<std::pair<size_t, std::string>>& ids);
+  // `n` instances of `zone` that were preparing will never qualify (blocked).
+  void Drop(const std::string& zone, int64_t n);
+  // The instances of `zone` in the open wave that it has not taken yet; `*wave` is its number.
+  std::vector<std::string> Take(const std::string& zone, int* wave);
+  // Instances of `zone`'s wave share ended (`failures` of them failed); `outside` failures of
+  // adopted patches outside any wave.
+  void Ended(const std::string& zone, int64_t n, int failures, int outside = 0);
+
+  // `n` queued instances were skipped because the rollout stopped (for the journal).
+  void NoteStopped(int64_t n);
+  int64_t stopped_count() const;
+
+  bool Stopped() const;
+  std::string StopReason() const;
+  // Why the rollout stopped (canary failed, error budget spent); nullopt while it goes on.
+  std::optional<HaltReason> Halt() const;
+  // Changes whenever a wave starts or the rollout stops.
+  uint64_t Generation() const;
+  // Waits (real time, at most `max`) until Generation() differs from `seen` or the token is cancelled.
+  void WaitForChange(uint64_t seen, std::chrono::milliseconds max);
+
+  int failures() const;
+
+ private:
+  RolloutScheduler(RolloutOptions options, RolloutHistory history, CancelToken cancel);
+  void MaybeFormWaveLocked();
+  bool BudgetSpentLocked(int* allowed) const;
+  void StopLocked(HaltReason reason);
+  void EndWaveLocked();
+
+  const RolloutOptions options_;
+  const CancelToken cancel_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  uint64_t generation_ = 0;
+
+  std::map<size_t, std::pair<std::string, std::string>> queue_;  // order -> (zone, id)
+  std::map<std::string, std::vector<std::string>> assigned_;     // zone -> ids not taken yet
+  std::map<std::string, int64_t> open_;                          // zone -> its share of the open wave
+  std::map<std::string, int64_t> preparing_by_zone_;
+  int64_t preparing_ = 0;
+  int64_t candidates_;
+  int64_t wave_open_ = 0;
+  int wave_failures_ = 0;
+  int failures_;
+  int wave_ = -1;
+  int next_wave_;
+  bool wave_is_canary_ = false;
+  bool canary_over_;
+  bool any_wave_formed_ = false;
+  int zones_joined_ = 0;
+  bool stopped_ = false;
+  int64_t stopped_count_ = 0;
+  std::string stop_reason_;
+  std::optional<HaltReason> halt_;
+};
+
+// Reads a run's instances (eligible, in store order) into a RolloutHistory. `prepare`: whether
+// missing backups/prechecks will be run now (a pipelined run) or count as not passed (patch only).
+RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
+                                int canary_size, bool prepare);
+
+}  // namespace fleetpatch::workflow
