@@ -122,7 +122,8 @@ std::string MetricsFile::RenderLocked() const {
     for (const auto& [outcome, n] : outcomes)
       o << "fleetpatch_instances{phase=\"" << PhaseName(phase) << "\",outcome=\"" << outcome << "\"} " << n << "\n";
   }
-  Header(o, "fleetpatch_phase_duration_seconds", "gauge", "Wall time of each phase this invocation ran.");
+  Header(o, "fleetpatch_phase_duration_seconds", "gauge",
+         "Wall time of each phase this invocation ran (pipelined phases: the pipeline's).");
   for (const auto& [phase, s] : durations_s_)
     o << "fleetpatch_phase_duration_seconds{phase=\"" << PhaseName(phase) << "\"} " << Number(s) << "\n";
   Header(o, "fleetpatch_aws_api_calls_total", "counter", "AWS API calls per operation (retries not counted).");
