@@ -10,12 +10,14 @@
 #            --poll-interval S (workflow.poll_interval; default: the product's default)
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
+#            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
 #   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
+fleet_src=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -27,9 +29,10 @@ while [ $# -gt 0 ]; do
     --wave) wave="$2"; shift ;;
     --extra-config) extra="$2"; shift ;;
     --poll-interval) poll="$2"; shift ;;
+    --fleet) fleet_src="$2"; shift ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,18 +63,27 @@ echo "bench/run.sh: working in $work" >&2
 
 # 1. The fleet (the emulator's seeded generator) and the emulator host, which also writes the
 #    matching landing-zones inventory.
-"$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
+if [ -n "$fleet_src" ]; then
+  cp "$fleet_src" "$work/fleet.yml"
+  zones="$(grep -c '^  - id: "' "$work/fleet.yml")"  # one zone per account (each has one region)
+  instances="$(grep -c '^  - id: i-' "$work/fleet.yml")"
+else
+  "$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
+fi
 "$build_dir/bench/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
   --request-log "$work/requests.json" --time-scale "$time_scale" --latency-ms "$latency_ms" \
   >"$work/emulator.env" 2>"$work/emulator.err" &
 emu_pid=$!
 stop_emulator() { kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT
-for _ in $(seq 1 600); do
-  [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && break
+# Loading the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
+ready=0
+for _ in $(seq 1 6000); do
+  [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && { ready=1; break; }
   kill -0 "$emu_pid" 2>/dev/null || { cat "$work/emulator.err" >&2; exit 1; }
   sleep 0.1
 done
+[ "$ready" = 1 ] || { echo "bench/run.sh: the emulator did not start within 10 minutes" >&2; exit 1; }
 
 # 2. fleetpatch's configuration.
 #  - zone_workers = zones (at most 64): every zone at once (the default of 4 would run the zones in 5 rounds).

@@ -253,6 +253,9 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.ssm_timeout = c.workflow.timeouts.ssm_connection;
   o.precheck_execution_timeout_s = static_cast<int>(c.workflow.timeouts.precheck_command.count());
   o.poll_interval = c.workflow.poll_interval;
+  o.ami_first_poll = c.workflow.first_poll.ami;
+  o.precheck_first_poll = c.workflow.first_poll.precheck;
+  o.patch_first_poll = c.workflow.first_poll.patch;
   o.zone_workers = c.concurrency.zone_workers;
   o.dry_run = c.dry_run;
   o.ami_name_template = c.backup.name_template;

@@ -63,10 +63,19 @@ struct TimeoutsConfig {
   std::chrono::seconds precheck_command{600};  // Default: 10 min for the precheck script to finish
 };
 
+// When new work is first checked: the first moment any of it can have finished (capped at
+// poll_interval); then every poll_interval.
+struct FirstPollConfig {
+  std::chrono::seconds ami{60};      // Default: 60 s (no AMI is available sooner)
+  std::chrono::seconds precheck{3};  // Default: 3 s (delivery about 2 s, then the script)
+  std::chrono::seconds patch{60};    // Default: 60 s (a patch run takes minutes)
+};
+
 struct WorkflowConfig {
   PhasesConfig phases;
   TimeoutsConfig timeouts;
   std::chrono::seconds poll_interval{10};  // Default: 10 s between two status polls of the same work
+  FirstPollConfig first_poll;
 };
 
 struct ConcurrencyConfig {

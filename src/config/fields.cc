@@ -328,9 +328,19 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(Duration(
       "workflow.poll_interval", [](auto& c) -> auto& { return c.workflow.poll_interval; }, 1, 300,
       "between two status polls of the same work: DescribeImages for pending AMIs, ListCommandInvocations for "
-      "commands, DescribeInstanceInformation for agents not yet Online. The first poll of new work comes one "
-      "interval after it started (no AMI or command is done sooner). Longer means fewer calls, shorter notices "
-      "finished work sooner"));
+      "commands, DescribeInstanceInformation for agents not yet Online. Longer means fewer calls, shorter "
+      "notices finished work sooner"));
+  t.push_back(Section("workflow.first_poll"));
+  const char* first_doc =
+      "the first status check of new work of this kind, at the first moment any of it can have finished "
+      "(never later than `poll_interval`); then every `poll_interval`. Shorter: finished work is seen sooner "
+      "for at most one more call per batch";
+  t.push_back(Duration("workflow.first_poll.ami", [](auto& c) -> auto& { return c.workflow.first_poll.ami; }, 1,
+                       300, first_doc));
+  t.push_back(Duration("workflow.first_poll.precheck",
+                       [](auto& c) -> auto& { return c.workflow.first_poll.precheck; }, 1, 300, first_doc));
+  t.push_back(Duration("workflow.first_poll.patch", [](auto& c) -> auto& { return c.workflow.first_poll.patch; },
+                       1, 300, first_doc));
 }
 
 void AddZonesAndConcurrency(std::vector<FieldSpec>& t) {

@@ -74,7 +74,7 @@ TEST_F(LoaderTest, UnknownKeysSuggestTheClosestAllowedKey) {
           "c.yml:3:5: workflow.phases.scna: unknown key \"scna\" (did you mean \"scan\"?); allowed "
           "here: scan, backup, precheck, patch",
           "c.yml:4:3: workflow.timeout: unknown key \"timeout\" (did you mean \"timeouts\"?); allowed "
-          "here: phases, timeouts, poll_interval"));
+          "here: phases, timeouts, poll_interval, first_poll"));
   // No suggestion when nothing is close.
   auto p = ConfigProblems("frobnicate: 1\n");
   ASSERT_EQ(p.size(), 1u);
@@ -120,6 +120,16 @@ TEST_F(LoaderTest, DurationsAcceptUnits) {
               IsEmpty());
   EXPECT_EQ(config_.workflow.timeouts.ami_creation, std::chrono::seconds(2700));
   EXPECT_EQ(config_.workflow.timeouts.patch_execution, std::chrono::seconds(5400));
+}
+
+TEST_F(LoaderTest, FirstPollsAreDurationsPerKindOfWork) {
+  EXPECT_EQ(config_.workflow.first_poll.precheck, std::chrono::seconds(3));
+  EXPECT_THAT(ConfigProblems("workflow:\n  first_poll:\n    precheck: 1\n    ami: 2m\n"), IsEmpty());
+  EXPECT_EQ(config_.workflow.first_poll.precheck, std::chrono::seconds(1));
+  EXPECT_EQ(config_.workflow.first_poll.ami, std::chrono::seconds(120));
+  EXPECT_EQ(config_.workflow.first_poll.patch, std::chrono::seconds(60));
+  EXPECT_THAT(ConfigProblems("workflow:\n  first_poll:\n    patch: 0\n"),
+              ElementsAre(::testing::HasSubstr("workflow.first_poll.patch: out of range")));
 }
 
 TEST_F(LoaderTest, PollIntervalIsSecondsFromOneTo300) {

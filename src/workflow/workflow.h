@@ -53,9 +53,9 @@ struct WorkflowOptions {
   std::chrono::milliseconds poll_interval{10'000};
   // The first status check of new work comes this long after it started: the first moment any of
   // it can have finished (each capped at poll_interval). Shorter: less latency, more calls.
-  std::chrono::milliseconds ami_first_poll{60'000};      // Default: 60 s (no AMI is available sooner)
-  std::chrono::milliseconds precheck_first_poll{3'000};  // Default: 3 s (delivery ~2 s + the script)
-  std::chrono::milliseconds patch_first_poll{60'000};    // Default: 60 s (a patch run takes minutes)
+  std::chrono::milliseconds ami_first_poll{60'000};      // as workflow.first_poll.ami
+  std::chrono::milliseconds precheck_first_poll{3'000};  // as workflow.first_poll.precheck
+  std::chrono::milliseconds patch_first_poll{60'000};    // as workflow.first_poll.patch
   int zone_workers = 4;            // Default: 4 zones in parallel
   bool dry_run = false;            // Default: false
 
