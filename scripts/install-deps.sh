@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config make ca-certificates
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
-  libsqlite3-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
+  libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 [ "${1:-}" = "--build-only" ] || packages+=(
@@ -22,6 +22,8 @@ packages=(
   dpkg-dev lintian prometheus
   # Fuzzing (make fuzz, and its short run in CI): clang with libFuzzer and the sanitizer runtimes.
   clang libclang-rt-14-dev
+  # The PostgreSQL state store's tests start a real server (initdb + pg_ctl from postgresql-15).
+  postgresql
 )
 # Optional extras (faster rebuilds); never required.
 optional=(ccache)

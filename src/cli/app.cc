@@ -22,6 +22,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kEmulator, RunEmulatorCommand}, {Command::kDemo, RunDemoCommand},
     {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
     {Command::kGenDocs, RunGenDocsCommand},
+    {Command::kStateCopy, RunStateCopyCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {

@@ -10,10 +10,10 @@
 #include "cli/across_zones.h"
 #include "cli/aws_stack.h"
 #include "cli/run_engine.h"
+#include "cli/store_access.h"
 #include "common/exit_codes.h"
 #include "report/table_report.h"
 #include "state/run_id.h"
-#include "state/sqlite_state_store.h"
 #include "workflow/prune.h"
 
 namespace fleetpatch::cli {
@@ -143,7 +143,7 @@ Result<int> RunPruneCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(auto zones, SelectZones(config, options.zones));
   if (zones.empty()) return Error::Config("no enabled landing zone: add one to the inventory or the config");
   RealClock& clock = DefaultClock();
-  FP_ASSIGN_OR_RETURN(auto store, state::SqliteStateStore::Open(config.state.path, clock));
+  FP_ASSIGN_OR_RETURN(auto store, OpenStore(StateLocationFor(options.state_path, config.state, ctx.env), clock));
   FP_ASSIGN_OR_RETURN(workflow::PruneProtection protection, workflow::ProtectionFromStore(*store, kRunsConsulted));
   FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   const int workers = config.concurrency.zone_workers;

@@ -39,7 +39,7 @@ Result<int> RunRunsCommand(const Options& options, Context& ctx) {
 
   if (options.output == OutputFormat::kJson) {
     nlohmann::json j;
-    j["state"] = path;
+    j["state"] = DisplayLocation(path);
     j["runs"] = nlohmann::json::array();
     for (const auto& row : rows) {
       const RunInfo& r = *row.run;
@@ -58,7 +58,7 @@ Result<int> RunRunsCommand(const Options& options, Context& ctx) {
     return 0;
   }
   if (rows.empty()) {
-    *ctx.out << "No runs recorded in " << path << ".\n";
+    *ctx.out << "No runs recorded in " << DisplayLocation(path) << ".\n";
     return 0;
   }
   std::ostream& out = *ctx.out;

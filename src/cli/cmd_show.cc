@@ -88,7 +88,7 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
     j["user"] = run.user;
     j["host"] = run.host;
     j["phases_completed"] = run.phases_completed;
-    j["state"] = path;
+    j["state"] = DisplayLocation(path);
     j["config"] = config;
     j["instances"] = summary.instances;
     j["eligible"] = summary.eligible;
@@ -133,7 +133,7 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
       << "  updated   " << run.updated_at << "\n"
       << "  completed " << (run.phases_completed.empty() ? "-" : "");
   for (size_t i = 0; i < run.phases_completed.size(); ++i) out << (i ? ", " : "") << run.phases_completed[i];
-  out << "\n  state     " << path << "\n";
+  out << "\n  state     " << DisplayLocation(path) << "\n";
   out << "Config:\n"
       << "  phases    " << EnabledPhases(config) << "\n"
       << "  inventory "

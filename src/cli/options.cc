@@ -37,6 +37,8 @@ const char* CommandName(Command c) {
       return "compliance";
     case Command::kGenDocs:
       return "gen-docs";
+    case Command::kStateCopy:
+      return "state copy";
     case Command::kHelp:
       return "help";
     case Command::kVersion:
@@ -89,6 +91,7 @@ struct Parser {
   CLI::App* prune = nullptr;
   CLI::App* compliance = nullptr;
   CLI::App* gen_docs = nullptr;
+  CLI::App* state_copy = nullptr;
   RawFlags raw;
 
   explicit Parser(Options* o) {
@@ -125,8 +128,9 @@ struct Parser {
     app.add_flag("--resume", o->resume,
                  "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
     app.add_option("--state", o->state_path,
-                   "State database path (overrides state.path; Default: .fleetpatch/state.db)")
-        ->type_name("PATH");
+                   "State database path, or a postgresql:// URL for a shared store (overrides state.path, state.url "
+                   "and FLEETPATCH_STATE_URL; Default: .fleetpatch/state.db)")
+        ->type_name("PATH|URL");
     app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")
         ->type_name("DIR");
     app.add_option("--format", raw.formats, "Report formats, comma-separated: csv,json,html,xml")
@@ -189,6 +193,7 @@ struct Parser {
     gen_docs = app.add_subcommand("gen-docs", "Write the man pages and shell completions into DIR");
     gen_docs->group("");
     gen_docs->add_option("DIR", o->docs_dir, "Output directory")->required();
+    AddState(o);
     app.require_subcommand(0, 1);
   }
 
@@ -207,6 +212,22 @@ struct Parser {
     compliance->add_option("--fail-on", o->fail_on,
                            "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
         ->type_name("LIST");
+  }
+
+  // `fleetpatch state ...`: the state stores themselves.
+  void AddState(Options* o) {
+    CLI::App* state = app.add_subcommand("state", "Manage state stores (see docs/team.md)");
+    state->require_subcommand(1, 1);
+    state_copy = state->add_subcommand(
+        "copy",
+        "Copy every run (zones, instances, results, journal) from one store to another, e.g. an SQLite file into "
+        "a shared PostgreSQL store. Runs already in the target are checked, not copied again");
+    state_copy->add_option("--from", o->copy_from, "Source: sqlite:PATH, PATH or postgresql://...")
+        ->type_name("STORE")
+        ->required();
+    state_copy->add_option("--to", o->copy_to, "Target: postgresql://..., sqlite:PATH or PATH")
+        ->type_name("STORE")
+        ->required();
   }
 };
 
@@ -270,6 +291,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.prune->parsed()) o.command = Command::kPrune;
   if (p.compliance->parsed()) o.command = Command::kCompliance;
   if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
+  if (p.state_copy->parsed()) o.command = Command::kStateCopy;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();

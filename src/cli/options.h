@@ -37,6 +37,7 @@ enum class Command {
   kPrune,
   kCompliance,
   kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
+  kStateCopy,  // state copy --from --to
   kHelp,
   kVersion
 };
@@ -85,6 +86,8 @@ struct Options {
   std::string whoami_role_arn;             // whoami --role-arn ARN
   std::string whoami_external_id;          // whoami --external-id ID
   std::string whoami_external_id_file;     // whoami --external-id-file FILE
+  std::string copy_from;                   // state copy --from PATH|sqlite:PATH|URL
+  std::string copy_to;                     // state copy --to URL|PATH
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
   std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
   std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none

@@ -20,7 +20,7 @@
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
-#include "state/sqlite_state_store.h"
+#include "cli/store_access.h"
 #include "workflow/interrupt.h"
 
 namespace fleetpatch::cli {
@@ -42,7 +42,7 @@ bool Contains(const std::vector<Phase>& v, Phase p) { return std::find(v.begin()
 
 // Which run this invocation works on: a new one, the one named by --run, or the latest one.
 Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::StateStore& store, Clock& clock,
-                          const EnvLookup& env, bool* created) {
+                          const EnvLookup& env, const std::string& location, bool* created) {
   *created = false;
   if (!options.run_id.empty()) return store.GetRun(options.run_id);
   bool continues = options.resume || (!req.phases.empty() && req.phases.front() != Phase::kScan);
@@ -50,7 +50,7 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
     auto latest = store.LatestRun();
     if (!latest.ok()) {
       if (latest.error().category == ErrorCategory::kNotFound) {
-        return Error::Validation(std::string("there is no earlier run to continue in ") + req.config.state.path +
+        return Error::Validation(std::string("there is no earlier run to continue in ") + DisplayLocation(location) +
                                  ": run `--workflow scan` (or `--workflow full`) first");
       }
       return latest.error();
@@ -64,6 +64,10 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
   run.host = Hostname();
   run.dry_run = req.workflow.dry_run;
   run.config = config::ConfigToJson(req.config);
+  // A state URL may carry a password: the run's record never does.
+  for (const char* key : {"path", "url"}) {
+    if (run.config["state"].contains(key)) run.config["state"][key] = DisplayLocation(run.config["state"][key]);
+  }
   FP_RETURN_IF_ERROR(store.CreateRun(run));
   *created = true;
   return store.GetRun(run.run_id);
@@ -83,9 +87,10 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
 // keeps only the phases it has not completed.
 Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Options& options, RunRequest& req,
                                                                     state::StateStore& store, Clock& clock,
-                                                                    const EnvLookup& env, std::ostream& err) {
+                                                                    const EnvLookup& env, const std::string& location,
+                                                                    std::ostream& err) {
   bool created = false;
-  FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, store, clock, env, &created));
+  FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, store, clock, env, location, &created));
   FP_ASSIGN_OR_RETURN(auto lock, store.AcquireRunLock(run.run_id));
   if (created) return std::make_pair(std::move(run), std::move(lock));
   // Never turn a dry run into real changes by accident.
@@ -335,11 +340,14 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   }
 
   RealClock& clock = DefaultClock();
-  FP_ASSIGN_OR_RETURN(auto store, state::SqliteStateStore::Open(req.config.state.path, clock));
-  FP_ASSIGN_OR_RETURN(auto opened, OpenRun(options, req, *store, clock, ctx.env, err));
+  // --state is already in config.state.path (ApplyOptions); keep it ahead of FLEETPATCH_STATE_URL.
+  const std::string location =
+      StateLocationFor(options.state_path.empty() ? "" : req.config.state.path, req.config.state, ctx.env);
+  FP_ASSIGN_OR_RETURN(auto store, OpenStore(location, clock));
+  FP_ASSIGN_OR_RETURN(auto opened, OpenRun(options, req, *store, clock, ctx.env, location, err));
   RunInfo run = std::move(opened.first);
   std::unique_ptr<state::RunLock> lock = std::move(opened.second);
-  if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << req.config.state.path << ")\n";
+  if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
   RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
 

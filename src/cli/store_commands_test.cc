@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "state/sqlite_state_store.h"
 #include "testing/fake_clock.h"
+#include "testing/test_postgres.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::cli {
@@ -232,6 +233,46 @@ TEST_F(StoreCommandsTest, ReportRegeneratesAnInterruptedRunWithRecordedOrGivenFo
   ASSERT_EQ(j["reports"].size(), 2u);
   for (const auto& p : j["reports"]) EXPECT_TRUE(fs::exists(p.get<std::string>())) << p;
   EXPECT_EQ(j["run_id"], "20261120-100000-aaaaaa");
+}
+
+// A team's shared store: `state copy` moves the SQLite runs into PostgreSQL, and runs, show and
+// report read them there, chosen by --state or FLEETPATCH_STATE_URL. The URL's password is never
+// printed nor written into a report.
+TEST_F(StoreCommandsTest, StateCopyIntoPostgresThenRunsShowAndReportReadItThere) {
+  std::string url;
+  FP_REQUIRE_POSTGRES(url);
+  url += "&password=s3cret-pw";  // the test server trusts local connections: libpq never sends it
+  WriteStore();
+  std::string printed;
+  ASSERT_EQ(Run({"state", "copy", "--from", "sqlite:" + state_, "--to", url}), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("Copied 2 run(s)"));
+  printed += out_.str() + err_.str();
+
+  ASSERT_EQ(Run({"runs", "--state", url}), kExitOk) << err_.str();
+  EXPECT_LT(out_.str().find("20261121-100000-bbbbbb"), out_.str().find("20261120-100000-aaaaaa"));
+  EXPECT_THAT(out_.str(), HasSubstr("bob@ci-runner"));
+  printed += out_.str() + err_.str();
+
+  ctx_.env = MapEnv({{"FLEETPATCH_STATE_URL", url}});
+  ASSERT_EQ(Run({"show", "latest"}), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("Run 20261121-100000-bbbbbb (full): interrupted"));
+  EXPECT_THAT(out_.str(), HasSubstr("3 instance(s) in 2 landing zone(s), 2 eligible"));
+  printed += out_.str() + err_.str();
+
+  const fs::path reports = dir_.path() / "from-postgres";
+  ASSERT_EQ(Run({"report", "latest", "--output-dir", reports.string(), "--format", "json"}), kExitOk) << err_.str();
+  printed += out_.str() + err_.str();
+  EXPECT_THAT(printed, Not(HasSubstr("s3cret-pw")));
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(reports)) {
+    ++files;
+    std::ifstream in(e.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_THAT(text.str(), HasSubstr("20261121-100000-bbbbbb"));
+    EXPECT_THAT(text.str(), Not(HasSubstr("s3cret-pw"))) << e.path();
+  }
+  EXPECT_EQ(files, 1);
 }
 
 }  // namespace

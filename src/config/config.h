@@ -145,6 +145,9 @@ struct ReportingConfig {
 
 struct StateConfig {
   std::string path = ".fleetpatch/state.db";  // Default: ".fleetpatch/state.db"
+  // A shared PostgreSQL store (postgresql://...) instead of the SQLite file; FLEETPATCH_STATE_URL
+  // and --state override it. Default: "" (use path). docs/team.md.
+  std::string url;
 };
 
 struct RateLimit {

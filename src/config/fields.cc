@@ -480,6 +480,12 @@ void AddReportingStateAws(std::vector<FieldSpec>& t) {
   t.push_back(Section("state"));
   t.push_back(String("state.path", [](auto& c) -> auto& { return c.state.path; }, ".", "non-empty path",
                      NonEmpty("the state path must not be empty"), "the run state database"));
+  t.push_back(String("state.url", [](auto& c) -> auto& { return c.state.url; }, "^$|^(postgres|postgresql)://",
+                     "`postgresql://...` or empty",
+                     Matching("^$|^(postgres|postgresql)://.*",
+                              "the state url must start with postgresql:// (a PostgreSQL connection URI)"),
+                     "a shared PostgreSQL state store used instead of `path` (docs/team.md); "
+                     "`FLEETPATCH_STATE_URL` and `--state` override it"));
   t.push_back(Section("aws"));
   t.push_back(String("aws.profile", [](auto& c) -> auto& { return c.aws.profile; }, "", "string", nullptr,
                      "profile for the base credentials; empty = `AWS_PROFILE` or the default credential chain"));

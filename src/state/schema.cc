@@ -91,11 +91,51 @@ CREATE TABLE run_locks (
 );
 )sql";
 
+// Version 2: several workers on one run (state_store.h), as in the PostgreSQL store's version 2.
+// - zone_leases: who works which zone of a run until when (expires_at_ms: the store Clock's
+//   milliseconds since the epoch); generation counts the claims. A row appears at the first claim.
+// - rollouts: the run-wide rollout, one row per run.
+// - rollout_instances: the instances admitted to a wave (wave -1: an end recorded without
+//   admission) and whether their patch ended, and failed.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE zone_leases (
+  run_id TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  worker_id TEXT,
+  expires_at_ms INTEGER,
+  generation INTEGER NOT NULL DEFAULT 0,
+  done INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, zone),
+  FOREIGN KEY (run_id, zone) REFERENCES zones (run_id, name)
+);
+CREATE TABLE rollouts (
+  run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+  canary_size INTEGER NOT NULL,
+  wave_size INTEGER NOT NULL,
+  allowed_failures INTEGER NOT NULL,
+  canary_must_succeed INTEGER NOT NULL,
+  wave INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  stop_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rollout_instances (
+  run_id TEXT NOT NULL REFERENCES rollouts(run_id),
+  zone TEXT NOT NULL,
+  instance_id TEXT NOT NULL,
+  wave INTEGER NOT NULL,
+  ended INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, zone, instance_id)
+);
+CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
+      {2, kV2},
   };
   return kAll;
 }

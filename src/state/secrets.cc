@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "state/postgres_conn.h"
+
 namespace fleetpatch::state {
 namespace {
 
@@ -55,6 +57,11 @@ void Walk(nlohmann::json& node, const std::string& path, bool redact, std::vecto
     }
   } else if (node.is_array()) {
     for (size_t i = 0; i < node.size(); ++i) Walk(node[i], path + "/" + std::to_string(i), redact, found);
+  } else if (node.is_string() && IsPostgresUrl(node.get_ref<const std::string&>())) {
+    std::string shown = RedactPostgresUrl(node.get_ref<const std::string&>());
+    if (shown == node.get_ref<const std::string&>()) return;
+    if (found) found->push_back(path);
+    if (redact) node = std::move(shown);
   }
 }
 

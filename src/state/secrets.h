@@ -26,12 +26,14 @@ inline constexpr std::string_view kLegacyRedacted = "<redacted>";
 bool LooksSecretKey(std::string_view key);
 
 // Returns a copy of `config` in which every value under a secret-looking key (at any depth, inside
-// objects and arrays) is replaced by kRedacted. `redacted_paths`, when given, receives the JSON
+// objects and arrays) is replaced by kRedacted, and the password of every postgresql:// URL value
+// (--state or state.url) by "***" (RedactPostgresUrl). `redacted_paths`, when given, receives the JSON
 // pointers of the replaced values ("/aws/secret_access_key") so callers can warn about them.
 nlohmann::json RedactSecrets(const nlohmann::json& config,
                              std::vector<std::string>* redacted_paths = nullptr);
 
-// The JSON pointers of secret-looking keys whose values are not already kRedacted (or null/empty).
+// The JSON pointers of secret-looking keys whose values are not already kRedacted (or null/empty),
+// and of URL values that still hold a password.
 // Empty when `config` is safe to store as is.
 std::vector<std::string> FindSecrets(const nlohmann::json& config);
 

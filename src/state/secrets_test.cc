@@ -70,5 +70,21 @@ TEST(RedactSecrets, ExternalIdsAreSecretAndOneMarkerIsUsed) {
   EXPECT_TRUE(FindSecrets({{"password", "<redacted>"}}).empty());
 }
 
+// `fleetpatch prune --state postgresql://app:pw@db/x` puts the URL in the run's config
+// (state.path): the store keeps it without the password.
+TEST(RedactSecrets, StateUrlsLoseTheirPassword) {
+  std::vector<std::string> paths;
+  nlohmann::json safe = RedactSecrets(
+      {{"state", {{"path", "postgresql://app:s3cret@db/fp"}, {"url", "postgres://db/fp?password=s3cret"}}},
+       {"reporting", {{"output_dir", "postgresql-reports"}}}},
+      &paths);
+  EXPECT_EQ(safe["state"]["path"], "postgresql://app:***@db/fp");
+  EXPECT_EQ(safe["state"]["url"], "postgres://db/fp?password=***");
+  EXPECT_EQ(safe["reporting"]["output_dir"], "postgresql-reports");
+  EXPECT_EQ(paths, (std::vector<std::string>{"/state/path", "/state/url"}));
+  EXPECT_TRUE(FindSecrets(safe).empty());
+  EXPECT_TRUE(FindSecrets({{"state", {{"url", "postgresql://app@db/fp"}}}}).empty());
+}
+
 }  // namespace
 }  // namespace fleetpatch::state

@@ -11,6 +11,7 @@
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/sqlite_util.h"
+#include "state/stored_json.h"
 #include "state/store_env.h"
 
 namespace fleetpatch::state {
@@ -90,36 +91,10 @@ std::string RandomToken() {
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
-// Decoding stored JSON: a damaged record becomes an Error naming the record, never an exception.
+// Decode and DropDefaults: the stored JSON forms shared with the PostgreSQL store (stored_json.h).
 template <class T>
 Result<T> Decode(const std::string& text, const std::string& what, const std::string& path) {
-  try {
-    return nlohmann::json::parse(text).get<T>();
-  } catch (const std::exception& e) {
-    return Error::Internal(fmt::format("state store {}: {} is damaged ({})", path, what, e.what()));
-  }
-}
-
-// Removes the members of `j` that equal the same member of `defaults` (the JSON form of a
-// default-constructed value), recursing into nested objects. from_json keeps the default for a
-// missing key, so this loses nothing, and a typical result shrinks to a third: less to write,
-// to store and, above all, to parse when a 100,000-instance snapshot is loaded.
-void DropDefaults(nlohmann::json& j, const nlohmann::json& defaults) {
-  for (auto it = j.begin(); it != j.end();) {
-    auto d = defaults.find(it.key());
-    if (d != defaults.end() && *d == *it) {
-      it = j.erase(it);
-      continue;
-    }
-    if (d != defaults.end() && it->is_object() && d->is_object()) {
-      DropDefaults(*it, *d);
-      if (it->empty() && !d->empty()) {
-        it = j.erase(it);
-        continue;
-      }
-    }
-    ++it;
-  }
+  return DecodeStored<T>(text, what, path);
 }
 
 std::string StatusArray(const std::vector<std::string>& statuses) { return nlohmann::json(statuses).dump(); }

@@ -9,6 +9,8 @@
 //   invocation skips a phase, so they must survive a power loss too.
 // - busy_timeout (default 5 s) and BEGIN IMMEDIATE writes let several processes share the file.
 // - The directories it creates are 0700 and the database (with its -wal and -shm files) 0600.
+// - Several workers on one run (zone leases, the rollout) work as on PostgreSQL, for the processes
+//   of one machine: BEGIN IMMEDIATE serialises them and expiry follows the store's Clock.
 // - ":memory:" opens a private in-memory store (for tests; no files, no permissions).
 //
 // Thread-safety: thread-safe; all calls are serialised on one connection by an internal mutex
@@ -29,6 +31,8 @@ namespace fleetpatch::state {
 
 class Db;  // sqlite_util.h; SQLite types stay inside src/state
 class StoreEnv;  // store_env.h
+struct RolloutRecord;  // worker_rules.h
+struct WaveCounts;
 
 struct SqliteStateStoreOptions {
   // Open without writing (for runs/show/report): no migration, no lock needed, every write fails
@@ -90,6 +94,20 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<LockHolder>> GetRunLockHolder(const std::string& run_id) override;
   Status BreakRunLock(const std::string& run_id) override;
 
+  // Several workers on one run (sqlite_workers.cc).
+  Result<std::optional<ZoneLease>> ClaimZone(const std::string& run_id, const std::string& worker_id,
+                                             const std::vector<std::string>& only_zones,
+                                             std::chrono::milliseconds ttl) override;
+  Status RenewZoneLease(ZoneLease* lease, std::chrono::milliseconds ttl) override;
+  Status ReleaseZone(const ZoneLease& lease, bool done) override;
+  Result<std::vector<ZoneLeaseInfo>> ListZoneLeases(const std::string& run_id) override;
+  Result<RolloutStatus> StartRollout(const std::string& run_id, const RolloutPolicy& policy) override;
+  Result<Admission> AdmitToWave(const std::string& run_id, const std::string& zone,
+                                const std::string& instance_id) override;
+  Result<RolloutStatus> RecordPatchEnd(const std::string& run_id, const std::string& zone,
+                                       const std::string& instance_id, bool failed) override;
+  Result<RolloutStatus> GetRollout(const std::string& run_id) override;
+
  private:
   friend class SqliteRunLock;
   SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, StoreEnv& env, bool read_only);
@@ -122,6 +140,14 @@ class SqliteStateStore final : public StateStore {
   template <class Fn>
   Status WithFullSync(Fn&& fn);
   Status ReleaseLock(const std::string& run_id, const std::string& token);
+  Status LostLease(const ZoneLease& lease);  // the kValidation error, naming the current holder
+  Result<RolloutRecord> LoadRollout(const std::string& run_id);
+  Result<WaveCounts> CountWave(const std::string& run_id, int wave);
+  Status SaveRollout(const std::string& run_id, const RolloutRecord& record);
+  Result<RolloutStatus> RolloutStatusLocked(const std::string& run_id);
+  // The wave an instance is stored with in the rollout, nullopt when it is not known there.
+  Result<std::optional<int>> KnownWave(const std::string& run_id, const std::string& zone,
+                                       const std::string& instance_id);
 
   std::recursive_mutex mu_;
   std::unique_ptr<Db> db_;

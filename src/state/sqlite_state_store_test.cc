@@ -15,6 +15,7 @@
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/state_test_util.h"
+#include "state/store_backends_for_test.h"
 #include "testing/fake_clock.h"
 #include "testing/testdata.h"
 
@@ -70,6 +71,13 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStateStore> store_;
 };
 
+// The tests every backend must pass: each runs on SQLite and on PostgreSQL.
+class StoreContractTest : public StoreBackendTest {
+ protected:
+  void CreateSampleRun(const std::string& id = kRun) { StoreBackendTest::CreateSampleRun(id); }
+};
+FP_INSTANTIATE_FOR_EACH_BACKEND(StoreContractTest);
+
 // ---- opening, schema, permissions ----
 
 TEST_F(StoreTest, MigratesAnEmptyFileToTheCurrentVersion) {
@@ -95,12 +103,12 @@ TEST_F(StoreTest, MigratesAnEmptyFileToTheCurrentVersion) {
   sqlite3_close(raw);
 }
 
-TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+TEST_P(StoreContractTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
   CreateSampleRun();
   store_.reset();
-  auto again = SqliteStateStore::Open(path_, clock_);
-  ASSERT_TRUE(again.ok()) << again.error().ToString();
-  auto run = (*again)->GetRun(kRun);
+  auto again = OpenAgain();
+  ASSERT_TRUE(again);
+  auto run = again->GetRun(kRun);
   ASSERT_TRUE(run.ok()) << run.error().ToString();
   EXPECT_EQ(run->user, "alice");
 }
@@ -224,36 +232,37 @@ TEST_F(StoreTest, TightensALooseExistingStore) {
   EXPECT_EQ(ModeOf(path_), 0600u);
 }
 
-TEST_F(StoreTest, ReadOnlyOpeningReadsButNeverWrites) {
+TEST_P(StoreContractTest, ReadOnlyOpeningReadsButNeverWrites) {
   CreateSampleRun();
-  SqliteStateStoreOptions ro;
-  ro.read_only = true;
-  auto reader = SqliteStateStore::Open(path_, clock_, ro);
-  ASSERT_TRUE(reader.ok()) << reader.error().ToString();
-  auto run = (*reader)->GetRun(kRun);
+  auto reader = OpenAgain(/*read_only=*/true);
+  ASSERT_TRUE(reader);
+  auto run = reader->GetRun(kRun);
   ASSERT_TRUE(run.ok()) << run.error().ToString();
-  auto s = (*reader)->UpdateRunStatus(kRun, RunStatus::kFailed);
+  auto s = reader->UpdateRunStatus(kRun, RunStatus::kFailed);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().category, ErrorCategory::kConfig);
-  EXPECT_FALSE((*reader)->AcquireRunLock(kRun).ok());
+  EXPECT_FALSE(reader->AcquireRunLock(kRun).ok());
+  if (GetParam() != Backend::kSqlite) return;
 
+  SqliteStateStoreOptions ro;
+  ro.read_only = true;
   auto missing = SqliteStateStore::Open((dir_.path() / "nope.db").string(), clock_, ro);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().category, ErrorCategory::kNotFound);
   EXPECT_FALSE(fs::exists(dir_.path() / "nope.db"));
 }
 
-TEST_F(StoreTest, ASecondConnectionSeesCommittedWrites) {
+TEST_P(StoreContractTest, ASecondConnectionSeesCommittedWrites) {
   CreateSampleRun();
-  auto other = SqliteStateStore::Open(path_, clock_);
-  ASSERT_TRUE(other.ok());
+  auto other = OpenAgain();
+  ASSERT_TRUE(other);
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
-  auto loaded = (*other)->LoadInstances(kRun);
+  auto loaded = other->LoadInstances(kRun);
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->size(), 1u);
 }
 
-TEST_F(StoreTest, ManyThreadsShareOneStore) {
+TEST_P(StoreContractTest, ManyThreadsShareOneStore) {
   CreateSampleRun();
   constexpr int kThreads = 4, kPerThread = 50;
   std::vector<InstanceInfo> fleet;
@@ -283,7 +292,7 @@ TEST_F(StoreTest, ManyThreadsShareOneStore) {
   EXPECT_EQ(events->size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
-TEST_F(StoreTest, TwoProcessesWriteTheSameFileConcurrently) {
+TEST_P(StoreContractTest, TwoProcessesWriteTheSameFileConcurrently) {
   // Different runs in one store (e.g. two landing-zone sets run side by side): BEGIN IMMEDIATE and
   // the busy timeout make the writers take turns instead of failing with "database is locked".
   CreateSampleRun("20261125-194200-00000a");
@@ -293,14 +302,14 @@ TEST_F(StoreTest, TwoProcessesWriteTheSameFileConcurrently) {
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    auto store = SqliteStateStore::Open(path_, clock_);
+    auto store = OpenStoreAt(GetParam(), location_, clock_);
     if (!store.ok()) _exit(2);
     for (int i = 0; i < kEvents; ++i) {
       if (!(*store)->AppendEvent("20261125-194200-00000b", {0, "", "info", "", "", "", "b"}).ok()) _exit(3);
     }
     _exit(0);
   }
-  auto store = SqliteStateStore::Open(path_, clock_);
+  auto store = OpenStoreAt(GetParam(), location_, clock_);
   ASSERT_TRUE(store.ok());
   int failures = 0;
   for (int i = 0; i < kEvents; ++i) {
@@ -327,7 +336,7 @@ TEST(StoreMemory, InMemoryStoreWorks) {
 
 // ---- runs ----
 
-TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
+TEST_P(StoreContractTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   RunInfo run = SampleRun(kRun);
   run.config["aws"] = {
       {"secret_access_key", "wJalrXUtnFEMI"}, {"session_token", "FQoGZX"}, {"profile", "prod"}};
@@ -353,7 +362,7 @@ TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   store_.reset();
 
   // Not on disk either (database and WAL).
-  for (const std::string& f : {path_, path_ + "-wal"}) {
+  for (const std::string& f : {location_, location_ + "-wal"}) {
     if (!fs::exists(f)) continue;
     const std::string bytes = fleetpatch::testing::ReadFileOrDie(f);
     for (const char* secret : {"wJalrXUtnFEMI", "FQoGZX", "hunter2"}) {
@@ -362,14 +371,14 @@ TEST_F(StoreTest, RunRoundTripFillsTimesAndRedactsSecrets) {
   }
 }
 
-TEST_F(StoreTest, DuplicateRunIdIsRefused) {
+TEST_P(StoreContractTest, DuplicateRunIdIsRefused) {
   CreateSampleRun();
   auto s = store_->CreateRun(SampleRun(kRun));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().category, ErrorCategory::kValidation);
 }
 
-TEST_F(StoreTest, StatusAndPhasesUpdate) {
+TEST_P(StoreContractTest, StatusAndPhasesUpdate) {
   CreateSampleRun();
   clock_.Advance(std::chrono::seconds(60));
   ASSERT_TRUE(store_->MarkPhaseCompleted(kRun, Phase::kScan).ok());
@@ -384,7 +393,7 @@ TEST_F(StoreTest, StatusAndPhasesUpdate) {
   EXPECT_EQ(got->updated_at, "2015-08-30T12:37:00Z");
 }
 
-TEST_F(StoreTest, UnknownRunIsNotFound) {
+TEST_P(StoreContractTest, UnknownRunIsNotFound) {
   auto got = store_->GetRun("20990101-000000-000000");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().category, ErrorCategory::kNotFound);
@@ -401,7 +410,7 @@ TEST_F(StoreTest, UnknownRunIsNotFound) {
   EXPECT_EQ(latest.error().category, ErrorCategory::kNotFound);
 }
 
-TEST_F(StoreTest, LatestAndListFollowCreationOrder) {
+TEST_P(StoreContractTest, LatestAndListFollowCreationOrder) {
   // Created out of lexical order: creation order wins (the clock may have jumped back).
   for (const char* id : {"20261125-194200-bbbbbb", "20261125-194200-aaaaaa", "20261124-000000-cccccc"}) {
     ASSERT_TRUE(store_->CreateRun(SampleRun(id)).ok());
@@ -421,7 +430,7 @@ TEST_F(StoreTest, LatestAndListFollowCreationOrder) {
 
 // ---- zones, instances, results ----
 
-TEST_F(StoreTest, ZonesRoundTripAndUpsert) {
+TEST_P(StoreContractTest, ZonesRoundTripAndUpsert) {
   CreateSampleRun();
   LandingZoneInfo prod{"prod", "012345678901", "eu-west-1", "arn:aws:iam::012345678901:role/Patch", {}};
   LandingZoneInfo dev{"dev", "000000000042", "us-east-1", "arn:aws:iam::000000000042:role/Patch", {}};
@@ -436,7 +445,7 @@ TEST_F(StoreTest, ZonesRoundTripAndUpsert) {
   EXPECT_EQ((*zones)[1].error.code, "AccessDenied");
 }
 
-TEST_F(StoreTest, InstancesRoundTripInOrderAndRescanKeepsResults) {
+TEST_P(StoreContractTest, InstancesRoundTripInOrderAndRescanKeepsResults) {
   CreateSampleRun();
   std::vector<InstanceInfo> in = {SampleInstance("prod", "i-3"), SampleInstance("prod", "i-1", false),
                                   SampleInstance("dev", "i-2")};
@@ -462,7 +471,7 @@ TEST_F(StoreTest, InstancesRoundTripInOrderAndRescanKeepsResults) {
   ASSERT_TRUE(snap->instances[0].backup.has_value());  // the re-scan kept the backup
 }
 
-TEST_F(StoreTest, SameInstanceIdInTwoZonesIsTwoInstances) {
+TEST_P(StoreContractTest, SameInstanceIdInTwoZonesIsTwoInstances) {
   CreateSampleRun();
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("a", "i-1"), SampleInstance("b", "i-1")}).ok());
   ASSERT_TRUE(store_->SavePatch(kRun, "b", "i-1", SamplePatch()).ok());
@@ -473,7 +482,7 @@ TEST_F(StoreTest, SameInstanceIdInTwoZonesIsTwoInstances) {
   EXPECT_TRUE(snap->instances[1].patch.has_value());
 }
 
-TEST_F(StoreTest, EveryResultTypeRoundTrips) {
+TEST_P(StoreContractTest, EveryResultTypeRoundTrips) {
   CreateSampleRun();
   ASSERT_TRUE(
       store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
@@ -511,7 +520,7 @@ TEST_F(StoreTest, EveryResultTypeRoundTrips) {
   EXPECT_FALSE(snap->instances[1].backup || snap->instances[1].precheck || snap->instances[1].patch);
 }
 
-TEST_F(StoreTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
+TEST_P(StoreContractTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
   CreateSampleRun();
   ASSERT_TRUE(
       store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
@@ -538,7 +547,7 @@ TEST_F(StoreTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
   EXPECT_EQ(nlohmann::json(*(*full)[0].precheck), nlohmann::json(p));
 }
 
-TEST_F(StoreTest, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {
+TEST_P(StoreContractTest, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {
   CreateSampleRun();
   InstanceInfo i = SampleInstance("prod", "i-1");
   i.tags["Owner"] = std::string("bad \xff\xfe bytes");
@@ -552,7 +561,7 @@ TEST_F(StoreTest, TextThatIsNotUtf8IsStoredWithReplacementCharacters) {
   EXPECT_EQ(snap->instances[0].precheck->output, "disk \xef\xbf\xbd cut");
 }
 
-TEST_F(StoreTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
+TEST_P(StoreContractTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
   // Results are stored without their default-valued fields; loading must restore them exactly.
   CreateSampleRun();
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
@@ -579,7 +588,7 @@ TEST_F(StoreTest, DefaultValuesAndNonDefaultFlagsRoundTrip) {
   EXPECT_EQ(found->size(), 1u);  // the status column is set even though the JSON omits it
 }
 
-TEST_F(StoreTest, ABatchWithAnUnknownInstanceWritesNothing) {
+TEST_P(StoreContractTest, ABatchWithAnUnknownInstanceWritesNothing) {
   CreateSampleRun();
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
   auto s = store_->SaveBackups(kRun, {{"prod", "i-1", SampleBackup()}, {"prod", "i-404", SampleBackup()}});
@@ -591,7 +600,7 @@ TEST_F(StoreTest, ABatchWithAnUnknownInstanceWritesNothing) {
   EXPECT_FALSE(snap->instances[0].backup.has_value());  // rolled back with the rest of the batch
 }
 
-TEST_F(StoreTest, QueriesForResume) {
+TEST_P(StoreContractTest, QueriesForResume) {
   CreateSampleRun();
   std::vector<InstanceInfo> fleet;
   for (int i = 0; i < 8; ++i)
@@ -651,7 +660,7 @@ TEST_F(StoreTest, QueriesForResume) {
   EXPECT_EQ(patch->at("success"), 1);
 }
 
-TEST_F(StoreTest, RunsAreKeptApart) {
+TEST_P(StoreContractTest, RunsAreKeptApart) {
   CreateSampleRun("20261125-194200-000001");
   CreateSampleRun("20261125-194200-000002");
   ASSERT_TRUE(store_->SaveInstances("20261125-194200-000001", {SampleInstance("z", "i-1")}).ok());
@@ -666,7 +675,7 @@ TEST_F(StoreTest, RunsAreKeptApart) {
 
 // ---- events ----
 
-TEST_F(StoreTest, JournalKeepsOrderAndIsAppendOnly) {
+TEST_P(StoreContractTest, JournalKeepsOrderAndIsAppendOnly) {
   CreateSampleRun();
   auto first = store_->AppendEvent(kRun, {0, "", "", "prod", "i-1", "backup", "CreateImage started"});
   ASSERT_TRUE(first.ok());
@@ -694,16 +703,13 @@ TEST_F(StoreTest, JournalKeepsOrderAndIsAppendOnly) {
   EXPECT_EQ((*after)[0].message, "failed");
 
   store_.reset();
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(raw, "UPDATE events SET message = 'rewritten'", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  EXPECT_THAT(sqlite3_errmsg(raw), HasSubstr("append-only"));
-  EXPECT_NE(sqlite3_exec(raw, "DELETE FROM events", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(raw);
+  Status update = RawSql("UPDATE events SET message = 'rewritten'");
+  ASSERT_FALSE(update.ok());
+  EXPECT_THAT(update.error().message, HasSubstr("append-only"));
+  EXPECT_FALSE(RawSql("DELETE FROM events").ok());
 }
 
-TEST_F(StoreTest, SnapshotHasEverything) {
+TEST_P(StoreContractTest, SnapshotHasEverything) {
   CreateSampleRun();
   ASSERT_TRUE(store_->SaveZones(kRun, {{"prod", "012345678901", "eu-west-1", "arn", {}}}).ok());
   ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1")}).ok());
@@ -724,7 +730,9 @@ TEST_F(StoreTest, SnapshotHasEverything) {
   EXPECT_EQ(nlohmann::json(*snap->instances[0].patch), nlohmann::json(SamplePatch()));
   ASSERT_EQ(snap->events.size(), 1u);
   EXPECT_EQ(snap->events[0].message, "found 1");
-  EXPECT_TRUE(store_->CheckIntegrity().ok());
+  if (auto* sqlite = dynamic_cast<SqliteStateStore*>(store_.get())) {
+    EXPECT_TRUE(sqlite->CheckIntegrity().ok());
+  }
 }
 
 TEST_F(StoreTest, ADamagedRecordIsAnErrorNotACrash) {
@@ -740,7 +748,7 @@ TEST_F(StoreTest, ADamagedRecordIsAnErrorNotACrash) {
   EXPECT_THAT(snap.error().message, HasSubstr("i-1"));
 }
 
-TEST_F(StoreTest, BulkSaveAndLoadOfManyInstances) {
+TEST_P(StoreContractTest, BulkSaveAndLoadOfManyInstances) {
   // Correctness at volume (timing lives in bench/state_bench.cc).
   CreateSampleRun();
   constexpr int kCount = 5000;

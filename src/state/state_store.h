@@ -3,8 +3,8 @@
 // append-only event journal are kept so that a phase started days later, a report, or `--resume`
 // after a crash continues from exactly what was recorded.
 //
-// Abstract so the workflow and reports depend on this contract only; SqliteStateStore is the
-// implementation (also usable in memory for tests).
+// Abstract so the workflow and reports depend on this contract only; SqliteStateStore (the embedded
+// default, also usable in memory for tests) and PostgresStateStore (shared by a team) implement it.
 //
 // Contracts that hold for every method:
 // - Every write is one transaction: after a crash either all of a call's rows are stored or none.
@@ -17,6 +17,7 @@
 // Different processes may open the same store; AcquireRunLock keeps two of them off one run.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,67 @@ struct InstanceQuery {
   // output (about 6 KiB less per instance; the phases need ids, statuses and AMI names, not these).
   // Default: true (everything).
   bool details = true;
+};
+
+// ---- several workers on one run (docs/team.md) ----
+
+// A worker's claim on one landing zone of a run: while it holds the lease, no other worker works
+// the zone. It lasts until `expires_at` unless renewed; an expired lease may be claimed by another
+// worker, which then resumes the zone from what the store records.
+struct ZoneLease {
+  std::string run_id;
+  std::string zone;
+  std::string worker_id;
+  // Counts the claims of this zone: it tells this lease from the one of a worker that took the zone
+  // over, so a late heartbeat of the old holder is refused.
+  int64_t generation = 0;
+  std::string expires_at;  // ISO 8601 UTC, milliseconds
+  // Set when the zone was taken from another worker whose lease had expired: that worker's id.
+  std::string taken_from;
+};
+
+// A zone's lease row, for an overview of who works what.
+struct ZoneLeaseInfo {
+  std::string zone;
+  std::string worker_id;   // "" when nobody holds it
+  std::string expires_at;  // "" when nobody holds it
+  int64_t generation = 0;
+  bool done = false;  // released as finished: never claimed again
+};
+
+// The run-wide rollout rules of the patch phase, fixed by the first worker that starts the rollout.
+struct RolloutPolicy {
+  int canary_size = 1;  // Default: 1 instance in wave 0, the canary wave (0: no canary)
+  int wave_size = 50;   // Default: 50 instances per later wave (>= 1)
+  // Patch failures the run tolerates: the budget is spent when failures exceed it (the caller
+  // resolves workflow.error_budget against the instances to patch). Default: 0.
+  int64_t allowed_failures = 0;
+  bool canary_must_succeed = true;  // Default: true (a failed canary instance stops the rollout)
+};
+
+// Where the rollout stands.
+struct RolloutStatus {
+  RolloutPolicy policy;
+  int wave = 0;         // the open wave
+  bool canary = false;  // the open wave is the canary wave
+  int64_t admitted_in_wave = 0;
+  int64_t ended_in_wave = 0;
+  int64_t failures = 0;       // across every wave (and failures recorded outside any wave)
+  bool budget_spent = false;  // failures > policy.allowed_failures
+  std::string stop_reason;    // "" while the rollout goes on; once set, it never clears
+};
+
+enum class AdmitDecision {
+  kAdmitted,  // patch the instance now, in wave `wave`
+  kWait,      // the open wave is full and still running: ask again later
+  kStopped,   // the rollout stopped (`reason`): skip the instance
+};
+
+struct Admission {
+  AdmitDecision decision = AdmitDecision::kWait;
+  int wave = -1;        // kAdmitted: the instance's wave
+  bool canary = false;  // kAdmitted: that wave is the canary wave
+  std::string reason;   // kStopped: why ("canary wave failed: rollout stopped", "error budget spent ...")
 };
 
 // Who holds a run's lock.
@@ -192,6 +254,59 @@ class StateStore {
   virtual Result<std::optional<LockHolder>> GetRunLockHolder(const std::string& run_id) = 0;
   // Removes the lock whoever holds it (for an operator who knows the holder is gone).
   virtual Status BreakRunLock(const std::string& run_id) = 0;
+
+  // ---- several workers on one run: zone leases ----
+  // Every zone of the run saved with SaveZones can be leased. Expiry is judged by one clock for
+  // all workers: the database server's (PostgreSQL) or the store's Clock (SQLite, one machine).
+  // `ttl` must be positive, else kValidation. An unknown run is kNotFound.
+  //
+  // Claims the first zone of the run (in SaveZones order) that is not done and that nobody holds
+  // or whose lease has expired, for `worker_id`, until now + ttl. `only_zones` non-empty: only
+  // those zones (a worker that can reach some partitions only). Of several workers claiming at
+  // once each gets a different zone; none waits for another's claim. nullopt when no zone is free.
+  // Taking over an expired lease sets taken_from and appends a warning event to the journal.
+  virtual Result<std::optional<ZoneLease>> ClaimZone(const std::string& run_id, const std::string& worker_id,
+                                                     const std::vector<std::string>& only_zones,
+                                                     std::chrono::milliseconds ttl) = 0;
+  // Heartbeat: extends the lease to now + ttl and updates lease->expires_at. A lease that has
+  // expired but was not taken over is extended too. kValidation when the lease is no longer this
+  // worker's (taken over, released, or the zone is done): the worker must stop working the zone.
+  virtual Status RenewZoneLease(ZoneLease* lease, std::chrono::milliseconds ttl) = 0;
+  // Gives the zone up: `done` marks it finished (never claimed again), otherwise it is free for
+  // the next claim at once. kValidation, and nothing changes, when the lease is no longer this
+  // worker's.
+  virtual Status ReleaseZone(const ZoneLease& lease, bool done) = 0;
+  // Every zone of the run with its lease, in SaveZones order (a zone never claimed: free, not done).
+  virtual Result<std::vector<ZoneLeaseInfo>> ListZoneLeases(const std::string& run_id) = 0;
+
+  // ---- several workers on one run: the patch rollout ----
+  // The canary gate, the waves and the error budget as one record per run, changed only in
+  // transactions that serialise on it, so they hold whichever worker patches which instance.
+  // Waves: wave 0 takes policy.canary_size instances (policy.wave_size without a canary), each
+  // later wave policy.wave_size; the next wave opens when the open one is full and every instance
+  // in it ended. A wave that never fills does not hold anyone up: instances keep joining it.
+  //
+  // Starts the run's rollout with `policy`, or leaves the one already started (whose policy wins)
+  // as it is. Returns its status. kValidation for canary_size < 0, wave_size < 1 or
+  // allowed_failures < 0; kNotFound for an unknown run.
+  virtual Result<RolloutStatus> StartRollout(const std::string& run_id, const RolloutPolicy& policy) = 0;
+  // Admits the instance to the open wave if the rollout goes on (the canary did not fail, the
+  // budget is not spent) and the wave has room; may open the next wave. Asking again for an
+  // instance already admitted returns its wave again (a worker that took a zone over resumes); an
+  // instance whose end was recorded without admission is kStopped. kNotFound when the rollout was
+  // not started (or the run is unknown).
+  virtual Result<Admission> AdmitToWave(const std::string& run_id, const std::string& zone,
+                                        const std::string& instance_id) = 0;
+  // Records that an admitted instance's patch ended; `failed`: failed, timed out or cancelled
+  // (counts against the budget); false for any other end, including an admitted instance that was
+  // not patched after all. A failed canary instance stops the rollout (canary_must_succeed), and
+  // so does a failure that spends the budget. Only the first end recorded for an instance counts;
+  // an instance never admitted counts against the budget but belongs to no wave. Returns the status
+  // after the change (budget_spent, stop_reason). kNotFound when the rollout was not started.
+  virtual Result<RolloutStatus> RecordPatchEnd(const std::string& run_id, const std::string& zone,
+                                               const std::string& instance_id, bool failed) = 0;
+  // The rollout's status; kNotFound when it was not started.
+  virtual Result<RolloutStatus> GetRollout(const std::string& run_id) = 0;
 };
 
 }  // namespace fleetpatch::state

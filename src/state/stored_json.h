@@ -1,0 +1,41 @@
+// How phase results, zones and other values are kept as JSON text in a state store (shared by the
+// SQLite and PostgreSQL stores, so both write and read the same documents).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/json_dump.h"
+
+namespace fleetpatch::state {
+
+// Decoding stored JSON: a damaged record becomes an Error naming the record and the store, never an
+// exception.
+template <class T>
+Result<T> DecodeStored(const std::string& text, const std::string& what, const std::string& store) {
+  try {
+    return nlohmann::json::parse(text).get<T>();
+  } catch (const std::exception& e) {
+    return Error::Internal(fmt::format("state store {}: {} is damaged ({})", store, what, e.what()));
+  }
+}
+
+// Removes the members of `j` that equal the same member of `defaults` (the JSON form of a
+// default-constructed value), recursing into nested objects. from_json keeps the default for a
+// missing key, so this loses nothing, and a typical result shrinks to a third.
+void DropDefaults(nlohmann::json& j, const nlohmann::json& defaults);
+
+// The compact stored form of a phase result: its JSON without default-valued members.
+template <class R>
+std::string EncodeResult(const R& result) {
+  static const nlohmann::json defaults = R{};
+  nlohmann::json j = result;
+  DropDefaults(j, defaults);
+  return DumpJson(j);
+}
+
+}  // namespace fleetpatch::state
