@@ -3,7 +3,9 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test test-asan demo bench fuzz chaos clean format check-format
+PREFIX ?= /usr/local
+
+.PHONY: all deps configure build test test-asan demo install package bench fuzz chaos clean format check-format
 
 all: build
 
@@ -40,8 +42,22 @@ CHAOS_ARGS ?=
 chaos: build
 	@BUILD_DIR=$(BUILD_DIR) bash bench/chaos.sh $(CHAOS_ARGS)
 
-demo: build
+# The fast first run: only the build dependencies and the fleetpatch binary (no test binaries).
+demo:
+	@bash scripts/install-deps.sh --build-only
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target fleetpatch
 	@$(BUILD_DIR)/fleetpatch demo
+
+# cmake --install of the binary, man pages, completions, schemas and examples: PREFIX, DESTDIR.
+install: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target fleetpatch fp_docs
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
+
+# The Debian packages (fleetpatch and fleetpatch-dbgsym) in build/packages.
+package: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target fleetpatch fp_docs
+	@bash packaging/build-deb.sh $(BUILD_DIR) build/packages
 
 bench: build
 	@BUILD_DIR=$(BUILD_DIR) bash bench/run.sh

@@ -29,7 +29,7 @@ LAYERS = {
     "fp_common": 0,
     "fp_aws": 1,
     "fp_config": 2, "fp_state": 2, "fp_emulator": 2, "fp_testing": 2,
-    "fp_report": 3,
+    "fp_report": 3, "fp_metrics": 3, "fp_notify": 3,
     "fp_workflow": 4,
     "fp_cli": 5,
 }

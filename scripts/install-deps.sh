@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages fleetpatch needs to build, test and demo.
 # Does nothing when all are present. Runs apt-get as root, or through sudo otherwise.
+# --build-only: just what building fleetpatch needs (`make demo`: a fast first run).
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
   libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+)
+[ "${1:-}" = "--build-only" ] || packages+=(
   # Test-only tools: awscli is the real client the emulator is checked against; chromium renders the
   # HTML dashboard; xmllint validates XML reports against their XSD; python3-jsonschema validates JSON.
   awscli chromium libxml2-utils python3 python3-jsonschema
@@ -15,6 +18,8 @@ packages=(
   clang-format
   # Benchmark-only: GNU time (peak RSS, CPU time of fleetpatch) and PyYAML (bench/analyze.py).
   time python3-yaml
+  # The package test (dpkg-shlibdeps, lintian) and the metrics test (promtool).
+  dpkg-dev lintian prometheus
   # Fuzzing (make fuzz, and its short run in CI): clang with libFuzzer and the sanitizer runtimes.
   clang libclang-rt-14-dev
   # The PostgreSQL state store's tests start a real server (initdb + pg_ctl from postgresql-15).

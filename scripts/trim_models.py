@@ -18,6 +18,7 @@ OPERATIONS = {
             "DeregisterImage", "DescribeSnapshots", "DeleteSnapshot"],
     "ssm": ["DescribeInstanceInformation", "SendCommand", "ListCommandInvocations", "GetCommandInvocation",
             "CancelCommand", "DescribeInstancePatchStates"],
+    "sns": ["Publish"],
 }
 
 METADATA_KEYS = ["apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion", "protocol", "protocols",

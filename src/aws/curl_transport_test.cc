@@ -4,10 +4,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "testing/test_tls.h"
 #include "testing/testdata.h"
 
 namespace fleetpatch::aws {
@@ -351,40 +348,7 @@ TEST(CurlTransportErrors, MalformedOrUnsupportedUrlIsConfig) {
 
 // --- HTTPS with a certificate made on the spot ---
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-
-// A self-signed CA certificate for 127.0.0.1/localhost, usable directly as the server certificate.
-std::pair<std::unique_ptr<X509, X509Deleter>, std::unique_ptr<EVP_PKEY, PkeyDeleter>> MakeSelfSigned(
-    const char* san) {
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(EVP_EC_gen("P-256"));
-  std::unique_ptr<X509, X509Deleter> cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 4242);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("fleetpatch test"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] :
-       {std::pair{NID_basic_constraints, "critical,CA:TRUE"}, std::pair{NID_subject_alt_name, san},
-        std::pair{NID_subject_key_identifier, "hash"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(cert.get(), ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(cert.get(), key.get(), EVP_sha256());
-  return {std::move(cert), std::move(key)};
-}
+using fleetpatch::testing::MakeSelfSigned;
 
 class CurlTransportTlsTest : public ::testing::Test {
  protected:
@@ -395,12 +359,7 @@ class CurlTransportTlsTest : public ::testing::Test {
     auto [cert, key] = MakeSelfSigned(san);
     ASSERT_TRUE(cert && key);
     ca_path_ = dir_.path() / "ca.pem";
-    {
-      FILE* f = std::fopen(ca_path_.c_str(), "w");
-      ASSERT_NE(f, nullptr);
-      PEM_write_X509(f, cert.get());
-      std::fclose(f);
-    }
+    ASSERT_TRUE(fleetpatch::testing::WriteCertPem(cert.get(), ca_path_));
     auto ssl = std::make_unique<httplib::SSLServer>(cert.get(), key.get());
     ASSERT_TRUE(ssl->is_valid());
     ssl->Get("/tls", [](const httplib::Request&, httplib::Response& res) {

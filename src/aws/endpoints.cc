@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 16> kLegacyGlobalStsRegions = {
     "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
     "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
 
-bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts"; }
+bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts" || s == "sns"; }
 
 // The URL for an error message, without any user:password@ part.
 std::string UrlForMessage(std::string_view url) {
@@ -114,7 +114,7 @@ bool IsValidRegionName(std::string_view region) {
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   if (!IsSupportedService(params.service)) {
     return Error::Internal("no endpoint rules for service '" + params.service +
-                           "' (supported: ec2, ssm, sts)");
+                           "' (supported: ec2, ssm, sts, sns)");
   }
   if (!params.region.empty() && !IsValidRegionName(params.region))
     return Error::Config(RegionError(params.region));

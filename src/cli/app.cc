@@ -21,6 +21,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kValidate, RunValidateCommand}, {Command::kWhoami, RunWhoamiCommand},
     {Command::kEmulator, RunEmulatorCommand}, {Command::kDemo, RunDemoCommand},
     {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
+    {Command::kGenDocs, RunGenDocsCommand},
     {Command::kStateCopy, RunStateCopyCommand},
 };
 

@@ -7,8 +7,9 @@ namespace fleetpatch::cli {
 namespace {
 
 Result<aws::AwsContextOptions> ContextOptions(const config::Config& config, const Options& flags,
-                                              const config::EnvLookup& env) {
+                                              const config::EnvLookup& env, aws::AttemptObserver observer) {
   aws::AwsContextOptions options;
+  options.observer = std::move(observer);
   options.allow_insecure_endpoint = flags.allow_insecure_endpoint;
   std::optional<std::string> from_env = env("AWS_MAX_ATTEMPTS");
   FP_ASSIGN_OR_RETURN(options.retry.max_attempts,
@@ -42,8 +43,10 @@ AwsStack::AwsStack(const config::EnvLookup& env, Clock& clock, aws::AwsContextOp
 
 Result<std::unique_ptr<AwsStack>> AwsStack::Create(const config::Config& config, const Options& flags,
                                                    const config::EnvLookup& env, Clock& clock,
-                                                   std::shared_ptr<aws::CredentialsProvider> base) {
-  FP_ASSIGN_OR_RETURN(aws::AwsContextOptions options, ContextOptions(config, flags, env));
+                                                   std::shared_ptr<aws::CredentialsProvider> base,
+                                                   aws::AttemptObserver observer) {
+  FP_ASSIGN_OR_RETURN(aws::AwsContextOptions options,
+                      ContextOptions(config, flags, env, std::move(observer)));
   std::unique_ptr<AwsStack> s(new AwsStack(env, clock, options));
   if (!base) {
     aws::CredentialsChainOptions copts;
@@ -56,8 +59,10 @@ Result<std::unique_ptr<AwsStack>> AwsStack::Create(const config::Config& config,
     cctx.clock = &clock;
     base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
   }
+  s->base_ = base;
   s->limiter_ = std::make_unique<workflow::RateLimiter>(clock, Buckets(config));
-  s->connector_ = std::make_unique<workflow::AwsZoneConnector>(s->context_, base, *s->limiter_, Access(config));
+  s->connector_ = std::make_unique<workflow::AwsZoneConnector>(s->context_, std::move(base), *s->limiter_,
+                                                               Access(config));
   return s;
 }
 

@@ -23,13 +23,20 @@ namespace fleetpatch::cli {
 class AwsStack {
  public:
   // `base` (optional) replaces the default credential chain (the demo's emulator keys); the
-  // command line's --allow-insecure-endpoint applies. kConfig when AWS_MAX_ATTEMPTS or
-  // aws.max_attempts is invalid.
+  // command line's --allow-insecure-endpoint applies. `observer` (optional) sees every AWS attempt
+  // (a run's metrics); without one, each attempt is a debug log line. kConfig when
+  // AWS_MAX_ATTEMPTS or aws.max_attempts is invalid.
   static Result<std::unique_ptr<AwsStack>> Create(const config::Config& config, const Options& options,
                                                   const config::EnvLookup& env, Clock& clock,
-                                                  std::shared_ptr<aws::CredentialsProvider> base);
+                                                  std::shared_ptr<aws::CredentialsProvider> base,
+                                                  aws::AttemptObserver observer = nullptr);
 
   workflow::ZoneConnector& connector() { return *connector_; }
+  // For clients outside the zones (a run's SNS notifications): the same transport, retry policy
+  // and base identity as the zones'.
+  aws::AwsContext& context() { return context_; }
+  aws::HttpTransport& transport() { return transport_; }
+  std::shared_ptr<aws::CredentialsProvider> base_credentials() const { return base_; }
 
  private:
   AwsStack(const config::EnvLookup& env, Clock& clock, aws::AwsContextOptions options);
@@ -37,6 +44,7 @@ class AwsStack {
   aws::CurlGlobal curl_;
   aws::CurlTransport transport_;
   aws::AwsContext context_;
+  std::shared_ptr<aws::CredentialsProvider> base_;
   std::unique_ptr<workflow::RateLimiter> limiter_;
   std::unique_ptr<workflow::AwsZoneConnector> connector_;
 };

@@ -35,6 +35,7 @@ Result<int> RunEmulatorCommand(const Options& options, Context& ctx);  // fleetp
 Result<int> RunDemoCommand(const Options& options, Context& ctx);      // fleetpatch demo
 Result<int> RunPruneCommand(const Options& options, Context& ctx);     // fleetpatch prune [--zone Z] [--yes]
 Result<int> RunComplianceCommand(const Options& options, Context& ctx);  // fleetpatch compliance [--fail-on L]
+Result<int> RunGenDocsCommand(const Options& options, Context& ctx);   // fleetpatch gen-docs DIR (hidden)
 Result<int> RunStateCopyCommand(const Options& options, Context& ctx); // fleetpatch state copy
 
 }  // namespace fleetpatch::cli

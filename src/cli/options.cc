@@ -35,6 +35,8 @@ const char* CommandName(Command c) {
       return "prune";
     case Command::kCompliance:
       return "compliance";
+    case Command::kGenDocs:
+      return "gen-docs";
     case Command::kStateCopy:
       return "state copy";
     case Command::kHelp:
@@ -88,6 +90,7 @@ struct Parser {
   CLI::App* demo = nullptr;
   CLI::App* prune = nullptr;
   CLI::App* compliance = nullptr;
+  CLI::App* gen_docs = nullptr;
   CLI::App* state_copy = nullptr;
   RawFlags raw;
 
@@ -144,6 +147,10 @@ struct Parser {
                  "Accept http:// endpoint URLs on hosts other than loopback (credentials travel unencrypted)");
     app.add_flag("-y,--yes", o->yes,
                  "Do not ask for confirmation before patching (needed without a terminal)");
+    app.add_option("--metrics-file", o->metrics_file,
+                   "Write Prometheus metrics (text format, for node_exporter's textfile collector) to PATH "
+                   "during and at the end of a run")
+        ->type_name("PATH");
 
     runs = app.add_subcommand("runs", "List recorded runs, newest first");
     runs->add_option("--limit", o->runs_limit, "How many runs to list. Default: 20")
@@ -182,6 +189,10 @@ struct Parser {
                               "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
                               "fleet fails some instances on purpose");
     AddBetweenRuns(o);
+    // Hidden (empty group): the packaging step runs it to generate the man pages and completions.
+    gen_docs = app.add_subcommand("gen-docs", "Write the man pages and shell completions into DIR");
+    gen_docs->group("");
+    gen_docs->add_option("DIR", o->docs_dir, "Output directory")->required();
     AddState(o);
     app.require_subcommand(0, 1);
   }
@@ -247,6 +258,12 @@ std::string HelpText() {
   return p.app.help();
 }
 
+void VisitCommandLine(const std::function<void(const CLI::App&)>& fn) {
+  Options o;
+  Parser p(&o);
+  fn(p.app);
+}
+
 Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   Options o;
   Parser p(&o);
@@ -273,6 +290,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.demo->parsed()) o.command = Command::kDemo;
   if (p.prune->parsed()) o.command = Command::kPrune;
   if (p.compliance->parsed()) o.command = Command::kCompliance;
+  if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
   if (p.state_copy->parsed()) o.command = Command::kStateCopy;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;

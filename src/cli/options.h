@@ -9,6 +9,7 @@
 // Thread-safety: plain functions and values; no shared state.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@
 #include "config/config.h"
 #include "config/env_expand.h"
 #include "config/loader.h"
+
+namespace CLI {
+class App;
+}
 
 namespace fleetpatch::cli {
 
@@ -31,6 +36,7 @@ enum class Command {
   kDemo,
   kPrune,
   kCompliance,
+  kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
   kStateCopy,  // state copy --from --to
   kHelp,
   kVersion
@@ -72,6 +78,7 @@ struct Options {
   bool quiet = false;                         // --quiet: only warnings, errors and the final summary
   bool yes = false;                           // --yes: do not ask for confirmation before patching
   bool allow_insecure_endpoint = false;       // --allow-insecure-endpoint: http:// beyond loopback
+  std::string metrics_file;  // --metrics-file PATH: Prometheus textfile; Default: "" (none)
 
   // Subcommand arguments.
   std::string target_run;                  // show RUN, report RUN
@@ -84,6 +91,7 @@ struct Options {
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
   std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
   std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
+  std::string docs_dir;                    // gen-docs DIR
 };
 
 // Parses argv (argv[0] is the program name). --help anywhere gives kHelp with that (sub)command's
@@ -94,6 +102,11 @@ Result<Options> ParseCommandLine(const std::vector<std::string>& args);  // args
 
 // The main help text (ends with the exit-code table).
 std::string HelpText();
+
+// Calls fn with the CLI11 definition the parser uses (the source of --help), so that the man
+// pages and shell completions (docgen.h) are generated from it and cannot drift. Hidden
+// subcommands (empty group) are part of the definition; generators skip them.
+void VisitCommandLine(const std::function<void(const CLI::App&)>& fn);
 
 // The configuration a command works with: the --config file (or defaults), the --landing-zones
 // inventory replacing the config's zones, then the flags. For the workflow and validate commands

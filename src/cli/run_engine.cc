@@ -11,9 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_dump.h"
 #include "cli/aws_stack.h"
+#include "cli/run_hooks.h"
 #include "common/exit_codes.h"
+#include "common/json_dump.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "report/report_writer.h"
@@ -119,9 +120,11 @@ struct PhasesOutcome {
 
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
 // (docs/pipeline.md); a dry run and single-phase runs go phase by phase.
+// Each phase's start and end go to the hooks (metrics, notifications); the phases of a pipeline
+// overlap, so they start together.
 PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std::string& run_id,
                         const std::vector<workflow::ZoneSpec>& zones, const Options& options,
-                        const workflow::CancelToken& cancel, std::ostream& err) {
+                        const workflow::CancelToken& cancel, RunHooks& hooks, std::ostream& err) {
   const bool pipelined = !req.workflow.dry_run && Contains(req.phases, Phase::kPatch) &&
                          (Contains(req.phases, Phase::kBackup) || Contains(req.phases, Phase::kPrecheck));
   PhasesOutcome out;
@@ -133,6 +136,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
       return false;
     }
     if (!options.quiet || !r->zone_errors.empty()) PrintPhase(err, *r);
+    hooks.PhaseDone(*r);
     for (const auto& e : r->zone_errors)
       if (e.category == ErrorCategory::kAuth) out.zone_auth_failed = true;
     out.interrupted = out.interrupted || r->interrupted || cancel.Cancelled();
@@ -140,6 +144,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
   };
   for (Phase phase : req.phases) {
     bool go_on = true;
+    hooks.PhaseStarted();
     if (pipelined && phase != Phase::kScan) {
       auto all = wf.Pipeline(run_id, zones);
       if (!all.ok()) {
@@ -167,8 +172,10 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
 
 // The `--output json` summary of a run.
 nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code, const report::RunSummary& summary,
-                           const Result<std::vector<std::filesystem::path>>& written, const std::optional<Error>& fatal) {
+                           const Result<std::vector<std::filesystem::path>>& written, const std::optional<Error>& fatal,
+                           const std::vector<std::string>& notification_errors) {
   nlohmann::json j;
+  if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
   j["run_id"] = run_id;
   j["status"] = RunStatusName(status);
   j["exit_code"] = code;
@@ -189,9 +196,11 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
 
 // The end of a run: its status, the reports (from the store: also after a failure or an
 // interruption, what happened so far), the summary on stdout, and the exit code.
+// The hooks get the RunFinished event before the summary is printed, so that notifications that
+// could not be delivered are part of it.
 Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, const std::string& run_id,
                      const config::Config& config, state::RunLock& lock, Clock& clock, bool json_output,
-                     Context& ctx) {
+                     RunHooks& hooks, Context& ctx) {
   std::ostream& err = *ctx.err;
   const bool interrupted = outcome.interrupted;
   const std::optional<Error>& fatal = outcome.fatal;
@@ -218,8 +227,14 @@ Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, con
              : outcome.zone_auth_failed ? kExitAuth
              : summary.HasFailures() ? kExitInstanceFailures
                                      : kExitOk;
+  std::vector<std::string> report_paths;
+  if (written.ok())
+    for (const auto& p : *written) report_paths.push_back(p.string());
+  hooks.RunDone(status, code, summary, report_paths, fatal ? &*fatal : nullptr);
+  const std::vector<std::string> notification_errors = hooks.NotificationFailures();
+  for (const auto& n : notification_errors) err << "fleetpatch: notification not delivered: " << n << "\n";
   if (json_output) {
-    *ctx.out << DumpJson(SummaryJson(run_id, status, code, summary, written, fatal), 2) << "\n";
+    *ctx.out << DumpJson(SummaryJson(run_id, status, code, summary, written, fatal, notification_errors), 2) << "\n";
   } else {
     *ctx.out << report::FormatSummaryText(source->run(), summary);
     if (written.ok()) {
@@ -315,6 +330,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
     return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
   }
   if (req.phases.empty()) return Error::Config("no phase to run: workflow.phases turns every phase off");
+  FP_RETURN_IF_ERROR(CheckNotificationSecrets(req.config, ctx.env));
 
   if (NeedsPatchConfirmation(options, req.config)) {
     std::string summary = "fleetpatch is about to patch production instances in " + std::to_string(zones.size()) +
@@ -333,8 +349,13 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   std::unique_ptr<state::RunLock> lock = std::move(opened.second);
   if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
+  RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
 
-  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, options, ctx.env, clock, req.base_credentials));
+  FP_ASSIGN_OR_RETURN(auto aws_stack, AwsStack::Create(req.config, options, ctx.env, clock,
+                                                       req.base_credentials, hooks.AttemptObserver()));
+  FP_RETURN_IF_ERROR(
+      hooks.Connect(aws_stack->context(), aws_stack->base_credentials(), aws_stack->transport()));
+  hooks.Start(run.run_id, req.phases, req.workflow.dry_run);
   workflow::ZoneConnector& connector = aws_stack->connector();
 
   workflow::Progress::Options popts;
@@ -344,10 +365,10 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   const workflow::CancelToken cancel = workflow::InterruptToken();
   workflow::Workflow wf(req.workflow, *store, connector, clock, popts, cancel);
 
-  PhasesOutcome outcome = RunPhases(wf, req, run.run_id, zones, options, cancel, err);
+  PhasesOutcome outcome = RunPhases(wf, req, run.run_id, zones, options, cancel, hooks, err);
   for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
 
-  return Conclude(outcome, *store, run.run_id, req.config, *lock, clock, json_output, ctx);
+  return Conclude(outcome, *store, run.run_id, req.config, *lock, clock, json_output, hooks, ctx);
 }
 
 }  // namespace fleetpatch::cli

@@ -181,6 +181,27 @@ struct ComplianceConfig {
   int max_age_days = 30;  // Default: 30 (no Install within that many days makes an instance stale)
 };
 
+// notifications: where run events go (src/notify). Event names: run_finished, rollout_halted,
+// rollback_done, instances_in_standby; an empty list means every event.
+struct WebhookConfig {
+  std::string url;                  // Required; https://. May be "${SLACK_WEBHOOK_URL}" (secret URLs)
+  std::string secret_env;           // Default: "" (unsigned); the env variable holding the HMAC secret
+  std::vector<std::string> events;  // Default: [] (every event)
+};
+
+struct SnsTopicConfig {
+  std::string topic_arn;            // Required; arn:aws:sns:<region>:<account>:<topic>
+  std::vector<std::string> events;  // Default: [] (every event)
+};
+
+struct NotificationsConfig {
+  std::vector<WebhookConfig> webhooks;  // Default: []
+  std::vector<SnsTopicConfig> sns;      // Default: []
+  int attempts = 3;                     // Default: 3 per notification and channel
+  std::chrono::seconds backoff{2};      // Default: 2 s before the 2nd attempt, doubled after each
+  std::chrono::seconds timeout{10};     // Default: 10 s per HTTP attempt
+};
+
 struct Config {
   WorkflowConfig workflow;
   // Where the zones came from: the inventory file's path, or "" when inline / none.
@@ -197,6 +218,7 @@ struct Config {
   AwsConfig aws;
   ComplianceConfig compliance;
   bool dry_run = false;  // Default: false
+  NotificationsConfig notifications;  // Not in ConfigToJson: webhook URLs can be secrets.
 };
 
 // The AMI name for one instance in one run: name_template with {run_id}, {instance_id},

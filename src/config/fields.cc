@@ -1,8 +1,11 @@
 #include "config/fields.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
+#include "common/run_events.h"
+#include "common/strings.h"
 #include "config/names.h"
 #include "config/yaml_reader.h"
 
@@ -507,6 +510,111 @@ void AddReportingStateAws(std::vector<FieldSpec>& t) {
   AddRateLimit(t, "sts", &RateLimits::sts, "STS AssumeRole");
 }
 
+// --- notifications: (one block; the structs are documented in config.h, the channels in src/notify) ---
+
+void ReadEvents(Reader& r, const Field& f, std::vector<std::string>* out) {
+  std::vector<std::string> names;
+  if (!r.StringList(f, &names, true)) return;
+  const std::vector<std::string> allowed = NotificationEventNames();
+  for (const auto& n : names) {
+    if (std::find(allowed.begin(), allowed.end(), n) != allowed.end()) continue;
+    std::string msg = "unknown event \"" + n + "\"";
+    if (std::string s = DidYouMean(n, allowed); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
+    return r.Add(f, msg + "; allowed: " + Join(allowed, ", "));
+  }
+  *out = names;
+}
+
+// Each item of the list at `f` read by `read_item` (false: not kept).
+template <class T, class Fn>
+void ReadList(Reader& r, const Field& f, const char* what, std::vector<T>* out, Fn&& read_item) {
+  if (!f.value.IsSequence()) return r.Add(f, std::string("expected a list of ") + what + "; found " + Describe(f.value));
+  for (size_t i = 0; i < f.value.size(); ++i) {
+    Field item{f.value[i], f.path + "[" + std::to_string(i) + "]", MarkOf(f.value[i], f.value)};
+    T t;
+    if (read_item(item, &t)) out->push_back(std::move(t));
+  }
+}
+
+bool ReadWebhook(Reader& r, const Field& f, WebhookConfig* w) {
+  auto m = r.Map(f, {"url", "secret_env", "events"});
+  if (!m) return false;
+  if (!m->count("url")) return r.Add(f, "a webhook needs a url (https://...)"), false;
+  With(*m, "url", [&](const Field& x) {
+    if (r.String(x, &w->url) && w->url.rfind("https://", 0) != 0) r.Add(x, "a webhook url must start with https://");
+  });
+  With(*m, "secret_env", [&](const Field& x) {
+    static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+    if (r.String(x, &w->secret_env) && !std::regex_match(w->secret_env, kName))
+      r.Add(x, "expected the name of an environment variable (the secret itself never goes in the file)");
+  });
+  With(*m, "events", [&](const Field& x) { ReadEvents(r, x, &w->events); });
+  return true;
+}
+
+bool ReadSnsTopic(Reader& r, const Field& f, SnsTopicConfig* t) {
+  auto m = r.Map(f, {"topic_arn", "events"});
+  if (!m) return false;
+  if (!m->count("topic_arn")) return r.Add(f, "an sns entry needs a topic_arn"), false;
+  With(*m, "topic_arn", [&](const Field& x) {
+    static const std::regex kArn("arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+");
+    if (r.String(x, &t->topic_arn) && !std::regex_match(t->topic_arn, kArn))
+      r.Add(x, "found \"" + t->topic_arn + "\"; expected arn:aws:sns:<region>:<12-digit account>:<topic>");
+  });
+  With(*m, "events", [&](const Field& x) { ReadEvents(r, x, &t->events); });
+  return true;
+}
+
+ojson ListSchema(ojson props, const char* required) {
+  ojson events = {{"oneOf", {{{"type", "array"}, {"items", {{"enum", NotificationEventNames()}}}},
+                             {{"enum", NotificationEventNames()}}}}};
+  props["events"] = events;
+  return {{"type", "array"},
+          {"items", {{"type", "object"}, {"additionalProperties", false}, {"required", {required}}, {"properties", props}}}};
+}
+
+// Webhook URLs are often secrets (chat tokens in the path): no `value`, so ConfigToJson never has them.
+void AddNotifications(std::vector<FieldSpec>& t) {
+  t.push_back(Section("notifications", "where run events go; see [notifications.md](notifications.md)"));
+  t.push_back(Custom(
+      "notifications.webhooks", "list of `{url, secret_env, events}`",
+      [](Reader& r, const Field& x, Config* c) {
+        ReadList(r, x, "webhooks", &c->notifications.webhooks,
+                 [&](const Field& i, WebhookConfig* w) { return ReadWebhook(r, i, w); });
+      },
+      nullptr,
+      [] {
+        return ListSchema({{"url", {{"type", "string"}, {"pattern", std::string("^https://|^") + kEnvRefPattern}}},
+                           {"secret_env", {{"type", "string"}, {"pattern", "^[A-Za-z_][A-Za-z0-9_]*$"}}}},
+                          "url");
+      },
+      "HTTPS webhooks (Slack, Teams, Google Chat, ...): `url` (https://, often `${VAR}`), `secret_env` (the "
+      "environment variable holding the HMAC-SHA256 signing secret), `events` (default: all)"));
+  t.back().default_text = "`[]`";
+  t.push_back(Custom(
+      "notifications.sns", "list of `{topic_arn, events}`",
+      [](Reader& r, const Field& x, Config* c) {
+        ReadList(r, x, "SNS topics", &c->notifications.sns,
+                 [&](const Field& i, SnsTopicConfig* s) { return ReadSnsTopic(r, i, s); });
+      },
+      nullptr,
+      [] {
+        return ListSchema({{"topic_arn", {{"type", "string"},
+                                          {"pattern", std::string("^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$|^") +
+                                                          kEnvRefPattern}}}},
+                          "topic_arn");
+      },
+      "SNS topics to publish each event to (`sns:Publish`, the base identity, the topic's region); `events` as "
+      "for webhooks"));
+  t.back().default_text = "`[]`";
+  t.push_back(Int("notifications.attempts", [](auto& c) -> auto& { return c.notifications.attempts; }, 1, 10,
+                  "attempts per notification and channel; a notification that still fails never fails the run"));
+  t.push_back(Duration("notifications.backoff", [](auto& c) -> auto& { return c.notifications.backoff; }, 0, 30,
+                       "before the 2nd attempt, doubled after each (at most 30 s)"));
+  t.push_back(Duration("notifications.timeout", [](auto& c) -> auto& { return c.notifications.timeout; }, 1, 300,
+                       "per HTTP attempt"));
+}
+
 std::vector<FieldSpec> BuildConfigFields() {
   std::vector<FieldSpec> t;
   t.push_back(Custom(
@@ -527,6 +635,7 @@ std::vector<FieldSpec> BuildConfigFields() {
                   "`fleetpatch compliance`: no Install within this many days makes an instance stale"));
   t.push_back(Bool("dry_run", [](auto& c) -> auto& { return c.dry_run; },
                    "scan for real, then show what later phases would do, with no mutating call"));
+  AddNotifications(t);
   return t;
 }
 

@@ -229,10 +229,11 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kPrecheck, Phase::kPatch));
   if (options_.backup_enabled) FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kBackup, Phase::kPatch));
   ResultSink sink(store_, run_id, clock_, progress_options_);
-  bool budget_spent = false;
-  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/false, sink, &budget_spent));
+  std::optional<HaltReason> halted;
+  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/false, sink, &halted));
   FP_ASSIGN_OR_RETURN(PhaseSummary summary, EndPhase(run_id, Phase::kPatch, sink));
-  summary.budget_spent = budget_spent;
+  summary.budget_spent = halted.has_value();
+  if (halted) summary.halt_reason = *halted;
   return summary;
 }
 

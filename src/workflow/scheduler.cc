@@ -97,7 +97,7 @@ void RolloutScheduler::EndWaveLocked() {
     canary_over_ = true;
     if (options_.canary_must_succeed && wave_failures_ > 0) {
       int allowed = 0;
-      StopLocked(BudgetSpentLocked(&allowed) ? "" : "canary wave failed: rollout stopped");
+      StopLocked(BudgetSpentLocked(&allowed) ? HaltReason::kErrorBudgetSpent : HaltReason::kCanaryFailed);
     }
   }
   wave_is_canary_ = false;
@@ -109,15 +109,24 @@ bool RolloutScheduler::BudgetSpentLocked(int* allowed) const {
   return failures_ > *allowed;
 }
 
-void RolloutScheduler::StopLocked(const std::string& reason) {
+void RolloutScheduler::StopLocked(HaltReason reason) {
   if (stopped_) return;
   int allowed = 0;
+  BudgetSpentLocked(&allowed);
   stopped_ = true;
-  stop_reason_ = !reason.empty() ? reason
-                 : BudgetSpentLocked(&allowed)
-                     ? "error budget spent (" + std::to_string(failures_) + " failures, " + std::to_string(allowed) +
-                           " allowed): rollout stopped"
-                     : "rollout stopped";
+  halt_ = reason;
+  switch (reason) {
+    case HaltReason::kCanaryFailed:
+      stop_reason_ = "canary wave failed: rollout stopped";
+      break;
+    case HaltReason::kErrorBudgetSpent:
+      stop_reason_ = "error budget spent (" + std::to_string(failures_) + " failures, " + std::to_string(allowed) +
+                     " allowed): rollout stopped";
+      break;
+    case HaltReason::kWindowClosed:
+      stop_reason_ = "maintenance window closed: rollout stopped";
+      break;
+  }
   queue_.clear();
   ++generation_;
   changed_.notify_all();
@@ -127,7 +136,7 @@ void RolloutScheduler::MaybeFormWaveLocked() {
   if (stopped_ || wave_open_ > 0 || cancel_.Cancelled()) return;
   if (zones_joined_ < options_.first_round_zones || queue_.empty()) return;
   int allowed = 0;
-  if (BudgetSpentLocked(&allowed)) return StopLocked("");
+  if (BudgetSpentLocked(&allowed)) return StopLocked(HaltReason::kErrorBudgetSpent);
   const bool canary = !canary_over_;
   const size_t size = static_cast<size_t>(canary ? options_.canary_size : options_.wave_size);
   if (canary && queue_.size() < size && preparing_ > 0) return;  // a full canary while more may qualify
@@ -164,6 +173,11 @@ bool RolloutScheduler::Stopped() const {
 std::string RolloutScheduler::StopReason() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stop_reason_;
+}
+
+std::optional<HaltReason> RolloutScheduler::Halt() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return halt_;
 }
 
 uint64_t RolloutScheduler::Generation() const {

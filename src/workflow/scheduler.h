@@ -24,6 +24,7 @@
 
 #include "common/count_or_percent.h"
 #include "common/error.h"
+#include "common/run_events.h"
 #include "common/run_model.h"
 #include "workflow/cancel_token.h"
 
@@ -76,6 +77,8 @@ class RolloutScheduler {
 
   bool Stopped() const;
   std::string StopReason() const;
+  // Why the rollout stopped (canary failed, error budget spent); nullopt while it goes on.
+  std::optional<HaltReason> Halt() const;
   // Changes whenever a wave starts or the rollout stops.
   uint64_t Generation() const;
   // Waits (real time, at most `max`) until Generation() differs from `seen` or the token is cancelled.
@@ -87,7 +90,7 @@ class RolloutScheduler {
   RolloutScheduler(RolloutOptions options, RolloutHistory history, CancelToken cancel);
   void MaybeFormWaveLocked();
   bool BudgetSpentLocked(int* allowed) const;
-  void StopLocked(const std::string& reason);
+  void StopLocked(HaltReason reason);
   void EndWaveLocked();
 
   const RolloutOptions options_;
@@ -114,6 +117,7 @@ class RolloutScheduler {
   bool stopped_ = false;
   int64_t stopped_count_ = 0;
   std::string stop_reason_;
+  std::optional<HaltReason> halt_;
 };
 
 // Reads a run's instances (eligible, in store order) into a RolloutHistory. `prepare`: whether

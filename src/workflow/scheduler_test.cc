@@ -72,6 +72,7 @@ TEST(RolloutSchedulerTest, AFailedCanaryStopsTheRollout) {
   r->Ended("a", 1, 1);
   EXPECT_TRUE(r->Stopped());
   EXPECT_EQ(r->StopReason(), "canary wave failed: rollout stopped");
+  EXPECT_EQ(r->Halt(), HaltReason::kCanaryFailed);
   EXPECT_TRUE(r->Take("a", &wave).empty());
   EXPECT_FALSE(r->Enqueue("a", Ids({2}))) << "what qualifies later is skipped too";
 }
@@ -84,9 +85,11 @@ TEST(RolloutSchedulerTest, TheBudgetStopsNewWavesOnceSpent) {
   ASSERT_EQ(r->Take("a", &wave).size(), 1u);
   r->Ended("a", 1, 1);
   ASSERT_EQ(r->Take("a", &wave).size(), 1u) << "one failure is allowed";
+  EXPECT_FALSE(r->Halt().has_value());
   r->Ended("a", 1, 1);
   EXPECT_TRUE(r->Stopped());
   EXPECT_EQ(r->StopReason(), "error budget spent (2 failures, 1 allowed): rollout stopped");
+  EXPECT_EQ(r->Halt(), HaltReason::kErrorBudgetSpent);
 }
 
 TEST(RolloutSchedulerTest, APercentBudgetCountsTheInstancesThatMayStillBePatched) {

@@ -140,20 +140,21 @@ Result<std::vector<PhaseSummary>> Workflow::Pipeline(const std::string& run_id, 
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, options_.backup_enabled ? Phase::kBackup : Phase::kPrecheck));
   FP_RETURN_IF_ERROR(RequireEligible(run_id, options_.backup_enabled ? "back up" : "precheck"));
   ResultSink sink(store_, run_id, clock_, progress_options_);
-  bool budget_spent = false;
-  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/true, sink, &budget_spent));
+  std::optional<HaltReason> halted;
+  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/true, sink, &halted));
   std::vector<PhaseSummary> out;
   for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
     FP_ASSIGN_OR_RETURN(PhaseSummary s, EndPhase(run_id, phase, sink));
     out.push_back(std::move(s));
   }
-  out.back().budget_spent = budget_spent;
+  out.back().budget_spent = halted.has_value();
+  if (halted) out.back().halt_reason = *halted;
   return out;
 }
 
 // The rollout over the run's eligible instances, zone by zone on the pool, waves run-wide.
 Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
-                         ResultSink& sink, bool* budget_spent) {
+                         ResultSink& sink, std::optional<HaltReason>* halted) {
   state::InstanceQuery q;
   q.eligible = true;
   q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
@@ -187,7 +188,7 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
   };
   ForEachZone(run_id, zones, std::move(by_zone), Phase::kPatch, sink, work, down);
   if (rollout->Stopped() && !cancel_.Cancelled()) {
-    *budget_spent = rollout->stopped_count() > 0;
+    if (rollout->stopped_count() > 0) *halted = rollout->Halt();
     sink.Journal("error", "", "", Phase::kPatch,
                  rollout->StopReason() + "; " + std::to_string(rollout->stopped_count()) +
                      " instance(s) left untouched");

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,7 @@
 #include "common/clock.h"
 #include "common/count_or_percent.h"
 #include "common/error.h"
+#include "common/run_events.h"
 #include "common/run_model.h"
 #include "state/state_store.h"
 #include "workflow/cancel_token.h"
@@ -109,6 +111,7 @@ struct PhaseSummary {
   std::vector<Error> zone_errors;  // zone-level failures (e.g. a role that could not be assumed)
   bool interrupted = false;
   bool budget_spent = false;
+  HaltReason halt_reason = HaltReason::kErrorBudgetSpent;  // why, when budget_spent (run_events.h)
 };
 
 class ResultSink;
@@ -159,8 +162,9 @@ class Workflow {
   std::chrono::system_clock::time_point RunStart(const std::string& run_id);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
   // The rollout over the run's eligible instances; `prepare`: also run missing backups/prechecks.
+  // `*halted`: why it stopped with instances left untouched (unchanged when it did not, or was cancelled).
   Status Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare, ResultSink& sink,
-                 bool* budget_spent);
+                 std::optional<HaltReason>* halted);
 
   const WorkflowOptions options_;
   state::StateStore& store_;

@@ -14,6 +14,8 @@ extern const unsigned char kModel_ssm[];
 extern const std::size_t kModel_ssm_size;
 extern const unsigned char kModel_sts[];
 extern const std::size_t kModel_sts_size;
+extern const unsigned char kModel_sns[];
+extern const std::size_t kModel_sns_size;
 }  // namespace embedded
 
 namespace {
@@ -43,6 +45,11 @@ const ServiceModel& SsmModel() {
 
 const ServiceModel& StsModel() {
   static const ServiceModel model = Load("sts", embedded::kModel_sts, embedded::kModel_sts_size);
+  return model;
+}
+
+const ServiceModel& SnsModel() {
+  static const ServiceModel model = Load("sns", embedded::kModel_sns, embedded::kModel_sns_size);
   return model;
 }
 

@@ -10,5 +10,6 @@ namespace fleetpatch::aws::protocol {
 const ServiceModel& Ec2Model();
 const ServiceModel& SsmModel();
 const ServiceModel& StsModel();
+const ServiceModel& SnsModel();  // Publish only (notifications)
 
 }  // namespace fleetpatch::aws::protocol

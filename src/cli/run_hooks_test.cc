@@ -1,0 +1,67 @@
+#include "cli/run_hooks.h"
+
+#include <gtest/gtest.h>
+
+#include "common/env.h"
+
+namespace fleetpatch::cli {
+namespace {
+
+workflow::PhaseSummary StoppedPatch(HaltReason reason) {
+  workflow::PhaseSummary s;
+  s.phase = Phase::kPatch;
+  s.succeeded = 4;
+  s.failed = 3;
+  s.skipped = 13;
+  s.budget_spent = true;
+  s.halt_reason = reason;
+  return s;
+}
+
+TEST(RolloutHaltOfTest, AStoppedPatchRolloutIsAHaltWithItsReasonAndCounts) {
+  auto budget = RolloutHaltOf("r1", StoppedPatch(HaltReason::kErrorBudgetSpent));
+  ASSERT_TRUE(budget.has_value());
+  EXPECT_EQ(budget->run_id, "r1");
+  EXPECT_EQ(budget->reason, HaltReason::kErrorBudgetSpent);
+  EXPECT_EQ(budget->failed, 3);
+  EXPECT_EQ(budget->not_started, 13);
+  EXPECT_NE(budget->detail.find("error budget"), std::string::npos) << budget->detail;
+
+  auto canary = RolloutHaltOf("r1", StoppedPatch(HaltReason::kCanaryFailed));
+  ASSERT_TRUE(canary.has_value());
+  EXPECT_EQ(canary->reason, HaltReason::kCanaryFailed);
+  EXPECT_NE(canary->detail.find("canary"), std::string::npos) << canary->detail;
+}
+
+TEST(RolloutHaltOfTest, NoHaltWhenTheRolloutWentOnWasInterruptedOrWasNoPatch) {
+  workflow::PhaseSummary ran = StoppedPatch(HaltReason::kErrorBudgetSpent);
+  ran.budget_spent = false;
+  EXPECT_FALSE(RolloutHaltOf("r1", ran).has_value());
+
+  // Ctrl-C stops new waves too, but that is the operator's doing, not a halt to page anyone about.
+  workflow::PhaseSummary interrupted = StoppedPatch(HaltReason::kErrorBudgetSpent);
+  interrupted.interrupted = true;
+  EXPECT_FALSE(RolloutHaltOf("r1", interrupted).has_value());
+
+  workflow::PhaseSummary backup = StoppedPatch(HaltReason::kErrorBudgetSpent);
+  backup.phase = Phase::kBackup;
+  EXPECT_FALSE(RolloutHaltOf("r1", backup).has_value());
+}
+
+TEST(CheckNotificationSecretsTest, AnUnsetOrEmptySecretIsAConfigErrorNamingTheVariableNotTheUrl) {
+  config::Config c;
+  c.notifications.webhooks.push_back(
+      {"https://hooks.example.com/services/T/B/TOKENPATH", "FP_HOOK_SECRET", {}});
+  for (const auto& env : {MapEnv({}), MapEnv({{"FP_HOOK_SECRET", ""}})}) {
+    Status s = CheckNotificationSecrets(c, env);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().category, ErrorCategory::kConfig);
+    EXPECT_NE(s.error().message.find("FP_HOOK_SECRET"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("https://hooks.example.com"), std::string::npos) << s.error().message;
+    EXPECT_EQ(s.error().message.find("TOKENPATH"), std::string::npos) << s.error().message;
+  }
+  EXPECT_TRUE(CheckNotificationSecrets(c, MapEnv({{"FP_HOOK_SECRET", "s3cr3t"}})).ok());
+}
+
+}  // namespace
+}  // namespace fleetpatch::cli
