@@ -61,71 +61,60 @@ json ProblemJson(const ProblemInfo& p) {
   return {{"category", p.category}, {"code", p.code}, {"message", p.message}};
 }
 
-}  // namespace
-
-Result<int> RunShowCommand(const Options& options, Context& ctx) {
-  FP_ASSIGN_OR_RETURN(std::string path, StatePathFor(options, ctx.env));
-  FP_ASSIGN_OR_RETURN(auto store, OpenStoreReadOnly(path, DefaultClock()));
-  FP_ASSIGN_OR_RETURN(RunInfo run, ResolveRun(*store, options.target_run, path));
-  FP_ASSIGN_OR_RETURN(std::optional<state::LockHolder> holder, store->GetRunLockHolder(run.run_id));
-  // Only the summary is shown: one streamed pass over the instances, not the whole run in memory.
-  report::RunSummary summary;
-  FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
-    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
-    FP_ASSIGN_OR_RETURN(summary, report::Summarize(*source));
-    return OkStatus();
-  }));
+// `show --output json`: the run record, its summary and its lock holder.
+json ShowJson(const RunInfo& run, const report::RunSummary& summary, const std::optional<state::LockHolder>& holder,
+              const std::string& path) {
   const json& config = run.config;
-
-  if (options.output == OutputFormat::kJson) {
-    json j;
-    j["run_id"] = run.run_id;
-    j["workflow"] = run.workflow;
-    j["status"] = RunStatusName(run.status);
-    j["dry_run"] = run.dry_run;
-    j["created_at"] = run.created_at;
-    j["updated_at"] = run.updated_at;
-    j["user"] = run.user;
-    j["host"] = run.host;
-    j["phases_completed"] = run.phases_completed;
-    j["state"] = DisplayLocation(path);
-    j["config"] = config;
-    j["instances"] = summary.instances;
-    j["eligible"] = summary.eligible;
-    j["zones_failed"] = summary.zones_failed;
+  json j;
+  j["run_id"] = run.run_id;
+  j["workflow"] = run.workflow;
+  j["status"] = RunStatusName(run.status);
+  j["dry_run"] = run.dry_run;
+  j["created_at"] = run.created_at;
+  j["updated_at"] = run.updated_at;
+  j["user"] = run.user;
+  j["host"] = run.host;
+  j["phases_completed"] = run.phases_completed;
+  j["state"] = DisplayLocation(path);
+  j["config"] = config;
+  j["instances"] = summary.instances;
+  j["eligible"] = summary.eligible;
+  j["zones_failed"] = summary.zones_failed;
+  for (Phase p : report::kAllPhases)
+    j["phases"][PhaseName(p)] = CountsJson(summary.phases[static_cast<size_t>(p)].counts);
+  j["zones"] = json::array();
+  for (const auto& z : summary.zones) {
+    json zj = {{"name", z.zone},
+               {"account_id", z.account_id},
+               {"region", z.region},
+               {"role_arn", z.role_arn},
+               {"instances", z.instances},
+               {"eligible", z.eligible},
+               {"overall", CountsJson(z.overall)}};
+    if (!z.error.empty()) zj["error"] = ProblemJson(z.error);
     for (Phase p : report::kAllPhases)
-      j["phases"][PhaseName(p)] = CountsJson(summary.phases[static_cast<size_t>(p)].counts);
-    j["zones"] = json::array();
-    for (const auto& z : summary.zones) {
-      json zj = {{"name", z.zone},
-                 {"account_id", z.account_id},
-                 {"region", z.region},
-                 {"role_arn", z.role_arn},
-                 {"instances", z.instances},
-                 {"eligible", z.eligible},
-                 {"overall", CountsJson(z.overall)}};
-      if (!z.error.empty()) zj["error"] = ProblemJson(z.error);
-      for (Phase p : report::kAllPhases)
-        zj["phases"][PhaseName(p)] = CountsJson(z.phases[static_cast<size_t>(p)].counts);
-      j["zones"].push_back(std::move(zj));
-    }
-    j["errors"] = json::array();
-    for (const auto& e : summary.errors) {
-      j["errors"].push_back({{"zone", e.zone},
-                             {"account_id", e.account_id},
-                             {"region", e.region},
-                             {"instance_id", e.instance_id},
-                             {"instance_name", e.instance_name},
-                             {"phase", e.phase},
-                             {"problem", ProblemJson(e.problem)}});
-    }
-    j["lock"] =
-        holder ? json{{"pid", holder->pid}, {"host", holder->host}, {"since", holder->since}} : json(nullptr);
-    *ctx.out << DumpJson(j, 2) << "\n";
-    return 0;
+      zj["phases"][PhaseName(p)] = CountsJson(z.phases[static_cast<size_t>(p)].counts);
+    j["zones"].push_back(std::move(zj));
   }
+  j["errors"] = json::array();
+  for (const auto& e : summary.errors) {
+    j["errors"].push_back({{"zone", e.zone},
+                           {"account_id", e.account_id},
+                           {"region", e.region},
+                           {"instance_id", e.instance_id},
+                           {"instance_name", e.instance_name},
+                           {"phase", e.phase},
+                           {"problem", ProblemJson(e.problem)}});
+  }
+  j["lock"] =
+      holder ? json{{"pid", holder->pid}, {"host", holder->host}, {"since", holder->since}} : json(nullptr);
+  return j;
+}
 
-  std::ostream& out = *ctx.out;
+// `show` for a terminal: the summary, then what was recorded, the config, the zones and the lock.
+void ShowText(std::ostream& out, const RunInfo& run, const report::RunSummary& summary,
+              const std::optional<state::LockHolder>& holder, const std::string& path) {
+  const json& config = run.config;
   out << report::FormatSummaryText(run, summary);
   out << "Recorded:\n"
       << "  created   " << run.created_at << " by " << TerminalSafe(run.user) << "@" << TerminalSafe(run.host)
@@ -178,6 +167,28 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
         << " (a workflow is working this run now, or crashed: a stale lock on this host is taken over)\n";
   } else {
     out << "Not locked.\n";
+  }
+}
+
+}  // namespace
+
+Result<int> RunShowCommand(const Options& options, Context& ctx) {
+  FP_ASSIGN_OR_RETURN(std::string path, StatePathFor(options, ctx.env));
+  FP_ASSIGN_OR_RETURN(auto store, OpenStoreReadOnly(path, DefaultClock()));
+  FP_ASSIGN_OR_RETURN(RunInfo run, ResolveRun(*store, options.target_run, path));
+  FP_ASSIGN_OR_RETURN(std::optional<state::LockHolder> holder, store->GetRunLockHolder(run.run_id));
+  // Only the summary is shown: one streamed pass over the instances, not the whole run in memory.
+  report::RunSummary summary;
+  FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
+    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+    FP_ASSIGN_OR_RETURN(summary, report::Summarize(*source));
+    return OkStatus();
+  }));
+
+  if (options.output == OutputFormat::kJson) {
+    *ctx.out << DumpJson(ShowJson(run, summary, holder, path), 2) << "\n";
+  } else {
+    ShowText(*ctx.out, run, summary, holder, path);
   }
   return 0;
 }
