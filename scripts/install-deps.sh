@@ -22,6 +22,8 @@ packages=(
   dpkg-dev lintian prometheus
   # Fuzzing (make fuzz, and its short run in CI): clang with libFuzzer and the sanitizer runtimes.
   clang libclang-rt-14-dev
+  # Run time: the system tz database that workflow.window time zones are read from.
+  tzdata
   # The PostgreSQL state store's tests start a real server (initdb + pg_ctl from postgresql-15).
   postgresql
 )

@@ -15,9 +15,12 @@ import sys
 OPERATIONS = {
     "sts": ["AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity"],
     "ec2": ["DescribeInstances", "DescribeInstanceStatus", "CreateImage", "DescribeImages", "CreateTags",
-            "DeregisterImage", "DescribeSnapshots", "DeleteSnapshot"],
+            "DeregisterImage", "DescribeSnapshots", "DeleteSnapshot", "CreateReplaceRootVolumeTask",
+            "DescribeReplaceRootVolumeTasks"],
     "ssm": ["DescribeInstanceInformation", "SendCommand", "ListCommandInvocations", "GetCommandInvocation",
             "CancelCommand", "DescribeInstancePatchStates"],
+    "autoscaling": ["DescribeAutoScalingInstances", "EnterStandby", "ExitStandby", "SuspendProcesses",
+                    "ResumeProcesses"],
     "sns": ["Publish"],
 }
 

@@ -28,7 +28,9 @@ namespace fleetpatch::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using json = nlohmann::json;
 
@@ -228,6 +230,89 @@ TEST(CliE2e, InstanceFailuresExit1) {
   EXPECT_EQ(j["phases"]["patch"]["failed"], 1) << r.out;
   auto counts = PatchCounts(h.StatePath(), nullptr);
   EXPECT_EQ(counts["success"], 1);
+}
+
+// NoReboot chosen on purpose (issue 11): patches waiting for a reboot are installed_pending_reboot,
+// an outcome of its own: counted as succeeded, no error, exit 0. With patch.fail_on_pending_reboot
+// the same instance is partial_success and the run exits 1, with the error filed under 'instance'
+// (an instance outcome), never 'aws'.
+emulator::Fleet PendingRebootFleet() {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  auto& i = fb.Instance("i-0aaa00000000000a2", kAcctA, "us-east-1");
+  i.patch.missing = 4;
+  i.patch.reboot_required = true;
+  return fb.Build();
+}
+
+// The categories of the errors in the run's JSON report.
+std::vector<std::string> ReportErrorCategories(const fs::path& reports) {
+  std::vector<std::string> out;
+  for (const fs::path& f : ReportFiles(reports)) {
+    if (f.extension() != ".json") continue;
+    std::ifstream in(f);
+    json j = json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("errors")) continue;
+    for (const auto& e : j["errors"]) out.push_back(e.value("category", ""));
+  }
+  return out;
+}
+
+TEST(CliE2e, NoRebootPendingRebootIsItsOwnOutcomeAndExits0) {
+  Harness h;
+  h.StartEmulator(PendingRebootFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "  reboot_option: NoReboot\nerror_budget: 0\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "succeeded") << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 2) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["failed"], 0) << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["installed_pending_reboot"], 1) << r.out;
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["installed_pending_reboot"], 1);
+  EXPECT_EQ(counts["success"], 1);
+  EXPECT_THAT(ReportErrorCategories(h.ReportsDir()), IsEmpty()) << "not an error, so nothing in the error list";
+}
+
+TEST(CliE2e, NoRebootWithFailOnPendingRebootExits1UnderCategoryInstance) {
+  Harness h;
+  h.StartEmulator(PendingRebootFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "  reboot_option: NoReboot\n  fail_on_pending_reboot: true\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "completed_with_failures") << r.out;
+  EXPECT_EQ(j["phases"]["patch"]["installed_pending_reboot"], 0) << r.out;
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["partial_success"], 1);
+  EXPECT_EQ(counts["installed_pending_reboot"], 0);
+  auto categories = ReportErrorCategories(h.ReportsDir());
+  EXPECT_THAT(categories, Contains("instance")) << Dump(r);
+  EXPECT_THAT(categories, Not(Contains("aws"))) << Dump(r);
+}
+
+// Issue 11: an instance with 80 mounts has a precheck output past ListCommandInvocations' 2,500
+// characters. It is read whole with GetCommandInvocation and the instance is patched, instead of
+// being not_ready forever on a cut line.
+TEST(CliE2e, InstanceWith80MountsIsPrecheckedFromTheWholeOutputAndPatched) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  auto& many = fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  for (int m = 0; m < 80; ++m) many.disks.push_back({"/data/volume-" + std::to_string(m), 20971520, 10485760});
+  Harness h;
+  h.StartEmulator(fb.Build());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 1) << r.out;
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 1) << Dump(r);
+  EXPECT_EQ(h.Count("GetCommandInvocation"), 1) << "the cut precheck output is read again, once";
 }
 
 // A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.

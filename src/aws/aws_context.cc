@@ -22,10 +22,13 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
     model = &protocol::SsmModel();
   } else if (service == "sts") {
     model = &protocol::StsModel();
+  } else if (service == "autoscaling") {
+    model = &protocol::AutoScalingModel();
   } else if (service == "sns") {
     model = &protocol::SnsModel();
   } else {
-    return Error::Config("unknown AWS service '" + service + "' (fleetpatch uses ec2, ssm, sts and sns)");
+    return Error::Config("unknown AWS service '" + service +
+                         "' (fleetpatch uses ec2, ssm, sts, autoscaling and sns)");
   }
   EndpointRequest req;
   req.service = service;

@@ -50,7 +50,8 @@ class AwsContext final : public StsApi {
  public:
   AwsContext(HttpTransport& transport, Clock& clock, EnvLookup env, AwsContextOptions options);
 
-  // A client for "ec2", "ssm", "sts" or "sns" in `region`, signing with `credentials`; `endpoint_override`
+  // A client for "ec2", "ssm", "sts", "autoscaling" or "sns" in `region`, signing with `credentials`;
+  // `endpoint_override`
   // (a landing zone's endpoint_url) wins over AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL;
   // `gate` (optional) paces each of the client's attempts (see attempt_gate.h).
   // kConfig for an unknown service, a malformed region or endpoint.

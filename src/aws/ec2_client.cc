@@ -88,6 +88,20 @@ SnapshotInfo SnapshotFromJson(const json& s) {
   return out;
 }
 
+ReplaceRootVolumeTask ReplaceRootVolumeTaskFromJson(const json& t) {
+  ReplaceRootVolumeTask out;
+  out.task_id = Str(t, "ReplaceRootVolumeTaskId");
+  out.instance_id = Str(t, "InstanceId");
+  out.state = Str(t, "TaskState");
+  out.image_id = Str(t, "ImageId");
+  out.snapshot_id = Str(t, "SnapshotId");
+  out.start_time = Str(t, "StartTime");
+  out.complete_time = Str(t, "CompleteTime");
+  out.delete_replaced_root_volume = Bool(t, "DeleteReplacedRootVolume").value_or(false);
+  out.tags = Tags(t);
+  return out;
+}
+
 Status Ec2Client::ForEachInstancePage(const DescribeInstancesRequest& request,
                                       const std::function<Status(std::vector<Instance>&& page)>& on_page) {
   auto walk = [&](json params) {
@@ -211,6 +225,41 @@ Status Ec2Client::DeleteSnapshot(const std::string& snapshot_id) {
   FP_RETURN_IF_ERROR(RequireId(snapshot_id, "DeleteSnapshot snapshot id"));
   FP_RETURN_IF_ERROR(caller_.Call("DeleteSnapshot", {{"SnapshotId", snapshot_id}}));
   return OkStatus();
+}
+
+Result<ReplaceRootVolumeTask> Ec2Client::CreateReplaceRootVolumeTask(
+    const CreateReplaceRootVolumeTaskRequest& request) {
+  FP_RETURN_IF_ERROR(RequireId(request.instance_id, "CreateReplaceRootVolumeTask instance id"));
+  FP_RETURN_IF_ERROR(RequireId(request.image_id, "CreateReplaceRootVolumeTask image id"));
+  json params = {{"InstanceId", request.instance_id},
+                 {"ImageId", request.image_id},
+                 {"DeleteReplacedRootVolume", request.delete_replaced_root_volume}};
+  if (!request.client_token.empty()) params["ClientToken"] = request.client_token;
+  if (!request.tags.empty()) {
+    params["TagSpecifications"] =
+        json::array({{{"ResourceType", "replace-root-volume-task"}, {"Tags", TagList(request.tags)}}});
+  }
+  FP_ASSIGN_OR_RETURN(json out, caller_.Call("CreateReplaceRootVolumeTask", params));
+  ReplaceRootVolumeTask task = ReplaceRootVolumeTaskFromJson(out.value("ReplaceRootVolumeTask", json::object()));
+  if (task.task_id.empty()) {
+    return Error{ErrorCategory::kAws, fmt::format("CreateReplaceRootVolumeTask for {} returned no task id",
+                                                  request.instance_id)};
+  }
+  return task;
+}
+
+Result<std::vector<ReplaceRootVolumeTask>> Ec2Client::DescribeReplaceRootVolumeTasks(
+    const DescribeReplaceRootVolumeTasksRequest& request) {
+  json params = json::object();
+  if (!request.task_ids.empty()) params["ReplaceRootVolumeTaskIds"] = request.task_ids;
+  if (!request.filters.empty()) params["Filters"] = FilterList(request.filters);
+  if (request.task_ids.empty()) params["MaxResults"] = std::clamp(request.page_size, 1, 50);
+  std::vector<ReplaceRootVolumeTask> out;
+  FP_RETURN_IF_ERROR(Paginate(caller_, "DescribeReplaceRootVolumeTasks", params, [&](const json& page) -> Status {
+    for (const auto& t : Array(page, "ReplaceRootVolumeTasks")) out.push_back(ReplaceRootVolumeTaskFromJson(t));
+    return OkStatus();
+  }));
+  return out;
 }
 
 }  // namespace fleetpatch::aws

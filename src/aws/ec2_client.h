@@ -106,6 +106,37 @@ struct DescribeSnapshotsRequest {
   int page_size = 1000;                           // not sent with snapshot_ids
 };
 
+// A root-volume replacement (EC2 ReplaceRootVolumeTask): restores an instance's root volume from an
+// AMI or snapshot and keeps the instance id, ENIs, private IPs and data volumes.
+struct ReplaceRootVolumeTask {
+  std::string task_id;
+  std::string instance_id;
+  std::string state;  // pending | in-progress | failing | succeeded | failed | failed-detached
+  std::string image_id;
+  std::string snapshot_id;
+  std::string start_time;     // as EC2 returns it (ISO 8601 string)
+  std::string complete_time;  // empty until the task ends
+  bool delete_replaced_root_volume = false;
+  TagMap tags;
+};
+
+struct CreateReplaceRootVolumeTaskRequest {
+  std::string instance_id;
+  std::string image_id;  // the AMI to restore from (fleetpatch's own pre-patch backup)
+  // Default: false (the replaced volume stays, detached, so the patched state can be inspected).
+  bool delete_replaced_root_volume = false;
+  // Idempotency token (<= 64 ASCII chars): the same token after a crash returns the first task
+  // instead of starting a second replacement. Empty: the engine makes a random one.
+  std::string client_token;
+  TagMap tags;  // TagSpecifications ResourceType=replace-root-volume-task
+};
+
+struct DescribeReplaceRootVolumeTasksRequest {
+  std::vector<std::string> task_ids;
+  std::vector<Ec2Filter> filters;  // e.g. {"instance-id", {"i-1"}}
+  int page_size = 50;              // MaxResults (1..50); not sent with task_ids
+};
+
 class Ec2Client {
  public:
   explicit Ec2Client(ApiCaller& caller) : caller_(caller) {}
@@ -126,6 +157,10 @@ class Ec2Client {
   Status DeregisterImage(const std::string& image_id);
   Result<std::vector<SnapshotInfo>> DescribeSnapshots(const DescribeSnapshotsRequest& request);
   Status DeleteSnapshot(const std::string& snapshot_id);
+  // Starts a root-volume replacement; returns the task as EC2 reports it (state pending usually).
+  Result<ReplaceRootVolumeTask> CreateReplaceRootVolumeTask(const CreateReplaceRootVolumeTaskRequest& request);
+  Result<std::vector<ReplaceRootVolumeTask>> DescribeReplaceRootVolumeTasks(
+      const DescribeReplaceRootVolumeTasksRequest& request);
 
  private:
   ApiCaller& caller_;
@@ -135,5 +170,6 @@ class Ec2Client {
 Instance InstanceFromJson(const nlohmann::json& instance, const nlohmann::json& reservation);
 ImageInfo ImageFromJson(const nlohmann::json& image);
 SnapshotInfo SnapshotFromJson(const nlohmann::json& snapshot);
+ReplaceRootVolumeTask ReplaceRootVolumeTaskFromJson(const nlohmann::json& task);
 
 }  // namespace fleetpatch::aws

@@ -266,11 +266,63 @@ TEST(Ec2ClientEngine, ServiceErrorsCarryCodeAndRequestId) {
   EXPECT_EQ(s.error().http_status, 400);
 }
 
+TEST(Ec2ClientEngine, ReplaceRootVolumeTaskWireFormatAndStates) {
+  const std::string task_xml =
+      "<replaceRootVolumeTask><replaceRootVolumeTaskId>replacevol-0123</replaceRootVolumeTaskId>"
+      "<instanceId>i-1</instanceId><taskState>pending</taskState><startTime>2026-12-04T10:00:00Z</startTime>"
+      "<imageId>ami-123</imageId><deleteReplacedRootVolume>false</deleteReplacedRootVolume>"
+      "<tagSet><item><key>fleetpatch:run</key><value>run-1</value></item></tagSet></replaceRootVolumeTask>";
+  std::map<std::string, std::string> responses = {
+      {"CreateReplaceRootVolumeTask",
+       "<CreateReplaceRootVolumeTaskResponse><requestId>r1</requestId>" + task_xml +
+           "</CreateReplaceRootVolumeTaskResponse>"},
+      {"DescribeReplaceRootVolumeTasks",
+       "<DescribeReplaceRootVolumeTasksResponse><requestId>r2</requestId><replaceRootVolumeTaskSet><item>"
+       "<replaceRootVolumeTaskId>replacevol-0123</replaceRootVolumeTaskId><instanceId>i-1</instanceId>"
+       "<taskState>succeeded</taskState><startTime>2026-12-04T10:00:00Z</startTime>"
+       "<completeTime>2026-12-04T10:03:00Z</completeTime><imageId>ami-123</imageId></item>"
+       "</replaceRootVolumeTaskSet></DescribeReplaceRootVolumeTasksResponse>"},
+  };
+  EngineApiCaller caller(
+      protocol::Ec2Model(),
+      [&](const std::string& op, const protocol::SerializedRequest&) { return Xml(responses.at(op)); });
+  Ec2Client ec2(caller);
+  auto task = ec2.CreateReplaceRootVolumeTask({.instance_id = "i-1",
+                                               .image_id = "ami-123",
+                                               .client_token = "fp-run-1-i-1",
+                                               .tags = {{"fleetpatch:run", "run-1"}}});
+  ASSERT_TRUE(task.ok()) << task.error().message;
+  EXPECT_EQ(task->task_id, "replacevol-0123");
+  EXPECT_EQ(task->state, "pending");
+  EXPECT_EQ(task->image_id, "ami-123");
+  EXPECT_FALSE(task->delete_replaced_root_volume);
+  EXPECT_EQ(task->tags.at("fleetpatch:run"), "run-1");
+  auto tasks = ec2.DescribeReplaceRootVolumeTasks({.filters = {{"instance-id", {"i-1"}}}});
+  ASSERT_TRUE(tasks.ok()) << tasks.error().message;
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].state, "succeeded");
+  EXPECT_EQ((*tasks)[0].complete_time, "2026-12-04T10:03:00Z");
+  ASSERT_TRUE(ec2.DescribeReplaceRootVolumeTasks({.task_ids = {"replacevol-0123"}}).ok());
+
+  auto reqs = caller.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].second.body,
+            "Action=CreateReplaceRootVolumeTask&Version=2016-11-15&InstanceId=i-1&ClientToken=fp-run-1-i-1&"
+            "TagSpecification.1.ResourceType=replace-root-volume-task&TagSpecification.1.Tag.1.Key=fleetpatch%3Arun&"
+            "TagSpecification.1.Tag.1.Value=run-1&ImageId=ami-123&DeleteReplacedRootVolume=false");
+  EXPECT_EQ(reqs[1].second.body,
+            "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&Filter.1.Name=instance-id&Filter.1.Value.1=i-1&"
+            "MaxResults=50");
+  EXPECT_EQ(reqs[2].second.body,
+            "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&ReplaceRootVolumeTaskId.1=replacevol-0123");
+}
+
 TEST(Ec2Client, ValidatesRequiredIds) {
   FakeApiCaller fake;
   Ec2Client ec2(fake);
   EXPECT_EQ(ec2.DeleteSnapshot("").error().category, ErrorCategory::kValidation);
   EXPECT_EQ(ec2.CreateImage({.instance_id = "i-1"}).error().category, ErrorCategory::kValidation);
+  EXPECT_EQ(ec2.CreateReplaceRootVolumeTask({.instance_id = "i-1"}).error().category, ErrorCategory::kValidation);
   EXPECT_TRUE(fake.calls().empty());
 }
 

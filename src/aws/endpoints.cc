@@ -18,7 +18,18 @@ constexpr std::array<std::string_view, 16> kLegacyGlobalStsRegions = {
     "eu-central-1",   "eu-north-1", "eu-west-1",      "eu-west-2",      "eu-west-3",  "sa-east-1",
     "us-east-1",      "us-east-2",  "us-west-1",      "us-west-2"};
 
-bool IsSupportedService(std::string_view s) { return s == "ec2" || s == "ssm" || s == "sts" || s == "sns"; }
+bool IsSupportedService(std::string_view s) {
+  return s == "ec2" || s == "ssm" || s == "sts" || s == "autoscaling" || s == "sns";
+}
+
+// The service part of AWS_ENDPOINT_URL_<SERVICE>: the model's serviceId, upper-cased, spaces as
+// underscores ("Auto Scaling" -> AUTO_SCALING), as the AWS SDKs and CLI read it.
+std::string EndpointEnvSuffix(const std::string& service) {
+  if (service == "autoscaling") return "AUTO_SCALING";
+  std::string out = service;
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
 
 // The URL for an error message, without any user:password@ part.
 std::string UrlForMessage(std::string_view url) {
@@ -114,7 +125,7 @@ bool IsValidRegionName(std::string_view region) {
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params) {
   if (!IsSupportedService(params.service)) {
     return Error::Internal("no endpoint rules for service '" + params.service +
-                           "' (supported: ec2, ssm, sts, sns)");
+                           "' (supported: ec2, ssm, sts, autoscaling, sns)");
   }
   if (!params.region.empty() && !IsValidRegionName(params.region))
     return Error::Config(RegionError(params.region));
@@ -195,9 +206,7 @@ Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, 
     std::optional<std::string> ignore = env ? env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") : std::nullopt;
     std::string ignore_lower = Lower(ignore.value_or(""));
     if (env && ignore_lower != "true") {
-      std::string service_var = "AWS_ENDPOINT_URL_" + request.service;
-      std::transform(service_var.begin(), service_var.end(), service_var.begin(),
-                     [](unsigned char c) { return std::toupper(c); });
+      std::string service_var = "AWS_ENDPOINT_URL_" + EndpointEnvSuffix(request.service);
       for (const std::string& var : {service_var, std::string("AWS_ENDPOINT_URL")}) {
         if (std::optional<std::string> v = env(var); v && !v->empty()) {
           url = *v;

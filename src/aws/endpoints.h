@@ -1,4 +1,4 @@
-// Endpoint resolution for the services fleetpatch calls (ec2, ssm, sts): which URL to send a
+// Endpoint resolution for the services fleetpatch calls (ec2, ssm, sts, autoscaling): which URL to send a
 // request to and which region/name to sign it with.
 //
 // Two layers:
@@ -29,7 +29,7 @@ using ::fleetpatch::FindPartition;
 using ::fleetpatch::PartitionForRegion;
 
 struct EndpointParams {
-  std::string service;  // "ec2", "ssm" or "sts"
+  std::string service;  // "ec2", "ssm", "sts" or "autoscaling"
   std::string region;   // may be empty only when endpoint is set
   bool use_fips = false;
   // STS only: send the 16 regions that historically used https://sts.amazonaws.com there.
@@ -57,7 +57,7 @@ bool IsValidRegionName(std::string_view region);
 Result<ResolvedEndpoint> ResolveEndpoint(const EndpointParams& params);
 
 struct EndpointRequest {
-  std::string service;  // "ec2", "ssm" or "sts"
+  std::string service;  // "ec2", "ssm", "sts" or "autoscaling"
   std::string region;   // required: requests are signed for it
   bool use_fips = false;
   std::string override_url;  // explicit override (landing-zone config); empty: none
@@ -70,9 +70,9 @@ struct EndpointRequest {
 // without a ":port".
 bool IsLoopbackHost(std::string_view host_and_port);
 
-// Resolves with override precedence: override_url, then AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM,
-// STS), then AWS_ENDPOINT_URL, then the rules. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true disables
-// the two environment variables, as in the AWS CLI. Signing always uses request.region.
+// Resolves with override precedence: override_url, then AWS_ENDPOINT_URL_<SERVICE> (EC2, SSM, STS,
+// AUTO_SCALING), then AWS_ENDPOINT_URL, then the rules. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true
+// disables the two environment variables, as in the AWS CLI. Signing always uses request.region.
 // kConfig for an http:// URL to a non-loopback host unless request.allow_insecure_http (then the
 // result is marked insecure, for the caller to warn).
 Result<ResolvedEndpoint> ResolveServiceEndpoint(const EndpointRequest& request, const EnvLookup& env);

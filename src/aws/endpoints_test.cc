@@ -64,7 +64,7 @@ Enumerated EnumerateRuleCases(const std::string& service) {
 
 std::vector<RuleCase> AllSupportedCases() {
   std::vector<RuleCase> all;
-  for (const char* s : {"ec2", "ssm", "sts"}) {
+  for (const char* s : {"ec2", "ssm", "sts", "autoscaling"}) {
     auto e = EnumerateRuleCases(s);
     all.insert(all.end(), e.supported.begin(), e.supported.end());
   }
@@ -73,7 +73,7 @@ std::vector<RuleCase> AllSupportedCases() {
 
 TEST(EndpointRuleTests, CountsRunAndFiltered) {
   // Totals in the vendored files; a changed file shows here.
-  const std::map<std::string, int> expected_total = {{"ec2", 54}, {"ssm", 49}, {"sts", 69}};
+  const std::map<std::string, int> expected_total = {{"ec2", 54}, {"ssm", 49}, {"sts", 69}, {"autoscaling", 45}};
   int ran = 0, filtered = 0;
   for (const auto& [service, total] : expected_total) {
     Enumerated e = EnumerateRuleCases(service);
@@ -91,8 +91,8 @@ TEST(EndpointRuleTests, CountsRunAndFiltered) {
   }
   std::cout << "[ endpoints ] total: " << ran << " run, " << filtered << " filtered\n";
   // Every filtered case is a dual-stack one: nothing else is skipped.
-  EXPECT_EQ(ran, 146);
-  EXPECT_EQ(filtered, 26);
+  EXPECT_EQ(ran, 184);
+  EXPECT_EQ(filtered, 33);
 }
 
 class EndpointRuleTest : public ::testing::TestWithParam<RuleCase> {};
@@ -208,6 +208,20 @@ TEST(ServiceEndpoints, OverridePrecedence) {
   r = ResolveServiceEndpoint({"ssm", "us-east-2", true}, nullptr);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->url, "https://ssm-fips.us-east-2.amazonaws.com");
+}
+
+TEST(ServiceEndpoints, AutoScalingReadsItsServiceIdVariable) {
+  // The SDKs name the variable after the serviceId "Auto Scaling", not the endpoint prefix.
+  auto env = MapEnv({{"AWS_ENDPOINT_URL_AUTOSCALING", "http://wrong:1"},
+                     {"AWS_ENDPOINT_URL_AUTO_SCALING", "http://127.0.0.1:5002"}});
+  auto r = ResolveServiceEndpoint({"autoscaling", "eu-west-1"}, env);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->url, "http://127.0.0.1:5002");
+  EXPECT_EQ(r->source, "AWS_ENDPOINT_URL_AUTO_SCALING");
+  EXPECT_EQ(r->signing_name, "autoscaling");
+  r = ResolveServiceEndpoint({"autoscaling", "eu-west-1"}, MapEnv({{"AWS_ENDPOINT_URL_AUTOSCALING", "x"}}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->url, "https://autoscaling.eu-west-1.amazonaws.com");
 }
 
 TEST(ServiceEndpoints, IgnoreConfiguredEndpointUrls) {

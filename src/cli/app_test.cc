@@ -74,7 +74,8 @@ TEST_F(AppTest, ValidatePrintsEveryProblemAndExitsWithTheConfigCode) {
                 ":3:16: patch.canary_size: out of range: -1; allowed: 0 to 1000\n" + cfg +
                 ":4:3: patch.documnet: unknown key \"documnet\" (did you mean \"document\"?); allowed here: "
                 "document, operation, reboot_option, baseline_override, canary_size, max_concurrency, "
-                "max_errors, require_confirmation\n");
+                "max_errors, require_confirmation, fail_on_pending_reboot, rollback, delete_replaced_root_volume, "
+            "auto_scaling, max_unavailable, max_unavailable_tags\n");
 }
 
 TEST_F(AppTest, ValidateJsonOutput) {

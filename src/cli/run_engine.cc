@@ -187,6 +187,10 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
     j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped},
                                  {"pending", c.pending}, {"not_run", c.not_run}};
   }
+  // NoReboot's outcome of its own (counted as succeeded above, never as an error).
+  const auto& by_status = summary.phases[static_cast<size_t>(Phase::kPatch)].by_status;
+  auto pending = by_status.find(PatchStatusName(PatchStatus::kInstalledPendingReboot));
+  j["phases"]["patch"]["installed_pending_reboot"] = pending == by_status.end() ? 0 : pending->second;
   j["reports"] = nlohmann::json::array();
   if (written.ok())
     for (const auto& p : *written) j["reports"].push_back(p.string());
@@ -286,6 +290,8 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.patch_document = c.patch.document;
   o.patch_operation = config::PatchOperationName(c.patch.operation);
   o.reboot_option = config::RebootOptionName(c.patch.reboot_option);
+  o.fail_on_pending_reboot = c.patch.fail_on_pending_reboot;
+  o.reboot_timeout = c.workflow.timeouts.reboot;
   o.baseline_override = c.patch.baseline_override;
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;

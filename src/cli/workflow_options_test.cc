@@ -50,6 +50,8 @@ TEST(WorkflowOptionsTest, DefaultsAreTheConfigDefaults) {
   EXPECT_EQ(mapped.patch_document, own.patch_document);
   EXPECT_EQ(mapped.patch_operation, own.patch_operation);
   EXPECT_EQ(mapped.reboot_option, own.reboot_option);
+  EXPECT_EQ(mapped.fail_on_pending_reboot, own.fail_on_pending_reboot);
+  EXPECT_EQ(mapped.reboot_timeout, own.reboot_timeout);
   EXPECT_EQ(mapped.baseline_override, own.baseline_override);
   EXPECT_EQ(mapped.canary_size, own.canary_size);
   EXPECT_EQ(mapped.wave_size, own.wave_size);

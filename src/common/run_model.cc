@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace fleetpatch {
 namespace {
 
@@ -44,7 +46,7 @@ constexpr std::array<std::pair<PrecheckStatus, const char*>, 5> kPrecheckStatuse
      {PrecheckStatus::kUnreachable, "unreachable"},
      {PrecheckStatus::kSkipped, "skipped"},
      {PrecheckStatus::kFailed, "failed"}}};
-constexpr std::array<std::pair<PatchStatus, const char*>, 8> kPatchStatuses{
+constexpr std::array<std::pair<PatchStatus, const char*>, 9> kPatchStatuses{
     {{PatchStatus::kPending, "pending"},
      {PatchStatus::kInProgress, "in_progress"},
      {PatchStatus::kSuccess, "success"},
@@ -52,7 +54,8 @@ constexpr std::array<std::pair<PatchStatus, const char*>, 8> kPatchStatuses{
      {PatchStatus::kFailed, "failed"},
      {PatchStatus::kTimedOut, "timed_out"},
      {PatchStatus::kSkipped, "skipped"},
-     {PatchStatus::kCancelled, "cancelled"}}};
+     {PatchStatus::kCancelled, "cancelled"},
+     {PatchStatus::kInstalledPendingReboot, "installed_pending_reboot"}}};
 
 // Reads j[key] into v when present and not null; missing keys keep the default (old records stay readable).
 template <class T>
@@ -259,6 +262,151 @@ void from_json(const nlohmann::json& j, RunInfo& v) {
   ParseRunStatus(s, &v.status);
   Opt(j, "config", v.config);
   Opt(j, "phases_completed", v.phases_completed);
+}
+
+// ---- The safety loop ------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::array<std::pair<RebootStatus, const char*>, 4> kRebootStatuses{{{RebootStatus::kWaiting, "waiting"},
+                                                                               {RebootStatus::kBack, "back"},
+                                                                               {RebootStatus::kFailed, "failed"},
+                                                                               {RebootStatus::kNotNeeded, "not_needed"}}};
+constexpr std::array<std::pair<PostcheckStatus, const char*>, 4> kPostcheckStatuses{
+    {{PostcheckStatus::kHealthy, "healthy"},
+     {PostcheckStatus::kDegraded, "degraded"},
+     {PostcheckStatus::kUnreachable, "unreachable"},
+     {PostcheckStatus::kSkipped, "skipped"}}};
+constexpr std::array<std::pair<RollbackStatus, const char*>, 6> kRollbackStatuses{
+    {{RollbackStatus::kPending, "rollback_pending"},
+     {RollbackStatus::kInProgress, "rollback_in_progress"},
+     {RollbackStatus::kRolledBack, "rolled_back"},
+     {RollbackStatus::kFailed, "rollback_failed"},
+     {RollbackStatus::kUnsupported, "rollback_unsupported"},
+     {RollbackStatus::kIneligible, "rollback_ineligible"}}};
+constexpr std::array<std::pair<StandbyStatus, const char*>, 6> kStandbyStatuses{
+    {{StandbyStatus::kInStandby, "in_standby"},
+     {StandbyStatus::kExitedStandby, "exited_standby"},
+     {StandbyStatus::kLeftInStandby, "left_in_standby"},
+     {StandbyStatus::kSuspended, "group_suspended"},
+     {StandbyStatus::kResumed, "group_resumed"},
+     {StandbyStatus::kSkipped, "skipped"}}};
+
+template <class E, size_t N>
+void OptStatus(const nlohmann::json& j, const std::array<std::pair<E, const char*>, N>& table, E& v) {
+  std::string s;
+  Opt(j, "status", s);
+  Parse(table, s, &v);
+}
+
+}  // namespace
+
+const char* RebootStatusName(RebootStatus s) { return NameOf(kRebootStatuses, s); }
+bool ParseRebootStatus(const std::string& s, RebootStatus* out) { return Parse(kRebootStatuses, s, out); }
+const char* PostcheckStatusName(PostcheckStatus s) { return NameOf(kPostcheckStatuses, s); }
+bool ParsePostcheckStatus(const std::string& s, PostcheckStatus* out) { return Parse(kPostcheckStatuses, s, out); }
+const char* RollbackStatusName(RollbackStatus s) { return NameOf(kRollbackStatuses, s); }
+bool ParseRollbackStatus(const std::string& s, RollbackStatus* out) { return Parse(kRollbackStatuses, s, out); }
+const char* StandbyStatusName(StandbyStatus s) { return NameOf(kStandbyStatuses, s); }
+bool ParseStandbyStatus(const std::string& s, StandbyStatus* out) { return Parse(kStandbyStatuses, s, out); }
+bool StandbyNeedsRestore(StandbyStatus s) { return s == StandbyStatus::kInStandby || s == StandbyStatus::kSuspended; }
+
+void to_json(nlohmann::json& j, const RebootResult& v) {
+  j = {{"status", RebootStatusName(v.status)}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+       {"reason", v.reason}};
+}
+void from_json(const nlohmann::json& j, RebootResult& v) {
+  OptStatus(j, kRebootStatuses, v.status);
+  Opt(j, "started_at", v.started_at);
+  Opt(j, "finished_at", v.finished_at);
+  Opt(j, "reason", v.reason);
+}
+
+void to_json(nlohmann::json& j, const PostcheckResult& v) {
+  j = {{"status", PostcheckStatusName(v.status)}, {"regressions", v.regressions}, {"command_id", v.command_id},
+       {"started_at", v.started_at}, {"finished_at", v.finished_at}, {"error", v.error}};
+}
+void from_json(const nlohmann::json& j, PostcheckResult& v) {
+  OptStatus(j, kPostcheckStatuses, v.status);
+  Opt(j, "regressions", v.regressions);
+  Opt(j, "command_id", v.command_id);
+  Opt(j, "started_at", v.started_at);
+  Opt(j, "finished_at", v.finished_at);
+  Opt(j, "error", v.error);
+}
+
+void to_json(nlohmann::json& j, const RollbackResult& v) {
+  j = {{"status", RollbackStatusName(v.status)}, {"ami_id", v.ami_id}, {"task_id", v.task_id},
+       {"task_state", v.task_state}, {"automatic", v.automatic}, {"reason", v.reason},
+       {"postcheck", v.postcheck}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+       {"error", v.error}};
+}
+void from_json(const nlohmann::json& j, RollbackResult& v) {
+  OptStatus(j, kRollbackStatuses, v.status);
+  Opt(j, "ami_id", v.ami_id);
+  Opt(j, "task_id", v.task_id);
+  Opt(j, "task_state", v.task_state);
+  Opt(j, "automatic", v.automatic);
+  Opt(j, "reason", v.reason);
+  Opt(j, "postcheck", v.postcheck);
+  Opt(j, "started_at", v.started_at);
+  Opt(j, "finished_at", v.finished_at);
+  Opt(j, "error", v.error);
+}
+
+void to_json(nlohmann::json& j, const StandbyResult& v) {
+  j = {{"status", StandbyStatusName(v.status)}, {"group", v.group}, {"mode", v.mode},
+       {"entered_at", v.entered_at}, {"exited_at", v.exited_at}, {"reason", v.reason}, {"error", v.error}};
+}
+void from_json(const nlohmann::json& j, StandbyResult& v) {
+  OptStatus(j, kStandbyStatuses, v.status);
+  Opt(j, "group", v.group);
+  Opt(j, "mode", v.mode);
+  Opt(j, "entered_at", v.entered_at);
+  Opt(j, "exited_at", v.exited_at);
+  Opt(j, "reason", v.reason);
+  Opt(j, "error", v.error);
+}
+
+void to_json(nlohmann::json& j, const TimelineEntry& v) {
+  j = {{"step", v.step}, {"status", v.status}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+       {"detail", v.detail}};
+}
+
+std::vector<TimelineEntry> InstanceTimeline(const InstanceRun& r) {
+  std::vector<TimelineEntry> out;
+  if (r.backup) {
+    out.push_back({"backup", BackupStatusName(r.backup->status), r.backup->started_at, r.backup->finished_at,
+                   r.backup->reason.empty() ? r.backup->ami_id : r.backup->reason});
+  }
+  if (r.precheck) {
+    out.push_back({"precheck", PrecheckStatusName(r.precheck->status), r.precheck->started_at,
+                   r.precheck->finished_at, Join(r.precheck->reasons, "; ")});
+  }
+  if (r.standby) {
+    out.push_back({"standby", r.standby->mode, r.standby->entered_at, r.standby->entered_at, r.standby->group});
+  }
+  if (r.patch) {
+    out.push_back({"patch", PatchStatusName(r.patch->status), r.patch->started_at, r.patch->finished_at,
+                   r.patch->reason});
+  }
+  if (r.reboot) {
+    out.push_back({"reboot", RebootStatusName(r.reboot->status), r.reboot->started_at, r.reboot->finished_at,
+                   r.reboot->reason});
+  }
+  if (r.postcheck) {
+    out.push_back({"postcheck", PostcheckStatusName(r.postcheck->status), r.postcheck->started_at,
+                   r.postcheck->finished_at, Join(r.postcheck->regressions, "; ")});
+  }
+  if (r.rollback) {
+    out.push_back({"rollback", RollbackStatusName(r.rollback->status), r.rollback->started_at,
+                   r.rollback->finished_at, r.rollback->reason});
+  }
+  if (r.standby) {
+    out.push_back({"standby_exit", StandbyStatusName(r.standby->status), r.standby->exited_at, r.standby->exited_at,
+                   r.standby->reason});
+  }
+  return out;
 }
 
 }  // namespace fleetpatch

@@ -100,8 +100,14 @@ struct PrecheckResult {
   ProblemInfo error;
 };
 
-enum class PatchStatus { kPending, kInProgress, kSuccess, kPartialSuccess, kFailed, kTimedOut, kSkipped, kCancelled };
-// "pending", "in_progress", "success", "partial_success", "failed", "timed_out", "skipped", "cancelled"
+// kInstalledPendingReboot: installed with RebootOption=NoReboot, chosen on purpose, and some patches
+// wait for a reboot the operator will do. An outcome of its own: not an error, not a failure.
+enum class PatchStatus {
+  kPending, kInProgress, kSuccess, kPartialSuccess, kFailed, kTimedOut, kSkipped, kCancelled,
+  kInstalledPendingReboot
+};
+// "pending", "in_progress", "success", "partial_success", "failed", "timed_out", "skipped", "cancelled",
+// "installed_pending_reboot"
 const char* PatchStatusName(PatchStatus s);
 bool ParsePatchStatus(const std::string& s, PatchStatus* out);
 
@@ -121,13 +127,94 @@ struct PatchResult {
   ProblemInfo error;
 };
 
+// ---- The safety loop (docs/safety.md): reboot wait, postcheck, rollback, Auto Scaling standby.
+
+// The wait after a RebootIfNeeded patch: agent Online and status checks ok within timeouts.reboot.
+enum class RebootStatus { kWaiting, kBack, kFailed, kNotNeeded };
+const char* RebootStatusName(RebootStatus s);  // "waiting", "back", "failed", "not_needed"
+bool ParseRebootStatus(const std::string& s, RebootStatus* out);
+
+struct RebootResult {
+  RebootStatus status = RebootStatus::kWaiting;
+  std::string started_at;   // when the patch command ended
+  std::string finished_at;
+  std::string reason;       // failed: what was still missing at the deadline
+};
+
+enum class PostcheckStatus { kHealthy, kDegraded, kUnreachable, kSkipped };
+const char* PostcheckStatusName(PostcheckStatus s);  // "healthy", "degraded", "unreachable", "skipped"
+bool ParsePostcheckStatus(const std::string& s, PostcheckStatus* out);
+
+struct PostcheckResult {
+  PostcheckStatus status = PostcheckStatus::kSkipped;
+  std::vector<std::string> regressions;  // degraded: each regression; unreachable: the reason
+  std::string command_id;
+  std::string started_at;
+  std::string finished_at;
+  ProblemInfo error;
+};
+
+// kIneligible: no verified AMI of this run (never touched); kUnsupported: instance-store root.
+enum class RollbackStatus { kPending, kInProgress, kRolledBack, kFailed, kUnsupported, kIneligible };
+// "rollback_pending", "rollback_in_progress", "rolled_back", "rollback_failed", "rollback_unsupported",
+// "rollback_ineligible"
+const char* RollbackStatusName(RollbackStatus s);
+bool ParseRollbackStatus(const std::string& s, RollbackStatus* out);
+
+struct RollbackResult {
+  RollbackStatus status = RollbackStatus::kPending;
+  std::string ami_id;
+  std::string task_id;     // the ReplaceRootVolumeTask: a resumed run polls it, never starts another
+  std::string task_state;  // EC2's last word on it
+  bool automatic = false;  // patch.rollback: auto (counts against the error budget)
+  std::string reason;      // why rolled back, or why not
+  std::string postcheck;   // the postcheck status after the rollback ("" until it ran)
+  std::string started_at;
+  std::string finished_at;
+  ProblemInfo error;
+};
+
+// Auto Scaling membership handled for the patch. kInStandby and kSuspended are the states a
+// crash can leave behind; --resume restores them and the reports list any that remain.
+enum class StandbyStatus { kInStandby, kExitedStandby, kLeftInStandby, kSuspended, kResumed, kSkipped };
+// "in_standby", "exited_standby", "left_in_standby", "group_suspended", "group_resumed", "skipped"
+const char* StandbyStatusName(StandbyStatus s);
+bool ParseStandbyStatus(const std::string& s, StandbyStatus* out);
+// True for the states that leave the group changed by fleetpatch.
+bool StandbyNeedsRestore(StandbyStatus s);
+
+struct StandbyResult {
+  StandbyStatus status = StandbyStatus::kSkipped;
+  std::string group;  // Auto Scaling group name (untrusted text)
+  std::string mode;   // standby | suspend | skip
+  std::string entered_at;
+  std::string exited_at;
+  std::string reason;
+  ProblemInfo error;
+};
+
 // Everything known about one instance in one run.
 struct InstanceRun {
   InstanceInfo info;
   std::optional<BackupResult> backup;
   std::optional<PrecheckResult> precheck;
   std::optional<PatchResult> patch;
+  std::optional<StandbyResult> standby;  // Auto Scaling handling around the patch
+  std::optional<RebootResult> reboot;
+  std::optional<PostcheckResult> postcheck;
+  std::optional<RollbackResult> rollback;
 };
+
+// One step of an instance's timeline, in the order the run did them: backup, precheck, standby,
+// patch, reboot, postcheck, rollback, standby exit. Only steps with a result are listed.
+struct TimelineEntry {
+  std::string step;    // "backup", "precheck", "standby", "patch", "reboot", "postcheck", "rollback", "standby_exit"
+  std::string status;  // that step's status name
+  std::string started_at;
+  std::string finished_at;
+  std::string detail;  // reason / regressions (untrusted text: escape per format)
+};
+std::vector<TimelineEntry> InstanceTimeline(const InstanceRun& instance);
 
 struct RunInfo {
   std::string run_id;  // e.g. "20261125-194200-a1b2c3"
@@ -175,6 +262,15 @@ void to_json(nlohmann::json& j, const PrecheckResult& v);
 void from_json(const nlohmann::json& j, PrecheckResult& v);
 void to_json(nlohmann::json& j, const PatchResult& v);
 void from_json(const nlohmann::json& j, PatchResult& v);
+void to_json(nlohmann::json& j, const PostcheckResult& v);
+void from_json(const nlohmann::json& j, PostcheckResult& v);
+void to_json(nlohmann::json& j, const RollbackResult& v);
+void from_json(const nlohmann::json& j, RollbackResult& v);
+void to_json(nlohmann::json& j, const StandbyResult& v);
+void from_json(const nlohmann::json& j, StandbyResult& v);
+void to_json(nlohmann::json& j, const RebootResult& v);
+void from_json(const nlohmann::json& j, RebootResult& v);
+void to_json(nlohmann::json& j, const TimelineEntry& v);
 void to_json(nlohmann::json& j, const Event& v);
 void from_json(const nlohmann::json& j, Event& v);
 void to_json(nlohmann::json& j, const RunInfo& v);

@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/count_or_percent.h"
+#include "config/safety_config.h"
 
 namespace fleetpatch::config {
 
@@ -54,6 +56,7 @@ struct PhasesConfig {    // which phases `--workflow full` (and a plain `--confi
   bool backup = true;    // Default: true
   bool precheck = true;  // Default: true
   bool patch = true;     // Default: true
+  bool postcheck = true;  // Default: true (after patch; docs/safety.md)
 };
 
 struct TimeoutsConfig {
@@ -61,6 +64,7 @@ struct TimeoutsConfig {
   std::chrono::seconds patch_execution{3600};  // Default: 1 h per patch command invocation
   std::chrono::seconds ssm_connection{300};    // Default: 5 min for an instance's SSM agent to be Online
   std::chrono::seconds precheck_command{600};  // Default: 10 min for the precheck script to finish
+  std::chrono::seconds reboot{900};            // Default: 15 min for agent Online + status checks ok after a reboot
 };
 
 // When new work is first checked: the first moment any of it can have finished (capped at
@@ -75,6 +79,7 @@ struct WorkflowConfig {
   PhasesConfig phases;
   TimeoutsConfig timeouts;
   std::chrono::seconds poll_interval{10};  // Default: 10 s between two status polls of the same work
+  WindowConfig window;                     // Default: none (new waves may start at any time)
   FirstPollConfig first_poll;
 };
 
@@ -117,6 +122,13 @@ struct PatchConfig {
   int max_concurrency = 50;             // Default: 50 instances per wave after the canary
   CountOrPercent max_errors{false, 0};  // Default: "0" (SSM MaxErrors per command)
   bool require_confirmation = true;     // Default: true (ask on a terminal before patching; --yes skips)
+  // The safety loop (docs/safety.md).
+  bool fail_on_pending_reboot = false;             // Default: false (NoReboot's pending reboots exit 0)
+  RollbackMode rollback = RollbackMode::kManual;   // Default: manual
+  bool delete_replaced_root_volume = false;        // Default: false (the old root volume is kept)
+  AutoScalingMode auto_scaling = AutoScalingMode::kStandby;  // Default: standby
+  std::optional<CountOrPercent> max_unavailable;   // Default: none (no disruption budget)
+  std::vector<std::string> max_unavailable_tags;   // Default: [] (budget groups: Auto Scaling groups only)
 };
 
 struct BackupConfig {

@@ -256,7 +256,7 @@ void YamlSection(const std::vector<FieldSpec>& table, const std::string& path, c
       }
     } else if (f->path == "landing_zones") {
       *out += indent + f->Key() + ": []   # or the path of an inventory file\n";
-    } else if (f->value) {
+    } else if (f->value && !f->value(c).is_null()) {  // null: not set by default (e.g. max_unavailable)
       *out += indent + f->Key() + ": " + Yaml(f->value(c)) + "\n";
     }
   }

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
 #include <regex>
 
+#include "common/time_zone.h"
 #include "common/run_events.h"
 #include "common/strings.h"
 #include "config/names.h"
+#include "config/safety_config.h"
 #include "config/yaml_reader.h"
 
 namespace fleetpatch::config {
@@ -299,6 +302,82 @@ void AddRateLimit(std::vector<FieldSpec>& t, const std::string& family, RateLimi
 // ---------------------------------------------------------------------------------------------
 // The tables
 
+// workflow.window: a section whose presence turns the window on; its scalar forms are parsed once
+// here into minutes and weekday numbers (safety_config.h).
+void WindowOn(Reader&, const Field&, Config* c) { c->workflow.window.enabled = true; }
+
+std::string HhMm(int minutes) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", minutes / 60, minutes % 60);
+  return buf;
+}
+
+const std::vector<std::string> kDayNames = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+void ReadWindowDays(Reader& r, const Field& x, Config* c) {
+  std::vector<std::string> items;
+  if (!r.StringList(x, &items, false)) return;
+  std::vector<int> days;
+  for (const std::string& d : items) {
+    auto day = ParseWeekday(d);
+    if (!day.ok()) return r.Add(x, day.error().message);
+    days.push_back(*day);
+  }
+  c->workflow.window.days = days;
+}
+
+FieldSpec ClockRow(std::string path, int WindowConfig::*member, std::string doc) {
+  return Custom(
+      std::move(path), "`HH:MM`, 00:00-24:00",
+      [member](Reader& r, const Field& x, Config* c) {
+        std::string v;
+        if (!r.String(x, &v)) return;
+        auto m = ParseClockTime(v);
+        if (!m.ok()) return r.Add(x, m.error().message);
+        c->workflow.window.*member = *m;
+      },
+      [member](const Config& c) { return json(HhMm(c.workflow.window.*member)); },
+      [] { return ojson{{"type", "string"}, {"pattern", "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}}; },
+      std::move(doc));
+}
+
+void AddWindow(std::vector<FieldSpec>& t) {
+  t.push_back(Section("workflow.window",
+                      "when new waves may start; outside it in-flight work finishes and the run stops resumable, "
+                      "saying when the window next opens. Not set: any time"));
+  t.back().after = WindowOn;
+  t.push_back(Custom(
+      "workflow.window.days", "list of `mon` ... `sun`", ReadWindowDays,
+      [](const Config& c) {
+        json out = json::array();
+        for (int d : c.workflow.window.days) out.push_back(kDayNames.at(static_cast<size_t>(d) % 7));
+        return out;
+      },
+      [] {
+        return ojson{{"type", "array"},
+                     {"items", {{"type", "string"}, {"pattern", "(?i)^(sun|mon|tue|wed|thu|fri|sat)"}}}};
+      },
+      "local days on which a window opens (it may run past midnight into the next); empty = every day"));
+  t.push_back(ClockRow("workflow.window.start", &WindowConfig::start_minute, "local time the window opens"));
+  t.push_back(ClockRow("workflow.window.end", &WindowConfig::end_minute,
+                       "local time it closes; at or before `start`: the next day (equal: 24 h)"));
+  t.push_back(String("workflow.window.time_zone", [](auto& c) -> auto& { return c.workflow.window.time_zone; }, "",
+                     "IANA name (the system tz database)",
+                     [](const std::string& v) -> std::string {
+                       auto tz = TimeZone::Load(v);
+                       return tz.ok() ? "" : tz.error().message;
+                     },
+                     "the time zone of days, start, end and blackout dates"));
+  t.push_back(StringList("workflow.window.blackout_dates",
+                         [](auto& c) -> auto& { return c.workflow.window.blackout_dates; },
+                         "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "`YYYY-MM-DD`",
+                         [](const std::string& v) -> std::string {
+                           Status s = ValidateDate(v);
+                           return s.ok() ? "" : s.error().message;
+                         },
+                         "local dates on which no window opens (a window running into one closes at its midnight)"));
+}
+
 void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(Section("workflow"));
   t.push_back(Section("workflow.phases"));
@@ -311,6 +390,9 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(
       Bool("workflow.phases.precheck", [](auto& c) -> auto& { return c.workflow.phases.precheck; }, phase_doc));
   t.push_back(Bool("workflow.phases.patch", [](auto& c) -> auto& { return c.workflow.phases.patch; }, phase_doc));
+  t.push_back(Bool("workflow.phases.postcheck", [](auto& c) -> auto& { return c.workflow.phases.postcheck; },
+                   "after patch: rerun the precheck script and the EC2 status checks and compare with the "
+                   "instance's precheck (healthy, degraded or unreachable; docs/safety.md)"));
   t.push_back(Section("workflow.timeouts"));
   t.push_back(Duration("workflow.timeouts.ami_creation",
                        [](auto& c) -> auto& { return c.workflow.timeouts.ami_creation; }, 60, 86400,
@@ -325,6 +407,10 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(Duration("workflow.timeouts.precheck_command",
                        [](auto& c) -> auto& { return c.workflow.timeouts.precheck_command; }, 30, 3600,
                        "for the precheck script to finish"));
+  t.push_back(Duration("workflow.timeouts.reboot", [](auto& c) -> auto& { return c.workflow.timeouts.reboot; }, 60,
+                       86400,
+                       "after a patch with `RebootIfNeeded`: for the agent to be Online and the EC2 status checks "
+                       "ok again; else the instance fails with the reason"));
   t.push_back(Duration(
       "workflow.poll_interval", [](auto& c) -> auto& { return c.workflow.poll_interval; }, 1, 300,
       "between two status polls of the same work: DescribeImages for pending AMIs, ListCommandInvocations for "
@@ -341,6 +427,7 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
                        [](auto& c) -> auto& { return c.workflow.first_poll.precheck; }, 1, 300, first_doc));
   t.push_back(Duration("workflow.first_poll.patch", [](auto& c) -> auto& { return c.workflow.first_poll.patch; },
                        1, 300, first_doc));
+  AddWindow(t);
 }
 
 void AddZonesAndConcurrency(std::vector<FieldSpec>& t) {
@@ -417,6 +504,41 @@ void AddPrecheck(std::vector<FieldSpec>& t) {
                      "older agents are listed as a risk"));
 }
 
+// The safety loop's patch keys (docs/safety.md).
+void AddPatchSafety(std::vector<FieldSpec>& t) {
+  t.push_back(Bool("patch.fail_on_pending_reboot", [](auto& c) -> auto& { return c.patch.fail_on_pending_reboot; },
+                   "with `NoReboot`: instances left installed-pending-reboot make the run exit 1 (otherwise they "
+                   "are an outcome of their own, not an error)"));
+  t.push_back(Enum("patch.rollback", [](auto& c) -> auto& { return c.patch.rollback; }, {"auto", "manual", "off"},
+                   "`auto`: replace the root volume from this run's verified AMI when the patch failed or the "
+                   "postcheck is degraded or unreachable; `manual`: only `fleetpatch rollback`"));
+  t.push_back(Bool("patch.delete_replaced_root_volume",
+                   [](auto& c) -> auto& { return c.patch.delete_replaced_root_volume; },
+                   "delete the old root volume once a rollback replaced it (default: keep it)"));
+  t.push_back(Enum("patch.auto_scaling", [](auto& c) -> auto& { return c.patch.auto_scaling; },
+                   {"standby", "suspend", "skip"},
+                   "instances of an Auto Scaling group: Standby around their patch, the group's HealthCheck, "
+                   "ReplaceUnhealthy and AZRebalance suspended, or ineligible"));
+  t.push_back(Custom(
+      "patch.max_unavailable", "count or percentage (`\"10%\"`)",
+      [](Reader& r, const Field& x, Config* c) {
+        CountOrPercent v;
+        if (r.CountOrPct(x, 1000000, &v)) c->patch.max_unavailable = v;
+      },
+      [](const Config& c) { return c.patch.max_unavailable ? json(c.patch.max_unavailable->ToString()) : json(); },
+      [] {
+        return ojson{{"oneOf",
+                      {{{"type", "integer"}, {"minimum", 0}, {"maximum", 1000000}},
+                       {{"type", "string"}, {"pattern", R"(^[0-9]{1,9}(\.[0-9]{1,9})?\s*%$|^[0-9]{1,11}$)"}}}}};
+      },
+      "disruption budget: instances of one group (Auto Scaling group, or value of a `max_unavailable_tags` tag) "
+      "down at once, across zones and accounts"));
+  t.back().default_text = "none";
+  t.push_back(StringList("patch.max_unavailable_tags", [](auto& c) -> auto& { return c.patch.max_unavailable_tags; },
+                         "^.{1,128}$", "tag keys", NonEmpty("a tag key must not be empty"),
+                         "tag keys whose values also form disruption-budget groups (e.g. `App`)"));
+}
+
 void AddPatch(std::vector<FieldSpec>& t) {
   t.push_back(Section("patch"));
   t.push_back(String(
@@ -444,6 +566,7 @@ void AddPatch(std::vector<FieldSpec>& t) {
                          "version (SSM's default applies); the run-wide `error_budget` is what stops a rollout"));
   t.push_back(Bool("patch.require_confirmation", [](auto& c) -> auto& { return c.patch.require_confirmation; },
                    "ask on a terminal before patching (see [Confirmation](#confirmation))"));
+  AddPatchSafety(t);
 }
 
 void AddBackup(std::vector<FieldSpec>& t) {

@@ -72,9 +72,9 @@ TEST_F(LoaderTest, UnknownKeysSuggestTheClosestAllowedKey) {
       ConfigProblems("workflow:\n  phases:\n    scna: true\n  timeout:\n    ami_creation: 10\n"),
       ElementsAre(
           "c.yml:3:5: workflow.phases.scna: unknown key \"scna\" (did you mean \"scan\"?); allowed "
-          "here: scan, backup, precheck, patch",
+          "here: scan, backup, precheck, patch, postcheck",
           "c.yml:4:3: workflow.timeout: unknown key \"timeout\" (did you mean \"timeouts\"?); allowed "
-          "here: phases, timeouts, poll_interval, first_poll"));
+          "here: phases, timeouts, poll_interval, first_poll, window"));
   // No suggestion when nothing is close.
   auto p = ConfigProblems("frobnicate: 1\n");
   ASSERT_EQ(p.size(), 1u);
@@ -99,7 +99,7 @@ TEST_F(LoaderTest, WrongTypesSayWhatWasFoundAndWhatIsAllowed) {
       ConfigProblems("dry_run: maybe\nworkflow:\n  phases: [scan]\nconcurrency:\n  zone_workers: \"4\"\n"),
       ElementsAre("c.yml:1:10: dry_run: expected true or false; found 'maybe'",
                   "c.yml:3:11: workflow.phases: expected a mapping with the keys scan, backup, precheck, "
-                  "patch; found a list",
+                  "patch, postcheck; found a list",
                   "c.yml:5:17: concurrency.zone_workers: expected a whole number from 1 to 64; found the "
                   "quoted string \"4\" (write the number without quotes)"));
 }

@@ -55,7 +55,7 @@ const std::vector<std::string_view>& CsvColumns() {
       "patch_failed", "patch_installed_pending_reboot", "patch_started_at", "patch_finished_at", "patch_duration_s",
       "patch_reason", "patch_error_category", "patch_error_code", "patch_error_message",
       // everything else
-      "tags"};
+      "timeline", "tags"};
   return kColumns;
 }
 
@@ -152,6 +152,7 @@ Status CsvWriter::Write(const ReportData& data, std::ostream& out) const {
     }
     ProblemCells(row, PhaseProblem(inst, Phase::kPatch));
 
+    row.Text(TimelineText(inst));
     row.Text(FormatTags(i.tags));
     out << row.Finish();
     if (!out) return Error::Internal("writing the CSV report failed");

@@ -84,6 +84,12 @@ const char* const kDashboardScript = R"JS(
 (function(){'use strict';
 var data=JSON.parse(document.getElementById('fp-data').textContent);
 var all=data.instances;
+// Rollbacks and anything fleetpatch left in Standby or suspended, above the table (docs/safety.md).
+(function(){var rolled=all.filter(function(r){return r.rollback;});var held=all.filter(function(r){return r.standby&&['in_standby','left_in_standby','group_suspended'].indexOf(r.standby.status)>=0;});
+ if(!rolled.length&&!held.length)return;var box=el('div','detail');
+ if(rolled.length){box.appendChild(el('h3',null,'Rollbacks'));var u=el('ul');rolled.forEach(function(r){u.appendChild(el('li',null,r.instance_id+' ('+r.zone+'): '+r.rollback.status+(r.rollback.reason?' \u2014 '+r.rollback.reason:'')));});box.appendChild(u);}
+ if(held.length){box.appendChild(el('h3','fail-text','Still in Standby or suspended'));var v=el('ul');held.forEach(function(r){v.appendChild(el('li',null,r.instance_id+' ('+r.zone+'): '+r.standby.status+' in '+r.standby.group));});box.appendChild(v);}
+ var t=document.getElementById('fp-instances');t.parentNode.insertBefore(box,t);})();
 function phaseStatus(r,p){if(p==='scan')return r.eligible?'eligible':'ineligible';return r[p]?r[p].status:'not_run';}
 function firstProblem(r){return r.problems.length?r.problems[0]:null;}
 var cols=[
@@ -100,6 +106,7 @@ var cols=[
  {k:'missing',t:'Missing',v:function(r){return r.patch?r.patch.missing:null;},num:true},
  {k:'failed',t:'Failed',v:function(r){return r.patch?r.patch.failed:null;},num:true},
  {k:'reboot',t:'Reboot',v:function(r){return r.patch?r.patch.installed_pending_reboot:null;},num:true},
+ {k:'safety',t:'Rollback / standby',v:function(r){return r.rollback?r.rollback.status:(r.standby?r.standby.status:'');},badge:true},
  {k:'error',t:'Error',v:function(r){var p=firstProblem(r);return p?p.code+': '+p.message:'';},show:function(r){var p=firstProblem(r);return p?p.code:'';},cls:'fail-text'}
 ];
 var state={key:'zone',dir:1,text:'',outcome:'',zone:'',open:{}};
@@ -120,6 +127,11 @@ function details(r){
   list(box,'Failed thresholds',c.reasons);list(box,'Risks',c.risks);
   if(c.output){box.appendChild(el('h3',null,'Output'));box.appendChild(el('pre',null,c.output));}}
  if(r.patch){var p=r.patch;box.appendChild(el('h3',null,'Patch'));kv(box,[['Status',p.status],['Wave',p.wave===0?'canary':String(p.wave)],['Command',p.command_id+(p.command_status?' ('+p.command_status+')':'')],['Installed / missing / failed / pending reboot',p.installed+' / '+p.missing+' / '+p.failed+' / '+p.installed_pending_reboot],['Started',p.started_at],['Finished',p.finished_at],['Duration',p.duration_s+' s'],['Reason',p.reason]]);}
+ if(r.standby){var sb=r.standby;box.appendChild(el('h3',null,'Auto Scaling'));kv(box,[['Status',sb.status],['Group',sb.group],['Mode',sb.mode],['Entered',sb.entered_at],['Exited',sb.exited_at],['Reason',sb.reason]]);}
+ if(r.postcheck){var pc=r.postcheck;box.appendChild(el('h3',null,'Postcheck'));kv(box,[['Status',pc.status],['Command',pc.command_id],['Started',pc.started_at],['Finished',pc.finished_at]]);list(box,'Regressions',pc.regressions);}
+ if(r.rollback){var rb=r.rollback;box.appendChild(el('h3',null,'Rollback'));kv(box,[['Status',rb.status],['AMI',rb.ami_id],['Task',rb.task_id+(rb.task_state?' ('+rb.task_state+')':'')],['Automatic',rb.automatic?'yes':'no'],['Postcheck after',rb.postcheck],['Reason',rb.reason],['Started',rb.started_at],['Finished',rb.finished_at]]);}
+ if(r.timeline&&r.timeline.length){box.appendChild(el('h3',null,'Timeline'));var tl=el('table');var th=el('tr');['Step','Status','Started','Finished','Detail'].forEach(function(x){th.appendChild(el('th',null,x));});tl.appendChild(th);
+  r.timeline.forEach(function(e){var tr=el('tr');[e.step,e.status,e.started_at,e.finished_at,e.detail].forEach(function(x){tr.appendChild(el('td',null,x));});tl.appendChild(tr);});box.appendChild(tl);}
  var tags=Object.keys(r.tags);if(tags.length){box.appendChild(el('h3',null,'Tags'));kv(box,tags.map(function(k){return [k,r.tags[k]];}));}
  return box;}
 function colOf(k){for(var i=0;i<cols.length;i++)if(cols[i].k===k)return cols[i];return cols[0];}

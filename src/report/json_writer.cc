@@ -17,6 +17,12 @@ nlohmann::json InstanceJson(const InstanceRun& inst) {
   j["backup"] = inst.backup ? nlohmann::json(*inst.backup) : nlohmann::json(nullptr);
   j["precheck"] = inst.precheck ? nlohmann::json(*inst.precheck) : nlohmann::json(nullptr);
   j["patch"] = inst.patch ? nlohmann::json(*inst.patch) : nlohmann::json(nullptr);
+  // The safety loop's steps, only when the run took them (docs/safety.md).
+  if (inst.standby) j["standby"] = *inst.standby;
+  if (inst.reboot) j["reboot"] = *inst.reboot;
+  if (inst.postcheck) j["postcheck"] = *inst.postcheck;
+  if (inst.rollback) j["rollback"] = *inst.rollback;
+  j["timeline"] = InstanceTimeline(inst);
   nlohmann::json outcomes = nlohmann::json::object();
   for (Phase phase : kAllPhases) outcomes[PhaseName(phase)] = OutcomeName(PhaseOutcome(inst, phase));
   j["outcomes"] = std::move(outcomes);

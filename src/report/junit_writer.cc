@@ -66,6 +66,7 @@ std::string Details(const InstanceRun& inst, Phase phase) {
         out += fmt::format("command id: {} ({})\ninstalled {}, missing {}, failed {}, pending reboot {}\n", p.command_id,
                            p.command_status, p.installed, p.missing, p.failed, p.installed_pending_reboot);
       }
+      out += "timeline: " + TimelineText(inst) + "\n";
       break;
   }
   return out;

@@ -31,6 +31,10 @@ void Count(std::array<PhaseSummary, 4>& phases, const InstanceRun& inst) {
   }
 }
 
+// The category of a problem that is an instance's own outcome (its AMI failed, its patch left
+// updates missing), not an error an AWS API answered: those keep the API error's own category.
+constexpr const char* kInstanceCategory = "instance";
+
 ProblemInfo Synthesised(const char* category, const char* code, std::string message) {
   return ProblemInfo{category, code, std::move(message)};
 }
@@ -97,7 +101,8 @@ Outcome PhaseOutcome(const InstanceRun& inst, Phase phase) {
     case Phase::kPatch:
       if (!inst.patch) return Outcome::kNotRun;
       switch (inst.patch->status) {
-        case PatchStatus::kSuccess: return Outcome::kSucceeded;
+        case PatchStatus::kSuccess:
+        case PatchStatus::kInstalledPendingReboot: return Outcome::kSucceeded;
         case PatchStatus::kPartialSuccess:
         case PatchStatus::kFailed:
         case PatchStatus::kTimedOut:
@@ -130,7 +135,7 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
       const BackupResult& b = *inst.backup;
       if (!b.error.empty()) return b.error;
       if (b.status == BackupStatus::kFailed)
-        return Synthesised("aws", "BackupFailed", b.reason.empty() ? "the AMI did not become available" : b.reason);
+        return Synthesised(kInstanceCategory, "BackupFailed", b.reason.empty() ? "the AMI did not become available" : b.reason);
       if (b.status == BackupStatus::kTimedOut)
         return Synthesised("timeout", "BackupTimedOut",
                            b.reason.empty() ? "the AMI did not become available in time" : b.reason);
@@ -148,7 +153,7 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
         return Synthesised("connectivity", "PrecheckUnreachable",
                            reasons.empty() ? "the precheck command could not reach the instance" : reasons);
       if (p.status == PrecheckStatus::kFailed)
-        return Synthesised("aws", "PrecheckFailed", reasons.empty() ? "the precheck command failed" : reasons);
+        return Synthesised(kInstanceCategory, "PrecheckFailed", reasons.empty() ? "the precheck command failed" : reasons);
       return {};
     }
     case Phase::kPatch: {
@@ -159,12 +164,12 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
       switch (p.status) {
         case PatchStatus::kPartialSuccess:
           if (detail.empty()) detail = fmt::format("{} update(s) failed to install", p.failed);
-          return Synthesised("aws", "PatchPartialSuccess", detail);
+          return Synthesised(kInstanceCategory, "PatchPartialSuccess", detail);
         case PatchStatus::kFailed:
           if (detail.empty())
             detail = "the patch command failed" +
                      (p.command_status.empty() ? std::string() : " (SSM status " + p.command_status + ")");
-          return Synthesised("aws", "PatchFailed", detail);
+          return Synthesised(kInstanceCategory, "PatchFailed", detail);
         case PatchStatus::kTimedOut:
           return Synthesised("timeout", "PatchTimedOut", detail.empty() ? "the patch command timed out" : detail);
         case PatchStatus::kCancelled:
@@ -302,6 +307,9 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
                        p.counts.failed, p.counts.skipped);
     if (p.counts.pending > 0) out += fmt::format(", {} pending", p.counts.pending);
     if (p.counts.not_run > 0) out += fmt::format(", {} not run", p.counts.not_run);
+    if (auto it = p.by_status.find(PatchStatusName(PatchStatus::kInstalledPendingReboot)); it != p.by_status.end()) {
+      out += fmt::format(" ({} of them installed, pending reboot)", it->second);
+    }
     out += "\n";
   }
   if (!s.errors.empty()) {
@@ -315,6 +323,14 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
     }
     if (s.errors.size() > kMaxListed)
       out += fmt::format("    ... and {} more (see the reports)\n", s.errors.size() - kMaxListed);
+  }
+  return out;
+}
+
+std::string TimelineText(const InstanceRun& instance) {
+  std::string out;
+  for (const TimelineEntry& e : InstanceTimeline(instance)) {
+    out += fmt::format("{}{}={}", out.empty() ? "" : "; ", e.step, e.status);
   }
   return out;
 }

@@ -127,6 +127,10 @@ ProblemInfo PhaseProblem(const InstanceRun& instance, Phase phase);
 
 // A plain-text summary for the terminal at the end of a run (no colours; a few short lines).
 std::string FormatSummaryText(const RunInfo& run, const RunSummary& summary);
+
+// An instance's timeline on one line, for the text-based formats (CSV, JUnit):
+// "backup=available; precheck=ready; patch=installed_pending_reboot". Untrusted detail is left out.
+std::string TimelineText(const InstanceRun& instance);
 std::string FormatSummaryText(const RunSnapshot& snapshot, const RunSummary& summary);
 
 }  // namespace fleetpatch::report

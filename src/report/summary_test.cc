@@ -114,6 +114,30 @@ TEST(Summary, EmptyRun) {
   EXPECT_THAT(FormatSummaryText(snap, s), HasSubstr("0 instance(s)"));
 }
 
+// NoReboot chosen on purpose: installed-pending-reboot is counted as its own status, succeeds the
+// phase and is no error; a partial success stays a failure, filed as the instance's outcome, not
+// as an AWS error.
+TEST(Summary, InstalledPendingRebootIsItsOwnStatusAndNoError) {
+  RunSnapshot snap = testutil::DemoSnapshot();
+  InstanceRun* ok = nullptr;
+  for (auto& i : snap.instances) {
+    if (i.patch && i.patch->status == PatchStatus::kSuccess) ok = &i;
+  }
+  ASSERT_NE(ok, nullptr);
+  ok->patch->status = PatchStatus::kInstalledPendingReboot;
+  ok->patch->reason = "2 patch(es) installed, waiting for a reboot (RebootOption NoReboot)";
+  RunSummary s = Summarize(snap);
+  EXPECT_EQ(s.phases[3].counts.succeeded, 1);
+  EXPECT_EQ(s.phases[3].by_status.at("installed_pending_reboot"), 1);
+  for (const ErrorEntry& e : s.errors) {
+    EXPECT_NE(e.instance_id, ok->info.instance_id);
+    if (e.problem.code == "PatchPartialSuccess" || e.problem.code == "PatchFailed") {
+      EXPECT_EQ(e.problem.category, "instance");
+    }
+  }
+  EXPECT_THAT(FormatSummaryText(snap, s), HasSubstr("(1 of them installed, pending reboot)"));
+}
+
 TEST(FormatSummaryText, ListsPhasesAndErrorsWithoutTerminalEscapes) {
   RunSnapshot snap = testutil::DemoSnapshot();
   snap.instances[2].backup->error.message = "bad\x1b[2J\nclear screen";

@@ -103,6 +103,16 @@ void AddInstance(pugi::xml_node parent, const InstanceRun& inst) {
     SetAttr(x, "reason", p->reason);
     AddProblem(x, p->error);
   }
+  // The per-instance timeline, the safety loop's steps included (docs/safety.md).
+  pugi::xml_node timeline = n.append_child("timeline");
+  for (const TimelineEntry& e : InstanceTimeline(inst)) {
+    pugi::xml_node s = timeline.append_child("step");
+    SetAttr(s, "name", e.step);
+    SetAttr(s, "status", e.status);
+    SetAttr(s, "startedAt", e.started_at);
+    SetAttr(s, "finishedAt", e.finished_at);
+    SetAttr(s, "detail", e.detail);
+  }
 }
 
 }  // namespace

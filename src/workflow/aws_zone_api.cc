@@ -67,6 +67,18 @@ Result<std::vector<SsmInstanceView>> AwsZoneApi::DescribeInstanceInformation() {
   return out;
 }
 
+Result<std::vector<InstanceStatusView>> AwsZoneApi::DescribeInstanceStatus(
+    const std::vector<std::string>& instance_ids) {
+  FP_ASSIGN_OR_RETURN(auto infos, ec2_.DescribeInstanceStatus(instance_ids));
+  std::vector<InstanceStatusView> out;
+  out.reserve(infos.size());
+  for (auto& i : infos) {
+    out.push_back({std::move(i.instance_id), std::move(i.state), std::move(i.system_status),
+                   std::move(i.instance_status)});
+  }
+  return out;
+}
+
 Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesById(const std::vector<std::string>& image_ids) {
   std::vector<ImageView> out;
   constexpr size_t kBatch = 200;  // ids per DescribeImages call: many images per poll, bounded request size
@@ -165,6 +177,11 @@ Result<std::vector<InvocationView>> AwsZoneApi::ListInvocations(const std::strin
     out.push_back(std::move(v));
   }
   return out;
+}
+
+Result<std::string> AwsZoneApi::GetInvocationOutput(const std::string& command_id, const std::string& instance_id) {
+  FP_ASSIGN_OR_RETURN(auto inv, ssm_.GetCommandInvocation(command_id, instance_id));
+  return std::move(inv.standard_output);
 }
 
 Status AwsZoneApi::CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) {

@@ -36,6 +36,8 @@ class AwsZoneApi final : public ZoneApi {
                                   const std::map<std::string, std::vector<std::string>>& parameters, int timeout_s,
                                   const std::string& comment) override;
   Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) override;
+  Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& instance_ids) override;
+  Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) override;
   Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) override;
   Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) override;
 

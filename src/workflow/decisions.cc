@@ -101,6 +101,12 @@ void ClassifyPatch(const std::string& command_status, const std::optional<PatchC
     r.reason = std::to_string(counts->failed) + " patch(es) failed to install";
     return;
   }
+  if (counts->missing == 0 && counts->installed_pending_reboot > 0 && counts->pending_reboot_expected) {
+    r.status = PatchStatus::kInstalledPendingReboot;
+    r.reason = std::to_string(counts->installed_pending_reboot) +
+               " patch(es) installed, waiting for a reboot (RebootOption NoReboot)";
+    return;
+  }
   std::vector<std::string> why;
   if (counts->missing > 0) why.push_back(std::to_string(counts->missing) + " patch(es) still missing");
   if (counts->installed_pending_reboot > 0) {

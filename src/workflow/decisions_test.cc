@@ -84,6 +84,23 @@ TEST(ClassifyPatchTest, Verdicts) {
   EXPECT_EQ(r.status, PatchStatus::kPartialSuccess);
   EXPECT_EQ(r.reason, "1 patch(es) still missing; 2 patch(es) installed pending reboot");
 
+  // NoReboot on purpose: a pending reboot alone is its own outcome; with something missing too, or
+  // when the reboot was not expected (RebootIfNeeded, or fail_on_pending_reboot), it is not.
+  PatchCounts expected = clean;
+  expected.installed_pending_reboot = 2;
+  expected.pending_reboot_expected = true;
+  ClassifyPatch("Success", expected, r);
+  EXPECT_EQ(r.status, PatchStatus::kInstalledPendingReboot);
+  EXPECT_EQ(r.reason, "2 patch(es) installed, waiting for a reboot (RebootOption NoReboot)");
+  expected.missing = 1;
+  ClassifyPatch("Success", expected, r);
+  EXPECT_EQ(r.status, PatchStatus::kPartialSuccess);
+  expected.missing = 0;
+  expected.pending_reboot_expected = false;
+  ClassifyPatch("Success", expected, r);
+  EXPECT_EQ(r.status, PatchStatus::kPartialSuccess);
+  EXPECT_STREQ(PatchStatusName(PatchStatus::kInstalledPendingReboot), "installed_pending_reboot");
+
   PatchCounts failed = clean;
   failed.failed = 3;
   ClassifyPatch("Success", failed, r);

@@ -24,6 +24,11 @@ struct FakeInstance {
   std::string precheck_output;  // default: a healthy FLEETPATCH_PRECHECK_V1 line
   std::string patch_status = "Success";  // Success | Failed | hang ...
   PatchStateView patch_state;            // reported after a successful patch
+  // After a successful patch: DescribeInstanceStatus checks that see the instance still rebooting
+  // (agent ConnectionLost, status checks initializing) before it is back; < 0: it never comes back.
+  int reboot_checks = 0;
+  std::string system_status = "ok";
+  std::string instance_status = "ok";
 };
 
 inline std::string HealthyPrecheckOutput() {
@@ -137,13 +142,32 @@ class FakeZoneApi : public ZoneApi {
     return OkStatus();
   }
 
+  Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++calls_["DescribeInstanceStatus"];
+    std::vector<InstanceStatusView> out;
+    for (const auto& id : ids) {
+      auto it = instances_.find(id);
+      if (it == instances_.end()) continue;
+      FakeInstance& i = it->second;
+      const bool rebooting = Rebooting(id);
+      if (rebooting && i.reboot_checks > 0) --i.reboot_checks;
+      out.push_back({id, i.ec2.state, rebooting ? "initializing" : i.system_status,
+                     rebooting ? "initializing" : i.instance_status});
+    }
+    return out;
+  }
+
   Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() override {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_["DescribeInstanceInformation"];
     if (on_describe_information) on_describe_information(instances_);
     std::vector<SsmInstanceView> out;
-    for (auto& [id, i] : instances_)
-      if (i.ssm) out.push_back(*i.ssm);
+    for (auto& [id, i] : instances_) {
+      if (!i.ssm) continue;
+      out.push_back(*i.ssm);
+      if (Rebooting(id)) out.back().ping_status = "ConnectionLost";
+    }
     return out;
   }
 
@@ -243,6 +267,15 @@ class FakeZoneApi : public ZoneApi {
     if (on_send) on_send(document);
     return id;
   }
+  Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("GetCommandInvocation");
+    if (!commands_.count(command_id) || !instances_.count(instance_id)) {
+      return Error::NotFound("no invocation of " + command_id + " on " + instance_id);
+    }
+    return instances_.at(instance_id).precheck_output.substr(0, 24000);
+  }
+
   Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("ListCommandInvocations");
@@ -263,7 +296,7 @@ class FakeZoneApi : public ZoneApi {
       } else {
         v.status = final_status;
         v.response_code = final_status == "Success" ? 0 : 1;
-        if (!patch) v.output = inst.precheck_output;
+        if (!patch) v.output = inst.precheck_output.substr(0, 2500);  // SSM's cut (ASCII output)
         if (patch && final_status == "Success") {
           inst.patch_state.instance_id = id;
           inst.patch_state.operation = "Install";
@@ -292,6 +325,12 @@ class FakeZoneApi : public ZoneApi {
   }
 
  private:
+  // Patched and still coming back from the patch's reboot (FakeInstance::reboot_checks).
+  bool Rebooting(const std::string& id) const {
+    auto it = instances_.find(id);
+    return it != instances_.end() && patch_states_.count(id) && it->second.reboot_checks != 0;
+  }
+
   void Count(const std::string& op) {  // mu_ held
     ++calls_[op];
     call_times_[op].push_back(clock_.SteadyNow());

@@ -32,14 +32,14 @@ bool PatchFailed(PatchStatus s) {
 }
 
 ZonePatch::ZonePatch(const ZoneContext& ctx)
-    : ctx_(ctx), poll_(ctx.options.patch_first_poll, ctx.options.poll_interval) {}
+    : ctx_(ctx), poll_(ctx.options.patch_first_poll, ctx.options.poll_interval), reboot_(ctx) {}
 
 std::vector<std::pair<std::string, PatchStatus>> ZonePatch::TakeEnded() { return std::exchange(ended_, {}); }
 
 std::optional<SteadyTime> ZonePatch::NextCheck() const {
   if (flights_.empty() && !finished_.empty()) return ctx_.clock().SteadyNow();  // to verify
   if (ctx_.cancel.Cancelled()) return std::nullopt;
-  return poll_.Due();
+  return Earlier(poll_.Due(), reboot_.NextCheck());
 }
 
 Status ZonePatch::Start(std::vector<InstanceRun> batch, int wave) {
@@ -107,7 +107,9 @@ Status ZonePatch::Step() {
     FP_RETURN_IF_ERROR(Check());
   }
   if (flights_.empty() && !finished_.empty()) FP_RETURN_IF_ERROR(Verify());
-  return OkStatus();
+  FP_RETURN_IF_ERROR(reboot_.Step());
+  for (auto& [r, p] : reboot_.TakeEnded()) FP_RETURN_IF_ERROR(Ended(r, std::move(p)));
+  return ctx_.sink.Flush();
 }
 
 // Checks every command in flight; an invocation still running after patch_timeout is cancelled.
@@ -198,6 +200,7 @@ Status ZonePatch::Verify() {
       c.installed_pending_reboot = v.installed_pending_reboot;
       c.installed_rejected = v.installed_rejected;
       c.operation = v.operation;
+      c.pending_reboot_expected = ctx_.options.reboot_option == "NoReboot" && !ctx_.options.fail_on_pending_reboot;
       double started_s = std::chrono::duration<double>(f.started.time_since_epoch()).count();
       c.operation_after_command = v.operation_end_time_s + 5 >= started_s;  // 5 s of clock skew
       counts = c;
@@ -205,6 +208,10 @@ Status ZonePatch::Verify() {
     ClassifyPatch(f.status, counts, p);
     if (!f.undelivered.empty()) p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
     if (verify_error && f.status == "Success") p.error = ToProblem(*verify_error);
+    if (NeedsRebootWait(ctx_.options, p)) {
+      reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now());
+      continue;
+    }
     FP_RETURN_IF_ERROR(Ended(f.run, p));
   }
   return ctx_.sink.Flush();

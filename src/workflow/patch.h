@@ -3,7 +3,8 @@
 // in_progress with its command id before any wait, watched with ListCommandInvocations until it
 // ends or `patch_timeout` passes (then CancelCommand: timed_out), and, once every command of the
 // zone's wave ended, verified with DescribeInstancePatchStates (50 per call): success only when
-// nothing is missing or failed and no reboot is pending (ClassifyPatch).
+// nothing is missing or failed and no reboot is pending (ClassifyPatch). With RebootIfNeeded a
+// verified Install then waits for the instance to come back (ZoneReboot) before its verdict counts.
 //
 // State transitions it makes (docs/pipeline.md): queued -> in_progress (SendCommand answered) ->
 // success | partial_success | failed | timed_out. A resumed run watches the command in flight
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "workflow/reboot.h"
 #include "workflow/zone_context.h"
 
 namespace fleetpatch::workflow {
@@ -46,7 +48,7 @@ class ZonePatch {
   // instances stay in_progress for --resume). An error is the store's.
   Status Step();
   std::optional<SteadyTime> NextCheck() const;
-  bool Idle() const { return flights_.empty() && finished_.empty(); }
+  bool Idle() const { return flights_.empty() && finished_.empty() && reboot_.Idle(); }
   // The instances whose patch ended since the last call (instance id, status).
   std::vector<std::pair<std::string, PatchStatus>> TakeEnded();
 
@@ -72,6 +74,7 @@ class ZonePatch {
   std::vector<Flight> flights_;
   std::vector<Finished> finished_;
   PollSchedule poll_;
+  ZoneReboot reboot_;
   std::vector<std::pair<std::string, PatchStatus>> ended_;
 };
 

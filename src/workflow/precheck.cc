@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "workflow/long_output.h"
 #include "workflow/precheck_logic.h"
 
 namespace fleetpatch::workflow {
@@ -220,11 +221,42 @@ Status ZonePrecheck::CheckCommand(Sent& s, std::vector<InstanceRun*>& left) {
       left.push_back(r);
       continue;
     }
-    PrecheckResult p = Verdict(*r, v);
+    InvocationView whole;
+    std::optional<PrecheckResult> unread;
+    if (v && v->status == "Success" && OutputMayBeCut(v->output, OutputSource::kListInvocations)) {
+      unread = ReadWholeOutput(s.command_id, *v, &whole);
+      v = &whole;
+    }
+    PrecheckResult p = unread ? *unread : Verdict(*r, v);
     p.command_id = s.command_id;
     FP_RETURN_IF_ERROR(Ended(*r, std::move(p)));
   }
   return OkStatus();
+}
+
+// ListCommandInvocations cut the output at 2,500 characters (an instance with many mounts): reads
+// it whole with GetCommandInvocation into *whole. Returns the failed result when that is not
+// possible (the call failed, or the output reached GetCommandInvocation's 24,000 too), else nullopt.
+std::optional<PrecheckResult> ZonePrecheck::ReadWholeOutput(const std::string& command_id, const InvocationView& v,
+                                                            InvocationView* whole) const {
+  *whole = v;
+  auto out = ctx_.api.GetInvocationOutput(command_id, v.instance_id);
+  PrecheckResult p;
+  p.started_at = started_;
+  p.status = PrecheckStatus::kFailed;
+  if (!out.ok()) {
+    p.error = ToProblem(out.error());
+    return p;
+  }
+  whole->output = std::move(*out);
+  if (OutputMayBeCut(whole->output, OutputSource::kGetInvocation)) {
+    p.output = whole->output.substr(0, 4000);
+    p.error = {"validation", "PrecheckOutputTooLong",
+               "the precheck output reached GetCommandInvocation's 24,000 characters and may be cut; limit "
+               "precheck.mounts to the mounts that matter"};
+    return p;
+  }
+  return std::nullopt;
 }
 
 // The verdict on one finished (or expired: v null or not terminal) invocation.

@@ -1,6 +1,7 @@
 // The precheck of one landing zone: the platform's precheck script (precheck_logic.h) sent over SSM
 // Run Command to instances whose agent is Online, at most 50 per command and `max_commands`
 // invocations in flight, collected with ListCommandInvocations and judged against the thresholds.
+// An output ListCommandInvocations cut at 2,500 characters is read whole with GetCommandInvocation.
 // Agents that are not Online are looked for again at every poll until `ssm_timeout`, and are
 // prechecked as soon as they come Online (one lost agent does not hold up the zone), or are
 // unreachable after it.
@@ -60,6 +61,8 @@ class ZonePrecheck {
   Status Check();
   Status CheckCommand(Sent& s, std::vector<InstanceRun*>& left);
   PrecheckResult Verdict(const InstanceRun& r, const InvocationView* v) const;
+  std::optional<PrecheckResult> ReadWholeOutput(const std::string& command_id, const InvocationView& v,
+                                                InvocationView* whole) const;
   Status Ended(const InstanceRun& r, PrecheckResult p);
   bool Finished() const;
 

@@ -73,7 +73,8 @@ Status ResultSink::Patch(const std::string& zone, const std::string& id, const P
     case PatchStatus::kPending:
     case PatchStatus::kInProgress: kind = Kind::kOpen; break;
     case PatchStatus::kSuccess:
-    case PatchStatus::kPartialSuccess: kind = Kind::kOk; break;
+    case PatchStatus::kPartialSuccess:
+    case PatchStatus::kInstalledPendingReboot: kind = Kind::kOk; break;
     case PatchStatus::kSkipped: kind = Kind::kSkipped; break;
     default: break;
   }

@@ -80,6 +80,11 @@ struct WorkflowOptions {
   std::string patch_document = "AWS-RunPatchBaseline";
   std::string patch_operation = "Install";        // Install | Scan
   std::string reboot_option = "RebootIfNeeded";   // RebootIfNeeded | NoReboot
+  // Default: false (with NoReboot, installed-pending-reboot is an outcome of its own, not a failure)
+  bool fail_on_pending_reboot = false;
+  // Default: 15 min for the agent Online and the status checks ok after a RebootIfNeeded patch
+  // (workflow.timeouts.reboot); else the patch is failed with the reason.
+  std::chrono::seconds reboot_timeout{900};
   std::string baseline_override;                  // S3 URL of a baseline override, or empty
   int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)

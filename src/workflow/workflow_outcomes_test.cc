@@ -386,9 +386,10 @@ TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched
   EXPECT_EQ(PatchInvocations("patch-agent-lost"), std::vector<std::string>{"TimedOut/DeliveryTimedOut"});
 }
 
-// The other partial success: patches installed with NoReboot that need a reboot. Only two instances
-// are scanned (a Name filter), so this run takes a fraction of the full one.
-TEST_F(WorkflowOutcomesTest, InstallWithoutRebootLeavesAPartialSuccessWhereARebootIsNeeded) {
+// NoReboot chosen on purpose: patches that need a reboot give installed_pending_reboot, an outcome
+// of its own that is not a failure. Only two instances are scanned (a Name filter), so this run
+// takes a fraction of the full one.
+TEST_F(WorkflowOutcomesTest, InstallWithoutRebootIsInstalledPendingRebootNotAFailure) {
   options_.reboot_option = "NoReboot";
   zones_.resize(1);  // the outcomes zone only
   zones_[0].tag_filters["Name"] = {"patch-reboots-old-agent", "patch-ok"};
@@ -401,13 +402,62 @@ TEST_F(WorkflowOutcomesTest, InstallWithoutRebootLeavesAPartialSuccessWhereARebo
   ASSERT_EQ(all.size(), 2u);
   ASSERT_TRUE(all["patch-reboots-old-agent"].patch.has_value());
   const PatchResult& p = *all["patch-reboots-old-agent"].patch;
-  EXPECT_EQ(p.status, PatchStatus::kPartialSuccess);
-  EXPECT_EQ(p.reason, "4 patch(es) installed pending reboot");
+  EXPECT_EQ(p.status, PatchStatus::kInstalledPendingReboot);
+  EXPECT_EQ(p.reason, "4 patch(es) installed, waiting for a reboot (RebootOption NoReboot)");
   EXPECT_EQ(p.installed_pending_reboot, 4);
   EXPECT_EQ(p.missing, 0);
   ASSERT_TRUE(all["patch-ok"].patch.has_value());
   EXPECT_EQ(all["patch-ok"].patch->status, PatchStatus::kSuccess);  // nothing of it needs a reboot
   EXPECT_EQ(patch->succeeded, 2);
+}
+
+// RebootIfNeeded through the emulator (issue 11): patch-reboots-old-agent reboots after its
+// install (agent ConnectionLost, status checks initializing for a simulated while) and is a
+// success only once it is back; DescribeInstanceStatus is what told.
+TEST_F(WorkflowOutcomesTest, RebootIfNeededWaitsUntilTheRebootedInstanceIsBack) {
+  zones_.resize(1);
+  zones_[0].tag_filters["Name"] = {"patch-reboots-old-agent", "patch-ok"};
+  auto connector = Connector();
+  auto wf = Make(connector);
+  const std::string run = RunUpToPrecheck(*wf);
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
+  auto all = ByName(run);
+  ASSERT_TRUE(all["patch-reboots-old-agent"].patch.has_value());
+  EXPECT_EQ(all["patch-reboots-old-agent"].patch->status, PatchStatus::kSuccess)
+      << all["patch-reboots-old-agent"].patch->reason;
+  EXPECT_EQ(all["patch-ok"].patch->status, PatchStatus::kSuccess);
+  EXPECT_GE(emu_->RequestCounts()["DescribeInstanceStatus"], 1);
+}
+
+// The same instance whose status checks stay initializing long after its agent is back (and its
+// command ended): failed after timeouts.reboot, naming what was missing. (One that never comes
+// back at all never ends its command either: that is patch_execution's timed_out.)
+TEST_F(WorkflowOutcomesTest, RebootIfNeededFailsAnInstanceNotBackWithinTheRebootTimeout) {
+  auto fleet = emulator::LoadFleetFile(
+      (std::filesystem::path(FP_SOURCE_DIR) / "tests/testdata/outcome_fleet.yml").string());
+  ASSERT_TRUE(fleet.ok()) << fleet.error().ToString();
+  for (auto& in : fleet->instances)
+    if (in.name == "patch-reboots-old-agent") in.reboot.status_initializing_s = 5000;
+  emulator::EmulatorOptions eo;
+  eo.ssm_delivery_s = 60;
+  StartEmulator(std::move(fleet).value(), eo);
+  zones_.resize(1);
+  zones_[0].tag_filters["Name"] = {"patch-reboots-old-agent"};
+  options_.reboot_timeout = std::chrono::seconds(300);
+  auto connector = Connector();
+  auto wf = Make(connector);
+  const std::string run = RunUpToPrecheck(*wf);
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
+  auto all = ByName(run);
+  ASSERT_TRUE(all["patch-reboots-old-agent"].patch.has_value());
+  const PatchResult& p = *all["patch-reboots-old-agent"].patch;
+  EXPECT_EQ(p.status, PatchStatus::kFailed);
+  EXPECT_NE(p.reason.find("not back from the patch reboot within timeouts.reboot (300 s): "), std::string::npos)
+      << p.reason;
+  EXPECT_NE(p.reason.find("status check initializing"), std::string::npos) << p.reason;
+  EXPECT_EQ(patch->failed, 1);
 }
 
 }  // namespace

@@ -286,6 +286,128 @@ TEST_F(WorkflowTest, PartialSuccessWhenARebootIsPendingAndFailureWhenPatchesFail
   EXPECT_EQ(Get(run, "i-fail").patch->status, PatchStatus::kFailed);
 }
 
+// NoReboot chosen on purpose (issue 11): patches waiting only for a reboot are
+// installed_pending_reboot, counted as succeeded and never as a failure, so they spend no error
+// budget: with a budget of 0 and a canary, every wave still runs.
+TEST_F(WorkflowTest, NoRebootGivesInstalledPendingRebootAndSpendsNoErrorBudget) {
+  for (const char* id : {"i-1", "i-2", "i-3"}) {
+    auto i = Linux(id);
+    i.patch_state.installed_pending_reboot = 2;
+    Zone().Add(i);
+  }
+  options_.reboot_option = "NoReboot";
+  options_.canary_size = 1;
+  options_.wave_size = 1;
+  options_.error_budget = {false, 0};
+  std::string run = NewRun();
+  auto patch = RunAll(run);
+  EXPECT_EQ(patch.succeeded, 3);
+  EXPECT_EQ(patch.failed, 0);
+  EXPECT_EQ(patch.skipped, 0);
+  EXPECT_FALSE(patch.budget_spent);
+  for (const char* id : {"i-1", "i-2", "i-3"}) {
+    auto r = Get(run, id);
+    ASSERT_TRUE(r.patch.has_value()) << id;
+    EXPECT_EQ(r.patch->status, PatchStatus::kInstalledPendingReboot) << id;
+    EXPECT_EQ(r.patch->reason, "2 patch(es) installed, waiting for a reboot (RebootOption NoReboot)") << id;
+    EXPECT_TRUE(r.patch->error.message.empty()) << id;
+  }
+}
+
+// RebootIfNeeded (issue 11): a patched instance must be back (agent Online, status checks ok)
+// within timeouts.reboot. One that comes back after a few checks is a success; one that never does
+// is failed with what was missing, and that failure spends the error budget like any other.
+TEST_F(WorkflowTest, RebootIfNeededWaitsForTheInstanceToComeBack) {
+  auto slow = Linux("i-a-slow");
+  slow.reboot_checks = 2;
+  Zone().Add(slow);
+  auto gone = Linux("i-b-gone");
+  gone.reboot_checks = -1;
+  Zone().Add(gone);
+  Zone().Add(Linux("i-c-later"));
+  options_.canary_size = 0;
+  options_.wave_size = 2;  // i-a-slow and i-b-gone first (instance order), then i-c-later
+  options_.error_budget = {false, 0};
+  options_.reboot_timeout = std::chrono::seconds(120);
+  std::string run = NewRun();
+  auto patch = RunAll(run);
+  auto slow_r = Get(run, "i-a-slow");
+  EXPECT_EQ(slow_r.patch->status, PatchStatus::kSuccess) << slow_r.patch->reason;
+  auto gone_r = Get(run, "i-b-gone");
+  EXPECT_EQ(gone_r.patch->status, PatchStatus::kFailed);
+  EXPECT_EQ(gone_r.patch->reason,
+            "not back from the patch reboot within timeouts.reboot (120 s): SSM agent ConnectionLost, system status "
+            "check initializing, instance status check initializing");
+  EXPECT_EQ(Get(run, "i-c-later").patch->status, PatchStatus::kSkipped) << "the reboot failure spent the budget";
+  EXPECT_EQ(patch.failed, 1);
+  EXPECT_TRUE(patch.budget_spent);
+  EXPECT_GE(Zone().Calls("DescribeInstanceStatus"), 3);
+}
+
+TEST_F(WorkflowTest, NoRebootDoesNotWaitForAReboot) {
+  Zone().Add(Linux("i-1"));
+  options_.reboot_option = "NoReboot";
+  std::string run = NewRun();
+  RunAll(run);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(Zone().Calls("DescribeInstanceStatus"), 0);
+}
+
+// patch.fail_on_pending_reboot: the same instance is a partial success (an instance outcome the
+// run reports as a failure), not installed_pending_reboot.
+TEST_F(WorkflowTest, NoRebootWithFailOnPendingRebootIsAPartialSuccess) {
+  auto i = Linux("i-1");
+  i.patch_state.installed_pending_reboot = 2;
+  Zone().Add(i);
+  options_.reboot_option = "NoReboot";
+  options_.fail_on_pending_reboot = true;
+  std::string run = NewRun();
+  RunAll(run);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kPartialSuccess);
+}
+
+// A precheck line of `mounts` mounts, all healthy.
+std::string PrecheckWithMounts(int mounts) {
+  std::string disks;
+  for (int m = 0; m < mounts; ++m) {
+    disks += std::string(m ? "," : "") + "{\"mount\":\"/data/volume-" + std::to_string(m) +
+             "\",\"size_kb\":20971520,\"avail_kb\":10485760}";
+  }
+  return "FLEETPATCH_PRECHECK_V1 {\"disks\":[" + disks +
+         "],\"cpus\":2,\"load1\":0.2,\"mem_total_kb\":4000000,\"mem_available_kb\":3000000,"
+         "\"services\":{\"sshd\":\"active\"},\"reboot_required\":false,\"pkg_lock\":false}\n";
+}
+
+// Issue 11: an instance with 80 mounts has a precheck output longer than the 2,500 characters
+// ListCommandInvocations returns; the whole output is read with GetCommandInvocation (only for it),
+// so the instance is ready instead of failing on a cut line. Past GetCommandInvocation's 24,000 the
+// output is cut for good: failed, saying so.
+TEST_F(WorkflowTest, LongPrecheckOutputIsReadWholeWithGetCommandInvocation) {
+  Zone().Add(Linux("i-short"));
+  auto many = Linux("i-80-mounts");
+  many.precheck_output = PrecheckWithMounts(80);
+  ASSERT_GT(many.precheck_output.size(), 2500u);
+  ASSERT_LT(many.precheck_output.size(), 24000u);
+  Zone().Add(many);
+  auto huge = Linux("i-huge");
+  huge.precheck_output = PrecheckWithMounts(400);
+  ASSERT_GT(huge.precheck_output.size(), 24000u);
+  Zone().Add(huge);
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  options_.backup_enabled = false;
+  ASSERT_TRUE(Make()->Backup(run, zones_).ok());
+  ASSERT_TRUE(Make()->Precheck(run, zones_).ok());
+  EXPECT_EQ(Get(run, "i-short").precheck->status, PrecheckStatus::kReady);
+  auto many_r = Get(run, "i-80-mounts");
+  EXPECT_EQ(many_r.precheck->status, PrecheckStatus::kReady) << many_r.precheck->error.message;
+  auto huge_r = Get(run, "i-huge");
+  EXPECT_EQ(huge_r.precheck->status, PrecheckStatus::kFailed);
+  EXPECT_EQ(huge_r.precheck->error.code, "PrecheckOutputTooLong");
+  EXPECT_EQ(Zone().Calls("GetCommandInvocation"), 2) << "only the two cut outputs are read again";
+}
+
 TEST_F(WorkflowTest, PrecheckOutcomes) {
   Zone().Add(Linux("i-ready"));
   auto full = Linux("i-full");

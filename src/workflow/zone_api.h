@@ -26,6 +26,14 @@ struct Ec2InstanceView {
   std::map<std::string, std::string> tags;
 };
 
+// EC2 DescribeInstanceStatus for one instance: its state and the two status checks.
+struct InstanceStatusView {
+  std::string instance_id;
+  std::string state;            // running, stopped, ...
+  std::string system_status;    // ok | impaired | initializing | insufficient-data | not-applicable
+  std::string instance_status;  // same vocabulary
+};
+
 struct SsmInstanceView {
   std::string instance_id;
   std::string ping_status;    // Online | ConnectionLost | Inactive
@@ -85,6 +93,8 @@ class ZoneApi {
                                      const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) = 0;
   // DescribeInstanceInformation for the whole zone (pages of 50).
   virtual Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() = 0;
+  // DescribeInstanceStatus of the given instances, stopped ones included (100 ids a call).
+  virtual Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& instance_ids) = 0;
 
   // DescribeImages owned by this account: by ids (batched), or by one tag.
   virtual Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& image_ids) = 0;
@@ -105,6 +115,9 @@ class ZoneApi {
                                           int timeout_s, const std::string& comment) = 0;
   // ListCommandInvocations(CommandId, Details=true), all pages.
   virtual Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) = 0;
+  // GetCommandInvocation's StandardOutputContent for one instance: up to 24,000 characters, where
+  // ListCommandInvocations gives 2,500 (long_output.h). An error is the call's.
+  virtual Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) = 0;
   virtual Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstancePatchStates, batched by 50.
   virtual Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) = 0;

@@ -14,6 +14,8 @@ extern const unsigned char kModel_ssm[];
 extern const std::size_t kModel_ssm_size;
 extern const unsigned char kModel_sts[];
 extern const std::size_t kModel_sts_size;
+extern const unsigned char kModel_autoscaling[];
+extern const std::size_t kModel_autoscaling_size;
 extern const unsigned char kModel_sns[];
 extern const std::size_t kModel_sns_size;
 }  // namespace embedded
@@ -45,6 +47,12 @@ const ServiceModel& SsmModel() {
 
 const ServiceModel& StsModel() {
   static const ServiceModel model = Load("sts", embedded::kModel_sts, embedded::kModel_sts_size);
+  return model;
+}
+
+const ServiceModel& AutoScalingModel() {
+  static const ServiceModel model =
+      Load("autoscaling", embedded::kModel_autoscaling, embedded::kModel_autoscaling_size);
   return model;
 }
 

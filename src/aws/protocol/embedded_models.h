@@ -10,6 +10,7 @@ namespace fleetpatch::aws::protocol {
 const ServiceModel& Ec2Model();
 const ServiceModel& SsmModel();
 const ServiceModel& StsModel();
+const ServiceModel& AutoScalingModel();
 const ServiceModel& SnsModel();  // Publish only (notifications)
 
 }  // namespace fleetpatch::aws::protocol

@@ -18,15 +18,28 @@ using Json = nlohmann::json;
 
 TEST(EmbeddedModels, HoldTheOperationsFleetpatchCalls) {
   std::vector<std::string> sts = {"AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity"};
-  std::vector<std::string> ec2 = {"CreateImage",       "CreateTags",       "DeleteSnapshot",
-                                  "DeregisterImage",   "DescribeImages",   "DescribeInstanceStatus",
-                                  "DescribeInstances", "DescribeSnapshots"};
+  std::vector<std::string> ec2 = {"CreateImage",
+                                  "CreateReplaceRootVolumeTask",
+                                  "CreateTags",
+                                  "DeleteSnapshot",
+                                  "DeregisterImage",
+                                  "DescribeImages",
+                                  "DescribeInstanceStatus",
+                                  "DescribeInstances",
+                                  "DescribeReplaceRootVolumeTasks",
+                                  "DescribeSnapshots"};
+  std::vector<std::string> autoscaling = {"DescribeAutoScalingInstances", "EnterStandby", "ExitStandby",
+                                          "ResumeProcesses", "SuspendProcesses"};
   std::vector<std::string> ssm = {
       "CancelCommand",        "DescribeInstanceInformation", "DescribeInstancePatchStates",
       "GetCommandInvocation", "ListCommandInvocations",      "SendCommand"};
   EXPECT_EQ(StsModel().OperationNames(), sts);
   EXPECT_EQ(Ec2Model().OperationNames(), ec2);
   EXPECT_EQ(SsmModel().OperationNames(), ssm);
+  EXPECT_EQ(AutoScalingModel().OperationNames(), autoscaling);
+  EXPECT_EQ(AutoScalingModel().protocol(), Protocol::kQuery);
+  EXPECT_EQ(AutoScalingModel().api_version(), "2011-01-01");
+  EXPECT_EQ(AutoScalingModel().FindOperation("EnterStandby")->result_wrapper, "EnterStandbyResult");
   EXPECT_EQ(Ec2Model().protocol(), Protocol::kEc2);
   EXPECT_EQ(Ec2Model().api_version(), "2016-11-15");
   EXPECT_EQ(SsmModel().protocol(), Protocol::kJson);
