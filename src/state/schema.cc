@@ -130,12 +130,20 @@ CREATE TABLE rollout_instances (
 CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
 )sql";
 
+// Version 3: the Auto Scaling handling around each instance's patch (StandbyResult): recorded
+// before EnterStandby / SuspendProcesses, so a crash never hides an instance left in Standby.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE instances ADD COLUMN standby_status TEXT;
+ALTER TABLE instances ADD COLUMN standby_json TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
       {2, kV2},
+      {3, kV3},
   };
   return kAll;
 }

@@ -552,6 +552,13 @@ Status SqliteStateStore::SavePatches(const std::string& run_id, const std::vecto
                      "saving patch results");
 }
 
+Status SqliteStateStore::SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET standby_status = ?1, standby_json = ?2, updated_at = ?3 "
+                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
+                     "saving Auto Scaling standby results");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -571,7 +578,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, " \
   "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "           \
   "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, " \
-  "patch_json, seq FROM instances WHERE "
+  "patch_json, seq, standby_json FROM instances WHERE "
 #define FP_INSTANCE_FILTERS                                                                       \
   "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
   "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
@@ -637,6 +644,9 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
       FP_ASSIGN_OR_RETURN(r.patch, Decode<PatchResult>(st.Text(18), "the patch of " + label, path_));
     }
     *last_seq = st.Int(19);
+    if (!st.IsNull(20)) {
+      FP_ASSIGN_OR_RETURN(r.standby, Decode<StandbyResult>(st.Text(20), "the standby of " + label, path_));
+    }
     out.push_back(std::move(r));
   }
   return out;

@@ -75,6 +75,7 @@ class SqliteStateStore final : public StateStore {
   Status SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) override;
   Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) override;
   Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) override;
+  Status SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) override;
 
   Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
                                                   const InstanceQuery& query) override;

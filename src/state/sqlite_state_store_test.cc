@@ -520,6 +520,36 @@ TEST_P(StoreContractTest, EveryResultTypeRoundTrips) {
   EXPECT_FALSE(snap->instances[1].backup || snap->instances[1].precheck || snap->instances[1].patch);
 }
 
+// The Auto Scaling record is what `--resume` reads to restore instances left in Standby: every
+// status round-trips, also in the workflow's slim view, and a later save replaces the earlier one.
+TEST_P(StoreContractTest, StandbyRoundTripsInEveryViewAndIsReplaced) {
+  CreateSampleRun();
+  ASSERT_TRUE(
+      store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
+  state::InstanceQuery slim_query;
+  slim_query.details = false;
+  for (auto status : {StandbyStatus::kInStandby, StandbyStatus::kExitedStandby, StandbyStatus::kLeftInStandby,
+                      StandbyStatus::kSuspended, StandbyStatus::kResumed, StandbyStatus::kSkipped}) {
+    StandbyResult s;
+    s.status = status;
+    s.group = "web-asg";
+    s.mode = "standby";
+    s.entered_at = "2026-12-04T21:00:00.000Z";
+    s.reason = std::string("because ") + StandbyStatusName(status);
+    ASSERT_TRUE(store_->SaveStandbys(kRun, {{"prod", "i-1", s}}).ok());
+    auto snap = store_->LoadSnapshot(kRun);
+    ASSERT_TRUE(snap.ok());
+    ASSERT_TRUE(snap->instances[0].standby.has_value());
+    EXPECT_EQ(nlohmann::json(*snap->instances[0].standby), nlohmann::json(s)) << StandbyStatusName(status);
+    auto slim = store_->QueryInstances(kRun, slim_query);
+    ASSERT_TRUE(slim.ok());
+    ASSERT_TRUE((*slim)[0].standby.has_value());
+    EXPECT_EQ((*slim)[0].standby->status, status);
+    EXPECT_FALSE((*slim)[1].standby.has_value());
+  }
+  EXPECT_FALSE(store_->SaveStandbys(kRun, {{"prod", "i-404", StandbyResult{}}}).ok());
+}
+
 TEST_P(StoreContractTest, QueryWithoutDetailsDropsTagsAndPrecheckFindingsAndOutput) {
   CreateSampleRun();
   ASSERT_TRUE(

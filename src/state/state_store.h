@@ -48,6 +48,7 @@ struct InstanceResult {
 using BackupUpdate = InstanceResult<BackupResult>;
 using PrecheckUpdate = InstanceResult<PrecheckResult>;
 using PatchUpdate = InstanceResult<PatchResult>;
+using StandbyUpdate = InstanceResult<StandbyResult>;
 
 // Which instances of a run to return. Empty fields do not constrain.
 // The workflow name of the runs `fleetpatch prune --yes` records: their events are the prune's
@@ -180,6 +181,10 @@ class StateStore {
   virtual Status SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) = 0;
   virtual Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) = 0;
   virtual Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) = 0;
+  // The Auto Scaling handling around an instance's patch (standby, suspended group). Written at
+  // once, never buffered: an intent (in_standby, group_suspended) must be on disk before the call
+  // that makes it true, so that `--resume` finds whatever a crash left behind.
+  virtual Status SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) = 0;
   Status SaveBackup(const std::string& run_id, const std::string& zone, const std::string& instance_id,
                     const BackupResult& result) {
     return SaveBackups(run_id, {{zone, instance_id, result}});
