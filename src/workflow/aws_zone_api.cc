@@ -30,8 +30,36 @@ ImageView ToView(aws::ImageInfo&& i) {
 
 }  // namespace
 
-AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm)
-    : ec2_caller_(std::move(ec2)), ssm_caller_(std::move(ssm)), ec2_(*ec2_caller_), ssm_(*ssm_caller_) {}
+AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm,
+                       std::unique_ptr<aws::ApiCaller> autoscaling)
+    : ec2_caller_(std::move(ec2)), ssm_caller_(std::move(ssm)), asg_caller_(std::move(autoscaling)),
+      ec2_(*ec2_caller_), ssm_(*ssm_caller_), asg_(*asg_caller_) {}
+
+Result<std::vector<AsgInstanceView>> AwsZoneApi::DescribeAutoScalingInstances(const std::vector<std::string>& ids) {
+  FP_ASSIGN_OR_RETURN(auto members, asg_.DescribeAutoScalingInstances(ids));
+  std::vector<AsgInstanceView> out;
+  out.reserve(members.size());
+  for (auto& m : members) out.push_back({std::move(m.instance_id), std::move(m.group_name), std::move(m.lifecycle_state)});
+  return out;
+}
+
+Status AwsZoneApi::EnterStandby(const std::string& group, const std::vector<std::string>& instance_ids) {
+  auto r = asg_.EnterStandby(group, instance_ids, /*decrement_desired=*/true);
+  return r.ok() ? OkStatus() : Status(r.error());
+}
+
+Status AwsZoneApi::ExitStandby(const std::string& group, const std::vector<std::string>& instance_ids) {
+  auto r = asg_.ExitStandby(group, instance_ids);
+  return r.ok() ? OkStatus() : Status(r.error());
+}
+
+Status AwsZoneApi::SuspendProcesses(const std::string& group) {
+  return asg_.SuspendProcesses(group, aws::kPatchSuspendedProcesses);
+}
+
+Status AwsZoneApi::ResumeProcesses(const std::string& group) {
+  return asg_.ResumeProcesses(group, aws::kPatchSuspendedProcesses);
+}
 
 Status AwsZoneApi::ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
                                        const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) {
@@ -245,7 +273,10 @@ Result<std::shared_ptr<ZoneApi>> AwsZoneConnector::Connect(const ZoneSpec& zone)
   FP_ASSIGN_OR_RETURN(auto ssm, context_.MakeClient("ssm", region, creds, access.endpoint_url,
                                                     std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
                                                                                       region, "ssm")));
-  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm)));
+  FP_ASSIGN_OR_RETURN(auto asg, context_.MakeClient("autoscaling", region, creds, access.endpoint_url,
+                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
+                                                                                      region, "autoscaling")));
+  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm), std::move(asg)));
 }
 
 }  // namespace fleetpatch::workflow

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/autoscaling_client.h"
 #include "aws/aws_context.h"
 #include "aws/ec2_client.h"
 #include "aws/ssm_client.h"
@@ -20,7 +21,8 @@ namespace fleetpatch::workflow {
 
 class AwsZoneApi final : public ZoneApi {
  public:
-  AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm);
+  AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm,
+             std::unique_ptr<aws::ApiCaller> autoscaling);
 
   Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
                              const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) override;
@@ -40,11 +42,17 @@ class AwsZoneApi final : public ZoneApi {
   Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) override;
   Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) override;
   Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) override;
+  Result<std::vector<AsgInstanceView>> DescribeAutoScalingInstances(const std::vector<std::string>& ids) override;
+  Status EnterStandby(const std::string& group, const std::vector<std::string>& instance_ids) override;
+  Status ExitStandby(const std::string& group, const std::vector<std::string>& instance_ids) override;
+  Status SuspendProcesses(const std::string& group) override;
+  Status ResumeProcesses(const std::string& group) override;
 
  private:
-  std::unique_ptr<aws::ApiCaller> ec2_caller_, ssm_caller_;
+  std::unique_ptr<aws::ApiCaller> ec2_caller_, ssm_caller_, asg_caller_;
   aws::Ec2Client ec2_;
   aws::SsmClient ssm_;
+  aws::AutoScalingClient asg_;
 };
 
 struct ZoneAccess {

@@ -29,6 +29,8 @@ struct FakeInstance {
   int reboot_checks = 0;
   std::string system_status = "ok";
   std::string instance_status = "ok";
+  std::string asg_group;                // "" : in no Auto Scaling group
+  std::string lifecycle = "InService";  // the member's lifecycle state
 };
 
 inline std::string HealthyPrecheckOutput() {
@@ -108,6 +110,18 @@ class FakeZoneApi : public ZoneApi {
     std::lock_guard<std::mutex> lock(mu_);
     return deleted_snapshots_;
   }
+  std::string Lifecycle(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return instances_.at(id).lifecycle;
+  }
+  std::set<std::string> SuspendedGroups() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return suspended_;
+  }
+  // Called (under the fake's lock) after every Auto Scaling call that changes something, e.g. to
+  // interrupt the run there.
+  std::function<void(const std::string& op)> on_asg;
+
   void Set(const std::string& id, const std::function<void(FakeInstance&)>& fn) {
     std::lock_guard<std::mutex> lock(mu_);
     fn(instances_.at(id));
@@ -324,7 +338,57 @@ class FakeZoneApi : public ZoneApi {
     return out;
   }
 
+  Result<std::vector<AsgInstanceView>> DescribeAutoScalingInstances(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("DescribeAutoScalingInstances");
+    std::vector<AsgInstanceView> out;
+    for (const auto& id : ids) {
+      auto it = instances_.find(id);
+      if (it != instances_.end() && !it->second.asg_group.empty())
+        out.push_back({id, it->second.asg_group, it->second.lifecycle});
+    }
+    return out;
+  }
+  Status EnterStandby(const std::string& group, const std::vector<std::string>& ids) override {
+    return MoveMembers("EnterStandby", group, ids, "InService", "Standby");
+  }
+  Status ExitStandby(const std::string& group, const std::vector<std::string>& ids) override {
+    return MoveMembers("ExitStandby", group, ids, "Standby", "InService");
+  }
+  Status SuspendProcesses(const std::string& group) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("SuspendProcesses");
+    suspended_.insert(group);
+    if (on_asg) on_asg("SuspendProcesses");
+    return OkStatus();
+  }
+  Status ResumeProcesses(const std::string& group) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("ResumeProcesses");
+    suspended_.erase(group);
+    if (on_asg) on_asg("ResumeProcesses");
+    return OkStatus();
+  }
+
  private:
+  // As EC2 Auto Scaling: every instance must be a member of `group` in state `from`, else
+  // ValidationError and nothing moves.
+  Status MoveMembers(const std::string& op, const std::string& group, const std::vector<std::string>& ids,
+                     const std::string& from, const std::string& to) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count(op);
+    for (const auto& id : ids) {
+      auto it = instances_.find(id);
+      if (it == instances_.end() || it->second.asg_group != group || it->second.lifecycle != from) {
+        Error e = Error::Validation("The instance " + id + " is not in " + from + ".");
+        e.aws_code = "ValidationError";
+        return e;
+      }
+    }
+    for (const auto& id : ids) instances_[id].lifecycle = to;
+    if (on_asg) on_asg(op);
+    return OkStatus();
+  }
   // Patched and still coming back from the patch's reboot (FakeInstance::reboot_checks).
   bool Rebooting(const std::string& id) const {
     auto it = instances_.find(id);
@@ -358,6 +422,7 @@ class FakeZoneApi : public ZoneApi {
   int max_in_flight_ = 0;
   std::vector<std::string> patched_;
   std::set<std::string> cancelled_, deregistered_, deleted_snapshots_;
+  std::set<std::string> suspended_;  // Auto Scaling groups with suspended processes
 };
 
 // Hands out FakeZoneApis by zone name; a zone listed in `auth_failures` fails to connect as a role

@@ -78,6 +78,13 @@ struct PatchStateView {
   double last_no_reboot_install_s = 0;  // epoch seconds of the last NoReboot Install; 0: none
 };
 
+// EC2 Auto Scaling's view of one group member (DescribeAutoScalingInstances).
+struct AsgInstanceView {
+  std::string instance_id;
+  std::string group;            // AutoScalingGroupName
+  std::string lifecycle_state;  // InService | Standby | Pending | EnteringStandby | Terminating ...
+};
+
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
 // Snapshot ids per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a
@@ -121,6 +128,20 @@ class ZoneApi {
   virtual Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstancePatchStates, batched by 50.
   virtual Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) = 0;
+
+  // ---- EC2 Auto Scaling (auto_scaling.h) ----
+  // Group membership of the given instances (50 ids a call); instances in no group are absent.
+  virtual Result<std::vector<AsgInstanceView>> DescribeAutoScalingInstances(
+      const std::vector<std::string>& instance_ids) = 0;
+  // EnterStandby with ShouldDecrementDesiredCapacity=true (no replacement is launched), 20 ids a
+  // call. An error (e.g. ValidationError: not InService) stops at the failing call.
+  virtual Status EnterStandby(const std::string& group, const std::vector<std::string>& instance_ids) = 0;
+  // ExitStandby: the instances go back to InService (20 ids a call); same error contract.
+  virtual Status ExitStandby(const std::string& group, const std::vector<std::string>& instance_ids) = 0;
+  // Suspends / resumes the group's HealthCheck, ReplaceUnhealthy and AZRebalance processes
+  // (aws::kPatchSuspendedProcesses).
+  virtual Status SuspendProcesses(const std::string& group) = 0;
+  virtual Status ResumeProcesses(const std::string& group) = 0;
 };
 
 }  // namespace fleetpatch::workflow
