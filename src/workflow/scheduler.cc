@@ -39,6 +39,10 @@ bool RolloutScheduler::Join(const std::string& zone, int64_t preparing, int64_t 
 
 void RolloutScheduler::Leave(const std::string& zone) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (options_.budget) {  // a zone that failed must not hold places of groups other zones wait for
+    for (const auto& id : held_[zone]) options_.budget->Release(id);
+  }
+  held_.erase(zone);
   for (auto it = queue_.begin(); it != queue_.end();) it = it->second.first == zone ? queue_.erase(it) : std::next(it);
   wave_open_ -= open_[zone];
   open_.erase(zone);
@@ -124,7 +128,7 @@ void RolloutScheduler::StopLocked(HaltReason reason) {
                      " allowed): rollout stopped";
       break;
     case HaltReason::kWindowClosed:
-      stop_reason_ = "maintenance window closed: rollout stopped";
+      stop_reason_ = "maintenance window closed: rollout stopped; " + next_window_;
       break;
   }
   queue_.clear();
@@ -140,19 +144,71 @@ void RolloutScheduler::MaybeFormWaveLocked() {
   const bool canary = !canary_over_;
   const size_t size = static_cast<size_t>(canary ? options_.canary_size : options_.wave_size);
   if (canary && queue_.size() < size && preparing_ > 0) return;  // a full canary while more may qualify
+  if (WindowClosedLocked()) return;
+  const auto picked = PickLocked(size);
+  if (picked.empty()) return;  // every queued instance waits for room in one of its groups
   wave_ = next_wave_++;
   wave_is_canary_ = canary;
   wave_failures_ = 0;
   any_wave_formed_ = true;
-  for (size_t n = 0; n < size && !queue_.empty(); ++n) {
-    auto [zone, id] = queue_.begin()->second;
-    queue_.erase(queue_.begin());
+  for (const auto& [zone, id] : picked) {
     assigned_[zone].push_back(id);
     ++open_[zone];
     ++wave_open_;
   }
   ++generation_;
   changed_.notify_all();
+}
+
+// Up to `size` queued instances in the run's order, each with room in every group of the
+// disruption budget (their places are taken now); taken off the queue.
+std::vector<std::pair<std::string, std::string>> RolloutScheduler::PickLocked(size_t size) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto it = queue_.begin(); it != queue_.end() && out.size() < size;) {
+    const auto& [zone, id] = it->second;
+    if (options_.budget && !options_.budget->TryAcquire(id)) {
+      ++it;
+      continue;
+    }
+    if (options_.budget) held_[zone].insert(id);
+    out.push_back(it->second);
+    it = queue_.erase(it);
+  }
+  return out;
+}
+
+// Outside the maintenance window no wave starts: the rollout stops, resumable.
+bool RolloutScheduler::WindowClosedLocked() {
+  if (!options_.window || !options_.clock) return false;
+  const WindowState w = options_.window->At(std::chrono::floor<std::chrono::seconds>(options_.clock->Now()));
+  if (w.open) return false;
+  next_window_ = options_.window->DescribeNextOpening(w);
+  StopLocked(HaltReason::kWindowClosed);
+  return true;
+}
+
+void RolloutScheduler::Hold(const std::string& zone, const std::vector<std::string>& ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!options_.budget) return;
+  for (const auto& id : ids) {
+    (void)options_.budget->TryAcquire(id);  // already down: counted where there is room
+    held_[zone].insert(id);
+  }
+}
+
+void RolloutScheduler::Release(const std::string& zone, const std::vector<std::string>& ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!options_.budget) return;
+  for (const auto& id : ids) {
+    options_.budget->Release(id);
+    held_[zone].erase(id);
+  }
+  MaybeFormWaveLocked();
+}
+
+std::string RolloutScheduler::NextWindow() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return next_window_;
 }
 
 void RolloutScheduler::NoteStopped(int64_t n) {

@@ -6,7 +6,13 @@
 //   ends, any failure in it stops the rollout (patch.canary_must_succeed);
 // - later waves take up to patch.max_concurrency queued instances as soon as the previous wave
 //   ended (they do not wait to be full), unless the error budget is spent;
-// - once stopped, no wave starts; zones skip what they hold queued ("rollout stopped").
+// - once stopped, no wave starts; zones skip what they hold queued ("rollout stopped");
+// - the disruption budget (patch.max_unavailable): a wave takes, in queue order, only instances
+//   whose groups all have room; an instance holds its places until Release() (its work is
+//   finished), so no wave ever takes more than the limit of one group down at once. Instances that
+//   do not fit stay queued for a later wave;
+// - the maintenance window (workflow.window): no wave starts outside it. The rollout then stops
+//   with HaltReason::kWindowClosed; zones keep what they hold queued unrecorded, for --resume.
 // The error budget's base is the number of instances that may be patched in the run: every
 // candidate not yet known to be blocked (so a percentage is exact once every preparation is over).
 // Thread-safe: zone threads call it concurrently (one mutex; waiters wake on a condition variable).
@@ -18,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,8 +32,11 @@
 #include "common/count_or_percent.h"
 #include "common/error.h"
 #include "common/run_events.h"
+#include "common/clock.h"
 #include "common/run_model.h"
 #include "workflow/cancel_token.h"
+#include "workflow/disruption_budget.h"
+#include "workflow/maintenance_window.h"
 
 namespace fleetpatch::workflow {
 
@@ -36,6 +46,9 @@ struct RolloutOptions {
   CountOrPercent error_budget{true, 10};  // of the candidates
   bool canary_must_succeed = true;
   int first_round_zones = 1;        // zones that start together: the first wave waits for all of them
+  std::shared_ptr<DisruptionBudget> budget;        // nullptr: no disruption budget
+  std::shared_ptr<const MaintenanceWindow> window; // nullptr: waves start at any time
+  const Clock* clock = nullptr;                    // what the window is read on (required with a window)
 };
 
 // What the store says of the rollout so far (a resumed run), from RolloutHistoryOf().
@@ -70,6 +83,12 @@ class RolloutScheduler {
   // Instances of `zone`'s wave share ended (`failures` of them failed); `outside` failures of
   // adopted patches outside any wave.
   void Ended(const std::string& zone, int64_t n, int failures, int outside = 0);
+  // The disruption budget: instances of `zone` resumed in flight take their places (before Join);
+  // instances whose work is finished give theirs back (a wave waiting for room may then form).
+  void Hold(const std::string& zone, const std::vector<std::string>& ids);
+  void Release(const std::string& zone, const std::vector<std::string>& ids);
+  // Once the window closed (Halt() kWindowClosed): when it opens next, as a sentence.
+  std::string NextWindow() const;
 
   // `n` queued instances were skipped because the rollout stopped (for the journal).
   void NoteStopped(int64_t n);
@@ -92,6 +111,8 @@ class RolloutScheduler {
   bool BudgetSpentLocked(int* allowed) const;
   void StopLocked(HaltReason reason);
   void EndWaveLocked();
+  bool WindowClosedLocked();
+  std::vector<std::pair<std::string, std::string>> PickLocked(size_t size);
 
   const RolloutOptions options_;
   const CancelToken cancel_;
@@ -118,6 +139,8 @@ class RolloutScheduler {
   int64_t stopped_count_ = 0;
   std::string stop_reason_;
   std::optional<HaltReason> halt_;
+  std::map<std::string, std::set<std::string>> held_;  // zone -> instances holding budget places
+  std::string next_window_;
 };
 
 // Reads a run's instances (eligible, in store order) into a RolloutHistory. `prepare`: whether
