@@ -35,6 +35,10 @@ void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
       return;
     }
   }
+  if (auto g = info.tags.find(kAutoScalingGroupTag); rules.skip_auto_scaling_members && g != info.tags.end()) {
+    info.ineligible_reason = "member of Auto Scaling group " + g->second + " and patch.auto_scaling is skip";
+    return;
+  }
   if (std::find(rules.platforms.begin(), rules.platforms.end(), info.platform) == rules.platforms.end()) {
     info.ineligible_reason =
         "unsupported platform '" + (info.platform.empty() ? std::string("unknown") : info.platform) + "'";

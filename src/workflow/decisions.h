@@ -13,17 +13,23 @@
 
 namespace fleetpatch::workflow {
 
+// The tag EC2 Auto Scaling puts on the instances of a group: its value is the group's name.
+inline constexpr const char* kAutoScalingGroupTag = "aws:autoscaling:groupName";
+
 struct EligibilityRules {
   // Instances carrying any of these tag values are skipped. Default: {"fleetpatch:skip": ["true"]}.
   std::map<std::string, std::vector<std::string>> exclude_tags = {{"fleetpatch:skip", {"true"}}};
   std::vector<std::string> platforms = {"linux", "windows"};  // Default: linux, windows
+  // patch.auto_scaling: skip: members of Auto Scaling groups are ineligible. Default: false.
+  bool skip_auto_scaling_members = false;
 };
 
 // Normalises EC2's Platform / SSM's PlatformType to "linux", "windows", "macos" or "".
 std::string NormalisePlatform(const std::string& ec2_platform, const std::string& ssm_platform_type);
 
 // Sets info.eligible and info.ineligible_reason (the first reason that applies, in the order:
-// not running, excluded by tag, unsupported platform, SSM agent not registered, SSM agent offline).
+// not running, excluded by tag, Auto Scaling member with patch.auto_scaling skip, unsupported
+// platform, SSM agent not registered, SSM agent offline).
 void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules);
 
 inline constexpr const char* kDefaultAmiNameTemplate = "fleetpatch-{instance_id}-{date}-{run_id}";

@@ -236,12 +236,9 @@ Result<PhaseSummary> Workflow::Patch(const std::string& run_id, const std::vecto
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kPrecheck, Phase::kPatch));
   if (options_.backup_enabled) FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kBackup, Phase::kPatch));
   ResultSink sink(store_, run_id, clock_, progress_options_);
-  std::optional<HaltReason> halted;
-  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/false, sink, &halted));
-  FP_ASSIGN_OR_RETURN(PhaseSummary summary, EndPhase(run_id, Phase::kPatch, sink));
-  summary.budget_spent = halted.has_value();
-  if (halted) summary.halt_reason = *halted;
-  return summary;
+  RolloutEnd end;
+  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/false, sink, &end));
+  return EndPatch(run_id, sink, end);
 }
 
 // A dry run never prechecks, so the plan covers every eligible instance whose precheck could pass:

@@ -22,6 +22,7 @@ ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutScheduler& rollout, st
 // precheck, qualified ones to the rollout, in-flight patches are watched, blocked ones skipped.
 Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders) {
   const WorkflowOptions& o = ctx_.options;
+  asg_.emplace(ctx_, instances);
   std::vector<InstanceRun> backups, prechecks, disabled;
   for (size_t i = 0; i < instances.size(); ++i) {
     Entry e;
@@ -61,6 +62,11 @@ Status ZonePipeline::Run() {
   // Queued first, then joined: the first wave forms once the last zone of the first round joined,
   // with every zone's qualified instances in the run's order.
   FP_RETURN_IF_ERROR(HandOver());
+  std::set<std::string> in_flight_ids;
+  for (const auto& r : in_flight_) in_flight_ids.insert(r.info.instance_id);
+  rollout_.Hold(ctx_.name(), {in_flight_ids.begin(), in_flight_ids.end()});
+  // What an earlier attempt left in Standby or suspended is restored first (--resume).
+  if (Status st = asg_->Start(in_flight_ids); !st.ok()) ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
   const bool in_wave = rollout_.Join(ctx_.name(), preparing_, static_cast<int64_t>(in_flight_.size()));
   for (const auto& r : in_flight_) entries_.at(r.info.instance_id).in_wave = in_wave;
   Status st = patch_.Start(std::exchange(in_flight_, {}), 0);
@@ -107,9 +113,17 @@ Status ZonePipeline::HandOver() {
     Entry& e = entries_.at(id);
     Apply(e.state, InstanceEvent::kRolloutStopped);
     --open_;
-    if (!ctx_.cancel.Cancelled()) FP_RETURN_IF_ERROR(Skip(e, rollout_.StopReason()));
+    if (!ctx_.cancel.Cancelled()) FP_RETURN_IF_ERROR(Stop(e, rollout_.StopReason()));
   }
   return OkStatus();
+}
+
+// A queued instance that the stopped rollout will not patch: skipped with the reason, except
+// when the maintenance window closed: it then stays unrecorded (queued), for --resume.
+Status ZonePipeline::Stop(Entry& e, const std::string& why) {
+  FP_RETURN_IF_ERROR(asg_->Dropped({e.run.info.instance_id}));
+  if (rollout_.Halt() == HaltReason::kWindowClosed) return OkStatus();
+  return Skip(e, why);
 }
 
 Status ZonePipeline::OnBackupEnded(const std::string& id, const BackupResult& b) {
@@ -139,6 +153,7 @@ Status ZonePipeline::Settled(Entry& e) {
   }
   --open_;
   rollout_.Drop(ctx_.name(), 1);
+  FP_RETURN_IF_ERROR(asg_->Dropped({e.run.info.instance_id}));
   return Skip(e, PatchBlocker(e.run, ctx_.options).value_or("not patchable"));
 }
 
@@ -152,22 +167,18 @@ Status ZonePipeline::Skip(Entry& e, const std::string& reason) {
 Status ZonePipeline::StepPatch() {
   int wave = 0;
   auto ids = rollout_.Take(ctx_.name(), &wave);
-  if (!ids.empty()) {
-    std::vector<InstanceRun> batch;
-    for (const auto& id : ids) {
-      Entry& e = entries_.at(id);
-      Apply(e.state, InstanceEvent::kWaveStarted);
-      batch.push_back(e.run);
-    }
-    FP_RETURN_IF_ERROR(patch_.Start(std::move(batch), wave));
-  }
+  if (!ids.empty()) FP_RETURN_IF_ERROR(StartWave(std::move(ids), wave));
   FP_RETURN_IF_ERROR(patch_.Step());
   int64_t n = 0;
   int failures = 0, outside = 0;
+  std::vector<std::string> finished;
   for (const auto& [id, status] : patch_.TakeEnded()) {
     Entry& e = entries_.at(id);
     Apply(e.state, InstanceEvent::kPatchEnded);
     --open_;
+    if (!e.run.patch) e.run.patch = PatchResult{};
+    e.run.patch->status = status;
+    finished.push_back(id);
     const int failed = PatchFailed(status) ? 1 : 0;
     if (e.in_wave) {
       ++n;
@@ -176,8 +187,45 @@ Status ZonePipeline::StepPatch() {
       outside += failed;
     }
   }
+  FP_RETURN_IF_ERROR(OnInstancesFinished(finished));
   if (n > 0 || outside > 0) rollout_.Ended(ctx_.name(), n, failures, outside);
   return rollout_.Stopped() ? SkipStopped() : OkStatus();
+}
+
+// The zone's share of a wave: members of Auto Scaling groups are put in Standby (or their groups
+// suspended) first; one that cannot be is not patched (skipped with the reason, its wave place ends).
+Status ZonePipeline::StartWave(std::vector<std::string> ids, int wave) {
+  std::vector<InstanceRun> batch;
+  for (const auto& id : ids) {
+    Entry& e = entries_.at(id);
+    Apply(e.state, InstanceEvent::kWaveStarted);
+    batch.push_back(e.run);
+  }
+  std::vector<AsgBlocked> blocked;
+  FP_ASSIGN_OR_RETURN(auto go, asg_->BeforePatch(std::move(batch), &blocked));
+  std::vector<std::string> blocked_ids;
+  for (const auto& b : blocked) {
+    Entry& e = entries_.at(b.instance_id);
+    Apply(e.state, InstanceEvent::kPatchEnded);
+    --open_;
+    FP_RETURN_IF_ERROR(Skip(e, b.reason));
+    blocked_ids.push_back(b.instance_id);
+  }
+  if (!blocked_ids.empty()) {
+    FP_RETURN_IF_ERROR(asg_->Dropped(blocked_ids));
+    rollout_.Release(ctx_.name(), blocked_ids);
+    rollout_.Ended(ctx_.name(), static_cast<int64_t>(blocked_ids.size()), 0);
+  }
+  return go.empty() ? OkStatus() : patch_.Start(std::move(go), wave);
+}
+
+Status ZonePipeline::OnInstancesFinished(const std::vector<std::string>& ids) {
+  if (ids.empty()) return OkStatus();
+  std::vector<InstanceRun> runs;
+  for (const auto& id : ids) runs.push_back(entries_.at(id).run);
+  FP_RETURN_IF_ERROR(asg_->Finished(runs));
+  rollout_.Release(ctx_.name(), ids);
+  return OkStatus();
 }
 
 // The rollout stopped: what this zone holds queued is skipped with the reason (unless the run was
@@ -191,7 +239,7 @@ Status ZonePipeline::SkipStopped() {
     if (!Apply(e.state, InstanceEvent::kRolloutStopped)) continue;
     --open_;
     ++n;
-    FP_RETURN_IF_ERROR(Skip(e, why));
+    FP_RETURN_IF_ERROR(Stop(e, why));
   }
   rollout_.NoteStopped(n);
   return OkStatus();

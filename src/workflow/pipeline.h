@@ -6,7 +6,10 @@
 // something to do, or a wave starts. A patch-only run is the same loop with nothing to prepare.
 //
 // A later phase (post-patch check, rollback) plugs in as one more part: its own Zone* class with
-// Step()/NextCheck(), fed from OnPatchEnded, and one more stage in the state machine.
+// Step()/NextCheck(), fed from OnPatchEnded, and one more stage in the state machine. When an
+// instance's work in this run is over (today: its patch ended), OnInstancesFinished() hands it
+// to the Auto Scaling handling (ExitStandby, ResumeProcesses: auto_scaling.h) and gives its
+// disruption-budget places back; a postcheck/rollback phase calls it when it is done instead.
 // Not thread-safe: one zone thread runs it.
 #pragma once
 
@@ -17,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "workflow/auto_scaling.h"
 #include "workflow/backup.h"
 #include "workflow/instance_state.h"
 #include "workflow/patch.h"
@@ -53,7 +57,12 @@ class ZonePipeline {
   Status Settled(Entry& e);
   Status Skip(Entry& e, const std::string& reason);
   Status StepPatch();
+  Status StartWave(std::vector<std::string> ids, int wave);
+  // The hook for every instance whose work in this run is over (patch ended; later phases: after
+  // postcheck/rollback): Auto Scaling restore and disruption-budget release. Errors are the store's.
+  Status OnInstancesFinished(const std::vector<std::string>& ids);
   Status SkipStopped();
+  Status Stop(Entry& e, const std::string& why);
   bool Over() const;
   void Wait(uint64_t generation);
 
@@ -64,6 +73,7 @@ class ZonePipeline {
   std::optional<ZoneBackup> backup_;
   std::optional<ZonePrecheck> precheck_;
   ZonePatch patch_;
+  std::optional<ZoneAutoScaling> asg_;
   std::vector<std::pair<size_t, std::string>> qualified_;  // to hand to the rollout
   std::vector<InstanceRun> in_flight_;                      // a resumed run's patches in flight
   Status init_ = OkStatus();

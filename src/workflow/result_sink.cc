@@ -98,6 +98,10 @@ Status ResultSink::FlushLocked() {
   return st;
 }
 
+Status ResultSink::Standby(const std::string& zone, const std::string& instance_id, const StandbyResult& r) {
+  return store_.SaveStandbys(run_id_, {{zone, instance_id, r}});
+}
+
 Status ResultSink::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   return FlushLocked();

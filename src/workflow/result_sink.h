@@ -41,6 +41,9 @@ class ResultSink {
                   Mode mode = Mode::kCount);
   Status Patch(const std::string& zone, const std::string& instance_id, const PatchResult& r,
                Mode mode = Mode::kCount);
+  // The Auto Scaling record of an instance, written at once (not buffered, not counted): it must be
+  // on disk before the EnterStandby / SuspendProcesses call it announces. An error is the store's.
+  Status Standby(const std::string& zone, const std::string& instance_id, const StandbyResult& r);
   // Writes everything buffered (one transaction per phase). Call before any AWS call whose intent
   // must be on disk first (CreateImage, SendCommand) and at a zone's end.
   Status Flush();

@@ -29,7 +29,7 @@ InstanceInfo FromEc2(const ZoneSpec& zone, Ec2InstanceView&& v) {
   i.instance_type = std::move(v.instance_type);
   i.availability_zone = std::move(v.availability_zone);
   if (auto it = v.tags.find("Name"); it != v.tags.end()) i.name = it->second;
-  i.in_auto_scaling_group = v.tags.count("aws:autoscaling:groupName") > 0;
+  i.in_auto_scaling_group = v.tags.count(kAutoScalingGroupTag) > 0;
   i.tags = std::move(v.tags);
   return i;
 }

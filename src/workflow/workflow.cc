@@ -96,7 +96,7 @@ Status Workflow::RequireEligible(const std::string& run_id, const std::string& w
   return OkStatus();
 }
 
-Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, ResultSink& sink) {
+Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, ResultSink& sink, bool resumable) {
   FP_RETURN_IF_ERROR(sink.Flush());
   PhaseSummary summary = sink.Close(phase);
   {
@@ -104,7 +104,7 @@ Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, 
     for (auto& line : sink.PlanLines())
       if (std::find(plan_.begin(), plan_.end(), line) == plan_.end()) plan_.push_back(line);
   }
-  summary.interrupted = cancel_.Cancelled();
+  summary.interrupted = cancel_.Cancelled() || resumable;
   if (summary.interrupted || options_.dry_run) return summary;  // not done: --resume goes on
   FP_RETURN_IF_ERROR(store_.MarkPhaseCompleted(run_id, phase));
   return summary;
@@ -140,21 +140,56 @@ Result<std::vector<PhaseSummary>> Workflow::Pipeline(const std::string& run_id, 
   FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, options_.backup_enabled ? Phase::kBackup : Phase::kPrecheck));
   FP_RETURN_IF_ERROR(RequireEligible(run_id, options_.backup_enabled ? "back up" : "precheck"));
   ResultSink sink(store_, run_id, clock_, progress_options_);
-  std::optional<HaltReason> halted;
-  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/true, sink, &halted));
+  RolloutEnd end;
+  FP_RETURN_IF_ERROR(Rollout(run_id, zones, /*prepare=*/true, sink, &end));
   std::vector<PhaseSummary> out;
-  for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
+  for (Phase phase : {Phase::kBackup, Phase::kPrecheck}) {
     FP_ASSIGN_OR_RETURN(PhaseSummary s, EndPhase(run_id, phase, sink));
     out.push_back(std::move(s));
   }
-  out.back().budget_spent = halted.has_value();
-  if (halted) out.back().halt_reason = *halted;
+  FP_ASSIGN_OR_RETURN(PhaseSummary patch, EndPatch(run_id, sink, end));
+  out.push_back(std::move(patch));
   return out;
+}
+
+Result<PhaseSummary> Workflow::EndPatch(const std::string& run_id, ResultSink& sink, const RolloutEnd& end) {
+  FP_ASSIGN_OR_RETURN(PhaseSummary s, EndPhase(run_id, Phase::kPatch, sink, end.window_closed()));
+  s.budget_spent = end.halted.has_value();
+  if (end.halted) s.halt_reason = *end.halted;
+  s.window_closed = end.window_closed();
+  s.next_window = end.next_window;
+  return s;
+}
+
+Status Workflow::SafetyGates(const std::string& run_id, std::vector<InstanceRun>& eligible, RolloutOptions* ro) {
+  if (options_.window.enabled) {
+    FP_ASSIGN_OR_RETURN(MaintenanceWindow w, MaintenanceWindow::Create(options_.window, options_.tzdir));
+    ro->window = std::make_shared<const MaintenanceWindow>(std::move(w));
+    ro->clock = &clock_;
+  }
+  bool members = false;
+  for (const auto& r : eligible) members = members || r.info.in_auto_scaling_group;
+  if (!options_.max_unavailable && !members) return OkStatus();
+  // Every instance of the run, with its tags: a percentage is of the whole group.
+  FP_ASSIGN_OR_RETURN(std::vector<InstanceInfo> infos, store_.LoadInstances(run_id));
+  std::map<std::pair<std::string, std::string>, const InstanceInfo*> by_key;
+  std::vector<BudgetMember> budget;
+  for (const auto& i : infos) {
+    by_key[{i.zone, i.instance_id}] = &i;
+    auto g = i.tags.find(kAutoScalingGroupTag);
+    budget.push_back({i.instance_id, i.account_id, i.region, g == i.tags.end() ? "" : g->second, i.tags});
+  }
+  for (auto& r : eligible)
+    if (auto it = by_key.find({r.info.zone, r.info.instance_id}); it != by_key.end()) r.info.tags = it->second->tags;
+  if (options_.max_unavailable) {
+    ro->budget = std::make_shared<DisruptionBudget>(*options_.max_unavailable, options_.max_unavailable_tags, budget);
+  }
+  return OkStatus();
 }
 
 // The rollout over the run's eligible instances, zone by zone on the pool, waves run-wide.
 Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
-                         ResultSink& sink, std::optional<HaltReason>* halted) {
+                         ResultSink& sink, RolloutEnd* end) {
   state::InstanceQuery q;
   q.eligible = true;
   q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
@@ -173,11 +208,16 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
     sink.Open(Phase::kPrecheck, prechecks);
   }
   sink.Open(Phase::kPatch, history.candidates);
+  RolloutOptions ro;
+  FP_RETURN_IF_ERROR(SafetyGates(run_id, all, &ro));
   std::map<std::string, std::vector<size_t>> orders;  // the run's instance order, by zone
   for (size_t i = 0; i < all.size(); ++i) orders[all[i].info.zone].push_back(i);
   ByZone by_zone = SplitByZone(std::move(all));
-  RolloutOptions ro{options_.canary_size, options_.wave_size, options_.error_budget, options_.canary_must_succeed,
-                    static_cast<int>(std::min<size_t>(by_zone.size(), std::max(1, options_.zone_workers)))};
+  ro.canary_size = options_.canary_size;
+  ro.wave_size = options_.wave_size;
+  ro.error_budget = options_.error_budget;
+  ro.canary_must_succeed = options_.canary_must_succeed;
+  ro.first_round_zones = static_cast<int>(std::min<size_t>(by_zone.size(), std::max(1, options_.zone_workers)));
   FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, history, cancel_));
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
     ZonePipeline zone(ctx, *rollout, std::move(batch), orders[ctx.name()], prepare);
@@ -188,7 +228,8 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
   };
   ForEachZone(run_id, zones, std::move(by_zone), Phase::kPatch, sink, work, down);
   if (rollout->Stopped() && !cancel_.Cancelled()) {
-    if (rollout->stopped_count() > 0) *halted = rollout->Halt();
+    if (rollout->stopped_count() > 0 || rollout->Halt() == HaltReason::kWindowClosed) end->halted = rollout->Halt();
+    end->next_window = rollout->NextWindow();
     sink.Journal("error", "", "", Phase::kPatch,
                  rollout->StopReason() + "; " + std::to_string(rollout->stopped_count()) +
                      " instance(s) left untouched");

@@ -32,6 +32,7 @@
 #include "common/error.h"
 #include "common/run_events.h"
 #include "common/run_model.h"
+#include "config/safety_config.h"
 #include "state/state_store.h"
 #include "workflow/cancel_token.h"
 #include "workflow/decisions.h"
@@ -90,6 +91,14 @@ struct WorkflowOptions {
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
   CountOrPercent error_budget{true, 10};  // Default: "10%" of the instances targeted; or a count such as 0
   bool canary_must_succeed = true; // Default: true (any canary failure stops the rollout)
+  // Safety loop (docs/safety.md) -------------------------------------------------------------------
+  // Default: standby (EnterStandby around each member's patch); suspend; skip (members ineligible).
+  config::AutoScalingMode auto_scaling = config::AutoScalingMode::kStandby;
+  // Default: none (no disruption budget). Of each group: Auto Scaling group, value of each tag below.
+  std::optional<CountOrPercent> max_unavailable;
+  std::vector<std::string> max_unavailable_tags;  // Default: [] (only Auto Scaling groups)
+  config::WindowConfig window;                    // Default: disabled (waves start at any time)
+  std::string tzdir;                              // Default: "" ($TZDIR or /usr/share/zoneinfo)
 };
 
 // One landing zone as the workflow needs it: what it is and how to find its instances.
@@ -117,10 +126,15 @@ struct PhaseSummary {
   bool interrupted = false;
   bool budget_spent = false;
   HaltReason halt_reason = HaltReason::kErrorBudgetSpent;  // why, when budget_spent (run_events.h)
+  // The maintenance window closed (patch phase): no new wave started, the run stops resumable
+  // (interrupted is set too); the sentence says when the window opens next.
+  bool window_closed = false;
+  std::string next_window;
 };
 
 class ResultSink;
 struct ZoneContext;
+struct RolloutOptions;
 
 class Workflow {
  public:
@@ -161,15 +175,28 @@ class Workflow {
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.
   Status RequireEligible(const std::string& run_id, const std::string& what);
-  // A phase's end: the final progress line, whether it was interrupted, and (unless interrupted or
-  // a dry run) the phase recorded as completed.
-  Result<PhaseSummary> EndPhase(const std::string& run_id, Phase phase, ResultSink& sink);
+  // A phase's end: the final progress line, whether it was interrupted, and (unless interrupted,
+  // `resumable` (work left for --resume, e.g. the maintenance window closed) or a dry run) the
+  // phase recorded as completed.
+  Result<PhaseSummary> EndPhase(const std::string& run_id, Phase phase, ResultSink& sink, bool resumable = false);
   std::chrono::system_clock::time_point RunStart(const std::string& run_id);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
+  // How a rollout ended: why it stopped with instances left untouched (unset when it did not, or
+  // was cancelled) and, when the maintenance window closed, when it opens next.
+  struct RolloutEnd {
+    std::optional<HaltReason> halted;
+    std::string next_window;
+    bool window_closed() const { return halted == HaltReason::kWindowClosed; }
+  };
   // The rollout over the run's eligible instances; `prepare`: also run missing backups/prechecks.
-  // `*halted`: why it stopped with instances left untouched (unchanged when it did not, or was cancelled).
   Status Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare, ResultSink& sink,
-                 std::optional<HaltReason>* halted);
+                 RolloutEnd* end);
+  // The patch phase's end after a rollout (EndPhase, and how the rollout stopped).
+  Result<PhaseSummary> EndPatch(const std::string& run_id, ResultSink& sink, const RolloutEnd& end);
+  // What the rollout scheduler needs beyond the options: the disruption budget over the run's
+  // instances (nullptr without patch.max_unavailable) and the maintenance window (nullptr when
+  // none); kConfig for a bad window. Also fills each eligible instance's tags (budget groups).
+  Status SafetyGates(const std::string& run_id, std::vector<InstanceRun>& eligible, RolloutOptions* ro);
 
   const WorkflowOptions options_;
   state::StateStore& store_;

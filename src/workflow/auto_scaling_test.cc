@@ -1,0 +1,282 @@
+// The Auto Scaling handling around patches, through the whole pipeline on a fake zone: each mode
+// (standby, suspend, skip), members that cannot be protected, what a crash leaves and --resume
+// restores, the disruption budget and the maintenance window on a real rollout.
+#include "workflow/auto_scaling.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "state/run_id.h"
+#include "state/sqlite_state_store.h"
+#include "testing/fake_clock.h"
+#include "testing/testdata.h"
+#include "workflow/fake_zone_api_for_test.h"
+#include "workflow/interrupt.h"
+
+namespace fleetpatch::workflow {
+namespace {
+
+using testing::FakeInstance;
+using testing::FakeZoneApi;
+
+FakeInstance Member(const std::string& id, const std::string& group) {
+  FakeInstance i;
+  i.ec2.instance_id = id;
+  i.ec2.state = "running";
+  i.ec2.tags = {{"Name", "web-" + id}, {"Patch", "yes"}};
+  if (!group.empty()) i.ec2.tags[kAutoScalingGroupTag] = group;
+  i.asg_group = group;
+  i.ssm = SsmInstanceView{id, "Online", "Linux", "Amazon Linux", "3.2.0.0"};
+  i.patch_state.installed = 5;
+  return i;
+}
+
+class AutoScalingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ClearInterrupt();
+    auto s = state::SqliteStateStore::Open((dir_.path() / "state.db").string(), clock_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+    options_.poll_interval = std::chrono::seconds(10);
+    options_.linux_thresholds.critical_services = {"sshd"};
+    options_.reboot_option = "NoReboot";
+    options_.canary_size = 0;
+    api_ = std::make_shared<FakeZoneApi>(clock_);
+    connector_.zones["prod-a"] = api_;
+    ZoneSpec z;
+    z.info = {"prod-a", "111111111111", "eu-west-1", "arn:aws:iam::111111111111:role/Patch", {}};
+    z.tag_filters = {{"Patch", {"yes"}}};
+    zones_.push_back(z);
+    // The order of the calls that matter: Auto Scaling changes and patch commands.
+    api_->on_asg = [this](const std::string& op) { calls_.push_back(op); };
+    api_->on_send = [this](const std::string& doc) {
+      if (doc == "AWS-RunPatchBaseline") calls_.push_back("Patch");
+    };
+  }
+  void TearDown() override { ClearInterrupt(); }
+
+  std::string NewRun() {
+    RunInfo run;
+    run.run_id = state::NewRunId(clock_);
+    run.workflow = "full";
+    EXPECT_TRUE(store_->CreateRun(run).ok());
+    return run.run_id;
+  }
+  std::unique_ptr<Workflow> Make() {
+    return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
+  }
+  Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id) { return Make()->Pipeline(run_id, zones_); }
+  std::vector<PhaseSummary> ScanAndPipeline(const std::string& run_id) {
+    EXPECT_TRUE(Make()->Scan(run_id, zones_).ok());
+    auto all = Pipeline(run_id);
+    EXPECT_TRUE(all.ok()) << all.error().message;
+    return all.ok() ? *all : std::vector<PhaseSummary>{};
+  }
+  InstanceRun Get(const std::string& run_id, const std::string& id) {
+    auto all = store_->QueryInstances(run_id, {});
+    for (auto& r : *all)
+      if (r.info.instance_id == id) return r;
+    ADD_FAILURE() << "no instance " << id;
+    return {};
+  }
+
+  fleetpatch::testing::TempDir dir_;
+  fleetpatch::testing::FakeClock clock_;
+  std::unique_ptr<state::SqliteStateStore> store_;
+  testing::FakeConnector connector_;
+  std::shared_ptr<FakeZoneApi> api_;
+  std::vector<ZoneSpec> zones_;
+  WorkflowOptions options_;
+  std::vector<std::string> calls_;
+};
+
+TEST_F(AutoScalingTest, StandbyAroundTheMembersPatchAndNothingForOthers) {
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", ""));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 2);
+  EXPECT_EQ(calls_, (std::vector<std::string>{"EnterStandby", "Patch", "ExitStandby"}));
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  InstanceRun r = Get(run, "i-1");
+  ASSERT_TRUE(r.standby.has_value());
+  EXPECT_EQ(r.standby->status, StandbyStatus::kExitedStandby);
+  EXPECT_EQ(r.standby->group, "web");
+  EXPECT_EQ(r.standby->mode, "standby");
+  EXPECT_FALSE(r.standby->entered_at.empty());
+  EXPECT_FALSE(r.standby->exited_at.empty());
+  EXPECT_FALSE(Get(run, "i-2").standby.has_value()) << "an instance in no group has no Auto Scaling record";
+}
+
+TEST_F(AutoScalingTest, AFailedPatchLeavesTheInstanceInStandbyAndSaysSo) {
+  FakeInstance bad = Member("i-1", "web");
+  bad.patch_status = "Failed";
+  api_->Add(bad);
+  const std::string run = NewRun();
+  ScanAndPipeline(run);
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby") << "not known good: not put back into service";
+  EXPECT_EQ(api_->Calls("ExitStandby"), 0);
+  InstanceRun r = Get(run, "i-1");
+  ASSERT_TRUE(r.standby.has_value());
+  EXPECT_EQ(r.standby->status, StandbyStatus::kLeftInStandby);
+  EXPECT_NE(r.standby->reason.find("patch failed"), std::string::npos) << r.standby->reason;
+}
+
+TEST_F(AutoScalingTest, SuspendModeSuspendsEachGroupOnceAndResumesAfterItsLastInstance) {
+  options_.auto_scaling = config::AutoScalingMode::kSuspend;
+  options_.wave_size = 1;  // web's two instances in two waves: suspended across both
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", "web"));
+  api_->Add(Member("i-3", "api"));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 3);
+  EXPECT_EQ(api_->Calls("SuspendProcesses"), 2);
+  EXPECT_EQ(api_->Calls("ResumeProcesses"), 2);
+  EXPECT_EQ(api_->Calls("EnterStandby"), 0);
+  EXPECT_TRUE(api_->SuspendedGroups().empty());
+  EXPECT_EQ(calls_, (std::vector<std::string>{"SuspendProcesses", "Patch", "Patch", "ResumeProcesses",
+                                              "SuspendProcesses", "Patch", "ResumeProcesses"}));
+  for (const char* id : {"i-1", "i-2", "i-3"}) {
+    InstanceRun r = Get(run, id);
+    ASSERT_TRUE(r.standby.has_value()) << id;
+    EXPECT_EQ(r.standby->status, StandbyStatus::kResumed) << id;
+  }
+}
+
+TEST_F(AutoScalingTest, SkipModeMakesMembersIneligibleWithTheReason) {
+  options_.auto_scaling = config::AutoScalingMode::kSkip;
+  options_.eligibility.skip_auto_scaling_members = true;
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", ""));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  InstanceRun r = Get(run, "i-1");
+  EXPECT_FALSE(r.info.eligible);
+  EXPECT_EQ(r.info.ineligible_reason, "member of Auto Scaling group web and patch.auto_scaling is skip");
+  EXPECT_EQ(calls_, (std::vector<std::string>{"Patch"}));
+  EXPECT_EQ(api_->Calls("DescribeAutoScalingInstances"), 0);
+}
+
+TEST_F(AutoScalingTest, AMemberThatIsNotInServiceIsNeverPatched) {
+  FakeInstance leaving = Member("i-1", "web");
+  leaving.lifecycle = "Terminating";
+  api_->Add(leaving);
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].skipped, 1);
+  EXPECT_TRUE(api_->PatchedIds().empty());
+  InstanceRun r = Get(run, "i-1");
+  ASSERT_TRUE(r.patch.has_value());
+  EXPECT_EQ(r.patch->status, PatchStatus::kSkipped);
+  EXPECT_NE(r.patch->reason.find("Terminating"), std::string::npos) << r.patch->reason;
+}
+
+TEST_F(AutoScalingTest, AnInstanceAlreadyInStandbyIsPatchedAsItIsAndLeftThere) {
+  FakeInstance parked = Member("i-1", "web");
+  parked.lifecycle = "Standby";
+  api_->Add(parked);
+  const std::string run = NewRun();
+  ScanAndPipeline(run);
+  EXPECT_EQ(calls_, (std::vector<std::string>{"Patch"}));
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby") << "fleetpatch did not put it there";
+  InstanceRun r = Get(run, "i-1");
+  ASSERT_TRUE(r.standby.has_value());
+  EXPECT_EQ(r.standby->status, StandbyStatus::kSkipped);
+}
+
+// Ctrl-C (or a crash) right after EnterStandby: the record says in_standby before the call, and
+// --resume finishes the instance and puts it back in service.
+TEST_F(AutoScalingTest, InterruptedInStandbyThenResumedLeavesNothingInStandby) {
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", "web"));
+  options_.wave_size = 2;
+  const std::string run = NewRun();
+  ASSERT_TRUE(Make()->Scan(run, zones_).ok());
+  api_->on_asg = [this](const std::string& op) {
+    calls_.push_back(op);
+    if (op == "EnterStandby") RequestInterrupt();
+  };
+  auto first = Pipeline(run);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby");
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kInStandby) << "recorded before the call";
+
+  ClearInterrupt();
+  api_->on_asg = [this](const std::string& op) { calls_.push_back(op); };
+  auto second = Pipeline(run);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  for (const char* id : {"i-1", "i-2"}) {
+    EXPECT_EQ(api_->Lifecycle(id), "InService") << id;
+    EXPECT_EQ(Get(run, id).standby->status, StandbyStatus::kExitedStandby) << id;
+    EXPECT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
+  }
+}
+
+// A crash after SuspendProcesses: --resume resumes the group when none of its patches is in flight.
+TEST_F(AutoScalingTest, AGroupLeftSuspendedIsResumedByTheNextAttempt) {
+  options_.auto_scaling = config::AutoScalingMode::kSuspend;
+  api_->Add(Member("i-1", "web"));
+  const std::string run = NewRun();
+  ASSERT_TRUE(Make()->Scan(run, zones_).ok());
+  api_->on_asg = [](const std::string& op) {
+    if (op == "SuspendProcesses") RequestInterrupt();
+  };
+  ASSERT_TRUE(Pipeline(run).ok());
+  EXPECT_EQ(api_->SuspendedGroups(), std::set<std::string>{"web"});
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kSuspended);
+  ClearInterrupt();
+  api_->on_asg = nullptr;
+  ASSERT_TRUE(Pipeline(run).ok());
+  EXPECT_TRUE(api_->SuspendedGroups().empty());
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kResumed);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+}
+
+TEST_F(AutoScalingTest, TheDisruptionBudgetKeepsAGroupToOneAtATime) {
+  options_.max_unavailable = CountOrPercent{false, 1};
+  options_.wave_size = 10;
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", "web"));
+  api_->Add(Member("i-3", ""));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 3);
+  EXPECT_EQ(Get(run, "i-1").patch->wave, 0);
+  EXPECT_EQ(Get(run, "i-3").patch->wave, 0) << "in no group: in the first wave";
+  EXPECT_EQ(Get(run, "i-2").patch->wave, 1) << "waited for its group's place";
+}
+
+TEST_F(AutoScalingTest, OutsideTheWindowNoWaveStartsAndTheRunStopsResumable) {
+  options_.window.enabled = true;  // 13:00-14:00 UTC; the fake clock says 12:36
+  options_.window.start_minute = 13 * 60;
+  options_.window.end_minute = 14 * 60;
+  api_->Add(Member("i-1", "web"));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[2].window_closed);
+  EXPECT_TRUE(out[2].interrupted) << "resumable: the patch phase is not completed";
+  EXPECT_NE(out[2].next_window.find("2015-08-30T13:00:00Z"), std::string::npos) << out[2].next_window;
+  EXPECT_TRUE(api_->PatchedIds().empty());
+  EXPECT_FALSE(Get(run, "i-1").patch.has_value()) << "left queued, not skipped";
+  EXPECT_EQ(api_->Calls("EnterStandby"), 0);
+  auto info = store_->GetRun(run);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(std::count(info->phases_completed.begin(), info->phases_completed.end(), "patch"), 0);
+
+  clock_.Advance(std::chrono::minutes(30));  // 13:06: open
+  auto resumed = Make()->Patch(run, zones_);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+  EXPECT_FALSE(resumed->window_closed);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+}
+
+}  // namespace
+}  // namespace fleetpatch::workflow
