@@ -133,7 +133,12 @@ Status JsonWriter::Write(const ReportData& data, std::ostream& out) const {
   if (run["config"].is_null()) run["config"] = nlohmann::json::object();
   doc.Member("run", run);
 
+  nlohmann::json left = nlohmann::json::array();
+  for (const AutoScalingLeftover& l : s.auto_scaling_left) {
+    left.push_back({{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group}, {"status", l.status}});
+  }
   nlohmann::json summary = {{"overall_status", s.overall_status},
+                            {"auto_scaling_left", std::move(left)},
                             {"instances", s.instances},
                             {"eligible", s.eligible},
                             {"zones", static_cast<int64_t>(s.zones.size())},

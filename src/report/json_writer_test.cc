@@ -63,6 +63,18 @@ TEST(JsonWriter, DocumentCarriesEverything) {
   EXPECT_THAT(doc["instances"][7]["precheck"]["output"].get<std::string>(), ::testing::HasSubstr("\xEF\xBF\xBD"));
 }
 
+TEST(JsonWriter, SummaryListsWhatIsLeftInStandby) {
+  nlohmann::json doc = nlohmann::json::parse(Render(testutil::DemoSnapshotWithStandby()));
+  const auto& left = doc["summary"]["auto_scaling_left"];
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left[0]["status"], "in_standby");
+  EXPECT_EQ(left[0]["group"], "web-asg <b>");
+  EXPECT_EQ(left[2]["status"], "group_suspended");
+  EXPECT_EQ(doc["instances"][0]["standby"]["status"], "in_standby");
+  EXPECT_EQ(nlohmann::json::parse(Render(testutil::DemoSnapshot()))["summary"]["auto_scaling_left"],
+            nlohmann::json::array());
+}
+
 TEST(JsonWriter, ReportsValidateAgainstTheShippedSchema) {
   FP_REQUIRE_OR_SKIP_OUTSIDE_CI(HaveJsonschema(), "python3-jsonschema is not installed (apt-get install python3-jsonschema)");
   std::vector<RunSnapshot> cases;
@@ -74,6 +86,7 @@ TEST(JsonWriter, ReportsValidateAgainstTheShippedSchema) {
   RunSnapshot empty;
   empty.run.run_id = "empty-run";
   cases.push_back(empty);
+  cases.push_back(testutil::DemoSnapshotWithStandby());
   for (size_t k = 0; k < cases.size(); ++k) {
     std::string out;
     EXPECT_EQ(Validate(Render(cases[k], k == 0 ? "2026-11-25T20:00:00Z" : ""), &out), 0) << "case " << k << ":\n"

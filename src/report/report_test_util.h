@@ -235,4 +235,21 @@ inline int RunCommand(const std::string& cmd, std::string* output) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+// The demo run with Auto Scaling records on its first four instances: in_standby (interrupted),
+// left_in_standby (not known good), group_suspended, exited_standby (restored: not listed).
+inline RunSnapshot DemoSnapshotWithStandby() {
+  RunSnapshot snap = DemoSnapshot();
+  const StandbyStatus statuses[] = {StandbyStatus::kInStandby, StandbyStatus::kLeftInStandby,
+                                    StandbyStatus::kSuspended, StandbyStatus::kExitedStandby};
+  for (size_t i = 0; i < 4 && i < snap.instances.size(); ++i) {
+    StandbyResult s;
+    s.status = statuses[i];
+    s.group = i == 2 ? "api-asg" : "web-asg <b>";
+    s.mode = i == 2 ? "suspend" : "standby";
+    s.entered_at = "2026-11-25T19:50:00Z";
+    snap.instances[i].standby = s;
+  }
+  return snap;
+}
+
 }  // namespace fleetpatch::report::testutil

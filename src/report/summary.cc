@@ -267,6 +267,10 @@ Result<RunSummary> Summarize(const RunSource& source) {
       s.patch_totals.failed += inst.patch->failed;
       s.patch_totals.installed_pending_reboot += inst.patch->installed_pending_reboot;
     }
+    if (LeftInAutoScaling(inst)) {
+      s.auto_scaling_left.push_back({inst.info.zone, inst.info.instance_id, inst.standby->group,
+                                     StandbyStatusName(inst.standby->status)});
+    }
     return OkStatus();
   }));
   if (!source.zones().empty()) present[0] = true;
@@ -286,11 +290,18 @@ Result<RunSummary> Summarize(const RunSource& source) {
   return s;
 }
 
+bool LeftInAutoScaling(const InstanceRun& instance) {
+  return instance.standby &&
+         (StandbyNeedsRestore(instance.standby->status) || instance.standby->status == StandbyStatus::kLeftInStandby);
+}
+
 RunSummary Summarize(const RunSnapshot& snap) {
   // A snapshot in memory cannot fail to be read.
   Result<RunSummary> s = Summarize(SnapshotSource(snap));
   return std::move(s).value();
 }
+
+std::string AutoScalingLeftText(const RunSummary& s);
 
 std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) { return FormatSummaryText(snap.run, s); }
 
@@ -324,6 +335,24 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
     if (s.errors.size() > kMaxListed)
       out += fmt::format("    ... and {} more (see the reports)\n", s.errors.size() - kMaxListed);
   }
+  out += AutoScalingLeftText(s);
+  return out;
+}
+
+// What fleetpatch left in Standby or suspended, so nobody has to find it in the console.
+std::string AutoScalingLeftText(const RunSummary& s) {
+  if (s.auto_scaling_left.empty()) return "";
+  std::string out = fmt::format("  {} instance(s) left in Standby or with their Auto Scaling group suspended:\n",
+                                s.auto_scaling_left.size());
+  constexpr size_t kMaxListed = 20;
+  for (size_t i = 0; i < s.auto_scaling_left.size() && i < kMaxListed; ++i) {
+    const AutoScalingLeftover& l = s.auto_scaling_left[i];
+    out += fmt::format("    {} / {}: {} in {}\n", TerminalSafe(l.zone), TerminalSafe(l.instance_id), l.status,
+                       TerminalSafe(l.group));
+  }
+  if (s.auto_scaling_left.size() > kMaxListed)
+    out += fmt::format("    ... and {} more (see the reports)\n", s.auto_scaling_left.size() - kMaxListed);
+  out += "  (`fleetpatch --resume` restores in_standby and group_suspended; left_in_standby needs a human)\n";
   return out;
 }
 

@@ -98,6 +98,16 @@ struct PatchTotals {
   int64_t installed_pending_reboot = 0;
 };
 
+// An Auto Scaling change fleetpatch made and has not undone (docs/safety.md): an instance still in
+// Standby (in_standby: interrupted, --resume restores it; left_in_standby: not known good after its
+// patch, for a human) or one whose group is still suspended (group_suspended).
+struct AutoScalingLeftover {
+  std::string zone;
+  std::string instance_id;
+  std::string group;   // untrusted text
+  std::string status;  // StandbyStatusName
+};
+
 struct RunSummary {
   std::string overall_status;  // RunStatusName(run.status)
   int64_t instances = 0;
@@ -111,8 +121,12 @@ struct RunSummary {
   std::vector<Phase> phases_present;
   PatchTotals patch_totals;
   int64_t events = 0;  // the run's journal entries
+  std::vector<AutoScalingLeftover> auto_scaling_left;  // in snapshot order
   bool HasFailures() const { return !errors.empty(); }
 };
+
+// Whether fleetpatch left the instance's group changed: in Standby or the group suspended.
+bool LeftInAutoScaling(const InstanceRun& instance);
 
 class RunSource;  // run_source.h
 // One pass over the source's instances and one over its events. Memory: the summary itself (its

@@ -104,6 +104,25 @@ TEST(Summary, InterruptedRunCountsUnfinishedPhasesAsNotRun) {
   EXPECT_EQ(InstanceOutcome(snap.instances[0], s.phases_present), Outcome::kNotRun);
 }
 
+// What fleetpatch left in Standby or suspended is listed once, in snapshot order; what it
+// restored is not.
+TEST(Summary, ListsWhatIsLeftInStandbyOrSuspended) {
+  RunSnapshot snap = testutil::DemoSnapshotWithStandby();
+  RunSummary s = Summarize(snap);
+  ASSERT_EQ(s.auto_scaling_left.size(), 3u);
+  EXPECT_EQ(s.auto_scaling_left[0].instance_id, snap.instances[0].info.instance_id);
+  EXPECT_EQ(s.auto_scaling_left[0].status, "in_standby");
+  EXPECT_EQ(s.auto_scaling_left[1].status, "left_in_standby");
+  EXPECT_EQ(s.auto_scaling_left[2].status, "group_suspended");
+  EXPECT_EQ(s.auto_scaling_left[2].group, "api-asg");
+  const std::string text = FormatSummaryText(snap, s);
+  EXPECT_THAT(text, HasSubstr("3 instance(s) left in Standby or with their Auto Scaling group suspended"));
+  EXPECT_THAT(text, HasSubstr(snap.instances[0].info.instance_id + ": in_standby in web-asg"));
+  EXPECT_TRUE(Summarize(testutil::DemoSnapshot()).auto_scaling_left.empty());
+  EXPECT_THAT(FormatSummaryText(testutil::DemoSnapshot(), Summarize(testutil::DemoSnapshot())),
+              Not(HasSubstr("left in Standby")));
+}
+
 TEST(Summary, EmptyRun) {
   RunSnapshot snap;
   snap.run.run_id = "r";

@@ -158,6 +158,13 @@ Status XmlWriter::Write(const ReportData& data, std::ostream& out) const {
     SetAttr(summary, "zonesFailed", s.zones_failed);
     SetAttr(summary, "errors", static_cast<int64_t>(s.errors.size()));
     for (const PhaseSummary& p : s.phases) AddPhaseSummary(summary, p);
+    for (const AutoScalingLeftover& l : s.auto_scaling_left) {  // docs/safety.md
+      pugi::xml_node n = summary.append_child("autoScalingLeft");
+      SetAttr(n, "zone", l.zone);
+      SetAttr(n, "instanceId", l.instance_id);
+      SetAttr(n, "group", l.group);
+      SetAttr(n, "status", l.status);
+    }
     root.Child(summary);
   }
   {

@@ -45,7 +45,18 @@ std::vector<RunSnapshot> Cases() {
   RunSnapshot empty;
   empty.run.run_id = "empty-run";
   cases.push_back(empty);
+  cases.push_back(testutil::DemoSnapshotWithStandby());
   return cases;
+}
+
+TEST(XmlWriter, SummaryListsWhatIsLeftInStandby) {
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(Render(XmlWriter(), testutil::DemoSnapshotWithStandby()).c_str()));
+  auto left = doc.select_nodes("//*[local-name()='summary']/*[local-name()='autoScalingLeft']");
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_STREQ(left[0].node().attribute("status").value(), "in_standby");
+  EXPECT_STREQ(left[1].node().attribute("group").value(), "web-asg <b>");
+  EXPECT_STREQ(left[2].node().attribute("status").value(), "group_suspended");
 }
 
 TEST(XmlWriter, ReportsValidateAgainstTheShippedXsd) {
