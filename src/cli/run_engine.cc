@@ -77,8 +77,12 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
   err << "fleetpatch: " << PhaseName(s.phase) << ": " << s.succeeded << " succeeded, " << s.failed << " failed, "
       << s.skipped << " skipped";
   if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
-  if (s.budget_spent) err << " (rollout stopped)";
-  if (s.interrupted) err << " (interrupted)";
+  if (s.window_closed) {
+    err << " (maintenance window closed: " << s.next_window << ")";
+  } else {
+    if (s.budget_spent) err << " (rollout stopped)";
+    if (s.interrupted) err << " (interrupted)";
+  }
   err << "\n";
   for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
@@ -116,6 +120,8 @@ struct PhasesOutcome {
   std::optional<Error> fatal;  // a phase failed as a whole
   bool zone_auth_failed = false;
   bool interrupted = false;
+  // The maintenance window closed: when it opens next ("" when it did not close).
+  std::string window_closed;
 };
 
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
@@ -140,6 +146,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
     for (const auto& e : r->zone_errors)
       if (e.category == ErrorCategory::kAuth) out.zone_auth_failed = true;
     out.interrupted = out.interrupted || r->interrupted || cancel.Cancelled();
+    if (r->window_closed) out.window_closed = r->next_window;
     return !out.interrupted;
   };
   for (Phase phase : req.phases) {
@@ -173,8 +180,13 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
 // The `--output json` summary of a run.
 nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code, const report::RunSummary& summary,
                            const Result<std::vector<std::filesystem::path>>& written, const std::optional<Error>& fatal,
-                           const std::vector<std::string>& notification_errors) {
+                           const std::vector<std::string>& notification_errors, const std::string& window_closed) {
   nlohmann::json j;
+  if (!window_closed.empty()) j["window"] = {{"closed", true}, {"next_opening", window_closed}};
+  j["auto_scaling_left"] = nlohmann::json::array();
+  for (const auto& l : summary.auto_scaling_left)
+    j["auto_scaling_left"].push_back({{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group},
+                                      {"status", l.status}});
   if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
   j["run_id"] = run_id;
   j["status"] = RunStatusName(status);
@@ -238,14 +250,22 @@ Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, con
   const std::vector<std::string> notification_errors = hooks.NotificationFailures();
   for (const auto& n : notification_errors) err << "fleetpatch: notification not delivered: " << n << "\n";
   if (json_output) {
-    *ctx.out << DumpJson(SummaryJson(run_id, status, code, summary, written, fatal, notification_errors), 2) << "\n";
+    *ctx.out << DumpJson(SummaryJson(run_id, status, code, summary, written, fatal, notification_errors,
+                                     outcome.window_closed),
+                         2)
+             << "\n";
   } else {
     *ctx.out << report::FormatSummaryText(source->run(), summary);
     if (written.ok()) {
       *ctx.out << "Reports:\n";
       for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";
     }
-    if (interrupted) *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run_id << "`\n";
+    if (!outcome.window_closed.empty()) {
+      *ctx.out << "Maintenance window closed: no new wave started; " << outcome.window_closed
+               << ". Continue then with `fleetpatch --resume --run " << run_id << "`\n";
+    } else if (interrupted) {
+      *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run_id << "`\n";
+    }
   }
   if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
@@ -296,6 +316,11 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;
   o.error_budget = c.error_budget;
+  o.auto_scaling = c.patch.auto_scaling;
+  o.eligibility.skip_auto_scaling_members = c.patch.auto_scaling == config::AutoScalingMode::kSkip;
+  o.max_unavailable = c.patch.max_unavailable;
+  o.max_unavailable_tags = c.patch.max_unavailable_tags;
+  o.window = c.workflow.window;
   return o;
 }
 

@@ -22,16 +22,34 @@ Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& e
 }
 
 std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const workflow::PhaseSummary& s) {
-  if (s.phase != Phase::kPatch || !s.budget_spent || s.interrupted) return std::nullopt;
+  if (s.phase != Phase::kPatch || !s.budget_spent || (s.interrupted && !s.window_closed)) return std::nullopt;
   RolloutHalted h;
   h.run_id = run_id;
   h.reason = s.halt_reason;
   h.failed = s.failed;
   h.not_started = s.skipped;
-  h.detail = s.halt_reason == HaltReason::kCanaryFailed
-                 ? "the canary wave failed, so no further wave started"
-                 : "more instances failed than the error budget allows, so no further wave started";
+  switch (s.halt_reason) {
+    case HaltReason::kCanaryFailed: h.detail = "the canary wave failed, so no further wave started"; break;
+    case HaltReason::kErrorBudgetSpent:
+      h.detail = "more instances failed than the error budget allows, so no further wave started";
+      break;
+    case HaltReason::kWindowClosed:
+      h.detail = "the maintenance window closed, so no further wave started; " + s.next_window;
+      break;
+  }
   return h;
+}
+
+std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id, const report::RunSummary& s) {
+  InstancesInStandby e;
+  e.run_id = run_id;
+  for (const auto& l : s.auto_scaling_left)
+    if (l.status != StandbyStatusName(StandbyStatus::kSuspended)) e.instance_ids.push_back(l.instance_id);
+  if (e.instance_ids.empty()) return std::nullopt;
+  e.detail = std::to_string(e.instance_ids.size()) +
+             " instance(s) left in Auto Scaling Standby: `fleetpatch --resume` restores those interrupted, the "
+             "others were not known good after their patch";
+  return e;
 }
 
 RunHooks::RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock)
@@ -115,6 +133,7 @@ void RunHooks::RunDone(RunStatus status, int exit_code, const report::RunSummary
   }
   f.reports = reports;
   if (fatal) f.error = fatal->ToString();
+  if (auto standby = InstancesInStandbyOf(run_id_, summary)) observers_.OnInstancesInStandby(*standby);
   observers_.OnRunFinished(f);
 }
 

@@ -31,8 +31,12 @@ namespace fleetpatch::cli {
 Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& env);
 
 // The RolloutHalted event of a finished phase: only a patch phase whose rollout stopped (failed
-// canary, error budget spent) and that was not interrupted; nullopt otherwise.
+// canary, error budget spent, maintenance window closed) and that was not interrupted otherwise;
+// nullopt otherwise.
 std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const workflow::PhaseSummary& s);
+// The InstancesInStandby event at a run's end: the instances the run left in Auto Scaling Standby
+// (in_standby, left_in_standby; a suspended group is not an instance in Standby); nullopt when none.
+std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id, const report::RunSummary& s);
 
 class RunHooks {
  public:

@@ -48,6 +48,34 @@ TEST(RolloutHaltOfTest, NoHaltWhenTheRolloutWentOnWasInterruptedOrWasNoPatch) {
   EXPECT_FALSE(RolloutHaltOf("r1", backup).has_value());
 }
 
+// A closed maintenance window stops the run resumable (interrupted), and is still a halt to notify,
+// with when the window opens next.
+TEST(RolloutHaltOfTest, AClosedWindowIsAHaltThatSaysWhenItOpens) {
+  workflow::PhaseSummary closed = StoppedPatch(HaltReason::kWindowClosed);
+  closed.interrupted = true;
+  closed.window_closed = true;
+  closed.next_window = "the maintenance window opens next at 2026-12-11T21:00:00Z";
+  auto halt = RolloutHaltOf("r1", closed);
+  ASSERT_TRUE(halt.has_value());
+  EXPECT_EQ(halt->reason, HaltReason::kWindowClosed);
+  EXPECT_NE(halt->detail.find("2026-12-11T21:00:00Z"), std::string::npos) << halt->detail;
+}
+
+TEST(InstancesInStandbyOfTest, ListsInstancesInStandbyNotSuspendedGroups) {
+  report::RunSummary s;
+  EXPECT_FALSE(InstancesInStandbyOf("r1", s).has_value());
+  s.auto_scaling_left = {{"prod", "i-1", "web", "in_standby"},
+                         {"prod", "i-2", "web", "left_in_standby"},
+                         {"prod", "i-3", "api", "group_suspended"}};
+  auto e = InstancesInStandbyOf("r1", s);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->run_id, "r1");
+  EXPECT_EQ(e->instance_ids, (std::vector<std::string>{"i-1", "i-2"}));
+  s.auto_scaling_left.resize(0);
+  s.auto_scaling_left.push_back({"prod", "i-3", "api", "group_suspended"});
+  EXPECT_FALSE(InstancesInStandbyOf("r1", s).has_value());
+}
+
 TEST(CheckNotificationSecretsTest, AnUnsetOrEmptySecretIsAConfigErrorNamingTheVariableNotTheUrl) {
   config::Config c;
   c.notifications.webhooks.push_back(

@@ -56,6 +56,32 @@ TEST(WorkflowOptionsTest, DefaultsAreTheConfigDefaults) {
   EXPECT_EQ(mapped.canary_size, own.canary_size);
   EXPECT_EQ(mapped.wave_size, own.wave_size);
   EXPECT_EQ(mapped.error_budget, own.error_budget);
+  EXPECT_EQ(mapped.auto_scaling, own.auto_scaling);
+  EXPECT_EQ(mapped.eligibility.skip_auto_scaling_members, own.eligibility.skip_auto_scaling_members);
+  EXPECT_EQ(mapped.max_unavailable.has_value(), own.max_unavailable.has_value());
+  EXPECT_EQ(mapped.max_unavailable_tags, own.max_unavailable_tags);
+  EXPECT_EQ(mapped.window.enabled, own.window.enabled);
+}
+
+// The safety loop's keys arrive: skip makes group members ineligible at the scan, the budget and
+// the window reach the rollout.
+TEST(WorkflowOptionsTest, SafetyKeysArePassedThrough) {
+  config::Config c;
+  c.patch.auto_scaling = config::AutoScalingMode::kSkip;
+  c.patch.max_unavailable = CountOrPercent{true, 25};
+  c.patch.max_unavailable_tags = {"App"};
+  c.workflow.window.enabled = true;
+  c.workflow.window.time_zone = "Europe/Berlin";
+  const auto o = WorkflowOptionsFrom(c);
+  EXPECT_EQ(o.auto_scaling, config::AutoScalingMode::kSkip);
+  EXPECT_TRUE(o.eligibility.skip_auto_scaling_members);
+  ASSERT_TRUE(o.max_unavailable.has_value());
+  EXPECT_EQ(*o.max_unavailable, (CountOrPercent{true, 25}));
+  EXPECT_EQ(o.max_unavailable_tags, std::vector<std::string>{"App"});
+  EXPECT_TRUE(o.window.enabled);
+  EXPECT_EQ(o.window.time_zone, "Europe/Berlin");
+  c.patch.auto_scaling = config::AutoScalingMode::kSuspend;
+  EXPECT_FALSE(WorkflowOptionsFrom(c).eligibility.skip_auto_scaling_members);
 }
 
 // The mapping passes typed values through: a changed config value arrives unchanged.
