@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -21,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "emulator/signed_client.h"
 #include "state/sqlite_state_store.h"
 #include "tests/e2e_support.h"
 
@@ -542,6 +544,127 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   EXPECT_EQ(h.Count("SendCommand"), commands_before) << "no second SendCommand for a patch in flight";
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
+}
+
+// ---- Auto Scaling standby and the maintenance window --------------------------------------------
+
+// Two members of Auto Scaling group web-asg in account A whose patches run `patch_s` simulated
+// seconds (at kSlowScale), and one instance in no group.
+emulator::Fleet AsgFleet(double patch_s) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  emulator::AutoScalingGroupSpec g;
+  g.name = "web-asg";
+  g.account_id = kAcctA;
+  g.region = "us-east-1";
+  g.min_size = 0;
+  g.max_size = 4;
+  g.desired_capacity = 2;
+  fb.fleet.auto_scaling_groups.push_back(g);
+  for (const char* id : {"i-0aaa00000000000a1", "i-0aaa00000000000a2", "i-0aaa00000000000a3"}) {
+    auto& i = fb.Instance(id, kAcctA, "us-east-1");
+    i.patch.duration_s = patch_s;
+    i.ami_duration_s = 0.001;
+    i.command_duration_s = 0.001;
+    if (std::string(id) != "i-0aaa00000000000a3") i.auto_scaling_group = "web-asg";
+  }
+  return fb.Build();
+}
+
+// What EC2 Auto Scaling says of each member of account A's groups (instance id -> lifecycle
+// state), asked of the emulator as a client would, with the zone's role.
+std::map<std::string, std::string> AsgLifecycles(Harness& h) {
+  emulator::SignedClient client(h.emu(), DefaultClock(), h.emu().BaseCredentials());
+  emulator::RawReply role = client.Query("sts", "us-east-1", "AssumeRole",
+                                         {{"RoleArn", emulator::RoleArn(kAcctA, "FleetPatchRole")},
+                                          {"RoleSessionName", "e2e-check"},
+                                          {"ExternalId", std::string("ext-") + kAcctA}});
+  EXPECT_EQ(role.status, 200) << role.body;
+  aws::Credentials c;
+  c.access_key_id = role.XmlText("AccessKeyId");
+  c.secret_access_key = role.XmlText("SecretAccessKey");
+  c.session_token = role.XmlText("SessionToken");
+  client.SetCredentials(c);
+  emulator::RawReply r = client.Query("autoscaling", "us-east-1", "DescribeAutoScalingInstances");
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::map<std::string, std::string> out;
+  for (const auto& n : r.xml.select_nodes("//AutoScalingInstances/member")) {
+    out[n.node().child("InstanceId").text().as_string()] = n.node().child("LifecycleState").text().as_string();
+  }
+  return out;
+}
+
+// kill -9 while both members are in Standby and patched: --resume watches the patches to their end
+// and puts both back in service; nothing is left in Standby and no member was replaced.
+TEST(CliE2e, KillWhileInStandbyThenResumeLeavesNothingInStandby) {
+  Harness h;
+  h.StartEmulator(AsgFleet(1500), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  std::string run_id;
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), &run_id)["in_progress"] == 3; },
+                      std::chrono::seconds(60)))
+      << first->Stderr();
+  for (const auto& [id, state] : AsgLifecycles(h)) {
+    EXPECT_TRUE(state == "Standby" || state == "EnteringStandby") << id << " " << state;
+  }
+  first->Signal(SIGKILL);
+  EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
+  EXPECT_EQ(h.Count("ExitStandby"), 0);
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["run_id"], run_id);
+  EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
+  EXPECT_EQ(j["auto_scaling_left"], json::array()) << r.out;
+  // ExitStandby goes through Pending (30 simulated seconds) to InService.
+  std::map<std::string, std::string> after;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        after = AsgLifecycles(h);
+        return std::all_of(after.begin(), after.end(), [](const auto& m) { return m.second == "InService"; });
+      },
+      std::chrono::seconds(20)));
+  ASSERT_EQ(after.size(), 2u) << "no member was replaced";
+  for (const auto& [id, state] : after) EXPECT_EQ(state, "InService") << id;
+  EXPECT_EQ(h.Count("EnterStandby"), 1) << "the resumed run did not put them in Standby again";
+  ExpectStoreSound(h.StatePath());
+}
+
+// Outside the maintenance window the run prepares (backups, prechecks) but starts no wave, stops
+// resumable (exit 130) and says when the window opens next, on the terminal and in the JSON.
+TEST(CliE2e, OutsideTheWindowTheRunStopsResumableAndSaysWhenItOpens) {
+  Harness h;
+  h.StartEmulator(SmallFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  // A one-minute window twelve hours from now (UTC): closed for the whole test.
+  const auto now = std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now());
+  const auto start = now + std::chrono::hours(12);
+  const auto minute_of_day = [](std::chrono::system_clock::time_point t) {
+    auto m = std::chrono::floor<std::chrono::minutes>(t) - std::chrono::floor<std::chrono::days>(t);
+    return static_cast<int>(m.count());
+  };
+  const auto hhmm = [](int m) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", m / 60 % 24, m % 60);
+    return std::string(buf);
+  };
+  const int s = minute_of_day(start);
+  h.WriteFile("win.yml", "version: 1\nworkflow:\n  poll_interval: 2\n  window:\n    start: \"" + hhmm(s) +
+                             "\"\n    end: \"" + hhmm(s + 1) + "\"\n    time_zone: UTC\nlanding_zones: zones.yml\n" +
+                             kOneWave);
+  auto r = h.Run({"--config", "win.yml", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "interrupted") << r.out;
+  ASSERT_TRUE(j.contains("window")) << r.out;
+  EXPECT_THAT(j["window"]["next_opening"].get<std::string>(), HasSubstr("the maintenance window opens next at"));
+  EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 3) << r.out;
+  EXPECT_EQ(h.Count("SendCommand"), 1) << "the precheck only: no patch wave started";
+  EXPECT_THAT(r.err, HasSubstr("maintenance window closed")) << Dump(r);
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["skipped"], 0) << "left queued for --resume, not skipped";
 }
 
 // --resume finishes run `run_id` (three instances) without a second AMI or SendCommand.
