@@ -73,6 +73,7 @@ Status ZoneAutoScaling::RestoreStandby(const std::set<std::string>& in_flight) {
   std::map<std::string, std::vector<std::string>> to_exit;
   for (const auto& m : members) {
     group_of_[m.instance_id] = m.group;
+    if (m.lifecycle_state == "EnteringStandby") continue;  // still on its way: patched as it is, or the next attempt
     auto patched = patched_.find(m.instance_id);
     if (m.lifecycle_state == "Standby" && patched != patched_.end() && !ShouldExitStandby(patched->second, "", "")) {
       StandbyResult s = Base(m.instance_id);
@@ -107,7 +108,7 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
     for (const auto& m : *described) now[m.instance_id] = {m.group, m.lifecycle_state};
   }
   std::vector<InstanceRun> go;
-  std::map<std::string, std::vector<InstanceRun>> standby, suspend;
+  Grouped standby, suspend;
   for (auto& r : batch) {
     const std::string& id = r.info.instance_id;
     const bool member = std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -123,7 +124,8 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
     }
     group_of_[id] = it->second.group;
     open_[it->second.group].insert(id);
-    if (Ours(records_[id], StandbyStatus::kInStandby) && it->second.lifecycle_state == "Standby") {
+    const std::string& state = it->second.lifecycle_state;
+    if (Ours(records_[id], StandbyStatus::kInStandby) && (state == "Standby" || state == "EnteringStandby")) {
       go.push_back(std::move(r));  // this run put it there before a crash: patch it as it is
       continue;
     }
@@ -142,19 +144,28 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
       }
     }
   }
+  FP_RETURN_IF_ERROR(Protect(std::move(standby), std::move(suspend), &go, blocked));
+  return go;
+}
+
+// Puts each group's members in Standby, or suspends the group; what is protected joins `go`.
+Status ZoneAutoScaling::Protect(Grouped standby, Grouped suspend, std::vector<InstanceRun>* go,
+                                std::vector<AsgBlocked>* blocked) {
   for (auto& [group, members] : suspend) {
     FP_RETURN_IF_ERROR(SuspendGroup(group, members));
-    if (suspended_.count(group)) {
-      for (auto& r : members) go.push_back(std::move(r));
-    } else {
-      for (auto& r : members) blocked->push_back({r.info.instance_id, records_[r.info.instance_id]->reason});
+    for (auto& r : members) {
+      if (suspended_.count(group)) {
+        go->push_back(std::move(r));
+      } else {
+        blocked->push_back({r.info.instance_id, records_[r.info.instance_id]->reason});
+      }
     }
   }
   for (auto& [group, members] : standby) {
     FP_RETURN_IF_ERROR(EnterStandby(group, members, blocked));
-    for (auto& r : members) go.push_back(std::move(r));
+    for (auto& r : members) go->push_back(std::move(r));
   }
-  return go;
+  return OkStatus();
 }
 
 // Records the intent, then asks. What failed to enter Standby is blocked (never patched while its
@@ -174,7 +185,8 @@ Status ZoneAutoScaling::EnterStandby(const std::string& group, std::vector<Insta
   }
   Status st = ctx_.api.EnterStandby(group, ids);
   if (st.ok()) return OkStatus();
-  // Which of them did get there (a batch can fail half way)?
+  // Which of them did get there (a batch can fail half way)? The others are tried one by one: a
+  // group whose minimum size forbids the whole batch may still allow some of it.
   std::set<std::string> in_standby;
   if (auto now = ctx_.api.DescribeAutoScalingInstances(ids); now.ok()) {
     for (const auto& m : *now)
@@ -183,14 +195,15 @@ Status ZoneAutoScaling::EnterStandby(const std::string& group, std::vector<Insta
   std::vector<InstanceRun> kept;
   for (auto& r : members) {
     const std::string& id = r.info.instance_id;
-    if (in_standby.count(id)) {
+    Status one = in_standby.count(id) || ids.size() == 1 ? st : ctx_.api.EnterStandby(group, {id});
+    if (in_standby.count(id) || one.ok()) {
       kept.push_back(std::move(r));
       continue;
     }
     StandbyResult s = Base(id);
     s.status = StandbyStatus::kSkipped;
-    s.error = ToProblem(st.error());
-    s.reason = "EnterStandby failed: " + st.error().message;
+    s.error = ToProblem(one.error());
+    s.reason = "EnterStandby failed: " + one.error().message;
     FP_RETURN_IF_ERROR(Record(id, s));
     open_[group].erase(id);
     blocked->push_back({id, s.reason + ": never patched while its group could replace it"});

@@ -66,7 +66,9 @@ class ZoneAutoScaling {
   std::string GroupOf(const std::string& instance_id) const;
 
  private:
+  using Grouped = std::map<std::string, std::vector<InstanceRun>>;  // group -> members
   Status Record(const std::string& id, const StandbyResult& s);
+  Status Protect(Grouped standby, Grouped suspend, std::vector<InstanceRun>* go, std::vector<AsgBlocked>* blocked);
   StandbyResult Base(const std::string& id) const;
   Status EnterStandby(const std::string& group, std::vector<InstanceRun>& members, std::vector<AsgBlocked>* blocked);
   Status SuspendGroup(const std::string& group, const std::vector<InstanceRun>& members);

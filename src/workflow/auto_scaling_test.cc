@@ -162,6 +162,28 @@ TEST_F(AutoScalingTest, SkipModeMakesMembersIneligibleWithTheReason) {
   EXPECT_EQ(api_->Calls("DescribeAutoScalingInstances"), 0);
 }
 
+// A group whose minimum size allows one member in Standby: the batch is refused, the members are
+// then tried one by one; the one the group refuses is not patched, with the reason.
+TEST_F(AutoScalingTest, WhatTheGroupRefusesToPutInStandbyIsNotPatched) {
+  api_->standby_limit = 1;
+  api_->Add(Member("i-1", "web"));
+  api_->Add(Member("i-2", "web"));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 1);
+  EXPECT_EQ(out[2].skipped, 1);
+  EXPECT_EQ(api_->PatchedIds(), std::vector<std::string>{"i-1"});
+  InstanceRun refused = Get(run, "i-2");
+  EXPECT_EQ(refused.patch->status, PatchStatus::kSkipped);
+  EXPECT_NE(refused.patch->reason.find("EnterStandby failed: AutoScalingGroup web would fall below its min-size"),
+            std::string::npos)
+      << refused.patch->reason;
+  EXPECT_EQ(refused.standby->status, StandbyStatus::kSkipped);
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  EXPECT_EQ(api_->Lifecycle("i-2"), "InService");
+}
+
 TEST_F(AutoScalingTest, AMemberThatIsNotInServiceIsNeverPatched) {
   FakeInstance leaving = Member("i-1", "web");
   leaving.lifecycle = "Terminating";

@@ -121,6 +121,9 @@ class FakeZoneApi : public ZoneApi {
   // Called (under the fake's lock) after every Auto Scaling call that changes something, e.g. to
   // interrupt the run there.
   std::function<void(const std::string& op)> on_asg;
+  // At most this many members of one group in Standby at once (as a group's minimum size allows
+  // with ShouldDecrementDesiredCapacity); an EnterStandby beyond it is refused whole. -1: no limit.
+  int standby_limit = -1;
 
   void Set(const std::string& id, const std::function<void(FakeInstance&)>& fn) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -384,6 +387,13 @@ class FakeZoneApi : public ZoneApi {
         e.aws_code = "ValidationError";
         return e;
       }
+    }
+    int in_standby = 0;
+    for (const auto& [id, i] : instances_) in_standby += i.asg_group == group && i.lifecycle == "Standby";
+    if (to == "Standby" && standby_limit >= 0 && in_standby + static_cast<int>(ids.size()) > standby_limit) {
+      Error e = Error::Validation("AutoScalingGroup " + group + " would fall below its min-size");
+      e.aws_code = "ValidationError";
+      return e;
     }
     for (const auto& id : ids) instances_[id].lifecycle = to;
     if (on_asg) on_asg(op);

@@ -161,29 +161,23 @@ Result<PhaseSummary> Workflow::EndPatch(const std::string& run_id, ResultSink& s
   return s;
 }
 
-Status Workflow::SafetyGates(const std::string& run_id, std::vector<InstanceRun>& eligible, RolloutOptions* ro) {
+Status Workflow::SafetyGates(const std::string& run_id, RolloutOptions* ro) {
   if (options_.window.enabled) {
     FP_ASSIGN_OR_RETURN(MaintenanceWindow w, MaintenanceWindow::Create(options_.window, options_.tzdir));
     ro->window = std::make_shared<const MaintenanceWindow>(std::move(w));
     ro->clock = &clock_;
   }
-  bool members = false;
-  for (const auto& r : eligible) members = members || r.info.in_auto_scaling_group;
-  if (!options_.max_unavailable && !members) return OkStatus();
+  if (!options_.max_unavailable) return OkStatus();
   // Every instance of the run, with its tags: a percentage is of the whole group.
   FP_ASSIGN_OR_RETURN(std::vector<InstanceInfo> infos, store_.LoadInstances(run_id));
-  std::map<std::pair<std::string, std::string>, const InstanceInfo*> by_key;
   std::vector<BudgetMember> budget;
-  for (const auto& i : infos) {
-    by_key[{i.zone, i.instance_id}] = &i;
+  budget.reserve(infos.size());
+  for (auto& i : infos) {
     auto g = i.tags.find(kAutoScalingGroupTag);
-    budget.push_back({i.instance_id, i.account_id, i.region, g == i.tags.end() ? "" : g->second, i.tags});
+    std::string group = g == i.tags.end() ? "" : g->second;
+    budget.push_back({i.instance_id, i.account_id, i.region, std::move(group), std::move(i.tags)});
   }
-  for (auto& r : eligible)
-    if (auto it = by_key.find({r.info.zone, r.info.instance_id}); it != by_key.end()) r.info.tags = it->second->tags;
-  if (options_.max_unavailable) {
-    ro->budget = std::make_shared<DisruptionBudget>(*options_.max_unavailable, options_.max_unavailable_tags, budget);
-  }
+  ro->budget = std::make_shared<DisruptionBudget>(*options_.max_unavailable, options_.max_unavailable_tags, budget);
   return OkStatus();
 }
 
@@ -209,7 +203,7 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
   }
   sink.Open(Phase::kPatch, history.candidates);
   RolloutOptions ro;
-  FP_RETURN_IF_ERROR(SafetyGates(run_id, all, &ro));
+  FP_RETURN_IF_ERROR(SafetyGates(run_id, &ro));
   std::map<std::string, std::vector<size_t>> orders;  // the run's instance order, by zone
   for (size_t i = 0; i < all.size(); ++i) orders[all[i].info.zone].push_back(i);
   ByZone by_zone = SplitByZone(std::move(all));

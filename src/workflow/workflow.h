@@ -195,8 +195,8 @@ class Workflow {
   Result<PhaseSummary> EndPatch(const std::string& run_id, ResultSink& sink, const RolloutEnd& end);
   // What the rollout scheduler needs beyond the options: the disruption budget over the run's
   // instances (nullptr without patch.max_unavailable) and the maintenance window (nullptr when
-  // none); kConfig for a bad window. Also fills each eligible instance's tags (budget groups).
-  Status SafetyGates(const std::string& run_id, std::vector<InstanceRun>& eligible, RolloutOptions* ro);
+  // none); kConfig for a bad window, else the store's error.
+  Status SafetyGates(const std::string& run_id, RolloutOptions* ro);
 
   const WorkflowOptions options_;
   state::StateStore& store_;
