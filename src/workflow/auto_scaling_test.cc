@@ -300,5 +300,58 @@ TEST_F(AutoScalingTest, OutsideTheWindowNoWaveStartsAndTheRunStopsResumable) {
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
 }
 
+// The window closes while waves run (on the fake clock the polls advance): the wave in flight
+// finishes, no later wave starts, nothing is skipped, and the next window's --resume finishes.
+TEST_F(AutoScalingTest, AWindowThatClosesMidRunStopsResumableAndTheNextWindowFinishes) {
+  options_.window.enabled = true;  // 12:00-12:37 UTC; the fake clock starts at 12:36:00
+  options_.window.start_minute = 12 * 60;
+  options_.window.end_minute = 12 * 60 + 37;  // a wave takes ~20 s here: 3 start
+  options_.wave_size = 1;
+  const std::vector<std::string> ids = {"i-1", "i-2", "i-3", "i-4", "i-5", "i-6"};
+  for (const auto& id : ids) api_->Add(Member(id, ""));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[2].window_closed);
+  EXPECT_NE(out[2].next_window.find("2015-08-31T12:00:00Z"), std::string::npos) << out[2].next_window;
+  int patched = 0, untouched = 0;
+  for (const auto& id : ids) {
+    InstanceRun r = Get(run, id);
+    if (!r.patch) {
+      ++untouched;
+    } else {
+      EXPECT_EQ(r.patch->status, PatchStatus::kSuccess) << id << ": in-flight work finishes";
+      ++patched;
+    }
+  }
+  EXPECT_GT(patched, 0) << "waves started inside the window";
+  EXPECT_GT(untouched, 0) << "none after it closed; left queued, not skipped";
+
+  clock_.Advance(std::chrono::hours(24) - std::chrono::minutes(30));  // the next day, inside the window
+  auto resumed = Make()->Patch(run, zones_);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+  for (const auto& id : ids) EXPECT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
+}
+
+// The window closes while a suspended group still has members queued: the group is resumed when
+// the zone lets them go, never left suspended until the next window.
+TEST_F(AutoScalingTest, AGroupIsResumedWhenTheWindowClosesBeforeItsLastMember) {
+  options_.auto_scaling = config::AutoScalingMode::kSuspend;
+  options_.window.enabled = true;
+  options_.window.start_minute = 12 * 60;
+  options_.window.end_minute = 12 * 60 + 37;
+  options_.wave_size = 1;
+  for (const char* id : {"i-1", "i-2", "i-3", "i-4", "i-5", "i-6"}) api_->Add(Member(id, "web"));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  ASSERT_TRUE(out[2].window_closed);
+  EXPECT_TRUE(api_->SuspendedGroups().empty());
+  EXPECT_EQ(api_->Calls("SuspendProcesses"), 1);
+  EXPECT_EQ(api_->Calls("ResumeProcesses"), 1);
+  EXPECT_FALSE(Get(run, "i-6").patch.has_value());
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kResumed);
+}
+
 }  // namespace
 }  // namespace fleetpatch::workflow
