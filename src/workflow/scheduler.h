@@ -120,8 +120,23 @@ class RolloutScheduler {
   std::optional<HaltReason> halt_;
 };
 
-// Reads a run's instances (eligible, in store order) into a RolloutHistory. `prepare`: whether
-// missing backups/prechecks will be run now (a pipelined run) or count as not passed (patch only).
+// Reads a run's instances (eligible, in store order) one at a time into a RolloutHistory, so a
+// caller can stream them from the store. `prepare`: whether missing backups/prechecks will be run
+// now (a pipelined run) or count as not passed (patch only).
+class RolloutHistoryBuilder {
+ public:
+  RolloutHistoryBuilder(bool backup_enabled, bool backup_required, int canary_size, bool prepare);
+  void Add(const InstanceRun& r);
+  RolloutHistory Finish() const;
+
+ private:
+  const bool backup_enabled_, backup_required_, prepare_;
+  const int canary_size_;
+  RolloutHistory h_;
+  bool canary_ended_ = false, canary_failed_ = false, later_wave_ = false, canary_in_flight_ = false;
+};
+
+// The same over a vector of records.
 RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
                                 int canary_size, bool prepare);
 

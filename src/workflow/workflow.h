@@ -157,6 +157,15 @@ class Workflow {
   using ZoneDown = std::function<void(std::vector<InstanceRun>&, const Error&)>;
   void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone, Phase phase,
                    ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
+  // The same, with each zone's instances loaded by `load` when a zone worker takes the zone, so at
+  // most `zone_workers` zones' records are in memory at once. A zone that cannot be loaded is
+  // recorded as a zone error and left untouched (--resume picks it up).
+  using ZoneLoad = std::function<Result<std::vector<InstanceRun>>(const std::string& zone)>;
+  void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, const std::vector<std::string>& names,
+                   const ZoneLoad& load, Phase phase, ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
+  // What the rollout needs to know of the whole run before any zone starts (one streaming pass).
+  struct RolloutPlan;
+  Result<RolloutPlan> PlanRollout(const std::string& run_id, bool prepare);
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.
