@@ -12,7 +12,7 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
   }
 }
 
-ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutScheduler& rollout, std::vector<InstanceRun> instances,
+ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
                            const std::vector<size_t>& orders, bool prepare)
     : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx) {
   init_ = Classify(std::move(instances), orders);
@@ -169,6 +169,7 @@ Status ZonePipeline::StepPatch() {
     Apply(e.state, InstanceEvent::kPatchEnded);
     --open_;
     const int failed = PatchFailed(status) ? 1 : 0;
+    rollout_.InstanceEnded(ctx_.name(), id, failed != 0);
     if (e.in_wave) {
       ++n;
       failures += failed;
@@ -216,7 +217,7 @@ void ZonePipeline::Wait(uint64_t generation) {
 
 namespace fleetpatch::workflow {
 
-Status RecordZoneDown(ResultSink& sink, RolloutScheduler& rollout, const WorkflowOptions& o,
+Status RecordZoneDown(ResultSink& sink, RolloutGate& rollout, const WorkflowOptions& o,
                       std::vector<InstanceRun>& instances, const Error& e, bool prepare) {
   const std::string zone = instances.empty() ? std::string() : instances.front().info.zone;
   rollout.Join(zone, 0, 0);

@@ -27,6 +27,7 @@
 #include "common/run_events.h"
 #include "common/run_model.h"
 #include "workflow/cancel_token.h"
+#include "workflow/rollout_gate.h"
 
 namespace fleetpatch::workflow {
 
@@ -48,7 +49,7 @@ struct RolloutHistory {
   int next_wave = 0;            // the number of the next wave
 };
 
-class RolloutScheduler {
+class RolloutScheduler : public RolloutGate {
  public:
   // kConfig when the error budget cannot be parsed.
   static Result<std::unique_ptr<RolloutScheduler>> Create(RolloutOptions options, RolloutHistory history,

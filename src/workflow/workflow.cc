@@ -11,6 +11,21 @@
 #include "workflow/zone_context.h"
 
 namespace fleetpatch::workflow {
+
+namespace {
+
+// What the pipeline reads of eligible records (of one zone, or all when `zone` is empty): statuses,
+// not tags or outputs.
+state::InstanceQuery WorkflowView(const std::string& zone) {
+  state::InstanceQuery q;
+  q.zone = zone;
+  q.eligible = true;
+  q.details = false;
+  return q;
+}
+
+}  // namespace
+
 namespace {
 
 const ZoneSpec* FindZone(const std::vector<ZoneSpec>& zones, const std::string& name) {
@@ -171,16 +186,14 @@ struct Workflow::RolloutPlan {
   std::map<std::string, std::vector<size_t>> orders;   // each zone's instances' places in the run's order
 };
 
-// The workflow's view of every eligible record (statuses, not tags or outputs), streamed from the
-// store 512 at a time: at 100,000 instances, holding them all cost ~290 MiB.
-Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, bool prepare) {
-  state::InstanceQuery q;
-  q.eligible = true;
-  q.details = false;
+// The workflow's view of every eligible record of the run (or of `zone`: statuses, not tags or
+// outputs), streamed from the store 512 at a time: at 100,000 instances, holding them all cost
+// ~290 MiB.
+Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, bool prepare, const std::string& zone) {
   RolloutPlan plan;
   RolloutHistoryBuilder history(options_.backup_enabled, options_.backup_required, options_.canary_size, prepare);
   size_t order = 0;
-  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, q, 512, [&](std::vector<InstanceRun>&& page) {
+  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, WorkflowView(zone), 512, [&](std::vector<InstanceRun>&& page) {
     for (const auto& r : page) {
       history.Add(r);
       InstanceState s = StateFromRecord(r, options_.backup_enabled, options_.backup_required, prepare);
@@ -190,16 +203,13 @@ Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, b
     }
     return OkStatus();
   }));
-  if (order == 0) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
   plan.history = history.Finish();
   return plan;
 }
 
-// The rollout over the run's eligible instances, zone by zone on the pool, waves run-wide. Each
-// zone's records are loaded when a zone worker takes the zone.
-Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
-                         ResultSink& sink, std::optional<HaltReason>* halted) {
-  FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, prepare));
+// Runs the planned zones on the pool, each zone's records loaded when a zone worker takes it.
+void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
+                          RolloutGate& rollout, bool prepare, ResultSink& sink) {
   if (prepare) {
     sink.Open(Phase::kBackup, plan.backups);
     sink.Open(Phase::kPrecheck, plan.prechecks);
@@ -207,29 +217,34 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
   sink.Open(Phase::kPatch, plan.history.candidates);
   std::vector<std::string> names;
   for (const auto& [name, _] : plan.orders) names.push_back(name);
-  RolloutOptions ro{options_.canary_size, options_.wave_size, options_.error_budget, options_.canary_must_succeed,
-                    static_cast<int>(std::min<size_t>(names.size(), std::max(1, options_.zone_workers)))};
-  FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, plan.history, cancel_));
   auto load = [&](const std::string& zone) {
-    state::InstanceQuery q;
-    q.zone = zone;
-    q.eligible = true;
-    q.details = false;
-    auto batch = store_.QueryInstances(run_id, q);
+    auto batch = store_.QueryInstances(run_id, WorkflowView(zone));
     if (!batch.ok()) {  // the zone takes no part: the first wave must not wait for it
-      rollout->Join(zone, 0, 0);
-      rollout->Leave(zone);
+      rollout.Join(zone, 0, 0);
+      rollout.Leave(zone);
     }
     return batch;
   };
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
-    ZonePipeline zone(ctx, *rollout, std::move(batch), plan.orders.at(ctx.name()), prepare);
+    ZonePipeline zone(ctx, rollout, std::move(batch), plan.orders.at(ctx.name()), prepare);
     return zone.Run();
   };
   auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
-    (void)RecordZoneDown(sink, *rollout, options_, batch, e, prepare);
+    (void)RecordZoneDown(sink, rollout, options_, batch, e, prepare);
   };
   ForEachZone(run_id, zones, names, load, Phase::kPatch, sink, work, down);
+}
+
+// The rollout over the run's eligible instances, zone by zone on the pool, waves run-wide.
+Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
+                         ResultSink& sink, std::optional<HaltReason>* halted) {
+  FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, prepare, ""));
+  if (plan.orders.empty()) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
+  const size_t n = plan.orders.size();
+  RolloutOptions ro{options_.canary_size, options_.wave_size, options_.error_budget, options_.canary_must_succeed,
+                    static_cast<int>(std::min<size_t>(n, std::max(1, options_.zone_workers)))};
+  FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, plan.history, cancel_));
+  RunRollout(run_id, zones, plan, *rollout, prepare, sink);
   if (rollout->Stopped() && !cancel_.Cancelled()) {
     if (rollout->stopped_count() > 0) *halted = rollout->Halt();
     sink.Journal("error", "", "", Phase::kPatch,
@@ -237,6 +252,20 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
                      " instance(s) left untouched");
   }
   return sink.Flush();
+}
+
+Result<std::vector<PhaseSummary>> Workflow::WorkZone(const std::string& run_id, const ZoneSpec& zone,
+                                                     RolloutGate& gate) {
+  ResultSink sink(store_, run_id, clock_, progress_options_);
+  FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, /*prepare=*/true, zone.info.name));
+  RunRollout(run_id, {zone}, plan, gate, /*prepare=*/true, sink);
+  FP_RETURN_IF_ERROR(sink.Flush());
+  std::vector<PhaseSummary> out;
+  for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
+    out.push_back(sink.Close(phase));
+    out.back().interrupted = cancel_.Cancelled();
+  }
+  return out;
 }
 
 }  // namespace fleetpatch::workflow
