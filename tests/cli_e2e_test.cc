@@ -597,6 +597,91 @@ TEST(CliE2e, KillDuringTheOverlapOfBackupAndPrecheckThenResumeMakesNoSecondAmiOr
   ExpectStoreSound(h.StatePath());
 }
 
+// ---- several workers on one run (docs/team.md) -----------------------------------------------
+
+// Every command the emulator accepted is one the store knows: each instance's precheck and patch
+// command ids, counted once. A second patch command (or precheck) would be a SendCommand the store
+// does not hold.
+void ExpectEveryCommandInTheStore(Harness& h, const std::string& run_id) {
+  auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(store.ok());
+  auto all = (*store)->QueryInstances(run_id, {});
+  ASSERT_TRUE(all.ok());
+  std::set<std::string> ids;
+  for (const auto& r : *all) {
+    if (r.precheck && !r.precheck->command_id.empty()) ids.insert(r.precheck->command_id);
+    if (r.patch && !r.patch->command_id.empty()) ids.insert(r.patch->command_id);
+  }
+  EXPECT_EQ(static_cast<int>(ids.size()), h.Count("SendCommand"));
+}
+
+// Three workers share a three-zone run; the one holding the first zone is killed (-9) while its
+// patches are in flight. Once its lease expires another worker takes the zone over and watches
+// those patches to the end: every instance is patched once, with one AMI, and the worker that
+// finishes the last zone writes the run's reports.
+TEST(CliE2e, ThreeWorkersShareARunAndTakeOverTheZoneOfOneKilled) {
+  FleetBuilder fb;
+  const std::vector<std::pair<std::string, std::string>> zones = {
+      {kAcctA, "us-east-1"}, {kAcctA, "eu-west-1"}, {kAcctB, "us-east-1"}};
+  int n = 0;
+  for (const auto& [acct, region] : zones) {
+    fb.Account(acct, region);
+    for (int i = 0; i < 2; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "i-0%03d00000000000%02d", n, i);
+      auto& inst = fb.Instance(id, acct, region);
+      inst.patch.duration_s = 600;  // 6 real seconds at time scale 100
+      inst.ami_duration_s = 0.001;
+      inst.command_duration_s = 0.001;
+    }
+    ++n;
+  }
+  Harness h;
+  h.StartEmulator(fb.Build(), kSlowScale);
+  h.WriteInventory({{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctA, "eu-west-1"}, {"zone-c", kAcctB, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan", "--output", "json"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+  const std::string run_id = ParseJson(scan)["run_id"];
+
+  auto worker = [&](const std::string& name) {
+    return h.Start({"--config", "cfg.yml", "worker", "--run", run_id, "--worker-id", name, "--lease-ttl", "3", "--yes"},
+                   name);
+  };
+  auto w1 = worker("w1");
+  // w1 claims zone-a first (zones are claimed in the run's order); the others start once it has.
+  auto leases = [&] {
+    auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+    auto l = store.ok() ? (*store)->ListZoneLeases(run_id) : Result<std::vector<state::ZoneLeaseInfo>>(store.error());
+    return l.ok() ? *l : std::vector<state::ZoneLeaseInfo>{};
+  };
+  ASSERT_TRUE(WaitFor([&] { auto l = leases(); return !l.empty() && l[0].worker_id == "w1"; }, std::chrono::seconds(60)))
+      << w1->Stderr();
+  auto w2 = worker("w2");
+  auto w3 = worker("w3");
+  ASSERT_TRUE(WaitFor([&] { return PatchCounts(h.StatePath(), nullptr)["in_progress"] >= 2; }, std::chrono::seconds(60)))
+      << w1->Stderr();
+  w1->Signal(SIGKILL);
+  EXPECT_TRUE(w1->Wait(std::chrono::seconds(10)).signaled);
+
+  auto r2 = w2->Wait(std::chrono::seconds(120));
+  auto r3 = w3->Wait(std::chrono::seconds(120));
+  EXPECT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(r3.exit_code, kExitOk) << Dump(r3);
+  EXPECT_THAT(r2.err + r3.err, HasSubstr("takes zone zone-a over from w1")) << Dump(r2) << Dump(r3);
+  EXPECT_THAT(r2.out + r3.out, HasSubstr("Reports:")) << "the worker that finished the run wrote its reports";
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 6);
+  EXPECT_EQ(h.Count("CreateImage"), 6) << "one AMI per instance, none made twice";
+  ExpectEveryCommandInTheStore(h, run_id);
+  for (const auto& l : leases()) EXPECT_TRUE(l.done) << l.zone;
+  auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->GetRun(run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
+  ExpectStoreSound(h.StatePath());
+}
+
 TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {
   Harness h;
   h.StartEmulator(SlowPatchFleet(), kSlowScale);
