@@ -622,7 +622,7 @@ void ExpectEveryCommandInTheStore(Harness& h, const std::string& run_id) {
 TEST(CliE2e, ThreeWorkersShareARunAndTakeOverTheZoneOfOneKilled) {
   FleetBuilder fb;
   const std::vector<std::pair<std::string, std::string>> zones = {
-      {kAcctA, "us-east-1"}, {kAcctA, "eu-west-1"}, {kAcctB, "us-east-1"}};
+      {kAcctA, "us-east-1"}, {kAcctB, "eu-west-1"}, {"333333333333", "us-east-1"}};
   int n = 0;
   for (const auto& [acct, region] : zones) {
     fb.Account(acct, region);
@@ -638,7 +638,8 @@ TEST(CliE2e, ThreeWorkersShareARunAndTakeOverTheZoneOfOneKilled) {
   }
   Harness h;
   h.StartEmulator(fb.Build(), kSlowScale);
-  h.WriteInventory({{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctA, "eu-west-1"}, {"zone-c", kAcctB, "us-east-1"}});
+  h.WriteInventory(
+      {{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctB, "eu-west-1"}, {"zone-c", "333333333333", "us-east-1"}});
   h.WriteConfig(kOneWave);
   auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan", "--output", "json"});
   ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
