@@ -11,7 +11,6 @@
 #include "workflow/zone_context.h"
 
 namespace fleetpatch::workflow {
-
 namespace {
 
 // What the pipeline reads of eligible records (of one zone, or all when `zone` is empty): statuses,
@@ -23,10 +22,6 @@ state::InstanceQuery WorkflowView(const std::string& zone) {
   q.details = false;
   return q;
 }
-
-}  // namespace
-
-namespace {
 
 const ZoneSpec* FindZone(const std::vector<ZoneSpec>& zones, const std::string& name) {
   for (const auto& z : zones)
