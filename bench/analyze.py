@@ -4,7 +4,7 @@
 Inputs (all written by bench/run.sh): requests.json (the emulator's request log, summarised by
 fp_bench_workflow), reports/**/*.json (fleetpatch's JSON report: every instance with its zone,
 platform, backup, precheck and patch, including the wave), fleet.yml (the simulated durations),
-time.txt (GNU time -v of fleetpatch), wall.json.
+time-*.txt (GNU time -v of each fleetpatch process: one run, or a scan and its workers), wall.json.
 
 The minimum number of calls is what the page sizes allow for the work fleetpatch actually did
 (the instances it found, backed up, prechecked and patched, in the waves the config asks for):
@@ -183,7 +183,11 @@ def main():
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(os.path.join(w, "fleet.yml")) as f:
         fleet = yaml.load(f, Loader=loader)
-    t = parse_time(os.path.join(w, "time.txt"))
+    times = {os.path.basename(p)[5:-4]: parse_time(p) for p in sorted(glob.glob(os.path.join(w, "time-*.txt")))}
+    t = {"rss_mib": max(x["rss_mib"] for x in times.values()),
+         "user_s": sum(x["user_s"] for x in times.values()), "sys_s": sum(x["sys_s"] for x in times.values()),
+         "elapsed": ", ".join("%s %s" % (k, x["elapsed"]) for k, x in times.items()),
+         "cpu_percent": ", ".join("%s %s" % (k, x["cpu_percent"]) for k, x in times.items())}
     mins, polls, detail = minimums(report)
 
     calls = req["calls"]
@@ -207,8 +211,9 @@ def main():
       (cpu_model(), os.cpu_count(), a.load))
     p("- fleetpatch exit code %s, run status `%s`" % (wall["exit_code"], report["run"]["status"]))
     p("- wall time of fleetpatch: **%.1f s** (GNU time: %s)" % (wall["wall_ms"] / 1000.0, t["elapsed"]))
-    p("- fleetpatch peak RSS: **%.1f MiB**; CPU time: **%.1f s user + %.1f s system** (%s of one CPU)" %
-      (t["rss_mib"], t["user_s"], t["sys_s"], t["cpu_percent"]))
+    p("- fleetpatch peak RSS: **%.1f MiB**%s; CPU time: **%.1f s user + %.1f s system** (%s of one CPU)" %
+      (t["rss_mib"], "" if len(times) == 1 else " (the largest process; each: %s)" % ", ".join(
+          "%s %.1f MiB" % (k, x["rss_mib"]) for k, x in times.items()), t["user_s"], t["sys_s"], t["cpu_percent"]))
     p("- API calls: **%d** in all, **%d** throttled (%s)" %
       (req["total_calls"], req["total_throttled"],
        ", ".join("%s %d" % kv for kv in sorted(req["throttled"].items())) or "none"))

@@ -11,13 +11,14 @@
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
+#            --workers N (a scan, then N `fleetpatch worker` processes sharing the run's zones)
 #   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
-fleet_src=""
+fleet_src="" workers=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -30,9 +31,10 @@ while [ $# -gt 0 ]; do
     --extra-config) extra="$2"; shift ;;
     --poll-interval) poll="$2"; shift ;;
     --fleet) fleet_src="$2"; shift ;;
+    --workers) workers="$2"; shift ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -125,7 +127,14 @@ state:
 EOF
 [ -z "$extra" ] || cat "$extra" >>"$work/config.yml"
 
-# 3. fleetpatch as its own process, under GNU time for peak RSS and CPU time.
+# 3. fleetpatch as its own process (or a scan, then --workers processes), each under GNU time for
+#    peak RSS and CPU time.
+fleetpatch_timed() {  # TAG ARGS...: one fleetpatch process, its GNU time figures in time-TAG.txt
+  local tag="$1"
+  shift
+  /usr/bin/time -v -o "$work/time-$tag.txt" "$build_dir/fleetpatch" --config "$work/config.yml" "$@" \
+    --output json >"$work/summary-$tag.json" 2>"$work/fleetpatch-$tag.err"
+}
 set +e
 (
   set -a
@@ -134,22 +143,29 @@ set +e
   set +a
   cd "$work"
   start=$(date +%s%N)
-  /usr/bin/time -v -o "$work/time.txt" "$build_dir/fleetpatch" --config "$work/config.yml" --workflow full --yes \
-    --output json >"$work/summary.json" 2>"$work/fleetpatch.err" &
-  time_pid=$!
-  # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
-  (
-    while kill -0 "$time_pid" 2>/dev/null; do
-      fp_pid="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
-      if [ -n "$fp_pid" ]; then
-        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
-        [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
-      fi
-      sleep 0.5
-    done
-  ) >"$work/rss.tsv" &
-  wait "$time_pid"
-  rc=$?
+  if [ "$workers" -gt 1 ]; then
+    fleetpatch_timed scan --workflow scan
+    run_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$work/summary-scan.json")"
+    for k in $(seq 1 "$workers"); do fleetpatch_timed "w$k" worker --run "$run_id" --worker-id "w$k" --yes & done
+    wait
+    rc=0
+  else
+    fleetpatch_timed run --workflow full --yes &
+    time_pid=$!
+    # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
+    (
+      while kill -0 "$time_pid" 2>/dev/null; do
+        fp_pid="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+        if [ -n "$fp_pid" ]; then
+          rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
+          [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
+        fi
+        sleep 0.5
+      done
+    ) >"$work/rss.tsv" &
+    wait "$time_pid"
+    rc=$?
+  fi
   end=$(date +%s%N)
   echo "{\"exit_code\": $rc, \"wall_ms\": $(( (end - start) / 1000000 ))}" >"$work/wall.json"
 )

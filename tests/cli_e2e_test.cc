@@ -23,7 +23,9 @@
 #include "common/clock.h"
 #include "common/exit_codes.h"
 #include "emulator/signed_client.h"
+#include "state/postgres_state_store.h"
 #include "state/sqlite_state_store.h"
+#include "testing/test_postgres.h"
 #include "tests/e2e_support.h"
 
 namespace fleetpatch::e2e {
@@ -718,6 +720,133 @@ TEST(CliE2e, KillDuringTheOverlapOfBackupAndPrecheckThenResumeMakesNoSecondAmiOr
   EXPECT_EQ(h.Count("SendCommand"), 2) << "the precheck command, then one patch command: none sent twice";
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
+}
+
+// ---- several workers on one run (docs/team.md) -----------------------------------------------
+
+// Three zones (three accounts) of two instances each, whose patches run 6 real seconds.
+emulator::Fleet WorkersFleet() {
+  FleetBuilder fb;
+  const std::vector<std::pair<std::string, std::string>> zones = {
+      {kAcctA, "us-east-1"}, {kAcctB, "eu-west-1"}, {"333333333333", "us-east-1"}};
+  int n = 0;
+  for (const auto& [acct, region] : zones) {
+    fb.Account(acct, region);
+    for (int i = 0; i < 2; ++i) {
+      char id[32];
+      std::snprintf(id, sizeof id, "i-0%03d00000000000%02d", n, i);
+      auto& inst = fb.Instance(id, acct, region);
+      inst.patch.duration_s = 600;  // 6 real seconds at time scale 100
+      inst.ami_duration_s = 0.001;
+      inst.command_duration_s = 0.001;
+    }
+    ++n;
+  }
+  return fb.Build();
+}
+
+void StartWorkersWorld(Harness& h) {
+  h.StartEmulator(WorkersFleet(), kSlowScale);
+  h.WriteInventory(
+      {{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctB, "eu-west-1"}, {"zone-c", "333333333333", "us-east-1"}});
+  h.WriteConfig(kOneWave);
+}
+
+// Each instance's backup, precheck and patch statuses.
+std::map<std::string, std::string> Outcomes(state::StateStore& store, const std::string& run_id) {
+  std::map<std::string, std::string> out;
+  auto all = store.QueryInstances(run_id, {});
+  EXPECT_TRUE(all.ok());
+  if (!all.ok()) return out;
+  for (const auto& r : *all) {
+    out[r.info.instance_id] = std::string(r.backup ? BackupStatusName(r.backup->status) : "-") + "/" +
+                              (r.precheck ? PrecheckStatusName(r.precheck->status) : "-") + "/" +
+                              (r.patch ? PatchStatusName(r.patch->status) : "-");
+  }
+  return out;
+}
+
+// Every command the emulator accepted is one the store knows: each instance's precheck and patch
+// command ids, counted once. A second patch command (or precheck) would be a SendCommand the store
+// does not hold.
+void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const std::string& run_id) {
+  auto all = store.QueryInstances(run_id, {});
+  ASSERT_TRUE(all.ok());
+  std::set<std::string> ids;
+  for (const auto& r : *all) {
+    if (r.precheck && !r.precheck->command_id.empty()) ids.insert(r.precheck->command_id);
+    if (r.patch && !r.patch->command_id.empty()) ids.insert(r.patch->command_id);
+  }
+  EXPECT_EQ(static_cast<int>(ids.size()), h.Count("SendCommand"));
+}
+
+// Three workers share a three-zone run in PostgreSQL; the one holding the first zone is killed
+// (-9) while its patches are in flight. Once its lease expires another worker takes the zone over
+// and watches those patches to the end: every instance is patched once, with one AMI, the worker
+// that finishes the last zone writes the run's reports, and every instance ends as it does when
+// one process runs the same fleet on SQLite.
+TEST(CliE2e, ThreeWorkersOnPostgresShareARunAndTakeOverTheZoneOfOneKilled) {
+  std::string url;
+  FP_REQUIRE_POSTGRES(url);
+  auto open = [&] {
+    state::PostgresStateStoreOptions o;
+    o.read_only = true;
+    auto s = state::PostgresStateStore::Open(url, DefaultClock(), o);
+    EXPECT_TRUE(s.ok()) << s.error().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  };
+  Harness h;
+  StartWorkersWorld(h);
+  auto scan = h.Run({"--config", "cfg.yml", "--state", url, "--workflow", "scan", "--output", "json"});
+  ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
+  const std::string run_id = ParseJson(scan)["run_id"];
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  auto leases = [&] {
+    auto l = store->ListZoneLeases(run_id);
+    return l.ok() ? *l : std::vector<state::ZoneLeaseInfo>{};
+  };
+  auto patches = [&] {
+    auto c = store->CountByStatus(run_id, Phase::kPatch);
+    return c.ok() ? *c : std::map<std::string, int64_t>{};
+  };
+  auto worker = [&](const std::string& name) {
+    return h.Start({"--config", "cfg.yml", "--state", url, "worker", "--run", run_id, "--worker-id", name,
+                    "--lease-ttl", "3", "--yes"},
+                   name);
+  };
+  auto w1 = worker("w1");
+  // w1 claims zone-a first (zones are claimed in the run's order); the others start once it has.
+  ASSERT_TRUE(WaitFor([&] { auto l = leases(); return !l.empty() && l[0].worker_id == "w1"; }, std::chrono::seconds(60)))
+      << w1->Stderr();
+  auto w2 = worker("w2");
+  auto w3 = worker("w3");
+  ASSERT_TRUE(WaitFor([&] { return patches()["in_progress"] >= 2; }, std::chrono::seconds(60))) << w1->Stderr();
+  w1->Signal(SIGKILL);
+  EXPECT_TRUE(w1->Wait(std::chrono::seconds(10)).signaled);
+
+  auto r2 = w2->Wait(std::chrono::seconds(120));
+  auto r3 = w3->Wait(std::chrono::seconds(120));
+  EXPECT_EQ(r2.exit_code, kExitOk) << Dump(r2);
+  EXPECT_EQ(r3.exit_code, kExitOk) << Dump(r3);
+  EXPECT_THAT(r2.err + r3.err, HasSubstr("takes zone zone-a over from w1")) << Dump(r2) << Dump(r3);
+  EXPECT_THAT(r2.out + r3.out, HasSubstr("Reports:")) << "the worker that finished the run wrote its reports";
+  EXPECT_EQ(patches()["success"], 6);
+  EXPECT_EQ(h.Count("CreateImage"), 6) << "one AMI per instance, none made twice";
+  ExpectEveryCommandInTheStore(h, *store, run_id);
+  for (const auto& l : leases()) EXPECT_TRUE(l.done) << l.zone;
+  auto run = store->GetRun(run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
+
+  // One process on SQLite, the same fleet: the same outcome for every instance.
+  Harness one;
+  StartWorkersWorld(one);
+  auto full = one.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"});
+  ASSERT_EQ(full.exit_code, kExitOk) << Dump(full);
+  auto sqlite = state::SqliteStateStore::Open(one.StatePath().string(), DefaultClock(), ReadOnly());
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ(Outcomes(*store, run_id), Outcomes(**sqlite, ParseJson(full)["run_id"]));
 }
 
 TEST(CliE2e, SigintExits130WritesReportsAndResumeCompletes) {

@@ -323,18 +323,18 @@ Result<std::string> DefaultCredentialsChain::Region() const {
   return std::string("us-east-1");
 }
 
+// The AWS CLI's order: explicit keys, the environment, the profile (with web identity), web
+// identity from the environment alone, the container endpoint, instance metadata.
 Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() {
   std::vector<std::string> tried;
   Clock& clock = context_.clock ? *context_.clock : static_cast<Clock&>(DefaultClock());
-
-  // 1. Explicit keys.
   if (!options_.access_key_id.empty() || !options_.secret_access_key.empty()) {
     if (options_.access_key_id.empty() || options_.secret_access_key.empty()) {
       return Error::Config("explicit credentials need both an access key id and a secret access key");
     }
     Credentials c{options_.access_key_id, options_.secret_access_key, options_.session_token, std::nullopt,
                   "explicit options"};
-    return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(c));
+    return ProviderPtr(std::make_shared<StaticCredentialsProvider>(c));
   }
   tried.push_back("explicit options (none given)");
 
@@ -343,88 +343,104 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
   const std::string profile = ProfileName();
   const bool profile_named = !options_.profile.empty() || !GetEnv(context_.env, "AWS_PROFILE").empty() ||
                              !GetEnv(context_.env, "AWS_DEFAULT_PROFILE").empty();
-  std::optional<SharedProfiles> files;
+  std::optional<SharedProfiles> files;  // read only when needed: broken files do not stop env keys
+  auto load_files = [&]() -> Status {
+    if (!files) {
+      FP_ASSIGN_OR_RETURN(files, LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+    }
+    return OkStatus();
+  };
   if (profile_named) {
-    FP_ASSIGN_OR_RETURN(files,
-                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+    FP_RETURN_IF_ERROR(load_files());
     if (!files->Has(profile)) {
       return Error::Config("profile " + profile + " does not exist in " + files->credentials_path + " or " +
-                           files->config_path +
-                           ": check --profile / AWS_PROFILE, or run 'aws configure --profile " + profile +
-                           "'");
+                           files->config_path + ": check --profile / AWS_PROFILE, or run 'aws configure --profile " +
+                           profile + "'");
     }
   }
-
-  // 2. Environment, unless a profile was named with --profile (the CLI drops the environment then).
+  // The environment, unless a profile was named with --profile (the CLI drops the environment then).
   if (options_.profile.empty()) {
     FP_ASSIGN_OR_RETURN(auto env_creds, CredentialsFromEnvironment(context_.env));
-    if (env_creds)
-      return std::shared_ptr<CredentialsProvider>(std::make_shared<StaticCredentialsProvider>(*env_creds));
+    if (env_creds) return ProviderPtr(std::make_shared<StaticCredentialsProvider>(*env_creds));
     tried.push_back("environment (AWS_ACCESS_KEY_ID not set)");
   } else {
     tried.push_back("environment (skipped: --profile given)");
   }
-
-  // 3. Profile (and web identity from the environment).
-  if (!files) {
-    FP_ASSIGN_OR_RETURN(files,
-                        LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
-  }
-  FP_ASSIGN_OR_RETURN(std::string region, Region());
-  ProfileResolver resolver(*files, context_, region);
-  if (files->Has(profile)) {
-    FP_ASSIGN_OR_RETURN(auto p, resolver.Resolve(profile, /*env_web_identity=*/true));
-    if (p) return p;
-    tried.push_back("profile " + profile + " (no credentials in it)");
-  } else {
-    tried.push_back("profile default (not in " + files->credentials_path + " or " + files->config_path + ")");
-    // 4. Web identity from the environment alone.
-    std::string token_file = GetEnv(context_.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
-    if (!token_file.empty()) {
-      std::string role_arn = GetEnv(context_.env, "AWS_ROLE_ARN");
-      if (role_arn.empty()) {
-        return Error::Config(
-            "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
-      }
-      if (context_.sts == nullptr)
-        return Error::Internal("web identity credentials need STS, which is not wired");
-      WebIdentityConfig config{role_arn, token_file, GetEnv(context_.env, "AWS_ROLE_SESSION_NAME"), region};
-      return std::shared_ptr<CredentialsProvider>(
-          std::make_shared<WebIdentityProvider>(config, *context_.sts, clock, context_.cache));
-    }
-  }
-  tried.push_back("web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)");
-
-  // 5. Container credentials.
-  if (ContainerCredentialsProvider::IsConfigured(context_.env)) {
-    if (context_.http == nullptr) return Error::Internal("container credentials need an HTTP transport");
-    FP_RETURN_IF_ERROR(ContainerCredentialsProvider::ResolveUrl(context_.env));
-    auto p = std::make_shared<ContainerCredentialsProvider>(context_.env, *context_.http, context_.container);
-    return std::shared_ptr<CredentialsProvider>(
-        std::make_shared<CachingProvider>(p, clock, "container credentials endpoint", context_.cache));
-  }
-  tried.push_back("container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set)");
-
-  // 6. Instance metadata.
-  if (context_.http == nullptr) {
-    tried.push_back("instance metadata (no HTTP transport)");
-  } else if (ImdsCredentialsProvider::IsDisabled(context_.env)) {
-    tried.push_back("instance metadata (disabled by AWS_EC2_METADATA_DISABLED)");
-  } else {
-    auto imds = std::make_shared<ImdsCredentialsProvider>(context_.env, *context_.http, clock, context_.imds);
-    std::string reason;
-    FP_ASSIGN_OR_RETURN(auto first, imds->TryGetCredentials(&reason));
-    if (first) {
-      auto cached = std::make_shared<CachingProvider>(imds, clock, "EC2 instance metadata", context_.cache);
-      cached->Seed(*first);
-      return std::shared_ptr<CredentialsProvider>(cached);
-    }
-    tried.push_back("instance metadata (" + reason + ")");
-  }
-
+  FP_RETURN_IF_ERROR(load_files());
+  FP_ASSIGN_OR_RETURN(ProviderPtr from_profile, FromProfileOrWebIdentity(*files, clock, &tried));
+  if (from_profile) return from_profile;
+  FP_ASSIGN_OR_RETURN(ProviderPtr from_container, FromContainer(clock, &tried));
+  if (from_container) return from_container;
+  FP_ASSIGN_OR_RETURN(ProviderPtr from_imds, FromInstanceMetadata(clock, &tried));
+  if (from_imds) return from_imds;
   return Error::Auth(
       "no credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, add a profile to " +
       files->credentials_path + ", or run on an instance with a role. Tried: " + Join(tried, "; "));
+}
+
+Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromProfileOrWebIdentity(
+    const SharedProfiles& files, Clock& clock, std::vector<std::string>* tried) {
+  const std::string profile = ProfileName();
+  FP_ASSIGN_OR_RETURN(std::string region, Region());
+  if (files.Has(profile)) {
+    ProfileResolver resolver(files, context_, region);
+    FP_ASSIGN_OR_RETURN(auto p, resolver.Resolve(profile, /*env_web_identity=*/true));
+    if (p) return p;
+    tried->push_back("profile " + profile + " (no credentials in it)");
+  } else {
+    tried->push_back("profile default (not in " + files.credentials_path + " or " + files.config_path + ")");
+    FP_ASSIGN_OR_RETURN(ProviderPtr p, FromWebIdentityEnvironment(region, clock));
+    if (p) return p;
+  }
+  tried->push_back("web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set)");
+  return ProviderPtr();
+}
+
+Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromWebIdentityEnvironment(
+    const std::string& region, Clock& clock) {
+  std::string token_file = GetEnv(context_.env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (token_file.empty()) return ProviderPtr();
+  std::string role_arn = GetEnv(context_.env, "AWS_ROLE_ARN");
+  if (role_arn.empty()) {
+    return Error::Config("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
+  }
+  if (context_.sts == nullptr) return Error::Internal("web identity credentials need STS, which is not wired");
+  WebIdentityConfig config{role_arn, token_file, GetEnv(context_.env, "AWS_ROLE_SESSION_NAME"), region};
+  return ProviderPtr(std::make_shared<WebIdentityProvider>(config, *context_.sts, clock, context_.cache));
+}
+
+Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromContainer(Clock& clock,
+                                                                                   std::vector<std::string>* tried) {
+  if (!ContainerCredentialsProvider::IsConfigured(context_.env)) {
+    tried->push_back("container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set)");
+    return ProviderPtr();
+  }
+  if (context_.http == nullptr) return Error::Internal("container credentials need an HTTP transport");
+  FP_RETURN_IF_ERROR(ContainerCredentialsProvider::ResolveUrl(context_.env));
+  auto p = std::make_shared<ContainerCredentialsProvider>(context_.env, *context_.http, context_.container);
+  return ProviderPtr(std::make_shared<CachingProvider>(p, clock, "container credentials endpoint", context_.cache));
+}
+
+Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromInstanceMetadata(
+    Clock& clock, std::vector<std::string>* tried) {
+  if (context_.http == nullptr) {
+    tried->push_back("instance metadata (no HTTP transport)");
+    return ProviderPtr();
+  }
+  if (ImdsCredentialsProvider::IsDisabled(context_.env)) {
+    tried->push_back("instance metadata (disabled by AWS_EC2_METADATA_DISABLED)");
+    return ProviderPtr();
+  }
+  auto imds = std::make_shared<ImdsCredentialsProvider>(context_.env, *context_.http, clock, context_.imds);
+  std::string reason;
+  FP_ASSIGN_OR_RETURN(auto first, imds->TryGetCredentials(&reason));
+  if (!first) {
+    tried->push_back("instance metadata (" + reason + ")");
+    return ProviderPtr();
+  }
+  auto cached = std::make_shared<CachingProvider>(imds, clock, "EC2 instance metadata", context_.cache);
+  cached->Seed(*first);
+  return ProviderPtr(cached);
 }
 
 Result<Credentials> DefaultCredentialsChain::GetCredentials() {

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "aws/credentials.h"
 #include "aws/credentials_cache.h"
@@ -90,7 +91,14 @@ class DefaultCredentialsChain final : public CredentialsProvider {
   Result<std::string> Region() const;
 
  private:
-  Result<std::shared_ptr<CredentialsProvider>> Resolve();
+  using ProviderPtr = std::shared_ptr<CredentialsProvider>;
+  Result<ProviderPtr> Resolve();
+  // The chain's steps, in order. Each returns the provider it found, or nullptr after adding to
+  // `tried` why it found none; an error ends the chain (a source that is set but broken).
+  Result<ProviderPtr> FromProfileOrWebIdentity(const SharedProfiles& files, Clock& clock, std::vector<std::string>* tried);
+  Result<ProviderPtr> FromWebIdentityEnvironment(const std::string& region, Clock& clock);
+  Result<ProviderPtr> FromContainer(Clock& clock, std::vector<std::string>* tried);
+  Result<ProviderPtr> FromInstanceMetadata(Clock& clock, std::vector<std::string>* tried);
 
   CredentialsChainOptions options_;
   CredentialsContext context_;

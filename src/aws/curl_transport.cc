@@ -223,12 +223,10 @@ void CurlTransport::Release(const std::string& pool_key, EasyPtr easy) {
   // else: easy goes out of scope here and closes its connection.
 }
 
-Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpOptions& options) {
-  FP_ASSIGN_OR_RETURN(UrlParts url, SplitUrl(request.url));
-  EasyPtr easy_owner = Acquire(url.pool_key);
-  CURL* easy = static_cast<CURL*>(easy_owner.get());
-  if (easy == nullptr) return Error::Internal("could not create a libcurl handle (out of memory?)");
+namespace {
 
+// The request's headers as curl takes them; nullptr when out of memory.
+SlistPtr CurlHeaders(const HttpRequest& request) {
   SlistPtr headers;
   auto append = [&](const std::string& line) -> bool {
     curl_slist* next = curl_slist_append(headers.get(), line.c_str());
@@ -248,13 +246,12 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   // Without this, curl adds "Content-Type: application/x-www-form-urlencoded" to every POST,
   // a header the caller neither chose nor signed.
   if (!has_content_type) ok = ok && append("Content-Type:");
-  if (!ok) return Error::Internal("out of memory building HTTP headers");
+  return ok ? std::move(headers) : SlistPtr();
+}
 
-  ResponseSink sink;
-  sink.max_body = options_.max_response_bytes;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+// TLS, proxy, size cap, timeouts and keepalives of one request.
+void SetConnectionOptions(CURL* easy, const HttpRequest& request, const UrlParts& url,
+                          const CurlTransportOptions& transport, const HttpOptions& options) {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // required when many threads use curl
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -263,15 +260,15 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!transport.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, transport.ca_bundle.c_str());
   // Explicit proxy settings; "" disables libcurl's own environment lookup.
   const std::string& proxy =
-      request.direct ? std::string() : url.scheme == "https" ? options_.https_proxy : options_.http_proxy;
+      request.direct ? std::string() : url.scheme == "https" ? transport.https_proxy : transport.http_proxy;
   curl_easy_setopt(easy, CURLOPT_PROXY, proxy.c_str());
-  if (!options_.no_proxy.empty() && !request.direct)
-    curl_easy_setopt(easy, CURLOPT_NOPROXY, options_.no_proxy.c_str());
+  if (!transport.no_proxy.empty() && !request.direct)
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, transport.no_proxy.c_str());
   // An announced size over the cap is refused before any of the body is read.
-  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(transport.max_response_bytes));
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -279,25 +276,45 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 15L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // whatever libcurl can decode
+}
+
+void SetMethodAndBody(CURL* easy, const HttpRequest& request) {
+  if (request.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    return;
+  }
+  if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    return;
+  }
+  if (request.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  // POSTFIELDS with size 0 still needs a valid pointer.
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+}
+
+}  // namespace
+
+Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpOptions& options) {
+  FP_ASSIGN_OR_RETURN(UrlParts url, SplitUrl(request.url));
+  EasyPtr easy_owner = Acquire(url.pool_key);
+  CURL* easy = static_cast<CURL*>(easy_owner.get());
+  if (easy == nullptr) return Error::Internal("could not create a libcurl handle (out of memory?)");
+  SlistPtr headers = CurlHeaders(request);
+  if (!headers) return Error::Internal("out of memory building HTTP headers");
+
+  ResponseSink sink;
+  sink.max_body = options_.max_response_bytes;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+  SetConnectionOptions(easy, request, url, options_, options);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &WriteHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &sink);
-
-  if (request.method == "GET") {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-  } else {
-    if (request.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
-  }
-  if (request.method != "GET" && request.method != "HEAD" && request.body.empty()) {
-    // POSTFIELDS with size 0 still needs a valid pointer.
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
-  }
+  SetMethodAndBody(easy, request);
 
   CURLcode rc = curl_easy_perform(easy);
   // Detach pointers to this stack frame before the handle can be pooled.
@@ -307,8 +324,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   if (rc != CURLE_OK) {
     curl_off_t connect_us = 0;
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-    Error e = MapCurlError(rc, errbuf, request.method, url, options, connect_us > 0);
-    return e;  // the handle (and its possibly broken connection) is discarded, not pooled
+    // The handle (and its possibly broken connection) is discarded, not pooled.
+    return MapCurlError(rc, errbuf, request.method, url, options, connect_us > 0);
   }
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <utility>
 
 #include "aws/aws_error.h"
@@ -77,15 +78,12 @@ std::string ServiceClient::BuildUrl(const protocol::SerializedRequest& serialize
   return base + path;
 }
 
-Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const nlohmann::json& params) {
-  const std::string action = options_.signing_name + ":" + operation;
+Result<HttpRequest> ServiceClient::BaseRequest(const std::string& operation, const std::string& action,
+                                               const nlohmann::json& params) const {
   if (options_.endpoint.empty()) {
     return Error::Config("no endpoint for " + action + ": set a region (or an endpoint URL)");
   }
-  if (options_.region.empty())
-    return Error::Config("no region for " + action + ": set --region or AWS_REGION");
-
-  // Serialised once, so an idempotency token (ClientToken) stays the same across retries.
+  if (options_.region.empty()) return Error::Config("no region for " + action + ": set --region or AWS_REGION");
   FP_ASSIGN_OR_RETURN(protocol::SerializedRequest serialized,
                       protocol::SerializeRequest(model_, operation, params, options_.idempotency_token));
   HttpRequest base;
@@ -94,87 +92,105 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
   base.headers = serialized.headers;
   if (!options_.user_agent.empty()) base.headers.emplace_back("User-Agent", options_.user_agent);
   base.body = std::move(serialized.body);
+  return base;
+}
 
+Status ServiceClient::Sign(HttpRequest& request) {
+  FP_ASSIGN_OR_RETURN(Credentials credentials, credentials_.GetCredentials());
+  SigningParams signing;
+  signing.region = options_.region;
+  signing.service = options_.signing_name;
+  signing.time = clock_.Now();
+  FP_RETURN_IF_ERROR(SignRequest(request, credentials, signing));
+  return OkStatus();
+}
+
+namespace {
+
+// What one attempt's answer means: `final` when the call ends with it (a parsed 2xx, or a 2xx whose
+// body does not parse, never retried: the operation may have taken effect); otherwise `error`,
+// for the retry policy, with the response's headers (Retry-After) when there was a response.
+struct Answer {
+  std::optional<Result<nlohmann::json>> final;
+  bool success = false;
+  Error error;
+  const Headers* headers = nullptr;
+};
+
+Answer Interpret(const protocol::ServiceModel& model, const std::string& operation, const std::string& action,
+                 const Result<HttpResponse>& response, AttemptRecord* record) {
+  Answer a;
+  if (!response.ok()) {
+    a.error = response.error();
+    a.error.message = action + ": " + a.error.message;
+    record->error = CategoryName(a.error.category);
+    return a;
+  }
+  record->http_status = response->status;
+  record->request_id = RequestIdFromHeaders(response->headers);
+  if (protocol::IsSuccessStatus(response->status)) {
+    Result<nlohmann::json> parsed = protocol::ParseResponse(model, operation, *response);
+    if (!parsed.ok()) {
+      Error e = parsed.error();
+      e.message = action + ": " + e.message;
+      record->error = "unparseable-response";
+      a.final = std::move(e);
+      return a;
+    }
+    if (record->request_id.empty() && parsed->is_object()) {
+      auto meta = parsed->find("ResponseMetadata");
+      if (meta != parsed->end() && meta->is_object()) record->request_id = meta->value("RequestId", "");
+    }
+    a.success = true;
+    a.final = std::move(parsed);
+    return a;
+  }
+  AwsErrorInfo info = ToErrorInfo(protocol::ParseErrorResponse(model, operation, *response), response->headers);
+  if (info.http_status == 0) info.http_status = response->status;
+  a.error = ClassifyAwsError(info, action);
+  if (record->request_id.empty()) record->request_id = a.error.request_id;
+  record->error = a.error.aws_code.empty() ? "HTTP " + std::to_string(response->status) : a.error.aws_code;
+  a.headers = &response->headers;
+  return a;
+}
+
+}  // namespace
+
+// Attempts until an answer ends the call or the retry policy gives up. Every attempt waits at the
+// gate, retries included (a retry is one more request against the same server-side budget), before
+// signing, so the signature's time stays fresh.
+Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const nlohmann::json& params) {
+  const std::string action = options_.signing_name + ":" + operation;
+  FP_ASSIGN_OR_RETURN(const HttpRequest base, BaseRequest(operation, action, params));
   const protocol::Operation* op = model_.FindOperation(operation);
   const bool sign = !(op && op->unsigned_request);
-
   RetryPolicy::Call call = retry_.BeginCall();
   for (;;) {
     AttemptRecord record;
     record.action = action;
     record.attempt = call.attempt();
-    // Every attempt waits at the gate, retries included: a retry is one more request against the
-    // same server-side budget. Waited for before signing, so the signature's time stays fresh.
     if (options_.gate) options_.gate->BeforeAttempt(operation, call.attempt());
     auto tell_gate = [&](AttemptOutcome outcome) {
       if (options_.gate) options_.gate->AfterAttempt(operation, call.attempt(), outcome);
     };
-    const auto started = clock_.SteadyNow();
-    auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
-    };
-
     HttpRequest request = base;
-    if (sign) {
-      // Asked every attempt: a provider may have refreshed expiring credentials in the meantime.
-      Result<Credentials> credentials = credentials_.GetCredentials();
-      if (!credentials.ok()) {
-        tell_gate(AttemptOutcome::kFailed);
-        return credentials.error();
-      }
-      SigningParams signing;
-      signing.region = options_.region;
-      signing.service = options_.signing_name;
-      signing.time = clock_.Now();
-      if (auto signed_request = SignRequest(request, *credentials, signing); !signed_request.ok()) {
-        tell_gate(AttemptOutcome::kFailed);
-        return signed_request.error();
-      }
+    if (Status st = sign ? Sign(request) : OkStatus(); !st.ok()) {
+      tell_gate(AttemptOutcome::kFailed);
+      return st.error();
     }
-
+    const auto started = clock_.SteadyNow();
     Result<HttpResponse> response = transport_.Send(request, options_.http);
-    record.duration = elapsed();
-
-    Error error;
-    const Headers* response_headers = nullptr;
-    if (!response.ok()) {
-      error = response.error();
-      error.message = action + ": " + error.message;
-      record.error = CategoryName(error.category);
-    } else {
-      record.http_status = response->status;
-      record.request_id = RequestIdFromHeaders(response->headers);
-      if (protocol::IsSuccessStatus(response->status)) {
-        Result<nlohmann::json> parsed = protocol::ParseResponse(model_, operation, *response);
-        if (parsed.ok()) {
-          if (record.request_id.empty() && parsed->is_object()) {
-            auto meta = parsed->find("ResponseMetadata");
-            if (meta != parsed->end() && meta->is_object()) record.request_id = meta->value("RequestId", "");
-          }
-          retry_.OnSuccess(call);
-          tell_gate(AttemptOutcome::kSuccess);
-          options_.observer(record);
-          return parsed;
-        }
-        // A 2xx whose body does not parse: not retried (the operation may have taken effect).
-        Error e = parsed.error();
-        e.message = action + ": " + e.message;
-        record.error = "unparseable-response";
-        tell_gate(AttemptOutcome::kFailed);
-        options_.observer(record);
-        return e;
-      }
-      protocol::ServiceError service_error = protocol::ParseErrorResponse(model_, operation, *response);
-      AwsErrorInfo info = ToErrorInfo(service_error, response->headers);
-      if (info.http_status == 0) info.http_status = response->status;
-      error = ClassifyAwsError(info, action);
-      if (record.request_id.empty()) record.request_id = error.request_id;
-      record.error = error.aws_code.empty() ? "HTTP " + std::to_string(response->status) : error.aws_code;
-      response_headers = &response->headers;
+    record.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
+    Answer answer = Interpret(model_, operation, action, response, &record);
+    if (answer.final) {
+      if (answer.success) retry_.OnSuccess(call);
+      tell_gate(answer.success ? AttemptOutcome::kSuccess : AttemptOutcome::kFailed);
+      options_.observer(record);
+      return std::move(*answer.final);
     }
-
+    Error& error = answer.error;
     tell_gate(error.category == ErrorCategory::kThrottled ? AttemptOutcome::kThrottled : AttemptOutcome::kFailed);
-    RetryDecision decision = retry_.OnFailure(call, error, response_headers);
+    RetryDecision decision = retry_.OnFailure(call, error, answer.headers);
     record.will_retry = decision.retry;
     record.retry_delay = decision.delay;
     options_.observer(record);

@@ -86,6 +86,12 @@ class ServiceClient final : public ApiCaller {
 
  private:
   std::string BuildUrl(const protocol::SerializedRequest& serialized) const;
+  // The request every attempt of one call starts from (serialised once: an idempotency token
+  // stays the same across retries). kConfig without an endpoint or a region.
+  Result<HttpRequest> BaseRequest(const std::string& operation, const std::string& action,
+                                  const nlohmann::json& params) const;
+  // Signs one attempt with the credentials of the moment (a provider may have refreshed them).
+  Status Sign(HttpRequest& request);
 
   const protocol::ServiceModel& model_;
   ServiceClientOptions options_;

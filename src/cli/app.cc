@@ -23,6 +23,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
     {Command::kGenDocs, RunGenDocsCommand},
     {Command::kStateCopy, RunStateCopyCommand},
+    {Command::kWorker, RunWorkerCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {

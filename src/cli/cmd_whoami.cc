@@ -4,6 +4,7 @@
 // credentials and a role's trust policy are right before a run. The secret key and session token
 // are never printed; the access key id only in its redacted form.
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -67,82 +68,39 @@ Result<std::string> ExternalId(const Options& options, const EnvLookup& env) {
   return std::string();
 }
 
-}  // namespace
-
-Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
-  if ((!options.whoami_external_id.empty() || !options.whoami_external_id_file.empty()) &&
-      options.whoami_role_arn.empty()) {
-    return Error::Config(
-        "whoami: --external-id / --external-id-file go with --role-arn ARN\nRun 'fleetpatch whoami --help' for "
-        "usage.");
-  }
+// The config whoami reads: the files when given, else only --profile and --region.
+Result<config::Config> WhoamiConfig(const Options& options, Context& ctx) {
   config::Config cfg;
-  if (!options.config_path.empty() || !options.landing_zones_path.empty()) {
-    FP_ASSIGN_OR_RETURN(cfg, EffectiveConfig(options, ctx.env));
-  } else {
-    if (!options.profile.empty()) cfg.aws.profile = options.profile;
-    if (!options.region.empty()) {
-      if (std::string why = config::CheckRegion(options.region); !why.empty())
-        return Error::Config("command line: --region: found \"" + options.region + "\"; " + why);
-      cfg.aws.region = options.region;
-    }
+  if (!options.config_path.empty() || !options.landing_zones_path.empty()) return EffectiveConfig(options, ctx.env);
+  if (!options.profile.empty()) cfg.aws.profile = options.profile;
+  if (!options.region.empty()) {
+    if (std::string why = config::CheckRegion(options.region); !why.empty())
+      return Error::Config("command line: --region: found \"" + options.region + "\"; " + why);
+    cfg.aws.region = options.region;
   }
+  return cfg;
+}
 
-  RealClock& clock = DefaultClock();
-  aws::CurlGlobal curl;
-  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
-  aws::AwsContextOptions aopts;
-  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
-  std::string max_attempts_value;
-  const char* max_attempts_env = nullptr;
-  if (auto v = ctx.env("AWS_MAX_ATTEMPTS")) {
-    max_attempts_value = *v;
-    max_attempts_env = max_attempts_value.c_str();
-  }
-  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
-                      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts_env));
-  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
+struct Identity {
+  aws::CallerIdentity id;
+  std::string credentials;  // Credentials::Redacted()
+};
 
-  aws::CredentialsChainOptions copts;
-  copts.profile = cfg.aws.profile;
-  copts.region = cfg.aws.region;
-  aws::CredentialsContext cctx;
-  cctx.env = ctx.env;
-  cctx.http = &transport;
-  cctx.sts = &aws_context;
-  cctx.clock = &clock;
-  auto chain = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
-  FP_ASSIGN_OR_RETURN(std::string region, chain->Region());
+// STS GetCallerIdentity with `provider`'s credentials; errors carry what to check at `step`.
+Result<Identity> Identify(aws::AwsContext& aws_context, const std::string& region,
+                          std::shared_ptr<aws::CredentialsProvider> provider, const std::string& step) {
+  auto creds = provider->GetCredentials();
+  if (!creds.ok()) return WithHint(creds.error(), step);
+  auto client = aws_context.MakeClient("sts", region, provider);
+  if (!client.ok()) return WithHint(client.error(), step);
+  aws::StsClient sts(**client);
+  auto id = sts.GetCallerIdentity();
+  if (!id.ok()) return WithHint(id.error(), step);  // the error names sts:GetCallerIdentity
+  return Identity{*id, creds->Redacted()};
+}
 
-  struct Identity {
-    aws::CallerIdentity id;
-    std::string credentials;  // Credentials::Redacted()
-  };
-  auto identify = [&](std::shared_ptr<aws::CredentialsProvider> provider,
-                      const std::string& step) -> Result<Identity> {
-    auto creds = provider->GetCredentials();
-    if (!creds.ok()) return WithHint(creds.error(), step);
-    auto client = aws_context.MakeClient("sts", region, provider);
-    if (!client.ok()) return WithHint(client.error(), step);
-    aws::StsClient sts(**client);
-    auto id = sts.GetCallerIdentity();
-    if (!id.ok()) return WithHint(id.error(), step);  // the error names sts:GetCallerIdentity
-    return Identity{*id, creds->Redacted()};
-  };
-
-  FP_ASSIGN_OR_RETURN(Identity base, identify(chain, "base credentials"));
-  std::optional<Identity> assumed;
-  if (!options.whoami_role_arn.empty()) {
-    aws::AssumeRoleConfig rc;
-    rc.role_arn = options.whoami_role_arn;
-    FP_ASSIGN_OR_RETURN(rc.external_id, ExternalId(options, ctx.env));
-    rc.session_name = "fleetpatch-whoami";
-    rc.duration_s = 900;  // the shortest STS allows: this session is only used for one call
-    rc.region = region;
-    auto role = std::make_shared<aws::AssumeRoleProvider>(rc, chain, aws_context, clock);
-    FP_ASSIGN_OR_RETURN(assumed, identify(role, "assuming " + options.whoami_role_arn));
-  }
-
+int PrintIdentities(const Options& options, Context& ctx, const Identity& base, const std::optional<Identity>& assumed,
+                    const std::string& region) {
   auto to_json = [](const Identity& i) {
     return nlohmann::json{{"account", i.id.account},
                           {"arn", i.id.arn},
@@ -169,6 +127,51 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
     print(*assumed, "  ");
   }
   return kExitOk;
+}
+
+}  // namespace
+
+Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
+  if ((!options.whoami_external_id.empty() || !options.whoami_external_id_file.empty()) &&
+      options.whoami_role_arn.empty()) {
+    return Error::Config(
+        "whoami: --external-id / --external-id-file go with --role-arn ARN\nRun 'fleetpatch whoami --help' for "
+        "usage.");
+  }
+  FP_ASSIGN_OR_RETURN(config::Config cfg, WhoamiConfig(options, ctx));
+  RealClock& clock = DefaultClock();
+  aws::CurlGlobal curl;
+  aws::CurlTransport transport(aws::CurlTransportOptions::FromEnvironment());
+  aws::AwsContextOptions aopts;
+  aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
+  const std::optional<std::string> max_attempts = ctx.env("AWS_MAX_ATTEMPTS");
+  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
+                      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts ? max_attempts->c_str() : nullptr));
+  aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
+
+  aws::CredentialsChainOptions copts;
+  copts.profile = cfg.aws.profile;
+  copts.region = cfg.aws.region;
+  aws::CredentialsContext cctx;
+  cctx.env = ctx.env;
+  cctx.http = &transport;
+  cctx.sts = &aws_context;
+  cctx.clock = &clock;
+  auto chain = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
+  FP_ASSIGN_OR_RETURN(std::string region, chain->Region());
+  FP_ASSIGN_OR_RETURN(Identity base, Identify(aws_context, region, chain, "base credentials"));
+  std::optional<Identity> assumed;
+  if (!options.whoami_role_arn.empty()) {
+    aws::AssumeRoleConfig rc;
+    rc.role_arn = options.whoami_role_arn;
+    FP_ASSIGN_OR_RETURN(rc.external_id, ExternalId(options, ctx.env));
+    rc.session_name = "fleetpatch-whoami";
+    rc.duration_s = 900;  // the shortest STS allows: this session is only used for one call
+    rc.region = region;
+    auto role = std::make_shared<aws::AssumeRoleProvider>(rc, chain, aws_context, clock);
+    FP_ASSIGN_OR_RETURN(assumed, Identify(aws_context, region, role, "assuming " + options.whoami_role_arn));
+  }
+  return PrintIdentities(options, ctx, base, assumed, region);
 }
 
 }  // namespace fleetpatch::cli

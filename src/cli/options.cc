@@ -39,6 +39,8 @@ const char* CommandName(Command c) {
       return "gen-docs";
     case Command::kStateCopy:
       return "state copy";
+    case Command::kWorker:
+      return "worker";
     case Command::kHelp:
       return "help";
     case Command::kVersion:
@@ -92,6 +94,7 @@ struct Parser {
   CLI::App* compliance = nullptr;
   CLI::App* gen_docs = nullptr;
   CLI::App* state_copy = nullptr;
+  CLI::App* worker = nullptr;
   RawFlags raw;
 
   explicit Parser(Options* o) {
@@ -194,6 +197,7 @@ struct Parser {
     gen_docs->group("");
     gen_docs->add_option("DIR", o->docs_dir, "Output directory")->required();
     AddState(o);
+    AddWorker(o);
     app.require_subcommand(0, 1);
   }
 
@@ -212,6 +216,26 @@ struct Parser {
     compliance->add_option("--fail-on", o->fail_on,
                            "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
         ->type_name("LIST");
+  }
+
+  // `fleetpatch worker`: one of several processes working the zones of one run (docs/team.md).
+  void AddWorker(Options* o) {
+    worker = app.add_subcommand(
+        "worker",
+        "Join run --run ID (scanned already) as one of several workers sharing a state store (PostgreSQL, or "
+        "SQLite on one machine): claim its landing zones one at a time under a lease, back up, precheck and patch "
+        "them under the run-wide canary, waves and error budget, take over zones of workers whose lease expired. "
+        "The worker that finishes the last zone writes the run's reports");
+    worker->add_option("--zone", o->zones, "Only claim this landing zone (repeatable; e.g. the ones this host can "
+                                           "reach). Default: every enabled zone of the config")
+        ->type_name("NAME");
+    worker->add_option("--worker-id", o->worker_id, "This worker's name in leases and the journal. Default: HOST:PID")
+        ->type_name("ID");
+    worker->add_option("--lease-ttl", o->lease_ttl_s,
+                       "Seconds a zone lease lasts without a heartbeat (renewed every third of it); another "
+                       "worker takes the zone over after that. Default: 60")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(2, 3600));
   }
 
   // `fleetpatch state ...`: the state stores themselves.
@@ -292,6 +316,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.compliance->parsed()) o.command = Command::kCompliance;
   if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
   if (p.state_copy->parsed()) o.command = Command::kStateCopy;
+  if (p.worker->parsed()) o.command = Command::kWorker;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();
@@ -332,10 +357,13 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
         "(runs, show, report, validate, whoami, emulator, demo, prune, compliance)" +
         UsageHint());
   }
-  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance;
+  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance || o.command == Command::kWorker;
   if (between_runs && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config(std::string(CommandName(o.command)) +
                          ": give --config FILE and/or --landing-zones FILE (the zones to work on)" + UsageHint());
+  }
+  if (o.command == Command::kWorker && o.run_id.empty()) {
+    return Error::Config("worker: give --run ID, the run to join (start it with `--workflow scan`)" + UsageHint());
   }
   if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());

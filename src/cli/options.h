@@ -38,6 +38,7 @@ enum class Command {
   kCompliance,
   kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
   kStateCopy,  // state copy --from --to
+  kWorker,     // worker --run ID: one of several processes sharing a run's zones
   kHelp,
   kVersion
 };
@@ -89,7 +90,9 @@ struct Options {
   std::string copy_from;                   // state copy --from PATH|sqlite:PATH|URL
   std::string copy_to;                     // state copy --to URL|PATH
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
-  std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
+  std::vector<std::string> zones;          // prune/compliance/worker --zone NAME (repeatable); Default: every enabled zone
+  std::string worker_id;                   // worker --worker-id ID; Default: "" (HOST:PID)
+  int lease_ttl_s = 60;                    // worker --lease-ttl SECONDS; Default: 60
   std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
   std::string docs_dir;                    // gen-docs DIR
 };

@@ -115,15 +115,6 @@ Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Option
   return std::make_pair(std::move(run), std::move(lock));
 }
 
-// What the phases of one invocation came to.
-struct PhasesOutcome {
-  std::optional<Error> fatal;  // a phase failed as a whole
-  bool zone_auth_failed = false;
-  bool interrupted = false;
-  // The maintenance window closed: when it opens next ("" when it did not close).
-  std::string window_closed;
-};
-
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
 // (docs/pipeline.md); a dry run and single-phase runs go phase by phase.
 // Each phase's start and end go to the hooks (metrics, notifications); the phases of a pipeline
@@ -210,13 +201,11 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
   return j;
 }
 
-// The end of a run: its status, the reports (from the store: also after a failure or an
-// interruption, what happened so far), the summary on stdout, and the exit code.
-// The hooks get the RunFinished event before the summary is printed, so that notifications that
-// could not be delivered are part of it.
-Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, const std::string& run_id,
-                     const config::Config& config, state::RunLock& lock, Clock& clock, bool json_output,
-                     RunHooks& hooks, Context& ctx) {
+}  // namespace
+
+Result<int> ConcludeRun(const PhasesOutcome& outcome, state::StateStore& store, const std::string& run_id,
+                        const config::Config& config, state::RunLock* lock, Clock& clock, bool json_output,
+                        RunHooks& hooks, Context& ctx) {
   std::ostream& err = *ctx.err;
   const bool interrupted = outcome.interrupted;
   const std::optional<Error>& fatal = outcome.fatal;
@@ -236,7 +225,7 @@ Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, con
   wopts.generated_at = FormatIso8601(clock.Now());
   auto written =
       report::WriteReports(*source, summary, config.reporting.output_dir, ReportFormats(config), wopts);
-  (void)lock.Release();
+  if (lock) (void)lock->Release();
 
   int code = interrupted            ? kExitInterrupted
              : fatal                ? ExitCodeFor(fatal->category)
@@ -270,8 +259,6 @@ Result<int> Conclude(const PhasesOutcome& outcome, state::StateStore& store, con
   if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
 }
-
-}  // namespace
 
 workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   workflow::WorkflowOptions o;
@@ -399,7 +386,7 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   PhasesOutcome outcome = RunPhases(wf, req, run.run_id, zones, options, cancel, hooks, err);
   for (const auto& line : wf.Plan()) *ctx.out << (json_output ? "" : "dry run: ") << line << "\n";
 
-  return Conclude(outcome, *store, run.run_id, req.config, *lock, clock, json_output, hooks, ctx);
+  return ConcludeRun(outcome, *store, run.run_id, req.config, lock.get(), clock, json_output, hooks, ctx);
 }
 
 }  // namespace fleetpatch::cli

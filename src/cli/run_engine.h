@@ -40,4 +40,24 @@ std::vector<report::ReportFormat> ReportFormats(const config::Config& config);
 
 Result<int> ExecuteRun(const Options& options, RunRequest request, Context& ctx);
 
+// What the phases of one invocation came to.
+struct PhasesOutcome {
+  std::optional<Error> fatal;  // a phase failed as a whole
+  bool zone_auth_failed = false;
+  bool interrupted = false;
+  // The maintenance window closed: when it opens next ("" when it did not close).
+  std::string window_closed;
+};
+
+class RunHooks;
+
+// The end of a run: its status, the reports (from the store: also after a failure or an
+// interruption, what happened so far), the summary on stdout, and the exit code. `lock` (the
+// run's lock, when this process holds it) is released once the reports are written.
+// The hooks get the RunFinished event before the summary is printed, so that notifications that
+// could not be delivered are part of it.
+Result<int> ConcludeRun(const PhasesOutcome& outcome, state::StateStore& store, const std::string& run_id,
+                        const config::Config& config, state::RunLock* lock, Clock& clock, bool json_output,
+                        RunHooks& hooks, Context& ctx);
+
 }  // namespace fleetpatch::cli

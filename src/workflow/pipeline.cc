@@ -12,7 +12,7 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
   }
 }
 
-ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutScheduler& rollout, std::vector<InstanceRun> instances,
+ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
                            const std::vector<size_t>& orders, bool prepare)
     : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx) {
   init_ = Classify(std::move(instances), orders);
@@ -180,6 +180,7 @@ Status ZonePipeline::StepPatch() {
     e.run.patch->status = status;
     finished.push_back(id);
     const int failed = PatchFailed(status) ? 1 : 0;
+    rollout_.InstanceEnded(ctx_.name(), id, failed != 0);
     if (e.in_wave) {
       ++n;
       failures += failed;
@@ -264,7 +265,7 @@ void ZonePipeline::Wait(uint64_t generation) {
 
 namespace fleetpatch::workflow {
 
-Status RecordZoneDown(ResultSink& sink, RolloutScheduler& rollout, const WorkflowOptions& o,
+Status RecordZoneDown(ResultSink& sink, RolloutGate& rollout, const WorkflowOptions& o,
                       std::vector<InstanceRun>& instances, const Error& e, bool prepare) {
   const std::string zone = instances.empty() ? std::string() : instances.front().info.zone;
   rollout.Join(zone, 0, 0);

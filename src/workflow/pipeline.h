@@ -1,7 +1,7 @@
 // ZonePipeline: one landing zone's part of a pipelined run, top-down: each instance's backup
 // (ZoneBackup) and precheck (ZonePrecheck) run at the same time; when both are over the instance
 // moves on by the state machine (instance_state.h): qualified instances go to the run-wide
-// RolloutScheduler, which hands back this zone's share of each wave to patch (ZonePatch); blocked
+// rollout (RolloutGate), which hands back this zone's share of each wave to patch (ZonePatch); blocked
 // ones are skipped with their reason. The zone sleeps until the first moment one of its parts has
 // something to do, or a wave starts. A patch-only run is the same loop with nothing to prepare.
 //
@@ -34,7 +34,7 @@ class ZonePipeline {
  public:
   // `instances`: the zone's eligible instances, `orders` their positions in the run's order (the
   // rollout takes queued instances in that order). `prepare`: run the missing backups and prechecks (false: a patch-only run).
-  ZonePipeline(const ZoneContext& ctx, RolloutScheduler& rollout, std::vector<InstanceRun> instances,
+  ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
                const std::vector<size_t>& orders, bool prepare);
 
   // Runs the zone until every instance is patched, blocked or stopped (or the run is cancelled).
@@ -67,7 +67,7 @@ class ZonePipeline {
   void Wait(uint64_t generation);
 
   const ZoneContext& ctx_;
-  RolloutScheduler& rollout_;
+  RolloutGate& rollout_;
   const bool prepare_;
   std::unordered_map<std::string, Entry> entries_;
   std::optional<ZoneBackup> backup_;
@@ -85,7 +85,7 @@ class ZonePipeline {
 // A zone that could not be connected: its backups and prechecks still to run end failed with `e`
 // (AMIs already started stay pending for --resume), and its instances are not patched (skipped
 // with the reason; in a patch-only run, failed, as a patch that could not be sent).
-Status RecordZoneDown(ResultSink& sink, RolloutScheduler& rollout, const WorkflowOptions& options,
+Status RecordZoneDown(ResultSink& sink, RolloutGate& rollout, const WorkflowOptions& options,
                       std::vector<InstanceRun>& instances, const Error& e, bool prepare);
 
 // Sleeps on the context's clock until `due`, in short slices so that cancellation (and `wake`,

@@ -251,31 +251,40 @@ void RolloutScheduler::WaitForChange(uint64_t seen, std::chrono::milliseconds ma
   changed_.wait_for(lock, max, [&] { return generation_ != seen || cancel_.Cancelled(); });
 }
 
+RolloutHistoryBuilder::RolloutHistoryBuilder(bool backup_enabled, bool backup_required, int canary_size, bool prepare)
+    : backup_enabled_(backup_enabled), backup_required_(backup_required), prepare_(prepare), canary_size_(canary_size) {}
+
+void RolloutHistoryBuilder::Add(const InstanceRun& r) {
+  const InstanceState s = StateFromRecord(r, backup_enabled_, backup_required_, prepare_);
+  if (s.stage == Stage::kBlocked || s.stage == Stage::kStopped) return;
+  ++h_.candidates;
+  if (s.stage != Stage::kPatched && s.stage != Stage::kPatching) return;
+  h_.next_wave = std::max(h_.next_wave, r.patch->wave + 1);
+  if (r.patch->wave > 0) later_wave_ = true;
+  if (s.stage == Stage::kPatched) {
+    if (PatchFailed(r.patch->status)) ++h_.failures;
+    if (r.patch->wave == 0) {
+      canary_ended_ = true;
+      canary_failed_ = canary_failed_ || PatchFailed(r.patch->status);
+    }
+  } else if (r.patch->wave == 0) {
+    canary_in_flight_ = true;
+  }
+}
+
+RolloutHistory RolloutHistoryBuilder::Finish() const {
+  RolloutHistory h = h_;
+  h.canary_over = canary_size_ == 0 || later_wave_ || (canary_ended_ && !canary_failed_ && !canary_in_flight_);
+  h.canary_failed = canary_failed_;
+  h.resumed_is_canary = !h.canary_over && canary_in_flight_;
+  return h;
+}
+
 RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
                                 int canary_size, bool prepare) {
-  RolloutHistory h;
-  bool canary_ended = false, canary_failed = false, later_wave = false, canary_in_flight = false;
-  for (const auto& r : instances) {
-    const InstanceState s = StateFromRecord(r, backup_enabled, backup_required, prepare);
-    if (s.stage == Stage::kBlocked || s.stage == Stage::kStopped) continue;
-    ++h.candidates;
-    if (s.stage != Stage::kPatched && s.stage != Stage::kPatching) continue;
-    h.next_wave = std::max(h.next_wave, r.patch->wave + 1);
-    if (r.patch->wave > 0) later_wave = true;
-    if (s.stage == Stage::kPatched) {
-      if (PatchFailed(r.patch->status)) ++h.failures;
-      if (r.patch->wave == 0) {
-        canary_ended = true;
-        canary_failed = canary_failed || PatchFailed(r.patch->status);
-      }
-    } else if (r.patch->wave == 0) {
-      canary_in_flight = true;
-    }
-  }
-  h.canary_over = canary_size == 0 || later_wave || (canary_ended && !canary_failed && !canary_in_flight);
-  h.canary_failed = canary_failed;
-  h.resumed_is_canary = !h.canary_over && canary_in_flight;
-  return h;
+  RolloutHistoryBuilder b(backup_enabled, backup_required, canary_size, prepare);
+  for (const auto& r : instances) b.Add(r);
+  return b.Finish();
 }
 
 }  // namespace fleetpatch::workflow

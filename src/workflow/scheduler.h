@@ -37,6 +37,7 @@
 #include "workflow/cancel_token.h"
 #include "workflow/disruption_budget.h"
 #include "workflow/maintenance_window.h"
+#include "workflow/rollout_gate.h"
 
 namespace fleetpatch::workflow {
 
@@ -61,7 +62,7 @@ struct RolloutHistory {
   int next_wave = 0;            // the number of the next wave
 };
 
-class RolloutScheduler {
+class RolloutScheduler : public RolloutGate {
  public:
   // kConfig when the error budget cannot be parsed.
   static Result<std::unique_ptr<RolloutScheduler>> Create(RolloutOptions options, RolloutHistory history,
@@ -143,8 +144,23 @@ class RolloutScheduler {
   std::string next_window_;
 };
 
-// Reads a run's instances (eligible, in store order) into a RolloutHistory. `prepare`: whether
-// missing backups/prechecks will be run now (a pipelined run) or count as not passed (patch only).
+// Reads a run's instances (eligible, in store order) one at a time into a RolloutHistory, so a
+// caller can stream them from the store. `prepare`: whether missing backups/prechecks will be run
+// now (a pipelined run) or count as not passed (patch only).
+class RolloutHistoryBuilder {
+ public:
+  RolloutHistoryBuilder(bool backup_enabled, bool backup_required, int canary_size, bool prepare);
+  void Add(const InstanceRun& r);
+  RolloutHistory Finish() const;
+
+ private:
+  const bool backup_enabled_, backup_required_, prepare_;
+  const int canary_size_;
+  RolloutHistory h_;
+  bool canary_ended_ = false, canary_failed_ = false, later_wave_ = false, canary_in_flight_ = false;
+};
+
+// The same over a vector of records.
 RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
                                 int canary_size, bool prepare);
 

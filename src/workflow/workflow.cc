@@ -13,6 +13,16 @@
 namespace fleetpatch::workflow {
 namespace {
 
+// What the pipeline reads of eligible records (of one zone, or all when `zone` is empty): statuses,
+// not tags or outputs.
+state::InstanceQuery WorkflowView(const std::string& zone) {
+  state::InstanceQuery q;
+  q.zone = zone;
+  q.eligible = true;
+  q.details = false;
+  return q;
+}
+
 const ZoneSpec* FindZone(const std::vector<ZoneSpec>& zones, const std::string& name) {
   for (const auto& z : zones)
     if (z.info.name == name) return &z;
@@ -114,19 +124,32 @@ void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec
                            ResultSink& sink, const ZoneWork& work, const ZoneDown& down) {
   std::vector<std::string> names;
   for (auto& [name, _] : by_zone) names.push_back(name);
+  auto load = [&](const std::string& name) -> Result<std::vector<InstanceRun>> {
+    return std::move(by_zone.find(name)->second);  // each zone's list is taken by one worker only
+  };
+  ForEachZone(run_id, zones, names, load, phase, sink, work, down);
+}
+
+void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones,
+                           const std::vector<std::string>& names, const ZoneLoad& load, Phase phase, ResultSink& sink,
+                           const ZoneWork& work, const ZoneDown& down) {
   const auto run_start = RunStart(run_id);
   ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
-    std::vector<InstanceRun> batch = std::move(by_zone[names[i]]);
+    auto batch = load(names[i]);
+    if (!batch.ok()) {
+      sink.ZoneError(phase, InZone(batch.error(), names[i]));
+      return;
+    }
     const ZoneSpec* zone = FindZone(zones, names[i]);
     auto api = zone ? Api(*zone) : Result<ZoneApi*>(Error::Config("it is no longer in the inventory"));
     if (!api.ok()) {
       sink.ZoneError(phase, InZone(api.error(), names[i]));
-      down(batch, api.error());
+      down(*batch, api.error());
       sink.Journal("error", names[i], "", phase, "zone failed: " + api.error().ToString());
       return;
     }
     ZoneContext ctx{options_, *zone, **api, sink, cancel_, run_start};
-    Status st = work(ctx, std::move(batch));
+    Status st = work(ctx, std::move(batch).value());
     if (!st.ok()) sink.ZoneError(phase, InZone(st.error(), names[i]));
   });
 }
@@ -181,46 +204,75 @@ Status Workflow::SafetyGates(const std::string& run_id, RolloutOptions* ro) {
   return OkStatus();
 }
 
+struct Workflow::RolloutPlan {
+  RolloutHistory history;
+  int64_t backups = 0, prechecks = 0;                  // parts still to run
+  std::map<std::string, std::vector<size_t>> orders;   // each zone's instances' places in the run's order
+};
+
+// The workflow's view of every eligible record of the run (or of `zone`: statuses, not tags or
+// outputs), streamed from the store 512 at a time: at 100,000 instances, holding them all cost
+// ~290 MiB.
+Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, bool prepare, const std::string& zone) {
+  RolloutPlan plan;
+  RolloutHistoryBuilder history(options_.backup_enabled, options_.backup_required, options_.canary_size, prepare);
+  size_t order = 0;
+  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, WorkflowView(zone), 512, [&](std::vector<InstanceRun>&& page) {
+    for (const auto& r : page) {
+      history.Add(r);
+      InstanceState s = StateFromRecord(r, options_.backup_enabled, options_.backup_required, prepare);
+      plan.backups += s.stage == Stage::kPreparing && s.backup == PartState::kRunning;
+      plan.prechecks += s.stage == Stage::kPreparing && s.precheck == PartState::kRunning;
+      plan.orders[r.info.zone].push_back(order++);
+    }
+    return OkStatus();
+  }));
+  plan.history = history.Finish();
+  return plan;
+}
+
+// Runs the planned zones on the pool, each zone's records loaded when a zone worker takes it.
+void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
+                          RolloutGate& rollout, bool prepare, ResultSink& sink) {
+  if (prepare) {
+    sink.Open(Phase::kBackup, plan.backups);
+    sink.Open(Phase::kPrecheck, plan.prechecks);
+  }
+  sink.Open(Phase::kPatch, plan.history.candidates);
+  std::vector<std::string> names;
+  for (const auto& [name, _] : plan.orders) names.push_back(name);
+  auto load = [&](const std::string& zone) {
+    auto batch = store_.QueryInstances(run_id, WorkflowView(zone));
+    if (!batch.ok()) {  // the zone takes no part: the first wave must not wait for it
+      rollout.Join(zone, 0, 0);
+      rollout.Leave(zone);
+    }
+    return batch;
+  };
+  auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
+    ZonePipeline zone(ctx, rollout, std::move(batch), plan.orders.at(ctx.name()), prepare);
+    return zone.Run();
+  };
+  auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
+    (void)RecordZoneDown(sink, rollout, options_, batch, e, prepare);
+  };
+  ForEachZone(run_id, zones, names, load, Phase::kPatch, sink, work, down);
+}
+
 // The rollout over the run's eligible instances, zone by zone on the pool, waves run-wide.
 Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
                          ResultSink& sink, RolloutEnd* end) {
-  state::InstanceQuery q;
-  q.eligible = true;
-  q.details = false;  // statuses are enough here; 10,000 precheck outputs would cost ~50 MiB
-  FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
-  if (all.empty()) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
-  RolloutHistory history = RolloutHistoryOf(all, options_.backup_enabled, options_.backup_required,
-                                            options_.canary_size, prepare);
-  int64_t backups = 0, prechecks = 0;
-  for (const auto& r : all) {
-    InstanceState s = StateFromRecord(r, options_.backup_enabled, options_.backup_required, prepare);
-    backups += s.stage == Stage::kPreparing && s.backup == PartState::kRunning;
-    prechecks += s.stage == Stage::kPreparing && s.precheck == PartState::kRunning;
-  }
-  if (prepare) {
-    sink.Open(Phase::kBackup, backups);
-    sink.Open(Phase::kPrecheck, prechecks);
-  }
-  sink.Open(Phase::kPatch, history.candidates);
+  FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, prepare, ""));
+  if (plan.orders.empty()) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
   RolloutOptions ro;
   FP_RETURN_IF_ERROR(SafetyGates(run_id, &ro));
-  std::map<std::string, std::vector<size_t>> orders;  // the run's instance order, by zone
-  for (size_t i = 0; i < all.size(); ++i) orders[all[i].info.zone].push_back(i);
-  ByZone by_zone = SplitByZone(std::move(all));
   ro.canary_size = options_.canary_size;
   ro.wave_size = options_.wave_size;
   ro.error_budget = options_.error_budget;
   ro.canary_must_succeed = options_.canary_must_succeed;
-  ro.first_round_zones = static_cast<int>(std::min<size_t>(by_zone.size(), std::max(1, options_.zone_workers)));
-  FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, history, cancel_));
-  auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
-    ZonePipeline zone(ctx, *rollout, std::move(batch), orders[ctx.name()], prepare);
-    return zone.Run();
-  };
-  auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
-    (void)RecordZoneDown(sink, *rollout, options_, batch, e, prepare);
-  };
-  ForEachZone(run_id, zones, std::move(by_zone), Phase::kPatch, sink, work, down);
+  ro.first_round_zones = static_cast<int>(std::min<size_t>(plan.orders.size(), std::max(1, options_.zone_workers)));
+  FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, plan.history, cancel_));
+  RunRollout(run_id, zones, plan, *rollout, prepare, sink);
   if (rollout->Stopped() && !cancel_.Cancelled()) {
     if (rollout->stopped_count() > 0 || rollout->Halt() == HaltReason::kWindowClosed) end->halted = rollout->Halt();
     end->next_window = rollout->NextWindow();
@@ -229,6 +281,20 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
                      " instance(s) left untouched");
   }
   return sink.Flush();
+}
+
+Result<std::vector<PhaseSummary>> Workflow::WorkZone(const std::string& run_id, const ZoneSpec& zone,
+                                                     RolloutGate& gate) {
+  ResultSink sink(store_, run_id, clock_, progress_options_);
+  FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, /*prepare=*/true, zone.info.name));
+  RunRollout(run_id, {zone}, plan, gate, /*prepare=*/true, sink);
+  FP_RETURN_IF_ERROR(sink.Flush());
+  std::vector<PhaseSummary> out;
+  for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
+    out.push_back(sink.Close(phase));
+    out.back().interrupted = cancel_.Cancelled();
+  }
+  return out;
 }
 
 }  // namespace fleetpatch::workflow

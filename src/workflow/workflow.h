@@ -133,6 +133,7 @@ struct PhaseSummary {
 };
 
 class ResultSink;
+class RolloutGate;
 struct ZoneContext;
 struct RolloutOptions;
 
@@ -157,6 +158,13 @@ class Workflow {
   // dry runs (a dry run plans the phases one after the other).
   Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id, const std::vector<ZoneSpec>& zones);
 
+  // One zone of a run whose zones several `fleetpatch worker` processes share (docs/team.md): the
+  // zone's pipeline (backup, precheck, patch) with the run-wide rollout decided by `gate` (the
+  // store's rollout record). Picks every instance up where the store has it, so a zone taken over
+  // from a dead worker makes no second AMI or patch command. Does not mark phases completed (the
+  // run is over only when every zone is). Result: backup, precheck and patch counts of this zone.
+  Result<std::vector<PhaseSummary>> WorkZone(const std::string& run_id, const ZoneSpec& zone, RolloutGate& gate);
+
   // The dry-run plan lines produced so far ("would create AMI ... for i-...").
   std::vector<std::string> Plan() const;
 
@@ -171,6 +179,17 @@ class Workflow {
   using ZoneDown = std::function<void(std::vector<InstanceRun>&, const Error&)>;
   void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone, Phase phase,
                    ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
+  // The same, with each zone's instances loaded by `load` when a zone worker takes the zone, so at
+  // most `zone_workers` zones' records are in memory at once. A zone that cannot be loaded is
+  // recorded as a zone error and left untouched (--resume picks it up).
+  using ZoneLoad = std::function<Result<std::vector<InstanceRun>>(const std::string& zone)>;
+  void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, const std::vector<std::string>& names,
+                   const ZoneLoad& load, Phase phase, ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
+  // What the rollout needs to know of the whole run before any zone starts (one streaming pass).
+  struct RolloutPlan;
+  Result<RolloutPlan> PlanRollout(const std::string& run_id, bool prepare, const std::string& zone);
+  void RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
+                  RolloutGate& rollout, bool prepare, ResultSink& sink);
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.

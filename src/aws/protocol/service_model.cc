@@ -62,6 +62,60 @@ Result<ShapeType> ParseType(const std::string& t, const std::string& shape_name)
   return it->second;
 }
 
+Result<Protocol> ParseProtocol(const std::string& protocol) {
+  if (protocol == "ec2") return Protocol::kEc2;
+  if (protocol == "query") return Protocol::kQuery;
+  if (protocol == "json") return Protocol::kJson;
+  return Error::Internal(fmt::format("service model: unsupported protocol '{}'", protocol));
+}
+
+Operation ParseOperation(const std::string& name, const OJson& o) {
+  Operation op;
+  op.name = name;
+  if (auto http = o.find("http"); http != o.end()) {
+    if (std::string v = GetString(*http, "method"); !v.empty()) op.http_method = v;
+    if (std::string v = GetString(*http, "requestUri"); !v.empty()) op.request_uri = v;
+  }
+  if (auto in = o.find("input"); in != o.end() && in->is_object()) op.input = ParseRef(*in);
+  if (auto out = o.find("output"); out != o.end() && out->is_object()) {
+    op.output = ParseRef(*out);
+    op.result_wrapper = GetString(*out, "resultWrapper");
+  }
+  if (auto errs = o.find("errors"); errs != o.end() && errs->is_array()) {
+    for (const auto& e : *errs) op.errors.push_back(GetString(e, "shape"));
+  }
+  if (auto ep = o.find("endpoint"); ep != o.end() && ep->is_object()) op.host_prefix = GetString(*ep, "hostPrefix");
+  op.unsigned_request = GetString(o, "authtype") == "none";
+  return op;
+}
+
+Result<Shape> ParseShape(const std::string& name, const OJson& s) {
+  Shape shape;
+  shape.name = name;
+  FP_ASSIGN_OR_RETURN(shape.type, ParseType(GetString(s, "type"), name));
+  if (auto members = s.find("members"); members != s.end() && members->is_object()) {
+    for (const auto& [mname, mref] : members->items()) shape.members.emplace_back(mname, ParseRef(mref));
+  }
+  if (auto mem = s.find("member"); mem != s.end()) shape.member = ParseRef(*mem);
+  if (auto key = s.find("key"); key != s.end()) shape.key = ParseRef(*key);
+  if (auto value = s.find("value"); value != s.end()) shape.value = ParseRef(*value);
+  shape.flattened = GetBool(s, "flattened");
+  shape.location_name = GetString(s, "locationName");
+  shape.timestamp_format = GetString(s, "timestampFormat");
+  shape.exception = GetBool(s, "exception");
+  shape.document = GetBool(s, "document");
+  shape.event_stream = GetBool(s, "eventstream");
+  if (shape.document) shape.type = ShapeType::kDocument;
+  shape.error_code = name;
+  if (auto err = s.find("error"); err != s.end() && err->is_object()) {
+    if (std::string code = GetString(*err, "code"); !code.empty()) shape.error_code = code;
+    if (auto st = err->find("httpStatusCode"); st != err->end() && st->is_number_integer()) {
+      shape.error_http_status = st->get<int>();
+    }
+  }
+  return shape;
+}
+
 }  // namespace
 
 Result<ServiceModel> ServiceModel::Parse(std::string_view json_text) {
@@ -74,70 +128,17 @@ Result<ServiceModel> ServiceModel::FromJson(const OJson& model) {
   if (!model.is_object()) return Error::Internal("service model: top level is not an object");
   ServiceModel m;
   const OJson& meta = model.contains("metadata") ? model["metadata"] : OJson::object();
-  std::string protocol = GetString(meta, "protocol");
-  if (protocol == "ec2") {
-    m.protocol_ = Protocol::kEc2;
-  } else if (protocol == "query") {
-    m.protocol_ = Protocol::kQuery;
-  } else if (protocol == "json") {
-    m.protocol_ = Protocol::kJson;
-  } else {
-    return Error::Internal(fmt::format("service model: unsupported protocol '{}'", protocol));
-  }
+  FP_ASSIGN_OR_RETURN(m.protocol_, ParseProtocol(GetString(meta, "protocol")));
   m.api_version_ = GetString(meta, "apiVersion");
   m.target_prefix_ = GetString(meta, "targetPrefix");
   if (std::string v = GetString(meta, "jsonVersion"); !v.empty()) m.json_version_ = v;
   m.endpoint_prefix_ = GetString(meta, "endpointPrefix");
-
   if (auto ops = model.find("operations"); ops != model.end() && ops->is_object()) {
-    for (const auto& [name, o] : ops->items()) {
-      Operation op;
-      op.name = name;
-      if (auto http = o.find("http"); http != o.end()) {
-        if (std::string v = GetString(*http, "method"); !v.empty()) op.http_method = v;
-        if (std::string v = GetString(*http, "requestUri"); !v.empty()) op.request_uri = v;
-      }
-      if (auto in = o.find("input"); in != o.end() && in->is_object()) op.input = ParseRef(*in);
-      if (auto out = o.find("output"); out != o.end() && out->is_object()) {
-        op.output = ParseRef(*out);
-        op.result_wrapper = GetString(*out, "resultWrapper");
-      }
-      if (auto errs = o.find("errors"); errs != o.end() && errs->is_array()) {
-        for (const auto& e : *errs) op.errors.push_back(GetString(e, "shape"));
-      }
-      if (auto ep = o.find("endpoint"); ep != o.end() && ep->is_object()) {
-        op.host_prefix = GetString(*ep, "hostPrefix");
-      }
-      op.unsigned_request = GetString(o, "authtype") == "none";
-      m.operations_.emplace(name, std::move(op));
-    }
+    for (const auto& [name, o] : ops->items()) m.operations_.emplace(name, ParseOperation(name, o));
   }
-
   if (auto shapes = model.find("shapes"); shapes != model.end() && shapes->is_object()) {
     for (const auto& [name, s] : shapes->items()) {
-      Shape shape;
-      shape.name = name;
-      FP_ASSIGN_OR_RETURN(shape.type, ParseType(GetString(s, "type"), name));
-      if (auto members = s.find("members"); members != s.end() && members->is_object()) {
-        for (const auto& [mname, mref] : members->items()) shape.members.emplace_back(mname, ParseRef(mref));
-      }
-      if (auto mem = s.find("member"); mem != s.end()) shape.member = ParseRef(*mem);
-      if (auto key = s.find("key"); key != s.end()) shape.key = ParseRef(*key);
-      if (auto value = s.find("value"); value != s.end()) shape.value = ParseRef(*value);
-      shape.flattened = GetBool(s, "flattened");
-      shape.location_name = GetString(s, "locationName");
-      shape.timestamp_format = GetString(s, "timestampFormat");
-      shape.exception = GetBool(s, "exception");
-      shape.document = GetBool(s, "document");
-      shape.event_stream = GetBool(s, "eventstream");
-      if (shape.document) shape.type = ShapeType::kDocument;
-      shape.error_code = name;
-      if (auto err = s.find("error"); err != s.end() && err->is_object()) {
-        if (std::string code = GetString(*err, "code"); !code.empty()) shape.error_code = code;
-        if (auto st = err->find("httpStatusCode"); st != err->end() && st->is_number_integer()) {
-          shape.error_http_status = st->get<int>();
-        }
-      }
+      FP_ASSIGN_OR_RETURN(Shape shape, ParseShape(name, s));
       if (shape.exception) {
         m.error_shapes_.emplace(shape.error_code, name);
         m.error_shapes_.emplace(name, name);
