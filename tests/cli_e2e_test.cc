@@ -749,7 +749,8 @@ void StartWorkersWorld(Harness& h) {
   h.StartEmulator(WorkersFleet(), kSlowScale);
   h.WriteInventory(
       {{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctB, "eu-west-1"}, {"zone-c", "333333333333", "us-east-1"}});
-  h.WriteConfig(kOneWave);
+  // One zone at a time per worker, so that the three workers share the three zones.
+  h.WriteConfig(std::string(kOneWave) + "concurrency:\n  zone_workers: 1\n");
 }
 
 // Each instance's backup, precheck and patch statuses.

@@ -5,11 +5,14 @@
 // the store's rollout record, releases the zone as done, and claims the next. A zone whose worker
 // died is taken over once its lease expires and resumed from the store: no second AMI, no second
 // patch command. The worker that finds every zone of the run done writes the run's reports.
+// A worker works up to concurrency.zone_workers zones at once, each under its own lease.
 // Exit codes: the run's (as `--workflow full`) for the worker that concludes it; otherwise 0 when
 // its part is done, 130 when interrupted, or a zone error's code when a zone was unreachable.
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -21,6 +24,7 @@
 #include "cli/store_access.h"
 #include "common/exit_codes.h"
 #include "common/redact.h"
+#include "workflow/executor.h"
 #include "workflow/interrupt.h"
 #include "workflow/lease_heartbeat.h"
 #include "workflow/store_rollout.h"
@@ -100,22 +104,37 @@ struct WorkerSetup {
 class Worker {
  public:
   explicit Worker(WorkerSetup s) : s_(std::move(s)) {}
-  // Claims and works zones until none is left that this worker may claim (or it is interrupted).
-  Status Run();
+  // Claims and works zones, up to `slots` at once (concurrency.zone_workers), until none is left
+  // that this worker may claim (or it is interrupted). The first error of a slot is returned.
+  Status Run(int slots);
   const std::vector<Error>& unreachable() const { return unreachable_; }
 
  private:
+  Status ClaimLoop();
   std::vector<std::string> Claimable() const;
   Result<bool> AnyLeft(const std::vector<std::string>& claimable);
   Status Work(state::ZoneLease lease);
   void Print(const std::string& zone, const std::vector<workflow::PhaseSummary>& phases);
 
   WorkerSetup s_;
+  mutable std::mutex mu_;        // guards the two below and the lines written to s_.err
   std::set<std::string> skip_;  // zones this worker could not connect: left to other workers
   std::vector<Error> unreachable_;
 };
 
-Status Worker::Run() {
+Status Worker::Run(int slots) {
+  std::optional<Error> first;
+  const auto n = static_cast<size_t>(std::max(1, slots));
+  workflow::ParallelFor(n, n, [&](size_t) {
+    Status st = ClaimLoop();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!st.ok() && !first) first = st.error();
+  });
+  if (first) return *first;
+  return OkStatus();
+}
+
+Status Worker::ClaimLoop() {
   while (!workflow::Interrupted()) {
     const std::vector<std::string> claimable = Claimable();
     if (claimable.empty()) return OkStatus();
@@ -134,6 +153,7 @@ Status Worker::Run() {
 }
 
 std::vector<std::string> Worker::Claimable() const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   for (const auto& z : s_.zones)
     if (!skip_.count(z.info.name)) out.push_back(z.info.name);
@@ -149,11 +169,13 @@ Result<bool> Worker::AnyLeft(const std::vector<std::string>& claimable) {
 Status Worker::Work(state::ZoneLease lease) {
   const auto spec = std::find_if(s_.zones.begin(), s_.zones.end(), [&](auto& z) { return z.info.name == lease.zone; });
   if (!lease.taken_from.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
     s_.err << "fleetpatch: worker " << s_.worker_id << " takes zone " << lease.zone << " over from " << lease.taken_from
            << " (its lease expired)\n";
   }
   auto api = s_.connector.Connect(*spec);
   if (!api.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
     skip_.insert(lease.zone);
     unreachable_.push_back(api.error());
     s_.err << "fleetpatch: zone " << lease.zone << ": " << RedactedErrorText(api.error()) << "; left to other workers\n";
@@ -165,6 +187,7 @@ Status Worker::Work(state::ZoneLease lease) {
   workflow::Workflow wf(s_.options, s_.store, connected, s_.clock, s_.progress, cancel);
   auto phases = wf.WorkZone(s_.run_id, *spec, s_.gate);
   if (std::string lost = heartbeat.Stop(); !lost.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
     s_.err << "fleetpatch: worker " << s_.worker_id << " stops: " << lost << "\n";
     return OkStatus();  // the zone is another worker's now
   }
@@ -177,6 +200,7 @@ Status Worker::Work(state::ZoneLease lease) {
 }
 
 void Worker::Print(const std::string& zone, const std::vector<workflow::PhaseSummary>& phases) {
+  std::lock_guard<std::mutex> lock(mu_);
   s_.err << "fleetpatch: worker " << s_.worker_id << ": zone " << zone << ":";
   for (const auto& p : phases) {
     s_.err << " " << PhaseName(p.phase) << " " << p.succeeded << "/" << p.failed << "/" << p.skipped;
@@ -250,7 +274,7 @@ Result<int> RunWorkerCommand(const Options& options, Context& ctx) {
   const auto ttl = std::chrono::seconds(options.lease_ttl_s);
   if (!options.quiet) *ctx.err << "fleetpatch: worker " << id << " joins run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
   Worker worker({*store, run.run_id, id, ttl, zones, wopts, aws->connector(), gate, clock, popts, *ctx.err});
-  FP_RETURN_IF_ERROR(worker.Run());
+  FP_RETURN_IF_ERROR(worker.Run(config.concurrency.zone_workers));
 
   FP_ASSIGN_OR_RETURN(bool all_done, AllZonesDone(*store, run.run_id));
   if (all_done) return ConcludeAsLast(*store, run, config, options, hooks, clock, ctx);
