@@ -144,6 +144,15 @@ CREATE TABLE rollout_instances (
 CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
 )sql";
 
+// Version 3: the safety loop's results, as in the SQLite store's version 3.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE instances ADD COLUMN postcheck_status text;
+ALTER TABLE instances ADD COLUMN postcheck_json text;
+ALTER TABLE instances ADD COLUMN rollback_status text;
+ALTER TABLE instances ADD COLUMN rollback_json text;
+)sql";
+
+
 // The version recorded in the store, 0 when it has none yet. Refuses tables that are not ours.
 Result<int> StoredVersion(PgConn& conn) {
   FP_ASSIGN_OR_RETURN(PgResult t, conn.Exec("SELECT to_regclass('fleetpatch_schema') IS NOT NULL, "
@@ -182,6 +191,7 @@ const std::vector<PostgresMigration>& PostgresMigrations() {
   static const std::vector<PostgresMigration> kAll = {
       {1, kV1},
       {2, kV2},
+      {3, kV3},
   };
   return kAll;
 }

@@ -39,7 +39,7 @@ constexpr const char* kInstanceQuery =
     "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
     "availability_zone, instance_type, CASE WHEN $7::boolean THEN tags_json ELSE '{}' END, ssm_ping_status, "
     "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, "
-    "patch_json, seq FROM instances WHERE run_id = $1 AND seq > $8 "
+    "patch_json, seq, postcheck_json, rollback_json FROM instances WHERE run_id = $1 AND seq > $8 "
     "AND ($2::text IS NULL OR zone = $2) AND ($3::boolean IS NULL OR eligible = $3) "
     "AND ($4::text[] IS NULL OR coalesce(backup_status, $10) = ANY($4::text[])) "
     "AND ($5::text[] IS NULL OR coalesce(precheck_status, $10) = ANY($5::text[])) "
@@ -356,6 +356,20 @@ Status PostgresStateStore::SavePatches(const std::string& run_id, const std::vec
                      "saving patch results");
 }
 
+Status PostgresStateStore::SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET postcheck_status = $1, postcheck_json = $2, updated_at = $3 "
+                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
+                     "saving postcheck results");
+}
+
+Status PostgresStateStore::SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET rollback_status = $1, rollback_json = $2, updated_at = $3 "
+                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
+                     "saving rollback results");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -413,6 +427,14 @@ Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string
       FP_ASSIGN_OR_RETURN(ir.patch, DecodeStored<PatchResult>(r.Text(row, 18), "the patch of " + label, display_));
     }
     *last_seq = r.Int(row, 19);
+    if (!r.IsNull(row, 20)) {
+      FP_ASSIGN_OR_RETURN(ir.postcheck,
+                          DecodeStored<PostcheckResult>(r.Text(row, 20), "the postcheck of " + label, display_));
+    }
+    if (!r.IsNull(row, 21)) {
+      FP_ASSIGN_OR_RETURN(ir.rollback,
+                          DecodeStored<RollbackResult>(r.Text(row, 21), "the rollback of " + label, display_));
+    }
     out.push_back(std::move(ir));
   }
   return out;
@@ -435,6 +457,7 @@ Result<std::map<std::string, int64_t>> PostgresStateStore::CountByStatus(const s
     case Phase::kBackup: column = "coalesce(backup_status, $2)"; break;
     case Phase::kPrecheck: column = "coalesce(precheck_status, $2)"; break;
     case Phase::kPatch: column = "coalesce(patch_status, $2)"; break;
+
   }
   // `column` is one of the constants above, never input.
   const std::string sql = fmt::format("SELECT {}, count(*) FROM instances WHERE run_id = $1 GROUP BY 1", column);

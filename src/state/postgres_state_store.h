@@ -68,6 +68,8 @@ class PostgresStateStore final : public StateStore {
   Status SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) override;
   Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) override;
   Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) override;
+  Status SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) override;
+  Status SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) override;
 
   Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
                                                   const InstanceQuery& query) override;

@@ -130,12 +130,22 @@ CREATE TABLE rollout_instances (
 CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
 )sql";
 
+// Version 3: the safety loop's results after the patch (docs/safety.md), in the instance row like
+// the other phases: the postcheck's verdict and the rollback (its task id is saved before the wait).
+constexpr const char* kV3 = R"sql(
+ALTER TABLE instances ADD COLUMN postcheck_status TEXT;
+ALTER TABLE instances ADD COLUMN postcheck_json TEXT;
+ALTER TABLE instances ADD COLUMN rollback_status TEXT;
+ALTER TABLE instances ADD COLUMN rollback_json TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
       {2, kV2},
+      {3, kV3},
   };
   return kAll;
 }
