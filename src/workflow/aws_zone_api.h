@@ -40,6 +40,10 @@ class AwsZoneApi final : public ZoneApi {
   Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) override;
   Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) override;
   Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) override;
+  Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id, const std::string& image_id,
+                                                      bool delete_replaced_root_volume,
+                                                      const std::string& client_token) override;
+  Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& task_ids) override;
 
  private:
   std::unique_ptr<aws::ApiCaller> ec2_caller_, ssm_caller_;

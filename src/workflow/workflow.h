@@ -90,6 +90,32 @@ struct WorkflowOptions {
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
   CountOrPercent error_budget{true, 10};  // Default: "10%" of the instances targeted; or a count such as 0
   bool canary_must_succeed = true; // Default: true (any canary failure stops the rollout)
+
+  // After the patch (docs/safety.md) ------------------------------------------------------------
+  bool postcheck = true;  // Default: true (workflow.phases.postcheck): a full run checks each patched instance
+  // Default: "manual" (patch.rollback): auto | manual | off. auto: a full run rolls back an instance
+  // whose patch failed or whose postcheck is degraded or unreachable.
+  std::string rollback = "manual";
+  bool delete_replaced_root_volume = false;  // Default: false (the replaced root volume is kept)
+};
+
+// What the postcheck and rollback did (docs/safety.md), for the summary line and the exit code.
+struct SafetySummary {
+  int64_t healthy = 0;
+  int64_t degraded = 0;
+  int64_t unreachable = 0;
+  int64_t rolled_back = 0;
+  int64_t rollback_failed = 0;  // failed, unsupported or ineligible: needed and not done
+  std::vector<Error> zone_errors;
+  bool interrupted = false;
+};
+
+// Which instances `fleetpatch rollback` rolls back. Empty lists do not constrain; with no
+// instance named, only those that need it (patch failed, postcheck degraded or unreachable).
+struct RollbackRequest {
+  std::vector<std::string> instance_ids;
+  std::vector<std::string> zones;
+  bool automatic = false;  // patch.rollback: auto (a full run), not an operator's command
 };
 
 // One landing zone as the workflow needs it: what it is and how to find its instances.
@@ -142,6 +168,13 @@ class Workflow {
   // counts of backup, precheck and patch, in that order; errors as the phases give them. Not for
   // dry runs (a dry run plans the phases one after the other).
   Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id, const std::vector<ZoneSpec>& zones);
+  // The postcheck of every patched instance of the run that has none yet (--workflow postcheck;
+  // a full run after the patch). kValidation when the run has no patch results.
+  Result<SafetySummary> Postcheck(const std::string& run_id, const std::vector<ZoneSpec>& zones);
+  // Rolls back the instances `request` picks (rollback.h). A rollback already started (its task id
+  // recorded) is watched, never started again. A dry run only plans.
+  Result<SafetySummary> Rollback(const std::string& run_id, const std::vector<ZoneSpec>& zones,
+                                 const RollbackRequest& request);
 
   // The dry-run plan lines produced so far ("would create AMI ... for i-...").
   std::vector<std::string> Plan() const;

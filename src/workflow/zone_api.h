@@ -24,6 +24,7 @@ struct Ec2InstanceView {
   std::string instance_type;
   std::string availability_zone;
   std::map<std::string, std::string> tags;
+  std::string root_device_type;  // ebs | instance-store (a rollback needs an EBS root)
 };
 
 // EC2 DescribeInstanceStatus for one instance: its state and the two status checks.
@@ -78,6 +79,13 @@ struct PatchStateView {
   double last_no_reboot_install_s = 0;  // epoch seconds of the last NoReboot Install; 0: none
 };
 
+// An EC2 ReplaceRootVolumeTask (a rollback's root-volume replacement).
+struct ReplaceTaskView {
+  std::string task_id;
+  std::string instance_id;
+  std::string state;  // pending | in-progress | failing | succeeded | failed | failed-detached
+};
+
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
 // Snapshot ids per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a
@@ -121,6 +129,15 @@ class ZoneApi {
   virtual Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstancePatchStates, batched by 50.
   virtual Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) = 0;
+
+  // CreateReplaceRootVolumeTask from `image_id`, with `client_token` as the idempotency token (the
+  // same token returns the first task instead of a second replacement); returns the task.
+  virtual Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id,
+                                                              const std::string& image_id,
+                                                              bool delete_replaced_root_volume,
+                                                              const std::string& client_token) = 0;
+  // DescribeReplaceRootVolumeTasks for the given task ids (unknown ids are an AWS error).
+  virtual Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& task_ids) = 0;
 };
 
 }  // namespace fleetpatch::workflow
