@@ -23,6 +23,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
     {Command::kGenDocs, RunGenDocsCommand},
     {Command::kStateCopy, RunStateCopyCommand},
+    {Command::kRollback, RunRollbackCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {

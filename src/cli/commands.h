@@ -37,5 +37,6 @@ Result<int> RunPruneCommand(const Options& options, Context& ctx);     // fleetp
 Result<int> RunComplianceCommand(const Options& options, Context& ctx);  // fleetpatch compliance [--fail-on L]
 Result<int> RunGenDocsCommand(const Options& options, Context& ctx);   // fleetpatch gen-docs DIR (hidden)
 Result<int> RunStateCopyCommand(const Options& options, Context& ctx); // fleetpatch state copy
+Result<int> RunRollbackCommand(const Options& options, Context& ctx);  // fleetpatch rollback RUN
 
 }  // namespace fleetpatch::cli

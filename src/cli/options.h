@@ -38,12 +38,13 @@ enum class Command {
   kCompliance,
   kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
   kStateCopy,  // state copy --from --to
+  kRollback,   // rollback RUN [--instance ID ...] [--zone NAME] [--dry-run]
   kHelp,
   kVersion
 };
 const char* CommandName(Command c);  // "workflow", "runs", "show", ...
 
-enum class Workflow { kFull, kScan, kBackup, kPrecheck, kPatch };
+enum class Workflow { kFull, kScan, kBackup, kPrecheck, kPatch, kPostcheck };
 const char* WorkflowName(Workflow w);  // "full", "scan", ...
 
 enum class LogFormat { kText, kJson };
@@ -92,6 +93,7 @@ struct Options {
   std::vector<std::string> zones;          // prune/compliance --zone NAME (repeatable); Default: every enabled zone
   std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
   std::string docs_dir;                    // gen-docs DIR
+  std::vector<std::string> instance_ids;   // rollback --instance ID (repeatable); Default: those that need it
 };
 
 // Parses argv (argv[0] is the program name). --help anywhere gives kHelp with that (sub)command's

@@ -45,7 +45,8 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
                           const EnvLookup& env, const std::string& location, bool* created) {
   *created = false;
   if (!options.run_id.empty()) return store.GetRun(options.run_id);
-  bool continues = options.resume || (!req.phases.empty() && req.phases.front() != Phase::kScan);
+  bool continues = options.resume || req.postcheck || req.rollback ||
+                   (!req.phases.empty() && req.phases.front() != Phase::kScan);
   if (continues) {
     auto latest = store.LatestRun();
     if (!latest.ok()) {
@@ -118,6 +119,46 @@ struct PhasesOutcome {
   bool interrupted = false;
 };
 
+void PrintSafety(std::ostream& err, const char* step, const workflow::SafetySummary& s) {
+  err << "fleetpatch: " << step << ": " << s.healthy << " healthy, " << s.degraded << " degraded, " << s.unreachable
+      << " unreachable, " << s.rolled_back << " rolled back, " << s.rollback_failed << " not rolled back";
+  if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
+  if (s.interrupted) err << " (interrupted)";
+  err << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+}
+
+// The safety loop after the phases (docs/safety.md): the postcheck (`--workflow postcheck`, or a
+// full run's patch with workflow.phases.postcheck), then patch.rollback: auto after a full run, or
+// `fleetpatch rollback RUN`. Skipped once the run stopped. A resumed full run (its phases done
+// already) still finishes them: both pick up only what is left.
+void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string& run_id,
+               const std::vector<workflow::ZoneSpec>& zones, const Options& options, PhasesOutcome* out,
+               std::ostream& err) {
+  auto step = [&](const char* name, const Result<workflow::SafetySummary>& r) {
+    if (!r.ok()) {
+      out->fatal = r.error();
+      err << "fleetpatch: " << name << " failed: " << RedactedErrorText(r.error()) << "\n";
+      return false;
+    }
+    if (!options.quiet || !r->zone_errors.empty()) PrintSafety(err, name, *r);
+    for (const auto& e : r->zone_errors)
+      if (e.category == ErrorCategory::kAuth) out->zone_auth_failed = true;
+    out->interrupted = out->interrupted || r->interrupted;
+    return !out->interrupted;
+  };
+  if (out->fatal || out->interrupted) return;
+  const bool full = req.workflow_name == "full" && req.config.workflow.phases.patch && !req.workflow.dry_run;
+  if ((req.postcheck || (full && req.workflow.postcheck)) && !step("postcheck", wf.Postcheck(run_id, zones))) return;
+  if (req.rollback) {
+    step("rollback", wf.Rollback(run_id, zones, *req.rollback));
+  } else if (full && req.workflow.rollback == "auto") {
+    workflow::RollbackRequest automatic;
+    automatic.automatic = true;
+    step("rollback", wf.Rollback(run_id, zones, automatic));
+  }
+}
+
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
 // (docs/pipeline.md); a dry run and single-phase runs go phase by phase.
 // Each phase's start and end go to the hooks (metrics, notifications); the phases of a pipeline
@@ -167,6 +208,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
 #endif
     if (!go_on || (pipelined && phase != Phase::kScan)) break;
   }
+  RunSafety(wf, req, run_id, zones, options, &out, err);
   return out;
 }
 
@@ -296,6 +338,9 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;
   o.error_budget = c.error_budget;
+  o.postcheck = c.workflow.phases.postcheck;
+  o.rollback = config::RollbackModeName(c.patch.rollback);
+  o.delete_replaced_root_volume = c.patch.delete_replaced_root_volume;
   return o;
 }
 
@@ -335,7 +380,9 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   if (zones.empty() && Contains(req.phases, Phase::kScan)) {
     return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
   }
-  if (req.phases.empty()) return Error::Config("no phase to run: workflow.phases turns every phase off");
+  if (req.phases.empty() && !req.postcheck && !req.rollback) {
+    return Error::Config("no phase to run: workflow.phases turns every phase off");
+  }
   FP_RETURN_IF_ERROR(CheckNotificationSecrets(req.config, ctx.env));
 
   if (NeedsPatchConfirmation(options, req.config)) {
