@@ -88,6 +88,19 @@ bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds timeout) {
   return false;
 }
 
+// The latest run's instances by id, read-only from another process's store.
+std::map<std::string, InstanceRun> LatestInstances(const fs::path& db) {
+  std::map<std::string, InstanceRun> out;
+  auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
+  if (!store.ok()) return out;
+  auto run = (*store)->LatestRun();
+  if (!run.ok()) return out;
+  auto all = (*store)->QueryInstances(run->run_id, {});
+  if (all.ok())
+    for (auto& r : *all) out[r.info.instance_id] = r;
+  return out;
+}
+
 void ExpectStoreSound(const fs::path& db) {
   auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
@@ -312,7 +325,12 @@ TEST(CliE2e, InstanceWith80MountsIsPrecheckedFromTheWholeOutputAndPatched) {
   json j = ParseJson(r);
   EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 1) << r.out;
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 1) << Dump(r);
-  EXPECT_EQ(h.Count("GetCommandInvocation"), 1) << "the cut precheck output is read again, once";
+  EXPECT_EQ(h.Count("GetCommandInvocation"), 2)
+      << "the cut output is read again, once for the precheck and once for the postcheck";
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all["i-0aaa00000000000a1"].postcheck.has_value());
+  EXPECT_EQ(all["i-0aaa00000000000a1"].postcheck->status, PostcheckStatus::kHealthy)
+      << "80 mounts compared whole: " << ::testing::PrintToString(all["i-0aaa00000000000a1"].postcheck->regressions);
 }
 
 // A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.
@@ -730,19 +748,6 @@ emulator::Fleet BreakingFleet(double replace_s = 300) {
   return fb.Build();
 }
 
-// The latest run's instances by id, read-only from another process's store.
-std::map<std::string, InstanceRun> LatestInstances(const fs::path& db) {
-  std::map<std::string, InstanceRun> out;
-  auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
-  if (!store.ok()) return out;
-  auto run = (*store)->LatestRun();
-  if (!run.ok()) return out;
-  auto all = (*store)->QueryInstances(run->run_id, {});
-  if (all.ok())
-    for (auto& r : *all) out[r.info.instance_id] = r;
-  return out;
-}
-
 TEST(CliE2e, AutoRollbackRestoresTheBrokenInstanceAndExits1WithTheReason) {
   Harness h;
   h.StartEmulator(BreakingFleet());
@@ -750,7 +755,7 @@ TEST(CliE2e, AutoRollbackRestoresTheBrokenInstanceAndExits1WithTheReason) {
   h.WriteConfig(std::string(kOneWave) + "  rollback: auto\n");
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes"});
   EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
-  EXPECT_THAT(r.out, HasSubstr("PostcheckDegraded: service:sshd was active, now failed")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("PostcheckDegraded: service:sshd was required active, now failed")) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("RollbackUnsupported")) << Dump(r);
   EXPECT_THAT(r.out, HasSubstr("rollback  1 rollback_unsupported, 1 rolled_back")) << Dump(r);
   EXPECT_EQ(h.Count("CreateReplaceRootVolumeTask"), 1) << "only the EBS-rooted broken instance";

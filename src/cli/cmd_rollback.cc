@@ -14,9 +14,10 @@ Result<int> RunRollbackCommand(const Options& options, Context& ctx) {
   run_options.run_id = options.target_run == "latest" ? "" : options.target_run;  // "": the latest run
   const bool dry_run = options.dry_run || config.dry_run;
   if (!dry_run && config.patch.require_confirmation) {
-    FP_RETURN_IF_ERROR(ConfirmProduction("fleetpatch is about to replace root volumes of run " + options.target_run +
-                                             "'s instances from their pre-patch AMIs (data volumes are not reverted).",
-                                         options.yes, ctx.terminal, "roll back"));
+    FP_RETURN_IF_ERROR(
+        ConfirmProduction("fleetpatch is about to replace root volumes of run " + options.target_run +
+                              "'s instances from their pre-patch AMIs (data volumes are not reverted).",
+                          options.yes, ctx.terminal, "roll back"));
   }
   RunRequest req;
   req.workflow = WorkflowOptionsFrom(config);

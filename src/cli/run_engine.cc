@@ -141,7 +141,10 @@ void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string&
       err << "fleetpatch: " << name << " failed: " << RedactedErrorText(r.error()) << "\n";
       return false;
     }
-    if (!options.quiet || !r->zone_errors.empty()) PrintSafety(err, name, *r);
+    // After a full run's pipeline (which checked its instances itself) only what it caught up on.
+    const bool any = r->healthy + r->degraded + r->unreachable + r->rolled_back + r->rollback_failed > 0;
+    const bool asked = req.postcheck || req.rollback;
+    if ((!options.quiet && (any || asked)) || !r->zone_errors.empty()) PrintSafety(err, name, *r);
     for (const auto& e : r->zone_errors)
       if (e.category == ErrorCategory::kAuth) out->zone_auth_failed = true;
     out->interrupted = out->interrupted || r->interrupted;

@@ -34,6 +34,9 @@ struct FakeInstance {
   std::string replace_outcome = "succeeded";
   int replace_polls = 0;
   std::string restored_output;
+  // What the precheck script measures once a patch succeeded (empty: unchanged), e.g. a service
+  // that the patch broke.
+  std::string patched_output;
 };
 
 inline std::string HealthyPrecheckOutput() {
@@ -310,6 +313,7 @@ class FakeZoneApi : public ZoneApi {
           inst.patch_state.operation_end_time_s =
               std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
           patch_states_[id] = inst.patch_state;
+          if (!inst.patched_output.empty()) inst.precheck_output = std::exchange(inst.patched_output, "");
         }
       }
       out.push_back(v);

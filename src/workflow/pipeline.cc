@@ -14,7 +14,7 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
 
 ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutScheduler& rollout, std::vector<InstanceRun> instances,
                            const std::vector<size_t>& orders, bool prepare)
-    : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx) {
+    : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx), after_(ctx) {
   init_ = Classify(std::move(instances), orders);
 }
 
@@ -162,13 +162,20 @@ Status ZonePipeline::StepPatch() {
     FP_RETURN_IF_ERROR(patch_.Start(std::move(batch), wave));
   }
   FP_RETURN_IF_ERROR(patch_.Step());
-  int64_t n = 0;
-  int failures = 0, outside = 0;
+  std::vector<std::pair<std::string, bool>> ended;  // (id, counts against the budget)
   for (const auto& [id, status] : patch_.TakeEnded()) {
     Entry& e = entries_.at(id);
     Apply(e.state, InstanceEvent::kPatchEnded);
+    if (!prepare_ || !after_.Take(e.run, status)) ended.emplace_back(id, PatchFailed(status));
+  }
+  if (Status st = after_.Step(); !st.ok()) ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
+  for (auto& e : after_.TakeEnded()) ended.push_back(std::move(e));
+  int64_t n = 0;
+  int failures = 0, outside = 0;
+  for (const auto& [id, counts] : ended) {
+    Entry& e = entries_.at(id);
     --open_;
-    const int failed = PatchFailed(status) ? 1 : 0;
+    const int failed = counts ? 1 : 0;
     if (e.in_wave) {
       ++n;
       failures += failed;
@@ -198,11 +205,12 @@ Status ZonePipeline::SkipStopped() {
 }
 
 bool ZonePipeline::Over() const {
-  return open_ == 0 && (!backup_ || backup_->Done()) && (!precheck_ || precheck_->Done()) && patch_.Idle();
+  return open_ == 0 && (!backup_ || backup_->Done()) && (!precheck_ || precheck_->Done()) && patch_.Idle() &&
+         after_.Idle();
 }
 
 void ZonePipeline::Wait(uint64_t generation) {
-  std::optional<SteadyTime> due = patch_.NextCheck();
+  std::optional<SteadyTime> due = Earlier(patch_.NextCheck(), after_.NextCheck());
   if (backup_) due = Earlier(due, backup_->NextCheck());
   if (precheck_) due = Earlier(due, precheck_->NextCheck());
   if (due) {

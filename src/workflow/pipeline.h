@@ -5,8 +5,8 @@
 // ones are skipped with their reason. The zone sleeps until the first moment one of its parts has
 // something to do, or a wave starts. A patch-only run is the same loop with nothing to prepare.
 //
-// A later phase (post-patch check, rollback) plugs in as one more part: its own Zone* class with
-// Step()/NextCheck(), fed from OnPatchEnded, and one more stage in the state machine.
+// After its patch an instance is checked (and, with patch.rollback: auto, rolled back) by
+// ZoneAfterPatch before it counts as ended for the rollout.
 // Not thread-safe: one zone thread runs it.
 #pragma once
 
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "workflow/after_patch.h"
 #include "workflow/backup.h"
 #include "workflow/instance_state.h"
 #include "workflow/patch.h"
@@ -64,6 +65,7 @@ class ZonePipeline {
   std::optional<ZoneBackup> backup_;
   std::optional<ZonePrecheck> precheck_;
   ZonePatch patch_;
+  ZoneAfterPatch after_;  // a full run's postcheck and auto rollback before an instance counts as ended
   std::vector<std::pair<size_t, std::string>> qualified_;  // to hand to the rollout
   std::vector<InstanceRun> in_flight_;                      // a resumed run's patches in flight
   Status init_ = OkStatus();

@@ -21,14 +21,19 @@ std::optional<PrecheckMeasurements> Before(const InstanceRun& r) {
 }  // namespace
 
 ZonePostcheck::ZonePostcheck(const ZoneContext& ctx, std::vector<InstanceRun> todo, bool save)
-    : ctx_(ctx), todo_(std::move(todo)), save_(save),
+    : ctx_(ctx),
+      todo_(std::move(todo)),
+      save_(save),
       deadline_(ctx.clock().SteadyNow() + ctx.options.ssm_timeout),
       settle_deadline_(ctx.clock().SteadyNow() + ctx.options.reboot_timeout),
-      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval), started_(ctx.Now()) {
+      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval),
+      started_(ctx.Now()) {
   for (auto& r : todo_) waiting_[r.info.instance_id] = &r;
 }
 
-std::vector<std::pair<std::string, PostcheckResult>> ZonePostcheck::TakeEnded() { return std::exchange(ended_, {}); }
+std::vector<std::pair<std::string, PostcheckResult>> ZonePostcheck::TakeEnded() {
+  return std::exchange(ended_, {});
+}
 
 const PrecheckThresholds& ZonePostcheck::Thresholds(const InstanceRun& r) const {
   return r.info.platform == "windows" ? ctx_.options.windows_thresholds : ctx_.options.linux_thresholds;
@@ -53,7 +58,8 @@ Status ZonePostcheck::Step() {
   }
   const auto now = ctx_.clock().SteadyNow();
   Status st = OkStatus();
-  if (!ctx_.cancel.Cancelled() && !waiting_.empty() && (!look_due_ || *look_due_ <= now)) st = LookForAgents();
+  if (!ctx_.cancel.Cancelled() && !waiting_.empty() && (!look_due_ || *look_due_ <= now))
+    st = LookForAgents();
   if (st.ok() && poll_.DueBy(now) && !ctx_.cancel.Cancelled()) st = Check();
   if (!st.ok()) {
     FailOpen(st.error());
@@ -133,13 +139,14 @@ void ZonePostcheck::SendTo(std::vector<InstanceRun*> online) {
     for (auto& chunk : Chunks(runs, kSsmBatch)) {
       std::vector<std::string> ids;
       for (auto* r : chunk) ids.push_back(r->info.instance_id);
-      Result<std::string> cmd = script.ok() ? Result<std::string>(Error::Internal("not sent")) : script.error();
+      Result<std::string> cmd =
+          script.ok() ? Result<std::string>(Error::Internal("not sent")) : script.error();
       if (script.ok()) {
-        cmd = ctx_.api.SendCommand(document, ids,
-                                   {{"commands", {*script}},
-                                    {"executionTimeout", {std::to_string(ctx_.options.precheck_execution_timeout_s)}}},
-                                   static_cast<int>(ctx_.options.ssm_timeout.count()),
-                                   "fleetpatch postcheck " + ctx_.run_id());
+        cmd = ctx_.api.SendCommand(
+            document, ids,
+            {{"commands", {*script}},
+             {"executionTimeout", {std::to_string(ctx_.options.precheck_execution_timeout_s)}}},
+            static_cast<int>(ctx_.options.ssm_timeout.count()), "fleetpatch postcheck " + ctx_.run_id());
       }
       if (cmd.ok()) {
         sent_.push_back({*cmd, chunk, ctx_.clock().SteadyNow()});
@@ -179,7 +186,8 @@ Status ZonePostcheck::CheckCommand(Sent& s, std::vector<InstanceRun*>& left) {
   std::unordered_map<std::string, const InvocationView*> by_id;
   if (inv.ok())
     for (const auto& v : *inv) by_id[v.instance_id] = &v;
-  const auto limit = ctx_.options.ssm_timeout + std::chrono::seconds(ctx_.options.precheck_execution_timeout_s);
+  const auto limit =
+      ctx_.options.ssm_timeout + std::chrono::seconds(ctx_.options.precheck_execution_timeout_s);
   const bool expired = ctx_.clock().SteadyNow() - s.sent_at > limit;
   std::vector<std::pair<InstanceRun*, const InvocationView*>> done;
   for (auto* r : s.targets) {
@@ -241,8 +249,8 @@ Status ZonePostcheck::Decide(std::vector<Observed> seen) {
 
 // The script's measurements, read whole when ListCommandInvocations cut them; nullopt with *why
 // when there are none.
-std::optional<PrecheckMeasurements> ZonePostcheck::Measured(const std::string& command_id, const InvocationView* v,
-                                                            std::string* why) const {
+std::optional<PrecheckMeasurements> ZonePostcheck::Measured(const std::string& command_id,
+                                                            const InvocationView* v, std::string* why) const {
   if (!v || !TerminalInvocation(v->status)) {
     *why = "the postcheck script did not finish in time";
     return std::nullopt;
@@ -300,10 +308,17 @@ const std::vector<std::string>& PatchedStatuses() {
 
 void Tally(PostcheckStatus s, SafetySummary* out) {
   switch (s) {
-    case PostcheckStatus::kHealthy: ++out->healthy; break;
-    case PostcheckStatus::kDegraded: ++out->degraded; break;
-    case PostcheckStatus::kUnreachable: ++out->unreachable; break;
-    case PostcheckStatus::kSkipped: break;
+    case PostcheckStatus::kHealthy:
+      ++out->healthy;
+      break;
+    case PostcheckStatus::kDegraded:
+      ++out->degraded;
+      break;
+    case PostcheckStatus::kUnreachable:
+      ++out->unreachable;
+      break;
+    case PostcheckStatus::kSkipped:
+      break;
   }
 }
 
@@ -313,12 +328,14 @@ Result<SafetySummary> Workflow::Postcheck(const std::string& run_id, const std::
   FP_ASSIGN_OR_RETURN(RunInfo run, store_.GetRun(run_id));
   const auto& done = run.phases_completed;
   if (std::find(done.begin(), done.end(), PhaseName(Phase::kPatch)) == done.end()) {
-    return Error::Validation("run " + run_id + " has no patch results: run `--workflow patch` before `--workflow postcheck`");
+    return Error::Validation("run " + run_id +
+                             " has no patch results: run `--workflow patch` before `--workflow postcheck`");
   }
   state::InstanceQuery q;
   q.eligible = true;
   q.patch_status = PatchedStatuses();
-  FP_ASSIGN_OR_RETURN(auto patched, store_.QueryInstances(run_id, q));  // with the precheck output: the "before"
+  FP_ASSIGN_OR_RETURN(auto patched,
+                      store_.QueryInstances(run_id, q));  // with the precheck output: the "before"
   std::erase_if(patched, [](const InstanceRun& r) { return r.postcheck.has_value(); });  // checked already
   ResultSink sink(store_, run_id, clock_, progress_options_);
   SafetySummary out;

@@ -5,9 +5,10 @@
 //
 // Agents that are not Online are looked for at every poll until `ssm_timeout`; after it they are
 // unreachable. Status checks still `initializing` (an instance just rebooted, or its root volume
-// just replaced) are read again at every poll until `reboot_timeout` before they count. An output ListCommandInvocations cut at 2,500 characters is read whole with
-// GetCommandInvocation. Nothing is saved before a verdict: a stopped run checks again on --resume
-// (reading a machine's health twice changes nothing). A dry run only plans.
+// just replaced) are read again at every poll until `reboot_timeout` before they count. An output
+// ListCommandInvocations cut at 2,500 characters is read whole with GetCommandInvocation. Nothing is saved
+// before a verdict: a stopped run checks again on --resume (reading a machine's health twice changes
+// nothing). A dry run only plans.
 //
 // Driven by a zone loop: Step() whenever NextCheck() has come, until Done().
 // Not thread-safe: one zone thread owns it.
@@ -56,7 +57,8 @@ class ZonePostcheck {
   void SendTo(std::vector<InstanceRun*> online);
   Status Check();
   Status CheckCommand(Sent& s, std::vector<InstanceRun*>& left);
-  Status Judge(const std::string& command_id, const std::vector<std::pair<InstanceRun*, const InvocationView*>>& done);
+  Status Judge(const std::string& command_id,
+               const std::vector<std::pair<InstanceRun*, const InvocationView*>>& done);
   Status Decide(std::vector<Observed> seen);
   std::optional<PrecheckMeasurements> Measured(const std::string& command_id, const InvocationView* v,
                                                std::string* why) const;
@@ -72,8 +74,8 @@ class ZonePostcheck {
   std::unordered_map<std::string, std::string> last_ping_;
   std::vector<Sent> sent_;
   std::vector<Observed> settling_;  // measured; their status checks still initialize
-  SteadyTime deadline_;  // of the look for agents
-  SteadyTime settle_deadline_;  // of the wait for status checks that initialize
+  SteadyTime deadline_;             // of the look for agents
+  SteadyTime settle_deadline_;      // of the wait for status checks that initialize
   std::optional<SteadyTime> look_due_;
   PollSchedule poll_;
   std::string started_;

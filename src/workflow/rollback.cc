@@ -1,10 +1,10 @@
 #include "workflow/rollback.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <mutex>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "workflow/pipeline.h"
 #include "workflow/result_sink.h"
@@ -27,9 +27,10 @@ Result<Evidence> Gather(ZoneApi& api, const std::vector<const InstanceRun*>& run
     instance_ids.push_back(r->info.instance_id);
     if (r->backup && !r->backup->ami_id.empty()) image_ids.push_back(r->backup->ami_id);
   }
-  FP_RETURN_IF_ERROR(api.ForEachInstancePage({{"instance-id", instance_ids}}, [&](std::vector<Ec2InstanceView>&& page) {
-    for (auto& v : page) ev.root_types[v.instance_id] = v.root_device_type;
-  }));
+  FP_RETURN_IF_ERROR(
+      api.ForEachInstancePage({{"instance-id", instance_ids}}, [&](std::vector<Ec2InstanceView>&& page) {
+        for (auto& v : page) ev.root_types[v.instance_id] = v.root_device_type;
+      }));
   if (!image_ids.empty()) {
     FP_ASSIGN_OR_RETURN(auto images, api.DescribeImagesById(image_ids));
     for (auto& img : images) {
@@ -73,7 +74,9 @@ ZoneRollback::ZoneRollback(const ZoneContext& ctx, std::vector<std::pair<Instanc
 
 ZoneRollback::~ZoneRollback() = default;
 
-std::vector<std::pair<std::string, RollbackResult>> ZoneRollback::TakeEnded() { return std::exchange(ended_, {}); }
+std::vector<std::pair<std::string, RollbackResult>> ZoneRollback::TakeEnded() {
+  return std::exchange(ended_, {});
+}
 
 std::optional<SteadyTime> ZoneRollback::NextCheck() const {
   if (done_) return std::nullopt;
@@ -91,8 +94,9 @@ Status ZoneRollback::Step() {
   if (st.ok() && poll_.DueBy(ctx_.clock().SteadyNow()) && !ctx_.cancel.Cancelled()) st = Watch();
   if (st.ok()) st = StepPostchecks();
   if (!st.ok()) {
-    done_ = true;
-    ctx_.sink.Journal("error", ctx_.name(), "", Phase::kPatch, "rollback: zone failed: " + st.error().ToString());
+    ctx_.sink.Journal("error", ctx_.name(), "", Phase::kPatch,
+                      "rollback: zone failed: " + st.error().ToString());
+    FailOpen(st.error());
     return st;
   }
   if (ctx_.cancel.Cancelled() || (watching_.empty() && postchecks_.empty())) done_ = true;
@@ -121,11 +125,13 @@ Status ZoneRollback::Verify() {
     item.result.started_at = ctx_.Now();
     if (check.verdict != RollbackEligibility::kEligible) {
       item.result.status = StatusOf(check.verdict);
-      item.result.reason += (item.result.reason.empty() ? "" : "; ") + std::string("not rolled back: ") + check.reason;
+      item.result.reason +=
+          (item.result.reason.empty() ? "" : "; ") + std::string("not rolled back: ") + check.reason;
       FP_RETURN_IF_ERROR(Ended(item));
     } else if (ctx_.options.dry_run) {
-      ctx_.sink.Plan(fmt::format("rollback: would replace the root volume of {} ({}) from its verified backup {}", id,
-                                 ctx_.name(), item.result.ami_id));
+      ctx_.sink.Plan(
+          fmt::format("rollback: would replace the root volume of {} ({}) from its verified backup {}", id,
+                      ctx_.name(), item.result.ami_id));
     } else {
       FP_RETURN_IF_ERROR(Start(item));
     }
@@ -136,8 +142,9 @@ Status ZoneRollback::Verify() {
 // Starts the replacement and records its task id before any wait.
 Status ZoneRollback::Start(Item& item) {
   const std::string& id = item.run.info.instance_id;
-  auto task = ctx_.api.CreateReplaceRootVolumeTask(id, item.result.ami_id, ctx_.options.delete_replaced_root_volume,
-                                                   ReplaceRootClientToken(ctx_.run_id(), id));
+  auto task =
+      ctx_.api.CreateReplaceRootVolumeTask(id, item.result.ami_id, ctx_.options.delete_replaced_root_volume,
+                                           ReplaceRootClientToken(ctx_.run_id(), id));
   if (!task.ok()) {
     item.result.status = RollbackStatus::kFailed;
     item.result.error = ToProblem(task.error());
@@ -176,8 +183,9 @@ Status ZoneRollback::Watch() {
       back.push_back(item.run);
     } else if (p == ReplaceTaskProgress::kFailed || overdue) {
       item.result.status = RollbackStatus::kFailed;
-      item.result.reason += fmt::format("; the root-volume replacement {} is {}{}", item.result.task_id,
-                                        item.result.task_state, overdue ? " after workflow.timeouts.patch_execution" : "");
+      item.result.reason +=
+          fmt::format("; the root-volume replacement {} is {}{}", item.result.task_id, item.result.task_state,
+                      overdue ? " after workflow.timeouts.patch_execution" : "");
       FP_RETURN_IF_ERROR(Ended(item));
     } else {
       still.push_back(id);
@@ -185,7 +193,8 @@ Status ZoneRollback::Watch() {
   }
   watching_ = std::move(still);
   if (watching_.empty()) poll_.Idle();
-  if (!back.empty()) postchecks_.push_back(std::make_unique<ZonePostcheck>(ctx_, std::move(back), /*save=*/false));
+  if (!back.empty())
+    postchecks_.push_back(std::make_unique<ZonePostcheck>(ctx_, std::move(back), /*save=*/false));
   return OkStatus();
 }
 
@@ -206,13 +215,28 @@ Status ZoneRollback::StepPostchecks() {
       FP_RETURN_IF_ERROR(Ended(item));
     }
   }
-  postchecks_.erase(std::remove_if(postchecks_.begin(), postchecks_.end(), [](const auto& p) { return p->Done(); }),
-                    postchecks_.end());
+  postchecks_.erase(
+      std::remove_if(postchecks_.begin(), postchecks_.end(), [](const auto& p) { return p->Done(); }),
+      postchecks_.end());
   return OkStatus();
+}
+
+void ZoneRollback::FailOpen(const Error& e) {
+  done_ = true;
+  for (auto& [id, item] : items_) {
+    if (over_.count(id)) continue;
+    RollbackResult r = item.result;
+    r.status = RollbackStatus::kFailed;
+    r.error = ToProblem(e);
+    ended_.emplace_back(id, std::move(r));
+  }
+  watching_.clear();
+  postchecks_.clear();
 }
 
 Status ZoneRollback::Ended(Item& item) {
   item.result.finished_at = ctx_.Now();
+  over_.insert(item.run.info.instance_id);
   const bool ok = item.result.status == RollbackStatus::kRolledBack;
   ctx_.sink.Journal(ok ? "warning" : "error", ctx_.name(), item.run.info.instance_id, Phase::kPatch,
                     std::string(RollbackStatusName(item.result.status)) + ": " + item.result.reason);
@@ -232,32 +256,39 @@ Status ZoneRollback::Save(const Item& item) {
 namespace fleetpatch::workflow {
 namespace {
 
-bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
 
 bool Patched(const InstanceRun& r) {
   return r.patch && r.patch->status != PatchStatus::kSkipped && r.patch->status != PatchStatus::kPending;
 }
 
-// Why `r` is rolled back under `req`; "" when it is not. An instance named with --instance is
-// rolled back when it was patched, needed or not (the operator decided); a rollback already in
-// flight is watched.
+// Why `r` is rolled back under `req`; "" when it is not. A rollback in flight is watched. Without
+// --instance, an instance that needs it and has no rollback result yet (one that ended, or was
+// refused, is not redone unasked); an instance named with --instance is rolled back when it was
+// patched, needed or not (the operator decided), unless it is rolled back already.
 std::string Pick(const InstanceRun& r, const RollbackRequest& req) {
   if (r.rollback && r.rollback->status == RollbackStatus::kInProgress && !r.rollback->task_id.empty()) {
     return r.rollback->reason;
   }
-  std::string need = RollbackNeed(r);
-  if (req.instance_ids.empty()) return need;
+  if (req.instance_ids.empty()) return r.rollback ? "" : RollbackNeed(r);
   if (r.rollback && r.rollback->status == RollbackStatus::kRolledBack) return "";
-  if (need.empty()) need = "requested with fleetpatch rollback --instance";
-  return need;
+  std::string need = RollbackNeed(r);
+  return need.empty() ? "requested with fleetpatch rollback --instance" : need;
 }
 
-Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(std::vector<InstanceRun> all, const RollbackRequest& req,
+Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(std::vector<InstanceRun> all,
+                                                                const RollbackRequest& req,
                                                                 const std::string& run_id) {
   for (const auto& id : req.instance_ids) {
-    auto it = std::find_if(all.begin(), all.end(), [&](const InstanceRun& r) { return r.info.instance_id == id; });
-    if (it == all.end()) return Error::Validation("instance " + id + " is not an eligible instance of run " + run_id);
-    if (!Patched(*it)) return Error::Validation("instance " + id + " was not patched in run " + run_id + ": nothing to roll back");
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](const InstanceRun& r) { return r.info.instance_id == id; });
+    if (it == all.end())
+      return Error::Validation("instance " + id + " is not an eligible instance of run " + run_id);
+    if (!Patched(*it))
+      return Error::Validation("instance " + id + " was not patched in run " + run_id +
+                               ": nothing to roll back");
   }
   std::vector<std::pair<InstanceRun, std::string>> out;
   for (auto& r : all) {

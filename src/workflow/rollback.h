@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,7 +39,8 @@ class ZoneRollback {
   ~ZoneRollback();
 
   // Does what is due now. An error is the zone's (a failed lookup or store write): Done() is then
-  // true; replacements already started stay recorded in progress for --resume.
+  // true, every rollback without an end ends rollback_failed with the error (in memory only:
+  // replacements already started stay recorded in progress for --resume).
   Status Step();
   std::optional<SteadyTime> NextCheck() const;
   bool Done() const { return done_; }
@@ -57,11 +59,13 @@ class ZoneRollback {
   Status StepPostchecks();
   Status Ended(Item& item);
   Status Save(const Item& item);
+  void FailOpen(const Error& e);
 
   const ZoneContext& ctx_;
   std::map<std::string, Item> items_;  // by instance id
   std::vector<std::string> to_verify_;
   std::vector<std::string> watching_;  // instance ids with a task in flight
+  std::set<std::string> over_;         // instance ids whose rollback ended
   std::vector<std::unique_ptr<ZonePostcheck>> postchecks_;
   PollSchedule poll_;
   bool verified_ = false;

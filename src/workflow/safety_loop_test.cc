@@ -24,7 +24,8 @@ std::string Output(const std::string& sshd_state, int64_t avail_kb = 10485760) {
   return "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":20971520,\"avail_kb\":" +
          std::to_string(avail_kb) +
          "}],\"cpus\":2,\"load1\":0.2,\"mem_total_kb\":4000000,\"mem_available_kb\":3000000,"
-         "\"services\":{\"sshd\":\"" + sshd_state + "\"},\"reboot_required\":false,\"pkg_lock\":false}\n";
+         "\"services\":{\"sshd\":\"" +
+         sshd_state + "\"},\"reboot_required\":false,\"pkg_lock\":false}\n";
 }
 
 FakeInstance Linux(const std::string& id) {
@@ -55,12 +56,14 @@ class SafetyLoopTest : public ::testing::Test {
     z.info = {"prod-a", "111111111111", "eu-west-1", "arn:aws:iam::111111111111:role/Patch", {}};
     z.tag_filters = {{"Patch", {"yes"}}};
     zones_.push_back(z);
-    for (const char* id : {"i-ok", "i-svc", "i-impaired", "i-lost", "i-disk", "i-store"}) api_->Add(Linux(id));
+    for (const char* id : {"i-ok", "i-svc", "i-impaired", "i-lost", "i-disk", "i-store"})
+      api_->Add(Linux(id));
     api_->Set("i-store", [](FakeInstance& i) { i.ec2.root_device_type = "instance-store"; });
   }
 
   std::unique_ptr<Workflow> Make() {
-    return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
+    return std::make_unique<Workflow>(options_, *store_, connector_, clock_,
+                                      Progress::Options{.quiet = true});
   }
   // Scan, backup, precheck and patch of a new run; then each instance's health changes as the
   // test's `after` says. Returns the run id.
@@ -109,7 +112,8 @@ TEST_F(SafetyLoopTest, PostcheckNamesEachRegression) {
   EXPECT_EQ(s->unreachable, 1);
   auto all = ById(run);
   auto regressions = [&](const std::string& id) { return all[id].postcheck->regressions; };
-  for (const char* id : {"i-ok", "i-svc", "i-impaired", "i-lost", "i-disk", "i-store"}) ASSERT_TRUE(all[id].postcheck) << id;
+  for (const char* id : {"i-ok", "i-svc", "i-impaired", "i-lost", "i-disk", "i-store"})
+    ASSERT_TRUE(all[id].postcheck) << id;
   EXPECT_EQ(all["i-ok"].postcheck->status, PostcheckStatus::kHealthy);
   EXPECT_TRUE(regressions("i-ok").empty());
   EXPECT_EQ(all["i-svc"].postcheck->status, PostcheckStatus::kDegraded);
@@ -241,6 +245,40 @@ TEST_F(SafetyLoopTest, ADryRunVerifiesAndPlansOnly) {
   ASSERT_EQ(wf->Plan().size(), 1u);
   EXPECT_THAT(wf->Plan()[0], HasSubstr("would replace the root volume of i-svc"));
   EXPECT_FALSE(ById(run)["i-svc"].rollback.has_value());
+}
+
+// In a full (pipelined) run the postcheck and the automatic rollback are steps of each instance:
+// the canary is checked, found degraded and rolled back before it counts as ended, so the budget
+// (no failure allowed) stops the rollout before the next wave.
+TEST_F(SafetyLoopTest, PipelineChecksAndRollsBackTheCanaryBeforeTheNextWave) {
+  options_.rollback = "auto";
+  options_.canary_size = 1;
+  options_.error_budget = {false, 0};
+  api_->Set("i-disk", [](FakeInstance& i) { i.patched_output = Output("failed"); });  // the canary (id order)
+  RunInfo run;
+  run.run_id = state::NewRunId(clock_);
+  run.workflow = "full";
+  ASSERT_TRUE(store_->CreateRun(run).ok());
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run.run_id, zones_).ok());
+  auto all = wf->Pipeline(run.run_id, zones_);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_TRUE(all->back().budget_spent) << "the rolled-back canary counts against the budget";
+  auto by_id = ById(run.run_id);
+  const InstanceRun& canary = by_id["i-disk"];
+  ASSERT_TRUE(canary.postcheck && canary.rollback);
+  EXPECT_EQ(canary.patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(canary.postcheck->status, PostcheckStatus::kDegraded);
+  EXPECT_EQ(canary.postcheck->regressions, std::vector<std::string>{"service:sshd was required active, now failed"});
+  EXPECT_EQ(canary.rollback->status, RollbackStatus::kRolledBack);
+  EXPECT_TRUE(canary.rollback->automatic);
+  EXPECT_EQ(canary.rollback->postcheck, "healthy");
+  for (const char* id : {"i-impaired", "i-lost", "i-ok", "i-store", "i-svc"}) {
+    ASSERT_TRUE(by_id[id].patch) << id;
+    EXPECT_EQ(by_id[id].patch->status, PatchStatus::kSkipped) << id;
+    EXPECT_FALSE(by_id[id].postcheck.has_value()) << id;
+  }
+  EXPECT_EQ(api_->Calls("CreateReplaceRootVolumeTask"), 1);
 }
 
 }  // namespace
