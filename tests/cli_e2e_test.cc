@@ -92,6 +92,19 @@ bool WaitFor(const std::function<bool()>& cond, std::chrono::seconds timeout) {
   return false;
 }
 
+// The latest run's instances by id, read-only from another process's store.
+std::map<std::string, InstanceRun> LatestInstances(const fs::path& db) {
+  std::map<std::string, InstanceRun> out;
+  auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
+  if (!store.ok()) return out;
+  auto run = (*store)->LatestRun();
+  if (!run.ok()) return out;
+  auto all = (*store)->QueryInstances(run->run_id, {});
+  if (all.ok())
+    for (auto& r : *all) out[r.info.instance_id] = r;
+  return out;
+}
+
 void ExpectStoreSound(const fs::path& db) {
   auto store = state::SqliteStateStore::Open(db.string(), DefaultClock(), ReadOnly());
   ASSERT_TRUE(store.ok()) << store.error().ToString();
@@ -316,7 +329,12 @@ TEST(CliE2e, InstanceWith80MountsIsPrecheckedFromTheWholeOutputAndPatched) {
   json j = ParseJson(r);
   EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 1) << r.out;
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 1) << Dump(r);
-  EXPECT_EQ(h.Count("GetCommandInvocation"), 1) << "the cut precheck output is read again, once";
+  EXPECT_EQ(h.Count("GetCommandInvocation"), 2)
+      << "the cut output is read again, once for the precheck and once for the postcheck";
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all["i-0aaa00000000000a1"].postcheck.has_value());
+  EXPECT_EQ(all["i-0aaa00000000000a1"].postcheck->status, PostcheckStatus::kHealthy)
+      << "80 mounts compared whole: " << ::testing::PrintToString(all["i-0aaa00000000000a1"].postcheck->regressions);
 }
 
 // A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.
@@ -339,7 +357,8 @@ TEST(CliE2e, FailedCanaryStopsTheRollout) {
   EXPECT_EQ(j["phases"]["patch"]["succeeded"], 0) << r.out;
   EXPECT_EQ(j["phases"]["patch"]["skipped"].get<int>() + j["phases"]["patch"]["failed"].get<int>(), 3)
       << "the instances left out of the rollout are reported, not silently dropped\n" << r.out;
-  EXPECT_EQ(h.Count("SendCommand"), 2) << "one precheck command and the canary's patch command only";
+  EXPECT_EQ(h.Count("SendCommand"), 3)
+      << "one precheck command, the canary's patch command and the canary's postcheck only";
   auto counts = PatchCounts(h.StatePath(), nullptr);
   EXPECT_EQ(counts["failed"], 1);
   EXPECT_EQ(counts["success"], 0);
@@ -543,7 +562,8 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   EXPECT_EQ(j["run_id"], run_id);
   EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
   EXPECT_EQ(h.Count("CreateImage"), 3) << "no second AMI";
-  EXPECT_EQ(h.Count("SendCommand"), commands_before) << "no second SendCommand for a patch in flight";
+  EXPECT_EQ(h.Count("SendCommand"), commands_before + 1)
+      << "the postcheck's one command; no second SendCommand for a patch in flight";
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
 }
@@ -676,7 +696,8 @@ void ExpectResumeFinishes(Harness& h, const std::string& run_id) {
   ASSERT_EQ(r.exit_code, kExitOk) << Dump(r);
   EXPECT_EQ(ParseJson(r)["run_id"], run_id);
   EXPECT_EQ(h.Count("CreateImage"), 3) << "no second AMI";
-  EXPECT_EQ(h.Count("SendCommand"), commands_before) << "no second SendCommand for a patch in flight";
+  EXPECT_EQ(h.Count("SendCommand"), commands_before + 1)
+      << "the postcheck's one command; no second SendCommand for a patch in flight";
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
 }
@@ -717,7 +738,8 @@ TEST(CliE2e, KillDuringTheOverlapOfBackupAndPrecheckThenResumeMakesNoSecondAmiOr
   json j = ParseJson(r);
   EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
   EXPECT_EQ(h.Count("CreateImage"), 3) << "no duplicate AMI";
-  EXPECT_EQ(h.Count("SendCommand"), 2) << "the precheck command, then one patch command: none sent twice";
+  EXPECT_EQ(h.Count("SendCommand"), 3)
+      << "the precheck command, then one patch command and the postcheck's: none sent twice";
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 3);
   ExpectStoreSound(h.StatePath());
 }
@@ -958,6 +980,112 @@ TEST(CliE2e, NoSecretInAnyFileWritten) {
 }
 
 // ---- the real emulator binary ------------------------------------------------------------------
+
+// ---- the safety loop after the patch (docs/safety.md) ---------------------------------------------
+
+constexpr const char* kBroken = "i-0aaa00000000000a2";  // sshd fails after the patch; a rollback mends it
+constexpr const char* kInstanceStore = "i-0aaa00000000000a3";  // breaks the same way; cannot be rolled back
+
+// One healthy instance, one whose sshd fails after the patch (until its root volume is replaced,
+// which takes `replace_s` simulated seconds), one with an instance-store root that breaks too.
+emulator::Fleet BreakingFleet(double replace_s = 300) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
+  auto& broken = fb.Instance(kBroken, kAcctA, "us-east-1");
+  broken.post_patch_failed_services = {"sshd"};
+  broken.replace_root_volume_s = replace_s;
+  auto& store = fb.Instance(kInstanceStore, kAcctA, "us-east-1");
+  store.post_patch_failed_services = {"sshd"};
+  store.root_device_type = "instance-store";
+  return fb.Build();
+}
+
+TEST(CliE2e, AutoRollbackRestoresTheBrokenInstanceAndExits1WithTheReason) {
+  Harness h;
+  h.StartEmulator(BreakingFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "  rollback: auto\n");
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("PostcheckDegraded: service:sshd was required active, now failed")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("RollbackUnsupported")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("rollback  1 rollback_unsupported, 1 rolled_back")) << Dump(r);
+  EXPECT_EQ(h.Count("CreateReplaceRootVolumeTask"), 1) << "only the EBS-rooted broken instance";
+
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all[kBroken].rollback.has_value()) << Dump(r);
+  const RollbackResult& rb = *all[kBroken].rollback;
+  EXPECT_EQ(rb.status, RollbackStatus::kRolledBack);
+  EXPECT_TRUE(rb.automatic);
+  EXPECT_EQ(rb.ami_id, all[kBroken].backup->ami_id) << "from this run's backup";
+  EXPECT_EQ(rb.postcheck, "healthy") << "sshd is active again after the replacement: " << rb.reason;
+  ASSERT_TRUE(all[kInstanceStore].rollback.has_value());
+  EXPECT_EQ(all[kInstanceStore].rollback->status, RollbackStatus::kUnsupported);
+  EXPECT_FALSE(all["i-0aaa00000000000a1"].rollback.has_value());
+  ASSERT_TRUE(all["i-0aaa00000000000a1"].postcheck.has_value());
+  EXPECT_EQ(all["i-0aaa00000000000a1"].postcheck->status, PostcheckStatus::kHealthy);
+  ExpectStoreSound(h.StatePath());
+}
+
+TEST(CliE2e, RollbackCommandPlansWithDryRunThenRollsBackTheNamedInstance) {
+  Harness h;
+  h.StartEmulator(BreakingFleet());
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);  // patch.rollback: manual (the default)
+  auto full = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes"});
+  ASSERT_EQ(full.exit_code, kExitInstanceFailures) << Dump(full);
+  EXPECT_EQ(h.CountAll("CreateReplaceRootVolumeTask"), 0) << "manual: nothing rolled back by the run";
+
+  auto plan = h.Run({"--config", "cfg.yml", "rollback", "latest", "--instance", kBroken, "--dry-run"});
+  EXPECT_EQ(plan.exit_code, kExitInstanceFailures) << Dump(plan);
+  EXPECT_THAT(plan.out, HasSubstr(std::string("would replace the root volume of ") + kBroken)) << Dump(plan);
+  EXPECT_EQ(h.CountAll("CreateReplaceRootVolumeTask"), 0);
+
+  auto refused = h.Run({"--config", "cfg.yml", "rollback", "latest"});
+  EXPECT_EQ(refused.exit_code, kExitConfig) << Dump(refused);
+  EXPECT_THAT(refused.err, HasSubstr("refusing to roll back without confirmation")) << Dump(refused);
+
+  auto r = h.Run({"--config", "cfg.yml", "rollback", "latest", "--instance", kBroken, "--yes"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck stays an error of the run\n" << Dump(r);
+  EXPECT_EQ(h.Count("CreateReplaceRootVolumeTask"), 1);
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all[kBroken].rollback.has_value());
+  EXPECT_EQ(all[kBroken].rollback->status, RollbackStatus::kRolledBack);
+  EXPECT_FALSE(all[kBroken].rollback->automatic);
+  EXPECT_FALSE(all[kInstanceStore].rollback.has_value()) << "not named";
+}
+
+TEST(CliE2e, KillDuringRollbackThenResumeStartsNoSecondReplacement) {
+  Harness h;
+  // The replacement takes 20 real seconds: the run is killed while it waits for the task.
+  h.StartEmulator(BreakingFleet(2'000'000));
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(std::string(kOneWave) + "  rollback: auto\n");
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  bool waiting = WaitFor(
+      [&] {
+        auto all = LatestInstances(h.StatePath());
+        auto it = all.find(kBroken);
+        return it != all.end() && it->second.rollback && it->second.rollback->status == RollbackStatus::kInProgress;
+      },
+      std::chrono::seconds(90));
+  ASSERT_TRUE(waiting) << first->Stderr();
+  EXPECT_FALSE(LatestInstances(h.StatePath())[kBroken].rollback->task_id.empty()) << "recorded before the wait";
+  first->Signal(SIGKILL);
+  EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
+  EXPECT_EQ(h.CountAll("CreateReplaceRootVolumeTask"), 1);
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  EXPECT_EQ(h.CountAll("CreateReplaceRootVolumeTask"), 1) << "no second root-volume replacement";
+  EXPECT_GE(h.Count("DescribeReplaceRootVolumeTasks"), 2);
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all[kBroken].rollback.has_value());
+  EXPECT_EQ(all[kBroken].rollback->status, RollbackStatus::kRolledBack) << all[kBroken].rollback->reason;
+  EXPECT_EQ(all[kBroken].rollback->postcheck, "healthy");
+  ExpectStoreSound(h.StatePath());
+}
 
 TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
   Harness h;

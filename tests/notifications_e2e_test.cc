@@ -121,7 +121,8 @@ TEST(NotificationsE2e, AFailedCanaryIsNotifiedByWebhookAndSnsAndCountedInTheMetr
   const std::string prom = ReadAll(h.dir() / "fleetpatch.prom");
   EXPECT_THAT(prom, HasSubstr("fleetpatch_instances{phase=\"patch\",outcome=\"failed\"} 1\n")) << prom;
   EXPECT_THAT(prom, HasSubstr("fleetpatch_run_status{status=\"completed_with_failures\"} 1\n")) << prom;
-  EXPECT_THAT(prom, HasSubstr("fleetpatch_aws_api_calls_total{operation=\"ssm:SendCommand\"} 2\n")) << prom;
+  // The precheck, the canary's patch and the canary's postcheck.
+  EXPECT_THAT(prom, HasSubstr("fleetpatch_aws_api_calls_total{operation=\"ssm:SendCommand\"} 3\n")) << prom;
   EXPECT_THAT(prom, HasSubstr("fleetpatch_phase_duration_seconds{phase=\"backup\"}")) << prom;
   EXPECT_THAT(prom, Not(HasSubstr("fleetpatch_last_success_timestamp_seconds")))
       << "no run has succeeded yet";

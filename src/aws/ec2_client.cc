@@ -37,6 +37,7 @@ Instance InstanceFromJson(const json& i, const json& reservation) {
     out.state_code = static_cast<int>(Int(i["State"], "Code").value_or(-1));
   }
   out.instance_type = Str(i, "InstanceType");
+  out.root_device_type = Str(i, "RootDeviceType");
   if (i.contains("Placement")) out.availability_zone = Str(i["Placement"], "AvailabilityZone");
   out.platform = Str(i, "Platform");
   out.platform_details = Str(i, "PlatformDetails");

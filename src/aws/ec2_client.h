@@ -38,6 +38,7 @@ struct Instance {
   std::string key_name;
   std::string iam_instance_profile_arn;  // empty when no profile is attached
   std::string reservation_id;
+  std::string root_device_type;  // ebs | instance-store
   std::string owner_id;  // the account that owns the reservation
   std::optional<std::chrono::system_clock::time_point> launch_time;
   TagMap tags;

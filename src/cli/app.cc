@@ -24,6 +24,7 @@ constexpr CommandEntry kCommands[] = {
     {Command::kGenDocs, RunGenDocsCommand},
     {Command::kStateCopy, RunStateCopyCommand},
     {Command::kWorker, RunWorkerCommand},
+    {Command::kRollback, RunRollbackCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {

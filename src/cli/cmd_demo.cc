@@ -78,6 +78,8 @@ Result<config::Config> DemoConfig(const Options& options, const DemoSettings& se
   config.workflow.timeouts.patch_execution = compress(config.workflow.timeouts.patch_execution);
   config.workflow.timeouts.ssm_connection = settings.ssm_timeout;
   config.aws.region = config.landing_zones.empty() ? "us-east-1" : config.landing_zones.front().region;
+  // The whole safety loop: the instances a patch breaks are checked and rolled back (docs/safety.md).
+  config.patch.rollback = config::RollbackMode::kAuto;
   return config;
 }
 
@@ -92,8 +94,8 @@ int PrintDemoNotes(const Options& options, Context& ctx, const std::string& endp
   notes << "State: " << state_path << " (try `fleetpatch runs --state " << state_path << "`)\n";
   if (code == kExitInstanceFailures) {
     notes << "The demo fleet fails some instances on purpose (an AMI that fails and one too slow for its "
-             "timeout, instances that fail the precheck, patches that fail or hang), so the failures above "
-             "are expected: exit code 0. A real run with failed instances exits with "
+             "timeout, instances that fail the precheck, patches that fail or hang, instances a patch "
+             "breaks, checked and rolled back), so the failures above are expected: exit code 0. A real run with failed instances exits with "
           << kExitInstanceFailures << ".\n";
     return kExitOk;
   }

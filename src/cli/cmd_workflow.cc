@@ -1,4 +1,4 @@
-// `fleetpatch --workflow scan|backup|precheck|patch|full` and `fleetpatch --config F`.
+// `fleetpatch --workflow scan|backup|precheck|patch|postcheck|full` and `fleetpatch --config F`.
 #include "cli/run_engine.h"
 
 namespace fleetpatch::cli {
@@ -9,6 +9,7 @@ Result<int> RunWorkflowCommand(const Options& options, Context& ctx) {
   req.phases = PhasesToRun(options, config);
   req.workflow = WorkflowOptionsFrom(config);
   req.workflow_name = WorkflowName(options.workflow);
+  req.postcheck = options.workflow == Workflow::kPostcheck;
   req.config = std::move(config);
   return ExecuteRun(options, std::move(req), ctx);
 }

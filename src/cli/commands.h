@@ -38,5 +38,6 @@ Result<int> RunComplianceCommand(const Options& options, Context& ctx);  // flee
 Result<int> RunGenDocsCommand(const Options& options, Context& ctx);   // fleetpatch gen-docs DIR (hidden)
 Result<int> RunStateCopyCommand(const Options& options, Context& ctx); // fleetpatch state copy
 Result<int> RunWorkerCommand(const Options& options, Context& ctx);    // fleetpatch worker --run ID
+Result<int> RunRollbackCommand(const Options& options, Context& ctx);  // fleetpatch rollback RUN
 
 }  // namespace fleetpatch::cli

@@ -30,6 +30,8 @@ bool NeedsPatchConfirmation(const Options& options, const config::Config& config
 // Asks "<summary>\nType 'yes' to continue: ". Ok when `yes` is set or the user answers y/yes.
 // Errors: kConfig when there is no terminal and no --yes (nothing was done; re-run with --yes);
 // kInterrupted when the user answers anything else or closes the input.
-Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& terminal);
+// `action` names what is confirmed in those errors ("patch", "roll back").
+Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& terminal,
+                         const std::string& action = "patch");
 
 }  // namespace fleetpatch::cli

@@ -41,7 +41,7 @@ std::vector<FlagDoc> AllFlags() {
 
 TEST(DocgenTest, OnePagePerVisibleSubcommandAndNoneForHiddenOnes) {
   auto docs = Docs();
-  for (const char* sub : {"runs", "show", "report", "validate", "whoami", "emulator", "demo"}) {
+  for (const char* sub : {"runs", "show", "report", "validate", "whoami", "emulator", "demo", "rollback"}) {
     EXPECT_TRUE(docs.count(std::string("man1/fleetpatch-") + sub + ".1")) << sub;
   }
   EXPECT_FALSE(docs.count("man1/fleetpatch-gen-docs.1"));
@@ -102,12 +102,13 @@ TEST(DocgenTest, BashCompletionCompletesFlagsSubcommandsAndTheirFlags) {
   EXPECT_EQ(Complete("fleetpatch runs --li", 2), "--limit");
   EXPECT_EQ(Complete("fleetpatch --limit", 1), "");  // --limit belongs to `runs` only
   EXPECT_EQ(Complete("fleetpatch whoami --role", 2), "--role-arn");
+  EXPECT_EQ(Complete("fleetpatch rollback --inst", 2), "--instance");
 }
 
 TEST(DocgenTest, ZshCompletionDeclaresEveryCommand) {
   const std::string z = Docs()["zsh/_fleetpatch"];
   EXPECT_EQ(z.rfind("#compdef fleetpatch\n", 0), 0u);
-  for (const char* sub : {"runs", "show", "report", "validate", "whoami", "emulator", "demo"}) {
+  for (const char* sub : {"runs", "show", "report", "validate", "whoami", "emulator", "demo", "rollback"}) {
     EXPECT_NE(z.find(std::string("      ") + sub + ")\n"), std::string::npos) << sub;
   }
   EXPECT_NE(z.find("'(-c --config)--config["), std::string::npos);

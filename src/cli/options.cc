@@ -41,6 +41,8 @@ const char* CommandName(Command c) {
       return "state copy";
     case Command::kWorker:
       return "worker";
+    case Command::kRollback:
+      return "rollback";
     case Command::kHelp:
       return "help";
     case Command::kVersion:
@@ -61,6 +63,8 @@ const char* WorkflowName(Workflow w) {
       return "precheck";
     case Workflow::kPatch:
       return "patch";
+    case Workflow::kPostcheck:
+      return "postcheck";
   }
   return "?";
 }
@@ -93,6 +97,7 @@ struct Parser {
   CLI::App* prune = nullptr;
   CLI::App* compliance = nullptr;
   CLI::App* gen_docs = nullptr;
+  CLI::App* rollback = nullptr;
   CLI::App* state_copy = nullptr;
   CLI::App* worker = nullptr;
   RawFlags raw;
@@ -117,7 +122,8 @@ struct Parser {
                    "Landing-zone inventory file (YAML); replaces the config's landing_zones")
         ->type_name("FILE");
     app.add_option("-w,--workflow", raw.workflow,
-                   "What to run: full (the phases the config turns on) | scan | backup | precheck | patch. "
+                   "What to run: full (the phases the config turns on) | scan | backup | precheck | patch | "
+                   "postcheck. "
                    "Default: full")
         ->type_name("NAME");
     app.add_option("--profile", o->profile, "AWS profile for the base credentials (overrides aws.profile)")
@@ -216,6 +222,15 @@ struct Parser {
     compliance->add_option("--fail-on", o->fail_on,
                            "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
         ->type_name("LIST");
+    rollback = app.add_subcommand(
+        "rollback",
+        "Replace the root volume of a run's instances from their pre-patch AMI of that run (verified: owner, source "
+        "instance, run, snapshots), then check them again. Default: the instances whose patch failed or whose "
+        "postcheck is degraded or unreachable. Data volumes are not reverted (docs/safety.md)");
+    rollback->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
+    rollback->add_option("--instance", o->instance_ids, "Only this instance, needed or not (repeatable)")
+        ->type_name("ID");
+    rollback->add_option("--zone", o->zones, "Only this landing zone (repeatable)")->type_name("NAME");
   }
 
   // `fleetpatch worker`: one of several processes working the zones of one run (docs/team.md).
@@ -317,6 +332,7 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
   if (p.state_copy->parsed()) o.command = Command::kStateCopy;
   if (p.worker->parsed()) o.command = Command::kWorker;
+  if (p.rollback->parsed()) o.command = Command::kRollback;
   if (p.emulator->parsed()) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();
@@ -325,9 +341,9 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
   std::string v;
   if (!p.raw.workflow.empty()) {
     FP_RETURN_IF_ERROR(
-        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch"}, &v));
-    for (Workflow w :
-         {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch}) {
+        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch", "postcheck"}, &v));
+    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch,
+                       Workflow::kPostcheck}) {
       if (v == WorkflowName(w)) o.workflow = w;
     }
   }
@@ -430,6 +446,8 @@ std::vector<Phase> PhasesToRun(const Options& options, const config::Config& con
       return {Phase::kPrecheck};
     case Workflow::kPatch:
       return {Phase::kPatch};
+    case Workflow::kPostcheck:
+      return {};  // not a Phase: RunRequest::postcheck (run_engine.h)
     case Workflow::kFull:
       break;
   }

@@ -39,12 +39,13 @@ enum class Command {
   kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
   kStateCopy,  // state copy --from --to
   kWorker,     // worker --run ID: one of several processes sharing a run's zones
+  kRollback,   // rollback RUN [--instance ID ...] [--zone NAME] [--dry-run]
   kHelp,
   kVersion
 };
 const char* CommandName(Command c);  // "workflow", "runs", "show", ...
 
-enum class Workflow { kFull, kScan, kBackup, kPrecheck, kPatch };
+enum class Workflow { kFull, kScan, kBackup, kPrecheck, kPatch, kPostcheck };
 const char* WorkflowName(Workflow w);  // "full", "scan", ...
 
 enum class LogFormat { kText, kJson };
@@ -95,6 +96,7 @@ struct Options {
   int lease_ttl_s = 60;                    // worker --lease-ttl SECONDS; Default: 60
   std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
   std::string docs_dir;                    // gen-docs DIR
+  std::vector<std::string> instance_ids;   // rollback --instance ID (repeatable); Default: those that need it
 };
 
 // Parses argv (argv[0] is the program name). --help anywhere gives kHelp with that (sub)command's

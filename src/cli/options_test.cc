@@ -34,7 +34,8 @@ TEST(ParseCommandLine, TheDesignInvocationsWorkAsWritten) {
                                                                       {"scan", Workflow::kScan},
                                                                       {"backup", Workflow::kBackup},
                                                                       {"precheck", Workflow::kPrecheck},
-                                                                      {"patch", Workflow::kPatch}}) {
+                                                                      {"patch", Workflow::kPatch},
+                                                                      {"postcheck", Workflow::kPostcheck}}) {
     Options o = Parse({"--landing-zones", "inventory/prod_landing_zones.yml", "--workflow", name});
     EXPECT_EQ(o.command, Command::kWorkflow);
     EXPECT_EQ(o.landing_zones_path, "inventory/prod_landing_zones.yml");
@@ -93,6 +94,14 @@ TEST(ParseCommandLine, Subcommands) {
   EXPECT_EQ(emu.command, Command::kEmulator);
   EXPECT_THAT(emu.emulator_args, ElementsAre("--demo", "--port", "0"));
   EXPECT_EQ(Parse({"demo"}).command, Command::kDemo);
+  Options rollback = Parse({"--config", "c.yml", "rollback", "R7", "--instance", "i-1", "--instance", "i-2", "--zone",
+                            "prod", "--dry-run"});
+  EXPECT_EQ(rollback.command, Command::kRollback);
+  EXPECT_EQ(rollback.target_run, "R7");
+  EXPECT_THAT(rollback.instance_ids, ElementsAre("i-1", "i-2"));
+  EXPECT_THAT(rollback.zones, ElementsAre("prod"));
+  EXPECT_TRUE(rollback.dry_run);
+  EXPECT_EQ(ParseError({"rollback"}).category, ErrorCategory::kConfig);  // RUN is required
   // The emulator's own parser answers its --help.
   Options emu_help = Parse({"emulator", "--help"});
   EXPECT_EQ(emu_help.command, Command::kEmulator);

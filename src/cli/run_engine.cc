@@ -45,7 +45,8 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
                           const EnvLookup& env, const std::string& location, bool* created) {
   *created = false;
   if (!options.run_id.empty()) return store.GetRun(options.run_id);
-  bool continues = options.resume || (!req.phases.empty() && req.phases.front() != Phase::kScan);
+  bool continues = options.resume || req.postcheck || req.rollback ||
+                   (!req.phases.empty() && req.phases.front() != Phase::kScan);
   if (continues) {
     auto latest = store.LatestRun();
     if (!latest.ok()) {
@@ -115,6 +116,49 @@ Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Option
   return std::make_pair(std::move(run), std::move(lock));
 }
 
+void PrintSafety(std::ostream& err, const char* step, const workflow::SafetySummary& s) {
+  err << "fleetpatch: " << step << ": " << s.healthy << " healthy, " << s.degraded << " degraded, " << s.unreachable
+      << " unreachable, " << s.rolled_back << " rolled back, " << s.rollback_failed << " not rolled back";
+  if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
+  if (s.interrupted) err << " (interrupted)";
+  err << "\n";
+  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+}
+
+// The safety loop after the phases (docs/safety.md): the postcheck (`--workflow postcheck`, or a
+// full run's patch with workflow.phases.postcheck), then patch.rollback: auto after a full run, or
+// `fleetpatch rollback RUN`. Skipped once the run stopped. A resumed full run (its phases done
+// already) still finishes them: both pick up only what is left.
+void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string& run_id,
+               const std::vector<workflow::ZoneSpec>& zones, const Options& options, PhasesOutcome* out,
+               std::ostream& err) {
+  auto step = [&](const char* name, const Result<workflow::SafetySummary>& r) {
+    if (!r.ok()) {
+      out->fatal = r.error();
+      err << "fleetpatch: " << name << " failed: " << RedactedErrorText(r.error()) << "\n";
+      return false;
+    }
+    // After a full run's pipeline (which checked its instances itself) only what it caught up on.
+    const bool any = r->healthy + r->degraded + r->unreachable + r->rolled_back + r->rollback_failed > 0;
+    const bool asked = req.postcheck || req.rollback;
+    if ((!options.quiet && (any || asked)) || !r->zone_errors.empty()) PrintSafety(err, name, *r);
+    for (const auto& e : r->zone_errors)
+      if (e.category == ErrorCategory::kAuth) out->zone_auth_failed = true;
+    out->interrupted = out->interrupted || r->interrupted;
+    return !out->interrupted;
+  };
+  if (out->fatal || out->interrupted) return;
+  const bool full = req.workflow_name == "full" && req.config.workflow.phases.patch && !req.workflow.dry_run;
+  if ((req.postcheck || (full && req.workflow.postcheck)) && !step("postcheck", wf.Postcheck(run_id, zones))) return;
+  if (req.rollback) {
+    step("rollback", wf.Rollback(run_id, zones, *req.rollback));
+  } else if (full && req.workflow.rollback == "auto") {
+    workflow::RollbackRequest automatic;
+    automatic.automatic = true;
+    step("rollback", wf.Rollback(run_id, zones, automatic));
+  }
+}
+
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
 // (docs/pipeline.md); a dry run and single-phase runs go phase by phase.
 // Each phase's start and end go to the hooks (metrics, notifications); the phases of a pipeline
@@ -165,6 +209,7 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
 #endif
     if (!go_on || (pipelined && phase != Phase::kScan)) break;
   }
+  RunSafety(wf, req, run_id, zones, options, &out, err);
   return out;
 }
 
@@ -308,6 +353,9 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.max_unavailable = c.patch.max_unavailable;
   o.max_unavailable_tags = c.patch.max_unavailable_tags;
   o.window = c.workflow.window;
+  o.postcheck = c.workflow.phases.postcheck;
+  o.rollback = config::RollbackModeName(c.patch.rollback);
+  o.delete_replaced_root_volume = c.patch.delete_replaced_root_volume;
   return o;
 }
 
@@ -347,7 +395,9 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   if (zones.empty() && Contains(req.phases, Phase::kScan)) {
     return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
   }
-  if (req.phases.empty()) return Error::Config("no phase to run: workflow.phases turns every phase off");
+  if (req.phases.empty() && !req.postcheck && !req.rollback) {
+    return Error::Config("no phase to run: workflow.phases turns every phase off");
+  }
   FP_RETURN_IF_ERROR(CheckNotificationSecrets(req.config, ctx.env));
 
   if (NeedsPatchConfirmation(options, req.config)) {

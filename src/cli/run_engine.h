@@ -27,6 +27,10 @@ struct RunRequest {
   // When set, used as the base credentials instead of the default chain (the demo's emulator keys).
   std::shared_ptr<aws::CredentialsProvider> base_credentials;
   std::string workflow_name = "full";  // recorded on a new run
+  // The safety loop's steps that are not phases (docs/safety.md): `--workflow postcheck`, and
+  // `fleetpatch rollback RUN` (both continue an existing run).
+  bool postcheck = false;
+  std::optional<workflow::RollbackRequest> rollback;
 };
 
 // Maps the user's config onto the engine's knobs (one place, so defaults live in config.h).

@@ -55,7 +55,9 @@ const std::vector<std::string_view>& CsvColumns() {
       "patch_failed", "patch_installed_pending_reboot", "patch_started_at", "patch_finished_at", "patch_duration_s",
       "patch_reason", "patch_error_category", "patch_error_code", "patch_error_message",
       // everything else
-      "timeline", "tags"};
+      "timeline", "tags",
+      // after the patch (docs/safety.md), appended so that earlier columns keep their positions
+      "postcheck_status", "postcheck_regressions", "rollback_status", "rollback_reason"};
   return kColumns;
 }
 
@@ -154,6 +156,10 @@ Status CsvWriter::Write(const ReportData& data, std::ostream& out) const {
 
     row.Text(TimelineText(inst));
     row.Text(FormatTags(i.tags));
+    row.Text(inst.postcheck ? PostcheckStatusName(inst.postcheck->status) : "not_run");
+    row.Text(inst.postcheck ? Join(inst.postcheck->regressions, "; ") : "");
+    row.Text(inst.rollback ? RollbackStatusName(inst.rollback->status) : "");
+    row.Text(inst.rollback ? inst.rollback->reason : "");
     out << row.Finish();
     if (!out) return Error::Internal("writing the CSV report failed");
     return OkStatus();

@@ -107,7 +107,8 @@ TEST(HtmlWriter, ShowsSummaryCardsChartsErrorsAndRunDetails) {
   std::string html = Render(testutil::DemoSnapshot());
   EXPECT_THAT(html, HasSubstr("<title>fleetpatch run 20261125-194200-a1b2c3</title>"));
   EXPECT_THAT(html, HasSubstr("<div class=\"label\">Instances</div><div class=\"value\">9</div>"));
-  EXPECT_THAT(html, HasSubstr("<h2>Errors (7)</h2>"));
+  EXPECT_THAT(html, HasSubstr("<h2>Errors (8)</h2>"));  // the degraded postcheck is one of them
+  EXPECT_THAT(html, HasSubstr("<td>postcheck</td>"));
   EXPECT_THAT(html, HasSubstr("aria-label=\"Outcomes per phase\""));
   EXPECT_THAT(html, HasSubstr("aria-label=\"Instance outcomes per landing zone\""));
   EXPECT_THAT(html, HasSubstr("zone failed: AccessDenied"));

@@ -46,7 +46,10 @@ TEST(JsonWriter, DocumentCarriesEverything) {
   EXPECT_EQ(doc["run"]["run_id"], "20261125-194200-a1b2c3");
   EXPECT_EQ(doc["run"]["config"]["precheck"]["min_disk_free_pct"], 10);
   EXPECT_EQ(doc["summary"]["instances"], 9);
-  EXPECT_EQ(doc["summary"]["errors"], 7);
+  EXPECT_EQ(doc["summary"]["errors"], 8);
+  EXPECT_EQ(doc["instances"][5]["postcheck"]["status"], "degraded");
+  EXPECT_EQ(doc["instances"][5]["rollback"]["status"], "rolled_back");
+  EXPECT_EQ(doc["instances"][5]["rollback"]["postcheck"], "healthy");
   EXPECT_EQ(doc["summary"]["phases"][3]["failed"], 2);
   EXPECT_EQ(doc["zones"][2]["error"]["code"], "AccessDenied");
   ASSERT_EQ(doc["instances"].size(), 9u);

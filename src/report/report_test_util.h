@@ -115,6 +115,8 @@ inline RunSnapshot DemoSnapshot() {
     r.precheck->output = "disk_free:/=42.0%\nload_per_cpu=0.35\n";
     r.patch = Patch(PatchStatus::kSuccess, 12, 0, 0, 2);
     r.patch->wave = 0;
+    r.postcheck = PostcheckResult{PostcheckStatus::kHealthy, {}, "cmd-post-0001", "2026-11-25T19:50:00Z",
+                                  "2026-11-25T19:50:20Z", {}};
     s.instances.push_back(std::move(r));
   }
   {  // 2: HTML payload in the Name tag; not ready (disk full)
@@ -169,6 +171,21 @@ inline RunSnapshot DemoSnapshot() {
     r.precheck = Precheck(PrecheckStatus::kReady, "cmd-pre-0006");
     r.patch = Patch(PatchStatus::kPartialSuccess, 5, 1, 2, 0);
     r.patch->reason = "2 updates failed: KB5031364, KB5031455";
+    // The safety loop: degraded after the patch (untrusted service name), rolled back automatically.
+    r.postcheck = PostcheckResult{PostcheckStatus::kDegraded,
+                                  {"service:<b>nginx</b> was active, now failed", "instance status check is impaired"},
+                                  "cmd-post-0006", "2026-11-25T19:50:00Z", "2026-11-25T19:50:30Z", {}};
+    RollbackResult rb;
+    rb.status = RollbackStatus::kRolledBack;
+    rb.ami_id = "ami-0b000000000000006";
+    rb.task_id = "replacevol-0b0000000000000006";
+    rb.task_state = "succeeded";
+    rb.automatic = true;
+    rb.reason = "postcheck degraded: service:<b>nginx</b> was active, now failed";
+    rb.postcheck = "healthy";
+    rb.started_at = "2026-11-25T19:50:31Z";
+    rb.finished_at = "2026-11-25T19:56:02Z";
+    r.rollback = rb;
     s.instances.push_back(std::move(r));
   }
   {  // 7: tab in name; stopped, ineligible

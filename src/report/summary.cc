@@ -39,6 +39,50 @@ ProblemInfo Synthesised(const char* category, const char* code, std::string mess
   return ProblemInfo{category, code, std::move(message)};
 }
 
+// The postcheck's problem: degraded or unreachable, each regression named.
+ProblemInfo PostcheckProblem(const PostcheckResult& p) {
+  if (p.status != PostcheckStatus::kDegraded && p.status != PostcheckStatus::kUnreachable) return {};
+  std::string what;
+  for (const auto& g : p.regressions) what += (what.empty() ? "" : "; ") + g;
+  if (p.status == PostcheckStatus::kDegraded) return Synthesised(kInstanceCategory, "PostcheckDegraded", what);
+  return p.error.empty() ? Synthesised("connectivity", "PostcheckUnreachable", what) : p.error;
+}
+
+// A rollback that was needed and did not happen: failed, unsupported (instance-store root), or
+// without a verified AMI.
+ProblemInfo RollbackProblem(const RollbackResult& r) {
+  switch (r.status) {
+    case RollbackStatus::kFailed:
+      return r.error.empty() ? Synthesised(kInstanceCategory, "RollbackFailed", r.reason) : r.error;
+    case RollbackStatus::kUnsupported: return Synthesised(kInstanceCategory, "RollbackUnsupported", r.reason);
+    case RollbackStatus::kIneligible: return Synthesised(kInstanceCategory, "RollbackIneligible", r.reason);
+    default: return {};
+  }
+}
+
+// Counts the instance's postcheck and rollback and lists their problems.
+void CountSafety(const InstanceRun& inst, RunSummary* s) {
+  auto add = [&](const char* phase, ProblemInfo problem) {
+    if (problem.empty()) return;
+    s->errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
+                         inst.info.name, phase, std::move(problem)});
+  };
+  if (inst.postcheck) {
+    ++s->postcheck_by_status[PostcheckStatusName(inst.postcheck->status)];
+    add("postcheck", PostcheckProblem(*inst.postcheck));
+  }
+  if (inst.rollback) {
+    ++s->rollback_by_status[RollbackStatusName(inst.rollback->status)];
+    add("rollback", RollbackProblem(*inst.rollback));
+  }
+}
+
+std::string ByStatusText(const std::map<std::string, int64_t>& by_status) {
+  std::string out;
+  for (const auto& [status, n] : by_status) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, status);
+  return out;
+}
+
 }  // namespace
 
 const char* OutcomeName(Outcome o) {
@@ -260,6 +304,7 @@ Result<RunSummary> Summarize(const RunSource& source) {
       s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
                           inst.info.name, PhaseName(phase), std::move(problem)});
     }
+    CountSafety(inst, &s);
     if (inst.patch) {
       s.patch_totals.any = true;
       s.patch_totals.installed += inst.patch->installed;
@@ -323,6 +368,8 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
     }
     out += "\n";
   }
+  if (!s.postcheck_by_status.empty()) out += fmt::format("  {:<9} {}\n", "postcheck", ByStatusText(s.postcheck_by_status));
+  if (!s.rollback_by_status.empty()) out += fmt::format("  {:<9} {}\n", "rollback", ByStatusText(s.rollback_by_status));
   if (!s.errors.empty()) {
     out += fmt::format("  {} error(s):\n", s.errors.size());
     constexpr size_t kMaxListed = 20;  // the full list is in the reports

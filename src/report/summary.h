@@ -85,7 +85,7 @@ struct ErrorEntry {
   std::string region;
   std::string instance_id;
   std::string instance_name;
-  std::string phase;  // "zone", "backup", "precheck", "patch"
+  std::string phase;  // "zone", "backup", "precheck", "patch", "postcheck", "rollback"
   ProblemInfo problem;  // category, code, message (synthesised from the status when the phase set none)
 };
 
@@ -122,6 +122,11 @@ struct RunSummary {
   PatchTotals patch_totals;
   int64_t events = 0;  // the run's journal entries
   std::vector<AutoScalingLeftover> auto_scaling_left;  // in snapshot order
+  // The safety loop after the patch (docs/safety.md): status name -> instances. A degraded or
+  // unreachable postcheck and a rollback that was needed and did not happen are in `errors` too
+  // (phase "postcheck" / "rollback").
+  std::map<std::string, int64_t> postcheck_by_status;
+  std::map<std::string, int64_t> rollback_by_status;
   bool HasFailures() const { return !errors.empty(); }
 };
 

@@ -62,7 +62,7 @@ TEST(Summary, ZonesIncludeTheFailedZoneAndPerZoneCounts) {
 
 TEST(Summary, ErrorListHasZoneErrorsFirstThenEveryInstanceFailure) {
   RunSummary s = Summarize(testutil::DemoSnapshot());
-  ASSERT_EQ(s.errors.size(), 7u);
+  ASSERT_EQ(s.errors.size(), 8u);
   EXPECT_EQ(s.errors[0].phase, "zone");
   EXPECT_EQ(s.errors[0].zone, "legacy");
   EXPECT_EQ(s.errors[0].problem.category, "authentication");
@@ -78,13 +78,18 @@ TEST(Summary, ErrorListHasZoneErrorsFirstThenEveryInstanceFailure) {
   EXPECT_EQ(s.errors[4].problem.code, "PatchTimedOut");
   EXPECT_EQ(s.errors[5].problem.code, "PatchPartialSuccess");
   EXPECT_THAT(s.errors[5].problem.message, HasSubstr("KB5031364"));
-  EXPECT_EQ(s.errors[6].problem.code, "PrecheckUnreachable");
-  EXPECT_EQ(s.errors[6].problem.category, "connectivity");
+  EXPECT_EQ(s.errors[6].phase, "postcheck");  // the same instance's degraded postcheck, each regression named
+  EXPECT_EQ(s.errors[6].problem.code, "PostcheckDegraded");
+  EXPECT_EQ(s.errors[6].problem.category, "instance");
+  EXPECT_EQ(s.errors[6].problem.message,
+            "service:<b>nginx</b> was active, now failed; instance status check is impaired");
+  EXPECT_EQ(s.errors[7].problem.code, "PrecheckUnreachable");
+  EXPECT_EQ(s.errors[7].problem.category, "connectivity");
 }
 
 TEST(Summary, ScanOnlyRunHasOnlyTheScanPhase) {
   RunSnapshot snap = testutil::DemoSnapshot();
-  for (auto& i : snap.instances) i.backup.reset(), i.precheck.reset(), i.patch.reset();
+  for (auto& i : snap.instances) i.backup.reset(), i.precheck.reset(), i.patch.reset(), i.postcheck.reset(), i.rollback.reset();
   snap.run.workflow = "scan";
   RunSummary s = Summarize(snap);
   ASSERT_EQ(s.phases_present.size(), 1u);
@@ -164,7 +169,9 @@ TEST(FormatSummaryText, ListsPhasesAndErrorsWithoutTerminalEscapes) {
   EXPECT_THAT(text, HasSubstr("Run 20261125-194200-a1b2c3 (full): completed_with_failures"));
   EXPECT_THAT(text, HasSubstr("9 instance(s) in 3 landing zone(s), 7 eligible, 1 zone(s) failed"));
   EXPECT_THAT(text, HasSubstr("patch     1 succeeded, 2 failed, 3 skipped, 1 pending, 2 not run"));
-  EXPECT_THAT(text, HasSubstr("7 error(s)"));
+  EXPECT_THAT(text, HasSubstr("8 error(s)"));
+  EXPECT_THAT(text, HasSubstr("  postcheck 1 degraded, 1 healthy\n  rollback  1 rolled_back\n"));
+  EXPECT_THAT(text, HasSubstr("[instance] prod-us / postcheck / i-0b1b2c3d4e5f60006: PostcheckDegraded: service:"));
   EXPECT_THAT(text, HasSubstr("[authentication] legacy / zone: AccessDenied: cannot assume role"));
   EXPECT_THAT(text, HasSubstr("[timeout] prod-eu / patch / i-0a1b2c3d4e5f60005: PatchTimedOut: the patch command"));
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));

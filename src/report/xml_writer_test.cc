@@ -100,7 +100,7 @@ TEST(XmlWriter, UntrustedTextRoundTripsAndControlCharactersAreReplaced) {
   EXPECT_STREQ(list[1].child("precheck").child_value("reason"), "disk_free:/ is 4.2%, needs >= 10%");
   EXPECT_STREQ(list[2].child("backup").child("error").attribute("code").value(), "InvalidParameterValue");
   EXPECT_STREQ(list[0].child("patch").attribute("installedPendingReboot").value(), "2");
-  EXPECT_STREQ(root.child("summary").attribute("errors").value(), "7");
+  EXPECT_STREQ(root.child("summary").attribute("errors").value(), "8");
   nlohmann::json config = nlohmann::json::parse(root.child("run").child_value("config"));
   EXPECT_EQ(config["backup"]["timeout_s"], 1800);
 }

@@ -144,11 +144,17 @@ CREATE TABLE rollout_instances (
 CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
 )sql";
 
-// Version 3: the Auto Scaling handling around each instance's patch (StandbyResult), as in the
-// SQLite store's version 3.
+// Version 3: what the safety loop records per instance (docs/safety.md), in the instance row like
+// the other phases: the Auto Scaling handling around the patch (StandbyResult: recorded before
+// EnterStandby / SuspendProcesses, so a crash never hides an instance left in Standby), the
+// postcheck's verdict and the rollback (its task id saved before the wait).
 constexpr const char* kV3 = R"sql(
 ALTER TABLE instances ADD COLUMN standby_status text;
 ALTER TABLE instances ADD COLUMN standby_json text;
+ALTER TABLE instances ADD COLUMN postcheck_status text;
+ALTER TABLE instances ADD COLUMN postcheck_json text;
+ALTER TABLE instances ADD COLUMN rollback_status text;
+ALTER TABLE instances ADD COLUMN rollback_json text;
 )sql";
 
 // The version recorded in the store, 0 when it has none yet. Refuses tables that are not ours.

@@ -39,7 +39,7 @@ constexpr const char* kInstanceQuery =
     "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
     "availability_zone, instance_type, CASE WHEN $7::boolean THEN tags_json ELSE '{}' END, ssm_ping_status, "
     "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, "
-    "patch_json, seq, standby_json FROM instances WHERE run_id = $1 AND seq > $8 "
+    "patch_json, seq, standby_json, postcheck_json, rollback_json FROM instances WHERE run_id = $1 AND seq > $8 "
     "AND ($2::text IS NULL OR zone = $2) AND ($3::boolean IS NULL OR eligible = $3) "
     "AND ($4::text[] IS NULL OR coalesce(backup_status, $10) = ANY($4::text[])) "
     "AND ($5::text[] IS NULL OR coalesce(precheck_status, $10) = ANY($5::text[])) "
@@ -363,6 +363,20 @@ Status PostgresStateStore::SaveStandbys(const std::string& run_id, const std::ve
                      "saving Auto Scaling standby results");
 }
 
+Status PostgresStateStore::SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET postcheck_status = $1, postcheck_json = $2, updated_at = $3 "
+                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
+                     "saving postcheck results");
+}
+
+Status PostgresStateStore::SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET rollback_status = $1, rollback_json = $2, updated_at = $3 "
+                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
+                     "saving rollback results");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -424,6 +438,14 @@ Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string
       FP_ASSIGN_OR_RETURN(ir.standby,
                           DecodeStored<StandbyResult>(r.Text(row, 20), "the standby of " + label, display_));
     }
+    if (!r.IsNull(row, 21)) {
+      FP_ASSIGN_OR_RETURN(ir.postcheck,
+                          DecodeStored<PostcheckResult>(r.Text(row, 21), "the postcheck of " + label, display_));
+    }
+    if (!r.IsNull(row, 22)) {
+      FP_ASSIGN_OR_RETURN(ir.rollback,
+                          DecodeStored<RollbackResult>(r.Text(row, 22), "the rollback of " + label, display_));
+    }
     out.push_back(std::move(ir));
   }
   return out;
@@ -446,6 +468,7 @@ Result<std::map<std::string, int64_t>> PostgresStateStore::CountByStatus(const s
     case Phase::kBackup: column = "coalesce(backup_status, $2)"; break;
     case Phase::kPrecheck: column = "coalesce(precheck_status, $2)"; break;
     case Phase::kPatch: column = "coalesce(patch_status, $2)"; break;
+
   }
   // `column` is one of the constants above, never input.
   const std::string sql = fmt::format("SELECT {}, count(*) FROM instances WHERE run_id = $1 GROUP BY 1", column);

@@ -130,11 +130,17 @@ CREATE TABLE rollout_instances (
 CREATE INDEX rollout_instances_wave ON rollout_instances (run_id, wave);
 )sql";
 
-// Version 3: the Auto Scaling handling around each instance's patch (StandbyResult): recorded
-// before EnterStandby / SuspendProcesses, so a crash never hides an instance left in Standby.
+// Version 3: what the safety loop records per instance (docs/safety.md), in the instance row like
+// the other phases: the Auto Scaling handling around the patch (StandbyResult: recorded before
+// EnterStandby / SuspendProcesses, so a crash never hides an instance left in Standby), the
+// postcheck's verdict and the rollback (its task id saved before the wait).
 constexpr const char* kV3 = R"sql(
 ALTER TABLE instances ADD COLUMN standby_status TEXT;
 ALTER TABLE instances ADD COLUMN standby_json TEXT;
+ALTER TABLE instances ADD COLUMN postcheck_status TEXT;
+ALTER TABLE instances ADD COLUMN postcheck_json TEXT;
+ALTER TABLE instances ADD COLUMN rollback_status TEXT;
+ALTER TABLE instances ADD COLUMN rollback_json TEXT;
 )sql";
 
 }  // namespace

@@ -559,6 +559,20 @@ Status SqliteStateStore::SaveStandbys(const std::string& run_id, const std::vect
                      "saving Auto Scaling standby results");
 }
 
+Status SqliteStateStore::SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET postcheck_status = ?1, postcheck_json = ?2, updated_at = ?3 "
+                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
+                     "saving postcheck results");
+}
+
+Status SqliteStateStore::SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) {
+  return SaveResults(run_id, results,
+                     "UPDATE instances SET rollback_status = ?1, rollback_json = ?2, updated_at = ?3 "
+                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
+                     "saving rollback results");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading
 
@@ -578,7 +592,7 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
   "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, " \
   "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "           \
   "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, " \
-  "patch_json, seq, standby_json FROM instances WHERE "
+  "patch_json, seq, standby_json, postcheck_json, rollback_json FROM instances WHERE "
 #define FP_INSTANCE_FILTERS                                                                       \
   "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
   "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
@@ -647,6 +661,12 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
     if (!st.IsNull(20)) {
       FP_ASSIGN_OR_RETURN(r.standby, Decode<StandbyResult>(st.Text(20), "the standby of " + label, path_));
     }
+    if (!st.IsNull(21)) {
+      FP_ASSIGN_OR_RETURN(r.postcheck, Decode<PostcheckResult>(st.Text(21), "the postcheck of " + label, path_));
+    }
+    if (!st.IsNull(22)) {
+      FP_ASSIGN_OR_RETURN(r.rollback, Decode<RollbackResult>(st.Text(22), "the rollback of " + label, path_));
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -681,6 +701,7 @@ Result<std::map<std::string, int64_t>> SqliteStateStore::CountByStatus(const std
     case Phase::kPatch:
       sql = "SELECT coalesce(patch_status, ?2), count(*) FROM instances WHERE run_id = ?1 GROUP BY 1";
       break;
+
   }
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql, "counting results"));
   st.Bind(1, run_id);

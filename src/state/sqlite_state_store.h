@@ -76,6 +76,8 @@ class SqliteStateStore final : public StateStore {
   Status SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) override;
   Status SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) override;
   Status SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) override;
+  Status SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) override;
+  Status SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) override;
 
   Result<std::vector<InstanceRun>> QueryInstances(const std::string& run_id,
                                                   const InstanceQuery& query) override;

@@ -262,6 +262,45 @@ TEST_P(StoreContractTest, ASecondConnectionSeesCommittedWrites) {
   EXPECT_EQ(loaded->size(), 1u);
 }
 
+// The safety loop's results (schema version 3) are saved, replaced and read back whole by every
+// backend, and a rollback's task id is there for another connection (a resumed run) at once.
+TEST_P(StoreContractTest, PostcheckAndRollbackRoundTrip) {
+  CreateSampleRun();
+  ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
+  PostcheckResult post{PostcheckStatus::kDegraded, {"service:nginx was active, now failed"}, "cmd-post-1",
+                       "2026-11-25T19:50:00Z", "2026-11-25T19:50:30Z", {}};
+  ASSERT_TRUE(store_->SavePostcheck(kRun, "prod", "i-1", post).ok());
+  RollbackResult rb;
+  rb.status = RollbackStatus::kInProgress;
+  rb.ami_id = "ami-1";
+  rb.task_id = "replacevol-1";
+  rb.automatic = true;
+  rb.reason = "postcheck degraded";
+  ASSERT_TRUE(store_->SaveRollback(kRun, "prod", "i-1", rb).ok());
+  auto other = OpenAgain();
+  ASSERT_TRUE(other);
+  auto seen = other->QueryInstances(kRun, {});
+  ASSERT_TRUE(seen.ok()) << seen.error().ToString();
+  ASSERT_EQ(seen->size(), 2u);
+  ASSERT_TRUE((*seen)[0].postcheck && (*seen)[0].rollback);
+  EXPECT_EQ((*seen)[0].postcheck->regressions, post.regressions);
+  EXPECT_EQ((*seen)[0].postcheck->command_id, "cmd-post-1");
+  EXPECT_EQ((*seen)[0].rollback->status, RollbackStatus::kInProgress);
+  EXPECT_EQ((*seen)[0].rollback->task_id, "replacevol-1");
+  EXPECT_TRUE((*seen)[0].rollback->automatic);
+  EXPECT_FALSE((*seen)[1].postcheck.has_value());
+  EXPECT_FALSE((*seen)[1].rollback.has_value());
+
+  rb.status = RollbackStatus::kRolledBack;
+  rb.postcheck = "healthy";
+  ASSERT_TRUE(store_->SaveRollback(kRun, "prod", "i-1", rb).ok());
+  auto again = other->QueryInstances(kRun, {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].rollback->status, RollbackStatus::kRolledBack);
+  EXPECT_EQ((*again)[0].rollback->postcheck, "healthy");
+  EXPECT_EQ(store_->SaveRollback(kRun, "prod", "i-nope", rb).error().category, ErrorCategory::kNotFound);
+}
+
 TEST_P(StoreContractTest, ManyThreadsShareOneStore) {
   CreateSampleRun();
   constexpr int kThreads = 4, kPerThread = 50;

@@ -49,6 +49,8 @@ using BackupUpdate = InstanceResult<BackupResult>;
 using PrecheckUpdate = InstanceResult<PrecheckResult>;
 using PatchUpdate = InstanceResult<PatchResult>;
 using StandbyUpdate = InstanceResult<StandbyResult>;
+using PostcheckUpdate = InstanceResult<PostcheckResult>;
+using RollbackUpdate = InstanceResult<RollbackResult>;
 
 // Which instances of a run to return. Empty fields do not constrain.
 // The workflow name of the runs `fleetpatch prune --yes` records: their events are the prune's
@@ -185,6 +187,10 @@ class StateStore {
   // once, never buffered: an intent (in_standby, group_suspended) must be on disk before the call
   // that makes it true, so that `--resume` finds whatever a crash left behind.
   virtual Status SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) = 0;
+  // The safety loop's results (docs/safety.md). A rollback is saved with its task id before
+  // fleetpatch waits for the task, so a resumed run polls that task instead of starting another.
+  virtual Status SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) = 0;
+  virtual Status SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) = 0;
   Status SaveBackup(const std::string& run_id, const std::string& zone, const std::string& instance_id,
                     const BackupResult& result) {
     return SaveBackups(run_id, {{zone, instance_id, result}});
@@ -196,6 +202,14 @@ class StateStore {
   Status SavePatch(const std::string& run_id, const std::string& zone, const std::string& instance_id,
                    const PatchResult& result) {
     return SavePatches(run_id, {{zone, instance_id, result}});
+  }
+  Status SavePostcheck(const std::string& run_id, const std::string& zone, const std::string& instance_id,
+                       const PostcheckResult& result) {
+    return SavePostchecks(run_id, {{zone, instance_id, result}});
+  }
+  Status SaveRollback(const std::string& run_id, const std::string& zone, const std::string& instance_id,
+                      const RollbackResult& result) {
+    return SaveRollbacks(run_id, {{zone, instance_id, result}});
   }
 
   // ---- reading a run ----

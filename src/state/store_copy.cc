@@ -26,6 +26,8 @@ Status CopyInstances(StateStore& from, StateStore& to, const std::string& run_id
     FP_RETURN_IF_ERROR(to.SavePrechecks(run_id, Results(batch, &InstanceRun::precheck)));
     FP_RETURN_IF_ERROR(to.SavePatches(run_id, Results(batch, &InstanceRun::patch)));
     FP_RETURN_IF_ERROR(to.SaveStandbys(run_id, Results(batch, &InstanceRun::standby)));
+    FP_RETURN_IF_ERROR(to.SavePostchecks(run_id, Results(batch, &InstanceRun::postcheck)));
+    FP_RETURN_IF_ERROR(to.SaveRollbacks(run_id, Results(batch, &InstanceRun::rollback)));
     stats->instances += static_cast<int64_t>(batch.size());
     return OkStatus();
   });

@@ -77,6 +77,7 @@ Status AwsZoneApi::ForEachInstancePage(const std::map<std::string, std::vector<s
       v.instance_type = std::move(i.instance_type);
       v.availability_zone = std::move(i.availability_zone);
       v.tags = std::move(i.tags);
+      v.root_device_type = std::move(i.root_device_type);
       views.push_back(std::move(v));
     }
     on_page(std::move(views));
@@ -104,6 +105,29 @@ Result<std::vector<InstanceStatusView>> AwsZoneApi::DescribeInstanceStatus(
     out.push_back({std::move(i.instance_id), std::move(i.state), std::move(i.system_status),
                    std::move(i.instance_status)});
   }
+  return out;
+}
+
+Result<ReplaceTaskView> AwsZoneApi::CreateReplaceRootVolumeTask(const std::string& instance_id,
+                                                                const std::string& image_id,
+                                                                bool delete_replaced_root_volume,
+                                                                const std::string& client_token) {
+  aws::CreateReplaceRootVolumeTaskRequest req;
+  req.instance_id = instance_id;
+  req.image_id = image_id;
+  req.delete_replaced_root_volume = delete_replaced_root_volume;
+  req.client_token = client_token;
+  FP_ASSIGN_OR_RETURN(auto t, ec2_.CreateReplaceRootVolumeTask(req));
+  return ReplaceTaskView{std::move(t.task_id), std::move(t.instance_id), std::move(t.state)};
+}
+
+Result<std::vector<ReplaceTaskView>> AwsZoneApi::DescribeReplaceRootVolumeTasks(
+    const std::vector<std::string>& task_ids) {
+  aws::DescribeReplaceRootVolumeTasksRequest req;
+  req.task_ids = task_ids;
+  FP_ASSIGN_OR_RETURN(auto tasks, ec2_.DescribeReplaceRootVolumeTasks(req));
+  std::vector<ReplaceTaskView> out;
+  for (auto& t : tasks) out.push_back({std::move(t.task_id), std::move(t.instance_id), std::move(t.state)});
   return out;
 }
 

@@ -47,6 +47,10 @@ class AwsZoneApi final : public ZoneApi {
   Status ExitStandby(const std::string& group, const std::vector<std::string>& instance_ids) override;
   Status SuspendProcesses(const std::string& group) override;
   Status ResumeProcesses(const std::string& group) override;
+  Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id, const std::string& image_id,
+                                                      bool delete_replaced_root_volume,
+                                                      const std::string& client_token) override;
+  Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& task_ids) override;
 
  private:
   std::unique_ptr<aws::ApiCaller> ec2_caller_, ssm_caller_, asg_caller_;

@@ -31,6 +31,14 @@ struct FakeInstance {
   std::string instance_status = "ok";
   std::string asg_group;                // "" : in no Auto Scaling group
   std::string lifecycle = "InService";  // the member's lifecycle state
+  // A root-volume replacement: "succeeded" or "failed" after `replace_polls` describes; on success
+  // the precheck script measures `restored_output` from then on (empty: unchanged).
+  std::string replace_outcome = "succeeded";
+  int replace_polls = 0;
+  std::string restored_output;
+  // What the precheck script measures once a patch succeeded (empty: unchanged), e.g. a service
+  // that the patch broke.
+  std::string patched_output;
 };
 
 inline std::string HealthyPrecheckOutput() {
@@ -142,6 +150,8 @@ class FakeZoneApi : public ZoneApi {
           std::string v;
           if (name == "instance-state-name") {
             v = i.ec2.state;
+          } else if (name == "instance-id") {
+            v = id;
           } else if (name.rfind("tag:", 0) == 0) {
             auto it = i.ec2.tags.find(name.substr(4));
             if (it == i.ec2.tags.end()) {
@@ -320,6 +330,7 @@ class FakeZoneApi : public ZoneApi {
           inst.patch_state.operation_end_time_s =
               std::chrono::duration<double>(clock_.Now().time_since_epoch()).count();
           patch_states_[id] = inst.patch_state;
+          if (!inst.patched_output.empty()) inst.precheck_output = std::exchange(inst.patched_output, "");
         }
       }
       out.push_back(v);
@@ -331,6 +342,34 @@ class FakeZoneApi : public ZoneApi {
     ++calls_["CancelCommand"];
     for (const auto& i : ids) cancelled_.insert(command_id + "/" + i);
     return OkStatus();
+  }
+  Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id, const std::string& image_id,
+                                                      bool, const std::string& client_token) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("CreateReplaceRootVolumeTask");
+    if (!instances_.count(instance_id) || !images_.count(image_id)) {
+      Error e{ErrorCategory::kAws, "no such instance or image"};
+      e.aws_code = "InvalidParameterValue";
+      return e;
+    }
+    auto [it, fresh] = tasks_.try_emplace(client_token);
+    if (fresh) it->second = {"replacevol-" + std::to_string(tasks_.size()), instance_id, "pending"};
+    return it->second;
+  }
+  Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Count("DescribeReplaceRootVolumeTasks");
+    std::vector<ReplaceTaskView> out;
+    for (auto& [token, t] : tasks_) {
+      if (std::find(ids.begin(), ids.end(), t.task_id) == ids.end()) continue;
+      FakeInstance& inst = instances_.at(t.instance_id);
+      if (t.state == "pending" && inst.replace_polls-- <= 0) {
+        t.state = inst.replace_outcome;
+        if (t.state == "succeeded" && !inst.restored_output.empty()) inst.precheck_output = inst.restored_output;
+      }
+      out.push_back(t);
+    }
+    return out;
   }
   Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -426,6 +465,7 @@ class FakeZoneApi : public ZoneApi {
   std::map<std::string, SnapshotRecord> snapshots_;
   std::map<std::string, Command> commands_;
   std::map<std::string, PatchStateView> patch_states_;
+  std::map<std::string, ReplaceTaskView> tasks_;  // by client token
   std::map<std::string, int> calls_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> call_times_;
   int max_pending_images_ = 0;

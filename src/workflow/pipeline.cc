@@ -14,7 +14,7 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
 
 ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
                            const std::vector<size_t>& orders, bool prepare)
-    : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx) {
+    : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx), after_(ctx) {
   init_ = Classify(std::move(instances), orders);
 }
 
@@ -169,23 +169,37 @@ Status ZonePipeline::StepPatch() {
   auto ids = rollout_.Take(ctx_.name(), &wave);
   if (!ids.empty()) FP_RETURN_IF_ERROR(StartWave(std::move(ids), wave));
   FP_RETURN_IF_ERROR(patch_.Step());
-  int64_t n = 0;
-  int failures = 0, outside = 0;
-  std::vector<std::string> finished;
+  std::vector<AfterPatchEnd> ended;
   for (const auto& [id, status] : patch_.TakeEnded()) {
     Entry& e = entries_.at(id);
     Apply(e.state, InstanceEvent::kPatchEnded);
-    --open_;
     if (!e.run.patch) e.run.patch = PatchResult{};
     e.run.patch->status = status;
-    finished.push_back(id);
-    const int failed = PatchFailed(status) ? 1 : 0;
-    rollout_.InstanceEnded(ctx_.name(), id, failed != 0);
+    if (!prepare_ || !after_.Take(e.run, status)) ended.push_back({id, PatchFailed(status), std::nullopt, std::nullopt});
+  }
+  if (Status st = after_.Step(); !st.ok()) ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
+  for (auto& e : after_.TakeEnded()) ended.push_back(std::move(e));
+  return InstancesEnded(ended);
+}
+
+// Instances whose work in this run is over (patch, and after it the checks and any rollback): the
+// rollout counts them, and the Auto Scaling handling and the disruption budget let them go.
+Status ZonePipeline::InstancesEnded(const std::vector<AfterPatchEnd>& ended) {
+  int64_t n = 0;
+  int failures = 0, outside = 0;
+  std::vector<std::string> finished;
+  for (const auto& end : ended) {
+    Entry& e = entries_.at(end.instance_id);
+    --open_;
+    if (end.postcheck) e.run.postcheck = end.postcheck;
+    if (end.rollback) e.run.rollback = end.rollback;
+    finished.push_back(end.instance_id);
+    rollout_.InstanceEnded(ctx_.name(), end.instance_id, end.counts);
     if (e.in_wave) {
       ++n;
-      failures += failed;
+      failures += end.counts ? 1 : 0;
     } else {
-      outside += failed;
+      outside += end.counts ? 1 : 0;
     }
   }
   FP_RETURN_IF_ERROR(OnInstancesFinished(finished));
@@ -247,11 +261,12 @@ Status ZonePipeline::SkipStopped() {
 }
 
 bool ZonePipeline::Over() const {
-  return open_ == 0 && (!backup_ || backup_->Done()) && (!precheck_ || precheck_->Done()) && patch_.Idle();
+  return open_ == 0 && (!backup_ || backup_->Done()) && (!precheck_ || precheck_->Done()) && patch_.Idle() &&
+         after_.Idle();
 }
 
 void ZonePipeline::Wait(uint64_t generation) {
-  std::optional<SteadyTime> due = patch_.NextCheck();
+  std::optional<SteadyTime> due = Earlier(patch_.NextCheck(), after_.NextCheck());
   if (backup_) due = Earlier(due, backup_->NextCheck());
   if (precheck_) due = Earlier(due, precheck_->NextCheck());
   if (due) {

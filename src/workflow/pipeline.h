@@ -5,11 +5,10 @@
 // ones are skipped with their reason. The zone sleeps until the first moment one of its parts has
 // something to do, or a wave starts. A patch-only run is the same loop with nothing to prepare.
 //
-// A later phase (post-patch check, rollback) plugs in as one more part: its own Zone* class with
-// Step()/NextCheck(), fed from OnPatchEnded, and one more stage in the state machine. When an
-// instance's work in this run is over (today: its patch ended), OnInstancesFinished() hands it
-// to the Auto Scaling handling (ExitStandby, ResumeProcesses: auto_scaling.h) and gives its
-// disruption-budget places back; a postcheck/rollback phase calls it when it is done instead.
+// After its patch an instance is checked (and, with patch.rollback: auto, rolled back) by
+// ZoneAfterPatch before it counts as ended for the rollout. When an instance's work in this run
+// is over, OnInstancesFinished() hands it to the Auto Scaling handling (ExitStandby,
+// ResumeProcesses: auto_scaling.h) and gives its disruption-budget places back.
 // Not thread-safe: one zone thread runs it.
 #pragma once
 
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "workflow/auto_scaling.h"
+#include "workflow/after_patch.h"
 #include "workflow/backup.h"
 #include "workflow/instance_state.h"
 #include "workflow/patch.h"
@@ -60,6 +60,7 @@ class ZonePipeline {
   Status StartWave(std::vector<std::string> ids, int wave);
   // The hook for every instance whose work in this run is over (patch ended; later phases: after
   // postcheck/rollback): Auto Scaling restore and disruption-budget release. Errors are the store's.
+  Status InstancesEnded(const std::vector<AfterPatchEnd>& ended);
   Status OnInstancesFinished(const std::vector<std::string>& ids);
   Status SkipStopped();
   Status Stop(Entry& e, const std::string& why);
@@ -74,6 +75,7 @@ class ZonePipeline {
   std::optional<ZonePrecheck> precheck_;
   ZonePatch patch_;
   std::optional<ZoneAutoScaling> asg_;
+  ZoneAfterPatch after_;  // a full run's postcheck and auto rollback before an instance counts as ended
   std::vector<std::pair<size_t, std::string>> qualified_;  // to hand to the rollout
   std::vector<InstanceRun> in_flight_;                      // a resumed run's patches in flight
   Status init_ = OkStatus();

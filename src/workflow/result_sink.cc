@@ -161,4 +161,14 @@ PhaseSummary ResultSink::Close(Phase phase) {
   return s;
 }
 
+Status ResultSink::Postcheck(const std::string& zone, const std::string& id, const PostcheckResult& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.SavePostcheck(run_id_, zone, id, r);
+}
+
+Status ResultSink::Rollback(const std::string& zone, const std::string& id, const RollbackResult& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.SaveRollback(run_id_, zone, id, r);
+}
+
 }  // namespace fleetpatch::workflow

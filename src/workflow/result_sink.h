@@ -44,6 +44,11 @@ class ResultSink {
   // The Auto Scaling record of an instance, written at once (not buffered, not counted): it must be
   // on disk before the EnterStandby / SuspendProcesses call it announces. An error is the store's.
   Status Standby(const std::string& zone, const std::string& instance_id, const StandbyResult& r);
+  // The safety loop's results (docs/safety.md), written at once, not buffered: a rollback's task id
+  // must be on disk before its wait. Not counted in a phase summary (the postcheck and rollback
+  // engines count their own); an error is the store's.
+  Status Postcheck(const std::string& zone, const std::string& instance_id, const PostcheckResult& r);
+  Status Rollback(const std::string& zone, const std::string& instance_id, const RollbackResult& r);
   // Writes everything buffered (one transaction per phase). Call before any AWS call whose intent
   // must be on disk first (CreateImage, SendCommand) and at a zone's end.
   Status Flush();

@@ -41,6 +41,25 @@ ReplaceTaskProgress ClassifyReplaceTask(const std::string& state) {
   return ReplaceTaskProgress::kRunning;
 }
 
+std::string RollbackNeed(const InstanceRun& r) {
+  if (r.rollback && r.rollback->status == RollbackStatus::kRolledBack) return "";
+  if (r.postcheck && (r.postcheck->status == PostcheckStatus::kDegraded ||
+                      r.postcheck->status == PostcheckStatus::kUnreachable)) {
+    std::string what;
+    for (const auto& g : r.postcheck->regressions) what += (what.empty() ? "" : "; ") + g;
+    return fmt::format("postcheck {}: {}", PostcheckStatusName(r.postcheck->status), what);
+  }
+  if (!r.patch) return "";
+  switch (r.patch->status) {
+    case PatchStatus::kFailed:
+    case PatchStatus::kTimedOut:
+    case PatchStatus::kPartialSuccess:
+      return fmt::format("patch {}{}{}", PatchStatusName(r.patch->status), r.patch->reason.empty() ? "" : ": ",
+                         r.patch->reason);
+    default: return "";
+  }
+}
+
 std::string ReplaceRootClientToken(const std::string& run_id, const std::string& instance_id) {
   // EC2 accepts up to 64 ASCII characters; a digest keeps any run id and instance id within that.
   return "fp-" + Sha256Hex(run_id + "/" + instance_id).substr(0, 48);

@@ -38,6 +38,11 @@ enum class ReplaceTaskProgress { kRunning, kSucceeded, kFailed };
 // failed-detached -> failed. An unknown state counts as running until the caller's timeout.
 ReplaceTaskProgress ClassifyReplaceTask(const std::string& task_state);
 
+// Why patch.rollback: auto rolls `instance` back: its patch failed (failed, timed out, partial) or its
+// postcheck is degraded or unreachable. "" when it does not need a rollback, or already has one
+// that ended rolled_back.
+std::string RollbackNeed(const InstanceRun& instance);
+
 // The idempotency token of the one replacement fleetpatch starts per run and instance: a resumed
 // run sends the same token, so EC2 returns the first task instead of replacing the root twice.
 std::string ReplaceRootClientToken(const std::string& run_id, const std::string& instance_id);

@@ -99,6 +99,32 @@ struct WorkflowOptions {
   std::vector<std::string> max_unavailable_tags;  // Default: [] (only Auto Scaling groups)
   config::WindowConfig window;                    // Default: disabled (waves start at any time)
   std::string tzdir;                              // Default: "" ($TZDIR or /usr/share/zoneinfo)
+
+  // After the patch (docs/safety.md) ------------------------------------------------------------
+  bool postcheck = true;  // Default: true (workflow.phases.postcheck): a full run checks each patched instance
+  // Default: "manual" (patch.rollback): auto | manual | off. auto: a full run rolls back an instance
+  // whose patch failed or whose postcheck is degraded or unreachable.
+  std::string rollback = "manual";
+  bool delete_replaced_root_volume = false;  // Default: false (the replaced root volume is kept)
+};
+
+// What the postcheck and rollback did (docs/safety.md), for the summary line and the exit code.
+struct SafetySummary {
+  int64_t healthy = 0;
+  int64_t degraded = 0;
+  int64_t unreachable = 0;
+  int64_t rolled_back = 0;
+  int64_t rollback_failed = 0;  // failed, unsupported or ineligible: needed and not done
+  std::vector<Error> zone_errors;
+  bool interrupted = false;
+};
+
+// Which instances `fleetpatch rollback` rolls back. Empty lists do not constrain; with no
+// instance named, only those that need it (patch failed, postcheck degraded or unreachable).
+struct RollbackRequest {
+  std::vector<std::string> instance_ids;
+  std::vector<std::string> zones;
+  bool automatic = false;  // patch.rollback: auto (a full run), not an operator's command
 };
 
 // One landing zone as the workflow needs it: what it is and how to find its instances.
@@ -157,6 +183,13 @@ class Workflow {
   // counts of backup, precheck and patch, in that order; errors as the phases give them. Not for
   // dry runs (a dry run plans the phases one after the other).
   Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id, const std::vector<ZoneSpec>& zones);
+  // The postcheck of every patched instance of the run that has none yet (--workflow postcheck;
+  // a full run after the patch). kValidation when the run has no patch results.
+  Result<SafetySummary> Postcheck(const std::string& run_id, const std::vector<ZoneSpec>& zones);
+  // Rolls back the instances `request` picks (rollback.h). A rollback already started (its task id
+  // recorded) is watched, never started again. A dry run only plans.
+  Result<SafetySummary> Rollback(const std::string& run_id, const std::vector<ZoneSpec>& zones,
+                                 const RollbackRequest& request);
 
   // One zone of a run whose zones several `fleetpatch worker` processes share (docs/team.md): the
   // zone's pipeline (backup, precheck, patch) with the run-wide rollout decided by `gate` (the

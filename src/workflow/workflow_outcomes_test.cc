@@ -460,5 +460,74 @@ TEST_F(WorkflowOutcomesTest, RebootIfNeededFailsAnInstanceNotBackWithinTheReboot
   EXPECT_EQ(patch->failed, 1);
 }
 
+// The safety loop's outcomes, one named instance each (Environment: safety): postcheck healthy,
+// degraded (each regression named) and unreachable; rollback rolled_back (checked healthy again),
+// rollback_unsupported (instance-store root), rollback_ineligible (its AMI is gone) and
+// rollback_failed (EC2 refused the replacement).
+TEST_F(WorkflowOutcomesTest, SafetyLoopOutcomes) {
+  zones_.resize(1);
+  zones_[0].tag_filters = {{"Environment", {"safety"}}};
+  auto connector = Connector();
+  auto wf = Make(connector);
+  const std::string run = RunUpToPrecheck(*wf);
+  auto patch = wf->Patch(run, zones_);
+  ASSERT_TRUE(patch.ok()) << patch.error().ToString();
+  auto checked = wf->Postcheck(run, zones_);
+  ASSERT_TRUE(checked.ok()) << checked.error().ToString();
+  auto all = ByName(run);
+  auto postcheck = [&](const std::string& name) {
+    EXPECT_TRUE(all[name].postcheck.has_value()) << name;
+    return all[name].postcheck.value_or(PostcheckResult{});
+  };
+  EXPECT_EQ(postcheck("safety-healthy").status, PostcheckStatus::kHealthy);
+  EXPECT_EQ(postcheck("safety-rollback-fails").status, PostcheckStatus::kHealthy);
+  for (const char* name : {"safety-service-fails", "safety-instance-store", "safety-ami-gone"}) {
+    EXPECT_EQ(postcheck(name).status, PostcheckStatus::kDegraded) << name;
+    EXPECT_EQ(postcheck(name).regressions, std::vector<std::string>{"service:sshd was active, now failed"}) << name;
+  }
+  EXPECT_EQ(all["safety-never-returns"].patch->status, PatchStatus::kTimedOut);  // its command never ends
+  EXPECT_EQ(postcheck("safety-never-returns").status, PostcheckStatus::kUnreachable);
+  EXPECT_NE(postcheck("safety-never-returns").regressions.at(0).find("SSM agent not Online"), std::string::npos)
+      << postcheck("safety-never-returns").regressions.at(0);
+
+  // The AMI of safety-ami-gone is deregistered behind fleetpatch's back.
+  emulator::SignedClient client = ZoneClient();
+  EXPECT_EQ(client.Query("ec2", kRegion, "DeregisterImage", {{"ImageId", all["safety-ami-gone"].backup->ami_id}}).status,
+            200);
+  RollbackRequest automatic;
+  automatic.automatic = true;
+  ASSERT_TRUE(wf->Rollback(run, zones_, automatic).ok());
+  emulator::FaultSpec fail;
+  fail.error_5xx_rate = 1;
+  emu_->SetFault("CreateReplaceRootVolumeTask", fail);
+  RollbackRequest named;
+  named.instance_ids = {instance_ids_.at("safety-rollback-fails")};
+  ASSERT_TRUE(wf->Rollback(run, zones_, named).ok());
+  emu_->ClearFaults();
+
+  all = ByName(run);
+  auto rollback = [&](const std::string& name) {
+    EXPECT_TRUE(all[name].rollback.has_value()) << name;
+    return all[name].rollback.value_or(RollbackResult{});
+  };
+  EXPECT_FALSE(all["safety-healthy"].rollback.has_value());
+  for (const char* name : {"safety-service-fails", "safety-never-returns"}) {
+    EXPECT_EQ(rollback(name).status, RollbackStatus::kRolledBack) << name << ": " << rollback(name).reason;
+    EXPECT_EQ(rollback(name).postcheck, "healthy") << name << ": " << rollback(name).reason;
+    EXPECT_EQ(rollback(name).ami_id, all[name].backup->ami_id);
+    EXPECT_EQ(rollback(name).task_state, "succeeded");
+  }
+  EXPECT_EQ(rollback("safety-instance-store").status, RollbackStatus::kUnsupported);
+  EXPECT_EQ(rollback("safety-ami-gone").status, RollbackStatus::kIneligible);
+  EXPECT_NE(rollback("safety-ami-gone").reason.find("no longer exists"), std::string::npos)
+      << rollback("safety-ami-gone").reason;
+  EXPECT_EQ(rollback("safety-rollback-fails").status, RollbackStatus::kFailed);
+  EXPECT_EQ(rollback("safety-rollback-fails").error.code, "InternalError");
+  int replacements = 0;
+  for (const auto& e : emu_->RequestLog())
+    if (e.operation == "CreateReplaceRootVolumeTask" && e.error_code.empty()) ++replacements;
+  EXPECT_EQ(replacements, 2) << "never for an unverified AMI or an instance-store root";
+}
+
 }  // namespace
 }  // namespace fleetpatch::workflow

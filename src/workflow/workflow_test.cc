@@ -35,6 +35,7 @@ class WorkflowTest : public ::testing::Test {
     options_.poll_interval = std::chrono::seconds(10);
     options_.linux_thresholds.critical_services = {"sshd"};
     options_.windows_thresholds.critical_services = {"W32Time"};
+    options_.postcheck = false;  // the steps after the patch are tested in safety_loop_test.cc
     AddZone("prod-a");
   }
 

@@ -24,6 +24,7 @@ struct Ec2InstanceView {
   std::string instance_type;
   std::string availability_zone;
   std::map<std::string, std::string> tags;
+  std::string root_device_type;  // ebs | instance-store (a rollback needs an EBS root)
 };
 
 // EC2 DescribeInstanceStatus for one instance: its state and the two status checks.
@@ -85,6 +86,13 @@ struct AsgInstanceView {
   std::string lifecycle_state;  // InService | Standby | Pending | EnteringStandby | Terminating ...
 };
 
+// An EC2 ReplaceRootVolumeTask (a rollback's root-volume replacement).
+struct ReplaceTaskView {
+  std::string task_id;
+  std::string instance_id;
+  std::string state;  // pending | in-progress | failing | succeeded | failed | failed-detached
+};
+
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
 // Snapshot ids per DescribeSnapshots filter: many failed AMIs' snapshots in one call, with a
@@ -142,6 +150,14 @@ class ZoneApi {
   // (aws::kPatchSuspendedProcesses).
   virtual Status SuspendProcesses(const std::string& group) = 0;
   virtual Status ResumeProcesses(const std::string& group) = 0;
+  // CreateReplaceRootVolumeTask from `image_id`, with `client_token` as the idempotency token (the
+  // same token returns the first task instead of a second replacement); returns the task.
+  virtual Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id,
+                                                              const std::string& image_id,
+                                                              bool delete_replaced_root_volume,
+                                                              const std::string& client_token) = 0;
+  // DescribeReplaceRootVolumeTasks for the given task ids (unknown ids are an AWS error).
+  virtual Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& task_ids) = 0;
 };
 
 }  // namespace fleetpatch::workflow
