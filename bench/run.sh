@@ -52,6 +52,7 @@ if [ "$build" = 1 ]; then
   fi
   cmake --build "$build_dir" --target fleetpatch fleetpatch-emulator fp_bench_workflow -j"${JOBS:-2}"
 fi
+build_dir="$(cd "$build_dir" && pwd)"  # absolute: fleetpatch runs from the working directory
 build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")"
 case "$build_type" in
   Release|RelWithDebInfo) ;;
