@@ -7,11 +7,13 @@
 //
 //   fuzz_x_replay [-max_total_time=S] [-seed=N] [-max_len=N] DIR_OR_FILE...
 //
-// A crash or sanitizer report calls the death callback, which writes the input being run to
-// ./replay-crash-<target> (or $FP_FUZZ_ARTIFACT) and prints its path, so that
-// `build/fuzz/<target> that-file` reproduces it under libFuzzer.
+// Each input is written to ./replay-crash-<target> (or $FP_FUZZ_ARTIFACT) before it runs (two
+// syscalls; a sanitizer's death callback proved unreliable under gcc's UBSan) and the file is removed
+// after a clean run: after a crash it holds the input, and `build/fuzz/<target> that-file` (or this
+// binary with that file) reproduces it.
 // Thread-safety: single-threaded by design.
-#include <sanitizer/common_interface_defs.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,20 +34,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string g_current;   // the input being run, for the death callback
-std::string g_artifact;  // where the death callback writes it
-
-void SaveCurrent() {
-  if (FILE* f = std::fopen(g_artifact.c_str(), "wb")) {
-    std::fwrite(g_current.data(), 1, g_current.size(), f);
-    std::fclose(f);
-    std::fprintf(stderr, "replay: the failing input (%zu bytes) is in %s\n", g_current.size(), g_artifact.c_str());
-  }
-}
+int g_artifact_fd = -1;  // holds the input being run
 
 void Run(const std::string& input) {
-  g_current = input;
-  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(g_current.data()), g_current.size());
+  if (g_artifact_fd >= 0 && (::ftruncate(g_artifact_fd, 0) != 0 ||
+                             ::pwrite(g_artifact_fd, input.data(), input.size(), 0) != static_cast<ssize_t>(input.size()))) {
+    std::perror("replay: writing the artifact");
+    std::exit(2);
+  }
+  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
 }
 
 // Tokens that matter to the parsers, spliced in by the mutator.
@@ -132,8 +129,10 @@ int main(int argc, char** argv) {
     }
   }
   const char* artifact = std::getenv("FP_FUZZ_ARTIFACT");
-  g_artifact = artifact ? artifact : "replay-crash-" + fs::path(argv[0]).filename().string();
-  __sanitizer_set_death_callback(SaveCurrent);
+  const std::string artifact_path = artifact ? artifact : "replay-crash-" + fs::path(argv[0]).filename().string();
+  g_artifact_fd = ::open(artifact_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (g_artifact_fd < 0) std::perror(("replay: " + artifact_path + " (continuing without it)").c_str());
+  std::fprintf(stderr, "replay: on a finding, the input is in %s\n", artifact_path.c_str());
 
   const auto start = std::chrono::steady_clock::now();
   for (const auto& input : corpus) Run(input);
@@ -145,6 +144,7 @@ int main(int argc, char** argv) {
   while (std::chrono::steady_clock::now() < deadline) {
     for (int batch = 0; batch < 64; ++batch, ++runs) Run(Mutate(corpus[rng() % corpus.size()], corpus, rng, max_len));
   }
+  if (g_artifact_fd >= 0) ::unlink(artifact_path.c_str());
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("replay: %zu corpus inputs, %llu runs in %.1f s, seed %llu, 0 findings\n", corpus.size(),
               static_cast<unsigned long long>(runs), took, static_cast<unsigned long long>(seed));
