@@ -37,8 +37,9 @@ namespace fs = std::filesystem;
 int g_artifact_fd = -1;  // holds the input being run
 
 void Run(const std::string& input) {
-  if (g_artifact_fd >= 0 && (::ftruncate(g_artifact_fd, 0) != 0 ||
-                             ::pwrite(g_artifact_fd, input.data(), input.size(), 0) != static_cast<ssize_t>(input.size()))) {
+  if (g_artifact_fd >= 0 &&
+      (::ftruncate(g_artifact_fd, 0) != 0 ||
+       ::pwrite(g_artifact_fd, input.data(), input.size(), 0) != static_cast<ssize_t>(input.size()))) {
     std::perror("replay: writing the artifact");
     std::exit(2);
   }
@@ -46,14 +47,61 @@ void Run(const std::string& input) {
 }
 
 // Tokens that matter to the parsers, spliced in by the mutator.
-const char* const kTokens[] = {"<", ">", "</", "/>", "<?xml version=\"1.0\"?>", "&amp;", "&#", "]]>", "<![CDATA[",
-                               "{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e999", "-0", "\\u0000",
-                               "\n", "\r\n", ": ", "- ", "&a", "*a", "!!binary", "---", "...", "%", "%2F", "%zz",
-                               "?", "&", "=", "=/", "//", "/../", "arn:aws:iam::", "http://", "https://", "[::1]",
-                               "\xff", "\xc3", "\xe2\x80\xae", "FLEETPATCH_PRECHECK_V1 ", "18446744073709551616",
-                               "-9223372036854775809", "2147483648", "NaN", "Infinity"};
+const char* const kTokens[] = {"<",
+                               ">",
+                               "</",
+                               "/>",
+                               "<?xml version=\"1.0\"?>",
+                               "&amp;",
+                               "&#",
+                               "]]>",
+                               "<![CDATA[",
+                               "{",
+                               "}",
+                               "[",
+                               "]",
+                               "\"",
+                               ":",
+                               ",",
+                               "null",
+                               "true",
+                               "1e999",
+                               "-0",
+                               "\\u0000",
+                               "\n",
+                               "\r\n",
+                               ": ",
+                               "- ",
+                               "&a",
+                               "*a",
+                               "!!binary",
+                               "---",
+                               "...",
+                               "%",
+                               "%2F",
+                               "%zz",
+                               "?",
+                               "&",
+                               "=",
+                               "=/",
+                               "//",
+                               "/../",
+                               "arn:aws:iam::",
+                               "http://",
+                               "https://",
+                               "[::1]",
+                               "\xff",
+                               "\xc3",
+                               "\xe2\x80\xae",
+                               "FLEETPATCH_PRECHECK_V1 ",
+                               "18446744073709551616",
+                               "-9223372036854775809",
+                               "2147483648",
+                               "NaN",
+                               "Infinity"};
 
-std::string Mutate(std::string s, const std::vector<std::string>& corpus, std::mt19937_64& rng, size_t max_len) {
+std::string Mutate(std::string s, const std::vector<std::string>& corpus, std::mt19937_64& rng,
+                   size_t max_len) {
   auto pick = [&](size_t n) { return n == 0 ? size_t{0} : static_cast<size_t>(rng() % n); };
   const int steps = 1 + static_cast<int>(pick(6));
   for (int i = 0; i < steps; ++i) {
@@ -129,7 +177,8 @@ int main(int argc, char** argv) {
     }
   }
   const char* artifact = std::getenv("FP_FUZZ_ARTIFACT");
-  const std::string artifact_path = artifact ? artifact : "replay-crash-" + fs::path(argv[0]).filename().string();
+  const std::string artifact_path =
+      artifact ? artifact : "replay-crash-" + fs::path(argv[0]).filename().string();
   g_artifact_fd = ::open(artifact_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (g_artifact_fd < 0) std::perror(("replay: " + artifact_path + " (continuing without it)").c_str());
   std::fprintf(stderr, "replay: on a finding, the input is in %s\n", artifact_path.c_str());
@@ -142,7 +191,8 @@ int main(int argc, char** argv) {
   if (corpus.empty()) corpus.emplace_back();
   const auto deadline = start + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
-    for (int batch = 0; batch < 64; ++batch, ++runs) Run(Mutate(corpus[rng() % corpus.size()], corpus, rng, max_len));
+    for (int batch = 0; batch < 64; ++batch, ++runs)
+      Run(Mutate(corpus[rng() % corpus.size()], corpus, rng, max_len));
   }
   if (g_artifact_fd >= 0) ::unlink(artifact_path.c_str());
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
