@@ -21,11 +21,12 @@ build: configure
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too), and the short
+# fuzz run: each fuzz target's seeds replayed and mutated for 20 s under gcc's sanitizers (label fuzz).
 test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
-	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -L unit
+	@ctest --test-dir build/asan --output-on-failure -j $(JOBS) -L 'unit|fuzz'
 
 # libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS; findings fail the target.
 # See docs/fuzzing.md. Not part of `make test`.

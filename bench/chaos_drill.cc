@@ -101,8 +101,9 @@ fs::path Prepare(const fs::path& dir, const Fleet& fleet, const Args& a) {
             "version: 1\n"
             "landing_zones: zones.yml\n"
             "aws:\n  max_attempts: " + std::to_string(a.max_attempts) + "\n"
-            "workflow:\n  poll_interval: 1\n  error_budget: \"100%\"\n"
+            "workflow:\n  poll_interval: 1\n"
             "  timeouts: {ami_creation: 600, patch_execution: 600, ssm_connection: 60}\n"
+            "error_budget: \"100%\"\n"
             "concurrency: {zone_workers: " + std::to_string(std::max(1, a.zones)) + "}\n"
             "reporting: {output_dir: reports, formats: [json]}\n");
   return dir;
@@ -164,6 +165,8 @@ Exit RunFleetpatch(const Args& a, const World& w, const fs::path& dir, const std
 // instance id -> "backup/precheck/patch outcomes and statuses" from the newest JSON report.
 std::map<std::string, std::string> Results(const fs::path& dir) {
   fs::path newest;
+  if (!fs::is_directory(dir / "reports"))
+    throw std::runtime_error("no reports in " + dir.string() + " (see its *.err files)");
   for (const auto& f : fs::directory_iterator(dir / "reports"))
     if (f.path().extension() == ".json" && (newest.empty() || f.last_write_time() > fs::last_write_time(newest)))
       newest = f.path();
@@ -370,6 +373,7 @@ int main(int argc, char** argv) {
   try {
     Args a = Parse(argc, argv);
     a.work = fs::absolute(a.work);
+    a.fleetpatch = fs::absolute(a.fleetpatch).string();  // the child chdirs into its run directory first
     fs::create_directories(a.work);
     bool ok = true;
     json out = {{"seed", a.seed}, {"faults", {{"throttle", a.throttle}, {"5xx", a.error_5xx}, {"drop", a.drop}}},

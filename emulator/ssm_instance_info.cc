@@ -56,7 +56,10 @@ std::string PlatformType(const InstanceSpec& s) {
 bool Matches(const InstanceState& st, const std::string& ping, const InfoFilters& filters) {
   const InstanceSpec& s = *st.spec;
   for (const auto& [key, values] : filters) {
-    auto has = [&](const std::string& v) { return std::find(values.begin(), values.end(), v) != values.end(); };
+    // values by an init-capture: clang 14 (the fuzz preset) cannot capture a structured binding.
+    auto has = [&values = values](const std::string& v) {
+      return std::find(values.begin(), values.end(), v) != values.end();
+    };
     bool m = true;
     if (key == "InstanceIds") m = has(s.id);
     else if (key == "PingStatus") m = has(ping);

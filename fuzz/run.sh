@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target for FUZZ_SECONDS (default 20) from a fresh seed corpus:
+# Runs every libFuzzer target, one after another, for FUZZ_SECONDS (default 20), seeds first:
 #   fuzz/run.sh BUILD_DIR [TARGET...]
 # Corpora grow in BUILD_DIR/corpus/<target> (seeded from ../shared/testdata and examples/ first);
 # a crash is saved as BUILD_DIR/crashes/<target>/crash-* and fails the run. Each target gets
@@ -25,7 +25,8 @@ for t in "${targets[@]}"; do
     tail -n 40 "$build/$t.log" >&2
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/$t.log" | grep -o '[0-9]*$' || echo 0)
-  echo "fuzz: $t: $((  $(date +%s) - start )) s, $runs runs, corpus $(ls "$build/corpus/$t" | wc -l) files," \
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$build/$t.log" | tail -n 1 || true)
+  echo "fuzz: $t: $((  $(date +%s) - start )) s, $runs runs, ${cov:-cov: ?}, corpus $(ls "$build/corpus/$t" | wc -l) files," \
        "$([[ " ${failed[*]-} " == *" $t "* ]] && echo CRASH || echo 0 crashes)"
 done
 if [ ${#failed[@]} -ne 0 ]; then

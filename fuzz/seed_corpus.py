@@ -59,8 +59,26 @@ for path in glob.glob(os.path.join(src, "examples/inventory/*.yml")) + [os.path.
     if os.path.exists(path):
         put("fuzz_config", read(path), 1)
 
-# Emulator fleets.
+
+
+def yaml_blocks(doc):
+    """The ```yaml blocks of a document in docs/ (configs and fleets as the documentation shows them)."""
+    try:
+        text = read(os.path.join(src, "docs", doc)).decode("utf-8", "replace")
+    except OSError:
+        return []
+    return [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+
+
+# examples/ has one config and one inventory: the documented snippets add the rest of the keys.
+for doc in ["configuration.md", "safety.md", "notifications.md", "credentials.md", "reports.md", "state-store.md"]:
+    for block in yaml_blocks(doc):
+        put("fuzz_config", block, 0 if "landing_zones:" not in block or "version:" in block else 1)
+
+# Emulator fleets: the demo fleet and the e2e tests' fleets.
 for path in glob.glob(os.path.join(src, "examples/demo/fleet.yml")):
+    put("fuzz_fleet", read(path))
+for path in glob.glob(os.path.join(src, "tests/testdata/*fleet*.yml")):
     put("fuzz_fleet", read(path))
 
 # Precheck output: the real script's output on this machine, and the documented line.

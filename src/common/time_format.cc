@@ -23,6 +23,9 @@ std::optional<TimePoint> FromUtc(int year, int mon, int day, int hour, int min, 
       sec > 60) {
     return std::nullopt;
   }
+  // What a TimePoint holds (64-bit nanoseconds: 1677-09-21 to 2262-04-11), less a day so that a
+  // zone offset or a fraction cannot step past it; a later year overflowed from_time_t.
+  if (year < 1678 || year > 2261) return std::nullopt;
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon - 1;

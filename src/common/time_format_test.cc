@@ -48,6 +48,22 @@ TEST(TimeFormatTest, RejectsMalformedIso8601AndLeavesTheOutputAlone) {
   EXPECT_EQ(t, At(42));
 }
 
+// Found by fuzz_sigv4 (an X-Amz-Date of year 2815): system_clock counts nanoseconds in 64 bits, so
+// it ends in April 2262; converting a later time_t overflowed (UBSan: signed integer overflow in
+// from_time_t). Dates outside what a TimePoint holds are refused, like any malformed date.
+TEST(TimeFormatTest, RefusesDatesATimePointCannotHold) {
+  TimePoint t = At(7);
+  EXPECT_FALSE(ParseIso8601("2815-08-30T12:36:00Z", &t));
+  EXPECT_FALSE(ParseIso8601("9999-12-31T23:59:59Z", &t));
+  EXPECT_FALSE(ParseIso8601("1600-01-01T00:00:00Z", &t));
+  EXPECT_FALSE(ParseHttpDate("Tue, 29 Apr 2815 18:30:38 GMT", &t));
+  EXPECT_FALSE(ParseHttpDate("Tue, 29 Apr -2147483648 18:30:38 GMT", &t));
+  EXPECT_FALSE(ParseHttpDate("Tue, 29 Apr 2147483647 18:30:38 GMT", &t));
+  EXPECT_EQ(t, At(7));
+  EXPECT_TRUE(ParseIso8601("2261-12-31T23:59:59Z", &t));
+  EXPECT_EQ(FormatIso8601(t), "2261-12-31T23:59:59Z");
+}
+
 TEST(TimeFormatTest, ParsesHttpDates) {
   TimePoint t = At(42);
   ASSERT_TRUE(ParseHttpDate("Tue, 29 Apr 2014 18:30:38 GMT", &t));

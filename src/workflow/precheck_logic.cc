@@ -4,9 +4,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "config/names.h"
 
@@ -58,6 +60,36 @@ Result<std::string> BuildPrecheckScript(const std::string& platform, const std::
   return script;
 }
 
+namespace {
+
+// A count from the instance's (untrusted) output: a JSON integer, or a float in range, truncated
+// as before (PowerShell's ConvertTo-Json may print a computed size as 1234.5). nlohmann's get<int64_t>() of 2e65 is a float-to-integer conversion out of range, which
+// is undefined behaviour (found by fuzz_precheck), so the range is checked here first.
+int64_t CountField(const nlohmann::json& v, const char* name) {
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+      throw std::out_of_range(std::string(name) + " is out of range");
+    }
+    return v.get<int64_t>();
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    // 2^63 is exact in a double; NaN fails both comparisons.
+    if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0)) {
+      throw std::out_of_range(std::string(name) + " is out of range");
+    }
+    return static_cast<int64_t>(d);
+  }
+  throw std::invalid_argument(std::string(name) + " is not a number");
+}
+
+int64_t CountField(const nlohmann::json& object, const char* name, int64_t fallback) {
+  auto it = object.find(name);
+  return it == object.end() ? fallback : CountField(*it, name);
+}
+
+}  // namespace
+
 Result<PrecheckMeasurements> ParsePrecheckOutput(std::string_view output) {
   size_t pos = 0;
   while (true) {
@@ -80,12 +112,13 @@ Result<PrecheckMeasurements> ParsePrecheckOutput(std::string_view output) {
   PrecheckMeasurements m;
   try {
     for (const auto& d : j.value("disks", nlohmann::json::array())) {
-      m.disks.push_back({d.at("mount").get<std::string>(), d.at("size_kb").get<int64_t>(), d.at("avail_kb").get<int64_t>()});
+      m.disks.push_back(
+          {d.at("mount").get<std::string>(), CountField(d.at("size_kb"), "size_kb"), CountField(d.at("avail_kb"), "avail_kb")});
     }
-    m.cpus = std::max(1, j.value("cpus", 1));
+    m.cpus = static_cast<int>(std::clamp<int64_t>(CountField(j, "cpus", 1), 1, 1 << 20));
     m.load1 = j.value("load1", -1.0);
-    m.mem_total_kb = j.value("mem_total_kb", int64_t{0});
-    m.mem_available_kb = j.value("mem_available_kb", int64_t{0});
+    m.mem_total_kb = CountField(j, "mem_total_kb", 0);
+    m.mem_available_kb = CountField(j, "mem_available_kb", 0);
     if (auto it = j.find("services"); it != j.end() && it->is_object()) {
       for (auto s = it->begin(); s != it->end(); ++s) m.services[s.key()] = s.value().get<std::string>();
     }
@@ -93,6 +126,8 @@ Result<PrecheckMeasurements> ParsePrecheckOutput(std::string_view output) {
     m.pkg_lock = j.value("pkg_lock", false);
   } catch (const nlohmann::json::exception& e) {
     return Error::Validation(std::string("precheck output has a field of the wrong type: ") + e.what());
+  } catch (const std::logic_error& e) {  // CountField: out_of_range, invalid_argument
+    return Error::Validation(std::string("precheck output has a bad count: ") + e.what());
   }
   return m;
 }
@@ -156,14 +191,23 @@ PrecheckResult EvaluatePrecheck(const PrecheckMeasurements& m, const PrecheckThr
 }
 
 int CompareVersions(const std::string& a, const std::string& b) {
+  // Each dot-separated part compared as a number of any length (a non-digit counts as 0), by its
+  // digits without leading zeros: accumulating into a long long overflowed on an agent version
+  // (reported by SSM) with 19 or more digits in a part.
+  auto part = [](const std::string& s, size_t* i) {
+    std::string digits;
+    for (; *i < s.size() && s[*i] != '.'; ++*i) {
+      char c = std::isdigit(static_cast<unsigned char>(s[*i])) ? s[*i] : '0';
+      if (!digits.empty() || c != '0') digits += c;
+    }
+    if (*i < s.size()) ++*i;
+    return digits;
+  };
   size_t i = 0, j = 0;
   while (i < a.size() || j < b.size()) {
-    long long x = 0, y = 0;
-    while (i < a.size() && a[i] != '.') x = x * 10 + (std::isdigit(static_cast<unsigned char>(a[i])) ? a[i] - '0' : 0), ++i;
-    while (j < b.size() && b[j] != '.') y = y * 10 + (std::isdigit(static_cast<unsigned char>(b[j])) ? b[j] - '0' : 0), ++j;
-    if (x != y) return x < y ? -1 : 1;
-    if (i < a.size()) ++i;
-    if (j < b.size()) ++j;
+    std::string x = part(a, &i), y = part(b, &j);
+    if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+    if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
   }
   return 0;
 }

@@ -93,6 +93,25 @@ TEST(PrecheckParseTest, FindsTheMarkerLineAmongOthers) {
   EXPECT_TRUE(m->reboot_required);
 }
 
+// Found by fuzz_precheck: a size of 2e65 (an instance's output is untrusted) went through
+// nlohmann's get<int64_t>(), a float-to-integer conversion out of range (UBSan). Counts out of
+// range are refused; in-range floats are truncated as before.
+TEST(PrecheckParseTest, RefusesCountsOutOfRange) {
+  auto line = [](const std::string& disk, const std::string& rest) {
+    return "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\"," + disk + "}]" + rest + "}\n";
+  };
+  EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":2.08888e+65,\"avail_kb\":1", "")).ok());
+  EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":1,\"avail_kb\":-1e300", "")).ok());
+  EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":18446744073709551615,\"avail_kb\":1", "")).ok());
+  EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":1,\"avail_kb\":1", ",\"cpus\":1e20")).ok());
+  EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":1,\"avail_kb\":1", ",\"mem_total_kb\":9.3e18")).ok());
+  auto m = ParsePrecheckOutput(line("\"size_kb\":100.7,\"avail_kb\":9223372036854775807", ",\"cpus\":4294967296"));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->disks[0].size_kb, 100);
+  EXPECT_EQ(m->disks[0].avail_kb, INT64_MAX);
+  EXPECT_EQ(m->cpus, 1 << 20);
+}
+
 TEST(PrecheckParseTest, RejectsMissingOrBrokenOutput) {
   EXPECT_FALSE(ParsePrecheckOutput("bash: df: command not found\n").ok());
   EXPECT_FALSE(ParsePrecheckOutput("FLEETPATCH_PRECHECK_V1 {not json").ok());
@@ -134,6 +153,11 @@ TEST(PrecheckRiskTest, ListsRisksEvenWhenReady) {
   EXPECT_TRUE(PrecheckRisks(info, &ok, nullptr, "3.1.0.0").empty());
   EXPECT_EQ(CompareVersions("3.10.0", "3.9.9"), 1);
   EXPECT_EQ(CompareVersions("3.1", "3.1.0"), 0);
+  // A part too long for a long long (it overflowed, UB) still compares as a number.
+  EXPECT_EQ(CompareVersions("3.99999999999999999999999", "3.100"), 1);
+  EXPECT_EQ(CompareVersions("3.0099999999999999999999", "3.99999999999999999999999"), -1);
+  EXPECT_EQ(CompareVersions("3.00099999999999999999999", "3.0099999999999999999999"), 0);
+  EXPECT_EQ(CompareVersions("1a", "10"), 0);  // a non-digit counts as 0, as before
 }
 
 // Runs the real bash script with stand-in commands (df, nproc, systemctl, flock) on PATH and a fake
