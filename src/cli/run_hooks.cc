@@ -52,6 +52,17 @@ std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id
   return e;
 }
 
+std::optional<RollbackDone> RollbackDoneOf(const std::string& run_id, const report::RunSummary& s) {
+  if (s.rolled_back.empty() && s.rollback_failed.empty()) return std::nullopt;
+  RollbackDone e;
+  e.run_id = run_id;
+  e.instance_ids = s.rolled_back;
+  e.failed_ids = s.rollback_failed;
+  e.detail = std::to_string(s.rolled_back.size()) + " instance(s) restored from their pre-patch backup (root volume "
+             "replaced), " + std::to_string(s.rollback_failed.size()) + " rollback(s) failed";
+  return e;
+}
+
 RunHooks::RunHooks(const Options& options, const config::Config& config, Context& ctx, Clock& clock)
     : config_(config), ctx_(ctx), clock_(clock) {
   if (!options.metrics_file.empty()) {
@@ -134,6 +145,7 @@ void RunHooks::RunDone(RunStatus status, int exit_code, const report::RunSummary
   f.reports = reports;
   if (fatal) f.error = fatal->ToString();
   if (auto standby = InstancesInStandbyOf(run_id_, summary)) observers_.OnInstancesInStandby(*standby);
+  if (auto rollback = RollbackDoneOf(run_id_, summary)) observers_.OnRollbackDone(*rollback);
   observers_.OnRunFinished(f);
 }
 

@@ -37,6 +37,9 @@ std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const work
 // The InstancesInStandby event at a run's end: the instances the run left in Auto Scaling Standby
 // (in_standby, left_in_standby; a suspended group is not an instance in Standby); nullopt when none.
 std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id, const report::RunSummary& s);
+// The RollbackDone event at a run's end: the instances rolled back and the rollbacks that failed;
+// nullopt when the run rolled nothing back.
+std::optional<RollbackDone> RollbackDoneOf(const std::string& run_id, const report::RunSummary& s);
 
 class RunHooks {
  public:

@@ -61,6 +61,19 @@ TEST(RolloutHaltOfTest, AClosedWindowIsAHaltThatSaysWhenItOpens) {
   EXPECT_NE(halt->detail.find("2026-12-11T21:00:00Z"), std::string::npos) << halt->detail;
 }
 
+TEST(RollbackDoneOfTest, ListsRolledBackAndFailedRollbacksAndNothingWithoutRollbacks) {
+  report::RunSummary s;
+  EXPECT_FALSE(RollbackDoneOf("r1", s).has_value());
+  s.rolled_back = {"i-1", "i-2"};
+  s.rollback_failed = {"i-3"};
+  auto e = RollbackDoneOf("r1", s);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->run_id, "r1");
+  EXPECT_EQ(e->instance_ids, (std::vector<std::string>{"i-1", "i-2"}));
+  EXPECT_EQ(e->failed_ids, (std::vector<std::string>{"i-3"}));
+  EXPECT_NE(e->detail.find("2 instance(s) restored"), std::string::npos) << e->detail;
+}
+
 TEST(InstancesInStandbyOfTest, ListsInstancesInStandbyNotSuspendedGroups) {
   report::RunSummary s;
   EXPECT_FALSE(InstancesInStandbyOf("r1", s).has_value());

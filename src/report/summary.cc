@@ -73,6 +73,8 @@ void CountSafety(const InstanceRun& inst, RunSummary* s) {
   }
   if (inst.rollback) {
     ++s->rollback_by_status[RollbackStatusName(inst.rollback->status)];
+    if (inst.rollback->status == RollbackStatus::kRolledBack) s->rolled_back.push_back(inst.info.instance_id);
+    if (inst.rollback->status == RollbackStatus::kFailed) s->rollback_failed.push_back(inst.info.instance_id);
     add("rollback", RollbackProblem(*inst.rollback));
   }
 }

@@ -127,6 +127,9 @@ struct RunSummary {
   // (phase "postcheck" / "rollback").
   std::map<std::string, int64_t> postcheck_by_status;
   std::map<std::string, int64_t> rollback_by_status;
+  // The instances rolled back and those whose rollback was attempted and failed (the
+  // rollback_done notification), in snapshot order.
+  std::vector<std::string> rolled_back, rollback_failed;
   bool HasFailures() const { return !errors.empty(); }
 };
 
