@@ -128,6 +128,12 @@ TEST(Summary, ListsWhatIsLeftInStandbyOrSuspended) {
               Not(HasSubstr("left in Standby")));
 }
 
+TEST(Summary, ListsTheInstancesRolledBack) {
+  RunSummary s = Summarize(testutil::DemoSnapshot());
+  EXPECT_EQ(s.rolled_back, (std::vector<std::string>{"i-0b1b2c3d4e5f60006"}));
+  EXPECT_TRUE(s.rollback_failed.empty());
+}
+
 TEST(Summary, EmptyRun) {
   RunSnapshot snap;
   snap.run.run_id = "r";
