@@ -111,7 +111,10 @@ TEST_F(AutoScalingTest, StandbyAroundTheMembersPatchAndNothingForOthers) {
   EXPECT_FALSE(Get(run, "i-2").standby.has_value()) << "an instance in no group has no Auto Scaling record";
 }
 
+// Without a postcheck (workflow.phases.postcheck off) the patch alone says whether the instance is
+// known good; with one, a healthy postcheck puts it back (ShouldExitStandby).
 TEST_F(AutoScalingTest, AFailedPatchLeavesTheInstanceInStandbyAndSaysSo) {
+  options_.postcheck = false;
   FakeInstance bad = Member("i-1", "web");
   bad.patch_status = "Failed";
   api_->Add(bad);
