@@ -789,8 +789,8 @@ std::map<std::string, std::string> Outcomes(state::StateStore& store, const std:
   return out;
 }
 
-// Every command the emulator accepted is one the store knows: each instance's precheck and patch
-// command ids, counted once. A second patch command (or precheck) would be a SendCommand the store
+// Every command the emulator accepted is one the store knows: each instance's precheck, patch and
+// postcheck command ids, counted once. A second patch command (or precheck) would be a SendCommand the store
 // does not hold.
 void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const std::string& run_id) {
   auto all = store.QueryInstances(run_id, {});
@@ -799,6 +799,7 @@ void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const st
   for (const auto& r : *all) {
     if (r.precheck && !r.precheck->command_id.empty()) ids.insert(r.precheck->command_id);
     if (r.patch && !r.patch->command_id.empty()) ids.insert(r.patch->command_id);
+    if (r.postcheck && !r.postcheck->command_id.empty()) ids.insert(r.postcheck->command_id);
   }
   EXPECT_EQ(static_cast<int>(ids.size()), h.Count("SendCommand"));
 }
