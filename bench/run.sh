@@ -156,7 +156,9 @@ set +e
     # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
     (
       while kill -0 "$time_pid" 2>/dev/null; do
-        fp_pid="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+        # $time_pid is the subshell running fleetpatch_timed: its child is GNU time, whose child is fleetpatch.
+      gnu_time="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+      fp_pid="$( [ -z "$gnu_time" ] || pgrep -P "$gnu_time" 2>/dev/null | head -1 || true)"
         if [ -n "$fp_pid" ]; then
           rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
           [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
