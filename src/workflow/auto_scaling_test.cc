@@ -21,14 +21,9 @@ using testing::FakeInstance;
 using testing::FakeZoneApi;
 
 FakeInstance Member(const std::string& id, const std::string& group) {
-  FakeInstance i;
-  i.ec2.instance_id = id;
-  i.ec2.state = "running";
-  i.ec2.tags = {{"Name", "web-" + id}, {"Patch", "yes"}};
+  FakeInstance i = testing::HealthyLinux(id);
   if (!group.empty()) i.ec2.tags[kAutoScalingGroupTag] = group;
   i.asg_group = group;
-  i.ssm = SsmInstanceView{id, "Online", "Linux", "Amazon Linux", "3.2.0.0"};
-  i.patch_state.installed = 5;
   return i;
 }
 

@@ -41,6 +41,18 @@ struct FakeInstance {
   std::string patched_output;
 };
 
+// A running, SSM-managed Linux instance tagged Name=web-<id> and Patch=yes (the test zones' filter),
+// whose patch installs 5 updates: what most workflow tests start from.
+inline FakeInstance HealthyLinux(const std::string& id) {
+  FakeInstance i;
+  i.ec2.instance_id = id;
+  i.ec2.state = "running";
+  i.ec2.tags = {{"Name", "web-" + id}, {"Patch", "yes"}};
+  i.ssm = SsmInstanceView{id, "Online", "Linux", "Amazon Linux", "3.2.0.0"};
+  i.patch_state.installed = 5;
+  return i;
+}
+
 inline std::string HealthyPrecheckOutput() {
   return "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":20971520,\"avail_kb\":10485760}],"
          "\"cpus\":2,\"load1\":0.2,\"mem_total_kb\":4000000,\"mem_available_kb\":3000000,"

@@ -29,13 +29,8 @@ std::string Output(const std::string& sshd_state, int64_t avail_kb = 10485760) {
 }
 
 FakeInstance Linux(const std::string& id) {
-  FakeInstance i;
-  i.ec2.instance_id = id;
-  i.ec2.state = "running";
+  FakeInstance i = testing::HealthyLinux(id);
   i.ec2.root_device_type = "ebs";
-  i.ec2.tags = {{"Name", "web-" + id}, {"Patch", "yes"}};
-  i.ssm = SsmInstanceView{id, "Online", "Linux", "Amazon Linux", "3.2.0.0"};
-  i.patch_state.installed = 5;
   i.restored_output = Output("active");
   return i;
 }

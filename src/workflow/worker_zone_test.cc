@@ -21,15 +21,7 @@ namespace {
 using testing::FakeInstance;
 using testing::FakeZoneApi;
 
-FakeInstance Linux(const std::string& id) {
-  FakeInstance i;
-  i.ec2.instance_id = id;
-  i.ec2.state = "running";
-  i.ec2.tags = {{"Patch", "yes"}};
-  i.ssm = SsmInstanceView{id, "Online", "Linux", "Amazon Linux", "3.2.0.0"};
-  i.patch_state.installed = 5;
-  return i;
-}
+FakeInstance Linux(const std::string& id) { return testing::HealthyLinux(id); }
 
 class WorkerZoneTest : public ::testing::Test {
  protected:
