@@ -43,12 +43,15 @@ CHAOS_ARGS ?=
 chaos: build
 	@BUILD_DIR=$(BUILD_DIR) bash bench/chaos.sh $(CHAOS_ARGS)
 
-# The fast first run: only the build dependencies and the fleetpatch binary (no test binaries).
+# The fast first run: only the build dependencies and the fleetpatch binary (no test binaries), built
+# by the demo preset (-O1 without debug info, precompiled common headers: about half the compile time
+# of the release preset's -O2 -g).
+DEMO_PRESET ?= demo
 demo:
 	@bash scripts/install-deps.sh --build-only
-	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target fleetpatch
-	@$(BUILD_DIR)/fleetpatch demo
+	@cmake --preset $(DEMO_PRESET) >/dev/null
+	@cmake --build --preset $(DEMO_PRESET) -j $(JOBS) --target fleetpatch
+	@build/$(DEMO_PRESET)/fleetpatch demo
 
 # cmake --install of the binary, man pages, completions, schemas and examples: PREFIX, DESTDIR.
 install: configure

@@ -21,8 +21,11 @@ struct DemoSettings {
   // The AMI and patch timeouts are the config defaults (1800 s, 3600 s) compressed by time_scale
   // (rounded up to whole seconds), so that the outcomes the fleet designs around those defaults
   // (an AMI slower than 30 min, a patch that hangs) come out the same, in seconds.
-  // The SSM connection timeout is also SendCommand's delivery timeout, which SSM wants >= 30 s.
-  std::chrono::seconds ssm_timeout{30};
+  // The SSM connection timeout: how long the precheck and the postcheck wait for an agent to be
+  // Online. The demo's offline agents never come back, so it bounds the demo's length (two
+  // unreachable postchecks and a rollback's postcheck wait for it); SendCommand's delivery timeout
+  // is clamped to SSM's 30 s minimum on its own (AwsZoneApi::SendCommand).
+  std::chrono::seconds ssm_timeout{5};
   std::chrono::milliseconds poll_interval{250};
   // Called with the emulator after the run, before it stops (tests read the request log here).
   std::function<void(const emulator::Emulator&)> after_run;
