@@ -289,6 +289,83 @@ Status Choose(const std::string& flag, const std::string& value, const std::vect
   return Error::Config(msg + "; allowed: " + list + UsageHint());
 }
 
+// The subcommand the command line named (the workflow when none).
+void SetCommand(const Parser& p, Options& o) {
+  if (p.runs->parsed()) o.command = Command::kRuns;
+  if (p.show->parsed()) o.command = Command::kShow;
+  if (p.report->parsed()) o.command = Command::kReport;
+  if (p.validate->parsed()) o.command = Command::kValidate;
+  if (p.whoami->parsed()) o.command = Command::kWhoami;
+  if (p.demo->parsed()) o.command = Command::kDemo;
+  if (p.prune->parsed()) o.command = Command::kPrune;
+  if (p.compliance->parsed()) o.command = Command::kCompliance;
+  if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
+  if (p.state_copy->parsed()) o.command = Command::kStateCopy;
+  if (p.worker->parsed()) o.command = Command::kWorker;
+  if (p.rollback->parsed()) o.command = Command::kRollback;
+  if (p.emulator->parsed()) {
+    o.command = Command::kEmulator;
+    o.emulator_args = p.emulator->remaining();
+  }
+
+}
+
+// --workflow, --format, --log-level, --log-format and --output, each checked against its choices.
+Status ReadChoices(const Parser& p, Options& o) {
+  std::string v;
+  if (!p.raw.workflow.empty()) {
+    FP_RETURN_IF_ERROR(
+        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch", "postcheck"}, &v));
+    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch,
+                       Workflow::kPostcheck}) {
+      if (v == WorkflowName(w)) o.workflow = w;
+    }
+  }
+  for (const auto& f : p.raw.formats) {
+    std::string item = f;
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item.empty()) continue;
+    FP_RETURN_IF_ERROR(Choose("--format", item, {"csv", "json", "html", "xml"}, &v));
+    config::ReportFormat fmt;
+    config::ParseReportFormat(v, &fmt);
+    if (std::find(o.formats.begin(), o.formats.end(), fmt) == o.formats.end()) o.formats.push_back(fmt);
+  }
+  if (!p.raw.formats.empty() && o.formats.empty()) {
+    return Error::Config("--format: give at least one of csv, json, html, xml" + UsageHint());
+  }
+  FP_RETURN_IF_ERROR(
+      Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));
+  FP_RETURN_IF_ERROR(Choose("--log-format", p.raw.log_format, {"text", "json"}, &v));
+  o.log_format = v == "json" ? LogFormat::kJson : LogFormat::kText;
+  FP_RETURN_IF_ERROR(Choose("--output", p.raw.output, {"text", "json"}, &v));
+  o.output = v == "json" ? OutputFormat::kJson : OutputFormat::kText;
+
+  return OkStatus();
+}
+
+// What each command needs besides its options: the zones to work on, the run to join.
+Status CheckWhatToDo(const Options& o) {
+  if (o.command == Command::kWorkflow && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config(
+        "nothing to do: give --config FILE and/or --landing-zones FILE to run a workflow, or a subcommand "
+        "(runs, show, report, validate, whoami, emulator, demo, prune, compliance)" +
+        UsageHint());
+  }
+  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance || o.command == Command::kWorker;
+  if (between_runs && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config(std::string(CommandName(o.command)) +
+                         ": give --config FILE and/or --landing-zones FILE (the zones to work on)" + UsageHint());
+  }
+  if (o.command == Command::kWorker && o.run_id.empty()) {
+    return Error::Config("worker: give --run ID, the run to join (start it with `--workflow scan`)" + UsageHint());
+  }
+  if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
+    return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 std::string HelpText() {
@@ -321,69 +398,9 @@ Result<Options> ParseCommandLine(int argc, const char* const* argv) {
     return o;
   }
 
-  if (p.runs->parsed()) o.command = Command::kRuns;
-  if (p.show->parsed()) o.command = Command::kShow;
-  if (p.report->parsed()) o.command = Command::kReport;
-  if (p.validate->parsed()) o.command = Command::kValidate;
-  if (p.whoami->parsed()) o.command = Command::kWhoami;
-  if (p.demo->parsed()) o.command = Command::kDemo;
-  if (p.prune->parsed()) o.command = Command::kPrune;
-  if (p.compliance->parsed()) o.command = Command::kCompliance;
-  if (p.gen_docs->parsed()) o.command = Command::kGenDocs;
-  if (p.state_copy->parsed()) o.command = Command::kStateCopy;
-  if (p.worker->parsed()) o.command = Command::kWorker;
-  if (p.rollback->parsed()) o.command = Command::kRollback;
-  if (p.emulator->parsed()) {
-    o.command = Command::kEmulator;
-    o.emulator_args = p.emulator->remaining();
-  }
-
-  std::string v;
-  if (!p.raw.workflow.empty()) {
-    FP_RETURN_IF_ERROR(
-        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch", "postcheck"}, &v));
-    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch,
-                       Workflow::kPostcheck}) {
-      if (v == WorkflowName(w)) o.workflow = w;
-    }
-  }
-  for (const auto& f : p.raw.formats) {
-    std::string item = f;
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (item.empty()) continue;
-    FP_RETURN_IF_ERROR(Choose("--format", item, {"csv", "json", "html", "xml"}, &v));
-    config::ReportFormat fmt;
-    config::ParseReportFormat(v, &fmt);
-    if (std::find(o.formats.begin(), o.formats.end(), fmt) == o.formats.end()) o.formats.push_back(fmt);
-  }
-  if (!p.raw.formats.empty() && o.formats.empty()) {
-    return Error::Config("--format: give at least one of csv, json, html, xml" + UsageHint());
-  }
-  FP_RETURN_IF_ERROR(
-      Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));
-  FP_RETURN_IF_ERROR(Choose("--log-format", p.raw.log_format, {"text", "json"}, &v));
-  o.log_format = v == "json" ? LogFormat::kJson : LogFormat::kText;
-  FP_RETURN_IF_ERROR(Choose("--output", p.raw.output, {"text", "json"}, &v));
-  o.output = v == "json" ? OutputFormat::kJson : OutputFormat::kText;
-
-  if (o.command == Command::kWorkflow && o.config_path.empty() && o.landing_zones_path.empty()) {
-    return Error::Config(
-        "nothing to do: give --config FILE and/or --landing-zones FILE to run a workflow, or a subcommand "
-        "(runs, show, report, validate, whoami, emulator, demo, prune, compliance)" +
-        UsageHint());
-  }
-  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance || o.command == Command::kWorker;
-  if (between_runs && o.config_path.empty() && o.landing_zones_path.empty()) {
-    return Error::Config(std::string(CommandName(o.command)) +
-                         ": give --config FILE and/or --landing-zones FILE (the zones to work on)" + UsageHint());
-  }
-  if (o.command == Command::kWorker && o.run_id.empty()) {
-    return Error::Config("worker: give --run ID, the run to join (start it with `--workflow scan`)" + UsageHint());
-  }
-  if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
-    return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());
-  }
+  SetCommand(p, o);
+  FP_RETURN_IF_ERROR(ReadChoices(p, o));
+  FP_RETURN_IF_ERROR(CheckWhatToDo(o));
   return o;
 }
 

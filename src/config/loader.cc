@@ -237,6 +237,88 @@ struct ZoneSeen {
   int line = 0;
 };
 
+// A string that `check` accepts (empty passes when `empty_ok`); otherwise false, with the problem
+// added quoting the value (never use it for secrets such as external ids).
+bool ReadChecked(Reader& r, const Field& x, std::string* out, std::string (*check)(const std::string&),
+                 bool empty_ok) {
+  if (!r.String(x, out)) return false;
+  if (empty_ok && out->empty()) return true;
+  if (std::string why = check(*out); !why.empty()) {
+    r.Add(x, "found \"" + *out + "\"; " + why);
+    return false;
+  }
+  return true;
+}
+
+bool ReadZoneName(Reader& r, const Field& x, std::map<std::string, ZoneSeen>* seen, std::string* name) {
+  static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+  if (!r.String(x, name)) return false;
+  if (!std::regex_match(*name, kName)) {
+    r.Add(x, "found \"" + *name +
+                 "\"; a zone name is 1-64 characters of letters, digits and ._- "
+                 "(starting with a letter or digit)");
+    return false;
+  }
+  auto [it, inserted] = seen->emplace(*name, ZoneSeen{r.file(), x.mark.line + 1});
+  if (!inserted) {
+    r.Add(x, "duplicate landing zone name \"" + *name + "\" (first defined at " + it->second.file + ":" +
+                 std::to_string(it->second.line) + "); zone names must be unique");
+    return false;
+  }
+  return true;
+}
+
+// The external id is a secret: a problem names the rule, never the value.
+bool ReadExternalId(Reader& r, const Field& x, std::string* out) {
+  if (!r.String(x, out)) return false;
+  if (out->empty()) return true;
+  if (std::string why = CheckExternalId(*out); !why.empty()) {
+    r.Add(x, why);
+    return false;
+  }
+  return true;
+}
+
+// A key given in the zone's filters replaces the defaults' values for that key.
+bool ReadZoneFilters(Reader& r, const Field& x, LandingZone* z) {
+  auto fm = r.Map(x, FilterKeys());
+  if (!fm) return false;
+  With(*fm, "tags", [&](const Field& t) {
+    TagMatch tags;
+    ReadTagMatch(r, t, &tags);
+    for (auto& [k, v] : tags) z->filter_tags[k] = v;
+  });
+  With(*fm, "exclude_tags", [&](const Field& t) {
+    TagMatch exclude;
+    ReadTagMatch(r, t, &exclude);
+    for (auto& [k, v] : exclude) z->exclude_tags[k] = v;
+  });
+  return true;
+}
+
+// The role: role_arn as written (checked against the account), or built from a role name. Called
+// once the rest of the zone is read: the ARN is built only when `ok`.
+bool ReadZoneRole(Reader& r, const std::map<std::string, Field>& m, const ZoneDefaults& d, bool ok, LandingZone* z) {
+  auto arn_it = m.find("role_arn");
+  auto name_it = m.find("role_name");
+  if (arn_it != m.end() && name_it != m.end()) {
+    r.Add(name_it->second, "give either role_arn or role_name, not both");
+    return false;
+  }
+  if (arn_it != m.end()) {
+    if (!r.String(arn_it->second, &z->role_arn)) return false;
+    if (std::string why = CheckRoleArn(z->role_arn, z->account_id, z->region); !why.empty()) {
+      r.Add(arn_it->second, "found \"" + z->role_arn + "\"; " + why);
+      return false;
+    }
+    return true;
+  }
+  z->role_name = d.role_name;
+  if (name_it != m.end() && !ReadChecked(r, name_it->second, &z->role_name, CheckRoleName, false)) return false;
+  if (ok) z->role_arn = "arn:" + PartitionForRegion(z->region) + ":iam::" + z->account_id + ":role/" + z->role_name;
+  return true;
+}
+
 void ReadZone(Reader& r, const Field& f, const ZoneDefaults& d, std::map<std::string, ZoneSeen>* seen,
               std::vector<LandingZone>* out) {
   auto m = r.Map(f, ZoneKeys());
@@ -248,108 +330,25 @@ void ReadZone(Reader& r, const Field& f, const ZoneDefaults& d, std::map<std::st
   z.filter_tags = d.filter_tags;
   z.exclude_tags = d.exclude_tags;
   bool ok = true;
-  auto require = [&](const char* key) {
-    if (!m->count(key)) {
-      r.Add(f, std::string("missing required key \"") + key + "\"");
-      ok = false;
-    }
-  };
-  require("name");
-  require("account_id");
-  require("region");
-  With(*m, "name", [&](const Field& x) {
-    static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-    if (!r.String(x, &z.name)) return ok = false, void();
-    if (!std::regex_match(z.name, kName)) {
-      r.Add(x, "found \"" + z.name +
-                   "\"; a zone name is 1-64 characters of letters, digits and ._- "
-                   "(starting with a letter or digit)");
-      ok = false;
-      return;
-    }
-    auto [it, inserted] = seen->emplace(z.name, ZoneSeen{r.file(), x.mark.line + 1});
-    if (!inserted) {
-      r.Add(x, "duplicate landing zone name \"" + z.name + "\" (first defined at " + it->second.file + ":" +
-                   std::to_string(it->second.line) + "); zone names must be unique");
-      ok = false;
-    }
-  });
+  for (const char* key : {"name", "account_id", "region"}) {
+    if (m->count(key)) continue;
+    r.Add(f, std::string("missing required key \"") + key + "\"");
+    ok = false;
+  }
+  With(*m, "name", [&](const Field& x) { ok = ReadZoneName(r, x, seen, &z.name) && ok; });
   With(*m, "account_id", [&](const Field& x) {
     ReadAccountId(r, x, &z.account_id);
     if (z.account_id.empty()) ok = false;
   });
-  With(*m, "region", [&](const Field& x) {
-    if (!r.String(x, &z.region)) return ok = false, void();
-    if (std::string why = CheckRegion(z.region); !why.empty()) {
-      r.Add(x, "found \"" + z.region + "\"; " + why);
-      ok = false;
-    }
-  });
+  With(*m, "region", [&](const Field& x) { ok = ReadChecked(r, x, &z.region, CheckRegion, false) && ok; });
   With(*m, "enabled", [&](const Field& x) { ok = r.Bool(x, &z.enabled) && ok; });
-  With(*m, "external_id", [&](const Field& x) {
-    if (!r.String(x, &z.external_id)) return ok = false, void();
-    if (!z.external_id.empty()) {
-      if (std::string why = CheckExternalId(z.external_id); !why.empty()) r.Add(x, why), ok = false;
-    }
-  });
-  With(*m, "session_name", [&](const Field& x) {
-    if (!r.String(x, &z.session_name)) return ok = false, void();
-    if (std::string why = CheckSessionName(z.session_name); !why.empty()) {
-      r.Add(x, "found \"" + z.session_name + "\"; " + why);
-      ok = false;
-    }
-  });
-  With(*m, "endpoint_url", [&](const Field& x) {
-    if (!r.String(x, &z.endpoint_url)) return ok = false, void();
-    if (!z.endpoint_url.empty()) {
-      if (std::string why = CheckEndpointUrl(z.endpoint_url); !why.empty()) {
-        r.Add(x, "found \"" + z.endpoint_url + "\"; " + why);
-        ok = false;
-      }
-    }
-  });
-  With(*m, "filters", [&](const Field& x) {
-    TagMatch tags, exclude;
-    auto fm = r.Map(x, FilterKeys());
-    if (!fm) return ok = false, void();
-    // A key given in the zone replaces the defaults' values for that key.
-    With(*fm, "tags", [&](const Field& t) {
-      ReadTagMatch(r, t, &tags);
-      for (auto& [k, v] : tags) z.filter_tags[k] = v;
-    });
-    With(*fm, "exclude_tags", [&](const Field& t) {
-      ReadTagMatch(r, t, &exclude);
-      for (auto& [k, v] : exclude) z.exclude_tags[k] = v;
-    });
-  });
-  // The role: role_arn as written (checked against the account), or built from a role name.
-  auto arn_it = m->find("role_arn");
-  auto name_it = m->find("role_name");
-  if (arn_it != m->end() && name_it != m->end()) {
-    r.Add(name_it->second, "give either role_arn or role_name, not both");
-    ok = false;
-  } else if (arn_it != m->end()) {
-    if (r.String(arn_it->second, &z.role_arn)) {
-      if (std::string why = CheckRoleArn(z.role_arn, z.account_id, z.region); !why.empty()) {
-        r.Add(arn_it->second, "found \"" + z.role_arn + "\"; " + why);
-        ok = false;
-      }
-    } else {
-      ok = false;
-    }
-  } else {
-    z.role_name = d.role_name;
-    if (name_it != m->end()) {
-      if (!r.String(name_it->second, &z.role_name)) {
-        ok = false;
-      } else if (std::string why = CheckRoleName(z.role_name); !why.empty()) {
-        r.Add(name_it->second, "found \"" + z.role_name + "\"; " + why);
-        ok = false;
-      }
-    }
-    if (ok)
-      z.role_arn = "arn:" + PartitionForRegion(z.region) + ":iam::" + z.account_id + ":role/" + z.role_name;
-  }
+  With(*m, "external_id", [&](const Field& x) { ok = ReadExternalId(r, x, &z.external_id) && ok; });
+  With(*m, "session_name",
+       [&](const Field& x) { ok = ReadChecked(r, x, &z.session_name, CheckSessionName, false) && ok; });
+  With(*m, "endpoint_url",
+       [&](const Field& x) { ok = ReadChecked(r, x, &z.endpoint_url, CheckEndpointUrl, true) && ok; });
+  With(*m, "filters", [&](const Field& x) { ok = ReadZoneFilters(r, x, &z) && ok; });
+  ok = ReadZoneRole(r, *m, d, ok, &z) && ok;
   if (ok) out->push_back(std::move(z));
 }
 

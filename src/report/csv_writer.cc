@@ -77,6 +77,96 @@ std::string CsvField(std::string_view value, bool text) {
   return out;
 }
 
+namespace {
+
+void InfoCells(Row& row, const InstanceInfo& i) {
+  row.Text(i.zone);
+  row.Text(i.account_id);
+  row.Text(i.region);
+  row.Text(i.availability_zone);
+  row.Text(i.instance_id);
+  row.Text(i.name);
+  row.Text(i.platform);
+  row.Text(i.platform_name);
+  row.Text(i.instance_type);
+  row.Text(i.state);
+  row.Text(i.ssm_ping_status);
+  row.Text(i.ssm_agent_version);
+  row.Bool(i.in_auto_scaling_group);
+  row.Bool(i.eligible);
+  row.Text(i.ineligible_reason);
+}
+
+// A phase that did not run: "not_run" and `empty` empty cells up to its error cells.
+void NotRunCells(Row& row, int empty) {
+  row.Text("not_run");
+  for (int k = 0; k < empty; ++k) row.Empty();
+}
+
+void BackupCells(Row& row, const InstanceRun& inst) {
+  if (const auto& b = inst.backup) {
+    row.Text(BackupStatusName(b->status));
+    row.Text(b->ami_id);
+    row.Text(b->ami_name);
+    row.Text(Join(b->snapshot_ids, " "));
+    row.Bool(b->cleaned_up);
+    row.Text(b->started_at);
+    row.Text(b->finished_at);
+    row.Num(b->duration_s);
+    row.Text(b->reason);
+  } else {
+    NotRunCells(row, 8);
+  }
+  ProblemCells(row, PhaseProblem(inst, Phase::kBackup));
+}
+
+void PrecheckCells(Row& row, const InstanceRun& inst) {
+  if (const auto& p = inst.precheck) {
+    row.Text(PrecheckStatusName(p->status));
+    row.Text(Join(p->reasons, "; "));
+    row.Text(FormatFindings(p->findings));
+    row.Text(Join(p->risks, "; "));
+    row.Text(p->command_id);
+    row.Text(p->started_at);
+    row.Text(p->finished_at);
+  } else {
+    NotRunCells(row, 6);
+  }
+  ProblemCells(row, PhaseProblem(inst, Phase::kPrecheck));
+}
+
+void PatchCells(Row& row, const InstanceRun& inst) {
+  if (const auto& p = inst.patch) {
+    row.Text(PatchStatusName(p->status));
+    row.Num(static_cast<int64_t>(p->wave));
+    row.Text(p->command_id);
+    row.Text(p->command_status);
+    row.Num(p->installed);
+    row.Num(p->missing);
+    row.Num(p->failed);
+    row.Num(p->installed_pending_reboot);
+    row.Text(p->started_at);
+    row.Text(p->finished_at);
+    row.Num(p->duration_s);
+    row.Text(p->reason);
+  } else {
+    NotRunCells(row, 11);
+  }
+  ProblemCells(row, PhaseProblem(inst, Phase::kPatch));
+}
+
+// The columns after the patch's, in CsvColumns() order.
+void AfterPatchCells(Row& row, const InstanceRun& inst) {
+  row.Text(TimelineText(inst));
+  row.Text(FormatTags(inst.info.tags));
+  row.Text(inst.postcheck ? PostcheckStatusName(inst.postcheck->status) : "not_run");
+  row.Text(inst.postcheck ? Join(inst.postcheck->regressions, "; ") : "");
+  row.Text(inst.rollback ? RollbackStatusName(inst.rollback->status) : "");
+  row.Text(inst.rollback ? inst.rollback->reason : "");
+}
+
+}  // namespace
+
 Status CsvWriter::Write(const ReportData& data, std::ostream& out) const {
   out << "\xEF\xBB\xBF";  // UTF-8 byte order mark, see the header comment
   {
@@ -86,80 +176,13 @@ Status CsvWriter::Write(const ReportData& data, std::ostream& out) const {
   }
   const std::string& run_id = data.run().run_id;
   return data.source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
-    const InstanceInfo& i = inst.info;
     Row row;
     row.Text(run_id);
-    row.Text(i.zone);
-    row.Text(i.account_id);
-    row.Text(i.region);
-    row.Text(i.availability_zone);
-    row.Text(i.instance_id);
-    row.Text(i.name);
-    row.Text(i.platform);
-    row.Text(i.platform_name);
-    row.Text(i.instance_type);
-    row.Text(i.state);
-    row.Text(i.ssm_ping_status);
-    row.Text(i.ssm_agent_version);
-    row.Bool(i.in_auto_scaling_group);
-    row.Bool(i.eligible);
-    row.Text(i.ineligible_reason);
-
-    if (const auto& b = inst.backup) {
-      row.Text(BackupStatusName(b->status));
-      row.Text(b->ami_id);
-      row.Text(b->ami_name);
-      row.Text(Join(b->snapshot_ids, " "));
-      row.Bool(b->cleaned_up);
-      row.Text(b->started_at);
-      row.Text(b->finished_at);
-      row.Num(b->duration_s);
-      row.Text(b->reason);
-    } else {
-      row.Text("not_run");
-      for (int k = 0; k < 8; ++k) row.Empty();
-    }
-    ProblemCells(row, PhaseProblem(inst, Phase::kBackup));
-
-    if (const auto& p = inst.precheck) {
-      row.Text(PrecheckStatusName(p->status));
-      row.Text(Join(p->reasons, "; "));
-      row.Text(FormatFindings(p->findings));
-      row.Text(Join(p->risks, "; "));
-      row.Text(p->command_id);
-      row.Text(p->started_at);
-      row.Text(p->finished_at);
-    } else {
-      row.Text("not_run");
-      for (int k = 0; k < 6; ++k) row.Empty();
-    }
-    ProblemCells(row, PhaseProblem(inst, Phase::kPrecheck));
-
-    if (const auto& p = inst.patch) {
-      row.Text(PatchStatusName(p->status));
-      row.Num(static_cast<int64_t>(p->wave));
-      row.Text(p->command_id);
-      row.Text(p->command_status);
-      row.Num(p->installed);
-      row.Num(p->missing);
-      row.Num(p->failed);
-      row.Num(p->installed_pending_reboot);
-      row.Text(p->started_at);
-      row.Text(p->finished_at);
-      row.Num(p->duration_s);
-      row.Text(p->reason);
-    } else {
-      row.Text("not_run");
-      for (int k = 0; k < 11; ++k) row.Empty();
-    }
-    ProblemCells(row, PhaseProblem(inst, Phase::kPatch));
-
-    row.Text(TimelineText(inst));
-    row.Text(FormatTags(i.tags));
-    row.Text(inst.postcheck ? PostcheckStatusName(inst.postcheck->status) : "not_run");
-    row.Text(inst.postcheck ? Join(inst.postcheck->regressions, "; ") : "");
-    row.Text(inst.rollback ? RollbackStatusName(inst.rollback->status) : "");
-    row.Text(inst.rollback ? inst.rollback->reason : "");
+    InfoCells(row, inst.info);
+    BackupCells(row, inst);
+    PrecheckCells(row, inst);
+    PatchCells(row, inst);
+    AfterPatchCells(row, inst);
     out << row.Finish();
     if (!out) return Error::Internal("writing the CSV report failed");
     return OkStatus();

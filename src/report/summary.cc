@@ -252,23 +252,21 @@ bool ZoneSummary::HasFailures() const {
   return std::any_of(phases.begin(), phases.end(), [](const PhaseSummary& p) { return p.counts.failed > 0; });
 }
 
-Result<RunSummary> Summarize(const RunSource& source) {
-  RunSummary s;
-  s.overall_status = RunStatusName(source.run().status);
-  s.phases = EmptyPhases();
+namespace {
 
-  auto zone_index = [&s](const std::string& name) -> size_t {
-    for (size_t i = 0; i < s.zones.size(); ++i)
-      if (s.zones[i].zone == name) return i;
-    ZoneSummary z;
-    z.zone = name;
-    z.phases = EmptyPhases();
-    s.zones.push_back(std::move(z));
-    return s.zones.size() - 1;
-  };
+size_t ZoneIndex(RunSummary& s, const std::string& name) {
+  for (size_t i = 0; i < s.zones.size(); ++i)
+    if (s.zones[i].zone == name) return i;
+  ZoneSummary z;
+  z.zone = name;
+  z.phases = EmptyPhases();
+  s.zones.push_back(std::move(z));
+  return s.zones.size() - 1;
+}
 
-  for (const LandingZoneInfo& lz : source.zones()) {
-    ZoneSummary& z = s.zones[zone_index(lz.name)];
+void AddZones(const std::vector<LandingZoneInfo>& zones, RunSummary& s) {
+  for (const LandingZoneInfo& lz : zones) {
+    ZoneSummary& z = s.zones[ZoneIndex(s, lz.name)];
     z.account_id = lz.account_id;
     z.region = lz.region;
     z.role_arn = lz.role_arn;
@@ -278,51 +276,42 @@ Result<RunSummary> Summarize(const RunSource& source) {
       s.errors.push_back({lz.name, lz.account_id, lz.region, "", "", "zone", lz.error});
     }
   }
+}
 
-  // An instance's overall outcome depends on which phases are present in the whole run, known only
-  // after the pass: count the instances per zone and combination of phase outcomes (at most 5^4
-  // combinations) and combine them at the end, instead of a second pass.
-  std::map<std::pair<size_t, std::array<Outcome, 4>>, int64_t> combos;
-  std::array<bool, 4> present{};
-  FP_RETURN_IF_ERROR(source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
-    ++s.instances;
-    if (inst.info.eligible) ++s.eligible;
-    Count(s.phases, inst);
-    const size_t zi = zone_index(inst.info.zone);
-    ZoneSummary& z = s.zones[zi];
-    if (z.account_id.empty()) z.account_id = inst.info.account_id;
-    if (z.region.empty()) z.region = inst.info.region;
-    ++z.instances;
-    if (inst.info.eligible) ++z.eligible;
-    Count(z.phases, inst);
-    present[0] = true;
-    std::array<Outcome, 4> outcomes{};
-    for (size_t i = 0; i < kAllPhases.size(); ++i) outcomes[i] = PhaseOutcome(inst, kAllPhases[i]);
-    ++combos[{zi, outcomes}];
-    for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
-      if (outcomes[PhaseIndex(phase)] != Outcome::kNotRun) present[PhaseIndex(phase)] = true;
-      ProblemInfo problem = PhaseProblem(inst, phase);
-      if (problem.empty()) continue;
-      s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
-                          inst.info.name, PhaseName(phase), std::move(problem)});
-    }
-    CountSafety(inst, &s);
-    if (inst.patch) {
-      s.patch_totals.any = true;
-      s.patch_totals.installed += inst.patch->installed;
-      s.patch_totals.missing += inst.patch->missing;
-      s.patch_totals.failed += inst.patch->failed;
-      s.patch_totals.installed_pending_reboot += inst.patch->installed_pending_reboot;
-    }
-    if (LeftInAutoScaling(inst)) {
-      s.auto_scaling_left.push_back({inst.info.zone, inst.info.instance_id, inst.standby->group,
-                                     StandbyStatusName(inst.standby->status)});
-    }
-    return OkStatus();
-  }));
-  if (!source.zones().empty()) present[0] = true;
-  for (size_t i = 0; i < kAllPhases.size(); ++i)
-    if (present[i]) s.phases_present.push_back(kAllPhases[i]);
+// The counts of one instance in the run's and its zone's summary, its errors and what it leaves.
+void CountInstance(const InstanceRun& inst, ZoneSummary& z, RunSummary& s) {
+  ++s.instances;
+  if (inst.info.eligible) ++s.eligible;
+  Count(s.phases, inst);
+  if (z.account_id.empty()) z.account_id = inst.info.account_id;
+  if (z.region.empty()) z.region = inst.info.region;
+  ++z.instances;
+  if (inst.info.eligible) ++z.eligible;
+  Count(z.phases, inst);
+  for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
+    ProblemInfo problem = PhaseProblem(inst, phase);
+    if (problem.empty()) continue;
+    s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id, inst.info.name,
+                        PhaseName(phase), std::move(problem)});
+  }
+  CountSafety(inst, &s);
+  if (inst.patch) {
+    s.patch_totals.any = true;
+    s.patch_totals.installed += inst.patch->installed;
+    s.patch_totals.missing += inst.patch->missing;
+    s.patch_totals.failed += inst.patch->failed;
+    s.patch_totals.installed_pending_reboot += inst.patch->installed_pending_reboot;
+  }
+  if (LeftInAutoScaling(inst)) {
+    s.auto_scaling_left.push_back(
+        {inst.info.zone, inst.info.instance_id, inst.standby->group, StandbyStatusName(inst.standby->status)});
+  }
+}
+
+// Instances counted per zone and combination of phase outcomes (at most 5^4 combinations).
+using OutcomeCombos = std::map<std::pair<size_t, std::array<Outcome, 4>>, int64_t>;
+
+void AddOverall(const OutcomeCombos& combos, RunSummary& s) {
   for (const auto& [key, count] : combos) {
     Outcome o = CombinedOutcome(key.second, s.phases_present);
     for (int64_t k = 0; k < count; ++k) {
@@ -330,6 +319,36 @@ Result<RunSummary> Summarize(const RunSource& source) {
       s.zones[key.first].overall.Add(o);
     }
   }
+}
+
+}  // namespace
+
+Result<RunSummary> Summarize(const RunSource& source) {
+  RunSummary s;
+  s.overall_status = RunStatusName(source.run().status);
+  s.phases = EmptyPhases();
+  AddZones(source.zones(), s);
+  // An instance's overall outcome depends on which phases are present in the whole run, known only
+  // after the pass: count the combinations of phase outcomes and combine them at the end (AddOverall)
+  // instead of a second pass.
+  OutcomeCombos combos;
+  std::array<bool, 4> present{};
+  present[0] = !source.zones().empty();
+  FP_RETURN_IF_ERROR(source.ForEachInstance("", [&](const InstanceRun& inst) -> Status {
+    const size_t zi = ZoneIndex(s, inst.info.zone);
+    CountInstance(inst, s.zones[zi], s);
+    present[0] = true;
+    std::array<Outcome, 4> outcomes{};
+    for (size_t i = 0; i < kAllPhases.size(); ++i) {
+      outcomes[i] = PhaseOutcome(inst, kAllPhases[i]);
+      if (outcomes[i] != Outcome::kNotRun) present[i] = true;
+    }
+    ++combos[{zi, outcomes}];
+    return OkStatus();
+  }));
+  for (size_t i = 0; i < kAllPhases.size(); ++i)
+    if (present[i]) s.phases_present.push_back(kAllPhases[i]);
+  AddOverall(combos, s);
   FP_RETURN_IF_ERROR(source.ForEachEvent([&](const Event&) -> Status {
     ++s.events;
     return OkStatus();
