@@ -236,6 +236,11 @@ def main():
       (parts["pipelined"], wall_s / parts["pipelined"] if parts["pipelined"] else 0.0))
     s = report["summary"]
     p("- instances %s, eligible %s" % (s["instances"], s["eligible"]))
+    db_path = os.path.join(w, "db-statements.txt")
+    if os.path.exists(db_path):
+        n = int(open(db_path).read().strip() or 0)
+        p("- database round trips (statements the PostgreSQL server ran, all processes): **%d**, **%.1f per"
+          " instance**" % (n, n / max(int(s["instances"]), 1)))
     totals = collections.Counter()
     for d in detail.values():
         totals.update(d)

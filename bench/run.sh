@@ -12,13 +12,15 @@
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
 #            --workers N (a scan, then N `fleetpatch worker` processes sharing the run's zones)
+#            --postgres (the state store on a throwaway PostgreSQL server, testing/postgres-test-server.sh,
+#            logging every statement: the figures gain the database round trips per instance)
 #   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
-fleet_src="" workers=1
+fleet_src="" workers=1 postgres=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --poll-interval) poll="$2"; shift ;;
     --fleet) fleet_src="$2"; shift ;;
     --workers) workers="$2"; shift ;;
+    --postgres) postgres=1 ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
@@ -88,6 +91,18 @@ for _ in $(seq 1 6000); do
 done
 [ "$ready" = 1 ] || { echo "bench/run.sh: the emulator did not start within 10 minutes" >&2; exit 1; }
 
+# The state store: SQLite in the work directory, or (--postgres) a throwaway PostgreSQL server that
+# logs every statement it runs (each is one round trip from fleetpatch: libpq sends a parameterised
+# statement as one message batch and waits for its answer).
+state_yaml="  path: $work/state.db"
+if [ "$postgres" = 1 ]; then
+  pg_dir="$(mktemp -d /tmp/fp-bench-pg.XXXXXX)"
+  FP_POSTGRES_SERVER_OPTS="-c log_statement=all" bash "$repo/testing/postgres-test-server.sh" start "$pg_dir"
+  stop_postgres() { bash "$repo/testing/postgres-test-server.sh" stop "$pg_dir"; }
+  trap 'stop_emulator; stop_postgres' EXIT
+  state_yaml="  url: postgresql:///postgres?host=$pg_dir&user=fleetpatch"
+fi
+
 # 2. fleetpatch's configuration.
 #  - zone_workers = zones (at most 64): every zone at once (the default of 4 would run the zones in 5 rounds).
 #  - fleetpatch's timeouts are real seconds while the emulator's durations are simulated. 60 s (the
@@ -124,7 +139,7 @@ reporting:
   output_dir: $work/reports
   formats: [json]
 state:
-  path: $work/state.db
+$state_yaml
 EOF
 [ -z "$extra" ] || cat "$extra" >>"$work/config.yml"
 
@@ -174,6 +189,10 @@ set +e
 )
 set -e
 stop_emulator
+if [ "$postgres" = 1 ]; then
+  grep -cE 'LOG:  (statement|execute [^:]*):' "$pg_dir/server.log" >"$work/db-statements.txt" || true
+  stop_postgres
+fi
 trap - EXIT
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"

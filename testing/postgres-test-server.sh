@@ -8,6 +8,7 @@
 #   postgres-test-server.sh stop DIR    pg_ctl stop -m immediate and removes DIR
 # PostgreSQL refuses to run as root, so as root (CI) the server runs as the unprivileged user
 # $FP_POSTGRES_TEST_USER (default: nobody) through runuser. fsync is off: the data is throwaway.
+# FP_POSTGRES_SERVER_OPTS adds server options (e.g. "-c log_statement=all" for bench/run.sh --postgres).
 # FP_POSTGRES_BIN overrides the server binaries' directory (default: the newest
 # /usr/lib/postgresql/*/bin). Exit 3: no server binaries installed.
 set -euo pipefail
@@ -46,7 +47,7 @@ case "$cmd" in
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= -F -c max_connections=200" start >/dev/null \
+      -o "-k $dir -c listen_addresses= -F -c max_connections=200 ${FP_POSTGRES_SERVER_OPTS:-}" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)
