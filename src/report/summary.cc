@@ -17,6 +17,16 @@ size_t PhaseIndex(Phase p) {
   return 0;
 }
 
+// An error line names the first few failed checks: an instance with 80 full disks gives one short
+// line, not 80 (the report's precheck findings keep every one).
+std::string ErrorReasons(const std::vector<std::string>& reasons) {
+  constexpr size_t kShown = 5;
+  if (reasons.size() <= kShown) return Join(reasons, "; ");
+  std::vector<std::string> shown(reasons.begin(), reasons.begin() + kShown);
+  return fmt::format("{}; and {} more (the report's precheck findings list every one)", Join(shown, "; "),
+                     reasons.size() - kShown);
+}
+
 std::array<PhaseSummary, 4> EmptyPhases() {
   std::array<PhaseSummary, 4> phases;
   for (size_t i = 0; i < kAllPhases.size(); ++i) phases[i].phase = kAllPhases[i];
@@ -191,7 +201,7 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
       if (!inst.precheck) return {};
       const PrecheckResult& p = *inst.precheck;
       if (!p.error.empty()) return p.error;
-      std::string reasons = Join(p.reasons, "; ");
+      std::string reasons = ErrorReasons(p.reasons);
       if (p.status == PrecheckStatus::kNotReady)
         return Synthesised("validation", "PrecheckNotReady",
                            reasons.empty() ? "the instance did not pass its prechecks" : reasons);

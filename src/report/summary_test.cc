@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include "report/report_test_util.h"
 
@@ -85,6 +86,28 @@ TEST(Summary, ErrorListHasZoneErrorsFirstThenEveryInstanceFailure) {
             "service:<b>nginx</b> was active, now failed; instance status check is impaired");
   EXPECT_EQ(s.errors[7].problem.code, "PrecheckUnreachable");
   EXPECT_EQ(s.errors[7].problem.category, "connectivity");
+}
+
+TEST(Summary, AnErrorLineNamesTheFirstFiveFailedChecksAndCountsTheRest) {
+  RunSnapshot snap = testutil::DemoSnapshot();
+  InstanceRun* not_ready = nullptr;
+  for (auto& i : snap.instances) {
+    if (i.precheck && i.precheck->status == PrecheckStatus::kNotReady) not_ready = &i;
+  }
+  ASSERT_NE(not_ready, nullptr);
+  not_ready->precheck->reasons.clear();
+  for (int k = 1; k <= 80; ++k) {
+    not_ready->precheck->reasons.push_back(fmt::format("disk_free_gib:/data{:02} is 0.5 GiB (required >= 1.0 GiB)", k));
+  }
+  RunSummary s = Summarize(snap);
+  const ErrorEntry* e = nullptr;
+  for (const ErrorEntry& x : s.errors) {
+    if (x.instance_id == not_ready->info.instance_id && x.phase == "precheck") e = &x;
+  }
+  ASSERT_NE(e, nullptr);
+  EXPECT_THAT(e->problem.message, HasSubstr("/data05 is 0.5 GiB"));
+  EXPECT_THAT(e->problem.message, Not(HasSubstr("/data06")));
+  EXPECT_THAT(e->problem.message, HasSubstr("; and 75 more"));
 }
 
 TEST(Summary, ScanOnlyRunHasOnlyTheScanPhase) {
