@@ -118,7 +118,10 @@ fi
 #    At this time scale a shorter interval would end each phase sooner at the cost of more polls.
 #  - zone_workers is capped at the config's maximum (concurrency.zone_workers: 1-64): with more zones
 #    than workers, zones start as earlier ones end.
-zone_workers=$(( zones < 64 ? zones : 64 ))
+#  - With --workers N, each worker takes ceil(zones / N) zones at once, so that the zones spread over
+#    the workers (a worker claims up to zone_workers zones: with all of them, the first would take all).
+zone_workers=$(( (zones + workers - 1) / workers ))
+zone_workers=$(( zone_workers < 64 ? zone_workers : 64 ))
 cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
