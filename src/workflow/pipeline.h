@@ -48,6 +48,7 @@ class ZonePipeline {
     InstanceState state;
     size_t order = 0;
     bool in_wave = true;  // false: a resumed patch outside the open wave
+    int wave = 0;         // the wave it was taken into
   };
   Status Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders);
   Status StepPreparation();
@@ -58,6 +59,10 @@ class ZonePipeline {
   Status Skip(Entry& e, const std::string& reason);
   Status StepPatch();
   Status StartWave(std::vector<std::string> ids, int wave);
+  // Members whose Standby Auto Scaling now shows: their patch is sent (with their wave).
+  Status StepStandby();
+  // Instances of a wave the Auto Scaling handling kept from their patch: skipped with the reason.
+  Status NotPatched(const std::vector<AsgBlocked>& blocked);
   // The hook for every instance whose work in this run is over (patch ended; later phases: after
   // postcheck/rollback): Auto Scaling restore and disruption-budget release. Errors are the store's.
   Status InstancesEnded(const std::vector<AfterPatchEnd>& ended);

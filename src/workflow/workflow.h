@@ -86,6 +86,9 @@ struct WorkflowOptions {
   // Default: 15 min for the agent Online and the status checks ok after a RebootIfNeeded patch
   // (workflow.timeouts.reboot); else the patch is failed with the reason.
   std::chrono::seconds reboot_timeout{900};
+  // Default: 10 min (workflow.timeouts.standby) from EnterStandby until Auto Scaling shows the member
+  // Standby; its patch is sent only then, else it is not patched.
+  std::chrono::seconds standby_timeout{600};
   std::string baseline_override;                  // S3 URL of a baseline override, or empty
   int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
@@ -190,6 +193,10 @@ class Workflow {
   // recorded) is watched, never started again. A dry run only plans.
   Result<SafetySummary> Rollback(const std::string& run_id, const std::vector<ZoneSpec>& zones,
                                  const RollbackRequest& request);
+  // After Postcheck() and Rollback(): every instance this run put in Standby and that is not in
+  // flight goes by the live run's rule (auto_scaling.h SettleZoneStandby): ExitStandby after a
+  // healthy postcheck or a rollback that succeeded, else left_in_standby. Only zone errors.
+  Result<SafetySummary> SettleStandby(const std::string& run_id, const std::vector<ZoneSpec>& zones);
 
   // One zone of a run whose zones several `fleetpatch worker` processes share (docs/team.md): the
   // zone's pipeline (backup, precheck, patch) with the run-wide rollout decided by `gate` (the
