@@ -875,6 +875,20 @@ void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const st
   EXPECT_EQ(static_cast<int>(ids.size()), h.Count("SendCommand"));
 }
 
+// Workers keep no run-wide record of suspended groups: with two zones in one account and region
+// (a group may have members in both) `suspend` is refused, before anything is done.
+TEST(CliE2e, WorkersRefuseSuspendWhenTwoZonesShareAnAccountAndRegion) {
+  Harness h;
+  h.WriteInventory({{"prod-a", kAcctA, "us-east-1"}, {"prod-b", kAcctA, "us-east-1", "FleetPatchRole", "", "staging"}});
+  h.WriteConfig("patch:\n  auto_scaling: suspend\n");
+  auto r = h.Run({"--config", "cfg.yml", "worker", "--run", "latest", "--yes"});
+  EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("patch.auto_scaling: suspend with two landing zones in account 111111111111 and region "
+                               "us-east-1 (prod-b)"))
+      << Dump(r);
+  EXPECT_FALSE(fs::exists(h.StatePath())) << "nothing was done";
+}
+
 // Three workers share a three-zone run in PostgreSQL; the one holding the first zone is killed
 // (-9) while its patches are in flight. Once its lease expires another worker takes the zone over
 // and watches those patches to the end: every instance is patched once, with one AMI, the worker

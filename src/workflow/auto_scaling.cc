@@ -29,8 +29,12 @@ std::string NotKnownGood(const std::string& patch, const std::string& postcheck,
 
 }  // namespace
 
-ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances, bool checks_follow)
-    : ctx_(ctx), checks_follow_(checks_follow), standby_poll_(kStandbyFirstPoll, ctx.options.poll_interval) {
+ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances, bool checks_follow,
+                                 std::shared_ptr<GroupSuspensions> groups)
+    : ctx_(ctx),
+      checks_follow_(checks_follow),
+      groups_(groups ? std::move(groups) : std::make_shared<GroupSuspensions>()),
+      standby_poll_(kStandbyFirstPoll, ctx.options.poll_interval) {
   for (const auto& r : instances) {
     records_[r.info.instance_id] = r.standby;
     if (r.info.in_auto_scaling_group || r.standby) tagged_.push_back(r.info.instance_id);
@@ -56,6 +60,10 @@ ZoneAutoScaling::StandbyExit ZoneAutoScaling::StandbyExitFor(const std::string& 
   return ShouldExitStandby(o.patch, o.postcheck, o.rollback) ? StandbyExit::kExit : StandbyExit::kLeave;
 }
 
+std::string ZoneAutoScaling::Key(const std::string& group) const {
+  return GroupKey(ctx_.zone.info.account_id, ctx_.zone.info.region, group);
+}
+
 std::string ZoneAutoScaling::GroupOf(const std::string& instance_id) const {
   auto it = group_of_.find(instance_id);
   return it == group_of_.end() ? std::string() : it->second;
@@ -79,18 +87,21 @@ Status ZoneAutoScaling::Start(const std::set<std::string>& in_flight) {
   if (tagged_.empty()) return OkStatus();
   FP_ASSIGN_OR_RETURN(auto members, ctx_.api.DescribeAutoScalingInstances(tagged_));
   for (const auto& m : members) group_of_[m.instance_id] = m.group;
-  // Groups an earlier attempt suspended: kept while a patch of theirs is in flight, else resumed
-  // now (their queued members suspend them again with their wave).
+  // Groups an earlier attempt suspended: kept while a patch of theirs is in flight (or, with the
+  // run's shared GroupSuspensions, while any member is still to patch), else resumed now (their
+  // queued members suspend them again with their wave).
+  std::set<std::string> suspended;
   for (const auto& [id, rec] : records_) {
     if (!Ours(rec, StandbyStatus::kSuspended)) continue;
-    suspended_.insert(rec->group);
+    suspended.insert(rec->group);
+    groups_->Suspend(Key(rec->group), {ctx_.name(), id, *rec});
     group_of_.try_emplace(id, rec->group);
   }
   for (const auto& id : in_flight)
-    if (!GroupOf(id).empty()) open_[GroupOf(id)].insert(id);
-  for (const std::string& group : std::set<std::string>(suspended_)) FP_RETURN_IF_ERROR(ResumeGroupIfDone(group));
+    if (!GroupOf(id).empty()) groups_->Open(Key(GroupOf(id)), id);
+  for (const std::string& group : suspended) FP_RETURN_IF_ERROR(ResumeGroupIfDone(group));
   for (const auto& [id, group] : group_of_)
-    if (to_patch_.count(id)) open_[group].insert(id);
+    if (to_patch_.count(id)) groups_->Open(Key(group), id);
   return RestoreStandby(in_flight);
 }
 
@@ -162,7 +173,7 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
       continue;
     }
     group_of_[id] = it->second.group;
-    open_[it->second.group].insert(id);
+    groups_->Open(Key(it->second.group), id);
     const std::string& state = it->second.lifecycle_state;
     if (Ours(records_[id], StandbyStatus::kInStandby) && (state == "Standby" || state == "EnteringStandby")) {
       // This run put it there before a crash: patched as it is, once it is in Standby.
@@ -198,7 +209,7 @@ Status ZoneAutoScaling::Protect(Grouped standby, Grouped suspend, std::vector<In
   for (auto& [group, members] : suspend) {
     FP_RETURN_IF_ERROR(SuspendGroup(group, members));
     for (auto& r : members) {
-      if (suspended_.count(group)) {
+      if (groups_->Suspended(Key(group))) {
         go->push_back(std::move(r));
       } else {
         blocked->push_back({r.info.instance_id, records_[r.info.instance_id]->reason});
@@ -308,7 +319,7 @@ Status ZoneAutoScaling::EnterStandby(const std::string& group, std::vector<Insta
     s.error = ToProblem(one.error());
     s.reason = "EnterStandby failed: " + one.error().message;
     FP_RETURN_IF_ERROR(Record(id, s));
-    open_[group].erase(id);
+    groups_->Close(Key(group), id);
     blocked->push_back({id, s.reason + ": never patched while its group could replace it"});
   }
   members = std::move(kept);
@@ -323,12 +334,17 @@ Status ZoneAutoScaling::SuspendGroup(const std::string& group, const std::vector
     s.reason.clear();
     FP_RETURN_IF_ERROR(Record(r.info.instance_id, s));
   }
-  if (suspended_.count(group)) return OkStatus();
-  Status st = ctx_.api.SuspendProcesses(group);
+  // Suspended already by this run (this zone, or another zone of the same account and region).
+  const bool already = groups_->Suspended(Key(group));
+  Status st = already ? OkStatus() : ctx_.api.SuspendProcesses(group);
   if (st.ok()) {
-    suspended_.insert(group);
-    ctx_.sink.Journal("info", ctx_.name(), "", Phase::kPatch,
-                      "Auto Scaling group " + group + ": HealthCheck, ReplaceUnhealthy, AZRebalance suspended");
+    for (const auto& r : members) {
+      groups_->Suspend(Key(group), {ctx_.name(), r.info.instance_id, *records_[r.info.instance_id]});
+    }
+    if (!already) {
+      ctx_.sink.Journal("info", ctx_.name(), "", Phase::kPatch,
+                        "Auto Scaling group " + group + ": HealthCheck, ReplaceUnhealthy, AZRebalance suspended");
+    }
     return OkStatus();
   }
   for (const auto& r : members) {  // not suspended: they are not patched
@@ -337,7 +353,7 @@ Status ZoneAutoScaling::SuspendGroup(const std::string& group, const std::vector
     s.error = ToProblem(st.error());
     s.reason = "SuspendProcesses failed: " + st.error().message + ": never patched while its group could replace it";
     FP_RETURN_IF_ERROR(Record(r.info.instance_id, s));
-    open_[group].erase(r.info.instance_id);
+    groups_->Close(Key(group), r.info.instance_id);
   }
   return OkStatus();
 }
@@ -350,7 +366,7 @@ Status ZoneAutoScaling::Finished(const std::vector<InstanceRun>& runs) {
     const std::string group = GroupOf(id);
     if (group.empty()) continue;
     groups.insert(group);
-    open_[group].erase(id);
+    groups_->Close(Key(group), id);
     if (!records_.count(id) || !Ours(records_[id], StandbyStatus::kInStandby)) continue;
     const std::string postcheck = PostcheckStatusOf(r), rollback = RollbackStatusOf(r);
     if (ShouldExitStandby(PatchStatusOf(r), postcheck, rollback)) {
@@ -372,7 +388,7 @@ Status ZoneAutoScaling::Dropped(const std::vector<std::string>& instance_ids) {
   for (const auto& id : instance_ids) {
     const std::string group = GroupOf(id);
     if (group.empty()) continue;
-    open_[group].erase(id);
+    groups_->Close(Key(group), id);
     groups.insert(group);
   }
   for (const auto& group : groups) FP_RETURN_IF_ERROR(ResumeGroupIfDone(group));
@@ -398,21 +414,23 @@ Status ZoneAutoScaling::ExitStandby(const std::string& group, const std::vector<
   return OkStatus();
 }
 
+// Resumes the group once no member is left to patch anywhere in the run, and marks every zone's
+// records of it group_resumed.
 Status ZoneAutoScaling::ResumeGroupIfDone(const std::string& group) {
-  if (!suspended_.count(group) || !open_[group].empty()) return OkStatus();
+  auto records = groups_->TakeDone(Key(group));
+  if (!records) return OkStatus();
   if (Status st = ctx_.api.ResumeProcesses(group); !st.ok()) {
+    groups_->Untake(Key(group), std::move(*records));
     ctx_.sink.Journal("error", ctx_.name(), "", Phase::kPatch,
                       "Auto Scaling group " + group + ": ResumeProcesses failed (--resume retries): " +
                           st.error().message);
     return OkStatus();
   }
-  suspended_.erase(group);
-  for (const auto& [id, rec] : records_) {
-    if (!Ours(rec, StandbyStatus::kSuspended) || rec->group != group) continue;
-    StandbyResult s = *rec;
-    s.status = StandbyStatus::kResumed;
-    s.exited_at = ctx_.Now();
-    FP_RETURN_IF_ERROR(Record(id, s));
+  for (auto& r : *records) {
+    r.standby.status = StandbyStatus::kResumed;
+    r.standby.exited_at = ctx_.Now();
+    if (r.zone == ctx_.name()) records_[r.instance_id] = r.standby;
+    FP_RETURN_IF_ERROR(ctx_.sink.Standby(r.zone, r.instance_id, r.standby));
   }
   return OkStatus();
 }

@@ -8,7 +8,8 @@
 //    (asg_plan.h ShouldExitStandby); an instance that is not known good is left in Standby and
 //    recorded left_in_standby;
 //  - suspend: SuspendProcesses (HealthCheck, ReplaceUnhealthy, AZRebalance) before the first
-//    patch of a group in this zone, ResumeProcesses once none of its instances is left to patch;
+//    patch of a group, ResumeProcesses once none of its instances is left to patch anywhere in the
+//    run (GroupSuspensions: a group may have members in two zones of one account and region);
 //  - skip: members are ineligible (the scan already says so; a member found here is skipped).
 // Every change is recorded in the state store BEFORE the call that makes it (in_standby,
 // group_suspended), so a crash or Ctrl-C never silently leaves an instance in Standby or a group
@@ -25,6 +26,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "workflow/asg_plan.h"
+#include "workflow/group_suspensions.h"
 #include "workflow/zone_context.h"
 
 namespace fleetpatch::workflow {
@@ -49,7 +52,10 @@ class ZoneAutoScaling {
   // `checks_follow`: this run still checks its patched instances after the rollout (a full run:
   // the postcheck, and with patch.rollback: auto the rollback), so --resume leaves an instance in
   // Standby whose check or rollback is still to come, for SettleZoneStandby() after them.
-  ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances, bool checks_follow);
+  // `groups`: the run's suspended groups and open members, shared by its zones; nullptr: this
+  // zone's own (seeded with its members by Start()).
+  ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances, bool checks_follow,
+                  std::shared_ptr<GroupSuspensions> groups = nullptr);
 
   // Learns the group of every member (one DescribeAutoScalingInstances for the tagged instances)
   // and, for a resumed run, restores what an earlier attempt left: instances recorded in_standby
@@ -108,6 +114,7 @@ class ZoneAutoScaling {
   Status SuspendGroup(const std::string& group, const std::vector<InstanceRun>& members);
   Status ExitStandby(const std::string& group, const std::vector<std::string>& ids);
   Status ResumeGroupIfDone(const std::string& group);
+  std::string Key(const std::string& group) const;  // GroupKey in this zone's account and region
   Status RestoreStandby(const std::set<std::string>& in_flight);
 
   const ZoneContext& ctx_;
@@ -117,8 +124,7 @@ class ZoneAutoScaling {
   std::set<std::string> to_patch_;                               // members whose patch is not over
   std::map<std::string, Outcome> patched_;                       // instance -> its ended patch and checks
   std::map<std::string, std::string> group_of_;                  // instance -> group
-  std::map<std::string, std::set<std::string>> open_;            // group -> instances not over yet
-  std::set<std::string> suspended_;                              // groups suspended by this run
+  std::shared_ptr<GroupSuspensions> groups_;                     // suspended groups, members not over yet
   std::vector<Entering> entering_;                               // EnterStandby answered, not seen Standby yet
   PollSchedule standby_poll_;
 };

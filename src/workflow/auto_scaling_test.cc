@@ -148,6 +148,34 @@ TEST_F(AutoScalingTest, SuspendModeSuspendsEachGroupOnceAndResumesAfterItsLastIn
   }
 }
 
+// Two landing zones may name one account and region (here with different tag filters): a group
+// with members in both is suspended once and resumed once, after its last member in either zone,
+// never while the other zone still has a member to patch.
+TEST_F(AutoScalingTest, AGroupWithMembersInTwoZonesIsResumedOnceAfterItsLastMember) {
+  options_.auto_scaling = config::AutoScalingMode::kSuspend;
+  options_.wave_size = 1;  // one member per wave: the zones' members are patched one after the other
+  ZoneSpec b = zones_[0];
+  b.info.name = "prod-b";
+  b.tag_filters = {{"Patch", {"b"}}};
+  zones_.push_back(b);
+  connector_.zones["prod-b"] = api_;  // the same account and region: the same groups
+  api_->Add(Member("i-1", "web"));
+  FakeInstance other = Member("i-2", "web");
+  other.ec2.tags["Patch"] = "b";
+  api_->Add(other);
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 2);
+  EXPECT_EQ(Get(run, "i-1").info.zone, "prod-a");
+  EXPECT_EQ(Get(run, "i-2").info.zone, "prod-b");
+  EXPECT_EQ(calls_, (std::vector<std::string>{"SuspendProcesses", "Patch", "Patch", "ResumeProcesses"}));
+  EXPECT_TRUE(api_->SuspendedGroups().empty());
+  for (const char* id : {"i-1", "i-2"}) {
+    EXPECT_EQ(Get(run, id).standby->status, StandbyStatus::kResumed) << id << ": each zone's record says so";
+  }
+}
+
 TEST_F(AutoScalingTest, SkipModeMakesMembersIneligibleWithTheReason) {
   options_.auto_scaling = config::AutoScalingMode::kSkip;
   options_.eligibility.skip_auto_scaling_members = true;

@@ -15,16 +15,17 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
 }
 
 ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
-                           const std::vector<size_t>& orders, bool prepare)
+                           const std::vector<size_t>& orders, bool prepare, std::shared_ptr<GroupSuspensions> groups)
     : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx), after_(ctx) {
-  init_ = Classify(std::move(instances), orders);
+  init_ = Classify(std::move(instances), orders, std::move(groups));
 }
 
 // Where each instance stands (the store's record): preparing ones go to the backup and/or the
 // precheck, qualified ones to the rollout, in-flight patches are watched, blocked ones skipped.
-Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders) {
+Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders,
+                              std::shared_ptr<GroupSuspensions> groups) {
   const WorkflowOptions& o = ctx_.options;
-  asg_.emplace(ctx_, instances, /*checks_follow=*/prepare_);
+  asg_.emplace(ctx_, instances, /*checks_follow=*/prepare_, std::move(groups));
   std::vector<InstanceRun> backups, prechecks, disabled;
   for (size_t i = 0; i < instances.size(); ++i) {
     Entry e;

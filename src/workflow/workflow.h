@@ -161,6 +161,7 @@ struct PhaseSummary {
   std::string next_window;
 };
 
+class GroupSuspensions;
 class ResultSink;
 class RolloutGate;
 struct ZoneContext;
@@ -228,8 +229,14 @@ class Workflow {
   // What the rollout needs to know of the whole run before any zone starts (one streaming pass).
   struct RolloutPlan;
   Result<RolloutPlan> PlanRollout(const std::string& run_id, bool prepare, const std::string& zone);
+  // `groups`: the run's suspended Auto Scaling groups shared by its zones (nullptr: each zone its own).
   void RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
-                  RolloutGate& rollout, bool prepare, ResultSink& sink);
+                  RolloutGate& rollout, bool prepare, ResultSink& sink,
+                  std::shared_ptr<GroupSuspensions> groups = nullptr);
+  // patch.auto_scaling: suspend: every Auto Scaling member of the run still to patch, from the
+  // store (its group from the aws:autoscaling:groupName tag), before any zone starts; nullptr in
+  // the other modes.
+  Result<std::shared_ptr<GroupSuspensions>> RunWideSuspensions(const std::string& run_id);
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.
