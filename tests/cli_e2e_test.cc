@@ -656,6 +656,55 @@ TEST(CliE2e, KillWhileInStandbyThenResumeLeavesNothingInStandby) {
   ExpectStoreSound(h.StatePath());
 }
 
+// kill -9 after the members' patches ended and before their postcheck did: --resume does not put
+// them back in service on the patch's word. After its postcheck the healthy member exits Standby
+// and the one whose sshd the patch broke is left there, listed, as a live run decides.
+TEST(CliE2e, KillBeforeThePostcheckThenResumeDecidesStandbyFromThePostcheck) {
+  constexpr const char* kHealthy = "i-0aaa00000000000a1";
+  constexpr const char* kBrokenMember = "i-0aaa00000000000a2";
+  emulator::Fleet fleet = AsgFleet(100);
+  for (auto& i : fleet.instances) {
+    i.command_duration_s = 500;  // the precheck script, before and after the patch: 5 s
+    if (i.id == kBrokenMember) i.post_patch_failed_services = {"sshd"};
+  }
+  Harness h;
+  h.StartEmulator(std::move(fleet), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto all = LatestInstances(h.StatePath());
+        return all[kBrokenMember].patch && all[kBrokenMember].patch->status == PatchStatus::kSuccess &&
+               all[kHealthy].patch && all[kHealthy].patch->status == PatchStatus::kSuccess;
+      },
+      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGKILL);
+  EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
+  ASSERT_FALSE(LatestInstances(h.StatePath())[kBrokenMember].postcheck.has_value()) << "killed before its postcheck";
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck\n" << Dump(r);
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all[kBrokenMember].postcheck.has_value()) << Dump(r);
+  EXPECT_EQ(all[kBrokenMember].postcheck->status, PostcheckStatus::kDegraded);
+  EXPECT_EQ(all[kBrokenMember].standby->status, StandbyStatus::kLeftInStandby) << all[kBrokenMember].standby->reason;
+  EXPECT_THAT(all[kBrokenMember].standby->reason, HasSubstr("postcheck degraded"));
+  EXPECT_EQ(all[kHealthy].postcheck->status, PostcheckStatus::kHealthy);
+  EXPECT_EQ(all[kHealthy].standby->status, StandbyStatus::kExitedStandby) << all[kHealthy].standby->reason;
+  EXPECT_THAT(ParseJson(r)["auto_scaling_left"].dump(), HasSubstr(kBrokenMember)) << r.out;
+  std::map<std::string, std::string> states;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        states = AsgLifecycles(h);
+        return states[kHealthy] == "InService";
+      },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(states[kBrokenMember], "Standby") << "not known good: not put back into service";
+  ExpectStoreSound(h.StatePath());
+}
+
 // Outside the maintenance window the run prepares (backups, prechecks) but starts no wave, stops
 // resumable (exit 130) and says when the window opens next, on the terminal and in the JSON.
 TEST(CliE2e, OutsideTheWindowTheRunStopsResumableAndSaysWhenItOpens) {
@@ -715,9 +764,9 @@ TEST(CliE2e, AWindowClosingMidRunFinishesInFlightWorkAndResumeFinishesTheRun) {
   const auto start = floor<minutes>(system_clock::now());
   const auto end = start + minutes(1);
   const auto hhmm = [](system_clock::time_point t) {
-    const auto m = (floor<minutes>(t) - floor<days>(t)) / 1min;
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(m / 60), static_cast<int>(m % 60));
+    const int m = static_cast<int>((floor<minutes>(t) - floor<days>(t)) / 1min);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", m / 60 % 24, m % 60);
     return std::string(buf);
   };
   const auto config = [&](const std::string& from, const std::string& to, int wave) {
@@ -753,7 +802,7 @@ TEST(CliE2e, AWindowClosingMidRunFinishesInFlightWorkAndResumeFinishesTheRun) {
   auto resumed = h.Run({"--config", "open.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"},
                        seconds(150));
   ASSERT_EQ(resumed.exit_code, kExitOk) << Dump(resumed);
-  EXPECT_EQ(ParseJson(resumed)["status"], "completed") << resumed.out;
+  EXPECT_EQ(ParseJson(resumed)["status"], "succeeded") << resumed.out;
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 8);
   EXPECT_EQ(h.Count("CreateImage"), 8) << "no second AMI";
   EXPECT_EQ(h.Count("SendCommand"), sent + 2) << "one patch wave and its postcheck";
