@@ -449,10 +449,13 @@ Result<SafetySummary> Workflow::SettleStandby(const std::string& run_id, const s
   state::InstanceQuery q;
   q.eligible = true;
   q.details = false;
-  FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
-  std::erase_if(all, [](const InstanceRun& r) {
-    return !(Ours(r.standby, StandbyStatus::kInStandby) || Ours(r.standby, StandbyStatus::kLeftInStandby));
-  });
+  std::vector<InstanceRun> all;  // only what is (still) in Standby: streamed, not the whole run at once
+  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, q, 512, [&](std::vector<InstanceRun>&& page) {
+    for (auto& r : page)
+      if (Ours(r.standby, StandbyStatus::kInStandby) || Ours(r.standby, StandbyStatus::kLeftInStandby))
+        all.push_back(std::move(r));
+    return OkStatus();
+  }));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   auto work = [](const ZoneContext& ctx, std::vector<InstanceRun> batch) { return SettleZoneStandby(ctx, std::move(batch)); };
   auto down = [](std::vector<InstanceRun>&, const Error&) {};  // left as recorded: the reports list them
