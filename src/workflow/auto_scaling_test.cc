@@ -125,6 +125,29 @@ TEST_F(AutoScalingTest, AFailedPatchLeavesTheInstanceInStandbyAndSaysSo) {
   EXPECT_NE(r.standby->reason.find("patch failed"), std::string::npos) << r.standby->reason;
 }
 
+// `fleetpatch rollback` restores an instance the run left in Standby: after the rollback succeeded
+// it is known good, and SettleStandby puts it back in service (a live run's rule).
+TEST_F(AutoScalingTest, ARollbackLaterPutsAnInstanceLeftInStandbyBackInService) {
+  options_.postcheck = false;
+  FakeInstance bad = Member("i-1", "web");
+  bad.patch_status = "Failed";
+  bad.ec2.root_device_type = "ebs";
+  api_->Add(bad);
+  const std::string run = NewRun();
+  ScanAndPipeline(run);
+  ASSERT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kLeftInStandby);
+  RollbackRequest named;
+  named.instance_ids = {"i-1"};
+  auto rolled = Make()->Rollback(run, zones_, named);
+  ASSERT_TRUE(rolled.ok()) << rolled.error().message;
+  ASSERT_EQ(Get(run, "i-1").rollback->status, RollbackStatus::kRolledBack) << Get(run, "i-1").rollback->reason;
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby") << "the rollback alone does not move it";
+  auto settled = Make()->SettleStandby(run, zones_);
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kExitedStandby);
+}
+
 TEST_F(AutoScalingTest, SuspendModeSuspendsEachGroupOnceAndResumesAfterItsLastInstance) {
   options_.auto_scaling = config::AutoScalingMode::kSuspend;
   options_.wave_size = 1;  // web's two instances in two waves: suspended across both
