@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
+#include "common/time_format.h"
 #include "emulator/signed_client.h"
 #include "state/postgres_state_store.h"
 #include "state/sqlite_state_store.h"
@@ -655,6 +656,55 @@ TEST(CliE2e, KillWhileInStandbyThenResumeLeavesNothingInStandby) {
   ExpectStoreSound(h.StatePath());
 }
 
+// kill -9 after the members' patches ended and before their postcheck did: --resume does not put
+// them back in service on the patch's word. After its postcheck the healthy member exits Standby
+// and the one whose sshd the patch broke is left there, listed, as a live run decides.
+TEST(CliE2e, KillBeforeThePostcheckThenResumeDecidesStandbyFromThePostcheck) {
+  constexpr const char* kHealthy = "i-0aaa00000000000a1";
+  constexpr const char* kBrokenMember = "i-0aaa00000000000a2";
+  emulator::Fleet fleet = AsgFleet(100);
+  for (auto& i : fleet.instances) {
+    i.command_duration_s = 500;  // the precheck script, before and after the patch: 5 s
+    if (i.id == kBrokenMember) i.post_patch_failed_services = {"sshd"};
+  }
+  Harness h;
+  h.StartEmulator(std::move(fleet), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  h.WriteConfig(kOneWave);
+  auto first = h.Start({"--config", "cfg.yml", "--workflow", "full", "--yes"}, "first");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto all = LatestInstances(h.StatePath());
+        return all[kBrokenMember].patch && all[kBrokenMember].patch->status == PatchStatus::kSuccess &&
+               all[kHealthy].patch && all[kHealthy].patch->status == PatchStatus::kSuccess;
+      },
+      std::chrono::seconds(60)))
+      << first->Stderr();
+  first->Signal(SIGKILL);
+  EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
+  ASSERT_FALSE(LatestInstances(h.StatePath())[kBrokenMember].postcheck.has_value()) << "killed before its postcheck";
+
+  auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck\n" << Dump(r);
+  auto all = LatestInstances(h.StatePath());
+  ASSERT_TRUE(all[kBrokenMember].postcheck.has_value()) << Dump(r);
+  EXPECT_EQ(all[kBrokenMember].postcheck->status, PostcheckStatus::kDegraded);
+  EXPECT_EQ(all[kBrokenMember].standby->status, StandbyStatus::kLeftInStandby) << all[kBrokenMember].standby->reason;
+  EXPECT_THAT(all[kBrokenMember].standby->reason, HasSubstr("postcheck degraded"));
+  EXPECT_EQ(all[kHealthy].postcheck->status, PostcheckStatus::kHealthy);
+  EXPECT_EQ(all[kHealthy].standby->status, StandbyStatus::kExitedStandby) << all[kHealthy].standby->reason;
+  EXPECT_THAT(ParseJson(r)["auto_scaling_left"].dump(), HasSubstr(kBrokenMember)) << r.out;
+  std::map<std::string, std::string> states;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        states = AsgLifecycles(h);
+        return states[kHealthy] == "InService";
+      },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(states[kBrokenMember], "Standby") << "not known good: not put back into service";
+  ExpectStoreSound(h.StatePath());
+}
+
 // Outside the maintenance window the run prepares (backups, prechecks) but starts no wave, stops
 // resumable (exit 130) and says when the window opens next, on the terminal and in the JSON.
 TEST(CliE2e, OutsideTheWindowTheRunStopsResumableAndSaysWhenItOpens) {
@@ -687,6 +737,76 @@ TEST(CliE2e, OutsideTheWindowTheRunStopsResumableAndSaysWhenItOpens) {
   EXPECT_EQ(h.Count("SendCommand"), 1) << "the precheck only: no patch wave started";
   EXPECT_THAT(r.err, HasSubstr("maintenance window closed")) << Dump(r);
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["skipped"], 0) << "left queued for --resume, not skipped";
+}
+
+// The window closes while waves are in flight (end to end, on the real clock: a window is set in
+// minutes, so it ends at the next minute boundary): the wave in flight finishes, no wave starts
+// after the end, the run exits 130 saying when the window opens next, and --resume inside a window
+// that is open (the config now says so) finishes the run. Waves of one instance take ~8 s each:
+// eight of them outlast what is left of the minute (at least 15 s, the test waits for that).
+TEST(CliE2e, AWindowClosingMidRunFinishesInFlightWorkAndResumeFinishesTheRun) {
+  FleetBuilder fb;
+  fb.Account(kAcctA, "us-east-1");
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 8; ++i) {
+    ids.push_back("i-0aaa00000000000b" + std::to_string(i));
+    auto& inst = fb.Instance(ids.back(), kAcctA, "us-east-1");
+    inst.patch.duration_s = 600;  // 6 s at kSlowScale
+    inst.ami_duration_s = 0.001;
+    inst.command_duration_s = 0.001;
+  }
+  Harness h;
+  h.StartEmulator(fb.Build(), kSlowScale);
+  h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
+  using namespace std::chrono;
+  auto second_of_minute = [] { return (system_clock::now() - floor<minutes>(system_clock::now())) / 1s; };
+  if (second_of_minute() > 45) std::this_thread::sleep_for(seconds(61 - second_of_minute()));
+  const auto start = floor<minutes>(system_clock::now());
+  const auto end = start + minutes(1);
+  const auto hhmm = [](system_clock::time_point t) {
+    const int m = static_cast<int>((floor<minutes>(t) - floor<days>(t)) / 1min);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", m / 60 % 24, m % 60);
+    return std::string(buf);
+  };
+  const auto config = [&](const std::string& from, const std::string& to, int wave) {
+    return "version: 1\nworkflow:\n  poll_interval: 2\n  window:\n    start: \"" + from + "\"\n    end: \"" + to +
+           "\"\n    time_zone: UTC\nlanding_zones: zones.yml\npatch:\n  canary_size: 0\n  max_concurrency: " +
+           std::to_string(wave) + "\n";
+  };
+  h.WriteFile("win.yml", config(hhmm(start), hhmm(end), 1));
+  auto r = h.Run({"--config", "win.yml", "--workflow", "full", "--yes", "--output", "json"}, seconds(150));
+  EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
+  EXPECT_GE(system_clock::now(), end) << "the run ended after the window closed, not before";
+  json j = ParseJson(r);
+  EXPECT_EQ(j["status"], "interrupted") << r.out;
+  ASSERT_TRUE(j.contains("window")) << r.out;
+  EXPECT_EQ(j["window"]["closed"], true);
+  EXPECT_THAT(j["window"]["next_opening"].get<std::string>(),
+              HasSubstr("the maintenance window opens next at " + FormatIso8601(start + hours(24))))
+      << r.out;
+  auto counts = PatchCounts(h.StatePath(), nullptr);
+  EXPECT_EQ(counts["in_progress"], 0) << "in-flight work finished";
+  EXPECT_EQ(counts["skipped"], 0) << "what is queued stays for --resume";
+  EXPECT_GE(counts["success"], 1) << "waves started inside the window";
+  EXPECT_LT(counts["success"], 8) << "no wave after the window closed";
+  for (const auto& [id, run] : LatestInstances(h.StatePath())) {
+    if (!run.patch) continue;
+    system_clock::time_point started;
+    ASSERT_TRUE(ParseIso8601(run.patch->started_at, &started)) << run.patch->started_at;
+    EXPECT_LT(started, end) << id << ": its wave started inside the window";
+  }
+
+  const int sent = h.Count("SendCommand");
+  h.WriteFile("open.yml", config(hhmm(system_clock::now()), hhmm(system_clock::now() + hours(2)), 50));
+  auto resumed = h.Run({"--config", "open.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"},
+                       seconds(150));
+  ASSERT_EQ(resumed.exit_code, kExitOk) << Dump(resumed);
+  EXPECT_EQ(ParseJson(resumed)["status"], "succeeded") << resumed.out;
+  EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 8);
+  EXPECT_EQ(h.Count("CreateImage"), 8) << "no second AMI";
+  EXPECT_EQ(h.Count("SendCommand"), sent + 2) << "one patch wave and its postcheck";
+  ExpectStoreSound(h.StatePath());
 }
 
 // --resume finishes run `run_id` (three instances) without a second AMI or SendCommand.
@@ -802,6 +922,20 @@ void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const st
     if (r.postcheck && !r.postcheck->command_id.empty()) ids.insert(r.postcheck->command_id);
   }
   EXPECT_EQ(static_cast<int>(ids.size()), h.Count("SendCommand"));
+}
+
+// Workers keep no run-wide record of suspended groups: with two zones in one account and region
+// (a group may have members in both) `suspend` is refused, before anything is done.
+TEST(CliE2e, WorkersRefuseSuspendWhenTwoZonesShareAnAccountAndRegion) {
+  Harness h;
+  h.WriteInventory({{"prod-a", kAcctA, "us-east-1"}, {"prod-b", kAcctA, "us-east-1", "FleetPatchRole", "", "staging"}});
+  h.WriteConfig("patch:\n  auto_scaling: suspend\n");
+  auto r = h.Run({"--config", "cfg.yml", "worker", "--run", "latest", "--yes"});
+  EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
+  EXPECT_THAT(r.err, HasSubstr("patch.auto_scaling: suspend with two landing zones in account 111111111111 and region "
+                               "us-east-1 (prod-b)"))
+      << Dump(r);
+  EXPECT_FALSE(fs::exists(h.StatePath())) << "nothing was done";
 }
 
 // Three workers share a three-zone run in PostgreSQL; the one holding the first zone is killed
@@ -1085,6 +1219,47 @@ TEST(CliE2e, KillDuringRollbackThenResumeStartsNoSecondReplacement) {
   ASSERT_TRUE(all[kBroken].rollback.has_value());
   EXPECT_EQ(all[kBroken].rollback->status, RollbackStatus::kRolledBack) << all[kBroken].rollback->reason;
   EXPECT_EQ(all[kBroken].rollback->postcheck, "healthy");
+  ExpectStoreSound(h.StatePath());
+}
+
+// The issue's test: a full run with patch.rollback: auto on the demo fleet (examples/demo/fleet.yml)
+// restores the broken instance from its backup and exits 1 with the reason. prod-api-broken's
+// sshd (and nginx) fail after its patch: its postcheck is degraded, its root volume is replaced
+// from this run's AMI (CreateReplaceRootVolumeTask, watched to succeeded), and the postcheck after
+// the replacement is healthy.
+TEST(CliE2e, DemoFleetWithAutoRollbackRestoresTheBrokenInstanceAndExits1WithTheReason) {
+  constexpr const char* kDemoBroken = "i-000100000feed0103";
+  Harness h;
+  h.StartEmulator(emulator::DemoFleet());
+  fs::copy_file(fleetpatch::testing::SourceDir() / "examples/demo/landing_zones.yml", h.dir() / "zones.yml");
+  // The demo's instance that never comes back from its reboot fails after timeouts.reboot (real
+  // seconds): its minimum keeps the test short.
+  h.WriteFile("demo.yml",
+              "version: 1\nworkflow:\n  poll_interval: 2\n  timeouts:\n    ami_creation: 60\n"
+              "    patch_execution: 60\n    ssm_connection: 10\n    reboot: 60\nlanding_zones: zones.yml\n" +
+                  std::string(kOneWave) + "  rollback: auto\n");
+  auto r = h.Run({"--config", "demo.yml", "--workflow", "full", "--yes"}, std::chrono::seconds(240));
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr(kDemoBroken)) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("PostcheckDegraded: service:sshd was required active, now failed")) << Dump(r);
+  EXPECT_THAT(r.out, HasSubstr("rolled_back")) << Dump(r);
+  EXPECT_GE(h.Count("CreateReplaceRootVolumeTask"), 1);
+  EXPECT_GE(h.Count("DescribeReplaceRootVolumeTasks"), 1);
+
+  auto all = LatestInstances(h.StatePath());
+  const InstanceRun& broken = all[kDemoBroken];
+  ASSERT_TRUE(broken.postcheck.has_value()) << Dump(r);
+  EXPECT_EQ(broken.postcheck->status, PostcheckStatus::kDegraded);
+  ASSERT_TRUE(broken.rollback.has_value()) << Dump(r);
+  const RollbackResult& rb = *broken.rollback;
+  EXPECT_EQ(rb.status, RollbackStatus::kRolledBack) << rb.reason;
+  EXPECT_TRUE(rb.automatic);
+  EXPECT_FALSE(rb.task_id.empty()) << "a CreateReplaceRootVolumeTask was done";
+  ASSERT_TRUE(broken.backup.has_value());
+  EXPECT_EQ(rb.ami_id, broken.backup->ami_id) << "from this run's backup";
+  EXPECT_THAT(rb.reason, HasSubstr("postcheck degraded")) << rb.reason;
+  EXPECT_THAT(rb.reason, HasSubstr("sshd")) << rb.reason;
+  EXPECT_EQ(rb.postcheck, "healthy") << "the postcheck after the replacement";
   ExpectStoreSound(h.StatePath());
 }
 

@@ -75,6 +75,18 @@ Status RequireGatesWorkersKeep(const config::Config& c) {
     return Error::Config("worker: workflow.window (a maintenance window) is not kept across workers yet: "
                          "work this run with one process (`fleetpatch --resume --run ID`), or remove the window");
   }
+  // A group with members in two zones of one account and region stays suspended until its last
+  // member in either is over: one process knows that (workflow/group_suspensions.h), workers do not.
+  if (c.patch.auto_scaling == config::AutoScalingMode::kSuspend) {
+    std::set<std::string> seen;
+    for (const auto& z : c.landing_zones) {
+      if (seen.insert(z.account_id + " " + z.region).second) continue;
+      return Error::Config("worker: patch.auto_scaling: suspend with two landing zones in account " + z.account_id +
+                           " and region " + z.region + " (" + z.name +
+                           "): a group with members in both is resumed after its last member only when one process "
+                           "works the run (`fleetpatch --resume --run ID`); or use patch.auto_scaling: standby");
+    }
+  }
   return OkStatus();
 }
 

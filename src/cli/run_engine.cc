@@ -125,6 +125,21 @@ void PrintSafety(std::ostream& err, const char* step, const workflow::SafetySumm
   for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
+// What is still in Standby after the postcheck and rollbacks (a resumed run's, `fleetpatch
+// rollback`'s): back in service when known good, else left_in_standby, as a live run decides.
+void SettleStandby(workflow::Workflow& wf, const std::string& run_id, const std::vector<workflow::ZoneSpec>& zones,
+                   PhasesOutcome* out, std::ostream& err) {
+  auto settled = wf.SettleStandby(run_id, zones);
+  if (!settled.ok()) {
+    out->fatal = settled.error();
+    err << "fleetpatch: standby: " << RedactedErrorText(settled.error()) << "\n";
+    return;
+  }
+  for (const auto& e : settled->zone_errors)
+    err << "fleetpatch: standby: zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+  out->interrupted = out->interrupted || settled->interrupted;
+}
+
 // The safety loop after the phases (docs/safety.md): the postcheck (`--workflow postcheck`, or a
 // full run's patch with workflow.phases.postcheck), then patch.rollback: auto after a full run, or
 // `fleetpatch rollback RUN`. Skipped once the run stopped. A resumed full run (its phases done
@@ -151,12 +166,13 @@ void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string&
   const bool full = req.workflow_name == "full" && req.config.workflow.phases.patch && !req.workflow.dry_run;
   if ((req.postcheck || (full && req.workflow.postcheck)) && !step("postcheck", wf.Postcheck(run_id, zones))) return;
   if (req.rollback) {
-    step("rollback", wf.Rollback(run_id, zones, *req.rollback));
+    if (!step("rollback", wf.Rollback(run_id, zones, *req.rollback))) return;
   } else if (full && req.workflow.rollback == "auto") {
     workflow::RollbackRequest automatic;
     automatic.automatic = true;
-    step("rollback", wf.Rollback(run_id, zones, automatic));
+    if (!step("rollback", wf.Rollback(run_id, zones, automatic))) return;
   }
+  if (!req.workflow.dry_run && (req.postcheck || req.rollback || full)) SettleStandby(wf, run_id, zones, out, err);
 }
 
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
@@ -344,6 +360,7 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.reboot_option = config::RebootOptionName(c.patch.reboot_option);
   o.fail_on_pending_reboot = c.patch.fail_on_pending_reboot;
   o.reboot_timeout = c.workflow.timeouts.reboot;
+  o.standby_timeout = c.workflow.timeouts.standby;
   o.baseline_override = c.patch.baseline_override;
   o.canary_size = c.patch.canary_size;
   o.wave_size = c.patch.max_concurrency;

@@ -52,6 +52,7 @@ TEST(WorkflowOptionsTest, DefaultsAreTheConfigDefaults) {
   EXPECT_EQ(mapped.reboot_option, own.reboot_option);
   EXPECT_EQ(mapped.fail_on_pending_reboot, own.fail_on_pending_reboot);
   EXPECT_EQ(mapped.reboot_timeout, own.reboot_timeout);
+  EXPECT_EQ(mapped.standby_timeout, own.standby_timeout);
   EXPECT_EQ(mapped.baseline_override, own.baseline_override);
   EXPECT_EQ(mapped.canary_size, own.canary_size);
   EXPECT_EQ(mapped.wave_size, own.wave_size);
@@ -91,7 +92,9 @@ TEST(WorkflowOptionsTest, TypedValuesArePassedAsTypes) {
   c.workflow.timeouts.ami_creation = std::chrono::minutes(45);
   c.workflow.poll_interval = std::chrono::seconds(2);
   c.workflow.first_poll.precheck = std::chrono::seconds(1);
+  c.workflow.timeouts.standby = std::chrono::seconds(90);
   const auto o = WorkflowOptionsFrom(c);
+  EXPECT_EQ(o.standby_timeout, std::chrono::seconds(90));
   EXPECT_EQ(o.precheck_first_poll, std::chrono::seconds(1));
   EXPECT_EQ(o.error_budget, (CountOrPercent{false, 3}));
   EXPECT_EQ(o.ami_timeout, std::chrono::seconds(2700));

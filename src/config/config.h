@@ -65,6 +65,9 @@ struct TimeoutsConfig {
   std::chrono::seconds ssm_connection{300};    // Default: 5 min for an instance's SSM agent to be Online
   std::chrono::seconds precheck_command{600};  // Default: 10 min for the precheck script to finish
   std::chrono::seconds reboot{900};            // Default: 15 min for agent Online + status checks ok after a reboot
+  // Default: 10 min from EnterStandby to Standby (EnteringStandby lasts while load balancers drain
+  // the instance: their deregistration delay, 300 s by default, fits).
+  std::chrono::seconds standby{600};
 };
 
 // When new work is first checked: the first moment any of it can have finished (capped at

@@ -411,6 +411,11 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
                        86400,
                        "after a patch with `RebootIfNeeded`: for the agent to be Online and the EC2 status checks "
                        "ok again; else the instance fails with the reason"));
+  t.push_back(Duration("workflow.timeouts.standby", [](auto& c) -> auto& { return c.workflow.timeouts.standby; }, 10,
+                       7200,
+                       "after EnterStandby (`patch.auto_scaling: standby`): for Auto Scaling to show the instance "
+                       "`Standby` (it is `EnteringStandby` while its load balancers drain it); its patch is sent only "
+                       "then, else it is not patched (skipped with the reason)"));
   t.push_back(Duration(
       "workflow.poll_interval", [](auto& c) -> auto& { return c.workflow.poll_interval; }, 1, 300,
       "between two status polls of the same work: DescribeImages for pending AMIs, ListCommandInvocations for "

@@ -94,7 +94,9 @@ TEST_F(AutoScalingTest, StandbyAroundTheMembersPatchAndNothingForOthers) {
   auto out = ScanAndPipeline(run);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[2].succeeded, 2);
-  EXPECT_EQ(calls_, (std::vector<std::string>{"EnterStandby", "Patch", "ExitStandby"}));
+  // The member's patch waits for Standby (ThePatchIsSentOnlyOnceTheMemberIsInStandby); the other
+  // instance of the wave does not wait for it.
+  EXPECT_EQ(calls_, (std::vector<std::string>{"EnterStandby", "Patch", "Patch", "ExitStandby"}));
   EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
   InstanceRun r = Get(run, "i-1");
   ASSERT_TRUE(r.standby.has_value());
@@ -123,6 +125,29 @@ TEST_F(AutoScalingTest, AFailedPatchLeavesTheInstanceInStandbyAndSaysSo) {
   EXPECT_NE(r.standby->reason.find("patch failed"), std::string::npos) << r.standby->reason;
 }
 
+// `fleetpatch rollback` restores an instance the run left in Standby: after the rollback succeeded
+// it is known good, and SettleStandby puts it back in service (a live run's rule).
+TEST_F(AutoScalingTest, ARollbackLaterPutsAnInstanceLeftInStandbyBackInService) {
+  options_.postcheck = false;
+  FakeInstance bad = Member("i-1", "web");
+  bad.patch_status = "Failed";
+  bad.ec2.root_device_type = "ebs";
+  api_->Add(bad);
+  const std::string run = NewRun();
+  ScanAndPipeline(run);
+  ASSERT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kLeftInStandby);
+  RollbackRequest named;
+  named.instance_ids = {"i-1"};
+  auto rolled = Make()->Rollback(run, zones_, named);
+  ASSERT_TRUE(rolled.ok()) << rolled.error().message;
+  ASSERT_EQ(Get(run, "i-1").rollback->status, RollbackStatus::kRolledBack) << Get(run, "i-1").rollback->reason;
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby") << "the rollback alone does not move it";
+  auto settled = Make()->SettleStandby(run, zones_);
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kExitedStandby);
+}
+
 TEST_F(AutoScalingTest, SuspendModeSuspendsEachGroupOnceAndResumesAfterItsLastInstance) {
   options_.auto_scaling = config::AutoScalingMode::kSuspend;
   options_.wave_size = 1;  // web's two instances in two waves: suspended across both
@@ -143,6 +168,34 @@ TEST_F(AutoScalingTest, SuspendModeSuspendsEachGroupOnceAndResumesAfterItsLastIn
     InstanceRun r = Get(run, id);
     ASSERT_TRUE(r.standby.has_value()) << id;
     EXPECT_EQ(r.standby->status, StandbyStatus::kResumed) << id;
+  }
+}
+
+// Two landing zones may name one account and region (here with different tag filters): a group
+// with members in both is suspended once and resumed once, after its last member in either zone,
+// never while the other zone still has a member to patch.
+TEST_F(AutoScalingTest, AGroupWithMembersInTwoZonesIsResumedOnceAfterItsLastMember) {
+  options_.auto_scaling = config::AutoScalingMode::kSuspend;
+  options_.wave_size = 1;  // one member per wave: the zones' members are patched one after the other
+  ZoneSpec b = zones_[0];
+  b.info.name = "prod-b";
+  b.tag_filters = {{"Patch", {"b"}}};
+  zones_.push_back(b);
+  connector_.zones["prod-b"] = api_;  // the same account and region: the same groups
+  api_->Add(Member("i-1", "web"));
+  FakeInstance other = Member("i-2", "web");
+  other.ec2.tags["Patch"] = "b";
+  api_->Add(other);
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 2);
+  EXPECT_EQ(Get(run, "i-1").info.zone, "prod-a");
+  EXPECT_EQ(Get(run, "i-2").info.zone, "prod-b");
+  EXPECT_EQ(calls_, (std::vector<std::string>{"SuspendProcesses", "Patch", "Patch", "ResumeProcesses"}));
+  EXPECT_TRUE(api_->SuspendedGroups().empty());
+  for (const char* id : {"i-1", "i-2"}) {
+    EXPECT_EQ(Get(run, id).standby->status, StandbyStatus::kResumed) << id << ": each zone's record says so";
   }
 }
 
@@ -208,6 +261,108 @@ TEST_F(AutoScalingTest, AnInstanceAlreadyInStandbyIsPatchedAsItIsAndLeftThere) {
   InstanceRun r = Get(run, "i-1");
   ASSERT_TRUE(r.standby.has_value());
   EXPECT_EQ(r.standby->status, StandbyStatus::kSkipped);
+}
+
+// EnterStandby is answered while the member is still EnteringStandby (its load balancers drain
+// it, and its group's health check may still act): the patch waits until Auto Scaling shows it in
+// Standby, as AWS-PatchAsgInstance does.
+TEST_F(AutoScalingTest, ThePatchIsSentOnlyOnceTheMemberIsInStandby) {
+  FakeInstance m = Member("i-1", "web");
+  m.entering_standby_polls = 3;
+  api_->Add(m);
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 1);
+  EXPECT_EQ(api_->LifecycleWhenPatched("i-1"), "Standby");
+  EXPECT_EQ(calls_, (std::vector<std::string>{"EnterStandby", "Patch", "ExitStandby"}));
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kExitedStandby);
+}
+
+// A member that never gets to Standby within workflow.timeouts.standby is not patched, with the
+// reason; its record stays in_standby (the reports list it), and --resume puts it back in service
+// once Auto Scaling has it in Standby, then patches it like any queued instance.
+TEST_F(AutoScalingTest, AMemberThatNeverReachesStandbyIsNotPatchedAndResumeRestoresIt) {
+  options_.standby_timeout = std::chrono::seconds(60);
+  FakeInstance stuck = Member("i-1", "web");
+  stuck.entering_standby_polls = -1;
+  api_->Add(stuck);
+  api_->Add(Member("i-2", ""));
+  const std::string run = NewRun();
+  auto out = ScanAndPipeline(run);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].succeeded, 1);
+  EXPECT_EQ(out[2].skipped, 1);
+  EXPECT_EQ(api_->PatchedIds(), std::vector<std::string>{"i-2"});
+  InstanceRun r = Get(run, "i-1");
+  ASSERT_TRUE(r.patch.has_value());
+  EXPECT_EQ(r.patch->status, PatchStatus::kSkipped);
+  EXPECT_NE(r.patch->reason.find("still EnteringStandby after workflow.timeouts.standby (60 s)"), std::string::npos)
+      << r.patch->reason;
+  ASSERT_TRUE(r.standby.has_value());
+  EXPECT_EQ(r.standby->status, StandbyStatus::kInStandby) << "fleetpatch asked for Standby: it says so";
+  EXPECT_NE(r.standby->reason.find("not patched; --resume puts it back in service"), std::string::npos)
+      << r.standby->reason;
+  EXPECT_EQ(api_->Calls("ExitStandby"), 0);
+
+  api_->Set("i-1", [](FakeInstance& i) {
+    i.lifecycle = "Standby";  // it got there after the run
+    i.entering_standby_polls = 0;
+  });
+  calls_.clear();
+  auto resumed = Pipeline(run);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+  EXPECT_EQ(calls_, (std::vector<std::string>{"ExitStandby", "EnterStandby", "Patch", "ExitStandby"}));
+  EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(Get(run, "i-1").standby->status, StandbyStatus::kExitedStandby);
+}
+
+// A crash after the patch, before the postcheck: --resume does not decide from the patch alone.
+// The instances stay in Standby through the resumed pipeline; after the run-wide postcheck, the
+// healthy one exits Standby and the degraded one is left there, as a live run decides.
+TEST_F(AutoScalingTest, ResumeDecidesStandbyFromThePostcheckNotThePatch) {
+  options_.wave_size = 2;
+  FakeInstance broken = Member("i-1", "web");
+  broken.patched_output = testing::HealthyPrecheckOutput();
+  const std::string active = "\"sshd\":\"active\"";
+  broken.patched_output.replace(broken.patched_output.find(active), active.size(), "\"sshd\":\"failed\"");
+  api_->Add(broken);
+  api_->Add(Member("i-2", "web"));
+  const std::string run = NewRun();
+  ASSERT_TRUE(Make()->Scan(run, zones_).ok());
+  bool patch_sent = false;
+  api_->on_send = [&](const std::string& doc) {
+    if (doc == "AWS-RunPatchBaseline") patch_sent = true;
+    else if (patch_sent) RequestInterrupt();  // the postcheck's command: killed there
+  };
+  ASSERT_TRUE(Pipeline(run).ok());
+  for (const char* id : {"i-1", "i-2"}) {
+    ASSERT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
+    ASSERT_FALSE(Get(run, id).postcheck.has_value()) << id;
+    ASSERT_EQ(Get(run, id).standby->status, StandbyStatus::kInStandby) << id;
+  }
+
+  ClearInterrupt();
+  api_->on_send = nullptr;
+  ASSERT_TRUE(Pipeline(run).ok());
+  for (const char* id : {"i-1", "i-2"}) {
+    EXPECT_EQ(api_->Lifecycle(id), "Standby") << id << ": its postcheck is still to come";
+    EXPECT_EQ(Get(run, id).standby->status, StandbyStatus::kInStandby) << id;
+  }
+  ASSERT_TRUE(Make()->Postcheck(run, zones_).ok());
+  auto settled = Make()->SettleStandby(run, zones_);
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_TRUE(settled->zone_errors.empty());
+  EXPECT_EQ(Get(run, "i-2").postcheck->status, PostcheckStatus::kHealthy);
+  EXPECT_EQ(api_->Lifecycle("i-2"), "InService");
+  EXPECT_EQ(Get(run, "i-2").standby->status, StandbyStatus::kExitedStandby);
+  EXPECT_EQ(Get(run, "i-1").postcheck->status, PostcheckStatus::kDegraded);
+  EXPECT_EQ(api_->Lifecycle("i-1"), "Standby");
+  InstanceRun left = Get(run, "i-1");
+  EXPECT_EQ(left.standby->status, StandbyStatus::kLeftInStandby);
+  EXPECT_NE(left.standby->reason.find("postcheck degraded: not known good"), std::string::npos) << left.standby->reason;
 }
 
 // Ctrl-C (or a crash) right after EnterStandby: the record says in_standby before the call, and

@@ -31,6 +31,9 @@ struct FakeInstance {
   std::string instance_status = "ok";
   std::string asg_group;                // "" : in no Auto Scaling group
   std::string lifecycle = "InService";  // the member's lifecycle state
+  // DescribeAutoScalingInstances answers that still see the member EnteringStandby after its
+  // EnterStandby (then Standby); < 0: it never gets to Standby.
+  int entering_standby_polls = 0;
   // A root-volume replacement: "succeeded" or "failed" after `replace_polls` describes; on success
   // the precheck script measures `restored_output` from then on (empty: unchanged).
   std::string replace_outcome = "succeeded";
@@ -133,6 +136,12 @@ class FakeZoneApi : public ZoneApi {
   std::string Lifecycle(const std::string& id) {
     std::lock_guard<std::mutex> lock(mu_);
     return instances_.at(id).lifecycle;
+  }
+  // The member's lifecycle state when its patch command was sent ("" when it was not).
+  std::string LifecycleWhenPatched(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lifecycle_when_patched_.find(id);
+    return it == lifecycle_when_patched_.end() ? "" : it->second;
   }
   std::set<std::string> SuspendedGroups() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -302,7 +311,10 @@ class FakeZoneApi : public ZoneApi {
       if (cid != id && c.polls_left > 0) in_flight += static_cast<int>(c.ids.size());
     max_in_flight_ = std::max(max_in_flight_, in_flight);
     if (document == "AWS-RunPatchBaseline")
-      for (const auto& i : ids) patched_.push_back(i);
+      for (const auto& i : ids) {
+        patched_.push_back(i);
+        lifecycle_when_patched_[i] = instances_.count(i) ? instances_.at(i).lifecycle : "";
+      }
     if (on_send) on_send(document);
     return id;
   }
@@ -398,8 +410,11 @@ class FakeZoneApi : public ZoneApi {
     std::vector<AsgInstanceView> out;
     for (const auto& id : ids) {
       auto it = instances_.find(id);
-      if (it != instances_.end() && !it->second.asg_group.empty())
-        out.push_back({id, it->second.asg_group, it->second.lifecycle});
+      if (it == instances_.end() || it->second.asg_group.empty()) continue;
+      FakeInstance& i = it->second;
+      out.push_back({id, i.asg_group, i.lifecycle});
+      if (i.lifecycle == "EnteringStandby" && i.entering_standby_polls > 0 && --i.entering_standby_polls == 0)
+        i.lifecycle = "Standby";
     }
     return out;
   }
@@ -440,13 +455,17 @@ class FakeZoneApi : public ZoneApi {
       }
     }
     int in_standby = 0;
-    for (const auto& [id, i] : instances_) in_standby += i.asg_group == group && i.lifecycle == "Standby";
+    for (const auto& [id, i] : instances_)
+      in_standby += i.asg_group == group && (i.lifecycle == "Standby" || i.lifecycle == "EnteringStandby");
     if (to == "Standby" && standby_limit >= 0 && in_standby + static_cast<int>(ids.size()) > standby_limit) {
       Error e = Error::Validation("AutoScalingGroup " + group + " would fall below its min-size");
       e.aws_code = "ValidationError";
       return e;
     }
-    for (const auto& id : ids) instances_[id].lifecycle = to;
+    for (const auto& id : ids) {
+      FakeInstance& i = instances_[id];
+      i.lifecycle = to == "Standby" && i.entering_standby_polls != 0 ? "EnteringStandby" : to;
+    }
     if (on_asg) on_asg(op);
     return OkStatus();
   }
@@ -483,6 +502,7 @@ class FakeZoneApi : public ZoneApi {
   int max_pending_images_ = 0;
   int max_in_flight_ = 0;
   std::vector<std::string> patched_;
+  std::map<std::string, std::string> lifecycle_when_patched_;
   std::set<std::string> cancelled_, deregistered_, deleted_snapshots_;
   std::set<std::string> suspended_;  // Auto Scaling groups with suspended processes
 };

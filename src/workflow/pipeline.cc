@@ -1,5 +1,7 @@
 #include "workflow/pipeline.h"
 
+#include <map>
+
 namespace fleetpatch::workflow {
 
 void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool()>& wake) {
@@ -13,16 +15,17 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
 }
 
 ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
-                           const std::vector<size_t>& orders, bool prepare)
+                           const std::vector<size_t>& orders, bool prepare, std::shared_ptr<GroupSuspensions> groups)
     : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx), after_(ctx) {
-  init_ = Classify(std::move(instances), orders);
+  init_ = Classify(std::move(instances), orders, std::move(groups));
 }
 
 // Where each instance stands (the store's record): preparing ones go to the backup and/or the
 // precheck, qualified ones to the rollout, in-flight patches are watched, blocked ones skipped.
-Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders) {
+Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders,
+                              std::shared_ptr<GroupSuspensions> groups) {
   const WorkflowOptions& o = ctx_.options;
-  asg_.emplace(ctx_, instances);
+  asg_.emplace(ctx_, instances, /*checks_follow=*/prepare_, std::move(groups));
   std::vector<InstanceRun> backups, prechecks, disabled;
   for (size_t i = 0; i < instances.size(); ++i) {
     Entry e;
@@ -168,6 +171,7 @@ Status ZonePipeline::StepPatch() {
   int wave = 0;
   auto ids = rollout_.Take(ctx_.name(), &wave);
   if (!ids.empty()) FP_RETURN_IF_ERROR(StartWave(std::move(ids), wave));
+  FP_RETURN_IF_ERROR(StepStandby());
   FP_RETURN_IF_ERROR(patch_.Step());
   std::vector<AfterPatchEnd> ended;
   for (const auto& [id, status] : patch_.TakeEnded()) {
@@ -214,10 +218,29 @@ Status ZonePipeline::StartWave(std::vector<std::string> ids, int wave) {
   for (const auto& id : ids) {
     Entry& e = entries_.at(id);
     Apply(e.state, InstanceEvent::kWaveStarted);
+    e.wave = wave;
     batch.push_back(e.run);
   }
   std::vector<AsgBlocked> blocked;
   FP_ASSIGN_OR_RETURN(auto go, asg_->BeforePatch(std::move(batch), &blocked));
+  FP_RETURN_IF_ERROR(NotPatched(blocked));
+  return go.empty() ? OkStatus() : patch_.Start(std::move(go), wave);
+}
+
+Status ZonePipeline::StepStandby() {
+  std::vector<AsgBlocked> blocked;
+  FP_ASSIGN_OR_RETURN(auto ready, asg_->TakeInStandby(&blocked));
+  FP_RETURN_IF_ERROR(NotPatched(blocked));
+  std::map<int, std::vector<InstanceRun>> by_wave;
+  for (auto& r : ready) {
+    const int wave = entries_.at(r.info.instance_id).wave;
+    by_wave[wave].push_back(std::move(r));
+  }
+  for (auto& [wave, runs] : by_wave) FP_RETURN_IF_ERROR(patch_.Start(std::move(runs), wave));
+  return OkStatus();
+}
+
+Status ZonePipeline::NotPatched(const std::vector<AsgBlocked>& blocked) {
   std::vector<std::string> blocked_ids;
   for (const auto& b : blocked) {
     Entry& e = entries_.at(b.instance_id);
@@ -231,7 +254,7 @@ Status ZonePipeline::StartWave(std::vector<std::string> ids, int wave) {
     rollout_.Release(ctx_.name(), blocked_ids);
     rollout_.Ended(ctx_.name(), static_cast<int64_t>(blocked_ids.size()), 0);
   }
-  return go.empty() ? OkStatus() : patch_.Start(std::move(go), wave);
+  return OkStatus();
 }
 
 Status ZonePipeline::OnInstancesFinished(const std::vector<std::string>& ids) {
@@ -266,7 +289,7 @@ bool ZonePipeline::Over() const {
 }
 
 void ZonePipeline::Wait(uint64_t generation) {
-  std::optional<SteadyTime> due = Earlier(patch_.NextCheck(), after_.NextCheck());
+  std::optional<SteadyTime> due = Earlier(Earlier(patch_.NextCheck(), after_.NextCheck()), asg_->NextCheck());
   if (backup_) due = Earlier(due, backup_->NextCheck());
   if (precheck_) due = Earlier(due, precheck_->NextCheck());
   if (due) {

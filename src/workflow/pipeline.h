@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -34,8 +35,9 @@ class ZonePipeline {
  public:
   // `instances`: the zone's eligible instances, `orders` their positions in the run's order (the
   // rollout takes queued instances in that order). `prepare`: run the missing backups and prechecks (false: a patch-only run).
+  // `groups`: the run's suspended Auto Scaling groups, shared by its zones (nullptr: the zone's own).
   ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
-               const std::vector<size_t>& orders, bool prepare);
+               const std::vector<size_t>& orders, bool prepare, std::shared_ptr<GroupSuspensions> groups = nullptr);
 
   // Runs the zone until every instance is patched, blocked or stopped (or the run is cancelled).
   // Errors of a part are recorded as that phase's zone error and the zone goes on where it can; the
@@ -48,8 +50,10 @@ class ZonePipeline {
     InstanceState state;
     size_t order = 0;
     bool in_wave = true;  // false: a resumed patch outside the open wave
+    int wave = 0;         // the wave it was taken into
   };
-  Status Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders);
+  Status Classify(std::vector<InstanceRun> instances, const std::vector<size_t>& orders,
+                  std::shared_ptr<GroupSuspensions> groups);
   Status StepPreparation();
   Status HandOver();
   Status OnBackupEnded(const std::string& id, const BackupResult& b);
@@ -58,6 +62,10 @@ class ZonePipeline {
   Status Skip(Entry& e, const std::string& reason);
   Status StepPatch();
   Status StartWave(std::vector<std::string> ids, int wave);
+  // Members whose Standby Auto Scaling now shows: their patch is sent (with their wave).
+  Status StepStandby();
+  // Instances of a wave the Auto Scaling handling kept from their patch: skipped with the reason.
+  Status NotPatched(const std::vector<AsgBlocked>& blocked);
   // The hook for every instance whose work in this run is over (patch ended; later phases: after
   // postcheck/rollback): Auto Scaling restore and disruption-budget release. Errors are the store's.
   Status InstancesEnded(const std::vector<AfterPatchEnd>& ended);

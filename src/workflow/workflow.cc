@@ -204,6 +204,23 @@ Status Workflow::SafetyGates(const std::string& run_id, RolloutOptions* ro) {
   return OkStatus();
 }
 
+Result<std::shared_ptr<GroupSuspensions>> Workflow::RunWideSuspensions(const std::string& run_id) {
+  if (options_.auto_scaling != config::AutoScalingMode::kSuspend) return std::shared_ptr<GroupSuspensions>();
+  auto groups = std::make_shared<GroupSuspensions>();
+  state::InstanceQuery q;
+  q.eligible = true;  // with the tags (details): the group's name
+  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, q, 512, [&](std::vector<InstanceRun>&& page) {
+    for (const auto& r : page) {
+      auto g = r.info.tags.find(kAutoScalingGroupTag);
+      const bool over = PatchOver(r) || (r.patch && r.patch->status == PatchStatus::kSkipped);
+      if (g != r.info.tags.end() && !over)
+        groups->Open(GroupKey(r.info.account_id, r.info.region, g->second), r.info.instance_id);
+    }
+    return OkStatus();
+  }));
+  return groups;
+}
+
 struct Workflow::RolloutPlan {
   RolloutHistory history;
   int64_t backups = 0, prechecks = 0;                  // parts still to run
@@ -233,7 +250,8 @@ Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, b
 
 // Runs the planned zones on the pool, each zone's records loaded when a zone worker takes it.
 void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
-                          RolloutGate& rollout, bool prepare, ResultSink& sink) {
+                          RolloutGate& rollout, bool prepare, ResultSink& sink,
+                          std::shared_ptr<GroupSuspensions> groups) {
   if (prepare) {
     sink.Open(Phase::kBackup, plan.backups);
     sink.Open(Phase::kPrecheck, plan.prechecks);
@@ -250,7 +268,7 @@ void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>
     return batch;
   };
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
-    ZonePipeline zone(ctx, rollout, std::move(batch), plan.orders.at(ctx.name()), prepare);
+    ZonePipeline zone(ctx, rollout, std::move(batch), plan.orders.at(ctx.name()), prepare, groups);
     return zone.Run();
   };
   auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {
@@ -272,7 +290,8 @@ Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>&
   ro.canary_must_succeed = options_.canary_must_succeed;
   ro.first_round_zones = static_cast<int>(std::min<size_t>(plan.orders.size(), std::max(1, options_.zone_workers)));
   FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, plan.history, cancel_));
-  RunRollout(run_id, zones, plan, *rollout, prepare, sink);
+  FP_ASSIGN_OR_RETURN(auto groups, RunWideSuspensions(run_id));
+  RunRollout(run_id, zones, plan, *rollout, prepare, sink, std::move(groups));
   if (rollout->Stopped() && !cancel_.Cancelled()) {
     if (rollout->stopped_count() > 0 || rollout->Halt() == HaltReason::kWindowClosed) end->halted = rollout->Halt();
     end->next_window = rollout->NextWindow();

@@ -86,6 +86,9 @@ struct WorkflowOptions {
   // Default: 15 min for the agent Online and the status checks ok after a RebootIfNeeded patch
   // (workflow.timeouts.reboot); else the patch is failed with the reason.
   std::chrono::seconds reboot_timeout{900};
+  // Default: 10 min (workflow.timeouts.standby) from EnterStandby until Auto Scaling shows the member
+  // Standby; its patch is sent only then, else it is not patched.
+  std::chrono::seconds standby_timeout{600};
   std::string baseline_override;                  // S3 URL of a baseline override, or empty
   int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
   int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
@@ -158,6 +161,7 @@ struct PhaseSummary {
   std::string next_window;
 };
 
+class GroupSuspensions;
 class ResultSink;
 class RolloutGate;
 struct ZoneContext;
@@ -190,6 +194,10 @@ class Workflow {
   // recorded) is watched, never started again. A dry run only plans.
   Result<SafetySummary> Rollback(const std::string& run_id, const std::vector<ZoneSpec>& zones,
                                  const RollbackRequest& request);
+  // After Postcheck() and Rollback(): every instance this run put in Standby and that is not in
+  // flight goes by the live run's rule (auto_scaling.h SettleZoneStandby): ExitStandby after a
+  // healthy postcheck or a rollback that succeeded, else left_in_standby. Only zone errors.
+  Result<SafetySummary> SettleStandby(const std::string& run_id, const std::vector<ZoneSpec>& zones);
 
   // One zone of a run whose zones several `fleetpatch worker` processes share (docs/team.md): the
   // zone's pipeline (backup, precheck, patch) with the run-wide rollout decided by `gate` (the
@@ -221,8 +229,14 @@ class Workflow {
   // What the rollout needs to know of the whole run before any zone starts (one streaming pass).
   struct RolloutPlan;
   Result<RolloutPlan> PlanRollout(const std::string& run_id, bool prepare, const std::string& zone);
+  // `groups`: the run's suspended Auto Scaling groups shared by its zones (nullptr: each zone its own).
   void RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
-                  RolloutGate& rollout, bool prepare, ResultSink& sink);
+                  RolloutGate& rollout, bool prepare, ResultSink& sink,
+                  std::shared_ptr<GroupSuspensions> groups = nullptr);
+  // patch.auto_scaling: suspend: every Auto Scaling member of the run still to patch, from the
+  // store (its group from the aws:autoscaling:groupName tag), before any zone starts; nullptr in
+  // the other modes.
+  Result<std::shared_ptr<GroupSuspensions>> RunWideSuspensions(const std::string& run_id);
   Result<ZoneApi*> Api(const ZoneSpec& zone);
   Status RequirePhase(const std::string& run_id, Phase needed, Phase wanted);
   // kValidation "nothing to <what>" when the run's scan found no eligible instance.
