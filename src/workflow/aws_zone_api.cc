@@ -85,13 +85,33 @@ Status AwsZoneApi::ForEachInstancePage(const std::map<std::string, std::vector<s
   });
 }
 
+namespace {
+
+void AppendViews(std::vector<aws::InstanceInformation>&& infos, std::vector<SsmInstanceView>* out) {
+  out->reserve(out->size() + infos.size());
+  for (auto& i : infos) {
+    out->push_back({std::move(i.instance_id), std::move(i.ping_status), std::move(i.platform_type),
+                    std::move(i.platform_name), std::move(i.agent_version)});
+  }
+}
+
+}  // namespace
+
 Result<std::vector<SsmInstanceView>> AwsZoneApi::DescribeInstanceInformation() {
   FP_ASSIGN_OR_RETURN(auto infos, ssm_.DescribeInstanceInformation());
   std::vector<SsmInstanceView> out;
-  out.reserve(infos.size());
-  for (auto& i : infos) {
-    out.push_back({std::move(i.instance_id), std::move(i.ping_status), std::move(i.platform_type),
-                   std::move(i.platform_name), std::move(i.agent_version)});
+  AppendViews(std::move(infos), &out);
+  return out;
+}
+
+Result<std::vector<SsmInstanceView>> AwsZoneApi::DescribeInstanceInformation(
+    const std::vector<std::string>& instance_ids) {
+  std::vector<SsmInstanceView> out;
+  for (size_t at = 0; at < instance_ids.size(); at += aws::kSsmInstanceIdsPerCall) {
+    const size_t end = std::min(instance_ids.size(), at + aws::kSsmInstanceIdsPerCall);
+    aws::SsmFilter ids{"InstanceIds", {instance_ids.begin() + at, instance_ids.begin() + end}};
+    FP_ASSIGN_OR_RETURN(auto infos, ssm_.DescribeInstanceInformation({ids}));
+    AppendViews(std::move(infos), &out);
   }
   return out;
 }

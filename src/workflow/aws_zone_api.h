@@ -27,6 +27,7 @@ class AwsZoneApi final : public ZoneApi {
   Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
                              const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) override;
   Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() override;
+  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(const std::vector<std::string>& instance_ids) override;
   Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& image_ids) override;
   Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) override;
   Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,

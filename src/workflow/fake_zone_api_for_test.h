@@ -219,6 +219,21 @@ class FakeZoneApi : public ZoneApi {
     return out;
   }
 
+  // One counted call per 50 ids, as AwsZoneApi makes them.
+  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(const std::vector<std::string>& ids) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_["DescribeInstanceInformation"] += static_cast<int>((ids.size() + 49) / 50);
+    if (on_describe_information) on_describe_information(instances_);
+    std::vector<SsmInstanceView> out;
+    for (const auto& id : ids) {
+      auto it = instances_.find(id);
+      if (it == instances_.end() || !it->second.ssm) continue;
+      out.push_back(*it->second.ssm);
+      if (Rebooting(id)) out.back().ping_status = "ConnectionLost";
+    }
+    return out;
+  }
+
   Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("DescribeImages");

@@ -89,12 +89,16 @@ void ZonePostcheck::FailOpen(const Error& e) {
   sent_.clear();
 }
 
-// One DescribeInstanceInformation walk: Online agents get the script; at the deadline, whoever is
-// still not Online is unreachable.
+// Looks for the waiting instances' agents (one DescribeInstanceInformation call per 50 of them):
+// Online agents get the script; at the deadline, whoever is still not Online is unreachable.
 Status ZonePostcheck::LookForAgents() {
   const auto now = ctx_.clock().SteadyNow();
   look_due_ = std::min(now + ctx_.options.poll_interval, deadline_);
-  auto info = ctx_.api.DescribeInstanceInformation();
+  std::vector<std::string> ids;
+  ids.reserve(waiting_.size());
+  for (const auto& [id, r] : waiting_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());  // the same calls for the same instances
+  auto info = ctx_.api.DescribeInstanceInformation(ids);
   if (!info.ok() && !info.error().retryable) return info.error();
   std::vector<InstanceRun*> online;
   if (info.ok()) {
@@ -219,7 +223,7 @@ Status ZonePostcheck::Decide(std::vector<Observed> seen) {
   std::vector<std::string> ids;
   for (const auto& o : seen) ids.push_back(o.run->info.instance_id);
   FP_ASSIGN_OR_RETURN(auto statuses, ctx_.api.DescribeInstanceStatus(ids));
-  FP_ASSIGN_OR_RETURN(auto agents, ctx_.api.DescribeInstanceInformation());
+  FP_ASSIGN_OR_RETURN(auto agents, ctx_.api.DescribeInstanceInformation(ids));
   const bool may_wait = ctx_.clock().SteadyNow() < settle_deadline_;
   for (auto& o : seen) {
     PostcheckObservation& now = o.observation;

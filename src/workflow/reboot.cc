@@ -32,7 +32,7 @@ Status ZoneReboot::Check() {
   poll_.Checked(ctx_.clock().SteadyNow());
   std::vector<std::string> ids;
   for (const auto& w : waiting_) ids.push_back(w.run.info.instance_id);
-  auto agents = ctx_.api.DescribeInstanceInformation();
+  auto agents = ctx_.api.DescribeInstanceInformation(ids);
   auto statuses = ctx_.api.DescribeInstanceStatus(ids);
   std::map<std::string, RebootObservation> seen;
   if (agents.ok()) {

@@ -1,6 +1,7 @@
 // The workflow through the real client stack (typed clients, protocol engine, SigV4, retries,
 // role assumption) against the emulator's demo fleet, in process and on a fake clock shared by
 // both sides, so AMIs that "take" ten minutes are ready at the next poll.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -74,6 +75,26 @@ TEST_F(WorkflowEmulatorTest, FullWorkflowOnTheDemoFleet) {
   // One AssumeRole per zone, plus refreshes as the simulated hours pass (credentials last 1 h).
   EXPECT_GE(counts["AssumeRole"], 3);
   EXPECT_LE(counts["AssumeRole"], 9);
+}
+
+// The postcheck and the reboot wait ask for the agents of the instances they wait for, not for the
+// whole zone's: one filtered call per 50 ids, whatever the zone's size.
+TEST_F(WorkflowEmulatorTest, AgentsOfGivenInstancesAreOneFilteredCallPer50Ids) {
+  auto connector = Connector();
+  auto api = connector.Connect(zones_[0]);
+  ASSERT_TRUE(api.ok()) << api.error().ToString();
+  auto zone = (*api)->DescribeInstanceInformation();
+  ASSERT_TRUE(zone.ok()) << zone.error().ToString();
+  ASSERT_GE(zone->size(), 3u);
+  std::vector<std::string> ids = {(*zone)[0].instance_id, (*zone)[2].instance_id};
+  for (int k = 0; k < 118; ++k) ids.push_back(fmt::format("i-0000000000bad{:04}", k));  // unknown to SSM
+  const int before = emu_->RequestCounts()["DescribeInstanceInformation"];
+  auto some = (*api)->DescribeInstanceInformation(ids);
+  ASSERT_TRUE(some.ok()) << some.error().ToString();
+  EXPECT_EQ(emu_->RequestCounts()["DescribeInstanceInformation"] - before, 3);  // 120 ids
+  std::set<std::string> got;
+  for (const auto& a : *some) got.insert(a.instance_id);
+  EXPECT_EQ(got, (std::set<std::string>{ids[0], ids[1]}));
 }
 
 TEST_F(WorkflowEmulatorTest, DryRunMakesNoMutatingCall) {

@@ -108,6 +108,10 @@ class ZoneApi {
                                      const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) = 0;
   // DescribeInstanceInformation for the whole zone (pages of 50).
   virtual Result<std::vector<SsmInstanceView>> DescribeInstanceInformation() = 0;
+  // DescribeInstanceInformation of the given instances only: one call per 50 ids (an InstanceIds
+  // filter), not a walk of the whole zone. Instances SSM does not know are absent from the answer.
+  virtual Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(
+      const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstanceStatus of the given instances, stopped ones included (100 ids a call).
   virtual Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& instance_ids) = 0;
 
