@@ -134,10 +134,8 @@ int Run(const RunOptions& o) {
   if (o.demo) {
     fleet = DemoFleet();
   } else if (o.generate > 0) {
-    GeneratorOptions g;
+    GeneratorOptions g = o.generator;
     g.instances = o.generate;
-    g.zones = o.zones;
-    g.seed = o.seed;
     fleet = GenerateFleet(g);
   } else {
     auto loaded = LoadFleetFile(o.fleet_file);
@@ -214,8 +212,15 @@ int RunMain(int argc, char** argv) {
       if (a == "--demo") o.demo = true;
       else if (a == "--fleet") o.fleet_file = need(i, "--fleet");
       else if (a == "--generate") o.generate = std::stoi(need(i, "--generate"));
-      else if (a == "--zones") o.zones = std::stoi(need(i, "--zones"));
-      else if (a == "--seed") o.seed = std::stoull(need(i, "--seed"));
+      else if (a == "--zones") o.generator.zones = std::stoi(need(i, "--zones"));
+      else if (a == "--seed") o.generator.seed = std::stoull(need(i, "--seed"));
+      else if (a == "--patch-states" || a == "--old-backups") {
+        auto applied = ApplyGeneratorFlag(a, need(i, a.c_str()), &o.generator);
+        if (!applied.ok()) {
+          std::cerr << "fleetpatch-emulator: " << applied.error().message << "\n";
+          return 2;
+        }
+      }
       else if (a == "--port") o.server.port = std::stoi(need(i, "--port"));
       else if (a == "--host") o.server.host = need(i, "--host");
       else if (a == "--allow-non-loopback") o.server.allow_non_loopback = true;
@@ -227,7 +232,8 @@ int RunMain(int argc, char** argv) {
       else if (a == "--fault" || a == "--faults-file" || a == "--rate-limit") {
         if (!AddFaultOrLimit(a, need(i, a.c_str()), &o)) return 2;
       } else if (a == "--help" || a == "-h") {
-        std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S])\n"
+        std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S]\n"
+                     "         [--patch-states never=F,stale=F,reboot=F] [--old-backups K])\n"
                      "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
                      "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
                      "       [--fault OP:throttle=P,5xx=P,unavailable=P,reset=P,latency=20ms,jitter=5ms]...\n"
