@@ -84,8 +84,20 @@ nlohmann::json FleetByZone(const Fleet& fleet) {
   return by_zone;
 }
 
+// The rate-limit bucket of each operation called, with its limit: {op: [bucket, burst, per_second]}.
+nlohmann::json RateLimits(const Emulator& emulator, const std::map<std::string, int>& calls) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [op, n] : calls) {
+    std::string bucket;
+    fleetpatch::emulator::RateLimit limit;
+    if (emulator.RateLimitOf(op, &bucket, &limit)) out[op] = {bucket, limit.burst, limit.per_second};
+  }
+  return out;
+}
+
 // The request log summarised: what the benchmark's analysis needs, not every entry.
-nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::time_point started) {
+// `rate_limits`: whether the emulator enforced them (--no-rate-limits turns them off).
+nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::time_point started, bool rate_limits) {
   auto log = emulator.RequestLog();
   std::map<std::string, int> calls, ok;
   std::map<std::string, std::map<std::string, int>> errors;
@@ -120,6 +132,7 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
   nlohmann::json j;
   j["by_zone"] = CallsByZone(log);
   j["fleet"] = FleetByZone(emulator.fleet());
+  j["rate_limits"] = rate_limits ? RateLimits(emulator, calls) : nlohmann::json::object();
   j["total_calls"] = log.size();
   j["calls"] = calls;
   j["ok"] = ok;
@@ -243,7 +256,7 @@ int main(int argc, char** argv) {
   server.Stop();
 
   std::ofstream log(a.request_log, std::ios::binary);
-  log << Summarise(emulator, started).dump(2) << "\n";
+  log << Summarise(emulator, started, a.rate_limits).dump(2) << "\n";
   if (!log) {
     std::cerr << "fp_bench_workflow: cannot write " << a.request_log << "\n";
     return 2;
