@@ -39,6 +39,21 @@ TEST(ServerTest, AnswersUncompressedWhateverTheClientAccepts) {
   server.Stop();
 }
 
+TEST(ServerTest, ReadsFormBodiesOverHttplibsEightKiB) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ASSERT_TRUE(server.Start(ServerOptions{}).ok());
+  std::string body = "Action=DescribeSnapshots&Version=2016-11-15&Filter.1.Name=snapshot-id";
+  for (int i = 1; i <= 200; ++i) body += "&Filter.1.Value." + std::to_string(i) + "=snap-0b000000000000" + std::to_string(100 + i);
+  ASSERT_GT(body.size(), 8192u);
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Post("/", body, "application/x-www-form-urlencoded; charset=utf-8");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401) << "reached the emulator (unsigned: AuthFailure), not httplib's 413";
+  EXPECT_NE(res->body.find("<Code>AuthFailure</Code>"), std::string::npos);
+  server.Stop();
+}
+
 TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
   Emulator emulator(DemoFleet());
   Server server(emulator);
