@@ -46,15 +46,41 @@ Status StreamStatus(const std::ostream& out) {
   return out ? OkStatus() : Error::Internal("writing the report failed");
 }
 
+json RowToJson(const std::vector<TableColumn>& columns, const TableRow& row) {
+  json o = json::object();
+  for (size_t c = 0; c < columns.size(); ++c) o[columns[c].key] = row.cells[c];
+  if (!row.flag.empty()) o["flag"] = row.flag;
+  return o;
+}
+
 json RowsToJson(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
   json out = json::array();
-  for (const auto& row : rows) {
-    json o = json::object();
-    for (size_t c = 0; c < columns.size(); ++c) o[columns[c].key] = row.cells[c];
-    if (!row.flag.empty()) o["flag"] = row.flag;
-    out.push_back(std::move(o));
-  }
+  for (const auto& row : rows) out.push_back(RowToJson(columns, row));
   return out;
+}
+
+// `v` as DumpJson(document, 2) prints it `depth` levels deep (every line after the first indented).
+void WriteNested(std::ostream& out, const json& v, int depth) {
+  const std::string text = DumpJson(v, 2);
+  const std::string newline = "\n" + std::string(2 * static_cast<size_t>(depth), ' ');
+  size_t from = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; from = nl + 1, nl = text.find('\n', from))
+    out.write(text.data() + from, static_cast<std::streamsize>(nl - from)) << newline;
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+// The "rows" array, one row at a time.
+void WriteRows(std::ostream& out, const TableReport& r) {
+  if (r.rows.empty()) {
+    out << "[]";
+    return;
+  }
+  out << "[";
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    out << (i ? ",\n    " : "\n    ");
+    WriteNested(out, RowToJson(r.columns, r.rows[i]), 2);
+  }
+  out << "\n  ]";
 }
 
 std::string RowName(const TableReport& r, const TableRow& row) {
@@ -128,23 +154,30 @@ Status WriteTableCsv(const TableReport& r, std::ostream& out) {
   return StreamStatus(out);
 }
 
-json TableToJson(const TableReport& r) {
-  json j = {{"report_version", kReportVersion}, {"kind", r.kind}, {"generated_at", r.generated_at}};
+Status StreamTableJson(const TableReport& r, const json& extra, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  json top = extra.is_object() ? extra : json::object();
+  top["report_version"] = kReportVersion;
+  top["kind"] = r.kind;
+  top["generated_at"] = r.generated_at;
   json facts = json::object();
   for (const auto& [k, v] : r.facts) facts[k] = v;
-  j["facts"] = std::move(facts);
+  top["facts"] = std::move(facts);
   json summaries = json::object();
   for (const auto& s : r.summaries) summaries[s.key] = RowsToJson(s.columns, s.rows);
-  j["summaries"] = std::move(summaries);
-  j["rows"] = RowsToJson(r.columns, r.rows);
-  return j;
-}
-
-Status WriteTableJson(const TableReport& r, std::ostream& out) {
-  FP_RETURN_IF_ERROR(CheckReport(r));
-  out << DumpJson(TableToJson(r), 2) << "\n";
+  top["summaries"] = std::move(summaries);
+  top["rows"] = nullptr;  // holds the members' order (nlohmann sorts them); written row by row below
+  const char* sep = "{\n  ";
+  for (auto it = top.begin(); it != top.end(); ++it, sep = ",\n  ") {
+    out << sep << DumpJson(json(it.key())) << ": ";
+    if (it.key() == "rows") WriteRows(out, r);
+    else WriteNested(out, it.value(), 1);
+  }
+  out << "\n}\n";
   return StreamStatus(out);
 }
+
+Status WriteTableJson(const TableReport& r, std::ostream& out) { return StreamTableJson(r, json::object(), out); }
 
 Status WriteTableHtml(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));

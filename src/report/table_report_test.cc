@@ -49,6 +49,19 @@ TEST(TableReportTest, HtmlEscapesEveryCell) {
   EXPECT_THAT(html, HasSubstr("<h2>By zone</h2>"));
 }
 
+TEST(TableReportTest, JsonIsStreamedAsNlohmannWouldDumpTheWholeDocument) {
+  TableReport r = Sample();
+  std::ostringstream out;
+  ASSERT_TRUE(StreamTableJson(r, {{"exit_code", 1}, {"zone_errors", nlohmann::json::array()}}, out).ok());
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(out.str(), j.dump(2) + "\n");  // members sorted, nested values indented like one dump
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][1]["name"], "<script>alert(1)</script> & \"q\"");
+  r.rows.clear();
+  EXPECT_EQ(Render(WriteTableJson, r), nlohmann::json::parse(Render(WriteTableJson, r)).dump(2) + "\n");
+}
+
 TEST(TableReportTest, JsonKeepsTypes) {
   auto j = nlohmann::json::parse(Render(WriteTableJson, Sample()));
   EXPECT_EQ(j["kind"], "compliance");
