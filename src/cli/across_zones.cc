@@ -26,6 +26,16 @@ Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config
   return out;
 }
 
+Result<std::shared_ptr<workflow::ZoneApi>> ConnectOnce::Connect(const workflow::ZoneSpec& zone) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = apis_.find(zone.info.name); it != apis_.end()) return it->second;
+  }
+  FP_ASSIGN_OR_RETURN(std::shared_ptr<workflow::ZoneApi> api, connector_.Connect(zone));
+  std::lock_guard<std::mutex> lock(mu_);
+  return apis_.emplace(zone.info.name, std::move(api)).first->second;
+}
+
 std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones,
                                   int workers,
                                   const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn) {
