@@ -37,28 +37,9 @@ bool AddFaultOrLimit(const std::string& flag, const std::string& value, RunOptio
   return st.ok();
 }
 
-}  // namespace
-
-struct Server::Impl {
-  httplib::Server http;
-};
-
-Server::Server(Emulator& emulator) : emulator_(emulator), impl_(std::make_unique<Impl>()) {}
-
-Server::~Server() { Stop(); }
-
-std::string Server::endpoint() const {
-  std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
-  return fmt::format("http://{}:{}", host, port_);
-}
-
-Status Server::Start(const ServerOptions& options) {
-  if (!IsLoopback(options.host) && !options.allow_non_loopback)
-    return Error::Config("refusing to listen on non-loopback address " + options.host +
-                         ": the emulator accepts anyone holding its printed credentials; pass --allow-non-loopback to override");
-  int threads = std::max(1, options.threads);
-  impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto handler = [this](const httplib::Request& hreq, const std::string& body, httplib::Response& hres) {
+// Every request of every method goes to `emulator`.
+void Route(httplib::Server& http, Emulator& emulator) {
+  auto handler = [&emulator](const httplib::Request& hreq, const std::string& body, httplib::Response& hres) {
     // Answer uncompressed: cpp-httplib compresses every text/* answer (EC2's and STS's XML) for a
     // client that accepts br at Brotli's highest quality, which cost the emulator about 5 ms of CPU
     // per image in a DescribeImages page and dominated the benchmarks' emulator CPU. httplib decides
@@ -73,7 +54,7 @@ Status Server::Start(const ServerOptions& options) {
     if (q != std::string::npos) req.query = hreq.target.substr(q + 1);
     for (const auto& [k, v] : hreq.headers) req.headers.push_back({k, v});
     req.body = body;
-    Response res = emulator_.Handle(req);
+    Response res = emulator.Handle(req);
     if (res.delay.count() > 0) std::this_thread::sleep_for(res.delay);
     if (res.drop_connection) {
       // A content provider that fails makes httplib abort the connection mid-response, which the
@@ -98,10 +79,34 @@ Status Server::Start(const ServerOptions& options) {
     });
     handler(hreq, body, hres);
   };
-  impl_->http.Post(".*", with_body);
-  impl_->http.Put(".*", with_body);
-  impl_->http.Delete(".*", with_body);
-  impl_->http.Get(".*", [handler](const httplib::Request& hreq, httplib::Response& hres) { handler(hreq, hreq.body, hres); });
+  http.Post(".*", with_body);
+  http.Put(".*", with_body);
+  http.Delete(".*", with_body);
+  http.Get(".*", [handler](const httplib::Request& hreq, httplib::Response& hres) { handler(hreq, hreq.body, hres); });
+}
+
+}  // namespace
+
+struct Server::Impl {
+  httplib::Server http;
+};
+
+Server::Server(Emulator& emulator) : emulator_(emulator), impl_(std::make_unique<Impl>()) {}
+
+Server::~Server() { Stop(); }
+
+std::string Server::endpoint() const {
+  std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+  return fmt::format("http://{}:{}", host, port_);
+}
+
+Status Server::Start(const ServerOptions& options) {
+  if (!IsLoopback(options.host) && !options.allow_non_loopback)
+    return Error::Config("refusing to listen on non-loopback address " + options.host +
+                         ": the emulator accepts anyone holding its printed credentials; pass --allow-non-loopback to override");
+  int threads = std::max(1, options.threads);
+  impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  Route(impl_->http, emulator_);
   int port = options.port;
   if (port == 0) {
     port = impl_->http.bind_to_any_port(options.host);
