@@ -71,7 +71,7 @@ def floors(command, fleet, report_rows):
     return out
 
 
-def time_floor(req, latency_s, workers, command, fleet):
+def time_floor(req, latency_s, command, fleet):
     limits = req.get("rate_limits", {})
     by_key = req["by_zone"]
     # Rate floor per bucket key (account|region|bucket): shared buckets (STS of the base account) too.
@@ -124,7 +124,7 @@ def main():
             total_min[op] = total_min.get(op, 0) + n
     calls = req["calls"]
     wall_s = wall["wall_ms"] / 1000.0
-    zones, shared = time_floor(req, a.latency_ms / 1000.0, a.zone_workers, a.command, fleet)
+    zones, shared = time_floor(req, a.latency_ms / 1000.0, a.command, fleet)
     floor_rate = max(run_floor([z[1] for z in zones], a.zone_workers), shared)
     floor_sustained = run_floor([z[2] for z in zones], a.zone_workers)
     floor_latency = run_floor([z[3] for z in zones], a.zone_workers)
@@ -165,8 +165,8 @@ def main():
         p("DescribeInstancePatchStates against the issue's ceil(N/50) with N = %d managed instances: %d calls, ceil(N/50) = %d."
           % (m, calls.get("DescribeInstancePatchStates", 0), ceil_div(m, 50)))
         p("")
-    busiest = max(req["by_zone"].items(), key=lambda kv: sum(kv[1].values()))
-    p("Busiest bucket key (account|region): %s with %s." % (busiest[0], ", ".join("%s %d" % kv for kv in sorted(busiest[1].items()))))
+    busiest = max(((k, v) for k, v in req["by_zone"].items() if k in fleet), key=lambda kv: sum(kv[1].values()))
+    p("Busiest zone (account|region): %s with %s." % (busiest[0], ", ".join("%s %d" % kv for kv in sorted(busiest[1].items()))))
     p("")
     rss_path = os.path.join(w, "rss.tsv")
     if os.path.exists(rss_path):
