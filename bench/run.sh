@@ -6,6 +6,12 @@
 #
 #   bash bench/run.sh            # 10,000 instances in 20 zones (about 8 minutes)
 #   bash bench/run.sh --quick    # 500 instances in 5 zones (smoke run, about a minute)
+#   bash bench/run.sh --command compliance --instances 100000 --zones 200   # between runs (issue 12),
+#   bash bench/run.sh --command prune --instances 10000 --zones 20          # analysed by analyze_between.py
+#   --command full (default) | compliance | prune: what fleetpatch runs. compliance generates patch
+#            states (--patch-states SPEC, default never=0.05,stale=0.1,reboot=0.15); prune generates
+#            --old-backups K old fleetpatch AMIs (default: one per instance) and prunes them with --yes
+#            and backup.keep_last --keep-last N (default 0: every backup past its retention goes).
 #   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
 #            --poll-interval S (workflow.poll_interval; default: the product's default)
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
@@ -20,7 +26,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
-fleet_src="" workers=1 postgres=0
+fleet_src="" workers=1 postgres=0 command=full patch_states="" old_backups="" keep_last=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -35,14 +41,24 @@ while [ $# -gt 0 ]; do
     --fleet) fleet_src="$2"; shift ;;
     --workers) workers="$2"; shift ;;
     --postgres) postgres=1 ;;
+    --command) command="$2"; shift ;;
+    --patch-states) patch_states="$2"; shift ;;
+    --old-backups) old_backups="$2"; shift ;;
+    --keep-last) keep_last="$2"; shift ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 
+case "$command" in
+  full) ;;
+  compliance) patch_states="${patch_states:-never=0.05,stale=0.1,reboot=0.15}" ;;
+  prune) old_backups="${old_backups:-$instances}" ;;
+  *) echo "bench/run.sh: --command is full, compliance or prune, not $command" >&2; exit 2 ;;
+esac
 if [ ! -x /usr/bin/time ]; then
   echo "bench/run.sh: /usr/bin/time is missing (Debian package 'time'; make deps installs it)" >&2
   exit 1
@@ -67,16 +83,22 @@ mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 echo "bench/run.sh: working in $work" >&2
 
-# 1. The fleet (the emulator's seeded generator) and the emulator host, which also writes the
-#    matching landing-zones inventory.
+# 1. The fleet (the emulator's seeded generator, run inside the emulator host: loading a written
+#    fleet file costs yaml-cpp about 50 bytes of memory per byte of YAML) and the emulator host,
+#    which also writes the matching landing-zones inventory, and fleet.yml for the workflow's
+#    analysis (the simulated durations).
 if [ -n "$fleet_src" ]; then
   cp "$fleet_src" "$work/fleet.yml"
   zones="$(grep -c '^  - id: "' "$work/fleet.yml")"  # one zone per account (each has one region)
   instances="$(grep -c '^  - id: i-' "$work/fleet.yml")"
+  fleet_args=(--fleet "$work/fleet.yml")
 else
-  "$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
+  fleet_args=(--generate "$instances" --zones "$zones" --seed "$seed")
+  [ -z "$patch_states" ] || fleet_args+=(--patch-states "$patch_states")
+  [ -z "$old_backups" ] || fleet_args+=(--old-backups "$old_backups")
+  [ "$command" != full ] || fleet_args+=(--write-fleet "$work/fleet.yml")
 fi
-"$build_dir/bench/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
+"$build_dir/bench/fp_bench_workflow" "${fleet_args[@]}" --landing-zones "$work/landing_zones.yml" \
   --request-log "$work/requests.json" --time-scale "$time_scale" --latency-ms "$latency_ms" \
   >"$work/emulator.env" 2>"$work/emulator.err" &
 emu_pid=$!
@@ -144,6 +166,7 @@ reporting:
 state:
 $state_yaml
 EOF
+[ "$command" != prune ] || printf 'backup:\n  keep_last: %s\n' "$keep_last" >>"$work/config.yml"
 [ -z "$extra" ] || cat "$extra" >>"$work/config.yml"
 
 # 3. fleetpatch as its own process (or a scan, then --workers processes), each under GNU time for
@@ -169,7 +192,11 @@ set +e
     wait
     rc=0
   else
-    fleetpatch_timed run --workflow full --yes &
+    case "$command" in
+      full) fleetpatch_timed run --workflow full --yes & ;;
+      compliance) fleetpatch_timed compliance compliance & ;;
+      prune) fleetpatch_timed prune prune --yes & ;;
+    esac
     time_pid=$!
     # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
     (
@@ -199,5 +226,10 @@ fi
 trap - EXIT
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$command" != full ]; then
+  python3 "$repo/bench/analyze_between.py" --work "$work" --command "$command" --latency-ms "$latency_ms" \
+    --zone-workers "$zone_workers" --load "$load" | tee "$work/results.md"
+  exit 0
+fi
 python3 "$repo/bench/analyze.py" --work "$work" --instances "$instances" --zones "$zones" --seed "$seed" \
   --time-scale "$time_scale" --latency-ms "$latency_ms" --load "$load" --patch-timeout "$timeout_s" | tee "$work/results.md"

@@ -132,6 +132,9 @@ class Emulator {
   // "ssm-write", "sts", "autoscaling", "sns". Returns false for an unknown bucket name.
   bool SetRateLimit(const std::string& bucket, RateLimit limit);
   void SetRateLimitsEnabled(bool enabled);
+  // The bucket `operation` takes its token from and that bucket's limit in force (per account and
+  // region: the caller's account and the request's region). False for an operation not served.
+  bool RateLimitOf(const std::string& operation, std::string* bucket, RateLimit* limit) const;
 
   // The request log (a copy of the retained entries), exact counts since the last clear, and the
   // dry-run check: CountMutatingRequests counts mutating operations that were not DryRun probes.

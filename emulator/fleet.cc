@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -773,69 +772,6 @@ std::string FleetToYaml(const Fleet& fleet) {
   EmitImages(out, fleet);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
-}
-
-Fleet GenerateFleet(const GeneratorOptions& o) {
-  static const char* kRegions[] = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
-                                   "ap-northeast-1", "ca-central-1", "sa-east-1"};
-  std::mt19937_64 rng(o.seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  Fleet fleet;
-  int zones = std::max(1, o.zones);
-  for (int z = 0; z < zones; ++z) {
-    AccountSpec a;
-    a.id = fmt::format("{:012}", 100000000000ULL + static_cast<uint64_t>(z) * 1111);
-    a.name = fmt::format("zone-{:02}", z);
-    a.regions = {kRegions[z % 8]};
-    a.roles = {{o.role_name, o.external_id, false}};
-    fleet.accounts.push_back(a);
-  }
-  static const char* kEnvs[] = {"prod", "staging", "dev"};
-  fleet.instances.reserve(o.instances);
-  for (int i = 0; i < o.instances; ++i) {
-    const AccountSpec& a = fleet.accounts[i % zones];
-    InstanceSpec in;
-    in.id = fmt::format("i-{:08x}{:09x}", static_cast<uint32_t>(o.seed * 2654435761ULL), static_cast<uint64_t>(i));
-    in.account_id = a.id;
-    in.region = a.regions[0];
-    in.availability_zone = in.region + static_cast<char>('a' + (i / zones) % 3);
-    in.name = fmt::format("{}-node-{:05}", a.name, i / zones);
-    in.tags["Environment"] = kEnvs[(i / zones) % 3];
-    in.tags["PatchGroup"] = fmt::format("group-{}", (i / zones) % 4);
-    in.platform = u(rng) < o.windows_fraction ? "windows" : "linux";
-    if (u(rng) < o.stopped_fraction) in.state = "stopped";
-    if (u(rng) < o.ssm_offline_fraction) in.ssm_ping = "ConnectionLost";
-    in.ami_fails = u(rng) < o.ami_fail_fraction;
-    in.ami_duration_s = 300 + 900 * u(rng);
-    in.patch.missing = static_cast<int>(20 * u(rng));
-    in.patch.duration_s = 120 + 1200 * u(rng);
-    in.patch.reboot_required = u(rng) < o.reboot_fraction && in.patch.missing > 0;
-    double p = u(rng);
-    if (p < o.patch_fail_fraction) {
-      in.patch.outcome = PatchOutcome::kFailed;
-      in.patch.missing = std::max(in.patch.missing, 1);
-      in.patch.failed = 1 + static_cast<int>(u(rng) * in.patch.missing) % in.patch.missing;
-    } else if (p < o.patch_fail_fraction + o.patch_hang_fraction) {
-      in.patch.outcome = PatchOutcome::kHang;
-    } else if (p < o.patch_fail_fraction + o.patch_hang_fraction + o.agent_lost_fraction) {
-      in.patch.outcome = PatchOutcome::kAgentLost;
-    }
-    if (in.platform == "windows") {
-      uint64_t size = 52428800;
-      in.disks.push_back({"C:", size, u(rng) < o.disk_full_fraction ? size / 100 : size / 2});
-      in.services = {{"W32Time", "active"}, {"WinRM", "active"}};
-    } else {
-      uint64_t size = 8376300;
-      in.disks.push_back({"/", size, u(rng) < o.disk_full_fraction ? size / 100 : size / 2});
-      in.services = {{"sshd", "active"}, {"chronyd", "active"}, {"amazon-ssm-agent", "active"}};
-    }
-    in.load1 = 2.0 * u(rng);
-    fleet.instances.push_back(std::move(in));
-  }
-  Status st = Validate(fleet, "generated fleet", nullptr);
-  assert(st.ok());
-  (void)st;
-  return fleet;
 }
 
 }  // namespace fleetpatch::emulator

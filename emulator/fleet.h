@@ -204,8 +204,9 @@ Fleet DemoFleet();
 // The demo fleet's landing-zones inventory for fleetpatch (examples/demo/landing_zones.yml).
 const char* DemoLandingZonesYaml();
 
-// A seeded synthetic fleet: `instances` spread over `zones` (account, region) pairs, one account per
-// zone (region cycling through a fixed list), a mix of outcomes in the given fractions.
+// A seeded synthetic fleet (emulator/generate.cc): `instances` spread over `zones` (account,
+// region) pairs, one account per zone (region cycling through a fixed list), a mix of outcomes in
+// the given fractions.
 struct GeneratorOptions {
   int instances = 10000;
   int zones = 20;
@@ -221,8 +222,23 @@ struct GeneratorOptions {
   double stopped_fraction = 0.05;
   std::string role_name = "FleetPatchRole";
   std::string external_id = "fleetpatch-bench";
+  // Between runs (`fleetpatch compliance` and `prune`). Drawn from a stream of their own, so the
+  // fleet above is the same for a seed whatever these are. While all three fractions are 0 (the
+  // default) every patch state is the InstanceSpec default (a Scan a day ago); otherwise the
+  // instances none of them picks report an Install 1-14 days ago.
+  double never_scanned_fraction = 0;  // no patch state at all
+  double stale_fraction = 0;          // the last Install 31-180 days ago
+  double reboot_debt_fraction = 0;    // the last Install (NoReboot) 1-14 days ago left 1-20 patches pending a reboot
+  // Old fleetpatch backup AMIs (images), spread round-robin over the instances: an instance's j-th
+  // is 37 + 7j days old (past the default backup.retention_days of 30), has a root snapshot and, one
+  // time in four, a data volume snapshot. Default: 0.
+  int old_backups = 0;
 };
 Fleet GenerateFleet(const GeneratorOptions& options);
+// Applies one generator flag of the emulator's command line to *o: --patch-states
+// never=F,stale=F,reboot=F (fractions, any subset) or --old-backups K. Returns false when `flag` is
+// none of them; a kConfig error naming the flag for a bad value.
+Result<bool> ApplyGeneratorFlag(const std::string& flag, const std::string& value, GeneratorOptions* o);
 
 // The EC2 Auto Scaling process names (Launch, Terminate, HealthCheck, ReplaceUnhealthy, AZRebalance, ...).
 bool IsScalingProcess(const std::string& name);

@@ -115,6 +115,59 @@ TEST(FleetTest, GeneratorIsSeededAndValid) {
   EXPECT_NE(GenerateFleet(g).instances[0].id, a.instances[0].id);
 }
 
+TEST(FleetTest, GeneratorAddsTheBetweenRunsMixWithoutChangingTheFleet) {
+  GeneratorOptions g;
+  g.instances = 1000;
+  g.zones = 4;
+  Fleet plain = GenerateFleet(g);
+  ASSERT_TRUE(ApplyGeneratorFlag("--patch-states", "never=0.1,stale=0.2,reboot=0.3", &g).value());
+  ASSERT_TRUE(ApplyGeneratorFlag("--old-backups", "1500", &g).value());
+  Fleet mixed = GenerateFleet(g);
+  int never = 0, stale = 0, debt = 0, recent = 0;
+  for (size_t i = 0; i < mixed.instances.size(); ++i) {
+    const PatchSpec& p = mixed.instances[i].patch;
+    EXPECT_EQ(mixed.instances[i].id, plain.instances[i].id);
+    EXPECT_EQ(p.outcome, plain.instances[i].patch.outcome);  // the workflow's outcomes stay those of the seed
+    EXPECT_EQ(plain.instances[i].patch.last_operation, "Scan");
+    if (p.last_operation == "never") ++never;
+    else if (p.last_operation_days_ago > 30) ++stale;
+    else if (p.installed_pending_reboot > 0 && p.last_reboot_option == "NoReboot") ++debt;
+    else if (p.last_operation == "Install" && p.last_operation_days_ago <= 15) ++recent;
+  }
+  EXPECT_NEAR(never, 100, 40);
+  EXPECT_NEAR(stale, 200, 55);
+  EXPECT_NEAR(debt, 300, 60);
+  EXPECT_EQ(never + stale + debt + recent, 1000);
+
+  ASSERT_EQ(mixed.images.size(), 1500u);
+  int with_data = 0;
+  for (size_t k = 0; k < mixed.images.size(); ++k) {
+    const ImageSpec& img = mixed.images[k];
+    const InstanceSpec& owner = mixed.instances[k % 1000];
+    EXPECT_EQ(img.source_instance_id, owner.id);
+    EXPECT_EQ(img.account_id, owner.account_id);
+    EXPECT_EQ(img.owner_id, owner.account_id);  // filled by validation: fleetpatch's own account
+    EXPECT_EQ(img.tags.at("fleetpatch:backup-name"), img.name);
+    EXPECT_EQ(img.tags.at("fleetpatch:instance-id"), owner.id);
+    EXPECT_EQ(img.created_days_ago, k < 1000 ? 37 : 44);  // an instance's second backup is a week older
+    with_data += img.snapshots.size() == 2;
+  }
+  EXPECT_NEAR(with_data, 375, 90);
+  auto back = ParseFleetYaml(FleetToYaml(mixed), "generated");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->images.size(), 1500u);
+}
+
+TEST(FleetTest, GeneratorFlagsRejectBadValues) {
+  GeneratorOptions g;
+  EXPECT_FALSE(ApplyGeneratorFlag("--zones", "3", &g).value());  // not a generator flag of its own
+  EXPECT_FALSE(ApplyGeneratorFlag("--patch-states", "stale=1.5", &g).ok());
+  EXPECT_FALSE(ApplyGeneratorFlag("--patch-states", "late=0.1", &g).ok());
+  EXPECT_FALSE(ApplyGeneratorFlag("--patch-states", "never=0.6,stale=0.6", &g).ok());
+  EXPECT_FALSE(ApplyGeneratorFlag("--old-backups", "-1", &g).ok());
+  EXPECT_FALSE(ApplyGeneratorFlag("--old-backups", "12x", &g).ok());
+}
+
 TEST(FleetTest, YamlRoundTrip) {
   Fleet f = DemoFleet();
   auto back = ParseFleetYaml(FleetToYaml(f), "roundtrip");

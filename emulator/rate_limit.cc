@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "emulator/service.h"
+
 namespace fleetpatch::emulator {
 
 std::map<std::string, RateLimit> DefaultRateLimits() {
@@ -37,6 +39,16 @@ bool Emulator::SetRateLimit(const std::string& bucket, RateLimit limit) {
     if (b->first.rfind(bucket + "|", 0) == 0) b = impl_->buckets.erase(b);
     else ++b;
   }
+  return true;
+}
+
+bool Emulator::RateLimitOf(const std::string& operation, std::string* bucket, RateLimit* limit) const {
+  const Operation* op = FindOperation(operation);
+  if (!op) return false;
+  std::lock_guard<std::mutex> lock(impl_->buckets_mu);
+  *bucket = op->bucket;
+  auto it = impl_->limits.find(op->bucket);
+  *limit = it == impl_->limits.end() ? RateLimit{} : it->second;
   return true;
 }
 

@@ -37,6 +37,54 @@ bool AddFaultOrLimit(const std::string& flag, const std::string& value, RunOptio
   return st.ok();
 }
 
+// Every request of every method goes to `emulator`.
+void Route(httplib::Server& http, Emulator& emulator) {
+  auto handler = [&emulator](const httplib::Request& hreq, const std::string& body, httplib::Response& hres) {
+    // Answer uncompressed: cpp-httplib compresses every text/* answer (EC2's and STS's XML) for a
+    // client that accepts br at Brotli's highest quality, which cost the emulator about 5 ms of CPU
+    // per image in a DescribeImages page and dominated the benchmarks' emulator CPU. httplib decides
+    // after this handler from the request's Accept-Encoding, and the request object it owns is not
+    // const, so dropping the header here is what turns compression off.
+    const_cast<httplib::Request&>(hreq).headers.erase("Accept-Encoding");
+    Request req;
+    req.method = hreq.method;
+    // The raw (still percent-encoded) target: SigV4 canonicalises what was on the request line.
+    size_t q = hreq.target.find('?');
+    req.path = hreq.target.substr(0, q);
+    if (q != std::string::npos) req.query = hreq.target.substr(q + 1);
+    for (const auto& [k, v] : hreq.headers) req.headers.push_back({k, v});
+    req.body = body;
+    Response res = emulator.Handle(req);
+    if (res.delay.count() > 0) std::this_thread::sleep_for(res.delay);
+    if (res.drop_connection) {
+      // A content provider that fails makes httplib abort the connection mid-response, which the
+      // client sees as a dropped connection.
+      hres.set_content_provider(
+          1024, "text/plain", [](size_t, size_t, httplib::DataSink&) { return false; }, nullptr);
+      hres.set_header("Connection", "close");
+      return;
+    }
+    hres.status = res.status;
+    for (const auto& [k, v] : res.headers) hres.set_header(k, v);
+    hres.set_content(res.body, res.content_type.empty() ? "text/plain" : res.content_type);
+  };
+  // Bodies are read through a content reader: httplib's own reading answers 413 to a form-encoded
+  // body over 8 KiB (a limit compiled into the library), which AWS does not (a DescribeSnapshots
+  // with 200 snapshot-id filter values is about 9 KB).
+  auto with_body = [handler](const httplib::Request& hreq, httplib::Response& hres, const httplib::ContentReader& read) {
+    std::string body;
+    read([&](const char* data, size_t n) {
+      body.append(data, n);
+      return true;
+    });
+    handler(hreq, body, hres);
+  };
+  http.Post(".*", with_body);
+  http.Put(".*", with_body);
+  http.Delete(".*", with_body);
+  http.Get(".*", [handler](const httplib::Request& hreq, httplib::Response& hres) { handler(hreq, hreq.body, hres); });
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -58,33 +106,7 @@ Status Server::Start(const ServerOptions& options) {
                          ": the emulator accepts anyone holding its printed credentials; pass --allow-non-loopback to override");
   int threads = std::max(1, options.threads);
   impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto handler = [this](const httplib::Request& hreq, httplib::Response& hres) {
-    Request req;
-    req.method = hreq.method;
-    // The raw (still percent-encoded) target: SigV4 canonicalises what was on the request line.
-    size_t q = hreq.target.find('?');
-    req.path = hreq.target.substr(0, q);
-    if (q != std::string::npos) req.query = hreq.target.substr(q + 1);
-    for (const auto& [k, v] : hreq.headers) req.headers.push_back({k, v});
-    req.body = hreq.body;
-    Response res = emulator_.Handle(req);
-    if (res.delay.count() > 0) std::this_thread::sleep_for(res.delay);
-    if (res.drop_connection) {
-      // A content provider that fails makes httplib abort the connection mid-response, which the
-      // client sees as a dropped connection.
-      hres.set_content_provider(
-          1024, "text/plain", [](size_t, size_t, httplib::DataSink&) { return false; }, nullptr);
-      hres.set_header("Connection", "close");
-      return;
-    }
-    hres.status = res.status;
-    for (const auto& [k, v] : res.headers) hres.set_header(k, v);
-    hres.set_content(res.body, res.content_type.empty() ? "text/plain" : res.content_type);
-  };
-  impl_->http.Post(".*", handler);
-  impl_->http.Get(".*", handler);
-  impl_->http.Put(".*", handler);
-  impl_->http.Delete(".*", handler);
+  Route(impl_->http, emulator_);
   int port = options.port;
   if (port == 0) {
     port = impl_->http.bind_to_any_port(options.host);
@@ -134,10 +156,8 @@ int Run(const RunOptions& o) {
   if (o.demo) {
     fleet = DemoFleet();
   } else if (o.generate > 0) {
-    GeneratorOptions g;
+    GeneratorOptions g = o.generator;
     g.instances = o.generate;
-    g.zones = o.zones;
-    g.seed = o.seed;
     fleet = GenerateFleet(g);
   } else {
     auto loaded = LoadFleetFile(o.fleet_file);
@@ -214,8 +234,15 @@ int RunMain(int argc, char** argv) {
       if (a == "--demo") o.demo = true;
       else if (a == "--fleet") o.fleet_file = need(i, "--fleet");
       else if (a == "--generate") o.generate = std::stoi(need(i, "--generate"));
-      else if (a == "--zones") o.zones = std::stoi(need(i, "--zones"));
-      else if (a == "--seed") o.seed = std::stoull(need(i, "--seed"));
+      else if (a == "--zones") o.generator.zones = std::stoi(need(i, "--zones"));
+      else if (a == "--seed") o.generator.seed = std::stoull(need(i, "--seed"));
+      else if (a == "--patch-states" || a == "--old-backups") {
+        auto applied = ApplyGeneratorFlag(a, need(i, a.c_str()), &o.generator);
+        if (!applied.ok()) {
+          std::cerr << "fleetpatch-emulator: " << applied.error().message << "\n";
+          return 2;
+        }
+      }
       else if (a == "--port") o.server.port = std::stoi(need(i, "--port"));
       else if (a == "--host") o.server.host = need(i, "--host");
       else if (a == "--allow-non-loopback") o.server.allow_non_loopback = true;
@@ -227,7 +254,8 @@ int RunMain(int argc, char** argv) {
       else if (a == "--fault" || a == "--faults-file" || a == "--rate-limit") {
         if (!AddFaultOrLimit(a, need(i, a.c_str()), &o)) return 2;
       } else if (a == "--help" || a == "-h") {
-        std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S])\n"
+        std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S]\n"
+                     "         [--patch-states never=F,stale=F,reboot=F] [--old-backups K])\n"
                      "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
                      "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
                      "       [--fault OP:throttle=P,5xx=P,unavailable=P,reset=P,latency=20ms,jitter=5ms]...\n"

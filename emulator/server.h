@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "emulator/emulator.h"
 #include "emulator/fault_flags.h"
+#include "emulator/fleet.h"
 
 namespace fleetpatch::emulator {
 
@@ -52,8 +53,7 @@ struct RunOptions {
   bool demo = false;
   std::string fleet_file;  // YAML; exclusive with demo and generate
   int generate = 0;        // > 0: a synthetic fleet of this many instances
-  int zones = 20;          // for generate
-  uint64_t seed = 1;       // for generate
+  GeneratorOptions generator;  // for generate: --zones, --seed, --patch-states, --old-backups
   ServerOptions server;
   double time_scale = 1.0;
   bool strict_sigv4 = true;
@@ -73,7 +73,8 @@ std::string ExportLines(const std::string& endpoint, const aws::Credentials& cre
 // Loads the fleet, starts the server, prints the export lines on stdout and serves until SIGINT or
 // SIGTERM. Returns a process exit code.
 int Run(const RunOptions& options);
-// Parses argv (--demo | --fleet FILE | --generate N [--zones Z --seed S], --port P, --host H,
+// Parses argv (--demo | --fleet FILE | --generate N [--zones Z --seed S --patch-states
+// never=F,stale=F,reboot=F --old-backups K], --port P, --host H,
 // --allow-non-loopback, --time-scale X, --no-strict-sigv4, --no-rate-limits, --write-fleet FILE,
 // --fault SPEC (repeatable), --faults-file FILE, --rate-limit BUCKET=BURST/RATE (repeatable))
 // and calls Run.

@@ -24,6 +24,36 @@ TEST(ServerTest, ServesOnAnEphemeralLoopbackPortAndAnswersUnsignedRequestsWithAu
   server.Stop();
 }
 
+TEST(ServerTest, AnswersUncompressedWhateverTheClientAccepts) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ASSERT_TRUE(server.Start(ServerOptions{}).ok());
+  httplib::Client client("127.0.0.1", server.port());
+  // What curl sends for CURLOPT_ACCEPT_ENCODING "": every encoding it can decode.
+  httplib::Headers accept = {{"Accept-Encoding", "deflate, gzip, br, zstd"}};
+  auto res = client.Post("/", accept, "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_FALSE(res->has_header("Content-Encoding")) << res->get_header_value("Content-Encoding");
+  EXPECT_NE(res->body.find("<Code>AuthFailure</Code>"), std::string::npos);
+  server.Stop();
+}
+
+TEST(ServerTest, ReadsFormBodiesOverHttplibsEightKiB) {
+  Emulator emulator(DemoFleet());
+  Server server(emulator);
+  ASSERT_TRUE(server.Start(ServerOptions{}).ok());
+  std::string body = "Action=DescribeSnapshots&Version=2016-11-15&Filter.1.Name=snapshot-id";
+  for (int i = 1; i <= 200; ++i) body += "&Filter.1.Value." + std::to_string(i) + "=snap-0b000000000000" + std::to_string(100 + i);
+  ASSERT_GT(body.size(), 8192u);
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Post("/", body, "application/x-www-form-urlencoded; charset=utf-8");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401) << "reached the emulator (unsigned: AuthFailure), not httplib's 413";
+  EXPECT_NE(res->body.find("<Code>AuthFailure</Code>"), std::string::npos);
+  server.Stop();
+}
+
 TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
   Emulator emulator(DemoFleet());
   Server server(emulator);

@@ -126,8 +126,10 @@ TEST_F(BetweenRunsTest, PrunePlansThenDeletesOnlyExpiredBackupsAndExactlyTheirSn
   EXPECT_EQ(h_.CountAll("DeregisterImage"), 0) << "the plan changes nothing";
   EXPECT_EQ(h_.CountAll("DeleteSnapshot"), 0);
 
+  const int assumed = h_.Count("AssumeRole");
   ProcResult done = h_.Run(Args("prune", {"--yes"}));
   ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(h_.Count("AssumeRole") - assumed, 1) << "one AssumeRole for the zone: the listing's connection deletes too";
   rows = RowsByImage(json::parse(done.out));
   EXPECT_EQ(rows["ami-0a00000000000b000"]["action"], "deleted");
   EXPECT_EQ(h_.Count("DeregisterImage"), 2);

@@ -4,7 +4,6 @@
 
 #include "common/time_format.h"
 #include "common/exit_codes.h"
-#include "common/json_dump.h"
 #include "cli/run_engine.h"
 #include "workflow/executor.h"
 
@@ -25,6 +24,16 @@ Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config
     out.push_back(*it);
   }
   return out;
+}
+
+Result<std::shared_ptr<workflow::ZoneApi>> ConnectOnce::Connect(const workflow::ZoneSpec& zone) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = apis_.find(zone.info.name); it != apis_.end()) return it->second;
+  }
+  FP_ASSIGN_OR_RETURN(std::shared_ptr<workflow::ZoneApi> api, connector_.Connect(zone));
+  std::lock_guard<std::mutex> lock(mu_);
+  return apis_.emplace(zone.info.name, std::move(api)).first->second;
 }
 
 std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones,
@@ -61,15 +70,14 @@ int PrintOutcome(const Options& options, Context& ctx, const report::TableReport
     if (code == kExitOk) code = ExitCodeFor(written.error().category);
   }
   if (options.output == OutputFormat::kJson) {
-    nlohmann::json j = report::TableToJson(report);
-    j["exit_code"] = code;
-    j["reports"] = nlohmann::json::array();
+    nlohmann::json extra = {{"exit_code", code}, {"reports", nlohmann::json::array()},
+                            {"zone_errors", nlohmann::json::array()}};
     if (written.ok())
-      for (const auto& p : *written) j["reports"].push_back(p.string());
-    j["zone_errors"] = nlohmann::json::array();
+      for (const auto& p : *written) extra["reports"].push_back(p.string());
     for (const auto& e : zone_errors)
-      j["zone_errors"].push_back({{"category", CategoryName(e.category)}, {"message", e.ToString()}});
-    *ctx.out << DumpJson(j, 2) << "\n";
+      extra["zone_errors"].push_back({{"category", CategoryName(e.category)}, {"message", e.ToString()}});
+    Status st = report::StreamTableJson(report, extra, *ctx.out);
+    if (!st.ok()) *ctx.err << "fleetpatch: could not print the report: " << st.error().ToString() << "\n";
     return code;
   }
   text(*ctx.out, report);

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,6 +25,21 @@ namespace fleetpatch::cli {
 // The enabled zones of `config`, or only those named in `names` (each must be a zone of the
 // config: kConfig naming the unknown one and listing the known ones).
 Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config, const std::vector<std::string>& names);
+
+// A connector that connects each zone (assumes its role) once and hands the same API to later
+// passes over the zones (prune lists, then deletes: one AssumeRole per zone, not two). The API's
+// AssumeRole provider renews its session before it expires. Thread-safe; different zones connect
+// in parallel.
+class ConnectOnce final : public workflow::ZoneConnector {
+ public:
+  explicit ConnectOnce(workflow::ZoneConnector& connector) : connector_(connector) {}
+  Result<std::shared_ptr<workflow::ZoneApi>> Connect(const workflow::ZoneSpec& zone) override;
+
+ private:
+  workflow::ZoneConnector& connector_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<workflow::ZoneApi>> apis_;  // by zone name
+};
 
 // Connects each zone (assuming its role) and calls fn on up to `workers` zones at a time. Returns
 // the zones' errors, each message prefixed with "landing zone 'NAME': ", in zone order.

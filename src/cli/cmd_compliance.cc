@@ -52,24 +52,22 @@ Result<int> RunComplianceCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   workflow::ComplianceOptions copts;
   copts.max_age_days = config.compliance.max_age_days;
+  // Each zone's rows go into the report as the zone finishes: only the report's rows are kept.
   std::mutex mu;
-  std::vector<workflow::ComplianceRow> rows;
+  workflow::ComplianceReportBuilder builder(checks);
   std::vector<Error> errors = ForEachZoneApi(aws->connector(), zones, config.concurrency.zone_workers,
                                              [&](workflow::ZoneApi& api, const workflow::ZoneSpec& z) -> Status {
     FP_ASSIGN_OR_RETURN(auto got, workflow::CollectCompliance(api, z.info, copts, now));
     std::lock_guard<std::mutex> lock(mu);
-    for (auto& r : got) rows.push_back(std::move(r));
+    for (const auto& r : got) builder.Add(r);
     return OkStatus();
-  });
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.zone, a.instance.instance_id) < std::tie(b.zone, b.instance.instance_id);
   });
   std::vector<std::string> error_texts;
   for (const auto& e : errors) error_texts.push_back(e.ToString());
-  report::TableReport rep = workflow::ComplianceReport(rows, checks, error_texts, FormatIso8601(now));
+  const bool failing = builder.failing();
+  report::TableReport rep = builder.Finish(error_texts, FormatIso8601(now));
   auto written = report::WriteTableReports(rep, config.reporting.output_dir, ReportFormats(config), ReportStamp(now));
 
-  bool failing = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return FailsCompliance(r, checks); });
   int code = !errors.empty() ? ZoneErrorsExitCode(errors) : failing ? kExitInstanceFailures : kExitOk;
   return PrintOutcome(options, ctx, rep, written, errors, code, PrintText);
 }

@@ -147,16 +147,17 @@ Result<int> RunPruneCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(workflow::PruneProtection protection, workflow::ProtectionFromStore(*store, kRunsConsulted));
   FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   const int workers = config.concurrency.zone_workers;
+  ConnectOnce connector(aws->connector());  // the listing's zone APIs serve the deletion too
 
   std::vector<workflow::PruneImage> images;
-  std::vector<Error> errors = ListImages(aws->connector(), zones, workers, &images);
+  std::vector<Error> errors = ListImages(connector, zones, workers, &images);
   std::vector<PruneDecision> plan =
       workflow::PlanPrune(std::move(images), {config.backup.retention_days, config.backup.keep_last}, protection,
                           clock.Now());
   if (options.yes && !config.dry_run) {
     FP_ASSIGN_OR_RETURN(workflow::PendingPrune pending, workflow::FindPendingPrunes(*store));
     FP_ASSIGN_OR_RETURN(std::string run_id, StartPruneRun(*store, clock, config));
-    auto exec_errors = Execute(aws->connector(), zones, workers, *store, clock, run_id, pending, plan);
+    auto exec_errors = Execute(connector, zones, workers, *store, clock, run_id, pending, plan);
     FP_RETURN_IF_ERROR(FinishPendingRuns(*store, pending, exec_errors));
     errors.insert(errors.end(), exec_errors.begin(), exec_errors.end());
     bool failed = std::any_of(plan.begin(), plan.end(), [](const auto& d) { return d.action == PruneAction::kFailed; });

@@ -1,5 +1,7 @@
 #include "report/table_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <pugixml.hpp>
@@ -46,15 +48,41 @@ Status StreamStatus(const std::ostream& out) {
   return out ? OkStatus() : Error::Internal("writing the report failed");
 }
 
+json RowToJson(const std::vector<TableColumn>& columns, const TableRow& row) {
+  json o = json::object();
+  for (size_t c = 0; c < columns.size(); ++c) o[columns[c].key] = row.cells[c];
+  if (!row.flag.empty()) o["flag"] = row.flag;
+  return o;
+}
+
 json RowsToJson(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
   json out = json::array();
-  for (const auto& row : rows) {
-    json o = json::object();
-    for (size_t c = 0; c < columns.size(); ++c) o[columns[c].key] = row.cells[c];
-    if (!row.flag.empty()) o["flag"] = row.flag;
-    out.push_back(std::move(o));
-  }
+  for (const auto& row : rows) out.push_back(RowToJson(columns, row));
   return out;
+}
+
+// `v` as DumpJson(document, 2) prints it `depth` levels deep (every line after the first indented).
+void WriteNested(std::ostream& out, const json& v, int depth) {
+  const std::string text = DumpJson(v, 2);
+  const std::string newline = "\n" + std::string(2 * static_cast<size_t>(depth), ' ');
+  size_t from = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; from = nl + 1, nl = text.find('\n', from))
+    out.write(text.data() + from, static_cast<std::streamsize>(nl - from)) << newline;
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+// The "rows" array, one row at a time.
+void WriteRows(std::ostream& out, const TableReport& r) {
+  if (r.rows.empty()) {
+    out << "[]";
+    return;
+  }
+  out << "[";
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    out << (i ? ",\n    " : "\n    ");
+    WriteNested(out, RowToJson(r.columns, r.rows[i]), 2);
+  }
+  out << "\n  ]";
 }
 
 std::string RowName(const TableReport& r, const TableRow& row) {
@@ -79,14 +107,40 @@ void HtmlTable(std::ostream& out, const std::vector<TableColumn>& columns, const
   out << "</tbody></table>\n";
 }
 
+void XmlRow(pugi::xml_node parent, const std::vector<TableColumn>& columns, const TableRow& row) {
+  pugi::xml_node r = parent.append_child("row");
+  if (!row.flag.empty()) SetAttr(r, "flag", row.flag);
+  for (size_t c = 0; c < columns.size(); ++c) {
+    pugi::xml_node cell = AddText(r, "cell", CellText(row.cells[c]));
+    SetAttr(cell, "name", columns[c].key);
+  }
+}
+
 void XmlRows(pugi::xml_node parent, const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+  for (const auto& row : rows) XmlRow(parent, columns, row);
+}
+
+// The JUnit test case of one row: a failure when the row is flagged.
+void JunitCase(pugi::xml_node parent, const TableReport& r, const TableRow& row) {
+  pugi::xml_node tc = parent.append_child("testcase");
+  SetAttr(tc, "classname", "fleetpatch." + r.kind);
+  SetAttr(tc, "name", RowName(r, row));
+  if (row.flag.empty()) return;
+  pugi::xml_node f = tc.append_child("failure");
+  SetAttr(f, "message", row.flag);
+  std::string details;
+  for (size_t c = 0; c < r.columns.size(); ++c) details += r.columns[c].key + ": " + CellText(row.cells[c]) + "\n";
+  f.append_child(pugi::node_pcdata).set_value(XmlSafeText(details).c_str());
+}
+
+// Prints each row as `add` builds it in a small document of its own, as the next child of `parent`:
+// the whole table never exists as one XML tree.
+template <typename AddRow>
+void StreamRows(StreamedElement& parent, const std::vector<TableRow>& rows, AddRow add) {
   for (const auto& row : rows) {
-    pugi::xml_node r = parent.append_child("row");
-    if (!row.flag.empty()) SetAttr(r, "flag", row.flag);
-    for (size_t c = 0; c < columns.size(); ++c) {
-      pugi::xml_node cell = AddText(r, "cell", CellText(row.cells[c]));
-      SetAttr(cell, "name", columns[c].key);
-    }
+    pugi::xml_document one;
+    add(one, row);
+    parent.Child(one.first_child());
   }
 }
 
@@ -128,23 +182,30 @@ Status WriteTableCsv(const TableReport& r, std::ostream& out) {
   return StreamStatus(out);
 }
 
-json TableToJson(const TableReport& r) {
-  json j = {{"report_version", kReportVersion}, {"kind", r.kind}, {"generated_at", r.generated_at}};
+Status StreamTableJson(const TableReport& r, const json& extra, std::ostream& out) {
+  FP_RETURN_IF_ERROR(CheckReport(r));
+  json top = extra.is_object() ? extra : json::object();
+  top["report_version"] = kReportVersion;
+  top["kind"] = r.kind;
+  top["generated_at"] = r.generated_at;
   json facts = json::object();
   for (const auto& [k, v] : r.facts) facts[k] = v;
-  j["facts"] = std::move(facts);
+  top["facts"] = std::move(facts);
   json summaries = json::object();
   for (const auto& s : r.summaries) summaries[s.key] = RowsToJson(s.columns, s.rows);
-  j["summaries"] = std::move(summaries);
-  j["rows"] = RowsToJson(r.columns, r.rows);
-  return j;
-}
-
-Status WriteTableJson(const TableReport& r, std::ostream& out) {
-  FP_RETURN_IF_ERROR(CheckReport(r));
-  out << DumpJson(TableToJson(r), 2) << "\n";
+  top["summaries"] = std::move(summaries);
+  top["rows"] = nullptr;  // holds the members' order (nlohmann sorts them); written row by row below
+  const char* sep = "{\n  ";
+  for (auto it = top.begin(); it != top.end(); ++it, sep = ",\n  ") {
+    out << sep << DumpJson(json(it.key())) << ": ";
+    if (it.key() == "rows") WriteRows(out, r);
+    else WriteNested(out, it.value(), 1);
+  }
+  out << "\n}\n";
   return StreamStatus(out);
 }
+
+Status WriteTableJson(const TableReport& r, std::ostream& out) { return StreamTableJson(r, json::object(), out); }
 
 Status WriteTableHtml(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));
@@ -169,46 +230,45 @@ Status WriteTableHtml(const TableReport& r, std::ostream& out) {
 
 Status WriteTableXml(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));
-  pugi::xml_document doc;
-  pugi::xml_node root = doc.append_child(r.kind.c_str());
-  SetAttr(root, "version", static_cast<int64_t>(kReportVersion));
-  SetAttr(root, "generated_at", r.generated_at);
-  pugi::xml_node facts = root.append_child("facts");
+  out << kXmlDeclaration;
+  StreamedElement root(out, r.kind.c_str(), 0);
+  SetAttr(root.attributes(), "version", static_cast<int64_t>(kReportVersion));
+  SetAttr(root.attributes(), "generated_at", r.generated_at);
+  pugi::xml_document head;  // the facts and summaries: small
+  pugi::xml_node facts = head.append_child("facts");
   for (const auto& [k, v] : r.facts) SetAttr(AddText(facts, "fact", CellText(v)), "name", k);
+  root.Child(facts);
   for (const auto& s : r.summaries) {
-    pugi::xml_node sum = root.append_child("summary");
+    pugi::xml_node sum = head.append_child("summary");
     SetAttr(sum, "name", s.key);
     XmlRows(sum, s.columns, s.rows);
+    root.Child(sum);
   }
-  XmlRows(root.append_child("rows"), r.columns, r.rows);
-  out << SaveXml(doc);
+  root.Open();
+  StreamedElement rows(out, "rows", 1);
+  StreamRows(rows, r.rows, [&](pugi::xml_node parent, const TableRow& row) { XmlRow(parent, r.columns, row); });
+  rows.Close();
+  root.Close();
   return StreamStatus(out);
 }
 
 Status WriteTableJunit(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));
-  pugi::xml_document doc;
-  pugi::xml_node suites = doc.append_child("testsuites");
-  pugi::xml_node suite = suites.append_child("testsuite");
-  SetAttr(suite, "name", "fleetpatch " + r.kind);
-  int64_t failures = 0;
-  for (const auto& row : r.rows) {
-    pugi::xml_node tc = suite.append_child("testcase");
-    SetAttr(tc, "classname", "fleetpatch." + r.kind);
-    SetAttr(tc, "name", RowName(r, row));
-    if (row.flag.empty()) continue;
-    ++failures;
-    pugi::xml_node f = tc.append_child("failure");
-    SetAttr(f, "message", row.flag);
-    std::string details;
-    for (size_t c = 0; c < r.columns.size(); ++c) details += r.columns[c].key + ": " + CellText(row.cells[c]) + "\n";
-    f.append_child(pugi::node_pcdata).set_value(XmlSafeText(details).c_str());
-  }
-  SetAttr(suite, "tests", static_cast<int64_t>(r.rows.size()));
-  SetAttr(suite, "failures", failures);
-  SetAttr(suites, "tests", static_cast<int64_t>(r.rows.size()));
-  SetAttr(suites, "failures", failures);
-  out << SaveXml(doc);
+  const auto tests = static_cast<int64_t>(r.rows.size());
+  const auto failures =
+      static_cast<int64_t>(std::count_if(r.rows.begin(), r.rows.end(), [](const TableRow& row) { return !row.flag.empty(); }));
+  out << kXmlDeclaration;
+  StreamedElement suites(out, "testsuites", 0);
+  SetAttr(suites.attributes(), "tests", tests);
+  SetAttr(suites.attributes(), "failures", failures);
+  suites.Open();
+  StreamedElement suite(out, "testsuite", 1);
+  SetAttr(suite.attributes(), "name", "fleetpatch " + r.kind);
+  SetAttr(suite.attributes(), "tests", tests);
+  SetAttr(suite.attributes(), "failures", failures);
+  StreamRows(suite, r.rows, [&](pugi::xml_node parent, const TableRow& row) { JunitCase(parent, r, row); });
+  suite.Close();
+  suites.Close();
   return StreamStatus(out);
 }
 

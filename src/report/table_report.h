@@ -59,8 +59,10 @@ Status WriteTableHtml(const TableReport& report, std::ostream& out);
 Status WriteTableXml(const TableReport& report, std::ostream& out);
 Status WriteTableJunit(const TableReport& report, std::ostream& out);
 
-// The JSON document (also what `--output json` prints).
-nlohmann::json TableToJson(const TableReport& report);
+// The JSON document, written row by row so that a report of 100,000 rows never exists as one JSON
+// value; `extra` (an object) adds top-level members (what `--output json` prints: the exit code,
+// the report paths, the zone errors). The text is exactly nlohmann's dump with an indent of 2.
+Status StreamTableJson(const TableReport& report, const nlohmann::json& extra, std::ostream& out);
 
 // Writes each format as <dir>/fleetpatch-<kind>-<stamp>.<ext> (JUnit: -junit.xml), atomically and
 // owner-only (WriteFileAtomic, EnsurePrivateDirectory). `stamp` must be a valid file-name part

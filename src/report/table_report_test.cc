@@ -8,6 +8,10 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include <pugixml.hpp>
+
+#include "report/xml_util.h"
+
 namespace fleetpatch::report {
 namespace {
 
@@ -49,6 +53,19 @@ TEST(TableReportTest, HtmlEscapesEveryCell) {
   EXPECT_THAT(html, HasSubstr("<h2>By zone</h2>"));
 }
 
+TEST(TableReportTest, JsonIsStreamedAsNlohmannWouldDumpTheWholeDocument) {
+  TableReport r = Sample();
+  std::ostringstream out;
+  ASSERT_TRUE(StreamTableJson(r, {{"exit_code", 1}, {"zone_errors", nlohmann::json::array()}}, out).ok());
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(out.str(), j.dump(2) + "\n");  // members sorted, nested values indented like one dump
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][1]["name"], "<script>alert(1)</script> & \"q\"");
+  r.rows.clear();
+  EXPECT_EQ(Render(WriteTableJson, r), nlohmann::json::parse(Render(WriteTableJson, r)).dump(2) + "\n");
+}
+
 TEST(TableReportTest, JsonKeepsTypes) {
   auto j = nlohmann::json::parse(Render(WriteTableJson, Sample()));
   EXPECT_EQ(j["kind"], "compliance");
@@ -57,6 +74,22 @@ TEST(TableReportTest, JsonKeepsTypes) {
   EXPECT_EQ(j["rows"][1]["flag"], "fails --fail-on: missing");
   EXPECT_EQ(j["summaries"]["by_zone"][0]["instances"], 2);
   EXPECT_EQ(j["facts"]["instances"], 2);
+}
+
+TEST(TableReportTest, XmlAndJunitAreStreamedAsPugixmlWouldSaveTheWholeDocument) {
+  for (auto write : {WriteTableXml, WriteTableJunit}) {
+    for (bool empty : {false, true}) {
+      TableReport r = Sample();
+      if (empty) r.rows.clear();
+      std::string text = Render(write, r);
+      pugi::xml_document whole;
+      ASSERT_TRUE(whole.load_string(text.c_str())) << text;
+      std::ostringstream again;  // the parse drops the declaration: compare what follows it
+      whole.save(again, "  ", pugi::format_default | pugi::format_no_declaration, pugi::encoding_utf8);
+      ASSERT_EQ(text.rfind(kXmlDeclaration, 0), 0u) << text;
+      EXPECT_EQ(text.substr(std::string(kXmlDeclaration).size()), again.str());
+    }
+  }
 }
 
 TEST(TableReportTest, XmlAndJunitAreWellFormedAndFlagRowsFail) {

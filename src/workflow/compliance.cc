@@ -53,24 +53,8 @@ bool Matches(const ComplianceRow& r, ComplianceCheck c) {
   return false;
 }
 
-// Counts of one summary line.
-struct Tally {
-  int64_t instances = 0, compliant = 0, missing = 0, failed = 0, reboot = 0, stale = 0, never = 0;
-  void Add(const ComplianceRow& r) {
-    ++instances;
-    compliant += r.status == "compliant";
-    missing += r.missing;
-    failed += r.failed;
-    reboot += r.reboot_debt;
-    stale += r.stale;
-    never += !r.state;
-  }
-};
-
-report::TableSummary Summary(const std::vector<ComplianceRow>& rows, const std::string& key, const std::string& title,
-                             const std::string& group_title, std::string (*group_of)(const ComplianceRow&)) {
-  std::map<std::string, Tally> tallies;
-  for (const auto& r : rows) tallies[group_of(r)].Add(r);
+report::TableSummary Summary(const std::map<std::string, ComplianceTally>& tallies, const std::string& key,
+                             const std::string& title, const std::string& group_title) {
   report::TableSummary s{key, title,
                          {{"group", group_title}, {"instances", "Instances"}, {"compliant", "Compliant"},
                           {"missing", "Missing patches"}, {"failed", "Failed patches"},
@@ -183,34 +167,57 @@ Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const Landing
   return rows;
 }
 
-report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
-                                     const std::vector<std::string>& zone_errors, const std::string& generated_at) {
+void ComplianceTally::Add(const ComplianceRow& r) {
+  ++instances;
+  compliant += r.status == "compliant";
+  missing += r.missing;
+  failed += r.failed;
+  reboot += r.reboot_debt;
+  stale += r.stale;
+  never += !r.state;
+}
+
+void ComplianceReportBuilder::Add(const ComplianceRow& r) {
+  total_.Add(r);
+  by_zone_[r.zone].Add(r);
+  by_account_[r.account_id].Add(r);
+  by_platform_[r.instance.platform_type].Add(r);
+  by_patch_group_[r.state ? r.state->patch_group : std::string()].Add(r);
+  rows_.push_back(RowOf(r, checks_));
+  failing_ += !rows_.back().flag.empty();
+}
+
+report::TableReport ComplianceReportBuilder::Finish(const std::vector<std::string>& zone_errors,
+                                                    const std::string& generated_at) {
   report::TableReport rep;
   rep.kind = "compliance";
   rep.title = "fleetpatch compliance";
   rep.generated_at = generated_at;
   rep.columns = Columns();
   rep.name_columns = {0, 3};
-  Tally total;
-  int64_t failing = 0;
-  for (const auto& r : rows) {
-    total.Add(r);
-    rep.rows.push_back(RowOf(r, checks));
-    failing += !rep.rows.back().flag.empty();
-  }
-  rep.facts = {{"instances", total.instances}, {"compliant", total.compliant}, {"missing", total.missing},
-               {"failed", total.failed}, {"reboot_pending", total.reboot}, {"stale", total.stale},
-               {"never_scanned", total.never}, {"failing_checks", failing}};
+  rep.rows = std::move(rows_);
+  auto text = [](const report::TableRow& row, size_t c) -> const std::string& { return row.cells[c].get_ref<const std::string&>(); };
+  std::stable_sort(rep.rows.begin(), rep.rows.end(), [&](const report::TableRow& a, const report::TableRow& b) {
+    return std::tie(text(a, 0), text(a, 3)) < std::tie(text(b, 0), text(b, 3));
+  });
+  const ComplianceTally& t = total_;
+  rep.facts = {{"instances", t.instances}, {"compliant", t.compliant}, {"missing", t.missing},
+               {"failed", t.failed}, {"reboot_pending", t.reboot}, {"stale", t.stale},
+               {"never_scanned", t.never}, {"failing_checks", failing_}};
   for (size_t i = 0; i < zone_errors.size(); ++i) rep.facts.push_back({"zone_error_" + std::to_string(i + 1), zone_errors[i]});
-  rep.summaries = {
-      Summary(rows, "by_zone", "By landing zone", "Landing zone", [](const ComplianceRow& r) { return r.zone; }),
-      Summary(rows, "by_account", "By account", "Account", [](const ComplianceRow& r) { return r.account_id; }),
-      Summary(rows, "by_platform", "By platform", "Platform",
-              [](const ComplianceRow& r) { return r.instance.platform_type; }),
-      Summary(rows, "by_patch_group", "By patch group", "Patch group",
-              [](const ComplianceRow& r) { return r.state ? r.state->patch_group : std::string(); }),
-  };
+  rep.summaries = {Summary(by_zone_, "by_zone", "By landing zone", "Landing zone"),
+                   Summary(by_account_, "by_account", "By account", "Account"),
+                   Summary(by_platform_, "by_platform", "By platform", "Platform"),
+                   Summary(by_patch_group_, "by_patch_group", "By patch group", "Patch group")};
+  *this = ComplianceReportBuilder(std::move(checks_));
   return rep;
+}
+
+report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
+                                     const std::vector<std::string>& zone_errors, const std::string& generated_at) {
+  ComplianceReportBuilder b(checks);
+  for (const auto& r : rows) b.Add(r);
+  return b.Finish(zone_errors, generated_at);
 }
 
 }  // namespace fleetpatch::workflow

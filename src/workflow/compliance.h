@@ -3,13 +3,14 @@
 // DescribeInstancePatchStates call per 50 managed instances, and classifies each instance
 // (ClassifyCompliance, pure): missing or failed patches, reboot debt (installed patches waiting
 // for a reboot, and since when), stale (no Install within max_age_days), never scanned.
-// ComplianceReport turns the rows into a TableReport with summaries per zone, account, platform
-// and patch group, for every report format.
+// ComplianceReportBuilder turns the rows into a TableReport with summaries per zone, account,
+// platform and patch group, for every report format.
 // Thread-safety: pure functions, and CollectCompliance uses only the ZoneApi given (thread-safe),
 // so zones may be collected in parallel.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,8 +60,36 @@ Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const Landing
                                                      const ComplianceOptions& options,
                                                      std::chrono::system_clock::time_point now);
 
-// The report: one row per instance (flagged when it fails `checks`), summaries by zone, account,
-// platform and patch group, and headline counts. `zone_errors` are listed as facts.
+// The counts of one summary line (a zone, account, platform or patch group, or the whole report).
+struct ComplianceTally {
+  int64_t instances = 0, compliant = 0, missing = 0, failed = 0, reboot = 0, stale = 0, never = 0;
+  void Add(const ComplianceRow& row);
+};
+
+// Builds the report one instance at a time (zone by zone as zones finish), so that no caller keeps
+// every instance's ComplianceRow: only the report's rows and the summaries' counts grow with the
+// fleet. Thread-safety: none; callers serialise Add.
+class ComplianceReportBuilder {
+ public:
+  explicit ComplianceReportBuilder(std::vector<ComplianceCheck> checks) : checks_(std::move(checks)) {}
+  // One row (flagged when it fails a check) and its counts.
+  void Add(const ComplianceRow& row);
+  // True once a row that fails a check was added.
+  bool failing() const { return failing_ > 0; }
+  // The report: rows sorted by zone, then instance (rows that compare equal keep their order),
+  // summaries by zone, account, platform and patch group, headline counts, `zone_errors` as facts.
+  // Leaves the builder empty.
+  report::TableReport Finish(const std::vector<std::string>& zone_errors, const std::string& generated_at);
+
+ private:
+  std::vector<ComplianceCheck> checks_;
+  std::vector<report::TableRow> rows_;
+  ComplianceTally total_;
+  std::map<std::string, ComplianceTally> by_zone_, by_account_, by_platform_, by_patch_group_;
+  int64_t failing_ = 0;
+};
+
+// The report of `rows` at once (ComplianceReportBuilder).
 report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
                                      const std::vector<std::string>& zone_errors, const std::string& generated_at);
 
