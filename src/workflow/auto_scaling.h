@@ -77,7 +77,7 @@ class ZoneAutoScaling {
   Status RestoreStandby(const std::set<std::string>& in_flight);
 
   const ZoneContext& ctx_;
-  std::map<std::string, std::optional<StandbyResult>> records_;  // instance -> its standby record
+  std::map<std::string, std::optional<StandbyResult>> records_;  // instance -> its standby record, if any
   std::vector<std::string> tagged_;                              // instances tagged as group members
   std::set<std::string> to_patch_;                               // members whose patch is not over
   std::map<std::string, std::string> patched_;                   // instance -> its ended patch's status
