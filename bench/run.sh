@@ -12,13 +12,17 @@
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
 #            --workers N (a scan, then N `fleetpatch worker` processes sharing the run's zones)
+#            --no-postcheck (workflow.phases.postcheck: false: backup, precheck and patch only, the
+#            work analyze.py's minimum number of calls and critical path cover)
+#            --time-limit S (after S seconds, Ctrl-C fleetpatch: it stops starting work, writes its
+#            report and exits resumable; the figures then cover the work done, calls included)
 #   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
-fleet_src="" workers=1
+fleet_src="" workers=1 time_limit=0 postcheck=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -32,9 +36,11 @@ while [ $# -gt 0 ]; do
     --poll-interval) poll="$2"; shift ;;
     --fleet) fleet_src="$2"; shift ;;
     --workers) workers="$2"; shift ;;
+    --time-limit) time_limit="$2"; shift ;;
+    --no-postcheck) postcheck=0 ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,22 +70,24 @@ mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 echo "bench/run.sh: working in $work" >&2
 
-# 1. The fleet (the emulator's seeded generator) and the emulator host, which also writes the
-#    matching landing-zones inventory.
+# 1. The fleet and the emulator host, which also writes the matching landing-zones inventory. A
+#    generated fleet (the emulator's seeded generator) is made by the host itself, which writes it
+#    to fleet.yml for the analysis: parsing it back would cost the host ~50 KiB per instance.
 if [ -n "$fleet_src" ]; then
   cp "$fleet_src" "$work/fleet.yml"
   zones="$(grep -c '^  - id: "' "$work/fleet.yml")"  # one zone per account (each has one region)
   instances="$(grep -c '^  - id: i-' "$work/fleet.yml")"
+  fleet_args=(--fleet "$work/fleet.yml")
 else
-  "$build_dir/fleetpatch-emulator" --generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml"
+  fleet_args=(--generate "$instances" --zones "$zones" --seed "$seed" --write-fleet "$work/fleet.yml")
 fi
-"$build_dir/bench/fp_bench_workflow" --fleet "$work/fleet.yml" --landing-zones "$work/landing_zones.yml" \
+"$build_dir/bench/fp_bench_workflow" "${fleet_args[@]}" --landing-zones "$work/landing_zones.yml" \
   --request-log "$work/requests.json" --time-scale "$time_scale" --latency-ms "$latency_ms" \
   >"$work/emulator.env" 2>"$work/emulator.err" &
 emu_pid=$!
 stop_emulator() { kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT
-# Loading the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
+# Making the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
 ready=0
 for _ in $(seq 1 6000); do
   [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && { ready=1; break; }
@@ -108,7 +116,7 @@ cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
 workflow:${poll:+
-  poll_interval: $poll}
+  poll_interval: $poll}$( [ "$postcheck" = 1 ] || printf '\n  phases:\n    postcheck: false')
   timeouts:
     ami_creation: $timeout_s
     patch_execution: $timeout_s
@@ -153,21 +161,33 @@ set +e
   else
     fleetpatch_timed run --workflow full --yes &
     time_pid=$!
+    # $time_pid is the subshell running fleetpatch_timed: its child is GNU time, whose child is fleetpatch.
+    fleetpatch_pid() {
+      local gnu_time
+      gnu_time="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+      [ -z "$gnu_time" ] || pgrep -P "$gnu_time" 2>/dev/null | head -1 || true
+    }
+    if [ "$time_limit" -gt 0 ]; then
+      ( sleep "$time_limit"; p="$(fleetpatch_pid)"; [ -z "$p" ] || kill -INT "$p" 2>/dev/null || true ) &
+      limit_pid=$!
+    fi
     # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
     (
       while kill -0 "$time_pid" 2>/dev/null; do
-        # $time_pid is the subshell running fleetpatch_timed: its child is GNU time, whose child is fleetpatch.
-      gnu_time="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
-      fp_pid="$( [ -z "$gnu_time" ] || pgrep -P "$gnu_time" 2>/dev/null | head -1 || true)"
+        fp_pid="$(fleetpatch_pid)"
         if [ -n "$fp_pid" ]; then
           rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
           [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
         fi
+        # The emulator host's too (not fleetpatch's figure; it shares the machine).
+        emu_rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$emu_pid/status" 2>/dev/null || true)"
+        [ -z "$emu_rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $emu_rss" >>"$work/emulator-rss.tsv"
         sleep 0.5
       done
     ) >"$work/rss.tsv" &
     wait "$time_pid"
     rc=$?
+    [ -z "${limit_pid:-}" ] || kill "$limit_pid" 2>/dev/null || true
   fi
   end=$(date +%s%N)
   echo "{\"exit_code\": $rc, \"wall_ms\": $(( (end - start) / 1000000 ))}" >"$work/wall.json"
