@@ -19,6 +19,10 @@ The minimum number of calls is what the page sizes allow for the work fleetpatch
                               (AWS-RunPatchBaseline serves both platforms)
   ListCommandInvocations      1 per command: a single poll (one page of 50) after it completed
   DescribeInstancePatchStates ceil(k/50) per zone and wave (k: the runs that ended Success)
+  reboot wait                 per zone and wave with r instances whose Install succeeded on an instance
+                              that needs a reboot (RebootIfNeeded, the fleet's reboot_required):
+                              DescribeInstanceStatus ceil(r/100) and DescribeInstanceInformation
+                              ceil(r/50), one check after they are back (the ids as a filter)
   DeregisterImage             1 per AMI that failed (the design's cleanup)
   DeleteSnapshot              1 per snapshot of those AMIs
   DescribeSnapshots           ceil(f/200) per zone with f failed AMIs (their snapshots found by one
@@ -74,7 +78,14 @@ def parse_time(path):
     }
 
 
-def minimums(report):
+def reboot_waits(members, spec):
+    """The instances of one zone's wave whose patch waited for a reboot (RebootIfNeeded)."""
+    return sum(1 for i in members if i["patch"]["status"] in ("success", "partial_success")
+               and spec.get(i["instance_id"], {}).get("patch", {}).get("reboot_required"))
+
+
+def minimums(report, fleet):
+    spec = {i["id"]: i for i in fleet["instances"]}
     inst = report["instances"]
     by_zone = collections.defaultdict(list)
     for i in inst:
@@ -117,6 +128,9 @@ def minimums(report):
             # Only runs that ended Success are verified with DescribeInstancePatchStates.
             verified = sum(1 for i in members if i["patch"]["command_status"] == "Success")
             m["DescribeInstancePatchStates"] += ceil_div(verified, 50)
+            rebooted = reboot_waits(members, spec)
+            m["DescribeInstanceStatus"] += ceil_div(rebooted, 100)
+            m["DescribeInstanceInformation"] += ceil_div(rebooted, 50)
         detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
                      "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
     m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch")
@@ -129,7 +143,8 @@ def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=720
     """The simulated time the run cannot go faster than, in real seconds at this time scale.
 
     Phases run one after the other and each ends with its slowest zone; patch waves are run-wide and
-    each ends with its slowest instance (a hanging run at its timeout)."""
+    each ends with its slowest instance (a hanging run at its timeout; a run that reboots when its
+    instance's status checks are ok again)."""
     spec = {i["id"]: i for i in fleet["instances"]}
     xs = report["instances"]
     backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
@@ -147,6 +162,9 @@ def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=720
             continue
         s = spec[i["instance_id"]]["patch"]
         d = {"hang": patch_timeout_s, "agent_lost": 0.0}.get(s.get("outcome"), s.get("duration_s", 300.0))
+        if reboot_waits([i], spec):  # RebootIfNeeded: the instance is waited for until its checks are ok
+            r = spec[i["instance_id"]].get("reboot", {})
+            d += max(r.get("duration_s", 60.0), r.get("status_initializing_s", 120.0))
         waves[p["wave"]] = max(waves[p["wave"]], delivery_s + d)
     patch = sum(waves.values())
     # Pipelined (a full run): per zone, the backup and the precheck overlap; the slowest zone's
@@ -188,7 +206,7 @@ def main():
          "user_s": sum(x["user_s"] for x in times.values()), "sys_s": sum(x["sys_s"] for x in times.values()),
          "elapsed": ", ".join("%s %s" % (k, x["elapsed"]) for k, x in times.items()),
          "cpu_percent": ", ".join("%s %s" % (k, x["cpu_percent"]) for k, x in times.items())}
-    mins, polls, detail = minimums(report)
+    mins, polls, detail = minimums(report, fleet)
 
     calls = req["calls"]
     ops = sorted(set(calls) | set(k for k, v in mins.items() if v))
@@ -276,6 +294,14 @@ def main():
               "%.1f MiB at 25%%, %.1f MiB at 50%%, %.1f MiB at 75%% of the run." % (
                   peak[1] / 1024.0, peak[0] / 1000.0, samples[-1][0] / 1000.0,
                   *[samples[int(len(samples) * f)][1] / 1024.0 for f in (0.25, 0.5, 0.75)]))
+            p("")
+    emu_path = os.path.join(w, "emulator-rss.tsv")
+    if os.path.exists(emu_path):
+        samples = [tuple(map(int, l.split())) for l in open(emu_path) if len(l.split()) == 2]
+        if samples:
+            peak = max(samples, key=lambda x: x[1])
+            p("The emulator host's resident memory (not fleetpatch's): %.1f MiB at the start, peak %.1f MiB at %.1f s." %
+              (samples[0][1] / 1024.0, peak[1] / 1024.0, peak[0] / 1000.0))
             p("")
     tl = sorted(req.get("timeline", []), key=lambda e: e[0])
     if tl:

@@ -20,13 +20,17 @@
 #            --workers N (a scan, then N `fleetpatch worker` processes sharing the run's zones)
 #            --postgres (the state store on a throwaway PostgreSQL server, testing/postgres-test-server.sh,
 #            logging every statement: the figures gain the database round trips per instance)
+#            --no-postcheck (workflow.phases.postcheck: false: backup, precheck and patch only, the
+#            work analyze.py's minimum number of calls and critical path cover)
+#            --time-limit S (after S seconds, Ctrl-C fleetpatch: it stops starting work, writes its
+#            report and exits resumable; the figures then cover the work done, calls included)
 #   BUILD_DIR (default build/bench, configured Release; `make bench` passes build/release) holds the binaries.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
-fleet_src="" workers=1 postgres=0 command=full patch_states="" old_backups="" keep_last=0
+fleet_src="" workers=1 postgres=0 command=full patch_states="" old_backups="" keep_last=0 time_limit=0 postcheck=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) instances=500 zones=5 time_scale=600 wave=250 ;;
@@ -45,9 +49,11 @@ while [ $# -gt 0 ]; do
     --patch-states) patch_states="$2"; shift ;;
     --old-backups) old_backups="$2"; shift ;;
     --keep-last) keep_last="$2"; shift ;;
+    --time-limit) time_limit="$2"; shift ;;
+    --no-postcheck) postcheck=0 ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -104,7 +110,7 @@ fi
 emu_pid=$!
 stop_emulator() { kill -TERM "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT
-# Loading the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
+# Making the fleet takes about a second per 10,000 instances on an idle machine: wait up to 10 min.
 ready=0
 for _ in $(seq 1 6000); do
   [ "$(grep -c '^export ' "$work/emulator.env" 2>/dev/null || true)" -ge 4 ] && { ready=1; break; }
@@ -148,7 +154,7 @@ cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
 workflow:${poll:+
-  poll_interval: $poll}
+  poll_interval: $poll}$( [ "$postcheck" = 1 ] || printf '\n  phases:\n    postcheck: false')
   timeouts:
     ami_creation: $timeout_s
     patch_execution: $timeout_s
@@ -198,21 +204,33 @@ set +e
       prune) fleetpatch_timed prune prune --yes & ;;
     esac
     time_pid=$!
+    # $time_pid is the subshell running fleetpatch_timed: its child is GNU time, whose child is fleetpatch.
+    fleetpatch_pid() {
+      local gnu_time
+      gnu_time="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
+      [ -z "$gnu_time" ] || pgrep -P "$gnu_time" 2>/dev/null | head -1 || true
+    }
+    if [ "$time_limit" -gt 0 ]; then
+      ( sleep "$time_limit"; p="$(fleetpatch_pid)"; [ -z "$p" ] || kill -INT "$p" 2>/dev/null || true ) &
+      limit_pid=$!
+    fi
     # Resident memory of fleetpatch every half second (seconds since start, KiB), to see when it peaks.
     (
       while kill -0 "$time_pid" 2>/dev/null; do
-        # $time_pid is the subshell running fleetpatch_timed: its child is GNU time, whose child is fleetpatch.
-      gnu_time="$(pgrep -P "$time_pid" 2>/dev/null | head -1 || true)"
-      fp_pid="$( [ -z "$gnu_time" ] || pgrep -P "$gnu_time" 2>/dev/null | head -1 || true)"
+        fp_pid="$(fleetpatch_pid)"
         if [ -n "$fp_pid" ]; then
           rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$fp_pid/status" 2>/dev/null || true)"
           [ -z "$rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $rss"
         fi
+        # The emulator host's too (not fleetpatch's figure; it shares the machine).
+        emu_rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$emu_pid/status" 2>/dev/null || true)"
+        [ -z "$emu_rss" ] || echo "$(( ($(date +%s%N) - start) / 1000000 )) $emu_rss" >>"$work/emulator-rss.tsv"
         sleep 0.5
       done
     ) >"$work/rss.tsv" &
     wait "$time_pid"
     rc=$?
+    [ -z "${limit_pid:-}" ] || kill "$limit_pid" 2>/dev/null || true
   fi
   end=$(date +%s%N)
   echo "{\"exit_code\": $rc, \"wall_ms\": $(( (end - start) / 1000000 ))}" >"$work/wall.json"

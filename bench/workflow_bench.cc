@@ -23,6 +23,7 @@
 //                     --request-log OUT.json [--time-scale X] [--latency-ms MS] [--threads N]
 //                     [--no-rate-limits]
 // Prints the same export lines as fleetpatch-emulator on stdout, then serves until a stop signal.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -229,6 +230,8 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  malloc_trim(0);  // what parsing or writing YAML freed goes back to the system before serving
 
   EmulatorOptions eo;
   eo.time_scale = a.time_scale;

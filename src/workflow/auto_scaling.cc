@@ -36,7 +36,7 @@ ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<Insta
       groups_(groups ? std::move(groups) : std::make_shared<GroupSuspensions>()),
       standby_poll_(kStandbyFirstPoll, ctx.options.poll_interval) {
   for (const auto& r : instances) {
-    records_[r.info.instance_id] = r.standby;
+    if (r.standby) records_[r.info.instance_id] = r.standby;  // none: as good as absent (Ours() is false)
     if (r.info.in_auto_scaling_group || r.standby) tagged_.push_back(r.info.instance_id);
     const bool over = PatchOver(r) || (r.patch && r.patch->status == PatchStatus::kSkipped);
     if (!over && r.info.in_auto_scaling_group) to_patch_.insert(r.info.instance_id);

@@ -119,7 +119,7 @@ class ZoneAutoScaling {
 
   const ZoneContext& ctx_;
   const bool checks_follow_;
-  std::map<std::string, std::optional<StandbyResult>> records_;  // instance -> its standby record
+  std::map<std::string, std::optional<StandbyResult>> records_;  // instance -> its standby record, if any
   std::vector<std::string> tagged_;                              // instances tagged as group members
   std::set<std::string> to_patch_;                               // members whose patch is not over
   std::map<std::string, Outcome> patched_;                       // instance -> its ended patch and checks

@@ -10,7 +10,7 @@
 namespace fleetpatch::workflow {
 namespace {
 
-bool HasAmi(const InstanceRun& r) { return r.backup && !r.backup->ami_id.empty(); }
+bool HasAmi(const ZoneBackup::Target& r) { return r.backup && !r.backup->ami_id.empty(); }
 
 // The fleetpatch:delete-after tag: the run's start plus the retention, as YYYY-MM-DD.
 std::string DeleteAfter(std::chrono::system_clock::time_point run_start, int retention_days) {
@@ -19,20 +19,23 @@ std::string DeleteAfter(std::chrono::system_clock::time_point run_start, int ret
 
 }  // namespace
 
-ZoneBackup::ZoneBackup(const ZoneContext& ctx, std::vector<InstanceRun> todo)
+ZoneBackup::ZoneBackup(const ZoneContext& ctx, std::vector<Target> todo)
     : ctx_(ctx), todo_(std::move(todo)), poll_(ctx.options.ami_first_poll, ctx.options.poll_interval),
       delete_after_(DeleteAfter(ctx.run_start, ctx.options.retention_days)) {
   // AMIs already started (a resumed run) are adopted first, whatever the window.
   std::stable_partition(todo_.begin(), todo_.end(), HasAmi);
 }
 
-BackupIdentity ZoneBackup::Identity(const InstanceRun& r, const std::string& name) const {
-  return {ctx_.zone.info.account_id, r.info.instance_id, ctx_.run_id(), name};
+BackupIdentity ZoneBackup::Identity(const Target& r, const std::string& name) const {
+  return {ctx_.zone.info.account_id, r.instance_id, ctx_.run_id(), name};
 }
 
-std::string ZoneBackup::AmiName(const InstanceRun& r) const {
+std::string ZoneBackup::AmiName(const Target& r) const {
   if (r.backup && !r.backup->ami_name.empty()) return r.backup->ami_name;
-  return RenderAmiName(ctx_.options.ami_name_template, ctx_.run_id(), r.info, ctx_.run_start);
+  InstanceInfo named;  // the template names the instance by its id and zone only
+  named.zone = r.zone;
+  named.instance_id = r.instance_id;
+  return RenderAmiName(ctx_.options.ami_name_template, ctx_.run_id(), named, ctx_.run_start);
 }
 
 std::vector<std::pair<std::string, BackupResult>> ZoneBackup::TakeEnded() { return std::exchange(ended_, {}); }
@@ -56,7 +59,7 @@ std::optional<SteadyTime> ZoneBackup::NextCheck() const {
 // are still caught by their duplicate name at CreateImage.
 Status ZoneBackup::Prepare() {
   prepared_ = true;
-  const bool may_have_amis = std::any_of(todo_.begin(), todo_.end(), [](const InstanceRun& r) {
+  const bool may_have_amis = std::any_of(todo_.begin(), todo_.end(), [](const Target& r) {
     return r.backup && r.backup->status == BackupStatus::kPending && r.backup->ami_id.empty();
   });
   if (!may_have_amis || ctx_.options.dry_run) return OkStatus();
@@ -100,29 +103,29 @@ Status ZoneBackup::TopUp() {
 Status ZoneBackup::RecordIntents(size_t end) {
   if (ctx_.options.dry_run) return OkStatus();
   for (size_t i = next_; i < end; ++i) {
-    InstanceRun& r = todo_[i];
+    Target& r = todo_[i];
     if (HasAmi(r)) continue;
     if (r.backup && r.backup->status == BackupStatus::kPending && !r.backup->ami_name.empty()) continue;
     BackupResult intent;
     intent.status = BackupStatus::kPending;
     intent.ami_name = AmiName(r);
     r.backup = intent;
-    FP_RETURN_IF_ERROR(ctx_.sink.Backup(r.info.zone, r.info.instance_id, intent));
+    FP_RETURN_IF_ERROR(ctx_.sink.Backup(r.zone, r.instance_id, intent));
   }
   return ctx_.sink.Flush();
 }
 
-Result<std::string> ZoneBackup::Create(const InstanceRun& r, const std::string& name) {
+Result<std::string> ZoneBackup::Create(const Target& r, const std::string& name) {
   Tags tags = {{"Name", name},
                {kRunTag, ctx_.run_id()},
-               {"fleetpatch:instance-id", r.info.instance_id},
+               {"fleetpatch:instance-id", r.instance_id},
                {"fleetpatch:landing-zone", ctx_.name()},
                {"fleetpatch:created-by", "fleetpatch"},
                {"fleetpatch:delete-after", delete_after_},
                {kBackupNameTag, name}};
   for (const auto& t : ctx_.options.extra_tags) tags.push_back(t);
-  auto made = ctx_.api.CreateImage(r.info.instance_id, name,
-                                   "fleetpatch backup of " + r.info.instance_id + " for run " + ctx_.run_id(),
+  auto made = ctx_.api.CreateImage(r.instance_id, name,
+                                   "fleetpatch backup of " + r.instance_id + " for run " + ctx_.run_id(),
                                    ctx_.options.no_reboot, tags);
   if (!made.ok() && made.error().aws_code == "InvalidAMIName.Duplicate") {
     // Made by an earlier attempt whose answer was lost: reused only when provably ours.
@@ -132,29 +135,29 @@ Result<std::string> ZoneBackup::Create(const InstanceRun& r, const std::string& 
 }
 
 // Starts (or, on resume, adopts) the AMI of one instance; it joins pending_ unless creating failed.
-Status ZoneBackup::Start(InstanceRun& r) {
+Status ZoneBackup::Start(Target& r) {
   BackupResult b = r.backup.value_or(BackupResult{});
   const std::string name = AmiName(r);
   b.ami_name = name;
   if (b.ami_id.empty()) {
     if (auto it = existing_.find(name); it != existing_.end() && WhyNotOurBackup(it->second, Identity(r, name)).empty()) {
       b.ami_id = it->second.image_id;
-      ctx_.sink.Journal("info", ctx_.name(), r.info.instance_id, Phase::kBackup,
+      ctx_.sink.Journal("info", ctx_.name(), r.instance_id, Phase::kBackup,
                         "reusing AMI " + b.ami_id + " started earlier in this run");
     }
   }
   if (b.ami_id.empty()) {
     if (ctx_.options.dry_run) {
-      ctx_.sink.Plan("backup: would create AMI " + name + " of " + r.info.instance_id + " (" + ctx_.name() + ")");
+      ctx_.sink.Plan("backup: would create AMI " + name + " of " + r.instance_id + " (" + ctx_.name() + ")");
       ctx_.sink.Skipped(Phase::kBackup, 1);
       return OkStatus();
     }
     b.started_at = ctx_.Now();
     auto made = Create(r, name);
     if (!made.ok()) {
-      ctx_.sink.Journal("error", ctx_.name(), r.info.instance_id, Phase::kBackup,
+      ctx_.sink.Journal("error", ctx_.name(), r.instance_id, Phase::kBackup,
                         "CreateImage failed: " + made.error().ToString());
-      Pending p{std::move(r), std::move(b)};
+      Pending p{&r, std::move(b)};
       return Ended(p, BackupStatus::kFailed, ToProblem(made.error()));
     }
     b.ami_id = *made;
@@ -164,8 +167,8 @@ Status ZoneBackup::Start(InstanceRun& r) {
   }
   if (b.started_at.empty()) b.started_at = ctx_.Now();
   b.status = BackupStatus::kPending;
-  FP_RETURN_IF_ERROR(ctx_.sink.Backup(r.info.zone, r.info.instance_id, b));
-  pending_.push_back({std::move(r), std::move(b)});
+  FP_RETURN_IF_ERROR(ctx_.sink.Backup(r.zone, r.instance_id, b));
+  pending_.push_back({&r, std::move(b)});
   return OkStatus();
 }
 
@@ -179,9 +182,9 @@ Status ZoneBackup::Ended(Pending& p, BackupStatus status, const ProblemInfo& err
     p.result.duration_s = SecondsBetweenIso8601(p.result.started_at, p.result.finished_at);
   }
   p.result.error = err;
-  ended_.emplace_back(p.run.info.instance_id, p.result);
+  ended_.emplace_back(p.run->instance_id, p.result);
   if (status == BackupStatus::kAvailable || p.result.ami_id.empty() || ctx_.options.keep_failed_images) {
-    return ctx_.sink.Backup(p.run.info.zone, p.run.info.instance_id, p.result);
+    return ctx_.sink.Backup(p.run->zone, p.run->instance_id, p.result);
   }
   to_clean_.push_back(std::move(p));
   return OkStatus();
@@ -234,10 +237,10 @@ Status ZoneBackup::Check() {
 Status ZoneBackup::CleanUp() {
   if (to_clean_.empty()) return OkStatus();
   std::vector<std::pair<std::string, BackupResult*>> images;
-  for (auto& p : to_clean_) images.emplace_back(p.run.info.instance_id, &p.result);
+  for (auto& p : to_clean_) images.emplace_back(p.run->instance_id, &p.result);
   CleanUpFailedBackups(ctx_, images);
   for (auto& p : to_clean_) {
-    FP_RETURN_IF_ERROR(ctx_.sink.Backup(p.run.info.zone, p.run.info.instance_id, p.result));
+    FP_RETURN_IF_ERROR(ctx_.sink.Backup(p.run->zone, p.run->instance_id, p.result));
   }
   to_clean_.clear();
   return OkStatus();
@@ -262,15 +265,15 @@ void CleanUpFailedBackups(const ZoneContext& ctx, const std::vector<std::pair<st
 Status ZoneBackup::Fail(const Error& e) {
   done_ = true;
   const ProblemInfo problem = ToProblem(e);
-  auto fail = [&](InstanceRun& r, BackupResult b) -> Status {
+  auto fail = [&](const Target& r, BackupResult b) -> Status {
     b.status = BackupStatus::kFailed;
     b.error = problem;
     b.finished_at = ctx_.Now();
-    ended_.emplace_back(r.info.instance_id, b);
+    ended_.emplace_back(r.instance_id, b);
     if (!b.ami_id.empty()) return OkStatus();  // resumable later
-    return ctx_.sink.Backup(r.info.zone, r.info.instance_id, b);
+    return ctx_.sink.Backup(r.zone, r.instance_id, b);
   };
-  for (auto& p : std::exchange(pending_, {})) (void)fail(p.run, p.result);
+  for (auto& p : std::exchange(pending_, {})) (void)fail(*p.run, p.result);
   for (; next_ < todo_.size(); ++next_) (void)fail(todo_[next_], todo_[next_].backup.value_or(BackupResult{}));
   ctx_.sink.Journal("error", ctx_.name(), "", Phase::kBackup, "zone failed: " + e.ToString());
   (void)CleanUp();
@@ -307,7 +310,11 @@ Result<PhaseSummary> Workflow::Backup(const std::string& run_id, const std::vect
   }
   ByZone by_zone = SplitByZone(std::move(todo));
   auto work = [&](const ZoneContext& ctx, std::vector<InstanceRun> batch) -> Status {
-    ZoneBackup backup(ctx, std::move(batch));
+    std::vector<ZoneBackup::Target> targets;
+    targets.reserve(batch.size());
+    for (const auto& r : batch) targets.push_back(ZoneBackup::TargetOf(r));
+    std::vector<InstanceRun>().swap(batch);
+    ZoneBackup backup(ctx, std::move(targets));
     return RunToEnd(backup, ctx);
   };
   auto down = [&](std::vector<InstanceRun>& batch, const Error& e) {

@@ -25,7 +25,17 @@ namespace fleetpatch::workflow {
 
 class ZoneBackup {
  public:
-  ZoneBackup(const ZoneContext& ctx, std::vector<InstanceRun> todo);
+  // What a backup needs of an instance: where it is, and its backup record so far. Not the whole
+  // InstanceRun (2.4 KiB in place, most of it results of other phases), of which a pipelined zone
+  // already holds one copy per instance.
+  struct Target {
+    std::string zone;
+    std::string instance_id;
+    std::optional<BackupResult> backup;
+  };
+  static Target TargetOf(const InstanceRun& r) { return {r.info.zone, r.info.instance_id, r.backup}; }
+
+  ZoneBackup(const ZoneContext& ctx, std::vector<Target> todo);
 
   // Does what is due now: on the first call, looks up the run's AMIs when an earlier attempt may
   // have started some; starts AMIs while the window has room (not once cancelled); checks the AMIs
@@ -41,24 +51,24 @@ class ZoneBackup {
 
  private:
   struct Pending {
-    InstanceRun run;
+    Target* run;  // in todo_, which never changes size
     BackupResult result;
   };
   Status Prepare();
   bool CanStart() const;  // an instance could start now (adopted, or room in the window)
   Status TopUp();
   Status RecordIntents(size_t end);
-  Status Start(InstanceRun& r);
-  Result<std::string> Create(const InstanceRun& r, const std::string& name);
+  Status Start(Target& r);
+  Result<std::string> Create(const Target& r, const std::string& name);
   Status Check();
   Status Ended(Pending& p, BackupStatus status, const ProblemInfo& err);
   Status CleanUp();
   Status Fail(const Error& e);
-  std::string AmiName(const InstanceRun& r) const;
-  BackupIdentity Identity(const InstanceRun& r, const std::string& name) const;
+  std::string AmiName(const Target& r) const;
+  BackupIdentity Identity(const Target& r, const std::string& name) const;
 
   const ZoneContext& ctx_;
-  std::vector<InstanceRun> todo_;
+  std::vector<Target> todo_;
   size_t next_ = 0;
   std::vector<Pending> pending_;
   std::vector<Pending> to_clean_;

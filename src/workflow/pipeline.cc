@@ -26,7 +26,9 @@ Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vec
                               std::shared_ptr<GroupSuspensions> groups) {
   const WorkflowOptions& o = ctx_.options;
   asg_.emplace(ctx_, instances, /*checks_follow=*/prepare_, std::move(groups));
-  std::vector<InstanceRun> backups, prechecks, disabled;
+  std::vector<ZoneBackup::Target> backups;
+  std::vector<InstanceRun*> prechecks;  // the entries themselves: one copy of each record per zone
+  std::vector<InstanceRun> disabled;
   for (size_t i = 0; i < instances.size(); ++i) {
     Entry e;
     e.run = std::move(instances[i]);
@@ -43,16 +45,19 @@ Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vec
       case Stage::kQueued: qualified_.emplace_back(e.order, id); break;
       case Stage::kPreparing:
         ++preparing_;
-        if (e.state.backup == PartState::kRunning) backups.push_back(e.run);
-        if (e.state.precheck == PartState::kRunning) {
-          prechecks.push_back(e.run);
-          if (e.state.backup == PartState::kRunning && !e.run.backup) prechecks.back().backup = BackupResult{};
+        if (e.state.backup == PartState::kRunning) {
+          backups.push_back(ZoneBackup::TargetOf(e.run));
+          // What the precheck's risks see until the backup ends: an AMI being made, not "no backup".
+          if (!e.run.backup && e.state.precheck == PartState::kRunning) e.run.backup = BackupResult{};
         }
         break;
     }
     if (prepare_ && !o.backup_enabled && !e.run.backup) disabled.push_back(e.run);
     ++open_;
-    entries_.emplace(id, std::move(e));
+    Entry& placed = entries_.emplace(id, std::move(e)).first->second;  // nodes stay in place
+    if (placed.state.stage == Stage::kPreparing && placed.state.precheck == PartState::kRunning) {
+      prechecks.push_back(&placed.run);
+    }
   }
   if (!disabled.empty()) FP_RETURN_IF_ERROR(RecordBackupsDisabled(ctx_.sink, disabled));
   if (!backups.empty()) backup_.emplace(ctx_, std::move(backups));
@@ -131,17 +136,14 @@ Status ZonePipeline::Stop(Entry& e, const std::string& why) {
 
 Status ZonePipeline::OnBackupEnded(const std::string& id, const BackupResult& b) {
   Entry& e = entries_.at(id);
-  e.run.backup = b;
-  if (precheck_) precheck_->BackupEnded(id, b);
+  e.run.backup = b;  // the precheck reads it from here for the risks of a verdict still to come
   Apply(e.state, b.status == BackupStatus::kAvailable ? InstanceEvent::kBackupAvailable : InstanceEvent::kBackupFailed);
   return Settled(e);
 }
 
 Status ZonePipeline::OnPrecheckEnded(const std::string& id, const PrecheckResult& p) {
   Entry& e = entries_.at(id);
-  e.run.precheck = p;
-  e.run.precheck->output.clear();  // saved already; the decisions need the status only
-  e.run.precheck->findings.clear();
+  e.run.precheck = p;  // without its output and findings (saved already): the decisions need the status
   Apply(e.state, p.status == PrecheckStatus::kReady ? InstanceEvent::kPrecheckReady : InstanceEvent::kPrecheckNotReady);
   return Settled(e);
 }

@@ -10,13 +10,16 @@
 namespace fleetpatch::workflow {
 
 ZonePrecheck::ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun> todo)
-    : ctx_(ctx), todo_(std::move(todo)), deadline_(ctx.clock().SteadyNow() + ctx.options.ssm_timeout),
-      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval), started_(ctx.Now()) {
-  for (auto& r : todo_) waiting_[r.info.instance_id] = by_id_[r.info.instance_id] = &r;
+    : ZonePrecheck(ctx, std::vector<InstanceRun*>{}) {
+  owned_ = std::move(todo);
+  for (auto& r : owned_) todo_.push_back(&r);
+  for (size_t i = 0; i < todo_.size(); ++i) waiting_[todo_[i]->info.instance_id] = i;
 }
 
-void ZonePrecheck::BackupEnded(const std::string& instance_id, const BackupResult& b) {
-  if (auto it = by_id_.find(instance_id); it != by_id_.end()) it->second->backup = b;
+ZonePrecheck::ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun*> todo)
+    : ctx_(ctx), todo_(std::move(todo)), deadline_(ctx.clock().SteadyNow() + ctx.options.ssm_timeout),
+      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval), started_(ctx.Now()) {
+  for (size_t i = 0; i < todo_.size(); ++i) waiting_[todo_[i]->info.instance_id] = i;
 }
 
 std::vector<std::pair<std::string, PrecheckResult>> ZonePrecheck::TakeEnded() { return std::exchange(ended_, {}); }
@@ -40,8 +43,8 @@ std::optional<SteadyTime> ZonePrecheck::NextCheck() const {
 Status ZonePrecheck::Step() {
   if (done_) return OkStatus();
   if (ctx_.options.dry_run) {
-    for (auto& r : todo_) {
-      ctx_.sink.Plan("precheck: would run the " + r.info.platform + " precheck script on " + r.info.instance_id +
+    for (const auto* r : todo_) {
+      ctx_.sink.Plan("precheck: would run the " + r->info.platform + " precheck script on " + r->info.instance_id +
                      " (" + ctx_.name() + ")");
     }
     ctx_.sink.Skipped(Phase::kPrecheck, static_cast<int64_t>(todo_.size()));
@@ -61,7 +64,7 @@ Status ZonePrecheck::Step() {
     // Every instance without a verdict ends failed here (in memory only: it has no result saved,
     // as a precheck that never ran).
     std::vector<InstanceRun*> open;
-    for (auto& [id, r] : waiting_) open.push_back(r);
+    for (auto& [id, i] : waiting_) open.push_back(todo_[i]);
     for (size_t b = next_batch_; b < queue_.size(); ++b) open.insert(open.end(), queue_[b].targets.begin(), queue_[b].targets.end());
     for (auto& s : sent_) open.insert(open.end(), s.targets.begin(), s.targets.end());
     PrecheckResult p;
@@ -89,7 +92,7 @@ Status ZonePrecheck::LookForAgents() {
   look_due_ = std::min(now + ctx_.options.poll_interval, deadline_);
   auto info = ctx_.api.DescribeInstanceInformation();
   if (!info.ok() && !info.error().retryable) return info.error();
-  std::vector<InstanceRun*> online;
+  std::vector<size_t> online;
   if (info.ok()) {
     for (const auto& s : *info) {
       auto it = waiting_.find(s.instance_id);
@@ -109,10 +112,11 @@ Status ZonePrecheck::LookForAgents() {
 }
 
 void ZonePrecheck::Unreachable() {
-  std::vector<InstanceRun*> lost;
-  for (auto& [id, r] : waiting_) lost.push_back(r);
+  std::vector<size_t> lost;
+  for (auto& [id, i] : waiting_) lost.push_back(i);
   std::sort(lost.begin(), lost.end());
-  for (auto* r : lost) {
+  for (size_t i : lost) {
+    const InstanceRun* r = todo_[i];
     PrecheckResult p;
     p.status = PrecheckStatus::kUnreachable;
     p.started_at = started_;
@@ -126,9 +130,9 @@ void ZonePrecheck::Unreachable() {
 }
 
 // One script per platform, sent to at most 50 instances per command.
-void ZonePrecheck::Enqueue(std::vector<InstanceRun*> online) {
+void ZonePrecheck::Enqueue(std::vector<size_t> online) {
   std::map<std::string, std::vector<InstanceRun*>> by_platform;
-  for (auto* r : online) by_platform[r->info.platform].push_back(r);
+  for (size_t i : online) by_platform[todo_[i]->info.platform].push_back(todo_[i]);
   for (auto& [platform, runs] : by_platform) {
     auto& shared = scripts_[platform];
     if (!shared) {
@@ -294,8 +298,12 @@ PrecheckResult ZonePrecheck::Verdict(const InstanceRun& r, const InvocationView*
 
 Status ZonePrecheck::Ended(const InstanceRun& r, PrecheckResult p) {
   if (p.finished_at.empty()) p.finished_at = ctx_.Now();
-  ended_.emplace_back(r.info.instance_id, p);
-  return ctx_.sink.Precheck(r.info.zone, r.info.instance_id, p);
+  Status saved = ctx_.sink.Precheck(r.info.zone, r.info.instance_id, p);
+  p.output.clear();  // up to 4,000 characters, saved now and judged: nobody needs it again
+  p.output.shrink_to_fit();
+  p.findings.clear();
+  ended_.emplace_back(r.info.instance_id, std::move(p));
+  return saved;
 }
 
 }  // namespace fleetpatch::workflow

@@ -28,7 +28,12 @@ namespace fleetpatch::workflow {
 
 class ZonePrecheck {
  public:
+  // Prechecks `todo`, which it owns (a precheck-only run).
   ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun> todo);
+  // Prechecks records the caller owns: a pipelined zone's entries, so that the zone holds one copy
+  // of each record. They must stay alive and in place until this is destroyed; their backup is read
+  // when a verdict comes (for its risks), so the caller keeps it current as the backup goes on.
+  ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun*> todo);
 
   // Does what is due now: looks for agents (at once, then every poll while some are awaited, and
   // at the ssm_timeout deadline), sends queued batches while the window has room (not once
@@ -38,10 +43,9 @@ class ZonePrecheck {
   Status Step();
   std::optional<SteadyTime> NextCheck() const;
   bool Done() const { return done_; }
-  // The prechecks that ended since the last call (instance id, result), in the order they ended.
+  // The prechecks that ended since the last call (instance id, result), in the order they ended;
+  // without the script's output and findings, which are saved already and judged.
   std::vector<std::pair<std::string, PrecheckResult>> TakeEnded();
-  // The backup of `instance_id` ended meanwhile (a pipelined run): the risks of its verdict say so.
-  void BackupEnded(const std::string& instance_id, const BackupResult& b);
 
  private:
   struct Batch {
@@ -55,7 +59,7 @@ class ZonePrecheck {
     SteadyTime sent_at;
   };
   Status LookForAgents();
-  void Enqueue(std::vector<InstanceRun*> online);
+  void Enqueue(std::vector<size_t> online);
   void Unreachable();
   Status TopUp();
   Status Check();
@@ -67,9 +71,9 @@ class ZonePrecheck {
   bool Finished() const;
 
   const ZoneContext& ctx_;
-  std::vector<InstanceRun> todo_;
-  std::unordered_map<std::string, InstanceRun*> by_id_;
-  std::unordered_map<std::string, InstanceRun*> waiting_;  // agents not Online yet, by id
+  std::vector<InstanceRun> owned_;  // a precheck-only run's records (todo_ points into it)
+  std::vector<InstanceRun*> todo_;
+  std::unordered_map<std::string, size_t> waiting_;  // agents not Online yet: id -> place in todo_
   std::unordered_map<std::string, std::string> last_ping_;
   std::map<std::string, std::shared_ptr<const std::string>> scripts_;  // platform -> script
   std::vector<Batch> queue_;
