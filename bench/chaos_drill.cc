@@ -24,8 +24,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -100,12 +100,16 @@ fs::path Prepare(const fs::path& dir, const Fleet& fleet, const Args& a) {
   WriteFile(dir / "cfg.yml",
             "version: 1\n"
             "landing_zones: zones.yml\n"
-            "aws:\n  max_attempts: " + std::to_string(a.max_attempts) + "\n"
-            "workflow:\n  poll_interval: 1\n"
-            "  timeouts: {ami_creation: 600, patch_execution: 600, ssm_connection: 60}\n"
-            "error_budget: \"100%\"\n"
-            "concurrency: {zone_workers: " + std::to_string(std::max(1, a.zones)) + "}\n"
-            "reporting: {output_dir: reports, formats: [json]}\n");
+            "aws:\n  max_attempts: " +
+                std::to_string(a.max_attempts) +
+                "\n"
+                "workflow:\n  poll_interval: 1\n"
+                "  timeouts: {ami_creation: 600, patch_execution: 600, ssm_connection: 60}\n"
+                "error_budget: \"100%\"\n"
+                "concurrency: {zone_workers: " +
+                std::to_string(std::max(1, a.zones)) +
+                "}\n"
+                "reporting: {output_dir: reports, formats: [json]}\n");
   return dir;
 }
 
@@ -119,12 +123,15 @@ struct Exit {
 Exit RunFleetpatch(const Args& a, const World& w, const fs::path& dir, const std::vector<std::string>& args,
                    std::optional<std::chrono::milliseconds> kill_after, const std::string& tag) {
   auto creds = w.emulator->BaseCredentials();
-  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=" + (dir / "home").string(),
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin",
+                                  "HOME=" + (dir / "home").string(),
                                   "AWS_CONFIG_FILE=" + (dir / "home/none").string(),
                                   "AWS_SHARED_CREDENTIALS_FILE=" + (dir / "home/none").string(),
-                                  "AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + w.server->endpoint(),
+                                  "AWS_EC2_METADATA_DISABLED=true",
+                                  "AWS_ENDPOINT_URL=" + w.server->endpoint(),
                                   "AWS_ACCESS_KEY_ID=" + creds.access_key_id,
-                                  "AWS_SECRET_ACCESS_KEY=" + creds.secret_access_key, "AWS_DEFAULT_REGION=us-east-1",
+                                  "AWS_SECRET_ACCESS_KEY=" + creds.secret_access_key,
+                                  "AWS_DEFAULT_REGION=us-east-1",
                                   "TZ=UTC"};
   std::vector<std::string> argv = {a.fleetpatch};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -168,7 +175,8 @@ std::map<std::string, std::string> Results(const fs::path& dir) {
   if (!fs::is_directory(dir / "reports"))
     throw std::runtime_error("no reports in " + dir.string() + " (see its *.err files)");
   for (const auto& f : fs::directory_iterator(dir / "reports"))
-    if (f.path().extension() == ".json" && (newest.empty() || f.last_write_time() > fs::last_write_time(newest)))
+    if (f.path().extension() == ".json" &&
+        (newest.empty() || f.last_write_time() > fs::last_write_time(newest)))
       newest = f.path();
   if (newest.empty()) throw std::runtime_error("no JSON report in " + (dir / "reports").string());
   json report = json::parse(std::ifstream(newest));
@@ -192,8 +200,10 @@ struct Census {
 Census Count(World& w) {
   w.emulator->ClearFaults();
   Census c;
-  for (const auto& e : w.emulator->RequestLog()) c.created_amis += e.operation == "CreateImage" && e.error_code.empty();
-  fleetpatch::emulator::SignedClient client(*w.emulator, fleetpatch::DefaultClock(), w.emulator->BaseCredentials());
+  for (const auto& e : w.emulator->RequestLog())
+    c.created_amis += e.operation == "CreateImage" && e.error_code.empty();
+  fleetpatch::emulator::SignedClient client(*w.emulator, fleetpatch::DefaultClock(),
+                                            w.emulator->BaseCredentials());
   for (const auto& acct : w.emulator->fleet().accounts) {
     for (const auto& region : acct.regions) {
       client.SetCredentials(w.emulator->BaseCredentials());
@@ -202,8 +212,8 @@ Census Count(World& w) {
                                 {"RoleSessionName", "chaos-census"},
                                 {"ExternalId", acct.roles[0].external_id}});
       if (role.status != 200) throw std::runtime_error("AssumeRole for the census failed: " + role.body);
-      client.SetCredentials({role.XmlText("AccessKeyId"), role.XmlText("SecretAccessKey"), role.XmlText("SessionToken"),
-                             std::nullopt, "census"});
+      client.SetCredentials({role.XmlText("AccessKeyId"), role.XmlText("SecretAccessKey"),
+                             role.XmlText("SessionToken"), std::nullopt, "census"});
       std::map<std::string, int> per_instance;
       auto images = client.Query("ec2", region, "DescribeImages", {{"Owner.1", "self"}});
       for (auto n : images.xml.select_nodes("//imagesSet/item")) {
@@ -214,10 +224,12 @@ Census Count(World& w) {
       std::map<std::string, int> patches;
       std::string token;
       do {
-        json body = {{"MaxResults", 50}, {"Filters", {{{"key", "DocumentName"}, {"value", "AWS-RunPatchBaseline"}}}}};
+        json body = {{"MaxResults", 50},
+                     {"Filters", {{{"key", "DocumentName"}, {"value", "AWS-RunPatchBaseline"}}}}};
         if (!token.empty()) body["NextToken"] = token;
         auto page = client.Ssm(region, "ListCommandInvocations", body);
-        if (page.status != 200) throw std::runtime_error("ListCommandInvocations for the census failed: " + page.body);
+        if (page.status != 200)
+          throw std::runtime_error("ListCommandInvocations for the census failed: " + page.body);
         for (const auto& inv : page.json.value("CommandInvocations", json::array())) {
           ++c.patch_commands;
           ++patches[inv.value("InstanceId", "")];
@@ -249,7 +261,9 @@ int Differences(const std::map<std::string, std::string>& want, const std::map<s
 const std::vector<std::string> kFullRun = {"--config", "cfg.yml", "--workflow", "full", "--yes", "--quiet"};
 
 json CensusJson(const Census& c) {
-  return {{"created_amis", c.created_amis}, {"amis", c.amis}, {"duplicate_amis", c.duplicate_amis},
+  return {{"created_amis", c.created_amis},
+          {"amis", c.amis},
+          {"duplicate_amis", c.duplicate_amis},
           {"patch_commands", c.patch_commands},
           {"second_patch_commands", c.second_patch_commands}};
 }
@@ -267,7 +281,8 @@ json FaultDrill(const Args& a, bool* ok) {
   Exit ce = RunFleetpatch(a, clean, cdir, kFullRun, std::nullopt, "run");
   auto want = Results(cdir);
   Census cc = Count(clean);
-  out["clean"] = {{"exit", ce.code}, {"seconds", ce.seconds}, {"instances", want.size()}, {"census", CensusJson(cc)}};
+  out["clean"] = {
+      {"exit", ce.code}, {"seconds", ce.seconds}, {"instances", want.size()}, {"census", CensusJson(cc)}};
   FaultSpec f;
   f.throttle_rate = a.throttle;
   f.error_5xx_rate = a.error_5xx;
@@ -281,8 +296,12 @@ json FaultDrill(const Args& a, bool* ok) {
   auto got = Results(fdir);
   Census fc = Count(faulty);
   int diff = Differences(want, got, "faulty run");
-  out["faulty"] = {{"exit", fe.code},          {"seconds", fe.seconds},          {"requests", log.size()},
-                   {"failed_requests", injected}, {"different_instances", diff}, {"census", CensusJson(fc)}};
+  out["faulty"] = {{"exit", fe.code},
+                   {"seconds", fe.seconds},
+                   {"requests", log.size()},
+                   {"failed_requests", injected},
+                   {"different_instances", diff},
+                   {"census", CensusJson(fc)}};
   *ok = *ok && ce.code == fe.code && diff == 0 && fc.duplicate_amis == 0 && fc.second_patch_commands == 0 &&
         cc.duplicate_amis == 0 && fc.created_amis == cc.created_amis;
   return out;
@@ -309,7 +328,8 @@ json KillDrill(const Args& a, bool* ok) {
     double at = (k + when(rng) / re.seconds) * re.seconds / a.kills;
     World w = Serve(fleet, a, nullptr);
     fs::path dir = Prepare(a.work / ("kill-" + std::to_string(k)), fleet, a);
-    Exit first = RunFleetpatch(a, w, dir, kFullRun, std::chrono::milliseconds(static_cast<int>(at * 1000)), "first");
+    Exit first =
+        RunFleetpatch(a, w, dir, kFullRun, std::chrono::milliseconds(static_cast<int>(at * 1000)), "first");
     int resumes = 0;
     Exit last = first;
     std::vector<std::string> resume = kFullRun;
@@ -329,14 +349,19 @@ json KillDrill(const Args& a, bool* ok) {
     bool good = last.code == re.code && diff == 0 && c.duplicate_amis == 0 && c.second_patch_commands == 0 &&
                 c.created_amis == rc.created_amis && c.patch_commands == rc.patch_commands;
     failures += good ? 0 : 1;
-    points.push_back({{"kill_at_s", std::round(at * 100) / 100}, {"killed", first.killed}, {"resumes", resumes},
-                      {"exit", last.code}, {"lost_or_different", diff}, {"census", CensusJson(c)}, {"ok", good}});
-    std::cerr << "chaos: kill point " << k + 1 << "/" << a.kills << " at " << at << " s: " << (good ? "ok" : "FAILED")
-              << "\n";
+    points.push_back({{"kill_at_s", std::round(at * 100) / 100},
+                      {"killed", first.killed},
+                      {"resumes", resumes},
+                      {"exit", last.code},
+                      {"lost_or_different", diff},
+                      {"census", CensusJson(c)},
+                      {"ok", good}});
+    std::cerr << "chaos: kill point " << k + 1 << "/" << a.kills << " at " << at
+              << " s: " << (good ? "ok" : "FAILED") << "\n";
   }
   *ok = *ok && failures == 0;
-  return {{"reference_seconds", re.seconds}, {"reference_exit", re.code}, {"instances", want.size()},
-          {"reference_census", CensusJson(rc)}, {"points", points}, {"failed_points", failures}};
+  return {{"reference_seconds", re.seconds},    {"reference_exit", re.code}, {"instances", want.size()},
+          {"reference_census", CensusJson(rc)}, {"points", points},          {"failed_points", failures}};
 }
 
 Args Parse(int argc, char** argv) {
@@ -347,23 +372,39 @@ Args Parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(f + " needs a value");
       return argv[++i];
     };
-    if (f == "--fleetpatch") a.fleetpatch = value();
-    else if (f == "--work") a.work = value();
-    else if (f == "--instances") a.instances = std::stoi(value());
-    else if (f == "--zones") a.zones = std::stoi(value());
-    else if (f == "--seed") a.seed = std::stoull(value());
-    else if (f == "--kills") a.kills = std::stoi(value());
-    else if (f == "--kill-instances") a.kill_instances = std::stoi(value());
-    else if (f == "--kill-zones") a.kill_zones = std::stoi(value());
-    else if (f == "--throttle") a.throttle = std::stod(value());
-    else if (f == "--5xx") a.error_5xx = std::stod(value());
-    else if (f == "--drop") a.drop = std::stod(value());
-    else if (f == "--time-scale") a.time_scale = std::stod(value());
-    else if (f == "--max-attempts") a.max_attempts = std::stoi(value());
-    else if (f == "--out") a.out = value();
-    else throw std::invalid_argument("unknown argument " + f);
+    if (f == "--fleetpatch")
+      a.fleetpatch = value();
+    else if (f == "--work")
+      a.work = value();
+    else if (f == "--instances")
+      a.instances = std::stoi(value());
+    else if (f == "--zones")
+      a.zones = std::stoi(value());
+    else if (f == "--seed")
+      a.seed = std::stoull(value());
+    else if (f == "--kills")
+      a.kills = std::stoi(value());
+    else if (f == "--kill-instances")
+      a.kill_instances = std::stoi(value());
+    else if (f == "--kill-zones")
+      a.kill_zones = std::stoi(value());
+    else if (f == "--throttle")
+      a.throttle = std::stod(value());
+    else if (f == "--5xx")
+      a.error_5xx = std::stod(value());
+    else if (f == "--drop")
+      a.drop = std::stod(value());
+    else if (f == "--time-scale")
+      a.time_scale = std::stod(value());
+    else if (f == "--max-attempts")
+      a.max_attempts = std::stoi(value());
+    else if (f == "--out")
+      a.out = value();
+    else
+      throw std::invalid_argument("unknown argument " + f);
   }
-  if (a.fleetpatch.empty() || a.work.empty()) throw std::invalid_argument("--fleetpatch and --work are required");
+  if (a.fleetpatch.empty() || a.work.empty())
+    throw std::invalid_argument("--fleetpatch and --work are required");
   return a;
 }
 
@@ -376,8 +417,10 @@ int main(int argc, char** argv) {
     a.fleetpatch = fs::absolute(a.fleetpatch).string();  // the child chdirs into its run directory first
     fs::create_directories(a.work);
     bool ok = true;
-    json out = {{"seed", a.seed}, {"faults", {{"throttle", a.throttle}, {"5xx", a.error_5xx}, {"drop", a.drop}}},
-                {"max_attempts", a.max_attempts}, {"time_scale", a.time_scale}};
+    json out = {{"seed", a.seed},
+                {"faults", {{"throttle", a.throttle}, {"5xx", a.error_5xx}, {"drop", a.drop}}},
+                {"max_attempts", a.max_attempts},
+                {"time_scale", a.time_scale}};
     out["fault_drill"] = FaultDrill(a, &ok);
     std::cerr << "chaos: fault drill: " << out["fault_drill"].dump() << "\n";
     if (a.kills > 0) out["kill_drill"] = KillDrill(a, &ok);

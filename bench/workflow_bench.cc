@@ -37,9 +37,9 @@
 #include <set>
 #include <string>
 
+#include "bench/landing_zones.h"
 #include "emulator/emulator.h"
 #include "emulator/fleet.h"
-#include "bench/landing_zones.h"
 #include "emulator/server.h"
 
 namespace {
@@ -65,7 +65,8 @@ struct Args {
 // Calls per operation of each zone ("account|region").
 nlohmann::json CallsByZone(const std::vector<fleetpatch::emulator::RequestLogEntry>& log) {
   std::map<std::string, std::map<std::string, int>> by_zone;
-  for (const auto& e : log) ++by_zone[e.account_id + "|" + e.region][e.operation.empty() ? "(unknown)" : e.operation];
+  for (const auto& e : log)
+    ++by_zone[e.account_id + "|" + e.region][e.operation.empty() ? "(unknown)" : e.operation];
   return by_zone;
 }
 
@@ -98,13 +99,14 @@ nlohmann::json RateLimits(const Emulator& emulator, const std::map<std::string, 
 
 // The request log summarised: what the benchmark's analysis needs, not every entry.
 // `rate_limits`: whether the emulator enforced them (--no-rate-limits turns them off).
-nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::time_point started, bool rate_limits) {
+nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::time_point started,
+                         bool rate_limits) {
   auto log = emulator.RequestLog();
   std::map<std::string, int> calls, ok;
   std::map<std::string, std::map<std::string, int>> errors;
   std::map<std::string, int> throttled;
-  static const std::set<std::string> kThrottleCodes = {"RequestLimitExceeded", "ThrottlingException", "Throttling",
-                                                       "TooManyRequestsException"};
+  static const std::set<std::string> kThrottleCodes = {"RequestLimitExceeded", "ThrottlingException",
+                                                       "Throttling", "TooManyRequestsException"};
   int total_throttled = 0;
   std::chrono::system_clock::time_point first{}, last{};
   nlohmann::json timeline = nlohmann::json::array();  // [seconds since start, operation, error code]
@@ -126,9 +128,8 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
     if (e.time > last) last = e.time;
   }
   auto secs = [&](std::chrono::system_clock::time_point t) {
-    return t == std::chrono::system_clock::time_point{}
-               ? 0.0
-               : std::chrono::duration<double>(t - started).count();
+    return t == std::chrono::system_clock::time_point{} ? 0.0
+                                                        : std::chrono::duration<double>(t - started).count();
   };
   nlohmann::json j;
   j["by_zone"] = CallsByZone(log);
@@ -150,7 +151,8 @@ nlohmann::json Summarise(const Emulator& emulator, std::chrono::system_clock::ti
 
 int Usage(const std::string& why) {
   std::cerr << "fp_bench_workflow: " << why
-            << "\nusage: fp_bench_workflow (--fleet FILE | --generate N [--zones Z] [--seed S] [--patch-states SPEC]"
+            << "\nusage: fp_bench_workflow (--fleet FILE | --generate N [--zones Z] [--seed S] "
+               "[--patch-states SPEC]"
                " [--old-backups K] [--write-fleet OUT.yml]) --landing-zones OUT.yml --request-log OUT.json"
                " [--time-scale X] [--latency-ms MS] [--threads N] [--no-rate-limits]\n";
   return 2;
@@ -165,27 +167,40 @@ std::string ParseArgs(int argc, char** argv, Args* a) {
         if (i + 1 >= argc) throw std::invalid_argument(f + " needs a value");
         return argv[++i];
       };
-      if (f == "--fleet") a->fleet = value();
-      else if (f == "--generate") a->generate = std::stoi(value());
-      else if (f == "--zones") a->generator.zones = std::stoi(value());
-      else if (f == "--seed") a->generator.seed = std::stoull(value());
+      if (f == "--fleet")
+        a->fleet = value();
+      else if (f == "--generate")
+        a->generate = std::stoi(value());
+      else if (f == "--zones")
+        a->generator.zones = std::stoi(value());
+      else if (f == "--seed")
+        a->generator.seed = std::stoull(value());
       else if (f == "--patch-states" || f == "--old-backups") {
         auto applied = fleetpatch::emulator::ApplyGeneratorFlag(f, value(), &a->generator);
         if (!applied.ok()) return applied.error().message;
-      } else if (f == "--write-fleet") a->write_fleet = value();
-      else if (f == "--landing-zones") a->landing_zones = value();
-      else if (f == "--request-log") a->request_log = value();
-      else if (f == "--time-scale") a->time_scale = std::stod(value());
-      else if (f == "--latency-ms") a->latency_ms = std::stoi(value());
-      else if (f == "--threads") a->threads = std::stoi(value());
-      else if (f == "--no-rate-limits") a->rate_limits = false;
-      else return "unknown argument " + f;
+      } else if (f == "--write-fleet")
+        a->write_fleet = value();
+      else if (f == "--landing-zones")
+        a->landing_zones = value();
+      else if (f == "--request-log")
+        a->request_log = value();
+      else if (f == "--time-scale")
+        a->time_scale = std::stod(value());
+      else if (f == "--latency-ms")
+        a->latency_ms = std::stoi(value());
+      else if (f == "--threads")
+        a->threads = std::stoi(value());
+      else if (f == "--no-rate-limits")
+        a->rate_limits = false;
+      else
+        return "unknown argument " + f;
     }
   } catch (const std::exception& e) {
     return std::string("bad argument: ") + e.what();
   }
   if (a->fleet.empty() == (a->generate <= 0)) return "give one of --fleet FILE and --generate N";
-  if (a->landing_zones.empty() || a->request_log.empty()) return "--landing-zones and --request-log are required";
+  if (a->landing_zones.empty() || a->request_log.empty())
+    return "--landing-zones and --request-log are required";
   if (a->time_scale <= 0 || a->latency_ms < 0 || a->threads < 1) return "out-of-range value";
   return "";
 }
@@ -250,7 +265,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto started = std::chrono::system_clock::now();
-  std::cout << fleetpatch::emulator::ExportLines(server.endpoint(), emulator.BaseCredentials(), region) << std::flush;
+  std::cout << fleetpatch::emulator::ExportLines(server.endpoint(), emulator.BaseCredentials(), region)
+            << std::flush;
   std::cerr << "fp_bench_workflow: serving " << emulator.fleet().instances.size() << " instances on "
             << server.endpoint() << " (time scale " << a.time_scale << ", latency " << a.latency_ms
             << " ms, rate limits " << (a.rate_limits ? "on" : "off") << ")\n";

@@ -20,7 +20,8 @@ Identity Authenticate(Emulator::Impl& im, const Request& req, const Route& route
   entry->caller_arn = identity.arn;
   if (im.clock->Now() >= identity.expires) throw errors.expired;
   if (im.options.strict_sigv4) {
-    SigV4Check check = CheckSigV4(req, identity.secret_access_key, im.clock->Now(), im.options.max_clock_skew);
+    SigV4Check check =
+        CheckSigV4(req, identity.secret_access_key, im.clock->Now(), im.options.max_clock_skew);
     if (check == SigV4Check::kClockSkew) throw errors.clock_skew;
     if (check != SigV4Check::kValid) throw errors.bad_signature;
   }

@@ -1,10 +1,10 @@
 // Helpers shared by the EC2 handler files.
 #include "emulator/ec2_common.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <regex>
-
-#include <fmt/format.h>
 
 namespace fleetpatch::emulator {
 
@@ -36,11 +36,14 @@ int MaxResults(const Params& p, int lo, int hi) {
   try {
     n = std::stoi(v);
   } catch (const std::exception&) {
-    throw ApiError{400, "InvalidParameterValue", "Value (" + v + ") for parameter maxResults is invalid. Expecting an integer."};
+    throw ApiError{400, "InvalidParameterValue",
+                   "Value (" + v + ") for parameter maxResults is invalid. Expecting an integer."};
   }
   if (n < lo || n > hi)
-    throw ApiError{400, "InvalidParameterValue",
-                   fmt::format("Value ( {} ) for parameter maxResults is invalid. Expecting a value between {} and {}.", n, lo, hi)};
+    throw ApiError{
+        400, "InvalidParameterValue",
+        fmt::format("Value ( {} ) for parameter maxResults is invalid. Expecting a value between {} and {}.",
+                    n, lo, hi)};
   return n;
 }
 
@@ -48,7 +51,8 @@ std::string StartKey(const Params& p) {
   std::string token = Get(p, "NextToken");
   if (token.empty()) return "";
   std::string key;
-  if (!DecodeToken(token, &key)) throw ApiError{400, "InvalidParameterValue", "Invalid value '" + token + "' for nextToken"};
+  if (!DecodeToken(token, &key))
+    throw ApiError{400, "InvalidParameterValue", "Invalid value '" + token + "' for nextToken"};
   return key;
 }
 
@@ -56,10 +60,12 @@ void CheckId(const std::string& id, const char* prefix, const char* malformed_co
   static const std::regex kHex("^[0-9a-f]{8}([0-9a-f]{9})?$");
   std::string pre = std::string(prefix) + "-";
   if (id.rfind(pre, 0) != 0 || !std::regex_match(id.substr(pre.size()), kHex))
-    throw ApiError{400, malformed_code, fmt::format("Invalid id: \"{}\" (expecting \"{}-...\")", id, prefix) + what};
+    throw ApiError{400, malformed_code,
+                   fmt::format("Invalid id: \"{}\" (expecting \"{}-...\")", id, prefix) + what};
 }
 
-bool OwnerMatches(const std::vector<std::string>& owners, const std::string& owner_id, const std::string& account) {
+bool OwnerMatches(const std::vector<std::string>& owners, const std::string& owner_id,
+                  const std::string& account) {
   if (owners.empty()) return true;
   for (const auto& o : owners)
     if ((o == "self" && owner_id == account) || o == owner_id) return true;
@@ -94,7 +100,8 @@ bool TagFilter(const Filter& f, const std::map<std::string, std::string>& tags, 
 
 void CheckFilters(const std::vector<Filter>& filters, const std::set<std::string>& names) {
   for (const auto& f : filters) {
-    if (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" || f.name == "tag-value" || names.count(f.name)) continue;
+    if (f.name.rfind("tag:", 0) == 0 || f.name == "tag-key" || f.name == "tag-value" || names.count(f.name))
+      continue;
     throw ApiError{400, "InvalidParameterValue", "The filter '" + f.name + "' is invalid"};
   }
 }
@@ -110,15 +117,18 @@ void ValidateTags(const std::vector<Tag>& tags) {
   for (const auto& t : tags) {
     if (t.key.empty() || t.key.size() > 128)
       throw ApiError{400, "InvalidParameterValue", "Tag keys must be between 1 and 128 characters"};
-    if (t.value.size() > 256) throw ApiError{400, "InvalidParameterValue", "Tag values must be at most 256 characters"};
+    if (t.value.size() > 256)
+      throw ApiError{400, "InvalidParameterValue", "Tag values must be at most 256 characters"};
     if (t.key.rfind("aws:", 0) == 0)
-      throw ApiError{400, "InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use"};
+      throw ApiError{400, "InvalidParameterValue",
+                     "Tag keys starting with 'aws:' are reserved for internal use"};
   }
 }
 
 void ApplyTags(std::map<std::string, std::string>& tags, const std::vector<Tag>& add) {
   for (const auto& t : add) tags[t.key] = t.value;
-  if (tags.size() > 50) throw ApiError{400, "TagLimitExceeded", "The maximum number of tags per resource (50) would be exceeded"};
+  if (tags.size() > 50)
+    throw ApiError{400, "TagLimitExceeded", "The maximum number of tags per resource (50) would be exceeded"};
 }
 
 std::string ImageState(const Image& img, double now) {
@@ -144,10 +154,11 @@ void Authorize(const std::string& op, const CallContext& ctx) {
   if (o && o->mutating && ctx.identity->read_only)
     throw ApiError{403, "UnauthorizedOperation",
                    "You are not authorized to perform this operation. User: " + ctx.identity->arn +
-                       " is not authorized to perform: ec2:" + op + " because no identity-based policy allows the ec2:" + op + " action"};
-  if (ctx.dry_run) throw ApiError{412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."};
+                       " is not authorized to perform: ec2:" + op +
+                       " because no identity-based policy allows the ec2:" + op + " action"};
+  if (ctx.dry_run)
+    throw ApiError{412, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."};
 }
-
 
 // Resolves explicit instance ids: malformed -> InvalidInstanceID.Malformed; any unknown ->
 // InvalidInstanceID.NotFound naming them all, as EC2 does.
@@ -157,10 +168,13 @@ std::vector<const InstanceState*> ResolveInstances(const Zone& z, const std::vec
   for (const auto& id : ids) {
     CheckId(id, "i", "InvalidInstanceID.Malformed", "");
     const InstanceState* st = z.Find(id);
-    if (!st) missing.push_back(id);
-    else out.push_back(st);
+    if (!st)
+      missing.push_back(id);
+    else
+      out.push_back(st);
   }
-  if (missing.size() == 1) throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist"};
+  if (missing.size() == 1)
+    throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + missing[0] + "' does not exist"};
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;

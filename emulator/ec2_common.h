@@ -25,7 +25,8 @@ void CheckId(const std::string& id, const char* prefix, const char* malformed_co
 bool MatchAny(const std::vector<std::string>& patterns, const std::string& value);
 // Owner / OwnerId parameters: empty matches all; "self" the caller's account; an account id itself;
 // aliases (amazon, aws-marketplace) match no emulated resource.
-bool OwnerMatches(const std::vector<std::string>& owners, const std::string& owner_id, const std::string& account);
+bool OwnerMatches(const std::vector<std::string>& owners, const std::string& owner_id,
+                  const std::string& account);
 // Tag filters shared by every resource type. Returns true if `f` is a tag filter (and sets *match).
 bool TagFilter(const Filter& f, const std::map<std::string, std::string>& tags, bool* match);
 // InvalidParameterValue for a filter name not in `names` (tag filters always allowed).

@@ -1,13 +1,13 @@
 // EC2 CreateImage, DescribeImages and DeregisterImage: AMIs and the snapshots behind them.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
-#include <fmt/format.h>
-
+#include "common/time_format.h"
 #include "emulator/ec2_common.h"
 #include "emulator/instance_health.h"
-#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
@@ -21,7 +21,9 @@ std::map<std::string, std::vector<Tag>> TagSpecifications(const Params& p) {
     if (rt == p.end()) break;
     if (rt->second != "image" && rt->second != "snapshot")
       throw ApiError{400, "InvalidParameterValue",
-                     "'" + rt->second + "' is not a valid taggable resource type for this operation. Valid resource types: image, snapshot"};
+                     "'" + rt->second +
+                         "' is not a valid taggable resource type for this operation. Valid resource types: "
+                         "image, snapshot"};
     auto tags = TagParams(p, base + ".Tag");
     ValidateTags(tags);
     auto& dst = tag_specs[rt->second];
@@ -31,11 +33,13 @@ std::map<std::string, std::vector<Tag>> TagSpecifications(const Params& p) {
 }
 
 // One snapshot per disk of the instance, backing `img`'s block device mappings.
-void SnapshotDisks(Emulator::Impl& im, Zone& z, const InstanceSpec& s, const std::map<std::string, std::string>& tags, Image* img) {
+void SnapshotDisks(Emulator::Impl& im, Zone& z, const InstanceSpec& s,
+                   const std::map<std::string, std::string>& tags, Image* img) {
   for (size_t i = 0; i < s.disks.size(); ++i) {
     BlockDevice d;
     d.device = DeviceName(s.platform, i);
-    d.size_gb = std::max<int>(1, static_cast<int>(std::ceil(static_cast<double>(s.disks[i].size_kb) / 1048576.0)));
+    d.size_gb =
+        std::max<int>(1, static_cast<int>(std::ceil(static_cast<double>(s.disks[i].size_kb) / 1048576.0)));
     Snapshot snap;
     snap.id = im.NewId("snap-", 17);
     snap.volume_id = VolumeId(s.id, i);
@@ -57,17 +61,28 @@ bool ImageMatches(const Image& img, const std::string& state, const std::vector<
   for (const auto& f : filters) {
     bool m = false;
     if (TagFilter(f, img.tags, &m)) {
-    } else if (f.name == "name") m = MatchAny(f.values, img.name);
-    else if (f.name == "state") m = MatchAny(f.values, state);
-    else if (f.name == "image-id") m = MatchAny(f.values, img.id);
-    else if (f.name == "owner-id") m = MatchAny(f.values, img.owner_id);
-    else if (f.name == "description") m = MatchAny(f.values, img.description);
-    else if (f.name == "platform") m = img.platform == "windows" && MatchAny(f.values, "windows");
-    else if (f.name == "is-public") m = MatchAny(f.values, "false");
-    else if (f.name == "image-type") m = MatchAny(f.values, "machine");
-    else if (f.name == "architecture") m = MatchAny(f.values, "x86_64");
-    else if (f.name == "root-device-type") m = MatchAny(f.values, "ebs");
-    else if (f.name == "virtualization-type") m = MatchAny(f.values, "hvm");
+    } else if (f.name == "name")
+      m = MatchAny(f.values, img.name);
+    else if (f.name == "state")
+      m = MatchAny(f.values, state);
+    else if (f.name == "image-id")
+      m = MatchAny(f.values, img.id);
+    else if (f.name == "owner-id")
+      m = MatchAny(f.values, img.owner_id);
+    else if (f.name == "description")
+      m = MatchAny(f.values, img.description);
+    else if (f.name == "platform")
+      m = img.platform == "windows" && MatchAny(f.values, "windows");
+    else if (f.name == "is-public")
+      m = MatchAny(f.values, "false");
+    else if (f.name == "image-type")
+      m = MatchAny(f.values, "machine");
+    else if (f.name == "architecture")
+      m = MatchAny(f.values, "x86_64");
+    else if (f.name == "root-device-type")
+      m = MatchAny(f.values, "ebs");
+    else if (f.name == "virtualization-type")
+      m = MatchAny(f.values, "hvm");
     else if (f.name == "block-device-mapping.snapshot-id")
       for (const auto& d : img.devices) m = m || MatchAny(f.values, d.snapshot_id);
     if (!m) return false;
@@ -77,8 +92,13 @@ bool ImageMatches(const Image& img, const std::string& state, const std::vector<
 
 void WriteImage(XmlWriter& x, const Emulator::Impl& im, const Image& img, const std::string& state) {
   bool windows = img.platform == "windows";
-  x.Open("item").Leaf("imageId", img.id).Leaf("imageLocation", img.owner_id + "/" + img.name).Leaf("imageState", state);
-  x.Leaf("imageOwnerId", img.owner_id).Leaf("creationDate", FormatIso8601Millis(im.SimToWall(img.created))).Leaf("isPublic", false);
+  x.Open("item")
+      .Leaf("imageId", img.id)
+      .Leaf("imageLocation", img.owner_id + "/" + img.name)
+      .Leaf("imageState", state);
+  x.Leaf("imageOwnerId", img.owner_id)
+      .Leaf("creationDate", FormatIso8601Millis(im.SimToWall(img.created)))
+      .Leaf("isPublic", false);
   x.Leaf("architecture", "x86_64").Leaf("imageType", "machine");
   if (windows) x.Leaf("platform", "windows");
   x.Leaf("name", img.name);
@@ -87,15 +107,22 @@ void WriteImage(XmlWriter& x, const Emulator::Impl& im, const Image& img, const 
   x.Open("blockDeviceMapping");
   for (const auto& d : img.devices) {
     x.Open("item").Leaf("deviceName", d.device).Open("ebs").Leaf("snapshotId", d.snapshot_id);
-    x.Leaf("volumeSize", d.size_gb).Leaf("deleteOnTermination", true).Leaf("volumeType", "gp3").Leaf("encrypted", false);
+    x.Leaf("volumeSize", d.size_gb)
+        .Leaf("deleteOnTermination", true)
+        .Leaf("volumeType", "gp3")
+        .Leaf("encrypted", false);
     x.Close("ebs").Close("item");
   }
   x.Close("blockDeviceMapping").Leaf("virtualizationType", "hvm");
   WriteTags(x, img.tags);
   x.Leaf("hypervisor", "xen").Leaf("enaSupport", true);
   if (state == "failed")
-    x.Open("stateReason").Leaf("code", "Client.InternalError").Leaf("message", "Client.InternalError: Snapshot creation failed for one or more volumes").Close("stateReason");
-  x.Leaf("platformDetails", windows ? "Windows" : "Linux/UNIX").Leaf("usageOperation", windows ? "RunInstances:0002" : "RunInstances:0000");
+    x.Open("stateReason")
+        .Leaf("code", "Client.InternalError")
+        .Leaf("message", "Client.InternalError: Snapshot creation failed for one or more volumes")
+        .Close("stateReason");
+  x.Leaf("platformDetails", windows ? "Windows" : "Linux/UNIX")
+      .Leaf("usageOperation", windows ? "RunInstances:0002" : "RunInstances:0000");
   if (!img.instance_id.empty()) x.Leaf("sourceInstanceId", img.instance_id);
   x.Close("item");
 }
@@ -109,24 +136,29 @@ Response CreateImage(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   Zone& z = im.ZoneFor(account, ctx.region);
   XmlWriter x;
   std::string instance_id = Get(p, "InstanceId"), name = Get(p, "Name");
-  if (instance_id.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter instanceId"};
+  if (instance_id.empty())
+    throw ApiError{400, "MissingParameter", "The request must contain the parameter instanceId"};
   if (name.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter name"};
   static const std::regex kName("^[a-zA-Z0-9()\\[\\] ./'@_-]{3,128}$");
   if (!std::regex_match(name, kName))
     throw ApiError{400, "InvalidAMIName.Malformed",
-                   "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/', '_', spaces, '[', ']', '@' and '''"};
+                   "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, "
+                   "'(', ')', '.', '-', '/', '_', spaces, '[', ']', '@' and '''"};
   std::string description = Get(p, "Description");
-  if (description.size() > 255) throw ApiError{400, "InvalidParameterValue", "The description must be at most 255 characters"};
+  if (description.size() > 255)
+    throw ApiError{400, "InvalidParameterValue", "The description must be at most 255 characters"};
   std::map<std::string, std::vector<Tag>> tag_specs = TagSpecifications(p);
   CheckId(instance_id, "i", "InvalidInstanceID.Malformed", "");
   Authorize(op, ctx);
   std::unique_lock<std::shared_mutex> lock(z.mu);
   const InstanceState* st = z.Find(instance_id);
-  if (!st) throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + instance_id + "' does not exist"};
+  if (!st)
+    throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + instance_id + "' does not exist"};
   const InstanceSpec& s = *st->spec;
   std::string state = StateAt(*st, ctx.now);
   if (state != "running" && state != "stopped" && state != "stopping")
-    throw ApiError{400, "IncorrectInstanceState", "The instance '" + instance_id + "' is not in a state from which it can be imaged."};
+    throw ApiError{400, "IncorrectInstanceState",
+                   "The instance '" + instance_id + "' is not in a state from which it can be imaged."};
   for (const auto& [id, img] : z.images)
     if (!img.deregistered && img.name == name)
       throw ApiError{400, "InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + id};
@@ -160,11 +192,13 @@ Response DescribeImages(Emulator::Impl& im, const OpInput& in, CallContext& ctx)
   std::vector<std::string> ids = ListParam(p, "ImageId");
   std::vector<std::string> owners = ListParam(p, "Owner");
   std::vector<Filter> filters = FilterParams(p);
-  CheckFilters(filters, {"name", "state", "image-id", "owner-id", "description", "platform", "is-public", "image-type",
-                         "architecture", "root-device-type", "virtualization-type", "block-device-mapping.snapshot-id"});
+  CheckFilters(filters, {"name", "state", "image-id", "owner-id", "description", "platform", "is-public",
+                         "image-type", "architecture", "root-device-type", "virtualization-type",
+                         "block-device-mapping.snapshot-id"});
   int max = MaxResults(p, 1, 1000);
   if (max && !ids.empty())
-    throw ApiError{400, "InvalidParameterCombination", "The parameter imagesSet cannot be used with the parameter maxResults"};
+    throw ApiError{400, "InvalidParameterCombination",
+                   "The parameter imagesSet cannot be used with the parameter maxResults"};
   std::string start = StartKey(p);
   for (const auto& id : ids) CheckId(id, "ami", "InvalidAMIID.Malformed", "");
   Authorize(op, ctx);
@@ -172,7 +206,8 @@ Response DescribeImages(Emulator::Impl& im, const OpInput& in, CallContext& ctx)
   std::vector<std::string> missing;
   for (const auto& id : ids) {
     auto it = z.images.find(id);
-    if (it == z.images.end() || it->second.deregistered || !(it->second.owner_id == account || it->second.is_public))
+    if (it == z.images.end() || it->second.deregistered ||
+        !(it->second.owner_id == account || it->second.is_public))
       missing.push_back(id);
   }
   if (!missing.empty()) {
@@ -186,7 +221,9 @@ Response DescribeImages(Emulator::Impl& im, const OpInput& in, CallContext& ctx)
   int count = 0;
   for (auto it = z.images.lower_bound(start); it != z.images.end(); ++it) {
     const Image& img = it->second;
-    if (img.deregistered || !(img.owner_id == account || img.is_public) || !OwnerMatches(owners, img.owner_id, account)) continue;
+    if (img.deregistered || !(img.owner_id == account || img.is_public) ||
+        !OwnerMatches(owners, img.owner_id, account))
+      continue;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), img.id) == ids.end()) continue;
     std::string state = ImageState(img, ctx.now);
     if (!ImageMatches(img, state, filters)) continue;
@@ -216,7 +253,8 @@ Response DeregisterImage(Emulator::Impl& im, const OpInput& in, CallContext& ctx
   Authorize(op, ctx);
   std::unique_lock<std::shared_mutex> lock(z.mu);
   auto it = z.images.find(id);
-  if (it == z.images.end() || it->second.deregistered || !(it->second.owner_id == account || it->second.is_public))
+  if (it == z.images.end() || it->second.deregistered ||
+      !(it->second.owner_id == account || it->second.is_public))
     throw ApiError{400, "InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist"};
   if (it->second.owner_id != account) throw ApiError{403, "AuthFailure", "Not authorized for image:" + id};
   it->second.deregistered = true;

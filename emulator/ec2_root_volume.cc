@@ -3,19 +3,19 @@
 // then in-progress (the instance reboots: agent ConnectionLost, status initializing) and
 // succeeded; the instance then runs what the AMI held: post-patch failures are gone, an instance
 // that never came back from its patch reboot is back, and the patch state is the AMI's.
-#include <algorithm>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "common/time_format.h"
 #include "emulator/ec2_common.h"
 #include "emulator/instance_health.h"
 #include "emulator/ssm_common.h"
-#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
 
-constexpr double kPendingS = 5;      // pending before in-progress
+constexpr double kPendingS = 5;        // pending before in-progress
 constexpr double kStatusSettleS = 30;  // status checks initializing after the task ends
 
 std::string TaskState(const ReplaceRootVolumeTask& t, double now) {
@@ -24,11 +24,16 @@ std::string TaskState(const ReplaceRootVolumeTask& t, double now) {
   return t.fails ? "failed" : "succeeded";
 }
 
-void WriteTask(XmlWriter& x, const Emulator::Impl& im, const ReplaceRootVolumeTask& t, double now, const char* element) {
+void WriteTask(XmlWriter& x, const Emulator::Impl& im, const ReplaceRootVolumeTask& t, double now,
+               const char* element) {
   std::string state = TaskState(t, now);
-  x.Open(element).Leaf("replaceRootVolumeTaskId", t.id).Leaf("instanceId", t.instance_id).Leaf("taskState", state);
+  x.Open(element)
+      .Leaf("replaceRootVolumeTaskId", t.id)
+      .Leaf("instanceId", t.instance_id)
+      .Leaf("taskState", state);
   x.Leaf("startTime", FormatIso8601Millis(im.SimToWall(t.start)));
-  if (state == "succeeded" || state == "failed") x.Leaf("completeTime", FormatIso8601Millis(im.SimToWall(t.end)));
+  if (state == "succeeded" || state == "failed")
+    x.Leaf("completeTime", FormatIso8601Millis(im.SimToWall(t.end)));
   WriteTags(x, t.tags);
   if (!t.image_id.empty()) x.Leaf("imageId", t.image_id);
   if (!t.snapshot_id.empty()) x.Leaf("snapshotId", t.snapshot_id);
@@ -41,21 +46,28 @@ InstanceState& ReplaceableInstance(Zone& z, const std::string& id, double now) {
   InstanceState* st = z.Find(id);
   if (!st) throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist"};
   if (StateAt(*st, now) != "running")
-    throw ApiError{400, "IncorrectInstanceState", "The instance '" + id + "' is not in a valid state for this operation."};
+    throw ApiError{400, "IncorrectInstanceState",
+                   "The instance '" + id + "' is not in a valid state for this operation."};
   if (st->spec->root_device_type != "ebs")
-    throw ApiError{400, "UnsupportedOperation", "The instance '" + id + "' has an instance store root volume. Root volume replacement is supported only for EBS-backed instances."};
+    throw ApiError{400, "UnsupportedOperation",
+                   "The instance '" + id +
+                       "' has an instance store root volume. Root volume replacement is supported only for "
+                       "EBS-backed instances."};
   for (const auto& [tid, t] : z.root_tasks)
     if (t.instance_id == id && now < t.end)
-      throw ApiError{400, "IncorrectState", "The instance '" + id + "' already has a root volume replacement task in progress (" + tid + ")."};
+      throw ApiError{
+          400, "IncorrectState",
+          "The instance '" + id + "' already has a root volume replacement task in progress (" + tid + ")."};
   return *st;
 }
 
 // The patch state the replacement restores: what was installed when the AMI (or snapshot) was taken.
-double SourceTime(const Zone& z, const std::string& image_id, const std::string& snapshot_id, const std::string& account,
-                  double now) {
+double SourceTime(const Zone& z, const std::string& image_id, const std::string& snapshot_id,
+                  const std::string& account, double now) {
   if (!image_id.empty()) {
     auto img = z.images.find(image_id);
-    if (img == z.images.end() || img->second.deregistered || !(img->second.owner_id == account || img->second.is_public))
+    if (img == z.images.end() || img->second.deregistered ||
+        !(img->second.owner_id == account || img->second.is_public))
       throw ApiError{400, "InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist"};
     if (ImageState(img->second, now) != "available")
       throw ApiError{400, "InvalidAMIID.Unavailable", "The image " + image_id + " is not available."};
@@ -86,11 +98,14 @@ void StartTask(Emulator::Impl& im, Zone& z, InstanceState& st, ReplaceRootVolume
 Response CreateReplaceRootVolumeTask(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   const Params& p = in.params;
   const std::string& account = ctx.identity->account_id;
-  std::string instance_id = Get(p, "InstanceId"), image_id = Get(p, "ImageId"), snapshot_id = Get(p, "SnapshotId");
-  if (instance_id.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter InstanceId"};
+  std::string instance_id = Get(p, "InstanceId"), image_id = Get(p, "ImageId"),
+              snapshot_id = Get(p, "SnapshotId");
+  if (instance_id.empty())
+    throw ApiError{400, "MissingParameter", "The request must contain the parameter InstanceId"};
   CheckId(instance_id, "i", "InvalidInstanceID.Malformed", "");
   if (!image_id.empty() && !snapshot_id.empty())
-    throw ApiError{400, "InvalidParameterCombination", "You can specify either a snapshot ID or an image ID, but not both."};
+    throw ApiError{400, "InvalidParameterCombination",
+                   "You can specify either a snapshot ID or an image ID, but not both."};
   if (!image_id.empty()) CheckId(image_id, "ami", "InvalidAMIID.Malformed", "");
   if (!snapshot_id.empty()) CheckId(snapshot_id, "snap", "InvalidSnapshotID.Malformed", "");
   std::vector<Tag> tags = TagParams(p, "TagSpecification.1.Tag");
@@ -122,7 +137,8 @@ Response DescribeReplaceRootVolumeTasks(Emulator::Impl& im, const OpInput& in, C
   std::vector<std::string> ids = ListParam(p, "ReplaceRootVolumeTaskId");
   std::vector<Filter> filters = FilterParams(p);
   for (const auto& f : filters)
-    if (f.name != "instance-id") throw ApiError{400, "InvalidParameterValue", "The filter '" + f.name + "' is invalid"};
+    if (f.name != "instance-id")
+      throw ApiError{400, "InvalidParameterValue", "The filter '" + f.name + "' is invalid"};
   int max = MaxResults(p, 1, 50);
   std::string start = StartKey(p);
   Authorize("DescribeReplaceRootVolumeTasks", ctx);

@@ -10,7 +10,8 @@ const Service& Ec2Service() {
     s.protocol = Protocol::kEc2Query;
     s.api_version = "2016-11-15";
     s.xml_namespace = "http://ec2.amazonaws.com/doc/2016-11-15/";
-    const ApiError auth_failure{401, "AuthFailure", "AWS was not able to validate the provided access credentials"};
+    const ApiError auth_failure{401, "AuthFailure",
+                                "AWS was not able to validate the provided access credentials"};
     s.errors = {auth_failure,
                 {401, "AuthFailure", "Authorization header requires Credential, SignedHeaders and Signature"},
                 auth_failure,

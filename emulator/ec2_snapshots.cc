@@ -1,12 +1,12 @@
 // EC2 DescribeSnapshots, DeleteSnapshot and CreateTags.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
-#include <fmt/format.h>
-
-#include "emulator/ec2_common.h"
 #include "common/time_format.h"
+#include "emulator/ec2_common.h"
 
 namespace fleetpatch::emulator {
 
@@ -19,10 +19,12 @@ Response DescribeSnapshots(Emulator::Impl& im, const OpInput& in, CallContext& c
   std::vector<std::string> ids = ListParam(p, "SnapshotId");
   std::vector<std::string> owners = ListParam(p, "Owner");
   std::vector<Filter> filters = FilterParams(p);
-  CheckFilters(filters, {"snapshot-id", "status", "volume-id", "description", "owner-id", "volume-size", "progress"});
+  CheckFilters(filters,
+               {"snapshot-id", "status", "volume-id", "description", "owner-id", "volume-size", "progress"});
   int max = MaxResults(p, 5, 1000);
   if (max && !ids.empty())
-    throw ApiError{400, "InvalidParameterCombination", "The parameter snapshotSet cannot be used with the parameter maxResults"};
+    throw ApiError{400, "InvalidParameterCombination",
+                   "The parameter snapshotSet cannot be used with the parameter maxResults"};
   std::string start = StartKey(p);
   for (const auto& id : ids) CheckId(id, "snap", "InvalidSnapshotID.Malformed", "");
   Authorize(op, ctx);
@@ -41,20 +43,29 @@ Response DescribeSnapshots(Emulator::Impl& im, const OpInput& in, CallContext& c
     if (s.deleted || s.owner_id != account || !OwnerMatches(owners, s.owner_id, account)) continue;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) continue;
     std::string state = SnapshotState(s, ctx.now);
-    int progress = state == "pending" ? static_cast<int>(99.0 * (ctx.now - s.started) / std::max(1e-9, s.ready - s.started)) : 100;
+    int progress = state == "pending"
+                       ? static_cast<int>(99.0 * (ctx.now - s.started) / std::max(1e-9, s.ready - s.started))
+                       : 100;
     if (state == "error") progress = 0;
     std::string progress_s = std::to_string(progress) + "%";
     bool match = true;
     for (const auto& f : filters) {
       bool m = false;
       if (TagFilter(f, s.tags, &m)) {
-      } else if (f.name == "snapshot-id") m = MatchAny(f.values, s.id);
-      else if (f.name == "status") m = MatchAny(f.values, state);
-      else if (f.name == "volume-id") m = MatchAny(f.values, s.volume_id);
-      else if (f.name == "description") m = MatchAny(f.values, s.description);
-      else if (f.name == "owner-id") m = MatchAny(f.values, s.owner_id);
-      else if (f.name == "volume-size") m = MatchAny(f.values, std::to_string(s.size_gb));
-      else if (f.name == "progress") m = MatchAny(f.values, progress_s);
+      } else if (f.name == "snapshot-id")
+        m = MatchAny(f.values, s.id);
+      else if (f.name == "status")
+        m = MatchAny(f.values, state);
+      else if (f.name == "volume-id")
+        m = MatchAny(f.values, s.volume_id);
+      else if (f.name == "description")
+        m = MatchAny(f.values, s.description);
+      else if (f.name == "owner-id")
+        m = MatchAny(f.values, s.owner_id);
+      else if (f.name == "volume-size")
+        m = MatchAny(f.values, std::to_string(s.size_gb));
+      else if (f.name == "progress")
+        m = MatchAny(f.values, progress_s);
       match = match && m;
     }
     if (!match) continue;
@@ -65,7 +76,9 @@ Response DescribeSnapshots(Emulator::Impl& im, const OpInput& in, CallContext& c
     ++count;
     x.Open("item").Leaf("snapshotId", s.id).Leaf("volumeId", s.volume_id).Leaf("status", state);
     if (state == "error") x.Leaf("statusMessage", "Snapshot creation failed");
-    x.Leaf("startTime", FormatIso8601Millis(im.SimToWall(s.started))).Leaf("progress", progress_s).Leaf("ownerId", s.owner_id);
+    x.Leaf("startTime", FormatIso8601Millis(im.SimToWall(s.started)))
+        .Leaf("progress", progress_s)
+        .Leaf("ownerId", s.owner_id);
     x.Leaf("volumeSize", s.size_gb).Leaf("description", s.description).Leaf("encrypted", false);
     WriteTags(x, s.tags);
     x.Leaf("storageTier", "standard");
@@ -85,7 +98,8 @@ Response DeleteSnapshot(Emulator::Impl& im, const OpInput& in, CallContext& ctx)
   Zone& z = im.ZoneFor(account, ctx.region);
   XmlWriter x;
   std::string id = Get(p, "SnapshotId");
-  if (id.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter snapshotId"};
+  if (id.empty())
+    throw ApiError{400, "MissingParameter", "The request must contain the parameter snapshotId"};
   CheckId(id, "snap", "InvalidSnapshotID.Malformed", "");
   Authorize(op, ctx);
   std::unique_lock<std::shared_mutex> lock(z.mu);
@@ -95,7 +109,8 @@ Response DeleteSnapshot(Emulator::Impl& im, const OpInput& in, CallContext& ctx)
   if (!it->second.image_id.empty()) {
     auto img = z.images.find(it->second.image_id);
     if (img != z.images.end() && !img->second.deregistered)
-      throw ApiError{400, "InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + img->first};
+      throw ApiError{400, "InvalidSnapshot.InUse",
+                     "The snapshot " + id + " is currently in use by " + img->first};
   }
   it->second.deleted = true;
   std::string root = Header(op, ctx, x);
@@ -111,14 +126,19 @@ Response CreateTags(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   XmlWriter x;
   std::vector<std::string> resources = ListParam(p, "ResourceId");
   std::vector<Tag> tags = TagParams(p, "Tag");
-  if (resources.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter resourceIdSet"};
+  if (resources.empty())
+    throw ApiError{400, "MissingParameter", "The request must contain the parameter resourceIdSet"};
   if (tags.empty()) throw ApiError{400, "MissingParameter", "The request must contain the parameter tagSet"};
   ValidateTags(tags);
   for (const auto& r : resources) {
-    if (r.rfind("i-", 0) == 0) CheckId(r, "i", "InvalidInstanceID.Malformed", "");
-    else if (r.rfind("ami-", 0) == 0) CheckId(r, "ami", "InvalidAMIID.Malformed", "");
-    else if (r.rfind("snap-", 0) == 0) CheckId(r, "snap", "InvalidSnapshotID.Malformed", "");
-    else throw ApiError{400, "InvalidID", "The ID '" + r + "' is not valid"};
+    if (r.rfind("i-", 0) == 0)
+      CheckId(r, "i", "InvalidInstanceID.Malformed", "");
+    else if (r.rfind("ami-", 0) == 0)
+      CheckId(r, "ami", "InvalidAMIID.Malformed", "");
+    else if (r.rfind("snap-", 0) == 0)
+      CheckId(r, "snap", "InvalidSnapshotID.Malformed", "");
+    else
+      throw ApiError{400, "InvalidID", "The ID '" + r + "' is not valid"};
   }
   Authorize(op, ctx);
   std::unique_lock<std::shared_mutex> lock(z.mu);
@@ -126,7 +146,8 @@ Response CreateTags(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   for (const auto& r : resources) {
     if (r.rfind("i-", 0) == 0) {
       InstanceState* st = z.Find(r);
-      if (!st) throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + r + "' does not exist"};
+      if (!st)
+        throw ApiError{400, "InvalidInstanceID.NotFound", "The instance ID '" + r + "' does not exist"};
       targets.push_back(&st->tags);
     } else if (r.rfind("ami-", 0) == 0) {
       auto it = z.images.find(r);

@@ -3,10 +3,10 @@
 // answer is recorded in the request log. Also the emulator's clock, ids and zone lookup.
 #include "emulator/emulator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 #include "common/strings.h"
 #include "emulator/auth.h"
@@ -101,7 +101,8 @@ double Emulator::Impl::SimNow() const {
 }
 
 std::chrono::system_clock::time_point Emulator::Impl::SimToWall(double sim) const {
-  return wall_epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(sim));
+  return wall_epoch +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(sim));
 }
 
 double Emulator::Impl::Random() {
@@ -128,7 +129,8 @@ std::string Emulator::Impl::NewRequestId() {
     std::lock_guard<std::mutex> lock(faults_mu);
     h = fmt::format("{:016x}{:016x}", rng(), rng());
   }
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) + "-" + h.substr(20, 12);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-a" + h.substr(17, 3) + "-" +
+         h.substr(20, 12);
 }
 
 Zone& Emulator::Impl::ZoneFor(const std::string& account_id, const std::string& region) {
@@ -136,7 +138,8 @@ Zone& Emulator::Impl::ZoneFor(const std::string& account_id, const std::string& 
   return it == zones.end() ? empty_zone : *it->second;
 }
 
-Emulator::Emulator(Fleet fleet, EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(fleet), options)) {}
+Emulator::Emulator(Fleet fleet, EmulatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(fleet), options)) {}
 Emulator::~Emulator() = default;
 
 aws::Credentials Emulator::BaseCredentials() const {
@@ -153,8 +156,8 @@ double Emulator::SimulatedSeconds() const { return impl_->SimNow(); }
 
 // The steps after routing: authentication, faults, the rate limit, then the handler. Throws the
 // ApiError to answer; sets *drop for a dropped connection and *delay for an injected latency.
-Response Emulator::Impl::Dispatch(const Request& req, const Route& route, RequestLogEntry& entry, CallContext& ctx,
-                                  std::chrono::nanoseconds* delay, bool* drop) {
+Response Emulator::Impl::Dispatch(const Request& req, const Route& route, RequestLogEntry& entry,
+                                  CallContext& ctx, std::chrono::nanoseconds* delay, bool* drop) {
   Identity identity = Authenticate(*this, req, route, &entry);
   ctx.identity = &identity;
   const Service& service = *route.service;
@@ -167,7 +170,8 @@ Response Emulator::Impl::Dispatch(const Request& req, const Route& route, Reques
   }
   if (fault.error) throw *fault.error;
   if (!route.operation) throw service.UnknownOperation(route.operation_name);
-  if (!TakeToken(*this, route.operation->bucket, identity.account_id, ctx.region)) throw service.errors.throttle;
+  if (!TakeToken(*this, route.operation->bucket, identity.account_id, ctx.region))
+    throw service.errors.throttle;
   ctx.now = SimNow();
   if (service.protocol == Protocol::kEc2Query) {
     auto dry = route.params.find("DryRun");

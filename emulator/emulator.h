@@ -1,5 +1,5 @@
-// Emulator: the in-process AWS emulator (STS, EC2, SSM, EC2 Auto Scaling, SNS) over a Fleet. Handle() takes one HTTP
-// request as received and returns the response AWS would send, so the same object serves the HTTP
+// Emulator: the in-process AWS emulator (STS, EC2, SSM, EC2 Auto Scaling, SNS) over a Fleet. Handle() takes
+// one HTTP request as received and returns the response AWS would send, so the same object serves the HTTP
 // server (server.h) and tests that drive it directly.
 //
 // Time: resource state machines (AMIs, snapshots, SSM invocations) run on simulated time, which
@@ -86,9 +86,9 @@ struct EmulatorOptions {
 };
 
 struct RequestLogEntry {
-  std::string service;    // ec2, ssm, sts, autoscaling, sns
-  std::string operation;  // e.g. DescribeInstances; "" if it could not be determined
-  std::string account_id; // of the caller; "" when unauthenticated
+  std::string service;     // ec2, ssm, sts, autoscaling, sns
+  std::string operation;   // e.g. DescribeInstances; "" if it could not be determined
+  std::string account_id;  // of the caller; "" when unauthenticated
   std::string region;
   std::string caller_arn;
   std::chrono::system_clock::time_point time;  // real time
@@ -104,7 +104,7 @@ struct PublishedMessage {
   std::string topic_arn;
   std::string subject;  // "" when none
   std::string message;
-  std::string message_structure;  // "" or "json"
+  std::string message_structure;                  // "" or "json"
   std::map<std::string, std::string> attributes;  // MessageAttributes: name -> StringValue
   std::string caller_arn;
   std::chrono::system_clock::time_point time;  // real time

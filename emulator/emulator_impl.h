@@ -1,16 +1,15 @@
-// Internals of Emulator shared by the dispatcher's steps and the per-service handler files. Not part of the public API.
-// Thread-safety: Zone data is guarded by Zone::mu (shared for reads, exclusive for writes); the
+// Internals of Emulator shared by the dispatcher's steps and the per-service handler files. Not part of the
+// public API. Thread-safety: Zone data is guarded by Zone::mu (shared for reads, exclusive for writes); the
 // zone table itself is built once in the constructor and never changes.
 #pragma once
 
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <shared_mutex>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "emulator/emulator.h"
 #include "emulator/wire.h"
@@ -73,21 +72,21 @@ struct Outage {
 struct InstanceState {
   const InstanceSpec* spec = nullptr;
   std::map<std::string, std::string> tags;
-  std::string state;               // EC2 state at start (the spec's); its group may terminate it later
+  std::string state;              // EC2 state at start (the spec's); its group may terminate it later
   double agent_lost_at = kNever;  // simulated time the SSM agent dropped off
-  PatchCounts baseline;            // state before any emulated run
+  PatchCounts baseline;           // state before any emulated run
   // Patch runs in send order: (command id, invocation index).
   std::vector<std::pair<std::string, size_t>> patch_runs;
   std::vector<Outage> outages;
-  double broken_at = kNever;       // post-patch service failures start (spec post_patch_failed_services)
-  double restored_at = kNever;     // the last root volume replacement finished
-  PatchCounts restored_counts;     // the patch state the replaced root volume carries
+  double broken_at = kNever;    // post-patch service failures start (spec post_patch_failed_services)
+  double restored_at = kNever;  // the last root volume replacement finished
+  PatchCounts restored_counts;  // the patch state the replaced root volume carries
   std::string root_volume_id;
   // EC2 Auto Scaling membership (spec auto_scaling_group): lifecycle and a pending replacement.
-  std::string lifecycle = "InService";     // settled state: InService | Standby
-  std::string transition;                  // EnteringStandby | Pending until transition_until
+  std::string lifecycle = "InService";  // settled state: InService | Standby
+  std::string transition;               // EnteringStandby | Pending until transition_until
   double transition_until = -1;
-  double terminate_at = kNever;            // the group found it unhealthy and terminates it
+  double terminate_at = kNever;  // the group found it unhealthy and terminates it
 };
 
 struct AutoScalingGroup {
@@ -151,7 +150,8 @@ struct Invocation {
   double start = 0;     // leaves Pending (simulated)
   double end = 0;       // reaches its terminal status
   std::string status;   // terminal Status: Success|Failed|TimedOut|Cancelled
-  std::string details;  // terminal StatusDetails: Success|Failed|ExecutionTimedOut|DeliveryTimedOut|Cancelled|Undeliverable
+  std::string details;  // terminal StatusDetails:
+                        // Success|Failed|ExecutionTimedOut|DeliveryTimedOut|Cancelled|Undeliverable
   int response_code = 0;
   std::string stdout_text;
   std::string stderr_text;
@@ -165,7 +165,7 @@ struct Command {
   std::string id;
   std::string document;
   std::string comment;
-  nlohmann::json parameters;  // name -> [values]
+  nlohmann::json parameters;                         // name -> [values]
   nlohmann::json targets = nlohmann::json::array();  // as sent
   std::vector<std::string> instance_ids;
   std::string max_concurrency;
@@ -183,13 +183,13 @@ struct Zone {
   mutable std::shared_mutex mu;
   std::vector<InstanceState> instances;  // sorted by instance id
   std::unordered_map<std::string, size_t> by_id;
-  std::map<std::string, Image> images;        // by id
-  std::map<std::string, Snapshot> snapshots;  // by id
-  std::map<std::string, Command> commands;    // by id
-  std::vector<std::string> command_order;     // send order, newest last
-  std::map<std::string, AutoScalingGroup> groups;              // by name
-  std::map<std::string, ReplaceRootVolumeTask> root_tasks;     // by id
-  std::vector<std::string> sns_topics;                         // topic names
+  std::map<std::string, Image> images;                      // by id
+  std::map<std::string, Snapshot> snapshots;                // by id
+  std::map<std::string, Command> commands;                  // by id
+  std::vector<std::string> command_order;                   // send order, newest last
+  std::map<std::string, AutoScalingGroup> groups;           // by name
+  std::map<std::string, ReplaceRootVolumeTask> root_tasks;  // by id
+  std::vector<std::string> sns_topics;                      // topic names
 
   InstanceState* Find(const std::string& id) {
     auto it = by_id.find(id);
@@ -217,7 +217,7 @@ struct Emulator::Impl {
   std::chrono::steady_clock::time_point steady_epoch;
 
   std::map<std::string, std::unique_ptr<Zone>> zones;  // "account/region"
-  Zone empty_zone;                                      // for (account, region) pairs with nothing in them
+  Zone empty_zone;                                     // for (account, region) pairs with nothing in them
 
   mutable std::shared_mutex keys_mu;
   std::unordered_map<std::string, Identity> keys;  // access key id -> identity

@@ -30,7 +30,8 @@ constexpr char kAgentLost[] = "i-000100000feed000c";  // agent drops when patchi
 
 class EmulatorTest : public ::testing::Test {
  protected:
-  EmulatorTest() : emulator_(DemoFleet(), Options()), client_(emulator_, clock_, emulator_.BaseCredentials()) {}
+  EmulatorTest()
+      : emulator_(DemoFleet(), Options()), client_(emulator_, clock_, emulator_.BaseCredentials()) {}
 
   EmulatorOptions Options() {
     EmulatorOptions o;
@@ -43,7 +44,9 @@ class EmulatorTest : public ::testing::Test {
                           RawReply* reply_out = nullptr) {
     SignedClient base(emulator_, clock_, emulator_.BaseCredentials());
     RawReply r = base.Query("sts", "us-east-1", "AssumeRole",
-                            {{"RoleArn", RoleArn(account, role)}, {"RoleSessionName", "fleetpatch-test"}, {"ExternalId", external_id}});
+                            {{"RoleArn", RoleArn(account, role)},
+                             {"RoleSessionName", "fleetpatch-test"},
+                             {"ExternalId", external_id}});
     aws::Credentials c;
     c.access_key_id = r.XmlText("AccessKeyId");
     c.secret_access_key = r.XmlText("SecretAccessKey");
@@ -56,7 +59,8 @@ class EmulatorTest : public ::testing::Test {
 
   std::vector<std::string> InstanceIds(const RawReply& r) {
     std::vector<std::string> ids;
-    for (auto n : r.xml.select_nodes("//instancesSet/item/instanceId")) ids.push_back(n.node().text().as_string());
+    for (auto n : r.xml.select_nodes("//instancesSet/item/instanceId"))
+      ids.push_back(n.node().text().as_string());
     return ids;
   }
 
@@ -83,7 +87,8 @@ TEST_F(EmulatorTest, AssumeRolePerAccountScopesCallerAndResources) {
     client_.SetCredentials(c);
     RawReply who = client_.Query("sts", region, "GetCallerIdentity");
     EXPECT_EQ(who.XmlText("Account"), account);
-    EXPECT_EQ(who.XmlText("Arn"), std::string("arn:aws:sts::") + account + ":assumed-role/FleetPatchRole/fleetpatch-test");
+    EXPECT_EQ(who.XmlText("Arn"),
+              std::string("arn:aws:sts::") + account + ":assumed-role/FleetPatchRole/fleetpatch-test");
     RawReply d = client_.Query("ec2", region, "DescribeInstances");
     EXPECT_EQ(static_cast<int>(InstanceIds(d).size()), count) << account;
     // Regions are separate: the same account sees nothing elsewhere.
@@ -101,7 +106,8 @@ TEST_F(EmulatorTest, AssumeRoleDeniedForWrongExternalIdOrUnknownRole) {
   EXPECT_EQ(r.aws_code, "AccessDenied");
   Assume("999999999999", "FleetPatchRole", "fp-demo-prod", &r);
   EXPECT_EQ(r.aws_code, "AccessDenied");
-  EXPECT_NE(r.body.find("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"), std::string::npos);
+  EXPECT_NE(r.body.find("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
+            std::string::npos);
 }
 
 TEST_F(EmulatorTest, ExpiredTemporaryCredentialsAnswerExpiredTokenPerProtocol) {
@@ -124,11 +130,13 @@ TEST_F(EmulatorTest, BadSignaturesAndUnknownKeysAnswerPerProtocol) {
   RawReply s = client_.Query("sts", kProdRegion, "GetCallerIdentity");
   EXPECT_EQ(s.status, 403);
   EXPECT_EQ(s.aws_code, "SignatureDoesNotMatch");
-  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", json::object()).aws_code, "InvalidSignatureException");
+  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", json::object()).aws_code,
+            "InvalidSignatureException");
   bad.access_key_id = "AKIAUNKNOWN000000000";
   client_.SetCredentials(bad);
   EXPECT_EQ(client_.Query("sts", kProdRegion, "GetCallerIdentity").aws_code, "InvalidClientTokenId");
-  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", json::object()).aws_code, "UnrecognizedClientException");
+  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", json::object()).aws_code,
+            "UnrecognizedClientException");
 }
 
 TEST_F(EmulatorTest, UnsignedRequestIsRejected) {
@@ -142,7 +150,9 @@ TEST_F(EmulatorTest, UnsignedRequestIsRejected) {
 TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
   UseProd();
   RawReply r = client_.Query("ec2", kProdRegion, "DescribeInstances",
-                             {{"Filter.1.Name", "tag:PatchGroup"}, {"Filter.1.Value.1", "prod-web"}, {"Filter.1.Value.2", "prod-db"}});
+                             {{"Filter.1.Name", "tag:PatchGroup"},
+                              {"Filter.1.Value.1", "prod-web"},
+                              {"Filter.1.Value.2", "prod-db"}});
   EXPECT_EQ(InstanceIds(r).size(), 7u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstances",
                     {{"Filter.1.Name", "platform"}, {"Filter.1.Value.1", "windows"}});
@@ -151,12 +161,16 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
                     {{"Filter.1.Name", "instance-state-name"}, {"Filter.1.Value.1", "stopped"}});
   EXPECT_EQ(InstanceIds(r).size(), 1u);
   r = client_.Query("ec2", kProdRegion, "DescribeInstances",
-                    {{"Filter.1.Name", "availability-zone"}, {"Filter.1.Value.1", "us-east-1b"},
-                     {"Filter.2.Name", "tag-key"}, {"Filter.2.Value.1", "PatchGroup"}});
+                    {{"Filter.1.Name", "availability-zone"},
+                     {"Filter.1.Value.1", "us-east-1b"},
+                     {"Filter.2.Name", "tag-key"},
+                     {"Filter.2.Value.1", "PatchGroup"}});
   EXPECT_EQ(InstanceIds(r).size(), 6u);
-  r = client_.Query("ec2", kProdRegion, "DescribeInstances", {{"Filter.1.Name", "tag:Name"}, {"Filter.1.Value.1", "prod-web-*"}});
+  r = client_.Query("ec2", kProdRegion, "DescribeInstances",
+                    {{"Filter.1.Name", "tag:Name"}, {"Filter.1.Value.1", "prod-web-*"}});
   EXPECT_EQ(InstanceIds(r).size(), 4u);
-  r = client_.Query("ec2", kProdRegion, "DescribeInstances", {{"Filter.1.Name", "bogus"}, {"Filter.1.Value.1", "x"}});
+  r = client_.Query("ec2", kProdRegion, "DescribeInstances",
+                    {{"Filter.1.Name", "bogus"}, {"Filter.1.Value.1", "x"}});
   EXPECT_EQ(r.aws_code, "InvalidParameterValue");
 
   std::vector<std::string> all;
@@ -177,13 +191,17 @@ TEST_F(EmulatorTest, DescribeInstancesFiltersAndPaging) {
   EXPECT_EQ(all.size(), 19u);
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
 
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"MaxResults", "4"}}).aws_code, "InvalidParameterValue");
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"InstanceId.1", "i-00000000deadbeef0"}}).aws_code,
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"MaxResults", "4"}}).aws_code,
+            "InvalidParameterValue");
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"InstanceId.1", "i-00000000deadbeef0"}})
+                .aws_code,
             "InvalidInstanceID.NotFound");
   EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"InstanceId.1", "foobar"}}).aws_code,
             "InvalidInstanceID.Malformed");
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"InstanceId.1", kWeb1}, {"MaxResults", "5"}}).aws_code,
-            "InvalidParameterCombination");
+  EXPECT_EQ(
+      client_.Query("ec2", kProdRegion, "DescribeInstances", {{"InstanceId.1", kWeb1}, {"MaxResults", "5"}})
+          .aws_code,
+      "InvalidParameterCombination");
 }
 
 TEST_F(EmulatorTest, DescribeInstanceStatusOnlyRunningUnlessAll) {
@@ -197,10 +215,14 @@ TEST_F(EmulatorTest, DescribeInstanceStatusOnlyRunningUnlessAll) {
 TEST_F(EmulatorTest, CreateImageLifecycleTagsDuplicatesAndSnapshots) {
   UseProd();
   RawReply c = client_.Query("ec2", kProdRegion, "CreateImage",
-                             {{"InstanceId", kWeb1}, {"Name", "fp-backup-web1"},
-                              {"TagSpecification.1.ResourceType", "image"}, {"TagSpecification.1.Tag.1.Key", "fleetpatch:run"},
-                              {"TagSpecification.1.Tag.1.Value", "r1"}, {"TagSpecification.2.ResourceType", "snapshot"},
-                              {"TagSpecification.2.Tag.1.Key", "fleetpatch:run"}, {"TagSpecification.2.Tag.1.Value", "r1"}});
+                             {{"InstanceId", kWeb1},
+                              {"Name", "fp-backup-web1"},
+                              {"TagSpecification.1.ResourceType", "image"},
+                              {"TagSpecification.1.Tag.1.Key", "fleetpatch:run"},
+                              {"TagSpecification.1.Tag.1.Value", "r1"},
+                              {"TagSpecification.2.ResourceType", "snapshot"},
+                              {"TagSpecification.2.Tag.1.Key", "fleetpatch:run"},
+                              {"TagSpecification.2.Tag.1.Value", "r1"}});
   ASSERT_EQ(c.status, 200) << c.body;
   std::string ami = c.XmlText("imageId");
   ASSERT_EQ(ami.rfind("ami-", 0), 0u);
@@ -209,39 +231,55 @@ TEST_F(EmulatorTest, CreateImageLifecycleTagsDuplicatesAndSnapshots) {
     return d.XmlText("imageState");
   };
   EXPECT_EQ(state(), "pending");
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kWeb2}, {"Name", "fp-backup-web1"}}).aws_code,
-            "InvalidAMIName.Duplicate");
+  EXPECT_EQ(
+      client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kWeb2}, {"Name", "fp-backup-web1"}})
+          .aws_code,
+      "InvalidAMIName.Duplicate");
   clock_.Advance(seconds(599));
   EXPECT_EQ(state(), "pending");
   clock_.Advance(seconds(2));
   EXPECT_EQ(state(), "available");
 
-  RawReply tagged = client_.Query("ec2", kProdRegion, "DescribeImages",
-                                  {{"Owner.1", "self"}, {"Filter.1.Name", "tag:fleetpatch:run"}, {"Filter.1.Value.1", "r1"}});
+  RawReply tagged = client_.Query(
+      "ec2", kProdRegion, "DescribeImages",
+      {{"Owner.1", "self"}, {"Filter.1.Name", "tag:fleetpatch:run"}, {"Filter.1.Value.1", "r1"}});
   EXPECT_EQ(tagged.xml.select_nodes("//imagesSet/item").size(), 1u);
   RawReply snaps = client_.Query("ec2", kProdRegion, "DescribeSnapshots", {{"Owner.1", "self"}});
   auto snap_nodes = snaps.xml.select_nodes("//snapshotSet/item");
   ASSERT_EQ(snap_nodes.size(), 2u);  // two disks
   std::string snap = snap_nodes.first().node().child("snapshotId").text().as_string();
   EXPECT_STREQ(snap_nodes.first().node().child("status").text().as_string(), "completed");
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeleteSnapshot", {{"SnapshotId", snap}}).aws_code, "InvalidSnapshot.InUse");
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeleteSnapshot", {{"SnapshotId", snap}}).aws_code,
+            "InvalidSnapshot.InUse");
 
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "CreateTags",
-                          {{"ResourceId.1", ami}, {"ResourceId.2", snap}, {"Tag.1.Key", "keep"}, {"Tag.1.Value", "yes"}}).status, 200);
-  RawReply kept = client_.Query("ec2", kProdRegion, "DescribeImages", {{"Filter.1.Name", "tag:keep"}, {"Filter.1.Value.1", "yes"}});
+  EXPECT_EQ(
+      client_
+          .Query(
+              "ec2", kProdRegion, "CreateTags",
+              {{"ResourceId.1", ami}, {"ResourceId.2", snap}, {"Tag.1.Key", "keep"}, {"Tag.1.Value", "yes"}})
+          .status,
+      200);
+  RawReply kept = client_.Query("ec2", kProdRegion, "DescribeImages",
+                                {{"Filter.1.Name", "tag:keep"}, {"Filter.1.Value.1", "yes"}});
   EXPECT_EQ(kept.xml.select_nodes("//imagesSet/item").size(), 1u);
 
   EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeregisterImage", {{"ImageId", ami}}).status, 200);
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeImages", {{"ImageId.1", ami}}).aws_code, "InvalidAMIID.NotFound");
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeImages", {{"ImageId.1", ami}}).aws_code,
+            "InvalidAMIID.NotFound");
   EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeleteSnapshot", {{"SnapshotId", snap}}).status, 200);
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeleteSnapshot", {{"SnapshotId", snap}}).aws_code, "InvalidSnapshot.NotFound");
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DeleteSnapshot", {{"SnapshotId", snap}}).aws_code,
+            "InvalidSnapshot.NotFound");
   // The name is free again once the AMI is deregistered.
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kWeb2}, {"Name", "fp-backup-web1"}}).status, 200);
+  EXPECT_EQ(
+      client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kWeb2}, {"Name", "fp-backup-web1"}})
+          .status,
+      200);
 }
 
 TEST_F(EmulatorTest, CreateImageFailsForConfiguredInstance) {
   UseProd();
-  RawReply c = client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kDbAmiFail}, {"Name", "db-backup"}});
+  RawReply c =
+      client_.Query("ec2", kProdRegion, "CreateImage", {{"InstanceId", kDbAmiFail}, {"Name", "db-backup"}});
   std::string ami = c.XmlText("imageId");
   clock_.Advance(seconds(901));
   RawReply d = client_.Query("ec2", kProdRegion, "DescribeImages", {{"ImageId.1", ami}});
@@ -255,7 +293,8 @@ TEST_F(EmulatorTest, DryRunAndReadOnlyRoles) {
   RawReply r = client_.Query("ec2", kProdRegion, "CreateImage", p);
   EXPECT_EQ(r.status, 412);
   EXPECT_EQ(r.aws_code, "DryRunOperation");
-  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"DryRun", "true"}}).aws_code, "DryRunOperation");
+  EXPECT_EQ(client_.Query("ec2", kProdRegion, "DescribeInstances", {{"DryRun", "true"}}).aws_code,
+            "DryRunOperation");
   client_.SetCredentials(Assume(kProd, "FleetPatchReadOnly", "fp-demo-prod"));
   r = client_.Query("ec2", kProdRegion, "CreateImage", p);
   EXPECT_EQ(r.status, 403);
@@ -269,14 +308,17 @@ TEST_F(EmulatorTest, DryRunAndReadOnlyRoles) {
 }
 
 json SendShell(SignedClient& c, std::vector<std::string> ids, json extra = json::object()) {
-  json body = {{"DocumentName", "AWS-RunShellScript"}, {"InstanceIds", ids}, {"Parameters", {{"commands", {"uptime"}}}}};
+  json body = {{"DocumentName", "AWS-RunShellScript"},
+               {"InstanceIds", ids},
+               {"Parameters", {{"commands", {"uptime"}}}}};
   body.update(extra);
   RawReply r = c.Ssm(kProdRegion, "SendCommand", body);
   EXPECT_EQ(r.status, 200) << r.body;
   return r.json;
 }
 
-std::string InvocationStatus(SignedClient& c, const std::string& cmd, const std::string& instance, json* out = nullptr) {
+std::string InvocationStatus(SignedClient& c, const std::string& cmd, const std::string& instance,
+                             json* out = nullptr) {
   RawReply r = c.Ssm(kProdRegion, "GetCommandInvocation", {{"CommandId", cmd}, {"InstanceId", instance}});
   if (out) *out = r.json;
   return r.json.value("Status", "?") + "/" + r.json.value("StatusDetails", "?");
@@ -294,9 +336,13 @@ TEST_F(EmulatorTest, SendCommandInvocationGoesPendingInProgressSuccess) {
   json inv;
   EXPECT_EQ(InvocationStatus(client_, cmd, kWeb1, &inv), "Success/Success");
   EXPECT_EQ(inv["ResponseCode"], 0);
-  EXPECT_EQ(client_.Ssm(kProdRegion, "GetCommandInvocation", {{"CommandId", cmd}, {"InstanceId", kWeb2}}).aws_code,
-            "InvocationDoesNotExist");
-  EXPECT_EQ(client_.Ssm(kProdRegion, "GetCommandInvocation", {{"CommandId", "00000000-0000-4000-8000-000000000000"}, {"InstanceId", kWeb1}}).aws_code,
+  EXPECT_EQ(
+      client_.Ssm(kProdRegion, "GetCommandInvocation", {{"CommandId", cmd}, {"InstanceId", kWeb2}}).aws_code,
+      "InvocationDoesNotExist");
+  EXPECT_EQ(client_
+                .Ssm(kProdRegion, "GetCommandInvocation",
+                     {{"CommandId", "00000000-0000-4000-8000-000000000000"}, {"InstanceId", kWeb1}})
+                .aws_code,
             "InvalidCommandId");
 }
 
@@ -345,7 +391,8 @@ TEST_F(EmulatorTest, PrecheckScriptIsAnsweredFromInstanceState) {
   UseProd();
   json body = {{"DocumentName", "AWS-RunShellScript"},
                {"InstanceIds", {kDiskFull}},
-               {"Parameters", {{"commands", {"#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd nosuch'\n..."}}}}};
+               {"Parameters",
+                {{"commands", {"#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd nosuch'\n..."}}}}};
   std::string cmd = client_.Ssm(kProdRegion, "SendCommand", body).json["Command"]["CommandId"];
   clock_.Advance(seconds(10));
   json inv;
@@ -368,7 +415,8 @@ TEST_F(EmulatorTest, PatchInstallOutcomesAndPatchStates) {
   ASSERT_EQ(sent.status, 200) << sent.body;
   std::string cmd = sent.json["Command"]["CommandId"];
   auto states = [&]() {
-    RawReply r = client_.Ssm(kProdRegion, "DescribeInstancePatchStates", {{"InstanceIds", {kWeb1, kWeb2, kApiFail}}});
+    RawReply r =
+        client_.Ssm(kProdRegion, "DescribeInstancePatchStates", {{"InstanceIds", {kWeb1, kWeb2, kApiFail}}});
     std::map<std::string, json> m;
     for (const auto& s : r.json["InstancePatchStates"]) m[s["InstanceId"]] = s;
     return m;
@@ -410,10 +458,16 @@ TEST_F(EmulatorTest, DescribeInstanceInformationPagesAndFilters) {
   } while (!token.empty());
   EXPECT_EQ(ids.size(), 19u);
   RawReply online = client_.Ssm(kProdRegion, "DescribeInstanceInformation",
-                                {{"Filters", {{{"Key", "PingStatus"}, {"Values", {"Online"}}}, {{"Key", "PlatformTypes"}, {"Values", {"Windows"}}}}}});
+                                {{"Filters",
+                                  {{{"Key", "PingStatus"}, {"Values", {"Online"}}},
+                                   {{"Key", "PlatformTypes"}, {"Values", {"Windows"}}}}}});
   EXPECT_EQ(online.json["InstanceInformationList"].size(), 2u);
-  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", {{"MaxResults", 51}}).aws_code, "ValidationException");
-  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", {{"Filters", {{{"Key", "Bogus"}, {"Values", {"x"}}}}}}).aws_code,
+  EXPECT_EQ(client_.Ssm(kProdRegion, "DescribeInstanceInformation", {{"MaxResults", 51}}).aws_code,
+            "ValidationException");
+  EXPECT_EQ(client_
+                .Ssm(kProdRegion, "DescribeInstanceInformation",
+                     {{"Filters", {{{"Key", "Bogus"}, {"Values", {"x"}}}}}})
+                .aws_code,
             "InvalidFilterKey");
 }
 
@@ -458,7 +512,8 @@ TEST_F(EmulatorTest, RequestLogCountsOperations) {
   emulator_.ClearRequestLog();
   client_.Query("ec2", kProdRegion, "DescribeInstances");
   client_.Query("ec2", kProdRegion, "DescribeInstances");
-  client_.Query("ec2", kProdRegion, "CreateTags", {{"ResourceId.1", kWeb1}, {"Tag.1.Key", "k"}, {"Tag.1.Value", "v"}});
+  client_.Query("ec2", kProdRegion, "CreateTags",
+                {{"ResourceId.1", kWeb1}, {"Tag.1.Key", "k"}, {"Tag.1.Value", "v"}});
   auto counts = emulator_.RequestCounts();
   EXPECT_EQ(counts["DescribeInstances"], 2);
   EXPECT_EQ(counts["CreateTags"], 1);
@@ -563,7 +618,9 @@ TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
   for (int z = 0; z < 4; ++z) {
     const auto& a = fleet.accounts[z];
     RawReply r = base.Query("sts", a.regions[0], "AssumeRole",
-                            {{"RoleArn", RoleArn(a.id, g.role_name)}, {"RoleSessionName", "scale"}, {"ExternalId", g.external_id}});
+                            {{"RoleArn", RoleArn(a.id, g.role_name)},
+                             {"RoleSessionName", "scale"},
+                             {"ExternalId", g.external_id}});
     ASSERT_EQ(r.status, 200) << r.body;
     creds.push_back({r.XmlText("AccessKeyId"), r.XmlText("SecretAccessKey"), r.XmlText("SessionToken")});
   }
@@ -574,12 +631,17 @@ TEST(EmulatorScaleTest, ConcurrentClientsOnALargeFleet) {
       const auto& a = fleet.accounts[t % 4];
       SignedClient c(emulator, clock, creds[t % 4]);
       for (int i = 0; i < 5; ++i) {
-        RawReply d = c.Query("ec2", a.regions[0], "DescribeInstances",
-                             {{"MaxResults", "200"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}});
+        RawReply d = c.Query(
+            "ec2", a.regions[0], "DescribeInstances",
+            {{"MaxResults", "200"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}});
         ok += d.status == 200 ? 1 : 0;
         std::string id = d.xml.select_node("//instancesSet/item/instanceId").node().text().as_string();
-        ok += c.Query("ec2", a.regions[0], "CreateTags", {{"ResourceId.1", id}, {"Tag.1.Key", "t"}, {"Tag.1.Value", std::to_string(i)}}).status == 200;
-        json body = {{"DocumentName", "AWS-RunShellScript"}, {"InstanceIds", {id}}, {"Parameters", {{"commands", {"true"}}}}};
+        ok += c.Query("ec2", a.regions[0], "CreateTags",
+                      {{"ResourceId.1", id}, {"Tag.1.Key", "t"}, {"Tag.1.Value", std::to_string(i)}})
+                  .status == 200;
+        json body = {{"DocumentName", "AWS-RunShellScript"},
+                     {"InstanceIds", {id}},
+                     {"Parameters", {{"commands", {"true"}}}}};
         RawReply s = c.Ssm(a.regions[0], "SendCommand", body);
         ok += s.status == 200 || s.aws_code == "UnsupportedPlatformType" || s.aws_code == "InvalidInstanceId";
         ok += c.Ssm(a.regions[0], "ListCommandInvocations", {{"MaxResults", 10}}).status == 200;
@@ -602,14 +664,16 @@ TEST(EmulatorScaleTest, HoldsOneHundredThousandInstances) {
   Emulator emulator(fleet, o);
   SignedClient c(emulator, clock, emulator.BaseCredentials());
   const auto& a = fleet.accounts[7];
-  RawReply r = c.Query("sts", a.regions[0], "AssumeRole",
-                       {{"RoleArn", RoleArn(a.id, g.role_name)}, {"RoleSessionName", "scale"}, {"ExternalId", g.external_id}});
+  RawReply r = c.Query(
+      "sts", a.regions[0], "AssumeRole",
+      {{"RoleArn", RoleArn(a.id, g.role_name)}, {"RoleSessionName", "scale"}, {"ExternalId", g.external_id}});
   ASSERT_EQ(r.status, 200) << r.body;
   c.SetCredentials({r.XmlText("AccessKeyId"), r.XmlText("SecretAccessKey"), r.XmlText("SessionToken")});
   size_t total = 0;
   std::string token;
   do {
-    std::map<std::string, std::string> p = {{"MaxResults", "1000"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}};
+    std::map<std::string, std::string> p = {
+        {"MaxResults", "1000"}, {"Filter.1.Name", "tag:Environment"}, {"Filter.1.Value.1", "prod"}};
     if (!token.empty()) p["NextToken"] = token;
     RawReply page = c.Query("ec2", a.regions[0], "DescribeInstances", p);
     ASSERT_EQ(page.status, 200);
@@ -617,7 +681,8 @@ TEST(EmulatorScaleTest, HoldsOneHundredThousandInstances) {
     token = page.XmlText("nextToken");
   } while (!token.empty());
   size_t expected = 0;
-  for (const auto& in : fleet.instances) expected += in.account_id == a.id && in.tags.at("Environment") == "prod";
+  for (const auto& in : fleet.instances)
+    expected += in.account_id == a.id && in.tags.at("Environment") == "prod";
   EXPECT_EQ(total, expected);
   EXPECT_GT(total, 1000u);
 }

@@ -37,11 +37,11 @@ std::string SetFaultKey(const std::string& key, const std::string& value, FaultS
     (key.rfind("latency", 0) == 0 ? spec->latency : spec->jitter) = d;
     return "";
   }
-  double* rate = key == "throttle"                    ? &spec->throttle_rate
-                 : key == "5xx"                       ? &spec->error_5xx_rate
-                 : key == "unavailable"               ? &spec->unavailable_rate
+  double* rate = key == "throttle"                   ? &spec->throttle_rate
+                 : key == "5xx"                      ? &spec->error_5xx_rate
+                 : key == "unavailable"              ? &spec->unavailable_rate
                  : (key == "reset" || key == "drop") ? &spec->drop_rate
-                                                      : nullptr;
+                                                     : nullptr;
   if (!rate) return "unknown key '" + key + "' (throttle, 5xx, unavailable, reset, latency, jitter)";
   size_t used = 0;
   try {
@@ -62,7 +62,8 @@ Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag
     return Error::Config("--fault '" + flag + "': expected OPERATION:key=value,... (OPERATION may be *)");
   std::string op = flag.substr(0, colon);
   if (op != "*" && !FindOperation(op))
-    return Error::Config("--fault '" + flag + "': '" + op + "' is not an operation the emulator answers (or use * for all)");
+    return Error::Config("--fault '" + flag + "': '" + op +
+                         "' is not an operation the emulator answers (or use * for all)");
   FaultSpec spec;
   std::string rest = flag.substr(colon + 1);
   if (rest.empty()) return Error::Config("--fault '" + flag + "': no key=value after the operation");
@@ -72,7 +73,8 @@ Result<std::pair<std::string, FaultSpec>> ParseFaultFlag(const std::string& flag
     std::string kv = rest.substr(start, comma - start);
     start = comma + 1;
     size_t eq = kv.find('=');
-    if (eq == std::string::npos) return Error::Config("--fault '" + flag + "': '" + kv + "' is not key=value");
+    if (eq == std::string::npos)
+      return Error::Config("--fault '" + flag + "': '" + kv + "' is not key=value");
     std::string problem = SetFaultKey(kv.substr(0, eq), kv.substr(eq + 1), &spec);
     if (!problem.empty()) return Error::Config("--fault '" + flag + "': " + problem);
   }
@@ -98,7 +100,8 @@ Result<std::vector<std::pair<std::string, FaultSpec>>> LoadFaultsFile(const std:
 Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& flag) {
   size_t eq = flag.find('='), slash = flag.find('/');
   if (eq == std::string::npos || slash == std::string::npos || slash < eq)
-    return Error::Config("--rate-limit '" + flag + "': expected BUCKET=BURST/PER_SECOND, e.g. ec2-describe=100/20");
+    return Error::Config("--rate-limit '" + flag +
+                         "': expected BUCKET=BURST/PER_SECOND, e.g. ec2-describe=100/20");
   RateLimit limit;
   try {
     limit.burst = std::stod(flag.substr(eq + 1, slash - eq - 1));
@@ -106,7 +109,8 @@ Result<std::pair<std::string, RateLimit>> ParseRateLimitFlag(const std::string& 
   } catch (const std::exception&) {
     return Error::Config("--rate-limit '" + flag + "': burst and rate must be numbers");
   }
-  if (limit.burst < 1 || limit.per_second < 0) return Error::Config("--rate-limit '" + flag + "': burst must be >= 1 and rate >= 0");
+  if (limit.burst < 1 || limit.per_second < 0)
+    return Error::Config("--rate-limit '" + flag + "': burst must be >= 1 and rate >= 0");
   return std::make_pair(flag.substr(0, eq), limit);
 }
 

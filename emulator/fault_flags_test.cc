@@ -31,18 +31,20 @@ TEST(FaultFlagsTest, ParsesTheDocumentedSpec) {
 }
 
 TEST(FaultFlagsTest, EveryOperationOfEveryServiceCanBeFaulted) {
-  for (const char* op : {"DescribeInstances", "SendCommand", "AssumeRole"}) EXPECT_TRUE(ParseFaultFlag(std::string(op) + ":5xx=1").ok()) << op;
+  for (const char* op : {"DescribeInstances", "SendCommand", "AssumeRole"})
+    EXPECT_TRUE(ParseFaultFlag(std::string(op) + ":5xx=1").ok()) << op;
 }
 
 TEST(FaultFlagsTest, RejectsBadSpecsNamingThePart) {
-  for (const char* bad : {"throttle=0.1", "*:throttle=2", "*:bogus=1", "*:throttle=x", "*:latency=fast", "*:latency=-1ms",
-                          "*:", "DescribeInstancez:throttle=0.1", "*:throttle=0.1junk"}) {
+  for (const char* bad : {"throttle=0.1", "*:throttle=2", "*:bogus=1", "*:throttle=x", "*:latency=fast",
+                          "*:latency=-1ms", "*:", "DescribeInstancez:throttle=0.1", "*:throttle=0.1junk"}) {
     auto f = ParseFaultFlag(bad);
     ASSERT_FALSE(f.ok()) << bad;
     EXPECT_EQ(f.error().category, ErrorCategory::kConfig);
     EXPECT_NE(f.error().message.find(bad), std::string::npos) << f.error().message;
   }
-  EXPECT_NE(ParseFaultFlag("Nope:5xx=1").error().message.find("'Nope' is not an operation"), std::string::npos);
+  EXPECT_NE(ParseFaultFlag("Nope:5xx=1").error().message.find("'Nope' is not an operation"),
+            std::string::npos);
 }
 
 TEST(FaultFlagsTest, FaultsFileHoldsOneSpecPerLineAndNamesTheBadLine) {
@@ -105,7 +107,9 @@ TEST(FaultFlagsTest, ExportLinesAreShellQuotedSoASecretNeverRunsACommand) {
   creds.access_key_id = "AKID$(touch " + marker + ")";
   creds.secret_access_key = "s3cr'et; touch " + marker + " `touch " + marker + "` \"$HOME\"";
   std::string lines = ExportLines("http://127.0.0.1:4566", creds, "us-east-1");
-  std::string out = Shell(lines + "printf '%s\\n%s\\n%s\\n' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_ENDPOINT_URL\"");
+  std::string out = Shell(
+      lines +
+      "printf '%s\\n%s\\n%s\\n' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_ENDPOINT_URL\"");
   EXPECT_FALSE(std::filesystem::exists(marker)) << "eval of the export lines ran a command";
   EXPECT_EQ(out, creds.access_key_id + "\n" + creds.secret_access_key + "\nhttp://127.0.0.1:4566\n");
 }

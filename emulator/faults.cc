@@ -13,11 +13,16 @@ FaultDecision DecideFault(Emulator::Impl& im, const Service& service, const std:
     fault = it->second;
   }
   d.delay = fault.latency;
-  if (fault.jitter.count() > 0) d.delay += std::chrono::duration_cast<std::chrono::nanoseconds>(fault.jitter * im.Random());
-  if (fault.drop_rate > 0 && im.Random() < fault.drop_rate) d.drop = true;
-  else if (fault.throttle_rate > 0 && im.Random() < fault.throttle_rate) d.error = service.errors.throttle;
-  else if (fault.error_5xx_rate > 0 && im.Random() < fault.error_5xx_rate) d.error = service.errors.internal;
-  else if (fault.unavailable_rate > 0 && im.Random() < fault.unavailable_rate) d.error = service.errors.unavailable;
+  if (fault.jitter.count() > 0)
+    d.delay += std::chrono::duration_cast<std::chrono::nanoseconds>(fault.jitter * im.Random());
+  if (fault.drop_rate > 0 && im.Random() < fault.drop_rate)
+    d.drop = true;
+  else if (fault.throttle_rate > 0 && im.Random() < fault.throttle_rate)
+    d.error = service.errors.throttle;
+  else if (fault.error_5xx_rate > 0 && im.Random() < fault.error_5xx_rate)
+    d.error = service.errors.internal;
+  else if (fault.unavailable_rate > 0 && im.Random() < fault.unavailable_rate)
+    d.error = service.errors.unavailable;
   return d;
 }
 

@@ -1,5 +1,6 @@
 #include "emulator/fleet.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace fleetpatch::emulator {
 namespace {
@@ -25,7 +24,8 @@ class Reader {
     return Error::Config(fmt::format("{}: {}: {}", source_, field, what));
   }
 
-  Status CheckKeys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
+  Status CheckKeys(const YAML::Node& map, const std::string& field,
+                   const std::set<std::string>& allowed) const {
     if (!map.IsMap()) return Fail(map, field, "expected a mapping");
     for (const auto& kv : map) {
       std::string key = kv.first.as<std::string>();
@@ -76,18 +76,21 @@ Result<PatchOutcome> ParsePatchOutcome(const std::string& s) {
   return Error::Config("expected success, failed, hang or agent_lost");
 }
 
-Status ParseTags(const Reader& r, const YAML::Node& n, const std::string& f, std::map<std::string, std::string>* out) {
+Status ParseTags(const Reader& r, const YAML::Node& n, const std::string& f,
+                 std::map<std::string, std::string>* out) {
   YAML::Node t = n["tags"];
   if (!t.IsDefined() || t.IsNull()) return OkStatus();
   if (!t.IsMap()) return r.Fail(t, f + ".tags", "expected a mapping of tag key to value");
   for (const auto& kv : t) {
-    if (!kv.second.IsScalar()) return r.Fail(kv.second, f + ".tags." + kv.first.as<std::string>(), "expected a string");
+    if (!kv.second.IsScalar())
+      return r.Fail(kv.second, f + ".tags." + kv.first.as<std::string>(), "expected a string");
     (*out)[kv.first.as<std::string>()] = kv.second.as<std::string>();
   }
   return OkStatus();
 }
 
-Status ParseStringList(const Reader& r, const YAML::Node& n, const char* key, const std::string& f, std::vector<std::string>* out) {
+Status ParseStringList(const Reader& r, const YAML::Node& n, const char* key, const std::string& f,
+                       std::vector<std::string>* out) {
   YAML::Node l = n[key];
   if (!l.IsDefined() || l.IsNull()) return OkStatus();
   if (!l.IsSequence()) return r.Fail(l, f + "." + key, "expected a list of strings");
@@ -111,7 +114,8 @@ Status ParseDisks(const Reader& r, const YAML::Node& d, const std::string& hf, I
     FP_RETURN_IF_ERROR(r.Get(d[i], "mount", df, &disk.mount));
     FP_RETURN_IF_ERROR(r.Get(d[i], "size_kb", df, &disk.size_kb));
     FP_RETURN_IF_ERROR(r.Get(d[i], "avail_kb", df, &disk.avail_kb));
-    if (disk.avail_kb > disk.size_kb) return r.Fail(d[i]["avail_kb"], df + ".avail_kb", "must not exceed size_kb");
+    if (disk.avail_kb > disk.size_kb)
+      return r.Fail(d[i]["avail_kb"], df + ".avail_kb", "must not exceed size_kb");
     in->disks.push_back(disk);
   }
   return OkStatus();
@@ -119,8 +123,9 @@ Status ParseDisks(const Reader& r, const YAML::Node& d, const std::string& hf, I
 
 Status ParseHost(const Reader& r, const YAML::Node& h, const std::string& hf, InstanceSpec* in) {
   if (!h.IsDefined() || h.IsNull()) return OkStatus();
-  FP_RETURN_IF_ERROR(r.CheckKeys(h, hf, {"disks", "cpus", "load1", "mem_total_kb", "mem_available_kb", "services",
-                                         "reboot_pending", "pkg_lock"}));
+  FP_RETURN_IF_ERROR(r.CheckKeys(h, hf,
+                                 {"disks", "cpus", "load1", "mem_total_kb", "mem_available_kb", "services",
+                                  "reboot_pending", "pkg_lock"}));
   FP_RETURN_IF_ERROR(r.Get(h, "cpus", hf, &in->cpus));
   FP_RETURN_IF_ERROR(r.Get(h, "load1", hf, &in->load1));
   FP_RETURN_IF_ERROR(r.Get(h, "mem_total_kb", hf, &in->mem_total_kb));
@@ -129,7 +134,8 @@ Status ParseHost(const Reader& r, const YAML::Node& h, const std::string& hf, In
   FP_RETURN_IF_ERROR(r.Get(h, "pkg_lock", hf, &in->pkg_lock));
   FP_RETURN_IF_ERROR(ParseDisks(r, h["disks"], hf, in));
   if (YAML::Node sv = h["services"]; sv.IsDefined() && !sv.IsNull()) {
-    if (!sv.IsMap()) return r.Fail(sv, hf + ".services", "expected a mapping of service name to active/inactive/failed");
+    if (!sv.IsMap())
+      return r.Fail(sv, hf + ".services", "expected a mapping of service name to active/inactive/failed");
     for (const auto& kv : sv) {
       std::string name = kv.first.as<std::string>();
       std::string state = kv.second.IsScalar() ? kv.second.as<std::string>() : "";
@@ -143,9 +149,10 @@ Status ParseHost(const Reader& r, const YAML::Node& h, const std::string& hf, In
 
 Status ParsePatch(const Reader& r, const YAML::Node& p, const std::string& pf, PatchSpec* patch) {
   if (!p.IsDefined() || p.IsNull()) return OkStatus();
-  FP_RETURN_IF_ERROR(r.CheckKeys(p, pf, {"outcome", "installed", "missing", "failed", "still_missing", "reboot_required",
-                                         "duration_s", "last_operation", "last_operation_days_ago",
-                                         "installed_pending_reboot", "last_reboot_option"}));
+  FP_RETURN_IF_ERROR(r.CheckKeys(
+      p, pf,
+      {"outcome", "installed", "missing", "failed", "still_missing", "reboot_required", "duration_s",
+       "last_operation", "last_operation_days_ago", "installed_pending_reboot", "last_reboot_option"}));
   std::string outcome = "success";
   FP_RETURN_IF_ERROR(r.Get(p, "outcome", pf, &outcome));
   auto o = ParsePatchOutcome(outcome);
@@ -161,7 +168,8 @@ Status ParsePatch(const Reader& r, const YAML::Node& p, const std::string& pf, P
   FP_RETURN_IF_ERROR(r.Get(p, "last_operation_days_ago", pf, &patch->last_operation_days_ago));
   FP_RETURN_IF_ERROR(r.Get(p, "installed_pending_reboot", pf, &patch->installed_pending_reboot));
   FP_RETURN_IF_ERROR(r.Get(p, "last_reboot_option", pf, &patch->last_reboot_option));
-  if (patch->last_operation != "Scan" && patch->last_operation != "Install" && patch->last_operation != "never")
+  if (patch->last_operation != "Scan" && patch->last_operation != "Install" &&
+      patch->last_operation != "never")
     return r.Fail(p["last_operation"], pf + ".last_operation", "expected Scan, Install or never");
   if (patch->last_reboot_option != "RebootIfNeeded" && patch->last_reboot_option != "NoReboot")
     return r.Fail(p["last_reboot_option"], pf + ".last_reboot_option", "expected RebootIfNeeded or NoReboot");
@@ -181,7 +189,8 @@ Status ParseSsmAndAmi(const Reader& r, const YAML::Node& n, const std::string& f
     FP_RETURN_IF_ERROR(r.CheckKeys(a, af, {"outcome", "duration_s"}));
     std::string outcome = "available";
     FP_RETURN_IF_ERROR(r.Get(a, "outcome", af, &outcome));
-    if (outcome != "available" && outcome != "failed") return r.Fail(a["outcome"], af + ".outcome", "expected available or failed");
+    if (outcome != "available" && outcome != "failed")
+      return r.Fail(a["outcome"], af + ".outcome", "expected available or failed");
     in->ami_fails = outcome == "failed";
     FP_RETURN_IF_ERROR(r.Get(a, "duration_s", af, &in->ami_duration_s));
   }
@@ -199,7 +208,8 @@ Status ParseAfterPatch(const Reader& r, const YAML::Node& n, const std::string& 
   }
   if (YAML::Node pp = n["post_patch"]; pp.IsDefined() && !pp.IsNull()) {
     FP_RETURN_IF_ERROR(r.CheckKeys(pp, f + ".post_patch", {"failed_services"}));
-    FP_RETURN_IF_ERROR(ParseStringList(r, pp, "failed_services", f + ".post_patch", &in->post_patch_failed_services));
+    FP_RETURN_IF_ERROR(
+        ParseStringList(r, pp, "failed_services", f + ".post_patch", &in->post_patch_failed_services));
   }
   if (YAML::Node rv = n["root_volume"]; rv.IsDefined() && !rv.IsNull()) {
     std::string rf = f + ".root_volume";
@@ -213,11 +223,30 @@ Status ParseAfterPatch(const Reader& r, const YAML::Node& n, const std::string& 
 }
 
 Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f, InstanceSpec* in) {
-  FP_RETURN_IF_ERROR(r.CheckKeys(n, f, {"id", "account", "region", "availability_zone", "name", "tags", "state",
-                                        "platform", "platform_name", "platform_version", "instance_type",
-                                        "image_id", "private_ip", "status_impaired", "ssm", "host", "ami",
-                                        "patch", "command_duration_s", "reboot", "post_patch", "root_volume",
-                                        "auto_scaling_group"}));
+  FP_RETURN_IF_ERROR(r.CheckKeys(n, f,
+                                 {"id",
+                                  "account",
+                                  "region",
+                                  "availability_zone",
+                                  "name",
+                                  "tags",
+                                  "state",
+                                  "platform",
+                                  "platform_name",
+                                  "platform_version",
+                                  "instance_type",
+                                  "image_id",
+                                  "private_ip",
+                                  "status_impaired",
+                                  "ssm",
+                                  "host",
+                                  "ami",
+                                  "patch",
+                                  "command_duration_s",
+                                  "reboot",
+                                  "post_patch",
+                                  "root_volume",
+                                  "auto_scaling_group"}));
   FP_RETURN_IF_ERROR(r.Require(n, "id", f));
   FP_RETURN_IF_ERROR(r.Require(n, "account", f));
   FP_RETURN_IF_ERROR(r.Require(n, "region", f));
@@ -243,9 +272,10 @@ Status ParseInstance(const Reader& r, const YAML::Node& n, const std::string& f,
 }
 
 Status ParseGroup(const Reader& r, const YAML::Node& n, const std::string& f, AutoScalingGroupSpec* g) {
-  FP_RETURN_IF_ERROR(r.CheckKeys(n, f, {"name", "account", "region", "min_size", "max_size", "desired_capacity",
-                                        "health_check_type", "health_check_grace_period_s", "suspended_processes",
-                                        "replace_unhealthy_after_s"}));
+  FP_RETURN_IF_ERROR(r.CheckKeys(
+      n, f,
+      {"name", "account", "region", "min_size", "max_size", "desired_capacity", "health_check_type",
+       "health_check_grace_period_s", "suspended_processes", "replace_unhealthy_after_s"}));
   for (const char* k : {"name", "account", "region"}) FP_RETURN_IF_ERROR(r.Require(n, k, f));
   FP_RETURN_IF_ERROR(r.Get(n, "name", f, &g->name));
   FP_RETURN_IF_ERROR(r.Get(n, "account", f, &g->account_id));
@@ -259,7 +289,8 @@ Status ParseGroup(const Reader& r, const YAML::Node& n, const std::string& f, Au
   return ParseStringList(r, n, "suspended_processes", f, &g->suspended_processes);
 }
 
-Status ParseSnapshot(const Reader& r, const YAML::Node& n, const std::string& f, bool standalone, SnapshotSpec* s) {
+Status ParseSnapshot(const Reader& r, const YAML::Node& n, const std::string& f, bool standalone,
+                     SnapshotSpec* s) {
   std::set<std::string> keys = {"id", "device", "volume_id", "size_gb", "description", "tags"};
   if (standalone) keys.insert({"account", "region", "created_days_ago"});
   FP_RETURN_IF_ERROR(r.CheckKeys(n, f, keys));
@@ -280,8 +311,10 @@ Status ParseSnapshot(const Reader& r, const YAML::Node& n, const std::string& f,
 }
 
 Status ParseImage(const Reader& r, const YAML::Node& n, const std::string& f, ImageSpec* img) {
-  FP_RETURN_IF_ERROR(r.CheckKeys(n, f, {"id", "account", "region", "owner", "public", "name", "description",
-                                        "source_instance", "platform", "state", "created_days_ago", "tags", "snapshots"}));
+  FP_RETURN_IF_ERROR(
+      r.CheckKeys(n, f,
+                  {"id", "account", "region", "owner", "public", "name", "description", "source_instance",
+                   "platform", "state", "created_days_ago", "tags", "snapshots"}));
   for (const char* k : {"id", "account", "region", "name"}) FP_RETURN_IF_ERROR(r.Require(n, k, f));
   FP_RETURN_IF_ERROR(r.Get(n, "id", f, &img->id));
   FP_RETURN_IF_ERROR(r.Get(n, "account", f, &img->account_id));
@@ -295,7 +328,8 @@ Status ParseImage(const Reader& r, const YAML::Node& n, const std::string& f, Im
   FP_RETURN_IF_ERROR(r.Get(n, "state", f, &img->state));
   FP_RETURN_IF_ERROR(r.Get(n, "created_days_ago", f, &img->created_days_ago));
   FP_RETURN_IF_ERROR(ParseTags(r, n, f, &img->tags));
-  if (img->state != "available" && img->state != "failed") return r.Fail(n["state"], f + ".state", "expected available or failed");
+  if (img->state != "available" && img->state != "failed")
+    return r.Fail(n["state"], f + ".state", "expected available or failed");
   YAML::Node snaps = n["snapshots"];
   if (!snaps.IsDefined() || snaps.IsNull()) return OkStatus();
   if (!snaps.IsSequence()) return r.Fail(snaps, f + ".snapshots", "expected a list of snapshots");
@@ -370,7 +404,8 @@ bool IsAccount(const std::string& s) { return s.size() == 12 && AllOf(s, 0, "012
 // prefix- + 8 or 17 lowercase hex digits (i-, ami-, snap-).
 bool IsResourceId(const std::string& s, const std::string& prefix) {
   size_t n = prefix.size() + 1;
-  return (s.size() == n + 8 || s.size() == n + 17) && s.rfind(prefix + "-", 0) == 0 && AllOf(s, n, "0123456789abcdef");
+  return (s.size() == n + 8 || s.size() == n + 17) && s.rfind(prefix + "-", 0) == 0 &&
+         AllOf(s, n, "0123456789abcdef");
 }
 
 std::string Where(const std::string& source, const std::vector<int>* lines, size_t i) {
@@ -381,63 +416,81 @@ std::string Where(const std::string& source, const std::vector<int>* lines, size
 Status ValidateAccounts(const Fleet& fleet, const std::string& source, const Marks* marks) {
   static const std::regex kRegion("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$");
   if (!IsAccount(fleet.caller.account_id))
-    return Error::Config(fmt::format("{}: caller.account_id: '{}' is not a 12-digit account id", source, fleet.caller.account_id));
+    return Error::Config(fmt::format("{}: caller.account_id: '{}' is not a 12-digit account id", source,
+                                     fleet.caller.account_id));
   if (fleet.caller.access_key_id.size() < 16 || fleet.caller.secret_access_key.size() < 16)
-    return Error::Config(fmt::format("{}: caller: access_key_id and secret_access_key need at least 16 characters", source));
-  if (fleet.accounts.empty()) return Error::Config(fmt::format("{}: accounts: at least one account is required", source));
+    return Error::Config(
+        fmt::format("{}: caller: access_key_id and secret_access_key need at least 16 characters", source));
+  if (fleet.accounts.empty())
+    return Error::Config(fmt::format("{}: accounts: at least one account is required", source));
   std::set<std::string> ids;
   for (size_t i = 0; i < fleet.accounts.size(); ++i) {
     const AccountSpec& a = fleet.accounts[i];
-    std::string f = fmt::format("{}: accounts[{}]", Where(source, marks ? &marks->account_lines : nullptr, i), i);
-    if (!IsAccount(a.id)) return Error::Config(fmt::format("{}.id: '{}' is not a 12-digit account id", f, a.id));
-    if (!ids.insert(a.id).second) return Error::Config(fmt::format("{}.id: account {} is defined twice", f, a.id));
+    std::string f =
+        fmt::format("{}: accounts[{}]", Where(source, marks ? &marks->account_lines : nullptr, i), i);
+    if (!IsAccount(a.id))
+      return Error::Config(fmt::format("{}.id: '{}' is not a 12-digit account id", f, a.id));
+    if (!ids.insert(a.id).second)
+      return Error::Config(fmt::format("{}.id: account {} is defined twice", f, a.id));
     if (a.regions.empty()) return Error::Config(fmt::format("{}.regions: list at least one region", f));
     for (const auto& r : a.regions)
-      if (!std::regex_match(r, kRegion)) return Error::Config(fmt::format("{}.regions: '{}' is not a region name like us-east-1", f, r));
+      if (!std::regex_match(r, kRegion))
+        return Error::Config(fmt::format("{}.regions: '{}' is not a region name like us-east-1", f, r));
     std::set<std::string> role_names;
     for (const auto& role : a.roles) {
       if (role.name.empty()) return Error::Config(fmt::format("{}.roles: a role has no name", f));
-      if (!role_names.insert(role.name).second) return Error::Config(fmt::format("{}.roles: role {} is defined twice", f, role.name));
+      if (!role_names.insert(role.name).second)
+        return Error::Config(fmt::format("{}.roles: role {} is defined twice", f, role.name));
     }
   }
   return OkStatus();
 }
 
 // `what` in (account, region) must name a defined account and one of its regions.
-Status CheckPlace(const Fleet& fleet, const std::string& f, const std::string& account, const std::string& region) {
+Status CheckPlace(const Fleet& fleet, const std::string& f, const std::string& account,
+                  const std::string& region) {
   for (const auto& a : fleet.accounts) {
     if (a.id != account) continue;
     if (std::find(a.regions.begin(), a.regions.end(), region) == a.regions.end())
-      return Error::Config(fmt::format("{}.region: '{}' is not one of account {}'s regions", f, region, account));
+      return Error::Config(
+          fmt::format("{}.region: '{}' is not one of account {}'s regions", f, region, account));
     return OkStatus();
   }
   return Error::Config(fmt::format("{}.account: account '{}' is not defined under accounts", f, account));
 }
 
 Status CheckInstanceValues(const InstanceSpec& in, const std::string& f) {
-  static const std::set<std::string> kStates = {"pending", "running", "shutting-down", "terminated", "stopping", "stopped"};
+  static const std::set<std::string> kStates = {"pending",    "running",  "shutting-down",
+                                                "terminated", "stopping", "stopped"};
   static const std::set<std::string> kPing = {"Online", "ConnectionLost", "Inactive", "None"};
   if (!kStates.count(in.state))
-    return Error::Config(fmt::format("{}.state: '{}' is not one of pending, running, shutting-down, terminated, stopping, stopped", f, in.state));
+    return Error::Config(fmt::format(
+        "{}.state: '{}' is not one of pending, running, shutting-down, terminated, stopping, stopped", f,
+        in.state));
   if (in.platform != "linux" && in.platform != "windows" && in.platform != "macos")
     return Error::Config(fmt::format("{}.platform: '{}' must be linux, windows or macos", f, in.platform));
   if (!kPing.count(in.ssm_ping))
-    return Error::Config(fmt::format("{}.ssm.ping_status: '{}' must be Online, ConnectionLost, Inactive or None", f, in.ssm_ping));
+    return Error::Config(fmt::format(
+        "{}.ssm.ping_status: '{}' must be Online, ConnectionLost, Inactive or None", f, in.ssm_ping));
   if (in.cpus < 1) return Error::Config(fmt::format("{}.host.cpus: must be at least 1", f));
   if (in.load1 < 0) return Error::Config(fmt::format("{}.host.load1: must not be negative", f));
-  if (in.mem_available_kb > in.mem_total_kb) return Error::Config(fmt::format("{}.host.mem_available_kb: exceeds mem_total_kb", f));
-  if (in.ami_duration_s < 0 || in.patch.duration_s < 0 || in.command_duration_s < 0 || in.reboot.duration_s < 0 ||
-      in.reboot.status_initializing_s < 0 || in.replace_root_volume_s < 0 || in.patch.last_operation_days_ago < 0)
+  if (in.mem_available_kb > in.mem_total_kb)
+    return Error::Config(fmt::format("{}.host.mem_available_kb: exceeds mem_total_kb", f));
+  if (in.ami_duration_s < 0 || in.patch.duration_s < 0 || in.command_duration_s < 0 ||
+      in.reboot.duration_s < 0 || in.reboot.status_initializing_s < 0 || in.replace_root_volume_s < 0 ||
+      in.patch.last_operation_days_ago < 0)
     return Error::Config(fmt::format("{}: durations must not be negative", f));
   const PatchSpec& p = in.patch;
-  if (p.installed < 0 || p.missing < 0 || p.failed < 0 || p.still_missing < 0 || p.installed_pending_reboot < 0 ||
-      p.failed + p.still_missing > p.missing)
-    return Error::Config(fmt::format("{}.patch: counts must be >= 0 and failed + still_missing <= missing", f));
+  if (p.installed < 0 || p.missing < 0 || p.failed < 0 || p.still_missing < 0 ||
+      p.installed_pending_reboot < 0 || p.failed + p.still_missing > p.missing)
+    return Error::Config(
+        fmt::format("{}.patch: counts must be >= 0 and failed + still_missing <= missing", f));
   if (p.outcome == PatchOutcome::kFailed && p.failed == 0)
     return Error::Config(fmt::format("{}.patch.failed: outcome 'failed' needs failed >= 1", f));
   for (const auto& svc : in.post_patch_failed_services)
     if (!in.services.count(svc))
-      return Error::Config(fmt::format("{}.post_patch.failed_services: '{}' is not one of host.services", f, svc));
+      return Error::Config(
+          fmt::format("{}.post_patch.failed_services: '{}' is not one of host.services", f, svc));
   return OkStatus();
 }
 
@@ -451,12 +504,16 @@ void FillInstanceDefaults(InstanceSpec& in) {
   }
   if (!in.auto_scaling_group.empty()) in.tags["aws:autoscaling:groupName"] = in.auto_scaling_group;
   if (in.platform_name.empty())
-    in.platform_name = in.platform == "windows" ? "Microsoft Windows Server 2022 Datacenter" : in.platform == "macos" ? "macOS" : "Amazon Linux";
+    in.platform_name = in.platform == "windows" ? "Microsoft Windows Server 2022 Datacenter"
+                       : in.platform == "macos" ? "macOS"
+                                                : "Amazon Linux";
   if (in.platform_version.empty())
     in.platform_version = in.platform == "windows" ? "10.0.20348" : in.platform == "macos" ? "14.5" : "2023";
   if (in.disks.empty()) {
-    if (in.platform == "windows") in.disks.push_back({"C:", 52428800, 31457280});
-    else in.disks.push_back({"/", 8376300, 5242880});
+    if (in.platform == "windows")
+      in.disks.push_back({"C:", 52428800, 31457280});
+    else
+      in.disks.push_back({"/", 8376300, 5242880});
   }
   if (in.private_ip.empty()) {
     size_t h = std::hash<std::string>{}(in.id);
@@ -469,18 +526,24 @@ Status ValidateInstances(Fleet& fleet, const std::string& source, const Marks* m
   for (const auto& g : fleet.auto_scaling_groups) groups.insert(g.account_id + "/" + g.region + "/" + g.name);
   for (size_t i = 0; i < fleet.instances.size(); ++i) {
     InstanceSpec& in = fleet.instances[i];
-    std::string f = fmt::format("{}: instances[{}]", Where(source, marks ? &marks->instance_lines : nullptr, i), i);
+    std::string f =
+        fmt::format("{}: instances[{}]", Where(source, marks ? &marks->instance_lines : nullptr, i), i);
     if (!IsResourceId(in.id, "i"))
-      return Error::Config(fmt::format("{}.id: '{}' is not an instance id (i- and 8 or 17 lowercase hex digits)", f, in.id));
-    if (!ids.insert(in.id).second) return Error::Config(fmt::format("{}.id: instance {} is defined twice", f, in.id));
+      return Error::Config(
+          fmt::format("{}.id: '{}' is not an instance id (i- and 8 or 17 lowercase hex digits)", f, in.id));
+    if (!ids.insert(in.id).second)
+      return Error::Config(fmt::format("{}.id: instance {} is defined twice", f, in.id));
     FP_RETURN_IF_ERROR(CheckPlace(fleet, f, in.account_id, in.region));
     if (in.availability_zone.empty()) in.availability_zone = in.region + "a";
     if (in.availability_zone.rfind(in.region, 0) != 0 || in.availability_zone.size() != in.region.size() + 1)
-      return Error::Config(fmt::format("{}.availability_zone: '{}' is not a zone of {}", f, in.availability_zone, in.region));
+      return Error::Config(
+          fmt::format("{}.availability_zone: '{}' is not a zone of {}", f, in.availability_zone, in.region));
     FP_RETURN_IF_ERROR(CheckInstanceValues(in, f));
-    if (!in.auto_scaling_group.empty() && !groups.count(in.account_id + "/" + in.region + "/" + in.auto_scaling_group))
-      return Error::Config(fmt::format("{}.auto_scaling_group: '{}' is not defined under auto_scaling_groups for {} {}", f,
-                                       in.auto_scaling_group, in.account_id, in.region));
+    if (!in.auto_scaling_group.empty() &&
+        !groups.count(in.account_id + "/" + in.region + "/" + in.auto_scaling_group))
+      return Error::Config(
+          fmt::format("{}.auto_scaling_group: '{}' is not defined under auto_scaling_groups for {} {}", f,
+                      in.auto_scaling_group, in.account_id, in.region));
     FillInstanceDefaults(in);
   }
   return OkStatus();
@@ -495,20 +558,28 @@ Status ValidateGroups(const Fleet& fleet, const std::string& source) {
     if (!seen.insert(g.account_id + "/" + g.region + "/" + g.name).second)
       return Error::Config(fmt::format("{}.name: group {} is defined twice", f, g.name));
     if (g.min_size < 0 || g.min_size > g.desired_capacity || g.desired_capacity > g.max_size)
-      return Error::Config(fmt::format("{}: sizes must satisfy 0 <= min_size <= desired_capacity <= max_size", f));
+      return Error::Config(
+          fmt::format("{}: sizes must satisfy 0 <= min_size <= desired_capacity <= max_size", f));
     if (g.health_check_type != "EC2" && g.health_check_type != "ELB")
-      return Error::Config(fmt::format("{}.health_check_type: '{}' must be EC2 or ELB", f, g.health_check_type));
+      return Error::Config(
+          fmt::format("{}.health_check_type: '{}' must be EC2 or ELB", f, g.health_check_type));
     for (const auto& p : g.suspended_processes)
-      if (!IsScalingProcess(p)) return Error::Config(fmt::format("{}.suspended_processes: '{}' is not a scaling process", f, p));
+      if (!IsScalingProcess(p))
+        return Error::Config(fmt::format("{}.suspended_processes: '{}' is not a scaling process", f, p));
   }
   return OkStatus();
 }
 
-Status ValidateSnapshotIds(const std::vector<SnapshotSpec>& snaps, const std::string& f, std::set<std::string>* seen) {
+Status ValidateSnapshotIds(const std::vector<SnapshotSpec>& snaps, const std::string& f,
+                           std::set<std::string>* seen) {
   for (const auto& s : snaps) {
-    if (!IsResourceId(s.id, "snap")) return Error::Config(fmt::format("{}: '{}' is not a snapshot id (snap- and 8 or 17 hex digits)", f, s.id));
-    if (!seen->insert(s.id).second) return Error::Config(fmt::format("{}: snapshot {} is defined twice", f, s.id));
-    if (s.size_gb < 1) return Error::Config(fmt::format("{}: snapshot {}: size_gb must be at least 1", f, s.id));
+    if (!IsResourceId(s.id, "snap"))
+      return Error::Config(
+          fmt::format("{}: '{}' is not a snapshot id (snap- and 8 or 17 hex digits)", f, s.id));
+    if (!seen->insert(s.id).second)
+      return Error::Config(fmt::format("{}: snapshot {} is defined twice", f, s.id));
+    if (s.size_gb < 1)
+      return Error::Config(fmt::format("{}: snapshot {}: size_gb must be at least 1", f, s.id));
   }
   return OkStatus();
 }
@@ -519,17 +590,24 @@ Status ValidateImages(Fleet& fleet, const std::string& source) {
     ImageSpec& img = fleet.images[i];
     std::string f = fmt::format("{}: images[{}]", source, i);
     FP_RETURN_IF_ERROR(CheckPlace(fleet, f, img.account_id, img.region));
-    if (!IsResourceId(img.id, "ami")) return Error::Config(fmt::format("{}.id: '{}' is not an AMI id (ami- and 8 or 17 hex digits)", f, img.id));
-    if (!images.insert(img.id).second) return Error::Config(fmt::format("{}.id: image {} is defined twice", f, img.id));
+    if (!IsResourceId(img.id, "ami"))
+      return Error::Config(
+          fmt::format("{}.id: '{}' is not an AMI id (ami- and 8 or 17 hex digits)", f, img.id));
+    if (!images.insert(img.id).second)
+      return Error::Config(fmt::format("{}.id: image {} is defined twice", f, img.id));
     if (img.owner_id.empty()) img.owner_id = img.account_id;
-    if (!IsAccount(img.owner_id)) return Error::Config(fmt::format("{}.owner: '{}' is not a 12-digit account id", f, img.owner_id));
-    if (img.created_days_ago < 0) return Error::Config(fmt::format("{}.created_days_ago: must not be negative", f));
+    if (!IsAccount(img.owner_id))
+      return Error::Config(fmt::format("{}.owner: '{}' is not a 12-digit account id", f, img.owner_id));
+    if (img.created_days_ago < 0)
+      return Error::Config(fmt::format("{}.created_days_ago: must not be negative", f));
     FP_RETURN_IF_ERROR(ValidateSnapshotIds(img.snapshots, f + ".snapshots", &snaps));
   }
   for (size_t i = 0; i < fleet.sns_topics.size(); ++i)
-    FP_RETURN_IF_ERROR(CheckPlace(fleet, fmt::format("{}: sns_topics[{}]", source, i), fleet.sns_topics[i].account_id, fleet.sns_topics[i].region));
+    FP_RETURN_IF_ERROR(CheckPlace(fleet, fmt::format("{}: sns_topics[{}]", source, i),
+                                  fleet.sns_topics[i].account_id, fleet.sns_topics[i].region));
   for (size_t i = 0; i < fleet.snapshots.size(); ++i)
-    FP_RETURN_IF_ERROR(CheckPlace(fleet, fmt::format("{}: snapshots[{}]", source, i), fleet.snapshots[i].account_id, fleet.snapshots[i].region));
+    FP_RETURN_IF_ERROR(CheckPlace(fleet, fmt::format("{}: snapshots[{}]", source, i),
+                                  fleet.snapshots[i].account_id, fleet.snapshots[i].region));
   return ValidateSnapshotIds(fleet.snapshots, source + ": snapshots", &snaps);
 }
 
@@ -543,18 +621,22 @@ Status Validate(Fleet& fleet, const std::string& source, const Marks* marks) {
 }  // namespace
 
 bool IsScalingProcess(const std::string& name) {
-  static const std::set<std::string> kProcesses = {"Launch", "Terminate", "AddToLoadBalancer", "AlarmNotification",
-                                                   "AZRebalance", "HealthCheck", "InstanceRefresh", "ReplaceUnhealthy",
-                                                   "ScheduledActions"};
+  static const std::set<std::string> kProcesses = {
+      "Launch",      "Terminate",       "AddToLoadBalancer", "AlarmNotification", "AZRebalance",
+      "HealthCheck", "InstanceRefresh", "ReplaceUnhealthy",  "ScheduledActions"};
   return kProcesses.count(name) > 0;
 }
 
 const char* PatchOutcomeName(PatchOutcome o) {
   switch (o) {
-    case PatchOutcome::kSuccess: return "success";
-    case PatchOutcome::kFailed: return "failed";
-    case PatchOutcome::kHang: return "hang";
-    case PatchOutcome::kAgentLost: return "agent_lost";
+    case PatchOutcome::kSuccess:
+      return "success";
+    case PatchOutcome::kFailed:
+      return "failed";
+    case PatchOutcome::kHang:
+      return "hang";
+    case PatchOutcome::kAgentLost:
+      return "agent_lost";
   }
   return "?";
 }
@@ -577,10 +659,12 @@ Result<Fleet> ParseFleetYaml(const std::string& text, const std::string& source)
   Marks marks;
   try {
     if (!root.IsMap()) return Error::Config(source + ": expected a mapping with 'accounts' and 'instances'");
-    FP_RETURN_IF_ERROR(r.CheckKeys(root, "fleet", {"caller", "accounts", "instances", "auto_scaling_groups", "images", "snapshots",
-                                                   "sns_topics"}));
+    FP_RETURN_IF_ERROR(r.CheckKeys(
+        root, "fleet",
+        {"caller", "accounts", "instances", "auto_scaling_groups", "images", "snapshots", "sns_topics"}));
     if (YAML::Node c = root["caller"]; c.IsDefined() && !c.IsNull()) {
-      FP_RETURN_IF_ERROR(r.CheckKeys(c, "caller", {"account_id", "user_name", "access_key_id", "secret_access_key"}));
+      FP_RETURN_IF_ERROR(
+          r.CheckKeys(c, "caller", {"account_id", "user_name", "access_key_id", "secret_access_key"}));
       FP_RETURN_IF_ERROR(r.Get(c, "account_id", "caller", &fleet.caller.account_id));
       FP_RETURN_IF_ERROR(r.Get(c, "user_name", "caller", &fleet.caller.user_name));
       FP_RETURN_IF_ERROR(r.Get(c, "access_key_id", "caller", &fleet.caller.access_key_id));
@@ -634,11 +718,13 @@ void EmitAfterPatch(YAML::Emitter& out, const InstanceSpec& in) {
   out << YAML::Key << "status_initializing_s" << YAML::Value << in.reboot.status_initializing_s;
   out << YAML::Key << "never_returns" << YAML::Value << in.reboot.never_returns << YAML::EndMap;
   if (!in.post_patch_failed_services.empty())
-    out << YAML::Key << "post_patch" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "failed_services"
-        << YAML::Value << in.post_patch_failed_services << YAML::EndMap;
-  out << YAML::Key << "root_volume" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "device_type" << YAML::Value
-      << in.root_device_type << YAML::Key << "replace_duration_s" << YAML::Value << in.replace_root_volume_s << YAML::EndMap;
-  if (!in.auto_scaling_group.empty()) out << YAML::Key << "auto_scaling_group" << YAML::Value << in.auto_scaling_group;
+    out << YAML::Key << "post_patch" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+        << "failed_services" << YAML::Value << in.post_patch_failed_services << YAML::EndMap;
+  out << YAML::Key << "root_volume" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+      << "device_type" << YAML::Value << in.root_device_type << YAML::Key << "replace_duration_s"
+      << YAML::Value << in.replace_root_volume_s << YAML::EndMap;
+  if (!in.auto_scaling_group.empty())
+    out << YAML::Key << "auto_scaling_group" << YAML::Value << in.auto_scaling_group;
 }
 
 void EmitInstance(YAML::Emitter& out, const InstanceSpec& in) {
@@ -652,15 +738,16 @@ void EmitInstance(YAML::Emitter& out, const InstanceSpec& in) {
   out << YAML::Key << "state" << YAML::Value << in.state;
   out << YAML::Key << "platform" << YAML::Value << in.platform;
   out << YAML::Key << "instance_type" << YAML::Value << in.instance_type;
-  out << YAML::Key << "ssm" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "ping_status" << YAML::Value
-      << in.ssm_ping << YAML::Key << "agent_version" << YAML::Value << in.agent_version;
+  out << YAML::Key << "ssm" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "ping_status"
+      << YAML::Value << in.ssm_ping << YAML::Key << "agent_version" << YAML::Value << in.agent_version;
   if (in.ssm_lost_after_s >= 0) out << YAML::Key << "lost_after_s" << YAML::Value << in.ssm_lost_after_s;
   out << YAML::EndMap;
   out << YAML::Key << "host" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "disks" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : in.disks)
-    out << YAML::Flow << YAML::BeginMap << YAML::Key << "mount" << YAML::Value << d.mount << YAML::Key << "size_kb"
-        << YAML::Value << d.size_kb << YAML::Key << "avail_kb" << YAML::Value << d.avail_kb << YAML::EndMap;
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "mount" << YAML::Value << d.mount << YAML::Key
+        << "size_kb" << YAML::Value << d.size_kb << YAML::Key << "avail_kb" << YAML::Value << d.avail_kb
+        << YAML::EndMap;
   out << YAML::EndSeq;
   out << YAML::Key << "cpus" << YAML::Value << in.cpus << YAML::Key << "load1" << YAML::Value << in.load1;
   out << YAML::Key << "mem_total_kb" << YAML::Value << in.mem_total_kb;
@@ -669,20 +756,22 @@ void EmitInstance(YAML::Emitter& out, const InstanceSpec& in) {
   out << YAML::Key << "reboot_pending" << YAML::Value << in.reboot_pending;
   out << YAML::Key << "pkg_lock" << YAML::Value << in.pkg_lock;
   out << YAML::EndMap;
-  out << YAML::Key << "ami" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "outcome" << YAML::Value
-      << (in.ami_fails ? "failed" : "available") << YAML::Key << "duration_s" << YAML::Value << in.ami_duration_s
-      << YAML::EndMap;
+  out << YAML::Key << "ami" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "outcome"
+      << YAML::Value << (in.ami_fails ? "failed" : "available") << YAML::Key << "duration_s" << YAML::Value
+      << in.ami_duration_s << YAML::EndMap;
   out << YAML::Key << "patch" << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "outcome" << YAML::Value << PatchOutcomeName(in.patch.outcome);
   out << YAML::Key << "installed" << YAML::Value << in.patch.installed;
   out << YAML::Key << "missing" << YAML::Value << in.patch.missing;
   out << YAML::Key << "failed" << YAML::Value << in.patch.failed;
-  if (in.patch.still_missing > 0) out << YAML::Key << "still_missing" << YAML::Value << in.patch.still_missing;
+  if (in.patch.still_missing > 0)
+    out << YAML::Key << "still_missing" << YAML::Value << in.patch.still_missing;
   out << YAML::Key << "reboot_required" << YAML::Value << in.patch.reboot_required;
   out << YAML::Key << "duration_s" << YAML::Value << in.patch.duration_s;
   out << YAML::Key << "last_operation" << YAML::Value << in.patch.last_operation;
   out << YAML::Key << "last_operation_days_ago" << YAML::Value << in.patch.last_operation_days_ago;
-  if (in.patch.installed_pending_reboot > 0) out << YAML::Key << "installed_pending_reboot" << YAML::Value << in.patch.installed_pending_reboot;
+  if (in.patch.installed_pending_reboot > 0)
+    out << YAML::Key << "installed_pending_reboot" << YAML::Value << in.patch.installed_pending_reboot;
   out << YAML::Key << "last_reboot_option" << YAML::Value << in.patch.last_reboot_option;
   out << YAML::EndMap;
   EmitAfterPatch(out, in);
@@ -693,13 +782,16 @@ void EmitGroups(YAML::Emitter& out, const std::vector<AutoScalingGroupSpec>& gro
   out << YAML::Key << "auto_scaling_groups" << YAML::Value << YAML::BeginSeq;
   for (const auto& g : groups) {
     out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << g.name;
-    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << g.account_id << YAML::Key << "region" << YAML::Value << g.region;
-    out << YAML::Key << "min_size" << YAML::Value << g.min_size << YAML::Key << "max_size" << YAML::Value << g.max_size;
+    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << g.account_id << YAML::Key
+        << "region" << YAML::Value << g.region;
+    out << YAML::Key << "min_size" << YAML::Value << g.min_size << YAML::Key << "max_size" << YAML::Value
+        << g.max_size;
     out << YAML::Key << "desired_capacity" << YAML::Value << g.desired_capacity;
     out << YAML::Key << "health_check_type" << YAML::Value << g.health_check_type;
     out << YAML::Key << "health_check_grace_period_s" << YAML::Value << g.health_check_grace_period_s;
     out << YAML::Key << "suspended_processes" << YAML::Value << g.suspended_processes;
-    out << YAML::Key << "replace_unhealthy_after_s" << YAML::Value << g.replace_unhealthy_after_s << YAML::EndMap;
+    out << YAML::Key << "replace_unhealthy_after_s" << YAML::Value << g.replace_unhealthy_after_s
+        << YAML::EndMap;
   }
   out << YAML::EndSeq;
 }
@@ -707,10 +799,12 @@ void EmitGroups(YAML::Emitter& out, const std::vector<AutoScalingGroupSpec>& gro
 void EmitSnapshot(YAML::Emitter& out, const SnapshotSpec& s, bool standalone) {
   out << YAML::Flow << YAML::BeginMap << YAML::Key << "id" << YAML::Value << s.id;
   if (standalone) {
-    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << s.account_id << YAML::Key << "region" << YAML::Value << s.region;
+    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << s.account_id << YAML::Key
+        << "region" << YAML::Value << s.region;
     out << YAML::Key << "created_days_ago" << YAML::Value << s.created_days_ago;
   }
-  out << YAML::Key << "device" << YAML::Value << s.device << YAML::Key << "size_gb" << YAML::Value << s.size_gb;
+  out << YAML::Key << "device" << YAML::Value << s.device << YAML::Key << "size_gb" << YAML::Value
+      << s.size_gb;
   if (!s.volume_id.empty()) out << YAML::Key << "volume_id" << YAML::Value << s.volume_id;
   if (!s.description.empty()) out << YAML::Key << "description" << YAML::Value << s.description;
   out << YAML::Key << "tags" << YAML::Value << s.tags << YAML::EndMap;
@@ -720,11 +814,16 @@ void EmitImages(YAML::Emitter& out, const Fleet& fleet) {
   out << YAML::Key << "images" << YAML::Value << YAML::BeginSeq;
   for (const auto& img : fleet.images) {
     out << YAML::BeginMap << YAML::Key << "id" << YAML::Value << img.id;
-    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << img.account_id << YAML::Key << "region" << YAML::Value << img.region;
-    out << YAML::Key << "owner" << YAML::Value << YAML::DoubleQuoted << img.owner_id << YAML::Key << "public" << YAML::Value << img.is_public;
-    out << YAML::Key << "name" << YAML::Value << img.name << YAML::Key << "description" << YAML::Value << img.description;
-    out << YAML::Key << "source_instance" << YAML::Value << img.source_instance_id << YAML::Key << "platform" << YAML::Value << img.platform;
-    out << YAML::Key << "state" << YAML::Value << img.state << YAML::Key << "created_days_ago" << YAML::Value << img.created_days_ago;
+    out << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << img.account_id << YAML::Key
+        << "region" << YAML::Value << img.region;
+    out << YAML::Key << "owner" << YAML::Value << YAML::DoubleQuoted << img.owner_id << YAML::Key << "public"
+        << YAML::Value << img.is_public;
+    out << YAML::Key << "name" << YAML::Value << img.name << YAML::Key << "description" << YAML::Value
+        << img.description;
+    out << YAML::Key << "source_instance" << YAML::Value << img.source_instance_id << YAML::Key << "platform"
+        << YAML::Value << img.platform;
+    out << YAML::Key << "state" << YAML::Value << img.state << YAML::Key << "created_days_ago" << YAML::Value
+        << img.created_days_ago;
     out << YAML::Key << "tags" << YAML::Value << YAML::Flow << img.tags;
     out << YAML::Key << "snapshots" << YAML::Value << YAML::BeginSeq;
     for (const auto& sn : img.snapshots) EmitSnapshot(out, sn, false);
@@ -734,8 +833,9 @@ void EmitImages(YAML::Emitter& out, const Fleet& fleet) {
   for (const auto& sn : fleet.snapshots) EmitSnapshot(out, sn, true);
   out << YAML::EndSeq << YAML::Key << "sns_topics" << YAML::Value << YAML::BeginSeq;
   for (const auto& t : fleet.sns_topics)
-    out << YAML::Flow << YAML::BeginMap << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted << t.account_id << YAML::Key
-        << "region" << YAML::Value << t.region << YAML::Key << "name" << YAML::Value << t.name << YAML::EndMap;
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "account" << YAML::Value << YAML::DoubleQuoted
+        << t.account_id << YAML::Key << "region" << YAML::Value << t.region << YAML::Key << "name"
+        << YAML::Value << t.name << YAML::EndMap;
   out << YAML::EndSeq;
 }
 

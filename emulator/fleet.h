@@ -35,26 +35,26 @@ struct DiskSpec {
 
 // What an SSM patch run (AWS-RunPatchBaseline) does on this instance.
 enum class PatchOutcome {
-  kSuccess,     // installs the missing patches
-  kFailed,      // some installs fail (failed_count > 0): invocation Failed
-  kHang,        // runs past its execution timeout: TimedOut (ExecutionTimedOut)
-  kAgentLost,   // the agent drops off when the command arrives: DeliveryTimedOut, ping ConnectionLost
+  kSuccess,    // installs the missing patches
+  kFailed,     // some installs fail (failed_count > 0): invocation Failed
+  kHang,       // runs past its execution timeout: TimedOut (ExecutionTimedOut)
+  kAgentLost,  // the agent drops off when the command arrives: DeliveryTimedOut, ping ConnectionLost
 };
 const char* PatchOutcomeName(PatchOutcome o);
 
 struct PatchSpec {
   PatchOutcome outcome = PatchOutcome::kSuccess;
-  int installed = 120;      // patches already installed before any run
-  int missing = 5;          // patches a Scan reports missing / an Install installs
-  int failed = 0;           // of the missing, how many fail to install (outcome kFailed)
-  int still_missing = 0;    // of the missing, how many an Install cannot find (not in the repositories):
-                            // the run succeeds and compliance still reports them missing
+  int installed = 120;           // patches already installed before any run
+  int missing = 5;               // patches a Scan reports missing / an Install installs
+  int failed = 0;                // of the missing, how many fail to install (outcome kFailed)
+  int still_missing = 0;         // of the missing, how many an Install cannot find (not in the repositories):
+                                 // the run succeeds and compliance still reports them missing
   bool reboot_required = false;  // installed patches need a reboot
-  double duration_s = 300;  // simulated run time of an Install (a Scan takes a fifth)
+  double duration_s = 300;       // simulated run time of an Install (a Scan takes a fifth)
   // The patch state before the emulator started (DescribeInstancePatchStates):
   std::string last_operation = "Scan";  // Scan | Install | never (never scanned: no patch state at all)
   double last_operation_days_ago = 1;   // age of that operation (stale instances: many days)
-  int installed_pending_reboot = 0;     // reboot debt: installed, waiting for a reboot since the last operation
+  int installed_pending_reboot = 0;  // reboot debt: installed, waiting for a reboot since the last operation
   std::string last_reboot_option = "RebootIfNeeded";  // of the last Install (NoReboot for reboot debt)
 };
 
@@ -93,11 +93,11 @@ struct SnsTopicSpec {
 
 // A snapshot in an AMI, or on its own (images/snapshots at the fleet's top level).
 struct SnapshotSpec {
-  std::string id;               // snap- + 8 or 17 hex digits
-  std::string account_id;       // standalone snapshots only (an AMI's snapshots take the AMI's)
+  std::string id;          // snap- + 8 or 17 hex digits
+  std::string account_id;  // standalone snapshots only (an AMI's snapshots take the AMI's)
   std::string region;
   std::string device = "/dev/xvda";  // in an AMI: its block device
-  std::string volume_id;        // default vol-ffffffff
+  std::string volume_id;             // default vol-ffffffff
   int size_gb = 8;
   std::string description;
   double created_days_ago = 30;  // standalone only (an AMI's take the AMI's)
@@ -106,10 +106,10 @@ struct SnapshotSpec {
 
 // An AMI that exists before the emulator starts (old fleetpatch backups, shared images).
 struct ImageSpec {
-  std::string id;           // ami- + 8 or 17 hex digits
-  std::string account_id;   // the account and region it is visible in
+  std::string id;          // ami- + 8 or 17 hex digits
+  std::string account_id;  // the account and region it is visible in
   std::string region;
-  std::string owner_id;     // default: account_id; another account's AMI is visible only if public
+  std::string owner_id;  // default: account_id; another account's AMI is visible only if public
   bool is_public = false;
   std::string name;
   std::string description;
@@ -122,20 +122,20 @@ struct ImageSpec {
 };
 
 struct InstanceSpec {
-  std::string id;                 // i- + 8 or 17 hex digits
+  std::string id;  // i- + 8 or 17 hex digits
   std::string account_id;
   std::string region;
   std::string availability_zone;  // defaults to region + "a"
   std::string name;               // becomes the Name tag unless tags has one
   std::map<std::string, std::string> tags;
-  std::string state = "running";  // pending|running|shutting-down|terminated|stopping|stopped
-  std::string platform = "linux"; // linux|windows|macos (SSM can manage macOS; fleetpatch does not patch it)
-  std::string platform_name;      // SSM PlatformName, e.g. "Amazon Linux"
-  std::string platform_version;   // e.g. "2023"
+  std::string state = "running";   // pending|running|shutting-down|terminated|stopping|stopped
+  std::string platform = "linux";  // linux|windows|macos (SSM can manage macOS; fleetpatch does not patch it)
+  std::string platform_name;       // SSM PlatformName, e.g. "Amazon Linux"
+  std::string platform_version;    // e.g. "2023"
   std::string instance_type = "t3.medium";
   std::string image_id = "ami-0abcdef1234567890";
-  std::string private_ip;         // derived when empty
-  bool status_impaired = false;   // DescribeInstanceStatus instanceStatus impaired
+  std::string private_ip;        // derived when empty
+  bool status_impaired = false;  // DescribeInstanceStatus instanceStatus impaired
 
   // SSM agent
   std::string ssm_ping = "Online";  // Online|ConnectionLost|Inactive|None (not managed by SSM)
@@ -155,8 +155,8 @@ struct InstanceSpec {
   bool pkg_lock = false;
 
   // AMI backup
-  bool ami_fails = false;        // CreateImage ends in state "failed"
-  double ami_duration_s = 600;   // simulated pending -> available/failed time
+  bool ami_fails = false;       // CreateImage ends in state "failed"
+  double ami_duration_s = 600;  // simulated pending -> available/failed time
 
   PatchSpec patch;
   double command_duration_s = 3;  // simulated run time of a shell/PowerShell command
@@ -228,7 +228,8 @@ struct GeneratorOptions {
   // instances none of them picks report an Install 1-14 days ago.
   double never_scanned_fraction = 0;  // no patch state at all
   double stale_fraction = 0;          // the last Install 31-180 days ago
-  double reboot_debt_fraction = 0;    // the last Install (NoReboot) 1-14 days ago left 1-20 patches pending a reboot
+  double reboot_debt_fraction =
+      0;  // the last Install (NoReboot) 1-14 days ago left 1-20 patches pending a reboot
   // Old fleetpatch backup AMIs (images), spread round-robin over the instances: an instance's j-th
   // is 37 + 7j days old (past the default backup.retention_days of 30), has a root snapshot and, one
   // time in four, a data volume snapshot. Default: 0.

@@ -44,12 +44,34 @@ TEST(FleetTest, DemoFleetHasThreeZonesFortyInstancesAndEveryOutcome) {
   EXPECT_EQ(fleetpatch_images, 3);
   ASSERT_EQ(f.snapshots.size(), 1u);  // tagged by fleetpatch, of no AMI
   EXPECT_TRUE(f.snapshots[0].tags.count("fleetpatch:created-by"));
-  for (const char* want : {"patch:success", "patch:failed", "patch:hang", "patch:agent_lost", "ping:Online",
-                           "ping:ConnectionLost", "ping:Inactive", "ping:None", "state:stopped", "state:terminated",
-                           "platform:windows", "ami:failed", "reboot", "reboot_pending", "pkg_lock", "disk_full",
-                           "service:failed", "service:inactive", "asg:rebooted", "asg:member", "post_patch:broken",
-                           "reboot:never_returns", "reboot:slow", "root:instance-store", "long_precheck_output",
-                           "patch_state:never", "patch_state:stale", "patch_state:reboot_debt"})
+  for (const char* want : {"patch:success",
+                           "patch:failed",
+                           "patch:hang",
+                           "patch:agent_lost",
+                           "ping:Online",
+                           "ping:ConnectionLost",
+                           "ping:Inactive",
+                           "ping:None",
+                           "state:stopped",
+                           "state:terminated",
+                           "platform:windows",
+                           "ami:failed",
+                           "reboot",
+                           "reboot_pending",
+                           "pkg_lock",
+                           "disk_full",
+                           "service:failed",
+                           "service:inactive",
+                           "asg:rebooted",
+                           "asg:member",
+                           "post_patch:broken",
+                           "reboot:never_returns",
+                           "reboot:slow",
+                           "root:instance-store",
+                           "long_precheck_output",
+                           "patch_state:never",
+                           "patch_state:stale",
+                           "patch_state:reboot_debt"})
     EXPECT_TRUE(seen.count(want)) << want;
 }
 
@@ -69,19 +91,29 @@ TEST(FleetTest, ValidationErrorsNameFileLineAndField) {
   EXPECT_NE(r.error().message.find("f.yml:5"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("instances[0].state"), std::string::npos) << r.error().message;
 
-  r = ParseFleetYaml("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    colour: red\n", "g.yml");
+  r = ParseFleetYaml("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n    colour: red\n",
+                     "g.yml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("g.yml:4: accounts[0].colour: unknown field"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("g.yml:4: accounts[0].colour: unknown field"), std::string::npos)
+      << r.error().message;
 
-  r = ParseFleetYaml("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n  - id: i-0123456789abcdef0\n"
-                     "    account: \"222222222222\"\n    region: us-east-1\n", "h.yml");
+  r = ParseFleetYaml(
+      "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n  - id: "
+      "i-0123456789abcdef0\n"
+      "    account: \"222222222222\"\n    region: us-east-1\n",
+      "h.yml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("account '222222222222' is not defined"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("account '222222222222' is not defined"), std::string::npos)
+      << r.error().message;
 
-  r = ParseFleetYaml("accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n  - id: i-0123456789abcdef0\n"
-                     "    account: \"111111111111\"\n    region: us-east-1\n    host: {cpus: many}\n", "i.yml");
+  r = ParseFleetYaml(
+      "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n  - id: "
+      "i-0123456789abcdef0\n"
+      "    account: \"111111111111\"\n    region: us-east-1\n    host: {cpus: many}\n",
+      "i.yml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("i.yml:8: instances[0].host.cpus: cannot read 'many' as an integer"), std::string::npos)
+  EXPECT_NE(r.error().message.find("i.yml:8: instances[0].host.cpus: cannot read 'many' as an integer"),
+            std::string::npos)
       << r.error().message;
 
   EXPECT_FALSE(ParseFleetYaml("accounts: [", "j.yml").ok());
@@ -129,10 +161,14 @@ TEST(FleetTest, GeneratorAddsTheBetweenRunsMixWithoutChangingTheFleet) {
     EXPECT_EQ(mixed.instances[i].id, plain.instances[i].id);
     EXPECT_EQ(p.outcome, plain.instances[i].patch.outcome);  // the workflow's outcomes stay those of the seed
     EXPECT_EQ(plain.instances[i].patch.last_operation, "Scan");
-    if (p.last_operation == "never") ++never;
-    else if (p.last_operation_days_ago > 30) ++stale;
-    else if (p.installed_pending_reboot > 0 && p.last_reboot_option == "NoReboot") ++debt;
-    else if (p.last_operation == "Install" && p.last_operation_days_ago <= 15) ++recent;
+    if (p.last_operation == "never")
+      ++never;
+    else if (p.last_operation_days_ago > 30)
+      ++stale;
+    else if (p.installed_pending_reboot > 0 && p.last_reboot_option == "NoReboot")
+      ++debt;
+    else if (p.last_operation == "Install" && p.last_operation_days_ago <= 15)
+      ++recent;
   }
   EXPECT_NEAR(never, 100, 40);
   EXPECT_NEAR(stale, 200, 55);
@@ -184,10 +220,12 @@ TEST(FleetTest, YamlRoundTrip) {
     EXPECT_EQ(back->instances[i].auto_scaling_group, f.instances[i].auto_scaling_group);
     EXPECT_EQ(back->instances[i].root_device_type, f.instances[i].root_device_type);
     EXPECT_EQ(back->instances[i].patch.last_operation, f.instances[i].patch.last_operation);
-    EXPECT_EQ(back->instances[i].patch.installed_pending_reboot, f.instances[i].patch.installed_pending_reboot);
+    EXPECT_EQ(back->instances[i].patch.installed_pending_reboot,
+              f.instances[i].patch.installed_pending_reboot);
   }
   ASSERT_EQ(back->auto_scaling_groups.size(), f.auto_scaling_groups.size());
-  EXPECT_EQ(back->auto_scaling_groups[0].replace_unhealthy_after_s, f.auto_scaling_groups[0].replace_unhealthy_after_s);
+  EXPECT_EQ(back->auto_scaling_groups[0].replace_unhealthy_after_s,
+            f.auto_scaling_groups[0].replace_unhealthy_after_s);
   ASSERT_EQ(back->images.size(), f.images.size());
   for (size_t i = 0; i < f.images.size(); ++i) {
     EXPECT_EQ(back->images[i].owner_id, f.images[i].owner_id);
@@ -200,25 +238,40 @@ TEST(FleetTest, YamlRoundTrip) {
 
 TEST(FleetTest, AfterPatchFieldsAreValidated) {
   const std::string head = "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\n";
-  auto bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
-                                   "auto_scaling_group: nope}\n", "g.yml");
+  auto bad =
+      ParseFleetYaml(head +
+                         "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                         "auto_scaling_group: nope}\n",
+                     "g.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("auto_scaling_group: 'nope' is not defined"), std::string::npos) << bad.error().message;
-  bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
-                              "post_patch: {failed_services: [nginx]}}\n", "p.yml");
+  EXPECT_NE(bad.error().message.find("auto_scaling_group: 'nope' is not defined"), std::string::npos)
+      << bad.error().message;
+  bad = ParseFleetYaml(head +
+                           "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                           "post_patch: {failed_services: [nginx]}}\n",
+                       "p.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("'nginx' is not one of host.services"), std::string::npos) << bad.error().message;
-  bad = ParseFleetYaml(head + "auto_scaling_groups:\n  - {name: g, account: \"111111111111\", region: us-east-1, min_size: 3, "
-                              "desired_capacity: 2}\n", "s.yml");
+  EXPECT_NE(bad.error().message.find("'nginx' is not one of host.services"), std::string::npos)
+      << bad.error().message;
+  bad = ParseFleetYaml(
+      head +
+          "auto_scaling_groups:\n  - {name: g, account: \"111111111111\", region: us-east-1, min_size: 3, "
+          "desired_capacity: 2}\n",
+      "s.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("min_size <= desired_capacity"), std::string::npos) << bad.error().message;
-  bad = ParseFleetYaml(head + "images:\n  - {id: ami-1, account: \"111111111111\", region: us-east-1, name: x}\n", "i.yml");
+  EXPECT_NE(bad.error().message.find("min_size <= desired_capacity"), std::string::npos)
+      << bad.error().message;
+  bad = ParseFleetYaml(
+      head + "images:\n  - {id: ami-1, account: \"111111111111\", region: us-east-1, name: x}\n", "i.yml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("is not an AMI id"), std::string::npos) << bad.error().message;
-  bad = ParseFleetYaml(head + "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
-                              "patch: {last_operation: Sometimes}}\n", "o.yml");
+  bad = ParseFleetYaml(head +
+                           "instances:\n  - {id: i-00000001, account: \"111111111111\", region: us-east-1, "
+                           "patch: {last_operation: Sometimes}}\n",
+                       "o.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("o.yml:5: instances[0].patch.last_operation"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("o.yml:5: instances[0].patch.last_operation"), std::string::npos)
+      << bad.error().message;
 }
 
 TEST(FleetTest, OutcomeFieldsParseValidateAndRoundTrip) {
@@ -229,7 +282,8 @@ TEST(FleetTest, OutcomeFieldsParseValidateAndRoundTrip) {
       "instances:\n"
       "  - {id: i-00000001, account: \"111111111111\", region: us-east-1, platform: macos}\n"
       "  - {id: i-00000002, account: \"111111111111\", region: us-east-1, ssm: {lost_after_s: 60}}\n"
-      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {missing: 4, still_missing: 2}}\n";
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {missing: 4, still_missing: "
+      "2}}\n";
   auto r = ParseFleetYaml(yaml, "o.yml");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->instances[0].platform, "macos");
@@ -247,17 +301,20 @@ TEST(FleetTest, OutcomeFieldsParseValidateAndRoundTrip) {
   // still_missing and failed come out of the same missing patches.
   auto bad = ParseFleetYaml(
       "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n"
-      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {outcome: failed, missing: 3, "
+      "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, patch: {outcome: failed, missing: "
+      "3, "
       "failed: 2, still_missing: 2}}\n",
       "p.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("failed + still_missing <= missing"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("failed + still_missing <= missing"), std::string::npos)
+      << bad.error().message;
   bad = ParseFleetYaml(
       "accounts:\n  - id: \"111111111111\"\n    regions: [us-east-1]\ninstances:\n"
       "  - {id: i-00000003, account: \"111111111111\", region: us-east-1, platform: beos}\n",
       "q.yml");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().message.find("must be linux, windows or macos"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("must be linux, windows or macos"), std::string::npos)
+      << bad.error().message;
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // The seeded synthetic fleet (GenerateFleet) and the command-line flags that shape it.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "common/strings.h"
 #include "emulator/fleet.h"
@@ -20,8 +20,8 @@ struct Draw {
 };
 
 std::vector<AccountSpec> Accounts(const GeneratorOptions& o) {
-  static const char* kRegions[] = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2",
-                                   "ap-northeast-1", "ca-central-1", "sa-east-1"};
+  static const char* kRegions[] = {"us-east-1",      "us-west-2",      "eu-west-1",    "eu-central-1",
+                                   "ap-southeast-2", "ap-northeast-1", "ca-central-1", "sa-east-1"};
   std::vector<AccountSpec> out;
   for (int z = 0; z < std::max(1, o.zones); ++z) {
     AccountSpec a;
@@ -68,7 +68,8 @@ void DrawHost(const GeneratorOptions& o, Draw& u, InstanceSpec& in) {
 InstanceSpec DrawInstance(const GeneratorOptions& o, const AccountSpec& a, int i, int zones, Draw& u) {
   static const char* kEnvs[] = {"prod", "staging", "dev"};
   InstanceSpec in;
-  in.id = fmt::format("i-{:08x}{:09x}", static_cast<uint32_t>(o.seed * 2654435761ULL), static_cast<uint64_t>(i));
+  in.id =
+      fmt::format("i-{:08x}{:09x}", static_cast<uint32_t>(o.seed * 2654435761ULL), static_cast<uint64_t>(i));
   in.account_id = a.id;
   in.region = a.regions[0];
   in.availability_zone = in.region + static_cast<char>('a' + (i / zones) % 3);
@@ -114,9 +115,12 @@ ImageSpec OldBackup(const InstanceSpec& in, int k, int j, Draw& u) {
   img.description = "fleetpatch backup of " + in.id;
   img.source_instance_id = in.id;
   img.platform = in.platform;
-  img.tags = {{"fleetpatch:created-by", "fleetpatch"}, {"fleetpatch:run-id", run},
-              {"fleetpatch:instance-id", in.id}, {"fleetpatch:backup-name", img.name}};
-  std::map<std::string, std::string> snap_tags = {{"fleetpatch:created-by", "fleetpatch"}, {"fleetpatch:run-id", run}};
+  img.tags = {{"fleetpatch:created-by", "fleetpatch"},
+              {"fleetpatch:run-id", run},
+              {"fleetpatch:instance-id", in.id},
+              {"fleetpatch:backup-name", img.name}};
+  std::map<std::string, std::string> snap_tags = {{"fleetpatch:created-by", "fleetpatch"},
+                                                  {"fleetpatch:run-id", run}};
   SnapshotSpec root;
   root.id = fmt::format("snap-0b{:015x}", static_cast<uint64_t>(k));
   root.device = in.platform == "windows" ? "/dev/sda1" : "/dev/xvda";
@@ -141,7 +145,8 @@ void AddBetweenRuns(const GeneratorOptions& o, Fleet& fleet) {
   }
   const int n = static_cast<int>(fleet.instances.size());
   fleet.images.reserve(std::max(0, o.old_backups));
-  for (int k = 0; n > 0 && k < o.old_backups; ++k) fleet.images.push_back(OldBackup(fleet.instances[k % n], k, k / n, u));
+  for (int k = 0; n > 0 && k < o.old_backups; ++k)
+    fleet.images.push_back(OldBackup(fleet.instances[k % n], k, k / n, u));
 }
 
 Result<double> Fraction(const std::string& flag, const std::string& text) {
@@ -176,7 +181,8 @@ Fleet GenerateFleet(const GeneratorOptions& o) {
   fleet.accounts = Accounts(o);
   const int zones = static_cast<int>(fleet.accounts.size());
   fleet.instances.reserve(std::max(0, o.instances));
-  for (int i = 0; i < o.instances; ++i) fleet.instances.push_back(DrawInstance(o, fleet.accounts[i % zones], i, zones, u));
+  for (int i = 0; i < o.instances; ++i)
+    fleet.instances.push_back(DrawInstance(o, fleet.accounts[i % zones], i, zones, u));
   AddBetweenRuns(o, fleet);
   Status st = ValidateFleet(fleet, "generated fleet");
   if (!st.ok()) {  // a bug in this generator, not an input error

@@ -5,14 +5,16 @@ namespace fleetpatch::emulator {
 InProcessTransport::InProcessTransport(Emulator& emulator, Clock* clock)
     : emulator_(emulator), clock_(clock ? *clock : DefaultClock()) {}
 
-Result<aws::HttpResponse> InProcessTransport::Send(const aws::HttpRequest& request, const aws::HttpOptions& options) {
+Result<aws::HttpResponse> InProcessTransport::Send(const aws::HttpRequest& request,
+                                                   const aws::HttpOptions& options) {
   Request req;
   req.method = request.method;
   // scheme://host[:port]/path[?query]
   size_t scheme = request.url.find("://");
   if (scheme == std::string::npos) return Error::Internal("in-process transport: URL without a scheme");
   size_t path_start = request.url.find('/', scheme + 3);
-  std::string host = request.url.substr(scheme + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme - 3);
+  std::string host = request.url.substr(
+      scheme + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme - 3);
   std::string target = path_start == std::string::npos ? "/" : request.url.substr(path_start);
   size_t q = target.find('?');
   req.path = target.substr(0, q);
@@ -28,7 +30,8 @@ Result<aws::HttpResponse> InProcessTransport::Send(const aws::HttpRequest& reque
     }
     clock_.SleepFor(res.delay);
   }
-  if (res.drop_connection) return Error::Connectivity("in-process emulator: connection dropped (injected fault)");
+  if (res.drop_connection)
+    return Error::Connectivity("in-process emulator: connection dropped (injected fault)");
   aws::HttpResponse out;
   out.status = res.status;
   out.headers = res.headers;

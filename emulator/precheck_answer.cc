@@ -1,8 +1,7 @@
 #include "emulator/precheck_answer.h"
 
-#include <regex>
-
 #include <nlohmann/json.hpp>
+#include <regex>
 
 namespace fleetpatch::emulator {
 
@@ -26,14 +25,16 @@ bool RecognisePrecheck(const std::vector<std::string>& commands, std::vector<std
       }
     } else if (services->empty() && std::regex_search(c, m, kPs)) {
       std::string list = m[1];
-      for (std::sregex_iterator it(list.begin(), list.end(), kQuoted), end; it != end; ++it) services->push_back((*it)[1]);
+      for (std::sregex_iterator it(list.begin(), list.end(), kQuoted), end; it != end; ++it)
+        services->push_back((*it)[1]);
     }
   }
   if (!found) services->clear();
   return found;
 }
 
-std::string PrecheckOutput(const InstanceSpec& in, const std::vector<std::string>& services, bool reboot_required) {
+std::string PrecheckOutput(const InstanceSpec& in, const std::vector<std::string>& services,
+                           bool reboot_required) {
   return PrecheckOutput(in, in.services, services, reboot_required);
 }
 
@@ -42,7 +43,8 @@ std::string PrecheckOutput(const InstanceSpec& in, const std::map<std::string, s
   // nlohmann::ordered_json keeps the documented field order, as the real script prints it.
   nlohmann::ordered_json j;
   nlohmann::ordered_json disks = nlohmann::ordered_json::array();
-  for (const auto& d : in.disks) disks.push_back({{"mount", d.mount}, {"size_kb", d.size_kb}, {"avail_kb", d.avail_kb}});
+  for (const auto& d : in.disks)
+    disks.push_back({{"mount", d.mount}, {"size_kb", d.size_kb}, {"avail_kb", d.avail_kb}});
   j["disks"] = disks;
   j["cpus"] = in.cpus;
   j["load1"] = in.load1;

@@ -21,9 +21,11 @@ bool RecognisePrecheck(const std::vector<std::string>& commands, std::vector<std
 
 // The script's output for `instance` (ends with a newline). `reboot_required` overrides the
 // instance's configured pending reboot when an emulated install left one pending.
-std::string PrecheckOutput(const InstanceSpec& instance, const std::vector<std::string>& services, bool reboot_required);
+std::string PrecheckOutput(const InstanceSpec& instance, const std::vector<std::string>& services,
+                           bool reboot_required);
 // The same with the host's services as they are now (post-patch failures included).
-std::string PrecheckOutput(const InstanceSpec& instance, const std::map<std::string, std::string>& service_states,
+std::string PrecheckOutput(const InstanceSpec& instance,
+                           const std::map<std::string, std::string>& service_states,
                            const std::vector<std::string>& services, bool reboot_required);
 
 }  // namespace fleetpatch::emulator

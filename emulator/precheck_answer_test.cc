@@ -9,9 +9,12 @@ namespace {
 
 TEST(PrecheckAnswerTest, RecognisesBashAndPowerShellScripts) {
   std::vector<std::string> services;
-  EXPECT_TRUE(RecognisePrecheck({"#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd chronyd amazon-ssm-agent'\necho"}, &services));
+  EXPECT_TRUE(RecognisePrecheck(
+      {"#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd chronyd amazon-ssm-agent'\necho"},
+      &services));
   EXPECT_EQ(services, (std::vector<std::string>{"sshd", "chronyd", "amazon-ssm-agent"}));
-  EXPECT_TRUE(RecognisePrecheck({"# fleetpatch-precheck v1", "$FpServices = @('W32Time','WinRM')"}, &services));
+  EXPECT_TRUE(
+      RecognisePrecheck({"# fleetpatch-precheck v1", "$FpServices = @('W32Time','WinRM')"}, &services));
   EXPECT_EQ(services, (std::vector<std::string>{"W32Time", "WinRM"}));
   EXPECT_FALSE(RecognisePrecheck({"FP_SERVICES='sshd'", "uptime"}, &services));
   EXPECT_TRUE(services.empty());

@@ -7,11 +7,13 @@
 namespace fleetpatch::emulator {
 
 std::map<std::string, RateLimit> DefaultRateLimits() {
-  return {{"ec2-describe", {100, 20}}, {"ec2-mutate", {50, 5}}, {"ec2-tags", {100, 10}}, {"ssm-read", {40, 10}},
-          {"ssm-write", {20, 5}},      {"sts", {100, 20}},      {"autoscaling", {40, 10}}, {"sns", {100, 30}}};
+  return {{"ec2-describe", {100, 20}}, {"ec2-mutate", {50, 5}}, {"ec2-tags", {100, 10}},
+          {"ssm-read", {40, 10}},      {"ssm-write", {20, 5}},  {"sts", {100, 20}},
+          {"autoscaling", {40, 10}},   {"sns", {100, 30}}};
 }
 
-bool TakeToken(Emulator::Impl& im, const std::string& bucket, const std::string& account_id, const std::string& region) {
+bool TakeToken(Emulator::Impl& im, const std::string& bucket, const std::string& account_id,
+               const std::string& region) {
   if (!im.rate_limits_enabled) return true;
   std::lock_guard<std::mutex> lock(im.buckets_mu);
   RateLimit limit = im.limits[bucket];
@@ -36,8 +38,10 @@ bool Emulator::SetRateLimit(const std::string& bucket, RateLimit limit) {
   if (it == impl_->limits.end()) return false;
   it->second = limit;
   for (auto b = impl_->buckets.begin(); b != impl_->buckets.end();) {
-    if (b->first.rfind(bucket + "|", 0) == 0) b = impl_->buckets.erase(b);
-    else ++b;
+    if (b->first.rfind(bucket + "|", 0) == 0)
+      b = impl_->buckets.erase(b);
+    else
+      ++b;
   }
   return true;
 }

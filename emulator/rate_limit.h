@@ -15,6 +15,7 @@ std::map<std::string, RateLimit> DefaultRateLimits();
 
 // Takes one token; false when the bucket is empty (the caller answers the service's throttle).
 // Always true while rate limits are disabled.
-bool TakeToken(Emulator::Impl& im, const std::string& bucket, const std::string& account_id, const std::string& region);
+bool TakeToken(Emulator::Impl& im, const std::string& bucket, const std::string& account_id,
+               const std::string& region);
 
 }  // namespace fleetpatch::emulator

@@ -20,7 +20,8 @@ const Service* GuessService(const Request& req) {
   std::string target = req.Header("X-Amz-Target");
   std::string action = ParseForm(req.body + "&" + req.query)["Action"];
   for (const Service* s : AllServices()) {
-    if (s->protocol == Protocol::kJson && !s->target_prefix.empty() && target.rfind(s->target_prefix, 0) == 0) return s;
+    if (s->protocol == Protocol::kJson && !s->target_prefix.empty() && target.rfind(s->target_prefix, 0) == 0)
+      return s;
     if (s->protocol == Protocol::kQuery && s->Find(action)) return s;
   }
   return &Ec2Service();
@@ -37,7 +38,8 @@ void RouteJson(const Request& req, Route* route) {
   } catch (const nlohmann::json::exception&) {
     throw ApiError{400, "SerializationException", "The request body is not valid JSON"};
   }
-  if (!route->body.is_object()) throw ApiError{400, "SerializationException", "The request body must be a JSON object"};
+  if (!route->body.is_object())
+    throw ApiError{400, "SerializationException", "The request body must be a JSON object"};
 }
 
 void RouteQuery(const Request& req, Route* route) {
@@ -46,7 +48,8 @@ void RouteQuery(const Request& req, Route* route) {
   route->operation_name = route->params["Action"];
   if (route->operation_name.empty()) {
     bool ec2 = route->service->protocol == Protocol::kEc2Query;
-    throw ApiError{400, "MissingAction", ec2 ? "The request must contain the parameter Action" : "Missing Action"};
+    throw ApiError{400, "MissingAction",
+                   ec2 ? "The request must contain the parameter Action" : "Missing Action"};
   }
 }
 
@@ -68,7 +71,8 @@ AuthHeader ParseAuthorization(const std::string& value) {
   a.date = parts[1];
   a.region = parts[2];
   a.service = parts[3];
-  a.well_formed = value.find("SignedHeaders=") != std::string::npos && value.find("Signature=") != std::string::npos;
+  a.well_formed =
+      value.find("SignedHeaders=") != std::string::npos && value.find("Signature=") != std::string::npos;
   return a;
 }
 
@@ -83,12 +87,15 @@ void RouteRequest(const Request& req, Route* route) {
       route->service = &Ec2Service();
       std::string names;
       for (const Service* s : AllServices()) names += (names.empty() ? "" : ", ") + s->name;
-      throw ApiError{400, "InvalidAction", "The credential scope names service '" + route->auth.service +
-                                               "', which this emulator does not provide (" + names + ")"};
+      throw ApiError{400, "InvalidAction",
+                     "The credential scope names service '" + route->auth.service +
+                         "', which this emulator does not provide (" + names + ")"};
     }
   }
-  if (route->service->protocol == Protocol::kJson) RouteJson(req, route);
-  else RouteQuery(req, route);
+  if (route->service->protocol == Protocol::kJson)
+    RouteJson(req, route);
+  else
+    RouteQuery(req, route);
   route->operation = route->service->Find(route->operation_name);
 }
 

@@ -5,15 +5,15 @@
 // Thread-safety: pure functions.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "emulator/service.h"
 
 namespace fleetpatch::emulator {
 
-// Parsed "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ec2/aws4_request, SignedHeaders=..., Signature=...".
+// Parsed "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/ec2/aws4_request, SignedHeaders=...,
+// Signature=...".
 struct AuthHeader {
   bool present = false;
   bool well_formed = false;
@@ -30,7 +30,7 @@ struct Route {
   std::string operation_name;            // as requested; "" when the request names none
   std::string region;                    // the credential scope's region (default us-east-1)
   AuthHeader auth;
-  Params params;                         // Query protocols
+  Params params;                                   // Query protocols
   nlohmann::json body = nlohmann::json::object();  // JSON protocol
 };
 

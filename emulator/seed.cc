@@ -53,7 +53,8 @@ void SeedZones(Emulator::Impl& im) {
   }
   for (const auto& img : im.fleet.images) SeedImage(im.ZoneFor(img.account_id, img.region), img);
   for (const auto& s : im.fleet.snapshots)
-    im.ZoneFor(s.account_id, s.region).snapshots[s.id] = MakeSnapshot(s, s.account_id, -86400 * s.created_days_ago);
+    im.ZoneFor(s.account_id, s.region).snapshots[s.id] =
+        MakeSnapshot(s, s.account_id, -86400 * s.created_days_ago);
   for (const auto& t : im.fleet.sns_topics) im.ZoneFor(t.account_id, t.region).sns_topics.push_back(t.name);
 }
 

@@ -1,5 +1,6 @@
 #include "emulator/server.h"
 
+#include <fmt/format.h>
 #include <httplib.h>
 #include <signal.h>
 
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-
-#include <fmt/format.h>
 
 namespace fleetpatch::emulator {
 namespace {
@@ -22,16 +21,22 @@ bool AddFaultOrLimit(const std::string& flag, const std::string& value, RunOptio
   Status st = OkStatus();
   if (flag == "--fault") {
     auto f = ParseFaultFlag(value);
-    if (f.ok()) o->faults.push_back(*f);
-    else st = f.error();
+    if (f.ok())
+      o->faults.push_back(*f);
+    else
+      st = f.error();
   } else if (flag == "--faults-file") {
     auto f = LoadFaultsFile(value);
-    if (f.ok()) o->faults.insert(o->faults.end(), f->begin(), f->end());
-    else st = f.error();
+    if (f.ok())
+      o->faults.insert(o->faults.end(), f->begin(), f->end());
+    else
+      st = f.error();
   } else {
     auto r = ParseRateLimitFlag(value);
-    if (r.ok()) o->rate_limits_override.push_back(*r);
-    else st = r.error();
+    if (r.ok())
+      o->rate_limits_override.push_back(*r);
+    else
+      st = r.error();
   }
   if (!st.ok()) std::cerr << "fleetpatch-emulator: " << st.error().message << "\n";
   return st.ok();
@@ -71,7 +76,8 @@ void Route(httplib::Server& http, Emulator& emulator) {
   // Bodies are read through a content reader: httplib's own reading answers 413 to a form-encoded
   // body over 8 KiB (a limit compiled into the library), which AWS does not (a DescribeSnapshots
   // with 200 snapshot-id filter values is about 9 KB).
-  auto with_body = [handler](const httplib::Request& hreq, httplib::Response& hres, const httplib::ContentReader& read) {
+  auto with_body = [handler](const httplib::Request& hreq, httplib::Response& hres,
+                             const httplib::ContentReader& read) {
     std::string body;
     read([&](const char* data, size_t n) {
       body.append(data, n);
@@ -82,7 +88,9 @@ void Route(httplib::Server& http, Emulator& emulator) {
   http.Post(".*", with_body);
   http.Put(".*", with_body);
   http.Delete(".*", with_body);
-  http.Get(".*", [handler](const httplib::Request& hreq, httplib::Response& hres) { handler(hreq, hreq.body, hres); });
+  http.Get(".*", [handler](const httplib::Request& hreq, httplib::Response& hres) {
+    handler(hreq, hreq.body, hres);
+  });
 }
 
 }  // namespace
@@ -103,7 +111,8 @@ std::string Server::endpoint() const {
 Status Server::Start(const ServerOptions& options) {
   if (!IsLoopback(options.host) && !options.allow_non_loopback)
     return Error::Config("refusing to listen on non-loopback address " + options.host +
-                         ": the emulator accepts anyone holding its printed credentials; pass --allow-non-loopback to override");
+                         ": the emulator accepts anyone holding its printed credentials; pass "
+                         "--allow-non-loopback to override");
   int threads = std::max(1, options.threads);
   impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   Route(impl_->http, emulator_);
@@ -117,7 +126,8 @@ Status Server::Start(const ServerOptions& options) {
   host_ = options.host;
   port_ = port;
   thread_ = std::thread([this] { impl_->http.listen_after_bind(); });
-  for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (!impl_->http.is_running()) {
     impl_->http.stop();
     thread_.join();
@@ -139,7 +149,8 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds, const std::string& region) {
+std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds,
+                        const std::string& region) {
   return "export AWS_ENDPOINT_URL=" + ShellQuote(endpoint) + "\n" +
          "export AWS_ACCESS_KEY_ID=" + ShellQuote(creds.access_key_id) + "\n" +
          "export AWS_SECRET_ACCESS_KEY=" + ShellQuote(creds.secret_access_key) + "\n" +
@@ -191,7 +202,9 @@ int Run(const RunOptions& o) {
   eo.time_scale = o.time_scale;
   eo.strict_sigv4 = o.strict_sigv4;
   eo.rate_limits = o.rate_limits;
-  std::string default_region = fleet.accounts.empty() || fleet.accounts[0].regions.empty() ? "us-east-1" : fleet.accounts[0].regions[0];
+  std::string default_region = fleet.accounts.empty() || fleet.accounts[0].regions.empty()
+                                   ? "us-east-1"
+                                   : fleet.accounts[0].regions[0];
   size_t instances = fleet.instances.size(), accounts = fleet.accounts.size();
   Emulator emulator(std::move(fleet), eo);
   for (const auto& [op, spec] : o.faults) emulator.SetFault(op, spec);
@@ -209,9 +222,10 @@ int Run(const RunOptions& o) {
     return 2;
   }
   std::cout << ExportLines(server.endpoint(), emulator.BaseCredentials(), default_region) << std::flush;
-  std::cerr << fmt::format("fleetpatch-emulator: serving {} instances in {} accounts on {} (time scale {}); "
-                           "Ctrl-C to stop\n",
-                           instances, accounts, server.endpoint(), o.time_scale);
+  std::cerr << fmt::format(
+      "fleetpatch-emulator: serving {} instances in {} accounts on {} (time scale {}); "
+      "Ctrl-C to stop\n",
+      instances, accounts, server.endpoint(), o.time_scale);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::cerr << "fleetpatch-emulator: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
@@ -231,38 +245,51 @@ int RunMain(int argc, char** argv) {
   try {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
-      if (a == "--demo") o.demo = true;
-      else if (a == "--fleet") o.fleet_file = need(i, "--fleet");
-      else if (a == "--generate") o.generate = std::stoi(need(i, "--generate"));
-      else if (a == "--zones") o.generator.zones = std::stoi(need(i, "--zones"));
-      else if (a == "--seed") o.generator.seed = std::stoull(need(i, "--seed"));
+      if (a == "--demo")
+        o.demo = true;
+      else if (a == "--fleet")
+        o.fleet_file = need(i, "--fleet");
+      else if (a == "--generate")
+        o.generate = std::stoi(need(i, "--generate"));
+      else if (a == "--zones")
+        o.generator.zones = std::stoi(need(i, "--zones"));
+      else if (a == "--seed")
+        o.generator.seed = std::stoull(need(i, "--seed"));
       else if (a == "--patch-states" || a == "--old-backups") {
         auto applied = ApplyGeneratorFlag(a, need(i, a.c_str()), &o.generator);
         if (!applied.ok()) {
           std::cerr << "fleetpatch-emulator: " << applied.error().message << "\n";
           return 2;
         }
-      }
-      else if (a == "--port") o.server.port = std::stoi(need(i, "--port"));
-      else if (a == "--host") o.server.host = need(i, "--host");
-      else if (a == "--allow-non-loopback") o.server.allow_non_loopback = true;
-      else if (a == "--threads") o.server.threads = std::stoi(need(i, "--threads"));
-      else if (a == "--time-scale") o.time_scale = std::stod(need(i, "--time-scale"));
-      else if (a == "--no-strict-sigv4") o.strict_sigv4 = false;
-      else if (a == "--no-rate-limits") o.rate_limits = false;
-      else if (a == "--write-fleet") o.write_fleet = need(i, "--write-fleet");
+      } else if (a == "--port")
+        o.server.port = std::stoi(need(i, "--port"));
+      else if (a == "--host")
+        o.server.host = need(i, "--host");
+      else if (a == "--allow-non-loopback")
+        o.server.allow_non_loopback = true;
+      else if (a == "--threads")
+        o.server.threads = std::stoi(need(i, "--threads"));
+      else if (a == "--time-scale")
+        o.time_scale = std::stod(need(i, "--time-scale"));
+      else if (a == "--no-strict-sigv4")
+        o.strict_sigv4 = false;
+      else if (a == "--no-rate-limits")
+        o.rate_limits = false;
+      else if (a == "--write-fleet")
+        o.write_fleet = need(i, "--write-fleet");
       else if (a == "--fault" || a == "--faults-file" || a == "--rate-limit") {
         if (!AddFaultOrLimit(a, need(i, a.c_str()), &o)) return 2;
       } else if (a == "--help" || a == "-h") {
-        std::cout << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S]\n"
-                     "         [--patch-states never=F,stale=F,reboot=F] [--old-backups K])\n"
-                     "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
-                     "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
-                     "       [--fault OP:throttle=P,5xx=P,unavailable=P,reset=P,latency=20ms,jitter=5ms]...\n"
-                     "       [--faults-file FILE (one --fault SPEC per line)]\n"
-                     "       [--rate-limit BUCKET=BURST/PER_SECOND]...\n"
-                     "Prints export lines (shell-quoted, for eval) for AWS_ENDPOINT_URL and the base credentials,\n"
-                     "then serves EC2, SSM, STS, Auto Scaling and SNS until SIGINT/SIGTERM.\n";
+        std::cout
+            << "usage: fleetpatch-emulator (--demo | --fleet FILE | --generate N [--zones Z] [--seed S]\n"
+               "         [--patch-states never=F,stale=F,reboot=F] [--old-backups K])\n"
+               "       [--port P (0: ephemeral)] [--host 127.0.0.1] [--allow-non-loopback] [--threads N]\n"
+               "       [--time-scale X] [--no-strict-sigv4] [--no-rate-limits] [--write-fleet FILE]\n"
+               "       [--fault OP:throttle=P,5xx=P,unavailable=P,reset=P,latency=20ms,jitter=5ms]...\n"
+               "       [--faults-file FILE (one --fault SPEC per line)]\n"
+               "       [--rate-limit BUCKET=BURST/PER_SECOND]...\n"
+               "Prints export lines (shell-quoted, for eval) for AWS_ENDPOINT_URL and the base credentials,\n"
+               "then serves EC2, SSM, STS, Auto Scaling and SNS until SIGINT/SIGTERM.\n";
         return 0;
       } else {
         std::cerr << "fleetpatch-emulator: unknown argument " << a << " (see --help)\n";

@@ -22,7 +22,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // Default: loopback
   int port = 0;                    // 0: an ephemeral port (see Server::port())
   bool allow_non_loopback = false;
-  int threads = 16;                // worker threads. Default: 16
+  int threads = 16;  // worker threads. Default: 16
 };
 
 class Server {
@@ -51,14 +51,14 @@ class Server {
 // Options of the `fleetpatch-emulator` / `fleetpatch emulator` command.
 struct RunOptions {
   bool demo = false;
-  std::string fleet_file;  // YAML; exclusive with demo and generate
-  int generate = 0;        // > 0: a synthetic fleet of this many instances
+  std::string fleet_file;      // YAML; exclusive with demo and generate
+  int generate = 0;            // > 0: a synthetic fleet of this many instances
   GeneratorOptions generator;  // for generate: --zones, --seed, --patch-states, --old-backups
   ServerOptions server;
   double time_scale = 1.0;
   bool strict_sigv4 = true;
   bool rate_limits = true;
-  std::string write_fleet;  // write the fleet as YAML to this path and exit
+  std::string write_fleet;                                // write the fleet as YAML to this path and exit
   std::vector<std::pair<std::string, FaultSpec>> faults;  // operation ("*" = all) -> spec
   std::vector<std::pair<std::string, RateLimit>> rate_limits_override;  // bucket -> limit
 };
@@ -68,7 +68,8 @@ struct RunOptions {
 std::string ShellQuote(const std::string& s);
 // The lines the emulator prints for `eval`: AWS_ENDPOINT_URL, the base credentials and the default
 // region, each value shell-quoted (a fleet file's secret must never run as a command).
-std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds, const std::string& region);
+std::string ExportLines(const std::string& endpoint, const aws::Credentials& creds,
+                        const std::string& region);
 
 // Loads the fleet, starts the server, prints the export lines on stdout and serves until SIGINT or
 // SIGTERM. Returns a process exit code.

@@ -15,7 +15,8 @@ TEST(ServerTest, ServesOnAnEphemeralLoopbackPortAndAnswersUnsignedRequestsWithAu
   ASSERT_GT(server.port(), 0);
   EXPECT_EQ(server.endpoint(), "http://127.0.0.1:" + std::to_string(server.port()));
   httplib::Client client("127.0.0.1", server.port());
-  auto res = client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  auto res =
+      client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401);
   EXPECT_NE(res->body.find("<Code>AuthFailure</Code>"), std::string::npos);
@@ -31,7 +32,8 @@ TEST(ServerTest, AnswersUncompressedWhateverTheClientAccepts) {
   httplib::Client client("127.0.0.1", server.port());
   // What curl sends for CURLOPT_ACCEPT_ENCODING "": every encoding it can decode.
   httplib::Headers accept = {{"Accept-Encoding", "deflate, gzip, br, zstd"}};
-  auto res = client.Post("/", accept, "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  auto res = client.Post("/", accept, "Action=DescribeInstances&Version=2016-11-15",
+                         "application/x-www-form-urlencoded");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401);
   EXPECT_FALSE(res->has_header("Content-Encoding")) << res->get_header_value("Content-Encoding");
@@ -44,7 +46,8 @@ TEST(ServerTest, ReadsFormBodiesOverHttplibsEightKiB) {
   Server server(emulator);
   ASSERT_TRUE(server.Start(ServerOptions{}).ok());
   std::string body = "Action=DescribeSnapshots&Version=2016-11-15&Filter.1.Name=snapshot-id";
-  for (int i = 1; i <= 200; ++i) body += "&Filter.1.Value." + std::to_string(i) + "=snap-0b000000000000" + std::to_string(100 + i);
+  for (int i = 1; i <= 200; ++i)
+    body += "&Filter.1.Value." + std::to_string(i) + "=snap-0b000000000000" + std::to_string(100 + i);
   ASSERT_GT(body.size(), 8192u);
   httplib::Client client("127.0.0.1", server.port());
   auto res = client.Post("/", body, "application/x-www-form-urlencoded; charset=utf-8");
@@ -71,7 +74,8 @@ TEST(ServerTest, RefusesNonLoopbackUnlessAllowed) {
   ASSERT_TRUE(allowed.Start(o).ok());
   ASSERT_GT(allowed.port(), 0);
   httplib::Client client("127.0.0.1", allowed.port());
-  auto res = client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
+  auto res =
+      client.Post("/", "Action=DescribeInstances&Version=2016-11-15", "application/x-www-form-urlencoded");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401);  // reached the emulator (unsigned: AuthFailure)
   allowed.Stop();
@@ -103,7 +107,8 @@ TEST(ServerTest, SignedRequestSucceedsAndDroppedConnectionFaultReachesTheClient)
   auto ok = SignedDescribe(emulator, server);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
-  EXPECT_NE(ok->body.find("<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"), std::string::npos);
+  EXPECT_NE(ok->body.find("<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"),
+            std::string::npos);
   FaultSpec drop;
   drop.drop_rate = 1.0;
   emulator.SetFault("*", drop);

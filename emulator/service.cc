@@ -4,8 +4,8 @@
 namespace fleetpatch::emulator {
 
 const std::vector<const Service*>& AllServices() {
-  static const std::vector<const Service*> kAll = {&Ec2Service(), &SsmService(), &StsService(), &AutoScalingService(),
-                                                     &SnsService()};
+  static const std::vector<const Service*> kAll = {&Ec2Service(), &SsmService(), &StsService(),
+                                                   &AutoScalingService(), &SnsService()};
   return kAll;
 }
 
@@ -42,13 +42,16 @@ ApiError Service::UnknownOperation(const std::string& operation) const {
 ServiceErrors QueryProtocolErrors(const char* internal_code) {
   ServiceErrors e;
   e.missing_auth = {403, "MissingAuthenticationToken", "Request is missing Authentication Token"};
-  e.malformed_auth = {400, "IncompleteSignature", "Authorization header requires Credential, SignedHeaders and Signature"};
+  e.malformed_auth = {400, "IncompleteSignature",
+                      "Authorization header requires Credential, SignedHeaders and Signature"};
   e.unknown_key = {403, "InvalidClientTokenId", "The security token included in the request is invalid."};
   e.expired = {403, "ExpiredToken", "The security token included in the request is expired"};
-  e.clock_skew = {403, "SignatureDoesNotMatch", "Signature expired: the request time is too far from the server time."};
-  e.bad_signature = {403, "SignatureDoesNotMatch",
-                     "The request signature we calculated does not match the signature you provided. Check your AWS "
-                     "Secret Access Key and signing method. Consult the service documentation for details."};
+  e.clock_skew = {403, "SignatureDoesNotMatch",
+                  "Signature expired: the request time is too far from the server time."};
+  e.bad_signature = {
+      403, "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your AWS "
+      "Secret Access Key and signing method. Consult the service documentation for details."};
   e.throttle = {400, "Throttling", "Rate exceeded"};
   e.internal = {500, internal_code, "An internal error occurred."};
   e.unavailable = {503, "ServiceUnavailable", "Service is unavailable. Please try again later."};
@@ -77,7 +80,10 @@ void OpenQueryResult(XmlWriter& x, const Service& service, const std::string& op
 
 Response QueryReply(XmlWriter& x, const std::string& op, const CallContext& ctx, bool result) {
   if (result) x.Close(op + "Result");
-  x.Open("ResponseMetadata").Leaf("RequestId", ctx.request_id).Close("ResponseMetadata").Close(op + "Response");
+  x.Open("ResponseMetadata")
+      .Leaf("RequestId", ctx.request_id)
+      .Close("ResponseMetadata")
+      .Close(op + "Response");
   Response r;
   r.content_type = "text/xml";
   r.body = x.str();

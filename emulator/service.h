@@ -6,10 +6,9 @@
 // Thread-safety: the tables are immutable after first use; handlers follow emulator_impl.h's locking.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "emulator/emulator_impl.h"
 
@@ -31,7 +30,7 @@ struct OpInput {
 using Handler = Response (*)(Emulator::Impl& im, const OpInput& in, CallContext& ctx);
 
 struct Operation {
-  const char* name;    // "DescribeInstances"
+  const char* name;  // "DescribeInstances"
   Handler handler;
   bool mutating;       // changes state (counted by CountMutatingRequests unless a DryRun probe)
   const char* bucket;  // rate-limit bucket ("ec2-describe", ...; see Emulator::SetRateLimit)
@@ -41,7 +40,7 @@ struct Operation {
 struct ServiceErrors {
   ApiError missing_auth;  // no Authorization header
   ApiError malformed_auth;
-  ApiError unknown_key;   // access key or session token not issued
+  ApiError unknown_key;  // access key or session token not issued
   ApiError expired;
   ApiError clock_skew;
   ApiError bad_signature;
@@ -51,7 +50,7 @@ struct ServiceErrors {
 };
 
 struct Service {
-  std::string name;           // the credential scope's service: "ec2", "ssm", "sts", ...
+  std::string name;  // the credential scope's service: "ec2", "ssm", "sts", ...
   Protocol protocol;
   std::string api_version;    // Query protocols: the Version parameter, e.g. "2011-06-15"
   std::string xml_namespace;  // Query protocols

@@ -6,10 +6,9 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
+#include <string>
 
 #include "aws/sigv4.h"
 #include "emulator/in_process_transport.h"
@@ -20,7 +19,7 @@ namespace fleetpatch::emulator {
 struct RawReply {
   int status = 0;  // 0: no response (dropped connection / timeout; see error)
   std::string body;
-  std::string error;  // transport error message
+  std::string error;     // transport error message
   std::string aws_code;  // error code from the body, "" on success
 
   // Parsed views (empty documents when the body is not XML/JSON).
@@ -59,7 +58,8 @@ class SignedClient {
   RawReply Ssm(const std::string& region, const std::string& operation, const nlohmann::json& body) {
     aws::HttpRequest req;
     req.url = std::string(InProcessTransport::kEndpoint) + "/";
-    req.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", "AmazonSSM." + operation}};
+    req.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                   {"X-Amz-Target", "AmazonSSM." + operation}};
     req.body = body.dump();
     return Send(req, "ssm", region, /*json=*/true);
   }

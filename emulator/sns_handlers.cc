@@ -7,7 +7,9 @@
 namespace fleetpatch::emulator {
 namespace {
 
-ApiError InvalidParameter(const std::string& what) { return {400, "InvalidParameter", "Invalid parameter: " + what}; }
+ApiError InvalidParameter(const std::string& what) {
+  return {400, "InvalidParameter", "Invalid parameter: " + what};
+}
 
 // MessageAttributes.entry.N.Name / .Value.DataType / .Value.StringValue
 std::map<std::string, std::string> MessageAttributes(const Params& p) {
@@ -17,7 +19,8 @@ std::map<std::string, std::string> MessageAttributes(const Params& p) {
     auto name = p.find(base + ".Name");
     if (name == p.end()) break;
     if (Get(p, (base + ".Value.DataType").c_str()).empty())
-      throw InvalidParameter("The message attribute '" + name->second + "' must contain non-empty message attribute type.");
+      throw InvalidParameter("The message attribute '" + name->second +
+                             "' must contain non-empty message attribute type.");
     out[name->second] = Get(p, (base + ".Value.StringValue").c_str());
   }
   return out;
@@ -36,9 +39,12 @@ void CheckMessage(const std::string& message, const std::string& subject, const 
 void CheckTopic(Emulator::Impl& im, const std::string& arn, const CallContext& ctx) {
   if (arn.empty()) throw InvalidParameter("TopicArn or TargetArn Reason: no value for required parameter");
   std::string prefix = "arn:aws:sns:" + ctx.region + ":";
-  if (arn.rfind("arn:aws:sns:", 0) != 0 || std::count(arn.begin(), arn.end(), ':') != 5) throw InvalidParameter("TopicArn");
+  if (arn.rfind("arn:aws:sns:", 0) != 0 || std::count(arn.begin(), arn.end(), ':') != 5)
+    throw InvalidParameter("TopicArn");
   if (arn.rfind(prefix + ctx.identity->account_id + ":", 0) != 0)
-    throw ApiError{403, "AuthorizationError", "User: " + ctx.identity->arn + " is not authorized to perform: SNS:Publish on resource: " + arn};
+    throw ApiError{
+        403, "AuthorizationError",
+        "User: " + ctx.identity->arn + " is not authorized to perform: SNS:Publish on resource: " + arn};
   Zone& z = im.ZoneFor(ctx.identity->account_id, ctx.region);
   std::string name = arn.substr(arn.rfind(':') + 1);
   std::shared_lock<std::shared_mutex> lock(z.mu);
@@ -59,7 +65,9 @@ Response Publish(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   CheckMessage(m.message, m.subject, m.message_structure);
   m.attributes = MessageAttributes(p);
   if (ctx.identity->read_only)
-    throw ApiError{403, "AuthorizationError", "User: " + ctx.identity->arn + " is not authorized to perform: SNS:Publish on resource: " + arn};
+    throw ApiError{
+        403, "AuthorizationError",
+        "User: " + ctx.identity->arn + " is not authorized to perform: SNS:Publish on resource: " + arn};
   CheckTopic(im, arn, ctx);
   m.message_id = im.NewRequestId();
   m.caller_arn = ctx.identity->arn;
@@ -83,8 +91,13 @@ std::vector<PublishedMessage> Emulator::PublishedMessages() const {
 
 const Service& SnsService() {
   static const Service kSns = [] {
-    Service s{"sns", Protocol::kQuery, "2010-03-31", "http://sns.amazonaws.com/doc/2010-03-31/", "",
-              QueryProtocolErrors("InternalError"), {}};
+    Service s{"sns",
+              Protocol::kQuery,
+              "2010-03-31",
+              "http://sns.amazonaws.com/doc/2010-03-31/",
+              "",
+              QueryProtocolErrors("InternalError"),
+              {}};
     s.operations = {{"Publish", Publish, true, "sns"}};
     return s;
   }();

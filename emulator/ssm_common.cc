@@ -1,24 +1,27 @@
 // Helpers shared by the SSM handler files.
 #include "emulator/ssm_common.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
 #include "common/count_or_percent.h"
 #include "emulator/instance_health.h"
-
-#include <limits>
-#include <cmath>
-
-#include <fmt/format.h>
 
 namespace fleetpatch::emulator {
 
 using nlohmann::json;
 
-ApiError Validation(const std::string& msg) { return {400, "ValidationException", "1 validation error detected: " + msg}; }
+ApiError Validation(const std::string& msg) {
+  return {400, "ValidationException", "1 validation error detected: " + msg};
+}
 
 std::string Str(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
-  if (!it->is_string()) throw ApiError{400, "SerializationException", std::string("Expected a string for ") + key};
+  if (!it->is_string())
+    throw ApiError{400, "SerializationException", std::string("Expected a string for ") + key};
   return it->get<std::string>();
 }
 
@@ -26,9 +29,11 @@ std::vector<std::string> StrList(const json& j, const char* key) {
   std::vector<std::string> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_array()) throw ApiError{400, "SerializationException", std::string("Expected a list for ") + key};
+  if (!it->is_array())
+    throw ApiError{400, "SerializationException", std::string("Expected a list for ") + key};
   for (const auto& v : *it) {
-    if (!v.is_string()) throw ApiError{400, "SerializationException", std::string("Expected strings in ") + key};
+    if (!v.is_string())
+      throw ApiError{400, "SerializationException", std::string("Expected strings in ") + key};
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -37,10 +42,17 @@ std::vector<std::string> StrList(const json& j, const char* key) {
 int Int(const json& j, const char* key, int dflt, int lo, int hi, const char* wire_name) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return dflt;
-  if (!it->is_number_integer()) throw ApiError{400, "SerializationException", std::string("Expected an integer for ") + key};
+  if (!it->is_number_integer())
+    throw ApiError{400, "SerializationException", std::string("Expected an integer for ") + key};
   long long v = it->get<long long>();
-  if (v < lo) throw Validation(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value greater than or equal to {}", v, wire_name, lo));
-  if (v > hi) throw Validation(fmt::format("Value '{}' at '{}' failed to satisfy constraint: Member must have value less than or equal to {}", v, wire_name, hi));
+  if (v < lo)
+    throw Validation(fmt::format(
+        "Value '{}' at '{}' failed to satisfy constraint: Member must have value greater than or equal to {}",
+        v, wire_name, lo));
+  if (v > hi)
+    throw Validation(fmt::format(
+        "Value '{}' at '{}' failed to satisfy constraint: Member must have value less than or equal to {}", v,
+        wire_name, hi));
   return static_cast<int>(v);
 }
 
@@ -59,7 +71,8 @@ std::string StartKey(const json& body) {
 
 bool EffectiveOnline(const InstanceState& st, double now, std::string* ping) {
   std::string p = st.spec->ssm_ping;
-  if (p == "Online" && (StateAt(st, now) != "running" || now >= st.agent_lost_at || AgentDownAt(st, now))) p = "ConnectionLost";
+  if (p == "Online" && (StateAt(st, now) != "running" || now >= st.agent_lost_at || AgentDownAt(st, now)))
+    p = "ConnectionLost";
   *ping = p;
   return p == "Online";
 }
@@ -71,10 +84,10 @@ int CountOrPercent(const std::string& v, int targets, int min_value) {
 }
 
 std::string PluginFor(const Command& c, const InstanceState* st) {
-  if (c.document == "AWS-RunPatchBaseline") return st && st->spec->platform == "windows" ? "PatchWindows" : "PatchLinux";
+  if (c.document == "AWS-RunPatchBaseline")
+    return st && st->spec->platform == "windows" ? "PatchWindows" : "PatchLinux";
   return c.document == "AWS-RunPowerShellScript" ? "aws:runPowerShellScript" : "aws:runShellScript";
 }
-
 
 InvocationView ViewOf(const Invocation& inv, double now) {
   InvocationView v;
@@ -121,8 +134,9 @@ PatchCounts InstalledState(const Zone& z, const InstanceState& st, double now) {
 
 void DenyIfReadOnly(const std::string& op, const CallContext& ctx) {
   if (ctx.identity->read_only)
-    throw ApiError{400, "AccessDeniedException", "User: " + ctx.identity->arn + " is not authorized to perform: ssm:" + op +
-                                                     " because no identity-based policy allows the ssm:" + op + " action"};
+    throw ApiError{400, "AccessDeniedException",
+                   "User: " + ctx.identity->arn + " is not authorized to perform: ssm:" + op +
+                       " because no identity-based policy allows the ssm:" + op + " action"};
 }
 
 }  // namespace fleetpatch::emulator

@@ -10,10 +10,9 @@
 #pragma once
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "emulator/service.h"
 
@@ -62,8 +61,8 @@ struct SendRunContext {
   std::string operation;      // AWS-RunPatchBaseline: Scan | Install
   std::string reboot_option;  // AWS-RunPatchBaseline: RebootIfNeeded | NoReboot
   double exec_timeout = 3600;
-  double now = 0;             // when the command was sent
-  bool is_precheck = false;   // a shell script carrying fleetpatch's precheck marker
+  double now = 0;            // when the command was sent
+  bool is_precheck = false;  // a shell script carrying fleetpatch's precheck marker
   std::vector<std::string> precheck_services;
 };
 // Simulates a delivered invocation (inv->start set) to its end: status, output, patch counts and

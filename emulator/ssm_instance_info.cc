@@ -14,26 +14,32 @@ constexpr char kLatestAgent[] = "3.3.987.0";
 
 void CheckFilterValues(const InfoFilters& filters) {
   for (const auto& [key, values] : filters) {
-    if (values.empty()) throw ApiError{400, "InvalidInstanceInformationFilterValue", "Filter " + key + " needs at least one value."};
+    if (values.empty())
+      throw ApiError{400, "InvalidInstanceInformationFilterValue",
+                     "Filter " + key + " needs at least one value."};
     if (key == "PingStatus")
       for (const auto& v : values)
         if (v != "Online" && v != "ConnectionLost" && v != "Inactive")
-          throw ApiError{400, "InvalidInstanceInformationFilterValue", "The filter value '" + v + "' isn't valid for PingStatus."};
+          throw ApiError{400, "InvalidInstanceInformationFilterValue",
+                         "The filter value '" + v + "' isn't valid for PingStatus."};
     if (key == "InstanceIds")
       for (const auto& v : values)
-        if (v.rfind("i-", 0) != 0 && v.rfind("mi-", 0) != 0) throw ApiError{400, "InvalidInstanceId", "Invalid instance id: " + v};
+        if (v.rfind("i-", 0) != 0 && v.rfind("mi-", 0) != 0)
+          throw ApiError{400, "InvalidInstanceId", "Invalid instance id: " + v};
   }
 }
 
 // Both filter styles reduce to (key, allowed values); tag filters match instance tags.
 InfoFilters ParseFilters(const json& body) {
   InfoFilters filters;
-  static const std::set<std::string> kKeys = {"InstanceIds", "AgentVersion", "PingStatus", "PlatformTypes",
-                                              "ActivationIds", "IamRole", "ResourceType", "AssociationStatus"};
+  static const std::set<std::string> kKeys = {"InstanceIds",   "AgentVersion",     "PingStatus",
+                                              "PlatformTypes", "ActivationIds",    "IamRole",
+                                              "ResourceType",  "AssociationStatus"};
   if (auto it = body.find("InstanceInformationFilterList"); it != body.end() && it->is_array()) {
     for (const auto& f : *it) {
       std::string key = Str(f, "key");
-      if (!kKeys.count(key)) throw ApiError{400, "InvalidFilterKey", "The specified key '" + key + "' isn't valid."};
+      if (!kKeys.count(key))
+        throw ApiError{400, "InvalidFilterKey", "The specified key '" + key + "' isn't valid."};
       filters.push_back({key, StrList(f, "valueSet")});
     }
   }
@@ -61,16 +67,27 @@ bool Matches(const InstanceState& st, const std::string& ping, const InfoFilters
       return std::find(values.begin(), values.end(), v) != values.end();
     };
     bool m = true;
-    if (key == "InstanceIds") m = has(s.id);
-    else if (key == "PingStatus") m = has(ping);
-    else if (key == "PlatformTypes") m = has(PlatformType(s));
-    else if (key == "AgentVersion") m = has(s.agent_version);
-    else if (key == "ResourceType") m = has("EC2Instance");
-    else if (key == "AssociationStatus") m = has("Success");
-    else if (key == "ActivationIds") m = false;
-    else if (key == "IamRole") m = has("SSMManagedInstance");
-    else if (key == "PatchGroup") m = st.tags.count("PatchGroup") && has(st.tags.at("PatchGroup"));
-    else if (key == "tag-key") m = std::any_of(values.begin(), values.end(), [&](const std::string& v) { return st.tags.count(v) > 0; });
+    if (key == "InstanceIds")
+      m = has(s.id);
+    else if (key == "PingStatus")
+      m = has(ping);
+    else if (key == "PlatformTypes")
+      m = has(PlatformType(s));
+    else if (key == "AgentVersion")
+      m = has(s.agent_version);
+    else if (key == "ResourceType")
+      m = has("EC2Instance");
+    else if (key == "AssociationStatus")
+      m = has("Success");
+    else if (key == "ActivationIds")
+      m = false;
+    else if (key == "IamRole")
+      m = has("SSMManagedInstance");
+    else if (key == "PatchGroup")
+      m = st.tags.count("PatchGroup") && has(st.tags.at("PatchGroup"));
+    else if (key == "tag-key")
+      m = std::any_of(values.begin(), values.end(),
+                      [&](const std::string& v) { return st.tags.count(v) > 0; });
     else if (key.rfind("tag:", 0) == 0) {
       auto t = st.tags.find(key.substr(4));
       m = t != st.tags.end() && has(t->second);
@@ -82,7 +99,9 @@ bool Matches(const InstanceState& st, const std::string& ping, const InfoFilters
 
 json InfoJson(const Emulator::Impl& im, const InstanceState& st, const std::string& ping, double now) {
   const InstanceSpec& s = *st.spec;
-  double last_ping = ping == "Online" ? now - 30 : (ping == "ConnectionLost" ? std::min(now, st.agent_lost_at) - 600 : -30 * 86400.0);
+  double last_ping = ping == "Online"
+                         ? now - 30
+                         : (ping == "ConnectionLost" ? std::min(now, st.agent_lost_at) - 600 : -30 * 86400.0);
   if (ping == "ConnectionLost" && st.agent_lost_at == kNever) last_ping = -3 * 3600;
   return {{"InstanceId", s.id},
           {"PingStatus", ping},
@@ -95,11 +114,13 @@ json InfoJson(const Emulator::Impl& im, const InstanceState& st, const std::stri
           {"IamRole", "SSMManagedInstance"},
           {"ResourceType", "EC2Instance"},
           {"IPAddress", s.private_ip},
-          {"ComputerName", s.platform == "windows" ? s.name.substr(0, 15) : "ip-" + s.private_ip + ".ec2.internal"},
+          {"ComputerName",
+           s.platform == "windows" ? s.name.substr(0, 15) : "ip-" + s.private_ip + ".ec2.internal"},
           {"AssociationStatus", "Success"},
           {"LastAssociationExecutionDate", Epoch(im.SimToWall(-3600))},
           {"LastSuccessfulAssociationExecutionDate", Epoch(im.SimToWall(-3600))},
-          {"AssociationOverview", {{"DetailedStatus", "Success"}, {"InstanceAssociationStatusAggregatedCount", {{"Success", 1}}}}},
+          {"AssociationOverview",
+           {{"DetailedStatus", "Success"}, {"InstanceAssociationStatusAggregatedCount", {{"Success", 1}}}}},
           {"SourceId", s.id},
           {"SourceType", "AWS::EC2::Instance"}};
 }

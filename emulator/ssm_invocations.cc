@@ -1,11 +1,11 @@
 // SSM Run Command reads and cancel: CancelCommand, ListCommandInvocations, GetCommandInvocation.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 
-#include <fmt/format.h>
-
-#include "emulator/ssm_common.h"
 #include "common/time_format.h"
+#include "emulator/ssm_common.h"
 
 namespace fleetpatch::emulator {
 
@@ -20,17 +20,23 @@ json CommandToJson(const Emulator::Impl& im, const Command& c, double now) {
       continue;
     }
     ++completed;
-    if (inv.details == "DeliveryTimedOut") ++delivery;
-    else if (IsError(inv)) ++errors;
+    if (inv.details == "DeliveryTimedOut")
+      ++delivery;
+    else if (IsError(inv))
+      ++errors;
     if (inv.status == "Cancelled") ++cancelled;
   }
   int total = static_cast<int>(c.invocations.size());
   int max_errors = CountOrPercent(c.max_errors, total, 0);
   std::string status;
-  if (completed < total) status = pending == total ? "Pending" : "InProgress";
-  else if (cancelled > 0 && now >= c.cancelled_at) status = "Cancelled";
-  else if (errors + delivery > max_errors) status = (errors == 0 && delivery > 0) ? "TimedOut" : "Failed";
-  else status = "Success";
+  if (completed < total)
+    status = pending == total ? "Pending" : "InProgress";
+  else if (cancelled > 0 && now >= c.cancelled_at)
+    status = "Cancelled";
+  else if (errors + delivery > max_errors)
+    status = (errors == 0 && delivery > 0) ? "TimedOut" : "Failed";
+  else
+    status = "Success";
   json j = {{"CommandId", c.id},
             {"DocumentName", c.document},
             {"DocumentVersion", "$DEFAULT"},
@@ -52,17 +58,17 @@ json CommandToJson(const Emulator::Impl& im, const Command& c, double now) {
             {"ErrorCount", errors},
             {"DeliveryTimedOutCount", delivery},
             {"ServiceRole", ""},
-            {"NotificationConfig", {{"NotificationArn", ""}, {"NotificationEvents", json::array()}, {"NotificationType", ""}}},
+            {"NotificationConfig",
+             {{"NotificationArn", ""}, {"NotificationEvents", json::array()}, {"NotificationType", ""}}},
             {"CloudWatchOutputConfig", {{"CloudWatchLogGroupName", ""}, {"CloudWatchOutputEnabled", false}}},
             {"TimeoutSeconds", c.timeout_s}};
   return j;
 }
 
-
 namespace {
 
-json InvocationToJson(const Emulator::Impl& im, const Zone& z, const Command& c, const Invocation& inv, double now,
-                      bool details) {
+json InvocationToJson(const Emulator::Impl& im, const Zone& z, const Command& c, const Invocation& inv,
+                      double now, bool details) {
   InvocationView v = ViewOf(inv, now);
   const InstanceState* st = z.Find(inv.instance_id);
   json j = {{"CommandId", c.id},
@@ -79,7 +85,8 @@ json InvocationToJson(const Emulator::Impl& im, const Zone& z, const Command& c,
             {"StandardErrorUrl", ""},
             {"CommandPlugins", json::array()},
             {"ServiceRole", ""},
-            {"NotificationConfig", {{"NotificationArn", ""}, {"NotificationEvents", json::array()}, {"NotificationType", ""}}},
+            {"NotificationConfig",
+             {{"NotificationArn", ""}, {"NotificationEvents", json::array()}, {"NotificationType", ""}}},
             {"CloudWatchOutputConfig", {{"CloudWatchLogGroupName", ""}, {"CloudWatchOutputEnabled", false}}}};
   if (details) {
     json plugin = {{"Name", PluginFor(c, st)},
@@ -105,7 +112,8 @@ Response CancelCommand(Emulator::Impl& im, const OpInput& in, CallContext& ctx) 
   const double now = ctx.now;
   Zone& z = im.ZoneFor(ctx.identity->account_id, ctx.region);
   std::string id = Str(body, "CommandId");
-  if (id.empty()) throw Validation("Value null at 'commandId' failed to satisfy constraint: Member must not be null");
+  if (id.empty())
+    throw Validation("Value null at 'commandId' failed to satisfy constraint: Member must not be null");
   std::vector<std::string> ids = StrList(body, "InstanceIds");
   DenyIfReadOnly("CancelCommand", ctx);
   std::unique_lock<std::shared_mutex> lock(z.mu);
@@ -142,8 +150,10 @@ Response ListCommandInvocations(Emulator::Impl& im, const OpInput& in, CallConte
   if (auto f = body.find("Filters"); f != body.end() && f->is_array()) {
     for (const auto& e : *f) {
       std::string key = Str(e, "key");
-      static const std::set<std::string> kKeys = {"InvokedAfter", "InvokedBefore", "Status", "ExecutionStage", "DocumentName"};
-      if (!kKeys.count(key)) throw ApiError{400, "InvalidFilterKey", "The specified key '" + key + "' isn't valid."};
+      static const std::set<std::string> kKeys = {"InvokedAfter", "InvokedBefore", "Status", "ExecutionStage",
+                                                  "DocumentName"};
+      if (!kKeys.count(key))
+        throw ApiError{400, "InvalidFilterKey", "The specified key '" + key + "' isn't valid."};
       filters.push_back({key, Str(e, "value")});
     }
   }
@@ -154,7 +164,8 @@ Response ListCommandInvocations(Emulator::Impl& im, const OpInput& in, CallConte
     if (it == z.commands.end()) throw ApiError{400, "InvalidCommandId", ""};
     cmds.push_back(&it->second);
   } else {
-    for (auto it = z.command_order.rbegin(); it != z.command_order.rend(); ++it) cmds.push_back(&z.commands.at(*it));
+    for (auto it = z.command_order.rbegin(); it != z.command_order.rend(); ++it)
+      cmds.push_back(&z.commands.at(*it));
   }
   json list = json::array();
   std::string next;
@@ -170,12 +181,16 @@ Response ListCommandInvocations(Emulator::Impl& im, const OpInput& in, CallConte
       InvocationView v = ViewOf(inv, now);
       bool match = true;
       for (const auto& [k, val] : filters) {
-        if (k == "Status") match = match && v.status == val;
-        else if (k == "DocumentName") match = match && c->document == val;
-        else if (k == "ExecutionStage") match = match && ((val == "Executing") != v.terminal);
+        if (k == "Status")
+          match = match && v.status == val;
+        else if (k == "DocumentName")
+          match = match && c->document == val;
+        else if (k == "ExecutionStage")
+          match = match && ((val == "Executing") != v.terminal);
         else {
           std::chrono::system_clock::time_point t;
-          if (!ParseIso8601(val, &t)) throw ApiError{400, "InvalidFilterValue", "The filter value '" + val + "' isn't a valid date."};
+          if (!ParseIso8601(val, &t))
+            throw ApiError{400, "InvalidFilterValue", "The filter value '" + val + "' isn't a valid date."};
           auto requested = im.SimToWall(c->requested);
           match = match && (k == "InvokedAfter" ? requested >= t : requested <= t);
         }
@@ -199,9 +214,12 @@ Response GetCommandInvocation(Emulator::Impl& im, const OpInput& in, CallContext
   const json& body = in.body;
   const double now = ctx.now;
   Zone& z = im.ZoneFor(ctx.identity->account_id, ctx.region);
-  std::string id = Str(body, "CommandId"), instance = Str(body, "InstanceId"), plugin = Str(body, "PluginName");
-  if (id.empty()) throw Validation("Value null at 'commandId' failed to satisfy constraint: Member must not be null");
-  if (instance.empty()) throw Validation("Value null at 'instanceId' failed to satisfy constraint: Member must not be null");
+  std::string id = Str(body, "CommandId"), instance = Str(body, "InstanceId"),
+              plugin = Str(body, "PluginName");
+  if (id.empty())
+    throw Validation("Value null at 'commandId' failed to satisfy constraint: Member must not be null");
+  if (instance.empty())
+    throw Validation("Value null at 'instanceId' failed to satisfy constraint: Member must not be null");
   std::shared_lock<std::shared_mutex> lock(z.mu);
   auto it = z.commands.find(id);
   if (it == z.commands.end()) throw ApiError{400, "InvalidCommandId", ""};
@@ -218,23 +236,24 @@ Response GetCommandInvocation(Emulator::Impl& im, const OpInput& in, CallContext
   std::string start_s = v.started ? iso(inv->start) : "";
   std::string end_s = v.terminal && v.started ? iso(inv->end) : "";
   std::string elapsed = v.started ? fmt::format("PT{:.3f}S", (v.terminal ? inv->end : now) - inv->start) : "";
-  json out = {{"CommandId", c.id},
-              {"InstanceId", instance},
-              {"Comment", c.comment},
-              {"DocumentName", c.document},
-              {"DocumentVersion", "$DEFAULT"},
-              {"PluginName", plugin_name},
-              {"ResponseCode", v.response_code},
-              {"ExecutionStartDateTime", start_s},
-              {"ExecutionElapsedTime", elapsed},
-              {"ExecutionEndDateTime", end_s},
-              {"Status", v.status},
-              {"StatusDetails", v.details},
-              {"StandardOutputContent", v.terminal ? inv->stdout_text.substr(0, 24000) : ""},
-              {"StandardOutputUrl", ""},
-              {"StandardErrorContent", v.terminal ? inv->stderr_text.substr(0, 8000) : ""},
-              {"StandardErrorUrl", ""},
-              {"CloudWatchOutputConfig", {{"CloudWatchLogGroupName", ""}, {"CloudWatchOutputEnabled", false}}}};
+  json out = {
+      {"CommandId", c.id},
+      {"InstanceId", instance},
+      {"Comment", c.comment},
+      {"DocumentName", c.document},
+      {"DocumentVersion", "$DEFAULT"},
+      {"PluginName", plugin_name},
+      {"ResponseCode", v.response_code},
+      {"ExecutionStartDateTime", start_s},
+      {"ExecutionElapsedTime", elapsed},
+      {"ExecutionEndDateTime", end_s},
+      {"Status", v.status},
+      {"StatusDetails", v.details},
+      {"StandardOutputContent", v.terminal ? inv->stdout_text.substr(0, 24000) : ""},
+      {"StandardOutputUrl", ""},
+      {"StandardErrorContent", v.terminal ? inv->stderr_text.substr(0, 8000) : ""},
+      {"StandardErrorUrl", ""},
+      {"CloudWatchOutputConfig", {{"CloudWatchLogGroupName", ""}, {"CloudWatchOutputEnabled", false}}}};
   return JsonReply(out, ctx.request_id);
 }
 

@@ -10,8 +10,12 @@ Response DescribeInstancePatchStates(Emulator::Impl& im, const OpInput& in, Call
   const double now = ctx.now;
   Zone& z = im.ZoneFor(ctx.identity->account_id, ctx.region);
   std::vector<std::string> ids = StrList(body, "InstanceIds");
-  if (ids.empty()) throw Validation("Value null at 'instanceIds' failed to satisfy constraint: Member must not be null");
-  if (ids.size() > 50) throw Validation("Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50");
+  if (ids.empty())
+    throw Validation("Value null at 'instanceIds' failed to satisfy constraint: Member must not be null");
+  if (ids.size() > 50)
+    throw Validation(
+        "Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to "
+        "50");
   int max = Int(body, "MaxResults", 50, 10, 100, "maxResults");
   std::string start = StartKey(body);
   std::shared_lock<std::shared_mutex> lock(z.mu);
@@ -50,7 +54,8 @@ Response DescribeInstancePatchStates(Emulator::Impl& im, const OpInput& in, Call
               {"CriticalNonCompliantCount", pc.missing > 0 ? 1 : 0},
               {"SecurityNonCompliantCount", pc.missing / 2},
               {"OtherNonCompliantCount", pc.missing - pc.missing / 2}};
-    if (pc.operation == "Install" && pc.reboot_option == "NoReboot") j["LastNoRebootInstallOperationTime"] = Epoch(im.SimToWall(pc.end));
+    if (pc.operation == "Install" && pc.reboot_option == "NoReboot")
+      j["LastNoRebootInstallOperationTime"] = Epoch(im.SimToWall(pc.end));
     list.push_back(j);
   }
   if (!started) throw ApiError{400, "InvalidNextToken", "The specified token isn't valid."};

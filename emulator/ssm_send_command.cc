@@ -1,12 +1,12 @@
 // SSM SendCommand: validates the request, resolves its targets and simulates every invocation's
 // life at once: the command's MaxConcurrency slots and MaxErrors threshold over the instances'
 // configured outcomes and durations (see ssm_common.h for how reads then derive the status).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <queue>
 #include <regex>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "emulator/precheck_answer.h"
 #include "emulator/ssm_common.h"
@@ -37,7 +37,8 @@ void ParsePatchParameters(SendRequest* r) {
   auto rb = StrList(r->params, "RebootOption");
   if (!rb.empty()) r->reboot_option = rb[0];
   if (r->reboot_option != "RebootIfNeeded" && r->reboot_option != "NoReboot")
-    throw ApiError{400, "InvalidParameters", "Parameter \"RebootOption\" must be one of: RebootIfNeeded, NoReboot."};
+    throw ApiError{400, "InvalidParameters",
+                   "Parameter \"RebootOption\" must be one of: RebootIfNeeded, NoReboot."};
   r->exec_timeout = 7200;
 }
 
@@ -58,38 +59,56 @@ void ParseScriptParameters(SendRequest* r) {
 void ParseDocumentParameters(SendRequest* r) {
   if (!r->params.is_object()) throw ApiError{400, "SerializationException", "Parameters must be a map"};
   bool patch = r->document == "AWS-RunPatchBaseline";
-  std::set<std::string> allowed = patch ? std::set<std::string>{"Operation", "RebootOption", "SnapshotId", "InstallOverrideList",
-                                                                "BaselineOverride", "AssociationId"}
-                                        : std::set<std::string>{"commands", "workingDirectory", "executionTimeout"};
-  if (patch) ParsePatchParameters(r);
-  else ParseScriptParameters(r);
+  std::set<std::string> allowed =
+      patch ? std::set<std::string>{"Operation",           "RebootOption",     "SnapshotId",
+                                    "InstallOverrideList", "BaselineOverride", "AssociationId"}
+            : std::set<std::string>{"commands", "workingDirectory", "executionTimeout"};
+  if (patch)
+    ParsePatchParameters(r);
+  else
+    ParseScriptParameters(r);
   for (auto it = r->params.begin(); it != r->params.end(); ++it) {
     if (!allowed.count(it.key()))
-      throw ApiError{400, "InvalidParameters", "Parameter \"" + it.key() + "\" is not defined in document " + r->document + "."};
-    if (!it->is_array()) throw ApiError{400, "SerializationException", "Parameter values must be lists of strings"};
+      throw ApiError{400, "InvalidParameters",
+                     "Parameter \"" + it.key() + "\" is not defined in document " + r->document + "."};
+    if (!it->is_array())
+      throw ApiError{400, "SerializationException", "Parameter values must be lists of strings"};
   }
 }
 
 void CheckRateControls(const SendRequest& r) {
-  static const std::regex kConc("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"), kErr("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$");
+  static const std::regex kConc("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"),
+      kErr("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$");
   if (r.max_concurrency.size() > 7 || !std::regex_match(r.max_concurrency, kConc))
-    throw Validation("Value '" + r.max_concurrency + "' at 'maxConcurrency' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$");
+    throw Validation("Value '" + r.max_concurrency +
+                     "' at 'maxConcurrency' failed to satisfy constraint: Member must satisfy regular "
+                     "expression pattern: ^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$");
   if (r.max_errors.size() > 7 || !std::regex_match(r.max_errors, kErr))
-    throw Validation("Value '" + r.max_errors + "' at 'maxErrors' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$");
+    throw Validation("Value '" + r.max_errors +
+                     "' at 'maxErrors' failed to satisfy constraint: Member must satisfy regular expression "
+                     "pattern: ^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$");
 }
 
 SendRequest ParseSendCommand(const json& body) {
   SendRequest r;
   r.document = Str(body, "DocumentName");
-  if (r.document.empty()) throw Validation("Value null at 'documentName' failed to satisfy constraint: Member must not be null");
-  static const std::set<std::string> kDocs = {"AWS-RunShellScript", "AWS-RunPowerShellScript", "AWS-RunPatchBaseline"};
-  if (!kDocs.count(r.document)) throw ApiError{400, "InvalidDocument", "Document with name " + r.document + " does not exist."};
+  if (r.document.empty())
+    throw Validation("Value null at 'documentName' failed to satisfy constraint: Member must not be null");
+  static const std::set<std::string> kDocs = {"AWS-RunShellScript", "AWS-RunPowerShellScript",
+                                              "AWS-RunPatchBaseline"};
+  if (!kDocs.count(r.document))
+    throw ApiError{400, "InvalidDocument", "Document with name " + r.document + " does not exist."};
   r.ids = StrList(body, "InstanceIds");
-  if (r.ids.size() > 50) throw Validation("Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50");
+  if (r.ids.size() > 50)
+    throw Validation(
+        "Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to "
+        "50");
   if (body.contains("Targets")) r.targets = body["Targets"];
   if (!r.targets.is_array()) throw ApiError{400, "SerializationException", "Targets must be a list"};
   if (r.ids.empty() == r.targets.empty())
-    throw ApiError{400, "InvalidParameters", r.ids.empty() ? "Specify either InstanceIds or Targets." : "InstanceIds and Targets can't be used together."};
+    throw ApiError{400, "InvalidParameters",
+                   r.ids.empty() ? "Specify either InstanceIds or Targets."
+                                 : "InstanceIds and Targets can't be used together."};
   r.timeout_s = Int(body, "TimeoutSeconds", 3600, 30, 2592000, "timeoutSeconds");
   if (std::string c = Str(body, "MaxConcurrency"); !c.empty()) r.max_concurrency = c;
   if (std::string e = Str(body, "MaxErrors"); !e.empty()) r.max_errors = e;
@@ -100,20 +119,25 @@ SendRequest ParseSendCommand(const json& body) {
   return r;
 }
 
-std::vector<InstanceState*> ResolveIds(Zone& z, const std::vector<std::string>& ids, const std::string& account) {
+std::vector<InstanceState*> ResolveIds(Zone& z, const std::vector<std::string>& ids,
+                                       const std::string& account) {
   std::vector<InstanceState*> insts;
   std::set<std::string> seen;
   std::vector<std::string> bad;
   for (const auto& id : ids) {
-    if (!seen.insert(id).second) throw ApiError{400, "DuplicateInstanceId", "Instance " + id + " is listed more than once."};
+    if (!seen.insert(id).second)
+      throw ApiError{400, "DuplicateInstanceId", "Instance " + id + " is listed more than once."};
     InstanceState* st = z.Find(id);
-    if (!st || st->spec->ssm_ping == "None") bad.push_back(id);
-    else insts.push_back(st);
+    if (!st || st->spec->ssm_ping == "None")
+      bad.push_back(id);
+    else
+      insts.push_back(st);
   }
   if (!bad.empty()) {
     std::string list;
     for (const auto& b : bad) list += (list.empty() ? "" : ", ") + b;
-    throw ApiError{400, "InvalidInstanceId", "Instances [[" + list + "]] not in a valid state for account " + account};
+    throw ApiError{400, "InvalidInstanceId",
+                   "Instances [[" + list + "]] not in a valid state for account " + account};
   }
   return insts;
 }
@@ -124,8 +148,11 @@ bool TargetMatches(const InstanceState& st, const std::string& key, const std::v
     auto tag = st.tags.find(key.substr(4));
     return tag != st.tags.end() && std::find(values.begin(), values.end(), tag->second) != values.end();
   }
-  if (key == "tag-key") return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return st.tags.count(v) > 0; });
-  throw ApiError{400, "InvalidParameters", "Target key " + key + " is not supported (use InstanceIds, tag:KEY or tag-key)."};
+  if (key == "tag-key")
+    return std::any_of(values.begin(), values.end(),
+                       [&](const std::string& v) { return st.tags.count(v) > 0; });
+  throw ApiError{400, "InvalidParameters",
+                 "Target key " + key + " is not supported (use InstanceIds, tag:KEY or tag-key)."};
 }
 
 std::vector<InstanceState*> ResolveTargets(Zone& z, const SendRequest& r, const std::string& account) {
@@ -136,7 +163,8 @@ std::vector<InstanceState*> ResolveTargets(Zone& z, const SendRequest& r, const 
     std::string key = Str(t, "Key");
     std::vector<std::string> values = StrList(t, "Values");
     for (auto& st : z.instances)
-      if (st.spec->ssm_ping != "None" && TargetMatches(st, key, values) && chosen.insert(&st).second) insts.push_back(&st);
+      if (st.spec->ssm_ping != "None" && TargetMatches(st, key, values) && chosen.insert(&st).second)
+        insts.push_back(&st);
   }
   return insts;
 }
@@ -147,7 +175,8 @@ void CheckPlatforms(const SendRequest& r, const std::vector<InstanceState*>& ins
   for (auto* st : insts)
     if ((st->spec->platform == "windows") != windows_doc)
       throw ApiError{400, "UnsupportedPlatformType",
-                     "The document " + r.document + " is not supported on the platform of instance " + st->spec->id + "."};
+                     "The document " + r.document + " is not supported on the platform of instance " +
+                         st->spec->id + "."};
 }
 
 // The command's MaxConcurrency slots and MaxErrors threshold while invocations are simulated in order.
@@ -155,7 +184,7 @@ struct Schedule {
   int slots = 1;
   int allowed_errors = 0;
   std::priority_queue<double, std::vector<double>, std::greater<double>> running;  // end times
-  std::vector<std::pair<double, bool>> finished;                                 // (end, counts as error)
+  std::vector<std::pair<double, bool>> finished;                                   // (end, counts as error)
 
   // The time the next invocation gets a slot.
   double NextSlot(double now) {
@@ -171,7 +200,8 @@ struct Schedule {
     std::vector<double> error_ends;
     for (const auto& [end, err] : finished)
       if (err) error_ends.push_back(end);
-    int so_far = static_cast<int>(std::count_if(error_ends.begin(), error_ends.end(), [&](double e) { return e <= slot; }));
+    int so_far = static_cast<int>(
+        std::count_if(error_ends.begin(), error_ends.end(), [&](double e) { return e <= slot; }));
     if (so_far <= allowed_errors) return -1;
     std::sort(error_ends.begin(), error_ends.end());
     return std::max(now, error_ends[allowed_errors]);

@@ -1,9 +1,9 @@
 // What a delivered SSM invocation does on an instance: AWS-RunPatchBaseline's scan or install
 // (with the instance's configured outcome and reboot), or a shell/PowerShell script (fleetpatch's
 // precheck answered from the instance's host state).
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "emulator/instance_health.h"
 #include "emulator/precheck_answer.h"
@@ -14,17 +14,20 @@ namespace {
 
 std::string PatchOutput(const InstanceSpec& s, const PatchCounts& after, bool install, bool rebooted) {
   std::string out = fmt::format(
-      "/usr/bin/python3\nPatch group: {}\nOperation type: {}\nReboot option: {}\nInstalled: {}\nInstalledOther: {}\n"
+      "/usr/bin/python3\nPatch group: {}\nOperation type: {}\nReboot option: {}\nInstalled: "
+      "{}\nInstalledOther: {}\n"
       "InstalledPendingReboot: {}\nMissing: {}\nFailed: {}\n",
-      s.tags.count("PatchGroup") ? s.tags.at("PatchGroup") : "", after.operation, after.reboot_option, after.installed,
-      after.installed_other, after.installed_pending_reboot, after.missing, after.failed);
-  if (install && after.failed > 0) out += fmt::format("ERROR: {} package(s) failed to install\n", after.failed);
+      s.tags.count("PatchGroup") ? s.tags.at("PatchGroup") : "", after.operation, after.reboot_option,
+      after.installed, after.installed_other, after.installed_pending_reboot, after.missing, after.failed);
+  if (install && after.failed > 0)
+    out += fmt::format("ERROR: {} package(s) failed to install\n", after.failed);
   if (rebooted) out += "Rebooting the instance to finish installing patches.\n";
   return out;
 }
 
 // The counts after an Install; sets *rebooted when the instance reboots to finish it.
-PatchCounts InstallCounts(const InstanceSpec& s, const PatchCounts& before, const std::string& reboot_option, bool* rebooted) {
+PatchCounts InstallCounts(const InstanceSpec& s, const PatchCounts& before, const std::string& reboot_option,
+                          bool* rebooted) {
   PatchCounts after = before;
   // Patches the repositories do not have stay missing (the run still succeeds); of the rest, the
   // configured number fail to install.
@@ -119,8 +122,10 @@ void SimulateScript(const Zone& z, const InstanceState& st, const SendRunContext
 
 void SimulateRun(Emulator::Impl& im, Zone& z, InstanceState& st, const SendRunContext& run, Invocation* inv) {
   (void)im;
-  if (run.document == "AWS-RunPatchBaseline") SimulatePatch(z, st, run, inv);
-  else SimulateScript(z, st, run, inv);
+  if (run.document == "AWS-RunPatchBaseline")
+    SimulatePatch(z, st, run, inv);
+  else
+    SimulateScript(z, st, run, inv);
 }
 
 }  // namespace fleetpatch::emulator

@@ -14,7 +14,9 @@ Response GetCallerIdentity(Emulator::Impl&, const OpInput&, CallContext& ctx) {
   return QueryReply(x, "GetCallerIdentity", ctx);
 }
 
-ApiError ValidationError(const std::string& msg) { return {400, "ValidationError", "1 validation error detected: " + msg}; }
+ApiError ValidationError(const std::string& msg) {
+  return {400, "ValidationError", "1 validation error detected: " + msg};
+}
 
 int DurationSeconds(const Params& p) {
   std::string d = Get(p, "DurationSeconds");
@@ -26,38 +28,47 @@ int DurationSeconds(const Params& p) {
     throw ApiError{400, "ValidationError", "DurationSeconds must be an integer"};
   }
   if (duration_s < 900 || duration_s > 43200)
-    throw ValidationError("Value '" + d + "' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
+    throw ValidationError(
+        "Value '" + d +
+        "' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
   return duration_s;
 }
 
 void CheckSessionName(const std::string& session) {
-  if (session.empty()) throw ValidationError("Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
+  if (session.empty())
+    throw ValidationError(
+        "Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null");
   static const std::regex kSession("^[\\w+=,.@-]{2,64}$");
   if (!std::regex_match(session, kSession))
     throw ValidationError("Value '" + session +
-                          "' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+                          "' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular "
+                          "expression pattern: [\\w+=,.@-]*");
 }
 
 // The role the ARN names, if the caller may assume it with this external id; else AccessDenied.
-const RoleSpec& FindRole(const Fleet& fleet, const Identity& caller, const std::string& role_arn, const std::string& external_id,
-                         std::string* account_id) {
-  if (role_arn.empty()) throw ValidationError("Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
+const RoleSpec& FindRole(const Fleet& fleet, const Identity& caller, const std::string& role_arn,
+                         const std::string& external_id, std::string* account_id) {
+  if (role_arn.empty())
+    throw ValidationError("Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
   static const std::regex kArn("^arn:aws:iam::([0-9]{12}):role/(?:[\\w+=,.@/-]*/)?([\\w+=,.@-]+)$");
   std::smatch m;
   if (!std::regex_match(role_arn, m, kArn))
-    throw ValidationError("Value '" + role_arn + "' at 'roleArn' failed to satisfy constraint: Member must be a valid IAM role ARN");
+    throw ValidationError("Value '" + role_arn +
+                          "' at 'roleArn' failed to satisfy constraint: Member must be a valid IAM role ARN");
   *account_id = m[1];
   std::string role_name = m[2];
   for (const auto& a : fleet.accounts)
     if (a.id == *account_id)
       for (const auto& r : a.roles)
         if (r.name == role_name && r.external_id == external_id) return r;
-  throw ApiError{403, "AccessDenied", "User: " + caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role_arn};
+  throw ApiError{
+      403, "AccessDenied",
+      "User: " + caller.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role_arn};
 }
 
 // New temporary credentials, registered so later requests authenticate with them.
-Identity IssueSession(Emulator::Impl& im, const std::string& account_id, const RoleSpec& role, const std::string& session,
-                      int duration_s) {
+Identity IssueSession(Emulator::Impl& im, const std::string& account_id, const RoleSpec& role,
+                      const std::string& session, int duration_s) {
   Identity id;
   id.account_id = account_id;
   id.read_only = role.read_only;
@@ -82,7 +93,8 @@ Identity IssueSession(Emulator::Impl& im, const std::string& account_id, const R
 Response AssumeRole(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
   const Params& p = in.params;
   std::string role_arn = Get(p, "RoleArn"), session = Get(p, "RoleSessionName");
-  if (role_arn.empty()) throw ValidationError("Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
+  if (role_arn.empty())
+    throw ValidationError("Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
   CheckSessionName(session);
   int duration_s = DurationSeconds(p);
   std::string account_id;
@@ -100,8 +112,13 @@ Response AssumeRole(Emulator::Impl& im, const OpInput& in, CallContext& ctx) {
 
 const Service& StsService() {
   static const Service kSts = [] {
-    Service s{"sts", Protocol::kQuery, "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", "",
-              QueryProtocolErrors("InternalFailure"), {}};
+    Service s{"sts",
+              Protocol::kQuery,
+              "2011-06-15",
+              "https://sts.amazonaws.com/doc/2011-06-15/",
+              "",
+              QueryProtocolErrors("InternalFailure"),
+              {}};
     s.operations = {
         {"GetCallerIdentity", GetCallerIdentity, false, "sts"},
         {"AssumeRole", AssumeRole, false, "sts"},

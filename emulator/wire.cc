@@ -1,8 +1,8 @@
 #include "emulator/wire.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace fleetpatch::emulator {
 namespace {
@@ -44,8 +44,10 @@ Params ParseForm(const std::string& body) {
     std::string pair = body.substr(start, amp - start);
     if (!pair.empty()) {
       size_t eq = pair.find('=');
-      if (eq == std::string::npos) p[UrlDecode(pair)] = "";
-      else p[UrlDecode(pair.substr(0, eq))] = UrlDecode(pair.substr(eq + 1));
+      if (eq == std::string::npos)
+        p[UrlDecode(pair)] = "";
+      else
+        p[UrlDecode(pair.substr(0, eq))] = UrlDecode(pair.substr(eq + 1));
     }
     start = amp + 1;
   }
@@ -116,12 +118,23 @@ std::string XmlEscape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

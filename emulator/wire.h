@@ -75,7 +75,6 @@ class XmlWriter {
   std::string out_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 };
 
-
 // Paging tokens: opaque to clients; carry the key of the next item to return.
 std::string EncodeToken(const std::string& key);
 // Returns false when the token was not issued by EncodeToken.

@@ -1,14 +1,16 @@
 #include "emulator/wire.h"
-#include "common/time_format.h"
 
 #include <gtest/gtest.h>
+
+#include "common/time_format.h"
 
 namespace fleetpatch::emulator {
 namespace {
 
 TEST(WireTest, ParsesFormsListsFiltersAndTags) {
-  Params p = ParseForm("Action=DescribeInstances&Filter.1.Name=tag%3AName&Filter.1.Value.1=web+1&Filter.1.Value.2=db%2A"
-                       "&InstanceId.1=i-1&InstanceId.2=i-2&Tag.1.Key=k&Tag.1.Value=&Empty");
+  Params p = ParseForm(
+      "Action=DescribeInstances&Filter.1.Name=tag%3AName&Filter.1.Value.1=web+1&Filter.1.Value.2=db%2A"
+      "&InstanceId.1=i-1&InstanceId.2=i-2&Tag.1.Key=k&Tag.1.Value=&Empty");
   EXPECT_EQ(p["Action"], "DescribeInstances");
   EXPECT_EQ(ListParam(p, "InstanceId"), (std::vector<std::string>{"i-1", "i-2"}));
   auto f = FilterParams(p);
@@ -43,8 +45,9 @@ TEST(WireTest, XmlEscapesAndTimestamps) {
   XmlWriter x;
   x.Open("a").Leaf("b", "<&>\"'").Close("a");
   EXPECT_NE(x.str().find("<a><b>&lt;&amp;&gt;&quot;&apos;</b></a>"), std::string::npos);
-  EXPECT_EQ(FormatIso8601Millis(std::chrono::system_clock::time_point(std::chrono::milliseconds(1440938160123))),
-            "2015-08-30T12:36:00.123Z");
+  EXPECT_EQ(
+      FormatIso8601Millis(std::chrono::system_clock::time_point(std::chrono::milliseconds(1440938160123))),
+      "2015-08-30T12:36:00.123Z");
 }
 
 }  // namespace

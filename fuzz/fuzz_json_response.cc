@@ -5,8 +5,9 @@
 #include "fuzz/fuzz_input.h"
 
 namespace {
-const char* const kOps[] = {"SendCommand", "ListCommandInvocations", "DescribeInstanceInformation",
-                            "DescribeInstancePatchStates", "CancelCommand", "GetCommandInvocation"};
+const char* const kOps[] = {
+    "SendCommand",   "ListCommandInvocations", "DescribeInstanceInformation", "DescribeInstancePatchStates",
+    "CancelCommand", "GetCommandInvocation"};
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -49,15 +49,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)CanonicalUri(std::string_view(target).substr(0, q), false);
   if (q != std::string::npos) (void)CanonicalQueryString(std::string_view(target).substr(q + 1));
   for (const auto& [name, value] : received.headers) (void)CanonicalHeaderValue(value);
-  if (const std::string* authz = FindHeader(received.headers, "Authorization")) (void)ParseAuthorization(*authz);
+  if (const std::string* authz = FindHeader(received.headers, "Authorization"))
+    (void)ParseAuthorization(*authz);
 
   HttpRequest request;
   request.method = received.method;
-  request.url = "https://example.amazonaws.com" + (target.empty() || target[0] != '/' ? "/" + target : target);
+  request.url =
+      "https://example.amazonaws.com" + (target.empty() || target[0] != '/' ? "/" + target : target);
   request.headers = received.headers;
   request.body = received.body;
   Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token", std::nullopt, "fuzz"};
-  SigningParams params{"us-east-1", "service", std::chrono::system_clock::time_point(std::chrono::seconds(1440938160))};
+  SigningParams params{"us-east-1", "service",
+                       std::chrono::system_clock::time_point(std::chrono::seconds(1440938160))};
   HttpRequest presign = request;
   (void)SignRequest(request, creds, params);
   (void)PresignRequest(presign, creds, params, std::chrono::seconds(300));

@@ -15,10 +15,10 @@ struct Op {
   const char* name;
 };
 const Op kOps[] = {
-    {protocol::Ec2Model, "DescribeInstances"}, {protocol::Ec2Model, "DescribeImages"},
-    {protocol::Ec2Model, "DescribeSnapshots"}, {protocol::Ec2Model, "CreateImage"},
+    {protocol::Ec2Model, "DescribeInstances"},      {protocol::Ec2Model, "DescribeImages"},
+    {protocol::Ec2Model, "DescribeSnapshots"},      {protocol::Ec2Model, "CreateImage"},
     {protocol::Ec2Model, "DescribeInstanceStatus"}, {protocol::StsModel, "AssumeRole"},
-    {protocol::StsModel, "GetCallerIdentity"}, {protocol::StsModel, "AssumeRoleWithWebIdentity"},
+    {protocol::StsModel, "GetCallerIdentity"},      {protocol::StsModel, "AssumeRoleWithWebIdentity"},
 };
 
 void Typed(const nlohmann::json& out) {

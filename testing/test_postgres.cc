@@ -23,7 +23,9 @@ std::string Env(const char* name) {
   return v ? v : "";
 }
 
-std::string SocketUrl(const std::string& dir) { return "postgresql:///postgres?host=" + dir + "&user=fleetpatch"; }
+std::string SocketUrl(const std::string& dir) {
+  return "postgresql:///postgres?host=" + dir + "&user=fleetpatch";
+}
 
 std::string Script() { return (SourceDir() / "testing" / "postgres-test-server.sh").string(); }
 
@@ -71,7 +73,8 @@ Result<std::string> FindServer(OwnServer& own) {
 Status ExecuteSql(const std::string& url, const std::string& sql) {
   PGconn* c = PQconnectdb(url.c_str());
   std::unique_ptr<PGconn, void (*)(PGconn*)> guard(c, PQfinish);
-  if (PQstatus(c) != CONNECTION_OK) return Error::Connectivity(std::string("test server: ") + PQerrorMessage(c));
+  if (PQstatus(c) != CONNECTION_OK)
+    return Error::Connectivity(std::string("test server: ") + PQerrorMessage(c));
   PGresult* r = PQexec(c, sql.c_str());
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   std::string msg = PQresultErrorMessage(r);

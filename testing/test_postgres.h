@@ -44,16 +44,16 @@ bool PostgresRequired();
 
 // In a test or SetUp(): `url` becomes the URL of a fresh schema, or the test is skipped (failed
 // under CI=true) with the reason.
-#define FP_REQUIRE_POSTGRES(url)                                                          \
-  do {                                                                                    \
-    auto fp_pg_ = ::fleetpatch::testing::PostgresForTest::Get();                          \
-    Result<std::string> fp_url_ =                                                         \
-        fp_pg_.ok() ? (*fp_pg_)->NewStoreUrl() : Result<std::string>(fp_pg_.error());     \
-    if (!fp_url_.ok()) {                                                                  \
-      if (::fleetpatch::testing::PostgresRequired()) {                                    \
+#define FP_REQUIRE_POSTGRES(url)                                                         \
+  do {                                                                                   \
+    auto fp_pg_ = ::fleetpatch::testing::PostgresForTest::Get();                         \
+    Result<std::string> fp_url_ =                                                        \
+        fp_pg_.ok() ? (*fp_pg_)->NewStoreUrl() : Result<std::string>(fp_pg_.error());    \
+    if (!fp_url_.ok()) {                                                                 \
+      if (::fleetpatch::testing::PostgresRequired()) {                                   \
         FAIL() << "no PostgreSQL test server (CI=true): " << fp_url_.error().ToString(); \
-      }                                                                                   \
-      GTEST_SKIP() << "no PostgreSQL test server: " << fp_url_.error().ToString();        \
-    }                                                                                     \
-    url = *fp_url_;                                                                       \
+      }                                                                                  \
+      GTEST_SKIP() << "no PostgreSQL test server: " << fp_url_.error().ToString();       \
+    }                                                                                    \
+    url = *fp_url_;                                                                      \
   } while (0)

@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "emulator/signed_client.h"
@@ -16,8 +15,8 @@
 namespace fleetpatch::e2e {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 constexpr const char* kAccount = "111111111111";
 constexpr const char* kRegion = "eu-west-1";
@@ -41,8 +40,10 @@ emulator::ImageSpec Backup(const std::string& id, const std::string& run, double
   img.name = "fleetpatch-" + std::string(kInstance) + "-" + run;
   img.source_instance_id = kInstance;
   img.created_days_ago = days_ago;
-  img.tags = {{"fleetpatch:created-by", "fleetpatch"}, {"fleetpatch:run-id", run},
-              {"fleetpatch:instance-id", kInstance}, {"fleetpatch:backup-name", img.name},
+  img.tags = {{"fleetpatch:created-by", "fleetpatch"},
+              {"fleetpatch:run-id", run},
+              {"fleetpatch:instance-id", kInstance},
+              {"fleetpatch:backup-name", img.name},
               {"fleetpatch:delete-after", days_ago > 30 ? "2001-01-01" : "2099-12-31"}};
   img.snapshots = std::move(snaps);
   return img;
@@ -61,14 +62,18 @@ class BetweenRunsTest : public ::testing::Test {
       std::snprintf(id, sizeof id, "ami-0a00000000000b%03d", i);
       std::snprintf(s1, sizeof s1, "snap-0a00000000000c%03d", i);
       std::snprintf(s2, sizeof s2, "snap-0a00000000000d%03d", i);
-      b.fleet.images.push_back(Backup(id, "run-old-" + std::to_string(i), 40 + i, {Snap(s1, 8), Snap(s2, 20)}));
+      b.fleet.images.push_back(
+          Backup(id, "run-old-" + std::to_string(i), 40 + i, {Snap(s1, 8), Snap(s2, 20)}));
     }
-    b.fleet.images.push_back(Backup("ami-0a0000000000000f1", "run-new", 2, {Snap("snap-0a000000000000f1a", 8)}));
-    emulator::ImageSpec forged = Backup("ami-0a0000000000000e1", "run-old-0", 90, {Snap("snap-0a000000000000e1a", 8)});
+    b.fleet.images.push_back(
+        Backup("ami-0a0000000000000f1", "run-new", 2, {Snap("snap-0a000000000000f1a", 8)}));
+    emulator::ImageSpec forged =
+        Backup("ami-0a0000000000000e1", "run-old-0", 90, {Snap("snap-0a000000000000e1a", 8)});
     forged.source_instance_id = "i-0a00000000000a999";
     b.fleet.images.push_back(forged);
-    emulator::SnapshotSpec decoy = Snap("snap-0a000000000000dec", 50, {{"fleetpatch:created-by", "fleetpatch"},
-                                                                      {"fleetpatch:backup-name", "fleetpatch-x"}});
+    emulator::SnapshotSpec decoy =
+        Snap("snap-0a000000000000dec", 50,
+             {{"fleetpatch:created-by", "fleetpatch"}, {"fleetpatch:backup-name", "fleetpatch-x"}});
     decoy.account_id = kAccount;
     decoy.region = kRegion;
     b.fleet.snapshots.push_back(decoy);
@@ -81,7 +86,8 @@ class BetweenRunsTest : public ::testing::Test {
   }
 
   std::vector<std::string> Args(const std::string& command, std::vector<std::string> more = {}) {
-    std::vector<std::string> a = {command, "--landing-zones", (h_.dir() / "zones.yml").string(), "--output", "json"};
+    std::vector<std::string> a = {command, "--landing-zones", (h_.dir() / "zones.yml").string(), "--output",
+                                  "json"};
     a.insert(a.end(), more.begin(), more.end());
     return a;
   }
@@ -99,7 +105,8 @@ class BetweenRunsTest : public ::testing::Test {
     auto snaps = zone.Query("ec2", kRegion, "DescribeSnapshots", {{"Owner.1", "self"}});
     EXPECT_EQ(snaps.status, 200) << snaps.body;
     std::set<std::string> out;
-    for (auto n : snaps.xml.select_nodes("//snapshotSet/item/snapshotId")) out.insert(n.node().text().as_string());
+    for (auto n : snaps.xml.select_nodes("//snapshotSet/item/snapshotId"))
+      out.insert(n.node().text().as_string());
     return out;
   }
 
@@ -129,7 +136,8 @@ TEST_F(BetweenRunsTest, PrunePlansThenDeletesOnlyExpiredBackupsAndExactlyTheirSn
   const int assumed = h_.Count("AssumeRole");
   ProcResult done = h_.Run(Args("prune", {"--yes"}));
   ASSERT_EQ(done.exit_code, 0) << done.err;
-  EXPECT_EQ(h_.Count("AssumeRole") - assumed, 1) << "one AssumeRole for the zone: the listing's connection deletes too";
+  EXPECT_EQ(h_.Count("AssumeRole") - assumed, 1)
+      << "one AssumeRole for the zone: the listing's connection deletes too";
   rows = RowsByImage(json::parse(done.out));
   EXPECT_EQ(rows["ami-0a00000000000b000"]["action"], "deleted");
   EXPECT_EQ(h_.Count("DeregisterImage"), 2);
@@ -155,7 +163,8 @@ TEST_F(BetweenRunsTest, APruneKilledHalfWayIsFinishedByTheNextOne) {
   slow.latency = std::chrono::milliseconds(150);
   h_.emu().SetFault("DeleteSnapshot", slow);
   auto child = h_.Start(Args("prune", {"--yes"}), "prune1");
-  for (int i = 0; i < 600 && h_.Count("DeregisterImage") < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 600 && h_.Count("DeregisterImage") < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   child->Signal(SIGKILL);
   ProcResult killed = child->Wait();
   ASSERT_TRUE(killed.signaled) << "the prune finished before it could be killed: " << killed.err;

@@ -3,22 +3,21 @@
 // `--output json`, the state store and the reports. Fleets are small and written per test, the
 // emulator runs at a high time scale, so no outcome waits out one of fleetpatch's (real-time)
 // timeouts; the timeouts themselves are covered on a fake clock in src/workflow/workflow_test.cc.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/exit_codes.h"
@@ -43,8 +42,8 @@ constexpr const char* kAcctA = "111111111111";
 constexpr const char* kAcctB = "222222222222";
 
 std::string Dump(const ProcResult& r) {
-  return "exit " + std::to_string(r.exit_code) + " after " + std::to_string(r.elapsed.count()) + " ms\n--- stdout\n" +
-         r.out + "\n--- stderr\n" + r.err;
+  return "exit " + std::to_string(r.exit_code) + " after " + std::to_string(r.elapsed.count()) +
+         " ms\n--- stdout\n" + r.out + "\n--- stderr\n" + r.err;
 }
 
 json ParseJson(const ProcResult& r) {
@@ -170,7 +169,8 @@ TEST(CliE2e, PlainConfigRunDoesTheConfiguredPhases) {
   EXPECT_EQ(j["status"], "succeeded");
   EXPECT_EQ(j["phases"]["patch"]["succeeded"], 3) << r.out;
   EXPECT_FALSE(j["reports"].empty());
-  for (const auto& p : j["reports"]) EXPECT_TRUE(fs::exists(h.dir() / p.get<std::string>()) || fs::exists(p.get<std::string>())) << p;
+  for (const auto& p : j["reports"])
+    EXPECT_TRUE(fs::exists(h.dir() / p.get<std::string>()) || fs::exists(p.get<std::string>())) << p;
 }
 
 // ---- exit codes --------------------------------------------------------------------------------
@@ -179,7 +179,9 @@ TEST(CliE2e, ConfigErrorExits2WithFileLineAndNoState) {
   Harness h;
   h.StartEmulator(SmallFleet());
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
-  h.WriteFile("cfg.yml", "version: 1\nworkflow:\n  timeouts:\n    ami_creation: 60\nlanding_zones: zones.yml\nerror_budgett: 3\n");
+  h.WriteFile("cfg.yml",
+              "version: 1\nworkflow:\n  timeouts:\n    ami_creation: 60\nlanding_zones: "
+              "zones.yml\nerror_budgett: 3\n");
   auto r = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
   EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
   EXPECT_THAT(r.err, HasSubstr("cfg.yml:6")) << Dump(r);
@@ -292,7 +294,8 @@ TEST(CliE2e, NoRebootPendingRebootIsItsOwnOutcomeAndExits0) {
   auto counts = PatchCounts(h.StatePath(), nullptr);
   EXPECT_EQ(counts["installed_pending_reboot"], 1);
   EXPECT_EQ(counts["success"], 1);
-  EXPECT_THAT(ReportErrorCategories(h.ReportsDir()), IsEmpty()) << "not an error, so nothing in the error list";
+  EXPECT_THAT(ReportErrorCategories(h.ReportsDir()), IsEmpty())
+      << "not an error, so nothing in the error list";
 }
 
 TEST(CliE2e, NoRebootWithFailOnPendingRebootExits1UnderCategoryInstance) {
@@ -320,7 +323,8 @@ TEST(CliE2e, InstanceWith80MountsIsPrecheckedFromTheWholeOutputAndPatched) {
   FleetBuilder fb;
   fb.Account(kAcctA, "us-east-1");
   auto& many = fb.Instance("i-0aaa00000000000a1", kAcctA, "us-east-1");
-  for (int m = 0; m < 80; ++m) many.disks.push_back({"/data/volume-" + std::to_string(m), 20971520, 10485760});
+  for (int m = 0; m < 80; ++m)
+    many.disks.push_back({"/data/volume-" + std::to_string(m), 20971520, 10485760});
   Harness h;
   h.StartEmulator(fb.Build());
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
@@ -335,7 +339,8 @@ TEST(CliE2e, InstanceWith80MountsIsPrecheckedFromTheWholeOutputAndPatched) {
   auto all = LatestInstances(h.StatePath());
   ASSERT_TRUE(all["i-0aaa00000000000a1"].postcheck.has_value());
   EXPECT_EQ(all["i-0aaa00000000000a1"].postcheck->status, PostcheckStatus::kHealthy)
-      << "80 mounts compared whole: " << ::testing::PrintToString(all["i-0aaa00000000000a1"].postcheck->regressions);
+      << "80 mounts compared whole: "
+      << ::testing::PrintToString(all["i-0aaa00000000000a1"].postcheck->regressions);
 }
 
 // A failed canary stops the rollout: no later wave starts, the rest are reported, exit 1.
@@ -357,7 +362,8 @@ TEST(CliE2e, FailedCanaryStopsTheRollout) {
   EXPECT_EQ(j["phases"]["patch"]["failed"], 1) << r.out;
   EXPECT_EQ(j["phases"]["patch"]["succeeded"], 0) << r.out;
   EXPECT_EQ(j["phases"]["patch"]["skipped"].get<int>() + j["phases"]["patch"]["failed"].get<int>(), 3)
-      << "the instances left out of the rollout are reported, not silently dropped\n" << r.out;
+      << "the instances left out of the rollout are reported, not silently dropped\n"
+      << r.out;
   EXPECT_EQ(h.Count("SendCommand"), 3)
       << "one precheck command, the canary's patch command and the canary's postcheck only";
   auto counts = PatchCounts(h.StatePath(), nullptr);
@@ -405,9 +411,10 @@ TEST(CliE2e, AgentOfflineAtPrecheckTimesOutAsUnreachable) {
   Harness h;
   h.StartEmulator(SmallFleet());
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
-  h.WriteFile("cfg.yml",
-              "version: 1\nworkflow:\n  phases: {backup: false}\n  timeouts: {ami_creation: 60, patch_execution: 60, "
-              "ssm_connection: 10}\nbackup:\n  required: false\nlanding_zones: zones.yml\n");
+  h.WriteFile(
+      "cfg.yml",
+      "version: 1\nworkflow:\n  phases: {backup: false}\n  timeouts: {ami_creation: 60, patch_execution: 60, "
+      "ssm_connection: 10}\nbackup:\n  required: false\nlanding_zones: zones.yml\n");
   auto scan = h.Run({"--config", "cfg.yml", "--workflow", "scan"});
   ASSERT_EQ(scan.exit_code, kExitOk) << Dump(scan);
 
@@ -483,8 +490,8 @@ TEST(CliE2e, ThrottlingStormStillSucceeds) {
   h.StartEmulator(SmallFleet());
   emulator::FaultSpec storm;
   storm.throttle_rate = 0.4;
-  for (const char* op : {"DescribeInstances", "DescribeImages", "ListCommandInvocations", "DescribeInstanceInformation",
-                         "GetCommandInvocation"})
+  for (const char* op : {"DescribeInstances", "DescribeImages", "ListCommandInvocations",
+                         "DescribeInstanceInformation", "GetCommandInvocation"})
     h.emu().SetFault(op, storm);
   h.WriteInventory({{"prod", kAcctA, "us-east-1"}});
   // Default retry settings: the engine must ride out the storm without the user tuning anything.
@@ -496,7 +503,8 @@ TEST(CliE2e, ThrottlingStormStillSucceeds) {
   EXPECT_FALSE(j.contains("error")) << r.out;
   int throttled = 0;
   for (const auto& e : h.emu().RequestLog()) {
-    if (e.error_code.find("Throttl") != std::string::npos || e.error_code == "RequestLimitExceeded") ++throttled;
+    if (e.error_code.find("Throttl") != std::string::npos || e.error_code == "RequestLimitExceeded")
+      ++throttled;
   }
   EXPECT_GT(throttled, 0) << "the storm happened";
   // No report mentions a throttling failure.
@@ -544,7 +552,8 @@ TEST(CliE2e, KillDuringPatchThenResumeMakesNoSecondAmiOrPatch) {
   // A second process on the same run is refused, naming the holder.
   auto second = h.Run({"--config", "cfg.yml", "--workflow", "patch", "--run", run_id, "--yes"});
   EXPECT_EQ(second.exit_code, kExitValidation) << Dump(second);
-  EXPECT_THAT(second.err, HasSubstr(std::to_string(first->pid()))) << "names the holder's pid\n" << Dump(second);
+  EXPECT_THAT(second.err, HasSubstr(std::to_string(first->pid()))) << "names the holder's pid\n"
+                                                                   << Dump(second);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   EXPECT_THAT(second.err, HasSubstr(host)) << "names the holder's host\n" << Dump(second);
@@ -612,7 +621,8 @@ std::map<std::string, std::string> AsgLifecycles(Harness& h) {
   EXPECT_EQ(r.status, 200) << r.body;
   std::map<std::string, std::string> out;
   for (const auto& n : r.xml.select_nodes("//AutoScalingInstances/member")) {
-    out[n.node().child("InstanceId").text().as_string()] = n.node().child("LifecycleState").text().as_string();
+    out[n.node().child("InstanceId").text().as_string()] =
+        n.node().child("LifecycleState").text().as_string();
   }
   return out;
 }
@@ -682,14 +692,16 @@ TEST(CliE2e, KillBeforeThePostcheckThenResumeDecidesStandbyFromThePostcheck) {
       << first->Stderr();
   first->Signal(SIGKILL);
   EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
-  ASSERT_FALSE(LatestInstances(h.StatePath())[kBrokenMember].postcheck.has_value()) << "killed before its postcheck";
+  ASSERT_FALSE(LatestInstances(h.StatePath())[kBrokenMember].postcheck.has_value())
+      << "killed before its postcheck";
 
   auto r = h.Run({"--config", "cfg.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"});
   EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck\n" << Dump(r);
   auto all = LatestInstances(h.StatePath());
   ASSERT_TRUE(all[kBrokenMember].postcheck.has_value()) << Dump(r);
   EXPECT_EQ(all[kBrokenMember].postcheck->status, PostcheckStatus::kDegraded);
-  EXPECT_EQ(all[kBrokenMember].standby->status, StandbyStatus::kLeftInStandby) << all[kBrokenMember].standby->reason;
+  EXPECT_EQ(all[kBrokenMember].standby->status, StandbyStatus::kLeftInStandby)
+      << all[kBrokenMember].standby->reason;
   EXPECT_THAT(all[kBrokenMember].standby->reason, HasSubstr("postcheck degraded"));
   EXPECT_EQ(all[kHealthy].postcheck->status, PostcheckStatus::kHealthy);
   EXPECT_EQ(all[kHealthy].standby->status, StandbyStatus::kExitedStandby) << all[kHealthy].standby->reason;
@@ -725,14 +737,15 @@ TEST(CliE2e, OutsideTheWindowTheRunStopsResumableAndSaysWhenItOpens) {
   };
   const int s = minute_of_day(start);
   h.WriteFile("win.yml", "version: 1\nworkflow:\n  poll_interval: 2\n  window:\n    start: \"" + hhmm(s) +
-                             "\"\n    end: \"" + hhmm(s + 1) + "\"\n    time_zone: UTC\nlanding_zones: zones.yml\n" +
-                             kOneWave);
+                             "\"\n    end: \"" + hhmm(s + 1) +
+                             "\"\n    time_zone: UTC\nlanding_zones: zones.yml\n" + kOneWave);
   auto r = h.Run({"--config", "win.yml", "--workflow", "full", "--yes", "--output", "json"});
   EXPECT_EQ(r.exit_code, kExitInterrupted) << Dump(r);
   json j = ParseJson(r);
   EXPECT_EQ(j["status"], "interrupted") << r.out;
   ASSERT_TRUE(j.contains("window")) << r.out;
-  EXPECT_THAT(j["window"]["next_opening"].get<std::string>(), HasSubstr("the maintenance window opens next at"));
+  EXPECT_THAT(j["window"]["next_opening"].get<std::string>(),
+              HasSubstr("the maintenance window opens next at"));
   EXPECT_EQ(j["phases"]["precheck"]["succeeded"], 3) << r.out;
   EXPECT_EQ(h.Count("SendCommand"), 1) << "the precheck only: no patch wave started";
   EXPECT_THAT(r.err, HasSubstr("maintenance window closed")) << Dump(r);
@@ -770,7 +783,8 @@ TEST(CliE2e, AWindowClosingMidRunFinishesInFlightWorkAndResumeFinishesTheRun) {
     return std::string(buf);
   };
   const auto config = [&](const std::string& from, const std::string& to, int wave) {
-    return "version: 1\nworkflow:\n  poll_interval: 2\n  window:\n    start: \"" + from + "\"\n    end: \"" + to +
+    return "version: 1\nworkflow:\n  poll_interval: 2\n  window:\n    start: \"" + from + "\"\n    end: \"" +
+           to +
            "\"\n    time_zone: UTC\nlanding_zones: zones.yml\npatch:\n  canary_size: 0\n  max_concurrency: " +
            std::to_string(wave) + "\n";
   };
@@ -799,8 +813,8 @@ TEST(CliE2e, AWindowClosingMidRunFinishesInFlightWorkAndResumeFinishesTheRun) {
 
   const int sent = h.Count("SendCommand");
   h.WriteFile("open.yml", config(hhmm(system_clock::now()), hhmm(system_clock::now() + hours(2)), 50));
-  auto resumed = h.Run({"--config", "open.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"},
-                       seconds(150));
+  auto resumed = h.Run(
+      {"--config", "open.yml", "--resume", "--workflow", "full", "--yes", "--output", "json"}, seconds(150));
   ASSERT_EQ(resumed.exit_code, kExitOk) << Dump(resumed);
   EXPECT_EQ(ParseJson(resumed)["status"], "succeeded") << resumed.out;
   EXPECT_EQ(PatchCounts(h.StatePath(), nullptr)["success"], 8);
@@ -842,11 +856,13 @@ TEST(CliE2e, KillDuringTheOverlapOfBackupAndPrecheckThenResumeMakesNoSecondAmiOr
     auto store = state::SqliteStateStore::Open(h.StatePath().string(), DefaultClock(), ReadOnly());
     if (!store.ok()) return std::map<std::string, int64_t>{};
     auto run = (*store)->LatestRun();
-    auto c = run.ok() ? (*store)->CountByStatus(run->run_id, phase) : Result<std::map<std::string, int64_t>>(run.error());
+    auto c = run.ok() ? (*store)->CountByStatus(run->run_id, phase)
+                      : Result<std::map<std::string, int64_t>>(run.error());
     return c.ok() ? *c : std::map<std::string, int64_t>{};
   };
-  bool overlap = WaitFor([&] { return counts(Phase::kPrecheck)["ready"] == 3 && counts(Phase::kBackup)["pending"] == 3; },
-                         std::chrono::seconds(60));
+  bool overlap = WaitFor(
+      [&] { return counts(Phase::kPrecheck)["ready"] == 3 && counts(Phase::kBackup)["pending"] == 3; },
+      std::chrono::seconds(60));
   ASSERT_TRUE(overlap) << "the prechecks passed while the AMIs were pending\n" << first->Stderr();
   EXPECT_EQ(h.Count("SendCommand"), 1) << "one precheck command, no patch yet";
   first->Signal(SIGKILL);
@@ -889,8 +905,9 @@ emulator::Fleet WorkersFleet() {
 
 void StartWorkersWorld(Harness& h) {
   h.StartEmulator(WorkersFleet(), kSlowScale);
-  h.WriteInventory(
-      {{"zone-a", kAcctA, "us-east-1"}, {"zone-b", kAcctB, "eu-west-1"}, {"zone-c", "333333333333", "us-east-1"}});
+  h.WriteInventory({{"zone-a", kAcctA, "us-east-1"},
+                    {"zone-b", kAcctB, "eu-west-1"},
+                    {"zone-c", "333333333333", "us-east-1"}});
   // One zone at a time per worker, so that the three workers share the three zones.
   h.WriteConfig(std::string(kOneWave) + "concurrency:\n  zone_workers: 1\n");
 }
@@ -928,12 +945,15 @@ void ExpectEveryCommandInTheStore(Harness& h, state::StateStore& store, const st
 // (a group may have members in both) `suspend` is refused, before anything is done.
 TEST(CliE2e, WorkersRefuseSuspendWhenTwoZonesShareAnAccountAndRegion) {
   Harness h;
-  h.WriteInventory({{"prod-a", kAcctA, "us-east-1"}, {"prod-b", kAcctA, "us-east-1", "FleetPatchRole", "", "staging"}});
+  h.WriteInventory(
+      {{"prod-a", kAcctA, "us-east-1"}, {"prod-b", kAcctA, "us-east-1", "FleetPatchRole", "", "staging"}});
   h.WriteConfig("patch:\n  auto_scaling: suspend\n");
   auto r = h.Run({"--config", "cfg.yml", "worker", "--run", "latest", "--yes"});
   EXPECT_EQ(r.exit_code, kExitConfig) << Dump(r);
-  EXPECT_THAT(r.err, HasSubstr("patch.auto_scaling: suspend with two landing zones in account 111111111111 and region "
-                               "us-east-1 (prod-b)"))
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("patch.auto_scaling: suspend with two landing zones in account 111111111111 and region "
+                "us-east-1 (prod-b)"))
       << Dump(r);
   EXPECT_FALSE(fs::exists(h.StatePath())) << "nothing was done";
 }
@@ -975,11 +995,17 @@ TEST(CliE2e, ThreeWorkersOnPostgresShareARunAndTakeOverTheZoneOfOneKilled) {
   };
   auto w1 = worker("w1");
   // w1 claims zone-a first (zones are claimed in the run's order); the others start once it has.
-  ASSERT_TRUE(WaitFor([&] { auto l = leases(); return !l.empty() && l[0].worker_id == "w1"; }, std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto l = leases();
+        return !l.empty() && l[0].worker_id == "w1";
+      },
+      std::chrono::seconds(60)))
       << w1->Stderr();
   auto w2 = worker("w2");
   auto w3 = worker("w3");
-  ASSERT_TRUE(WaitFor([&] { return patches()["in_progress"] >= 2; }, std::chrono::seconds(60))) << w1->Stderr();
+  ASSERT_TRUE(WaitFor([&] { return patches()["in_progress"] >= 2; }, std::chrono::seconds(60)))
+      << w1->Stderr();
   w1->Signal(SIGKILL);
   EXPECT_TRUE(w1->Wait(std::chrono::seconds(10)).signaled);
 
@@ -1182,7 +1208,8 @@ TEST(CliE2e, RollbackCommandPlansWithDryRunThenRollsBackTheNamedInstance) {
   EXPECT_THAT(refused.err, HasSubstr("refusing to roll back without confirmation")) << Dump(refused);
 
   auto r = h.Run({"--config", "cfg.yml", "rollback", "latest", "--instance", kBroken, "--yes"});
-  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck stays an error of the run\n" << Dump(r);
+  EXPECT_EQ(r.exit_code, kExitInstanceFailures) << "the degraded postcheck stays an error of the run\n"
+                                                << Dump(r);
   EXPECT_EQ(h.Count("CreateReplaceRootVolumeTask"), 1);
   auto all = LatestInstances(h.StatePath());
   ASSERT_TRUE(all[kBroken].rollback.has_value());
@@ -1202,11 +1229,13 @@ TEST(CliE2e, KillDuringRollbackThenResumeStartsNoSecondReplacement) {
       [&] {
         auto all = LatestInstances(h.StatePath());
         auto it = all.find(kBroken);
-        return it != all.end() && it->second.rollback && it->second.rollback->status == RollbackStatus::kInProgress;
+        return it != all.end() && it->second.rollback &&
+               it->second.rollback->status == RollbackStatus::kInProgress;
       },
       std::chrono::seconds(90));
   ASSERT_TRUE(waiting) << first->Stderr();
-  EXPECT_FALSE(LatestInstances(h.StatePath())[kBroken].rollback->task_id.empty()) << "recorded before the wait";
+  EXPECT_FALSE(LatestInstances(h.StatePath())[kBroken].rollback->task_id.empty())
+      << "recorded before the wait";
   first->Signal(SIGKILL);
   EXPECT_TRUE(first->Wait(std::chrono::seconds(10)).signaled);
   EXPECT_EQ(h.CountAll("CreateReplaceRootVolumeTask"), 1);
@@ -1265,8 +1294,8 @@ TEST(CliE2e, DemoFleetWithAutoRollbackRestoresTheBrokenInstanceAndExits1WithTheR
 
 TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
   Harness h;
-  Child emu(EmulatorBinary(), {"--demo", "--port", "0", "--time-scale", "100000"}, {{"PATH", "/usr/bin:/bin"}},
-            h.dir(), "emulator");
+  Child emu(EmulatorBinary(), {"--demo", "--port", "0", "--time-scale", "100000"},
+            {{"PATH", "/usr/bin:/bin"}}, h.dir(), "emulator");
   std::string endpoint;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -1284,7 +1313,8 @@ TEST(CliE2e, DemoFleetThroughTheEmulatorBinary) {
   h.set_endpoint(endpoint);
   fs::copy_file(fleetpatch::testing::SourceDir() / "examples/demo/landing_zones.yml", h.dir() / "zones.yml");
   h.WriteConfig();
-  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"}, std::chrono::seconds(150));
+  auto r = h.Run({"--config", "cfg.yml", "--workflow", "full", "--yes", "--output", "json"},
+                 std::chrono::seconds(150));
   emu.Signal(SIGTERM);
   (void)emu.Wait(std::chrono::seconds(10));
   // The demo fleet plays every failure once: the run finishes with instance failures.

@@ -1,10 +1,11 @@
 #include "tests/e2e_support.h"
 
 #include <fcntl.h>
-#include <string.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace fleetpatch::e2e {
 
@@ -43,8 +42,8 @@ int ClosedPort() {
   return port;
 }
 
-Child::Child(const fs::path& exe, const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-             const fs::path& cwd, const std::string& tag) {
+Child::Child(const fs::path& exe, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env, const fs::path& cwd, const std::string& tag) {
   out_path_ = cwd / ("." + tag + ".stdout");
   err_path_ = cwd / ("." + tag + ".stderr");
   std::vector<std::string> argv_s{exe.string()};
@@ -121,7 +120,8 @@ ProcResult Child::Wait(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ProcResult r;
-  r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_);
+  r.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_);
   if (timed_out) {
     r.exit_code = -1;
   } else if (WIFEXITED(status_)) {

@@ -24,10 +24,10 @@ namespace fleetpatch::e2e {
 
 // What a finished child did.
 struct ProcResult {
-  int exit_code = -1;     // exit status, or 128 + signal when killed by a signal
+  int exit_code = -1;  // exit status, or 128 + signal when killed by a signal
   bool signaled = false;
-  std::string out;        // stdout
-  std::string err;        // stderr
+  std::string out;  // stdout
+  std::string err;  // stderr
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -35,13 +35,14 @@ struct ProcResult {
 class Child {
  public:
   Child(const std::filesystem::path& exe, const std::vector<std::string>& args,
-        const std::map<std::string, std::string>& env, const std::filesystem::path& cwd, const std::string& tag);
+        const std::map<std::string, std::string>& env, const std::filesystem::path& cwd,
+        const std::string& tag);
   ~Child();  // kills (SIGKILL) and reaps a child still running
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
   pid_t pid() const { return pid_; }
-  bool Running();                          // not yet exited (reaps if it has)
+  bool Running();  // not yet exited (reaps if it has)
   void Signal(int sig);
   // Waits up to `timeout`; on timeout kills the child and marks exit_code -1.
   ProcResult Wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
@@ -62,8 +63,8 @@ struct FleetBuilder {
   emulator::Fleet fleet;
   FleetBuilder& Account(const std::string& id, const std::string& region);
   // Adds a healthy Linux instance tagged Environment=<env>; returns it for further edits.
-  emulator::InstanceSpec& Instance(const std::string& id, const std::string& account, const std::string& region,
-                                   const std::string& env = "prod");
+  emulator::InstanceSpec& Instance(const std::string& id, const std::string& account,
+                                   const std::string& region, const std::string& env = "prod");
   emulator::Fleet Build();  // validated (fills defaults); aborts the test on an invalid fleet
 };
 
@@ -86,7 +87,8 @@ class Harness {
   void set_endpoint(std::string e) { endpoint_ = std::move(e); }
 
   // Writes zones.yml (the inventory) and returns its path.
-  std::filesystem::path WriteInventory(const std::vector<ZoneDef>& zones, const std::string& file = "zones.yml");
+  std::filesystem::path WriteInventory(const std::vector<ZoneDef>& zones,
+                                       const std::string& file = "zones.yml");
   // Writes a config (YAML text) with short timeouts and `extra` appended; returns its path.
   std::filesystem::path WriteConfig(const std::string& extra = "", const std::string& file = "cfg.yml");
   void WriteFile(const std::string& name, const std::string& text);
@@ -95,12 +97,13 @@ class Harness {
   std::map<std::string, std::string> Env() const;
   std::map<std::string, std::string> env_overrides;  // applied on top of Env(); "" value removes
 
-  ProcResult Run(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(120));
+  ProcResult Run(const std::vector<std::string>& args,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(120));
   std::unique_ptr<Child> Start(const std::vector<std::string>& args, const std::string& tag = "bg");
 
   std::filesystem::path StatePath() const { return dir() / ".fleetpatch" / "state.db"; }
   std::filesystem::path ReportsDir() const { return dir() / "reports"; }
-  int Count(const std::string& operation) const;  // successful requests of one operation
+  int Count(const std::string& operation) const;     // successful requests of one operation
   int CountAll(const std::string& operation) const;  // every request of one operation
 
  private:

@@ -45,17 +45,19 @@ Result<std::vector<AutoScalingInstance>> AutoScalingClient::DescribeAutoScalingI
   std::vector<AutoScalingInstance> out;
   for (const auto& batch : Batches(instance_ids, kAsgDescribeIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"MaxRecords", static_cast<int>(kAsgDescribeIdsPerCall)}};
-    FP_RETURN_IF_ERROR(Paginate(caller_, "DescribeAutoScalingInstances", params, [&](const json& page) -> Status {
-      for (const auto& i : Array(page, "AutoScalingInstances")) out.push_back(AutoScalingInstanceFromJson(i));
-      return OkStatus();
-    }));
+    FP_RETURN_IF_ERROR(
+        Paginate(caller_, "DescribeAutoScalingInstances", params, [&](const json& page) -> Status {
+          for (const auto& i : Array(page, "AutoScalingInstances"))
+            out.push_back(AutoScalingInstanceFromJson(i));
+          return OkStatus();
+        }));
   }
   return out;
 }
 
-Result<std::vector<ScalingActivity>> AutoScalingClient::StandbyCall(const char* operation, const std::string& group,
-                                                                    const std::vector<std::string>& instance_ids,
-                                                                    const json& extra) {
+Result<std::vector<ScalingActivity>> AutoScalingClient::StandbyCall(
+    const char* operation, const std::string& group, const std::vector<std::string>& instance_ids,
+    const json& extra) {
   FP_RETURN_IF_ERROR(RequireGroup(group, operation));
   std::vector<ScalingActivity> out;
   for (const auto& batch : Batches(instance_ids, kAsgStandbyIdsPerCall)) {
@@ -67,14 +69,14 @@ Result<std::vector<ScalingActivity>> AutoScalingClient::StandbyCall(const char* 
   return out;
 }
 
-Result<std::vector<ScalingActivity>> AutoScalingClient::EnterStandby(const std::string& group,
-                                                                     const std::vector<std::string>& instance_ids,
-                                                                     bool decrement_desired) {
-  return StandbyCall("EnterStandby", group, instance_ids, {{"ShouldDecrementDesiredCapacity", decrement_desired}});
+Result<std::vector<ScalingActivity>> AutoScalingClient::EnterStandby(
+    const std::string& group, const std::vector<std::string>& instance_ids, bool decrement_desired) {
+  return StandbyCall("EnterStandby", group, instance_ids,
+                     {{"ShouldDecrementDesiredCapacity", decrement_desired}});
 }
 
-Result<std::vector<ScalingActivity>> AutoScalingClient::ExitStandby(const std::string& group,
-                                                                    const std::vector<std::string>& instance_ids) {
+Result<std::vector<ScalingActivity>> AutoScalingClient::ExitStandby(
+    const std::string& group, const std::vector<std::string>& instance_ids) {
   return StandbyCall("ExitStandby", group, instance_ids, json::object());
 }
 
@@ -87,11 +89,13 @@ Status AutoScalingClient::ProcessesCall(const char* operation, const std::string
   return OkStatus();
 }
 
-Status AutoScalingClient::SuspendProcesses(const std::string& group, const std::vector<std::string>& processes) {
+Status AutoScalingClient::SuspendProcesses(const std::string& group,
+                                           const std::vector<std::string>& processes) {
   return ProcessesCall("SuspendProcesses", group, processes);
 }
 
-Status AutoScalingClient::ResumeProcesses(const std::string& group, const std::vector<std::string>& processes) {
+Status AutoScalingClient::ResumeProcesses(const std::string& group,
+                                          const std::vector<std::string>& processes) {
   return ProcessesCall("ResumeProcesses", group, processes);
 }
 

@@ -20,7 +20,7 @@ inline constexpr size_t kAsgStandbyIdsPerCall = 20;
 // The processes fleetpatch suspends in `suspend` mode: the ones that would terminate or move an
 // instance that fails its health check while it reboots.
 inline const std::vector<std::string> kPatchSuspendedProcesses = {"HealthCheck", "ReplaceUnhealthy",
-                                                                   "AZRebalance"};
+                                                                  "AZRebalance"};
 
 struct AutoScalingInstance {
   std::string instance_id;
@@ -47,7 +47,8 @@ class AutoScalingClient {
 
   // Group membership of the given instances (50 ids a call, all pages). Instances in no group are
   // simply absent from the result.
-  Result<std::vector<AutoScalingInstance>> DescribeAutoScalingInstances(const std::vector<std::string>& instance_ids);
+  Result<std::vector<AutoScalingInstance>> DescribeAutoScalingInstances(
+      const std::vector<std::string>& instance_ids);
   // Moves InService instances of `group` to Standby (20 ids a call). With decrement_desired, the
   // group does not launch replacements. Errors (e.g. ValidationError for an instance that is not
   // InService) stop at the failing batch; earlier batches stay in Standby.
@@ -65,7 +66,8 @@ class AutoScalingClient {
   Result<std::vector<ScalingActivity>> StandbyCall(const char* operation, const std::string& group,
                                                    const std::vector<std::string>& instance_ids,
                                                    const nlohmann::json& extra);
-  Status ProcessesCall(const char* operation, const std::string& group, const std::vector<std::string>& processes);
+  Status ProcessesCall(const char* operation, const std::string& group,
+                       const std::vector<std::string>& processes);
   ApiCaller& caller_;
 };
 

@@ -19,32 +19,38 @@ constexpr char kNs[] = "xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/
 HttpResponse Xml(const std::string& body) { return HttpResponse{200, {{"Content-Type", "text/xml"}}, body}; }
 
 std::string InstanceXml(const std::string& id, const std::string& state) {
-  return "<member><InstanceId>" + id + "</InstanceId><AutoScalingGroupName>web-asg</AutoScalingGroupName>"
-         "<AvailabilityZone>eu-west-1a</AvailabilityZone><LifecycleState>" + state + "</LifecycleState>"
+  return "<member><InstanceId>" + id +
+         "</InstanceId><AutoScalingGroupName>web-asg</AutoScalingGroupName>"
+         "<AvailabilityZone>eu-west-1a</AvailabilityZone><LifecycleState>" +
+         state +
+         "</LifecycleState>"
          "<HealthStatus>HEALTHY</HealthStatus><ProtectedFromScaleIn>true</ProtectedFromScaleIn>"
          "<InstanceType>t3.micro</InstanceType></member>";
 }
 
 std::string ActivitiesXml(const std::string& op, const std::string& id) {
   return "<" + op + "Response " + kNs + "><" + op + "Result><Activities><member><ActivityId>act-" + id +
-         "</ActivityId><AutoScalingGroupName>web-asg</AutoScalingGroupName><Description>Moving EC2 instance to "
-         "Standby: " + id + "</Description><Cause>At 2026-12-04T10:00:00Z instance " + id +
+         "</ActivityId><AutoScalingGroupName>web-asg</AutoScalingGroupName><Description>Moving EC2 instance "
+         "to "
+         "Standby: " +
+         id + "</Description><Cause>At 2026-12-04T10:00:00Z instance " + id +
          " was moved to standby.</Cause><StartTime>2026-12-04T10:00:00Z</StartTime>"
-         "<StatusCode>InProgress</StatusCode><Progress>50</Progress></member></Activities></" + op +
-         "Result><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + op + "Response>";
+         "<StatusCode>InProgress</StatusCode><Progress>50</Progress></member></Activities></" +
+         op + "Result><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + op + "Response>";
 }
 
 TEST(AutoScalingClient, DescribeInstancesWireFormatPagesAndParsing) {
   int call = 0;
-  EngineApiCaller caller(protocol::AutoScalingModel(), [&](const std::string&, const protocol::SerializedRequest&) {
-    ++call;
-    std::string next = call == 1 ? "<NextToken>tok/1</NextToken>" : "";
-    return Xml(std::string("<DescribeAutoScalingInstancesResponse ") + kNs +
-               "><DescribeAutoScalingInstancesResult><AutoScalingInstances>" +
-               InstanceXml(call == 1 ? "i-1" : "i-2", call == 1 ? "InService" : "Standby") +
-               "</AutoScalingInstances>" + next +
-               "</DescribeAutoScalingInstancesResult></DescribeAutoScalingInstancesResponse>");
-  });
+  EngineApiCaller caller(
+      protocol::AutoScalingModel(), [&](const std::string&, const protocol::SerializedRequest&) {
+        ++call;
+        std::string next = call == 1 ? "<NextToken>tok/1</NextToken>" : "";
+        return Xml(std::string("<DescribeAutoScalingInstancesResponse ") + kNs +
+                   "><DescribeAutoScalingInstancesResult><AutoScalingInstances>" +
+                   InstanceXml(call == 1 ? "i-1" : "i-2", call == 1 ? "InService" : "Standby") +
+                   "</AutoScalingInstances>" + next +
+                   "</DescribeAutoScalingInstancesResult></DescribeAutoScalingInstancesResponse>");
+      });
   AutoScalingClient asg(caller);
   auto r = asg.DescribeAutoScalingInstances({"i-1", "i-2"});
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -80,9 +86,10 @@ TEST(AutoScalingClient, DescribeBatchesFiftyIds) {
 }
 
 TEST(AutoScalingClient, EnterAndExitStandbyWireFormat) {
-  EngineApiCaller caller(protocol::AutoScalingModel(), [&](const std::string& op, const protocol::SerializedRequest&) {
-    return Xml(ActivitiesXml(op, "i-1"));
-  });
+  EngineApiCaller caller(protocol::AutoScalingModel(),
+                         [&](const std::string& op, const protocol::SerializedRequest&) {
+                           return Xml(ActivitiesXml(op, "i-1"));
+                         });
   AutoScalingClient asg(caller);
   auto entered = asg.EnterStandby("web-asg", {"i-1"});
   ASSERT_TRUE(entered.ok()) << entered.error().message;
@@ -120,23 +127,26 @@ TEST(AutoScalingClient, StandbyBatchesTwentyAndStopsAtTheFailingBatch) {
 }
 
 TEST(AutoScalingClient, SuspendAndResumeProcessesWireFormat) {
-  EngineApiCaller caller(protocol::AutoScalingModel(), [&](const std::string& op, const protocol::SerializedRequest&) {
-    return Xml("<" + op + "Response " + kNs + "><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></" +
-               op + "Response>");
-  });
+  EngineApiCaller caller(
+      protocol::AutoScalingModel(), [&](const std::string& op, const protocol::SerializedRequest&) {
+        return Xml("<" + op + "Response " + kNs +
+                   "><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></" + op + "Response>");
+      });
   AutoScalingClient asg(caller);
   ASSERT_TRUE(asg.SuspendProcesses("web-asg", kPatchSuspendedProcesses).ok());
   ASSERT_TRUE(asg.ResumeProcesses("web-asg", kPatchSuspendedProcesses).ok());
   auto reqs = caller.requests();
   ASSERT_EQ(reqs.size(), 2u);
-  EXPECT_EQ(reqs[0].second.body,
-            "Action=SuspendProcesses&Version=2011-01-01&AutoScalingGroupName=web-asg&ScalingProcesses.member.1="
-            "HealthCheck&ScalingProcesses.member.2=ReplaceUnhealthy&ScalingProcesses.member.3=AZRebalance");
+  EXPECT_EQ(
+      reqs[0].second.body,
+      "Action=SuspendProcesses&Version=2011-01-01&AutoScalingGroupName=web-asg&ScalingProcesses.member.1="
+      "HealthCheck&ScalingProcesses.member.2=ReplaceUnhealthy&ScalingProcesses.member.3=AZRebalance");
   EXPECT_THAT(reqs[1].second.body, HasSubstr("Action=ResumeProcesses&"));
 }
 
 TEST(AutoScalingClient, ServiceErrorsCarryTheQueryErrorCode) {
-  EngineApiCaller caller(protocol::AutoScalingModel(), [](const std::string&, const protocol::SerializedRequest&) {
+  EngineApiCaller caller(protocol::AutoScalingModel(), [](const std::string&,
+                                                          const protocol::SerializedRequest&) {
     return HttpResponse{400,
                         {},
                         std::string("<ErrorResponse ") + kNs +

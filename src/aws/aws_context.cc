@@ -1,17 +1,18 @@
 #include "aws/aws_context.h"
 
+#include <spdlog/spdlog.h>
+
 #include "aws/endpoints.h"
 #include "aws/protocol/embedded_models.h"
 #include "aws/sts_client.h"
-
-#include <spdlog/spdlog.h>
 
 namespace fleetpatch::aws {
 
 AwsContext::AwsContext(HttpTransport& transport, Clock& clock, EnvLookup env, AwsContextOptions options)
     : transport_(transport), clock_(clock), env_(std::move(env)), options_(std::move(options)) {}
 
-Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& service, const std::string& region,
+Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& service,
+                                                            const std::string& region,
                                                             std::shared_ptr<CredentialsProvider> credentials,
                                                             const std::string& endpoint_override,
                                                             std::shared_ptr<AttemptGate> gate) {
@@ -38,8 +39,8 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
   req.allow_insecure_http = options_.allow_insecure_endpoint;
   FP_ASSIGN_OR_RETURN(ResolvedEndpoint ep, ResolveServiceEndpoint(req, env_));
   if (ep.insecure && !warned_insecure_.exchange(true)) {
-    spdlog::warn("--allow-insecure-endpoint: sending requests and credentials over plain http to {} ({})", ep.url,
-                 ep.source);
+    spdlog::warn("--allow-insecure-endpoint: sending requests and credentials over plain http to {} ({})",
+                 ep.url, ep.source);
   }
   ServiceClientOptions o;
   o.endpoint = ep.url;
@@ -54,9 +55,8 @@ Result<std::unique_ptr<BoundClient>> AwsContext::MakeClient(const std::string& s
 
 Result<Credentials> AwsContext::AssumeRole(const Credentials& source, const std::string& region,
                                            const AssumeRoleParams& params) {
-  FP_ASSIGN_OR_RETURN(auto client,
-                      MakeClient("sts", region.empty() ? "us-east-1" : region,
-                                 std::make_shared<StaticCredentialsProvider>(source)));
+  FP_ASSIGN_OR_RETURN(auto client, MakeClient("sts", region.empty() ? "us-east-1" : region,
+                                              std::make_shared<StaticCredentialsProvider>(source)));
   StsClient sts(*client);
   AssumeRoleRequest req;
   req.role_arn = params.role_arn;
@@ -66,7 +66,8 @@ Result<Credentials> AwsContext::AssumeRole(const Credentials& source, const std:
   auto r = sts.AssumeRole(req);
   if (!r.ok()) {
     Error e = r.error();
-    if (e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kAws) e.category = ErrorCategory::kAuth;
+    if (e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kAws)
+      e.category = ErrorCategory::kAuth;
     e.message = "could not assume role " + params.role_arn + ": " + e.message;
     return e;
   }
@@ -75,7 +76,8 @@ Result<Credentials> AwsContext::AssumeRole(const Credentials& source, const std:
   return c;
 }
 
-Result<Credentials> AwsContext::AssumeRoleWithWebIdentity(const std::string& region, const std::string& role_arn,
+Result<Credentials> AwsContext::AssumeRoleWithWebIdentity(const std::string& region,
+                                                          const std::string& role_arn,
                                                           const std::string& session_name,
                                                           const std::string& token) {
   // AssumeRoleWithWebIdentity is unsigned (authtype none in the model): the provider is never asked.
@@ -84,13 +86,14 @@ Result<Credentials> AwsContext::AssumeRoleWithWebIdentity(const std::string& reg
       return Error::Internal("AssumeRoleWithWebIdentity needs no credentials");
     }
   };
-  FP_ASSIGN_OR_RETURN(auto client, MakeClient("sts", region.empty() ? "us-east-1" : region,
-                                              std::make_shared<Anonymous>()));
+  FP_ASSIGN_OR_RETURN(
+      auto client, MakeClient("sts", region.empty() ? "us-east-1" : region, std::make_shared<Anonymous>()));
   StsClient sts(*client);
   auto r = sts.AssumeRoleWithWebIdentity(role_arn, session_name, token);
   if (!r.ok()) {
     Error e = r.error();
-    if (e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kAws) e.category = ErrorCategory::kAuth;
+    if (e.category == ErrorCategory::kPermission || e.category == ErrorCategory::kAws)
+      e.category = ErrorCategory::kAuth;
     e.message = "could not assume role " + role_arn + " with a web identity token: " + e.message;
     return e;
   }

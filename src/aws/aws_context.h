@@ -20,9 +20,9 @@
 namespace fleetpatch::aws {
 
 struct AwsContextOptions {
-  RetryOptions retry;   // max_attempts from AWS_MAX_ATTEMPTS / config; Default: standard mode, 3
-  bool use_fips = false;  // Default: false (FIPS endpoints when true)
-  HttpOptions http;     // per-attempt connect/total timeouts
+  RetryOptions retry;        // max_attempts from AWS_MAX_ATTEMPTS / config; Default: standard mode, 3
+  bool use_fips = false;     // Default: false (FIPS endpoints when true)
+  HttpOptions http;          // per-attempt connect/total timeouts
   AttemptObserver observer;  // one record per HTTP attempt (debug logs, request counters)
   // Accept http:// endpoints on hosts other than loopback (--allow-insecure-endpoint); a warning
   // is logged once. Default: false (such endpoints are a kConfig error).
@@ -56,15 +56,16 @@ class AwsContext final : public StsApi {
   // `gate` (optional) paces each of the client's attempts (see attempt_gate.h).
   // kConfig for an unknown service, a malformed region or endpoint.
   Result<std::unique_ptr<BoundClient>> MakeClient(const std::string& service, const std::string& region,
-                                                    std::shared_ptr<CredentialsProvider> credentials,
-                                                    const std::string& endpoint_override = "",
-                                                    std::shared_ptr<AttemptGate> gate = nullptr);
+                                                  std::shared_ptr<CredentialsProvider> credentials,
+                                                  const std::string& endpoint_override = "",
+                                                  std::shared_ptr<AttemptGate> gate = nullptr);
 
   // StsApi. Errors keep their category (kAuth for AccessDenied / InvalidClientTokenId ...) and name the role.
   Result<Credentials> AssumeRole(const Credentials& source, const std::string& region,
                                  const AssumeRoleParams& params) override;
   Result<Credentials> AssumeRoleWithWebIdentity(const std::string& region, const std::string& role_arn,
-                                                const std::string& session_name, const std::string& token) override;
+                                                const std::string& session_name,
+                                                const std::string& token) override;
 
   HttpTransport& transport() { return transport_; }
   Clock& clock() { return clock_; }

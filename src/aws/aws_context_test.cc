@@ -14,7 +14,8 @@ constexpr const char* kAssumedXml =
     "<AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAEXAMPLEEXAMPLE12</AccessKeyId>"
     "<SecretAccessKey>secretsecretsecretsecretsecretsecret1234</SecretAccessKey>"
     "<SessionToken>tokentoken</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>"
-    "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/R/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId>"
+    "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/R/s</Arn><AssumedRoleId>AROA:s</"
+    "AssumedRoleId>"
     "</AssumedRoleUser></AssumeRoleWithWebIdentityResult>"
     "<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>";
 
@@ -23,7 +24,8 @@ TEST(AwsContextTest, WebIdentityIsSentUnsignedToTheRegionalStsEndpoint) {
   fleetpatch::testing::FakeTransport transport;
   transport.QueueResponse(200, kAssumedXml);
   AwsContext ctx(transport, clock, MapEnv({}), {});
-  auto creds = ctx.AssumeRoleWithWebIdentity("eu-west-1", "arn:aws:iam::123456789012:role/R", "fleetpatch", "jwt");
+  auto creds =
+      ctx.AssumeRoleWithWebIdentity("eu-west-1", "arn:aws:iam::123456789012:role/R", "fleetpatch", "jwt");
   ASSERT_TRUE(creds.ok()) << creds.error().message;
   EXPECT_EQ(creds->access_key_id, "ASIAEXAMPLEEXAMPLE12");
   ASSERT_EQ(transport.request_count(), 1u);
@@ -40,8 +42,10 @@ TEST(AwsContextTest, AssumeRoleIsSignedWithTheSourceAndHonoursTheEndpointOverrid
                           "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not "
                           "authorized</Message></Error><RequestId>r-2</RequestId></ErrorResponse>");
   AwsContext ctx(transport, clock, MapEnv({{"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"}}), {});
-  Credentials source{"AKIAEXAMPLEEXAMPLE12", "sourcesecretsourcesecretsourcesecret1234", "", std::nullopt, "test"};
-  auto r = ctx.AssumeRole(source, "us-east-1", {"arn:aws:iam::123456789012:role/R", "fleetpatch", "ext", 900});
+  Credentials source{"AKIAEXAMPLEEXAMPLE12", "sourcesecretsourcesecretsourcesecret1234", "", std::nullopt,
+                     "test"};
+  auto r =
+      ctx.AssumeRole(source, "us-east-1", {"arn:aws:iam::123456789012:role/R", "fleetpatch", "ext", 900});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().category, ErrorCategory::kAuth) << r.error().message;
   EXPECT_NE(r.error().message.find("arn:aws:iam::123456789012:role/R"), std::string::npos);

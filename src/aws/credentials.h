@@ -12,8 +12,8 @@ namespace fleetpatch::aws {
 
 struct Credentials {
   std::string access_key_id;
-  std::string secret_access_key;  // secret
-  std::string session_token;      // secret; empty for long-term keys
+  std::string secret_access_key;                                    // secret
+  std::string session_token;                                        // secret; empty for long-term keys
   std::optional<std::chrono::system_clock::time_point> expiration;  // nullopt: does not expire
   std::string source;  // where they came from, e.g. "environment", "profile prod", "assume-role arn:..."
 

@@ -346,7 +346,8 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
   std::optional<SharedProfiles> files;  // read only when needed: broken files do not stop env keys
   auto load_files = [&]() -> Status {
     if (!files) {
-      FP_ASSIGN_OR_RETURN(files, LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
+      FP_ASSIGN_OR_RETURN(files,
+                          LoadSharedProfiles(context_.env, options_.credentials_file, options_.config_file));
     }
     return OkStatus();
   };
@@ -354,8 +355,9 @@ Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsChain::Resolve() 
     FP_RETURN_IF_ERROR(load_files());
     if (!files->Has(profile)) {
       return Error::Config("profile " + profile + " does not exist in " + files->credentials_path + " or " +
-                           files->config_path + ": check --profile / AWS_PROFILE, or run 'aws configure --profile " +
-                           profile + "'");
+                           files->config_path +
+                           ": check --profile / AWS_PROFILE, or run 'aws configure --profile " + profile +
+                           "'");
     }
   }
   // The environment, unless a profile was named with --profile (the CLI drops the environment then).
@@ -402,15 +404,17 @@ Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromWebIde
   if (token_file.empty()) return ProviderPtr();
   std::string role_arn = GetEnv(context_.env, "AWS_ROLE_ARN");
   if (role_arn.empty()) {
-    return Error::Config("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
+    return Error::Config(
+        "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume");
   }
-  if (context_.sts == nullptr) return Error::Internal("web identity credentials need STS, which is not wired");
+  if (context_.sts == nullptr)
+    return Error::Internal("web identity credentials need STS, which is not wired");
   WebIdentityConfig config{role_arn, token_file, GetEnv(context_.env, "AWS_ROLE_SESSION_NAME"), region};
   return ProviderPtr(std::make_shared<WebIdentityProvider>(config, *context_.sts, clock, context_.cache));
 }
 
-Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromContainer(Clock& clock,
-                                                                                   std::vector<std::string>* tried) {
+Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromContainer(
+    Clock& clock, std::vector<std::string>* tried) {
   if (!ContainerCredentialsProvider::IsConfigured(context_.env)) {
     tried->push_back("container (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set)");
     return ProviderPtr();
@@ -418,7 +422,8 @@ Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromContai
   if (context_.http == nullptr) return Error::Internal("container credentials need an HTTP transport");
   FP_RETURN_IF_ERROR(ContainerCredentialsProvider::ResolveUrl(context_.env));
   auto p = std::make_shared<ContainerCredentialsProvider>(context_.env, *context_.http, context_.container);
-  return ProviderPtr(std::make_shared<CachingProvider>(p, clock, "container credentials endpoint", context_.cache));
+  return ProviderPtr(
+      std::make_shared<CachingProvider>(p, clock, "container credentials endpoint", context_.cache));
 }
 
 Result<DefaultCredentialsChain::ProviderPtr> DefaultCredentialsChain::FromInstanceMetadata(

@@ -95,7 +95,8 @@ class DefaultCredentialsChain final : public CredentialsProvider {
   Result<ProviderPtr> Resolve();
   // The chain's steps, in order. Each returns the provider it found, or nullptr after adding to
   // `tried` why it found none; an error ends the chain (a source that is set but broken).
-  Result<ProviderPtr> FromProfileOrWebIdentity(const SharedProfiles& files, Clock& clock, std::vector<std::string>* tried);
+  Result<ProviderPtr> FromProfileOrWebIdentity(const SharedProfiles& files, Clock& clock,
+                                               std::vector<std::string>* tried);
   Result<ProviderPtr> FromWebIdentityEnvironment(const std::string& region, Clock& clock);
   Result<ProviderPtr> FromContainer(Clock& clock, std::vector<std::string>* tried);
   Result<ProviderPtr> FromInstanceMetadata(Clock& clock, std::vector<std::string>* tried);

@@ -18,7 +18,6 @@ namespace fleetpatch::aws {
 // as unset, as the AWS CLI does.
 using ::fleetpatch::EnvLookup;  // common/env.h: one environment seam for the whole program
 
-
 // The variable's value when set and non-empty, else "".
 std::string GetEnv(const EnvLookup& env, const std::string& name);
 

@@ -2,12 +2,11 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include <atomic>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 
 #include "aws/credentials_testing.h"
@@ -476,7 +475,8 @@ TEST(CredentialsOverCurlTest, CredentialEndpointsNeverGoThroughTheProxy) {
   EXPECT_EQ(c->access_key_id, "ASIAIMDSEXAMPLE");
 
   FakeContainerEndpoint endpoint;
-  ContainerCredentialsProvider container(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()}}), http);
+  ContainerCredentialsProvider container(MapEnv({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.Url()}}),
+                                         http);
   auto cc = container.GetCredentials();
   ASSERT_TRUE(cc.ok()) << cc.error().message;
   EXPECT_EQ(proxied.load(), 0);

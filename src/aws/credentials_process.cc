@@ -219,9 +219,10 @@ Result<Credentials> ProcessCredentialsProvider::GetCredentials() {
     // Its stderr is not quoted: a credential helper may print tokens or keys there, and this
     // message reaches the terminal, the event journal and the reports.
     std::string err = Truncate(out->stderr_text, SIZE_MAX);
-    msg += err.empty() ? " and printed nothing on stderr"
-                       : " and printed " + std::to_string(err.size()) +
-                             " bytes on stderr (not shown, it may hold secrets: run the command by hand to see them)";
+    msg += err.empty()
+               ? " and printed nothing on stderr"
+               : " and printed " + std::to_string(err.size()) +
+                     " bytes on stderr (not shown, it may hold secrets: run the command by hand to see them)";
     return Error::Auth(msg);
   }
   return ParseProcessCredentials(out->stdout_text, source_);

@@ -102,7 +102,8 @@ TEST(ProcessProviderTest, FailureQuotesNeitherStderrNorStdout) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().category, ErrorCategory::kAuth);
   EXPECT_NE(c.error().message.find("exited with status 2"), std::string::npos) << c.error().message;
-  EXPECT_NE(c.error().message.find("printed 50 bytes on stderr (not shown"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("printed 50 bytes on stderr (not shown"), std::string::npos)
+      << c.error().message;
   EXPECT_EQ(c.error().message.find("eyJSTDERRTOKEN"), std::string::npos);
   EXPECT_EQ(c.error().message.find("STDOUTSECRET"), std::string::npos);
   EXPECT_EQ(c.error().message.find("AKIDLEAK"), std::string::npos);

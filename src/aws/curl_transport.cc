@@ -88,11 +88,12 @@ size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
 }
 
 Error TooLarge(const HttpRequest& request, const UrlParts& url, size_t limit) {
-  return Error::Connectivity("the response to " + request.method + " " + url.display + " is larger than " +
-                                 std::to_string(limit >> 20) + " MiB (" + std::to_string(limit) +
-                                 " bytes, after decompression): refused; a genuine AWS answer is far smaller, so "
-                                 "check the endpoint (raise the cap with FLEETPATCH_MAX_RESPONSE_MIB if it is right)",
-                             /*retryable=*/false);
+  return Error::Connectivity(
+      "the response to " + request.method + " " + url.display + " is larger than " +
+          std::to_string(limit >> 20) + " MiB (" + std::to_string(limit) +
+          " bytes, after decompression): refused; a genuine AWS answer is far smaller, so "
+          "check the endpoint (raise the cap with FLEETPATCH_MAX_RESPONSE_MIB if it is right)",
+      /*retryable=*/false);
 }
 
 size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
@@ -262,8 +263,9 @@ void SetConnectionOptions(CURL* easy, const HttpRequest& request, const UrlParts
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!transport.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, transport.ca_bundle.c_str());
   // Explicit proxy settings; "" disables libcurl's own environment lookup.
-  const std::string& proxy =
-      request.direct ? std::string() : url.scheme == "https" ? transport.https_proxy : transport.http_proxy;
+  const std::string& proxy = request.direct          ? std::string()
+                             : url.scheme == "https" ? transport.https_proxy
+                                                     : transport.http_proxy;
   curl_easy_setopt(easy, CURLOPT_PROXY, proxy.c_str());
   if (!transport.no_proxy.empty() && !request.direct)
     curl_easy_setopt(easy, CURLOPT_NOPROXY, transport.no_proxy.c_str());
@@ -320,7 +322,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request, const HttpO
   // Detach pointers to this stack frame before the handle can be pooled.
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) return TooLarge(request, url, options_.max_response_bytes);
+  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+    return TooLarge(request, url, options_.max_response_bytes);
   if (rc != CURLE_OK) {
     curl_off_t connect_us = 0;
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_us);

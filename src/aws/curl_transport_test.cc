@@ -456,9 +456,9 @@ TEST(CurlTransportProxy, DirectRequestsNeverUseTheProxy) {
   });
   proxy.Start();
   TestServer metadata;
-  metadata.server().Get("/latest/meta-data/iam/security-credentials/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("role", "text/plain");
-  });
+  metadata.server().Get(
+      "/latest/meta-data/iam/security-credentials/",
+      [](const httplib::Request&, httplib::Response& res) { res.set_content("role", "text/plain"); });
   metadata.Start();
   CurlTransportOptions opts;
   opts.http_proxy = proxy.Url("");

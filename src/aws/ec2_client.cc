@@ -241,10 +241,11 @@ Result<ReplaceRootVolumeTask> Ec2Client::CreateReplaceRootVolumeTask(
         json::array({{{"ResourceType", "replace-root-volume-task"}, {"Tags", TagList(request.tags)}}});
   }
   FP_ASSIGN_OR_RETURN(json out, caller_.Call("CreateReplaceRootVolumeTask", params));
-  ReplaceRootVolumeTask task = ReplaceRootVolumeTaskFromJson(out.value("ReplaceRootVolumeTask", json::object()));
+  ReplaceRootVolumeTask task =
+      ReplaceRootVolumeTaskFromJson(out.value("ReplaceRootVolumeTask", json::object()));
   if (task.task_id.empty()) {
-    return Error{ErrorCategory::kAws, fmt::format("CreateReplaceRootVolumeTask for {} returned no task id",
-                                                  request.instance_id)};
+    return Error{ErrorCategory::kAws,
+                 fmt::format("CreateReplaceRootVolumeTask for {} returned no task id", request.instance_id)};
   }
   return task;
 }
@@ -256,10 +257,12 @@ Result<std::vector<ReplaceRootVolumeTask>> Ec2Client::DescribeReplaceRootVolumeT
   if (!request.filters.empty()) params["Filters"] = FilterList(request.filters);
   if (request.task_ids.empty()) params["MaxResults"] = std::clamp(request.page_size, 1, 50);
   std::vector<ReplaceRootVolumeTask> out;
-  FP_RETURN_IF_ERROR(Paginate(caller_, "DescribeReplaceRootVolumeTasks", params, [&](const json& page) -> Status {
-    for (const auto& t : Array(page, "ReplaceRootVolumeTasks")) out.push_back(ReplaceRootVolumeTaskFromJson(t));
-    return OkStatus();
-  }));
+  FP_RETURN_IF_ERROR(
+      Paginate(caller_, "DescribeReplaceRootVolumeTasks", params, [&](const json& page) -> Status {
+        for (const auto& t : Array(page, "ReplaceRootVolumeTasks"))
+          out.push_back(ReplaceRootVolumeTaskFromJson(t));
+        return OkStatus();
+      }));
   return out;
 }
 

@@ -39,7 +39,7 @@ struct Instance {
   std::string iam_instance_profile_arn;  // empty when no profile is attached
   std::string reservation_id;
   std::string root_device_type;  // ebs | instance-store
-  std::string owner_id;  // the account that owns the reservation
+  std::string owner_id;          // the account that owns the reservation
   std::optional<std::chrono::system_clock::time_point> launch_time;
   TagMap tags;
 };
@@ -159,7 +159,8 @@ class Ec2Client {
   Result<std::vector<SnapshotInfo>> DescribeSnapshots(const DescribeSnapshotsRequest& request);
   Status DeleteSnapshot(const std::string& snapshot_id);
   // Starts a root-volume replacement; returns the task as EC2 reports it (state pending usually).
-  Result<ReplaceRootVolumeTask> CreateReplaceRootVolumeTask(const CreateReplaceRootVolumeTaskRequest& request);
+  Result<ReplaceRootVolumeTask> CreateReplaceRootVolumeTask(
+      const CreateReplaceRootVolumeTaskRequest& request);
   Result<std::vector<ReplaceRootVolumeTask>> DescribeReplaceRootVolumeTasks(
       const DescribeReplaceRootVolumeTasksRequest& request);
 

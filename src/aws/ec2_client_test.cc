@@ -273,9 +273,8 @@ TEST(Ec2ClientEngine, ReplaceRootVolumeTaskWireFormatAndStates) {
       "<imageId>ami-123</imageId><deleteReplacedRootVolume>false</deleteReplacedRootVolume>"
       "<tagSet><item><key>fleetpatch:run</key><value>run-1</value></item></tagSet></replaceRootVolumeTask>";
   std::map<std::string, std::string> responses = {
-      {"CreateReplaceRootVolumeTask",
-       "<CreateReplaceRootVolumeTaskResponse><requestId>r1</requestId>" + task_xml +
-           "</CreateReplaceRootVolumeTaskResponse>"},
+      {"CreateReplaceRootVolumeTask", "<CreateReplaceRootVolumeTaskResponse><requestId>r1</requestId>" +
+                                          task_xml + "</CreateReplaceRootVolumeTaskResponse>"},
       {"DescribeReplaceRootVolumeTasks",
        "<DescribeReplaceRootVolumeTasksResponse><requestId>r2</requestId><replaceRootVolumeTaskSet><item>"
        "<replaceRootVolumeTaskId>replacevol-0123</replaceRootVolumeTaskId><instanceId>i-1</instanceId>"
@@ -308,13 +307,16 @@ TEST(Ec2ClientEngine, ReplaceRootVolumeTaskWireFormatAndStates) {
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(reqs[0].second.body,
             "Action=CreateReplaceRootVolumeTask&Version=2016-11-15&InstanceId=i-1&ClientToken=fp-run-1-i-1&"
-            "TagSpecification.1.ResourceType=replace-root-volume-task&TagSpecification.1.Tag.1.Key=fleetpatch%3Arun&"
+            "TagSpecification.1.ResourceType=replace-root-volume-task&TagSpecification.1.Tag.1.Key="
+            "fleetpatch%3Arun&"
             "TagSpecification.1.Tag.1.Value=run-1&ImageId=ami-123&DeleteReplacedRootVolume=false");
   EXPECT_EQ(reqs[1].second.body,
-            "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&Filter.1.Name=instance-id&Filter.1.Value.1=i-1&"
+            "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&Filter.1.Name=instance-id&Filter.1."
+            "Value.1=i-1&"
             "MaxResults=50");
-  EXPECT_EQ(reqs[2].second.body,
-            "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&ReplaceRootVolumeTaskId.1=replacevol-0123");
+  EXPECT_EQ(
+      reqs[2].second.body,
+      "Action=DescribeReplaceRootVolumeTasks&Version=2016-11-15&ReplaceRootVolumeTaskId.1=replacevol-0123");
 }
 
 TEST(Ec2Client, ValidatesRequiredIds) {
@@ -322,7 +324,8 @@ TEST(Ec2Client, ValidatesRequiredIds) {
   Ec2Client ec2(fake);
   EXPECT_EQ(ec2.DeleteSnapshot("").error().category, ErrorCategory::kValidation);
   EXPECT_EQ(ec2.CreateImage({.instance_id = "i-1"}).error().category, ErrorCategory::kValidation);
-  EXPECT_EQ(ec2.CreateReplaceRootVolumeTask({.instance_id = "i-1"}).error().category, ErrorCategory::kValidation);
+  EXPECT_EQ(ec2.CreateReplaceRootVolumeTask({.instance_id = "i-1"}).error().category,
+            ErrorCategory::kValidation);
   EXPECT_TRUE(fake.calls().empty());
 }
 

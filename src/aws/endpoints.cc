@@ -78,9 +78,10 @@ Status CheckPlainHttp(std::string_view url, const std::string& source, bool allo
   std::string scheme = Lower(url.substr(0, url.find("://")));
   if (scheme != "http" || IsLoopbackHost(HostOf(url))) return OkStatus();
   if (!allow) {
-    return Error::Config("endpoint URL from " + source + " ('" + UrlForMessage(url) +
-                         "') is plain http to a host that is not loopback: requests and credentials would "
-                         "travel unencrypted; use https://, or pass --allow-insecure-endpoint to accept the risk");
+    return Error::Config(
+        "endpoint URL from " + source + " ('" + UrlForMessage(url) +
+        "') is plain http to a host that is not loopback: requests and credentials would "
+        "travel unencrypted; use https://, or pass --allow-insecure-endpoint to accept the risk");
   }
   out->insecure = true;
   return OkStatus();
@@ -90,7 +91,8 @@ Status CheckPlainHttp(std::string_view url, const std::string& source, bool allo
 
 bool IsLoopbackHost(std::string_view host) {
   if (host.find('@') != std::string_view::npos) host = host.substr(host.rfind('@') + 1);
-  if (!host.empty() && host.front() == '[') return host.substr(0, 5) == "[::1]" && (host.size() == 5 || host[5] == ':');
+  if (!host.empty() && host.front() == '[')
+    return host.substr(0, 5) == "[::1]" && (host.size() == 5 || host[5] == ':');
   host = host.substr(0, host.find(':'));
   if (host == "localhost") return true;
   // 127.d.d.d, each part 0-255 digits
@@ -99,7 +101,8 @@ bool IsLoopbackHost(std::string_view host) {
   while (i <= host.size()) {
     size_t dot = host.find('.', i);
     std::string_view part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
-    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
     if (std::stoi(std::string(part)) > 255 || (parts == 0 && part != "127")) return false;
     ++parts;
     if (dot == std::string_view::npos) break;

@@ -43,7 +43,7 @@ struct ResolvedEndpoint {
   std::string signing_region;  // region for SigV4 (us-east-1 for the global STS endpoint)
   std::string signing_name;    // service name for SigV4 ("ec2", "ssm", "sts")
   std::string partition;       // "aws", "aws-cn", ...; empty for a custom endpoint
-  std::string source;  // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
+  std::string source;     // where the URL came from, for logs: "partition aws", "AWS_ENDPOINT_URL_EC2", ...
   bool insecure = false;  // plain http to a host that is not loopback (only with allow_insecure_http)
 };
 

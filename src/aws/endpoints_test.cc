@@ -73,7 +73,8 @@ std::vector<RuleCase> AllSupportedCases() {
 
 TEST(EndpointRuleTests, CountsRunAndFiltered) {
   // Totals in the vendored files; a changed file shows here.
-  const std::map<std::string, int> expected_total = {{"ec2", 54}, {"ssm", 49}, {"sts", 69}, {"autoscaling", 45}};
+  const std::map<std::string, int> expected_total = {
+      {"ec2", 54}, {"ssm", 49}, {"sts", 69}, {"autoscaling", 45}};
   int ran = 0, filtered = 0;
   for (const auto& [service, total] : expected_total) {
     Enumerated e = EnumerateRuleCases(service);
@@ -262,8 +263,8 @@ TEST(ServiceEndpoints, ErrorsSayWhatToFix) {
 }
 
 TEST(ServiceEndpoints, PlainHttpOnlyForLoopbackUnlessAllowed) {
-  for (const char* url : {"http://127.0.0.1:4566", "http://localhost:4566/", "http://[::1]:4566", "http://127.9.9.9",
-                          "HTTP://localhost"}) {
+  for (const char* url : {"http://127.0.0.1:4566", "http://localhost:4566/", "http://[::1]:4566",
+                          "http://127.9.9.9", "HTTP://localhost"}) {
     auto r = ResolveServiceEndpoint({"ec2", "eu-west-1", false, url}, MapEnv({}));
     ASSERT_TRUE(r.ok()) << url << ": " << r.error().message;
     EXPECT_FALSE(r->insecure) << url;

@@ -83,7 +83,8 @@ Result<HttpRequest> ServiceClient::BaseRequest(const std::string& operation, con
   if (options_.endpoint.empty()) {
     return Error::Config("no endpoint for " + action + ": set a region (or an endpoint URL)");
   }
-  if (options_.region.empty()) return Error::Config("no region for " + action + ": set --region or AWS_REGION");
+  if (options_.region.empty())
+    return Error::Config("no region for " + action + ": set --region or AWS_REGION");
   FP_ASSIGN_OR_RETURN(protocol::SerializedRequest serialized,
                       protocol::SerializeRequest(model_, operation, params, options_.idempotency_token));
   HttpRequest base;
@@ -145,7 +146,8 @@ Answer Interpret(const protocol::ServiceModel& model, const std::string& operati
     a.final = std::move(parsed);
     return a;
   }
-  AwsErrorInfo info = ToErrorInfo(protocol::ParseErrorResponse(model, operation, *response), response->headers);
+  AwsErrorInfo info =
+      ToErrorInfo(protocol::ParseErrorResponse(model, operation, *response), response->headers);
   if (info.http_status == 0) info.http_status = response->status;
   a.error = ClassifyAwsError(info, action);
   if (record->request_id.empty()) record->request_id = a.error.request_id;
@@ -189,7 +191,8 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
       return std::move(*answer.final);
     }
     Error& error = answer.error;
-    tell_gate(error.category == ErrorCategory::kThrottled ? AttemptOutcome::kThrottled : AttemptOutcome::kFailed);
+    tell_gate(error.category == ErrorCategory::kThrottled ? AttemptOutcome::kThrottled
+                                                          : AttemptOutcome::kFailed);
     RetryDecision decision = retry_.OnFailure(call, error, answer.headers);
     record.will_retry = decision.retry;
     record.retry_delay = decision.delay;

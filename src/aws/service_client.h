@@ -1,7 +1,8 @@
 // ServiceClient: the call pipeline behind every AWS operation fleetpatch makes.
 //
 //   params --serialise (protocol engine, once per call)--> request
-//          --[ gate -> credentials -> SigV4 sign -> transport -> classify ]-- per attempt, retried by RetryPolicy
+//          --[ gate -> credentials -> SigV4 sign -> transport -> classify ]-- per attempt, retried by
+//          RetryPolicy
 //          --parse (protocol engine)--> JSON result, or a classified Error
 //
 // One ServiceClient per (service, region, endpoint, credentials); it owns the retry quota that all

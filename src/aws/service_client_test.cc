@@ -191,8 +191,8 @@ class RecordingGate final : public AttemptGate {
   explicit RecordingGate(const FakeTransport& transport) : transport_(transport) {}
   void BeforeAttempt(const std::string& operation, int attempt) override {
     std::lock_guard lock(mu_);
-    log_.push_back("before " + operation + " #" + std::to_string(attempt) + " sent=" +
-                   std::to_string(transport_.request_count()));
+    log_.push_back("before " + operation + " #" + std::to_string(attempt) +
+                   " sent=" + std::to_string(transport_.request_count()));
   }
   void AfterAttempt(const std::string& operation, int attempt, AttemptOutcome outcome) override {
     std::lock_guard lock(mu_);

@@ -834,7 +834,8 @@ TEST(SigV4OverHttp, SignedByClientVerifiedByServer) {
 // Requests signed by botocore (the AWS CLI) verify too. Needs /usr/bin/aws (Debian's awscli).
 TEST(SigV4OverHttp, AwsCliSignedRequestsVerify) {
   const char* aws = "/usr/bin/aws";
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(fs::exists(aws), aws << " not installed: cannot check botocore-signed requests");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(fs::exists(aws),
+                                aws << " not installed: cannot check botocore-signed requests");
   CapturingServer server;
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(server.port());
   fleetpatch::testing::TempDir home;

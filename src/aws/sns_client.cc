@@ -38,8 +38,8 @@ std::string SnsTopicRegion(const std::string& arn) {
     start = colon + 1;
   }
   const std::string name = arn.substr(start);
-  if (parts[0] != "arn" || parts[1].empty() || parts[2] != "sns" || parts[3].empty() || parts[4].size() != 12 ||
-      name.empty() || name.find(':') != std::string::npos)
+  if (parts[0] != "arn" || parts[1].empty() || parts[2] != "sns" || parts[3].empty() ||
+      parts[4].size() != 12 || name.empty() || name.find(':') != std::string::npos)
     return "";
   return parts[3];
 }

@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kTopic = "arn:aws:sns:eu-west-1:123456789012:fleetpatch-alerts";
 
 std::string PublishXml(const std::string& id) {
-  return "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishResult><MessageId>" + id +
+  return "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishResult><MessageId>" +
+         id +
          "</MessageId></PublishResult><ResponseMetadata><RequestId>f187a3c1-376f-11df-8963-01868b7c937a"
          "</RequestId></ResponseMetadata></PublishResponse>";
 }
@@ -28,15 +29,18 @@ TEST(SnsClient, PublishWireFormatFromTheModel) {
   auto reqs = caller.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].second.body,
-            "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A123456789012%3Afleetpatch-alerts"
+            "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A123456789012%"
+            "3Afleetpatch-alerts"
             "&Message=run%201%20finished%3A%203%20failed&Subject=fleetpatch%3A%20run%20finished");
 }
 
 TEST(SnsClient, AServiceErrorIsClassified) {
   EngineApiCaller caller(protocol::SnsModel(), [](const std::string&, const protocol::SerializedRequest&) {
-    return HttpResponse{404, {},
-                        "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not "
-                        "exist</Message></Error><RequestId>r1</RequestId></ErrorResponse>"};
+    return HttpResponse{
+        404,
+        {},
+        "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not "
+        "exist</Message></Error><RequestId>r1</RequestId></ErrorResponse>"};
   });
   SnsClient sns(caller);
   auto id = sns.Publish({kTopic, "m", ""});

@@ -2,24 +2,26 @@
 
 #include <mutex>
 
-#include "common/time_format.h"
-#include "common/exit_codes.h"
 #include "cli/run_engine.h"
+#include "common/exit_codes.h"
+#include "common/time_format.h"
 #include "workflow/executor.h"
 
 namespace fleetpatch::cli {
 
-Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config, const std::vector<std::string>& names) {
+Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config,
+                                                    const std::vector<std::string>& names) {
   std::vector<workflow::ZoneSpec> all = ZoneSpecsFrom(config);
   if (names.empty()) return all;
   std::vector<workflow::ZoneSpec> out;
   for (const auto& name : names) {
-    auto it = std::find_if(all.begin(), all.end(), [&](const workflow::ZoneSpec& z) { return z.info.name == name; });
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const workflow::ZoneSpec& z) { return z.info.name == name; });
     if (it == all.end()) {
       std::string known;
       for (const auto& z : all) known += (known.empty() ? "" : ", ") + z.info.name;
-      return Error::Config("--zone: no enabled landing zone is named '" + name + "'; the enabled ones: " +
-                           (known.empty() ? "none" : known));
+      return Error::Config("--zone: no enabled landing zone is named '" + name +
+                           "'; the enabled ones: " + (known.empty() ? "none" : known));
     }
     out.push_back(*it);
   }
@@ -36,9 +38,9 @@ Result<std::shared_ptr<workflow::ZoneApi>> ConnectOnce::Connect(const workflow::
   return apis_.emplace(zone.info.name, std::move(api)).first->second;
 }
 
-std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones,
-                                  int workers,
-                                  const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn) {
+std::vector<Error> ForEachZoneApi(
+    workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones, int workers,
+    const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn) {
   std::vector<std::optional<Error>> errors(zones.size());
   workflow::ParallelFor(zones.size(), static_cast<size_t>(std::max(1, workers)), [&](size_t i) {
     Status st = [&]() -> Status {
@@ -63,15 +65,15 @@ int ZoneErrorsExitCode(const std::vector<Error>& errors) {
 }
 
 int PrintOutcome(const Options& options, Context& ctx, const report::TableReport& report,
-                 const Result<std::vector<std::filesystem::path>>& written, const std::vector<Error>& zone_errors,
-                 int code, TextSummary text) {
+                 const Result<std::vector<std::filesystem::path>>& written,
+                 const std::vector<Error>& zone_errors, int code, TextSummary text) {
   if (!written.ok()) {
     *ctx.err << "fleetpatch: could not write the reports: " << written.error().ToString() << "\n";
     if (code == kExitOk) code = ExitCodeFor(written.error().category);
   }
   if (options.output == OutputFormat::kJson) {
-    nlohmann::json extra = {{"exit_code", code}, {"reports", nlohmann::json::array()},
-                            {"zone_errors", nlohmann::json::array()}};
+    nlohmann::json extra = {
+        {"exit_code", code}, {"reports", nlohmann::json::array()}, {"zone_errors", nlohmann::json::array()}};
     if (written.ok())
       for (const auto& p : *written) extra["reports"].push_back(p.string());
     for (const auto& e : zone_errors)
@@ -81,7 +83,8 @@ int PrintOutcome(const Options& options, Context& ctx, const report::TableReport
     return code;
   }
   text(*ctx.out, report);
-  for (const auto& e : zone_errors) *ctx.err << "fleetpatch: zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
+  for (const auto& e : zone_errors)
+    *ctx.err << "fleetpatch: zone error [" << CategoryName(e.category) << "]: " << e.ToString() << "\n";
   if (written.ok()) {
     *ctx.out << "Reports:\n";
     for (const auto& p : *written) *ctx.out << "  " << p.string() << "\n";

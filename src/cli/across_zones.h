@@ -15,8 +15,8 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
-#include "report/table_report.h"
 #include "config/config.h"
+#include "report/table_report.h"
 #include "workflow/workflow.h"
 #include "workflow/zone_api.h"
 
@@ -24,7 +24,8 @@ namespace fleetpatch::cli {
 
 // The enabled zones of `config`, or only those named in `names` (each must be a zone of the
 // config: kConfig naming the unknown one and listing the known ones).
-Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config, const std::vector<std::string>& names);
+Result<std::vector<workflow::ZoneSpec>> SelectZones(const config::Config& config,
+                                                    const std::vector<std::string>& names);
 
 // A connector that connects each zone (assumes its role) once and hands the same API to later
 // passes over the zones (prune lists, then deletes: one AssumeRole per zone, not two). The API's
@@ -43,9 +44,9 @@ class ConnectOnce final : public workflow::ZoneConnector {
 
 // Connects each zone (assuming its role) and calls fn on up to `workers` zones at a time. Returns
 // the zones' errors, each message prefixed with "landing zone 'NAME': ", in zone order.
-std::vector<Error> ForEachZoneApi(workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones,
-                                  int workers,
-                                  const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn);
+std::vector<Error> ForEachZoneApi(
+    workflow::ZoneConnector& connector, const std::vector<workflow::ZoneSpec>& zones, int workers,
+    const std::function<Status(workflow::ZoneApi&, const workflow::ZoneSpec&)>& fn);
 
 // "20261204-133000": the UTC time as it names a report file.
 std::string ReportStamp(std::chrono::system_clock::time_point t);
@@ -59,7 +60,7 @@ int ZoneErrorsExitCode(const std::vector<Error>& errors);
 // when `code` is 0, gives that error's exit code. Returns the exit code.
 using TextSummary = void (*)(std::ostream& out, const report::TableReport& report);
 int PrintOutcome(const Options& options, Context& ctx, const report::TableReport& report,
-                 const Result<std::vector<std::filesystem::path>>& written, const std::vector<Error>& zone_errors,
-                 int code, TextSummary text);
+                 const Result<std::vector<std::filesystem::path>>& written,
+                 const std::vector<Error>& zone_errors, int code, TextSummary text);
 
 }  // namespace fleetpatch::cli

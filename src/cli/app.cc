@@ -21,10 +21,8 @@ constexpr CommandEntry kCommands[] = {
     {Command::kValidate, RunValidateCommand}, {Command::kWhoami, RunWhoamiCommand},
     {Command::kEmulator, RunEmulatorCommand}, {Command::kDemo, RunDemoCommand},
     {Command::kPrune, RunPruneCommand},       {Command::kCompliance, RunComplianceCommand},
-    {Command::kGenDocs, RunGenDocsCommand},
-    {Command::kStateCopy, RunStateCopyCommand},
-    {Command::kWorker, RunWorkerCommand},
-    {Command::kRollback, RunRollbackCommand},
+    {Command::kGenDocs, RunGenDocsCommand},   {Command::kStateCopy, RunStateCopyCommand},
+    {Command::kWorker, RunWorkerCommand},     {Command::kRollback, RunRollbackCommand},
 };
 
 int PrintError(const Error& e, Context& ctx) {
@@ -51,7 +49,8 @@ int Run(const std::vector<std::string>& args, Context& ctx) {
   // Logs go to stderr only, redacted, in the chosen format; stdout stays for results.
   LogOptions log;
   if (auto level = ParseLogLevel(options->log_level); level.ok()) log.level = *level;
-  log.format = options->log_format == LogFormat::kJson ? fleetpatch::LogFormat::kJson : fleetpatch::LogFormat::kText;
+  log.format =
+      options->log_format == LogFormat::kJson ? fleetpatch::LogFormat::kJson : fleetpatch::LogFormat::kText;
   log.quiet = options->quiet;
   SetupLogging(log);
 

@@ -68,14 +68,15 @@ TEST_F(AppTest, ValidatePrintsEveryProblemAndExitsWithTheConfigCode) {
   std::string cfg = Write("bad.yml", "dry_run: yes please\npatch:\n  canary_size: -1\n  documnet: X\n");
   EXPECT_EQ(Run({"validate", "--config", cfg}), kExitConfig);
   EXPECT_EQ(out_.str(), "");
-  EXPECT_EQ(err_.str(),
-            "fleetpatch: 3 problems found:\n" + cfg +
-                ":1:10: dry_run: expected true or false; found 'yes please'\n" + cfg +
-                ":3:16: patch.canary_size: out of range: -1; allowed: 0 to 1000\n" + cfg +
-                ":4:3: patch.documnet: unknown key \"documnet\" (did you mean \"document\"?); allowed here: "
-                "document, operation, reboot_option, baseline_override, canary_size, max_concurrency, "
-                "max_errors, require_confirmation, fail_on_pending_reboot, rollback, delete_replaced_root_volume, "
-            "auto_scaling, max_unavailable, max_unavailable_tags\n");
+  EXPECT_EQ(
+      err_.str(),
+      "fleetpatch: 3 problems found:\n" + cfg +
+          ":1:10: dry_run: expected true or false; found 'yes please'\n" + cfg +
+          ":3:16: patch.canary_size: out of range: -1; allowed: 0 to 1000\n" + cfg +
+          ":4:3: patch.documnet: unknown key \"documnet\" (did you mean \"document\"?); allowed here: "
+          "document, operation, reboot_option, baseline_override, canary_size, max_concurrency, "
+          "max_errors, require_confirmation, fail_on_pending_reboot, rollback, delete_replaced_root_volume, "
+          "auto_scaling, max_unavailable, max_unavailable_tags\n");
 }
 
 TEST_F(AppTest, ValidateJsonOutput) {
@@ -108,9 +109,9 @@ TEST_F(AppTest, HelpAndVersionGoToStdoutWithExitZero) {
 }
 
 TEST_F(AppTest, EveryCommandHasAHandler) {
-  for (Command c : {Command::kWorkflow, Command::kRuns, Command::kShow, Command::kReport, Command::kValidate,
-                    Command::kWhoami, Command::kEmulator, Command::kDemo, Command::kPrune,
-                    Command::kCompliance}) {
+  for (Command c :
+       {Command::kWorkflow, Command::kRuns, Command::kShow, Command::kReport, Command::kValidate,
+        Command::kWhoami, Command::kEmulator, Command::kDemo, Command::kPrune, Command::kCompliance}) {
     EXPECT_NE(CommandFor(c), nullptr) << CommandName(c);
   }
 }

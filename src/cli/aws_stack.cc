@@ -12,8 +12,9 @@ Result<aws::AwsContextOptions> ContextOptions(const config::Config& config, cons
   options.observer = std::move(observer);
   options.allow_insecure_endpoint = flags.allow_insecure_endpoint;
   std::optional<std::string> from_env = env("AWS_MAX_ATTEMPTS");
-  FP_ASSIGN_OR_RETURN(options.retry.max_attempts,
-                      aws::ResolveMaxAttempts(config.aws.max_attempts, from_env ? from_env->c_str() : nullptr));
+  FP_ASSIGN_OR_RETURN(
+      options.retry.max_attempts,
+      aws::ResolveMaxAttempts(config.aws.max_attempts, from_env ? from_env->c_str() : nullptr));
   return options;
 }
 

@@ -23,10 +23,10 @@ int64_t Fact(const report::TableReport& r, const std::string& key) {
 }
 
 void PrintText(std::ostream& out, const report::TableReport& r) {
-  out << "Compliance of " << Fact(r, "instances") << " managed instance(s): " << Fact(r, "compliant") << " compliant, "
-      << Fact(r, "missing") << " missing patches, " << Fact(r, "failed") << " failed patches, "
-      << Fact(r, "reboot_pending") << " waiting for a reboot, " << Fact(r, "stale") << " stale ("
-      << Fact(r, "never_scanned") << " never scanned)\n";
+  out << "Compliance of " << Fact(r, "instances") << " managed instance(s): " << Fact(r, "compliant")
+      << " compliant, " << Fact(r, "missing") << " missing patches, " << Fact(r, "failed")
+      << " failed patches, " << Fact(r, "reboot_pending") << " waiting for a reboot, " << Fact(r, "stale")
+      << " stale (" << Fact(r, "never_scanned") << " never scanned)\n";
   for (const auto& s : r.summaries) {
     if (s.key != "by_zone") continue;
     for (const auto& row : s.rows) {
@@ -55,18 +55,20 @@ Result<int> RunComplianceCommand(const Options& options, Context& ctx) {
   // Each zone's rows go into the report as the zone finishes: only the report's rows are kept.
   std::mutex mu;
   workflow::ComplianceReportBuilder builder(checks);
-  std::vector<Error> errors = ForEachZoneApi(aws->connector(), zones, config.concurrency.zone_workers,
-                                             [&](workflow::ZoneApi& api, const workflow::ZoneSpec& z) -> Status {
-    FP_ASSIGN_OR_RETURN(auto got, workflow::CollectCompliance(api, z.info, copts, now));
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& r : got) builder.Add(r);
-    return OkStatus();
-  });
+  std::vector<Error> errors =
+      ForEachZoneApi(aws->connector(), zones, config.concurrency.zone_workers,
+                     [&](workflow::ZoneApi& api, const workflow::ZoneSpec& z) -> Status {
+                       FP_ASSIGN_OR_RETURN(auto got, workflow::CollectCompliance(api, z.info, copts, now));
+                       std::lock_guard<std::mutex> lock(mu);
+                       for (const auto& r : got) builder.Add(r);
+                       return OkStatus();
+                     });
   std::vector<std::string> error_texts;
   for (const auto& e : errors) error_texts.push_back(e.ToString());
   const bool failing = builder.failing();
   report::TableReport rep = builder.Finish(error_texts, FormatIso8601(now));
-  auto written = report::WriteTableReports(rep, config.reporting.output_dir, ReportFormats(config), ReportStamp(now));
+  auto written =
+      report::WriteTableReports(rep, config.reporting.output_dir, ReportFormats(config), ReportStamp(now));
 
   int code = !errors.empty() ? ZoneErrorsExitCode(errors) : failing ? kExitInstanceFailures : kExitOk;
   return PrintOutcome(options, ctx, rep, written, errors, code, PrintText);

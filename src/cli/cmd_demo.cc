@@ -60,13 +60,15 @@ config::EnvLookup DemoEnv(config::EnvLookup user_env, const std::string& endpoin
 
 // The demo fleet's landing zones (as `examples/demo/landing_zones.yml` holds them), with the
 // timeouts compressed by the emulator's time scale.
-Result<config::Config> DemoConfig(const Options& options, const DemoSettings& settings, const config::EnvLookup& env,
-                                  const std::string& state_path, const std::string& output_dir) {
+Result<config::Config> DemoConfig(const Options& options, const DemoSettings& settings,
+                                  const config::EnvLookup& env, const std::string& state_path,
+                                  const std::string& output_dir) {
   if (settings.time_scale <= 0) return Error::Internal("demo time scale must be positive");
   std::error_code ec;
-  FP_ASSIGN_OR_RETURN(config::Config config,
-                      config::LoadConfigString(emulator::DemoLandingZonesYaml(), "built-in demo landing zones",
-                                               std::filesystem::current_path(ec), env));
+  FP_ASSIGN_OR_RETURN(
+      config::Config config,
+      config::LoadConfigString(emulator::DemoLandingZonesYaml(), "built-in demo landing zones",
+                               std::filesystem::current_path(ec), env));
   config.state.path = state_path;
   config.reporting.output_dir = output_dir;
   if (!options.formats.empty()) config.reporting.formats = options.formats;
@@ -84,8 +86,9 @@ Result<config::Config> DemoConfig(const Options& options, const DemoSettings& se
 }
 
 // What the demo did, after the run's own summary. Its planned failures are expected: exit 0.
-int PrintDemoNotes(const Options& options, Context& ctx, const std::string& endpoint, const std::string& state_path,
-                   const std::vector<emulator::RequestLogEntry>& log, int code) {
+int PrintDemoNotes(const Options& options, Context& ctx, const std::string& endpoint,
+                   const std::string& state_path, const std::vector<emulator::RequestLogEntry>& log,
+                   int code) {
   // With --output json stdout holds one JSON document: the notes go to stderr then.
   std::ostream& notes = options.output == OutputFormat::kJson ? *ctx.err : *ctx.out;
   notes << "Ran against the built-in AWS emulator at " << endpoint
@@ -95,7 +98,8 @@ int PrintDemoNotes(const Options& options, Context& ctx, const std::string& endp
   if (code == kExitInstanceFailures) {
     notes << "The demo fleet fails some instances on purpose (an AMI that fails and one too slow for its "
              "timeout, instances that fail the precheck, patches that fail or hang, instances a patch "
-             "breaks, checked and rolled back), so the failures above are expected: exit code 0. A real run with failed instances exits with "
+             "breaks, checked and rolled back), so the failures above are expected: exit code 0. A real run "
+             "with failed instances exits with "
           << kExitInstanceFailures << ".\n";
     return kExitOk;
   }
@@ -106,7 +110,8 @@ int PrintDemoNotes(const Options& options, Context& ctx, const std::string& endp
 }  // namespace
 
 Result<int> RunDemo(const Options& options, const DemoSettings& settings, Context& ctx) {
-  FP_ASSIGN_OR_RETURN(std::string output_dir, AbsolutePath(options.output_dir, kDemoOutputDir, "--output-dir"));
+  FP_ASSIGN_OR_RETURN(std::string output_dir,
+                      AbsolutePath(options.output_dir, kDemoOutputDir, "--output-dir"));
   FP_ASSIGN_OR_RETURN(std::string state_path, AbsolutePath(options.state_path, kDemoStatePath, "--state"));
   emulator::EmulatorOptions eopts;
   eopts.time_scale = settings.time_scale;
@@ -117,7 +122,8 @@ Result<int> RunDemo(const Options& options, const DemoSettings& settings, Contex
   BypassProxyForLoopback();
   Context demo_ctx = ctx;
   demo_ctx.env = DemoEnv(ctx.env, endpoint);
-  FP_ASSIGN_OR_RETURN(config::Config config, DemoConfig(options, settings, demo_ctx.env, state_path, output_dir));
+  FP_ASSIGN_OR_RETURN(config::Config config,
+                      DemoConfig(options, settings, demo_ctx.env, state_path, output_dir));
 
   RunRequest req;
   req.phases = {Phase::kScan, Phase::kBackup, Phase::kPrecheck, Phase::kPatch};

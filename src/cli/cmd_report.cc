@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "common/json_dump.h"
 #include "cli/store_access.h"
+#include "common/json_dump.h"
 #include "report/report_writer.h"
 #include "report/run_source.h"
 
@@ -60,7 +60,8 @@ Result<int> RunReportCommand(const Options& options, Context& ctx) {
   // format), never loaded all at once. All passes read one snapshot of the store, so the files
   // agree with each other even when a workflow is still writing the run in another process.
   FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
-    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source,
+                        report::StoreSource::Open(*store, run.run_id));
     FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
     const nlohmann::json& config = source->run().config;
     report::WriteOptions wopts;

@@ -4,15 +4,17 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "common/json_dump.h"
 #include "cli/store_access.h"
+#include "common/json_dump.h"
 #include "common/strings.h"
 
 namespace fleetpatch::cli {
 namespace {
 
 // The phases as "scan,backup", or "-" for none.
-std::string PhaseList(const std::vector<std::string>& phases) { return phases.empty() ? "-" : Join(phases, ","); }
+std::string PhaseList(const std::vector<std::string>& phases) {
+  return phases.empty() ? "-" : Join(phases, ",");
+}
 
 std::string Pad(const std::string& s, size_t width) {
   return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "common/json_dump.h"
 #include "cli/store_access.h"
+#include "common/json_dump.h"
 #include "report/run_source.h"
 #include "report/summary.h"
 #include "report/text_util.h"
@@ -62,8 +62,8 @@ json ProblemJson(const ProblemInfo& p) {
 }
 
 // `show --output json`: the run record, its summary and its lock holder.
-json ShowJson(const RunInfo& run, const report::RunSummary& summary, const std::optional<state::LockHolder>& holder,
-              const std::string& path) {
+json ShowJson(const RunInfo& run, const report::RunSummary& summary,
+              const std::optional<state::LockHolder>& holder, const std::string& path) {
   const json& config = run.config;
   json j;
   j["run_id"] = run.run_id;
@@ -180,7 +180,8 @@ Result<int> RunShowCommand(const Options& options, Context& ctx) {
   // Only the summary is shown: one streamed pass over the instances, not the whole run in memory.
   report::RunSummary summary;
   FP_RETURN_IF_ERROR(store->ReadConsistently([&]() -> Status {
-    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(*store, run.run_id));
+    FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source,
+                        report::StoreSource::Open(*store, run.run_id));
     FP_ASSIGN_OR_RETURN(summary, report::Summarize(*source));
     return OkStatus();
   }));

@@ -32,8 +32,8 @@ Result<int> RunStateCopyCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(state::CopyStats stats, state::CopyRuns(*from, *to));
   if (options.output == OutputFormat::kJson) {
     nlohmann::json j = {{"from", DisplayLocation(from_location)}, {"to", DisplayLocation(to_location)},
-                        {"runs_copied", stats.runs_copied}, {"runs_completed", stats.runs_completed},
-                        {"instances", stats.instances}, {"events", stats.events}};
+                        {"runs_copied", stats.runs_copied},       {"runs_completed", stats.runs_completed},
+                        {"instances", stats.instances},           {"events", stats.events}};
     *ctx.out << DumpJson(j, 2) << "\n";
   } else {
     *ctx.out << "Copied " << stats.runs_copied << " run(s) from " << DisplayLocation(from_location) << " to "

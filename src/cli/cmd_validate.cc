@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "common/json_dump.h"
 #include "cli/commands.h"
 #include "common/exit_codes.h"
+#include "common/json_dump.h"
 
 namespace fleetpatch::cli {
 namespace {

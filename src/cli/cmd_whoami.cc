@@ -1,14 +1,13 @@
-// `fleetpatch whoami [--profile P] [--region R] [--role-arn ARN [--external-id ID | --external-id-file F]]`: which AWS
-// identity fleetpatch would use (STS GetCallerIdentity with the default credential chain), and
+// `fleetpatch whoami [--profile P] [--region R] [--role-arn ARN [--external-id ID | --external-id-file F]]`:
+// which AWS identity fleetpatch would use (STS GetCallerIdentity with the default credential chain), and
 // optionally the identity after assuming a landing zone's role: the quickest check that
 // credentials and a role's trust policy are right before a run. The secret key and session token
 // are never printed; the access key id only in its redacted form.
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 
-#include "common/json_dump.h"
 #include "aws/aws_context.h"
 #include "aws/credentials_chain.h"
 #include "aws/credentials_sts.h"
@@ -16,6 +15,7 @@
 #include "aws/sts_client.h"
 #include "cli/commands.h"
 #include "common/exit_codes.h"
+#include "common/json_dump.h"
 #include "config/names.h"
 
 namespace fleetpatch::cli {
@@ -57,11 +57,13 @@ Result<std::string> ExternalId(const Options& options, const EnvLookup& env) {
     std::ifstream in(path, std::ios::binary);
     std::string text(1225 + 2, '\0');
     if (in) in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!in && !in.eof()) return Error::Config("whoami: --external-id-file " + path + ": cannot read the file");
+    if (!in && !in.eof())
+      return Error::Config("whoami: --external-id-file " + path + ": cannot read the file");
     text.resize(static_cast<size_t>(in.gcount()));
     text = text.substr(0, text.find_first_of("\r\n"));
     if (text.empty() || text.size() > 1224)
-      return Error::Config("whoami: --external-id-file " + path + ": expected one line of 1 to 1224 characters");
+      return Error::Config("whoami: --external-id-file " + path +
+                           ": expected one line of 1 to 1224 characters");
     return text;
   }
   if (auto v = env("FLEETPATCH_EXTERNAL_ID"); v && !v->empty()) return *v;
@@ -71,7 +73,8 @@ Result<std::string> ExternalId(const Options& options, const EnvLookup& env) {
 // The config whoami reads: the files when given, else only --profile and --region.
 Result<config::Config> WhoamiConfig(const Options& options, Context& ctx) {
   config::Config cfg;
-  if (!options.config_path.empty() || !options.landing_zones_path.empty()) return EffectiveConfig(options, ctx.env);
+  if (!options.config_path.empty() || !options.landing_zones_path.empty())
+    return EffectiveConfig(options, ctx.env);
   if (!options.profile.empty()) cfg.aws.profile = options.profile;
   if (!options.region.empty()) {
     if (std::string why = config::CheckRegion(options.region); !why.empty())
@@ -99,8 +102,8 @@ Result<Identity> Identify(aws::AwsContext& aws_context, const std::string& regio
   return Identity{*id, creds->Redacted()};
 }
 
-int PrintIdentities(const Options& options, Context& ctx, const Identity& base, const std::optional<Identity>& assumed,
-                    const std::string& region) {
+int PrintIdentities(const Options& options, Context& ctx, const Identity& base,
+                    const std::optional<Identity>& assumed, const std::string& region) {
   auto to_json = [](const Identity& i) {
     return nlohmann::json{{"account", i.id.account},
                           {"arn", i.id.arn},
@@ -135,7 +138,8 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   if ((!options.whoami_external_id.empty() || !options.whoami_external_id_file.empty()) &&
       options.whoami_role_arn.empty()) {
     return Error::Config(
-        "whoami: --external-id / --external-id-file go with --role-arn ARN\nRun 'fleetpatch whoami --help' for "
+        "whoami: --external-id / --external-id-file go with --role-arn ARN\nRun 'fleetpatch whoami --help' "
+        "for "
         "usage.");
   }
   FP_ASSIGN_OR_RETURN(config::Config cfg, WhoamiConfig(options, ctx));
@@ -145,8 +149,9 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx) {
   aws::AwsContextOptions aopts;
   aopts.allow_insecure_endpoint = options.allow_insecure_endpoint;
   const std::optional<std::string> max_attempts = ctx.env("AWS_MAX_ATTEMPTS");
-  FP_ASSIGN_OR_RETURN(aopts.retry.max_attempts,
-                      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts ? max_attempts->c_str() : nullptr));
+  FP_ASSIGN_OR_RETURN(
+      aopts.retry.max_attempts,
+      aws::ResolveMaxAttempts(cfg.aws.max_attempts, max_attempts ? max_attempts->c_str() : nullptr));
   aws::AwsContext aws_context(transport, clock, ctx.env, aopts);
 
   aws::CredentialsChainOptions copts;

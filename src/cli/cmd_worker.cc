@@ -38,14 +38,18 @@ std::string DefaultWorkerId() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-bool Has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 // The run to join: it exists, is no dry run, and its scan is done.
 Result<RunInfo> JoinableRun(state::StateStore& store, const std::string& run_id) {
   FP_ASSIGN_OR_RETURN(RunInfo run, store.GetRun(run_id));
-  if (run.dry_run) return Error::Validation("run " + run_id + " was a dry run: workers make changes; start a new run");
+  if (run.dry_run)
+    return Error::Validation("run " + run_id + " was a dry run: workers make changes; start a new run");
   if (!Has(run.phases_completed, PhaseName(Phase::kScan))) {
-    return Error::Validation("run " + run_id + " has no scan results: run `fleetpatch --workflow scan` first, then " +
+    return Error::Validation("run " + run_id +
+                             " has no scan results: run `fleetpatch --workflow scan` first, then " +
                              "start the workers with --run " + run_id);
   }
   return run;
@@ -53,7 +57,8 @@ Result<RunInfo> JoinableRun(state::StateStore& store, const std::string& run_id)
 
 // The rollout rules, the error budget resolved against the run's eligible instances. The first
 // worker's rules win; later workers join the rollout as it stands.
-Status StartRunRollout(state::StateStore& store, const std::string& run_id, const workflow::WorkflowOptions& o) {
+Status StartRunRollout(state::StateStore& store, const std::string& run_id,
+                       const workflow::WorkflowOptions& o) {
   FP_ASSIGN_OR_RETURN(auto counts, store.CountByStatus(run_id, Phase::kScan));
   state::RolloutPolicy p;
   p.canary_size = o.canary_size;
@@ -68,12 +73,14 @@ Status StartRunRollout(state::StateStore& store, const std::string& run_id, cons
 // could not keep them, so a run that needs them is worked by one process.
 Status RequireGatesWorkersKeep(const config::Config& c) {
   if (c.patch.max_unavailable) {
-    return Error::Config("worker: patch.max_unavailable (a disruption budget) is not kept across workers yet: "
-                         "work this run with one process (`fleetpatch --resume --run ID`), or remove the budget");
+    return Error::Config(
+        "worker: patch.max_unavailable (a disruption budget) is not kept across workers yet: "
+        "work this run with one process (`fleetpatch --resume --run ID`), or remove the budget");
   }
   if (c.workflow.window.enabled) {
-    return Error::Config("worker: workflow.window (a maintenance window) is not kept across workers yet: "
-                         "work this run with one process (`fleetpatch --resume --run ID`), or remove the window");
+    return Error::Config(
+        "worker: workflow.window (a maintenance window) is not kept across workers yet: "
+        "work this run with one process (`fleetpatch --resume --run ID`), or remove the window");
   }
   // A group with members in two zones of one account and region stays suspended until its last
   // member in either is over: one process knows that (workflow/group_suspensions.h), workers do not.
@@ -81,10 +88,11 @@ Status RequireGatesWorkersKeep(const config::Config& c) {
     std::set<std::string> seen;
     for (const auto& z : c.landing_zones) {
       if (seen.insert(z.account_id + " " + z.region).second) continue;
-      return Error::Config("worker: patch.auto_scaling: suspend with two landing zones in account " + z.account_id +
-                           " and region " + z.region + " (" + z.name +
-                           "): a group with members in both is resumed after its last member only when one process "
-                           "works the run (`fleetpatch --resume --run ID`); or use patch.auto_scaling: standby");
+      return Error::Config(
+          "worker: patch.auto_scaling: suspend with two landing zones in account " + z.account_id +
+          " and region " + z.region + " (" + z.name +
+          "): a group with members in both is resumed after its last member only when one process "
+          "works the run (`fleetpatch --resume --run ID`); or use patch.auto_scaling: standby");
     }
   }
   return OkStatus();
@@ -129,7 +137,7 @@ class Worker {
   void Print(const std::string& zone, const std::vector<workflow::PhaseSummary>& phases);
 
   WorkerSetup s_;
-  mutable std::mutex mu_;        // guards the two below and the lines written to s_.err
+  mutable std::mutex mu_;       // guards the two below and the lines written to s_.err
   std::set<std::string> skip_;  // zones this worker could not connect: left to other workers
   std::vector<Error> unreachable_;
 };
@@ -159,7 +167,8 @@ Status Worker::ClaimLoop() {
     if (!left) return OkStatus();
     // Held by other workers: one of them may die, and its lease expire.
     const auto due = s_.clock.SteadyNow() + s_.ttl / 4;
-    while (!workflow::Interrupted() && s_.clock.SteadyNow() < due) s_.clock.SleepFor(std::chrono::milliseconds(100));
+    while (!workflow::Interrupted() && s_.clock.SteadyNow() < due)
+      s_.clock.SleepFor(std::chrono::milliseconds(100));
   }
   return OkStatus();
 }
@@ -175,22 +184,25 @@ std::vector<std::string> Worker::Claimable() const {
 // Whether a zone of `claimable` is not done yet (another worker holds it).
 Result<bool> Worker::AnyLeft(const std::vector<std::string>& claimable) {
   FP_ASSIGN_OR_RETURN(auto leases, s_.store.ListZoneLeases(s_.run_id));
-  return std::any_of(leases.begin(), leases.end(), [&](const auto& l) { return !l.done && Has(claimable, l.zone); });
+  return std::any_of(leases.begin(), leases.end(),
+                     [&](const auto& l) { return !l.done && Has(claimable, l.zone); });
 }
 
 Status Worker::Work(state::ZoneLease lease) {
-  const auto spec = std::find_if(s_.zones.begin(), s_.zones.end(), [&](auto& z) { return z.info.name == lease.zone; });
+  const auto spec =
+      std::find_if(s_.zones.begin(), s_.zones.end(), [&](auto& z) { return z.info.name == lease.zone; });
   if (!lease.taken_from.empty()) {
     std::lock_guard<std::mutex> lock(mu_);
-    s_.err << "fleetpatch: worker " << s_.worker_id << " takes zone " << lease.zone << " over from " << lease.taken_from
-           << " (its lease expired)\n";
+    s_.err << "fleetpatch: worker " << s_.worker_id << " takes zone " << lease.zone << " over from "
+           << lease.taken_from << " (its lease expired)\n";
   }
   auto api = s_.connector.Connect(*spec);
   if (!api.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     skip_.insert(lease.zone);
     unreachable_.push_back(api.error());
-    s_.err << "fleetpatch: zone " << lease.zone << ": " << RedactedErrorText(api.error()) << "; left to other workers\n";
+    s_.err << "fleetpatch: zone " << lease.zone << ": " << RedactedErrorText(api.error())
+           << "; left to other workers\n";
     return s_.store.ReleaseZone(lease, /*done=*/false);
   }
   workflow::CancelToken cancel = workflow::InterruptToken();
@@ -219,7 +231,8 @@ void Worker::Print(const std::string& zone, const std::vector<workflow::PhaseSum
   }
   s_.err << " (succeeded/failed/skipped)\n";
   for (const auto& p : phases)
-    for (const auto& e : p.zone_errors) s_.err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+    for (const auto& e : p.zone_errors)
+      s_.err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 // The zones of the run this worker may claim: the config's enabled zones (or --zone's) that the
@@ -230,10 +243,12 @@ Result<std::vector<workflow::ZoneSpec>> WorkerZones(state::StateStore& store, co
   FP_ASSIGN_OR_RETURN(auto leases, store.ListZoneLeases(run_id));
   std::vector<workflow::ZoneSpec> out;
   for (auto& z : mine) {
-    bool in_run = std::any_of(leases.begin(), leases.end(), [&](const auto& l) { return l.zone == z.info.name; });
+    bool in_run =
+        std::any_of(leases.begin(), leases.end(), [&](const auto& l) { return l.zone == z.info.name; });
     if (in_run) out.push_back(std::move(z));
   }
-  if (out.empty()) return Error::Config("worker: none of this worker's landing zones is a zone of run " + run_id);
+  if (out.empty())
+    return Error::Config("worker: none of this worker's landing zones is a zone of run " + run_id);
   return out;
 }
 
@@ -249,8 +264,8 @@ Result<int> ConcludeAsLast(state::StateStore& store, const RunInfo& run, const c
   FP_RETURN_IF_ERROR(store.MarkPhaseCompleted(run.run_id, Phase::kPrecheck));
   FP_RETURN_IF_ERROR(store.MarkPhaseCompleted(run.run_id, Phase::kPatch));
   PhasesOutcome outcome;
-  return ConcludeRun(outcome, store, run.run_id, config, nullptr, clock, options.output == OutputFormat::kJson, hooks,
-                     ctx);
+  return ConcludeRun(outcome, store, run.run_id, config, nullptr, clock,
+                     options.output == OutputFormat::kJson, hooks, ctx);
 }
 
 }  // namespace
@@ -265,7 +280,8 @@ Result<int> RunWorkerCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(auto zones, WorkerZones(*store, run.run_id, config, options));
   if (NeedsPatchConfirmation(options, config)) {
     FP_RETURN_IF_ERROR(ConfirmProduction("fleetpatch worker is about to patch production instances of run " +
-                                             run.run_id + " in up to " + std::to_string(zones.size()) + " landing zone(s).",
+                                             run.run_id + " in up to " + std::to_string(zones.size()) +
+                                             " landing zone(s).",
                                          options.yes, ctx.terminal));
   }
   const workflow::WorkflowOptions wopts = WorkflowOptionsFrom(config);
@@ -273,7 +289,8 @@ Result<int> RunWorkerCommand(const Options& options, Context& ctx) {
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
 
   RunHooks hooks(options, config, ctx, clock);
-  FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr, hooks.AttemptObserver()));
+  FP_ASSIGN_OR_RETURN(auto aws,
+                      AwsStack::Create(config, options, ctx.env, clock, nullptr, hooks.AttemptObserver()));
   FP_RETURN_IF_ERROR(hooks.Connect(aws->context(), aws->base_credentials(), aws->transport()));
   hooks.Start(run.run_id, {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}, false);
 
@@ -284,7 +301,9 @@ Result<int> RunWorkerCommand(const Options& options, Context& ctx) {
   workflow::Progress::Options popts;
   popts.quiet = true;  // several zones' progress lines would interleave: one line per zone instead
   const auto ttl = std::chrono::seconds(options.lease_ttl_s);
-  if (!options.quiet) *ctx.err << "fleetpatch: worker " << id << " joins run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
+  if (!options.quiet)
+    *ctx.err << "fleetpatch: worker " << id << " joins run " << run.run_id << " (state "
+             << DisplayLocation(location) << ")\n";
   Worker worker({*store, run.run_id, id, ttl, zones, wopts, aws->connector(), gate, clock, popts, *ctx.err});
   FP_RETURN_IF_ERROR(worker.Run(config.concurrency.zone_workers));
 

@@ -34,10 +34,11 @@ Result<int> RunWhoamiCommand(const Options& options, Context& ctx);    // fleetp
 Result<int> RunEmulatorCommand(const Options& options, Context& ctx);  // fleetpatch emulator ...
 Result<int> RunDemoCommand(const Options& options, Context& ctx);      // fleetpatch demo
 Result<int> RunPruneCommand(const Options& options, Context& ctx);     // fleetpatch prune [--zone Z] [--yes]
-Result<int> RunComplianceCommand(const Options& options, Context& ctx);  // fleetpatch compliance [--fail-on L]
-Result<int> RunGenDocsCommand(const Options& options, Context& ctx);   // fleetpatch gen-docs DIR (hidden)
-Result<int> RunStateCopyCommand(const Options& options, Context& ctx); // fleetpatch state copy
-Result<int> RunWorkerCommand(const Options& options, Context& ctx);    // fleetpatch worker --run ID
-Result<int> RunRollbackCommand(const Options& options, Context& ctx);  // fleetpatch rollback RUN
+Result<int> RunComplianceCommand(const Options& options,
+                                 Context& ctx);                         // fleetpatch compliance [--fail-on L]
+Result<int> RunGenDocsCommand(const Options& options, Context& ctx);    // fleetpatch gen-docs DIR (hidden)
+Result<int> RunStateCopyCommand(const Options& options, Context& ctx);  // fleetpatch state copy
+Result<int> RunWorkerCommand(const Options& options, Context& ctx);     // fleetpatch worker --run ID
+Result<int> RunRollbackCommand(const Options& options, Context& ctx);   // fleetpatch rollback RUN
 
 }  // namespace fleetpatch::cli

@@ -21,18 +21,21 @@ bool NeedsPatchConfirmation(const Options& options, const config::Config& config
   return std::find(phases.begin(), phases.end(), Phase::kPatch) != phases.end();
 }
 
-Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& terminal, const std::string& action) {
+Status ConfirmProduction(const std::string& summary, bool yes, const Terminal& terminal,
+                         const std::string& action) {
   if (yes) return OkStatus();
   if (!terminal.is_interactive || !terminal.is_interactive() || !terminal.in || !terminal.out) {
-    return Error::Config("refusing to " + action +
-                         " without confirmation: there is no terminal to ask on. Nothing was changed. "
-                         "Re-run with --yes to confirm non-interactively (for example in CI), or with --dry-run to "
-                         "see what would be done.");
+    return Error::Config(
+        "refusing to " + action +
+        " without confirmation: there is no terminal to ask on. Nothing was changed. "
+        "Re-run with --yes to confirm non-interactively (for example in CI), or with --dry-run to "
+        "see what would be done.");
   }
   *terminal.out << summary << "\nType 'yes' to continue: " << std::flush;
   std::string answer;
   if (!std::getline(*terminal.in, answer)) {
-    return Error::Interrupted(action + " not confirmed (input closed); nothing was changed, nothing was patched");
+    return Error::Interrupted(action +
+                              " not confirmed (input closed); nothing was changed, nothing was patched");
   }
   answer = Lower(Trim(answer));
   if (answer == "y" || answer == "yes") return OkStatus();

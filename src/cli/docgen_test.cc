@@ -1,12 +1,12 @@
 #include "cli/docgen.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "cli/options.h"
 
@@ -30,7 +30,8 @@ std::vector<FlagDoc> AllFlags() {
   std::vector<FlagDoc> out;
   VisitCommandLine([&](const CLI::App& root) {
     auto add = [&](const CLI::App& app, const std::string& page) {
-      for (const CLI::Option* o : app.get_options()) out.push_back({page, o->get_name(), o->get_description()});
+      for (const CLI::Option* o : app.get_options())
+        out.push_back({page, o->get_name(), o->get_description()});
     };
     add(root, "man1/fleetpatch.1");
     for (const CLI::App* s : root.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); }))
@@ -57,7 +58,8 @@ TEST(DocgenTest, EveryFlagOfTheParserIsInItsManPageAndInHelp) {
     const std::string& page = docs[f.page];
     EXPECT_NE(page.find(RoffEscape(f.description)), std::string::npos) << f.page << ": " << f.name;
     if (f.name.rfind("--", 0) == 0) {
-      EXPECT_NE(page.find("\\fB" + RoffEscape(f.name) + "\\fR"), std::string::npos) << f.page << ": " << f.name;
+      EXPECT_NE(page.find("\\fB" + RoffEscape(f.name) + "\\fR"), std::string::npos)
+          << f.page << ": " << f.name;
     }
     if (f.page == "man1/fleetpatch.1") {
       EXPECT_NE(help.find(f.name), std::string::npos) << f.name;

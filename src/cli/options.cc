@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "common/exit_codes.h"
-#include "config/names.h"
 #include "common/strings.h"
+#include "config/names.h"
 
 #ifndef FP_VERSION
 #define FP_VERSION "0.0.0-dev"
@@ -136,9 +136,10 @@ struct Parser {
         ->type_name("ID");
     app.add_flag("--resume", o->resume,
                  "Resume an interrupted run (the latest, or --run ID), redoing only unfinished work");
-    app.add_option("--state", o->state_path,
-                   "State database path, or a postgresql:// URL for a shared store (overrides state.path, state.url "
-                   "and FLEETPATCH_STATE_URL; Default: .fleetpatch/state.db)")
+    app.add_option(
+           "--state", o->state_path,
+           "State database path, or a postgresql:// URL for a shared store (overrides state.path, state.url "
+           "and FLEETPATCH_STATE_URL; Default: .fleetpatch/state.db)")
         ->type_name("PATH|URL");
     app.add_option("--output-dir", o->output_dir, "Report directory (overrides reporting.output_dir)")
         ->type_name("DIR");
@@ -152,8 +153,9 @@ struct Parser {
     app.add_option("--output", raw.output, "Output of summaries and subcommands: text | json. Default: text")
         ->type_name("FORMAT");
     app.add_flag("-q,--quiet", o->quiet, "Only warnings, errors and the final summary");
-    app.add_flag("--allow-insecure-endpoint", o->allow_insecure_endpoint,
-                 "Accept http:// endpoint URLs on hosts other than loopback (credentials travel unencrypted)");
+    app.add_flag(
+        "--allow-insecure-endpoint", o->allow_insecure_endpoint,
+        "Accept http:// endpoint URLs on hosts other than loopback (credentials travel unencrypted)");
     app.add_flag("-y,--yes", o->yes,
                  "Do not ask for confirmation before patching (needed without a terminal)");
     app.add_option("--metrics-file", o->metrics_file,
@@ -172,17 +174,20 @@ struct Parser {
     validate = app.add_subcommand(
         "validate",
         "Check a config and/or inventory without touching AWS: prints OK and the zones, or every problem");
-    whoami = app.add_subcommand("whoami",
-                                "Show the AWS identity in use (STS GetCallerIdentity with the default "
-                                "credential chain; --profile and --region apply), optionally after assuming a "
-                                "role. Exit 3 when credentials are missing or rejected, 4 when AWS is unreachable");
+    whoami = app.add_subcommand(
+        "whoami",
+        "Show the AWS identity in use (STS GetCallerIdentity with the default "
+        "credential chain; --profile and --region apply), optionally after assuming a "
+        "role. Exit 3 when credentials are missing or rejected, 4 when AWS is unreachable");
     whoami->add_option("--role-arn", o->whoami_role_arn, "Assume this role first")->type_name("ARN");
-    whoami->add_option("--external-id", o->whoami_external_id,
-                       "ExternalId for --role-arn (visible to other users in the process list: prefer "
-                       "--external-id-file or FLEETPATCH_EXTERNAL_ID)")
+    whoami
+        ->add_option("--external-id", o->whoami_external_id,
+                     "ExternalId for --role-arn (visible to other users in the process list: prefer "
+                     "--external-id-file or FLEETPATCH_EXTERNAL_ID)")
         ->type_name("ID");
-    whoami->add_option("--external-id-file", o->whoami_external_id_file,
-                       "Read the ExternalId for --role-arn from this file (first line)")
+    whoami
+        ->add_option("--external-id-file", o->whoami_external_id_file,
+                     "Read the ExternalId for --role-arn from this file (first line)")
         ->type_name("FILE");
     emulator = app.add_subcommand("emulator",
                                   "Run the AWS emulator (arguments go to the emulator, e.g. --demo, "
@@ -192,11 +197,12 @@ struct Parser {
     // --help after `emulator` belongs to the emulator's own parser (emulator::RunMain), which
     // documents its flags; `fleetpatch --help emulator` still shows this summary.
     emulator->set_help_flag();
-    demo = app.add_subcommand("demo",
-                              "Run the full workflow against the built-in demo fleet on a local AWS emulator "
-                              "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
-                              "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
-                              "fleet fails some instances on purpose");
+    demo =
+        app.add_subcommand("demo",
+                           "Run the full workflow against the built-in demo fleet on a local AWS emulator "
+                           "(reports in ./fleetpatch-demo/reports, state in ./fleetpatch-demo/state.db; "
+                           "--output-dir and --state override). Exits 0 when the demo ran as designed: its "
+                           "fleet fails some instances on purpose");
     AddBetweenRuns(o);
     // Hidden (empty group): the packaging step runs it to generate the man pages and completions.
     gen_docs = app.add_subcommand("gen-docs", "Write the man pages and shell completions into DIR");
@@ -209,23 +215,28 @@ struct Parser {
 
   // The commands that work between runs, across every enabled landing zone.
   void AddBetweenRuns(Options* o) {
-    prune = app.add_subcommand("prune",
-                               "Plan (default) or, with --yes, delete fleetpatch's expired backup AMIs and exactly "
-                               "their snapshots, keeping backup.keep_last per instance, unfinished runs' and those a "
-                               "rollback may need; reports in every format");
+    prune = app.add_subcommand(
+        "prune",
+        "Plan (default) or, with --yes, delete fleetpatch's expired backup AMIs and exactly "
+        "their snapshots, keeping backup.keep_last per instance, unfinished runs' and those a "
+        "rollback may need; reports in every format");
     prune->add_option("--zone", o->zones, "Only this landing zone (repeatable)")->type_name("NAME");
-    compliance = app.add_subcommand("compliance",
-                                    "Read-only patch compliance of every SSM-managed instance across the landing "
-                                    "zones: missing, failed, reboot debt, stale, never scanned; reports in every "
-                                    "format. Exit 1 when an instance fails a --fail-on check");
+    compliance =
+        app.add_subcommand("compliance",
+                           "Read-only patch compliance of every SSM-managed instance across the landing "
+                           "zones: missing, failed, reboot debt, stale, never scanned; reports in every "
+                           "format. Exit 1 when an instance fails a --fail-on check");
     compliance->add_option("--zone", o->zones, "Only this landing zone (repeatable)")->type_name("NAME");
-    compliance->add_option("--fail-on", o->fail_on,
-                           "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
+    compliance
+        ->add_option("--fail-on", o->fail_on,
+                     "Exit 1 when any instance has one of: missing, failed, reboot, stale (comma-separated)")
         ->type_name("LIST");
     rollback = app.add_subcommand(
         "rollback",
-        "Replace the root volume of a run's instances from their pre-patch AMI of that run (verified: owner, source "
-        "instance, run, snapshots), then check them again. Default: the instances whose patch failed or whose "
+        "Replace the root volume of a run's instances from their pre-patch AMI of that run (verified: owner, "
+        "source "
+        "instance, run, snapshots), then check them again. Default: the instances whose patch failed or "
+        "whose "
         "postcheck is degraded or unreachable. Data volumes are not reverted (docs/safety.md)");
     rollback->add_option("RUN", o->target_run, "Run id (or \"latest\")")->required();
     rollback->add_option("--instance", o->instance_ids, "Only this instance, needed or not (repeatable)")
@@ -238,17 +249,24 @@ struct Parser {
     worker = app.add_subcommand(
         "worker",
         "Join run --run ID (scanned already) as one of several workers sharing a state store (PostgreSQL, or "
-        "SQLite on one machine): claim its landing zones one at a time under a lease, back up, precheck and patch "
-        "them under the run-wide canary, waves and error budget, take over zones of workers whose lease expired. "
+        "SQLite on one machine): claim its landing zones one at a time under a lease, back up, precheck and "
+        "patch "
+        "them under the run-wide canary, waves and error budget, take over zones of workers whose lease "
+        "expired. "
         "The worker that finishes the last zone writes the run's reports");
-    worker->add_option("--zone", o->zones, "Only claim this landing zone (repeatable; e.g. the ones this host can "
-                                           "reach). Default: every enabled zone of the config")
+    worker
+        ->add_option("--zone", o->zones,
+                     "Only claim this landing zone (repeatable; e.g. the ones this host can "
+                     "reach). Default: every enabled zone of the config")
         ->type_name("NAME");
-    worker->add_option("--worker-id", o->worker_id, "This worker's name in leases and the journal. Default: HOST:PID")
+    worker
+        ->add_option("--worker-id", o->worker_id,
+                     "This worker's name in leases and the journal. Default: HOST:PID")
         ->type_name("ID");
-    worker->add_option("--lease-ttl", o->lease_ttl_s,
-                       "Seconds a zone lease lasts without a heartbeat (renewed every third of it); another "
-                       "worker takes the zone over after that. Default: 60")
+    worker
+        ->add_option("--lease-ttl", o->lease_ttl_s,
+                     "Seconds a zone lease lasts without a heartbeat (renewed every third of it); another "
+                     "worker takes the zone over after that. Default: 60")
         ->type_name("SECONDS")
         ->check(CLI::Range(2, 3600));
   }
@@ -259,7 +277,8 @@ struct Parser {
     state->require_subcommand(1, 1);
     state_copy = state->add_subcommand(
         "copy",
-        "Copy every run (zones, instances, results, journal) from one store to another, e.g. an SQLite file into "
+        "Copy every run (zones, instances, results, journal) from one store to another, e.g. an SQLite file "
+        "into "
         "a shared PostgreSQL store. Runs already in the target are checked, not copied again");
     state_copy->add_option("--from", o->copy_from, "Source: sqlite:PATH, PATH or postgresql://...")
         ->type_name("STORE")
@@ -307,17 +326,16 @@ void SetCommand(const Parser& p, Options& o) {
     o.command = Command::kEmulator;
     o.emulator_args = p.emulator->remaining();
   }
-
 }
 
 // --workflow, --format, --log-level, --log-format and --output, each checked against its choices.
 Status ReadChoices(const Parser& p, Options& o) {
   std::string v;
   if (!p.raw.workflow.empty()) {
-    FP_RETURN_IF_ERROR(
-        Choose("--workflow", p.raw.workflow, {"full", "scan", "backup", "precheck", "patch", "postcheck"}, &v));
-    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck, Workflow::kPatch,
-                       Workflow::kPostcheck}) {
+    FP_RETURN_IF_ERROR(Choose("--workflow", p.raw.workflow,
+                              {"full", "scan", "backup", "precheck", "patch", "postcheck"}, &v));
+    for (Workflow w : {Workflow::kFull, Workflow::kScan, Workflow::kBackup, Workflow::kPrecheck,
+                       Workflow::kPatch, Workflow::kPostcheck}) {
       if (v == WorkflowName(w)) o.workflow = w;
     }
   }
@@ -352,13 +370,16 @@ Status CheckWhatToDo(const Options& o) {
         "(runs, show, report, validate, whoami, emulator, demo, prune, compliance)" +
         UsageHint());
   }
-  bool between_runs = o.command == Command::kPrune || o.command == Command::kCompliance || o.command == Command::kWorker;
+  bool between_runs =
+      o.command == Command::kPrune || o.command == Command::kCompliance || o.command == Command::kWorker;
   if (between_runs && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config(std::string(CommandName(o.command)) +
-                         ": give --config FILE and/or --landing-zones FILE (the zones to work on)" + UsageHint());
+                         ": give --config FILE and/or --landing-zones FILE (the zones to work on)" +
+                         UsageHint());
   }
   if (o.command == Command::kWorker && o.run_id.empty()) {
-    return Error::Config("worker: give --run ID, the run to join (start it with `--workflow scan`)" + UsageHint());
+    return Error::Config("worker: give --run ID, the run to join (start it with `--workflow scan`)" +
+                         UsageHint());
   }
   if (o.command == Command::kValidate && o.config_path.empty() && o.landing_zones_path.empty()) {
     return Error::Config("validate: give --config FILE and/or --landing-zones FILE to check" + UsageHint());

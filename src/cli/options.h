@@ -36,7 +36,7 @@ enum class Command {
   kDemo,
   kPrune,
   kCompliance,
-  kGenDocs,  // hidden: writes the man pages and shell completions (docgen.h)
+  kGenDocs,    // hidden: writes the man pages and shell completions (docgen.h)
   kStateCopy,  // state copy --from --to
   kWorker,     // worker --run ID: one of several processes sharing a run's zones
   kRollback,   // rollback RUN [--instance ID ...] [--zone NAME] [--dry-run]
@@ -80,7 +80,7 @@ struct Options {
   bool quiet = false;                         // --quiet: only warnings, errors and the final summary
   bool yes = false;                           // --yes: do not ask for confirmation before patching
   bool allow_insecure_endpoint = false;       // --allow-insecure-endpoint: http:// beyond loopback
-  std::string metrics_file;  // --metrics-file PATH: Prometheus textfile; Default: "" (none)
+  std::string metrics_file;                   // --metrics-file PATH: Prometheus textfile; Default: "" (none)
 
   // Subcommand arguments.
   std::string target_run;                  // show RUN, report RUN
@@ -91,12 +91,13 @@ struct Options {
   std::string copy_from;                   // state copy --from PATH|sqlite:PATH|URL
   std::string copy_to;                     // state copy --to URL|PATH
   std::vector<std::string> emulator_args;  // emulator ARGS... (handed to the emulator's own parser)
-  std::vector<std::string> zones;          // prune/compliance/worker --zone NAME (repeatable); Default: every enabled zone
-  std::string worker_id;                   // worker --worker-id ID; Default: "" (HOST:PID)
-  int lease_ttl_s = 60;                    // worker --lease-ttl SECONDS; Default: 60
-  std::string fail_on;                     // compliance --fail-on missing,failed,reboot,stale; Default: none
-  std::string docs_dir;                    // gen-docs DIR
-  std::vector<std::string> instance_ids;   // rollback --instance ID (repeatable); Default: those that need it
+  std::vector<std::string>
+      zones;              // prune/compliance/worker --zone NAME (repeatable); Default: every enabled zone
+  std::string worker_id;  // worker --worker-id ID; Default: "" (HOST:PID)
+  int lease_ttl_s = 60;   // worker --lease-ttl SECONDS; Default: 60
+  std::string fail_on;    // compliance --fail-on missing,failed,reboot,stale; Default: none
+  std::string docs_dir;   // gen-docs DIR
+  std::vector<std::string> instance_ids;  // rollback --instance ID (repeatable); Default: those that need it
 };
 
 // Parses argv (argv[0] is the program name). --help anywhere gives kHelp with that (sub)command's

@@ -94,8 +94,8 @@ TEST(ParseCommandLine, Subcommands) {
   EXPECT_EQ(emu.command, Command::kEmulator);
   EXPECT_THAT(emu.emulator_args, ElementsAre("--demo", "--port", "0"));
   EXPECT_EQ(Parse({"demo"}).command, Command::kDemo);
-  Options rollback = Parse({"--config", "c.yml", "rollback", "R7", "--instance", "i-1", "--instance", "i-2", "--zone",
-                            "prod", "--dry-run"});
+  Options rollback = Parse({"--config", "c.yml", "rollback", "R7", "--instance", "i-1", "--instance", "i-2",
+                            "--zone", "prod", "--dry-run"});
   EXPECT_EQ(rollback.command, Command::kRollback);
   EXPECT_EQ(rollback.target_run, "R7");
   EXPECT_THAT(rollback.instance_ids, ElementsAre("i-1", "i-2"));
@@ -204,8 +204,7 @@ TEST_F(EffectiveConfigTest, LandingZonesFlagReplacesTheConfigsZonesAndUsesItsDef
   EXPECT_EQ(c->landing_zones_file, inv);
 
   // Without a config: all defaults plus the inventory.
-  auto only =
-      EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), MapEnv({}));
+  auto only = EffectiveConfig(Parse({"--landing-zones", inv, "--workflow", "scan"}), MapEnv({}));
   ASSERT_TRUE(only.ok());
   EXPECT_EQ(only->landing_zones[0].role_arn, "arn:aws:iam::222222222222:role/FleetPatchRole");
   EXPECT_EQ(only->state.path, ".fleetpatch/state.db");
@@ -223,8 +222,7 @@ TEST_F(EffectiveConfigTest, BadFlagValuesAndBadFilesAreReportedTogether) {
 
 TEST_F(EffectiveConfigTest, EnvironmentReachesTheLoader) {
   std::string inv = Write("z.yml", "- {name: a, account_id: \"${ACCT}\", region: us-west-2}\n");
-  auto c =
-      EffectiveConfig(Parse({"--landing-zones", inv}), MapEnv({{"ACCT", "444444444444"}}));
+  auto c = EffectiveConfig(Parse({"--landing-zones", inv}), MapEnv({{"ACCT", "444444444444"}}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->landing_zones[0].account_id, "444444444444");
   auto missing = EffectiveConfig(Parse({"--landing-zones", inv}), MapEnv({}));

@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "cli/aws_stack.h"
 #include "cli/run_hooks.h"
+#include "cli/store_access.h"
 #include "common/exit_codes.h"
 #include "common/json_dump.h"
 #include "common/log.h"
@@ -20,7 +20,6 @@
 #include "report/report_writer.h"
 #include "report/summary.h"
 #include "state/run_id.h"
-#include "cli/store_access.h"
 #include "workflow/interrupt.h"
 
 namespace fleetpatch::cli {
@@ -41,8 +40,8 @@ std::string Hostname() {
 bool Contains(const std::vector<Phase>& v, Phase p) { return std::find(v.begin(), v.end(), p) != v.end(); }
 
 // Which run this invocation works on: a new one, the one named by --run, or the latest one.
-Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::StateStore& store, Clock& clock,
-                          const EnvLookup& env, const std::string& location, bool* created) {
+Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::StateStore& store,
+                          Clock& clock, const EnvLookup& env, const std::string& location, bool* created) {
   *created = false;
   if (!options.run_id.empty()) return store.GetRun(options.run_id);
   bool continues = options.resume || req.postcheck || req.rollback ||
@@ -51,7 +50,8 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
     auto latest = store.LatestRun();
     if (!latest.ok()) {
       if (latest.error().category == ErrorCategory::kNotFound) {
-        return Error::Validation(std::string("there is no earlier run to continue in ") + DisplayLocation(location) +
+        return Error::Validation(std::string("there is no earlier run to continue in ") +
+                                 DisplayLocation(location) +
                                  ": run `--workflow scan` (or `--workflow full`) first");
       }
       return latest.error();
@@ -67,7 +67,8 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
   run.config = config::ConfigToJson(req.config);
   // A state URL may carry a password: the run's record never does.
   for (const char* key : {"path", "url"}) {
-    if (run.config["state"].contains(key)) run.config["state"][key] = DisplayLocation(run.config["state"][key]);
+    if (run.config["state"].contains(key))
+      run.config["state"][key] = DisplayLocation(run.config["state"][key]);
   }
   FP_RETURN_IF_ERROR(store.CreateRun(run));
   *created = true;
@@ -75,8 +76,8 @@ Result<RunInfo> ChooseRun(const Options& options, const RunRequest& req, state::
 }
 
 void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
-  err << "fleetpatch: " << PhaseName(s.phase) << ": " << s.succeeded << " succeeded, " << s.failed << " failed, "
-      << s.skipped << " skipped";
+  err << "fleetpatch: " << PhaseName(s.phase) << ": " << s.succeeded << " succeeded, " << s.failed
+      << " failed, " << s.skipped << " skipped";
   if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
   if (s.window_closed) {
     err << " (maintenance window closed: " << s.next_window << ")";
@@ -85,14 +86,16 @@ void PrintPhase(std::ostream& err, const workflow::PhaseSummary& s) {
     if (s.interrupted) err << " (interrupted)";
   }
   err << "\n";
-  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+  for (const auto& e : s.zone_errors)
+    err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 // The run this invocation works on, locked. A continued run keeps its dry-run mode; a resumed one
 // keeps only the phases it has not completed.
 Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Options& options, RunRequest& req,
                                                                     state::StateStore& store, Clock& clock,
-                                                                    const EnvLookup& env, const std::string& location,
+                                                                    const EnvLookup& env,
+                                                                    const std::string& location,
                                                                     std::ostream& err) {
   bool created = false;
   FP_ASSIGN_OR_RETURN(RunInfo run, ChooseRun(options, req, store, clock, env, location, &created));
@@ -117,18 +120,20 @@ Result<std::pair<RunInfo, std::unique_ptr<state::RunLock>>> OpenRun(const Option
 }
 
 void PrintSafety(std::ostream& err, const char* step, const workflow::SafetySummary& s) {
-  err << "fleetpatch: " << step << ": " << s.healthy << " healthy, " << s.degraded << " degraded, " << s.unreachable
-      << " unreachable, " << s.rolled_back << " rolled back, " << s.rollback_failed << " not rolled back";
+  err << "fleetpatch: " << step << ": " << s.healthy << " healthy, " << s.degraded << " degraded, "
+      << s.unreachable << " unreachable, " << s.rolled_back << " rolled back, " << s.rollback_failed
+      << " not rolled back";
   if (!s.zone_errors.empty()) err << ", " << s.zone_errors.size() << " zone(s) failed";
   if (s.interrupted) err << " (interrupted)";
   err << "\n";
-  for (const auto& e : s.zone_errors) err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+  for (const auto& e : s.zone_errors)
+    err << "  zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
 }
 
 // What is still in Standby after the postcheck and rollbacks (a resumed run's, `fleetpatch
 // rollback`'s): back in service when known good, else left_in_standby, as a live run decides.
-void SettleStandby(workflow::Workflow& wf, const std::string& run_id, const std::vector<workflow::ZoneSpec>& zones,
-                   PhasesOutcome* out, std::ostream& err) {
+void SettleStandby(workflow::Workflow& wf, const std::string& run_id,
+                   const std::vector<workflow::ZoneSpec>& zones, PhasesOutcome* out, std::ostream& err) {
   auto settled = wf.SettleStandby(run_id, zones);
   if (!settled.ok()) {
     out->fatal = settled.error();
@@ -136,7 +141,8 @@ void SettleStandby(workflow::Workflow& wf, const std::string& run_id, const std:
     return;
   }
   for (const auto& e : settled->zone_errors)
-    err << "fleetpatch: standby: zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e) << "\n";
+    err << "fleetpatch: standby: zone error [" << CategoryName(e.category) << "]: " << RedactedErrorText(e)
+        << "\n";
   out->interrupted = out->interrupted || settled->interrupted;
 }
 
@@ -164,7 +170,8 @@ void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string&
   };
   if (out->fatal || out->interrupted) return;
   const bool full = req.workflow_name == "full" && req.config.workflow.phases.patch && !req.workflow.dry_run;
-  if ((req.postcheck || (full && req.workflow.postcheck)) && !step("postcheck", wf.Postcheck(run_id, zones))) return;
+  if ((req.postcheck || (full && req.workflow.postcheck)) && !step("postcheck", wf.Postcheck(run_id, zones)))
+    return;
   if (req.rollback) {
     if (!step("rollback", wf.Rollback(run_id, zones, *req.rollback))) return;
   } else if (full && req.workflow.rollback == "auto") {
@@ -172,7 +179,8 @@ void RunSafety(workflow::Workflow& wf, const RunRequest& req, const std::string&
     automatic.automatic = true;
     if (!step("rollback", wf.Rollback(run_id, zones, automatic))) return;
   }
-  if (!req.workflow.dry_run && (req.postcheck || req.rollback || full)) SettleStandby(wf, run_id, zones, out, err);
+  if (!req.workflow.dry_run && (req.postcheck || req.rollback || full))
+    SettleStandby(wf, run_id, zones, out, err);
 }
 
 // Runs the requested phases in order. A full run pipelines backup, precheck and patch per instance
@@ -213,10 +221,18 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
     } else {
       Result<workflow::PhaseSummary> r = Error::Internal("unreachable");
       switch (phase) {
-        case Phase::kScan: r = wf.Scan(run_id, zones); break;
-        case Phase::kBackup: r = wf.Backup(run_id, zones); break;
-        case Phase::kPrecheck: r = wf.Precheck(run_id, zones); break;
-        case Phase::kPatch: r = wf.Patch(run_id, zones); break;
+        case Phase::kScan:
+          r = wf.Scan(run_id, zones);
+          break;
+        case Phase::kBackup:
+          r = wf.Backup(run_id, zones);
+          break;
+        case Phase::kPrecheck:
+          r = wf.Precheck(run_id, zones);
+          break;
+        case Phase::kPatch:
+          r = wf.Patch(run_id, zones);
+          break;
       }
       go_on = report(phase, r);
     }
@@ -230,15 +246,18 @@ PhasesOutcome RunPhases(workflow::Workflow& wf, const RunRequest& req, const std
 }
 
 // The `--output json` summary of a run.
-nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code, const report::RunSummary& summary,
-                           const Result<std::vector<std::filesystem::path>>& written, const std::optional<Error>& fatal,
-                           const std::vector<std::string>& notification_errors, const std::string& window_closed) {
+nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code,
+                           const report::RunSummary& summary,
+                           const Result<std::vector<std::filesystem::path>>& written,
+                           const std::optional<Error>& fatal,
+                           const std::vector<std::string>& notification_errors,
+                           const std::string& window_closed) {
   nlohmann::json j;
   if (!window_closed.empty()) j["window"] = {{"closed", true}, {"next_opening", window_closed}};
   j["auto_scaling_left"] = nlohmann::json::array();
   for (const auto& l : summary.auto_scaling_left)
-    j["auto_scaling_left"].push_back({{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group},
-                                      {"status", l.status}});
+    j["auto_scaling_left"].push_back(
+        {{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group}, {"status", l.status}});
   if (!notification_errors.empty()) j["notification_errors"] = notification_errors;
   j["run_id"] = run_id;
   j["status"] = RunStatusName(status);
@@ -248,8 +267,11 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
   j["zones_failed"] = summary.zones_failed;
   for (Phase p : report::kAllPhases) {
     const auto& c = summary.phases[static_cast<size_t>(p)].counts;
-    j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped},
-                                 {"pending", c.pending}, {"not_run", c.not_run}};
+    j["phases"][PhaseName(p)] = {{"succeeded", c.succeeded},
+                                 {"failed", c.failed},
+                                 {"skipped", c.skipped},
+                                 {"pending", c.pending},
+                                 {"not_run", c.not_run}};
   }
   // NoReboot's outcome of its own (counted as succeeded above, never as an error).
   const auto& by_status = summary.phases[static_cast<size_t>(Phase::kPatch)].by_status;
@@ -258,7 +280,8 @@ nlohmann::json SummaryJson(const std::string& run_id, RunStatus status, int code
   j["reports"] = nlohmann::json::array();
   if (written.ok())
     for (const auto& p : *written) j["reports"].push_back(p.string());
-  if (fatal) j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
+  if (fatal)
+    j["error"] = {{"category", CategoryName(fatal->category)}, {"message", RedactedErrorText(*fatal)}};
   return j;
 }
 
@@ -275,8 +298,8 @@ Result<int> ConcludeRun(const PhasesOutcome& outcome, state::StateStore& store, 
   // one writes the run between the passes.
   FP_ASSIGN_OR_RETURN(std::unique_ptr<report::StoreSource> source, report::StoreSource::Open(store, run_id));
   FP_ASSIGN_OR_RETURN(report::RunSummary summary, report::Summarize(*source));
-  RunStatus status = interrupted ? RunStatus::kInterrupted
-                     : fatal     ? RunStatus::kFailed
+  RunStatus status = interrupted             ? RunStatus::kInterrupted
+                     : fatal                 ? RunStatus::kFailed
                      : summary.HasFailures() ? RunStatus::kCompletedWithFailures
                                              : RunStatus::kSucceeded;
   FP_RETURN_IF_ERROR(store.UpdateRunStatus(run_id, status));
@@ -288,11 +311,11 @@ Result<int> ConcludeRun(const PhasesOutcome& outcome, state::StateStore& store, 
       report::WriteReports(*source, summary, config.reporting.output_dir, ReportFormats(config), wopts);
   if (lock) (void)lock->Release();
 
-  int code = interrupted            ? kExitInterrupted
-             : fatal                ? ExitCodeFor(fatal->category)
+  int code = interrupted                ? kExitInterrupted
+             : fatal                    ? ExitCodeFor(fatal->category)
              : outcome.zone_auth_failed ? kExitAuth
-             : summary.HasFailures() ? kExitInstanceFailures
-                                     : kExitOk;
+             : summary.HasFailures()    ? kExitInstanceFailures
+                                        : kExitOk;
   std::vector<std::string> report_paths;
   if (written.ok())
     for (const auto& p : *written) report_paths.push_back(p.string());
@@ -317,7 +340,8 @@ Result<int> ConcludeRun(const PhasesOutcome& outcome, state::StateStore& store, 
       *ctx.out << "Interrupted: continue with `fleetpatch --resume --run " << run_id << "`\n";
     }
   }
-  if (!written.ok()) err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
+  if (!written.ok())
+    err << "fleetpatch: could not write the reports: " << RedactedErrorText(written.error()) << "\n";
   return code;
 }
 
@@ -410,7 +434,8 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   const bool json_output = options.output == OutputFormat::kJson;
   auto zones = ZoneSpecsFrom(req.config);
   if (zones.empty() && Contains(req.phases, Phase::kScan)) {
-    return Error::Config("no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
+    return Error::Config(
+        "no enabled landing zone: add one to the inventory (--landing-zones FILE) or the config");
   }
   if (req.phases.empty() && !req.postcheck && !req.rollback) {
     return Error::Config("no phase to run: workflow.phases turns every phase off");
@@ -418,9 +443,9 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   FP_RETURN_IF_ERROR(CheckNotificationSecrets(req.config, ctx.env));
 
   if (NeedsPatchConfirmation(options, req.config)) {
-    std::string summary = "fleetpatch is about to patch production instances in " + std::to_string(zones.size()) +
-                          " landing zone(s) (" + req.config.patch.document + ", " +
-                          config::RebootOptionName(req.config.patch.reboot_option) + ").";
+    std::string summary = "fleetpatch is about to patch production instances in " +
+                          std::to_string(zones.size()) + " landing zone(s) (" + req.config.patch.document +
+                          ", " + config::RebootOptionName(req.config.patch.reboot_option) + ").";
     FP_RETURN_IF_ERROR(ConfirmProduction(summary, options.yes, ctx.terminal));
   }
 
@@ -432,7 +457,8 @@ Result<int> ExecuteRun(const Options& options, RunRequest req, Context& ctx) {
   FP_ASSIGN_OR_RETURN(auto opened, OpenRun(options, req, *store, clock, ctx.env, location, err));
   RunInfo run = std::move(opened.first);
   std::unique_ptr<state::RunLock> lock = std::move(opened.second);
-  if (!options.quiet) err << "fleetpatch: run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
+  if (!options.quiet)
+    err << "fleetpatch: run " << run.run_id << " (state " << DisplayLocation(location) << ")\n";
   FP_RETURN_IF_ERROR(store->UpdateRunStatus(run.run_id, RunStatus::kRunning));
   RunHooks hooks(options, req.config, ctx, clock);  // --metrics-file, notifications
 

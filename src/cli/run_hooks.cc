@@ -15,8 +15,8 @@ Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& e
     if (w.secret_env.empty()) continue;
     auto secret = env(w.secret_env);
     if (!secret || secret->empty())
-      return Error::Config("notifications: webhook " + notify::UrlOrigin(w.url) + ": secret_env " + w.secret_env +
-                           " is not set in the environment");
+      return Error::Config("notifications: webhook " + notify::UrlOrigin(w.url) + ": secret_env " +
+                           w.secret_env + " is not set in the environment");
   }
   return OkStatus();
 }
@@ -29,7 +29,9 @@ std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const work
   h.failed = s.failed;
   h.not_started = s.skipped;
   switch (s.halt_reason) {
-    case HaltReason::kCanaryFailed: h.detail = "the canary wave failed, so no further wave started"; break;
+    case HaltReason::kCanaryFailed:
+      h.detail = "the canary wave failed, so no further wave started";
+      break;
     case HaltReason::kErrorBudgetSpent:
       h.detail = "more instances failed than the error budget allows, so no further wave started";
       break;
@@ -40,15 +42,17 @@ std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const work
   return h;
 }
 
-std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id, const report::RunSummary& s) {
+std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id,
+                                                       const report::RunSummary& s) {
   InstancesInStandby e;
   e.run_id = run_id;
   for (const auto& l : s.auto_scaling_left)
     if (l.status != StandbyStatusName(StandbyStatus::kSuspended)) e.instance_ids.push_back(l.instance_id);
   if (e.instance_ids.empty()) return std::nullopt;
-  e.detail = std::to_string(e.instance_ids.size()) +
-             " instance(s) left in Auto Scaling Standby: `fleetpatch --resume` restores those interrupted, the "
-             "others were not known good after their patch";
+  e.detail =
+      std::to_string(e.instance_ids.size()) +
+      " instance(s) left in Auto Scaling Standby: `fleetpatch --resume` restores those interrupted, the "
+      "others were not known good after their patch";
   return e;
 }
 
@@ -58,8 +62,10 @@ std::optional<RollbackDone> RollbackDoneOf(const std::string& run_id, const repo
   e.run_id = run_id;
   e.instance_ids = s.rolled_back;
   e.failed_ids = s.rollback_failed;
-  e.detail = std::to_string(s.rolled_back.size()) + " instance(s) restored from their pre-patch backup (root volume "
-             "replaced), " + std::to_string(s.rollback_failed.size()) + " rollback(s) failed";
+  e.detail = std::to_string(s.rolled_back.size()) +
+             " instance(s) restored from their pre-patch backup (root volume "
+             "replaced), " +
+             std::to_string(s.rollback_failed.size()) + " rollback(s) failed";
   return e;
 }
 
@@ -94,7 +100,8 @@ Status RunHooks::Connect(aws::AwsContext& aws, std::shared_ptr<aws::CredentialsP
     if (!w.secret_env.empty()) o.secret = ctx_.env(w.secret_env).value_or("");
     o.http.total_timeout = n.timeout;
     o.http.connect_timeout = std::min(o.http.total_timeout, o.http.connect_timeout);
-    notifier_->AddChannel(std::make_unique<notify::WebhookChannel>(std::move(o), transport, clock_), w.events);
+    notifier_->AddChannel(std::make_unique<notify::WebhookChannel>(std::move(o), transport, clock_),
+                          w.events);
   }
   for (const auto& t : n.sns) {
     FP_ASSIGN_OR_RETURN(auto client, aws.MakeClient("sns", aws::SnsTopicRegion(t.topic_arn), base));

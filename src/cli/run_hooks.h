@@ -36,7 +36,8 @@ Status CheckNotificationSecrets(const config::Config& config, const EnvLookup& e
 std::optional<RolloutHalted> RolloutHaltOf(const std::string& run_id, const workflow::PhaseSummary& s);
 // The InstancesInStandby event at a run's end: the instances the run left in Auto Scaling Standby
 // (in_standby, left_in_standby; a suspended group is not an instance in Standby); nullopt when none.
-std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id, const report::RunSummary& s);
+std::optional<InstancesInStandby> InstancesInStandbyOf(const std::string& run_id,
+                                                       const report::RunSummary& s);
 // The RollbackDone event at a run's end: the instances rolled back and the rollbacks that failed;
 // nullopt when the run rolled nothing back.
 std::optional<RollbackDone> RollbackDoneOf(const std::string& run_id, const report::RunSummary& s);

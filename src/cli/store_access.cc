@@ -40,7 +40,8 @@ Result<std::unique_ptr<state::StateStore>> OpenStore(const std::string& location
   return std::unique_ptr<state::StateStore>(std::move(store));
 }
 
-Result<std::unique_ptr<state::StateStore>> OpenStoreReadOnly(const std::string& location, const Clock& clock) {
+Result<std::unique_ptr<state::StateStore>> OpenStoreReadOnly(const std::string& location,
+                                                             const Clock& clock) {
   if (state::IsPostgresUrl(location)) {
     state::PostgresStateStoreOptions o;
     o.read_only = true;
@@ -74,7 +75,8 @@ Result<RunInfo> ResolveRun(state::StateStore& store, const std::string& run, con
   if (!r.ok() && r.error().category == ErrorCategory::kNotFound) {
     const std::string shown = DisplayLocation(location);
     if (lower == "latest") return Error::Validation("the state store " + shown + " holds no run yet");
-    return Error::Validation("no run \"" + run + "\" in " + shown + ": `fleetpatch runs` lists the recorded runs");
+    return Error::Validation("no run \"" + run + "\" in " + shown +
+                             ": `fleetpatch runs` lists the recorded runs");
   }
   return r;
 }

@@ -260,7 +260,8 @@ TEST_F(StoreCommandsTest, StateCopyIntoPostgresThenRunsShowAndReportReadItThere)
   printed += out_.str() + err_.str();
 
   const fs::path reports = dir_.path() / "from-postgres";
-  ASSERT_EQ(Run({"report", "latest", "--output-dir", reports.string(), "--format", "json"}), kExitOk) << err_.str();
+  ASSERT_EQ(Run({"report", "latest", "--output-dir", reports.string(), "--format", "json"}), kExitOk)
+      << err_.str();
   printed += out_.str() + err_.str();
   EXPECT_THAT(printed, Not(HasSubstr("s3cret-pw")));
   int files = 0;

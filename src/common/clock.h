@@ -25,7 +25,9 @@ class Clock {
 class RealClock final : public Clock {
  public:
   std::chrono::system_clock::time_point Now() const override { return std::chrono::system_clock::now(); }
-  std::chrono::steady_clock::time_point SteadyNow() const override { return std::chrono::steady_clock::now(); }
+  std::chrono::steady_clock::time_point SteadyNow() const override {
+    return std::chrono::steady_clock::now();
+  }
   void SleepFor(std::chrono::nanoseconds d) override;
 };
 

@@ -29,7 +29,9 @@ Result<CountOrPercent> CountOrPercent::Parse(std::string_view text, int64_t max_
   static const std::regex kPct(R"(^([0-9]{1,9}(\.[0-9]{1,9})?)\s*%$)");
   static const std::regex kCount("^[0-9]{1,11}$");
   const std::string s(text);
-  auto out_of_range = [&] { return Error::Config("out of range: " + s + "; allowed: " + Allowed(max_count)); };
+  auto out_of_range = [&] {
+    return Error::Config("out of range: " + s + "; allowed: " + Allowed(max_count));
+  };
   std::smatch m;
   if (std::regex_match(s, m, kPct)) {
     double v = std::stod(m[1].str());

@@ -20,12 +20,14 @@ TEST(CountOrPercentTest, RejectsMalformedAndOutOfRange) {
   for (const char* bad : {"", "-1", "x", "1.5", "%", "10%%", "1e3"}) {
     auto r = CountOrPercent::Parse(bad, 10);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().message.rfind("expected a count (0 to 10) or a percentage", 0), 0u) << r.error().message;
+    EXPECT_EQ(r.error().message.rfind("expected a count (0 to 10) or a percentage", 0), 0u)
+        << r.error().message;
   }
   for (const char* far : {"110%", "11", "99999999999"}) {
     auto r = CountOrPercent::Parse(far, 10);
     ASSERT_FALSE(r.ok()) << far;
-    EXPECT_EQ(r.error().message, "out of range: " + std::string(far) + "; allowed: " + CountOrPercent::Allowed(10));
+    EXPECT_EQ(r.error().message,
+              "out of range: " + std::string(far) + "; allowed: " + CountOrPercent::Allowed(10));
   }
 }
 

@@ -6,17 +6,28 @@ namespace fleetpatch {
 
 const char* CategoryName(ErrorCategory c) {
   switch (c) {
-    case ErrorCategory::kInternal: return "internal";
-    case ErrorCategory::kConfig: return "configuration";
-    case ErrorCategory::kAuth: return "authentication";
-    case ErrorCategory::kConnectivity: return "connectivity";
-    case ErrorCategory::kPermission: return "permission";
-    case ErrorCategory::kTimeout: return "timeout";
-    case ErrorCategory::kValidation: return "validation";
-    case ErrorCategory::kInterrupted: return "interrupted";
-    case ErrorCategory::kThrottled: return "throttling";
-    case ErrorCategory::kAws: return "aws";
-    case ErrorCategory::kNotFound: return "not-found";
+    case ErrorCategory::kInternal:
+      return "internal";
+    case ErrorCategory::kConfig:
+      return "configuration";
+    case ErrorCategory::kAuth:
+      return "authentication";
+    case ErrorCategory::kConnectivity:
+      return "connectivity";
+    case ErrorCategory::kPermission:
+      return "permission";
+    case ErrorCategory::kTimeout:
+      return "timeout";
+    case ErrorCategory::kValidation:
+      return "validation";
+    case ErrorCategory::kInterrupted:
+      return "interrupted";
+    case ErrorCategory::kThrottled:
+      return "throttling";
+    case ErrorCategory::kAws:
+      return "aws";
+    case ErrorCategory::kNotFound:
+      return "not-found";
   }
   return "unknown";
 }
@@ -41,17 +52,25 @@ std::string Error::ToString() const {
 
 int ExitCodeFor(ErrorCategory category) {
   switch (category) {
-    case ErrorCategory::kConfig: return kExitConfig;
-    case ErrorCategory::kAuth: return kExitAuth;
+    case ErrorCategory::kConfig:
+      return kExitConfig;
+    case ErrorCategory::kAuth:
+      return kExitAuth;
     case ErrorCategory::kConnectivity:
-    case ErrorCategory::kThrottled: return kExitConnectivity;
-    case ErrorCategory::kPermission: return kExitPermission;
-    case ErrorCategory::kTimeout: return kExitTimeout;
+    case ErrorCategory::kThrottled:
+      return kExitConnectivity;
+    case ErrorCategory::kPermission:
+      return kExitPermission;
+    case ErrorCategory::kTimeout:
+      return kExitTimeout;
     case ErrorCategory::kValidation:
     case ErrorCategory::kNotFound:
-    case ErrorCategory::kAws: return kExitValidation;  // an AWS client error: the request was refused
-    case ErrorCategory::kInterrupted: return kExitInterrupted;
-    case ErrorCategory::kInternal: return kExitInternal;
+    case ErrorCategory::kAws:
+      return kExitValidation;  // an AWS client error: the request was refused
+    case ErrorCategory::kInterrupted:
+      return kExitInterrupted;
+    case ErrorCategory::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }

@@ -1,11 +1,11 @@
 #include "common/redact.h"
 
-#include "common/strings.h"
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <vector>
+
+#include "common/strings.h"
 
 namespace fleetpatch {
 namespace {

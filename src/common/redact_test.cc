@@ -116,8 +116,9 @@ TEST(Redact, IsIdempotentAndMergesOverlaps) {
 }
 
 TEST(Redact, WebIdentityTokenAndExternalId) {
-  ExpectScrubbed(std::string("Action=AssumeRoleWithWebIdentity&WebIdentityToken=") + kToken + "&Version=2011-06-15",
-                 kToken);
+  ExpectScrubbed(
+      std::string("Action=AssumeRoleWithWebIdentity&WebIdentityToken=") + kToken + "&Version=2011-06-15",
+      kToken);
   ExpectScrubbed("Action=AssumeRole&ExternalId=ext-7f3a9c&RoleArn=arn", "ext-7f3a9c");
   ExpectScrubbed("external_id: ext-7f3a9c", "ext-7f3a9c");
   ExpectScrubbed("{\"external_id\": \"ext-7f3a9c\"}", "ext-7f3a9c");

@@ -113,11 +113,21 @@ class RunObservers final : public RunObserver {
  public:
   void Add(std::shared_ptr<RunObserver> o) { observers_.push_back(std::move(o)); }
   bool empty() const { return observers_.empty(); }
-  void OnRunStarted(const RunStarted& e) override { for (auto& o : observers_) o->OnRunStarted(e); }
-  void OnPhaseEnded(const PhaseEnded& e) override { for (auto& o : observers_) o->OnPhaseEnded(e); }
-  void OnRunFinished(const RunFinished& e) override { for (auto& o : observers_) o->OnRunFinished(e); }
-  void OnRolloutHalted(const RolloutHalted& e) override { for (auto& o : observers_) o->OnRolloutHalted(e); }
-  void OnRollbackDone(const RollbackDone& e) override { for (auto& o : observers_) o->OnRollbackDone(e); }
+  void OnRunStarted(const RunStarted& e) override {
+    for (auto& o : observers_) o->OnRunStarted(e);
+  }
+  void OnPhaseEnded(const PhaseEnded& e) override {
+    for (auto& o : observers_) o->OnPhaseEnded(e);
+  }
+  void OnRunFinished(const RunFinished& e) override {
+    for (auto& o : observers_) o->OnRunFinished(e);
+  }
+  void OnRolloutHalted(const RolloutHalted& e) override {
+    for (auto& o : observers_) o->OnRolloutHalted(e);
+  }
+  void OnRollbackDone(const RollbackDone& e) override {
+    for (auto& o : observers_) o->OnRollbackDone(e);
+  }
   void OnInstancesInStandby(const InstancesInStandby& e) override {
     for (auto& o : observers_) o->OnInstancesInStandby(e);
   }

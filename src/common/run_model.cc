@@ -26,20 +26,23 @@ bool Parse(const std::array<std::pair<E, const char*>, N>& table, const std::str
   return false;
 }
 
-constexpr std::array<std::pair<Phase, const char*>, 4> kPhases{{
-    {Phase::kScan, "scan"}, {Phase::kBackup, "backup"}, {Phase::kPrecheck, "precheck"}, {Phase::kPatch, "patch"}}};
-constexpr std::array<std::pair<RunStatus, const char*>, 5> kRunStatuses{{{RunStatus::kRunning, "running"},
-                                                                         {RunStatus::kSucceeded, "succeeded"},
-                                                                         {RunStatus::kCompletedWithFailures,
-                                                                          "completed_with_failures"},
-                                                                         {RunStatus::kFailed, "failed"},
-                                                                         {RunStatus::kInterrupted, "interrupted"}}};
-constexpr std::array<std::pair<BackupStatus, const char*>, 6> kBackupStatuses{{{BackupStatus::kPending, "pending"},
-                                                                               {BackupStatus::kAvailable, "available"},
-                                                                               {BackupStatus::kFailed, "failed"},
-                                                                               {BackupStatus::kTimedOut, "timed_out"},
-                                                                               {BackupStatus::kSkipped, "skipped"},
-                                                                               {BackupStatus::kDisabled, "disabled"}}};
+constexpr std::array<std::pair<Phase, const char*>, 4> kPhases{{{Phase::kScan, "scan"},
+                                                                {Phase::kBackup, "backup"},
+                                                                {Phase::kPrecheck, "precheck"},
+                                                                {Phase::kPatch, "patch"}}};
+constexpr std::array<std::pair<RunStatus, const char*>, 5> kRunStatuses{
+    {{RunStatus::kRunning, "running"},
+     {RunStatus::kSucceeded, "succeeded"},
+     {RunStatus::kCompletedWithFailures, "completed_with_failures"},
+     {RunStatus::kFailed, "failed"},
+     {RunStatus::kInterrupted, "interrupted"}}};
+constexpr std::array<std::pair<BackupStatus, const char*>, 6> kBackupStatuses{
+    {{BackupStatus::kPending, "pending"},
+     {BackupStatus::kAvailable, "available"},
+     {BackupStatus::kFailed, "failed"},
+     {BackupStatus::kTimedOut, "timed_out"},
+     {BackupStatus::kSkipped, "skipped"},
+     {BackupStatus::kDisabled, "disabled"}}};
 constexpr std::array<std::pair<PrecheckStatus, const char*>, 5> kPrecheckStatuses{
     {{PrecheckStatus::kReady, "ready"},
      {PrecheckStatus::kNotReady, "not_ready"},
@@ -73,7 +76,9 @@ bool ParseRunStatus(const std::string& s, RunStatus* out) { return Parse(kRunSta
 const char* BackupStatusName(BackupStatus s) { return NameOf(kBackupStatuses, s); }
 bool ParseBackupStatus(const std::string& s, BackupStatus* out) { return Parse(kBackupStatuses, s, out); }
 const char* PrecheckStatusName(PrecheckStatus s) { return NameOf(kPrecheckStatuses, s); }
-bool ParsePrecheckStatus(const std::string& s, PrecheckStatus* out) { return Parse(kPrecheckStatuses, s, out); }
+bool ParsePrecheckStatus(const std::string& s, PrecheckStatus* out) {
+  return Parse(kPrecheckStatuses, s, out);
+}
 const char* PatchStatusName(PatchStatus s) { return NameOf(kPatchStatuses, s); }
 bool ParsePatchStatus(const std::string& s, PatchStatus* out) { return Parse(kPatchStatuses, s, out); }
 
@@ -87,7 +92,11 @@ void from_json(const nlohmann::json& j, ProblemInfo& v) {
 }
 
 void to_json(nlohmann::json& j, const LandingZoneInfo& v) {
-  j = {{"name", v.name}, {"account_id", v.account_id}, {"region", v.region}, {"role_arn", v.role_arn}, {"error", v.error}};
+  j = {{"name", v.name},
+       {"account_id", v.account_id},
+       {"region", v.region},
+       {"role_arn", v.role_arn},
+       {"error", v.error}};
 }
 void from_json(const nlohmann::json& j, LandingZoneInfo& v) {
   Opt(j, "name", v.name);
@@ -230,8 +239,13 @@ void from_json(const nlohmann::json& j, PatchResult& v) {
 }
 
 void to_json(nlohmann::json& j, const Event& v) {
-  j = {{"seq", v.seq},     {"time", v.time},   {"level", v.level},    {"zone", v.zone},
-       {"instance_id", v.instance_id}, {"phase", v.phase}, {"message", v.message}};
+  j = {{"seq", v.seq},
+       {"time", v.time},
+       {"level", v.level},
+       {"zone", v.zone},
+       {"instance_id", v.instance_id},
+       {"phase", v.phase},
+       {"message", v.message}};
 }
 void from_json(const nlohmann::json& j, Event& v) {
   Opt(j, "seq", v.seq);
@@ -244,9 +258,15 @@ void from_json(const nlohmann::json& j, Event& v) {
 }
 
 void to_json(nlohmann::json& j, const RunInfo& v) {
-  j = {{"run_id", v.run_id},         {"workflow", v.workflow}, {"created_at", v.created_at},
-       {"updated_at", v.updated_at}, {"user", v.user},         {"host", v.host},
-       {"dry_run", v.dry_run},       {"status", RunStatusName(v.status)}, {"config", v.config},
+  j = {{"run_id", v.run_id},
+       {"workflow", v.workflow},
+       {"created_at", v.created_at},
+       {"updated_at", v.updated_at},
+       {"user", v.user},
+       {"host", v.host},
+       {"dry_run", v.dry_run},
+       {"status", RunStatusName(v.status)},
+       {"config", v.config},
        {"phases_completed", v.phases_completed}};
 }
 void from_json(const nlohmann::json& j, RunInfo& v) {
@@ -268,10 +288,11 @@ void from_json(const nlohmann::json& j, RunInfo& v) {
 
 namespace {
 
-constexpr std::array<std::pair<RebootStatus, const char*>, 4> kRebootStatuses{{{RebootStatus::kWaiting, "waiting"},
-                                                                               {RebootStatus::kBack, "back"},
-                                                                               {RebootStatus::kFailed, "failed"},
-                                                                               {RebootStatus::kNotNeeded, "not_needed"}}};
+constexpr std::array<std::pair<RebootStatus, const char*>, 4> kRebootStatuses{
+    {{RebootStatus::kWaiting, "waiting"},
+     {RebootStatus::kBack, "back"},
+     {RebootStatus::kFailed, "failed"},
+     {RebootStatus::kNotNeeded, "not_needed"}}};
 constexpr std::array<std::pair<PostcheckStatus, const char*>, 4> kPostcheckStatuses{
     {{PostcheckStatus::kHealthy, "healthy"},
      {PostcheckStatus::kDegraded, "degraded"},
@@ -304,15 +325,23 @@ void OptStatus(const nlohmann::json& j, const std::array<std::pair<E, const char
 const char* RebootStatusName(RebootStatus s) { return NameOf(kRebootStatuses, s); }
 bool ParseRebootStatus(const std::string& s, RebootStatus* out) { return Parse(kRebootStatuses, s, out); }
 const char* PostcheckStatusName(PostcheckStatus s) { return NameOf(kPostcheckStatuses, s); }
-bool ParsePostcheckStatus(const std::string& s, PostcheckStatus* out) { return Parse(kPostcheckStatuses, s, out); }
+bool ParsePostcheckStatus(const std::string& s, PostcheckStatus* out) {
+  return Parse(kPostcheckStatuses, s, out);
+}
 const char* RollbackStatusName(RollbackStatus s) { return NameOf(kRollbackStatuses, s); }
-bool ParseRollbackStatus(const std::string& s, RollbackStatus* out) { return Parse(kRollbackStatuses, s, out); }
+bool ParseRollbackStatus(const std::string& s, RollbackStatus* out) {
+  return Parse(kRollbackStatuses, s, out);
+}
 const char* StandbyStatusName(StandbyStatus s) { return NameOf(kStandbyStatuses, s); }
 bool ParseStandbyStatus(const std::string& s, StandbyStatus* out) { return Parse(kStandbyStatuses, s, out); }
-bool StandbyNeedsRestore(StandbyStatus s) { return s == StandbyStatus::kInStandby || s == StandbyStatus::kSuspended; }
+bool StandbyNeedsRestore(StandbyStatus s) {
+  return s == StandbyStatus::kInStandby || s == StandbyStatus::kSuspended;
+}
 
 void to_json(nlohmann::json& j, const RebootResult& v) {
-  j = {{"status", RebootStatusName(v.status)}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+  j = {{"status", RebootStatusName(v.status)},
+       {"started_at", v.started_at},
+       {"finished_at", v.finished_at},
        {"reason", v.reason}};
 }
 void from_json(const nlohmann::json& j, RebootResult& v) {
@@ -323,8 +352,12 @@ void from_json(const nlohmann::json& j, RebootResult& v) {
 }
 
 void to_json(nlohmann::json& j, const PostcheckResult& v) {
-  j = {{"status", PostcheckStatusName(v.status)}, {"regressions", v.regressions}, {"command_id", v.command_id},
-       {"started_at", v.started_at}, {"finished_at", v.finished_at}, {"error", v.error}};
+  j = {{"status", PostcheckStatusName(v.status)},
+       {"regressions", v.regressions},
+       {"command_id", v.command_id},
+       {"started_at", v.started_at},
+       {"finished_at", v.finished_at},
+       {"error", v.error}};
 }
 void from_json(const nlohmann::json& j, PostcheckResult& v) {
   OptStatus(j, kPostcheckStatuses, v.status);
@@ -336,9 +369,15 @@ void from_json(const nlohmann::json& j, PostcheckResult& v) {
 }
 
 void to_json(nlohmann::json& j, const RollbackResult& v) {
-  j = {{"status", RollbackStatusName(v.status)}, {"ami_id", v.ami_id}, {"task_id", v.task_id},
-       {"task_state", v.task_state}, {"automatic", v.automatic}, {"reason", v.reason},
-       {"postcheck", v.postcheck}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+  j = {{"status", RollbackStatusName(v.status)},
+       {"ami_id", v.ami_id},
+       {"task_id", v.task_id},
+       {"task_state", v.task_state},
+       {"automatic", v.automatic},
+       {"reason", v.reason},
+       {"postcheck", v.postcheck},
+       {"started_at", v.started_at},
+       {"finished_at", v.finished_at},
        {"error", v.error}};
 }
 void from_json(const nlohmann::json& j, RollbackResult& v) {
@@ -355,8 +394,13 @@ void from_json(const nlohmann::json& j, RollbackResult& v) {
 }
 
 void to_json(nlohmann::json& j, const StandbyResult& v) {
-  j = {{"status", StandbyStatusName(v.status)}, {"group", v.group}, {"mode", v.mode},
-       {"entered_at", v.entered_at}, {"exited_at", v.exited_at}, {"reason", v.reason}, {"error", v.error}};
+  j = {{"status", StandbyStatusName(v.status)},
+       {"group", v.group},
+       {"mode", v.mode},
+       {"entered_at", v.entered_at},
+       {"exited_at", v.exited_at},
+       {"reason", v.reason},
+       {"error", v.error}};
 }
 void from_json(const nlohmann::json& j, StandbyResult& v) {
   OptStatus(j, kStandbyStatuses, v.status);
@@ -369,7 +413,10 @@ void from_json(const nlohmann::json& j, StandbyResult& v) {
 }
 
 void to_json(nlohmann::json& j, const TimelineEntry& v) {
-  j = {{"step", v.step}, {"status", v.status}, {"started_at", v.started_at}, {"finished_at", v.finished_at},
+  j = {{"step", v.step},
+       {"status", v.status},
+       {"started_at", v.started_at},
+       {"finished_at", v.finished_at},
        {"detail", v.detail}};
 }
 
@@ -384,7 +431,8 @@ std::vector<TimelineEntry> InstanceTimeline(const InstanceRun& r) {
                    r.precheck->finished_at, Join(r.precheck->reasons, "; ")});
   }
   if (r.standby) {
-    out.push_back({"standby", r.standby->mode, r.standby->entered_at, r.standby->entered_at, r.standby->group});
+    out.push_back(
+        {"standby", r.standby->mode, r.standby->entered_at, r.standby->entered_at, r.standby->group});
   }
   if (r.patch) {
     out.push_back({"patch", PatchStatusName(r.patch->status), r.patch->started_at, r.patch->finished_at,
@@ -403,8 +451,8 @@ std::vector<TimelineEntry> InstanceTimeline(const InstanceRun& r) {
                    r.rollback->finished_at, r.rollback->reason});
   }
   if (r.standby) {
-    out.push_back({"standby_exit", StandbyStatusName(r.standby->status), r.standby->exited_at, r.standby->exited_at,
-                   r.standby->reason});
+    out.push_back({"standby_exit", StandbyStatusName(r.standby->status), r.standby->exited_at,
+                   r.standby->exited_at, r.standby->reason});
   }
   return out;
 }

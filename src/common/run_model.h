@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace fleetpatch {
 
@@ -20,7 +19,8 @@ const char* PhaseName(Phase p);                     // "scan", "backup", "preche
 bool ParsePhase(const std::string& s, Phase* out);  // inverse of PhaseName
 
 enum class RunStatus { kRunning, kSucceeded, kCompletedWithFailures, kFailed, kInterrupted };
-const char* RunStatusName(RunStatus s);  // "running", "succeeded", "completed_with_failures", "failed", "interrupted"
+const char* RunStatusName(
+    RunStatus s);  // "running", "succeeded", "completed_with_failures", "failed", "interrupted"
 bool ParseRunStatus(const std::string& s, RunStatus* out);
 
 // One problem, as reports show it: category is CategoryName() of the ErrorCategory.
@@ -46,14 +46,14 @@ struct InstanceInfo {
   std::string account_id;
   std::string region;
   std::string instance_id;
-  std::string name;      // the Name tag, untrusted text
-  std::string platform;  // "linux" | "windows" | "" (unknown)
+  std::string name;           // the Name tag, untrusted text
+  std::string platform;       // "linux" | "windows" | "" (unknown)
   std::string platform_name;  // SSM PlatformName, e.g. "Amazon Linux"
   std::string state;          // EC2 state: running, stopped, ...
   std::string availability_zone;
   std::string instance_type;
   std::map<std::string, std::string> tags;  // untrusted text
-  std::string ssm_ping_status;  // "Online" | "ConnectionLost" | "Inactive" | "NotRegistered"
+  std::string ssm_ping_status;              // "Online" | "ConnectionLost" | "Inactive" | "NotRegistered"
   std::string ssm_agent_version;
   bool in_auto_scaling_group = false;
   bool eligible = false;
@@ -61,7 +61,8 @@ struct InstanceInfo {
 };
 
 enum class BackupStatus { kPending, kAvailable, kFailed, kTimedOut, kSkipped, kDisabled };
-const char* BackupStatusName(BackupStatus s);  // "pending", "available", "failed", "timed_out", "skipped", "disabled"
+const char* BackupStatusName(
+    BackupStatus s);  // "pending", "available", "failed", "timed_out", "skipped", "disabled"
 bool ParseBackupStatus(const std::string& s, BackupStatus* out);
 
 struct BackupResult {
@@ -103,7 +104,14 @@ struct PrecheckResult {
 // kInstalledPendingReboot: installed with RebootOption=NoReboot, chosen on purpose, and some patches
 // wait for a reboot the operator will do. An outcome of its own: not an error, not a failure.
 enum class PatchStatus {
-  kPending, kInProgress, kSuccess, kPartialSuccess, kFailed, kTimedOut, kSkipped, kCancelled,
+  kPending,
+  kInProgress,
+  kSuccess,
+  kPartialSuccess,
+  kFailed,
+  kTimedOut,
+  kSkipped,
+  kCancelled,
   kInstalledPendingReboot
 };
 // "pending", "in_progress", "success", "partial_success", "failed", "timed_out", "skipped", "cancelled",
@@ -136,9 +144,9 @@ bool ParseRebootStatus(const std::string& s, RebootStatus* out);
 
 struct RebootResult {
   RebootStatus status = RebootStatus::kWaiting;
-  std::string started_at;   // when the patch command ended
+  std::string started_at;  // when the patch command ended
   std::string finished_at;
-  std::string reason;       // failed: what was still missing at the deadline
+  std::string reason;  // failed: what was still missing at the deadline
 };
 
 enum class PostcheckStatus { kHealthy, kDegraded, kUnreachable, kSkipped };
@@ -208,7 +216,8 @@ struct InstanceRun {
 // One step of an instance's timeline, in the order the run did them: backup, precheck, standby,
 // patch, reboot, postcheck, rollback, standby exit. Only steps with a result are listed.
 struct TimelineEntry {
-  std::string step;    // "backup", "precheck", "standby", "patch", "reboot", "postcheck", "rollback", "standby_exit"
+  std::string
+      step;  // "backup", "precheck", "standby", "patch", "reboot", "postcheck", "rollback", "standby_exit"
   std::string status;  // that step's status name
   std::string started_at;
   std::string finished_at;
@@ -217,7 +226,7 @@ struct TimelineEntry {
 std::vector<TimelineEntry> InstanceTimeline(const InstanceRun& instance);
 
 struct RunInfo {
-  std::string run_id;  // e.g. "20261125-194200-a1b2c3"
+  std::string run_id;    // e.g. "20261125-194200-a1b2c3"
   std::string workflow;  // "full", "scan", ...
   std::string created_at;
   std::string updated_at;

@@ -6,8 +6,9 @@ namespace fleetpatch {
 namespace {
 
 TEST(RunModelTest, StatusNamesRoundTrip) {
-  for (auto s : {PatchStatus::kPending, PatchStatus::kInProgress, PatchStatus::kSuccess, PatchStatus::kPartialSuccess,
-                 PatchStatus::kFailed, PatchStatus::kTimedOut, PatchStatus::kSkipped, PatchStatus::kCancelled}) {
+  for (auto s :
+       {PatchStatus::kPending, PatchStatus::kInProgress, PatchStatus::kSuccess, PatchStatus::kPartialSuccess,
+        PatchStatus::kFailed, PatchStatus::kTimedOut, PatchStatus::kSkipped, PatchStatus::kCancelled}) {
     PatchStatus back;
     ASSERT_TRUE(ParsePatchStatus(PatchStatusName(s), &back));
     EXPECT_EQ(back, s);

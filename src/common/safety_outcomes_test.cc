@@ -79,8 +79,8 @@ TEST(SafetyOutcomes, TimelineFollowsTheRunsOrder) {
   }
   EXPECT_THAT(steps, ElementsAre("backup", "precheck", "standby", "patch", "reboot", "postcheck", "rollback",
                                  "standby_exit"));
-  EXPECT_THAT(statuses, ElementsAre("available", "ready", "standby", "failed", "back", "degraded", "rolled_back",
-                                    "exited_standby"));
+  EXPECT_THAT(statuses, ElementsAre("available", "ready", "standby", "failed", "back", "degraded",
+                                    "rolled_back", "exited_standby"));
   EXPECT_EQ(InstanceTimeline(r)[5].detail, "a; b");
   EXPECT_EQ(InstanceTimeline(r)[0].detail, "ami-1");
 }

@@ -19,7 +19,8 @@ int64_t BigEndian(const std::string& b, size_t at, size_t width) {
 }
 
 bool ValidZoneName(const std::string& name) {
-  if (name.empty() || name.size() > 128 || name.front() == '/' || name.find("..") != std::string::npos) return false;
+  if (name.empty() || name.size() > 128 || name.front() == '/' || name.find("..") != std::string::npos)
+    return false;
   return std::all_of(name.begin(), name.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '-' || c == '+' || c == '/';
   });
@@ -55,7 +56,8 @@ Result<TimeZone> TimeZone::FromTzif(const std::string& name, const std::string& 
     at += kHeaderSize;
     width = 8;
   }
-  if (c.type < 1 || c.time < 0 || b.size() < at + c.time * (width + 1) + c.type * 6) return bad("truncated TZif data");
+  if (c.type < 1 || c.time < 0 || b.size() < at + c.time * (width + 1) + c.type * 6)
+    return bad("truncated TZif data");
   TimeZone tz;
   tz.name_ = name;
   size_t types_at = at + c.time * (width + 1);

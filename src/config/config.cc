@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "common/redact.h"
-
 #include "config/fields.h"
 
 namespace fleetpatch::config {

@@ -51,11 +51,11 @@ struct LandingZone {
   TagMatch exclude_tags;     // Default: the defaults' filters.exclude_tags. A match on any key excludes.
 };
 
-struct PhasesConfig {    // which phases `--workflow full` (and a plain `--config F` run) performs
-  bool scan = true;      // Default: true
-  bool backup = true;    // Default: true
-  bool precheck = true;  // Default: true
-  bool patch = true;     // Default: true
+struct PhasesConfig {     // which phases `--workflow full` (and a plain `--config F` run) performs
+  bool scan = true;       // Default: true
+  bool backup = true;     // Default: true
+  bool precheck = true;   // Default: true
+  bool patch = true;      // Default: true
   bool postcheck = true;  // Default: true (after patch; docs/safety.md)
 };
 
@@ -64,7 +64,7 @@ struct TimeoutsConfig {
   std::chrono::seconds patch_execution{3600};  // Default: 1 h per patch command invocation
   std::chrono::seconds ssm_connection{300};    // Default: 5 min for an instance's SSM agent to be Online
   std::chrono::seconds precheck_command{600};  // Default: 10 min for the precheck script to finish
-  std::chrono::seconds reboot{900};            // Default: 15 min for agent Online + status checks ok after a reboot
+  std::chrono::seconds reboot{900};  // Default: 15 min for agent Online + status checks ok after a reboot
   // Default: 10 min from EnterStandby to Standby (EnteringStandby lasts while load balancers drain
   // the instance: their deregistration delay, 300 s by default, fits).
   std::chrono::seconds standby{600};
@@ -126,12 +126,12 @@ struct PatchConfig {
   CountOrPercent max_errors{false, 0};  // Default: "0" (SSM MaxErrors per command)
   bool require_confirmation = true;     // Default: true (ask on a terminal before patching; --yes skips)
   // The safety loop (docs/safety.md).
-  bool fail_on_pending_reboot = false;             // Default: false (NoReboot's pending reboots exit 0)
-  RollbackMode rollback = RollbackMode::kManual;   // Default: manual
-  bool delete_replaced_root_volume = false;        // Default: false (the old root volume is kept)
+  bool fail_on_pending_reboot = false;            // Default: false (NoReboot's pending reboots exit 0)
+  RollbackMode rollback = RollbackMode::kManual;  // Default: manual
+  bool delete_replaced_root_volume = false;       // Default: false (the old root volume is kept)
   AutoScalingMode auto_scaling = AutoScalingMode::kStandby;  // Default: standby
-  std::optional<CountOrPercent> max_unavailable;   // Default: none (no disruption budget)
-  std::vector<std::string> max_unavailable_tags;   // Default: [] (budget groups: Auto Scaling groups only)
+  std::optional<CountOrPercent> max_unavailable;             // Default: none (no disruption budget)
+  std::vector<std::string> max_unavailable_tags;  // Default: [] (budget groups: Auto Scaling groups only)
 };
 
 struct BackupConfig {
@@ -175,12 +175,12 @@ struct RateLimit {
 struct RateLimits {
   // EC2 defaults are 90% of AWS's published account buckets (100/20, 50/5, 100/10): pacing at
   // exactly AWS's refill rate would meet an empty bucket on every bit of jitter.
-  RateLimit ec2_non_mutating{18, 90};   // Default: 18/s, burst 90
-  RateLimit ec2_mutating{4.5, 45};      // Default: 4.5/s, burst 45
-  RateLimit ec2_create_tags{9, 90};     // Default: 9/s, burst 90
-  RateLimit ssm_read{10, 20};           // Default: 10/s, burst 20
-  RateLimit ssm_write{3, 10};           // Default: 3/s, burst 10
-  RateLimit sts{10, 20};                // Default: 10/s, burst 20
+  RateLimit ec2_non_mutating{18, 90};  // Default: 18/s, burst 90
+  RateLimit ec2_mutating{4.5, 45};     // Default: 4.5/s, burst 45
+  RateLimit ec2_create_tags{9, 90};    // Default: 9/s, burst 90
+  RateLimit ssm_read{10, 20};          // Default: 10/s, burst 20
+  RateLimit ssm_write{3, 10};          // Default: 3/s, burst 10
+  RateLimit sts{10, 20};               // Default: 10/s, burst 20
 };
 
 struct AwsConfig {
@@ -232,7 +232,7 @@ struct Config {
   StateConfig state;
   AwsConfig aws;
   ComplianceConfig compliance;
-  bool dry_run = false;  // Default: false
+  bool dry_run = false;               // Default: false
   NotificationsConfig notifications;  // Not in ConfigToJson: webhook URLs can be secrets.
 };
 

@@ -79,7 +79,8 @@ ojson FieldSchema(const std::vector<FieldSpec>& table, const FieldSpec& f, const
       break;
     case FieldType::kCustom:
       if (f.path == "landing_zones") {
-        body = {{"oneOf", {{{"type", "string"}}, {{"type", "array"}, {"items", {{"$ref", "#/$defs/landing_zone"}}}}}}};
+        body = {{"oneOf",
+                 {{{"type", "string"}}, {{"type", "array"}, {"items", {{"$ref", "#/$defs/landing_zone"}}}}}}};
       } else if (f.path == "landing_zone_defaults") {
         body = ZoneDefaultsSchema(defaults);
       } else if (f.schema) {
@@ -98,7 +99,8 @@ ojson FieldSchema(const std::vector<FieldSpec>& table, const FieldSpec& f, const
 
 ojson SectionSchema(const std::vector<FieldSpec>& table, const std::string& path, const Config& defaults) {
   ojson props = ojson::object();
-  for (const FieldSpec* child : ChildrenOf(table, path)) props[child->Key()] = FieldSchema(table, *child, defaults);
+  for (const FieldSpec* child : ChildrenOf(table, path))
+    props[child->Key()] = FieldSchema(table, *child, defaults);
   return {{"type", "object"}, {"additionalProperties", false}, {"properties", props}};
 }
 
@@ -194,7 +196,7 @@ std::string ConfigReference() {
   std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
   for (const FieldSpec& f : ConfigFields()) {
     if (f.type == FieldType::kSection && f.doc.empty()) continue;
-    std::string def = !f.default_text.empty() ? f.default_text
+    std::string def = !f.default_text.empty()                    ? f.default_text
                       : f.value && f.type != FieldType::kSection ? ShowValue(f, f.value(defaults))
                                                                  : "-";
     out += "| `" + f.path + "` | " + def + " | " + Allowed(f) + " | " + f.doc + " |\n";
@@ -224,9 +226,9 @@ std::string ZoneReference() {
 std::string Yaml(const json& v) {
   if (v.is_string()) {
     std::string s = v.get<std::string>();
-    bool plain = !s.empty() && s.find_first_not_of(
-                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./") ==
-                                   std::string::npos &&
+    bool plain = !s.empty() &&
+                 s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./") ==
+                     std::string::npos &&
                  !std::isdigit(static_cast<unsigned char>(s[0]));
     return plain ? s : json(s).dump();
   }
@@ -275,10 +277,12 @@ std::string InventorySchemaText() {
   ojson o = SchemaHead("landing_zones.schema.json", "fleetpatch landing-zone inventory",
                        "A mapping {version, defaults, landing_zones} or a bare list of zones.");
   ojson list = {{"type", "array"}, {"items", {{"$ref", "#/$defs/landing_zone"}}}};
-  ojson file = {{"type", "object"},
-                {"additionalProperties", false},
-                {"required", {"landing_zones"}},
-                {"properties", {{"version", {{"const", 1}}}, {"defaults", ZoneDefaultsSchema(Config{})}, {"landing_zones", list}}}};
+  ojson file = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"required", {"landing_zones"}},
+      {"properties",
+       {{"version", {{"const", 1}}}, {"defaults", ZoneDefaultsSchema(Config{})}, {"landing_zones", list}}}};
   o["oneOf"] = {file, list};
   return o.dump(2) + "\n";
 }
@@ -287,10 +291,12 @@ std::vector<DocBlock> ConfigDocBlocks() {
   std::string yaml = "```yaml\n";
   YamlSection(ConfigFields(), "", Config{}, 0, &yaml);
   yaml += "```\n";
-  return {{"zone-fields", ZoneReference()}, {"config-defaults", yaml}, {"config-reference", ConfigReference()}};
+  return {
+      {"zone-fields", ZoneReference()}, {"config-defaults", yaml}, {"config-reference", ConfigReference()}};
 }
 
-std::string ReplaceDocBlocks(const std::string& doc, const std::vector<DocBlock>& blocks, std::string* error) {
+std::string ReplaceDocBlocks(const std::string& doc, const std::vector<DocBlock>& blocks,
+                             std::string* error) {
   std::string out = doc;
   for (const DocBlock& b : blocks) {
     const std::string begin = "<!-- BEGIN GENERATED " + b.name, end = "<!-- END GENERATED " + b.name + " -->";

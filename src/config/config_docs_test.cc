@@ -28,7 +28,9 @@ bool Updating() {
 std::string FirstDifference(const std::string& a, const std::string& b) {
   size_t line = 1, i = 0;
   for (; i < a.size() && i < b.size() && a[i] == b[i]; ++i) line += a[i] == '\n';
-  auto line_at = [&](const std::string& s) { return s.substr(s.rfind('\n', i) + 1, s.find('\n', i) - s.rfind('\n', i) - 1); };
+  auto line_at = [&](const std::string& s) {
+    return s.substr(s.rfind('\n', i) + 1, s.find('\n', i) - s.rfind('\n', i) - 1);
+  };
   return "line " + std::to_string(line) + ":\n  file:      " + line_at(a) + "\n  generated: " + line_at(b);
 }
 
@@ -36,10 +38,11 @@ void ExpectGenerated(const std::string& relative, const std::string& generated) 
   fs::path file = testing::SourceDir() / relative;
   if (Updating()) std::ofstream(file, std::ios::binary) << generated;
   std::string checked_in = testing::ReadFileOrDie(file);
-  EXPECT_TRUE(checked_in == generated)
-      << relative << " differs from what src/config/fields.cc generates, at " << FirstDifference(checked_in, generated)
-      << "\nEdit the table (or the default in config.h), then: FP_UPDATE_CONFIG_DOCS=1 ./build/ci/fp_config_tests "
-         "--gtest_filter='ConfigDocs*'";
+  EXPECT_TRUE(checked_in == generated) << relative << " differs from what src/config/fields.cc generates, at "
+                                       << FirstDifference(checked_in, generated)
+                                       << "\nEdit the table (or the default in config.h), then: "
+                                          "FP_UPDATE_CONFIG_DOCS=1 ./build/ci/fp_config_tests "
+                                          "--gtest_filter='ConfigDocs*'";
 }
 
 TEST(ConfigDocsTest, SchemasAreTheTablesSchemas) {
@@ -62,7 +65,8 @@ TEST(ConfigDocsTest, EveryFieldHasAReaderAndADocLine) {
     EXPECT_TRUE(static_cast<bool>(f.read)) << f.path;
     EXPECT_FALSE(f.doc.empty()) << f.path;
   }
-  for (const FieldSpec& f : ZoneFields()) EXPECT_FALSE(f.doc.empty() && f.type != FieldType::kSection) << f.path;
+  for (const FieldSpec& f : ZoneFields())
+    EXPECT_FALSE(f.doc.empty() && f.type != FieldType::kSection) << f.path;
 }
 
 TEST(ConfigDocsTest, MissingMarkersAreReported) {

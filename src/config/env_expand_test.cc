@@ -28,9 +28,7 @@ TEST(EnvExpand, DefaultsApplyWhenUnsetOrEmpty) {
   EXPECT_EQ(Expand("${NOPE:-}", env), "");
 }
 
-TEST(EnvExpand, DoubleDollarIsALiteral) {
-  EXPECT_EQ(Expand("$${A}", MapEnv({{"A", "one"}})), "${A}");
-}
+TEST(EnvExpand, DoubleDollarIsALiteral) { EXPECT_EQ(Expand("$${A}", MapEnv({{"A", "one"}})), "${A}"); }
 
 TEST(EnvExpand, UnsetVariableNamesTheVariable) {
   std::string err;

@@ -23,20 +23,31 @@ struct Field;
 // patterns in the schemas also accept it.
 inline constexpr const char* kEnvRefPattern = R"(\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\})";
 
-enum class FieldType { kSection, kBool, kInt, kNumber, kDuration, kCountOrPercent, kEnum, kString, kStringList, kCustom };
+enum class FieldType {
+  kSection,
+  kBool,
+  kInt,
+  kNumber,
+  kDuration,
+  kCountOrPercent,
+  kEnum,
+  kString,
+  kStringList,
+  kCustom
+};
 
 struct FieldSpec {
   std::string path;  // "workflow.timeouts.ami_creation"; a zone's fields are relative to the zone
   FieldType type = FieldType::kSection;
-  std::string doc;               // one line: the "meaning" column of the reference
-  double min = 0, max = 0;       // kInt, kNumber, kDuration (seconds); kCountOrPercent: max = largest count
-  std::string unit;              // kNumber: "%", " GiB", " MiB" in messages
+  std::string doc;                 // one line: the "meaning" column of the reference
+  double min = 0, max = 0;         // kInt, kNumber, kDuration (seconds); kCountOrPercent: max = largest count
+  std::string unit;                // kNumber: "%", " GiB", " MiB" in messages
   std::vector<std::string> names;  // kEnum: the accepted words, in the enum's order
-  std::string pattern;           // kString / kStringList items: the JSON Schema pattern ("" = any)
-  std::string allowed;           // the reference's "allowed" column where the type does not say it
-  std::string default_text;      // the reference's "default" column where the value does not say it
-  bool required = false;         // zone fields: must be given
-  bool zone_default = false;     // zone fields: may also be given in an inventory's `defaults:`
+  std::string pattern;             // kString / kStringList items: the JSON Schema pattern ("" = any)
+  std::string allowed;             // the reference's "allowed" column where the type does not say it
+  std::string default_text;        // the reference's "default" column where the value does not say it
+  bool required = false;           // zone fields: must be given
+  bool zone_default = false;       // zone fields: may also be given in an inventory's `defaults:`
   // Reads the YAML value into the config, recording problems in the reader. Empty for sections
   // and for zone fields (the zone reader in loader.cc applies the inheritance rules).
   std::function<void(Reader&, const Field&, Config*)> read;

@@ -43,7 +43,6 @@ namespace fs = std::filesystem;
 
 constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 
-
 // ---------------------------------------------------------------------------------------------
 // Files
 
@@ -51,7 +50,8 @@ constexpr size_t kMaxFileBytes = 16 * 1024 * 1024;
 // file) and while reading (a device or pipe such as /dev/zero), so no input can exhaust memory.
 // Returns "" or what went wrong, worded to follow "the file X ".
 std::string ReadBounded(const fs::path& path, size_t max_bytes, std::string* text) {
-  const std::string too_large = "is larger than " + std::to_string(max_bytes >> 20) + " MiB; this is not a fleetpatch config";
+  const std::string too_large =
+      "is larger than " + std::to_string(max_bytes >> 20) + " MiB; this is not a fleetpatch config";
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::string("cannot be read: ") + std::strerror(errno) + "; check its permissions";
   std::error_code ec;
@@ -298,7 +298,8 @@ bool ReadZoneFilters(Reader& r, const Field& x, LandingZone* z) {
 
 // The role: role_arn as written (checked against the account), or built from a role name. Called
 // once the rest of the zone is read: the ARN is built only when `ok`.
-bool ReadZoneRole(Reader& r, const std::map<std::string, Field>& m, const ZoneDefaults& d, bool ok, LandingZone* z) {
+bool ReadZoneRole(Reader& r, const std::map<std::string, Field>& m, const ZoneDefaults& d, bool ok,
+                  LandingZone* z) {
   auto arn_it = m.find("role_arn");
   auto name_it = m.find("role_name");
   if (arn_it != m.end() && name_it != m.end()) {
@@ -314,8 +315,10 @@ bool ReadZoneRole(Reader& r, const std::map<std::string, Field>& m, const ZoneDe
     return true;
   }
   z->role_name = d.role_name;
-  if (name_it != m.end() && !ReadChecked(r, name_it->second, &z->role_name, CheckRoleName, false)) return false;
-  if (ok) z->role_arn = "arn:" + PartitionForRegion(z->region) + ":iam::" + z->account_id + ":role/" + z->role_name;
+  if (name_it != m.end() && !ReadChecked(r, name_it->second, &z->role_name, CheckRoleName, false))
+    return false;
+  if (ok)
+    z->role_arn = "arn:" + PartitionForRegion(z->region) + ":iam::" + z->account_id + ":role/" + z->role_name;
   return true;
 }
 
@@ -452,7 +455,9 @@ void Guard(const std::string& file, std::vector<Problem>* problems, Fn&& fn) {
 
 }  // namespace
 
-void ReadZoneDefaultsField(Reader& r, const Field& f, Config* c) { ReadZoneDefaults(r, f, &c->landing_zone_defaults); }
+void ReadZoneDefaultsField(Reader& r, const Field& f, Config* c) {
+  ReadZoneDefaults(r, f, &c->landing_zone_defaults);
+}
 
 void ReadLandingZonesField(Reader& r, const Field& x, Config* c) {
   if (!r.load_landing_zones) return;

@@ -26,8 +26,7 @@ class LoaderTest : public ::testing::Test {
     return p.string();
   }
   // The problems of a config file, each as "name:line:col: path: message" with the directory cut.
-  std::vector<std::string> ConfigProblems(const std::string& text,
-                                          const EnvLookup& env = MapEnv({})) {
+  std::vector<std::string> ConfigProblems(const std::string& text, const EnvLookup& env = MapEnv({})) {
     auto path = Write("c.yml", text);
     return Strip(CheckConfigFile(path, env, &config_));
   }
@@ -395,7 +394,8 @@ TEST_F(LoaderTest, AnEndlessOrHugeFileIsRefusedWithoutReadingItAll) {
   // /dev/zero never ends: read whole before the size check, it would take all memory.
   auto endless = CheckConfigFile("/dev/zero", MapEnv({}), nullptr);
   ASSERT_EQ(endless.size(), 1u);
-  EXPECT_THAT(endless[0].ToString(), HasSubstr("/dev/zero: is larger than 16 MiB; this is not a fleetpatch config"));
+  EXPECT_THAT(endless[0].ToString(),
+              HasSubstr("/dev/zero: is larger than 16 MiB; this is not a fleetpatch config"));
   const auto sparse = dir_.path() / "huge.yml";
   std::ofstream(sparse) << "a: 1\n";
   std::filesystem::resize_file(sparse, (16u << 20) + 1);  // sparse: costs no disk
@@ -410,13 +410,11 @@ TEST_F(LoaderTest, MissingUnreadableEmptyAndDirectoryFiles) {
   EXPECT_EQ(missing[0].line, 0);
   EXPECT_THAT(missing[0].ToString(), HasSubstr("absent.yml: does not exist (looked for "));
 
-  auto empty =
-      Strip(CheckConfigFile(Write("empty.yml", "# nothing but a comment\n\n"), MapEnv({}), nullptr));
+  auto empty = Strip(CheckConfigFile(Write("empty.yml", "# nothing but a comment\n\n"), MapEnv({}), nullptr));
   EXPECT_THAT(empty,
               ElementsAre("empty.yml:1:1: the file is empty (or holds only comments); expected a mapping "
                           "with keys such as workflow, landing_zones, patch"));
-  auto empty_zones =
-      Strip(CheckLandingZonesFile(Write("ez.yml", ""), ZoneDefaults{}, MapEnv({}), nullptr));
+  auto empty_zones = Strip(CheckLandingZonesFile(Write("ez.yml", ""), ZoneDefaults{}, MapEnv({}), nullptr));
   EXPECT_THAT(
       empty_zones,
       ElementsAre("ez.yml:1:1: the file is empty (or holds only comments); expected a landing_zones: list"));
@@ -456,8 +454,8 @@ TEST_F(LoaderTest, YamlSyntaxErrorsCarryTheParserPosition) {
 
 TEST_F(LoaderTest, TopLevelMustBeAMapping) {
   EXPECT_THAT(ConfigProblems("- a\n- b\n"),
-              ElementsAre(StartsWith(
-                  "c.yml:1:1: expected a mapping with the keys version, workflow, landing_zone_defaults, landing_zones")));
+              ElementsAre(StartsWith("c.yml:1:1: expected a mapping with the keys version, workflow, "
+                                     "landing_zone_defaults, landing_zones")));
 }
 
 TEST_F(LoaderTest, BackupNameTemplateIsCheckedForUniquenessAndCharacters) {
@@ -479,14 +477,16 @@ TEST_F(LoaderTest, CriticalServiceNamesCannotBreakTheScriptQuoting) {
       ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, \"x'; rm -rf /\"]\n"),
       ElementsAre(
           "c.yml:3:19: precheck.critical_services.linux[1]: found \"x'; rm -rf /\"; a service name is "
-          "1-128 characters of letters, digits and @._- not starting with '-' (no spaces, quotes, ':' or '+')"));
+          "1-128 characters of letters, digits and @._- not starting with '-' (no spaces, quotes, ':' or "
+          "'+')"));
 }
 
 TEST_F(LoaderTest, ServiceNamesAreCheckedOnceWithThePrechecksRule) {
   // A leading '-' would be an option to systemctl; ':' and '+' would pass here and fail every precheck.
-  EXPECT_THAT(ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, --help, a:b, c+d, getty@tty1]\n"),
-              ElementsAre(HasSubstr("linux[1]: found \"--help\""), HasSubstr("linux[2]: found \"a:b\""),
-                          HasSubstr("linux[3]: found \"c+d\"")));
+  EXPECT_THAT(
+      ConfigProblems("precheck:\n  critical_services:\n    linux: [sshd, --help, a:b, c+d, getty@tty1]\n"),
+      ElementsAre(HasSubstr("linux[1]: found \"--help\""), HasSubstr("linux[2]: found \"a:b\""),
+                  HasSubstr("linux[3]: found \"c+d\"")));
 }
 
 TEST_F(LoaderTest, AllPhasesOffIsAProblem) {

@@ -5,8 +5,8 @@
 #include <regex>
 
 #include "common/aws_partition.h"
-#include "config/config.h"
 #include "common/strings.h"
+#include "config/config.h"
 
 namespace fleetpatch::config {
 namespace {

@@ -24,7 +24,8 @@ bool ParseName(const std::array<E, N>& all, const char* (*name)(E), const std::s
 
 bool Digits(const std::string& s, size_t at, size_t n) {
   if (s.size() < at + n) return false;
-  return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(at), s.begin() + static_cast<std::ptrdiff_t>(at + n),
+  return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(at),
+                     s.begin() + static_cast<std::ptrdiff_t>(at + n),
                      [](unsigned char c) { return std::isdigit(c); });
 }
 
@@ -32,23 +33,29 @@ bool Digits(const std::string& s, size_t at, size_t n) {
 
 const char* RollbackModeName(RollbackMode m) {
   switch (m) {
-    case RollbackMode::kAuto: return "auto";
-    case RollbackMode::kManual: return "manual";
-    case RollbackMode::kOff: return "off";
+    case RollbackMode::kAuto:
+      return "auto";
+    case RollbackMode::kManual:
+      return "manual";
+    case RollbackMode::kOff:
+      return "off";
   }
   return "manual";
 }
 
 bool ParseRollbackMode(const std::string& s, RollbackMode* out) {
-  return ParseName(std::array{RollbackMode::kAuto, RollbackMode::kManual, RollbackMode::kOff}, RollbackModeName, s,
-                   out);
+  return ParseName(std::array{RollbackMode::kAuto, RollbackMode::kManual, RollbackMode::kOff},
+                   RollbackModeName, s, out);
 }
 
 const char* AutoScalingModeName(AutoScalingMode m) {
   switch (m) {
-    case AutoScalingMode::kStandby: return "standby";
-    case AutoScalingMode::kSuspend: return "suspend";
-    case AutoScalingMode::kSkip: return "skip";
+    case AutoScalingMode::kStandby:
+      return "standby";
+    case AutoScalingMode::kSuspend:
+      return "suspend";
+    case AutoScalingMode::kSkip:
+      return "skip";
   }
   return "standby";
 }
@@ -59,7 +66,7 @@ bool ParseAutoScalingMode(const std::string& s, AutoScalingMode* out) {
 }
 
 Result<int> ParseWeekday(const std::string& s) {
-  static const std::array<const char*, 7> kNames = {"sunday", "monday", "tuesday", "wednesday",
+  static const std::array<const char*, 7> kNames = {"sunday",   "monday", "tuesday", "wednesday",
                                                     "thursday", "friday", "saturday"};
   std::string lower = Lower(s);
   for (int i = 0; i < 7; ++i) {
@@ -83,7 +90,8 @@ Result<int> ParseClockTime(const std::string& s) {
 
 Status ValidateDate(const std::string& s) {
   auto bad = [&] { return Error::Config("invalid date '" + s + "': use YYYY-MM-DD, e.g. 2026-12-24"); };
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !Digits(s, 0, 4) || !Digits(s, 5, 2) || !Digits(s, 8, 2)) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !Digits(s, 0, 4) || !Digits(s, 5, 2) ||
+      !Digits(s, 8, 2)) {
     return bad();
   }
   std::chrono::year_month_day d{std::chrono::year(std::stoi(s.substr(0, 4))),

@@ -24,11 +24,11 @@ bool ParseAutoScalingMode(const std::string& s, AutoScalingMode* out);
 
 // workflow.window: when new waves may start. Not set: always.
 struct WindowConfig {
-  bool enabled = false;                  // Default: false (no window: any time)
-  std::vector<int> days;                 // 0 = Sunday .. 6 = Saturday; Default: [] = every day
-  int start_minute = 0;                  // minutes after local midnight; Default: 0 (00:00)
-  int end_minute = 0;                    // end <= start: the window runs past midnight; equal: 24 h
-  std::string time_zone = "UTC";         // Default: "UTC"; an IANA name from the system tz database
+  bool enabled = false;                     // Default: false (no window: any time)
+  std::vector<int> days;                    // 0 = Sunday .. 6 = Saturday; Default: [] = every day
+  int start_minute = 0;                     // minutes after local midnight; Default: 0 (00:00)
+  int end_minute = 0;                       // end <= start: the window runs past midnight; equal: 24 h
+  std::string time_zone = "UTC";            // Default: "UTC"; an IANA name from the system tz database
   std::vector<std::string> blackout_dates;  // local dates YYYY-MM-DD on which no window opens
 };
 

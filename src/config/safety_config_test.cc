@@ -1,9 +1,9 @@
 #include "config/safety_config.h"
 
-#include "config/config.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "config/config.h"
 
 namespace fleetpatch::config {
 namespace {

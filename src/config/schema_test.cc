@@ -24,10 +24,11 @@ std::string Q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 class SchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kPython) &&
-                                      Shell(std::string(kPython) + " -c 'import jsonschema, yaml' >/dev/null 2>&1") == 0,
-                                  "/usr/bin/python3 with the jsonschema and yaml modules is missing "
-                                  "(Debian: apt-get install python3-jsonschema python3-yaml)");
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(
+        std::filesystem::exists(kPython) &&
+            Shell(std::string(kPython) + " -c 'import jsonschema, yaml' >/dev/null 2>&1") == 0,
+        "/usr/bin/python3 with the jsonschema and yaml modules is missing "
+        "(Debian: apt-get install python3-jsonschema python3-yaml)");
   }
   // Converts yaml_file to JSON and validates it against schema; returns the validator's exit code.
   int Validate(const std::filesystem::path& yaml_file, const std::string& schema) {

@@ -48,16 +48,23 @@ void Header(std::ostream& o, const char* name, const char* type, const char* hel
 std::string EscapeLabelValue(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
 
 MetricsFile::MetricsFile(std::string path, Clock& clock, std::chrono::seconds min_interval)
-    : path_(std::move(path)), clock_(clock), min_interval_(min_interval), last_success_s_(ReadLastSuccess(path_)) {}
+    : path_(std::move(path)),
+      clock_(clock),
+      min_interval_(min_interval),
+      last_success_s_(ReadLastSuccess(path_)) {}
 
 void MetricsFile::OnRunStarted(const RunStarted& e) {
   std::lock_guard lock(mu_);
@@ -116,25 +123,32 @@ std::string MetricsFile::RenderLocked() const {
   }
   Header(o, "fleetpatch_instances", "gauge", "Instances per phase and outcome in this run.");
   for (const auto& [phase, c] : instances_) {
-    const std::pair<const char*, int64_t> outcomes[] = {{"succeeded", c.succeeded}, {"failed", c.failed},
-                                                        {"skipped", c.skipped},     {"pending", c.pending},
+    const std::pair<const char*, int64_t> outcomes[] = {{"succeeded", c.succeeded},
+                                                        {"failed", c.failed},
+                                                        {"skipped", c.skipped},
+                                                        {"pending", c.pending},
                                                         {"not_run", c.not_run}};
     for (const auto& [outcome, n] : outcomes)
-      o << "fleetpatch_instances{phase=\"" << PhaseName(phase) << "\",outcome=\"" << outcome << "\"} " << n << "\n";
+      o << "fleetpatch_instances{phase=\"" << PhaseName(phase) << "\",outcome=\"" << outcome << "\"} " << n
+        << "\n";
   }
   Header(o, "fleetpatch_phase_duration_seconds", "gauge",
          "Wall time of each phase this invocation ran (pipelined phases: the pipeline's).");
   for (const auto& [phase, s] : durations_s_)
     o << "fleetpatch_phase_duration_seconds{phase=\"" << PhaseName(phase) << "\"} " << Number(s) << "\n";
-  Header(o, "fleetpatch_aws_api_calls_total", "counter", "AWS API calls per operation (retries not counted).");
+  Header(o, "fleetpatch_aws_api_calls_total", "counter",
+         "AWS API calls per operation (retries not counted).");
   for (const auto& [op, c] : ops_)
     o << "fleetpatch_aws_api_calls_total{operation=\"" << EscapeLabelValue(op) << "\"} " << c.calls << "\n";
-  Header(o, "fleetpatch_aws_api_attempts_total", "counter", "HTTP attempts to AWS per operation (retries counted).");
+  Header(o, "fleetpatch_aws_api_attempts_total", "counter",
+         "HTTP attempts to AWS per operation (retries counted).");
   for (const auto& [op, c] : ops_)
-    o << "fleetpatch_aws_api_attempts_total{operation=\"" << EscapeLabelValue(op) << "\"} " << c.attempts << "\n";
+    o << "fleetpatch_aws_api_attempts_total{operation=\"" << EscapeLabelValue(op) << "\"} " << c.attempts
+      << "\n";
   Header(o, "fleetpatch_aws_api_throttles_total", "counter", "AWS throttling answers per operation.");
   for (const auto& [op, c] : ops_)
-    o << "fleetpatch_aws_api_throttles_total{operation=\"" << EscapeLabelValue(op) << "\"} " << c.throttles << "\n";
+    o << "fleetpatch_aws_api_throttles_total{operation=\"" << EscapeLabelValue(op) << "\"} " << c.throttles
+      << "\n";
   if (last_success_s_) {
     Header(o, kLastSuccess, "gauge", "When the last run that succeeded (not a dry run) finished.");
     o << kLastSuccess << " " << Number(*last_success_s_) << "\n";

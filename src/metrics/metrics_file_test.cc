@@ -63,7 +63,8 @@ bool HavePromtool() { return std::system("command -v promtool >/dev/null 2>&1") 
 
 TEST_F(MetricsFileTest, AFullRunPassesPromtoolAndHasEveryFamily) {
   if (!HavePromtool()) {
-    if (std::getenv("CI")) FAIL() << "promtool is missing (Debian package prometheus; scripts/install-deps.sh)";
+    if (std::getenv("CI"))
+      FAIL() << "promtool is missing (Debian package prometheus; scripts/install-deps.sh)";
     GTEST_SKIP() << "promtool not installed";
   }
   MetricsFile m(path_, clock_);
@@ -85,11 +86,15 @@ TEST_F(MetricsFileTest, AFullRunPassesPromtoolAndHasEveryFamily) {
 
   const std::string text = Read();
   EXPECT_EQ(Promtool(), "exit=0\n") << text;
-  EXPECT_NE(text.find("fleetpatch_instances{phase=\"patch\",outcome=\"failed\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fleetpatch_instances{phase=\"patch\",outcome=\"failed\"} 3\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("fleetpatch_phase_duration_seconds{phase=\"scan\"} 1.5\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("fleetpatch_aws_api_calls_total{operation=\"ec2:DescribeInstances\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("fleetpatch_aws_api_attempts_total{operation=\"ec2:DescribeInstances\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("fleetpatch_aws_api_throttles_total{operation=\"ec2:DescribeInstances\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("fleetpatch_aws_api_calls_total{operation=\"ec2:DescribeInstances\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("fleetpatch_aws_api_attempts_total{operation=\"ec2:DescribeInstances\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("fleetpatch_aws_api_throttles_total{operation=\"ec2:DescribeInstances\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("fleetpatch_run_running 0\n"), std::string::npos);
   EXPECT_NE(text.find("fleetpatch_last_success_timestamp_seconds "), std::string::npos);
 }
@@ -117,7 +122,8 @@ TEST_F(MetricsFileTest, AttemptsRewriteTheFileAtMostEveryInterval) {
   EXPECT_EQ(Read().find("ssm:SendCommand"), std::string::npos);
   clock_.Advance(std::chrono::seconds(15));
   m.OnAttempt(a);
-  EXPECT_NE(Read().find("fleetpatch_aws_api_calls_total{operation=\"ssm:SendCommand\"} 2\n"), std::string::npos);
+  EXPECT_NE(Read().find("fleetpatch_aws_api_calls_total{operation=\"ssm:SendCommand\"} 2\n"),
+            std::string::npos);
 }
 
 TEST_F(MetricsFileTest, LastSuccessSurvivesAFailedRun) {

@@ -9,7 +9,10 @@ namespace {
 using nlohmann::json;
 
 json Counts(const PhaseCounts& c) {
-  return {{"succeeded", c.succeeded}, {"failed", c.failed}, {"skipped", c.skipped}, {"pending", c.pending},
+  return {{"succeeded", c.succeeded},
+          {"failed", c.failed},
+          {"skipped", c.skipped},
+          {"pending", c.pending},
           {"not_run", c.not_run}};
 }
 
@@ -32,7 +35,8 @@ json Redacted(const json& j) {
   return j;
 }
 
-Notification Make(const char* event, const std::string& run_id, std::string title, std::string text, json summary) {
+Notification Make(const char* event, const std::string& run_id, std::string title, std::string text,
+                  json summary) {
   Notification n;
   n.event = event;
   n.run_id = run_id;
@@ -63,30 +67,41 @@ Notification FromEvent(const RunFinished& e) {
   std::string title = std::string("fleetpatch: run ") + e.run_id + " " + RunStatusName(e.status) +
                       (e.dry_run ? " (dry run)" : "");
   std::string text = title + " (exit " + std::to_string(e.exit_code) + "): " + std::to_string(e.instances) +
-                     " instances, " + std::to_string(e.eligible) + " eligible" + (counts.empty() ? "" : "; " + counts);
+                     " instances, " + std::to_string(e.eligible) + " eligible" +
+                     (counts.empty() ? "" : "; " + counts);
   if (e.zones_failed) text += "; " + std::to_string(e.zones_failed) + " landing zone(s) failed";
   if (!e.error.empty()) text += "\nError: " + e.error;
-  json s = {{"status", RunStatusName(e.status)}, {"exit_code", e.exit_code}, {"dry_run", e.dry_run},
-            {"instances", e.instances},          {"eligible", e.eligible},   {"zones_failed", e.zones_failed},
-            {"phases", phases},                  {"reports", e.reports}};
+  json s = {{"status", RunStatusName(e.status)},
+            {"exit_code", e.exit_code},
+            {"dry_run", e.dry_run},
+            {"instances", e.instances},
+            {"eligible", e.eligible},
+            {"zones_failed", e.zones_failed},
+            {"phases", phases},
+            {"reports", e.reports}};
   if (!e.error.empty()) s["error"] = e.error;
   return Make(kRunFinishedEvent, e.run_id, title, text, s);
 }
 
 Notification FromEvent(const RolloutHalted& e) {
-  std::string title = std::string("fleetpatch: rollout halted (") + HaltReasonName(e.reason) + ") in run " + e.run_id;
+  std::string title =
+      std::string("fleetpatch: rollout halted (") + HaltReasonName(e.reason) + ") in run " + e.run_id;
   std::string text = title + ": " + std::to_string(e.failed) + " failed, " + std::to_string(e.not_started) +
                      " instances will not be patched" + (e.detail.empty() ? "" : ". " + e.detail);
-  json s = {{"reason", HaltReasonName(e.reason)}, {"failed", e.failed}, {"not_started", e.not_started},
+  json s = {{"reason", HaltReasonName(e.reason)},
+            {"failed", e.failed},
+            {"not_started", e.not_started},
             {"detail", e.detail}};
   return Make(kRolloutHaltedEvent, e.run_id, title, text, s);
 }
 
 Notification FromEvent(const RollbackDone& e) {
   std::string title = "fleetpatch: rollback done in run " + e.run_id;
-  std::string text = title + ": " + std::to_string(e.instance_ids.size()) + " rolled back (" + Ids(e.instance_ids) +
-                     ")" + (e.failed_ids.empty() ? "" : ", " + std::to_string(e.failed_ids.size()) +
-                                                            " failed (" + Ids(e.failed_ids) + ")");
+  std::string text =
+      title + ": " + std::to_string(e.instance_ids.size()) + " rolled back (" + Ids(e.instance_ids) + ")" +
+      (e.failed_ids.empty()
+           ? ""
+           : ", " + std::to_string(e.failed_ids.size()) + " failed (" + Ids(e.failed_ids) + ")");
   if (!e.detail.empty()) text += ". " + e.detail;
   json s = {{"rolled_back", e.instance_ids}, {"failed", e.failed_ids}, {"detail", e.detail}};
   return Make(kRollbackDoneEvent, e.run_id, title, text, s);

@@ -13,9 +13,9 @@
 namespace fleetpatch::notify {
 
 struct Notification {
-  std::string event;   // kRunFinishedEvent, ... (run_events.h)
+  std::string event;  // kRunFinishedEvent, ... (run_events.h)
   std::string run_id;
-  std::string title;   // short, printable ASCII (an SNS subject): "fleetpatch: run ... succeeded"
+  std::string title;  // short, printable ASCII (an SNS subject): "fleetpatch: run ... succeeded"
   std::string text;
   nlohmann::json summary;
 

@@ -20,8 +20,8 @@
 namespace fleetpatch::notify {
 
 struct RetryOptions {
-  int attempts = 3;                       // Default: 3 attempts per notification and channel
-  std::chrono::milliseconds backoff{2000};  // Default: 2 s before the 2nd attempt, doubled after each
+  int attempts = 3;                              // Default: 3 attempts per notification and channel
+  std::chrono::milliseconds backoff{2000};       // Default: 2 s before the 2nd attempt, doubled after each
   std::chrono::milliseconds max_backoff{30000};  // Default: 30 s
 };
 

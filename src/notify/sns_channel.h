@@ -14,7 +14,8 @@ namespace fleetpatch::notify {
 class SnsChannel final : public Channel {
  public:
   // caller (an SNS client for the topic's region) must outlive the channel.
-  SnsChannel(std::string topic_arn, aws::ApiCaller& caller) : topic_arn_(std::move(topic_arn)), caller_(caller) {}
+  SnsChannel(std::string topic_arn, aws::ApiCaller& caller)
+      : topic_arn_(std::move(topic_arn)), caller_(caller) {}
 
   std::string Name() const override { return "sns " + topic_arn_; }
   Status Send(const Notification& n) override;

@@ -77,7 +77,8 @@ TEST_F(SnsEmulatorTest, AnUnknownTopicIsReportedAndTheRunGoesOn) {
   aws::ServiceClient sns(aws::protocol::SnsModel(), ClientOptions(), transport_, role, clock_);
   Notifier notifier(clock_);
   notifier.AddChannel(std::make_unique<SnsChannel>("arn:aws:sns:us-east-1:111111111111:nope", sns));
-  notifier.OnRolloutHalted({.run_id = "r1", .reason = HaltReason::kCanaryFailed, .failed = 1, .not_started = 5});
+  notifier.OnRolloutHalted(
+      {.run_id = "r1", .reason = HaltReason::kCanaryFailed, .failed = 1, .not_started = 5});
   ASSERT_EQ(notifier.Failures().size(), 1u);
   EXPECT_NE(notifier.Failures()[0].find("NotFound"), std::string::npos) << notifier.Failures()[0];
   EXPECT_EQ(notifier.Failures()[0].find(role.GetCredentials()->secret_access_key), std::string::npos);

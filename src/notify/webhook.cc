@@ -11,12 +11,14 @@ std::string UrlOrigin(const std::string& url) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return "(invalid URL)";
   size_t end = url.find_first_of("/?#", scheme + 3);
-  std::string authority = url.substr(scheme + 3, end == std::string::npos ? std::string::npos : end - scheme - 3);
+  std::string authority =
+      url.substr(scheme + 3, end == std::string::npos ? std::string::npos : end - scheme - 3);
   if (size_t at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
   return url.substr(0, scheme + 3) + authority;
 }
 
-std::string WebhookSignature(const std::string& secret, const std::string& timestamp, const std::string& body) {
+std::string WebhookSignature(const std::string& secret, const std::string& timestamp,
+                             const std::string& body) {
   return HexEncode(HmacSha256(secret, timestamp + "." + body));
 }
 
@@ -27,14 +29,14 @@ Status WebhookChannel::Send(const Notification& n) {
   req.method = "POST";
   req.url = options_.url;
   req.body = n.Body();
-  req.headers = {{"Content-Type", "application/json"},
-                 {"User-Agent", "fleetpatch"},
-                 {"X-Fleetpatch-Event", n.event}};
+  req.headers = {
+      {"Content-Type", "application/json"}, {"User-Agent", "fleetpatch"}, {"X-Fleetpatch-Event", n.event}};
   if (!options_.secret.empty()) {
     std::string ts = std::to_string(
         std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count());
     req.headers.push_back({"X-Fleetpatch-Timestamp", ts});
-    req.headers.push_back({"X-Fleetpatch-Signature", "sha256=" + WebhookSignature(options_.secret, ts, req.body)});
+    req.headers.push_back(
+        {"X-Fleetpatch-Signature", "sha256=" + WebhookSignature(options_.secret, ts, req.body)});
   }
   auto res = transport_.Send(req, options_.http);
   if (!res.ok()) {

@@ -39,7 +39,8 @@ class WebhookChannel final : public Channel {
 
 // HMAC-SHA256 of "<timestamp>.<body>" with `secret`, as lower-case hex: the signature header's value
 // after "sha256=".
-std::string WebhookSignature(const std::string& secret, const std::string& timestamp, const std::string& body);
+std::string WebhookSignature(const std::string& secret, const std::string& timestamp,
+                             const std::string& body);
 
 // "https://host[:port]" of a URL: what may be shown of it.
 std::string UrlOrigin(const std::string& url);

@@ -41,8 +41,8 @@ class WebhookTest : public ::testing::Test {
   }
 
   std::unique_ptr<WebhookChannel> Channel(std::string secret = kSecret) {
-    return std::make_unique<WebhookChannel>(WebhookOptions{receiver_->Url(), std::move(secret), {}}, *transport_,
-                                            clock_);
+    return std::make_unique<WebhookChannel>(WebhookOptions{receiver_->Url(), std::move(secret), {}},
+                                            *transport_, clock_);
   }
 
   static RunFinished Finished() {
@@ -75,7 +75,8 @@ TEST_F(WebhookTest, PostsTheTextAndSummaryWithAVerifiableSignature) {
   EXPECT_EQ(req.Header("Content-Type"), "application/json");
   EXPECT_EQ(req.Header("X-Fleetpatch-Event"), "run_finished");
   auto body = nlohmann::json::parse(req.body);
-  EXPECT_EQ(body["text"].get<std::string>().rfind("fleetpatch: run 20261204-030000-beef completed_with_failures", 0),
+  EXPECT_EQ(body["text"].get<std::string>().rfind(
+                "fleetpatch: run 20261204-030000-beef completed_with_failures", 0),
             0u)
       << body["text"];
   EXPECT_NE(body["text"].get<std::string>().find("patch 25 ok, 3 failed"), std::string::npos);
@@ -84,7 +85,8 @@ TEST_F(WebhookTest, PostsTheTextAndSummaryWithAVerifiableSignature) {
   // The receiver's check: HMAC-SHA256(secret, timestamp + "." + body), computed here independently.
   const std::string ts = req.Header("X-Fleetpatch-Timestamp");
   ASSERT_FALSE(ts.empty());
-  EXPECT_EQ(req.Header("X-Fleetpatch-Signature"), "sha256=" + HexEncode(HmacSha256(kSecret, ts + "." + req.body)));
+  EXPECT_EQ(req.Header("X-Fleetpatch-Signature"),
+            "sha256=" + HexEncode(HmacSha256(kSecret, ts + "." + req.body)));
   EXPECT_EQ(req.body.find(kSecret), std::string::npos);
 }
 

@@ -1,8 +1,8 @@
 #include "report/csv_writer.h"
 
+#include "common/strings.h"
 #include "report/report_format.h"
 #include "report/text_util.h"
-#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {
@@ -40,20 +40,21 @@ void ProblemCells(Row& row, const ProblemInfo& p) {
 const std::vector<std::string_view>& CsvColumns() {
   static const std::vector<std::string_view> kColumns = {
       "run_id", "zone", "account_id", "region", "availability_zone", "instance_id", "name", "platform",
-      "platform_name", "instance_type", "state", "ssm_ping_status", "ssm_agent_version", "in_auto_scaling_group",
-      "eligible", "ineligible_reason",
+      "platform_name", "instance_type", "state", "ssm_ping_status", "ssm_agent_version",
+      "in_auto_scaling_group", "eligible", "ineligible_reason",
       // backup
       "backup_status", "ami_id", "ami_name", "snapshot_ids", "backup_cleaned_up", "backup_started_at",
-      "backup_finished_at", "backup_duration_s", "backup_reason", "backup_error_category", "backup_error_code",
-      "backup_error_message",
+      "backup_finished_at", "backup_duration_s", "backup_reason", "backup_error_category",
+      "backup_error_code", "backup_error_message",
       // precheck
-      "precheck_status", "precheck_failed_thresholds", "precheck_findings", "precheck_risks", "precheck_command_id",
-      "precheck_started_at", "precheck_finished_at", "precheck_error_category", "precheck_error_code",
-      "precheck_error_message",
+      "precheck_status", "precheck_failed_thresholds", "precheck_findings", "precheck_risks",
+      "precheck_command_id", "precheck_started_at", "precheck_finished_at", "precheck_error_category",
+      "precheck_error_code", "precheck_error_message",
       // patch
-      "patch_status", "patch_wave", "patch_command_id", "patch_command_status", "patch_installed", "patch_missing",
-      "patch_failed", "patch_installed_pending_reboot", "patch_started_at", "patch_finished_at", "patch_duration_s",
-      "patch_reason", "patch_error_category", "patch_error_code", "patch_error_message",
+      "patch_status", "patch_wave", "patch_command_id", "patch_command_status", "patch_installed",
+      "patch_missing", "patch_failed", "patch_installed_pending_reboot", "patch_started_at",
+      "patch_finished_at", "patch_duration_s", "patch_reason", "patch_error_category", "patch_error_code",
+      "patch_error_message",
       // everything else
       "timeline", "tags",
       // after the patch (docs/safety.md), appended so that earlier columns keep their positions

@@ -67,10 +67,18 @@ CellKind Classify(const std::string& cell) {
   if (cell.empty()) return CellKind::kText;
   char* end = nullptr;
   std::strtod(cell.c_str(), &end);
-  if (end == cell.c_str() + cell.size() && cell.find_first_of(" \t\r\n") == std::string::npos) return CellKind::kNumber;
+  if (end == cell.c_str() + cell.size() && cell.find_first_of(" \t\r\n") == std::string::npos)
+    return CellKind::kNumber;
   switch (cell[0]) {
-    case '=': case '+': case '-': case '@': case '\t': case '\r': return CellKind::kFormula;
-    default: return CellKind::kText;
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+      return CellKind::kFormula;
+    default:
+      return CellKind::kText;
   }
 }
 
@@ -116,8 +124,8 @@ TEST(CsvWriter, SpreadsheetSeesFormulaLikeValuesAsText) {
   // Every cell of the file: none would be run as a formula.
   for (size_t r = 0; r < p.rows.size(); ++r)
     for (size_t c = 0; c < p.rows[r].size(); ++c)
-      EXPECT_NE(Classify(p.rows[r][c]), CellKind::kFormula) << "row " << r << " column " << CsvColumns()[c] << ": "
-                                                           << p.rows[r][c];
+      EXPECT_NE(Classify(p.rows[r][c]), CellKind::kFormula)
+          << "row " << r << " column " << CsvColumns()[c] << ": " << p.rows[r][c];
   EXPECT_EQ(p.Cell(4, "name"), "'=HYPERLINK(\"http://example.invalid\",\"x\")");
   EXPECT_EQ(p.Cell(4, "ineligible_reason"), "'-SSM agent not online (ConnectionLost)");
   EXPECT_THAT(p.Cell(4, "tags"), ::testing::HasSubstr("Owner=+cmd|' /C calc'!A0"));  // not at the cell start
@@ -161,7 +169,9 @@ TEST(CsvWriter, ControlCharactersAndInvalidUtf8AreReplaced) {
   RunSnapshot snap = testutil::DemoSnapshot();
   snap.instances[0].info.name = std::string("a\0b\x1b\xff", 5);
   Parsed p = RenderAndParse(snap);
-  EXPECT_EQ(p.Cell(1, "name"), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(p.Cell(1, "name"),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(CsvField, QuotesOnlyWhenNeeded) {

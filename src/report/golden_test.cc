@@ -27,7 +27,8 @@ std::string FirstDifference(const std::string& want, const std::string& got) {
     }
     if (want[i] == '\n') ++line, start = i + 1;
   }
-  return "one is a prefix of the other (sizes " + std::to_string(want.size()) + " and " + std::to_string(got.size()) + ")";
+  return "one is a prefix of the other (sizes " + std::to_string(want.size()) + " and " +
+         std::to_string(got.size()) + ")";
 }
 
 class Golden : public ::testing::TestWithParam<ReportFormat> {};
@@ -44,8 +45,9 @@ TEST_P(Golden, MatchesTheCheckedInFile) {
   }
   ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run with FP_UPDATE_GOLDEN=1 to create it";
   std::string want = fleetpatch::testing::ReadFileOrDie(golden);
-  EXPECT_TRUE(want == *got) << golden.filename() << " differs at " << FirstDifference(want, *got)
-                            << "\nIf the change is intended: FP_UPDATE_GOLDEN=1 ./fp_report_tests --gtest_filter='Golden*'";
+  EXPECT_TRUE(want == *got)
+      << golden.filename() << " differs at " << FirstDifference(want, *got)
+      << "\nIf the change is intended: FP_UPDATE_GOLDEN=1 ./fp_report_tests --gtest_filter='Golden*'";
 }
 
 TEST_P(Golden, RenderingIsDeterministic) {

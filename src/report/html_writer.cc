@@ -1,14 +1,13 @@
 #include "report/html_writer.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
-#include <fmt/format.h>
-
+#include "common/strings.h"
 #include "report/html_assets.h"
 #include "report/json_writer.h"
 #include "report/report_format.h"
 #include "report/text_util.h"
-#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {
@@ -25,22 +24,32 @@ std::string Sha256Base64(const std::string& text) {
 
 const char* OutcomeColor(Outcome o) {
   switch (o) {
-    case Outcome::kSucceeded: return "#2e9d5b";
-    case Outcome::kFailed: return "#d64545";
-    case Outcome::kSkipped: return "#9aa5b1";
-    case Outcome::kPending: return "#e0a100";
-    case Outcome::kNotRun: return "#d3d9e0";
+    case Outcome::kSucceeded:
+      return "#2e9d5b";
+    case Outcome::kFailed:
+      return "#d64545";
+    case Outcome::kSkipped:
+      return "#9aa5b1";
+    case Outcome::kPending:
+      return "#e0a100";
+    case Outcome::kNotRun:
+      return "#d3d9e0";
   }
   return "#d3d9e0";
 }
 
 const char* OutcomeLabel(Outcome o) {
   switch (o) {
-    case Outcome::kSucceeded: return "succeeded";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kPending: return "pending";
-    case Outcome::kNotRun: return "not run";
+    case Outcome::kSucceeded:
+      return "succeeded";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kPending:
+      return "pending";
+    case Outcome::kNotRun:
+      return "not run";
   }
   return "";
 }
@@ -89,9 +98,10 @@ std::string StackedBarChart(const std::string& title, const std::vector<ChartRow
       int64_t n = r.counts.Get(o);
       if (n == 0) continue;
       double w = static_cast<double>(n) * kBar / static_cast<double>(max_total);
-      svg += fmt::format("<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\" fill=\"{}\">"
-                         "<title>{}: {} {}</title></rect>",
-                         x, y, std::max(w - 1.0, 1.0), kBarHeight, OutcomeColor(o), E(r.label), n, OutcomeLabel(o));
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" rx=\"3\" fill=\"{}\">"
+          "<title>{}: {} {}</title></rect>",
+          x, y, std::max(w - 1.0, 1.0), kBarHeight, OutcomeColor(o), E(r.label), n, OutcomeLabel(o));
       if (w >= 24)
         svg += fmt::format("<text class=\"in{}\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                            o == Outcome::kNotRun ? " dark" : "", x + w / 2, y + 14, n);
@@ -101,18 +111,22 @@ std::string StackedBarChart(const std::string& title, const std::vector<ChartRow
       svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#d64545\">{}</text>", x + 6, y + 15,
                          E(Truncate(r.problem, 60)));
     else
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#616e7c\">{}</text>", x + 6, y + 15, r.counts.total());
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"#616e7c\">{}</text>", x + 6, y + 15,
+                         r.counts.total());
   }
   svg += "</svg><div class=\"legend\">";
-  for (Outcome o : kAllOutcomes) svg += fmt::format("<span class=\"lg-{}\">{}</span>", OutcomeName(o), OutcomeLabel(o));
+  for (Outcome o : kAllOutcomes)
+    svg += fmt::format("<span class=\"lg-{}\">{}</span>", OutcomeName(o), OutcomeLabel(o));
   svg += "</div>";
   return svg;
 }
 
-std::string Card(const std::string& label, const std::string& value, const std::string& sub, const char* tone) {
-  return fmt::format("<div class=\"card {}\"><div class=\"label\">{}</div><div class=\"value\">{}</div>"
-                     "<div class=\"sub\">{}</div></div>",
-                     tone, E(label), E(value), E(sub));
+std::string Card(const std::string& label, const std::string& value, const std::string& sub,
+                 const char* tone) {
+  return fmt::format(
+      "<div class=\"card {}\"><div class=\"label\">{}</div><div class=\"value\">{}</div>"
+      "<div class=\"sub\">{}</div></div>",
+      tone, E(label), E(value), E(sub));
 }
 
 std::string CountsText(const OutcomeCounts& c) {
@@ -129,12 +143,16 @@ std::string Cards(const RunSummary& s) {
   out += Card("Instances", std::to_string(s.instances),
               fmt::format("{} eligible \xC2\xB7 {} ineligible", s.eligible, s.instances - s.eligible), "");
   out += Card("Landing zones", std::to_string(s.zones.size()),
-              s.zones_failed ? fmt::format("{} failed", s.zones_failed) : "all reachable", s.zones_failed ? "bad" : "good");
+              s.zones_failed ? fmt::format("{} failed", s.zones_failed) : "all reachable",
+              s.zones_failed ? "bad" : "good");
   for (Phase phase : s.phases_present) {
     if (phase == Phase::kScan) continue;
     const PhaseSummary& p = s.phases[static_cast<size_t>(phase)];
-    const char* label = phase == Phase::kBackup ? "Backups available" : phase == Phase::kPrecheck ? "Prechecks ready" : "Patched";
-    out += Card(label, std::to_string(p.counts.succeeded), CountsText(p.counts), p.counts.failed ? "bad" : "good");
+    const char* label = phase == Phase::kBackup     ? "Backups available"
+                        : phase == Phase::kPrecheck ? "Prechecks ready"
+                                                    : "Patched";
+    out += Card(label, std::to_string(p.counts.succeeded), CountsText(p.counts),
+                p.counts.failed ? "bad" : "good");
   }
   const PatchTotals& t = s.patch_totals;  // summed in the summary's pass over the instances
   if (t.any)
@@ -142,8 +160,9 @@ std::string Cards(const RunSummary& s) {
                 fmt::format("{} missing \xC2\xB7 {} failed \xC2\xB7 {} pending reboot", t.missing, t.failed,
                             t.installed_pending_reboot),
                 t.failed ? "bad" : "good");
-  out += Card("Errors", std::to_string(s.errors.size()), s.errors.empty() ? "nothing to chase" : "see the error list",
-              s.errors.empty() ? "good" : "bad");
+  out +=
+      Card("Errors", std::to_string(s.errors.size()),
+           s.errors.empty() ? "nothing to chase" : "see the error list", s.errors.empty() ? "good" : "bad");
   out += "</section>";
   return out;
 }
@@ -167,12 +186,17 @@ std::string InstancesSection(const RunSummary& s) {
       "<input id=\"fp-search\" type=\"search\" placeholder=\"Filter: id, name, zone, status, error\" "
       "aria-label=\"Filter instances\">"
       "<select id=\"fp-outcome\" aria-label=\"Outcome\"><option value=\"\">All outcomes</option>";
-  for (Outcome o : kAllOutcomes) out += fmt::format("<option value=\"{}\">{}</option>", OutcomeName(o), OutcomeLabel(o));
-  out += "</select><select id=\"fp-zone\" aria-label=\"Landing zone\"><option value=\"\">All zones</option></select>";
+  for (Outcome o : kAllOutcomes)
+    out += fmt::format("<option value=\"{}\">{}</option>", OutcomeName(o), OutcomeLabel(o));
+  out +=
+      "</select><select id=\"fp-zone\" aria-label=\"Landing zone\"><option value=\"\">All "
+      "zones</option></select>";
   out += fmt::format("<span class=\"count\" id=\"fp-count\">{} instances</span></div>", s.instances);
-  out += "<table id=\"fp-instances\" class=\"data\"><thead></thead><tbody></tbody></table>"
-         "<noscript><p class=\"empty\">The instance table needs JavaScript; the CSV, JSON and XML reports hold the "
-         "same data.</p></noscript></section>";
+  out +=
+      "<table id=\"fp-instances\" class=\"data\"><thead></thead><tbody></tbody></table>"
+      "<noscript><p class=\"empty\">The instance table needs JavaScript; the CSV, JSON and XML reports hold "
+      "the "
+      "same data.</p></noscript></section>";
   return out;
 }
 
@@ -187,7 +211,8 @@ void ErrorsSection(std::ostream& out, const RunSummary& s) {
          "<th>Phase</th><th>Instance</th><th>Name</th><th>Code</th><th>Message</th></tr></thead><tbody>";
   for (const ErrorEntry& e : s.errors) {
     out << fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"wrap\">{}</td>"
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td "
+        "class=\"wrap\">{}</td>"
         "<td class=\"fail-text\">{}</td><td class=\"wrap\">{}</td></tr>",
         Badge(e.problem.category), E(e.zone), E(e.account_id), E(e.region), E(e.phase), E(e.instance_id),
         E(e.instance_name), E(e.problem.code), E(e.problem.message));
@@ -198,18 +223,21 @@ void ErrorsSection(std::ostream& out, const RunSummary& s) {
 std::string ZonesSection(const RunSummary& s) {
   std::string out = "<section class=\"panel\" id=\"zones\"><h2>Landing zones</h2>";
   if (s.zones.empty()) return out + "<p class=\"empty\">No landing zones.</p></section>";
-  out += "<table class=\"data\"><thead><tr><th>Zone / role</th><th>Account</th><th>Region</th><th>Instances</th>"
-         "<th>Eligible</th>";
+  out +=
+      "<table class=\"data\"><thead><tr><th>Zone / role</th><th>Account</th><th>Region</th><th>Instances</th>"
+      "<th>Eligible</th>";
   for (Phase phase : s.phases_present)
     if (phase != Phase::kScan) out += fmt::format("<th>{}</th>", PhaseName(phase));
   out += "</tr></thead><tbody>";
   for (const ZoneSummary& z : s.zones) {
-    std::string zone_error =
-        z.error.empty() ? "" : fmt::format("<div class=\"fail-text wrap\">[{}] {}: {}</div>", E(z.error.category),
-                                           E(z.error.code), E(z.error.message));
-    out += fmt::format("<tr><td class=\"wrap\">{}<div class=\"sub mono\">{}</div>{}</td><td>{}</td><td>{}</td>"
-                       "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-                       E(z.zone), E(z.role_arn), zone_error, E(z.account_id), E(z.region), z.instances, z.eligible);
+    std::string zone_error = z.error.empty()
+                                 ? ""
+                                 : fmt::format("<div class=\"fail-text wrap\">[{}] {}: {}</div>",
+                                               E(z.error.category), E(z.error.code), E(z.error.message));
+    out += fmt::format(
+        "<tr><td class=\"wrap\">{}<div class=\"sub mono\">{}</div>{}</td><td>{}</td><td>{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+        E(z.zone), E(z.role_arn), zone_error, E(z.account_id), E(z.region), z.instances, z.eligible);
     for (Phase phase : s.phases_present) {
       if (phase == Phase::kScan) continue;
       const OutcomeCounts& c = z.phases[static_cast<size_t>(phase)].counts;
@@ -242,7 +270,8 @@ std::string RunSection(const ReportData& data) {
   row("Phases completed", Join(r.phases_completed, ", "));
   if (!data.generated_at.empty()) row("Report generated", data.generated_at);
   out += "</dl><details><summary>Configuration</summary><pre>" +
-         E(DumpJson(r.config.is_null() ? nlohmann::json::object() : r.config, 2)) + "</pre></details></section>";
+         E(DumpJson(r.config.is_null() ? nlohmann::json::object() : r.config, 2)) +
+         "</pre></details></section>";
   return out;
 }
 
@@ -251,12 +280,15 @@ Status EventsSection(std::ostream& out, const ReportData& data) {
   out << fmt::format("<section class=\"panel\" id=\"events\"><details><summary>Events ({})</summary>",
                      data.summary.events);
   if (data.summary.events > 0) {
-    out << "<table class=\"data\"><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</th><th>Phase</th>"
+    out << "<table "
+           "class=\"data\"><thead><tr><th>#</th><th>Time</th><th>Level</th><th>Zone</th><th>Instance</"
+           "th><th>Phase</th>"
            "<th>Message</th></tr></thead><tbody>";
     FP_RETURN_IF_ERROR(data.source.ForEachEvent([&](const Event& e) -> Status {
-      out << fmt::format("<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>"
-                         "<td>{}</td><td class=\"wrap\">{}</td></tr>",
-                         e.seq, E(e.time), E(e.level), E(e.zone), E(e.instance_id), E(e.phase), E(e.message));
+      out << fmt::format(
+          "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>"
+          "<td>{}</td><td class=\"wrap\">{}</td></tr>",
+          e.seq, E(e.time), E(e.level), E(e.zone), E(e.instance_id), E(e.phase), E(e.message));
       return out ? OkStatus() : Error::Internal("writing the HTML report failed");
     }));
     out << "</tbody></table>";
@@ -316,11 +348,12 @@ Status HtmlWriter::Write(const ReportData& data, std::ostream& out) const {
   out << "<style>" << kDashboardCss << "</style>\n";
   out << "<script>" << kDashboardGuardScript << "</script>\n</head>\n<body>\n";
 
-  std::string meta = fmt::format("workflow {} \xC2\xB7 {}started by {} on {} \xC2\xB7 created {} \xC2\xB7 updated {}",
-                                 r.workflow, r.dry_run ? "dry run \xC2\xB7 " : "", r.user, r.host, r.created_at,
-                                 r.updated_at);
-  out << fmt::format("<header><h1>fleetpatch run <code>{}</code>{}</h1><div class=\"meta\">{}</div></header>\n",
-                     E(r.run_id), Badge(s.overall_status), E(meta));
+  std::string meta = fmt::format(
+      "workflow {} \xC2\xB7 {}started by {} on {} \xC2\xB7 created {} \xC2\xB7 updated {}", r.workflow,
+      r.dry_run ? "dry run \xC2\xB7 " : "", r.user, r.host, r.created_at, r.updated_at);
+  out << fmt::format(
+      "<header><h1>fleetpatch run <code>{}</code>{}</h1><div class=\"meta\">{}</div></header>\n", E(r.run_id),
+      Badge(s.overall_status), E(meta));
   out << "<main>\n" << Cards(s) << "\n" << Charts(s) << "\n" << InstancesSection(s) << "\n";
   ErrorsSection(out, s);
   out << "\n" << ZonesSection(s) << "\n" << RunSection(data) << "\n";

@@ -1,9 +1,8 @@
 #include "report/html_writer.h"
 
-#include <openssl/evp.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <filesystem>
 #include <fstream>
@@ -35,7 +34,8 @@ std::string Sha256Base64(const std::string& text) {
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
   std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  out.resize(static_cast<size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(len))));
+  out.resize(static_cast<size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, static_cast<int>(len))));
   return out;
 }
 
@@ -58,7 +58,8 @@ TEST(HtmlWriter, CspForbidsNetworkAndPinsEveryInlineBlockByHash) {
   std::string csp = DashboardCsp();
   EXPECT_THAT(csp, HasSubstr("default-src 'none'"));
   EXPECT_THAT(csp, Not(HasSubstr("unsafe-inline")));
-  EXPECT_THAT(html, HasSubstr("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;;"));
+  EXPECT_THAT(
+      html, HasSubstr("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;;"));
   std::vector<std::string> styles = ElementBodies(html, "style");
   ASSERT_EQ(styles.size(), 1u);
   EXPECT_THAT(csp, HasSubstr("style-src 'sha256-" + Sha256Base64(styles[0]) + "'"));
@@ -71,7 +72,8 @@ TEST(HtmlWriter, CspForbidsNetworkAndPinsEveryInlineBlockByHash) {
 TEST(HtmlWriter, ReferencesNoExternalResources) {
   std::string html = Render(testutil::DemoSnapshot());
   // No element that would load something: no src/href/action/srcset/poster attributes at all.
-  std::regex loader(R"(<[a-zA-Z][^>]*\s(src|href|action|srcset|poster|data|formaction)\s*=)", std::regex::icase);
+  std::regex loader(R"(<[a-zA-Z][^>]*\s(src|href|action|srcset|poster|data|formaction)\s*=)",
+                    std::regex::icase);
   std::smatch m;
   EXPECT_FALSE(std::regex_search(html, m, loader)) << m.str();
   EXPECT_THAT(html, Not(HasSubstr("url(")));
@@ -121,9 +123,9 @@ TEST(HtmlWriter, ShowsSummaryCardsChartsErrorsAndRunDetails) {
 
 struct ChromiumRun {
   int rc = -1;
-  std::string out;      // stdout (the DOM for --dump-dom)
-  std::string log;      // stderr (Chromium's log, including console messages)
-  nlohmann::json net;   // the NetLog
+  std::string out;     // stdout (the DOM for --dump-dom)
+  std::string log;     // stderr (Chromium's log, including console messages)
+  nlohmann::json net;  // the NetLog
 };
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
@@ -136,8 +138,8 @@ ChromiumRun RunChromium(const std::vector<std::string>& extra, const std::string
                     " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
                     " --disable-background-networking --disable-component-update --disable-sync"
                     " --enable-logging=stderr --v=0 --virtual-time-budget=3000"
-                    " --user-data-dir=" + Quote((profile.path() / "profile").string()) +
-                    " --log-net-log=" + Quote(netlog.string());
+                    " --user-data-dir=" +
+                    Quote((profile.path() / "profile").string()) + " --log-net-log=" + Quote(netlog.string());
   for (const auto& a : extra) cmd += " " + a;
   cmd += " " + Quote(url) + " 2>" + Quote(stderr_file.string());
   ChromiumRun run;
@@ -149,7 +151,8 @@ ChromiumRun RunChromium(const std::vector<std::string>& extra, const std::string
   int status = ::pclose(p);
   run.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (fs::exists(stderr_file)) run.log = fleetpatch::testing::ReadFileOrDie(stderr_file);
-  if (fs::exists(netlog)) run.net = nlohmann::json::parse(fleetpatch::testing::ReadFileOrDie(netlog), nullptr, false);
+  if (fs::exists(netlog))
+    run.net = nlohmann::json::parse(fleetpatch::testing::ReadFileOrDie(netlog), nullptr, false);
   return run;
 }
 
@@ -186,8 +189,8 @@ std::vector<std::string> ConsoleErrors(const std::string& log) {
 }
 
 std::string HtmlUnescape(std::string s) {
-  const std::pair<const char*, const char*> kRefs[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
-                                                       {"&#39;", "'"}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
+  const std::pair<const char*, const char*> kRefs[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
   for (const auto& [from, to] : kRefs) {
     size_t pos = 0;
     while ((pos = s.find(from, pos)) != std::string::npos) {
@@ -201,7 +204,8 @@ std::string HtmlUnescape(std::string s) {
 class HtmlDashboardChromium : public ::testing::Test {
  protected:
   void SetUp() override {
-    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(fs::exists(kChromium), "Chromium is not installed at /usr/bin/chromium (make deps installs it)");
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(fs::exists(kChromium),
+                                  "Chromium is not installed at /usr/bin/chromium (make deps installs it)");
   }
 };
 
@@ -236,7 +240,8 @@ TEST_F(HtmlDashboardChromium, LoadsOfflineSortsFiltersAndRunsNoInjectedCode) {
   EXPECT_NE(dom.find("<html lang=\"en\"><head>"), std::string::npos) << "page reported problems";
 
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex("<div id=\"fp-selftest\">([^<]*)</div>"))) << dom.substr(0, 2000);
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex("<div id=\"fp-selftest\">([^<]*)</div>")))
+      << dom.substr(0, 2000);
   nlohmann::json res = nlohmann::json::parse(HtmlUnescape(m[1].str()), nullptr, false);
   ASSERT_TRUE(res.is_object()) << m[1].str();
   ASSERT_EQ(res.value("done", false), true);
@@ -255,7 +260,7 @@ TEST_F(HtmlDashboardChromium, LoadsOfflineSortsFiltersAndRunsNoInjectedCode) {
   EXPECT_EQ(res["sorted_desc"], desc);
   EXPECT_EQ(res["dom_first_desc"], ids.back());
   EXPECT_EQ(res["installed_asc"], "0,0,0,0,0,5,12,,");  // numeric order, instances without a patch last
-  EXPECT_EQ(res["filter_text_rows"], 4);                 // the four prod-us instances
+  EXPECT_EQ(res["filter_text_rows"], 4);                // the four prod-us instances
   EXPECT_EQ(res["filter_failed_rows"], summary.overall.failed);
   EXPECT_EQ(res["rows_after_reset"], snap.instances.size());
   EXPECT_EQ(res["detail_rows"], 1);
@@ -265,7 +270,8 @@ TEST_F(HtmlDashboardChromium, LoadsOfflineSortsFiltersAndRunsNoInjectedCode) {
   ASSERT_EQ(res["names"].size(), snap.instances.size());
   for (size_t k = 0; k < snap.instances.size(); ++k) EXPECT_EQ(res["names"][k], snap.instances[k].info.name);
   EXPECT_NE(dom.find("<td class=\"wrap\">&lt;img src=x onerror=alert(1)&gt;</td>"), std::string::npos);
-  EXPECT_NE(dom.find("<td class=\"wrap\">&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"), std::string::npos);
+  EXPECT_NE(dom.find("<td class=\"wrap\">&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>"),
+            std::string::npos);
   // ... and never became markup.
   EXPECT_EQ(dom.find("<img"), std::string::npos);
   EXPECT_EQ(dom.find("<script>alert"), std::string::npos);
@@ -278,8 +284,9 @@ TEST_F(HtmlDashboardChromium, WritesAScreenshotArtifact) {
   std::ofstream(page, std::ios::binary) << Render(testutil::DemoSnapshot());
   fs::path png = artifacts / "dashboard.png";
   fs::remove(png);
-  ChromiumRun run = RunChromium({"--screenshot=" + Quote(png.string()), "--window-size=1400,1000", "--hide-scrollbars"},
-                                "file://" + page.string());
+  ChromiumRun run =
+      RunChromium({"--screenshot=" + Quote(png.string()), "--window-size=1400,1000", "--hide-scrollbars"},
+                  "file://" + page.string());
   ASSERT_EQ(run.rc, 0) << run.log;
   ASSERT_TRUE(fs::exists(png)) << run.log;
   EXPECT_GT(fs::file_size(png), 20000u);  // a rendered page, not a blank image

@@ -135,7 +135,8 @@ Status JsonWriter::Write(const ReportData& data, std::ostream& out) const {
 
   nlohmann::json left = nlohmann::json::array();
   for (const AutoScalingLeftover& l : s.auto_scaling_left) {
-    left.push_back({{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group}, {"status", l.status}});
+    left.push_back(
+        {{"zone", l.zone}, {"instance_id", l.instance_id}, {"group", l.group}, {"status", l.status}});
   }
   nlohmann::json summary = {{"overall_status", s.overall_status},
                             {"auto_scaling_left", std::move(left)},
@@ -153,7 +154,7 @@ Status JsonWriter::Write(const ReportData& data, std::ostream& out) const {
 
   nlohmann::json zones = nlohmann::json::array();
   for (const ZoneSummary& z : s.zones) {
-    nlohmann::json zj = {{"name", z.zone},        {"account_id", z.account_id}, {"region", z.region},
+    nlohmann::json zj = {{"name", z.zone},         {"account_id", z.account_id}, {"region", z.region},
                          {"role_arn", z.role_arn}, {"error", z.error},           {"instances", z.instances},
                          {"eligible", z.eligible}};
     zj["phases"] = nlohmann::json::array();

@@ -19,7 +19,8 @@ constexpr const char* kPython = "/usr/bin/python3";
 
 bool HaveJsonschema() {
   std::string out;
-  return std::filesystem::exists(kPython) && RunCommand(std::string(kPython) + " -m jsonschema --version", &out) == 0;
+  return std::filesystem::exists(kPython) &&
+         RunCommand(std::string(kPython) + " -m jsonschema --version", &out) == 0;
 }
 
 // Validates `doc` against schemas/report.schema.json with Debian's python3-jsonschema.
@@ -63,7 +64,8 @@ TEST(JsonWriter, DocumentCarriesEverything) {
   EXPECT_EQ(doc["errors"][0]["phase"], "zone");
   EXPECT_EQ(doc["events"].size(), 4u);
   // Invalid UTF-8 in command output became U+FFFD rather than breaking the document.
-  EXPECT_THAT(doc["instances"][7]["precheck"]["output"].get<std::string>(), ::testing::HasSubstr("\xEF\xBF\xBD"));
+  EXPECT_THAT(doc["instances"][7]["precheck"]["output"].get<std::string>(),
+              ::testing::HasSubstr("\xEF\xBF\xBD"));
 }
 
 TEST(JsonWriter, SummaryListsWhatIsLeftInStandby) {
@@ -79,7 +81,8 @@ TEST(JsonWriter, SummaryListsWhatIsLeftInStandby) {
 }
 
 TEST(JsonWriter, ReportsValidateAgainstTheShippedSchema) {
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(HaveJsonschema(), "python3-jsonschema is not installed (apt-get install python3-jsonschema)");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(HaveJsonschema(),
+                                "python3-jsonschema is not installed (apt-get install python3-jsonschema)");
   std::vector<RunSnapshot> cases;
   cases.push_back(testutil::DemoSnapshot());
   RunSnapshot scan_only = testutil::DemoSnapshot();
@@ -92,20 +95,23 @@ TEST(JsonWriter, ReportsValidateAgainstTheShippedSchema) {
   cases.push_back(testutil::DemoSnapshotWithStandby());
   for (size_t k = 0; k < cases.size(); ++k) {
     std::string out;
-    EXPECT_EQ(Validate(Render(cases[k], k == 0 ? "2026-11-25T20:00:00Z" : ""), &out), 0) << "case " << k << ":\n"
-                                                                                           << out;
+    EXPECT_EQ(Validate(Render(cases[k], k == 0 ? "2026-11-25T20:00:00Z" : ""), &out), 0)
+        << "case " << k << ":\n"
+        << out;
   }
 }
 
 TEST(JsonWriter, SchemaRejectsAMalformedReport) {
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(HaveJsonschema(), "python3-jsonschema is not installed (apt-get install python3-jsonschema)");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(HaveJsonschema(),
+                                "python3-jsonschema is not installed (apt-get install python3-jsonschema)");
   nlohmann::json doc = nlohmann::json::parse(Render(testutil::DemoSnapshot()));
   doc["instances"][0]["patch"]["status"] = "mostly_fine";
   // A rejection is exit 1 with the validator's finding; a crash (a traceback, also exit 1) is not one.
   std::string out;
   EXPECT_EQ(Validate(doc.dump(), &out), 1) << out;
   // The patch result is "null or an object", so jsonschema names the whole alternative, not the enum.
-  EXPECT_THAT(out, ::testing::HasSubstr("'status': 'mostly_fine'")) << "the schema accepted an unknown patch status";
+  EXPECT_THAT(out, ::testing::HasSubstr("'status': 'mostly_fine'"))
+      << "the schema accepted an unknown patch status";
   EXPECT_THAT(out, ::testing::HasSubstr("is not valid under any of the given schemas")) << out;
   EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("Traceback"))) << out;
   doc = nlohmann::json::parse(Render(testutil::DemoSnapshot()));

@@ -1,40 +1,53 @@
 #include "report/junit_writer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-#include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "common/clock.h"
+#include "common/strings.h"
 #include "report/report_format.h"
 #include "report/xml_util.h"
-#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {
 
 double PhaseSeconds(const InstanceRun& inst, Phase phase) {
   switch (phase) {
-    case Phase::kBackup: return inst.backup ? inst.backup->duration_s : 0;
+    case Phase::kBackup:
+      return inst.backup ? inst.backup->duration_s : 0;
     case Phase::kPrecheck:
       return inst.precheck ? SecondsBetweenIso8601(inst.precheck->started_at, inst.precheck->finished_at) : 0;
-    case Phase::kPatch: return inst.patch ? inst.patch->duration_s : 0;
-    case Phase::kScan: return 0;
+    case Phase::kPatch:
+      return inst.patch ? inst.patch->duration_s : 0;
+    case Phase::kScan:
+      return 0;
   }
   return 0;
 }
 
 // Why a phase is reported as skipped.
 std::string SkipReason(const InstanceRun& inst, Phase phase, Outcome outcome) {
-  if (outcome == Outcome::kNotRun) return fmt::format("the {} phase did not run for this instance", PhaseName(phase));
+  if (outcome == Outcome::kNotRun)
+    return fmt::format("the {} phase did not run for this instance", PhaseName(phase));
   std::string status = PhaseStatus(inst, phase);
   if (outcome == Outcome::kPending) return fmt::format("not finished (status {})", status);
   std::string reason;
   switch (phase) {
-    case Phase::kScan: reason = inst.info.ineligible_reason; break;
-    case Phase::kBackup: reason = inst.backup->reason; break;
-    case Phase::kPrecheck: reason = Join(inst.precheck->reasons, "; "); break;
-    case Phase::kPatch: reason = inst.patch->reason; break;
+    case Phase::kScan:
+      reason = inst.info.ineligible_reason;
+      break;
+    case Phase::kBackup:
+      reason = inst.backup->reason;
+      break;
+    case Phase::kPrecheck:
+      reason = Join(inst.precheck->reasons, "; ");
+      break;
+    case Phase::kPatch:
+      reason = inst.patch->reason;
+      break;
   }
   return reason.empty() ? status : status + ": " + reason;
 }
@@ -43,14 +56,16 @@ std::string SkipReason(const InstanceRun& inst, Phase phase, Outcome outcome) {
 std::string Details(const InstanceRun& inst, Phase phase) {
   const InstanceInfo& i = inst.info;
   std::string out = fmt::format("instance {} ({}) in {} / {} / {}\nname: {}\nstatus: {}\n", i.instance_id,
-                                i.platform.empty() ? "unknown platform" : i.platform, i.zone, i.account_id, i.region,
-                                i.name, PhaseStatus(inst, phase));
+                                i.platform.empty() ? "unknown platform" : i.platform, i.zone, i.account_id,
+                                i.region, i.name, PhaseStatus(inst, phase));
   switch (phase) {
     case Phase::kScan:
       out += fmt::format("state: {}\nssm: {}\n", i.state, i.ssm_ping_status);
       break;
     case Phase::kBackup:
-      if (inst.backup) out += fmt::format("ami: {}\nduration_s: {}\n", inst.backup->ami_id, FormatNumber(inst.backup->duration_s));
+      if (inst.backup)
+        out += fmt::format("ami: {}\nduration_s: {}\n", inst.backup->ami_id,
+                           FormatNumber(inst.backup->duration_s));
       break;
     case Phase::kPrecheck:
       if (inst.precheck) {
@@ -63,8 +78,9 @@ std::string Details(const InstanceRun& inst, Phase phase) {
     case Phase::kPatch:
       if (inst.patch) {
         const PatchResult& p = *inst.patch;
-        out += fmt::format("command id: {} ({})\ninstalled {}, missing {}, failed {}, pending reboot {}\n", p.command_id,
-                           p.command_status, p.installed, p.missing, p.failed, p.installed_pending_reboot);
+        out += fmt::format("command id: {} ({})\ninstalled {}, missing {}, failed {}, pending reboot {}\n",
+                           p.command_id, p.command_status, p.installed, p.missing, p.failed,
+                           p.installed_pending_reboot);
       }
       out += "timeline: " + TimelineText(inst) + "\n";
       break;
@@ -165,8 +181,8 @@ Status JunitWriter::Write(const ReportData& data, std::ostream& out) const {
       SetAttr(tc, "name", z.zone + " landing zone");
       SetAttr(tc, "time", 0.0);
       pugi::xml_node err = AddText(tc, "error",
-                                   fmt::format("account {} region {} role {}\n{}", z.account_id, z.region, z.role_arn,
-                                               z.error.message));
+                                   fmt::format("account {} region {} role {}\n{}", z.account_id, z.region,
+                                               z.role_arn, z.error.message));
       SetAttr(err, "message", z.error.code + ": " + z.error.message);
       SetAttr(err, "type", z.error.category);
       suite.Child(tc);

@@ -14,7 +14,9 @@ namespace fleetpatch::report {
 class JunitWriter final : public ReportWriter {
  public:
   ReportFormat format() const override { return ReportFormat::kJunit; }
-  std::string FileName(const std::string& run_id) const override { return "fleetpatch-" + run_id + "-junit.xml"; }
+  std::string FileName(const std::string& run_id) const override {
+    return "fleetpatch-" + run_id + "-junit.xml";
+  }
   Status Write(const ReportData& data, std::ostream& out) const override;
 };
 

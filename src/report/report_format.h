@@ -17,7 +17,7 @@ std::string FormatNumber(double v);
 std::string FormatNumber(int64_t v);
 // "disk_free:/ = 4.2% (>= 10%) FAIL" - one precheck measurement.
 std::string FormatFinding(const CheckFinding& f);
-std::string FormatFindings(const std::vector<CheckFinding>& findings);  // joined with "; "
+std::string FormatFindings(const std::vector<CheckFinding>& findings);   // joined with "; "
 std::string FormatTags(const std::map<std::string, std::string>& tags);  // "k=v; k=v"
 
 }  // namespace fleetpatch::report

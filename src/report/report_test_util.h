@@ -64,7 +64,8 @@ inline PrecheckResult Precheck(PrecheckStatus status, const std::string& command
   return p;
 }
 
-inline PatchResult Patch(PatchStatus status, int64_t installed, int64_t missing, int64_t failed, int64_t reboot) {
+inline PatchResult Patch(PatchStatus status, int64_t installed, int64_t missing, int64_t failed,
+                         int64_t reboot) {
   PatchResult p;
   p.status = status;
   p.wave = 1;
@@ -100,7 +101,10 @@ inline RunSnapshot DemoSnapshot() {
 
   s.zones = {{"prod-eu", "111111111111", "eu-west-1", "arn:aws:iam::111111111111:role/FleetPatch", {}},
              {"prod-us", "222222222222", "us-east-1", "arn:aws:iam::222222222222:role/FleetPatch", {}},
-             {"legacy", "333333333333", "ap-southeast-2", "arn:aws:iam::333333333333:role/FleetPatch",
+             {"legacy",
+              "333333333333",
+              "ap-southeast-2",
+              "arn:aws:iam::333333333333:role/FleetPatch",
               {"authentication", "AccessDenied",
                "cannot assume role arn:aws:iam::333333333333:role/FleetPatch: check its trust policy"}}};
 
@@ -116,7 +120,7 @@ inline RunSnapshot DemoSnapshot() {
     r.patch = Patch(PatchStatus::kSuccess, 12, 0, 0, 2);
     r.patch->wave = 0;
     r.postcheck = PostcheckResult{PostcheckStatus::kHealthy, {}, "cmd-post-0001", "2026-11-25T19:50:00Z",
-                                  "2026-11-25T19:50:20Z", {}};
+                                  "2026-11-25T19:50:20Z",    {}};
     s.instances.push_back(std::move(r));
   }
   {  // 2: HTML payload in the Name tag; not ready (disk full)
@@ -136,7 +140,8 @@ inline RunSnapshot DemoSnapshot() {
     InstanceRun r;
     r.info = Info(eu, ea, er, "i-0a1b2c3d4e5f60003", kScriptPayload, "windows");
     r.backup = Backup(BackupStatus::kFailed, "", 12);
-    r.backup->error = {"aws", "InvalidParameterValue", "CreateImage refused the request: <script>alert(2)</script>"};
+    r.backup->error = {"aws", "InvalidParameterValue",
+                       "CreateImage refused the request: <script>alert(2)</script>"};
     r.patch = PatchResult{};
     r.patch->status = PatchStatus::kSkipped;
     r.patch->reason = "no backup";
@@ -172,9 +177,13 @@ inline RunSnapshot DemoSnapshot() {
     r.patch = Patch(PatchStatus::kPartialSuccess, 5, 1, 2, 0);
     r.patch->reason = "2 updates failed: KB5031364, KB5031455";
     // The safety loop: degraded after the patch (untrusted service name), rolled back automatically.
-    r.postcheck = PostcheckResult{PostcheckStatus::kDegraded,
-                                  {"service:<b>nginx</b> was active, now failed", "instance status check is impaired"},
-                                  "cmd-post-0006", "2026-11-25T19:50:00Z", "2026-11-25T19:50:30Z", {}};
+    r.postcheck =
+        PostcheckResult{PostcheckStatus::kDegraded,
+                        {"service:<b>nginx</b> was active, now failed", "instance status check is impaired"},
+                        "cmd-post-0006",
+                        "2026-11-25T19:50:00Z",
+                        "2026-11-25T19:50:30Z",
+                        {}};
     RollbackResult rb;
     rb.status = RollbackStatus::kRolledBack;
     rb.ami_id = "ami-0b000000000000006";
@@ -237,8 +246,12 @@ inline bool UpdateGolden() {
   return v && *v && std::string(v) != "0";
 }
 
-inline std::filesystem::path SourcePath(const std::string& rel) { return std::filesystem::path(FP_SOURCE_DIR) / rel; }
-inline std::filesystem::path BinaryPath(const std::string& rel) { return std::filesystem::path(FP_BINARY_DIR) / rel; }
+inline std::filesystem::path SourcePath(const std::string& rel) {
+  return std::filesystem::path(FP_SOURCE_DIR) / rel;
+}
+inline std::filesystem::path BinaryPath(const std::string& rel) {
+  return std::filesystem::path(FP_BINARY_DIR) / rel;
+}
 
 // Runs a shell command; returns its exit status and stdout+stderr.
 inline int RunCommand(const std::string& cmd, std::string* output) {

@@ -1,12 +1,12 @@
 #include "report/report_writer.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <sstream>
 #include <streambuf>
 
@@ -32,7 +32,8 @@ struct FdCloser {
 Status FsyncDirectory(const std::filesystem::path& dir) {
   FdCloser d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.fd < 0) return Error::Internal(fmt::format("cannot open directory {}: {}", dir.string(), Errno()));
-  if (::fsync(d.fd) != 0) return Error::Internal(fmt::format("cannot sync directory {}: {}", dir.string(), Errno()));
+  if (::fsync(d.fd) != 0)
+    return Error::Internal(fmt::format("cannot sync directory {}: {}", dir.string(), Errno()));
   return OkStatus();
 }
 
@@ -104,11 +105,16 @@ Result<std::string> ReportWriter::Render(const ReportData& data) const {
 
 const char* ReportFormatName(ReportFormat f) {
   switch (f) {
-    case ReportFormat::kCsv: return "csv";
-    case ReportFormat::kJson: return "json";
-    case ReportFormat::kHtml: return "html";
-    case ReportFormat::kXml: return "xml";
-    case ReportFormat::kJunit: return "junit";
+    case ReportFormat::kCsv:
+      return "csv";
+    case ReportFormat::kJson:
+      return "json";
+    case ReportFormat::kHtml:
+      return "html";
+    case ReportFormat::kXml:
+      return "xml";
+    case ReportFormat::kJunit:
+      return "junit";
   }
   return "csv";
 }
@@ -124,7 +130,8 @@ bool ParseReportFormat(const std::string& s, ReportFormat* out) {
 }
 
 std::vector<ReportFormat> AllReportFormats() {
-  return {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml, ReportFormat::kXml, ReportFormat::kJunit};
+  return {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml, ReportFormat::kXml,
+          ReportFormat::kJunit};
 }
 
 Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list) {
@@ -140,7 +147,8 @@ Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list) {
     } else if (!item.empty()) {
       ReportFormat f;
       if (!ParseReportFormat(item, &f))
-        return Error::Config(fmt::format("unknown report format '{}': use csv, json, html, xml, junit or all", item));
+        return Error::Config(
+            fmt::format("unknown report format '{}': use csv, json, html, xml, junit or all", item));
       bool seen = false;
       for (ReportFormat g : out) seen = seen || g == f;
       if (!seen) out.push_back(f);
@@ -154,11 +162,16 @@ Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list) {
 
 std::unique_ptr<ReportWriter> MakeReportWriter(ReportFormat format) {
   switch (format) {
-    case ReportFormat::kCsv: return std::make_unique<CsvWriter>();
-    case ReportFormat::kJson: return std::make_unique<JsonWriter>();
-    case ReportFormat::kHtml: return std::make_unique<HtmlWriter>();
-    case ReportFormat::kXml: return std::make_unique<XmlWriter>();
-    case ReportFormat::kJunit: return std::make_unique<JunitWriter>();
+    case ReportFormat::kCsv:
+      return std::make_unique<CsvWriter>();
+    case ReportFormat::kJson:
+      return std::make_unique<JsonWriter>();
+    case ReportFormat::kHtml:
+      return std::make_unique<HtmlWriter>();
+    case ReportFormat::kXml:
+      return std::make_unique<XmlWriter>();
+    case ReportFormat::kJunit:
+      return std::make_unique<JunitWriter>();
   }
   return nullptr;
 }
@@ -207,8 +220,9 @@ Status WriteFileAtomic(const std::filesystem::path& path, const std::function<St
   // briefly.
   FdCloser f{::mkostemp(tmpl.data(), O_CLOEXEC)};
   if (f.fd < 0)
-    return Error::Config(fmt::format("cannot create a file in {}: {} (check the directory exists and is writable)",
-                                     dir.string(), Errno()));
+    return Error::Config(
+        fmt::format("cannot create a file in {}: {} (check the directory exists and is writable)",
+                    dir.string(), Errno()));
   auto discard = [&]() {
     ::close(f.fd);
     f.fd = -1;
@@ -223,7 +237,7 @@ Status WriteFileAtomic(const std::filesystem::path& path, const std::function<St
     FdStreamBuf buf(f.fd);
     std::ostream out(&buf);
     Status produced = write(out);
-    if (!produced.ok()) {  // half a report is no report: the previous file (if any) stays
+    if (!produced.ok()) {      // half a report is no report: the previous file (if any) stays
       if (buf.error() != 0) {  // the writer stopped because the file could not be written: say why
         errno = buf.error();
         return fail("write");

@@ -1,9 +1,8 @@
 #include "report/report_writer.h"
 
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -33,9 +32,10 @@ TEST(WriteReports, WritesEveryFormatNamedAfterTheRunWithOwnerOnlyPermissions) {
     EXPECT_EQ(Mode(p), 0600u) << p;
     EXPECT_GT(fs::file_size(p), 100u);
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("fleetpatch-20261125-194200-a1b2c3.csv", "fleetpatch-20261125-194200-a1b2c3.json",
-                                            "fleetpatch-20261125-194200-a1b2c3.html", "fleetpatch-20261125-194200-a1b2c3.xml",
-                                            "fleetpatch-20261125-194200-a1b2c3-junit.xml"));
+  EXPECT_THAT(names, ::testing::ElementsAre(
+                         "fleetpatch-20261125-194200-a1b2c3.csv", "fleetpatch-20261125-194200-a1b2c3.json",
+                         "fleetpatch-20261125-194200-a1b2c3.html", "fleetpatch-20261125-194200-a1b2c3.xml",
+                         "fleetpatch-20261125-194200-a1b2c3-junit.xml"));
   EXPECT_EQ(Mode(dir), 0700u);
   EXPECT_EQ(Mode(dir.parent_path()), 0700u);
   // No temporary files left behind.
@@ -75,7 +75,8 @@ TEST(WriteReports, ExistingDirectoryPermissionsAreLeftAlone) {
 
 TEST(WriteReports, RejectsRunIdsThatCouldEscapeTheDirectory) {
   fleetpatch::testing::TempDir tmp;
-  for (const std::string& id : std::vector<std::string>{"", "../x", "a/b", ".hidden", "-rf", "a b", std::string(129, 'a')}) {
+  for (const std::string& id :
+       std::vector<std::string>{"", "../x", "a/b", ".hidden", "-rf", "a b", std::string(129, 'a')}) {
     RunSnapshot snap = testutil::DemoSnapshot();
     snap.run.run_id = id;
     auto r = WriteReports(snap, tmp.path(), {ReportFormat::kCsv});

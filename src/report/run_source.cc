@@ -26,10 +26,11 @@ Result<std::unique_ptr<StoreSource>> StoreSource::Open(state::StateStore& store,
 Status StoreSource::ForEachInstance(const std::string& zone, const InstanceFn& fn) const {
   state::InstanceQuery query;
   query.zone = zone;
-  return store_.ForEachInstance(run_.run_id, query, batch_size_, [&](std::vector<InstanceRun>&& batch) -> Status {
-    for (const InstanceRun& inst : batch) FP_RETURN_IF_ERROR(fn(inst));
-    return OkStatus();
-  });
+  return store_.ForEachInstance(run_.run_id, query, batch_size_,
+                                [&](std::vector<InstanceRun>&& batch) -> Status {
+                                  for (const InstanceRun& inst : batch) FP_RETURN_IF_ERROR(fn(inst));
+                                  return OkStatus();
+                                });
 }
 
 Status StoreSource::ForEachEvent(const EventFn& fn) const {

@@ -2,15 +2,13 @@
 // (StoreSource) are byte for byte the reports of the same run in memory, a failure in the middle
 // of a report leaves neither a half-written file nor a temporary file, and the summary's single
 // pass gives what the per-instance definitions give.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <map>
 #include <set>
@@ -185,9 +183,9 @@ TEST(StreamedWrite, ContentLargerThanTheStreamBufferIsWrittenWhole) {
   for (int i = 0; i < 300000; ++i) big += static_cast<char>('a' + i % 26);
   fs::path p = tmp.path() / "big.txt";
   Status s = WriteFileAtomic(p, [&](std::ostream& out) -> Status {
-    out << big.substr(0, 10);                                       // buffered
-    out.write(big.data() + 10, 200000);                             // larger than the buffer
-    for (size_t i = 200010; i < big.size(); ++i) out.put(big[i]);   // one by one through overflow
+    out << big.substr(0, 10);                                      // buffered
+    out.write(big.data() + 10, 200000);                            // larger than the buffer
+    for (size_t i = 200010; i < big.size(); ++i) out.put(big[i]);  // one by one through overflow
     return OkStatus();
   });
   ASSERT_TRUE(s.ok()) << s.error().ToString();

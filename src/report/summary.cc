@@ -1,12 +1,13 @@
 #include "report/summary.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "common/strings.h"
 #include "report/report_format.h"
 #include "report/run_source.h"
 #include "report/text_util.h"
-#include "common/strings.h"
 
 namespace fleetpatch::report {
 namespace {
@@ -54,7 +55,8 @@ ProblemInfo PostcheckProblem(const PostcheckResult& p) {
   if (p.status != PostcheckStatus::kDegraded && p.status != PostcheckStatus::kUnreachable) return {};
   std::string what;
   for (const auto& g : p.regressions) what += (what.empty() ? "" : "; ") + g;
-  if (p.status == PostcheckStatus::kDegraded) return Synthesised(kInstanceCategory, "PostcheckDegraded", what);
+  if (p.status == PostcheckStatus::kDegraded)
+    return Synthesised(kInstanceCategory, "PostcheckDegraded", what);
   return p.error.empty() ? Synthesised("connectivity", "PostcheckUnreachable", what) : p.error;
 }
 
@@ -64,9 +66,12 @@ ProblemInfo RollbackProblem(const RollbackResult& r) {
   switch (r.status) {
     case RollbackStatus::kFailed:
       return r.error.empty() ? Synthesised(kInstanceCategory, "RollbackFailed", r.reason) : r.error;
-    case RollbackStatus::kUnsupported: return Synthesised(kInstanceCategory, "RollbackUnsupported", r.reason);
-    case RollbackStatus::kIneligible: return Synthesised(kInstanceCategory, "RollbackIneligible", r.reason);
-    default: return {};
+    case RollbackStatus::kUnsupported:
+      return Synthesised(kInstanceCategory, "RollbackUnsupported", r.reason);
+    case RollbackStatus::kIneligible:
+      return Synthesised(kInstanceCategory, "RollbackIneligible", r.reason);
+    default:
+      return {};
   }
 }
 
@@ -99,33 +104,53 @@ std::string ByStatusText(const std::map<std::string, int64_t>& by_status) {
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kSucceeded: return "succeeded";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kPending: return "pending";
-    case Outcome::kNotRun: return "not_run";
+    case Outcome::kSucceeded:
+      return "succeeded";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kPending:
+      return "pending";
+    case Outcome::kNotRun:
+      return "not_run";
   }
   return "not_run";
 }
 
 int64_t OutcomeCounts::Get(Outcome o) const {
   switch (o) {
-    case Outcome::kSucceeded: return succeeded;
-    case Outcome::kFailed: return failed;
-    case Outcome::kSkipped: return skipped;
-    case Outcome::kPending: return pending;
-    case Outcome::kNotRun: return not_run;
+    case Outcome::kSucceeded:
+      return succeeded;
+    case Outcome::kFailed:
+      return failed;
+    case Outcome::kSkipped:
+      return skipped;
+    case Outcome::kPending:
+      return pending;
+    case Outcome::kNotRun:
+      return not_run;
   }
   return 0;
 }
 
 void OutcomeCounts::Add(Outcome o) {
   switch (o) {
-    case Outcome::kSucceeded: ++succeeded; break;
-    case Outcome::kFailed: ++failed; break;
-    case Outcome::kSkipped: ++skipped; break;
-    case Outcome::kPending: ++pending; break;
-    case Outcome::kNotRun: ++not_run; break;
+    case Outcome::kSucceeded:
+      ++succeeded;
+      break;
+    case Outcome::kFailed:
+      ++failed;
+      break;
+    case Outcome::kSkipped:
+      ++skipped;
+      break;
+    case Outcome::kPending:
+      ++pending;
+      break;
+    case Outcome::kNotRun:
+      ++not_run;
+      break;
   }
 }
 
@@ -136,36 +161,47 @@ Outcome PhaseOutcome(const InstanceRun& inst, Phase phase) {
     case Phase::kBackup:
       if (!inst.backup) return Outcome::kNotRun;
       switch (inst.backup->status) {
-        case BackupStatus::kAvailable: return Outcome::kSucceeded;
+        case BackupStatus::kAvailable:
+          return Outcome::kSucceeded;
         case BackupStatus::kFailed:
-        case BackupStatus::kTimedOut: return Outcome::kFailed;
+        case BackupStatus::kTimedOut:
+          return Outcome::kFailed;
         case BackupStatus::kSkipped:
-        case BackupStatus::kDisabled: return Outcome::kSkipped;
-        case BackupStatus::kPending: return Outcome::kPending;
+        case BackupStatus::kDisabled:
+          return Outcome::kSkipped;
+        case BackupStatus::kPending:
+          return Outcome::kPending;
       }
       break;
     case Phase::kPrecheck:
       if (!inst.precheck) return Outcome::kNotRun;
       switch (inst.precheck->status) {
-        case PrecheckStatus::kReady: return Outcome::kSucceeded;
+        case PrecheckStatus::kReady:
+          return Outcome::kSucceeded;
         case PrecheckStatus::kNotReady:
         case PrecheckStatus::kUnreachable:
-        case PrecheckStatus::kFailed: return Outcome::kFailed;
-        case PrecheckStatus::kSkipped: return Outcome::kSkipped;
+        case PrecheckStatus::kFailed:
+          return Outcome::kFailed;
+        case PrecheckStatus::kSkipped:
+          return Outcome::kSkipped;
       }
       break;
     case Phase::kPatch:
       if (!inst.patch) return Outcome::kNotRun;
       switch (inst.patch->status) {
         case PatchStatus::kSuccess:
-        case PatchStatus::kInstalledPendingReboot: return Outcome::kSucceeded;
+        case PatchStatus::kInstalledPendingReboot:
+          return Outcome::kSucceeded;
         case PatchStatus::kPartialSuccess:
         case PatchStatus::kFailed:
         case PatchStatus::kTimedOut:
-        case PatchStatus::kCancelled: return Outcome::kFailed;
-        case PatchStatus::kSkipped: return Outcome::kSkipped;
+        case PatchStatus::kCancelled:
+          return Outcome::kFailed;
+        case PatchStatus::kSkipped:
+          return Outcome::kSkipped;
         case PatchStatus::kPending:
-        case PatchStatus::kInProgress: return Outcome::kPending;
+        case PatchStatus::kInProgress:
+          return Outcome::kPending;
       }
       break;
   }
@@ -174,10 +210,14 @@ Outcome PhaseOutcome(const InstanceRun& inst, Phase phase) {
 
 std::string PhaseStatus(const InstanceRun& inst, Phase phase) {
   switch (phase) {
-    case Phase::kScan: return inst.info.eligible ? "eligible" : "ineligible";
-    case Phase::kBackup: return inst.backup ? BackupStatusName(inst.backup->status) : "";
-    case Phase::kPrecheck: return inst.precheck ? PrecheckStatusName(inst.precheck->status) : "";
-    case Phase::kPatch: return inst.patch ? PatchStatusName(inst.patch->status) : "";
+    case Phase::kScan:
+      return inst.info.eligible ? "eligible" : "ineligible";
+    case Phase::kBackup:
+      return inst.backup ? BackupStatusName(inst.backup->status) : "";
+    case Phase::kPrecheck:
+      return inst.precheck ? PrecheckStatusName(inst.precheck->status) : "";
+    case Phase::kPatch:
+      return inst.patch ? PatchStatusName(inst.patch->status) : "";
   }
   return "";
 }
@@ -191,7 +231,8 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
       const BackupResult& b = *inst.backup;
       if (!b.error.empty()) return b.error;
       if (b.status == BackupStatus::kFailed)
-        return Synthesised(kInstanceCategory, "BackupFailed", b.reason.empty() ? "the AMI did not become available" : b.reason);
+        return Synthesised(kInstanceCategory, "BackupFailed",
+                           b.reason.empty() ? "the AMI did not become available" : b.reason);
       if (b.status == BackupStatus::kTimedOut)
         return Synthesised("timeout", "BackupTimedOut",
                            b.reason.empty() ? "the AMI did not become available in time" : b.reason);
@@ -209,7 +250,8 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
         return Synthesised("connectivity", "PrecheckUnreachable",
                            reasons.empty() ? "the precheck command could not reach the instance" : reasons);
       if (p.status == PrecheckStatus::kFailed)
-        return Synthesised(kInstanceCategory, "PrecheckFailed", reasons.empty() ? "the precheck command failed" : reasons);
+        return Synthesised(kInstanceCategory, "PrecheckFailed",
+                           reasons.empty() ? "the precheck command failed" : reasons);
       return {};
     }
     case Phase::kPatch: {
@@ -227,7 +269,8 @@ ProblemInfo PhaseProblem(const InstanceRun& inst, Phase phase) {
                      (p.command_status.empty() ? std::string() : " (SSM status " + p.command_status + ")");
           return Synthesised(kInstanceCategory, "PatchFailed", detail);
         case PatchStatus::kTimedOut:
-          return Synthesised("timeout", "PatchTimedOut", detail.empty() ? "the patch command timed out" : detail);
+          return Synthesised("timeout", "PatchTimedOut",
+                             detail.empty() ? "the patch command timed out" : detail);
         case PatchStatus::kCancelled:
           return Synthesised("interrupted", "PatchCancelled",
                              detail.empty() ? "the patch command was cancelled" : detail);
@@ -301,8 +344,8 @@ void CountInstance(const InstanceRun& inst, ZoneSummary& z, RunSummary& s) {
   for (Phase phase : {Phase::kBackup, Phase::kPrecheck, Phase::kPatch}) {
     ProblemInfo problem = PhaseProblem(inst, phase);
     if (problem.empty()) continue;
-    s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id, inst.info.name,
-                        PhaseName(phase), std::move(problem)});
+    s.errors.push_back({inst.info.zone, inst.info.account_id, inst.info.region, inst.info.instance_id,
+                        inst.info.name, PhaseName(phase), std::move(problem)});
   }
   CountSafety(inst, &s);
   if (inst.patch) {
@@ -313,8 +356,8 @@ void CountInstance(const InstanceRun& inst, ZoneSummary& z, RunSummary& s) {
     s.patch_totals.installed_pending_reboot += inst.patch->installed_pending_reboot;
   }
   if (LeftInAutoScaling(inst)) {
-    s.auto_scaling_left.push_back(
-        {inst.info.zone, inst.info.instance_id, inst.standby->group, StandbyStatusName(inst.standby->status)});
+    s.auto_scaling_left.push_back({inst.info.zone, inst.info.instance_id, inst.standby->group,
+                                   StandbyStatusName(inst.standby->status)});
   }
 }
 
@@ -367,8 +410,8 @@ Result<RunSummary> Summarize(const RunSource& source) {
 }
 
 bool LeftInAutoScaling(const InstanceRun& instance) {
-  return instance.standby &&
-         (StandbyNeedsRestore(instance.standby->status) || instance.standby->status == StandbyStatus::kLeftInStandby);
+  return instance.standby && (StandbyNeedsRestore(instance.standby->status) ||
+                              instance.standby->status == StandbyStatus::kLeftInStandby);
 }
 
 RunSummary Summarize(const RunSnapshot& snap) {
@@ -379,13 +422,16 @@ RunSummary Summarize(const RunSnapshot& snap) {
 
 std::string AutoScalingLeftText(const RunSummary& s);
 
-std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) { return FormatSummaryText(snap.run, s); }
+std::string FormatSummaryText(const RunSnapshot& snap, const RunSummary& s) {
+  return FormatSummaryText(snap.run, s);
+}
 
 std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
   // Run ids, zone names and messages may hold anything; TerminalSafe keeps escape sequences out.
   std::string out = fmt::format("Run {} ({}{}): {}\n", TerminalSafe(run.run_id), TerminalSafe(run.workflow),
                                 run.dry_run ? ", dry run" : "", s.overall_status);
-  out += fmt::format("  {} instance(s) in {} landing zone(s), {} eligible", s.instances, s.zones.size(), s.eligible);
+  out += fmt::format("  {} instance(s) in {} landing zone(s), {} eligible", s.instances, s.zones.size(),
+                     s.eligible);
   if (s.zones_failed > 0) out += fmt::format(", {} zone(s) failed", s.zones_failed);
   out += "\n";
   for (Phase phase : s.phases_present) {
@@ -394,21 +440,25 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
                        p.counts.failed, p.counts.skipped);
     if (p.counts.pending > 0) out += fmt::format(", {} pending", p.counts.pending);
     if (p.counts.not_run > 0) out += fmt::format(", {} not run", p.counts.not_run);
-    if (auto it = p.by_status.find(PatchStatusName(PatchStatus::kInstalledPendingReboot)); it != p.by_status.end()) {
+    if (auto it = p.by_status.find(PatchStatusName(PatchStatus::kInstalledPendingReboot));
+        it != p.by_status.end()) {
       out += fmt::format(" ({} of them installed, pending reboot)", it->second);
     }
     out += "\n";
   }
-  if (!s.postcheck_by_status.empty()) out += fmt::format("  {:<9} {}\n", "postcheck", ByStatusText(s.postcheck_by_status));
-  if (!s.rollback_by_status.empty()) out += fmt::format("  {:<9} {}\n", "rollback", ByStatusText(s.rollback_by_status));
+  if (!s.postcheck_by_status.empty())
+    out += fmt::format("  {:<9} {}\n", "postcheck", ByStatusText(s.postcheck_by_status));
+  if (!s.rollback_by_status.empty())
+    out += fmt::format("  {:<9} {}\n", "rollback", ByStatusText(s.rollback_by_status));
   if (!s.errors.empty()) {
     out += fmt::format("  {} error(s):\n", s.errors.size());
     constexpr size_t kMaxListed = 20;  // the full list is in the reports
     for (size_t i = 0; i < s.errors.size() && i < kMaxListed; ++i) {
       const ErrorEntry& e = s.errors[i];
-      out += fmt::format("    [{}] {} / {}{}{}: {}: {}\n", TerminalSafe(e.problem.category), TerminalSafe(e.zone),
-                         e.phase, e.instance_id.empty() ? "" : " / ", TerminalSafe(e.instance_id),
-                         TerminalSafe(e.problem.code), TerminalSafe(e.problem.message));
+      out += fmt::format("    [{}] {} / {}{}{}: {}: {}\n", TerminalSafe(e.problem.category),
+                         TerminalSafe(e.zone), e.phase, e.instance_id.empty() ? "" : " / ",
+                         TerminalSafe(e.instance_id), TerminalSafe(e.problem.code),
+                         TerminalSafe(e.problem.message));
     }
     if (s.errors.size() > kMaxListed)
       out += fmt::format("    ... and {} more (see the reports)\n", s.errors.size() - kMaxListed);
@@ -420,8 +470,9 @@ std::string FormatSummaryText(const RunInfo& run, const RunSummary& s) {
 // What fleetpatch left in Standby or suspended, so nobody has to find it in the console.
 std::string AutoScalingLeftText(const RunSummary& s) {
   if (s.auto_scaling_left.empty()) return "";
-  std::string out = fmt::format("  {} instance(s) left in Standby or with their Auto Scaling group suspended:\n",
-                                s.auto_scaling_left.size());
+  std::string out =
+      fmt::format("  {} instance(s) left in Standby or with their Auto Scaling group suspended:\n",
+                  s.auto_scaling_left.size());
   constexpr size_t kMaxListed = 20;
   for (size_t i = 0; i < s.auto_scaling_left.size() && i < kMaxListed; ++i) {
     const AutoScalingLeftover& l = s.auto_scaling_left[i];

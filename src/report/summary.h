@@ -31,7 +31,8 @@ inline constexpr std::array<Outcome, 5> kAllOutcomes{Outcome::kSucceeded, Outcom
                                                      Outcome::kPending, Outcome::kNotRun};
 const char* OutcomeName(Outcome o);  // "succeeded", "failed", "skipped", "pending", "not_run"
 
-inline constexpr std::array<Phase, 4> kAllPhases{Phase::kScan, Phase::kBackup, Phase::kPrecheck, Phase::kPatch};
+inline constexpr std::array<Phase, 4> kAllPhases{Phase::kScan, Phase::kBackup, Phase::kPrecheck,
+                                                 Phase::kPatch};
 
 // The outcome of `phase` for one instance. Scan: eligible -> succeeded, ineligible -> skipped.
 Outcome PhaseOutcome(const InstanceRun& instance, Phase phase);
@@ -85,7 +86,7 @@ struct ErrorEntry {
   std::string region;
   std::string instance_id;
   std::string instance_name;
-  std::string phase;  // "zone", "backup", "precheck", "patch", "postcheck", "rollback"
+  std::string phase;    // "zone", "backup", "precheck", "patch", "postcheck", "rollback"
   ProblemInfo problem;  // category, code, message (synthesised from the status when the phase set none)
 };
 
@@ -120,7 +121,7 @@ struct RunSummary {
   // Phases that have at least one result (scan always, when there are instances or zones).
   std::vector<Phase> phases_present;
   PatchTotals patch_totals;
-  int64_t events = 0;  // the run's journal entries
+  int64_t events = 0;                                  // the run's journal entries
   std::vector<AutoScalingLeftover> auto_scaling_left;  // in snapshot order
   // The safety loop after the patch (docs/safety.md): status name -> instances. A degraded or
   // unreachable postcheck and a rollback that was needed and did not happen are in `errors` too

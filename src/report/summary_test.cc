@@ -1,8 +1,8 @@
 #include "report/summary.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 
 #include "report/report_test_util.h"
 
@@ -26,7 +26,7 @@ TEST(Summary, CountsEveryPhaseOfTheDemoRun) {
   EXPECT_EQ(scan.skipped, 2);
   const OutcomeCounts& backup = s.phases[1].counts;
   EXPECT_EQ(backup.succeeded, 5);
-  EXPECT_EQ(backup.failed, 2);  // failed + timed out
+  EXPECT_EQ(backup.failed, 2);   // failed + timed out
   EXPECT_EQ(backup.not_run, 2);  // the two ineligible instances
   EXPECT_EQ(s.phases[1].by_status.at("timed_out"), 1);
   const OutcomeCounts& pre = s.phases[2].counts;
@@ -97,7 +97,8 @@ TEST(Summary, AnErrorLineNamesTheFirstFiveFailedChecksAndCountsTheRest) {
   ASSERT_NE(not_ready, nullptr);
   not_ready->precheck->reasons.clear();
   for (int k = 1; k <= 80; ++k) {
-    not_ready->precheck->reasons.push_back(fmt::format("disk_free_gib:/data{:02} is 0.5 GiB (required >= 1.0 GiB)", k));
+    not_ready->precheck->reasons.push_back(
+        fmt::format("disk_free_gib:/data{:02} is 0.5 GiB (required >= 1.0 GiB)", k));
   }
   RunSummary s = Summarize(snap);
   const ErrorEntry* e = nullptr;
@@ -112,7 +113,8 @@ TEST(Summary, AnErrorLineNamesTheFirstFiveFailedChecksAndCountsTheRest) {
 
 TEST(Summary, ScanOnlyRunHasOnlyTheScanPhase) {
   RunSnapshot snap = testutil::DemoSnapshot();
-  for (auto& i : snap.instances) i.backup.reset(), i.precheck.reset(), i.patch.reset(), i.postcheck.reset(), i.rollback.reset();
+  for (auto& i : snap.instances)
+    i.backup.reset(), i.precheck.reset(), i.patch.reset(), i.postcheck.reset(), i.rollback.reset();
   snap.run.workflow = "scan";
   RunSummary s = Summarize(snap);
   ASSERT_EQ(s.phases_present.size(), 1u);
@@ -200,9 +202,11 @@ TEST(FormatSummaryText, ListsPhasesAndErrorsWithoutTerminalEscapes) {
   EXPECT_THAT(text, HasSubstr("patch     1 succeeded, 2 failed, 3 skipped, 1 pending, 2 not run"));
   EXPECT_THAT(text, HasSubstr("8 error(s)"));
   EXPECT_THAT(text, HasSubstr("  postcheck 1 degraded, 1 healthy\n  rollback  1 rolled_back\n"));
-  EXPECT_THAT(text, HasSubstr("[instance] prod-us / postcheck / i-0b1b2c3d4e5f60006: PostcheckDegraded: service:"));
+  EXPECT_THAT(text,
+              HasSubstr("[instance] prod-us / postcheck / i-0b1b2c3d4e5f60006: PostcheckDegraded: service:"));
   EXPECT_THAT(text, HasSubstr("[authentication] legacy / zone: AccessDenied: cannot assume role"));
-  EXPECT_THAT(text, HasSubstr("[timeout] prod-eu / patch / i-0a1b2c3d4e5f60005: PatchTimedOut: the patch command"));
+  EXPECT_THAT(text,
+              HasSubstr("[timeout] prod-eu / patch / i-0a1b2c3d4e5f60005: PatchTimedOut: the patch command"));
   EXPECT_THAT(text, Not(HasSubstr("\x1b")));
   EXPECT_THAT(text, Not(HasSubstr("\nclear screen")));
 }

@@ -1,9 +1,8 @@
 #include "report/table_report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -28,11 +27,12 @@ std::string CellText(const json& v) {
   return DumpJson(v);
 }
 
-Status CheckShape(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows, const std::string& what) {
+Status CheckShape(const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows,
+                  const std::string& what) {
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].cells.size() != columns.size()) {
-      return Error::Internal(fmt::format("{} row {} has {} cells for {} columns", what, i, rows[i].cells.size(),
-                                         columns.size()));
+      return Error::Internal(fmt::format("{} row {} has {} cells for {} columns", what, i,
+                                         rows[i].cells.size(), columns.size()));
     }
   }
   return OkStatus();
@@ -95,7 +95,8 @@ std::string RowName(const TableReport& r, const TableRow& row) {
 }
 
 // One <table> of the HTML view: a header row of titles, then the rows, flagged rows marked.
-void HtmlTable(std::ostream& out, const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+void HtmlTable(std::ostream& out, const std::vector<TableColumn>& columns,
+               const std::vector<TableRow>& rows) {
   out << "<table><thead><tr>";
   for (const auto& c : columns) out << "<th>" << HtmlEscape(c.title) << "</th>";
   out << "</tr></thead><tbody>\n";
@@ -116,7 +117,8 @@ void XmlRow(pugi::xml_node parent, const std::vector<TableColumn>& columns, cons
   }
 }
 
-void XmlRows(pugi::xml_node parent, const std::vector<TableColumn>& columns, const std::vector<TableRow>& rows) {
+void XmlRows(pugi::xml_node parent, const std::vector<TableColumn>& columns,
+             const std::vector<TableRow>& rows) {
   for (const auto& row : rows) XmlRow(parent, columns, row);
 }
 
@@ -129,7 +131,8 @@ void JunitCase(pugi::xml_node parent, const TableReport& r, const TableRow& row)
   pugi::xml_node f = tc.append_child("failure");
   SetAttr(f, "message", row.flag);
   std::string details;
-  for (size_t c = 0; c < r.columns.size(); ++c) details += r.columns[c].key + ": " + CellText(row.cells[c]) + "\n";
+  for (size_t c = 0; c < r.columns.size(); ++c)
+    details += r.columns[c].key + ": " + CellText(row.cells[c]) + "\n";
   f.append_child(pugi::node_pcdata).set_value(XmlSafeText(details).c_str());
 }
 
@@ -146,22 +149,32 @@ void StreamRows(StreamedElement& parent, const std::vector<TableRow>& rows, AddR
 
 const char* Extension(ReportFormat f) {
   switch (f) {
-    case ReportFormat::kCsv: return ".csv";
-    case ReportFormat::kJson: return ".json";
-    case ReportFormat::kHtml: return ".html";
-    case ReportFormat::kXml: return ".xml";
-    case ReportFormat::kJunit: return "-junit.xml";
+    case ReportFormat::kCsv:
+      return ".csv";
+    case ReportFormat::kJson:
+      return ".json";
+    case ReportFormat::kHtml:
+      return ".html";
+    case ReportFormat::kXml:
+      return ".xml";
+    case ReportFormat::kJunit:
+      return "-junit.xml";
   }
   return "";
 }
 
 Status WriteFormat(const TableReport& r, ReportFormat f, std::ostream& out) {
   switch (f) {
-    case ReportFormat::kCsv: return WriteTableCsv(r, out);
-    case ReportFormat::kJson: return WriteTableJson(r, out);
-    case ReportFormat::kHtml: return WriteTableHtml(r, out);
-    case ReportFormat::kXml: return WriteTableXml(r, out);
-    case ReportFormat::kJunit: return WriteTableJunit(r, out);
+    case ReportFormat::kCsv:
+      return WriteTableCsv(r, out);
+    case ReportFormat::kJson:
+      return WriteTableJson(r, out);
+    case ReportFormat::kHtml:
+      return WriteTableHtml(r, out);
+    case ReportFormat::kXml:
+      return WriteTableXml(r, out);
+    case ReportFormat::kJunit:
+      return WriteTableJunit(r, out);
   }
   return Error::Internal("unknown report format");
 }
@@ -176,7 +189,8 @@ Status WriteTableCsv(const TableReport& r, std::ostream& out) {
   out << line << ",flag\r\n";
   for (const auto& row : r.rows) {
     line.clear();
-    for (const auto& cell : row.cells) line += (line.empty() ? "" : ",") + CsvField(CellText(cell), cell.is_string());
+    for (const auto& cell : row.cells)
+      line += (line.empty() ? "" : ",") + CsvField(CellText(cell), cell.is_string());
     out << line << "," << CsvField(row.flag, true) << "\r\n";
   }
   return StreamStatus(out);
@@ -198,24 +212,30 @@ Status StreamTableJson(const TableReport& r, const json& extra, std::ostream& ou
   const char* sep = "{\n  ";
   for (auto it = top.begin(); it != top.end(); ++it, sep = ",\n  ") {
     out << sep << DumpJson(json(it.key())) << ": ";
-    if (it.key() == "rows") WriteRows(out, r);
-    else WriteNested(out, it.value(), 1);
+    if (it.key() == "rows")
+      WriteRows(out, r);
+    else
+      WriteNested(out, it.value(), 1);
   }
   out << "\n}\n";
   return StreamStatus(out);
 }
 
-Status WriteTableJson(const TableReport& r, std::ostream& out) { return StreamTableJson(r, json::object(), out); }
+Status WriteTableJson(const TableReport& r, std::ostream& out) {
+  return StreamTableJson(r, json::object(), out);
+}
 
 Status WriteTableHtml(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-      << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+      << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+         "'unsafe-inline'\">\n"
       << "<title>" << HtmlEscape(r.title) << "</title>\n<style>" << kDashboardCss
       << "\ntr.flagged td{background:#fde8e8}</style></head><body>\n"
       << "<header><h1>" << HtmlEscape(r.title) << "</h1><p>Generated " << HtmlEscape(r.generated_at)
       << "</p></header>\n<main>\n<section class=\"facts\"><dl>";
-  for (const auto& [k, v] : r.facts) out << "<dt>" << HtmlEscape(k) << "</dt><dd>" << HtmlEscape(CellText(v)) << "</dd>";
+  for (const auto& [k, v] : r.facts)
+    out << "<dt>" << HtmlEscape(k) << "</dt><dd>" << HtmlEscape(CellText(v)) << "</dd>";
   out << "</dl></section>\n";
   for (const auto& s : r.summaries) {
     out << "<section><h2>" << HtmlEscape(s.title) << "</h2>\n";
@@ -246,7 +266,8 @@ Status WriteTableXml(const TableReport& r, std::ostream& out) {
   }
   root.Open();
   StreamedElement rows(out, "rows", 1);
-  StreamRows(rows, r.rows, [&](pugi::xml_node parent, const TableRow& row) { XmlRow(parent, r.columns, row); });
+  StreamRows(rows, r.rows,
+             [&](pugi::xml_node parent, const TableRow& row) { XmlRow(parent, r.columns, row); });
   rows.Close();
   root.Close();
   return StreamStatus(out);
@@ -255,8 +276,8 @@ Status WriteTableXml(const TableReport& r, std::ostream& out) {
 Status WriteTableJunit(const TableReport& r, std::ostream& out) {
   FP_RETURN_IF_ERROR(CheckReport(r));
   const auto tests = static_cast<int64_t>(r.rows.size());
-  const auto failures =
-      static_cast<int64_t>(std::count_if(r.rows.begin(), r.rows.end(), [](const TableRow& row) { return !row.flag.empty(); }));
+  const auto failures = static_cast<int64_t>(
+      std::count_if(r.rows.begin(), r.rows.end(), [](const TableRow& row) { return !row.flag.empty(); }));
   out << kXmlDeclaration;
   StreamedElement suites(out, "testsuites", 0);
   SetAttr(suites.attributes(), "tests", tests);
@@ -272,7 +293,8 @@ Status WriteTableJunit(const TableReport& r, std::ostream& out) {
   return StreamStatus(out);
 }
 
-Result<std::vector<std::filesystem::path>> WriteTableReports(const TableReport& r, const std::filesystem::path& dir,
+Result<std::vector<std::filesystem::path>> WriteTableReports(const TableReport& r,
+                                                             const std::filesystem::path& dir,
                                                              const std::vector<ReportFormat>& formats,
                                                              const std::string& stamp) {
   FP_RETURN_IF_ERROR(ValidateRunIdForFileName(stamp));

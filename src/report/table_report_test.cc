@@ -2,13 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <sys/stat.h>
-
 #include <pugixml.hpp>
+#include <sstream>
 
 #include "report/xml_util.h"
 
@@ -27,7 +26,8 @@ TableReport Sample() {
   r.rows = {{{"prod", "=HYPERLINK(\"x\")", 3, true}, ""},
             {{"prod", "<script>alert(1)</script> & \"q\"", 0, false}, "fails --fail-on: missing"}};
   r.facts = {{"instances", 2}};
-  r.summaries = {{"by_zone", "By zone", {{"group", "Zone"}, {"instances", "Instances"}}, {{{"prod", 2}, ""}}}};
+  r.summaries = {
+      {"by_zone", "By zone", {{"group", "Zone"}, {"instances", "Instances"}}, {{{"prod", 2}, ""}}}};
   return r;
 }
 

@@ -113,11 +113,21 @@ std::string XmlSafeText(std::string_view s) {
 std::string HtmlEscape(std::string_view s) {
   return Transform(s, [](std::string& out, char32_t cp, std::string_view bytes) {
     switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (IsBidiControl(cp))
           AppendVisible(out, cp);
@@ -155,7 +165,8 @@ std::string ScriptSafeJson(const nlohmann::json& j) {
       out += "\\u003e";
     } else if (c == '&') {
       out += "\\u0026";
-    } else if (c == '\xE2' && i + 2 < raw.size() && raw[i + 1] == '\x80' && (raw[i + 2] == '\xA8' || raw[i + 2] == '\xA9')) {
+    } else if (c == '\xE2' && i + 2 < raw.size() && raw[i + 1] == '\x80' &&
+               (raw[i + 2] == '\xA8' || raw[i + 2] == '\xA9')) {
       out += raw[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
       i += 2;
     } else if (char32_t cp = BidiAt(raw, i)) {

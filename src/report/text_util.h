@@ -3,10 +3,9 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/json_dump.h"  // DumpJson: report JSON never throws on bad bytes
 
@@ -42,7 +41,6 @@ std::string TerminalSafe(std::string_view s);
 // comment/CDATA section, whatever the strings contain; bidi controls become "[U+XXXX]" (the page's
 // script shows the text as it is).
 std::string ScriptSafeJson(const nlohmann::json& j);
-
 
 // True when a spreadsheet would treat a cell starting with this text as a formula:
 // = + - @ TAB CR (OWASP's list for CSV injection).

@@ -13,12 +13,14 @@ TEST(SanitizeUtf8, KeepsValidText) {
 }
 
 TEST(SanitizeUtf8, ReplacesInvalidSequences) {
-  EXPECT_EQ(SanitizeUtf8("a\xFF" "b"), "a" + kFffd + "b");
-  EXPECT_EQ(SanitizeUtf8("\x80"), kFffd);                          // stray continuation byte
-  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), kFffd + kFffd);              // overlong '/'
-  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), kFffd + kFffd + kFffd);  // UTF-16 surrogate
+  EXPECT_EQ(SanitizeUtf8("a\xFF"
+                         "b"),
+            "a" + kFffd + "b");
+  EXPECT_EQ(SanitizeUtf8("\x80"), kFffd);                                      // stray continuation byte
+  EXPECT_EQ(SanitizeUtf8("\xC0\xAF"), kFffd + kFffd);                          // overlong '/'
+  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), kFffd + kFffd + kFffd);              // UTF-16 surrogate
   EXPECT_EQ(SanitizeUtf8("\xF4\x90\x80\x80"), kFffd + kFffd + kFffd + kFffd);  // > U+10FFFF
-  EXPECT_EQ(SanitizeUtf8("end\xE6\x97"), "end" + kFffd + kFffd);   // truncated
+  EXPECT_EQ(SanitizeUtf8("end\xE6\x97"), "end" + kFffd + kFffd);               // truncated
 }
 
 TEST(XmlSafeText, ReplacesCharactersXmlCannotHold) {
@@ -43,7 +45,9 @@ TEST(TerminalSafe, NeutralisesEscapeSequences) {
 TEST(ScriptSafeJson, CannotCloseTheScriptElement) {
   nlohmann::json j = {{"name", "</script><script>alert(1)</script>"},
                       {"c", "<!-- & -->"},
-                      {"sep", "a\xE2\x80\xA8" "b\xE2\x80\xA9"},
+                      {"sep",
+                       "a\xE2\x80\xA8"
+                       "b\xE2\x80\xA9"},
                       {"bad", "\xFF"}};
   std::string out = ScriptSafeJson(j);
   EXPECT_EQ(out.find('<'), std::string::npos);
@@ -55,7 +59,9 @@ TEST(ScriptSafeJson, CannotCloseTheScriptElement) {
   nlohmann::json back = nlohmann::json::parse(out);
   EXPECT_EQ(back["name"], "</script><script>alert(1)</script>");
   EXPECT_EQ(back["c"], "<!-- & -->");
-  EXPECT_EQ(back["sep"], "a\xE2\x80\xA8" "b\xE2\x80\xA9");
+  EXPECT_EQ(back["sep"],
+            "a\xE2\x80\xA8"
+            "b\xE2\x80\xA9");
   EXPECT_EQ(back["bad"], kFffd);
 }
 
@@ -74,14 +80,19 @@ TEST(LooksLikeFormula, OwaspTriggers) {
 TEST(TextUtil, BidiControlsAreShownEscapedInEveryOutput) {
   // "invoice\u202Etxt.exe" reads as "invoiceexe.txt"; the isolates U+2066-U+2069 reorder too.
   const std::string rlo = "invoice\xE2\x80\xAEtxt.exe";
-  const std::string isolates = "a\xE2\x81\xA6" "b\xE2\x81\xA9" "c\xE2\x80\xAA" "d";
+  const std::string isolates =
+      "a\xE2\x81\xA6"
+      "b\xE2\x81\xA9"
+      "c\xE2\x80\xAA"
+      "d";
   EXPECT_EQ(XmlSafeText(rlo), "invoice[U+202E]txt.exe");  // XML, JUnit, CSV
   EXPECT_EQ(HtmlEscape(rlo), "invoice[U+202E]txt.exe");
   EXPECT_EQ(TerminalSafe(rlo), "invoice[U+202E]txt.exe");
   EXPECT_EQ(XmlSafeText(isolates), "a[U+2066]b[U+2069]c[U+202A]d");
   EXPECT_EQ(ScriptSafeJson(nlohmann::json(rlo)), "\"invoice[U+202E]txt.exe\"");
   EXPECT_EQ(JsonEscapeBidi(DumpJson(nlohmann::json(rlo))), "\"invoice\\u202etxt.exe\"");
-  EXPECT_EQ(nlohmann::json::parse(JsonEscapeBidi(DumpJson(nlohmann::json(isolates)))), isolates);  // same data
+  EXPECT_EQ(nlohmann::json::parse(JsonEscapeBidi(DumpJson(nlohmann::json(isolates)))),
+            isolates);  // same data
   // Neighbours are not bidi controls: U+2029, U+202F (narrow no-break space), U+2065, U+206A.
   for (const char* keep : {"\xE2\x80\xAF", "\xE2\x81\xA5", "\xE2\x81\xAA", "\xC3\xA9"}) {
     EXPECT_EQ(XmlSafeText(keep), keep);

@@ -52,7 +52,8 @@ void StreamedElement::Open() {
     PrintXml(tag, frame_, depth_);
     std::string text = std::move(tag).str();
     constexpr std::string_view kEmptyEnd = " />\n";
-    if (text.size() >= kEmptyEnd.size() && text.compare(text.size() - kEmptyEnd.size(), kEmptyEnd.size(), kEmptyEnd) == 0)
+    if (text.size() >= kEmptyEnd.size() &&
+        text.compare(text.size() - kEmptyEnd.size(), kEmptyEnd.size(), kEmptyEnd) == 0)
       text.replace(text.size() - kEmptyEnd.size(), kEmptyEnd.size(), ">\n");
     out_ << text;
     open_ = true;

@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <ostream>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
-
-#include <pugixml.hpp>
 
 namespace fleetpatch::report {
 

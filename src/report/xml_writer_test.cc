@@ -2,10 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <pugixml.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <pugixml.hpp>
 
 #include "report/junit_writer.h"
 #include "report/report_test_util.h"
@@ -60,7 +60,8 @@ TEST(XmlWriter, SummaryListsWhatIsLeftInStandby) {
 }
 
 TEST(XmlWriter, ReportsValidateAgainstTheShippedXsd) {
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint), "xmllint is not installed (apt-get install libxml2-utils)");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint),
+                                "xmllint is not installed (apt-get install libxml2-utils)");
   std::string xsd = testutil::SourcePath("schemas/report.xsd").string();
   for (const RunSnapshot& snap : Cases()) {
     std::string out;
@@ -69,7 +70,8 @@ TEST(XmlWriter, ReportsValidateAgainstTheShippedXsd) {
 }
 
 TEST(XmlWriter, XsdRejectsAMalformedReport) {
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint), "xmllint is not installed (apt-get install libxml2-utils)");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint),
+                                "xmllint is not installed (apt-get install libxml2-utils)");
   std::string xml = Render(XmlWriter(), testutil::DemoSnapshot());
   size_t at = xml.find("status=\"success\"");
   ASSERT_NE(at, std::string::npos);
@@ -133,19 +135,22 @@ TEST(JunitWriter, OneTestCasePerInstanceAndPhaseGroupedByZone) {
   EXPECT_EQ(suites_seen, 3);
   EXPECT_EQ(cases, 37);
   pugi::xml_node not_ready = suites.find_node([](pugi::xml_node n) {
-    return std::string(n.name()) == "testcase" && std::string(n.attribute("name").value()) == "i-0a1b2c3d4e5f60002 precheck";
+    return std::string(n.name()) == "testcase" &&
+           std::string(n.attribute("name").value()) == "i-0a1b2c3d4e5f60002 precheck";
   });
   ASSERT_TRUE(not_ready);
   EXPECT_STREQ(not_ready.attribute("classname").value(), "prod-eu");
   EXPECT_STREQ(not_ready.child("failure").attribute("type").value(), "validation");
   EXPECT_THAT(not_ready.child_value("failure"), ::testing::HasSubstr("disk_free:/ = 4.2% (>= 10%) FAIL"));
   pugi::xml_node zone = suites.find_node([](pugi::xml_node n) {
-    return std::string(n.name()) == "testcase" && std::string(n.attribute("name").value()) == "legacy landing zone";
+    return std::string(n.name()) == "testcase" &&
+           std::string(n.attribute("name").value()) == "legacy landing zone";
   });
   ASSERT_TRUE(zone);
   EXPECT_STREQ(zone.child("error").attribute("type").value(), "authentication");
   pugi::xml_node precheck_time = suites.find_node([](pugi::xml_node n) {
-    return std::string(n.name()) == "testcase" && std::string(n.attribute("name").value()) == "i-0a1b2c3d4e5f60001 precheck";
+    return std::string(n.name()) == "testcase" &&
+           std::string(n.attribute("name").value()) == "i-0a1b2c3d4e5f60001 precheck";
   });
   EXPECT_STREQ(precheck_time.attribute("time").value(), "30");
 }
@@ -160,7 +165,8 @@ TEST(JunitWriter, ScanOnlyRunHasOnlyScanCases) {
 }
 
 TEST(JunitWriter, ValidatesAgainstTheJunitSubsetCiServersRead) {
-  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint), "xmllint is not installed (apt-get install libxml2-utils)");
+  FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kXmllint),
+                                "xmllint is not installed (apt-get install libxml2-utils)");
   std::string xsd = testutil::SourcePath("schemas/junit.xsd").string();
   for (const RunSnapshot& snap : Cases()) {
     std::string out;

@@ -38,7 +38,8 @@ class ForEachTest : public ::testing::Test {
   // with results on some of them.
   void SaveInstances(int n) {
     std::vector<InstanceInfo> in;
-    for (int k = 0; k < n; ++k) in.push_back(SampleInstance(k % 2 ? "b" : "a", "i-" + std::to_string(k), k % 3 != 0));
+    for (int k = 0; k < n; ++k)
+      in.push_back(SampleInstance(k % 2 ? "b" : "a", "i-" + std::to_string(k), k % 3 != 0));
     ASSERT_TRUE(store_->SaveInstances(kRun, in).ok());
     for (int k = 0; k < n; k += 4) {
       const std::string zone = k % 2 ? "b" : "a";
@@ -50,8 +51,8 @@ class ForEachTest : public ::testing::Test {
   }
 
   // The ids visited and the size of each batch.
-  Status Visit(const InstanceQuery& q, size_t batch, std::vector<std::string>* ids, std::vector<size_t>* sizes,
-               StateStore* store = nullptr) {
+  Status Visit(const InstanceQuery& q, size_t batch, std::vector<std::string>* ids,
+               std::vector<size_t>* sizes, StateStore* store = nullptr) {
     return (store ? store : store_.get())->ForEachInstance(kRun, q, batch, [&](std::vector<InstanceRun>&& b) {
       sizes->push_back(b.size());
       for (const auto& r : b) ids->push_back(r.info.instance_id);
@@ -132,18 +133,22 @@ TEST_F(ForEachTest, PagesHonourTheWorkflowView) {
   InstanceQuery lean;
   lean.details = false;
   size_t seen = 0, with_precheck = 0;
-  ASSERT_TRUE(store_->ForEachInstance(kRun, lean, 2, [&](std::vector<InstanceRun>&& b) {
-                      for (const auto& r : b) {
-                        ++seen;
-                        EXPECT_TRUE(r.info.tags.empty());
-                        if (!r.precheck) continue;
-                        ++with_precheck;
-                        EXPECT_TRUE(r.precheck->output.empty());
-                        EXPECT_TRUE(r.precheck->findings.empty());
-                        EXPECT_FALSE(r.precheck->reasons.empty());  // the rest of the result stays
-                      }
-                      return OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachInstance(kRun, lean, 2,
+                                    [&](std::vector<InstanceRun>&& b) {
+                                      for (const auto& r : b) {
+                                        ++seen;
+                                        EXPECT_TRUE(r.info.tags.empty());
+                                        if (!r.precheck) continue;
+                                        ++with_precheck;
+                                        EXPECT_TRUE(r.precheck->output.empty());
+                                        EXPECT_TRUE(r.precheck->findings.empty());
+                                        EXPECT_FALSE(
+                                            r.precheck->reasons.empty());  // the rest of the result stays
+                                      }
+                                      return OkStatus();
+                                    })
+                  .ok());
   EXPECT_EQ(seen, 5u);
   EXPECT_GT(with_precheck, 0u);
 }
@@ -168,12 +173,16 @@ TEST_F(ForEachTest, UnknownRunEmptyRunAndZeroBatch) {
   EXPECT_EQ(none_events.error().category, ErrorCategory::kNotFound);
 
   int calls = 0;
-  ASSERT_TRUE(store_->ForEachInstance(kRun, {}, 10, [&](std::vector<InstanceRun>&&) {
-                      ++calls;
-                      return OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachInstance(kRun, {}, 10,
+                                    [&](std::vector<InstanceRun>&&) {
+                                      ++calls;
+                                      return OkStatus();
+                                    })
+                  .ok());
   EXPECT_EQ(calls, 0);  // no instances: the callback is never called with an empty batch
-  EXPECT_FALSE(store_->ForEachInstance(kRun, {}, 0, [](std::vector<InstanceRun>&&) { return OkStatus(); }).ok());
+  EXPECT_FALSE(
+      store_->ForEachInstance(kRun, {}, 0, [](std::vector<InstanceRun>&&) { return OkStatus(); }).ok());
 }
 
 TEST_F(ForEachTest, EventsInOrderInBatches) {
@@ -186,11 +195,14 @@ TEST_F(ForEachTest, EventsInOrderInBatches) {
   ASSERT_TRUE(want.ok());
   std::vector<Event> seen;
   std::vector<size_t> sizes;
-  ASSERT_TRUE(store_->ForEachEvent(kRun, 3, [&](std::vector<Event>&& b) {
-                      sizes.push_back(b.size());
-                      for (auto& e : b) seen.push_back(std::move(e));
-                      return OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachEvent(kRun, 3,
+                                 [&](std::vector<Event>&& b) {
+                                   sizes.push_back(b.size());
+                                   for (auto& e : b) seen.push_back(std::move(e));
+                                   return OkStatus();
+                                 })
+                  .ok());
   EXPECT_EQ(sizes, (std::vector<size_t>{3, 3, 1}));
   ASSERT_EQ(seen.size(), want->size());
   for (size_t k = 0; k < seen.size(); ++k) {
@@ -218,7 +230,8 @@ TEST_F(ForEachTest, AVisitReadsOneSnapshotWhileAnotherConnectionWrites) {
     }
     for (const auto& r : b) {
       ids.push_back(r.info.instance_id);
-      if (r.info.instance_id == "i-5") patch_status_of_last.push_back(r.patch ? PatchStatusName(r.patch->status) : "");
+      if (r.info.instance_id == "i-5")
+        patch_status_of_last.push_back(r.patch ? PatchStatusName(r.patch->status) : "");
     }
     return OkStatus();
   });
@@ -276,7 +289,8 @@ TEST_F(ForEachTest, TheDefaultImplementationGivesTheSameBatches) {
                   ->StateStore::ForEachInstance(kRun, {}, 3,
                                                 [&](std::vector<InstanceRun>&& b) {
                                                   got_sizes.push_back(b.size());
-                                                  for (const auto& r : b) got_ids.push_back(r.info.instance_id);
+                                                  for (const auto& r : b)
+                                                    got_ids.push_back(r.info.instance_id);
                                                   return OkStatus();
                                                 })
                   .ok());
@@ -291,7 +305,8 @@ TEST_F(ForEachTest, TheDefaultImplementationGivesTheSameBatches) {
                                              })
                   .ok());
   EXPECT_EQ(event_sizes, (std::vector<size_t>{2, 2, 1}));
-  EXPECT_FALSE(store_->StateStore::ForEachEvent(kRun, 0, [](std::vector<Event>&&) { return OkStatus(); }).ok());
+  EXPECT_FALSE(
+      store_->StateStore::ForEachEvent(kRun, 0, [](std::vector<Event>&&) { return OkStatus(); }).ok());
 }
 
 // Pages walk the run's seq range: instances of runs saved before, in between and after are never

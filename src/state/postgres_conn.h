@@ -54,8 +54,8 @@ class PgResult {
   int rows() const;
   bool IsNull(int row, int col) const;
   std::string Text(int row, int col) const;
-  int64_t Int(int row, int col) const;   // 0 for NULL or non-numbers
-  bool Bool(int row, int col) const;     // PostgreSQL's "t"
+  int64_t Int(int row, int col) const;  // 0 for NULL or non-numbers
+  bool Bool(int row, int col) const;    // PostgreSQL's "t"
   // Rows changed by an INSERT/UPDATE/DELETE.
   int64_t Affected() const;
   pg_result* raw() const { return r_; }

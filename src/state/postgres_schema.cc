@@ -166,7 +166,8 @@ Result<int> StoredVersion(PgConn& conn) {
   if (!t.Bool(0, 0)) {
     if (t.Bool(0, 1)) {
       return Error::Config(fmt::format(
-          "state store {}: schema \"{}\" already has a table \"runs\" that fleetpatch did not create; it will "
+          "state store {}: schema \"{}\" already has a table \"runs\" that fleetpatch did not create; it "
+          "will "
           "not be modified. Use another database or schema (options=-csearch_path=NAME in the URL).",
           conn.display(), schema));
     }
@@ -210,19 +211,18 @@ Status MigratePostgres(PgConn& conn) {
   // old version intact. The advisory lock makes a second migrator wait, then re-read the version.
   FP_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(conn, "BEGIN", "migrating the schema"));
   FP_RETURN_IF_ERROR(conn.Exec("SELECT pg_advisory_xact_lock($1::bigint)", {std::string(kMigrationLockKey)},
-                               "waiting for another migration")
-                         );
+                               "waiting for another migration"));
   FP_ASSIGN_OR_RETURN(version, StoredVersion(conn));
   FP_RETURN_IF_ERROR(CheckNotNewer(conn, version));
   for (const PostgresMigration& m : PostgresMigrations()) {
     if (m.version <= version) continue;
-    FP_RETURN_IF_ERROR(conn.ExecScript(m.sql, "migrating the schema to version " + std::to_string(m.version)));
+    FP_RETURN_IF_ERROR(
+        conn.ExecScript(m.sql, "migrating the schema to version " + std::to_string(m.version)));
   }
-  FP_RETURN_IF_ERROR(conn.Exec("INSERT INTO fleetpatch_schema (id, version, application) VALUES (1, $1, $2) "
-                               "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                               {std::to_string(PostgresSchemaVersion()), std::string(kApplication)},
-                               "recording the schema version")
-                         );
+  FP_RETURN_IF_ERROR(conn.Exec(
+      "INSERT INTO fleetpatch_schema (id, version, application) VALUES (1, $1, $2) "
+      "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+      {std::to_string(PostgresSchemaVersion()), std::string(kApplication)}, "recording the schema version"));
   return tx.Commit();
 }
 
@@ -230,14 +230,16 @@ Status CheckPostgresSchema(PgConn& conn) {
   FP_ASSIGN_OR_RETURN(int version, StoredVersion(conn));
   FP_RETURN_IF_ERROR(CheckNotNewer(conn, version));
   if (version == 0) {
-    return Error::NotFound(fmt::format("the state store {} holds no fleetpatch data yet: no run has been "
-                                       "recorded there (a workflow run creates it)",
-                                       conn.display()));
+    return Error::NotFound(
+        fmt::format("the state store {} holds no fleetpatch data yet: no run has been "
+                    "recorded there (a workflow run creates it)",
+                    conn.display()));
   }
   if (version < PostgresSchemaVersion()) {
-    return Error::Config(fmt::format("state store {} has schema version {} and needs an upgrade to {}; run "
-                                     "any phase (which upgrades it) before reading it",
-                                     conn.display(), version, PostgresSchemaVersion()));
+    return Error::Config(
+        fmt::format("state store {} has schema version {} and needs an upgrade to {}; run "
+                    "any phase (which upgrades it) before reading it",
+                    conn.display(), version, PostgresSchemaVersion()));
   }
   return OkStatus();
 }

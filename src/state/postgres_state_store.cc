@@ -39,7 +39,8 @@ constexpr const char* kInstanceQuery =
     "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "
     "availability_zone, instance_type, CASE WHEN $7::boolean THEN tags_json ELSE '{}' END, ssm_ping_status, "
     "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, precheck_json, "
-    "patch_json, seq, standby_json, postcheck_json, rollback_json FROM instances WHERE run_id = $1 AND seq > $8 "
+    "patch_json, seq, standby_json, postcheck_json, rollback_json FROM instances WHERE run_id = $1 AND seq > "
+    "$8 "
     "AND ($2::text IS NULL OR zone = $2) AND ($3::boolean IS NULL OR eligible = $3) "
     "AND ($4::text[] IS NULL OR coalesce(backup_status, $10) = ANY($4::text[])) "
     "AND ($5::text[] IS NULL OR coalesce(precheck_status, $10) = ANY($5::text[])) "
@@ -83,8 +84,8 @@ PostgresStateStore::PostgresStateStore(std::unique_ptr<PgConn> conn, std::string
 
 PostgresStateStore::~PostgresStateStore() = default;
 
-Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::Open(const std::string& url, const Clock& clock,
-                                                                     const PostgresStateStoreOptions& options) {
+Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::Open(
+    const std::string& url, const Clock& clock, const PostgresStateStoreOptions& options) {
   FP_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> conn, PgConn::Connect(url));
   if (options.read_only) {
     FP_RETURN_IF_ERROR(conn->ExecScript("SET default_transaction_read_only = on", "opening read-only"));
@@ -92,13 +93,15 @@ Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::Open(const std::
   } else {
     FP_RETURN_IF_ERROR(MigratePostgres(*conn));
   }
-  return std::unique_ptr<PostgresStateStore>(new PostgresStateStore(std::move(conn), url, clock, options.read_only));
+  return std::unique_ptr<PostgresStateStore>(
+      new PostgresStateStore(std::move(conn), url, clock, options.read_only));
 }
 
 std::string PostgresStateStore::NowIso() const { return FormatIso8601(clock_.Now()); }
 
 std::string PostgresStateStore::NotFound(const std::string& run_id) const {
-  return fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id, display_);
+  return fmt::format("run {} is not in the state store {} (list runs with `fleetpatch runs`)", run_id,
+                     display_);
 }
 
 Status PostgresStateStore::RequireWritable() const {
@@ -110,14 +113,15 @@ Status PostgresStateStore::RequireWritable() const {
 }
 
 Status PostgresStateStore::RequireRun(const std::string& run_id) {
-  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("SELECT 1 FROM runs WHERE run_id = $1", {run_id}, "looking up a run"));
+  FP_ASSIGN_OR_RETURN(PgResult r,
+                      conn_->Exec("SELECT 1 FROM runs WHERE run_id = $1", {run_id}, "looking up a run"));
   if (r.rows() == 0) return Error::NotFound(NotFound(run_id));
   return OkStatus();
 }
 
 Status PostgresStateStore::TouchRun(const std::string& run_id, const std::string& now) {
-  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("UPDATE runs SET updated_at = $1 WHERE run_id = $2", {now, run_id},
-                                              "updating a run"));
+  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("UPDATE runs SET updated_at = $1 WHERE run_id = $2",
+                                              {now, run_id}, "updating a run"));
   if (r.Affected() == 0) return Error::NotFound(NotFound(run_id));
   return OkStatus();
 }
@@ -130,19 +134,22 @@ Status PostgresStateStore::CreateRun(const RunInfo& run) {
   FP_RETURN_IF_ERROR(RequireWritable());
   if (run.run_id.empty()) return Error::Internal("CreateRun needs a run id (state::NewRunId)");
   const std::string now = NowIso();
-  const nlohmann::json safe_config = RedactSecrets(run.config.is_null() ? nlohmann::json::object() : run.config);
+  const nlohmann::json safe_config =
+      RedactSecrets(run.config.is_null() ? nlohmann::json::object() : run.config);
   FP_ASSIGN_OR_RETURN(
       PgResult r,
-      conn_->Exec("INSERT INTO runs (run_id, created_at, updated_at, run_user, host, workflow, dry_run, status, "
-                  "config_json, phases_completed_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                  "ON CONFLICT (run_id) DO NOTHING",
-                  {ValidUtf8(run.run_id), run.created_at.empty() ? now : run.created_at,
-                   run.updated_at.empty() ? now : run.updated_at, ValidUtf8(run.user), ValidUtf8(run.host),
-                   ValidUtf8(run.workflow), Bool(run.dry_run), std::string(RunStatusName(run.status)),
-                   DumpJson(safe_config), DumpJson(nlohmann::json(run.phases_completed))},
-                  "creating a run"));
+      conn_->Exec(
+          "INSERT INTO runs (run_id, created_at, updated_at, run_user, host, workflow, dry_run, status, "
+          "config_json, phases_completed_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+          "ON CONFLICT (run_id) DO NOTHING",
+          {ValidUtf8(run.run_id), run.created_at.empty() ? now : run.created_at,
+           run.updated_at.empty() ? now : run.updated_at, ValidUtf8(run.user), ValidUtf8(run.host),
+           ValidUtf8(run.workflow), Bool(run.dry_run), std::string(RunStatusName(run.status)),
+           DumpJson(safe_config), DumpJson(nlohmann::json(run.phases_completed))},
+          "creating a run"));
   if (r.Affected() == 0) {
-    return Error::Validation(fmt::format("run {} already exists in the state store {}", run.run_id, display_));
+    return Error::Validation(
+        fmt::format("run {} already exists in the state store {}", run.run_id, display_));
   }
   return OkStatus();
 }
@@ -150,9 +157,10 @@ Status PostgresStateStore::CreateRun(const RunInfo& run) {
 Status PostgresStateStore::UpdateRunStatus(const std::string& run_id, RunStatus status) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
-  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("UPDATE runs SET status = $1, updated_at = $2 WHERE run_id = $3",
-                                              {std::string(RunStatusName(status)), NowIso(), run_id},
-                                              "updating a run's status"));
+  FP_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn_->Exec("UPDATE runs SET status = $1, updated_at = $2 WHERE run_id = $3",
+                  {std::string(RunStatusName(status)), NowIso(), run_id}, "updating a run's status"));
   if (r.Affected() == 0) return Error::NotFound(NotFound(run_id));
   return OkStatus();
 }
@@ -162,15 +170,18 @@ Status PostgresStateStore::MarkPhaseCompleted(const std::string& run_id, Phase p
   FP_RETURN_IF_ERROR(RequireWritable());
   FP_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(*conn_, "BEGIN", "recording a completed phase"));
   // FOR UPDATE: two workers completing phases at once each see the other's entry.
-  FP_ASSIGN_OR_RETURN(PgResult get, conn_->Exec("SELECT phases_completed_json FROM runs WHERE run_id = $1 FOR UPDATE",
-                                                {run_id}, "recording a completed phase"));
+  FP_ASSIGN_OR_RETURN(PgResult get,
+                      conn_->Exec("SELECT phases_completed_json FROM runs WHERE run_id = $1 FOR UPDATE",
+                                  {run_id}, "recording a completed phase"));
   if (get.rows() == 0) return Error::NotFound(NotFound(run_id));
-  FP_ASSIGN_OR_RETURN(std::vector<std::string> phases,
-                      DecodeStored<std::vector<std::string>>(get.Text(0, 0), "the phases of run " + run_id, display_));
+  FP_ASSIGN_OR_RETURN(
+      std::vector<std::string> phases,
+      DecodeStored<std::vector<std::string>>(get.Text(0, 0), "the phases of run " + run_id, display_));
   const std::string name = PhaseName(phase);
   if (std::find(phases.begin(), phases.end(), name) == phases.end()) phases.push_back(name);
-  FP_RETURN_IF_ERROR(conn_->Exec("UPDATE runs SET phases_completed_json = $1, updated_at = $2 WHERE run_id = $3",
-                                 {DumpJson(nlohmann::json(phases)), NowIso(), run_id}, "recording a completed phase"));
+  FP_RETURN_IF_ERROR(
+      conn_->Exec("UPDATE runs SET phases_completed_json = $1, updated_at = $2 WHERE run_id = $3",
+                  {DumpJson(nlohmann::json(phases)), NowIso(), run_id}, "recording a completed phase"));
   return tx.Commit();
 }
 
@@ -189,11 +200,11 @@ Result<std::vector<RunInfo>> PostgresStateStore::ReadRuns(const char* sql, const
     run.workflow = r.Text(i, 5);
     run.dry_run = r.Bool(i, 6);
     if (!ParseRunStatus(r.Text(i, 7), &run.status)) {
-      return Error::Internal(
-          fmt::format("state store {}: run {} has an unknown status '{}'", display_, run.run_id, r.Text(i, 7)));
+      return Error::Internal(fmt::format("state store {}: run {} has an unknown status '{}'", display_,
+                                         run.run_id, r.Text(i, 7)));
     }
-    FP_ASSIGN_OR_RETURN(run.config,
-                        DecodeStored<nlohmann::json>(r.Text(i, 8), "the config of run " + run.run_id, display_));
+    FP_ASSIGN_OR_RETURN(
+        run.config, DecodeStored<nlohmann::json>(r.Text(i, 8), "the config of run " + run.run_id, display_));
     FP_ASSIGN_OR_RETURN(run.phases_completed, DecodeStored<std::vector<std::string>>(
                                                   r.Text(i, 9), "the phases of run " + run.run_id, display_));
     runs.push_back(std::move(run));
@@ -221,8 +232,9 @@ Result<RunInfo> PostgresStateStore::LatestRun() {
 
 Result<std::vector<RunInfo>> PostgresStateStore::ListRuns(int limit) {
   std::lock_guard lock(mu_);
-  const std::string sql = std::string(kRunColumns) + "ORDER BY seq DESC" +
-                          (limit > 0 ? " LIMIT " + std::to_string(limit) : std::string());  // an int, not input
+  const std::string sql =
+      std::string(kRunColumns) + "ORDER BY seq DESC" +
+      (limit > 0 ? " LIMIT " + std::to_string(limit) : std::string());  // an int, not input
   return ReadRuns(sql.c_str(), "");
 }
 
@@ -236,23 +248,25 @@ Status PostgresStateStore::SaveZones(const std::string& run_id, const std::vecto
   FP_RETURN_IF_ERROR(TouchRun(run_id, NowIso()));
   for (const auto& z : zones) {
     if (z.name.empty()) return Error::Internal("SaveZones: a landing zone without a name");
-    FP_RETURN_IF_ERROR(conn_->Exec("INSERT INTO zones (run_id, name, zone_json, has_error) VALUES ($1, $2, $3, $4) "
-                                   "ON CONFLICT (run_id, name) DO UPDATE SET zone_json = excluded.zone_json, "
-                                   "has_error = excluded.has_error",
-                                   {run_id, ValidUtf8(z.name), DumpJson(nlohmann::json(z)), Bool(!z.error.empty())},
-                                   "saving landing zones"));
+    FP_RETURN_IF_ERROR(
+        conn_->Exec("INSERT INTO zones (run_id, name, zone_json, has_error) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT (run_id, name) DO UPDATE SET zone_json = excluded.zone_json, "
+                    "has_error = excluded.has_error",
+                    {run_id, ValidUtf8(z.name), DumpJson(nlohmann::json(z)), Bool(!z.error.empty())},
+                    "saving landing zones"));
   }
   return tx.Commit();
 }
 
 Result<std::vector<LandingZoneInfo>> PostgresStateStore::LoadZonesLocked(const std::string& run_id) {
   FP_RETURN_IF_ERROR(RequireRun(run_id));
-  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("SELECT name, zone_json FROM zones WHERE run_id = $1 ORDER BY seq",
-                                              {run_id}, "loading landing zones"));
+  FP_ASSIGN_OR_RETURN(
+      PgResult r, conn_->Exec("SELECT name, zone_json FROM zones WHERE run_id = $1 ORDER BY seq", {run_id},
+                              "loading landing zones"));
   std::vector<LandingZoneInfo> zones;
   for (int i = 0; i < r.rows(); ++i) {
-    FP_ASSIGN_OR_RETURN(LandingZoneInfo z,
-                        DecodeStored<LandingZoneInfo>(r.Text(i, 1), "landing zone " + r.Text(i, 0), display_));
+    FP_ASSIGN_OR_RETURN(LandingZoneInfo z, DecodeStored<LandingZoneInfo>(
+                                               r.Text(i, 1), "landing zone " + r.Text(i, 0), display_));
     zones.push_back(std::move(z));
   }
   return zones;
@@ -263,7 +277,8 @@ Result<std::vector<LandingZoneInfo>> PostgresStateStore::LoadZones(const std::st
   return LoadZonesLocked(run_id);
 }
 
-Status PostgresStateStore::SaveInstances(const std::string& run_id, const std::vector<InstanceInfo>& instances) {
+Status PostgresStateStore::SaveInstances(const std::string& run_id,
+                                         const std::vector<InstanceInfo>& instances) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   const std::string now = NowIso();
@@ -271,7 +286,8 @@ Status PostgresStateStore::SaveInstances(const std::string& run_id, const std::v
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   constexpr const char* kSql =
       "INSERT INTO instances (run_id, updated_at, zone, instance_id, account_id, region, name, platform, "
-      "platform_name, state, availability_zone, instance_type, tags_json, ssm_ping_status, ssm_agent_version, "
+      "platform_name, state, availability_zone, instance_type, tags_json, ssm_ping_status, "
+      "ssm_agent_version, "
       "in_auto_scaling_group, eligible, ineligible_reason) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
       "ON CONFLICT (run_id, zone, instance_id) DO UPDATE SET updated_at = excluded.updated_at, "
@@ -279,7 +295,8 @@ Status PostgresStateStore::SaveInstances(const std::string& run_id, const std::v
       "platform = excluded.platform, platform_name = excluded.platform_name, state = excluded.state, "
       "availability_zone = excluded.availability_zone, instance_type = excluded.instance_type, "
       "tags_json = excluded.tags_json, ssm_ping_status = excluded.ssm_ping_status, "
-      "ssm_agent_version = excluded.ssm_agent_version, in_auto_scaling_group = excluded.in_auto_scaling_group, "
+      "ssm_agent_version = excluded.ssm_agent_version, in_auto_scaling_group = "
+      "excluded.in_auto_scaling_group, "
       "eligible = excluded.eligible, ineligible_reason = excluded.ineligible_reason";
   for (const auto& i : instances) {
     if (i.instance_id.empty() || i.zone.empty()) {
@@ -287,9 +304,9 @@ Status PostgresStateStore::SaveInstances(const std::string& run_id, const std::v
     }
     FP_RETURN_IF_ERROR(conn_->Exec(
         kSql,
-        {run_id, now, ValidUtf8(i.zone), ValidUtf8(i.instance_id), ValidUtf8(i.account_id), ValidUtf8(i.region),
-         ValidUtf8(i.name), ValidUtf8(i.platform), ValidUtf8(i.platform_name), ValidUtf8(i.state),
-         ValidUtf8(i.availability_zone), ValidUtf8(i.instance_type),
+        {run_id, now, ValidUtf8(i.zone), ValidUtf8(i.instance_id), ValidUtf8(i.account_id),
+         ValidUtf8(i.region), ValidUtf8(i.name), ValidUtf8(i.platform), ValidUtf8(i.platform_name),
+         ValidUtf8(i.state), ValidUtf8(i.availability_zone), ValidUtf8(i.instance_type),
          i.tags.empty() ? std::string("{}") : DumpJson(nlohmann::json(i.tags)), ValidUtf8(i.ssm_ping_status),
          ValidUtf8(i.ssm_agent_version), Bool(i.in_auto_scaling_group), Bool(i.eligible),
          ValidUtf8(i.ineligible_reason)},
@@ -313,8 +330,9 @@ Result<std::vector<InstanceInfo>> PostgresStateStore::LoadInstances(const std::s
 // Phase results
 
 template <class R>
-Status PostgresStateStore::SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
-                                       const char* sql, const char* what) {
+Status PostgresStateStore::SaveResults(const std::string& run_id,
+                                       const std::vector<InstanceResult<R>>& results, const char* sql,
+                                       const char* what) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   const std::string now = NowIso();
@@ -322,14 +340,16 @@ Status PostgresStateStore::SaveResults(const std::string& run_id, const std::vec
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   for (const auto& r : results) {
     const std::string status = nlohmann::json(r.result).at("status").template get<std::string>();
-    FP_ASSIGN_OR_RETURN(PgResult w, conn_->Exec(sql, {status, EncodeResult(r.result), now, run_id,
-                                                      ValidUtf8(r.zone), ValidUtf8(r.instance_id)},
+    FP_ASSIGN_OR_RETURN(PgResult w, conn_->Exec(sql,
+                                                {status, EncodeResult(r.result), now, run_id,
+                                                 ValidUtf8(r.zone), ValidUtf8(r.instance_id)},
                                                 what));
     if (w.Affected() == 0) {
       // The whole batch rolls back, as in the SQLite store.
-      return Error::NotFound(fmt::format("{}: instance {} in landing zone {} is not part of run {} (scan saves it "
-                                         "first)",
-                                         what, r.instance_id, r.zone, run_id));
+      return Error::NotFound(
+          fmt::format("{}: instance {} in landing zone {} is not part of run {} (scan saves it "
+                      "first)",
+                      what, r.instance_id, r.zone, run_id));
     }
   }
   return tx.Commit();
@@ -342,7 +362,8 @@ Status PostgresStateStore::SaveBackups(const std::string& run_id, const std::vec
                      "saving backup results");
 }
 
-Status PostgresStateStore::SavePrechecks(const std::string& run_id, const std::vector<PrecheckUpdate>& results) {
+Status PostgresStateStore::SavePrechecks(const std::string& run_id,
+                                         const std::vector<PrecheckUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET precheck_status = $1, precheck_json = $2, updated_at = $3 "
                      "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
@@ -356,21 +377,24 @@ Status PostgresStateStore::SavePatches(const std::string& run_id, const std::vec
                      "saving patch results");
 }
 
-Status PostgresStateStore::SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) {
+Status PostgresStateStore::SaveStandbys(const std::string& run_id,
+                                        const std::vector<StandbyUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET standby_status = $1, standby_json = $2, updated_at = $3 "
                      "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
                      "saving Auto Scaling standby results");
 }
 
-Status PostgresStateStore::SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) {
+Status PostgresStateStore::SavePostchecks(const std::string& run_id,
+                                          const std::vector<PostcheckUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET postcheck_status = $1, postcheck_json = $2, updated_at = $3 "
                      "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
                      "saving postcheck results");
 }
 
-Status PostgresStateStore::SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) {
+Status PostgresStateStore::SaveRollbacks(const std::string& run_id,
+                                         const std::vector<RollbackUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET rollback_status = $1, rollback_json = $2, updated_at = $3 "
                      "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
@@ -380,19 +404,19 @@ Status PostgresStateStore::SaveRollbacks(const std::string& run_id, const std::v
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string& run_id, const InstanceQuery& q,
-                                                               int64_t after, int64_t limit, int64_t* last_seq) {
-  std::vector<PgParam> params = {
-      run_id,
-      q.zone.empty() ? PgParam() : PgParam(ValidUtf8(q.zone)),
-      q.eligible ? PgParam(Bool(*q.eligible)) : PgParam(),
-      TextArray(q.backup_status),
-      TextArray(q.precheck_status),
-      TextArray(q.patch_status),
-      Bool(q.details),
-      std::to_string(after),
-      limit < 0 ? PgParam() : PgParam(std::to_string(limit)),
-      std::string(kNoResult)};
+Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string& run_id,
+                                                               const InstanceQuery& q, int64_t after,
+                                                               int64_t limit, int64_t* last_seq) {
+  std::vector<PgParam> params = {run_id,
+                                 q.zone.empty() ? PgParam() : PgParam(ValidUtf8(q.zone)),
+                                 q.eligible ? PgParam(Bool(*q.eligible)) : PgParam(),
+                                 TextArray(q.backup_status),
+                                 TextArray(q.precheck_status),
+                                 TextArray(q.patch_status),
+                                 Bool(q.details),
+                                 std::to_string(after),
+                                 limit < 0 ? PgParam() : PgParam(std::to_string(limit)),
+                                 std::string(kNoResult)};
   FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec(kInstanceQuery, params, "loading instances"));
   std::vector<InstanceRun> out;
   out.reserve(static_cast<size_t>(r.rows()));
@@ -416,22 +440,24 @@ Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string
     i.ineligible_reason = r.Text(row, 15);
     const std::string label = "instance " + i.instance_id + " in " + i.zone;
     if (const std::string tags = r.Text(row, 10); tags != "{}") {
-      FP_ASSIGN_OR_RETURN(i.tags, (DecodeStored<std::map<std::string, std::string>>(tags, "the tags of " + label,
-                                                                                     display_)));
+      FP_ASSIGN_OR_RETURN(
+          i.tags, (DecodeStored<std::map<std::string, std::string>>(tags, "the tags of " + label, display_)));
     }
     if (!r.IsNull(row, 16)) {
-      FP_ASSIGN_OR_RETURN(ir.backup, DecodeStored<BackupResult>(r.Text(row, 16), "the backup of " + label, display_));
+      FP_ASSIGN_OR_RETURN(ir.backup,
+                          DecodeStored<BackupResult>(r.Text(row, 16), "the backup of " + label, display_));
     }
     if (!r.IsNull(row, 17)) {
-      FP_ASSIGN_OR_RETURN(ir.precheck,
-                          DecodeStored<PrecheckResult>(r.Text(row, 17), "the precheck of " + label, display_));
+      FP_ASSIGN_OR_RETURN(
+          ir.precheck, DecodeStored<PrecheckResult>(r.Text(row, 17), "the precheck of " + label, display_));
       if (!q.details) {  // the workflow's view, as the SQLite store gives it
         ir.precheck->output.clear();
         ir.precheck->findings.clear();
       }
     }
     if (!r.IsNull(row, 18)) {
-      FP_ASSIGN_OR_RETURN(ir.patch, DecodeStored<PatchResult>(r.Text(row, 18), "the patch of " + label, display_));
+      FP_ASSIGN_OR_RETURN(ir.patch,
+                          DecodeStored<PatchResult>(r.Text(row, 18), "the patch of " + label, display_));
     }
     *last_seq = r.Int(row, 19);
     if (!r.IsNull(row, 20)) {
@@ -439,12 +465,12 @@ Result<std::vector<InstanceRun>> PostgresStateStore::QueryPage(const std::string
                           DecodeStored<StandbyResult>(r.Text(row, 20), "the standby of " + label, display_));
     }
     if (!r.IsNull(row, 21)) {
-      FP_ASSIGN_OR_RETURN(ir.postcheck,
-                          DecodeStored<PostcheckResult>(r.Text(row, 21), "the postcheck of " + label, display_));
+      FP_ASSIGN_OR_RETURN(ir.postcheck, DecodeStored<PostcheckResult>(r.Text(row, 21),
+                                                                      "the postcheck of " + label, display_));
     }
     if (!r.IsNull(row, 22)) {
-      FP_ASSIGN_OR_RETURN(ir.rollback,
-                          DecodeStored<RollbackResult>(r.Text(row, 22), "the rollback of " + label, display_));
+      FP_ASSIGN_OR_RETURN(
+          ir.rollback, DecodeStored<RollbackResult>(r.Text(row, 22), "the rollback of " + label, display_));
     }
     out.push_back(std::move(ir));
   }
@@ -459,19 +485,27 @@ Result<std::vector<InstanceRun>> PostgresStateStore::QueryInstances(const std::s
   return QueryPage(run_id, query, 0, -1, &last);
 }
 
-Result<std::map<std::string, int64_t>> PostgresStateStore::CountByStatus(const std::string& run_id, Phase phase) {
+Result<std::map<std::string, int64_t>> PostgresStateStore::CountByStatus(const std::string& run_id,
+                                                                         Phase phase) {
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireRun(run_id));
   const char* column = "CASE WHEN eligible THEN 'eligible' ELSE 'ineligible' END";
   switch (phase) {
-    case Phase::kScan: break;
-    case Phase::kBackup: column = "coalesce(backup_status, $2)"; break;
-    case Phase::kPrecheck: column = "coalesce(precheck_status, $2)"; break;
-    case Phase::kPatch: column = "coalesce(patch_status, $2)"; break;
-
+    case Phase::kScan:
+      break;
+    case Phase::kBackup:
+      column = "coalesce(backup_status, $2)";
+      break;
+    case Phase::kPrecheck:
+      column = "coalesce(precheck_status, $2)";
+      break;
+    case Phase::kPatch:
+      column = "coalesce(patch_status, $2)";
+      break;
   }
   // `column` is one of the constants above, never input.
-  const std::string sql = fmt::format("SELECT {}, count(*) FROM instances WHERE run_id = $1 GROUP BY 1", column);
+  const std::string sql =
+      fmt::format("SELECT {}, count(*) FROM instances WHERE run_id = $1 GROUP BY 1", column);
   std::vector<PgParam> params = {run_id};
   if (phase != Phase::kScan) params.push_back(std::string(kNoResult));
   FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec(sql.c_str(), params, "counting results"));
@@ -509,7 +543,8 @@ Result<RunSnapshot> PostgresStateStore::LoadSnapshot(const std::string& run_id) 
   });
 }
 
-Status PostgresStateStore::ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
+Status PostgresStateStore::ForEachInstance(const std::string& run_id, const InstanceQuery& query,
+                                           size_t batch_size,
                                            const std::function<Status(std::vector<InstanceRun>&&)>& fn) {
   std::lock_guard lock(mu_);
   if (batch_size == 0) return Error::Internal("ForEachInstance needs a batch size of at least 1");
@@ -538,7 +573,8 @@ Status PostgresStateStore::ForEachEvent(const std::string& run_id, size_t batch_
     FP_RETURN_IF_ERROR(RequireRun(run_id));
     int64_t after = 0;
     for (;;) {
-      FP_ASSIGN_OR_RETURN(std::vector<Event> batch, LoadEventsLocked(run_id, after, static_cast<int64_t>(batch_size)));
+      FP_ASSIGN_OR_RETURN(std::vector<Event> batch,
+                          LoadEventsLocked(run_id, after, static_cast<int64_t>(batch_size)));
       if (batch.empty()) return OkStatus();
       const bool full = batch.size() == batch_size;
       after = batch.back().seq;
@@ -558,13 +594,12 @@ Status PostgresStateStore::ReadConsistently(const std::function<Status()>& fn) {
 
 Result<int64_t> PostgresStateStore::AppendEventLocked(const std::string& run_id, const Event& e) {
   FP_ASSIGN_OR_RETURN(
-      PgResult r,
-      conn_->Exec("INSERT INTO events (run_id, time, level, zone, instance_id, phase, message) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
-                  {run_id, e.time.empty() ? NowIso() : ValidUtf8(e.time),
-                   e.level.empty() ? std::string("info") : ValidUtf8(e.level), ValidUtf8(e.zone),
-                   ValidUtf8(e.instance_id), ValidUtf8(e.phase), ValidUtf8(e.message)},
-                  "appending an event"));
+      PgResult r, conn_->Exec("INSERT INTO events (run_id, time, level, zone, instance_id, phase, message) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+                              {run_id, e.time.empty() ? NowIso() : ValidUtf8(e.time),
+                               e.level.empty() ? std::string("info") : ValidUtf8(e.level), ValidUtf8(e.zone),
+                               ValidUtf8(e.instance_id), ValidUtf8(e.phase), ValidUtf8(e.message)},
+                              "appending an event"));
   return r.Int(0, 0);
 }
 
@@ -589,11 +624,12 @@ Status PostgresStateStore::AppendEvents(const std::string& run_id, const std::ve
 
 Result<std::vector<Event>> PostgresStateStore::LoadEventsLocked(const std::string& run_id, int64_t after_seq,
                                                                 int64_t limit) {
-  FP_ASSIGN_OR_RETURN(PgResult r,
-                      conn_->Exec("SELECT seq, time, level, zone, instance_id, phase, message FROM events "
-                                  "WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                                  {run_id, std::to_string(after_seq), limit < 0 ? PgParam() : std::to_string(limit)},
-                                  "loading events"));
+  FP_ASSIGN_OR_RETURN(
+      PgResult r,
+      conn_->Exec("SELECT seq, time, level, zone, instance_id, phase, message FROM events "
+                  "WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                  {run_id, std::to_string(after_seq), limit < 0 ? PgParam() : std::to_string(limit)},
+                  "loading events"));
   std::vector<Event> out;
   out.reserve(static_cast<size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
@@ -633,29 +669,33 @@ Result<std::unique_ptr<RunLock>> PostgresStateStore::AcquireRunLock(const std::s
   // The lock lives in a session of its own: the server drops it when this process goes away.
   FP_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> session, PgConn::Connect(url_));
   (void)session->ExecScript("SET idle_session_timeout = 0", "keeping the lock session");  // PostgreSQL >= 14
-  FP_ASSIGN_OR_RETURN(PgResult got, session->Exec(fmt::format("SELECT pg_try_advisory_lock({})", kLockKey).c_str(),
-                                                  {run_id}, "locking a run"));
+  FP_ASSIGN_OR_RETURN(
+      PgResult got, session->Exec(fmt::format("SELECT pg_try_advisory_lock({})", kLockKey).c_str(), {run_id},
+                                  "locking a run"));
   if (!got.Bool(0, 0)) {
     FP_ASSIGN_OR_RETURN(std::optional<LockHolder> holder, GetRunLockHolder(run_id));
-    const std::string who = holder ? fmt::format("process {} on host {} since {}", holder->pid, holder->host,
-                                                 holder->since)
-                                   : std::string("another process");
-    return Error::Validation(fmt::format(
-        "run {} is in use by {}; wait for it to finish or stop it, then try again (the lock is released as soon "
-        "as that process ends or loses its connection to the database)",
-        run_id, who));
+    const std::string who =
+        holder ? fmt::format("process {} on host {} since {}", holder->pid, holder->host, holder->since)
+               : std::string("another process");
+    return Error::Validation(
+        fmt::format("run {} is in use by {}; wait for it to finish or stop it, then try again (the lock is "
+                    "released as soon "
+                    "as that process ends or loses its connection to the database)",
+                    run_id, who));
   }
   const std::string token = RandomToken();
   FP_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(*conn_, "BEGIN", "locking a run"));
-  FP_ASSIGN_OR_RETURN(PgResult old, conn_->Exec("SELECT pid, host, since FROM run_locks WHERE run_id = $1 FOR UPDATE",
-                                                {run_id}, "locking a run"));
+  FP_ASSIGN_OR_RETURN(PgResult old,
+                      conn_->Exec("SELECT pid, host, since FROM run_locks WHERE run_id = $1 FOR UPDATE",
+                                  {run_id}, "locking a run"));
   if (old.rows() > 0) {
     // The row of a holder whose session is gone: say so in the journal.
     Event e;
     e.level = "warning";
-    e.message = fmt::format("took over the lock of process {} on host {} (held since {}), whose database "
-                            "session has ended",
-                            old.Text(0, 0), old.Text(0, 1), old.Text(0, 2));
+    e.message = fmt::format(
+        "took over the lock of process {} on host {} (held since {}), whose database "
+        "session has ended",
+        old.Text(0, 0), old.Text(0, 1), old.Text(0, 2));
     FP_RETURN_IF_ERROR(AppendEventLocked(run_id, e));
   }
   FP_RETURN_IF_ERROR(conn_->Exec(
@@ -672,18 +712,19 @@ Result<std::unique_ptr<RunLock>> PostgresStateStore::AcquireRunLock(const std::s
 Status PostgresStateStore::ReleaseLock(const std::string& run_id, const std::string& token) {
   std::lock_guard lock(mu_);
   if (in_read_tx_) return OkStatus();  // the row stays; the ended session frees the lock itself
-  FP_RETURN_IF_ERROR(
-      conn_->Exec("DELETE FROM run_locks WHERE run_id = $1 AND token = $2", {run_id, token}, "releasing a run lock"));
+  FP_RETURN_IF_ERROR(conn_->Exec("DELETE FROM run_locks WHERE run_id = $1 AND token = $2", {run_id, token},
+                                 "releasing a run lock"));
   return OkStatus();
 }
 
 Result<std::optional<LockHolder>> PostgresStateStore::GetRunLockHolder(const std::string& run_id) {
   std::lock_guard lock(mu_);
   // A row counts only while the session it names still holds an advisory lock.
-  FP_ASSIGN_OR_RETURN(PgResult r, conn_->Exec("SELECT l.pid, l.host, l.since FROM run_locks l WHERE l.run_id = $1 "
-                                              "AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' "
-                                              "AND k.granted AND k.pid = l.backend_pid)",
-                                              {run_id}, "reading a run lock"));
+  FP_ASSIGN_OR_RETURN(PgResult r,
+                      conn_->Exec("SELECT l.pid, l.host, l.since FROM run_locks l WHERE l.run_id = $1 "
+                                  "AND EXISTS (SELECT 1 FROM pg_locks k WHERE k.locktype = 'advisory' "
+                                  "AND k.granted AND k.pid = l.backend_pid)",
+                                  {run_id}, "reading a run lock"));
   if (r.rows() == 0) return std::optional<LockHolder>();
   return std::optional<LockHolder>(LockHolder{r.Int(0, 0), r.Text(0, 1), r.Text(0, 2)});
 }

@@ -29,7 +29,7 @@
 
 namespace fleetpatch::state {
 
-class PgConn;  // postgres_conn.h; libpq types stay inside src/state
+class PgConn;          // postgres_conn.h; libpq types stay inside src/state
 struct RolloutRecord;  // worker_rules.h
 struct WaveCounts;
 
@@ -124,8 +124,8 @@ class PostgresStateStore final : public StateStore {
   auto InReadTransaction(const char* what, Fn&& fn) -> decltype(fn());
   Result<int64_t> AppendEventLocked(const std::string& run_id, const Event& event);
   template <class R>
-  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results, const char* sql,
-                     const char* what);
+  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
+                     const char* sql, const char* what);
   Status ReleaseLock(const std::string& run_id, const std::string& token);
   Status LostLease(const ZoneLease& lease);  // the kValidation error, naming the current holder
   Result<RolloutRecord> LoadRollout(const std::string& run_id, bool for_update);

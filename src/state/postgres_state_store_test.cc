@@ -43,9 +43,11 @@ TEST(PostgresUrl, AFailedConnectionNamesTheServerButNotThePassword) {
 
 TEST(PostgresText, InvalidUtf8AndNulBecomeReplacementCharacters) {
   EXPECT_EQ(ValidUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
-  EXPECT_EQ(ValidUtf8(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ValidUtf8(std::string("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(ValidUtf8("\xff\xfe"), "\xEF\xBF\xBD\xEF\xBF\xBD");
-  EXPECT_EQ(ValidUtf8("\xC3"), "\xEF\xBF\xBD");                // cut
+  EXPECT_EQ(ValidUtf8("\xC3"), "\xEF\xBF\xBD");                  // cut
   EXPECT_EQ(ValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
 }
 
@@ -152,8 +154,9 @@ TEST_F(PostgresStoreTest, ReleasingALockLetsTheNextHolderInAndClearsTheHolder) {
 TEST_F(PostgresStoreTest, AClaimSkipsAZoneAnotherTransactionHoldsLocked) {
   const std::string run = "20261125-194200-00000z";
   ASSERT_TRUE(store_->CreateRun(testutil::SampleRun(run)).ok());
-  ASSERT_TRUE(store_->SaveZones(run, {{"zone-a", "012345678901", "eu-west-1", ""},
-                                      {"zone-b", "012345678901", "eu-west-1", ""}})
+  ASSERT_TRUE(store_
+                  ->SaveZones(run, {{"zone-a", "012345678901", "eu-west-1", ""},
+                                    {"zone-b", "012345678901", "eu-west-1", ""}})
                   .ok());
   auto first = store_->ClaimZone(run, "worker-a", {}, std::chrono::seconds(60));
   ASSERT_TRUE(first.ok() && first->has_value());
@@ -162,8 +165,8 @@ TEST_F(PostgresStoreTest, AClaimSkipsAZoneAnotherTransactionHoldsLocked) {
   auto other = PgConn::Connect(url_);
   ASSERT_TRUE(other.ok()) << other.error().ToString();
   ASSERT_TRUE((*other)->ExecScript("BEGIN", "test").ok());
-  auto locked = (*other)->Exec("SELECT zone FROM zone_leases WHERE run_id = $1 AND zone = 'zone-a' FOR UPDATE",
-                               {run}, "test");
+  auto locked = (*other)->Exec(
+      "SELECT zone FROM zone_leases WHERE run_id = $1 AND zone = 'zone-a' FOR UPDATE", {run}, "test");
   ASSERT_TRUE(locked.ok() && locked->rows() == 1);
 
   auto claim = store_->ClaimZone(run, "worker-b", {}, std::chrono::seconds(60));

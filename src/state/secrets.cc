@@ -10,8 +10,8 @@ namespace {
 
 // Normalised suffixes (lower case, no '-' or '_').
 constexpr std::array<std::string_view, 11> kSecretSuffixes = {
-    "password",  "passwd",          "passphrase", "token",  "secret",     "secretkey",
-    "secretaccesskey", "privatekey", "apikey", "credentials", "externalid"};
+    "password",        "passwd",     "passphrase", "token",       "secret",    "secretkey",
+    "secretaccesskey", "privatekey", "apikey",     "credentials", "externalid"};
 
 std::string Normalise(std::string_view key) {
   std::string out;

@@ -6,17 +6,17 @@ namespace fleetpatch::state {
 namespace {
 
 TEST(LooksSecretKey, MatchesCredentialNames) {
-  for (const char* k : {"secret_access_key", "aws_secret_access_key", "SecretAccessKey", "session_token",
-                        "aws-session-token", "password", "db_password", "token", "access_token",
-                        "client_secret", "private_key", "api_key", "Passphrase", "credentials", "external_id",
-                        "ExternalId"}) {
+  for (const char* k :
+       {"secret_access_key", "aws_secret_access_key", "SecretAccessKey", "session_token", "aws-session-token",
+        "password", "db_password", "token", "access_token", "client_secret", "private_key", "api_key",
+        "Passphrase", "credentials", "external_id", "ExternalId"}) {
     EXPECT_TRUE(LooksSecretKey(k)) << k;
   }
 }
 
 TEST(LooksSecretKey, LeavesOrdinaryKeysAlone) {
-  for (const char* k : {"access_key_id", "role_arn", "token_bucket", "max_tokens",
-                        "session_name", "region", "secrets_manager_arn_prefix", "password_policy", ""}) {
+  for (const char* k : {"access_key_id", "role_arn", "token_bucket", "max_tokens", "session_name", "region",
+                        "secrets_manager_arn_prefix", "password_policy", ""}) {
     EXPECT_FALSE(LooksSecretKey(k)) << k;
   }
 }
@@ -62,7 +62,8 @@ TEST(RedactSecrets, EscapesPointerTokens) {
 }
 
 TEST(RedactSecrets, ExternalIdsAreSecretAndOneMarkerIsUsed) {
-  nlohmann::json safe = RedactSecrets({{"landing_zones", {{{"external_id", "ext-1234"}, {"ExternalId", "x"}}}}});
+  nlohmann::json safe =
+      RedactSecrets({{"landing_zones", {{{"external_id", "ext-1234"}, {"ExternalId", "x"}}}}});
   EXPECT_EQ(safe["landing_zones"][0]["external_id"], "[REDACTED]");
   EXPECT_EQ(safe["landing_zones"][0]["ExternalId"], "[REDACTED]");
   EXPECT_EQ(std::string(kRedacted), "[REDACTED]");  // the marker of logs and errors too (common/redact.h)

@@ -11,8 +11,8 @@
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/sqlite_util.h"
-#include "state/stored_json.h"
 #include "state/store_env.h"
+#include "state/stored_json.h"
 
 namespace fleetpatch::state {
 namespace {
@@ -51,7 +51,7 @@ Status CheckParentDirectory(StoreEnv& env, const std::string& path) {
   if (parent.empty()) parent = ".";
   std::optional<uint32_t> mode = env.Mode(parent.string());
   if (!mode) return OkStatus();  // missing: created 0700 (or reported) later
-  if ((*mode & 022) != 0) {  // group- or world-writable
+  if ((*mode & 022) != 0) {      // group- or world-writable
     return Error::Config(fmt::format(
         "state store {}: its directory {} is group- or world-writable (mode {:04o}), so another user could "
         "replace the database; use a directory only you can write (chmod go-w {}, or --state elsewhere)",
@@ -559,14 +559,16 @@ Status SqliteStateStore::SaveStandbys(const std::string& run_id, const std::vect
                      "saving Auto Scaling standby results");
 }
 
-Status SqliteStateStore::SavePostchecks(const std::string& run_id, const std::vector<PostcheckUpdate>& results) {
+Status SqliteStateStore::SavePostchecks(const std::string& run_id,
+                                        const std::vector<PostcheckUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET postcheck_status = ?1, postcheck_json = ?2, updated_at = ?3 "
                      "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
                      "saving postcheck results");
 }
 
-Status SqliteStateStore::SaveRollbacks(const std::string& run_id, const std::vector<RollbackUpdate>& results) {
+Status SqliteStateStore::SaveRollbacks(const std::string& run_id,
+                                       const std::vector<RollbackUpdate>& results) {
   return SaveResults(run_id, results,
                      "UPDATE instances SET rollback_status = ?1, rollback_json = ?2, updated_at = ?3 "
                      "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
@@ -587,16 +589,16 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryLocked(const std::string
 // NULL-bound; status lists are bound as one JSON array each, so the SQL text is constant and
 // nothing user-supplied is ever spliced into it.
 // ?8 (InstanceQuery::details) false leaves out the tags and the precheck findings and output.
-#define FP_INSTANCE_COLUMNS                                                                        \
-  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "           \
-  "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, " \
-  "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "           \
+#define FP_INSTANCE_COLUMNS                                                                         \
+  "SELECT zone, instance_id, account_id, region, name, platform, platform_name, state, "            \
+  "availability_zone, instance_type, CASE WHEN ?8 THEN tags_json ELSE '{}' END, ssm_ping_status, "  \
+  "ssm_agent_version, in_auto_scaling_group, eligible, ineligible_reason, backup_json, "            \
   "CASE WHEN ?8 THEN precheck_json ELSE json_remove(precheck_json, '$.output', '$.findings') END, " \
   "patch_json, seq, standby_json, postcheck_json, rollback_json FROM instances WHERE "
-#define FP_INSTANCE_FILTERS                                                                       \
-  "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                              \
-  "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "         \
-  "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) "       \
+#define FP_INSTANCE_FILTERS                                                                 \
+  "AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR eligible = ?3) "                        \
+  "AND (?4 IS NULL OR coalesce(backup_status, ?7) IN (SELECT value FROM json_each(?4))) "   \
+  "AND (?5 IS NULL OR coalesce(precheck_status, ?7) IN (SELECT value FROM json_each(?5))) " \
   "AND (?6 IS NULL OR coalesce(patch_status, ?7) IN (SELECT value FROM json_each(?6))) "
 
 Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::string& run_id,
@@ -662,7 +664,8 @@ Result<std::vector<InstanceRun>> SqliteStateStore::QueryPageLocked(const std::st
       FP_ASSIGN_OR_RETURN(r.standby, Decode<StandbyResult>(st.Text(20), "the standby of " + label, path_));
     }
     if (!st.IsNull(21)) {
-      FP_ASSIGN_OR_RETURN(r.postcheck, Decode<PostcheckResult>(st.Text(21), "the postcheck of " + label, path_));
+      FP_ASSIGN_OR_RETURN(r.postcheck,
+                          Decode<PostcheckResult>(st.Text(21), "the postcheck of " + label, path_));
     }
     if (!st.IsNull(22)) {
       FP_ASSIGN_OR_RETURN(r.rollback, Decode<RollbackResult>(st.Text(22), "the rollback of " + label, path_));
@@ -701,7 +704,6 @@ Result<std::map<std::string, int64_t>> SqliteStateStore::CountByStatus(const std
     case Phase::kPatch:
       sql = "SELECT coalesce(patch_status, ?2), count(*) FROM instances WHERE run_id = ?1 GROUP BY 1";
       break;
-
   }
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql, "counting results"));
   st.Bind(1, run_id);
@@ -755,7 +757,8 @@ Result<RunSnapshot> SqliteStateStore::LoadSnapshot(const std::string& run_id) {
   });
 }
 
-Status SqliteStateStore::ForEachInstance(const std::string& run_id, const InstanceQuery& query, size_t batch_size,
+Status SqliteStateStore::ForEachInstance(const std::string& run_id, const InstanceQuery& query,
+                                         size_t batch_size,
                                          const std::function<Status(std::vector<InstanceRun>&&)>& fn) {
   std::lock_guard lock(mu_);
   if (batch_size == 0) return Error::Internal("ForEachInstance needs a batch size of at least 1");
@@ -765,8 +768,9 @@ Status SqliteStateStore::ForEachInstance(const std::string& run_id, const Instan
   return InReadTransaction("loading instances", [&]() -> Status {
     FP_RETURN_IF_ERROR(RequireRun(run_id));
     // The run's seq range, so that the pages scan only the run's rows, not the runs before or after.
-    FP_ASSIGN_OR_RETURN(Statement bounds, db_->Prepare("SELECT min(seq), max(seq) FROM instances WHERE run_id = ?1",
-                                                       "loading instances"));
+    FP_ASSIGN_OR_RETURN(
+        Statement bounds,
+        db_->Prepare("SELECT min(seq), max(seq) FROM instances WHERE run_id = ?1", "loading instances"));
     bounds.Bind(1, run_id);
     FP_ASSIGN_OR_RETURN(bool row, bounds.Step("loading instances"));
     if (!row || bounds.IsNull(0)) return OkStatus();  // no instances
@@ -850,7 +854,7 @@ Status SqliteStateStore::AppendEvents(const std::string& run_id, const std::vect
 }
 
 Result<std::vector<Event>> SqliteStateStore::LoadEventsLocked(const std::string& run_id, int64_t after_seq,
-                                                               int64_t limit) {
+                                                              int64_t limit) {
   FP_ASSIGN_OR_RETURN(Statement st,
                       db_->Prepare("SELECT seq, time, level, zone, instance_id, phase, message FROM events "
                                    "WHERE run_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",

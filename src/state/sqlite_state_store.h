@@ -29,8 +29,8 @@
 
 namespace fleetpatch::state {
 
-class Db;  // sqlite_util.h; SQLite types stay inside src/state
-class StoreEnv;  // store_env.h
+class Db;              // sqlite_util.h; SQLite types stay inside src/state
+class StoreEnv;        // store_env.h
 struct RolloutRecord;  // worker_rules.h
 struct WaveCounts;
 
@@ -113,7 +113,8 @@ class SqliteStateStore final : public StateStore {
 
  private:
   friend class SqliteRunLock;
-  SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, StoreEnv& env, bool read_only);
+  SqliteStateStore(std::unique_ptr<Db> db, std::string path, const Clock& clock, StoreEnv& env,
+                   bool read_only);
 
   // Callers hold mu_.
   std::string NowIso() const;
@@ -131,7 +132,8 @@ class SqliteStateStore final : public StateStore {
   // matching instances within `range`. *last_seq is set to the seq of the last one returned.
   Result<std::vector<InstanceRun>> QueryPageLocked(const std::string& run_id, const InstanceQuery& query,
                                                    SeqRange range, int64_t limit, int64_t* last_seq);
-  Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq, int64_t limit = -1);
+  Result<std::vector<Event>> LoadEventsLocked(const std::string& run_id, int64_t after_seq,
+                                              int64_t limit = -1);
   // Runs `fn` in a read transaction, or in the caller's when one is already open on this thread.
   template <class Fn>
   auto InReadTransaction(const char* what, Fn&& fn) -> decltype(fn());

@@ -215,7 +215,8 @@ TEST_F(StoreTest, RefusesADirectoryOthersCanWrite) {
     auto store = SqliteStateStore::Open((shared / "state.db").string(), clock_);
     ASSERT_FALSE(store.ok()) << mode;
     EXPECT_EQ(store.error().category, ErrorCategory::kConfig);
-    EXPECT_NE(store.error().message.find("group- or world-writable"), std::string::npos) << store.error().message;
+    EXPECT_NE(store.error().message.find("group- or world-writable"), std::string::npos)
+        << store.error().message;
     EXPECT_FALSE(fs::exists(shared / "state.db"));
   }
   const fs::path mine = dir_.path() / "mine";
@@ -266,9 +267,14 @@ TEST_P(StoreContractTest, ASecondConnectionSeesCommittedWrites) {
 // backend, and a rollback's task id is there for another connection (a resumed run) at once.
 TEST_P(StoreContractTest, PostcheckAndRollbackRoundTrip) {
   CreateSampleRun();
-  ASSERT_TRUE(store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
-  PostcheckResult post{PostcheckStatus::kDegraded, {"service:nginx was active, now failed"}, "cmd-post-1",
-                       "2026-11-25T19:50:00Z", "2026-11-25T19:50:30Z", {}};
+  ASSERT_TRUE(
+      store_->SaveInstances(kRun, {SampleInstance("prod", "i-1"), SampleInstance("prod", "i-2")}).ok());
+  PostcheckResult post{PostcheckStatus::kDegraded,
+                       {"service:nginx was active, now failed"},
+                       "cmd-post-1",
+                       "2026-11-25T19:50:00Z",
+                       "2026-11-25T19:50:30Z",
+                       {}};
   ASSERT_TRUE(store_->SavePostcheck(kRun, "prod", "i-1", post).ok());
   RollbackResult rb;
   rb.status = RollbackStatus::kInProgress;

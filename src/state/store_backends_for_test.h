@@ -65,7 +65,8 @@ class StoreBackendTest : public ::testing::TestWithParam<Backend> {
   Status RawSql(const std::string& sql) {
     if (GetParam() == Backend::kPostgres) return fleetpatch::testing::ExecuteSql(location_, sql);
     sqlite3* raw = nullptr;
-    if (sqlite3_open(location_.c_str(), &raw) != SQLITE_OK) return Error::Internal("cannot open " + location_);
+    if (sqlite3_open(location_.c_str(), &raw) != SQLITE_OK)
+      return Error::Internal("cannot open " + location_);
     char* err = nullptr;
     const int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &err);
     const std::string msg = err ? err : "";
@@ -86,10 +87,10 @@ class StoreBackendTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<StateStore> store_;
 };
 
-#define FP_INSTANTIATE_FOR_EACH_BACKEND(fixture)                                                   \
-  INSTANTIATE_TEST_SUITE_P(Backends, fixture,                                                      \
-                           ::testing::Values(::fleetpatch::state::Backend::kSqlite,                \
-                                             ::fleetpatch::state::Backend::kPostgres),             \
-                           ::fleetpatch::state::BackendName)
+#define FP_INSTANTIATE_FOR_EACH_BACKEND(fixture)                                                         \
+  INSTANTIATE_TEST_SUITE_P(                                                                              \
+      Backends, fixture,                                                                                 \
+      ::testing::Values(::fleetpatch::state::Backend::kSqlite, ::fleetpatch::state::Backend::kPostgres), \
+      ::fleetpatch::state::BackendName)
 
 }  // namespace fleetpatch::state

@@ -17,20 +17,21 @@ std::vector<InstanceResult<R>> Results(const std::vector<InstanceRun>& batch,
 
 Status CopyInstances(StateStore& from, StateStore& to, const std::string& run_id, size_t batch_size,
                      CopyStats* stats) {
-  return from.ForEachInstance(run_id, InstanceQuery{}, batch_size, [&](std::vector<InstanceRun>&& batch) -> Status {
-    std::vector<InstanceInfo> infos;
-    infos.reserve(batch.size());
-    for (const auto& r : batch) infos.push_back(r.info);
-    FP_RETURN_IF_ERROR(to.SaveInstances(run_id, infos));
-    FP_RETURN_IF_ERROR(to.SaveBackups(run_id, Results(batch, &InstanceRun::backup)));
-    FP_RETURN_IF_ERROR(to.SavePrechecks(run_id, Results(batch, &InstanceRun::precheck)));
-    FP_RETURN_IF_ERROR(to.SavePatches(run_id, Results(batch, &InstanceRun::patch)));
-    FP_RETURN_IF_ERROR(to.SaveStandbys(run_id, Results(batch, &InstanceRun::standby)));
-    FP_RETURN_IF_ERROR(to.SavePostchecks(run_id, Results(batch, &InstanceRun::postcheck)));
-    FP_RETURN_IF_ERROR(to.SaveRollbacks(run_id, Results(batch, &InstanceRun::rollback)));
-    stats->instances += static_cast<int64_t>(batch.size());
-    return OkStatus();
-  });
+  return from.ForEachInstance(
+      run_id, InstanceQuery{}, batch_size, [&](std::vector<InstanceRun>&& batch) -> Status {
+        std::vector<InstanceInfo> infos;
+        infos.reserve(batch.size());
+        for (const auto& r : batch) infos.push_back(r.info);
+        FP_RETURN_IF_ERROR(to.SaveInstances(run_id, infos));
+        FP_RETURN_IF_ERROR(to.SaveBackups(run_id, Results(batch, &InstanceRun::backup)));
+        FP_RETURN_IF_ERROR(to.SavePrechecks(run_id, Results(batch, &InstanceRun::precheck)));
+        FP_RETURN_IF_ERROR(to.SavePatches(run_id, Results(batch, &InstanceRun::patch)));
+        FP_RETURN_IF_ERROR(to.SaveStandbys(run_id, Results(batch, &InstanceRun::standby)));
+        FP_RETURN_IF_ERROR(to.SavePostchecks(run_id, Results(batch, &InstanceRun::postcheck)));
+        FP_RETURN_IF_ERROR(to.SaveRollbacks(run_id, Results(batch, &InstanceRun::rollback)));
+        stats->instances += static_cast<int64_t>(batch.size());
+        return OkStatus();
+      });
 }
 
 // Appends the source's events after the ones the target already has (the journal is append-only,

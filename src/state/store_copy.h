@@ -21,7 +21,7 @@ struct CopyStats {
   int runs_copied = 0;     // created in the target
   int runs_completed = 0;  // already there (fully or partly) and brought up to date
   int64_t instances = 0;
-  int64_t events = 0;      // appended to the target
+  int64_t events = 0;  // appended to the target
 };
 
 // Copies every run of `from` into `to`, oldest first (so "latest" stays the same run).

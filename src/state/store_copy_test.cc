@@ -37,7 +37,8 @@ class StoreCopyTest : public StoreBackendTest {
     ASSERT_TRUE(source_->SavePrecheck(id, "prod", "i-1", SamplePrecheck()).ok());
     ASSERT_TRUE(source_->SavePatch(id, "prod", "i-2", SamplePatch()).ok());
     for (int e = 0; e < 5; ++e) {
-      ASSERT_TRUE(source_->AppendEvent(id, {0, "", "info", "prod", "", "scan", "event " + std::to_string(e)}).ok());
+      ASSERT_TRUE(
+          source_->AppendEvent(id, {0, "", "info", "prod", "", "scan", "event " + std::to_string(e)}).ok());
     }
     ASSERT_TRUE(source_->MarkPhaseCompleted(id, Phase::kScan).ok());
   }
@@ -45,8 +46,15 @@ class StoreCopyTest : public StoreBackendTest {
   // Everything but the store-assigned event sequence numbers and the copy-time updated_at.
   static nlohmann::json Comparable(const RunSnapshot& s) {
     nlohmann::json j = nlohmann::json::object();
-    j["run"] = {s.run.run_id, s.run.created_at, s.run.user, s.run.host, s.run.workflow, s.run.dry_run,
-                RunStatusName(s.run.status), s.run.config, s.run.phases_completed};
+    j["run"] = {s.run.run_id,
+                s.run.created_at,
+                s.run.user,
+                s.run.host,
+                s.run.workflow,
+                s.run.dry_run,
+                RunStatusName(s.run.status),
+                s.run.config,
+                s.run.phases_completed};
     j["zones"] = s.zones;
     j["instances"] = nlohmann::json::array();
     for (const auto& i : s.instances) {
@@ -54,7 +62,8 @@ class StoreCopyTest : public StoreBackendTest {
                                 i.precheck ? nlohmann::json(*i.precheck) : nlohmann::json(),
                                 i.patch ? nlohmann::json(*i.patch) : nlohmann::json()});
     }
-    for (const auto& e : s.events) j["events"].push_back({e.time, e.level, e.zone, e.instance_id, e.phase, e.message});
+    for (const auto& e : s.events)
+      j["events"].push_back({e.time, e.level, e.zone, e.instance_id, e.phase, e.message});
     return j;
   }
 

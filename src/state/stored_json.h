@@ -3,10 +3,10 @@
 // Thread-safety: pure functions.
 #pragma once
 
-#include <string>
-
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/error.h"
 #include "common/json_dump.h"

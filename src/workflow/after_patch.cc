@@ -66,7 +66,8 @@ Status ZoneAfterPatch::StepChecks() {
     for (const auto& [id, verdict] : c->TakeEnded()) CheckEnded(id, verdict, &rollback);
   }
   DropDone(checks_);
-  if (!rollback.empty()) rollbacks_.push_back(std::make_unique<ZoneRollback>(ctx_, std::move(rollback), true));
+  if (!rollback.empty())
+    rollbacks_.push_back(std::make_unique<ZoneRollback>(ctx_, std::move(rollback), true));
   return out;
 }
 
@@ -80,7 +81,8 @@ void ZoneAfterPatch::CheckEnded(const std::string& id, const PostcheckResult& ve
       return;
     }
   }
-  ended_.push_back({id, t.patch_failed || verdict.status != PostcheckStatus::kHealthy, verdict, std::nullopt});
+  ended_.push_back(
+      {id, t.patch_failed || verdict.status != PostcheckStatus::kHealthy, verdict, std::nullopt});
   taken_.erase(id);
 }
 

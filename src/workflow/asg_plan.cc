@@ -10,11 +10,13 @@ AsgStep PlanBeforePatch(AutoScalingMode mode, const std::optional<GroupMembershi
             "member of Auto Scaling group " + m.group + " and patch.auto_scaling is skip"};
   }
   if (m.lifecycle_state == "Standby") {
-    return {AsgAction::kNone, m.group, "already in Standby in " + m.group + " before this run: left as found"};
+    return {AsgAction::kNone, m.group,
+            "already in Standby in " + m.group + " before this run: left as found"};
   }
   if (m.lifecycle_state != "InService") {
-    return {AsgAction::kIneligible, m.group,
-            "lifecycle state " + m.lifecycle_state + " in Auto Scaling group " + m.group + " (InService needed)"};
+    return {
+        AsgAction::kIneligible, m.group,
+        "lifecycle state " + m.lifecycle_state + " in Auto Scaling group " + m.group + " (InService needed)"};
   }
   if (mode == AutoScalingMode::kSuspend) return {AsgAction::kSuspendGroup, m.group, ""};
   return {AsgAction::kEnterStandby, m.group, ""};

@@ -49,7 +49,7 @@ bool ShouldExitStandby(const std::string& patch, const std::string& postcheck, c
 // What this run left behind, as recorded in the state store (see run_model AutoScalingResult).
 struct LeftBehind {
   std::vector<std::pair<std::string, std::string>> standby;  // (group, instance id) in Standby by fleetpatch
-  std::set<std::string> suspended_groups;                     // groups fleetpatch suspended
+  std::set<std::string> suspended_groups;                    // groups fleetpatch suspended
 };
 
 struct RestorePlan {

@@ -15,13 +15,17 @@ constexpr std::chrono::seconds kStandbyFirstPoll{1};
 bool Ours(const std::optional<StandbyResult>& s, StandbyStatus status) { return s && s->status == status; }
 
 std::string PatchStatusOf(const InstanceRun& r) { return r.patch ? PatchStatusName(r.patch->status) : ""; }
-std::string PostcheckStatusOf(const InstanceRun& r) { return r.postcheck ? PostcheckStatusName(r.postcheck->status) : ""; }
-std::string RollbackStatusOf(const InstanceRun& r) { return r.rollback ? RollbackStatusName(r.rollback->status) : ""; }
+std::string PostcheckStatusOf(const InstanceRun& r) {
+  return r.postcheck ? PostcheckStatusName(r.postcheck->status) : "";
+}
+std::string RollbackStatusOf(const InstanceRun& r) {
+  return r.rollback ? RollbackStatusName(r.rollback->status) : "";
+}
 
 // Why an instance is not known good: the last of its steps that said so.
 std::string NotKnownGood(const std::string& patch, const std::string& postcheck, const std::string& rollback,
                          const std::string& group) {
-  const std::string step = !rollback.empty() ? "rollback " + rollback
+  const std::string step = !rollback.empty()    ? "rollback " + rollback
                            : !postcheck.empty() ? "postcheck " + postcheck
                                                 : "patch " + patch;
   return step + ": not known good, left in Standby of " + group;
@@ -29,8 +33,8 @@ std::string NotKnownGood(const std::string& patch, const std::string& postcheck,
 
 }  // namespace
 
-ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances, bool checks_follow,
-                                 std::shared_ptr<GroupSuspensions> groups)
+ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<InstanceRun>& instances,
+                                 bool checks_follow, std::shared_ptr<GroupSuspensions> groups)
     : ctx_(ctx),
       checks_follow_(checks_follow),
       groups_(groups ? std::move(groups) : std::make_shared<GroupSuspensions>()),
@@ -41,7 +45,8 @@ ZoneAutoScaling::ZoneAutoScaling(const ZoneContext& ctx, const std::vector<Insta
     const bool over = PatchOver(r) || (r.patch && r.patch->status == PatchStatus::kSkipped);
     if (!over && r.info.in_auto_scaling_group) to_patch_.insert(r.info.instance_id);
     if (PatchOver(r))
-      patched_[r.info.instance_id] = {PatchStatusOf(r), PostcheckStatusOf(r), RollbackStatusOf(r), !RollbackNeed(r).empty()};
+      patched_[r.info.instance_id] = {PatchStatusOf(r), PostcheckStatusOf(r), RollbackStatusOf(r),
+                                      !RollbackNeed(r).empty()};
   }
 }
 
@@ -123,7 +128,8 @@ Status ZoneAutoScaling::RestoreStandby(const std::set<std::string>& in_flight) {
   std::map<std::string, std::vector<std::string>> to_exit;
   for (const auto& m : members) {
     group_of_[m.instance_id] = m.group;
-    if (m.lifecycle_state == "EnteringStandby") continue;  // still on its way: patched as it is, or the next attempt
+    if (m.lifecycle_state == "EnteringStandby")
+      continue;  // still on its way: patched as it is, or the next attempt
     if (m.lifecycle_state == "Standby" && StandbyExitFor(m.instance_id) == StandbyExit::kLeave) {
       const Outcome& o = patched_.at(m.instance_id);
       StandbyResult s = Base(m.instance_id);
@@ -150,7 +156,8 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
                                                               std::vector<AsgBlocked>* blocked) {
   std::vector<std::string> ids;
   for (const auto& r : batch)
-    if (r.info.in_auto_scaling_group || group_of_.count(r.info.instance_id)) ids.push_back(r.info.instance_id);
+    if (r.info.in_auto_scaling_group || group_of_.count(r.info.instance_id))
+      ids.push_back(r.info.instance_id);
   if (ids.empty()) return batch;
   std::map<std::string, GroupMembership> now;
   auto described = ctx_.api.DescribeAutoScalingInstances(ids);
@@ -186,9 +193,15 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::BeforePatch(std::vector<Instan
     }
     const AsgStep step = PlanBeforePatch(ctx_.options.auto_scaling, it->second);
     switch (step.action) {
-      case AsgAction::kIneligible: blocked->push_back({id, step.reason}); break;
-      case AsgAction::kEnterStandby: standby[step.group].push_back(std::move(r)); break;
-      case AsgAction::kSuspendGroup: suspend[step.group].push_back(std::move(r)); break;
+      case AsgAction::kIneligible:
+        blocked->push_back({id, step.reason});
+        break;
+      case AsgAction::kEnterStandby:
+        standby[step.group].push_back(std::move(r));
+        break;
+      case AsgAction::kSuspendGroup:
+        suspend[step.group].push_back(std::move(r));
+        break;
       case AsgAction::kNone: {
         StandbyResult s = Base(id);
         s.status = StandbyStatus::kSkipped;
@@ -246,22 +259,26 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::TakeInStandby(std::vector<AsgB
   if (described.ok()) {
     for (const auto& m : *described) states[m.instance_id] = m.lifecycle_state;
   } else {
-    ctx_.sink.Journal("warning", ctx_.name(), "", Phase::kPatch,
-                      "DescribeAutoScalingInstances failed while waiting for Standby: " + described.error().message);
+    ctx_.sink.Journal(
+        "warning", ctx_.name(), "", Phase::kPatch,
+        "DescribeAutoScalingInstances failed while waiting for Standby: " + described.error().message);
   }
   std::vector<Entering> waiting;
   for (auto& e : entering_) {
     const std::string& id = e.run.info.instance_id;
     auto it = states.find(id);
-    const std::string state = it != states.end() ? it->second : described.ok() ? "not a member" : "EnteringStandby";
+    const std::string state = it != states.end() ? it->second
+                              : described.ok()   ? "not a member"
+                                                 : "EnteringStandby";
     if (state == "Standby") {
       ready.push_back(std::move(e.run));
     } else if (state != "EnteringStandby") {
       FP_RETURN_IF_ERROR(NotInStandby(id, "found " + state + " after EnterStandby", blocked));
     } else if (now >= e.deadline) {
-      FP_RETURN_IF_ERROR(NotInStandby(
-          id, "still EnteringStandby after workflow.timeouts.standby (" +
-                  std::to_string(ctx_.options.standby_timeout.count()) + " s)", blocked));
+      FP_RETURN_IF_ERROR(NotInStandby(id,
+                                      "still EnteringStandby after workflow.timeouts.standby (" +
+                                          std::to_string(ctx_.options.standby_timeout.count()) + " s)",
+                                      blocked));
     } else {
       waiting.push_back(std::move(e));
     }
@@ -274,7 +291,8 @@ Result<std::vector<InstanceRun>> ZoneAutoScaling::TakeInStandby(std::vector<AsgB
 
 // Not patched: the record stays in_standby (this run asked for Standby), with the reason, so the
 // reports list it and --resume puts it back in service once Auto Scaling has it in Standby.
-Status ZoneAutoScaling::NotInStandby(const std::string& id, const std::string& why, std::vector<AsgBlocked>* blocked) {
+Status ZoneAutoScaling::NotInStandby(const std::string& id, const std::string& why,
+                                     std::vector<AsgBlocked>* blocked) {
   StandbyResult s = Base(id);
   s.reason = why + ": not patched; --resume puts it back in service";
   FP_RETURN_IF_ERROR(Record(id, s));
@@ -304,7 +322,8 @@ Status ZoneAutoScaling::EnterStandby(const std::string& group, std::vector<Insta
   std::set<std::string> in_standby;
   if (auto now = ctx_.api.DescribeAutoScalingInstances(ids); now.ok()) {
     for (const auto& m : *now)
-      if (m.lifecycle_state == "Standby" || m.lifecycle_state == "EnteringStandby") in_standby.insert(m.instance_id);
+      if (m.lifecycle_state == "Standby" || m.lifecycle_state == "EnteringStandby")
+        in_standby.insert(m.instance_id);
   }
   std::vector<InstanceRun> kept;
   for (auto& r : members) {
@@ -342,8 +361,9 @@ Status ZoneAutoScaling::SuspendGroup(const std::string& group, const std::vector
       groups_->Suspend(Key(group), {ctx_.name(), r.info.instance_id, *records_[r.info.instance_id]});
     }
     if (!already) {
-      ctx_.sink.Journal("info", ctx_.name(), "", Phase::kPatch,
-                        "Auto Scaling group " + group + ": HealthCheck, ReplaceUnhealthy, AZRebalance suspended");
+      ctx_.sink.Journal(
+          "info", ctx_.name(), "", Phase::kPatch,
+          "Auto Scaling group " + group + ": HealthCheck, ReplaceUnhealthy, AZRebalance suspended");
     }
     return OkStatus();
   }
@@ -351,7 +371,8 @@ Status ZoneAutoScaling::SuspendGroup(const std::string& group, const std::vector
     StandbyResult s = Base(r.info.instance_id);
     s.status = StandbyStatus::kSkipped;
     s.error = ToProblem(st.error());
-    s.reason = "SuspendProcesses failed: " + st.error().message + ": never patched while its group could replace it";
+    s.reason =
+        "SuspendProcesses failed: " + st.error().message + ": never patched while its group could replace it";
     FP_RETURN_IF_ERROR(Record(r.info.instance_id, s));
     groups_->Close(Key(group), r.info.instance_id);
   }
@@ -421,9 +442,9 @@ Status ZoneAutoScaling::ResumeGroupIfDone(const std::string& group) {
   if (!records) return OkStatus();
   if (Status st = ctx_.api.ResumeProcesses(group); !st.ok()) {
     groups_->Untake(Key(group), std::move(*records));
-    ctx_.sink.Journal("error", ctx_.name(), "", Phase::kPatch,
-                      "Auto Scaling group " + group + ": ResumeProcesses failed (--resume retries): " +
-                          st.error().message);
+    ctx_.sink.Journal(
+        "error", ctx_.name(), "", Phase::kPatch,
+        "Auto Scaling group " + group + ": ResumeProcesses failed (--resume retries): " + st.error().message);
     return OkStatus();
   }
   for (auto& r : *records) {
@@ -457,7 +478,9 @@ Result<SafetySummary> Workflow::SettleStandby(const std::string& run_id, const s
     return OkStatus();
   }));
   ResultSink sink(store_, run_id, clock_, progress_options_);
-  auto work = [](const ZoneContext& ctx, std::vector<InstanceRun> batch) { return SettleZoneStandby(ctx, std::move(batch)); };
+  auto work = [](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
+    return SettleZoneStandby(ctx, std::move(batch));
+  };
   auto down = [](std::vector<InstanceRun>&, const Error&) {};  // left as recorded: the reports list them
   ForEachZone(run_id, zones, SplitByZone(std::move(all)), Phase::kPatch, sink, work, down);
   FP_RETURN_IF_ERROR(sink.Flush());

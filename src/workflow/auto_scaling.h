@@ -70,7 +70,8 @@ class ZoneAutoScaling {
   // instances that may be patched now; `blocked` gets the others (ineligible lifecycle state, skip
   // mode, or the Auto Scaling call failed: never patched unprotected). Members put in Standby are
   // neither: they wait for TakeInStandby(). Errors are the store's.
-  Result<std::vector<InstanceRun>> BeforePatch(std::vector<InstanceRun> batch, std::vector<AsgBlocked>* blocked);
+  Result<std::vector<InstanceRun>> BeforePatch(std::vector<InstanceRun> batch,
+                                               std::vector<AsgBlocked>* blocked);
   // When NextCheck() has come: one DescribeAutoScalingInstances for the members waiting since their
   // EnterStandby. Returns those Auto Scaling now shows Standby (to patch now); `blocked` gets those
   // still EnteringStandby after workflow.timeouts.standby, or found in another state: never
@@ -108,9 +109,11 @@ class ZoneAutoScaling {
   Status NotInStandby(const std::string& id, const std::string& why, std::vector<AsgBlocked>* blocked);
   using Grouped = std::map<std::string, std::vector<InstanceRun>>;  // group -> members
   Status Record(const std::string& id, const StandbyResult& s);
-  Status Protect(Grouped standby, Grouped suspend, std::vector<InstanceRun>* go, std::vector<AsgBlocked>* blocked);
+  Status Protect(Grouped standby, Grouped suspend, std::vector<InstanceRun>* go,
+                 std::vector<AsgBlocked>* blocked);
   StandbyResult Base(const std::string& id) const;
-  Status EnterStandby(const std::string& group, std::vector<InstanceRun>& members, std::vector<AsgBlocked>* blocked);
+  Status EnterStandby(const std::string& group, std::vector<InstanceRun>& members,
+                      std::vector<AsgBlocked>* blocked);
   Status SuspendGroup(const std::string& group, const std::vector<InstanceRun>& members);
   Status ExitStandby(const std::string& group, const std::vector<std::string>& ids);
   Status ResumeGroupIfDone(const std::string& group);
@@ -125,7 +128,7 @@ class ZoneAutoScaling {
   std::map<std::string, Outcome> patched_;                       // instance -> its ended patch and checks
   std::map<std::string, std::string> group_of_;                  // instance -> group
   std::shared_ptr<GroupSuspensions> groups_;                     // suspended groups, members not over yet
-  std::vector<Entering> entering_;                               // EnterStandby answered, not seen Standby yet
+  std::vector<Entering> entering_;  // EnterStandby answered, not seen Standby yet
   PollSchedule standby_poll_;
 };
 

@@ -107,7 +107,8 @@ TEST_F(AutoScalingEmulatorTest, SkipLeavesMembersUntouchedAndIneligible) {
   for (const char* id : {kRebooted, kOther}) {
     InstanceRun r = Get(run, id);
     EXPECT_FALSE(r.info.eligible) << id;
-    EXPECT_EQ(r.info.ineligible_reason, "member of Auto Scaling group prod-app-asg and patch.auto_scaling is skip");
+    EXPECT_EQ(r.info.ineligible_reason,
+              "member of Auto Scaling group prod-app-asg and patch.auto_scaling is skip");
     EXPECT_FALSE(r.patch.has_value()) << id;
   }
   EXPECT_EQ(emu_->RequestCounts()["EnterStandby"], 0);

@@ -60,9 +60,12 @@ class AutoScalingTest : public ::testing::Test {
     return run.run_id;
   }
   std::unique_ptr<Workflow> Make() {
-    return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
+    return std::make_unique<Workflow>(options_, *store_, connector_, clock_,
+                                      Progress::Options{.quiet = true});
   }
-  Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id) { return Make()->Pipeline(run_id, zones_); }
+  Result<std::vector<PhaseSummary>> Pipeline(const std::string& run_id) {
+    return Make()->Pipeline(run_id, zones_);
+  }
   std::vector<PhaseSummary> ScanAndPipeline(const std::string& run_id) {
     EXPECT_TRUE(Make()->Scan(run_id, zones_).ok());
     auto all = Pipeline(run_id);
@@ -140,7 +143,8 @@ TEST_F(AutoScalingTest, ARollbackLaterPutsAnInstanceLeftInStandbyBackInService) 
   named.instance_ids = {"i-1"};
   auto rolled = Make()->Rollback(run, zones_, named);
   ASSERT_TRUE(rolled.ok()) << rolled.error().message;
-  ASSERT_EQ(Get(run, "i-1").rollback->status, RollbackStatus::kRolledBack) << Get(run, "i-1").rollback->reason;
+  ASSERT_EQ(Get(run, "i-1").rollback->status, RollbackStatus::kRolledBack)
+      << Get(run, "i-1").rollback->reason;
   EXPECT_EQ(api_->Lifecycle("i-1"), "Standby") << "the rollback alone does not move it";
   auto settled = Make()->SettleStandby(run, zones_);
   ASSERT_TRUE(settled.ok()) << settled.error().message;
@@ -227,8 +231,9 @@ TEST_F(AutoScalingTest, WhatTheGroupRefusesToPutInStandbyIsNotPatched) {
   EXPECT_EQ(api_->PatchedIds(), std::vector<std::string>{"i-1"});
   InstanceRun refused = Get(run, "i-2");
   EXPECT_EQ(refused.patch->status, PatchStatus::kSkipped);
-  EXPECT_NE(refused.patch->reason.find("EnterStandby failed: AutoScalingGroup web would fall below its min-size"),
-            std::string::npos)
+  EXPECT_NE(
+      refused.patch->reason.find("EnterStandby failed: AutoScalingGroup web would fall below its min-size"),
+      std::string::npos)
       << refused.patch->reason;
   EXPECT_EQ(refused.standby->status, StandbyStatus::kSkipped);
   EXPECT_EQ(api_->Lifecycle("i-1"), "InService");
@@ -298,7 +303,8 @@ TEST_F(AutoScalingTest, AMemberThatNeverReachesStandbyIsNotPatchedAndResumeResto
   InstanceRun r = Get(run, "i-1");
   ASSERT_TRUE(r.patch.has_value());
   EXPECT_EQ(r.patch->status, PatchStatus::kSkipped);
-  EXPECT_NE(r.patch->reason.find("still EnteringStandby after workflow.timeouts.standby (60 s)"), std::string::npos)
+  EXPECT_NE(r.patch->reason.find("still EnteringStandby after workflow.timeouts.standby (60 s)"),
+            std::string::npos)
       << r.patch->reason;
   ASSERT_TRUE(r.standby.has_value());
   EXPECT_EQ(r.standby->status, StandbyStatus::kInStandby) << "fleetpatch asked for Standby: it says so";
@@ -334,8 +340,10 @@ TEST_F(AutoScalingTest, ResumeDecidesStandbyFromThePostcheckNotThePatch) {
   ASSERT_TRUE(Make()->Scan(run, zones_).ok());
   bool patch_sent = false;
   api_->on_send = [&](const std::string& doc) {
-    if (doc == "AWS-RunPatchBaseline") patch_sent = true;
-    else if (patch_sent) RequestInterrupt();  // the postcheck's command: killed there
+    if (doc == "AWS-RunPatchBaseline")
+      patch_sent = true;
+    else if (patch_sent)
+      RequestInterrupt();  // the postcheck's command: killed there
   };
   ASSERT_TRUE(Pipeline(run).ok());
   for (const char* id : {"i-1", "i-2"}) {
@@ -362,7 +370,8 @@ TEST_F(AutoScalingTest, ResumeDecidesStandbyFromThePostcheckNotThePatch) {
   EXPECT_EQ(api_->Lifecycle("i-1"), "Standby");
   InstanceRun left = Get(run, "i-1");
   EXPECT_EQ(left.standby->status, StandbyStatus::kLeftInStandby);
-  EXPECT_NE(left.standby->reason.find("postcheck degraded: not known good"), std::string::npos) << left.standby->reason;
+  EXPECT_NE(left.standby->reason.find("postcheck degraded: not known good"), std::string::npos)
+      << left.standby->reason;
 }
 
 // Ctrl-C (or a crash) right after EnterStandby: the record says in_standby before the call, and

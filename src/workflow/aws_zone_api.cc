@@ -32,14 +32,20 @@ ImageView ToView(aws::ImageInfo&& i) {
 
 AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm,
                        std::unique_ptr<aws::ApiCaller> autoscaling)
-    : ec2_caller_(std::move(ec2)), ssm_caller_(std::move(ssm)), asg_caller_(std::move(autoscaling)),
-      ec2_(*ec2_caller_), ssm_(*ssm_caller_), asg_(*asg_caller_) {}
+    : ec2_caller_(std::move(ec2)),
+      ssm_caller_(std::move(ssm)),
+      asg_caller_(std::move(autoscaling)),
+      ec2_(*ec2_caller_),
+      ssm_(*ssm_caller_),
+      asg_(*asg_caller_) {}
 
-Result<std::vector<AsgInstanceView>> AwsZoneApi::DescribeAutoScalingInstances(const std::vector<std::string>& ids) {
+Result<std::vector<AsgInstanceView>> AwsZoneApi::DescribeAutoScalingInstances(
+    const std::vector<std::string>& ids) {
   FP_ASSIGN_OR_RETURN(auto members, asg_.DescribeAutoScalingInstances(ids));
   std::vector<AsgInstanceView> out;
   out.reserve(members.size());
-  for (auto& m : members) out.push_back({std::move(m.instance_id), std::move(m.group_name), std::move(m.lifecycle_state)});
+  for (auto& m : members)
+    out.push_back({std::move(m.instance_id), std::move(m.group_name), std::move(m.lifecycle_state)});
   return out;
 }
 
@@ -161,7 +167,8 @@ Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesById(const std::vector<
     auto images = ec2_.DescribeImages(req);
     if (!images.ok()) {
       // One unknown id fails the whole call: fall back to a filter, which ignores unknown ids.
-      if (images.error().aws_code != "InvalidAMIID.NotFound" && images.error().aws_code != "InvalidAMIID.Unavailable") {
+      if (images.error().aws_code != "InvalidAMIID.NotFound" &&
+          images.error().aws_code != "InvalidAMIID.Unavailable") {
         return images.error();
       }
       aws::DescribeImagesRequest by_filter;
@@ -174,7 +181,8 @@ Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesById(const std::vector<
   return out;
 }
 
-Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesByTag(const std::string& key, const std::string& value) {
+Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesByTag(const std::string& key,
+                                                               const std::string& value) {
   aws::DescribeImagesRequest req;
   req.filters = {{"tag:" + key, {value}}};
   FP_ASSIGN_OR_RETURN(auto images, ec2_.DescribeImages(req));
@@ -184,7 +192,8 @@ Result<std::vector<ImageView>> AwsZoneApi::DescribeImagesByTag(const std::string
 }
 
 Result<std::string> AwsZoneApi::CreateImage(const std::string& instance_id, const std::string& name,
-                                            const std::string& description, bool no_reboot, const Tags& tags) {
+                                            const std::string& description, bool no_reboot,
+                                            const Tags& tags) {
   aws::CreateImageRequest req;
   req.instance_id = instance_id;
   req.name = name;
@@ -199,14 +208,16 @@ Result<std::string> AwsZoneApi::CreateImage(const std::string& instance_id, cons
 
 Status AwsZoneApi::DeregisterImage(const std::string& image_id) { return ec2_.DeregisterImage(image_id); }
 
-Result<std::set<std::string>> AwsZoneApi::DescribeOwnedSnapshotIds(const std::vector<std::string>& snapshot_ids) {
+Result<std::set<std::string>> AwsZoneApi::DescribeOwnedSnapshotIds(
+    const std::vector<std::string>& snapshot_ids) {
   std::set<std::string> out;
   for (size_t i = 0; i < snapshot_ids.size(); i += kSnapshotIdsPerCall) {
     aws::DescribeSnapshotsRequest req;
     req.owner_ids = {"self"};  // never another account's snapshot, whatever its tags say
-    req.filters = {{"snapshot-id",
-                    {snapshot_ids.begin() + static_cast<long>(i),
-                     snapshot_ids.begin() + static_cast<long>(std::min(snapshot_ids.size(), i + kSnapshotIdsPerCall))}}};
+    req.filters = {
+        {"snapshot-id",
+         {snapshot_ids.begin() + static_cast<long>(i),
+          snapshot_ids.begin() + static_cast<long>(std::min(snapshot_ids.size(), i + kSnapshotIdsPerCall))}}};
     FP_ASSIGN_OR_RETURN(auto snaps, ec2_.DescribeSnapshots(req));
     for (auto& s : snaps) out.insert(std::move(s.snapshot_id));
   }
@@ -215,7 +226,8 @@ Result<std::set<std::string>> AwsZoneApi::DescribeOwnedSnapshotIds(const std::ve
 
 Status AwsZoneApi::DeleteSnapshot(const std::string& snapshot_id) { return ec2_.DeleteSnapshot(snapshot_id); }
 
-Result<std::string> AwsZoneApi::SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
+Result<std::string> AwsZoneApi::SendCommand(const std::string& document,
+                                            const std::vector<std::string>& instance_ids,
                                             const std::map<std::string, std::vector<std::string>>& parameters,
                                             int timeout_s, const std::string& comment) {
   if (instance_ids.empty() || instance_ids.size() > aws::kSsmInstanceIdsPerCall) {
@@ -230,7 +242,8 @@ Result<std::string> AwsZoneApi::SendCommand(const std::string& document, const s
   // shorter ssm_connection timeout, which the workflow enforces itself while waiting.
   req.timeout_seconds = std::clamp(timeout_s, 30, 2592000);
   FP_ASSIGN_OR_RETURN(auto sent, ssm_.SendCommand(req));
-  if (sent.size() != 1) return Error::Internal("SendCommand answered with " + std::to_string(sent.size()) + " commands");
+  if (sent.size() != 1)
+    return Error::Internal("SendCommand answered with " + std::to_string(sent.size()) + " commands");
   return sent.front().command_id;
 }
 
@@ -251,16 +264,19 @@ Result<std::vector<InvocationView>> AwsZoneApi::ListInvocations(const std::strin
   return out;
 }
 
-Result<std::string> AwsZoneApi::GetInvocationOutput(const std::string& command_id, const std::string& instance_id) {
+Result<std::string> AwsZoneApi::GetInvocationOutput(const std::string& command_id,
+                                                    const std::string& instance_id) {
   FP_ASSIGN_OR_RETURN(auto inv, ssm_.GetCommandInvocation(command_id, instance_id));
   return std::move(inv.standard_output);
 }
 
-Status AwsZoneApi::CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) {
+Status AwsZoneApi::CancelCommand(const std::string& command_id,
+                                 const std::vector<std::string>& instance_ids) {
   return ssm_.CancelCommand(command_id, instance_ids);
 }
 
-Result<std::vector<PatchStateView>> AwsZoneApi::DescribePatchStates(const std::vector<std::string>& instance_ids) {
+Result<std::vector<PatchStateView>> AwsZoneApi::DescribePatchStates(
+    const std::vector<std::string>& instance_ids) {
   FP_ASSIGN_OR_RETURN(auto states, ssm_.DescribeInstancePatchStates(instance_ids));
   std::vector<PatchStateView> out;
   for (auto& s : states) {
@@ -273,10 +289,12 @@ Result<std::vector<PatchStateView>> AwsZoneApi::DescribePatchStates(const std::v
     v.missing = s.missing;
     v.failed = s.failed;
     v.operation = std::move(s.operation);
-    if (s.operation_end) v.operation_end_time_s = std::chrono::duration<double>(s.operation_end->time_since_epoch()).count();
+    if (s.operation_end)
+      v.operation_end_time_s = std::chrono::duration<double>(s.operation_end->time_since_epoch()).count();
     v.patch_group = std::move(s.patch_group);
     if (s.last_no_reboot_install) {
-      v.last_no_reboot_install_s = std::chrono::duration<double>(s.last_no_reboot_install->time_since_epoch()).count();
+      v.last_no_reboot_install_s =
+          std::chrono::duration<double>(s.last_no_reboot_install->time_since_epoch()).count();
     }
     out.push_back(std::move(v));
   }
@@ -312,15 +330,17 @@ Result<std::shared_ptr<ZoneApi>> AwsZoneConnector::Connect(const ZoneSpec& zone)
     }
   }
   FP_ASSIGN_OR_RETURN(auto ec2, context_.MakeClient("ec2", region, creds, access.endpoint_url,
-                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
-                                                                                      region, "ec2")));
+                                                    std::make_shared<RateLimiterGate>(
+                                                        limiter_, zone.info.account_id, region, "ec2")));
   FP_ASSIGN_OR_RETURN(auto ssm, context_.MakeClient("ssm", region, creds, access.endpoint_url,
-                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
-                                                                                      region, "ssm")));
-  FP_ASSIGN_OR_RETURN(auto asg, context_.MakeClient("autoscaling", region, creds, access.endpoint_url,
-                                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id,
-                                                                                      region, "autoscaling")));
-  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm), std::move(asg)));
+                                                    std::make_shared<RateLimiterGate>(
+                                                        limiter_, zone.info.account_id, region, "ssm")));
+  FP_ASSIGN_OR_RETURN(
+      auto asg, context_.MakeClient("autoscaling", region, creds, access.endpoint_url,
+                                    std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id, region,
+                                                                      "autoscaling")));
+  return std::shared_ptr<ZoneApi>(
+      std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm), std::move(asg)));
 }
 
 }  // namespace fleetpatch::workflow

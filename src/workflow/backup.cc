@@ -1,11 +1,11 @@
 #include "workflow/backup.h"
 
+#include <ctime>
+#include <unordered_map>
+
 #include "common/time_format.h"
 #include "workflow/backup_trust.h"
 #include "workflow/pipeline.h"
-
-#include <ctime>
-#include <unordered_map>
 
 namespace fleetpatch::workflow {
 namespace {
@@ -20,7 +20,9 @@ std::string DeleteAfter(std::chrono::system_clock::time_point run_start, int ret
 }  // namespace
 
 ZoneBackup::ZoneBackup(const ZoneContext& ctx, std::vector<Target> todo)
-    : ctx_(ctx), todo_(std::move(todo)), poll_(ctx.options.ami_first_poll, ctx.options.poll_interval),
+    : ctx_(ctx),
+      todo_(std::move(todo)),
+      poll_(ctx.options.ami_first_poll, ctx.options.poll_interval),
       delete_after_(DeleteAfter(ctx.run_start, ctx.options.retention_days)) {
   // AMIs already started (a resumed run) are adopted first, whatever the window.
   std::stable_partition(todo_.begin(), todo_.end(), HasAmi);
@@ -38,11 +40,14 @@ std::string ZoneBackup::AmiName(const Target& r) const {
   return RenderAmiName(ctx_.options.ami_name_template, ctx_.run_id(), named, ctx_.run_start);
 }
 
-std::vector<std::pair<std::string, BackupResult>> ZoneBackup::TakeEnded() { return std::exchange(ended_, {}); }
+std::vector<std::pair<std::string, BackupResult>> ZoneBackup::TakeEnded() {
+  return std::exchange(ended_, {});
+}
 
 bool ZoneBackup::CanStart() const {
   if (next_ >= todo_.size()) return false;
-  return HasAmi(todo_[next_]) || pending_.size() < static_cast<size_t>(std::max(1, ctx_.options.max_pending_images));
+  return HasAmi(todo_[next_]) ||
+         pending_.size() < static_cast<size_t>(std::max(1, ctx_.options.max_pending_images));
 }
 
 std::optional<SteadyTime> ZoneBackup::NextCheck() const {
@@ -140,7 +145,8 @@ Status ZoneBackup::Start(Target& r) {
   const std::string name = AmiName(r);
   b.ami_name = name;
   if (b.ami_id.empty()) {
-    if (auto it = existing_.find(name); it != existing_.end() && WhyNotOurBackup(it->second, Identity(r, name)).empty()) {
+    if (auto it = existing_.find(name);
+        it != existing_.end() && WhyNotOurBackup(it->second, Identity(r, name)).empty()) {
       b.ami_id = it->second.image_id;
       ctx_.sink.Journal("info", ctx_.name(), r.instance_id, Phase::kBackup,
                         "reusing AMI " + b.ami_id + " started earlier in this run");
@@ -200,7 +206,8 @@ Status ZoneBackup::Check() {
   auto images = ctx_.api.DescribeImagesById(ids);
   if (!images.ok()) {
     if (images.error().retryable) return OkStatus();  // the retries inside ran out; keep waiting
-    for (auto& p : std::exchange(pending_, {})) FP_RETURN_IF_ERROR(Ended(p, BackupStatus::kFailed, ToProblem(images.error())));
+    for (auto& p : std::exchange(pending_, {}))
+      FP_RETURN_IF_ERROR(Ended(p, BackupStatus::kFailed, ToProblem(images.error())));
     return OkStatus();
   }
   std::unordered_map<std::string, const ImageView*> by_id;
@@ -217,14 +224,14 @@ Status ZoneBackup::Check() {
       FP_RETURN_IF_ERROR(Ended(p, BackupStatus::kAvailable, {}));
     } else if (state == "failed" || state == "error" || state == "invalid" || state == "deregistered") {
       std::string why = it->second->state_reason.empty() ? "AMI state " + state : it->second->state_reason;
-      FP_RETURN_IF_ERROR(
-          Ended(p, BackupStatus::kFailed, {"aws", "BackupFailed", "AMI " + p.result.ami_id + " " + state + ": " + why}));
+      FP_RETURN_IF_ERROR(Ended(p, BackupStatus::kFailed,
+                               {"aws", "BackupFailed", "AMI " + p.result.ami_id + " " + state + ": " + why}));
     } else if (now - started >= ctx_.options.ami_timeout) {
-      FP_RETURN_IF_ERROR(Ended(p, BackupStatus::kTimedOut,
-                               {"timeout", "BackupTimedOut",
-                                "AMI " + p.result.ami_id + " was not available after " +
-                                    std::to_string(ctx_.options.ami_timeout.count()) +
-                                    " s (workflow.timeouts.ami_creation)"}));
+      FP_RETURN_IF_ERROR(Ended(
+          p, BackupStatus::kTimedOut,
+          {"timeout", "BackupTimedOut",
+           "AMI " + p.result.ami_id + " was not available after " +
+               std::to_string(ctx_.options.ami_timeout.count()) + " s (workflow.timeouts.ami_creation)"}));
     } else {
       still.push_back(std::move(p));
     }
@@ -246,17 +253,20 @@ Status ZoneBackup::CleanUp() {
   return OkStatus();
 }
 
-void CleanUpFailedBackups(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images) {
+void CleanUpFailedBackups(const ZoneContext& ctx,
+                          const std::vector<std::pair<std::string, BackupResult*>>& images) {
   std::vector<FailedImage> failed;
-  for (auto& [id, b] : images) failed.push_back({{ctx.zone.info.account_id, id, ctx.run_id(), b->ami_name}, b->ami_id});
+  for (auto& [id, b] : images)
+    failed.push_back({{ctx.zone.info.account_id, id, ctx.run_id(), b->ami_name}, b->ami_id});
   std::vector<CleanupOutcome> outcomes = CleanUpFailedImages(ctx.api, failed);
   for (size_t i = 0; i < images.size(); ++i) {
     BackupResult& b = *images[i].second;
     b.cleaned_up = outcomes[i].problem.empty();
     b.snapshot_ids = outcomes[i].deleted_snapshots;
     ctx.sink.Journal(b.cleaned_up ? "info" : "warning", ctx.name(), images[i].first, Phase::kBackup,
-                     b.cleaned_up ? "deregistered failed AMI " + b.ami_id + " and deleted its snapshots"
-                                  : "could not fully clean up failed AMI " + b.ami_id + ": " + outcomes[i].problem);
+                     b.cleaned_up
+                         ? "deregistered failed AMI " + b.ami_id + " and deleted its snapshots"
+                         : "could not fully clean up failed AMI " + b.ami_id + ": " + outcomes[i].problem);
   }
 }
 
@@ -274,7 +284,8 @@ Status ZoneBackup::Fail(const Error& e) {
     return ctx_.sink.Backup(r.zone, r.instance_id, b);
   };
   for (auto& p : std::exchange(pending_, {})) (void)fail(*p.run, p.result);
-  for (; next_ < todo_.size(); ++next_) (void)fail(todo_[next_], todo_[next_].backup.value_or(BackupResult{}));
+  for (; next_ < todo_.size(); ++next_)
+    (void)fail(todo_[next_], todo_[next_].backup.value_or(BackupResult{}));
   ctx_.sink.Journal("error", ctx_.name(), "", Phase::kBackup, "zone failed: " + e.ToString());
   (void)CleanUp();
   (void)ctx_.sink.Flush();

@@ -83,7 +83,8 @@ class ZoneBackup {
 // Deregisters failed AMIs of this run and deletes the snapshots of their own block device
 // mappings (backup_trust.h: only what is provably this run's); sets each result's cleaned_up and
 // snapshot_ids, and journals it. `images`: (instance id, its failed backup's result).
-void CleanUpFailedBackups(const ZoneContext& ctx, const std::vector<std::pair<std::string, BackupResult*>>& images);
+void CleanUpFailedBackups(const ZoneContext& ctx,
+                          const std::vector<std::pair<std::string, BackupResult*>>& images);
 
 // Records `todo` as not backed up: backups are turned off (disabled, counted as skipped).
 Status RecordBackupsDisabled(ResultSink& sink, const std::vector<InstanceRun>& todo);

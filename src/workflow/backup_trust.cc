@@ -24,7 +24,8 @@ const ImageView* FindOurBackup(const std::vector<ImageView>& images, const Backu
   return nullptr;
 }
 
-std::vector<std::string> SnapshotsToDelete(const ImageView& failed_image, const std::set<std::string>& owned) {
+std::vector<std::string> SnapshotsToDelete(const ImageView& failed_image,
+                                           const std::set<std::string>& owned) {
   std::vector<std::string> out;
   for (const auto& id : failed_image.snapshot_ids)
     if (owned.count(id)) out.push_back(id);
@@ -35,8 +36,9 @@ Result<std::string> AdoptDuplicate(ZoneApi& api, const BackupIdentity& want, con
   FP_ASSIGN_OR_RETURN(auto images, api.DescribeImagesByTag(kBackupNameTag, want.ami_name));
   if (const ImageView* ours = FindOurBackup(images, want)) return ours->image_id;
   Error e = duplicate;
-  e.message += images.empty() ? "; no AMI of this account carries that name's backup tag, so none was reused"
-                              : "; the AMI of that name was not reused: " + WhyNotOurBackup(images.front(), want);
+  e.message += images.empty()
+                   ? "; no AMI of this account carries that name's backup tag, so none was reused"
+                   : "; the AMI of that name was not reused: " + WhyNotOurBackup(images.front(), want);
   return e;
 }
 
@@ -63,7 +65,8 @@ std::vector<CleanupOutcome> CleanUpFailedImages(ZoneApi& api, const std::vector<
       out[i].problem = "DeregisterImage failed: " + st.error().ToString();
     } else {
       ours[i] = it->second;
-      snapshot_ids.insert(snapshot_ids.end(), it->second->snapshot_ids.begin(), it->second->snapshot_ids.end());
+      snapshot_ids.insert(snapshot_ids.end(), it->second->snapshot_ids.begin(),
+                          it->second->snapshot_ids.end());
     }
   }
   Result<std::set<std::string>> owned = std::set<std::string>();
@@ -82,7 +85,8 @@ std::vector<CleanupOutcome> CleanUpFailedImages(ZoneApi& api, const std::vector<
       }
     }
     if (out[i].deleted_snapshots.size() < ours[i]->snapshot_ids.size() && out[i].problem.empty())
-      out[i].problem = "snapshots of its block device mappings that this account does not own were left alone";
+      out[i].problem =
+          "snapshots of its block device mappings that this account does not own were left alone";
   }
   return out;
 }

@@ -28,7 +28,8 @@ TEST(BackupTrust, OnlyAnAmiWhoseOwnerSourceRunAndNameMatchIsOurs) {
   EXPECT_THAT(WhyNotOurBackup(other_owner, kWant), HasSubstr("owner is 999999999999"));
   ImageView no_owner = Ours();
   no_owner.owner_id.clear();
-  EXPECT_THAT(WhyNotOurBackup(no_owner, {"", "i-1", "run1", "fleetpatch-run1-i-1"}), HasSubstr("owner is (none)"));
+  EXPECT_THAT(WhyNotOurBackup(no_owner, {"", "i-1", "run1", "fleetpatch-run1-i-1"}),
+              HasSubstr("owner is (none)"));
   // Tags copied onto an AMI of another instance: the tags match, EC2's source instance does not.
   ImageView planted = Ours();
   planted.source_instance_id = "i-attacker";

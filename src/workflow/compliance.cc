@@ -35,33 +35,48 @@ const char* WorstStatus(const ComplianceRow& r) {
 
 std::string Describe(ComplianceCheck c) {
   switch (c) {
-    case ComplianceCheck::kMissing: return "missing";
-    case ComplianceCheck::kFailed: return "failed";
-    case ComplianceCheck::kReboot: return "reboot";
-    case ComplianceCheck::kStale: return "stale";
+    case ComplianceCheck::kMissing:
+      return "missing";
+    case ComplianceCheck::kFailed:
+      return "failed";
+    case ComplianceCheck::kReboot:
+      return "reboot";
+    case ComplianceCheck::kStale:
+      return "stale";
   }
   return "";
 }
 
 bool Matches(const ComplianceRow& r, ComplianceCheck c) {
   switch (c) {
-    case ComplianceCheck::kMissing: return r.missing;
-    case ComplianceCheck::kFailed: return r.failed;
-    case ComplianceCheck::kReboot: return r.reboot_debt;
-    case ComplianceCheck::kStale: return r.stale;
+    case ComplianceCheck::kMissing:
+      return r.missing;
+    case ComplianceCheck::kFailed:
+      return r.failed;
+    case ComplianceCheck::kReboot:
+      return r.reboot_debt;
+    case ComplianceCheck::kStale:
+      return r.stale;
   }
   return false;
 }
 
 report::TableSummary Summary(const std::map<std::string, ComplianceTally>& tallies, const std::string& key,
                              const std::string& title, const std::string& group_title) {
-  report::TableSummary s{key, title,
-                         {{"group", group_title}, {"instances", "Instances"}, {"compliant", "Compliant"},
-                          {"missing", "Missing patches"}, {"failed", "Failed patches"},
-                          {"reboot_pending", "Reboot pending"}, {"stale", "Stale"}, {"never_scanned", "Never scanned"}},
+  report::TableSummary s{key,
+                         title,
+                         {{"group", group_title},
+                          {"instances", "Instances"},
+                          {"compliant", "Compliant"},
+                          {"missing", "Missing patches"},
+                          {"failed", "Failed patches"},
+                          {"reboot_pending", "Reboot pending"},
+                          {"stale", "Stale"},
+                          {"never_scanned", "Never scanned"}},
                          {}};
   for (const auto& [group, t] : tallies) {
-    s.rows.push_back({{group, t.instances, t.compliant, t.missing, t.failed, t.reboot, t.stale, t.never}, ""});
+    s.rows.push_back(
+        {{group, t.instances, t.compliant, t.missing, t.failed, t.reboot, t.stale, t.never}, ""});
   }
   return s;
 }
@@ -79,22 +94,32 @@ report::TableRow RowOf(const ComplianceRow& r, const std::vector<ComplianceCheck
   const PatchStateView& s = r.state ? *r.state : empty;
   std::string last_end = s.operation_end_time_s > 0 ? FormatIso8601(FromEpoch(s.operation_end_time_s)) : "";
   json age = r.age_days < 0 ? json("") : json(std::round(r.age_days * 10) / 10);
-  return {{r.zone, r.account_id, r.region, r.instance.instance_id, r.instance.platform_type, r.instance.platform_name,
-           s.patch_group, r.instance.ping_status, r.status, s.installed, s.missing, s.failed,
-           s.installed_pending_reboot, s.operation, last_end, age, r.reboot_debt, r.reboot_since, r.stale},
+  return {{r.zone, r.account_id, r.region, r.instance.instance_id, r.instance.platform_type,
+           r.instance.platform_name, s.patch_group, r.instance.ping_status, r.status, s.installed, s.missing,
+           s.failed, s.installed_pending_reboot, s.operation, last_end, age, r.reboot_debt, r.reboot_since,
+           r.stale},
           FlagOf(r, checks)};
 }
 
 std::vector<report::TableColumn> Columns() {
-  return {{"zone", "Landing zone"},      {"account_id", "Account"},
-          {"region", "Region"},          {"instance_id", "Instance"},
-          {"platform", "Platform"},      {"platform_name", "OS"},
-          {"patch_group", "Patch group"}, {"ssm_ping", "SSM agent"},
-          {"status", "Status"},          {"installed", "Installed"},
-          {"missing", "Missing"},        {"failed", "Failed"},
-          {"installed_pending_reboot", "Pending reboot"}, {"last_operation", "Last operation"},
-          {"last_operation_end", "Last operation ended"}, {"age_days", "Age (days)"},
-          {"reboot_debt", "Reboot debt"}, {"reboot_pending_since", "Pending reboot since"},
+  return {{"zone", "Landing zone"},
+          {"account_id", "Account"},
+          {"region", "Region"},
+          {"instance_id", "Instance"},
+          {"platform", "Platform"},
+          {"platform_name", "OS"},
+          {"patch_group", "Patch group"},
+          {"ssm_ping", "SSM agent"},
+          {"status", "Status"},
+          {"installed", "Installed"},
+          {"missing", "Missing"},
+          {"failed", "Failed"},
+          {"installed_pending_reboot", "Pending reboot"},
+          {"last_operation", "Last operation"},
+          {"last_operation_end", "Last operation ended"},
+          {"age_days", "Age (days)"},
+          {"reboot_debt", "Reboot debt"},
+          {"reboot_pending_since", "Pending reboot since"},
           {"stale", "Stale"}};
 }
 
@@ -102,15 +127,16 @@ std::vector<report::TableColumn> Columns() {
 
 Result<std::vector<ComplianceCheck>> ParseComplianceChecks(const std::string& list) {
   static const std::map<std::string, ComplianceCheck> kNames = {{"missing", ComplianceCheck::kMissing},
-                                                               {"failed", ComplianceCheck::kFailed},
-                                                               {"reboot", ComplianceCheck::kReboot},
-                                                               {"stale", ComplianceCheck::kStale}};
+                                                                {"failed", ComplianceCheck::kFailed},
+                                                                {"reboot", ComplianceCheck::kReboot},
+                                                                {"stale", ComplianceCheck::kStale}};
   std::vector<ComplianceCheck> out;
   for (const auto& piece : Split(list, ',')) {
     std::string word(Trim(piece));
     auto it = kNames.find(word);
     if (it == kNames.end()) {
-      return Error::Config("--fail-on: '" + word + "' is not a check; allowed: missing, failed, reboot, stale");
+      return Error::Config("--fail-on: '" + word +
+                           "' is not a check; allowed: missing, failed, reboot, stale");
     }
     if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
   }
@@ -144,15 +170,17 @@ bool FailsCompliance(const ComplianceRow& r, const std::vector<ComplianceCheck>&
 }
 
 Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone,
-                                                     const ComplianceOptions& options, Clock::time_point now) {
+                                                     const ComplianceOptions& options,
+                                                     Clock::time_point now) {
   FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
   std::vector<std::string> ids;
   ids.reserve(managed.size());
   for (const auto& m : managed) ids.push_back(m.instance_id);
   std::unordered_map<std::string, PatchStateView> states;
   for (size_t i = 0; i < ids.size(); i += kPatchStatesPerCall) {
-    std::vector<std::string> batch(ids.begin() + static_cast<long>(i),
-                                   ids.begin() + static_cast<long>(std::min(ids.size(), i + kPatchStatesPerCall)));
+    std::vector<std::string> batch(
+        ids.begin() + static_cast<long>(i),
+        ids.begin() + static_cast<long>(std::min(ids.size(), i + kPatchStatesPerCall)));
     FP_ASSIGN_OR_RETURN(auto got, api.DescribePatchStates(batch));
     for (auto& s : got) states.emplace(s.instance_id, std::move(s));
   }
@@ -196,15 +224,19 @@ report::TableReport ComplianceReportBuilder::Finish(const std::vector<std::strin
   rep.columns = Columns();
   rep.name_columns = {0, 3};
   rep.rows = std::move(rows_);
-  auto text = [](const report::TableRow& row, size_t c) -> const std::string& { return row.cells[c].get_ref<const std::string&>(); };
-  std::stable_sort(rep.rows.begin(), rep.rows.end(), [&](const report::TableRow& a, const report::TableRow& b) {
-    return std::tie(text(a, 0), text(a, 3)) < std::tie(text(b, 0), text(b, 3));
-  });
+  auto text = [](const report::TableRow& row, size_t c) -> const std::string& {
+    return row.cells[c].get_ref<const std::string&>();
+  };
+  std::stable_sort(rep.rows.begin(), rep.rows.end(),
+                   [&](const report::TableRow& a, const report::TableRow& b) {
+                     return std::tie(text(a, 0), text(a, 3)) < std::tie(text(b, 0), text(b, 3));
+                   });
   const ComplianceTally& t = total_;
-  rep.facts = {{"instances", t.instances}, {"compliant", t.compliant}, {"missing", t.missing},
-               {"failed", t.failed}, {"reboot_pending", t.reboot}, {"stale", t.stale},
+  rep.facts = {{"instances", t.instances}, {"compliant", t.compliant},   {"missing", t.missing},
+               {"failed", t.failed},       {"reboot_pending", t.reboot}, {"stale", t.stale},
                {"never_scanned", t.never}, {"failing_checks", failing_}};
-  for (size_t i = 0; i < zone_errors.size(); ++i) rep.facts.push_back({"zone_error_" + std::to_string(i + 1), zone_errors[i]});
+  for (size_t i = 0; i < zone_errors.size(); ++i)
+    rep.facts.push_back({"zone_error_" + std::to_string(i + 1), zone_errors[i]});
   rep.summaries = {Summary(by_zone_, "by_zone", "By landing zone", "Landing zone"),
                    Summary(by_account_, "by_account", "By account", "Account"),
                    Summary(by_platform_, "by_platform", "By platform", "Platform"),
@@ -213,8 +245,10 @@ report::TableReport ComplianceReportBuilder::Finish(const std::vector<std::strin
   return rep;
 }
 
-report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
-                                     const std::vector<std::string>& zone_errors, const std::string& generated_at) {
+report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows,
+                                     const std::vector<ComplianceCheck>& checks,
+                                     const std::vector<std::string>& zone_errors,
+                                     const std::string& generated_at) {
   ComplianceReportBuilder b(checks);
   for (const auto& r : rows) b.Add(r);
   return b.Finish(zone_errors, generated_at);

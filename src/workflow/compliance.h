@@ -39,17 +39,18 @@ struct ComplianceRow {
   SsmInstanceView instance;
   std::optional<PatchStateView> state;  // none: never scanned by Patch Manager
   // Derived by ClassifyCompliance.
-  bool missing = false;        // missing patches > 0
-  bool failed = false;         // failed patches > 0
-  bool reboot_debt = false;    // installed, pending reboot > 0
-  std::string reboot_since;    // ISO 8601: the NoReboot Install that left it pending (or the last operation)
-  bool stale = false;          // no Install ended within max_age_days (never scanned counts as stale)
-  double age_days = -1;        // since the last operation ended; -1: no operation recorded
-  std::string status;          // the worst of: never_scanned, failed, missing, reboot_pending, stale, compliant
+  bool missing = false;      // missing patches > 0
+  bool failed = false;       // failed patches > 0
+  bool reboot_debt = false;  // installed, pending reboot > 0
+  std::string reboot_since;  // ISO 8601: the NoReboot Install that left it pending (or the last operation)
+  bool stale = false;        // no Install ended within max_age_days (never scanned counts as stale)
+  double age_days = -1;      // since the last operation ended; -1: no operation recorded
+  std::string status;        // the worst of: never_scanned, failed, missing, reboot_pending, stale, compliant
 };
 
 // Fills the derived fields of `row` from its state at `now`.
-void ClassifyCompliance(ComplianceRow& row, const ComplianceOptions& options, std::chrono::system_clock::time_point now);
+void ClassifyCompliance(ComplianceRow& row, const ComplianceOptions& options,
+                        std::chrono::system_clock::time_point now);
 
 // True when `row` matches any of `checks` (stale also matches never-scanned instances).
 bool FailsCompliance(const ComplianceRow& row, const std::vector<ComplianceCheck>& checks);
@@ -90,7 +91,9 @@ class ComplianceReportBuilder {
 };
 
 // The report of `rows` at once (ComplianceReportBuilder).
-report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows, const std::vector<ComplianceCheck>& checks,
-                                     const std::vector<std::string>& zone_errors, const std::string& generated_at);
+report::TableReport ComplianceReport(const std::vector<ComplianceRow>& rows,
+                                     const std::vector<ComplianceCheck>& checks,
+                                     const std::vector<std::string>& zone_errors,
+                                     const std::string& generated_at);
 
 }  // namespace fleetpatch::workflow

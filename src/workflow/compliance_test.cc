@@ -124,7 +124,8 @@ TEST(ComplianceTest, ReportSummarisesByZoneAccountPlatformAndPatchGroup) {
   b.missing = 2;
   std::vector<ComplianceRow> rows = {Row(a), Row(b), Row(std::nullopt)};
   rows[2].instance.platform_type = "Windows";
-  auto rep = ComplianceReport(rows, {ComplianceCheck::kMissing}, {"landing zone 'x': denied"}, "2026-12-04T12:00:00Z");
+  auto rep = ComplianceReport(rows, {ComplianceCheck::kMissing}, {"landing zone 'x': denied"},
+                              "2026-12-04T12:00:00Z");
   ASSERT_EQ(rep.summaries.size(), 4u);
   EXPECT_EQ(rep.summaries[2].key, "by_platform");
   ASSERT_EQ(rep.summaries[2].rows.size(), 2u);

@@ -1,12 +1,12 @@
 #include "workflow/decisions.h"
 
-#include "common/strings.h"
-#include "common/time_format.h"
-#include "config/config.h"
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "config/config.h"
 
 namespace fleetpatch::workflow {
 
@@ -16,14 +16,16 @@ std::string NormalisePlatform(const std::string& ec2_platform, const std::string
   std::string ec2 = Lower(ec2_platform);
   if (ec2.find("windows") != std::string::npos) return "windows";
   if (ec2.find("mac") != std::string::npos) return "macos";
-  if (ec2.empty() || ec2.find("linux") != std::string::npos) return "linux";  // EC2 leaves Platform empty on Linux
+  if (ec2.empty() || ec2.find("linux") != std::string::npos)
+    return "linux";  // EC2 leaves Platform empty on Linux
   return "";
 }
 
 void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
   info.eligible = false;
   if (info.state != "running") {
-    info.ineligible_reason = "instance is " + (info.state.empty() ? std::string("in an unknown state") : info.state) +
+    info.ineligible_reason = "instance is " +
+                             (info.state.empty() ? std::string("in an unknown state") : info.state) +
                              " (only running instances are patched)";
     return;
   }
@@ -35,7 +37,8 @@ void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
       return;
     }
   }
-  if (auto g = info.tags.find(kAutoScalingGroupTag); rules.skip_auto_scaling_members && g != info.tags.end()) {
+  if (auto g = info.tags.find(kAutoScalingGroupTag);
+      rules.skip_auto_scaling_members && g != info.tags.end()) {
     info.ineligible_reason = "member of Auto Scaling group " + g->second + " and patch.auto_scaling is skip";
     return;
   }
@@ -59,8 +62,8 @@ void DecideEligibility(InstanceInfo& info, const EligibilityRules& rules) {
 std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, const InstanceInfo& info,
                           std::chrono::system_clock::time_point run_start) {
   const std::string date = FormatUtc(run_start, "%Y%m%d");
-  std::string name = config::RenderAmiName(tmpl.empty() ? kDefaultAmiNameTemplate : tmpl, run_id, info.instance_id,
-                                           date, info.zone);
+  std::string name = config::RenderAmiName(tmpl.empty() ? kDefaultAmiNameTemplate : tmpl, run_id,
+                                           info.instance_id, date, info.zone);
   // The config checks the template; zone names and ids can still bring characters AMI names refuse.
   for (auto& c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '(' || c == ')' || c == '[' || c == ']' ||
@@ -72,7 +75,8 @@ std::string RenderAmiName(const std::string& tmpl, const std::string& run_id, co
   return name;
 }
 
-void ClassifyPatch(const std::string& command_status, const std::optional<PatchCounts>& counts, PatchResult& r) {
+void ClassifyPatch(const std::string& command_status, const std::optional<PatchCounts>& counts,
+                   PatchResult& r) {
   r.command_status = command_status;
   if (counts) {
     r.installed = counts->installed;
@@ -92,12 +96,14 @@ void ClassifyPatch(const std::string& command_status, const std::optional<PatchC
   }
   if (command_status != "Success") {
     r.status = PatchStatus::kFailed;
-    r.reason = "patch command ended " + (command_status.empty() ? std::string("without a status") : command_status);
+    r.reason =
+        "patch command ended " + (command_status.empty() ? std::string("without a status") : command_status);
     return;
   }
   if (!counts || !counts->operation_after_command) {
     r.status = PatchStatus::kPartialSuccess;
-    r.reason = "command succeeded but patch compliance could not be verified (no patch state after the command)";
+    r.reason =
+        "command succeeded but patch compliance could not be verified (no patch state after the command)";
     return;
   }
   if (counts->failed > 0) {

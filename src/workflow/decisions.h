@@ -48,7 +48,7 @@ struct PatchCounts {
   int64_t failed = 0;
   int64_t installed_pending_reboot = 0;
   int64_t installed_rejected = 0;
-  std::string operation;  // "Install" or "Scan"
+  std::string operation;                // "Install" or "Scan"
   bool operation_after_command = true;  // the reported operation is this command's, not an older one
   // The command ran with RebootOption=NoReboot and a pending reboot is not to fail the instance
   // (patch.fail_on_pending_reboot false): patches waiting only for the reboot give
@@ -60,6 +60,7 @@ struct PatchCounts {
 // nothing missing or failed and no reboot pending; installed_pending_reboot when only a reboot is
 // pending and that was expected (NoReboot); never success when it cannot be verified.
 // Fills status, command_status, counts and reason.
-void ClassifyPatch(const std::string& command_status, const std::optional<PatchCounts>& counts, PatchResult& result);
+void ClassifyPatch(const std::string& command_status, const std::optional<PatchCounts>& counts,
+                   PatchResult& result);
 
 }  // namespace fleetpatch::workflow

@@ -5,7 +5,8 @@
 namespace fleetpatch::workflow {
 
 DisruptionBudget::DisruptionBudget(const CountOrPercent& max_unavailable,
-                                   const std::vector<std::string>& tag_keys, const std::vector<BudgetMember>& members) {
+                                   const std::vector<std::string>& tag_keys,
+                                   const std::vector<BudgetMember>& members) {
   std::map<std::string, int64_t> size;
   for (const BudgetMember& m : members) {
     std::vector<std::string>& groups = groups_of_[m.instance_id];
@@ -49,7 +50,8 @@ void DisruptionBudget::Release(const std::string& instance_id) {
   }
 }
 
-std::vector<std::string> DisruptionBudget::SelectWave(const std::vector<std::string>& candidates, size_t max_count) {
+std::vector<std::string> DisruptionBudget::SelectWave(const std::vector<std::string>& candidates,
+                                                      size_t max_count) {
   std::vector<std::string> out;
   for (const std::string& id : candidates) {
     if (out.size() >= max_count) break;

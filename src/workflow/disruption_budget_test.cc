@@ -17,7 +17,10 @@ using ::testing::HasSubstr;
 std::vector<BudgetMember> Fleet() {
   std::vector<BudgetMember> out;
   for (int i = 0; i < 10; ++i) {
-    BudgetMember m{"i-web" + std::to_string(i), i < 5 ? "111111111111" : "222222222222", "eu-west-1", "",
+    BudgetMember m{"i-web" + std::to_string(i),
+                   i < 5 ? "111111111111" : "222222222222",
+                   "eu-west-1",
+                   "",
                    {{"App", "web"}}};
     if (i < 4) m.auto_scaling_group = "web-asg";
     out.push_back(m);
@@ -38,7 +41,7 @@ TEST(DisruptionBudget, GroupsAreAsgPerAccountAndRegionAndTagValuesAcrossAccounts
   EXPECT_THAT(b.GroupsOf("i-web0"), ElementsAre("asg:111111111111/eu-west-1/web-asg", "tag:App=web"));
   EXPECT_THAT(b.GroupsOf("i-web7"), ElementsAre("tag:App=web"));
   EXPECT_TRUE(b.GroupsOf("i-x").empty());
-  EXPECT_EQ(b.LimitOf("tag:App=web"), 2);                        // 20% of 10
+  EXPECT_EQ(b.LimitOf("tag:App=web"), 2);                         // 20% of 10
   EXPECT_EQ(b.LimitOf("asg:111111111111/eu-west-1/web-asg"), 1);  // 20% of 4 = 0, at least 1
 }
 

@@ -78,7 +78,8 @@ class EmulatorWorkflowTest : public ::testing::Test {
     return run.run_id;
   }
   AwsZoneConnector Connector() {
-    return AwsZoneConnector(*context_, std::make_shared<aws::StaticCredentialsProvider>(emu_->BaseCredentials()),
+    return AwsZoneConnector(*context_,
+                            std::make_shared<aws::StaticCredentialsProvider>(emu_->BaseCredentials()),
                             limiter_, access_);
   }
 

@@ -17,11 +17,11 @@ namespace fleetpatch::workflow::testing {
 
 struct FakeInstance {
   Ec2InstanceView ec2;
-  std::optional<SsmInstanceView> ssm;  // nullopt: not registered with SSM
+  std::optional<SsmInstanceView> ssm;     // nullopt: not registered with SSM
   std::string ami_outcome = "available";  // available | failed | hang
   int ami_pending_polls = 0;              // DescribeImages polls that still see the AMI pending
   std::string precheck_status = "Success";
-  std::string precheck_output;  // default: a healthy FLEETPATCH_PRECHECK_V1 line
+  std::string precheck_output;           // default: a healthy FLEETPATCH_PRECHECK_V1 line
   std::string patch_status = "Success";  // Success | Failed | hang ...
   PatchStateView patch_state;            // reported after a successful patch
   // After a successful patch: DescribeInstanceStatus checks that see the instance still rebooting
@@ -59,7 +59,8 @@ inline FakeInstance HealthyLinux(const std::string& id) {
 inline std::string HealthyPrecheckOutput() {
   return "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":20971520,\"avail_kb\":10485760}],"
          "\"cpus\":2,\"load1\":0.2,\"mem_total_kb\":4000000,\"mem_available_kb\":3000000,"
-         "\"services\":{\"sshd\":\"active\",\"W32Time\":\"active\"},\"reboot_required\":false,\"pkg_lock\":false}\n";
+         "\"services\":{\"sshd\":\"active\",\"W32Time\":\"active\"},\"reboot_required\":false,\"pkg_lock\":"
+         "false}\n";
 }
 
 class FakeZoneApi : public ZoneApi {
@@ -85,13 +86,16 @@ class FakeZoneApi : public ZoneApi {
   // An AMI that exists before the workflow starts (e.g. made by an earlier, crashed attempt, or
   // planted by someone else); its snapshots are recorded as owned by `snapshot_owner` ("" for
   // account_id).
-  void AddImage(ImageView img, const std::string& outcome = "available", const std::string& snapshot_owner = "") {
+  void AddImage(ImageView img, const std::string& outcome = "available",
+                const std::string& snapshot_owner = "") {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& sid : img.snapshot_ids) snapshots_[sid] = {img.tags, snapshot_owner.empty() ? account_id : snapshot_owner};
+    for (const auto& sid : img.snapshot_ids)
+      snapshots_[sid] = {img.tags, snapshot_owner.empty() ? account_id : snapshot_owner};
     images_[img.image_id] = {img, outcome};
   }
   // A snapshot that belongs to no fleetpatch AMI, with the tags (and owner) given.
-  void AddSnapshot(const std::string& id, std::map<std::string, std::string> tags, const std::string& owner = "") {
+  void AddSnapshot(const std::string& id, std::map<std::string, std::string> tags,
+                   const std::string& owner = "") {
     std::lock_guard<std::mutex> lock(mu_);
     snapshots_[id] = {std::move(tags), owner.empty() ? account_id : owner};
   }
@@ -190,7 +194,8 @@ class FakeZoneApi : public ZoneApi {
     return OkStatus();
   }
 
-  Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& ids) override {
+  Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(
+      const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_["DescribeInstanceStatus"];
     std::vector<InstanceStatusView> out;
@@ -220,7 +225,8 @@ class FakeZoneApi : public ZoneApi {
   }
 
   // One counted call per 50 ids, as AwsZoneApi makes them.
-  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(const std::vector<std::string>& ids) override {
+  Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(
+      const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     calls_["DescribeInstanceInformation"] += static_cast<int>((ids.size() + 49) / 50);
     if (on_describe_information) on_describe_information(instances_);
@@ -251,7 +257,8 @@ class FakeZoneApi : public ZoneApi {
     }
     return out;
   }
-  Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) override {
+  Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key,
+                                                     const std::string& value) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("DescribeImages");
     Count("DescribeImagesByTag");
@@ -262,8 +269,8 @@ class FakeZoneApi : public ZoneApi {
     }
     return out;
   }
-  Result<std::string> CreateImage(const std::string& instance_id, const std::string& name, const std::string&, bool,
-                                  const Tags& tags) override {
+  Result<std::string> CreateImage(const std::string& instance_id, const std::string& name, const std::string&,
+                                  bool, const Tags& tags) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("CreateImage");
     if (on_create) on_create(instance_id, name);
@@ -302,7 +309,8 @@ class FakeZoneApi : public ZoneApi {
     std::set<std::string> out;
     for (const auto& id : ids) {
       auto it = snapshots_.find(id);
-      if (it != snapshots_.end() && it->second.owner == account_id && !deleted_snapshots_.count(id)) out.insert(id);
+      if (it != snapshots_.end() && it->second.owner == account_id && !deleted_snapshots_.count(id))
+        out.insert(id);
     }
     return out;
   }
@@ -333,7 +341,8 @@ class FakeZoneApi : public ZoneApi {
     if (on_send) on_send(document);
     return id;
   }
-  Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) override {
+  Result<std::string> GetInvocationOutput(const std::string& command_id,
+                                          const std::string& instance_id) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("GetCommandInvocation");
     if (!commands_.count(command_id) || !instances_.count(instance_id)) {
@@ -382,8 +391,9 @@ class FakeZoneApi : public ZoneApi {
     for (const auto& i : ids) cancelled_.insert(command_id + "/" + i);
     return OkStatus();
   }
-  Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id, const std::string& image_id,
-                                                      bool, const std::string& client_token) override {
+  Result<ReplaceTaskView> CreateReplaceRootVolumeTask(const std::string& instance_id,
+                                                      const std::string& image_id, bool,
+                                                      const std::string& client_token) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("CreateReplaceRootVolumeTask");
     if (!instances_.count(instance_id) || !images_.count(image_id)) {
@@ -395,7 +405,8 @@ class FakeZoneApi : public ZoneApi {
     if (fresh) it->second = {"replacevol-" + std::to_string(tasks_.size()), instance_id, "pending"};
     return it->second;
   }
-  Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& ids) override {
+  Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(
+      const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("DescribeReplaceRootVolumeTasks");
     std::vector<ReplaceTaskView> out;
@@ -404,7 +415,8 @@ class FakeZoneApi : public ZoneApi {
       FakeInstance& inst = instances_.at(t.instance_id);
       if (t.state == "pending" && inst.replace_polls-- <= 0) {
         t.state = inst.replace_outcome;
-        if (t.state == "succeeded" && !inst.restored_output.empty()) inst.precheck_output = inst.restored_output;
+        if (t.state == "succeeded" && !inst.restored_output.empty())
+          inst.precheck_output = inst.restored_output;
       }
       out.push_back(t);
     }
@@ -419,7 +431,8 @@ class FakeZoneApi : public ZoneApi {
     return out;
   }
 
-  Result<std::vector<AsgInstanceView>> DescribeAutoScalingInstances(const std::vector<std::string>& ids) override {
+  Result<std::vector<AsgInstanceView>> DescribeAutoScalingInstances(
+      const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     Count("DescribeAutoScalingInstances");
     std::vector<AsgInstanceView> out;

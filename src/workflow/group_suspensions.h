@@ -51,8 +51,8 @@ class GroupSuspensions {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::set<std::string>> open_;        // group -> members still to patch
-  std::map<std::string, std::vector<Record>> suspended_;     // group -> its group_suspended records
+  std::map<std::string, std::set<std::string>> open_;     // group -> members still to patch
+  std::map<std::string, std::vector<Record>> suspended_;  // group -> its group_suspended records
 };
 
 }  // namespace fleetpatch::workflow

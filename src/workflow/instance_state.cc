@@ -4,25 +4,38 @@ namespace fleetpatch::workflow {
 
 const char* StageName(Stage s) {
   switch (s) {
-    case Stage::kPreparing: return "preparing";
-    case Stage::kQueued: return "queued";
-    case Stage::kPatching: return "patching";
-    case Stage::kPatched: return "patched";
-    case Stage::kBlocked: return "blocked";
-    case Stage::kStopped: return "stopped";
+    case Stage::kPreparing:
+      return "preparing";
+    case Stage::kQueued:
+      return "queued";
+    case Stage::kPatching:
+      return "patching";
+    case Stage::kPatched:
+      return "patched";
+    case Stage::kBlocked:
+      return "blocked";
+    case Stage::kStopped:
+      return "stopped";
   }
   return "?";
 }
 
 const char* EventName(InstanceEvent e) {
   switch (e) {
-    case InstanceEvent::kBackupAvailable: return "backup_available";
-    case InstanceEvent::kBackupFailed: return "backup_failed";
-    case InstanceEvent::kPrecheckReady: return "precheck_ready";
-    case InstanceEvent::kPrecheckNotReady: return "precheck_not_ready";
-    case InstanceEvent::kWaveStarted: return "wave_started";
-    case InstanceEvent::kPatchEnded: return "patch_ended";
-    case InstanceEvent::kRolloutStopped: return "rollout_stopped";
+    case InstanceEvent::kBackupAvailable:
+      return "backup_available";
+    case InstanceEvent::kBackupFailed:
+      return "backup_failed";
+    case InstanceEvent::kPrecheckReady:
+      return "precheck_ready";
+    case InstanceEvent::kPrecheckNotReady:
+      return "precheck_not_ready";
+    case InstanceEvent::kWaveStarted:
+      return "wave_started";
+    case InstanceEvent::kPatchEnded:
+      return "patch_ended";
+    case InstanceEvent::kRolloutStopped:
+      return "rollout_stopped";
   }
   return "?";
 }
@@ -54,13 +67,20 @@ bool Move(InstanceState& s, Stage from, Stage to) {
 
 bool Apply(InstanceState& s, InstanceEvent e) {
   switch (e) {
-    case InstanceEvent::kBackupAvailable: return SetPart(s, &InstanceState::backup, PartState::kPassed);
-    case InstanceEvent::kBackupFailed: return SetPart(s, &InstanceState::backup, PartState::kFailed);
-    case InstanceEvent::kPrecheckReady: return SetPart(s, &InstanceState::precheck, PartState::kPassed);
-    case InstanceEvent::kPrecheckNotReady: return SetPart(s, &InstanceState::precheck, PartState::kFailed);
-    case InstanceEvent::kWaveStarted: return Move(s, Stage::kQueued, Stage::kPatching);
-    case InstanceEvent::kPatchEnded: return Move(s, Stage::kPatching, Stage::kPatched);
-    case InstanceEvent::kRolloutStopped: return Move(s, Stage::kQueued, Stage::kStopped);
+    case InstanceEvent::kBackupAvailable:
+      return SetPart(s, &InstanceState::backup, PartState::kPassed);
+    case InstanceEvent::kBackupFailed:
+      return SetPart(s, &InstanceState::backup, PartState::kFailed);
+    case InstanceEvent::kPrecheckReady:
+      return SetPart(s, &InstanceState::precheck, PartState::kPassed);
+    case InstanceEvent::kPrecheckNotReady:
+      return SetPart(s, &InstanceState::precheck, PartState::kFailed);
+    case InstanceEvent::kWaveStarted:
+      return Move(s, Stage::kQueued, Stage::kPatching);
+    case InstanceEvent::kPatchEnded:
+      return Move(s, Stage::kPatching, Stage::kPatched);
+    case InstanceEvent::kRolloutStopped:
+      return Move(s, Stage::kQueued, Stage::kStopped);
   }
   return false;
 }
@@ -73,10 +93,17 @@ InstanceState StateFromRecord(const InstanceRun& r, bool backup_enabled, bool ba
     s.backup = backup_enabled ? missing : PartState::kNotNeeded;
   } else {
     switch (r.backup->status) {
-      case BackupStatus::kAvailable: s.backup = PartState::kPassed; break;
-      case BackupStatus::kDisabled: s.backup = PartState::kNotNeeded; break;
-      case BackupStatus::kPending: s.backup = backup_enabled ? missing : PartState::kNotNeeded; break;
-      default: s.backup = PartState::kFailed;
+      case BackupStatus::kAvailable:
+        s.backup = PartState::kPassed;
+        break;
+      case BackupStatus::kDisabled:
+        s.backup = PartState::kNotNeeded;
+        break;
+      case BackupStatus::kPending:
+        s.backup = backup_enabled ? missing : PartState::kNotNeeded;
+        break;
+      default:
+        s.backup = PartState::kFailed;
     }
   }
   if (!r.precheck) {
@@ -86,8 +113,8 @@ InstanceState StateFromRecord(const InstanceRun& r, bool backup_enabled, bool ba
   }
   if (r.patch && r.patch->status == PatchStatus::kInProgress && !r.patch->command_id.empty()) {
     s.stage = Stage::kPatching;
-  } else if (r.patch && r.patch->status != PatchStatus::kPending && r.patch->status != PatchStatus::kInProgress &&
-             r.patch->status != PatchStatus::kSkipped) {
+  } else if (r.patch && r.patch->status != PatchStatus::kPending &&
+             r.patch->status != PatchStatus::kInProgress && r.patch->status != PatchStatus::kSkipped) {
     s.stage = Stage::kPatched;
   } else {
     s.stage = Settle(s);

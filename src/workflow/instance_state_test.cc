@@ -90,8 +90,8 @@ TEST(InstanceStateTest, EventsRefusedWhereTheyCannotHappen) {
   EXPECT_EQ(s.stage, Stage::kQueued);
 }
 
-InstanceRun Record(std::optional<BackupStatus> b, std::optional<PrecheckStatus> p, std::optional<PatchStatus> patch,
-                   std::string command_id = "") {
+InstanceRun Record(std::optional<BackupStatus> b, std::optional<PrecheckStatus> p,
+                   std::optional<PatchStatus> patch, std::string command_id = "") {
   InstanceRun r;
   if (b) r.backup = BackupResult{}, r.backup->status = *b;
   if (p) r.precheck = PrecheckResult{}, r.precheck->status = *p;
@@ -107,12 +107,16 @@ TEST(InstanceStateTest, FromTheRecordAResumedRunPicksUpWhereItWas) {
   EXPECT_EQ(stage(Record(BackupStatus::kPending, PrecheckStatus::kReady, {})), Stage::kPreparing);
   EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, {})), Stage::kQueued);
   EXPECT_EQ(stage(Record(BackupStatus::kFailed, PrecheckStatus::kReady, {})), Stage::kBlocked);
-  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kInProgress, "cmd-1")),
-            Stage::kPatching);
-  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kSuccess)), Stage::kPatched);
-  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kFailed)), Stage::kPatched);
+  EXPECT_EQ(
+      stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kInProgress, "cmd-1")),
+      Stage::kPatching);
+  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kSuccess)),
+            Stage::kPatched);
+  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kFailed)),
+            Stage::kPatched);
   // A skip is decided again (the rollout may have stopped for reasons now gone).
-  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kSkipped)), Stage::kQueued);
+  EXPECT_EQ(stage(Record(BackupStatus::kAvailable, PrecheckStatus::kReady, PatchStatus::kSkipped)),
+            Stage::kQueued);
   // A patch-only run runs no backup or precheck: what is missing blocks.
   EXPECT_EQ(stage(Record(BackupStatus::kPending, PrecheckStatus::kReady, {}), false), Stage::kBlocked);
   EXPECT_EQ(stage(Record(BackupStatus::kAvailable, {}, {}), false), Stage::kBlocked);

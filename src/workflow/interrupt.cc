@@ -18,7 +18,8 @@ extern "C" void OnSignal(int) {
     (void)ignored;
     _exit(130);
   }
-  const char msg[] = "\nfleetpatch: interrupt received; finishing what is in flight (Ctrl-C again to exit now)\n";
+  const char msg[] =
+      "\nfleetpatch: interrupt received; finishing what is in flight (Ctrl-C again to exit now)\n";
   ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
   (void)ignored;
 }

@@ -2,8 +2,8 @@
 
 namespace fleetpatch::workflow {
 
-LeaseHeartbeat::LeaseHeartbeat(state::StateStore& store, state::ZoneLease* lease, std::chrono::milliseconds ttl,
-                               Clock& clock, CancelToken cancel)
+LeaseHeartbeat::LeaseHeartbeat(state::StateStore& store, state::ZoneLease* lease,
+                               std::chrono::milliseconds ttl, Clock& clock, CancelToken cancel)
     : store_(store), lease_(lease), ttl_(ttl), clock_(clock), cancel_(std::move(cancel)) {
   thread_ = std::thread([this] { Loop(); });
 }

@@ -21,8 +21,8 @@ namespace fleetpatch::workflow {
 
 class LeaseHeartbeat {
  public:
-  LeaseHeartbeat(state::StateStore& store, state::ZoneLease* lease, std::chrono::milliseconds ttl, Clock& clock,
-                 CancelToken cancel);
+  LeaseHeartbeat(state::StateStore& store, state::ZoneLease* lease, std::chrono::milliseconds ttl,
+                 Clock& clock, CancelToken cancel);
   ~LeaseHeartbeat();
   LeaseHeartbeat(const LeaseHeartbeat&) = delete;
   LeaseHeartbeat& operator=(const LeaseHeartbeat&) = delete;

@@ -11,7 +11,8 @@ size_t OutputChars(std::string_view output) {
 }
 
 bool OutputMayBeCut(std::string_view output, OutputSource source) {
-  size_t limit = source == OutputSource::kListInvocations ? kListInvocationsOutputChars : kGetInvocationOutputChars;
+  size_t limit =
+      source == OutputSource::kListInvocations ? kListInvocationsOutputChars : kGetInvocationOutputChars;
   // Cheap exit: fewer bytes than the limit cannot be that many characters.
   if (output.size() < limit) return false;
   return OutputChars(output) >= limit;

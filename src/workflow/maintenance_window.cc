@@ -26,9 +26,11 @@ local_seconds LocalAt(sys_days day, int minute) {
 
 }  // namespace
 
-Result<MaintenanceWindow> MaintenanceWindow::Create(const config::WindowConfig& config, const std::string& tzdir) {
+Result<MaintenanceWindow> MaintenanceWindow::Create(const config::WindowConfig& config,
+                                                    const std::string& tzdir) {
   for (int d : config.days) {
-    if (d < 0 || d > 6) return Error::Config(fmt::format("workflow.window.days: day {} is not 0 (Sunday)..6", d));
+    if (d < 0 || d > 6)
+      return Error::Config(fmt::format("workflow.window.days: day {} is not 0 (Sunday)..6", d));
   }
   for (const std::string& date : config.blackout_dates) FP_RETURN_IF_ERROR(config::ValidateDate(date));
   if (!config.enabled) return MaintenanceWindow(config, TimeZone::Utc());
@@ -73,8 +75,9 @@ std::string MaintenanceWindow::DescribeNextOpening(const WindowState& state) con
   sys_days day{std::chrono::floor<days>(local).time_since_epoch()};
   auto mins = std::chrono::duration_cast<minutes>(local - local_seconds{day.time_since_epoch()}).count();
   static const std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  return fmt::format("the maintenance window opens next at {} ({} {} {:02}:{:02} {})", FormatIso8601(*state.next_open),
-                     kDays[std::chrono::weekday(day).c_encoding()], DateOf(day), mins / 60, mins % 60, tz_.name());
+  return fmt::format("the maintenance window opens next at {} ({} {} {:02}:{:02} {})",
+                     FormatIso8601(*state.next_open), kDays[std::chrono::weekday(day).c_encoding()],
+                     DateOf(day), mins / 60, mins % 60, tz_.name());
 }
 
 }  // namespace fleetpatch::workflow

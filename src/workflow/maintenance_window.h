@@ -20,14 +20,16 @@ namespace fleetpatch::workflow {
 struct WindowState {
   bool open = true;
   std::optional<std::chrono::sys_seconds> closes_at;  // open: when this window closes (none: always open)
-  std::optional<std::chrono::sys_seconds> next_open;  // closed: when the next window opens (none: never in a year)
+  std::optional<std::chrono::sys_seconds>
+      next_open;  // closed: when the next window opens (none: never in a year)
 };
 
 class MaintenanceWindow {
  public:
   // kConfig for a bad day, date or time zone (naming it). A disabled window is always open.
   static Result<MaintenanceWindow> Create(const config::WindowConfig& config, const std::string& tzdir = "");
-  MaintenanceWindow(config::WindowConfig config, TimeZone tz) : config_(std::move(config)), tz_(std::move(tz)) {}
+  MaintenanceWindow(config::WindowConfig config, TimeZone tz)
+      : config_(std::move(config)), tz_(std::move(tz)) {}
 
   WindowState At(std::chrono::sys_seconds now) const;
   // "the maintenance window opens next at 2026-12-05T22:00:00Z (Sat 23:00 Europe/Berlin)", or a

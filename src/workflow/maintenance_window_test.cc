@@ -57,7 +57,8 @@ TEST(MaintenanceWindow, OpensAndClosesInLocalTime) {
   s = w.At(At("2026-12-06T02:00:00Z"));
   EXPECT_FALSE(s.open);
   EXPECT_EQ(Iso(*s.next_open), "2026-12-11T21:00:00Z");
-  EXPECT_THAT(w.DescribeNextOpening(s), HasSubstr("2026-12-11T21:00:00Z (Fri 2026-12-11 22:00 Europe/Berlin)"));
+  EXPECT_THAT(w.DescribeNextOpening(s),
+              HasSubstr("2026-12-11T21:00:00Z (Fri 2026-12-11 22:00 Europe/Berlin)"));
 }
 
 TEST(MaintenanceWindow, SummerTimeMovesTheUtcInstant) {
@@ -73,7 +74,7 @@ TEST(MaintenanceWindow, BlackoutDatesNeitherOpenNorRunInto) {
   auto w = Make(c);
   WindowState s = w.At(At("2026-12-10T12:00:00Z"));
   EXPECT_EQ(Iso(*s.next_open), "2026-12-12T21:00:00Z");  // Saturday's window instead
-  c.blackout_dates = {"2026-12-05"};  // the Saturday: Friday's window closes at midnight
+  c.blackout_dates = {"2026-12-05"};                     // the Saturday: Friday's window closes at midnight
   w = Make(c);
   s = w.At(At("2026-12-04T22:00:00Z"));
   EXPECT_TRUE(s.open);
@@ -88,10 +89,11 @@ TEST(MaintenanceWindow, NoOpeningWithinAYearIsSaid) {
   c.start_minute = 0;
   c.end_minute = 60;
   for (int d = 0; d < 420; ++d) {
-    std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} + std::chrono::days(d)};
+    std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::year{2026} / 12 / 1} +
+                                    std::chrono::days(d)};
     char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
     c.blackout_dates.push_back(buf);
   }
   auto w = Make(c);

@@ -1,9 +1,9 @@
 #include "workflow/patch.h"
 
-#include "workflow/rollout.h"
-
 #include <map>
 #include <unordered_map>
+
+#include "workflow/rollout.h"
 
 namespace fleetpatch::workflow {
 
@@ -200,13 +200,15 @@ Status ZonePatch::Verify() {
       c.installed_pending_reboot = v.installed_pending_reboot;
       c.installed_rejected = v.installed_rejected;
       c.operation = v.operation;
-      c.pending_reboot_expected = ctx_.options.reboot_option == "NoReboot" && !ctx_.options.fail_on_pending_reboot;
+      c.pending_reboot_expected =
+          ctx_.options.reboot_option == "NoReboot" && !ctx_.options.fail_on_pending_reboot;
       double started_s = std::chrono::duration<double>(f.started.time_since_epoch()).count();
       c.operation_after_command = v.operation_end_time_s + 5 >= started_s;  // 5 s of clock skew
       counts = c;
     }
     ClassifyPatch(f.status, counts, p);
-    if (!f.undelivered.empty()) p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
+    if (!f.undelivered.empty())
+      p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
     if (verify_error && f.status == "Success") p.error = ToProblem(*verify_error);
     if (NeedsRebootWait(ctx_.options, p)) {
       reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now());
@@ -266,9 +268,11 @@ Result<PhaseSummary> Workflow::PlanPatch(const std::string& run_id) {
       const InstanceRun& r = *by_key[key];
       plan_.push_back("patch: would run " + options_.patch_document + " (" + options_.patch_operation + ", " +
                       options_.reboot_option + ") on " + r.info.instance_id + " (" + r.info.zone + ") in " +
-                      (w == 0 && options_.canary_size > 0 ? std::string("the canary wave") : "wave " + std::to_string(w)) +
-                      (options_.backup_enabled && options_.backup_required ? ", once its backup is available and"
-                                                                           : ", once") +
+                      (w == 0 && options_.canary_size > 0 ? std::string("the canary wave")
+                                                          : "wave " + std::to_string(w)) +
+                      (options_.backup_enabled && options_.backup_required
+                           ? ", once its backup is available and"
+                           : ", once") +
                       " its precheck passes");
     }
   }

@@ -15,7 +15,8 @@ void SleepUntil(const ZoneContext& ctx, SteadyTime due, const std::function<bool
 }
 
 ZonePipeline::ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
-                           const std::vector<size_t>& orders, bool prepare, std::shared_ptr<GroupSuspensions> groups)
+                           const std::vector<size_t>& orders, bool prepare,
+                           std::shared_ptr<GroupSuspensions> groups)
     : ctx_(ctx), rollout_(rollout), prepare_(prepare), patch_(ctx), after_(ctx) {
   init_ = Classify(std::move(instances), orders, std::move(groups));
 }
@@ -37,12 +38,17 @@ Status ZonePipeline::Classify(std::vector<InstanceRun> instances, const std::vec
     const std::string id = e.run.info.instance_id;
     switch (e.state.stage) {
       case Stage::kPatched:
-      case Stage::kStopped: continue;  // over in an earlier attempt
+      case Stage::kStopped:
+        continue;  // over in an earlier attempt
       case Stage::kBlocked:
         FP_RETURN_IF_ERROR(Skip(e, PatchBlocker(e.run, o).value_or("not patchable")));
         continue;
-      case Stage::kPatching: in_flight_.push_back(e.run); break;
-      case Stage::kQueued: qualified_.emplace_back(e.order, id); break;
+      case Stage::kPatching:
+        in_flight_.push_back(e.run);
+        break;
+      case Stage::kQueued:
+        qualified_.emplace_back(e.order, id);
+        break;
       case Stage::kPreparing:
         ++preparing_;
         if (e.state.backup == PartState::kRunning) {
@@ -74,7 +80,8 @@ Status ZonePipeline::Run() {
   for (const auto& r : in_flight_) in_flight_ids.insert(r.info.instance_id);
   rollout_.Hold(ctx_.name(), {in_flight_ids.begin(), in_flight_ids.end()});
   // What an earlier attempt left in Standby or suspended is restored first (--resume).
-  if (Status st = asg_->Start(in_flight_ids); !st.ok()) ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
+  if (Status st = asg_->Start(in_flight_ids); !st.ok())
+    ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
   const bool in_wave = rollout_.Join(ctx_.name(), preparing_, static_cast<int64_t>(in_flight_.size()));
   for (const auto& r : in_flight_) entries_.at(r.info.instance_id).in_wave = in_wave;
   Status st = patch_.Start(std::exchange(in_flight_, {}), 0);
@@ -97,7 +104,8 @@ Status ZonePipeline::Run() {
 Status ZonePipeline::StepPreparation() {
   if (backup_) {
     if (!backup_->Done()) {
-      if (Status st = backup_->Step(); !st.ok()) ctx_.sink.ZoneError(Phase::kBackup, InZone(st.error(), ctx_.name()));
+      if (Status st = backup_->Step(); !st.ok())
+        ctx_.sink.ZoneError(Phase::kBackup, InZone(st.error(), ctx_.name()));
     }
     for (auto& [id, b] : backup_->TakeEnded()) FP_RETURN_IF_ERROR(OnBackupEnded(id, b));
   }
@@ -137,14 +145,16 @@ Status ZonePipeline::Stop(Entry& e, const std::string& why) {
 Status ZonePipeline::OnBackupEnded(const std::string& id, const BackupResult& b) {
   Entry& e = entries_.at(id);
   e.run.backup = b;  // the precheck reads it from here for the risks of a verdict still to come
-  Apply(e.state, b.status == BackupStatus::kAvailable ? InstanceEvent::kBackupAvailable : InstanceEvent::kBackupFailed);
+  Apply(e.state, b.status == BackupStatus::kAvailable ? InstanceEvent::kBackupAvailable
+                                                      : InstanceEvent::kBackupFailed);
   return Settled(e);
 }
 
 Status ZonePipeline::OnPrecheckEnded(const std::string& id, const PrecheckResult& p) {
   Entry& e = entries_.at(id);
   e.run.precheck = p;  // without its output and findings (saved already): the decisions need the status
-  Apply(e.state, p.status == PrecheckStatus::kReady ? InstanceEvent::kPrecheckReady : InstanceEvent::kPrecheckNotReady);
+  Apply(e.state, p.status == PrecheckStatus::kReady ? InstanceEvent::kPrecheckReady
+                                                    : InstanceEvent::kPrecheckNotReady);
   return Settled(e);
 }
 
@@ -181,9 +191,11 @@ Status ZonePipeline::StepPatch() {
     Apply(e.state, InstanceEvent::kPatchEnded);
     if (!e.run.patch) e.run.patch = PatchResult{};
     e.run.patch->status = status;
-    if (!prepare_ || !after_.Take(e.run, status)) ended.push_back({id, PatchFailed(status), std::nullopt, std::nullopt});
+    if (!prepare_ || !after_.Take(e.run, status))
+      ended.push_back({id, PatchFailed(status), std::nullopt, std::nullopt});
   }
-  if (Status st = after_.Step(); !st.ok()) ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
+  if (Status st = after_.Step(); !st.ok())
+    ctx_.sink.ZoneError(Phase::kPatch, InZone(st.error(), ctx_.name()));
   for (auto& e : after_.TakeEnded()) ended.push_back(std::move(e));
   return InstancesEnded(ended);
 }

@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "workflow/auto_scaling.h"
 #include "workflow/after_patch.h"
+#include "workflow/auto_scaling.h"
 #include "workflow/backup.h"
 #include "workflow/instance_state.h"
 #include "workflow/patch.h"
@@ -34,10 +34,12 @@ namespace fleetpatch::workflow {
 class ZonePipeline {
  public:
   // `instances`: the zone's eligible instances, `orders` their positions in the run's order (the
-  // rollout takes queued instances in that order). `prepare`: run the missing backups and prechecks (false: a patch-only run).
-  // `groups`: the run's suspended Auto Scaling groups, shared by its zones (nullptr: the zone's own).
+  // rollout takes queued instances in that order). `prepare`: run the missing backups and prechecks (false: a
+  // patch-only run). `groups`: the run's suspended Auto Scaling groups, shared by its zones (nullptr: the
+  // zone's own).
   ZonePipeline(const ZoneContext& ctx, RolloutGate& rollout, std::vector<InstanceRun> instances,
-               const std::vector<size_t>& orders, bool prepare, std::shared_ptr<GroupSuspensions> groups = nullptr);
+               const std::vector<size_t>& orders, bool prepare,
+               std::shared_ptr<GroupSuspensions> groups = nullptr);
 
   // Runs the zone until every instance is patched, blocked or stopped (or the run is cancelled).
   // Errors of a part are recorded as that phase's zone error and the zone goes on where it can; the
@@ -85,7 +87,7 @@ class ZonePipeline {
   std::optional<ZoneAutoScaling> asg_;
   ZoneAfterPatch after_;  // a full run's postcheck and auto rollback before an instance counts as ended
   std::vector<std::pair<size_t, std::string>> qualified_;  // to hand to the rollout
-  std::vector<InstanceRun> in_flight_;                      // a resumed run's patches in flight
+  std::vector<InstanceRun> in_flight_;                     // a resumed run's patches in flight
   Status init_ = OkStatus();
   int64_t preparing_ = 0;
   int64_t open_ = 0;  // entries preparing, queued or patching

@@ -40,18 +40,20 @@ void CompareDisks(const std::optional<PrecheckMeasurements>& before, const Prech
 
 }  // namespace
 
-PostcheckVerdict ComparePostcheck(const std::optional<PrecheckMeasurements>& before, const PostcheckObservation& now,
-                                  const PrecheckThresholds& thresholds) {
+PostcheckVerdict ComparePostcheck(const std::optional<PrecheckMeasurements>& before,
+                                  const PostcheckObservation& now, const PrecheckThresholds& thresholds) {
   PostcheckVerdict v;
   if (!now.after) {
     v.status = PostcheckStatus::kUnreachable;
     std::string why = now.unreachable_reason.empty() ? "the postcheck script returned no measurement"
                                                      : now.unreachable_reason;
-    if (now.ping_status != "Online") why += " (SSM agent " + (now.ping_status.empty() ? "unknown" : now.ping_status) + ")";
+    if (now.ping_status != "Online")
+      why += " (SSM agent " + (now.ping_status.empty() ? "unknown" : now.ping_status) + ")";
     v.regressions.push_back(why);
     return v;
   }
-  if (now.ping_status != "Online") v.regressions.push_back("SSM agent is " + now.ping_status + ", not Online");
+  if (now.ping_status != "Online")
+    v.regressions.push_back("SSM agent is " + now.ping_status + ", not Online");
   if (now.system_status != "ok") v.regressions.push_back("system status check is " + now.system_status);
   if (now.instance_status != "ok") v.regressions.push_back("instance status check is " + now.instance_status);
   CompareServices(before, *now.after, thresholds, &v.regressions);

@@ -16,8 +16,8 @@
 namespace fleetpatch::workflow {
 
 struct PostcheckObservation {
-  std::string ping_status;      // SSM agent: Online | ConnectionLost | Inactive
-  std::string system_status;    // EC2 DescribeInstanceStatus
+  std::string ping_status;    // SSM agent: Online | ConnectionLost | Inactive
+  std::string system_status;  // EC2 DescribeInstanceStatus
   std::string instance_status;
   // The precheck script's measurements after the patch; nullopt when the script could not run
   // or its output could not be read (the instance is then unreachable).
@@ -33,7 +33,7 @@ struct PostcheckVerdict {
 
 // `before` is the instance's precheck measurement (nullopt: no precheck in this run, so only the
 // absolute checks apply: status checks, agent, disks within thresholds, critical services active).
-PostcheckVerdict ComparePostcheck(const std::optional<PrecheckMeasurements>& before, const PostcheckObservation& now,
-                                  const PrecheckThresholds& thresholds);
+PostcheckVerdict ComparePostcheck(const std::optional<PrecheckMeasurements>& before,
+                                  const PostcheckObservation& now, const PrecheckThresholds& thresholds);
 
 }  // namespace fleetpatch::workflow

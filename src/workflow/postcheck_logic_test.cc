@@ -28,7 +28,9 @@ PrecheckThresholds Thresholds() {
   return t;
 }
 
-PostcheckObservation Online(PrecheckMeasurements after) { return {"Online", "ok", "ok", std::move(after), ""}; }
+PostcheckObservation Online(PrecheckMeasurements after) {
+  return {"Online", "ok", "ok", std::move(after), ""};
+}
 
 TEST(Postcheck, SameMeasurementsAreHealthy) {
   auto v = ComparePostcheck(Healthy(), Online(Healthy()), Thresholds());
@@ -57,8 +59,9 @@ TEST(Postcheck, StatusChecksAndAgentAreEachNamed) {
   o.instance_status = "initializing";
   auto v = ComparePostcheck(Healthy(), o, Thresholds());
   EXPECT_EQ(v.status, PostcheckStatus::kDegraded);
-  EXPECT_THAT(v.regressions, ElementsAre("SSM agent is ConnectionLost, not Online", "system status check is impaired",
-                                         "instance status check is initializing"));
+  EXPECT_THAT(v.regressions,
+              ElementsAre("SSM agent is ConnectionLost, not Online", "system status check is impaired",
+                          "instance status check is initializing"));
 }
 
 TEST(Postcheck, ADiskNewlyOutsideItsThresholdIsARegressionAnOldOneIsNot) {

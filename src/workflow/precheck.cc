@@ -1,10 +1,9 @@
 #include "workflow/precheck.h"
 
-#include "workflow/pipeline.h"
-
 #include <algorithm>
 
 #include "workflow/long_output.h"
+#include "workflow/pipeline.h"
 #include "workflow/precheck_logic.h"
 
 namespace fleetpatch::workflow {
@@ -17,14 +16,21 @@ ZonePrecheck::ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun> todo
 }
 
 ZonePrecheck::ZonePrecheck(const ZoneContext& ctx, std::vector<InstanceRun*> todo)
-    : ctx_(ctx), todo_(std::move(todo)), deadline_(ctx.clock().SteadyNow() + ctx.options.ssm_timeout),
-      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval), started_(ctx.Now()) {
+    : ctx_(ctx),
+      todo_(std::move(todo)),
+      deadline_(ctx.clock().SteadyNow() + ctx.options.ssm_timeout),
+      poll_(ctx.options.precheck_first_poll, ctx.options.poll_interval),
+      started_(ctx.Now()) {
   for (size_t i = 0; i < todo_.size(); ++i) waiting_[todo_[i]->info.instance_id] = i;
 }
 
-std::vector<std::pair<std::string, PrecheckResult>> ZonePrecheck::TakeEnded() { return std::exchange(ended_, {}); }
+std::vector<std::pair<std::string, PrecheckResult>> ZonePrecheck::TakeEnded() {
+  return std::exchange(ended_, {});
+}
 
-bool ZonePrecheck::Finished() const { return waiting_.empty() && next_batch_ >= queue_.size() && sent_.empty(); }
+bool ZonePrecheck::Finished() const {
+  return waiting_.empty() && next_batch_ >= queue_.size() && sent_.empty();
+}
 
 std::optional<SteadyTime> ZonePrecheck::NextCheck() const {
   if (done_) return std::nullopt;
@@ -44,8 +50,8 @@ Status ZonePrecheck::Step() {
   if (done_) return OkStatus();
   if (ctx_.options.dry_run) {
     for (const auto* r : todo_) {
-      ctx_.sink.Plan("precheck: would run the " + r->info.platform + " precheck script on " + r->info.instance_id +
-                     " (" + ctx_.name() + ")");
+      ctx_.sink.Plan("precheck: would run the " + r->info.platform + " precheck script on " +
+                     r->info.instance_id + " (" + ctx_.name() + ")");
     }
     ctx_.sink.Skipped(Phase::kPrecheck, static_cast<int64_t>(todo_.size()));
     done_ = true;
@@ -65,7 +71,8 @@ Status ZonePrecheck::Step() {
     // as a precheck that never ran).
     std::vector<InstanceRun*> open;
     for (auto& [id, i] : waiting_) open.push_back(todo_[i]);
-    for (size_t b = next_batch_; b < queue_.size(); ++b) open.insert(open.end(), queue_[b].targets.begin(), queue_[b].targets.end());
+    for (size_t b = next_batch_; b < queue_.size(); ++b)
+      open.insert(open.end(), queue_[b].targets.begin(), queue_[b].targets.end());
     for (auto& s : sent_) open.insert(open.end(), s.targets.begin(), s.targets.end());
     PrecheckResult p;
     p.status = PrecheckStatus::kFailed;
@@ -123,7 +130,8 @@ void ZonePrecheck::Unreachable() {
     const std::string& id = r->info.instance_id;
     std::string ping = last_ping_.count(id) ? last_ping_[id] : std::string("not registered");
     p.reasons.push_back("SSM agent not reachable: PingStatus " + ping + " after " +
-                        std::to_string(ctx_.options.ssm_timeout.count()) + " s (workflow.timeouts.ssm_connection)");
+                        std::to_string(ctx_.options.ssm_timeout.count()) +
+                        " s (workflow.timeouts.ssm_connection)");
     (void)Ended(*r, p);
   }
   waiting_.clear();
@@ -216,7 +224,8 @@ Status ZonePrecheck::CheckCommand(Sent& s, std::vector<InstanceRun*>& left) {
   std::unordered_map<std::string, const InvocationView*> by_id;
   if (inv.ok())
     for (const auto& v : *inv) by_id[v.instance_id] = &v;
-  const auto limit = ctx_.options.ssm_timeout + std::chrono::seconds(ctx_.options.precheck_execution_timeout_s);
+  const auto limit =
+      ctx_.options.ssm_timeout + std::chrono::seconds(ctx_.options.precheck_execution_timeout_s);
   const bool expired = ctx_.clock().SteadyNow() - s.sent_at > limit;
   for (auto* r : s.targets) {
     auto it = by_id.find(r->info.instance_id);
@@ -241,7 +250,8 @@ Status ZonePrecheck::CheckCommand(Sent& s, std::vector<InstanceRun*>& left) {
 // ListCommandInvocations cut the output at 2,500 characters (an instance with many mounts): reads
 // it whole with GetCommandInvocation into *whole. Returns the failed result when that is not
 // possible (the call failed, or the output reached GetCommandInvocation's 24,000 too), else nullopt.
-std::optional<PrecheckResult> ZonePrecheck::ReadWholeOutput(const std::string& command_id, const InvocationView& v,
+std::optional<PrecheckResult> ZonePrecheck::ReadWholeOutput(const std::string& command_id,
+                                                            const InvocationView& v,
                                                             InvocationView* whole) const {
   *whole = v;
   auto out = ctx_.api.GetInvocationOutput(command_id, v.instance_id);
@@ -279,8 +289,9 @@ PrecheckResult ZonePrecheck::Verdict(const InstanceRun& r, const InvocationView*
                         (Undelivered(v->status_details) ? v->status_details : v->status) + ")");
   } else if (v->status != "Success") {
     p.status = PrecheckStatus::kFailed;
-    p.error = {"validation", "PrecheckScriptFailed",
-               "precheck script ended " + v->status + " (exit code " + std::to_string(v->response_code) + ")"};
+    p.error = {
+        "validation", "PrecheckScriptFailed",
+        "precheck script ended " + v->status + " (exit code " + std::to_string(v->response_code) + ")"};
   } else if (auto m = ParsePrecheckOutput(v->output); !m.ok()) {
     p.status = PrecheckStatus::kFailed;
     p.error = ToProblem(m.error(), "PrecheckOutputInvalid");

@@ -79,7 +79,7 @@ class ZonePrecheck {
   std::vector<Batch> queue_;
   size_t next_batch_ = 0;
   std::vector<Sent> sent_;
-  SteadyTime deadline_;        // of the look for agents
+  SteadyTime deadline_;  // of the look for agents
   std::optional<SteadyTime> look_due_;
   PollSchedule poll_;
   std::string started_;

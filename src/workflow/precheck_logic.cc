@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -41,7 +40,8 @@ Status ValidateServiceName(const std::string& name) {
   return OkStatus();
 }
 
-Result<std::string> BuildPrecheckScript(const std::string& platform, const std::vector<std::string>& services) {
+Result<std::string> BuildPrecheckScript(const std::string& platform,
+                                        const std::vector<std::string>& services) {
   for (const auto& s : services) FP_RETURN_IF_ERROR(ValidateServiceName(s));
   std::string script;
   std::string list;
@@ -52,7 +52,8 @@ Result<std::string> BuildPrecheckScript(const std::string& platform, const std::
     script.assign(reinterpret_cast<const char*>(embedded::kPrecheckPs1), embedded::kPrecheckPs1_size);
     for (const auto& s : services) list += (list.empty() ? "'" : ",'") + s + "'";
   } else {
-    return Error::Validation("no precheck script for platform '" + platform + "' (supported: linux, windows)");
+    return Error::Validation("no precheck script for platform '" + platform +
+                             "' (supported: linux, windows)");
   }
   auto pos = script.find(kServicesPlaceholder);
   if (pos == std::string::npos) return Error::Internal("precheck script has no services placeholder");
@@ -63,8 +64,9 @@ Result<std::string> BuildPrecheckScript(const std::string& platform, const std::
 namespace {
 
 // A count from the instance's (untrusted) output: a JSON integer, or a float in range, truncated
-// as before (PowerShell's ConvertTo-Json may print a computed size as 1234.5). nlohmann's get<int64_t>() of 2e65 is a float-to-integer conversion out of range, which
-// is undefined behaviour (found by fuzz_precheck), so the range is checked here first.
+// as before (PowerShell's ConvertTo-Json may print a computed size as 1234.5). nlohmann's get<int64_t>() of
+// 2e65 is a float-to-integer conversion out of range, which is undefined behaviour (found by fuzz_precheck),
+// so the range is checked here first.
 int64_t CountField(const nlohmann::json& v, const char* name) {
   if (v.is_number_integer()) {
     if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
@@ -96,14 +98,16 @@ Result<PrecheckMeasurements> ParsePrecheckOutput(std::string_view output) {
     pos = output.find(kMarker, pos);
     if (pos == std::string_view::npos) {
       std::string head(output.substr(0, std::min<size_t>(output.size(), 200)));
-      return Error::Validation("precheck output has no FLEETPATCH_PRECHECK_V1 line (output began: '" + head + "')");
+      return Error::Validation("precheck output has no FLEETPATCH_PRECHECK_V1 line (output began: '" + head +
+                               "')");
     }
     if (pos == 0 || output[pos - 1] == '\n') break;
     pos += kMarker.size();
   }
   size_t start = pos + kMarker.size();
   size_t end = output.find('\n', start);
-  std::string_view line = output.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  std::string_view line =
+      output.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return Error::Validation("precheck output line is not valid JSON: '" +
@@ -112,8 +116,8 @@ Result<PrecheckMeasurements> ParsePrecheckOutput(std::string_view output) {
   PrecheckMeasurements m;
   try {
     for (const auto& d : j.value("disks", nlohmann::json::array())) {
-      m.disks.push_back(
-          {d.at("mount").get<std::string>(), CountField(d.at("size_kb"), "size_kb"), CountField(d.at("avail_kb"), "avail_kb")});
+      m.disks.push_back({d.at("mount").get<std::string>(), CountField(d.at("size_kb"), "size_kb"),
+                         CountField(d.at("avail_kb"), "avail_kb")});
     }
     m.cpus = static_cast<int>(std::clamp<int64_t>(CountField(j, "cpus", 1), 1, 1 << 20));
     m.load1 = j.value("load1", -1.0);
@@ -152,14 +156,17 @@ PrecheckResult EvaluatePrecheck(const PrecheckMeasurements& m, const PrecheckThr
         gib >= t.min_free_disk_gib);
   }
   for (const auto& want : t.mounts) {
-    bool seen = std::any_of(m.disks.begin(), m.disks.end(), [&](const DiskMeasurement& d) { return d.mount == want; });
+    bool seen = std::any_of(m.disks.begin(), m.disks.end(),
+                            [&](const DiskMeasurement& d) { return d.mount == want; });
     if (!seen) add("disk:" + want, "not mounted", "mounted", false);
   }
-  if (checked == 0 && t.mounts.empty()) add("disk_free_percent", "no local filesystems reported", "at least one", false);
+  if (checked == 0 && t.mounts.empty())
+    add("disk_free_percent", "no local filesystems reported", "at least one", false);
 
   if (m.load1 >= 0) {
     double per_cpu = m.load1 / std::max(1, m.cpus);
-    add("load_per_cpu", Fixed(per_cpu, 2), "<= " + Fixed(t.max_load_per_cpu, 2), per_cpu <= t.max_load_per_cpu);
+    add("load_per_cpu", Fixed(per_cpu, 2), "<= " + Fixed(t.max_load_per_cpu, 2),
+        per_cpu <= t.max_load_per_cpu);
   } else {
     add("load_per_cpu", "not measured", "<= " + Fixed(t.max_load_per_cpu, 2), false);
   }

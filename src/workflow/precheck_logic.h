@@ -14,15 +14,15 @@
 namespace fleetpatch::workflow {
 
 struct PrecheckThresholds {
-  double min_free_disk_percent = 10.0;  // Default: 10 (% free on every checked mount)
-  double min_free_disk_gib = 1.0;       // Default: 1 GiB free on every checked mount
-  std::vector<std::string> mounts;      // Default: [] = every local mount the script reports
-  double max_load_per_cpu = 2.0;        // Default: 2.0 (1-minute load average / CPUs)
-  double min_free_memory_percent = 5.0; // Default: 5 (% of memory available)
-  double min_free_memory_mib = 128;     // Default: 128 MiB available
+  double min_free_disk_percent = 10.0;         // Default: 10 (% free on every checked mount)
+  double min_free_disk_gib = 1.0;              // Default: 1 GiB free on every checked mount
+  std::vector<std::string> mounts;             // Default: [] = every local mount the script reports
+  double max_load_per_cpu = 2.0;               // Default: 2.0 (1-minute load average / CPUs)
+  double min_free_memory_percent = 5.0;        // Default: 5 (% of memory available)
+  double min_free_memory_mib = 128;            // Default: 128 MiB available
   std::vector<std::string> critical_services;  // must be active; Default: per platform, from config
-  bool fail_on_pending_reboot = false;  // Default: false (a pending reboot is a risk, not a blocker)
-  bool fail_on_package_lock = true;     // Default: true (another package manager is running)
+  bool fail_on_pending_reboot = false;         // Default: false (a pending reboot is a risk, not a blocker)
+  bool fail_on_package_lock = true;            // Default: true (another package manager is running)
 };
 
 struct DiskMeasurement {
@@ -47,7 +47,8 @@ Status ValidateServiceName(const std::string& name);
 
 // The script for "linux" (bash, for AWS-RunShellScript) or "windows" (PowerShell, for
 // AWS-RunPowerShellScript), checking `services`. Fails on an unknown platform or a bad service name.
-Result<std::string> BuildPrecheckScript(const std::string& platform, const std::vector<std::string>& services);
+Result<std::string> BuildPrecheckScript(const std::string& platform,
+                                        const std::vector<std::string>& services);
 
 // Finds the FLEETPATCH_PRECHECK_V1 line in a command's standard output and parses it.
 // kValidation when the line is missing or malformed (the message quotes no more than 200 bytes).

@@ -1,12 +1,11 @@
 #include "workflow/precheck_logic.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "testing/testdata.h"
 
@@ -82,7 +81,8 @@ TEST(PrecheckEvalTest, MissingServiceAndPendingRebootWhenConfigured) {
 
 TEST(PrecheckParseTest, FindsTheMarkerLineAmongOthers) {
   auto m = ParsePrecheckOutput(
-      "noise\nFLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":100,\"avail_kb\":50}],\"cpus\":4,"
+      "noise\nFLEETPATCH_PRECHECK_V1 "
+      "{\"disks\":[{\"mount\":\"/\",\"size_kb\":100,\"avail_kb\":50}],\"cpus\":4,"
       "\"load1\":1.5,\"mem_total_kb\":10,\"mem_available_kb\":5,\"services\":{\"a\":\"active\"},"
       "\"reboot_required\":true,\"pkg_lock\":false}\nmore\n");
   ASSERT_TRUE(m.ok()) << m.error().message;
@@ -105,7 +105,8 @@ TEST(PrecheckParseTest, RefusesCountsOutOfRange) {
   EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":18446744073709551615,\"avail_kb\":1", "")).ok());
   EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":1,\"avail_kb\":1", ",\"cpus\":1e20")).ok());
   EXPECT_FALSE(ParsePrecheckOutput(line("\"size_kb\":1,\"avail_kb\":1", ",\"mem_total_kb\":9.3e18")).ok());
-  auto m = ParsePrecheckOutput(line("\"size_kb\":100.7,\"avail_kb\":9223372036854775807", ",\"cpus\":4294967296"));
+  auto m =
+      ParsePrecheckOutput(line("\"size_kb\":100.7,\"avail_kb\":9223372036854775807", ",\"cpus\":4294967296"));
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m->disks[0].size_kb, 100);
   EXPECT_EQ(m->disks[0].avail_kb, INT64_MAX);
@@ -179,8 +180,10 @@ class PrecheckBashTest : public ::testing::Test {
          "echo '/dev/xvdb1 1000000 100000 900000 10% /data dir'\n");
     Tool("nproc", "echo 2\n");
     Tool("systemctl",
-         "if [ \"$1\" = show ]; then case \"$5 $6\" in '-- ghost') echo not-found;; *) echo loaded;; esac; exit 0; fi\n"
-         "case \"$2 $3\" in '-- sshd') echo active;; '-- crond') echo failed; exit 3;; *) echo inactive; exit 3;; esac\n");
+         "if [ \"$1\" = show ]; then case \"$5 $6\" in '-- ghost') echo not-found;; *) echo loaded;; esac; "
+         "exit 0; fi\n"
+         "case \"$2 $3\" in '-- sshd') echo active;; '-- crond') echo failed; exit 3;; *) echo inactive; "
+         "exit 3;; esac\n");
   }
   void Write(const std::filesystem::path& p, const std::string& s) { std::ofstream(p) << s; }
   void Tool(const std::string& name, const std::string& body) {

@@ -1,7 +1,7 @@
 // Progress of a long phase, for people and for logs. On a terminal: one line redrawn in place
-// ("[patch] 120/500 done, 3 failed, 2 skipped, about 2m10s left"; the estimate once 5% is done). Not on a terminal: a plain line
-// at most every `log_interval` and at the end, so piped output stays quiet and greppable.
-// Thread-safe: workers call Done() concurrently.
+// ("[patch] 120/500 done, 3 failed, 2 skipped, about 2m10s left"; the estimate once 5% is done). Not on a
+// terminal: a plain line at most every `log_interval` and at the end, so piped output stays quiet and
+// greppable. Thread-safe: workers call Done() concurrently.
 #pragma once
 
 #include <chrono>

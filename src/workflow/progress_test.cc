@@ -1,8 +1,7 @@
 #include "workflow/progress.h"
 
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "testing/fake_clock.h"
 #include "workflow/interrupt.h"
@@ -35,7 +34,8 @@ TEST(ProgressTest, PipedOutputIsRateLimitedPlainLines) {
   size_t len = 0;
   std::FILE* out = open_memstream(&buf, &len);
   {
-    Progress p("scan", 3, {.terminal = false, .quiet = false, .log_interval = std::chrono::seconds(15)}, clock, out);
+    Progress p("scan", 3, {.terminal = false, .quiet = false, .log_interval = std::chrono::seconds(15)},
+               clock, out);
     p.Done();
     p.Done();
     clock.Advance(std::chrono::seconds(20));

@@ -22,7 +22,9 @@ bool IsNotFound(const Error& e) {
 
 // The image's creation time; false when EC2 gave none that parses (the image is then never
 // considered expired by age, only by its delete-after tag).
-bool CreatedAt(const ImageView& img, SysClock::time_point* out) { return ParseIso8601(img.creation_date, out); }
+bool CreatedAt(const ImageView& img, SysClock::time_point* out) {
+  return ParseIso8601(img.creation_date, out);
+}
 
 // The delete-after tag is a UTC day (YYYY-MM-DD): the image expires when that day has begun.
 bool DeleteAfterPassed(const ImageView& img, SysClock::time_point now) {
@@ -44,7 +46,8 @@ std::string NotExpiredReason(const ImageView& img, const PrunePolicy& policy, Sy
 }
 
 std::string ExpiredReason(const ImageView& img, const PrunePolicy& policy, SysClock::time_point now) {
-  if (DeleteAfterPassed(img, now)) return "expired: delete-after " + Tag(img, kDeleteAfterTag) + " has passed";
+  if (DeleteAfterPassed(img, now))
+    return "expired: delete-after " + Tag(img, kDeleteAfterTag) + " has passed";
   return "expired: older than retention_days " + std::to_string(policy.retention_days);
 }
 
@@ -65,7 +68,8 @@ void KeepNewest(std::vector<PruneDecision>& ds, int keep_last) {
 }
 
 // The rules that do not depend on the other images of the same instance.
-void DecideAlone(PruneDecision& d, const PrunePolicy& policy, const PruneProtection& protection, SysClock::time_point now) {
+void DecideAlone(PruneDecision& d, const PrunePolicy& policy, const PruneProtection& protection,
+                 SysClock::time_point now) {
   const ImageView& img = d.candidate.image;
   if (std::string why = NotOursReason(d.candidate); !why.empty()) {
     d.action = PruneAction::kNotOurs;
@@ -98,12 +102,18 @@ Status IgnoreNotFound(Status st) {
 
 const char* PruneActionName(PruneAction a) {
   switch (a) {
-    case PruneAction::kDelete: return "delete";
-    case PruneAction::kKeep: return "keep";
-    case PruneAction::kNotOurs: return "not_ours";
-    case PruneAction::kDeleted: return "deleted";
-    case PruneAction::kAlreadyGone: return "already_gone";
-    case PruneAction::kFailed: return "failed";
+    case PruneAction::kDelete:
+      return "delete";
+    case PruneAction::kKeep:
+      return "keep";
+    case PruneAction::kNotOurs:
+      return "not_ours";
+    case PruneAction::kDeleted:
+      return "deleted";
+    case PruneAction::kAlreadyGone:
+      return "already_gone";
+    case PruneAction::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -128,8 +138,10 @@ std::vector<PruneDecision> PlanPrune(std::vector<PruneImage> images, const Prune
     ds.push_back(std::move(d));
   }
   std::stable_sort(ds.begin(), ds.end(), [](const PruneDecision& a, const PruneDecision& b) {
-    return std::tie(a.candidate.zone, a.instance_id, a.candidate.image.creation_date, a.candidate.image.image_id) <
-           std::tie(b.candidate.zone, b.instance_id, b.candidate.image.creation_date, b.candidate.image.image_id);
+    return std::tie(a.candidate.zone, a.instance_id, a.candidate.image.creation_date,
+                    a.candidate.image.image_id) < std::tie(b.candidate.zone, b.instance_id,
+                                                           b.candidate.image.creation_date,
+                                                           b.candidate.image.image_id);
   });
   KeepNewest(ds, std::max(0, policy.keep_last));
   return ds;
@@ -144,7 +156,8 @@ Status FinishIntent(ZoneApi& api, PruneJournal& journal, const PruneIntent& inte
 namespace {
 
 // Deletes one planned image, with `owned` the account's own snapshots among those of the plan.
-PruneDecision DeleteOne(ZoneApi& api, PruneJournal& journal, PruneDecision d, const std::set<std::string>& owned) {
+PruneDecision DeleteOne(ZoneApi& api, PruneJournal& journal, PruneDecision d,
+                        const std::set<std::string>& owned) {
   const ImageView& img = d.candidate.image;
   PruneIntent intent{d.candidate.zone, img.image_id, SnapshotsToDelete(img, owned)};
   auto fail = [&](const std::string& what, const Error& e) {
@@ -163,7 +176,8 @@ PruneDecision DeleteOne(ZoneApi& api, PruneJournal& journal, PruneDecision d, co
   if (auto st = journal.Done(intent); !st.ok()) return fail("recording the deletion", st.error());
   d.action = gone ? PruneAction::kAlreadyGone : PruneAction::kDeleted;
   if (gone) d.reason = "deregistered before this prune; its snapshots deleted";
-  if (intent.snapshot_ids.size() < img.snapshot_ids.size()) d.reason += "; snapshots this account does not own left alone";
+  if (intent.snapshot_ids.size() < img.snapshot_ids.size())
+    d.reason += "; snapshots this account does not own left alone";
   return d;
 }
 
@@ -172,7 +186,8 @@ PruneDecision DeleteOne(ZoneApi& api, PruneJournal& journal, PruneDecision d, co
 void ExecutePrune(ZoneApi& api, PruneJournal& journal, const std::vector<PruneDecision*>& planned) {
   std::vector<std::string> snapshots;
   for (const PruneDecision* d : planned) {
-    snapshots.insert(snapshots.end(), d->candidate.image.snapshot_ids.begin(), d->candidate.image.snapshot_ids.end());
+    snapshots.insert(snapshots.end(), d->candidate.image.snapshot_ids.begin(),
+                     d->candidate.image.snapshot_ids.end());
   }
   Result<std::set<std::string>> owned = std::set<std::string>();
   if (!snapshots.empty()) owned = api.DescribeOwnedSnapshotIds(snapshots);
@@ -233,7 +248,9 @@ Status StorePruneJournal::Intend(const PruneIntent& intent) {
   return Append(store_, clock_, run_id_, intent, "intent " + Join(intent.snapshot_ids, ","));
 }
 
-Status StorePruneJournal::Done(const PruneIntent& intent) { return Append(store_, clock_, run_id_, intent, "done"); }
+Status StorePruneJournal::Done(const PruneIntent& intent) {
+  return Append(store_, clock_, run_id_, intent, "done");
+}
 
 Result<PendingPrune> FindPendingPrunes(state::StateStore& store) {
   FP_ASSIGN_OR_RETURN(std::vector<RunInfo> runs, store.ListRuns(1000));

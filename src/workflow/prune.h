@@ -55,14 +55,15 @@ struct PruneImage {
 };
 
 enum class PruneAction {
-  kDelete,      // planned for deletion
-  kKeep,        // fleetpatch's, kept (reason says which rule)
-  kNotOurs,     // not provably created by fleetpatch: never touched
-  kDeleted,     // deregistered and its snapshots deleted
-  kAlreadyGone, // deregistered (or its snapshots deleted) by someone else before us
-  kFailed,      // a call failed; the reason says which (a later prune retries)
+  kDelete,       // planned for deletion
+  kKeep,         // fleetpatch's, kept (reason says which rule)
+  kNotOurs,      // not provably created by fleetpatch: never touched
+  kDeleted,      // deregistered and its snapshots deleted
+  kAlreadyGone,  // deregistered (or its snapshots deleted) by someone else before us
+  kFailed,       // a call failed; the reason says which (a later prune retries)
 };
-const char* PruneActionName(PruneAction a);  // "delete", "keep", "not_ours", "deleted", "already_gone", "failed"
+const char* PruneActionName(
+    PruneAction a);  // "delete", "keep", "not_ours", "deleted", "already_gone", "failed"
 
 struct PruneDecision {
   PruneImage candidate;
@@ -81,7 +82,8 @@ std::string NotOursReason(const PruneImage& image);
 // passed nor is it older than retention_days -> keep; else kDelete. The result is sorted by zone,
 // then instance, then creation date.
 std::vector<PruneDecision> PlanPrune(std::vector<PruneImage> images, const PrunePolicy& policy,
-                                     const PruneProtection& protection, std::chrono::system_clock::time_point now);
+                                     const PruneProtection& protection,
+                                     std::chrono::system_clock::time_point now);
 
 // The journal of a prune's intents, kept in the state store by the caller (see cmd_prune).
 struct PruneIntent {

@@ -37,20 +37,25 @@ PruneImage Ours(const std::string& id, const std::string& instance, int day, con
   p.image.creation_date = FormatIso8601(Day(day));
   p.image.snapshot_ids = {"snap-" + id.substr(4) + "a", "snap-" + id.substr(4) + "b"};
   p.image.size_gib = 8;
-  p.image.tags = {{kCreatedByTag, "fleetpatch"}, {kInstanceIdTag, instance}, {kRunTag, run},
-                  {kBackupNameTag, p.image.name}, {kDeleteAfterTag, FormatIso8601(Day(day + 30)).substr(0, 10)}};
+  p.image.tags = {{kCreatedByTag, "fleetpatch"},
+                  {kInstanceIdTag, instance},
+                  {kRunTag, run},
+                  {kBackupNameTag, p.image.name},
+                  {kDeleteAfterTag, FormatIso8601(Day(day + 30)).substr(0, 10)}};
   return p;
 }
 
 std::map<std::string, PruneDecision> Plan(std::vector<PruneImage> images, PrunePolicy policy = {},
                                           PruneProtection protection = {}, int today = 60) {
   std::map<std::string, PruneDecision> out;
-  for (auto& d : PlanPrune(std::move(images), policy, protection, Day(today))) out[d.candidate.image.image_id] = d;
+  for (auto& d : PlanPrune(std::move(images), policy, protection, Day(today)))
+    out[d.candidate.image.image_id] = d;
   return out;
 }
 
 TEST(PlanPruneTest, DeletesExpiredImagesAndKeepsTheNewestOfEachInstance) {
-  auto plan = Plan({Ours("ami-1", "i-a", 0), Ours("ami-2", "i-a", 7), Ours("ami-3", "i-a", 14), Ours("ami-4", "i-b", 0)});
+  auto plan = Plan(
+      {Ours("ami-1", "i-a", 0), Ours("ami-2", "i-a", 7), Ours("ami-3", "i-a", 14), Ours("ami-4", "i-b", 0)});
   EXPECT_EQ(plan["ami-1"].action, PruneAction::kDelete);
   EXPECT_EQ(plan["ami-2"].action, PruneAction::kDelete);
   EXPECT_EQ(plan["ami-3"].action, PruneAction::kKeep);
@@ -95,7 +100,8 @@ TEST(PlanPruneTest, NeverTouchesWhatItCannotProveItCreated) {
   PruneImage no_run = Ours("ami-4", "i-a", 0);
   no_run.image.tags.erase(kRunTag);
   auto plan = Plan({foreign, untagged, renamed, no_run, Ours("ami-5", "i-a", 1)}, {30, 0});
-  for (const char* id : {"ami-1", "ami-2", "ami-3", "ami-4"}) EXPECT_EQ(plan[id].action, PruneAction::kNotOurs) << id;
+  for (const char* id : {"ami-1", "ami-2", "ami-3", "ami-4"})
+    EXPECT_EQ(plan[id].action, PruneAction::kNotOurs) << id;
   EXPECT_THAT(plan["ami-1"].reason, ::testing::HasSubstr("999999999999"));
   EXPECT_EQ(plan["ami-5"].action, PruneAction::kDelete);
 }
@@ -173,7 +179,8 @@ class PruneStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("fp-prune-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("fp-prune-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     auto s = state::SqliteStateStore::Open((dir_ / "state.db").string(), clock_);
     ASSERT_TRUE(s.ok()) << s.error().ToString();

@@ -93,8 +93,8 @@ double TokenBucket::capacity() {
 }
 
 std::string ApiFamily(const std::string& service, const std::string& operation) {
-  static const std::set<std::string> kEc2Mutating = {"CreateImage", "DeregisterImage", "DeleteSnapshot",
-                                                     "RunInstances", "StopInstances", "StartInstances"};
+  static const std::set<std::string> kEc2Mutating = {"CreateImage",  "DeregisterImage", "DeleteSnapshot",
+                                                     "RunInstances", "StopInstances",   "StartInstances"};
   static const std::set<std::string> kSsmMutating = {"SendCommand", "CancelCommand"};
   if (service == "ec2") {
     if (operation == "CreateTags" || operation == "DeleteTags") return "ec2-tags";
@@ -108,7 +108,7 @@ std::map<std::string, BucketSpec> RateLimiter::DefaultSpecs() {
   // EC2: 90% of AWS's published account-level buckets (non-mutating 100/20, mutating 50/5, CreateTags
   // 100/10), the same defaults as config.h. SSM and STS publish no per-action numbers; conservative.
   return {{"ec2-read", {90, 18}}, {"ec2-mutate", {45, 4.5}}, {"ec2-tags", {90, 9}},
-          {"ssm-read", {40, 10}},  {"ssm-mutate", {20, 5}}, {"sts", {20, 10}}};
+          {"ssm-read", {40, 10}}, {"ssm-mutate", {20, 5}},   {"sts", {20, 10}}};
 }
 
 RateLimiter::RateLimiter(Clock& clock, std::map<std::string, BucketSpec> specs)
@@ -124,8 +124,8 @@ TokenBucket& RateLimiter::Bucket(const std::string& key, const std::string& fami
   return *b;
 }
 
-TokenBucket& RateLimiter::BucketFor(const std::string& account, const std::string& region, const std::string& service,
-                                    const std::string& operation) {
+TokenBucket& RateLimiter::BucketFor(const std::string& account, const std::string& region,
+                                    const std::string& service, const std::string& operation) {
   std::string family = ApiFamily(service, operation);
   return Bucket(account + "/" + region + "/" + family, family);
 }
@@ -136,21 +136,22 @@ std::chrono::nanoseconds RateLimiter::Acquire(const std::string& account, const 
   return BucketFor(account, region, service, operation).Acquire(priority);
 }
 
-void RateLimiter::OnThrottle(const std::string& account, const std::string& region, const std::string& service,
-                             const std::string& operation) {
+void RateLimiter::OnThrottle(const std::string& account, const std::string& region,
+                             const std::string& service, const std::string& operation) {
   BucketFor(account, region, service, operation).OnThrottle();
 }
 
 CallPriority PriorityOf(const std::string& operation) {
   return operation == "DescribeImages" || operation == "ListCommandInvocations" ? CallPriority::kPoll
-                                                                                 : CallPriority::kNormal;
+                                                                                : CallPriority::kNormal;
 }
 
 void RateLimiterGate::BeforeAttempt(const std::string& operation, int /*attempt*/) {
   limiter_.Acquire(account_, region_, service_, operation, PriorityOf(operation));
 }
 
-void RateLimiterGate::AfterAttempt(const std::string& operation, int /*attempt*/, aws::AttemptOutcome outcome) {
+void RateLimiterGate::AfterAttempt(const std::string& operation, int /*attempt*/,
+                                   aws::AttemptOutcome outcome) {
   if (outcome == aws::AttemptOutcome::kThrottled) limiter_.OnThrottle(account_, region_, service_, operation);
 }
 

@@ -35,9 +35,9 @@ struct BucketSpec {
 class TokenBucket {
  public:
   // How a throttle slows the bucket down (see the file comment).
-  static constexpr double kThrottleCut = 0.5;            // rate multiplied by this per throttle
-  static constexpr double kMinRateFraction = 0.1;        // never below 10% of spec.per_second
-  static constexpr double kRecoveryPerSecond = 0.05;     // rate regained per second, as a share of spec
+  static constexpr double kThrottleCut = 0.5;                // rate multiplied by this per throttle
+  static constexpr double kMinRateFraction = 0.1;            // never below 10% of spec.per_second
+  static constexpr double kRecoveryPerSecond = 0.05;         // rate regained per second, as a share of spec
   static constexpr std::chrono::seconds kThrottleWindow{1};  // one cut per window
 
   TokenBucket(BucketSpec spec, Clock& clock);
@@ -78,8 +78,9 @@ class RateLimiter {
   static std::map<std::string, BucketSpec> DefaultSpecs();
 
   // Acquires a token from the bucket for (account, region, family of operation).
-  std::chrono::nanoseconds Acquire(const std::string& account, const std::string& region, const std::string& service,
-                                   const std::string& operation, CallPriority priority);
+  std::chrono::nanoseconds Acquire(const std::string& account, const std::string& region,
+                                   const std::string& service, const std::string& operation,
+                                   CallPriority priority);
   // Tells that bucket that AWS throttled one of its requests (TokenBucket::OnThrottle).
   void OnThrottle(const std::string& account, const std::string& region, const std::string& service,
                   const std::string& operation);
@@ -105,7 +106,10 @@ CallPriority PriorityOf(const std::string& operation);
 class RateLimiterGate final : public aws::AttemptGate {
  public:
   RateLimiterGate(RateLimiter& limiter, std::string account, std::string region, std::string service)
-      : limiter_(limiter), account_(std::move(account)), region_(std::move(region)), service_(std::move(service)) {}
+      : limiter_(limiter),
+        account_(std::move(account)),
+        region_(std::move(region)),
+        service_(std::move(service)) {}
   void BeforeAttempt(const std::string& operation, int attempt) override;
   void AfterAttempt(const std::string& operation, int attempt, aws::AttemptOutcome outcome) override;
 

@@ -23,8 +23,8 @@ TEST(AdaptiveBucketTest, ThrottleEmptiesTheBucketCutsTheRateAndItRecovers) {
 
   bucket.OnThrottle();
   EXPECT_DOUBLE_EQ(bucket.rate(), 5);
-  EXPECT_DOUBLE_EQ(bucket.capacity(), 5);  // no burst while slowed down
-  EXPECT_FALSE(bucket.TryAcquire());       // emptied: the 10 tokens it held are gone
+  EXPECT_DOUBLE_EQ(bucket.capacity(), 5);             // no burst while slowed down
+  EXPECT_FALSE(bucket.TryAcquire());                  // emptied: the 10 tokens it held are gone
   EXPECT_NEAR(Seconds(bucket.Acquire()), 0.2, 0.01);  // one token at 5 per second
 
   // Throttles answering requests already in flight (within a second) cut only once.
@@ -54,7 +54,7 @@ TEST(AdaptiveBucketTest, ThrottleEmptiesTheBucketCutsTheRateAndItRecovers) {
 TEST(AdaptiveBucketTest, PollsStillYieldToMutatingCallsWhileSlowedDown) {
   testing::FakeClock clock;
   TokenBucket bucket({10, 10}, clock);
-  bucket.OnThrottle();  // rate 5, burst 5: a poll needs 1 + 20% of 5 tokens
+  bucket.OnThrottle();   // rate 5, burst 5: a poll needs 1 + 20% of 5 tokens
   clock.Advance(250ms);  // about 1.27 tokens
   EXPECT_FALSE(bucket.TryAcquire(CallPriority::kPoll));
   EXPECT_TRUE(bucket.TryAcquire(CallPriority::kNormal));
@@ -73,11 +73,12 @@ class GateTest : public ::testing::Test {
     o.region = "eu-west-1";
     o.observer = [](const aws::AttemptRecord&) {};
     o.gate = std::make_shared<RateLimiterGate>(limiter, "111111111111", "eu-west-1", "ec2");
-    return std::make_unique<aws::ServiceClient>(aws::protocol::Ec2Model(), o, transport_, credentials_, clock_,
-                                                [] { return 0.5; });
+    return std::make_unique<aws::ServiceClient>(aws::protocol::Ec2Model(), o, transport_, credentials_,
+                                                clock_, [] { return 0.5; });
   }
   static std::string Ec2Error(const std::string& code) {
-    return "<Response><Errors><Error><Code>" + code + "</Code><Message>m</Message></Error></Errors>"
+    return "<Response><Errors><Error><Code>" + code +
+           "</Code><Message>m</Message></Error></Errors>"
            "<RequestID>req</RequestID></Response>";
   }
   static constexpr const char* kOk =
@@ -134,7 +135,8 @@ TEST_F(GateTest, AThrottlingStormConverges) {
   int throttled = 0;
   transport_.SetHandler([&](const aws::HttpRequest&) -> Result<aws::HttpResponse> {
     auto now = clock_.SteadyNow();
-    server.tokens = std::min(5.0, server.tokens + 5 * std::chrono::duration<double>(now - server.last).count());
+    server.tokens =
+        std::min(5.0, server.tokens + 5 * std::chrono::duration<double>(now - server.last).count());
     server.last = now;
     aws::HttpResponse r;
     if (server.tokens < 1) {

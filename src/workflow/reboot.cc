@@ -11,7 +11,8 @@ bool NeedsRebootWait(const WorkflowOptions& o, const PatchResult& p) {
          (p.status == PatchStatus::kSuccess || p.status == PatchStatus::kPartialSuccess);
 }
 
-ZoneReboot::ZoneReboot(const ZoneContext& ctx) : ctx_(ctx), poll_(ctx.options.poll_interval, ctx.options.poll_interval) {}
+ZoneReboot::ZoneReboot(const ZoneContext& ctx)
+    : ctx_(ctx), poll_(ctx.options.poll_interval, ctx.options.poll_interval) {}
 
 void ZoneReboot::Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended) {
   waiting_.push_back({std::move(r), std::move(p), command_ended});
@@ -24,7 +25,8 @@ std::optional<SteadyTime> ZoneReboot::NextCheck() const {
 }
 
 Status ZoneReboot::Step() {
-  if (waiting_.empty() || ctx_.cancel.Cancelled() || !poll_.DueBy(ctx_.clock().SteadyNow())) return OkStatus();
+  if (waiting_.empty() || ctx_.cancel.Cancelled() || !poll_.DueBy(ctx_.clock().SteadyNow()))
+    return OkStatus();
   return Check();
 }
 

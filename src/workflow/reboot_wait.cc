@@ -25,14 +25,16 @@ std::vector<std::string> Missing(const RebootObservation& o) {
 RebootDecision EvaluateReboot(const RebootObservation& now, std::chrono::seconds elapsed,
                               std::chrono::seconds timeout) {
   if (!now.instance_state.empty() && now.instance_state != "running" && now.instance_state != "pending") {
-    return {RebootVerdict::kFailed, fmt::format("the instance is {} after the patch reboot", now.instance_state)};
+    return {RebootVerdict::kFailed,
+            fmt::format("the instance is {} after the patch reboot", now.instance_state)};
   }
   std::vector<std::string> missing = Missing(now);
   if (missing.empty()) return {RebootVerdict::kBack, ""};
   std::string what = Join(missing, ", ");
   if (elapsed >= timeout) {
     return {RebootVerdict::kFailed,
-            fmt::format("not back from the patch reboot within timeouts.reboot ({} s): {}", timeout.count(), what)};
+            fmt::format("not back from the patch reboot within timeouts.reboot ({} s): {}", timeout.count(),
+                        what)};
   }
   return {RebootVerdict::kWaiting, what};
 }

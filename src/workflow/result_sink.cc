@@ -43,11 +43,18 @@ Status ResultSink::Saved(Phase phase, Kind kind, Mode mode, size_t buffered) {
 Status ResultSink::Backup(const std::string& zone, const std::string& id, const BackupResult& r, Mode mode) {
   Kind kind = Kind::kFailed;
   switch (r.status) {
-    case BackupStatus::kPending: kind = Kind::kOpen; break;
-    case BackupStatus::kAvailable: kind = Kind::kOk; break;
+    case BackupStatus::kPending:
+      kind = Kind::kOpen;
+      break;
+    case BackupStatus::kAvailable:
+      kind = Kind::kOk;
+      break;
     case BackupStatus::kSkipped:
-    case BackupStatus::kDisabled: kind = Kind::kSkipped; break;
-    default: break;
+    case BackupStatus::kDisabled:
+      kind = Kind::kSkipped;
+      break;
+    default:
+      break;
   }
   if (kind == Kind::kFailed && mode == Mode::kCount) {
     Journal("error", zone, id, Phase::kBackup,
@@ -58,7 +65,8 @@ Status ResultSink::Backup(const std::string& zone, const std::string& id, const 
   return Saved(Phase::kBackup, kind, mode, backups_.size());
 }
 
-Status ResultSink::Precheck(const std::string& zone, const std::string& id, const PrecheckResult& r, Mode mode) {
+Status ResultSink::Precheck(const std::string& zone, const std::string& id, const PrecheckResult& r,
+                            Mode mode) {
   Kind kind = r.status == PrecheckStatus::kReady     ? Kind::kOk
               : r.status == PrecheckStatus::kSkipped ? Kind::kSkipped
                                                      : Kind::kFailed;
@@ -71,12 +79,19 @@ Status ResultSink::Patch(const std::string& zone, const std::string& id, const P
   Kind kind = Kind::kFailed;
   switch (r.status) {
     case PatchStatus::kPending:
-    case PatchStatus::kInProgress: kind = Kind::kOpen; break;
+    case PatchStatus::kInProgress:
+      kind = Kind::kOpen;
+      break;
     case PatchStatus::kSuccess:
     case PatchStatus::kPartialSuccess:
-    case PatchStatus::kInstalledPendingReboot: kind = Kind::kOk; break;
-    case PatchStatus::kSkipped: kind = Kind::kSkipped; break;
-    default: break;
+    case PatchStatus::kInstalledPendingReboot:
+      kind = Kind::kOk;
+      break;
+    case PatchStatus::kSkipped:
+      kind = Kind::kSkipped;
+      break;
+    default:
+      break;
   }
   if (kind == Kind::kFailed && mode == Mode::kCount) {
     Journal("error", zone, id, Phase::kPatch,

@@ -14,17 +14,21 @@ RollbackCheck No(std::string reason) { return {RollbackEligibility::kIneligible,
 RollbackCheck CheckRollbackEligibility(const RollbackSubject& s, const ImageView* image,
                                        const std::set<std::string>& owned_snapshots) {
   if (s.root_device_type == "instance-store") {
-    return {RollbackEligibility::kUnsupported, "the root device is an instance store: it cannot be replaced from an AMI"};
+    return {RollbackEligibility::kUnsupported,
+            "the root device is an instance store: it cannot be replaced from an AMI"};
   }
-  if (s.backup == nullptr || s.backup->ami_id.empty()) return No("no backup AMI of this instance in this run");
+  if (s.backup == nullptr || s.backup->ami_id.empty())
+    return No("no backup AMI of this instance in this run");
   const std::string& ami = s.backup->ami_id;
   if (s.backup->status != BackupStatus::kAvailable) {
     return No(fmt::format("the backup AMI {} is {}", ami, BackupStatusName(s.backup->status)));
   }
-  if (image == nullptr || image->image_id != ami) return No(fmt::format("the backup AMI {} no longer exists", ami));
+  if (image == nullptr || image->image_id != ami)
+    return No(fmt::format("the backup AMI {} no longer exists", ami));
   if (image->state != "available") return No(fmt::format("AMI {} is {}, not available", ami, image->state));
   if (std::string why = WhyNotOurBackup(*image, s.identity); !why.empty()) {
-    return No(fmt::format("AMI {} is not provably this run's backup of {}: {}", ami, s.identity.instance_id, why));
+    return No(
+        fmt::format("AMI {} is not provably this run's backup of {}: {}", ami, s.identity.instance_id, why));
   }
   if (image->snapshot_ids.empty()) return No(fmt::format("AMI {} has no EBS snapshots", ami));
   for (const std::string& id : image->snapshot_ids) {
@@ -54,9 +58,10 @@ std::string RollbackNeed(const InstanceRun& r) {
     case PatchStatus::kFailed:
     case PatchStatus::kTimedOut:
     case PatchStatus::kPartialSuccess:
-      return fmt::format("patch {}{}{}", PatchStatusName(r.patch->status), r.patch->reason.empty() ? "" : ": ",
-                         r.patch->reason);
-    default: return "";
+      return fmt::format("patch {}{}{}", PatchStatusName(r.patch->status),
+                         r.patch->reason.empty() ? "" : ": ", r.patch->reason);
+    default:
+      return "";
   }
 }
 

@@ -59,7 +59,8 @@ TEST(RollbackEligibility, EveryMissingProofMakesItIneligibleWithTheReason) {
       {"other run", [](Fixture& f) { f.image.tags[kRunTag] = "run-0"; }, "tag is run-0, not run-1"},
       {"other name", [](Fixture& f) { f.image.name = "x"; }, "its name is x"},
       {"no snapshots", [](Fixture& f) { f.image.snapshot_ids.clear(); }, "no EBS snapshots"},
-      {"snapshot not owned", [](Fixture& f) { f.owned.erase("snap-2"); }, "snap-2 of AMI ami-1 is not one this account owns"},
+      {"snapshot not owned", [](Fixture& f) { f.owned.erase("snap-2"); },
+       "snap-2 of AMI ami-1 is not one this account owns"},
   };
   for (const Case& c : cases) {
     Fixture f;

@@ -4,7 +4,8 @@
 
 namespace fleetpatch::workflow {
 
-std::vector<std::vector<std::string>> PlanWaves(const std::vector<std::string>& ids, int canary_size, int wave_size) {
+std::vector<std::vector<std::string>> PlanWaves(const std::vector<std::string>& ids, int canary_size,
+                                                int wave_size) {
   std::vector<std::vector<std::string>> waves;
   wave_size = std::max(1, wave_size);
   size_t i = 0;

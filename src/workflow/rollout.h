@@ -13,7 +13,8 @@ namespace fleetpatch::workflow {
 
 // Splits `ids` (in order) into a canary wave of `canary_size` (0: none) and then waves of at most
 // `wave_size` (>= 1).
-std::vector<std::vector<std::string>> PlanWaves(const std::vector<std::string>& ids, int canary_size, int wave_size);
+std::vector<std::vector<std::string>> PlanWaves(const std::vector<std::string>& ids, int canary_size,
+                                                int wave_size);
 
 // An error budget: `allowed` failures (a CountOrPercent's Of() the instances targeted). It is spent
 // when more failures than allowed have been seen.

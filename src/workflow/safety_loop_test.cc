@@ -264,7 +264,8 @@ TEST_F(SafetyLoopTest, PipelineChecksAndRollsBackTheCanaryBeforeTheNextWave) {
   ASSERT_TRUE(canary.postcheck && canary.rollback);
   EXPECT_EQ(canary.patch->status, PatchStatus::kSuccess);
   EXPECT_EQ(canary.postcheck->status, PostcheckStatus::kDegraded);
-  EXPECT_EQ(canary.postcheck->regressions, std::vector<std::string>{"service:sshd was required active, now failed"});
+  EXPECT_EQ(canary.postcheck->regressions,
+            std::vector<std::string>{"service:sshd was required active, now failed"});
   EXPECT_EQ(canary.rollback->status, RollbackStatus::kRolledBack);
   EXPECT_TRUE(canary.rollback->automatic);
   EXPECT_EQ(canary.rollback->postcheck, "healthy");

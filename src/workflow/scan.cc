@@ -64,8 +64,8 @@ struct ZoneScan {
 };
 
 // Scans one zone and saves its instances.
-Result<ZoneScan> ScanZone(ZoneApi& api, const ZoneSpec& zone, const WorkflowOptions& options, ResultSink& sink,
-                          state::StateStore& store, std::counting_semaphore<>& scanning) {
+Result<ZoneScan> ScanZone(ZoneApi& api, const ZoneSpec& zone, const WorkflowOptions& options,
+                          ResultSink& sink, state::StateStore& store, std::counting_semaphore<>& scanning) {
   std::map<std::string, std::vector<std::string>> filters;
   for (const auto& [k, v] : zone.tag_filters) filters["tag:" + k] = v;
   filters["instance-state-name"] = {"pending", "running", "stopping", "stopped"};
@@ -81,8 +81,9 @@ Result<ZoneScan> ScanZone(ZoneApi& api, const ZoneSpec& zone, const WorkflowOpti
   out.eligible = Decide(instances, ssm, options.eligibility, zone);
   out.found = static_cast<int64_t>(instances.size());
   FP_RETURN_IF_ERROR(store.SaveInstances(sink.run_id(), instances));
-  sink.Journal("info", zone.info.name, "", Phase::kScan,
-               "found " + std::to_string(out.found) + " instances, " + std::to_string(out.eligible) + " eligible");
+  sink.Journal(
+      "info", zone.info.name, "", Phase::kScan,
+      "found " + std::to_string(out.found) + " instances, " + std::to_string(out.eligible) + " eligible");
   return out;
 }
 
@@ -101,7 +102,8 @@ Result<PhaseSummary> Workflow::Scan(const std::string& run_id, const std::vector
     zone_infos[zi].error = {};
     if (cancel_.Cancelled()) return;
     auto api = Api(zone);
-    auto scanned = api.ok() ? ScanZone(**api, zone, options_, sink, store_, scanning) : Result<ZoneScan>(api.error());
+    auto scanned =
+        api.ok() ? ScanZone(**api, zone, options_, sink, store_, scanning) : Result<ZoneScan>(api.error());
     if (!scanned.ok()) {
       Error e = InZone(scanned.error(), zone.info.name);
       zone_errors[zi] = e;

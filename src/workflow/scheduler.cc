@@ -8,16 +8,21 @@
 
 namespace fleetpatch::workflow {
 
-Result<std::unique_ptr<RolloutScheduler>> RolloutScheduler::Create(RolloutOptions options, RolloutHistory history,
+Result<std::unique_ptr<RolloutScheduler>> RolloutScheduler::Create(RolloutOptions options,
+                                                                   RolloutHistory history,
                                                                    CancelToken cancel) {
   options.wave_size = std::max(1, options.wave_size);
   options.canary_size = std::max(0, options.canary_size);
-  return std::unique_ptr<RolloutScheduler>(new RolloutScheduler(std::move(options), history, std::move(cancel)));
+  return std::unique_ptr<RolloutScheduler>(
+      new RolloutScheduler(std::move(options), history, std::move(cancel)));
 }
 
 RolloutScheduler::RolloutScheduler(RolloutOptions options, RolloutHistory history, CancelToken cancel)
-    : options_(std::move(options)), cancel_(std::move(cancel)), candidates_(history.candidates),
-      failures_(history.failures), next_wave_(history.next_wave),
+    : options_(std::move(options)),
+      cancel_(std::move(cancel)),
+      candidates_(history.candidates),
+      failures_(history.failures),
+      next_wave_(history.next_wave),
       canary_over_(history.canary_over || options_.canary_size == 0) {
   wave_is_canary_ = history.resumed_is_canary;
 }
@@ -43,7 +48,8 @@ void RolloutScheduler::Leave(const std::string& zone) {
     for (const auto& id : held_[zone]) options_.budget->Release(id);
   }
   held_.erase(zone);
-  for (auto it = queue_.begin(); it != queue_.end();) it = it->second.first == zone ? queue_.erase(it) : std::next(it);
+  for (auto it = queue_.begin(); it != queue_.end();)
+    it = it->second.first == zone ? queue_.erase(it) : std::next(it);
   wave_open_ -= open_[zone];
   open_.erase(zone);
   assigned_.erase(zone);
@@ -53,7 +59,8 @@ void RolloutScheduler::Leave(const std::string& zone) {
   MaybeFormWaveLocked();
 }
 
-bool RolloutScheduler::Enqueue(const std::string& zone, const std::vector<std::pair<size_t, std::string>>& ids) {
+bool RolloutScheduler::Enqueue(const std::string& zone,
+                               const std::vector<std::pair<size_t, std::string>>& ids) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto n = static_cast<int64_t>(ids.size());
   preparing_ -= std::min(n, preparing_by_zone_[zone]);
@@ -124,8 +131,8 @@ void RolloutScheduler::StopLocked(HaltReason reason) {
       stop_reason_ = "canary wave failed: rollout stopped";
       break;
     case HaltReason::kErrorBudgetSpent:
-      stop_reason_ = "error budget spent (" + std::to_string(failures_) + " failures, " + std::to_string(allowed) +
-                     " allowed): rollout stopped";
+      stop_reason_ = "error budget spent (" + std::to_string(failures_) + " failures, " +
+                     std::to_string(allowed) + " allowed): rollout stopped";
       break;
     case HaltReason::kWindowClosed:
       stop_reason_ = "maintenance window closed: rollout stopped; " + next_window_;
@@ -251,8 +258,12 @@ void RolloutScheduler::WaitForChange(uint64_t seen, std::chrono::milliseconds ma
   changed_.wait_for(lock, max, [&] { return generation_ != seen || cancel_.Cancelled(); });
 }
 
-RolloutHistoryBuilder::RolloutHistoryBuilder(bool backup_enabled, bool backup_required, int canary_size, bool prepare)
-    : backup_enabled_(backup_enabled), backup_required_(backup_required), prepare_(prepare), canary_size_(canary_size) {}
+RolloutHistoryBuilder::RolloutHistoryBuilder(bool backup_enabled, bool backup_required, int canary_size,
+                                             bool prepare)
+    : backup_enabled_(backup_enabled),
+      backup_required_(backup_required),
+      prepare_(prepare),
+      canary_size_(canary_size) {}
 
 void RolloutHistoryBuilder::Add(const InstanceRun& r) {
   const InstanceState s = StateFromRecord(r, backup_enabled_, backup_required_, prepare_);
@@ -274,14 +285,15 @@ void RolloutHistoryBuilder::Add(const InstanceRun& r) {
 
 RolloutHistory RolloutHistoryBuilder::Finish() const {
   RolloutHistory h = h_;
-  h.canary_over = canary_size_ == 0 || later_wave_ || (canary_ended_ && !canary_failed_ && !canary_in_flight_);
+  h.canary_over =
+      canary_size_ == 0 || later_wave_ || (canary_ended_ && !canary_failed_ && !canary_in_flight_);
   h.canary_failed = canary_failed_;
   h.resumed_is_canary = !h.canary_over && canary_in_flight_;
   return h;
 }
 
-RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
-                                int canary_size, bool prepare) {
+RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled,
+                                bool backup_required, int canary_size, bool prepare) {
   RolloutHistoryBuilder b(backup_enabled, backup_required, canary_size, prepare);
   for (const auto& r : instances) b.Add(r);
   return b.Finish();

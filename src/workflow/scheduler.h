@@ -29,10 +29,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/count_or_percent.h"
 #include "common/error.h"
 #include "common/run_events.h"
-#include "common/clock.h"
 #include "common/run_model.h"
 #include "workflow/cancel_token.h"
 #include "workflow/disruption_budget.h"
@@ -42,24 +42,24 @@
 namespace fleetpatch::workflow {
 
 struct RolloutOptions {
-  int canary_size = 1;              // 0: no canary
-  int wave_size = 50;               // patch.max_concurrency (>= 1)
+  int canary_size = 1;                    // 0: no canary
+  int wave_size = 50;                     // patch.max_concurrency (>= 1)
   CountOrPercent error_budget{true, 10};  // of the candidates
   bool canary_must_succeed = true;
-  int first_round_zones = 1;        // zones that start together: the first wave waits for all of them
-  std::shared_ptr<DisruptionBudget> budget;        // nullptr: no disruption budget
-  std::shared_ptr<const MaintenanceWindow> window; // nullptr: waves start at any time
-  const Clock* clock = nullptr;                    // what the window is read on (required with a window)
+  int first_round_zones = 1;  // zones that start together: the first wave waits for all of them
+  std::shared_ptr<DisruptionBudget> budget;         // nullptr: no disruption budget
+  std::shared_ptr<const MaintenanceWindow> window;  // nullptr: waves start at any time
+  const Clock* clock = nullptr;                     // what the window is read on (required with a window)
 };
 
 // What the store says of the rollout so far (a resumed run), from RolloutHistoryOf().
 struct RolloutHistory {
-  int64_t candidates = 0;       // instances that may be patched (preparing, queued, in flight, patched)
-  int failures = 0;             // patches that ended failed in earlier attempts
-  bool canary_over = false;     // a canary wave already ended (or no canary is needed any more)
-  bool canary_failed = false;   // ... and one of its instances failed
+  int64_t candidates = 0;          // instances that may be patched (preparing, queued, in flight, patched)
+  int failures = 0;                // patches that ended failed in earlier attempts
+  bool canary_over = false;        // a canary wave already ended (or no canary is needed any more)
+  bool canary_failed = false;      // ... and one of its instances failed
   bool resumed_is_canary = false;  // the patches in flight are the canary wave's
-  int next_wave = 0;            // the number of the next wave
+  int next_wave = 0;               // the number of the next wave
 };
 
 class RolloutScheduler : public RolloutGate {
@@ -68,9 +68,10 @@ class RolloutScheduler : public RolloutGate {
   static Result<std::unique_ptr<RolloutScheduler>> Create(RolloutOptions options, RolloutHistory history,
                                                           CancelToken cancel);
 
-  // A zone starts (after it handed over with Enqueue what already qualified): `preparing` of its instances may still qualify, `in_flight` are being patched
-  // (a resumed run). Returns whether those in flight belong to the wave that is open (the first one
-  // after a resume); if not, they are only counted against the budget when they end.
+  // A zone starts (after it handed over with Enqueue what already qualified): `preparing` of its instances
+  // may still qualify, `in_flight` are being patched (a resumed run). Returns whether those in flight belong
+  // to the wave that is open (the first one after a resume); if not, they are only counted against the budget
+  // when they end.
   bool Join(const std::string& zone, int64_t preparing, int64_t in_flight);
   // A zone is over (or failed): its open work no longer holds the wave, its queue is dropped.
   void Leave(const std::string& zone);
@@ -161,7 +162,7 @@ class RolloutHistoryBuilder {
 };
 
 // The same over a vector of records.
-RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled, bool backup_required,
-                                int canary_size, bool prepare);
+RolloutHistory RolloutHistoryOf(const std::vector<InstanceRun>& instances, bool backup_enabled,
+                                bool backup_required, int canary_size, bool prepare);
 
 }  // namespace fleetpatch::workflow

@@ -9,7 +9,8 @@
 namespace fleetpatch::workflow {
 namespace {
 
-std::unique_ptr<RolloutScheduler> Make(int canary, int wave, std::string budget, int64_t candidates, int zones = 1) {
+std::unique_ptr<RolloutScheduler> Make(int canary, int wave, std::string budget, int64_t candidates,
+                                       int zones = 1) {
   RolloutHistory h;
   h.candidates = candidates;
   auto parsed = CountOrPercent::Parse(budget, 1'000'000);
@@ -97,7 +98,7 @@ TEST(RolloutSchedulerTest, TheBudgetStopsNewWavesOnceSpent) {
 TEST(RolloutSchedulerTest, APercentBudgetCountsTheInstancesThatMayStillBePatched) {
   auto r = Make(0, 1, "50%", 4);  // 2 allowed of 4
   r->Join("a", 4, 0);
-  r->Drop("a", 2);                // 2 blocked: 1 allowed of the 2 left
+  r->Drop("a", 2);  // 2 blocked: 1 allowed of the 2 left
   int wave = -1;
   r->Enqueue("a", Ids({0, 1}));
   ASSERT_EQ(r->Take("a", &wave).size(), 1u);
@@ -165,8 +166,9 @@ TEST(RolloutSchedulerTest, HistoryOfAResumedRun) {
     r.patch->command_id = "cmd";
     return r;
   };
-  auto h = RolloutHistoryOf({run(0, PatchStatus::kSuccess), run(1, PatchStatus::kFailed), run(1, PatchStatus::kInProgress)},
-                            true, true, 1, true);
+  auto h = RolloutHistoryOf(
+      {run(0, PatchStatus::kSuccess), run(1, PatchStatus::kFailed), run(1, PatchStatus::kInProgress)}, true,
+      true, 1, true);
   EXPECT_EQ(h.candidates, 3);
   EXPECT_EQ(h.failures, 1);
   EXPECT_TRUE(h.canary_over);
@@ -175,7 +177,6 @@ TEST(RolloutSchedulerTest, HistoryOfAResumedRun) {
   EXPECT_TRUE(c.resumed_is_canary);
   EXPECT_FALSE(c.canary_over);
 }
-
 
 // ---- The disruption budget and the maintenance window, where waves are admitted.
 
@@ -189,8 +190,8 @@ std::shared_ptr<DisruptionBudget> Budget(const std::string& max, const std::vect
   std::vector<BudgetMember> members;
   for (size_t i = 0; i < asg.size(); ++i) {
     const bool second = !tags.empty() && i % 2 == 1;
-    members.push_back({"i-" + std::to_string(i), second ? "222222222222" : "111111111111", "eu-west-1", asg[i],
-                       i < tags.size() ? tags[i] : std::map<std::string, std::string>{}});
+    members.push_back({"i-" + std::to_string(i), second ? "222222222222" : "111111111111", "eu-west-1",
+                       asg[i], i < tags.size() ? tags[i] : std::map<std::string, std::string>{}});
   }
   auto parsed = CountOrPercent::Parse(max, 1'000'000);
   EXPECT_TRUE(parsed.ok());

@@ -4,9 +4,13 @@
 
 namespace fleetpatch::workflow {
 
-StoreRolloutGate::StoreRolloutGate(state::StateStore& store, std::string run_id, Clock& clock, CancelToken cancel,
-                                   std::chrono::milliseconds ask_every)
-    : store_(store), run_id_(std::move(run_id)), clock_(clock), cancel_(std::move(cancel)), ask_every_(ask_every) {}
+StoreRolloutGate::StoreRolloutGate(state::StateStore& store, std::string run_id, Clock& clock,
+                                   CancelToken cancel, std::chrono::milliseconds ask_every)
+    : store_(store),
+      run_id_(std::move(run_id)),
+      clock_(clock),
+      cancel_(std::move(cancel)),
+      ask_every_(ask_every) {}
 
 // Patches in flight (a zone taken over) were admitted by the worker that sent them: the store
 // gives them their wave again, and their ends are recorded like any other.
@@ -18,7 +22,8 @@ void StoreRolloutGate::Leave(const std::string& zone) {
   next_ask_.erase(zone);
 }
 
-bool StoreRolloutGate::Enqueue(const std::string& zone, const std::vector<std::pair<size_t, std::string>>& ids) {
+bool StoreRolloutGate::Enqueue(const std::string& zone,
+                               const std::vector<std::pair<size_t, std::string>>& ids) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return false;
   auto sorted = ids;

@@ -68,9 +68,9 @@ class StoreRolloutGate : public RolloutGate {
   const CancelToken cancel_;
   const std::chrono::milliseconds ask_every_;
   mutable std::mutex mu_;
-  std::map<std::string, std::deque<std::string>> queued_;          // zone -> ids in the run's order
-  std::map<std::string, std::chrono::steady_clock::time_point> next_ask_;                    // zone -> not before (wave full)
-  std::deque<End> unrecorded_;                                     // ends the store did not take yet
+  std::map<std::string, std::deque<std::string>> queued_;                  // zone -> ids in the run's order
+  std::map<std::string, std::chrono::steady_clock::time_point> next_ask_;  // zone -> not before (wave full)
+  std::deque<End> unrecorded_;                                             // ends the store did not take yet
   uint64_t generation_ = 0;
   bool stopped_ = false;
   bool budget_spent_ = false;

@@ -60,7 +60,8 @@ class WorkerZoneTest : public ::testing::Test {
     return run.run_id;
   }
   std::unique_ptr<Workflow> Make() {
-    return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
+    return std::make_unique<Workflow>(options_, *store_, connector_, clock_,
+                                      Progress::Options{.quiet = true});
   }
   // One worker's turn on one zone.
   std::vector<PhaseSummary> WorkZone(const std::string& run, int zone) {
@@ -176,7 +177,8 @@ TEST_F(WorkerZoneTest, TheHeartbeatKeepsTheLeaseAndCancelsTheZoneWhenTheLeaseIsG
   // The lease is released behind the worker's back (as after a takeover): the next renewal is
   // refused, and the heartbeat cancels the zone's work.
   ASSERT_TRUE(store->ReleaseZone(held, /*done=*/false).ok());
-  for (int i = 0; i < 200 && !cancel.Cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 200 && !cancel.Cancelled(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_TRUE(cancel.Cancelled());
   EXPECT_NE(heartbeat.Stop().find("prod-a"), std::string::npos);
 }

@@ -38,7 +38,11 @@ struct Workflow::ZoneConn {
 
 Workflow::Workflow(WorkflowOptions options, state::StateStore& store, ZoneConnector& connector, Clock& clock,
                    Progress::Options progress, CancelToken cancel)
-    : options_(std::move(options)), store_(store), connector_(connector), clock_(clock), progress_options_(progress),
+    : options_(std::move(options)),
+      store_(store),
+      connector_(connector),
+      clock_(clock),
+      progress_options_(progress),
       cancel_(std::move(cancel)) {}
 
 Workflow::~Workflow() = default;
@@ -92,8 +96,9 @@ Status Workflow::RequirePhase(const std::string& run_id, Phase needed, Phase wan
   FP_ASSIGN_OR_RETURN(RunInfo run, store_.GetRun(run_id));
   const auto& done = run.phases_completed;
   if (std::find(done.begin(), done.end(), PhaseName(needed)) == done.end()) {
-    return Error::Validation(std::string("run ") + run_id + " has no " + PhaseName(needed) + " results: run `--workflow " +
-                             PhaseName(needed) + "` before `--workflow " + PhaseName(wanted) + "`");
+    return Error::Validation(std::string("run ") + run_id + " has no " + PhaseName(needed) +
+                             " results: run `--workflow " + PhaseName(needed) + "` before `--workflow " +
+                             PhaseName(wanted) + "`");
   }
   return OkStatus();
 }
@@ -101,12 +106,14 @@ Status Workflow::RequirePhase(const std::string& run_id, Phase needed, Phase wan
 Status Workflow::RequireEligible(const std::string& run_id, const std::string& what) {
   FP_ASSIGN_OR_RETURN(auto counts, store_.CountByStatus(run_id, Phase::kScan));
   if (counts["eligible"] == 0) {
-    return Error::Validation("nothing to " + what + ": the scan of run " + run_id + " found no eligible instance");
+    return Error::Validation("nothing to " + what + ": the scan of run " + run_id +
+                             " found no eligible instance");
   }
   return OkStatus();
 }
 
-Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, ResultSink& sink, bool resumable) {
+Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, ResultSink& sink,
+                                        bool resumable) {
   FP_RETURN_IF_ERROR(sink.Flush());
   PhaseSummary summary = sink.Close(phase);
   {
@@ -120,8 +127,8 @@ Result<PhaseSummary> Workflow::EndPhase(const std::string& run_id, Phase phase, 
   return summary;
 }
 
-void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone, Phase phase,
-                           ResultSink& sink, const ZoneWork& work, const ZoneDown& down) {
+void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, ByZone by_zone,
+                           Phase phase, ResultSink& sink, const ZoneWork& work, const ZoneDown& down) {
   std::vector<std::string> names;
   for (auto& [name, _] : by_zone) names.push_back(name);
   auto load = [&](const std::string& name) -> Result<std::vector<InstanceRun>> {
@@ -131,8 +138,8 @@ void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec
 }
 
 void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones,
-                           const std::vector<std::string>& names, const ZoneLoad& load, Phase phase, ResultSink& sink,
-                           const ZoneWork& work, const ZoneDown& down) {
+                           const std::vector<std::string>& names, const ZoneLoad& load, Phase phase,
+                           ResultSink& sink, const ZoneWork& work, const ZoneDown& down) {
   const auto run_start = RunStart(run_id);
   ParallelFor(names.size(), static_cast<size_t>(options_.zone_workers), [&](size_t i) {
     auto batch = load(names[i]);
@@ -154,13 +161,15 @@ void Workflow::ForEachZone(const std::string& run_id, const std::vector<ZoneSpec
   });
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The pipeline
 
-Result<std::vector<PhaseSummary>> Workflow::Pipeline(const std::string& run_id, const std::vector<ZoneSpec>& zones) {
-  if (options_.dry_run) return Error::Internal("a dry run plans the phases one after the other, not as a pipeline");
-  FP_RETURN_IF_ERROR(RequirePhase(run_id, Phase::kScan, options_.backup_enabled ? Phase::kBackup : Phase::kPrecheck));
+Result<std::vector<PhaseSummary>> Workflow::Pipeline(const std::string& run_id,
+                                                     const std::vector<ZoneSpec>& zones) {
+  if (options_.dry_run)
+    return Error::Internal("a dry run plans the phases one after the other, not as a pipeline");
+  FP_RETURN_IF_ERROR(
+      RequirePhase(run_id, Phase::kScan, options_.backup_enabled ? Phase::kBackup : Phase::kPrecheck));
   FP_RETURN_IF_ERROR(RequireEligible(run_id, options_.backup_enabled ? "back up" : "precheck"));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   RolloutEnd end;
@@ -200,7 +209,8 @@ Status Workflow::SafetyGates(const std::string& run_id, RolloutOptions* ro) {
     std::string group = g == i.tags.end() ? "" : g->second;
     budget.push_back({i.instance_id, i.account_id, i.region, std::move(group), std::move(i.tags)});
   }
-  ro->budget = std::make_shared<DisruptionBudget>(*options_.max_unavailable, options_.max_unavailable_tags, budget);
+  ro->budget =
+      std::make_shared<DisruptionBudget>(*options_.max_unavailable, options_.max_unavailable_tags, budget);
   return OkStatus();
 }
 
@@ -223,34 +233,37 @@ Result<std::shared_ptr<GroupSuspensions>> Workflow::RunWideSuspensions(const std
 
 struct Workflow::RolloutPlan {
   RolloutHistory history;
-  int64_t backups = 0, prechecks = 0;                  // parts still to run
-  std::map<std::string, std::vector<size_t>> orders;   // each zone's instances' places in the run's order
+  int64_t backups = 0, prechecks = 0;                 // parts still to run
+  std::map<std::string, std::vector<size_t>> orders;  // each zone's instances' places in the run's order
 };
 
 // The workflow's view of every eligible record of the run (or of `zone`: statuses, not tags or
 // outputs), streamed from the store 512 at a time: at 100,000 instances, holding them all cost
 // ~290 MiB.
-Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, bool prepare, const std::string& zone) {
+Result<Workflow::RolloutPlan> Workflow::PlanRollout(const std::string& run_id, bool prepare,
+                                                    const std::string& zone) {
   RolloutPlan plan;
-  RolloutHistoryBuilder history(options_.backup_enabled, options_.backup_required, options_.canary_size, prepare);
+  RolloutHistoryBuilder history(options_.backup_enabled, options_.backup_required, options_.canary_size,
+                                prepare);
   size_t order = 0;
-  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, WorkflowView(zone), 512, [&](std::vector<InstanceRun>&& page) {
-    for (const auto& r : page) {
-      history.Add(r);
-      InstanceState s = StateFromRecord(r, options_.backup_enabled, options_.backup_required, prepare);
-      plan.backups += s.stage == Stage::kPreparing && s.backup == PartState::kRunning;
-      plan.prechecks += s.stage == Stage::kPreparing && s.precheck == PartState::kRunning;
-      plan.orders[r.info.zone].push_back(order++);
-    }
-    return OkStatus();
-  }));
+  FP_RETURN_IF_ERROR(
+      store_.ForEachInstance(run_id, WorkflowView(zone), 512, [&](std::vector<InstanceRun>&& page) {
+        for (const auto& r : page) {
+          history.Add(r);
+          InstanceState s = StateFromRecord(r, options_.backup_enabled, options_.backup_required, prepare);
+          plan.backups += s.stage == Stage::kPreparing && s.backup == PartState::kRunning;
+          plan.prechecks += s.stage == Stage::kPreparing && s.precheck == PartState::kRunning;
+          plan.orders[r.info.zone].push_back(order++);
+        }
+        return OkStatus();
+      }));
   plan.history = history.Finish();
   return plan;
 }
 
 // Runs the planned zones on the pool, each zone's records loaded when a zone worker takes it.
-void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, const RolloutPlan& plan,
-                          RolloutGate& rollout, bool prepare, ResultSink& sink,
+void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>& zones,
+                          const RolloutPlan& plan, RolloutGate& rollout, bool prepare, ResultSink& sink,
                           std::shared_ptr<GroupSuspensions> groups) {
   if (prepare) {
     sink.Open(Phase::kBackup, plan.backups);
@@ -281,19 +294,22 @@ void Workflow::RunRollout(const std::string& run_id, const std::vector<ZoneSpec>
 Status Workflow::Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
                          ResultSink& sink, RolloutEnd* end) {
   FP_ASSIGN_OR_RETURN(RolloutPlan plan, PlanRollout(run_id, prepare, ""));
-  if (plan.orders.empty()) return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
+  if (plan.orders.empty())
+    return Error::Validation("nothing to patch: run " + run_id + " has no eligible instance");
   RolloutOptions ro;
   FP_RETURN_IF_ERROR(SafetyGates(run_id, &ro));
   ro.canary_size = options_.canary_size;
   ro.wave_size = options_.wave_size;
   ro.error_budget = options_.error_budget;
   ro.canary_must_succeed = options_.canary_must_succeed;
-  ro.first_round_zones = static_cast<int>(std::min<size_t>(plan.orders.size(), std::max(1, options_.zone_workers)));
+  ro.first_round_zones =
+      static_cast<int>(std::min<size_t>(plan.orders.size(), std::max(1, options_.zone_workers)));
   FP_ASSIGN_OR_RETURN(auto rollout, RolloutScheduler::Create(ro, plan.history, cancel_));
   FP_ASSIGN_OR_RETURN(auto groups, RunWideSuspensions(run_id));
   RunRollout(run_id, zones, plan, *rollout, prepare, sink, std::move(groups));
   if (rollout->Stopped() && !cancel_.Cancelled()) {
-    if (rollout->stopped_count() > 0 || rollout->Halt() == HaltReason::kWindowClosed) end->halted = rollout->Halt();
+    if (rollout->stopped_count() > 0 || rollout->Halt() == HaltReason::kWindowClosed)
+      end->halted = rollout->Halt();
     end->next_window = rollout->NextWindow();
     sink.Journal("error", "", "", Phase::kPatch,
                  rollout->StopReason() + "; " + std::to_string(rollout->stopped_count()) +

@@ -21,9 +21,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,11 +45,11 @@ namespace fleetpatch::workflow {
 
 struct WorkflowOptions {
   // Phases ---------------------------------------------------------------------------------------
-  bool backup_enabled = true;      // Default: true. false: no AMIs; patching then needs no backup.
-  bool backup_required = true;     // Default: true. An instance whose backup is not available is not patched.
-  std::chrono::seconds ami_timeout{1800};     // Default: 1800 s (workflow.timeouts.ami_creation)
-  std::chrono::seconds patch_timeout{3600};   // Default: 3600 s (workflow.timeouts.patch_execution)
-  std::chrono::seconds ssm_timeout{300};      // Default: 300 s (workflow.timeouts.ssm_connection)
+  bool backup_enabled = true;   // Default: true. false: no AMIs; patching then needs no backup.
+  bool backup_required = true;  // Default: true. An instance whose backup is not available is not patched.
+  std::chrono::seconds ami_timeout{1800};    // Default: 1800 s (workflow.timeouts.ami_creation)
+  std::chrono::seconds patch_timeout{3600};  // Default: 3600 s (workflow.timeouts.patch_execution)
+  std::chrono::seconds ssm_timeout{300};     // Default: 300 s (workflow.timeouts.ssm_connection)
   // Default: 10 s between status polls (workflow.poll_interval).
   std::chrono::milliseconds poll_interval{10'000};
   // The first status check of new work comes this long after it started: the first moment any of
@@ -57,30 +57,31 @@ struct WorkflowOptions {
   std::chrono::milliseconds ami_first_poll{60'000};      // as workflow.first_poll.ami
   std::chrono::milliseconds precheck_first_poll{3'000};  // as workflow.first_poll.precheck
   std::chrono::milliseconds patch_first_poll{60'000};    // as workflow.first_poll.patch
-  int zone_workers = 4;            // Default: 4 zones in parallel
-  bool dry_run = false;            // Default: false
+  int zone_workers = 4;                                  // Default: 4 zones in parallel
+  bool dry_run = false;                                  // Default: false
 
   EligibilityRules eligibility;
 
   // Backup ---------------------------------------------------------------------------------------
   std::string ami_name_template = kDefaultAmiNameTemplate;
-  bool no_reboot = true;           // Default: true (crash-consistent AMI without stopping the instance)
-  int retention_days = 30;         // Default: 30 (sets the fleetpatch:delete-after tag)
-  bool keep_failed_images = false; // Default: false (a failed or timed-out AMI is deregistered)
-  int max_pending_images = 50;     // Default: 50 AMIs being created at once per zone
+  bool no_reboot = true;            // Default: true (crash-consistent AMI without stopping the instance)
+  int retention_days = 30;          // Default: 30 (sets the fleetpatch:delete-after tag)
+  bool keep_failed_images = false;  // Default: false (a failed or timed-out AMI is deregistered)
+  int max_pending_images = 50;      // Default: 50 AMIs being created at once per zone
   std::vector<std::pair<std::string, std::string>> extra_tags;
 
   // Precheck -------------------------------------------------------------------------------------
-  PrecheckThresholds linux_thresholds{.critical_services = {"sshd"}};                 // as precheck.critical_services
-  PrecheckThresholds windows_thresholds{.critical_services = {"W32Time", "WinRM"}};  // as precheck.critical_services
-  int precheck_execution_timeout_s = 600; // Default: 600 s for the script to run
-  int max_commands = 200;          // Default: 200 command invocations in flight per zone
-  std::string min_agent_version = "3.0.0";  // Default: "3.0.0" (precheck.min_ssm_agent_version)
+  PrecheckThresholds linux_thresholds{.critical_services = {"sshd"}};  // as precheck.critical_services
+  PrecheckThresholds windows_thresholds{
+      .critical_services = {"W32Time", "WinRM"}};  // as precheck.critical_services
+  int precheck_execution_timeout_s = 600;          // Default: 600 s for the script to run
+  int max_commands = 200;                          // Default: 200 command invocations in flight per zone
+  std::string min_agent_version = "3.0.0";         // Default: "3.0.0" (precheck.min_ssm_agent_version)
 
   // Patch ----------------------------------------------------------------------------------------
   std::string patch_document = "AWS-RunPatchBaseline";
-  std::string patch_operation = "Install";        // Install | Scan
-  std::string reboot_option = "RebootIfNeeded";   // RebootIfNeeded | NoReboot
+  std::string patch_operation = "Install";       // Install | Scan
+  std::string reboot_option = "RebootIfNeeded";  // RebootIfNeeded | NoReboot
   // Default: false (with NoReboot, installed-pending-reboot is an outcome of its own, not a failure)
   bool fail_on_pending_reboot = false;
   // Default: 15 min for the agent Online and the status checks ok after a RebootIfNeeded patch
@@ -89,11 +90,11 @@ struct WorkflowOptions {
   // Default: 10 min (workflow.timeouts.standby) from EnterStandby until Auto Scaling shows the member
   // Standby; its patch is sent only then, else it is not patched.
   std::chrono::seconds standby_timeout{600};
-  std::string baseline_override;                  // S3 URL of a baseline override, or empty
-  int canary_size = 1;             // Default: 1 instance in the first wave (0: no canary)
-  int wave_size = 50;              // Default: 50 instances per wave (max concurrency)
+  std::string baseline_override;          // S3 URL of a baseline override, or empty
+  int canary_size = 1;                    // Default: 1 instance in the first wave (0: no canary)
+  int wave_size = 50;                     // Default: 50 instances per wave (max concurrency)
   CountOrPercent error_budget{true, 10};  // Default: "10%" of the instances targeted; or a count such as 0
-  bool canary_must_succeed = true; // Default: true (any canary failure stops the rollout)
+  bool canary_must_succeed = true;        // Default: true (any canary failure stops the rollout)
   // Safety loop (docs/safety.md) -------------------------------------------------------------------
   // Default: standby (EnterStandby around each member's patch); suspend; skip (members ineligible).
   config::AutoScalingMode auto_scaling = config::AutoScalingMode::kStandby;
@@ -104,7 +105,8 @@ struct WorkflowOptions {
   std::string tzdir;                              // Default: "" ($TZDIR or /usr/share/zoneinfo)
 
   // After the patch (docs/safety.md) ------------------------------------------------------------
-  bool postcheck = true;  // Default: true (workflow.phases.postcheck): a full run checks each patched instance
+  bool postcheck =
+      true;  // Default: true (workflow.phases.postcheck): a full run checks each patched instance
   // Default: "manual" (patch.rollback): auto | manual | off. auto: a full run rolls back an instance
   // whose patch failed or whose postcheck is degraded or unreachable.
   std::string rollback = "manual";
@@ -133,7 +135,7 @@ struct RollbackRequest {
 // One landing zone as the workflow needs it: what it is and how to find its instances.
 struct ZoneSpec {
   LandingZoneInfo info;
-  std::map<std::string, std::vector<std::string>> tag_filters;  // key -> accepted values
+  std::map<std::string, std::vector<std::string>> tag_filters;   // key -> accepted values
   std::map<std::string, std::vector<std::string>> exclude_tags;  // key -> values (empty: any) that exclude
 };
 
@@ -204,7 +206,8 @@ class Workflow {
   // store's rollout record). Picks every instance up where the store has it, so a zone taken over
   // from a dead worker makes no second AMI or patch command. Does not mark phases completed (the
   // run is over only when every zone is). Result: backup, precheck and patch counts of this zone.
-  Result<std::vector<PhaseSummary>> WorkZone(const std::string& run_id, const ZoneSpec& zone, RolloutGate& gate);
+  Result<std::vector<PhaseSummary>> WorkZone(const std::string& run_id, const ZoneSpec& zone,
+                                             RolloutGate& gate);
 
   // The dry-run plan lines produced so far ("would create AMI ... for i-...").
   std::vector<std::string> Plan() const;
@@ -224,8 +227,9 @@ class Workflow {
   // most `zone_workers` zones' records are in memory at once. A zone that cannot be loaded is
   // recorded as a zone error and left untouched (--resume picks it up).
   using ZoneLoad = std::function<Result<std::vector<InstanceRun>>(const std::string& zone)>;
-  void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones, const std::vector<std::string>& names,
-                   const ZoneLoad& load, Phase phase, ResultSink& sink, const ZoneWork& work, const ZoneDown& down);
+  void ForEachZone(const std::string& run_id, const std::vector<ZoneSpec>& zones,
+                   const std::vector<std::string>& names, const ZoneLoad& load, Phase phase, ResultSink& sink,
+                   const ZoneWork& work, const ZoneDown& down);
   // What the rollout needs to know of the whole run before any zone starts (one streaming pass).
   struct RolloutPlan;
   Result<RolloutPlan> PlanRollout(const std::string& run_id, bool prepare, const std::string& zone);
@@ -244,7 +248,8 @@ class Workflow {
   // A phase's end: the final progress line, whether it was interrupted, and (unless interrupted,
   // `resumable` (work left for --resume, e.g. the maintenance window closed) or a dry run) the
   // phase recorded as completed.
-  Result<PhaseSummary> EndPhase(const std::string& run_id, Phase phase, ResultSink& sink, bool resumable = false);
+  Result<PhaseSummary> EndPhase(const std::string& run_id, Phase phase, ResultSink& sink,
+                                bool resumable = false);
   std::chrono::system_clock::time_point RunStart(const std::string& run_id);
   Result<PhaseSummary> PlanPatch(const std::string& run_id);
   // How a rollout ended: why it stopped with instances left untouched (unset when it did not, or
@@ -255,8 +260,8 @@ class Workflow {
     bool window_closed() const { return halted == HaltReason::kWindowClosed; }
   };
   // The rollout over the run's eligible instances; `prepare`: also run missing backups/prechecks.
-  Status Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare, ResultSink& sink,
-                 RolloutEnd* end);
+  Status Rollout(const std::string& run_id, const std::vector<ZoneSpec>& zones, bool prepare,
+                 ResultSink& sink, RolloutEnd* end);
   // The patch phase's end after a rollout (EndPhase, and how the rollout stopped).
   Result<PhaseSummary> EndPatch(const std::string& run_id, ResultSink& sink, const RolloutEnd& end);
   // What the rollout scheduler needs beyond the options: the disruption budget over the run's

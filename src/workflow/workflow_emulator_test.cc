@@ -61,8 +61,8 @@ TEST_F(WorkflowEmulatorTest, FullWorkflowOnTheDemoFleet) {
     for (auto& [k, v] : m) s += k + "=" + std::to_string(v) + " ";
     return s;
   };
-  std::cout << "backup: " << dump(backup_st) << "\nprecheck: " << dump(pre_st) << "\npatch: " << dump(patch_st)
-            << "\nineligible: " << dump(reasons) << "\n";
+  std::cout << "backup: " << dump(backup_st) << "\nprecheck: " << dump(pre_st)
+            << "\npatch: " << dump(patch_st) << "\nineligible: " << dump(reasons) << "\n";
   EXPECT_GT(backup_st["available"], 0);
   EXPECT_GT(pre_st["ready"], 0);
   EXPECT_GT(pre_st["not_ready"], 0);
@@ -131,7 +131,8 @@ TEST_F(WorkflowEmulatorTest, ZoneWithAWrongExternalIdFailsWithAuthWhileOthersGoO
   ASSERT_TRUE(scan.ok());
   ASSERT_EQ(scan->zone_errors.size(), 1u);
   EXPECT_EQ(scan->zone_errors[0].category, ErrorCategory::kAuth);
-  EXPECT_NE(scan->zone_errors[0].message.find("FleetPatchRole"), std::string::npos) << scan->zone_errors[0].message;
+  EXPECT_NE(scan->zone_errors[0].message.find("FleetPatchRole"), std::string::npos)
+      << scan->zone_errors[0].message;
 }
 
 // README promises that had no test: the tags on every AMI and snapshot fleetpatch creates,

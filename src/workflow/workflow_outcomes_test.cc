@@ -26,9 +26,12 @@ constexpr char kExternalId[] = "fp-outcomes";
 constexpr char kPatchDocument[] = "AWS-RunPatchBaseline";
 
 // The instances that reach the patch phase, in the order the rollout meets them.
-const std::vector<std::string> kPatchTargets = {"patch-fails",          "patch-agent-lost",
-                                                "patch-hangs",          "patch-ok",
-                                                "patch-ok-windows-asg", "patch-partial-still-missing",
+const std::vector<std::string> kPatchTargets = {"patch-fails",
+                                                "patch-agent-lost",
+                                                "patch-hangs",
+                                                "patch-ok",
+                                                "patch-ok-windows-asg",
+                                                "patch-partial-still-missing",
                                                 "patch-reboots-old-agent"};
 
 class WorkflowOutcomesTest : public testing::EmulatorWorkflowTest {
@@ -91,9 +94,9 @@ class WorkflowOutcomesTest : public testing::EmulatorWorkflowTest {
   // ("Status/StatusDetails" each), read back through SSM's ListCommandInvocations.
   std::vector<std::string> PatchInvocations(const std::string& name) {
     emulator::SignedClient client = ZoneClient();
-    emulator::RawReply r = client.Ssm(
-        kRegion, "ListCommandInvocations",
-        {{"InstanceId", instance_ids_.at(name)}, {"Filters", {{{"key", "DocumentName"}, {"value", kPatchDocument}}}}});
+    emulator::RawReply r = client.Ssm(kRegion, "ListCommandInvocations",
+                                      {{"InstanceId", instance_ids_.at(name)},
+                                       {"Filters", {{{"key", "DocumentName"}, {"value", kPatchDocument}}}}});
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<std::string> out;
     for (const auto& inv : r.json["CommandInvocations"]) {
@@ -192,7 +195,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     const BackupResult& b = *all["ami-never-ready"].backup;
     EXPECT_EQ(b.status, BackupStatus::kTimedOut);
     EXPECT_EQ(b.error.code, "BackupTimedOut");
-    EXPECT_NE(b.error.message.find("not available after 1800 s (workflow.timeouts.ami_creation)"), std::string::npos)
+    EXPECT_NE(b.error.message.find("not available after 1800 s (workflow.timeouts.ami_creation)"),
+              std::string::npos)
         << b.error.message;
     EXPECT_TRUE(b.cleaned_up);
     EXPECT_EQ(b.snapshot_ids.size(), 1u);
@@ -211,7 +215,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   EXPECT_EQ(before_patch_["DeregisterImage"], 2);
   EXPECT_EQ(before_patch_["DeleteSnapshot"], 2);
   for (const char* name : {"ami-fails", "ami-never-ready"}) {
-    EXPECT_EQ(Ec2Answer("DescribeImages", "ImageId.1", all[name].backup->ami_id), "InvalidAMIID.NotFound") << name;
+    EXPECT_EQ(Ec2Answer("DescribeImages", "ImageId.1", all[name].backup->ami_id), "InvalidAMIID.NotFound")
+        << name;
     EXPECT_EQ(Ec2Answer("DescribeSnapshots", "SnapshotId.1", all[name].backup->snapshot_ids.at(0)),
               "InvalidSnapshot.NotFound")
         << name;
@@ -222,7 +227,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   // --- precheck: ready, not ready with each failed threshold and its measured value, unreachable.
   const std::map<std::string, std::vector<std::string>> not_ready = {
       {"disk-full",
-       {"disk_free_percent:/ is 2.5% (required >= 10.0%)", "disk_free_gib:/ is 0.2 GiB (required >= 1.0 GiB)"}},
+       {"disk_free_percent:/ is 2.5% (required >= 10.0%)",
+        "disk_free_gib:/ is 0.2 GiB (required >= 1.0 GiB)"}},
       {"high-load", {"load_per_cpu is 4.50 (required <= 2.00)"}},
       {"sshd-stopped", {"service:sshd is inactive (required active)"}},
       {"low-memory",
@@ -241,8 +247,9 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     ASSERT_TRUE(all["agent-lost-after-scan"].precheck.has_value());
     const PrecheckResult& p = *all["agent-lost-after-scan"].precheck;
     EXPECT_EQ(p.status, PrecheckStatus::kUnreachable);
-    EXPECT_EQ(p.reasons, std::vector<std::string>{"SSM agent not reachable: PingStatus ConnectionLost after 300 s "
-                                                  "(workflow.timeouts.ssm_connection)"})
+    EXPECT_EQ(p.reasons,
+              std::vector<std::string>{"SSM agent not reachable: PingStatus ConnectionLost after 300 s "
+                                       "(workflow.timeouts.ssm_connection)"})
         << Reasons(p.reasons);
     EXPECT_TRUE(p.command_id.empty());  // never sent the script
   }
@@ -250,7 +257,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
     ASSERT_TRUE(all["agent-lost-before-delivery"].precheck.has_value());
     const PrecheckResult& p = *all["agent-lost-before-delivery"].precheck;
     EXPECT_EQ(PrecheckStatusName(p.status), std::string("unreachable")) << p.error.message;
-    EXPECT_EQ(p.reasons, std::vector<std::string>{"SSM could not deliver the precheck command (DeliveryTimedOut)"})
+    EXPECT_EQ(p.reasons,
+              std::vector<std::string>{"SSM could not deliver the precheck command (DeliveryTimedOut)"})
         << Reasons(p.reasons);
     EXPECT_FALSE(p.command_id.empty());  // sent, never delivered
   }
@@ -279,7 +287,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   EXPECT_EQ(precheck_.failed, 7);  // 5 not ready + 2 unreachable
 
   // --- patch: each verdict, verified against DescribeInstancePatchStates.
-  auto expect_patch = [&](const std::string& name, PatchStatus status, const std::string& reason) -> PatchResult {
+  auto expect_patch = [&](const std::string& name, PatchStatus status,
+                          const std::string& reason) -> PatchResult {
     SCOPED_TRACE(name);
     EXPECT_TRUE(all[name].patch.has_value());
     if (!all[name].patch) return {};
@@ -309,7 +318,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
                    "still InProgress after 3600 s (workflow.timeouts.patch_execution): command cancelled");
   EXPECT_EQ(p.command_status, "InProgress");
   // Skipped, each with its reason.
-  expect_patch("ami-fails", PatchStatus::kSkipped, "required backup is failed: never patched without a backup");
+  expect_patch("ami-fails", PatchStatus::kSkipped,
+               "required backup is failed: never patched without a backup");
   expect_patch("ami-never-ready", PatchStatus::kSkipped,
                "required backup is timed_out: never patched without a backup");
   for (const auto& [name, _] : not_ready) expect_patch(name, PatchStatus::kSkipped, "precheck not_ready");
@@ -324,7 +334,8 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
   // for the hung run, and every skipped instance never received the patch document.
   EXPECT_EQ(patch_counts.count("SendCommand") ? patch_counts.at("SendCommand") : 0, 1);
   EXPECT_EQ(patch_counts.count("CancelCommand") ? patch_counts.at("CancelCommand") : 0, 1);
-  for (const char* name : {"patch-ok", "patch-ok-windows-asg", "patch-partial-still-missing", "patch-reboots-old-agent"}) {
+  for (const char* name :
+       {"patch-ok", "patch-ok-windows-asg", "patch-partial-still-missing", "patch-reboots-old-agent"}) {
     EXPECT_EQ(PatchInvocations(name), std::vector<std::string>{"Success/Success"}) << name;
   }
   EXPECT_EQ(PatchInvocations("patch-fails"), std::vector<std::string>{"Failed/Failed"});
@@ -340,7 +351,7 @@ TEST_F(WorkflowOutcomesTest, EveryInstanceEndsWithItsOwnOutcome) {
 TEST_F(WorkflowOutcomesTest, ErrorBudgetStopsTheRolloutAndLeavesTheRestUntouched) {
   options_.error_budget = {false, 1};  // one failure allowed: the second one spends it
   options_.canary_size = 0;
-  options_.wave_size = 1;       // one instance per wave, failing ones first (instance id order)
+  options_.wave_size = 1;  // one instance per wave, failing ones first (instance id order)
   // Only the patch targets and one instance that fails its precheck are scanned: the slow backup and
   // reachability outcomes have nothing to add here.
   zones_.resize(1);
@@ -454,7 +465,8 @@ TEST_F(WorkflowOutcomesTest, RebootIfNeededFailsAnInstanceNotBackWithinTheReboot
   ASSERT_TRUE(all["patch-reboots-old-agent"].patch.has_value());
   const PatchResult& p = *all["patch-reboots-old-agent"].patch;
   EXPECT_EQ(p.status, PatchStatus::kFailed);
-  EXPECT_NE(p.reason.find("not back from the patch reboot within timeouts.reboot (300 s): "), std::string::npos)
+  EXPECT_NE(p.reason.find("not back from the patch reboot within timeouts.reboot (300 s): "),
+            std::string::npos)
       << p.reason;
   EXPECT_NE(p.reason.find("status check initializing"), std::string::npos) << p.reason;
   EXPECT_EQ(patch->failed, 1);
@@ -483,17 +495,21 @@ TEST_F(WorkflowOutcomesTest, SafetyLoopOutcomes) {
   EXPECT_EQ(postcheck("safety-rollback-fails").status, PostcheckStatus::kHealthy);
   for (const char* name : {"safety-service-fails", "safety-instance-store", "safety-ami-gone"}) {
     EXPECT_EQ(postcheck(name).status, PostcheckStatus::kDegraded) << name;
-    EXPECT_EQ(postcheck(name).regressions, std::vector<std::string>{"service:sshd was active, now failed"}) << name;
+    EXPECT_EQ(postcheck(name).regressions, std::vector<std::string>{"service:sshd was active, now failed"})
+        << name;
   }
   EXPECT_EQ(all["safety-never-returns"].patch->status, PatchStatus::kTimedOut);  // its command never ends
   EXPECT_EQ(postcheck("safety-never-returns").status, PostcheckStatus::kUnreachable);
-  EXPECT_NE(postcheck("safety-never-returns").regressions.at(0).find("SSM agent not Online"), std::string::npos)
+  EXPECT_NE(postcheck("safety-never-returns").regressions.at(0).find("SSM agent not Online"),
+            std::string::npos)
       << postcheck("safety-never-returns").regressions.at(0);
 
   // The AMI of safety-ami-gone is deregistered behind fleetpatch's back.
   emulator::SignedClient client = ZoneClient();
-  EXPECT_EQ(client.Query("ec2", kRegion, "DeregisterImage", {{"ImageId", all["safety-ami-gone"].backup->ami_id}}).status,
-            200);
+  EXPECT_EQ(
+      client.Query("ec2", kRegion, "DeregisterImage", {{"ImageId", all["safety-ami-gone"].backup->ami_id}})
+          .status,
+      200);
   RollbackRequest automatic;
   automatic.automatic = true;
   ASSERT_TRUE(wf->Rollback(run, zones_, automatic).ok());

@@ -50,7 +50,8 @@ class WorkflowTest : public ::testing::Test {
     return run.run_id;
   }
   std::unique_ptr<Workflow> Make() {
-    return std::make_unique<Workflow>(options_, *store_, connector_, clock_, Progress::Options{.quiet = true});
+    return std::make_unique<Workflow>(options_, *store_, connector_, clock_,
+                                      Progress::Options{.quiet = true});
   }
   // Scans run `run`, then the SSM agent of `lost` drops off (ConnectionLost); returns a workflow
   // for the later phases, with backups turned off and the backup phase done (nullptr if a phase
@@ -79,7 +80,8 @@ class WorkflowTest : public ::testing::Test {
   // recorded in_progress. Returns the command id ("" if a step failed).
   std::string PrepareThenCrashWithPatchInFlight(const std::string& run, const std::string& id) {
     auto wf = Make();
-    if (!wf->Scan(run, zones_).ok() || !wf->Backup(run, zones_).ok() || !wf->Precheck(run, zones_).ok()) return "";
+    if (!wf->Scan(run, zones_).ok() || !wf->Backup(run, zones_).ok() || !wf->Precheck(run, zones_).ok())
+      return "";
     auto cmd = Zone().SendCommand("AWS-RunPatchBaseline", {id}, {}, 60, "earlier attempt");
     if (!cmd.ok()) return "";
     PatchResult flying;
@@ -105,8 +107,8 @@ class WorkflowTest : public ::testing::Test {
   }
   // An available AMI named and tagged as run_id's backup of instance_id, made from `source` in the
   // zone's account.
-  ImageView BackupImage(const std::string& run_id, const std::string& instance_id, const std::string& image_id,
-                        const std::string& source) {
+  ImageView BackupImage(const std::string& run_id, const std::string& instance_id,
+                        const std::string& image_id, const std::string& source) {
     ImageView img;
     img.image_id = image_id;
     img.name = AmiName(run_id, instance_id);
@@ -329,9 +331,11 @@ TEST_F(WorkflowTest, RebootIfNeededWaitsForTheInstanceToComeBack) {
   auto gone_r = Get(run, "i-b-gone");
   EXPECT_EQ(gone_r.patch->status, PatchStatus::kFailed);
   EXPECT_EQ(gone_r.patch->reason,
-            "not back from the patch reboot within timeouts.reboot (120 s): SSM agent ConnectionLost, system status "
+            "not back from the patch reboot within timeouts.reboot (120 s): SSM agent ConnectionLost, system "
+            "status "
             "check initializing, instance status check initializing");
-  EXPECT_EQ(Get(run, "i-c-later").patch->status, PatchStatus::kSkipped) << "the reboot failure spent the budget";
+  EXPECT_EQ(Get(run, "i-c-later").patch->status, PatchStatus::kSkipped)
+      << "the reboot failure spent the budget";
   EXPECT_EQ(patch.failed, 1);
   EXPECT_TRUE(patch.budget_spent);
   EXPECT_GE(Zone().Calls("DescribeInstanceStatus"), 3);
@@ -405,7 +409,8 @@ TEST_F(WorkflowTest, PrecheckOutcomes) {
   Zone().Add(Linux("i-ready"));
   auto full = Linux("i-full");
   full.precheck_output =
-      "FLEETPATCH_PRECHECK_V1 {\"disks\":[{\"mount\":\"/\",\"size_kb\":1000000,\"avail_kb\":10000}],\"cpus\":1,"
+      "FLEETPATCH_PRECHECK_V1 "
+      "{\"disks\":[{\"mount\":\"/\",\"size_kb\":1000000,\"avail_kb\":10000}],\"cpus\":1,"
       "\"load1\":0.1,\"mem_total_kb\":100,\"mem_available_kb\":50,\"services\":{\"sshd\":\"active\"}}";
   Zone().Add(full);
   auto lost = Linux("i-lost");
@@ -514,7 +519,8 @@ TEST_F(WorkflowTest, DryRunMakesNoMutatingCall) {
   auto plan = wf->Plan();
   ASSERT_EQ(plan.size(), 3u);
   EXPECT_EQ(plan[2],
-            "patch: would run AWS-RunPatchBaseline (Install, RebootIfNeeded) on i-1 (prod-a) in the canary wave, once "
+            "patch: would run AWS-RunPatchBaseline (Install, RebootIfNeeded) on i-1 (prod-a) in the canary "
+            "wave, once "
             "its backup is available and its precheck passes");
   EXPECT_EQ(plan[0], "backup: would create AMI " + AmiName(run, "i-1") + " of i-1 (prod-a)");
 }
@@ -569,8 +575,9 @@ TEST_F(WorkflowTest, RunKilledBetweenIntentAndCreateImageAnswerResumesWithoutASe
     intent.ami_name = AmiName(run, id);
     ASSERT_TRUE(store_->SaveBackup(run, "prod-a", id, intent).ok());
   }
-  auto earlier = Zone().CreateImage("i-1", AmiName(run, "i-1"), "", true,
-                                    {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", AmiName(run, "i-1")}});
+  auto earlier =
+      Zone().CreateImage("i-1", AmiName(run, "i-1"), "", true,
+                         {{"fleetpatch:run-id", run}, {"fleetpatch:backup-name", AmiName(run, "i-1")}});
   ASSERT_TRUE(earlier.ok());
 
   ASSERT_TRUE(Make()->Backup(run, zones_).ok());
@@ -610,7 +617,8 @@ TEST_F(WorkflowTest, AnAmiWithOurNameAndTagsButAnotherSourceIsNotAdopted) {
   auto b = Get(run, "i-1").backup;
   EXPECT_NE(b->ami_id, "ami-planted");
   EXPECT_EQ(b->status, BackupStatus::kFailed);
-  EXPECT_NE(b->error.message.find("source instance is i-attacker, not i-1"), std::string::npos) << b->error.message;
+  EXPECT_NE(b->error.message.find("source instance is i-attacker, not i-1"), std::string::npos)
+      << b->error.message;
   EXPECT_EQ(Zone().DeregisteredImages().count("ami-planted"), 0u);
 
   // The same AMI met by a resumed run's lookup by run tag is not reused either.
@@ -686,7 +694,8 @@ TEST_F(WorkflowTest, PipelineRunsBackupAndPrecheckAtTheSameTime) {
   ASSERT_EQ(sends.size(), 2u);
   ASSERT_EQ(images.size(), 4u);
   EXPECT_EQ(sends[0], created[0]) << "the precheck is sent while the AMI is being made";
-  EXPECT_LT(sends[1], images[3] + std::chrono::seconds(1)) << "patched at the poll that saw the AMI available";
+  EXPECT_LT(sends[1], images[3] + std::chrono::seconds(1))
+      << "patched at the poll that saw the AMI available";
   EXPECT_GT(sends[1], images[3] - std::chrono::seconds(1));
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
   auto got = store_->GetRun(run);
@@ -801,7 +810,8 @@ TEST_F(WorkflowTest, PipelineWindowsRefillAsItemsFinish) {
 
 TEST_F(WorkflowTest, PipelineInterruptedDuringBackupAndPrecheckResumesWithoutASecondAmiOrPatch) {
   for (const char* id : {"i-1", "i-2", "i-3"}) Zone().Add(Linux(id));
-  for (const char* id : {"i-1", "i-2", "i-3"}) Zone().Set(id, [](FakeInstance& i) { i.ami_pending_polls = 2; });
+  for (const char* id : {"i-1", "i-2", "i-3"})
+    Zone().Set(id, [](FakeInstance& i) { i.ami_pending_polls = 2; });
   options_.canary_size = 0;
   std::string run = NewRun();
   ASSERT_TRUE(Make()->Scan(run, zones_).ok());
@@ -823,7 +833,8 @@ TEST_F(WorkflowTest, PipelineInterruptedDuringBackupAndPrecheckResumesWithoutASe
   ASSERT_TRUE(resumed.ok()) << resumed.error().ToString();
   EXPECT_EQ(Zone().Calls("CreateImage"), 3) << "no second AMI";
   EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2", "i-3"}));
-  for (const char* id : {"i-1", "i-2", "i-3"}) EXPECT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
+  for (const char* id : {"i-1", "i-2", "i-3"})
+    EXPECT_EQ(Get(run, id).patch->status, PatchStatus::kSuccess) << id;
   // Nothing left: a third invocation sends nothing.
   ASSERT_TRUE(Make()->Pipeline(run, zones_).ok());
   EXPECT_EQ(Zone().PatchedIds().size(), 3u);
@@ -867,7 +878,8 @@ TEST_F(WorkflowTest, FailedAmisOfAZoneAreCleanedUpWithOneSnapshotLookup) {
     EXPECT_EQ(Zone().DeregisteredImages().count(r.backup->ami_id), 1u) << id;
     int lines = 0;
     for (const auto& e : *events)
-      if (e.instance_id == id && e.message == "deregistered failed AMI " + r.backup->ami_id + " and deleted its snapshots")
+      if (e.instance_id == id &&
+          e.message == "deregistered failed AMI " + r.backup->ami_id + " and deleted its snapshots")
         ++lines;
     EXPECT_EQ(lines, 1) << id;
   }
@@ -886,7 +898,8 @@ TEST_F(WorkflowTest, ResumedPatchWatchesTheCommandInFlightInsteadOfPatchingAgain
 
   auto resumed = Make()->Patch(run, zones_);
   ASSERT_TRUE(resumed.ok());
-  EXPECT_EQ(Zone().PatchedIds(), (std::vector<std::string>{"i-1", "i-2"}));  // i-1 once, by the earlier attempt
+  EXPECT_EQ(Zone().PatchedIds(),
+            (std::vector<std::string>{"i-1", "i-2"}));  // i-1 once, by the earlier attempt
   EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
   EXPECT_EQ(Get(run, "i-1").patch->command_id, cmd);
   EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);

@@ -19,8 +19,8 @@ namespace fleetpatch::workflow {
 
 struct Ec2InstanceView {
   std::string instance_id;
-  std::string state;         // running, stopped, ...
-  std::string platform;      // EC2 Platform ("windows" or empty) or PlatformDetails
+  std::string state;     // running, stopped, ...
+  std::string platform;  // EC2 Platform ("windows" or empty) or PlatformDetails
   std::string instance_type;
   std::string availability_zone;
   std::map<std::string, std::string> tags;
@@ -59,7 +59,8 @@ struct ImageView {
 struct InvocationView {
   std::string command_id;
   std::string instance_id;
-  std::string status;  // Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling | DeliveryTimedOut? ...
+  std::string status;  // Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed |
+                       // Cancelling | DeliveryTimedOut? ...
   std::string status_details;
   int response_code = -1;
   std::string output;  // the first plugin's output (stdout, as SSM truncates it)
@@ -73,9 +74,9 @@ struct PatchStateView {
   int64_t installed_rejected = 0;
   int64_t missing = 0;
   int64_t failed = 0;
-  std::string operation;            // Install | Scan
-  double operation_end_time_s = 0;  // epoch seconds
-  std::string patch_group;          // the instance's patch group, or empty
+  std::string operation;                // Install | Scan
+  double operation_end_time_s = 0;      // epoch seconds
+  std::string patch_group;              // the instance's patch group, or empty
   double last_no_reboot_install_s = 0;  // epoch seconds of the last NoReboot Install; 0: none
 };
 
@@ -113,33 +114,41 @@ class ZoneApi {
   virtual Result<std::vector<SsmInstanceView>> DescribeInstanceInformation(
       const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstanceStatus of the given instances, stopped ones included (100 ids a call).
-  virtual Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(const std::vector<std::string>& instance_ids) = 0;
+  virtual Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(
+      const std::vector<std::string>& instance_ids) = 0;
 
   // DescribeImages owned by this account: by ids (batched), or by one tag.
   virtual Result<std::vector<ImageView>> DescribeImagesById(const std::vector<std::string>& image_ids) = 0;
-  virtual Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key, const std::string& value) = 0;
+  virtual Result<std::vector<ImageView>> DescribeImagesByTag(const std::string& key,
+                                                             const std::string& value) = 0;
   // CreateImage with the tags on the image and its snapshots; returns the new image id.
   virtual Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
-                                          const std::string& description, bool no_reboot, const Tags& tags) = 0;
+                                          const std::string& description, bool no_reboot,
+                                          const Tags& tags) = 0;
   virtual Status DeregisterImage(const std::string& image_id) = 0;
   // Which of `snapshot_ids` exist and are owned by this account: DescribeSnapshots with
   // OwnerIds=self and a snapshot-id filter (unknown ids are left out, not an error), one call per
   // 200 ids (kSnapshotIdsPerCall), all pages.
-  virtual Result<std::set<std::string>> DescribeOwnedSnapshotIds(const std::vector<std::string>& snapshot_ids) = 0;
+  virtual Result<std::set<std::string>> DescribeOwnedSnapshotIds(
+      const std::vector<std::string>& snapshot_ids) = 0;
   virtual Status DeleteSnapshot(const std::string& snapshot_id) = 0;
 
   // SendCommand to at most 50 instances; returns the command id.
-  virtual Result<std::string> SendCommand(const std::string& document, const std::vector<std::string>& instance_ids,
+  virtual Result<std::string> SendCommand(const std::string& document,
+                                          const std::vector<std::string>& instance_ids,
                                           const std::map<std::string, std::vector<std::string>>& parameters,
                                           int timeout_s, const std::string& comment) = 0;
   // ListCommandInvocations(CommandId, Details=true), all pages.
   virtual Result<std::vector<InvocationView>> ListInvocations(const std::string& command_id) = 0;
   // GetCommandInvocation's StandardOutputContent for one instance: up to 24,000 characters, where
   // ListCommandInvocations gives 2,500 (long_output.h). An error is the call's.
-  virtual Result<std::string> GetInvocationOutput(const std::string& command_id, const std::string& instance_id) = 0;
-  virtual Status CancelCommand(const std::string& command_id, const std::vector<std::string>& instance_ids) = 0;
+  virtual Result<std::string> GetInvocationOutput(const std::string& command_id,
+                                                  const std::string& instance_id) = 0;
+  virtual Status CancelCommand(const std::string& command_id,
+                               const std::vector<std::string>& instance_ids) = 0;
   // DescribeInstancePatchStates, batched by 50.
-  virtual Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& instance_ids) = 0;
+  virtual Result<std::vector<PatchStateView>> DescribePatchStates(
+      const std::vector<std::string>& instance_ids) = 0;
 
   // ---- EC2 Auto Scaling (auto_scaling.h) ----
   // Group membership of the given instances (50 ids a call); instances in no group are absent.
@@ -161,7 +170,8 @@ class ZoneApi {
                                                               bool delete_replaced_root_volume,
                                                               const std::string& client_token) = 0;
   // DescribeReplaceRootVolumeTasks for the given task ids (unknown ids are an AWS error).
-  virtual Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(const std::vector<std::string>& task_ids) = 0;
+  virtual Result<std::vector<ReplaceTaskView>> DescribeReplaceRootVolumeTasks(
+      const std::vector<std::string>& task_ids) = 0;
 };
 
 }  // namespace fleetpatch::workflow

@@ -6,13 +6,27 @@ ProblemInfo ToProblem(const Error& e, std::string code) {
   if (code.empty()) code = e.aws_code;
   if (code.empty()) {
     switch (e.category) {
-      case ErrorCategory::kAuth: code = "AuthenticationFailed"; break;
-      case ErrorCategory::kConnectivity: code = "ConnectionFailed"; break;
-      case ErrorCategory::kTimeout: code = "TimedOut"; break;
-      case ErrorCategory::kPermission: code = "AccessDenied"; break;
-      case ErrorCategory::kThrottled: code = "Throttled"; break;
-      case ErrorCategory::kConfig: code = "ConfigurationError"; break;
-      default: code = "Error"; break;
+      case ErrorCategory::kAuth:
+        code = "AuthenticationFailed";
+        break;
+      case ErrorCategory::kConnectivity:
+        code = "ConnectionFailed";
+        break;
+      case ErrorCategory::kTimeout:
+        code = "TimedOut";
+        break;
+      case ErrorCategory::kPermission:
+        code = "AccessDenied";
+        break;
+      case ErrorCategory::kThrottled:
+        code = "Throttled";
+        break;
+      case ErrorCategory::kConfig:
+        code = "ConfigurationError";
+        break;
+      default:
+        code = "Error";
+        break;
     }
   }
   return {CategoryName(e.category), code, e.ToString()};
@@ -29,6 +43,8 @@ bool TerminalInvocation(const std::string& s) {
          s == "ExecutionTimedOut";
 }
 
-bool Undelivered(const std::string& s) { return s == "DeliveryTimedOut" || s == "Undeliverable" || s == "Terminated"; }
+bool Undelivered(const std::string& s) {
+  return s == "DeliveryTimedOut" || s == "Undeliverable" || s == "Terminated";
+}
 
 }  // namespace fleetpatch::workflow

@@ -50,7 +50,8 @@ bool Undelivered(const std::string& status);
 template <class T>
 std::vector<std::vector<T>> Chunks(const std::vector<T>& v, size_t n) {
   std::vector<std::vector<T>> out;
-  for (size_t i = 0; i < v.size(); i += n) out.emplace_back(v.begin() + i, v.begin() + std::min(v.size(), i + n));
+  for (size_t i = 0; i < v.size(); i += n)
+    out.emplace_back(v.begin() + i, v.begin() + std::min(v.size(), i + n));
   return out;
 }
 

@@ -8,11 +8,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
 #include "emulator/server.h"
@@ -88,7 +87,8 @@ class AwsCliCompatTest : public ::testing::Test {
     emulator_ = nullptr;
   }
   void SetUp() override {
-    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kAws), "awscli is not installed at /usr/bin/aws (make deps installs it)");
+    FP_REQUIRE_OR_SKIP_OUTSIDE_CI(std::filesystem::exists(kAws),
+                                  "awscli is not installed at /usr/bin/aws (make deps installs it)");
     emulator_->ClearFaults();
   }
 
@@ -100,14 +100,15 @@ class AwsCliCompatTest : public ::testing::Test {
   // Runs `aws <args>` (shell syntax) with only our credentials and config in its environment.
   static AwsRun Aws(const std::string& args, const Creds& creds, const std::string& region = "us-east-1") {
     std::string err_file = (dir_->path() / "stderr.txt").string();
-    std::string cmd = "env -i PATH=/usr/bin:/bin HOME=" + Quote(dir_->path().string()) +
-                      " AWS_CONFIG_FILE=" + Quote((dir_->path() / "config").string()) +
-                      " AWS_SHARED_CREDENTIALS_FILE=" + Quote((dir_->path() / "credentials").string()) +
-                      " AWS_PAGER= AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard AWS_EC2_METADATA_DISABLED=true" +
-                      " AWS_ACCESS_KEY_ID=" + Quote(creds.key) + " AWS_SECRET_ACCESS_KEY=" + Quote(creds.secret) +
-                      (creds.token.empty() ? "" : " AWS_SESSION_TOKEN=" + Quote(creds.token)) + " " + kAws +
-                      " --endpoint-url " + server_->endpoint() + " --region " + region + " --output json " + args +
-                      " 2>" + Quote(err_file);
+    std::string cmd =
+        "env -i PATH=/usr/bin:/bin HOME=" + Quote(dir_->path().string()) +
+        " AWS_CONFIG_FILE=" + Quote((dir_->path() / "config").string()) +
+        " AWS_SHARED_CREDENTIALS_FILE=" + Quote((dir_->path() / "credentials").string()) +
+        " AWS_PAGER= AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard AWS_EC2_METADATA_DISABLED=true" +
+        " AWS_ACCESS_KEY_ID=" + Quote(creds.key) + " AWS_SECRET_ACCESS_KEY=" + Quote(creds.secret) +
+        (creds.token.empty() ? "" : " AWS_SESSION_TOKEN=" + Quote(creds.token)) + " " + kAws +
+        " --endpoint-url " + server_->endpoint() + " --region " + region + " --output json " + args + " 2>" +
+        Quote(err_file);
     AwsRun run;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return run;
@@ -124,11 +125,14 @@ class AwsCliCompatTest : public ::testing::Test {
     return run;
   }
 
-  static Creds Assume(const std::string& account, const std::string& external_id, const std::string& role = "FleetPatchRole") {
-    AwsRun r = Aws("sts assume-role --role-arn " + RoleArn(account, role) + " --role-session-name compat --external-id " + external_id,
+  static Creds Assume(const std::string& account, const std::string& external_id,
+                      const std::string& role = "FleetPatchRole") {
+    AwsRun r = Aws("sts assume-role --role-arn " + RoleArn(account, role) +
+                       " --role-session-name compat --external-id " + external_id,
                    Base());
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return {r.j["Credentials"]["AccessKeyId"], r.j["Credentials"]["SecretAccessKey"], r.j["Credentials"]["SessionToken"]};
+    return {r.j["Credentials"]["AccessKeyId"], r.j["Credentials"]["SecretAccessKey"],
+            r.j["Credentials"]["SessionToken"]};
   }
   static Creds Prod() { return Assume("111111111111", "fp-demo-prod"); }
 
@@ -167,24 +171,37 @@ TEST_F(AwsCliCompatTest, AssumeRoleAndGetCallerIdentityPerAccount) {
 
 TEST_F(AwsCliCompatTest, StsErrors) {
   ExpectError(Aws("sts assume-role --role-arn " + RoleArn("111111111111", "FleetPatchRole") +
-                  " --role-session-name compat --external-id wrong", Base()), "AccessDenied");
-  ExpectError(Aws("sts assume-role --role-arn " + RoleArn("111111111111", "Undefined") + " --role-session-name compat", Base()),
+                      " --role-session-name compat --external-id wrong",
+                  Base()),
+              "AccessDenied");
+  ExpectError(Aws("sts assume-role --role-arn " + RoleArn("111111111111", "Undefined") +
+                      " --role-session-name compat",
+                  Base()),
               "AccessDenied");
 }
 
 TEST_F(AwsCliCompatTest, DescribeInstancesWithFiltersAndAutoPagination) {
   Creds c = Prod();
-  AwsRun r = Aws("ec2 describe-instances --filters Name=tag:Environment,Values=prod Name=instance-state-name,Values=running "
-                 "--query 'Reservations[].Instances[].InstanceId'", c);
+  AwsRun r =
+      Aws("ec2 describe-instances --filters Name=tag:Environment,Values=prod "
+          "Name=instance-state-name,Values=running "
+          "--query 'Reservations[].Instances[].InstanceId'",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.j.size(), 18u);
-  r = Aws("ec2 describe-instances --filters Name=platform,Values=windows Name=availability-zone,Values=us-east-1b "
-          "--query 'Reservations[].Instances[].[InstanceId,Platform,Placement.AvailabilityZone]'", c);
+  r =
+      Aws("ec2 describe-instances --filters Name=platform,Values=windows "
+          "Name=availability-zone,Values=us-east-1b "
+          "--query 'Reservations[].Instances[].[InstanceId,Platform,Placement.AvailabilityZone]'",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.j.size(), 1u);
   EXPECT_EQ(r.j[0][1], "windows");
-  r = Aws("ec2 describe-instances --filters Name=tag-key,Values=PatchGroup Name=instance-id,Values=i-000100000feed0001 "
-          "--query 'Reservations[].Instances[].Tags'", c);
+  r =
+      Aws("ec2 describe-instances --filters Name=tag-key,Values=PatchGroup "
+          "Name=instance-id,Values=i-000100000feed0001 "
+          "--query 'Reservations[].Instances[].Tags'",
+          c);
   ASSERT_EQ(r.j.size(), 1u);
 
   int before = CountOp("DescribeInstances");
@@ -197,20 +214,26 @@ TEST_F(AwsCliCompatTest, DescribeInstancesWithFiltersAndAutoPagination) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.j["InstanceStatuses"].size(), 19u);
 
-  ExpectError(Aws("ec2 describe-instances --instance-ids i-00000000deadbeef0", c), "InvalidInstanceID.NotFound");
+  ExpectError(Aws("ec2 describe-instances --instance-ids i-00000000deadbeef0", c),
+              "InvalidInstanceID.NotFound");
   ExpectError(Aws("ec2 describe-instances --instance-ids foobar", c), "InvalidInstanceID.Malformed");
   ExpectError(Aws("ec2 describe-instances --dry-run", c), "DryRunOperation");
 }
 
 TEST_F(AwsCliCompatTest, CreateImageThroughAvailableThenTagDeregisterAndDeleteSnapshots) {
   Creds c = Prod();
-  AwsRun r = Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-backup-1 --description 'fleetpatch backup' "
-                 "--tag-specifications 'ResourceType=image,Tags=[{Key=fleetpatch:run,Value=compat}]' "
-                 "'ResourceType=snapshot,Tags=[{Key=fleetpatch:run,Value=compat}]'", c);
+  AwsRun r =
+      Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-backup-1 --description "
+          "'fleetpatch backup' "
+          "--tag-specifications 'ResourceType=image,Tags=[{Key=fleetpatch:run,Value=compat}]' "
+          "'ResourceType=snapshot,Tags=[{Key=fleetpatch:run,Value=compat}]'",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string ami = r.j["ImageId"];
-  ExpectError(Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-backup-1", c), "InvalidAMIName.Duplicate");
-  ExpectError(Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-dry --dry-run", c), "DryRunOperation");
+  ExpectError(Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-backup-1", c),
+              "InvalidAMIName.Duplicate");
+  ExpectError(Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-dry --dry-run", c),
+              "DryRunOperation");
   ExpectError(Aws("ec2 create-image --instance-id i-000100000feed0003 --name compat-ro",
                   Assume("111111111111", "fp-demo-prod", "FleetPatchReadOnly")),
               "UnauthorizedOperation");
@@ -224,7 +247,10 @@ TEST_F(AwsCliCompatTest, CreateImageThroughAvailableThenTagDeregisterAndDeleteSn
   }
   ASSERT_EQ(state, "available");
 
-  r = Aws("ec2 describe-images --owners self --filters Name=tag:fleetpatch:run,Values=compat Name=state,Values=available", c);
+  r =
+      Aws("ec2 describe-images --owners self --filters Name=tag:fleetpatch:run,Values=compat "
+          "Name=state,Values=available",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.j["Images"].size(), 1u);
   EXPECT_EQ(r.j["Images"][0]["Name"], "compat-backup-1");
@@ -242,10 +268,14 @@ TEST_F(AwsCliCompatTest, CreateImageThroughAvailableThenTagDeregisterAndDeleteSn
   r = Aws("ec2 deregister-image --image-id " + ami, c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ExpectError(Aws("ec2 describe-images --image-ids " + ami, c), "InvalidAMIID.NotFound");
-  r = Aws("ec2 describe-snapshots --owner-ids self --filters Name=tag:fleetpatch:run,Values=compat --query 'Snapshots[].SnapshotId'", c);
+  r =
+      Aws("ec2 describe-snapshots --owner-ids self --filters Name=tag:fleetpatch:run,Values=compat --query "
+          "'Snapshots[].SnapshotId'",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.j.size(), 2u);
-  for (const auto& s : r.j) EXPECT_EQ(Aws("ec2 delete-snapshot --snapshot-id " + s.get<std::string>(), c).exit_code, 0);
+  for (const auto& s : r.j)
+    EXPECT_EQ(Aws("ec2 delete-snapshot --snapshot-id " + s.get<std::string>(), c).exit_code, 0);
   ExpectError(Aws("ec2 delete-snapshot --snapshot-id " + snap, c), "InvalidSnapshot.NotFound");
 }
 
@@ -267,9 +297,14 @@ TEST_F(AwsCliCompatTest, DescribeInstanceInformationPages) {
 
 TEST_F(AwsCliCompatTest, SendCommandToTerminalStateWithPrecheckOutput) {
   Creds c = Prod();
-  std::string params = R"({"commands":["#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd chronyd'\n"]})";
-  AwsRun r = Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids i-000100000feed0001 i-000100000feed0007 "
-                 "--max-concurrency 1 --parameters " + Quote(params), c);
+  std::string params =
+      R"({"commands":["#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd chronyd'\n"]})";
+  AwsRun r =
+      Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids i-000100000feed0001 "
+          "i-000100000feed0007 "
+          "--max-concurrency 1 --parameters " +
+              Quote(params),
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string cmd = r.j["Command"]["CommandId"];
   EXPECT_EQ(r.j["Command"]["TargetCount"], 2);
@@ -293,17 +328,25 @@ TEST_F(AwsCliCompatTest, SendCommandToTerminalStateWithPrecheckOutput) {
     EXPECT_EQ(i["Status"], "Success");
     EXPECT_EQ(i["CommandPlugins"][0]["Name"], "aws:runShellScript");
   }
-  ExpectError(Aws("ssm get-command-invocation --command-id " + cmd + " --instance-id i-000100000feed0002", c), "InvocationDoesNotExist");
+  ExpectError(Aws("ssm get-command-invocation --command-id " + cmd + " --instance-id i-000100000feed0002", c),
+              "InvocationDoesNotExist");
   ExpectError(Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids i-000100000feed0008 "
-                  "--parameters commands=uptime", c), "UnsupportedPlatformType");
+                  "--parameters commands=uptime",
+                  c),
+              "UnsupportedPlatformType");
   ExpectError(Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids i-00000000deadbeef0 "
-                  "--parameters commands=uptime", c), "InvalidInstanceId");
+                  "--parameters commands=uptime",
+                  c),
+              "InvalidInstanceId");
 }
 
 TEST_F(AwsCliCompatTest, PatchInstallCancelAndPatchStates) {
   Creds c = Prod();
-  AwsRun r = Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids i-000100000feed0002 i-000100000feed0004 "
-                 "--parameters Operation=Install,RebootOption=NoReboot --timeout-seconds 600 --max-errors 1", c);
+  AwsRun r =
+      Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids i-000100000feed0002 "
+          "i-000100000feed0004 "
+          "--parameters Operation=Install,RebootOption=NoReboot --timeout-seconds 600 --max-errors 1",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string cmd = r.j["Command"]["CommandId"];
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // 420 simulated s at scale 1000
@@ -318,19 +361,24 @@ TEST_F(AwsCliCompatTest, PatchInstallCancelAndPatchStates) {
   ASSERT_EQ(r.j["InstancePatchStates"].size(), 2u);
   for (const auto& s : r.j["InstancePatchStates"]) {
     EXPECT_EQ(s["Operation"], "Install");
-    if (s["InstanceId"] == "i-000100000feed0002") EXPECT_EQ(s["InstalledPendingRebootCount"], 9);
-    else EXPECT_EQ(s["FailedCount"], 2);
+    if (s["InstanceId"] == "i-000100000feed0002")
+      EXPECT_EQ(s["InstalledPendingRebootCount"], 9);
+    else
+      EXPECT_EQ(s["FailedCount"], 2);
   }
 
   // A hanging install, cancelled.
-  r = Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids i-000100000feed0005 "
-          "--parameters Operation=Install", c);
+  r =
+      Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids i-000100000feed0005 "
+          "--parameters Operation=Install",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   cmd = r.j["Command"]["CommandId"];
   ASSERT_EQ(Aws("ssm cancel-command --command-id " + cmd, c).exit_code, 0);
   r = Aws("ssm get-command-invocation --command-id " + cmd + " --instance-id i-000100000feed0005", c);
   EXPECT_EQ(r.j["Status"], "Cancelled");
-  ExpectError(Aws("ssm cancel-command --command-id 00000000-0000-4000-8000-000000000000", c), "InvalidCommandId");
+  ExpectError(Aws("ssm cancel-command --command-id 00000000-0000-4000-8000-000000000000", c),
+              "InvalidCommandId");
 }
 
 TEST_F(AwsCliCompatTest, AuthenticationErrorsPerProtocol) {
@@ -381,7 +429,8 @@ class AwsCliAfterPatchTest : public AwsCliCompatTest {
   // Sends AWS-RunPatchBaseline Install (RebootIfNeeded) and returns the command id.
   static std::string Install(const Creds& c, const std::string& instance) {
     AwsRun r = Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids " + instance +
-                   " --parameters Operation=Install,RebootOption=RebootIfNeeded", c);
+                       " --parameters Operation=Install,RebootOption=RebootIfNeeded",
+                   c);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.j["Command"]["CommandId"];
   }
@@ -393,7 +442,9 @@ class AwsCliAfterPatchTest : public AwsCliCompatTest {
   static std::string Ping(const Creds& c, const std::string& instance) {
     AwsRun r = Aws("ssm describe-instance-information --filters Key=InstanceIds,Values=" + instance, c);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.j["InstanceInformationList"].empty() ? "" : r.j["InstanceInformationList"][0]["PingStatus"].get<std::string>();
+    return r.j["InstanceInformationList"].empty()
+               ? ""
+               : r.j["InstanceInformationList"][0]["PingStatus"].get<std::string>();
   }
   // CreateImage of the instance, advanced until available; returns the AMI id.
   static std::string Backup(const Creds& c, const std::string& instance, const std::string& name) {
@@ -404,11 +455,16 @@ class AwsCliAfterPatchTest : public AwsCliCompatTest {
   }
   // fleetpatch's precheck script on the instance; returns the services it reports.
   static json PrecheckServices(const Creds& c, const std::string& instance) {
-    std::string params = R"({"commands":["#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd nginx'\n"]})";
-    AwsRun r = Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids " + instance + " --parameters " + Quote(params), c);
+    std::string params =
+        R"({"commands":["#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd nginx'\n"]})";
+    AwsRun r = Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids " + instance +
+                       " --parameters " + Quote(params),
+                   c);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     Advance(10);
-    AwsRun inv = Aws("ssm get-command-invocation --command-id " + r.j["Command"]["CommandId"].get<std::string>() + " --instance-id " + instance, c);
+    AwsRun inv = Aws("ssm get-command-invocation --command-id " +
+                         r.j["Command"]["CommandId"].get<std::string>() + " --instance-id " + instance,
+                     c);
     std::string out = inv.j.value("StandardOutputContent", "");
     if (out.rfind("FLEETPATCH_PRECHECK_V1 ", 0) != 0) return json();
     return json::parse(out.substr(23))["services"];
@@ -450,19 +506,27 @@ TEST_F(AwsCliAfterPatchTest, InstanceThatNeverComesBackIsRestoredByReplacingItsR
   EXPECT_EQ(st["InstanceStatus"]["Details"][0]["Status"], "failed");
   EXPECT_TRUE(st["InstanceStatus"]["Details"][0].contains("ImpairedSince"));
   EXPECT_EQ(Ping(c, db), "ConnectionLost");
-  EXPECT_EQ(Aws("ssm get-command-invocation --command-id " + cmd + " --instance-id " + db, c).j["Status"], "InProgress");
+  EXPECT_EQ(Aws("ssm get-command-invocation --command-id " + cmd + " --instance-id " + db, c).j["Status"],
+            "InProgress");
 
-  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id " + ami + " --dry-run", c), "DryRunOperation");
-  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id ami-00000000deadbeef0", c), "InvalidAMIID.NotFound");
+  ExpectError(
+      Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id " + ami + " --dry-run", c),
+      "DryRunOperation");
+  ExpectError(
+      Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id ami-00000000deadbeef0", c),
+      "InvalidAMIID.NotFound");
   AwsRun t = Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id " + ami +
-                 " --delete-replaced-root-volume --tag-specifications 'ResourceType=replace-root-volume-task,Tags=[{Key=fleetpatch:run-id,Value=compat}]'", c);
+                     " --delete-replaced-root-volume --tag-specifications "
+                     "'ResourceType=replace-root-volume-task,Tags=[{Key=fleetpatch:run-id,Value=compat}]'",
+                 c);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   std::string task = t.j["ReplaceRootVolumeTask"]["ReplaceRootVolumeTaskId"];
   EXPECT_EQ(task.rfind("replacevol-", 0), 0u) << task;
   EXPECT_EQ(t.j["ReplaceRootVolumeTask"]["TaskState"], "pending");
   EXPECT_EQ(t.j["ReplaceRootVolumeTask"]["ImageId"], ami);
   EXPECT_EQ(t.j["ReplaceRootVolumeTask"]["DeleteReplacedRootVolume"], true);
-  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id " + ami, c), "IncorrectState");
+  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id " + db + " --image-id " + ami, c),
+              "IncorrectState");
   Advance(10);
   AwsRun d = Aws("ec2 describe-replace-root-volume-tasks --replace-root-volume-task-ids " + task, c);
   ASSERT_EQ(d.exit_code, 0) << d.err;
@@ -477,8 +541,10 @@ TEST_F(AwsCliAfterPatchTest, InstanceThatNeverComesBackIsRestoredByReplacingItsR
   EXPECT_EQ(Ping(c, db), "Online");
   Advance(40);
   EXPECT_EQ(Status(c, db)["InstanceStatus"]["Status"], "ok");
-  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id i-000100000feed0106", c), "UnsupportedOperation");
-  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id i-000100000feed000a", c), "IncorrectInstanceState");
+  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id i-000100000feed0106", c),
+              "UnsupportedOperation");
+  ExpectError(Aws("ec2 create-replace-root-volume-task --instance-id i-000100000feed000a", c),
+              "IncorrectInstanceState");
 }
 
 TEST_F(AwsCliAfterPatchTest, ServiceBrokenByThePatchWorksAgainAfterRootVolumeReplacement) {
@@ -494,7 +560,9 @@ TEST_F(AwsCliAfterPatchTest, ServiceBrokenByThePatchWorksAgainAfterRootVolumeRep
   Advance(5 + 300 + 40);
   EXPECT_EQ(PrecheckServices(c, api)["nginx"], "active");
   // The restored root volume carries the pre-patch state: the next scan finds the patches missing again.
-  AwsRun r = Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids " + api + " --parameters Operation=Scan", c);
+  AwsRun r = Aws("ssm send-command --document-name AWS-RunPatchBaseline --instance-ids " + api +
+                     " --parameters Operation=Scan",
+                 c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Advance(100);
   AwsRun ps = Aws("ssm describe-instance-patch-states --instance-ids " + api, c);
@@ -513,10 +581,14 @@ TEST_F(AwsCliAfterPatchTest, AutoScalingStandbySuspendAndTheirErrors) {
     EXPECT_EQ(i["LifecycleState"], "InService");
     EXPECT_EQ(i["HealthStatus"], "HEALTHY");
   }
-  r = Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a + " --should-decrement-desired-capacity", c);
+  r = Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a +
+              " --should-decrement-desired-capacity",
+          c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.j["Activities"][0]["StatusCode"], "InProgress");
-  EXPECT_NE(r.j["Activities"][0]["Description"].get<std::string>().find("Moving EC2 instance to Standby: " + a), std::string::npos);
+  EXPECT_NE(
+      r.j["Activities"][0]["Description"].get<std::string>().find("Moving EC2 instance to Standby: " + a),
+      std::string::npos);
   r = Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c);
   EXPECT_EQ(r.j["AutoScalingInstances"][0]["LifecycleState"], "EnteringStandby");
   Advance(40);
@@ -525,27 +597,49 @@ TEST_F(AwsCliAfterPatchTest, AutoScalingStandbySuspendAndTheirErrors) {
   r = Aws("autoscaling describe-auto-scaling-groups --auto-scaling-group-names " + g, c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.j["AutoScalingGroups"][0]["DesiredCapacity"], 1);
-  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a + " --should-decrement-desired-capacity", c),
+  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a +
+                      " --should-decrement-desired-capacity",
+                  c),
               "ValidationError");  // not InService
-  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + b + " --should-decrement-desired-capacity", c),
+  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + b +
+                      " --should-decrement-desired-capacity",
+                  c),
               "ValidationError");  // below min size
-  ExpectError(Aws("autoscaling exit-standby --auto-scaling-group-name " + g + " --instance-ids " + b, c), "ValidationError");
-  ExpectError(Aws("autoscaling exit-standby --auto-scaling-group-name nope --instance-ids " + a, c), "ValidationError");
-  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a + " --should-decrement-desired-capacity",
-                  Assume("111111111111", "fp-demo-prod", "FleetPatchReadOnly")), "AccessDenied");
+  ExpectError(Aws("autoscaling exit-standby --auto-scaling-group-name " + g + " --instance-ids " + b, c),
+              "ValidationError");
+  ExpectError(Aws("autoscaling exit-standby --auto-scaling-group-name nope --instance-ids " + a, c),
+              "ValidationError");
+  ExpectError(Aws("autoscaling enter-standby --auto-scaling-group-name " + g + " --instance-ids " + a +
+                      " --should-decrement-desired-capacity",
+                  Assume("111111111111", "fp-demo-prod", "FleetPatchReadOnly")),
+              "AccessDenied");
   r = Aws("autoscaling exit-standby --auto-scaling-group-name " + g + " --instance-ids " + a, c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c).j["AutoScalingInstances"][0]["LifecycleState"], "Pending");
+  EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c)
+                .j["AutoScalingInstances"][0]["LifecycleState"],
+            "Pending");
   Advance(45);
-  EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c).j["AutoScalingInstances"][0]["LifecycleState"], "InService");
+  EXPECT_EQ(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c)
+                .j["AutoScalingInstances"][0]["LifecycleState"],
+            "InService");
 
-  ASSERT_EQ(Aws("autoscaling suspend-processes --auto-scaling-group-name " + g + " --scaling-processes HealthCheck ReplaceUnhealthy AZRebalance", c).exit_code, 0);
+  ASSERT_EQ(Aws("autoscaling suspend-processes --auto-scaling-group-name " + g +
+                    " --scaling-processes HealthCheck ReplaceUnhealthy AZRebalance",
+                c)
+                .exit_code,
+            0);
   r = Aws("autoscaling describe-auto-scaling-groups --auto-scaling-group-names " + g, c);
   std::set<std::string> suspended;
   for (const auto& p : r.j["AutoScalingGroups"][0]["SuspendedProcesses"]) suspended.insert(p["ProcessName"]);
   EXPECT_EQ(suspended, (std::set<std::string>{"AZRebalance", "HealthCheck", "ReplaceUnhealthy"}));
-  ExpectError(Aws("autoscaling suspend-processes --auto-scaling-group-name " + g + " --scaling-processes Bogus", c), "ValidationError");
-  ASSERT_EQ(Aws("autoscaling resume-processes --auto-scaling-group-name " + g + " --scaling-processes HealthCheck ReplaceUnhealthy AZRebalance", c).exit_code, 0);
+  ExpectError(
+      Aws("autoscaling suspend-processes --auto-scaling-group-name " + g + " --scaling-processes Bogus", c),
+      "ValidationError");
+  ASSERT_EQ(Aws("autoscaling resume-processes --auto-scaling-group-name " + g +
+                    " --scaling-processes HealthCheck ReplaceUnhealthy AZRebalance",
+                c)
+                .exit_code,
+            0);
   r = Aws("autoscaling describe-auto-scaling-groups --auto-scaling-group-names " + g, c);
   EXPECT_TRUE(r.j["AutoScalingGroups"][0]["SuspendedProcesses"].empty());
   EXPECT_EQ(r.j["AutoScalingGroups"][0]["DesiredCapacity"], 2);
@@ -561,11 +655,15 @@ TEST_F(AwsCliAfterPatchTest, GroupReplacesAnInServiceMemberRebootedWithoutStandb
   ASSERT_EQ(r.j["AutoScalingInstances"].size(), 1u);
   EXPECT_EQ(r.j["AutoScalingInstances"][0]["LifecycleState"], "Terminating");
   EXPECT_EQ(r.j["AutoScalingInstances"][0]["HealthStatus"], "UNHEALTHY");
-  r = Aws("ec2 describe-instances --instance-ids " + a + " --query 'Reservations[0].Instances[0].State.Name'", c);
+  r = Aws("ec2 describe-instances --instance-ids " + a + " --query 'Reservations[0].Instances[0].State.Name'",
+          c);
   EXPECT_EQ(r.j, "shutting-down");
   Advance(120);
-  EXPECT_TRUE(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c).j["AutoScalingInstances"].empty());
-  r = Aws("ec2 describe-instances --instance-ids " + a + " --query 'Reservations[0].Instances[0].State.Name'", c);
+  EXPECT_TRUE(Aws("autoscaling describe-auto-scaling-instances --instance-ids " + a, c)
+                  .j["AutoScalingInstances"]
+                  .empty());
+  r = Aws("ec2 describe-instances --instance-ids " + a + " --query 'Reservations[0].Instances[0].State.Name'",
+          c);
   EXPECT_EQ(r.j, "terminated");
 }
 
@@ -573,7 +671,9 @@ TEST_F(AwsCliAfterPatchTest, GetCommandInvocationReturnsTheOutputListCommandInvo
   Creds c = Prod();
   const std::string files = "i-000100000feed0105";  // 80 mounts
   std::string params = R"({"commands":["#!/bin/bash\n# fleetpatch-precheck v1\nFP_SERVICES='sshd'\n"]})";
-  AwsRun r = Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids " + files + " --parameters " + Quote(params), c);
+  AwsRun r = Aws("ssm send-command --document-name AWS-RunShellScript --instance-ids " + files +
+                     " --parameters " + Quote(params),
+                 c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string cmd = r.j["Command"]["CommandId"];
   Advance(10);
@@ -592,8 +692,11 @@ TEST_F(AwsCliAfterPatchTest, SnsPublishIsRecordedWithAwsErrors) {
   Creds c = Prod();
   const std::string topic = "arn:aws:sns:us-east-1:111111111111:fleetpatch-notifications";
   size_t before = emulator_->PublishedMessages().size();
-  AwsRun r = Aws("sns publish --topic-arn " + topic + " --subject 'fleetpatch run finished' --message " + Quote("{\"text\":\"3 failed\"}") +
-                 " --message-attributes '{\"event\":{\"DataType\":\"String\",\"StringValue\":\"run_finished\"}}'", c);
+  AwsRun r = Aws(
+      "sns publish --topic-arn " + topic + " --subject 'fleetpatch run finished' --message " +
+          Quote("{\"text\":\"3 failed\"}") +
+          " --message-attributes '{\"event\":{\"DataType\":\"String\",\"StringValue\":\"run_finished\"}}'",
+      c);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string id = r.j["MessageId"];
   auto published = emulator_->PublishedMessages();
@@ -603,9 +706,15 @@ TEST_F(AwsCliAfterPatchTest, SnsPublishIsRecordedWithAwsErrors) {
   EXPECT_EQ(published.back().subject, "fleetpatch run finished");
   EXPECT_EQ(published.back().message, "{\"text\":\"3 failed\"}");
   EXPECT_EQ(published.back().attributes.at("event"), "run_finished");
-  ExpectError(Aws("sns publish --topic-arn arn:aws:sns:us-east-1:111111111111:missing --message hi", c), "NotFound");
-  ExpectError(Aws("sns publish --topic-arn arn:aws:sns:us-east-1:222222222222:fleetpatch-notifications --message hi", c), "AuthorizationError");
-  ExpectError(Aws("sns publish --topic-arn " + topic + " --subject " + Quote("two\nlines") + " --message hi", c), "InvalidParameter");
+  ExpectError(Aws("sns publish --topic-arn arn:aws:sns:us-east-1:111111111111:missing --message hi", c),
+              "NotFound");
+  ExpectError(
+      Aws("sns publish --topic-arn arn:aws:sns:us-east-1:222222222222:fleetpatch-notifications --message hi",
+          c),
+      "AuthorizationError");
+  ExpectError(
+      Aws("sns publish --topic-arn " + topic + " --subject " + Quote("two\nlines") + " --message hi", c),
+      "InvalidParameter");
   emulator_->SetFault("Publish", FaultSpec{.throttle_rate = 1.0});
   ExpectError(Aws("sns publish --topic-arn " + topic + " --message hi", c), "Throttling");
   emulator_->ClearFaults();
@@ -615,7 +724,10 @@ TEST_F(AwsCliAfterPatchTest, SnsPublishIsRecordedWithAwsErrors) {
 TEST_F(AwsCliAfterPatchTest, OldBackupsOwnersAndDeletionRulesForPrune) {
   Creds c = Assume("333333333333", "fp-demo-dev");
   const std::string region = "us-west-2";
-  AwsRun r = Aws("ec2 describe-images --owners self --filters Name=tag:fleetpatch:created-by,Values=fleetpatch --query 'Images[].ImageId'", c, region);
+  AwsRun r =
+      Aws("ec2 describe-images --owners self --filters Name=tag:fleetpatch:created-by,Values=fleetpatch "
+          "--query 'Images[].ImageId'",
+          c, region);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.j.size(), 3u) << r.out;
   r = Aws("ec2 describe-images --query 'Images[].ImageId'", c, region);
@@ -627,23 +739,33 @@ TEST_F(AwsCliAfterPatchTest, OldBackupsOwnersAndDeletionRulesForPrune) {
   EXPECT_EQ(r.j["Images"][0]["CreationDate"].get<std::string>().size(), 24u);
   EXPECT_EQ(r.j["Images"][0]["BlockDeviceMappings"].size(), 2u);
   EXPECT_EQ(r.j["Images"][0]["BlockDeviceMappings"][1]["Ebs"]["SnapshotId"], "snap-0de0000000000b002");
-  r = Aws("ec2 describe-snapshots --owner-ids self --filters Name=tag:fleetpatch:created-by,Values=fleetpatch --query 'Snapshots[].SnapshotId'", c, region);
+  r =
+      Aws("ec2 describe-snapshots --owner-ids self --filters "
+          "Name=tag:fleetpatch:created-by,Values=fleetpatch --query 'Snapshots[].SnapshotId'",
+          c, region);
   std::set<std::string> snaps(r.j.begin(), r.j.end());
-  EXPECT_EQ(snaps, (std::set<std::string>{"snap-0de0000000000b001", "snap-0de0000000000b002", "snap-0de0000000000b003",
-                                          "snap-0de0000000000b004", "snap-0de0000000000b006"}));
-  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b001", c, region), "InvalidSnapshot.InUse");
+  EXPECT_EQ(snaps, (std::set<std::string>{"snap-0de0000000000b001", "snap-0de0000000000b002",
+                                          "snap-0de0000000000b003", "snap-0de0000000000b004",
+                                          "snap-0de0000000000b006"}));
+  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b001", c, region),
+              "InvalidSnapshot.InUse");
   ExpectError(Aws("ec2 deregister-image --image-id ami-0de0000000000a004", c, region), "AuthFailure");
-  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b005", c, region), "InvalidSnapshot.NotFound");
+  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b005", c, region),
+              "InvalidSnapshot.NotFound");
   ASSERT_EQ(Aws("ec2 deregister-image --image-id ami-0de0000000000a001", c, region).exit_code, 0);
-  ExpectError(Aws("ec2 describe-images --image-ids ami-0de0000000000a001", c, region), "InvalidAMIID.NotFound");
-  ExpectError(Aws("ec2 deregister-image --image-id ami-0de0000000000a001", c, region), "InvalidAMIID.NotFound");
+  ExpectError(Aws("ec2 describe-images --image-ids ami-0de0000000000a001", c, region),
+              "InvalidAMIID.NotFound");
+  ExpectError(Aws("ec2 deregister-image --image-id ami-0de0000000000a001", c, region),
+              "InvalidAMIID.NotFound");
   EXPECT_EQ(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b001", c, region).exit_code, 0);
-  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b001", c, region), "InvalidSnapshot.NotFound");
+  ExpectError(Aws("ec2 delete-snapshot --snapshot-id snap-0de0000000000b001", c, region),
+              "InvalidSnapshot.NotFound");
 }
 
 TEST_F(AwsCliAfterPatchTest, StaleNeverScannedAndRebootDebtPatchStates) {
   Creds staging = Assume("222222222222", "fp-demo-staging");
-  AwsRun r = Aws("ssm describe-instance-patch-states --instance-ids i-000200000feed0108 i-000200000feed0109", staging, "eu-west-1");
+  AwsRun r = Aws("ssm describe-instance-patch-states --instance-ids i-000200000feed0108 i-000200000feed0109",
+                 staging, "eu-west-1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(r.j["InstancePatchStates"].size(), 1u) << r.out;  // never scanned: no state
   const json& stale = r.j["InstancePatchStates"][0];

@@ -84,7 +84,8 @@ Operation ParseOperation(const std::string& name, const OJson& o) {
   if (auto errs = o.find("errors"); errs != o.end() && errs->is_array()) {
     for (const auto& e : *errs) op.errors.push_back(GetString(e, "shape"));
   }
-  if (auto ep = o.find("endpoint"); ep != o.end() && ep->is_object()) op.host_prefix = GetString(*ep, "hostPrefix");
+  if (auto ep = o.find("endpoint"); ep != o.end() && ep->is_object())
+    op.host_prefix = GetString(*ep, "hostPrefix");
   op.unsigned_request = GetString(o, "authtype") == "none";
   return op;
 }
