@@ -18,16 +18,6 @@ Result<aws::AwsContextOptions> ContextOptions(const config::Config& config, cons
   return options;
 }
 
-std::map<std::string, workflow::BucketSpec> Buckets(const config::Config& config) {
-  const auto& rl = config.aws.rate_limits;
-  return {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
-          {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
-          {"ec2-tags", {rl.ec2_create_tags.burst, rl.ec2_create_tags.per_second}},
-          {"ssm-read", {rl.ssm_read.burst, rl.ssm_read.per_second}},
-          {"ssm-mutate", {rl.ssm_write.burst, rl.ssm_write.per_second}},
-          {"sts", {rl.sts.burst, rl.sts.per_second}}};
-}
-
 std::map<std::string, workflow::ZoneAccess> Access(const config::Config& config) {
   std::map<std::string, workflow::ZoneAccess> access;
   for (const auto& z : config.landing_zones) {
@@ -61,7 +51,7 @@ Result<std::unique_ptr<AwsStack>> AwsStack::Create(const config::Config& config,
     base = std::make_shared<aws::DefaultCredentialsChain>(copts, cctx);
   }
   s->base_ = base;
-  s->limiter_ = std::make_unique<workflow::RateLimiter>(clock, Buckets(config));
+  s->limiter_ = std::make_unique<workflow::RateLimiter>(clock, workflow::BucketSpecs(config.aws.rate_limits));
   s->connector_ = std::make_unique<workflow::AwsZoneConnector>(s->context_, std::move(base), *s->limiter_,
                                                                Access(config));
   return s;

@@ -104,12 +104,16 @@ std::string ApiFamily(const std::string& service, const std::string& operation) 
   return service;
 }
 
-std::map<std::string, BucketSpec> RateLimiter::DefaultSpecs() {
-  // EC2: 90% of AWS's published account-level buckets (non-mutating 100/20, mutating 50/5, CreateTags
-  // 100/10), the same defaults as config.h. SSM and STS publish no per-action numbers; conservative.
-  return {{"ec2-read", {90, 18}}, {"ec2-mutate", {45, 4.5}}, {"ec2-tags", {90, 9}},
-          {"ssm-read", {40, 10}}, {"ssm-mutate", {20, 5}},   {"sts", {20, 10}}};
+std::map<std::string, BucketSpec> BucketSpecs(const config::RateLimits& rl) {
+  return {{"ec2-read", {rl.ec2_non_mutating.burst, rl.ec2_non_mutating.per_second}},
+          {"ec2-mutate", {rl.ec2_mutating.burst, rl.ec2_mutating.per_second}},
+          {"ec2-tags", {rl.ec2_create_tags.burst, rl.ec2_create_tags.per_second}},
+          {"ssm-read", {rl.ssm_read.burst, rl.ssm_read.per_second}},
+          {"ssm-mutate", {rl.ssm_write.burst, rl.ssm_write.per_second}},
+          {"sts", {rl.sts.burst, rl.sts.per_second}}};
 }
+
+std::map<std::string, BucketSpec> RateLimiter::DefaultSpecs() { return BucketSpecs(config::RateLimits{}); }
 
 RateLimiter::RateLimiter(Clock& clock, std::map<std::string, BucketSpec> specs)
     : clock_(clock), specs_(std::move(specs)) {}

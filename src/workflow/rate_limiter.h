@@ -22,6 +22,7 @@
 
 #include "aws/attempt_gate.h"
 #include "common/clock.h"
+#include "config/config.h"
 
 namespace fleetpatch::workflow {
 
@@ -72,9 +73,13 @@ class TokenBucket {
 // "ssm-read", "ssm-mutate", "sts".
 std::string ApiFamily(const std::string& service, const std::string& operation);
 
+// Each family's bucket from the config's `aws.rate_limits` (the one place the defaults live).
+std::map<std::string, BucketSpec> BucketSpecs(const config::RateLimits& limits);
+
 class RateLimiter {
  public:
   explicit RateLimiter(Clock& clock, std::map<std::string, BucketSpec> specs = DefaultSpecs());
+  // BucketSpecs of the config's defaults.
   static std::map<std::string, BucketSpec> DefaultSpecs();
 
   // Acquires a token from the bucket for (account, region, family of operation).

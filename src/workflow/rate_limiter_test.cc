@@ -166,5 +166,17 @@ TEST_F(GateTest, AThrottlingStormConverges) {
   EXPECT_LT(300 / seconds, 5.5);
 }
 
+// One fact in one place: a limiter without a config paces as the config's defaults say.
+TEST(RateLimiterDefaults, AreTheConfigsDefaultRateLimits) {
+  const config::RateLimits d;
+  auto specs = RateLimiter::DefaultSpecs();
+  EXPECT_EQ(specs.at("ssm-read").burst, d.ssm_read.burst);
+  EXPECT_EQ(specs.at("ssm-read").per_second, d.ssm_read.per_second);
+  EXPECT_EQ(specs.at("ssm-mutate").per_second, d.ssm_write.per_second);
+  EXPECT_EQ(specs.at("ec2-mutate").burst, d.ec2_mutating.burst);
+  EXPECT_EQ(specs.at("sts").per_second, d.sts.per_second);
+  EXPECT_EQ(specs.size(), 6u);
+}
+
 }  // namespace
 }  // namespace fleetpatch::workflow
