@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "report/html_assets.h"
 #include "report/json_writer.h"
@@ -38,20 +40,11 @@ const char* OutcomeColor(Outcome o) {
   return "#d3d9e0";
 }
 
-const char* OutcomeLabel(Outcome o) {
-  switch (o) {
-    case Outcome::kSucceeded:
-      return "succeeded";
-    case Outcome::kFailed:
-      return "failed";
-    case Outcome::kSkipped:
-      return "skipped";
-    case Outcome::kPending:
-      return "pending";
-    case Outcome::kNotRun:
-      return "not run";
-  }
-  return "";
+// What a person reads: the outcome's name with spaces ("not run" for not_run).
+std::string OutcomeLabel(Outcome o) {
+  std::string label = OutcomeName(o);
+  std::replace(label.begin(), label.end(), '_', ' ');
+  return label;
 }
 
 // At most `max` code points of valid UTF-8 text, with an ellipsis when cut.

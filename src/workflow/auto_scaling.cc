@@ -14,6 +14,11 @@ constexpr std::chrono::seconds kStandbyFirstPoll{1};
 
 bool Ours(const std::optional<StandbyResult>& s, StandbyStatus status) { return s && s->status == status; }
 
+// Put in Standby by this run and not back in service yet.
+bool StillInStandby(const InstanceRun& r) {
+  return Ours(r.standby, StandbyStatus::kInStandby) || Ours(r.standby, StandbyStatus::kLeftInStandby);
+}
+
 std::string PatchStatusOf(const InstanceRun& r) { return r.patch ? PatchStatusName(r.patch->status) : ""; }
 std::string PostcheckStatusOf(const InstanceRun& r) {
   return r.postcheck ? PostcheckStatusName(r.postcheck->status) : "";
@@ -457,10 +462,7 @@ Status ZoneAutoScaling::ResumeGroupIfDone(const std::string& group) {
 }
 
 Status SettleZoneStandby(const ZoneContext& ctx, std::vector<InstanceRun> runs) {
-  std::erase_if(runs, [](const InstanceRun& r) {
-    return PatchInFlight(r) ||
-           !(Ours(r.standby, StandbyStatus::kInStandby) || Ours(r.standby, StandbyStatus::kLeftInStandby));
-  });
+  std::erase_if(runs, [](const InstanceRun& r) { return PatchInFlight(r) || !StillInStandby(r); });
   if (runs.empty()) return OkStatus();
   ZoneAutoScaling asg(ctx, runs, /*checks_follow=*/false);
   return asg.Start({});
@@ -473,8 +475,7 @@ Result<SafetySummary> Workflow::SettleStandby(const std::string& run_id, const s
   std::vector<InstanceRun> all;  // only what is (still) in Standby: streamed, not the whole run at once
   FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, q, 512, [&](std::vector<InstanceRun>&& page) {
     for (auto& r : page)
-      if (Ours(r.standby, StandbyStatus::kInStandby) || Ours(r.standby, StandbyStatus::kLeftInStandby))
-        all.push_back(std::move(r));
+      if (StillInStandby(r)) all.push_back(std::move(r));
     return OkStatus();
   }));
   ResultSink sink(store_, run_id, clock_, progress_options_);
