@@ -31,7 +31,8 @@ test-asan: deps
 # libFuzzer targets (clang, ASan+UBSan), each run for FUZZ_SECONDS; findings fail the target.
 # See docs/fuzzing.md. Not part of `make test`.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz:
+	@bash scripts/install-deps.sh --fuzz
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh build/fuzz $(FUZZ_TARGETS)

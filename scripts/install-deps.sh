@@ -2,7 +2,10 @@
 # Installs the Debian (bookworm) packages fleetpatch needs to build, test and demo.
 # Does nothing when all are present. Runs apt-get as root, or through sudo otherwise.
 # --build-only: just what building fleetpatch needs (`make demo`: a fast first run).
+# --fuzz: also clang with libFuzzer (`make fuzz`). `make test` and CI do without it: CI's short fuzz
+# run is built by gcc (docs/fuzzing.md#in-ci), and clang's packages are ~100 MB to install.
 set -euo pipefail
+mode="${1:-}"
 
 packages=(
   g++ cmake ninja-build pkg-config make ca-certificates
@@ -10,7 +13,7 @@ packages=(
   libsqlite3-dev libpq-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-[ "${1:-}" = "--build-only" ] || packages+=(
+[ "$mode" = "--build-only" ] || packages+=(
   # Test-only tools: awscli is the real client the emulator is checked against; chromium renders the
   # HTML dashboard; xmllint validates XML reports against their XSD; python3-jsonschema validates JSON.
   awscli chromium libxml2-utils python3 python3-jsonschema
@@ -20,14 +23,13 @@ packages=(
   time python3-yaml
   # The package test (dpkg-shlibdeps, lintian) and the metrics test (promtool).
   dpkg-dev lintian prometheus
-  # Fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes. CI's short fuzz run is gcc's
-  # (docs/fuzzing.md#in-ci), so CI could do without these two.
-  clang libclang-rt-14-dev
   # Run time: the system tz database that workflow.window time zones are read from.
   tzdata
   # The PostgreSQL state store's tests start a real server (initdb + pg_ctl from postgresql-15).
   postgresql
 )
+# Fuzzing (make fuzz): clang with libFuzzer and the sanitizer runtimes.
+[ "$mode" != "--fuzz" ] || packages+=(clang libclang-rt-14-dev)
 # Optional extras (faster rebuilds); never required.
 optional=(ccache)
 
