@@ -9,6 +9,7 @@
 
 #include "cli/store_access.h"
 #include "common/json_dump.h"
+#include "common/report_format.h"
 #include "report/report_writer.h"
 #include "report/run_source.h"
 
@@ -16,10 +17,10 @@ namespace fleetpatch::cli {
 namespace {
 
 std::vector<report::ReportFormat> FormatsFor(const Options& options, const nlohmann::json& config) {
-  std::vector<report::ReportFormat> out;
+  std::vector<ReportFormat> out;
   auto add = [&](const std::string& name) {
-    report::ReportFormat f;
-    if (report::ParseReportFormat(name, &f) && std::find(out.begin(), out.end(), f) == out.end())
+    ReportFormat f;
+    if (ParseChoosableReportFormat(name, &f) && std::find(out.begin(), out.end(), f) == out.end())
       out.push_back(f);
   };
   if (!options.formats.empty()) {
@@ -32,9 +33,7 @@ std::vector<report::ReportFormat> FormatsFor(const Options& options, const nlohm
   if (out.empty()) {
     for (auto f : config::Config().reporting.formats) add(config::ReportFormatName(f));
   }
-  // As in a workflow run: the JUnit file goes with the XML report.
-  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) add("junit");
-  return out;
+  return FormatsToWrite(out);
 }
 
 std::string OutputDirFor(const Options& options, const nlohmann::json& config) {

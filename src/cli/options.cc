@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/exit_codes.h"
+#include "common/report_format.h"
 #include "common/strings.h"
 #include "config/names.h"
 
@@ -344,13 +345,14 @@ Status ReadChoices(const Parser& p, Options& o) {
     item.erase(0, item.find_first_not_of(' '));
     item.erase(item.find_last_not_of(' ') + 1);
     if (item.empty()) continue;
-    FP_RETURN_IF_ERROR(Choose("--format", item, {"csv", "json", "html", "xml"}, &v));
-    config::ReportFormat fmt;
-    config::ParseReportFormat(v, &fmt);
+    FP_RETURN_IF_ERROR(Choose("--format", item, ChoosableReportFormatNames(), &v));
+    ReportFormat fmt;
+    ParseChoosableReportFormat(v, &fmt);
     if (std::find(o.formats.begin(), o.formats.end(), fmt) == o.formats.end()) o.formats.push_back(fmt);
   }
   if (!p.raw.formats.empty() && o.formats.empty()) {
-    return Error::Config("--format: give at least one of csv, json, html, xml" + UsageHint());
+    return Error::Config("--format: give at least one of " + Join(ChoosableReportFormatNames(), ", ") +
+                         UsageHint());
   }
   FP_RETURN_IF_ERROR(
       Choose("--log-level", p.raw.log_level, {"trace", "debug", "info", "warn", "error"}, &o.log_level));

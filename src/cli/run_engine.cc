@@ -400,17 +400,8 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   return o;
 }
 
-std::vector<report::ReportFormat> ReportFormats(const config::Config& c) {
-  std::vector<report::ReportFormat> out;
-  for (auto f : c.reporting.formats) {
-    report::ReportFormat rf;
-    if (report::ParseReportFormat(config::ReportFormatName(f), &rf)) out.push_back(rf);
-  }
-  // The JUnit file goes with the XML report: CI servers read it natively.
-  if (std::find(out.begin(), out.end(), report::ReportFormat::kXml) != out.end()) {
-    out.push_back(report::ReportFormat::kJunit);
-  }
-  return out;
+std::vector<ReportFormat> ReportFormats(const config::Config& c) {
+  return FormatsToWrite(c.reporting.formats);
 }
 
 std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& c) {

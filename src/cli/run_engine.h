@@ -40,7 +40,7 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& config);
 std::vector<workflow::ZoneSpec> ZoneSpecsFrom(const config::Config& config);
 
 // The report formats of the config (JUnit goes with XML: CI servers read it natively).
-std::vector<report::ReportFormat> ReportFormats(const config::Config& config);
+std::vector<ReportFormat> ReportFormats(const config::Config& config);
 
 Result<int> ExecuteRun(const Options& options, RunRequest request, Context& ctx);
 

@@ -15,30 +15,6 @@ const char* RebootOptionName(RebootOption r) {
   return r == RebootOption::kRebootIfNeeded ? "RebootIfNeeded" : "NoReboot";
 }
 
-const char* ReportFormatName(ReportFormat f) {
-  switch (f) {
-    case ReportFormat::kCsv:
-      return "csv";
-    case ReportFormat::kJson:
-      return "json";
-    case ReportFormat::kHtml:
-      return "html";
-    case ReportFormat::kXml:
-      return "xml";
-  }
-  return "csv";
-}
-
-bool ParseReportFormat(const std::string& s, ReportFormat* out) {
-  for (ReportFormat f : {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml, ReportFormat::kXml}) {
-    if (s == ReportFormatName(f)) {
-      *out = f;
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string RenderAmiName(const std::string& name_template, const std::string& run_id,
                           const std::string& instance_id, const std::string& date_yyyymmdd,
                           const std::string& zone) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/count_or_percent.h"
+#include "common/report_format.h"
 #include "config/safety_config.h"
 
 namespace fleetpatch::config {
@@ -148,9 +149,8 @@ struct BackupConfig {
   int keep_last = 1;         // Default: 1 (`fleetpatch prune` keeps the newest N available AMIs per instance)
 };
 
-enum class ReportFormat { kCsv, kJson, kHtml, kXml };
-const char* ReportFormatName(ReportFormat f);  // "csv" | "json" | "html" | "xml"
-bool ParseReportFormat(const std::string& s, ReportFormat* out);
+using ::fleetpatch::ReportFormat;  // common/report_format.h: the names and which a user may choose
+using ::fleetpatch::ReportFormatName;
 
 struct ReportingConfig {
   std::string output_dir = "reports";  // Default: "reports" (relative to the working directory)

@@ -240,8 +240,6 @@ void ReadBackupTags(Reader& r, const Field& x, Config* c) {
   c->backup.tags = tags;
 }
 
-const std::vector<std::string> kFormatNames = {"csv", "json", "html", "xml"};
-
 void ReadFormats(Reader& r, const Field& x, Config* c) {
   std::vector<std::string> items;
   if (x.value.IsScalar()) {  // "csv,json"
@@ -259,10 +257,11 @@ void ReadFormats(Reader& r, const Field& x, Config* c) {
   std::vector<ReportFormat> formats;
   for (const auto& item : items) {
     ReportFormat fmt;
-    if (!ParseReportFormat(Lower(item), &fmt)) {
+    if (!ParseChoosableReportFormat(Lower(item), &fmt)) {
       std::string msg = "unknown report format \"" + item + "\"";
-      if (std::string s = DidYouMean(item, kFormatNames); !s.empty()) msg += " (did you mean \"" + s + "\"?)";
-      return r.Add(x, msg + "; allowed: " + Join(kFormatNames, ", "));
+      if (std::string s = DidYouMean(item, ChoosableReportFormatNames()); !s.empty())
+        msg += " (did you mean \"" + s + "\"?)";
+      return r.Add(x, msg + "; allowed: " + Join(ChoosableReportFormatNames(), ", "));
     }
     if (std::find(formats.begin(), formats.end(), fmt) == formats.end()) formats.push_back(fmt);
   }
@@ -278,7 +277,7 @@ json FormatsJson(const Config& c) {
 ojson FormatsSchema() {
   return {
       {"oneOf",
-       {{{"type", "array"}, {"items", {{"enum", kFormatNames}}}},
+       {{{"type", "array"}, {"items", {{"enum", ChoosableReportFormatNames()}}}},
         {{"type", "string"}, {"pattern", R"(^\s*(csv|json|html|xml)(\s*,\s*(csv|json|html|xml))*\s*$)"}}}}};
 }
 

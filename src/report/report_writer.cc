@@ -103,63 +103,6 @@ Result<std::string> ReportWriter::Render(const ReportData& data) const {
   return std::move(out).str();
 }
 
-const char* ReportFormatName(ReportFormat f) {
-  switch (f) {
-    case ReportFormat::kCsv:
-      return "csv";
-    case ReportFormat::kJson:
-      return "json";
-    case ReportFormat::kHtml:
-      return "html";
-    case ReportFormat::kXml:
-      return "xml";
-    case ReportFormat::kJunit:
-      return "junit";
-  }
-  return "csv";
-}
-
-bool ParseReportFormat(const std::string& s, ReportFormat* out) {
-  for (ReportFormat f : AllReportFormats()) {
-    if (s == ReportFormatName(f)) {
-      *out = f;
-      return true;
-    }
-  }
-  return false;
-}
-
-std::vector<ReportFormat> AllReportFormats() {
-  return {ReportFormat::kCsv, ReportFormat::kJson, ReportFormat::kHtml, ReportFormat::kXml,
-          ReportFormat::kJunit};
-}
-
-Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list) {
-  std::vector<ReportFormat> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (item == "all") {
-      out = AllReportFormats();
-    } else if (!item.empty()) {
-      ReportFormat f;
-      if (!ParseReportFormat(item, &f))
-        return Error::Config(
-            fmt::format("unknown report format '{}': use csv, json, html, xml, junit or all", item));
-      bool seen = false;
-      for (ReportFormat g : out) seen = seen || g == f;
-      if (!seen) out.push_back(f);
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (out.empty()) return Error::Config("no report format given: use csv, json, html, xml, junit or all");
-  return out;
-}
-
 std::unique_ptr<ReportWriter> MakeReportWriter(ReportFormat format) {
   switch (format) {
     case ReportFormat::kCsv:

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/report_format.h"
 #include "common/run_model.h"
 #include "report/run_source.h"
 #include "report/summary.h"
@@ -34,12 +35,9 @@ namespace fleetpatch::report {
 // Bump it when a field is removed or changes meaning; adding fields keeps it.
 inline constexpr int kReportVersion = 1;
 
-enum class ReportFormat { kCsv, kJson, kHtml, kXml, kJunit };
-const char* ReportFormatName(ReportFormat f);  // "csv", "json", "html", "xml", "junit"
-bool ParseReportFormat(const std::string& s, ReportFormat* out);
-std::vector<ReportFormat> AllReportFormats();
-// Parses a comma-separated list ("csv,json,html"); "all" means every format. Duplicates collapse.
-Result<std::vector<ReportFormat>> ParseReportFormats(const std::string& list);
+using ::fleetpatch::AllReportFormats;  // common/report_format.h
+using ::fleetpatch::ReportFormat;
+using ::fleetpatch::ReportFormatName;
 
 struct ReportData {
  private:

@@ -110,19 +110,6 @@ TEST(WriteFileAtomic, FailedRenameLeavesNoTemporaryFile) {
   EXPECT_EQ(entries, 1u);
 }
 
-TEST(ParseReportFormats, ListsAndAll) {
-  auto all = ParseReportFormats("all");
-  ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 5u);
-  auto some = ParseReportFormats("html, csv,html");
-  ASSERT_TRUE(some.ok());
-  EXPECT_THAT(*some, ::testing::ElementsAre(ReportFormat::kHtml, ReportFormat::kCsv));
-  auto bad = ParseReportFormats("csv,pdf");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("'pdf'"));
-  EXPECT_FALSE(ParseReportFormats("").ok());
-}
-
 }  // namespace
 }  // namespace fleetpatch::report
 
