@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/json_dump.h"
+#include "state/phase_columns.h"
 #include "state/postgres_conn.h"
 #include "state/postgres_schema.h"
 #include "state/secrets.h"
@@ -331,8 +332,9 @@ Result<std::vector<InstanceInfo>> PostgresStateStore::LoadInstances(const std::s
 
 template <class R>
 Status PostgresStateStore::SaveResults(const std::string& run_id,
-                                       const std::vector<InstanceResult<R>>& results, const char* sql,
-                                       const char* what) {
+                                       const std::vector<InstanceResult<R>>& results) {
+  const char* what = PhaseColumnsOf<R>::value.what;
+  static const std::string sql = UpdatePhaseResultSql(PhaseColumnsOf<R>::value, '$');
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   const std::string now = NowIso();
@@ -340,7 +342,7 @@ Status PostgresStateStore::SaveResults(const std::string& run_id,
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   for (const auto& r : results) {
     const std::string status = nlohmann::json(r.result).at("status").template get<std::string>();
-    FP_ASSIGN_OR_RETURN(PgResult w, conn_->Exec(sql,
+    FP_ASSIGN_OR_RETURN(PgResult w, conn_->Exec(sql.c_str(),
                                                 {status, EncodeResult(r.result), now, run_id,
                                                  ValidUtf8(r.zone), ValidUtf8(r.instance_id)},
                                                 what));
@@ -356,49 +358,31 @@ Status PostgresStateStore::SaveResults(const std::string& run_id,
 }
 
 Status PostgresStateStore::SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET backup_status = $1, backup_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving backup results");
+  return SaveResults(run_id, results);
 }
 
 Status PostgresStateStore::SavePrechecks(const std::string& run_id,
                                          const std::vector<PrecheckUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET precheck_status = $1, precheck_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving precheck results");
+  return SaveResults(run_id, results);
 }
 
 Status PostgresStateStore::SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET patch_status = $1, patch_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving patch results");
+  return SaveResults(run_id, results);
 }
 
 Status PostgresStateStore::SaveStandbys(const std::string& run_id,
                                         const std::vector<StandbyUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET standby_status = $1, standby_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving Auto Scaling standby results");
+  return SaveResults(run_id, results);
 }
 
 Status PostgresStateStore::SavePostchecks(const std::string& run_id,
                                           const std::vector<PostcheckUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET postcheck_status = $1, postcheck_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving postcheck results");
+  return SaveResults(run_id, results);
 }
 
 Status PostgresStateStore::SaveRollbacks(const std::string& run_id,
                                          const std::vector<RollbackUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET rollback_status = $1, rollback_json = $2, updated_at = $3 "
-                     "WHERE run_id = $4 AND zone = $5 AND instance_id = $6",
-                     "saving rollback results");
+  return SaveResults(run_id, results);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -124,8 +124,7 @@ class PostgresStateStore final : public StateStore {
   auto InReadTransaction(const char* what, Fn&& fn) -> decltype(fn());
   Result<int64_t> AppendEventLocked(const std::string& run_id, const Event& event);
   template <class R>
-  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
-                     const char* sql, const char* what);
+  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results);
   Status ReleaseLock(const std::string& run_id, const std::string& token);
   Status LostLease(const ZoneLease& lease);  // the kValidation error, naming the current holder
   Result<RolloutRecord> LoadRollout(const std::string& run_id, bool for_update);

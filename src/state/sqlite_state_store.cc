@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/json_dump.h"
+#include "state/phase_columns.h"
 #include "state/schema.h"
 #include "state/secrets.h"
 #include "state/sqlite_util.h"
@@ -502,14 +503,16 @@ Result<std::vector<InstanceInfo>> SqliteStateStore::LoadInstances(const std::str
 // Phase results
 
 template <class R>
-Status SqliteStateStore::SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
-                                     const char* sql, const char* what) {
+Status SqliteStateStore::SaveResults(const std::string& run_id,
+                                     const std::vector<InstanceResult<R>>& results) {
+  const char* what = PhaseColumnsOf<R>::value.what;
+  static const std::string sql = UpdatePhaseResultSql(PhaseColumnsOf<R>::value, '?');
   std::lock_guard lock(mu_);
   FP_RETURN_IF_ERROR(RequireWritable());
   const std::string now = NowIso();
   FP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, what));
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
-  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql, what));
+  FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql.c_str(), what));
   st.Bind(3, now).Bind(4, run_id);
   static const nlohmann::json defaults = R{};
   for (const auto& r : results) {
@@ -531,48 +534,30 @@ Status SqliteStateStore::SaveResults(const std::string& run_id, const std::vecto
 }
 
 Status SqliteStateStore::SaveBackups(const std::string& run_id, const std::vector<BackupUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET backup_status = ?1, backup_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving backup results");
+  return SaveResults(run_id, results);
 }
 
 Status SqliteStateStore::SavePrechecks(const std::string& run_id,
                                        const std::vector<PrecheckUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET precheck_status = ?1, precheck_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving precheck results");
+  return SaveResults(run_id, results);
 }
 
 Status SqliteStateStore::SavePatches(const std::string& run_id, const std::vector<PatchUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET patch_status = ?1, patch_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving patch results");
+  return SaveResults(run_id, results);
 }
 
 Status SqliteStateStore::SaveStandbys(const std::string& run_id, const std::vector<StandbyUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET standby_status = ?1, standby_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving Auto Scaling standby results");
+  return SaveResults(run_id, results);
 }
 
 Status SqliteStateStore::SavePostchecks(const std::string& run_id,
                                         const std::vector<PostcheckUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET postcheck_status = ?1, postcheck_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving postcheck results");
+  return SaveResults(run_id, results);
 }
 
 Status SqliteStateStore::SaveRollbacks(const std::string& run_id,
                                        const std::vector<RollbackUpdate>& results) {
-  return SaveResults(run_id, results,
-                     "UPDATE instances SET rollback_status = ?1, rollback_json = ?2, updated_at = ?3 "
-                     "WHERE run_id = ?4 AND zone = ?5 AND instance_id = ?6",
-                     "saving rollback results");
+  return SaveResults(run_id, results);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -139,8 +139,7 @@ class SqliteStateStore final : public StateStore {
   auto InReadTransaction(const char* what, Fn&& fn) -> decltype(fn());
   Status AppendEventLocked(const std::string& run_id, const Event& event, int64_t* seq);
   template <class R>
-  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results,
-                     const char* sql, const char* what);
+  Status SaveResults(const std::string& run_id, const std::vector<InstanceResult<R>>& results);
   // Runs `fn` (a write transaction) with synchronous=FULL, then restores NORMAL.
   template <class Fn>
   Status WithFullSync(Fn&& fn);
