@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -71,16 +72,62 @@ void WriteNested(std::ostream& out, const json& v, int depth) {
   out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
 }
 
+// Writes each row as DumpJson(RowToJson(row), 2) would print it two levels deep, without building
+// the row's JSON object: its members in the order the object would sort them (keys by byte), each
+// key's text made once, and each cell through one nlohmann serializer straight into the stream.
+class RowJsonWriter {
+ public:
+  RowJsonWriter(std::ostream& out, const std::vector<TableColumn>& columns)
+      : out_(out),
+        serializer_(nlohmann::detail::output_adapter<char>(out), ' ', json::error_handler_t::replace) {
+    std::map<std::string, size_t> by_key;  // as the object keeps them: sorted, a later column wins
+    for (size_t c = 0; c < columns.size(); ++c) by_key[columns[c].key] = c;
+    by_key.try_emplace("flag", kNone);
+    for (const auto& [key, column] : by_key)
+      members_.push_back({column, key == "flag", "\n      " + DumpJson(json(key)) + ": "});
+  }
+
+  void Write(const TableRow& row) {
+    const char* sep = "{";
+    for (const Member& m : members_) {
+      const bool flag = m.is_flag && !row.flag.empty();  // the flag replaces a column named "flag"
+      if (!flag && m.column == kNone) continue;
+      out_ << sep << m.prefix;
+      sep = ",";
+      if (flag) {
+        serializer_.dump(json(row.flag), false, false, 0);
+      } else if (const json& v = row.cells[m.column]; v.is_structured() && !v.empty()) {
+        WriteNested(out_, v, 3);
+      } else {
+        serializer_.dump(v, false, false, 0);
+      }
+    }
+    out_ << (*sep == '{' ? "{}" : "\n    }");
+  }
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  struct Member {
+    size_t column;  // kNone: no column of that name
+    bool is_flag;
+    std::string prefix;  // the line break, indent and quoted key
+  };
+  std::ostream& out_;
+  nlohmann::detail::serializer<json> serializer_;
+  std::vector<Member> members_;
+};
+
 // The "rows" array, one row at a time.
 void WriteRows(std::ostream& out, const TableReport& r) {
   if (r.rows.empty()) {
     out << "[]";
     return;
   }
+  RowJsonWriter writer(out, r.columns);
   out << "[";
   for (size_t i = 0; i < r.rows.size(); ++i) {
     out << (i ? ",\n    " : "\n    ");
-    WriteNested(out, RowToJson(r.columns, r.rows[i]), 2);
+    writer.Write(r.rows[i]);
   }
   out << "\n  ]";
 }

@@ -9,6 +9,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/json_dump.h"
 #include "report/xml_util.h"
 
 namespace fleetpatch::report {
@@ -64,6 +65,37 @@ TEST(TableReportTest, JsonIsStreamedAsNlohmannWouldDumpTheWholeDocument) {
   EXPECT_EQ(j["rows"][1]["name"], "<script>alert(1)</script> & \"q\"");
   r.rows.clear();
   EXPECT_EQ(Render(WriteTableJson, r), nlohmann::json::parse(Render(WriteTableJson, r)).dump(2) + "\n");
+}
+
+// The rows are written cell by cell, not as JSON objects: what a whole-document dump would print
+// even for odd tables (a column named "flag", duplicate keys, nested and empty cell values, bytes
+// that are not UTF-8, keys that sort before and after "flag").
+TEST(TableReportTest, JsonRowsWrittenCellByCellEqualTheDumpOfTheDocument) {
+  TableReport r;
+  r.kind = "compliance";
+  r.generated_at = "2026-12-04T12:00:00Z";
+  r.columns = {{"zeta", "Z"}, {"flag", "F"}, {"alpha", "A"}, {"alpha", "A2"}, {"n", "N"}, {"Upper", "U"}};
+  nlohmann::json nested = {{"b", {1, 2, {{"c", nullptr}}}}, {"a", nlohmann::json::object()}};
+  r.rows = {{{"z\xFF\x01\"", "column flag", 1, 2, 0.5, nested}, ""},
+            {{"z", "column flag", nlohmann::json::array(), nullptr, -3, true}, "row flag \u00e9"}};
+  nlohmann::json doc = {{"report_version", 1},
+                        {"kind", r.kind},
+                        {"generated_at", r.generated_at},
+                        {"facts", nlohmann::json::object()},
+                        {"summaries", nlohmann::json::object()}};
+  doc["rows"] = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t c = 0; c < r.columns.size(); ++c) o[r.columns[c].key] = row.cells[c];
+    if (!row.flag.empty()) o["flag"] = row.flag;
+    doc["rows"].push_back(o);
+  }
+  std::string written = Render(WriteTableJson, r);
+  doc["report_version"] = nlohmann::json::parse(written)["report_version"];
+  EXPECT_EQ(written, DumpJson(doc, 2) + "\n");
+  r.columns.clear();  // rows of no cells: {}
+  r.rows = {{{}, ""}};
+  EXPECT_THAT(Render(WriteTableJson, r), HasSubstr("\"rows\": [\n    {}\n  ]"));
 }
 
 TEST(TableReportTest, JsonKeepsTypes) {
