@@ -169,30 +169,26 @@ bool FailsCompliance(const ComplianceRow& r, const std::vector<ComplianceCheck>&
   return std::any_of(checks.begin(), checks.end(), [&](ComplianceCheck c) { return Matches(r, c); });
 }
 
-Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone,
-                                                     const ComplianceOptions& options,
-                                                     Clock::time_point now) {
+Status CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone, const ComplianceOptions& options,
+                         Clock::time_point now, const std::function<void(const ComplianceRow&)>& on_row) {
   FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
-  std::vector<std::string> ids;
-  ids.reserve(managed.size());
-  for (const auto& m : managed) ids.push_back(m.instance_id);
-  std::unordered_map<std::string, PatchStateView> states;
-  for (size_t i = 0; i < ids.size(); i += kPatchStatesPerCall) {
-    std::vector<std::string> batch(
-        ids.begin() + static_cast<long>(i),
-        ids.begin() + static_cast<long>(std::min(ids.size(), i + kPatchStatesPerCall)));
+  std::unordered_map<std::string, PatchStateView> states;  // one batch's
+  for (size_t at = 0; at < managed.size(); at += kPatchStatesPerCall) {
+    const size_t end = std::min(managed.size(), at + kPatchStatesPerCall);
+    std::vector<std::string> batch;
+    batch.reserve(end - at);
+    for (size_t i = at; i < end; ++i) batch.push_back(managed[i].instance_id);
     FP_ASSIGN_OR_RETURN(auto got, api.DescribePatchStates(batch));
+    states.clear();
     for (auto& s : got) states.emplace(s.instance_id, std::move(s));
+    for (size_t i = at; i < end; ++i) {
+      ComplianceRow r{zone.name, zone.account_id, zone.region, std::move(managed[i]), std::nullopt};
+      if (auto it = states.find(r.instance.instance_id); it != states.end()) r.state = std::move(it->second);
+      ClassifyCompliance(r, options, now);
+      on_row(r);
+    }
   }
-  std::vector<ComplianceRow> rows;
-  rows.reserve(managed.size());
-  for (auto& m : managed) {
-    ComplianceRow r{zone.name, zone.account_id, zone.region, std::move(m), std::nullopt};
-    if (auto it = states.find(r.instance.instance_id); it != states.end()) r.state = std::move(it->second);
-    ClassifyCompliance(r, options, now);
-    rows.push_back(std::move(r));
-  }
-  return rows;
+  return OkStatus();
 }
 
 void ComplianceTally::Add(const ComplianceRow& r) {
@@ -203,6 +199,30 @@ void ComplianceTally::Add(const ComplianceRow& r) {
   reboot += r.reboot_debt;
   stale += r.stale;
   never += !r.state;
+}
+
+void ComplianceTally::Add(const ComplianceTally& o) {
+  instances += o.instances;
+  compliant += o.compliant;
+  missing += o.missing;
+  failed += o.failed;
+  reboot += o.reboot;
+  stale += o.stale;
+  never += o.never;
+}
+
+void ComplianceReportBuilder::Merge(ComplianceReportBuilder&& part) {
+  rows_.insert(rows_.end(), std::make_move_iterator(part.rows_.begin()),
+               std::make_move_iterator(part.rows_.end()));
+  total_.Add(part.total_);
+  for (auto [mine, theirs] : {std::pair{&by_zone_, &part.by_zone_},
+                              {&by_account_, &part.by_account_},
+                              {&by_platform_, &part.by_platform_},
+                              {&by_patch_group_, &part.by_patch_group_}}) {
+    for (const auto& [group, tally] : *theirs) (*mine)[group].Add(tally);
+  }
+  failing_ += part.failing_;
+  part = ComplianceReportBuilder(std::move(part.checks_));
 }
 
 void ComplianceReportBuilder::Add(const ComplianceRow& r) {

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "testing/fake_clock.h"
 #include "workflow/fake_zone_api_for_test.h"
 
@@ -107,13 +109,50 @@ TEST(ComplianceTest, CollectsWithOnePatchStateCallPerFiftyInstances) {
     api.Add(f);
   }
   LandingZoneInfo zone{"prod", "111122223333", "eu-west-1", "", {}};
-  auto rows = CollectCompliance(api, zone, {30}, Now());
-  ASSERT_TRUE(rows.ok()) << rows.error().ToString();
-  EXPECT_EQ(rows->size(), 120u);
+  std::vector<ComplianceRow> rows;
+  std::vector<int> patch_state_calls_at_row;  // rows are handed over batch by batch, not at the end
+  Status st = CollectCompliance(api, zone, {30}, Now(), [&](const ComplianceRow& r) {
+    rows.push_back(r);
+    patch_state_calls_at_row.push_back(api.Calls("DescribeInstancePatchStates"));
+  });
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  ASSERT_EQ(rows.size(), 120u);
   EXPECT_EQ(api.Calls("DescribeInstanceInformation"), 1);
   EXPECT_EQ(api.Calls("DescribeInstancePatchStates"), 3);
-  EXPECT_EQ((*rows)[0].status, "never_scanned");
-  EXPECT_EQ((*rows)[0].region, "eu-west-1");
+  EXPECT_EQ(patch_state_calls_at_row[0], 1);
+  EXPECT_EQ(patch_state_calls_at_row[50], 2);
+  EXPECT_EQ(patch_state_calls_at_row[119], 3);
+  EXPECT_EQ(rows[0].status, "never_scanned");
+  EXPECT_EQ(rows[0].region, "eu-west-1");
+  EXPECT_EQ(rows[119].instance.instance_id, "i-1119");
+}
+
+TEST(ComplianceTest, MergingPartsGivesTheReportOfAllRowsAtOnce) {
+  PatchStateView a = Installed(1);
+  a.patch_group = "web";
+  PatchStateView b = Installed(1);
+  b.missing = 2;
+  std::vector<ComplianceRow> rows = {Row(a), Row(b), Row(std::nullopt), Row(a)};
+  rows[1].zone = "aaa";
+  rows[2].instance.platform_type = "Windows";
+  rows[3].instance.instance_id = "i-0";
+  const std::vector<ComplianceCheck> checks = {ComplianceCheck::kMissing, ComplianceCheck::kStale};
+  ComplianceReportBuilder whole(checks), merged(checks), first(checks), second(checks);
+  for (const auto& r : rows) whole.Add(r);
+  first.Add(rows[0]);
+  first.Add(rows[1]);
+  second.Add(rows[2]);
+  second.Add(rows[3]);
+  merged.Merge(std::move(first));
+  merged.Merge(std::move(second));
+  EXPECT_TRUE(merged.failing());
+  auto a_rep = whole.Finish({}, "t");
+  auto b_rep = merged.Finish({}, "t");
+  std::ostringstream a_json, b_json;
+  ASSERT_TRUE(report::WriteTableJson(a_rep, a_json).ok());
+  ASSERT_TRUE(report::WriteTableJson(b_rep, b_json).ok());
+  EXPECT_EQ(a_json.str(), b_json.str());
+  EXPECT_THAT(a_json.str(), HasSubstr("\"instances\": 4"));
 }
 
 TEST(ComplianceTest, ReportSummarisesByZoneAccountPlatformAndPatchGroup) {
