@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,48 @@ TEST(TableReportTest, JsonRowsWrittenCellByCellEqualTheDumpOfTheDocument) {
   r.columns.clear();  // rows of no cells: {}
   r.rows = {{{}, ""}};
   EXPECT_THAT(Render(WriteTableJson, r), HasSubstr("\"rows\": [\n    {}\n  ]"));
+}
+
+// --output json copies the JSON report file instead of serialising the rows again: the same text as
+// StreamTableJson, with extra members sorting before, between and after the report's, one the
+// report also has (the report's wins), and with no rows.
+TEST(TableReportTest, CopyOfTheJsonFileWithExtrasEqualsTheStreamedDocument) {
+  auto dir = std::filesystem::temp_directory_path() / ("fp-copy-json-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  nlohmann::json extra = {{"exit_code", 1},
+                          {"reports", {"a.json", "b \"q\".csv"}},
+                          {"kind", "not the report's"},
+                          {"zone_errors", {{{"category", "aws"}, {"message", "x\ny"}}}},
+                          {"aaa", nlohmann::json::object()}};
+  for (bool rows : {true, false}) {
+    TableReport r = Sample();
+    if (!rows) r.rows.clear();
+    auto path = dir / "report.json";
+    {
+      std::ofstream f(path, std::ios::binary);
+      ASSERT_TRUE(WriteTableJson(r, f).ok());
+    }
+    std::ostringstream streamed, copied;
+    ASSERT_TRUE(StreamTableJson(r, extra, streamed).ok());
+    Status st = CopyTableJson(path, extra, copied);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    EXPECT_EQ(copied.str(), streamed.str());
+    std::ostringstream plain;
+    ASSERT_TRUE(CopyTableJson(path, nlohmann::json(), plain).ok());
+    EXPECT_EQ(plain.str(), Render(WriteTableJson, r));
+  }
+  // Not a file WriteTableJson wrote: a truncated one, a missing one, another layout.
+  std::string whole = Render(WriteTableJson, Sample());
+  for (const std::string& text :
+       {whole.substr(0, whole.size() / 2), std::string("[1]\n"), std::string("{\n\"a\": 1\n}\n"),
+        std::string("{\n  \"a\": 1\n  \"b\": 2\n}\n")}) {
+    std::ofstream(dir / "bad.json", std::ios::binary) << text;
+    std::ostringstream out;
+    EXPECT_FALSE(CopyTableJson(dir / "bad.json", extra, out).ok()) << text;
+  }
+  std::ostringstream out;
+  EXPECT_FALSE(CopyTableJson(dir / "missing.json", extra, out).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(TableReportTest, JsonKeepsTypes) {
