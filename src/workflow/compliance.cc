@@ -1,8 +1,10 @@
 #include "workflow/compliance.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 
 #include "common/clock.h"
@@ -121,6 +123,43 @@ std::vector<report::TableColumn> Columns() {
           {"reboot_debt", "Reboot debt"},
           {"reboot_pending_since", "Pending reboot since"},
           {"stale", "Stale"}};
+}
+
+// Orders `rows` by zone, then instance (equal keys keep their order). The keys are copied into one
+// buffer and sorted as the rows' indexes: comparing the rows themselves chases three heap pointers
+// per side, each a cache miss across 100,000 rows, and moves whole rows at every step.
+void SortByZoneAndInstance(std::vector<report::TableRow>& rows) {
+  std::string keys;
+  std::vector<std::array<uint32_t, 3>> at(rows.size());  // zone's offset, instance's offset, end
+  for (size_t i = 0; i < rows.size(); ++i) {
+    at[i][0] = static_cast<uint32_t>(keys.size());
+    keys += rows[i].cells[0].get_ref<const std::string&>();
+    at[i][1] = static_cast<uint32_t>(keys.size());
+    keys += rows[i].cells[3].get_ref<const std::string&>();
+    at[i][2] = static_cast<uint32_t>(keys.size());
+  }
+  const std::string_view all(keys);
+  auto key = [&](uint32_t i) {
+    return std::pair(all.substr(at[i][0], at[i][1] - at[i][0]), all.substr(at[i][1], at[i][2] - at[i][1]));
+  };
+  std::vector<uint32_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  // Puts rows[order[k]] at k, one cycle of the permutation at a time (a done slot gets order[j] = j).
+  for (uint32_t k = 0; k < order.size(); ++k) {
+    if (order[k] == k) continue;
+    report::TableRow held = std::move(rows[k]);
+    for (uint32_t j = k;;) {
+      const uint32_t from = order[j];
+      order[j] = j;
+      if (from == k) {
+        rows[j] = std::move(held);
+        break;
+      }
+      rows[j] = std::move(rows[from]);
+      j = from;
+    }
+  }
 }
 
 }  // namespace
@@ -244,13 +283,7 @@ report::TableReport ComplianceReportBuilder::Finish(const std::vector<std::strin
   rep.columns = Columns();
   rep.name_columns = {0, 3};
   rep.rows = std::move(rows_);
-  auto text = [](const report::TableRow& row, size_t c) -> const std::string& {
-    return row.cells[c].get_ref<const std::string&>();
-  };
-  std::stable_sort(rep.rows.begin(), rep.rows.end(),
-                   [&](const report::TableRow& a, const report::TableRow& b) {
-                     return std::tie(text(a, 0), text(a, 3)) < std::tie(text(b, 0), text(b, 3));
-                   });
+  SortByZoneAndInstance(rep.rows);
   const ComplianceTally& t = total_;
   rep.facts = {{"instances", t.instances}, {"compliant", t.compliant},   {"missing", t.missing},
                {"failed", t.failed},       {"reboot_pending", t.reboot}, {"stale", t.stale},

@@ -155,6 +155,27 @@ TEST(ComplianceTest, MergingPartsGivesTheReportOfAllRowsAtOnce) {
   EXPECT_THAT(a_json.str(), HasSubstr("\"instances\": 4"));
 }
 
+TEST(ComplianceTest, ReportRowsAreSortedByZoneThenInstanceAndTiesKeepTheirOrder) {
+  std::vector<std::pair<std::string, std::string>> keys = {{"ab", "i-1"}, {"a", "i-9"},  {"a-b", "i-1"},
+                                                           {"a", "i-10"}, {"ab", "i-0"}, {"a", "i-9"},
+                                                           {"", "i-5"},   {"a", "i-9"}};
+  std::vector<ComplianceRow> rows;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ComplianceRow r = Row(i % 2 ? std::optional<PatchStateView>(Installed(1)) : std::nullopt);
+    r.zone = keys[i].first;
+    r.instance.instance_id = keys[i].second;
+    r.account_id = std::to_string(i);  // tells equal keys apart
+    rows.push_back(r);
+  }
+  auto rep = ComplianceReport(rows, {}, {}, "t");
+  std::vector<std::string> got;
+  for (const auto& row : rep.rows)
+    got.push_back(row.cells[0].get<std::string>() + "/" + row.cells[3].get<std::string>() + "#" +
+                  row.cells[1].get<std::string>());
+  EXPECT_EQ(got, (std::vector<std::string>{"/i-5#6", "a/i-10#3", "a/i-9#1", "a/i-9#5", "a/i-9#7", "a-b/i-1#2",
+                                           "ab/i-0#4", "ab/i-1#0"}));
+}
+
 TEST(ComplianceTest, ReportSummarisesByZoneAccountPlatformAndPatchGroup) {
   PatchStateView a = Installed(1);
   a.patch_group = "web";
