@@ -210,22 +210,32 @@ bool FailsCompliance(const ComplianceRow& r, const std::vector<ComplianceCheck>&
 
 Status CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone, const ComplianceOptions& options,
                          Clock::time_point now, const std::function<void(const ComplianceRow&)>& on_row) {
-  FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
+  // The listing split into batches, each freed once its rows are handed over: a zone's memory
+  // shrinks as its report part grows (all zones of a rate-bound run finish together).
+  std::vector<std::vector<SsmInstanceView>> batches;
+  {
+    FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
+    for (size_t at = 0; at < managed.size(); at += kPatchStatesPerCall) {
+      const auto from = managed.begin() + static_cast<long>(at);
+      const auto to = managed.begin() + static_cast<long>(std::min(managed.size(), at + kPatchStatesPerCall));
+      batches.emplace_back(std::make_move_iterator(from), std::make_move_iterator(to));
+    }
+  }
   std::unordered_map<std::string, PatchStateView> states;  // one batch's
-  for (size_t at = 0; at < managed.size(); at += kPatchStatesPerCall) {
-    const size_t end = std::min(managed.size(), at + kPatchStatesPerCall);
-    std::vector<std::string> batch;
-    batch.reserve(end - at);
-    for (size_t i = at; i < end; ++i) batch.push_back(managed[i].instance_id);
-    FP_ASSIGN_OR_RETURN(auto got, api.DescribePatchStates(batch));
+  for (std::vector<SsmInstanceView>& batch : batches) {
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (const auto& m : batch) ids.push_back(m.instance_id);
+    FP_ASSIGN_OR_RETURN(auto got, api.DescribePatchStates(ids));
     states.clear();
     for (auto& s : got) states.emplace(s.instance_id, std::move(s));
-    for (size_t i = at; i < end; ++i) {
-      ComplianceRow r{zone.name, zone.account_id, zone.region, std::move(managed[i]), std::nullopt};
+    for (SsmInstanceView& m : batch) {
+      ComplianceRow r{zone.name, zone.account_id, zone.region, std::move(m), std::nullopt};
       if (auto it = states.find(r.instance.instance_id); it != states.end()) r.state = std::move(it->second);
       ClassifyCompliance(r, options, now);
       on_row(r);
     }
+    std::vector<SsmInstanceView>().swap(batch);
   }
   return OkStatus();
 }
