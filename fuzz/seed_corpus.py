@@ -51,6 +51,20 @@ for i, body in enumerate(bodies(os.path.join(testdata, "protocols/ec2-output.jso
 # JSON 1.1 (6 SSM operations).
 for i, body in enumerate(bodies(os.path.join(testdata, "protocols/json-output.json"))):
     put("fuzz_json_response", body, i % 6)
+# Pages shaped as the SSM model expects (selector 2 DescribeInstanceInformation, 3
+# DescribeInstancePatchStates), so mutations reach the one-pass reader's shape handling (escapes,
+# timestamps as numbers and text, an unmodelled nested member, a null member, a token).
+put("fuzz_json_response", json.dumps({"InstanceInformationList": [
+    {"InstanceId": "i-0a1", "PingStatus": "Online", "LastPingDateTime": 1733300000.5, "IsLatestVersion": True,
+     "PlatformType": "Linux", "PlatformName": "Amazon Linux \u00e9 \"2\"", "ComputerName": None,
+     "AssociationOverview": {"InstanceAssociationStatusAggregatedCount": {"Success": 3}}}],
+    "NextToken": "t1"}), 2)
+put("fuzz_json_response", json.dumps({"InstancePatchStates": [
+    {"InstanceId": "i-0a1", "PatchGroup": "web<&>", "BaselineId": "pb-1", "Operation": "Install",
+     "InstalledCount": 12, "MissingCount": 0, "FailedCount": 1, "InstalledPendingRebootCount": 3,
+     "OperationStartTime": "2024-12-04T08:13:20Z", "OperationEndTime": 1733300000,
+     "RebootOption": "NoReboot", "Unknown": [1, {"a": None}]},
+    {"InstanceId": "i-0a2", "Operation": "Scan", "CriticalNonCompliantCount": None}], "NextToken": None}), 3)
 
 # Config (selector 0) and inventories (selector 1).
 for path in glob.glob(os.path.join(src, "examples/config/*.yml")):

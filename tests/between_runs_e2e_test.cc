@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -224,6 +225,17 @@ TEST_F(BetweenRunsTest, ComplianceReportsEveryInstanceAndGatesOnFailOn) {
   EXPECT_EQ(j["facts"]["instances"], 4);
   EXPECT_EQ(j["summaries"]["by_zone"][0]["instances"], 4);
   EXPECT_EQ(h_.Count("DescribeInstancePatchStates"), 1) << "one call for up to 50 instances";
+  // stdout is the JSON report file (copied, not serialised again) plus exit_code, reports, zone_errors.
+  EXPECT_EQ(j["exit_code"], 0);
+  std::string json_report;
+  for (const auto& p : j["reports"])
+    if (p.get<std::string>().size() > 5 &&
+        p.get<std::string>().substr(p.get<std::string>().size() - 5) == ".json")
+      json_report = p.get<std::string>();
+  ASSERT_FALSE(json_report.empty()) << j["reports"].dump();
+  json file = json::parse(std::ifstream(h_.dir() / json_report));  // relative to fleetpatch's directory
+  for (auto it = file.begin(); it != file.end(); ++it) EXPECT_EQ(j[it.key()], it.value()) << it.key();
+  EXPECT_EQ(j.size(), file.size() + 3);
 
   ProcResult gated = h_.Run(Args("compliance", {"--fail-on", "reboot"}));
   EXPECT_EQ(gated.exit_code, 1) << gated.err;

@@ -78,7 +78,13 @@ int PrintOutcome(const Options& options, Context& ctx, const report::TableReport
       for (const auto& p : *written) extra["reports"].push_back(p.string());
     for (const auto& e : zone_errors)
       extra["zone_errors"].push_back({{"category", CategoryName(e.category)}, {"message", e.ToString()}});
-    Status st = report::StreamTableJson(report, extra, *ctx.out);
+    // The JSON report file, when one was written, is copied rather than serialised again.
+    const std::filesystem::path* file = nullptr;
+    if (written.ok())
+      for (const auto& p : *written)
+        if (p.extension() == ".json") file = &p;
+    Status st = file ? report::CopyTableJson(*file, extra, *ctx.out)
+                     : report::StreamTableJson(report, extra, *ctx.out);
     if (!st.ok()) *ctx.err << "fleetpatch: could not print the report: " << st.error().ToString() << "\n";
     return code;
   }

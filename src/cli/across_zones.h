@@ -55,7 +55,8 @@ std::string ReportStamp(std::chrono::system_clock::time_point t);
 int ZoneErrorsExitCode(const std::vector<Error>& errors);
 
 // Prints a between-runs command's outcome: with --output json the report's JSON document plus
-// "exit_code", "reports" and "zone_errors" on stdout; else `text`'s summary and the report paths on
+// "exit_code", "reports" and "zone_errors" on stdout (copied from the JSON report file when one
+// was written: report::CopyTableJson); else `text`'s summary and the report paths on
 // stdout and each zone error on stderr. A failure to write the reports is printed on stderr and,
 // when `code` is 0, gives that error's exit code. Returns the exit code.
 using TextSummary = void (*)(std::ostream& out, const report::TableReport& report);

@@ -52,15 +52,19 @@ Result<int> RunComplianceCommand(const Options& options, Context& ctx) {
   FP_ASSIGN_OR_RETURN(auto aws, AwsStack::Create(config, options, ctx.env, clock, nullptr));
   workflow::ComplianceOptions copts;
   copts.max_age_days = config.compliance.max_age_days;
-  // Each zone's rows go into the report as the zone finishes: only the report's rows are kept.
+  // Each zone builds its part of the report batch by batch while its calls run (a rate-bound
+  // zone mostly waits), and the part joins the report when the zone is done; a zone that fails
+  // adds no rows, only its error. Only the report's rows are kept, never every ComplianceRow.
   std::mutex mu;
   workflow::ComplianceReportBuilder builder(checks);
   std::vector<Error> errors =
       ForEachZoneApi(aws->connector(), zones, config.concurrency.zone_workers,
                      [&](workflow::ZoneApi& api, const workflow::ZoneSpec& z) -> Status {
-                       FP_ASSIGN_OR_RETURN(auto got, workflow::CollectCompliance(api, z.info, copts, now));
+                       workflow::ComplianceReportBuilder part(checks);
+                       FP_RETURN_IF_ERROR(workflow::CollectCompliance(
+                           api, z.info, copts, now, [&](const workflow::ComplianceRow& r) { part.Add(r); }));
                        std::lock_guard<std::mutex> lock(mu);
-                       for (const auto& r : got) builder.Add(r);
+                       builder.Merge(std::move(part));
                        return OkStatus();
                      });
   std::vector<std::string> error_texts;

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
 #include <pugixml.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "report/csv_writer.h"
 #include "report/html_assets.h"
@@ -71,16 +75,62 @@ void WriteNested(std::ostream& out, const json& v, int depth) {
   out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
 }
 
+// Writes each row as DumpJson(RowToJson(row), 2) would print it two levels deep, without building
+// the row's JSON object: its members in the order the object would sort them (keys by byte), each
+// key's text made once, and each cell through one nlohmann serializer straight into the stream.
+class RowJsonWriter {
+ public:
+  RowJsonWriter(std::ostream& out, const std::vector<TableColumn>& columns)
+      : out_(out),
+        serializer_(nlohmann::detail::output_adapter<char>(out), ' ', json::error_handler_t::replace) {
+    std::map<std::string, size_t> by_key;  // as the object keeps them: sorted, a later column wins
+    for (size_t c = 0; c < columns.size(); ++c) by_key[columns[c].key] = c;
+    by_key.try_emplace("flag", kNone);
+    for (const auto& [key, column] : by_key)
+      members_.push_back({column, key == "flag", "\n      " + DumpJson(json(key)) + ": "});
+  }
+
+  void Write(const TableRow& row) {
+    const char* sep = "{";
+    for (const Member& m : members_) {
+      const bool flag = m.is_flag && !row.flag.empty();  // the flag replaces a column named "flag"
+      if (!flag && m.column == kNone) continue;
+      out_ << sep << m.prefix;
+      sep = ",";
+      if (flag) {
+        serializer_.dump(json(row.flag), false, false, 0);
+      } else if (const json& v = row.cells[m.column]; v.is_structured() && !v.empty()) {
+        WriteNested(out_, v, 3);
+      } else {
+        serializer_.dump(v, false, false, 0);
+      }
+    }
+    out_ << (*sep == '{' ? "{}" : "\n    }");
+  }
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  struct Member {
+    size_t column;  // kNone: no column of that name
+    bool is_flag;
+    std::string prefix;  // the line break, indent and quoted key
+  };
+  std::ostream& out_;
+  nlohmann::detail::serializer<json> serializer_;
+  std::vector<Member> members_;
+};
+
 // The "rows" array, one row at a time.
 void WriteRows(std::ostream& out, const TableReport& r) {
   if (r.rows.empty()) {
     out << "[]";
     return;
   }
+  RowJsonWriter writer(out, r.columns);
   out << "[";
   for (size_t i = 0; i < r.rows.size(); ++i) {
     out << (i ? ",\n    " : "\n    ");
-    WriteNested(out, RowToJson(r.columns, r.rows[i]), 2);
+    writer.Write(r.rows[i]);
   }
   out << "\n  ]";
 }
@@ -218,6 +268,93 @@ Status StreamTableJson(const TableReport& r, const json& extra, std::ostream& ou
       WriteNested(out, it.value(), 1);
   }
   out << "\n}\n";
+  return StreamStatus(out);
+}
+
+namespace {
+
+// The key of a line that opens a top-level member of a document DumpJson(v, 2) printed: two
+// spaces, then the quoted key (deeper lines are indented further; strings hold no raw newline).
+std::optional<std::string> TopLevelKey(const std::string& line) {
+  if (line.compare(0, 3, "  \"") != 0) return std::nullopt;
+  size_t end = 3;
+  while (end < line.size() && line[end] != '"') end += line[end] == '\\' ? 2 : 1;
+  if (end >= line.size()) return std::nullopt;
+  json key = json::parse(line.substr(2, end - 1), nullptr, /*allow_exceptions=*/false);
+  if (!key.is_string()) return std::nullopt;
+  return key.get<std::string>();
+}
+
+// Buffers the copy into large writes (std::cout writes through stdio call by call).
+class BlockWriter {
+ public:
+  explicit BlockWriter(std::ostream& out) : out_(out) {}
+  ~BlockWriter() { Flush(); }
+  void Add(std::string_view text) {
+    buf_.append(text);
+    if (buf_.size() >= kBlock) Flush();
+  }
+  void Flush() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 16;
+  std::ostream& out_;
+  std::string buf_;
+};
+
+}  // namespace
+
+Status CopyTableJson(const std::filesystem::path& path, const json& extra, std::ostream& out) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line) || line != "{")
+    return Error::Internal("could not read the JSON report " + path.string());
+  auto layout = [&] {
+    return Error::Internal("the JSON report " + path.string() + " is not laid out as written");
+  };
+  const json extras = extra.is_object() ? extra : json::object();
+  auto next_extra = extras.begin();
+  BlockWriter w(out);
+  const char* sep = "{\n  ";
+  auto add_extras_before = [&](const std::string* key) {  // nullptr: all that are left
+    for (; next_extra != extras.end() && (!key || next_extra.key() <= *key); ++next_extra) {
+      if (key && next_extra.key() == *key) continue;  // the report's own member wins
+      std::ostringstream member;
+      WriteNested(member, next_extra.value(), 1);
+      w.Add(sep);
+      w.Add(DumpJson(json(next_extra.key())) + ": " + member.str());
+      sep = ",\n  ";
+    }
+  };
+  std::string pending;  // the member's latest line: its last one ends with the file's separator
+  bool in_member = false, closed = false;
+  while (!closed && std::getline(in, line)) {
+    closed = line == "}";
+    std::optional<std::string> key = closed ? std::nullopt : TopLevelKey(line);
+    if (closed || key) {
+      if (in_member && !closed && (pending.empty() || pending.back() != ',')) return layout();
+      if (in_member) w.Add(std::string_view(pending).substr(0, pending.size() - (closed ? 0 : 1)));
+      add_extras_before(key ? &*key : nullptr);
+      if (closed) break;
+      w.Add(sep);
+      sep = ",\n  ";
+      pending = line.substr(2);
+      in_member = true;
+    } else if (!in_member || (line.compare(0, 4, "    ") != 0 && line.compare(0, 3, "  ]") != 0 &&
+                              line.compare(0, 3, "  }") != 0)) {
+      return layout();
+    } else {
+      w.Add(pending);
+      w.Add("\n");
+      pending = std::move(line);
+    }
+  }
+  if (!closed) return layout();
+  w.Add("\n}\n");
+  w.Flush();
   return StreamStatus(out);
 }
 

@@ -63,6 +63,13 @@ Status WriteTableJunit(const TableReport& report, std::ostream& out);
 // the report paths, the zone errors). The text is exactly nlohmann's dump with an indent of 2.
 Status StreamTableJson(const TableReport& report, const nlohmann::json& extra, std::ostream& out);
 
+// What StreamTableJson(report, extra, out) prints, made from `path`, the file WriteTableJson wrote
+// for that report: its members are copied as text (100,000 rows are not serialised a second time)
+// with `extra`'s members put in at their sorted places (a member the file has wins over extra's).
+// Errors (kInternal): the file cannot be read, or is not laid out as WriteTableJson lays it out
+// (then `out` may hold the start of the document); an error when the stream fails.
+Status CopyTableJson(const std::filesystem::path& path, const nlohmann::json& extra, std::ostream& out);
+
 // Writes each format as <dir>/fleetpatch-<kind>-<stamp>.<ext> (JUnit: -junit.xml), atomically and
 // owner-only (WriteFileAtomic, EnsurePrivateDirectory). `stamp` must be a valid file-name part
 // (ValidateRunIdForFileName). Returns the paths in the order of `formats`.

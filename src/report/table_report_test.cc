@@ -3,12 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/json_dump.h"
 #include "report/xml_util.h"
 
 namespace fleetpatch::report {
@@ -64,6 +66,79 @@ TEST(TableReportTest, JsonIsStreamedAsNlohmannWouldDumpTheWholeDocument) {
   EXPECT_EQ(j["rows"][1]["name"], "<script>alert(1)</script> & \"q\"");
   r.rows.clear();
   EXPECT_EQ(Render(WriteTableJson, r), nlohmann::json::parse(Render(WriteTableJson, r)).dump(2) + "\n");
+}
+
+// The rows are written cell by cell, not as JSON objects: what a whole-document dump would print
+// even for odd tables (a column named "flag", duplicate keys, nested and empty cell values, bytes
+// that are not UTF-8, keys that sort before and after "flag").
+TEST(TableReportTest, JsonRowsWrittenCellByCellEqualTheDumpOfTheDocument) {
+  TableReport r;
+  r.kind = "compliance";
+  r.generated_at = "2026-12-04T12:00:00Z";
+  r.columns = {{"zeta", "Z"}, {"flag", "F"}, {"alpha", "A"}, {"alpha", "A2"}, {"n", "N"}, {"Upper", "U"}};
+  nlohmann::json nested = {{"b", {1, 2, {{"c", nullptr}}}}, {"a", nlohmann::json::object()}};
+  r.rows = {{{"z\xFF\x01\"", "column flag", 1, 2, 0.5, nested}, ""},
+            {{"z", "column flag", nlohmann::json::array(), nullptr, -3, true}, "row flag \u00e9"}};
+  nlohmann::json doc = {{"report_version", 1},
+                        {"kind", r.kind},
+                        {"generated_at", r.generated_at},
+                        {"facts", nlohmann::json::object()},
+                        {"summaries", nlohmann::json::object()}};
+  doc["rows"] = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t c = 0; c < r.columns.size(); ++c) o[r.columns[c].key] = row.cells[c];
+    if (!row.flag.empty()) o["flag"] = row.flag;
+    doc["rows"].push_back(o);
+  }
+  std::string written = Render(WriteTableJson, r);
+  doc["report_version"] = nlohmann::json::parse(written)["report_version"];
+  EXPECT_EQ(written, DumpJson(doc, 2) + "\n");
+  r.columns.clear();  // rows of no cells: {}
+  r.rows = {{{}, ""}};
+  EXPECT_THAT(Render(WriteTableJson, r), HasSubstr("\"rows\": [\n    {}\n  ]"));
+}
+
+// --output json copies the JSON report file instead of serialising the rows again: the same text as
+// StreamTableJson, with extra members sorting before, between and after the report's, one the
+// report also has (the report's wins), and with no rows.
+TEST(TableReportTest, CopyOfTheJsonFileWithExtrasEqualsTheStreamedDocument) {
+  auto dir = std::filesystem::temp_directory_path() / ("fp-copy-json-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  nlohmann::json extra = {{"exit_code", 1},
+                          {"reports", {"a.json", "b \"q\".csv"}},
+                          {"kind", "not the report's"},
+                          {"zone_errors", {{{"category", "aws"}, {"message", "x\ny"}}}},
+                          {"aaa", nlohmann::json::object()}};
+  for (bool rows : {true, false}) {
+    TableReport r = Sample();
+    if (!rows) r.rows.clear();
+    auto path = dir / "report.json";
+    {
+      std::ofstream f(path, std::ios::binary);
+      ASSERT_TRUE(WriteTableJson(r, f).ok());
+    }
+    std::ostringstream streamed, copied;
+    ASSERT_TRUE(StreamTableJson(r, extra, streamed).ok());
+    Status st = CopyTableJson(path, extra, copied);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    EXPECT_EQ(copied.str(), streamed.str());
+    std::ostringstream plain;
+    ASSERT_TRUE(CopyTableJson(path, nlohmann::json(), plain).ok());
+    EXPECT_EQ(plain.str(), Render(WriteTableJson, r));
+  }
+  // Not a file WriteTableJson wrote: a truncated one, a missing one, another layout.
+  std::string whole = Render(WriteTableJson, Sample());
+  for (const std::string& text :
+       {whole.substr(0, whole.size() / 2), std::string("[1]\n"), std::string("{\n\"a\": 1\n}\n"),
+        std::string("{\n  \"a\": 1\n  \"b\": 2\n}\n")}) {
+    std::ofstream(dir / "bad.json", std::ios::binary) << text;
+    std::ostringstream out;
+    EXPECT_FALSE(CopyTableJson(dir / "bad.json", extra, out).ok()) << text;
+  }
+  std::ostringstream out;
+  EXPECT_FALSE(CopyTableJson(dir / "missing.json", extra, out).ok());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(TableReportTest, JsonKeepsTypes) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,26 +56,34 @@ void ClassifyCompliance(ComplianceRow& row, const ComplianceOptions& options,
 // True when `row` matches any of `checks` (stale also matches never-scanned instances).
 bool FailsCompliance(const ComplianceRow& row, const std::vector<ComplianceCheck>& checks);
 
-// Reads one zone's managed instances and their patch states, classified. Errors are the zone's
-// (the caller names the zone).
-Result<std::vector<ComplianceRow>> CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone,
-                                                     const ComplianceOptions& options,
-                                                     std::chrono::system_clock::time_point now);
+// Reads one zone's managed instances and their patch states, classified, and hands each row to
+// `on_row` as soon as its DescribeInstancePatchStates batch (50 instances) has answered: the rows
+// are reported while the zone's later calls still wait for the rate limit. Rows come in the order
+// DescribeInstanceInformation listed them. Errors are the zone's (the caller names the zone); rows
+// already handed over stay with the caller, which decides what a failed zone's rows are worth.
+Status CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone, const ComplianceOptions& options,
+                         std::chrono::system_clock::time_point now,
+                         const std::function<void(const ComplianceRow&)>& on_row);
 
 // The counts of one summary line (a zone, account, platform or patch group, or the whole report).
 struct ComplianceTally {
   int64_t instances = 0, compliant = 0, missing = 0, failed = 0, reboot = 0, stale = 0, never = 0;
   void Add(const ComplianceRow& row);
+  void Add(const ComplianceTally& other);
 };
 
-// Builds the report one instance at a time (zone by zone as zones finish), so that no caller keeps
-// every instance's ComplianceRow: only the report's rows and the summaries' counts grow with the
-// fleet. Thread-safety: none; callers serialise Add.
+// Builds the report one instance at a time (batch by batch as the answers come, a zone's part
+// merged as the zone finishes), so that no caller keeps every instance's ComplianceRow: only the
+// report's rows and the summaries' counts grow with the fleet. Thread-safety: none; callers
+// serialise Add and Merge on one builder.
 class ComplianceReportBuilder {
  public:
   explicit ComplianceReportBuilder(std::vector<ComplianceCheck> checks) : checks_(std::move(checks)) {}
   // One row (flagged when it fails a check) and its counts.
   void Add(const ComplianceRow& row);
+  // Moves the rows and counts of `part` (a builder with the same checks, e.g. one zone's, filled
+  // while its calls ran) into this one, and leaves `part` empty.
+  void Merge(ComplianceReportBuilder&& part);
   // True once a row that fails a check was added.
   bool failing() const { return failing_ > 0; }
   // The report: rows sorted by zone, then instance (rows that compare equal keep their order),

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "testing/fake_clock.h"
 #include "workflow/fake_zone_api_for_test.h"
 
@@ -107,13 +109,71 @@ TEST(ComplianceTest, CollectsWithOnePatchStateCallPerFiftyInstances) {
     api.Add(f);
   }
   LandingZoneInfo zone{"prod", "111122223333", "eu-west-1", "", {}};
-  auto rows = CollectCompliance(api, zone, {30}, Now());
-  ASSERT_TRUE(rows.ok()) << rows.error().ToString();
-  EXPECT_EQ(rows->size(), 120u);
+  std::vector<ComplianceRow> rows;
+  std::vector<int> patch_state_calls_at_row;  // rows are handed over batch by batch, not at the end
+  Status st = CollectCompliance(api, zone, {30}, Now(), [&](const ComplianceRow& r) {
+    rows.push_back(r);
+    patch_state_calls_at_row.push_back(api.Calls("DescribeInstancePatchStates"));
+  });
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  ASSERT_EQ(rows.size(), 120u);
   EXPECT_EQ(api.Calls("DescribeInstanceInformation"), 1);
   EXPECT_EQ(api.Calls("DescribeInstancePatchStates"), 3);
-  EXPECT_EQ((*rows)[0].status, "never_scanned");
-  EXPECT_EQ((*rows)[0].region, "eu-west-1");
+  EXPECT_EQ(patch_state_calls_at_row[0], 1);
+  EXPECT_EQ(patch_state_calls_at_row[50], 2);
+  EXPECT_EQ(patch_state_calls_at_row[119], 3);
+  EXPECT_EQ(rows[0].status, "never_scanned");
+  EXPECT_EQ(rows[0].region, "eu-west-1");
+  EXPECT_EQ(rows[119].instance.instance_id, "i-1119");
+}
+
+TEST(ComplianceTest, MergingPartsGivesTheReportOfAllRowsAtOnce) {
+  PatchStateView a = Installed(1);
+  a.patch_group = "web";
+  PatchStateView b = Installed(1);
+  b.missing = 2;
+  std::vector<ComplianceRow> rows = {Row(a), Row(b), Row(std::nullopt), Row(a)};
+  rows[1].zone = "aaa";
+  rows[2].instance.platform_type = "Windows";
+  rows[3].instance.instance_id = "i-0";
+  const std::vector<ComplianceCheck> checks = {ComplianceCheck::kMissing, ComplianceCheck::kStale};
+  ComplianceReportBuilder whole(checks), merged(checks), first(checks), second(checks);
+  for (const auto& r : rows) whole.Add(r);
+  first.Add(rows[0]);
+  first.Add(rows[1]);
+  second.Add(rows[2]);
+  second.Add(rows[3]);
+  merged.Merge(std::move(first));
+  merged.Merge(std::move(second));
+  EXPECT_TRUE(merged.failing());
+  auto a_rep = whole.Finish({}, "t");
+  auto b_rep = merged.Finish({}, "t");
+  std::ostringstream a_json, b_json;
+  ASSERT_TRUE(report::WriteTableJson(a_rep, a_json).ok());
+  ASSERT_TRUE(report::WriteTableJson(b_rep, b_json).ok());
+  EXPECT_EQ(a_json.str(), b_json.str());
+  EXPECT_THAT(a_json.str(), HasSubstr("\"instances\": 4"));
+}
+
+TEST(ComplianceTest, ReportRowsAreSortedByZoneThenInstanceAndTiesKeepTheirOrder) {
+  std::vector<std::pair<std::string, std::string>> keys = {{"ab", "i-1"}, {"a", "i-9"},  {"a-b", "i-1"},
+                                                           {"a", "i-10"}, {"ab", "i-0"}, {"a", "i-9"},
+                                                           {"", "i-5"},   {"a", "i-9"}};
+  std::vector<ComplianceRow> rows;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ComplianceRow r = Row(i % 2 ? std::optional<PatchStateView>(Installed(1)) : std::nullopt);
+    r.zone = keys[i].first;
+    r.instance.instance_id = keys[i].second;
+    r.account_id = std::to_string(i);  // tells equal keys apart
+    rows.push_back(r);
+  }
+  auto rep = ComplianceReport(rows, {}, {}, "t");
+  std::vector<std::string> got;
+  for (const auto& row : rep.rows)
+    got.push_back(row.cells[0].get<std::string>() + "/" + row.cells[3].get<std::string>() + "#" +
+                  row.cells[1].get<std::string>());
+  EXPECT_EQ(got, (std::vector<std::string>{"/i-5#6", "a/i-10#3", "a/i-9#1", "a/i-9#5", "a/i-9#7", "a-b/i-1#2",
+                                           "ab/i-0#4", "ab/i-1#0"}));
 }
 
 TEST(ComplianceTest, ReportSummarisesByZoneAccountPlatformAndPatchGroup) {

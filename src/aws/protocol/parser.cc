@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -12,6 +11,8 @@
 
 #include "aws/protocol/encoding.h"
 #include "aws/protocol/event_stream.h"
+#include "aws/protocol/json_reader.h"
+#include "aws/protocol/shape_values.h"
 
 namespace fleetpatch::aws::protocol {
 namespace {
@@ -38,11 +39,6 @@ std::string Text(pugi::xml_node n) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
   }
   return out;
-}
-
-Json TimestampJson(double t) {
-  if (std::floor(t) == t && std::fabs(t) < 9e15) return Json(static_cast<long long>(t));
-  return Json(t);
 }
 
 std::string StripErrorCode(std::string code) {
@@ -205,42 +201,13 @@ class Parser {
         }
         return out;
       }
-      case ShapeType::kTimestamp: {
-        if (v.is_number()) return TimestampJson(v.get<double>());
-        if (v.is_string()) {
-          if (auto t = ParseTimestamp(v.get_ref<const std::string&>())) return TimestampJson(*t);
-          return v;  // kept raw, as for XML
-        }
-        return Bad(fmt::format("{} is not a timestamp", shape->name));
-      }
-      case ShapeType::kBlob: {
-        if (!v.is_string()) return Bad(fmt::format("{} is not a base64 string", shape->name));
-        auto b = Base64Decode(v.get_ref<const std::string&>());
-        if (!b) return Bad(fmt::format("{} is not valid base64", shape->name));
-        return Json(std::move(*b));
-      }
-      case ShapeType::kFloat:
-      case ShapeType::kDouble:
-        if (v.is_string()) return NumberText(v.get<std::string>(), *shape);
-        return v;
       default:
-        return v;
+        return JsonScalar(v, *shape);
     }
   }
 
  private:
-  static Error Bad(std::string what) {
-    Error e{ErrorCategory::kAws, "could not parse the AWS response: " + what};
-    return e;
-  }
-
-  static Result<Json> NumberText(const std::string& text, const Shape& shape) {
-    if (text == "NaN" || text == "Infinity" || text == "-Infinity") return Json(text);
-    char* end = nullptr;
-    double d = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0') return Bad(fmt::format("'{}' is not a number ({})", text, shape.name));
-    return Json(d);
-  }
+  static Error Bad(const std::string& what) { return BadResponse(what); }
 
   std::string Location(const ShapeRef& ref) const {
     if (!ref.location_name.empty()) return ref.location_name;
@@ -373,6 +340,11 @@ Result<Json> ParseEventStreamOutput(const ServiceModel& model, const ShapeRef& o
 
 }  // namespace
 
+Result<nlohmann::json> JsonToShape(const ServiceModel& model, const ShapeRef& ref,
+                                   const nlohmann::json& doc) {
+  return Parser(model).FromJson(doc, ref);
+}
+
 Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view operation,
                                      const HttpResponse& response) {
   const Operation* op = model.FindOperation(operation);
@@ -396,13 +368,10 @@ Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view
     out = std::move(r).value();
   } else if (model.protocol() == Protocol::kJson) {
     if (!blank) {
-      Json doc = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-      if (doc.is_discarded()) {
-        return WithResponse(
-            Error{ErrorCategory::kAws, "could not parse the AWS response: the body is not JSON"}, response);
-      }
-      if (op->output) {
-        auto r = parser.FromJson(doc, *op->output);
+      if (!op->output) {
+        if (!Json::accept(response.body)) return WithResponse(BadResponse("the body is not JSON"), response);
+      } else {
+        auto r = ReadJsonOutput(model, *op->output, response.body);
         if (!r.ok()) return WithResponse(r.error(), response);
         if (r->is_object()) out = std::move(r).value();
       }

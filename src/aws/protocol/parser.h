@@ -35,6 +35,13 @@ inline bool IsSuccessStatus(int status) { return status >= 200 && status < 300; 
 Result<nlohmann::json> ParseResponse(const ServiceModel& model, std::string_view operation,
                                      const HttpResponse& response);
 
+// `doc`, a JSON protocol document already parsed, read as `ref`'s shape: members the model does not
+// know dropped, null members left out, scalars as JsonScalar (shape_values.h) reads them. What
+// event-stream payloads and error bodies go through; a success body takes ReadJsonOutput
+// (json_reader.h), which gives the same value in one pass. Errors: BadResponse when a value does
+// not fit its shape (the first one in model order).
+Result<nlohmann::json> JsonToShape(const ServiceModel& model, const ShapeRef& ref, const nlohmann::json& doc);
+
 // Decodes an error response. Never fails: an unparseable body yields code "HttpStatus<N>" and a
 // message quoting the start of the body, so the user still sees what the server said.
 ServiceError ParseErrorResponse(const ServiceModel& model, std::string_view operation,
