@@ -84,6 +84,32 @@ TEST_F(ForEachTest, VisitsEveryInstanceOnceInFirstSaveOrderInBoundedBatches) {
   }
 }
 
+// SelectInstances is QueryInstances with a filter applied batch by batch: the same instances in the
+// same order, only those `keep` accepts, each looked at once.
+TEST_F(ForEachTest, SelectInstancesKeepsWhatItAcceptsInFirstSaveOrder) {
+  SaveInstances(10);
+  InstanceQuery q;
+  q.eligible = true;
+  auto all = store_->QueryInstances(kRun, q);
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> want, looked_at;
+  for (const auto& r : *all)
+    if (r.patch) want.push_back(r.info.instance_id);
+  auto kept = store_->SelectInstances(
+      kRun, q,
+      [&](const InstanceRun& r) {
+        looked_at.push_back(r.info.instance_id);
+        return r.patch.has_value();
+      },
+      3);
+  ASSERT_TRUE(kept.ok()) << kept.error().ToString();
+  std::vector<std::string> got;
+  for (const auto& r : *kept) got.push_back(r.info.instance_id);
+  EXPECT_EQ(got, want);
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(looked_at.size(), all->size());
+}
+
 TEST_F(ForEachTest, BatchesCarryTheSameResultsAsQueryInstances) {
   SaveInstances(9);
   auto all = store_->QueryInstances(kRun, {});

@@ -50,6 +50,18 @@ Status StateStore::ForEachInstance(const std::string& run_id, const InstanceQuer
   return HandOver(std::move(all), batch_size, fn);
 }
 
+Result<std::vector<InstanceRun>> StateStore::SelectInstances(
+    const std::string& run_id, const InstanceQuery& query,
+    const std::function<bool(const InstanceRun&)>& keep, size_t batch_size) {
+  std::vector<InstanceRun> kept;
+  FP_RETURN_IF_ERROR(ForEachInstance(run_id, query, batch_size, [&](std::vector<InstanceRun>&& batch) {
+    for (auto& r : batch)
+      if (keep(r)) kept.push_back(std::move(r));
+    return OkStatus();
+  }));
+  return kept;
+}
+
 Status StateStore::ForEachEvent(const std::string& run_id, size_t batch_size,
                                 const std::function<Status(std::vector<Event>&&)>& fn) {
   FP_ASSIGN_OR_RETURN(std::vector<Event> all, LoadEvents(run_id, 0));

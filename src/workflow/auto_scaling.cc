@@ -472,12 +472,8 @@ Result<SafetySummary> Workflow::SettleStandby(const std::string& run_id, const s
   state::InstanceQuery q;
   q.eligible = true;
   q.details = false;
-  std::vector<InstanceRun> all;  // only what is (still) in Standby: streamed, not the whole run at once
-  FP_RETURN_IF_ERROR(store_.ForEachInstance(run_id, q, 512, [&](std::vector<InstanceRun>&& page) {
-    for (auto& r : page)
-      if (StillInStandby(r)) all.push_back(std::move(r));
-    return OkStatus();
-  }));
+  // Only what is (still) in Standby: streamed, not the whole run at once.
+  FP_ASSIGN_OR_RETURN(std::vector<InstanceRun> all, store_.SelectInstances(run_id, q, StillInStandby));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   auto work = [](const ZoneContext& ctx, std::vector<InstanceRun> batch) {
     return SettleZoneStandby(ctx, std::move(batch));

@@ -338,9 +338,12 @@ Result<SafetySummary> Workflow::Postcheck(const std::string& run_id, const std::
   state::InstanceQuery q;
   q.eligible = true;
   q.patch_status = PatchedStatuses();
-  FP_ASSIGN_OR_RETURN(auto patched,
-                      store_.QueryInstances(run_id, q));  // with the precheck output: the "before"
-  std::erase_if(patched, [](const InstanceRun& r) { return r.postcheck.has_value(); });  // checked already
+  // With the precheck output (the "before"). Only those without a postcheck are kept: after a full
+  // run's pipeline that is none or a few, and holding every patched record with its details for the
+  // moment made the run's peak (docs/pipeline.md "Memory").
+  FP_ASSIGN_OR_RETURN(auto patched, store_.SelectInstances(run_id, q, [](const InstanceRun& r) {
+    return !r.postcheck.has_value();
+  }));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   SafetySummary out;
   std::mutex mu;

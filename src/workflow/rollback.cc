@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -278,24 +279,35 @@ std::string Pick(const InstanceRun& r, const RollbackRequest& req) {
   return need.empty() ? "requested with fleetpatch rollback --instance" : need;
 }
 
-Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(std::vector<InstanceRun> all,
+// The instances `req` rolls back, each with why, read from the store 512 at a time: only those are
+// held, not every eligible record with its details (patch.rollback: auto after a full run rolls
+// back a few instances of thousands). Each instance named with --instance must be an eligible,
+// patched one of the run.
+Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(state::StateStore& store,
                                                                 const RollbackRequest& req,
                                                                 const std::string& run_id) {
+  state::InstanceQuery q;
+  q.eligible = true;  // with the precheck output: the postcheck after the rollback compares with it
+  std::map<std::string, bool> named;  // each --instance found: whether it was patched
+  std::vector<std::pair<InstanceRun, std::string>> out;
+  FP_RETURN_IF_ERROR(store.ForEachInstance(
+      run_id, q, state::StateStore::kSelectBatch, [&](std::vector<InstanceRun>&& batch) {
+        for (auto& r : batch) {
+          if (Has(req.instance_ids, r.info.instance_id)) named.emplace(r.info.instance_id, Patched(r));
+          if (!req.zones.empty() && !Has(req.zones, r.info.zone)) continue;
+          if (!req.instance_ids.empty() && !Has(req.instance_ids, r.info.instance_id)) continue;
+          std::string why = Patched(r) ? Pick(r, req) : "";
+          if (!why.empty()) out.emplace_back(std::move(r), std::move(why));
+        }
+        return OkStatus();
+      }));
   for (const auto& id : req.instance_ids) {
-    auto it =
-        std::find_if(all.begin(), all.end(), [&](const InstanceRun& r) { return r.info.instance_id == id; });
-    if (it == all.end())
+    auto it = named.find(id);
+    if (it == named.end())
       return Error::Validation("instance " + id + " is not an eligible instance of run " + run_id);
-    if (!Patched(*it))
+    if (!it->second)
       return Error::Validation("instance " + id + " was not patched in run " + run_id +
                                ": nothing to roll back");
-  }
-  std::vector<std::pair<InstanceRun, std::string>> out;
-  for (auto& r : all) {
-    if (!req.zones.empty() && !Has(req.zones, r.info.zone)) continue;
-    if (!req.instance_ids.empty() && !Has(req.instance_ids, r.info.instance_id)) continue;
-    std::string why = Patched(r) ? Pick(r, req) : "";
-    if (!why.empty()) out.emplace_back(std::move(r), std::move(why));
   }
   return out;
 }
@@ -304,10 +316,7 @@ Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(std::vector<Inst
 
 Result<SafetySummary> Workflow::Rollback(const std::string& run_id, const std::vector<ZoneSpec>& zones,
                                          const RollbackRequest& request) {
-  state::InstanceQuery q;
-  q.eligible = true;  // with the precheck output: the postcheck after the rollback compares with it
-  FP_ASSIGN_OR_RETURN(auto all, store_.QueryInstances(run_id, q));
-  FP_ASSIGN_OR_RETURN(auto chosen, Chosen(std::move(all), request, run_id));
+  FP_ASSIGN_OR_RETURN(auto chosen, Chosen(store_, request, run_id));
   ResultSink sink(store_, run_id, clock_, progress_options_);
   SafetySummary out;
   std::map<std::string, std::vector<std::pair<InstanceRun, std::string>>> todo;

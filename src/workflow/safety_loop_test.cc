@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "state/peak_read_store_for_test.h"
 #include "state/run_id.h"
 #include "state/sqlite_state_store.h"
 #include "testing/fake_clock.h"
@@ -78,6 +79,39 @@ class SafetyLoopTest : public ::testing::Test {
     api_->Set("i-impaired", [](FakeInstance& i) { i.instance_status = "impaired"; });
     api_->Set("i-lost", [](FakeInstance& i) { i.ssm->ping_status = "ConnectionLost"; });
     api_->Set("i-disk", [](FakeInstance& i) { i.precheck_output = Output("active", 100); });
+    return run.run_id;
+  }
+  // A run of `n` instances i-0 .. i-(n-1) that were patched and checked (as a full run's pipeline
+  // leaves them), then i-ok patched but not checked yet and i-unpatched eligible but not patched.
+  std::string CheckedRun(size_t n) {
+    RunInfo run;
+    run.run_id = state::NewRunId(clock_);
+    run.workflow = "full";
+    EXPECT_TRUE(store_->CreateRun(run).ok());
+    std::vector<InstanceInfo> infos;
+    std::vector<state::PatchUpdate> patches;
+    std::vector<state::PostcheckUpdate> checks;
+    PatchResult patched;
+    patched.status = PatchStatus::kSuccess;
+    PostcheckResult healthy;
+    healthy.status = PostcheckStatus::kHealthy;
+    for (size_t k = 0; k < n + 2; ++k) {
+      InstanceInfo i;
+      i.zone = "prod-a";
+      i.account_id = "111111111111";
+      i.region = "eu-west-1";
+      i.instance_id = k < n ? "i-" + std::to_string(k) : k == n ? "i-ok" : "i-unpatched";
+      i.platform = "linux";
+      i.state = "running";
+      i.eligible = true;
+      infos.push_back(i);
+      if (k <= n) patches.push_back({i.zone, i.instance_id, patched});
+      if (k < n) checks.push_back({i.zone, i.instance_id, healthy});
+    }
+    EXPECT_TRUE(store_->SaveInstances(run.run_id, infos).ok());
+    EXPECT_TRUE(store_->SavePatches(run.run_id, patches).ok());
+    EXPECT_TRUE(store_->SavePostchecks(run.run_id, checks).ok());
+    EXPECT_TRUE(store_->MarkPhaseCompleted(run.run_id, Phase::kPatch).ok());
     return run.run_id;
   }
   std::map<std::string, InstanceRun> ById(const std::string& run) {
@@ -240,6 +274,45 @@ TEST_F(SafetyLoopTest, ADryRunVerifiesAndPlansOnly) {
   ASSERT_EQ(wf->Plan().size(), 1u);
   EXPECT_THAT(wf->Plan()[0], HasSubstr("would replace the root volume of i-svc"));
   EXPECT_FALSE(ById(run)["i-svc"].rollback.has_value());
+}
+
+// After a full run's pipeline nearly every patched instance is checked already: the run-wide
+// postcheck, automatic rollback and standby settling read the run a batch at a time and hold only
+// what they act on, never every record with its details at once (at 10,000 instances that was the
+// run's peak memory, docs/pipeline.md "Memory").
+TEST_F(SafetyLoopTest, PassesAfterTheRolloutReadTheRunInBatches) {
+  const size_t batch = state::StateStore::kSelectBatch;
+  const std::string run = CheckedRun(batch + 100);
+  state::PeakReadStore store(*store_);
+  Workflow wf(options_, store, connector_, clock_, Progress::Options{.quiet = true});
+  auto checked = wf.Postcheck(run, zones_);
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  EXPECT_EQ(checked->healthy + checked->degraded + checked->unreachable, 1) << "i-ok only";
+  EXPECT_TRUE(ById(run)["i-ok"].postcheck.has_value());
+  EXPECT_LE(store.largest_read(), batch);
+
+  store.ResetPeak();
+  RollbackRequest automatic;
+  automatic.automatic = true;
+  auto rolled = wf.Rollback(run, zones_, automatic);
+  ASSERT_TRUE(rolled.ok()) << rolled.error().message;
+  EXPECT_EQ(rolled->rolled_back + rolled->rollback_failed, 0);
+  EXPECT_LE(store.largest_read(), batch);
+  RollbackRequest named;
+  named.instance_ids = {"i-unpatched"};
+  auto refused = wf.Rollback(run, zones_, named);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message, HasSubstr("instance i-unpatched was not patched in run " + run));
+  named.instance_ids = {"i-0", "i-nope"};
+  refused = wf.Rollback(run, zones_, named);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("instance i-nope is not an eligible instance of run " + run));
+
+  store.ResetPeak();
+  ASSERT_TRUE(wf.SettleStandby(run, zones_).ok());
+  EXPECT_LE(store.largest_read(), batch);
+  EXPECT_EQ(api_->Calls("CreateReplaceRootVolumeTask"), 0);
 }
 
 // In a full (pipelined) run the postcheck and the automatic rollback are steps of each instance:
