@@ -2,7 +2,8 @@
 // verified, the instance must be back (SSM agent Online, both EC2 status checks ok) within
 // `reboot_timeout` of the command's end; otherwise its patch is failed with what was still
 // missing (reboot_wait.h decides). Polled with one DescribeInstanceInformation and one
-// DescribeInstanceStatus per check for every instance waiting in the zone.
+// DescribeInstanceStatus per check for every instance waiting in the zone: the first check
+// `first_poll.reboot` after a batch was added (poll_schedule.h), the next ones at doubling waits.
 //
 // State transitions (docs/pipeline.md): the patch stays recorded in_progress while the instance is
 // waited for (a crash resumes by watching the command again, then waiting again), and ends with its
