@@ -153,7 +153,8 @@ Status ZonePatch::CheckFlight(Flight& f, std::vector<InstanceRun>& left) {
     const std::string s = it == by_id.end() ? "" : it->second->status;
     if (TerminalInvocation(s)) {
       const std::string& why = it->second->status_details;
-      finished_.push_back({std::move(r), s, f.started, Undelivered(why) ? why : ""});
+      finished_.push_back(
+          {std::move(r), s, f.started, Undelivered(why) ? why : "", ctx_.clock().SteadyNow()});
     } else if (expired) {
       to_cancel.push_back(r.info.instance_id);
       PatchResult p = *r.patch;
@@ -235,7 +236,7 @@ Status ZonePatch::Record(Finished& f, const std::optional<PatchCounts>& counts,
     p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
   if (verify_error) p.error = ToProblem(*verify_error);
   if (NeedsRebootWait(ctx_.options, p)) {
-    reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now());
+    reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now(), f.seen_ended);
     return OkStatus();
   }
   return Ended(f.run, p);

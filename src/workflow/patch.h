@@ -65,6 +65,7 @@ class ZonePatch {
     std::string status;
     std::chrono::system_clock::time_point started;
     std::string undelivered;  // DeliveryTimedOut / Undeliverable from StatusDetails, else empty
+    SteadyTime seen_ended;    // the check that saw the run end
   };
   Status Send(std::vector<InstanceRun> chunk, int wave);
   Status Check();

@@ -13,7 +13,7 @@ std::chrono::nanoseconds PollDelay(std::chrono::nanoseconds first, std::chrono::
 void PollSchedule::Started(SteadyTime t) {
   if (due_) return;  // joins the batch in flight
   checks_ = 0;
-  due_ = t + PollDelay(first_, interval_, 0);
+  due_ = FirstCheckOf(t);
 }
 
 void PollSchedule::Checked(SteadyTime t) { due_ = t + PollDelay(first_, interval_, ++checks_); }

@@ -35,6 +35,8 @@ class PollSchedule {
   // A check of the batch was made at `t`: the next one follows PollDelay.
   void Checked(SteadyTime t);
   void Idle();  // nothing in flight: the batch is over
+  // When work started at `t` can first have finished (t + PollDelay(first, interval, 0)).
+  SteadyTime FirstCheckOf(SteadyTime t) const { return t + PollDelay(first_, interval_, 0); }
   // The next check, or nullopt when nothing is in flight.
   std::optional<SteadyTime> Due() const { return due_; }
   bool DueBy(SteadyTime now) const { return due_ && *due_ <= now; }

@@ -72,6 +72,12 @@ TEST_F(PollScheduleTest, WorkStartedWhileABatchIsInFlightJoinsItsNextCheck) {
   EXPECT_EQ(p.Due(), At(9));
 }
 
+TEST_F(PollScheduleTest, FirstCheckOfWorkThatStartedEarlier) {
+  PollSchedule p(seconds(5), seconds(10));
+  EXPECT_EQ(p.FirstCheckOf(At(0)), At(5));
+  EXPECT_EQ(PollSchedule(seconds(60), seconds(10)).FirstCheckOf(At(0)), At(10));
+}
+
 TEST_F(PollScheduleTest, EarliestBringsTheNextCheckForward) {
   PollSchedule p(seconds(5), seconds(10));
   p.Started(At(0));

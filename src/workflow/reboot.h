@@ -29,8 +29,11 @@ class ZoneReboot {
  public:
   explicit ZoneReboot(const ZoneContext& ctx);
 
-  // Waits for `r` whose patch command ended at `command_ended`, with the verdict `p`.
-  void Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended);
+  // Waits for `r` whose patch command ended at `command_ended` (seen ending at `seen_ended`: its
+  // first check is first_poll.reboot after that, or at once when that has passed), with the verdict
+  // `p`.
+  void Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended,
+           SteadyTime seen_ended);
   // Checks the waiting instances when due. A failed call is retried at the next check while the
   // deadline allows (the wait is then decided on the last answer). Does nothing once cancelled.
   Status Step();
