@@ -27,12 +27,18 @@ The minimum number of calls is what the page sizes allow for the work fleetpatch
   DeleteSnapshot              1 per snapshot of those AMIs
   DescribeSnapshots           ceil(f/200) per zone with f failed AMIs (their snapshots found by one
                               tag filter with up to 200 backup names)
+  postcheck (when it is on)   per zone and wave with c instances checked after their patch, s of them
+                              sent the script (s_p per platform): DescribeInstanceInformation
+                              ceil(c/50) (their agents) + ceil(s/50) (the verdicts), SendCommand and
+                              ListCommandInvocations ceil(s_p/50) per platform, DescribeInstanceStatus
+                              ceil(s/100)
   anything else               0
 The two polled operations can only reach their minimum if every poll lands just after completion;
 the table also shows them per poll round so that the polling cost is visible on its own.
 """
 import argparse
 import collections
+import datetime
 import glob
 import json
 import math
@@ -84,6 +90,20 @@ def reboot_waits(members, spec):
                and spec.get(i["instance_id"], {}).get("patch", {}).get("reboot_required"))
 
 
+def postchecked(members):
+    """The instances of one zone's wave that were checked again after their patch (postcheck on)."""
+    return [i for i in members if i.get("postcheck") and i["postcheck"].get("status") not in (None, "", "skipped")]
+
+
+def postcheck_minimums(members, m):
+    checked = postchecked(members)
+    sent = [i for i in checked if i["postcheck"].get("command_id")]
+    m["DescribeInstanceInformation"] += ceil_div(len(checked), 50) + ceil_div(len(sent), 50)
+    for plat in ("linux", "windows"):
+        m["SendCommand:postcheck"] += ceil_div(sum(1 for i in sent if i["platform"] == plat), 50)
+    m["DescribeInstanceStatus"] += ceil_div(len(sent), 100)
+
+
 def minimums(report, fleet):
     spec = {i["id"]: i for i in fleet["instances"]}
     inst = report["instances"]
@@ -131,20 +151,46 @@ def minimums(report, fleet):
             rebooted = reboot_waits(members, spec)
             m["DescribeInstanceStatus"] += ceil_div(rebooted, 100)
             m["DescribeInstanceInformation"] += ceil_div(rebooted, 50)
+            postcheck_minimums(members, m)
         detail[z] = {"instances": len(xs), "backed_up": len(backed), "prechecked": len(sent),
                      "patched": sum(len(v) for v in waves.values()), "waves": len(waves)}
-    m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch")
+    m["SendCommand"] = m.pop("SendCommand:precheck") + m.pop("SendCommand:patch") + m.pop("SendCommand:postcheck")
     m["ListCommandInvocations"] = m["SendCommand"]
     polls["ListCommandInvocations"] = m["SendCommand"]
     return m, polls, detail
 
 
-def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=7200.0):
+def postcheck_s(inst, spec, ssm_wait_s, delivery_s):
+    """Simulated seconds of one instance's postcheck: the script after its delivery, or, when its agent
+    is not back (lost while patching, or never back from the reboot), fleetpatch's wait for it
+    (workflow.timeouts.ssm_connection, real seconds in the config, here simulated)."""
+    s = spec[inst["instance_id"]]
+    if s["patch"].get("outcome") == "agent_lost" or s.get("reboot", {}).get("never_returns"):
+        return ssm_wait_s
+    return delivery_s + s.get("command_duration_s", 3.0)
+
+
+def ready_times(xs, spec, time_scale, precheck_s):
+    """Real seconds from the start until each backed-up instance can qualify at the earliest: its
+    zone's CreateImage calls in the report's order (burst 50, then 5 per second), its AMI's
+    simulated duration, and the precheck."""
+    out, position = {}, collections.Counter()
+    for i in xs:
+        if not (i["backup"] and i["backup"]["ami_id"]):
+            continue
+        k = position[i["zone"]]
+        position[i["zone"]] += 1
+        ami = max(0, k + 1 - 50) / 5.0 + spec[i["instance_id"]]["ami"]["duration_s"] / time_scale
+        out[i["instance_id"]] = max(ami, precheck_s)
+    return out
+
+
+def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=7200.0, ssm_wait_s=14400.0):
     """The simulated time the run cannot go faster than, in real seconds at this time scale.
 
     Phases run one after the other and each ends with its slowest zone; patch waves are run-wide and
     each ends with its slowest instance (a hanging run at its timeout; a run that reboots when its
-    instance's status checks are ok again)."""
+    instance's status checks are ok again; with the postcheck on, when its postcheck ended)."""
     spec = {i["id"]: i for i in fleet["instances"]}
     xs = report["instances"]
     backed = [i for i in xs if i["backup"] and i["backup"]["ami_id"]]
@@ -156,6 +202,8 @@ def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=720
     pre = [i for i in xs if i["precheck"] and i["precheck"]["command_id"]]
     precheck = (delivery_s + max(spec[i["instance_id"]].get("command_duration_s", 3.0) for i in pre)) if pre else 0.0
     waves = collections.defaultdict(float)
+    ready = ready_times(xs, spec, time_scale, precheck / time_scale)
+    wave_ready = collections.defaultdict(float)  # real s: when the last of a wave's instances can qualify
     for i in xs:
         p = i["patch"]
         if not (p and p["command_id"]):
@@ -165,8 +213,17 @@ def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=720
         if reboot_waits([i], spec):  # RebootIfNeeded: the instance is waited for until its checks are ok
             r = spec[i["instance_id"]].get("reboot", {})
             d += max(r.get("duration_s", 60.0), r.get("status_initializing_s", 120.0))
+        if postchecked([i]):
+            d += postcheck_s(i, spec, ssm_wait_s, delivery_s)
         waves[p["wave"]] = max(waves[p["wave"]], delivery_s + d)
+        wave_ready[p["wave"]] = max(wave_ready[p["wave"]], ready.get(i["instance_id"], 0.0))
     patch = sum(waves.values())
+    # Waves overlapping the backup: wave w cannot start before its last instance could qualify, and
+    # the waves run one after the other: max over w of (its ready time + it and every later wave).
+    overlap, later = 0.0, 0.0
+    for w in sorted(waves, reverse=True):
+        later += waves[w] / time_scale
+        overlap = max(overlap, wave_ready[w] + later)
     # Pipelined (a full run): per zone, the backup and the precheck overlap; the slowest zone's
     # max(backup with its CreateImage floor, precheck), then the run-wide waves.
     zone_ready = 0.0
@@ -176,8 +233,35 @@ def critical_path(report, fleet, time_scale, delivery_s=2.0, patch_timeout_s=720
         zone_ready = max(zone_ready, max(amis, precheck / time_scale))
     return ((backup + precheck + patch) / time_scale,
             {"backup": backup / time_scale, "precheck": precheck / time_scale, "patch": patch / time_scale,
-             "pipelined": zone_ready + patch / time_scale,
+             "pipelined": zone_ready + patch / time_scale, "overlapped": max(zone_ready, overlap),
              "create_floor": create_floor, "waves": len(waves), "wave_s": [round(v / time_scale, 1) for _, v in sorted(waves.items())]})
+
+
+def iso_s(t):
+    return datetime.datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def wave_lengths(report):
+    """Each run-wide wave's real length from the report (1 s resolution): its first patch sent to its
+    last instance ended (patch, or postcheck when it is on), by wave number."""
+    spans = {}
+    for i in report["instances"]:
+        p = i["patch"]
+        if not (p and p["command_id"] and p.get("started_at") and p.get("finished_at")):
+            continue
+        end = max(iso_s(p["finished_at"]), iso_s(i["postcheck"]["finished_at"]) if postchecked([i]) else 0)
+        a, b = spans.get(p["wave"], (float("inf"), 0.0))
+        spans[p["wave"]] = (min(a, iso_s(p["started_at"])), max(b, end))
+    return {w: b - a for w, (a, b) in sorted(spans.items())}, (min((a for a, _ in spans.values()), default=0),
+                                                               max((b for _, b in spans.values()), default=0))
+
+
+def quartiles(xs):
+    xs = sorted(xs)
+    if not xs:
+        return "none"
+    q = lambda f: xs[min(len(xs) - 1, int(f * len(xs)))]
+    return "median %.1f s (min %.1f, 25%% %.1f, 75%% %.1f, max %.1f)" % (q(0.5), xs[0], q(0.25), q(0.75), xs[-1])
 
 
 def main():
@@ -190,6 +274,7 @@ def main():
     ap.add_argument("--latency-ms", type=int)
     ap.add_argument("--load", default="?")
     ap.add_argument("--patch-timeout", type=float, default=3600, help="fleetpatch's patch_execution, real s")
+    ap.add_argument("--ssm-timeout", type=float, default=300, help="fleetpatch's ssm_connection, real s")
     a = ap.parse_args()
     w = a.work
 
@@ -236,7 +321,8 @@ def main():
       (req["total_calls"], req["total_throttled"],
        ", ".join("%s %d" % kv for kv in sorted(req["throttled"].items())) or "none"))
     hang_s = min(7200.0, a.patch_timeout * a.time_scale)  # the emulator's execution timeout or fleetpatch's cancel
-    cp, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s)
+    cp, parts = critical_path(report, fleet, a.time_scale, patch_timeout_s=hang_s,
+                              ssm_wait_s=a.ssm_timeout * a.time_scale)
     p("- simulated critical path (the longest AMI, the precheck command, and each of the %d run-wide"
       " patch waves' longest run, hangs counted at %.0f simulated s, when they end), at this time scale: "
       "**%.1f s** (backup %.1f s, precheck %.1f s, patch %.1f s; waves %s)" %
@@ -252,6 +338,15 @@ def main():
     p("- pipelined critical path (the slowest zone's max(its slowest AMI or its CreateImage floor, the"
       " precheck), then the run-wide waves): **%.1f s**; wall time / that: **%.2fx**" %
       (parts["pipelined"], wall_s / parts["pipelined"] if parts["pipelined"] else 0.0))
+    p("- with the waves overlapping the backup (each wave from the moment its last instance could qualify:"
+      " its zone's CreateImage floor at its place, its AMI, the precheck; the run not before every zone's"
+      " backup ended): **%.1f s**; wall time / that: **%.2fx**" %
+      (parts["overlapped"], wall_s / parts["overlapped"] if parts["overlapped"] else 0.0))
+    lengths, (first, last) = wave_lengths(report)
+    if lengths:
+        p("- patch phase (first patch sent to the last wave's end, report times): **%.0f s** for %d waves;"
+          " wave lengths %s; each wave's slowest run (simulated, at this time scale) %s" %
+          (last - first, len(lengths), quartiles(lengths.values()), quartiles(parts.get("wave_s", []))))
     s = report["summary"]
     p("- instances %s, eligible %s" % (s["instances"], s["eligible"]))
     db_path = os.path.join(w, "db-statements.txt")

@@ -14,6 +14,8 @@
 #            and backup.keep_last --keep-last N (default 0: every backup past its retention goes).
 #   options: --instances N --zones Z --seed S --time-scale X --latency-ms MS --wave N --no-build
 #            --poll-interval S (workflow.poll_interval; default: the product's default)
+#            --real-first-poll (workflow.first_poll.* at the product's defaults instead of scaled by
+#            --time-scale; see the config below)
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
@@ -29,7 +31,8 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
-instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 wave=1000 extra="" poll=""
+instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 ssm_s=60 wave=1000 extra="" poll=""
+scale_first_poll=1
 fleet_src="" workers=1 postgres=0 command=full patch_states="" old_backups="" keep_last=0 time_limit=0 postcheck=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
     --wave) wave="$2"; shift ;;
     --extra-config) extra="$2"; shift ;;
     --poll-interval) poll="$2"; shift ;;
+    --real-first-poll) scale_first_poll=0 ;;
     --fleet) fleet_src="$2"; shift ;;
     --workers) workers="$2"; shift ;;
     --postgres) postgres=1 ;;
@@ -53,7 +57,7 @@ while [ $# -gt 0 ]; do
     --no-postcheck) postcheck=0 ;;
     --no-build) build=0 ;;
     --work) work="$2"; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -144,21 +148,36 @@ fi
 #  - workflow.poll_interval stays at its default (10 s, real time) unless --poll-interval is given:
 #    the figures in bench/README.md are the default's.
 #    At this time scale a shorter interval would end each phase sooner at the cost of more polls.
+#  - workflow.first_poll.* (the first check of new work, at the first moment any of it can have
+#    finished, then re-checks at waits doubling up to poll_interval) are the product's real first
+#    moments (src/config/config.h: ami 60 s, precheck 3 s, patch 60 s, reboot 30 s) divided by the
+#    time scale, rounded up and clamped at the config's minimum of 1 s (at 240: 1 s each), so that the
+#    benchmark keeps the real ratio of polls to work: a wave is then seen to end within about twice
+#    its slowest run instead of at the next 10 s poll. --real-first-poll keeps the real values (each
+#    then capped at poll_interval: every check 10 s apart, as on AWS).
 #  - zone_workers is capped at the config's maximum (concurrency.zone_workers: 1-64): with more zones
 #    than workers, zones start as earlier ones end.
 #  - With --workers N, each worker takes ceil(zones / N) zones at once, so that the zones spread over
 #    the workers (a worker claims up to zone_workers zones: with all of them, the first would take all).
 zone_workers=$(( (zones + workers - 1) / workers ))
 zone_workers=$(( zone_workers < 64 ? zone_workers : 64 ))
+first_poll=""
+if [ "$scale_first_poll" = 1 ]; then
+  for kind_s in ami:60 precheck:3 patch:60 reboot:30; do
+    scaled="$(awk -v s="${kind_s#*:}" -v x="$time_scale" 'BEGIN { v = s / x; c = int(v); if (c < v) c++; print (c < 1 ? 1 : c) }')"
+    first_poll+=$'\n'"    ${kind_s%%:*}: $scaled"
+  done
+  first_poll=$'\n'"  first_poll:$first_poll"
+fi
 cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
 workflow:${poll:+
-  poll_interval: $poll}$( [ "$postcheck" = 1 ] || printf '\n  phases:\n    postcheck: false')
+  poll_interval: $poll}$( [ "$postcheck" = 1 ] || printf '\n  phases:\n    postcheck: false')$first_poll
   timeouts:
     ami_creation: $timeout_s
     patch_execution: $timeout_s
-    ssm_connection: 60
+    ssm_connection: $ssm_s
     precheck_command: 600
 concurrency:
   zone_workers: $zone_workers
@@ -250,4 +269,5 @@ if [ "$command" != full ]; then
   exit 0
 fi
 python3 "$repo/bench/analyze.py" --work "$work" --instances "$instances" --zones "$zones" --seed "$seed" \
-  --time-scale "$time_scale" --latency-ms "$latency_ms" --load "$load" --patch-timeout "$timeout_s" | tee "$work/results.md"
+  --time-scale "$time_scale" --latency-ms "$latency_ms" --load "$load" --patch-timeout "$timeout_s" \
+  --ssm-timeout "$ssm_s" | tee "$work/results.md"

@@ -357,6 +357,7 @@ workflow::WorkflowOptions WorkflowOptionsFrom(const config::Config& c) {
   o.ami_first_poll = c.workflow.first_poll.ami;
   o.precheck_first_poll = c.workflow.first_poll.precheck;
   o.patch_first_poll = c.workflow.first_poll.patch;
+  o.reboot_first_poll = c.workflow.first_poll.reboot;
   o.zone_workers = c.concurrency.zone_workers;
   o.dry_run = c.dry_run;
   o.ami_name_template = c.backup.name_template;

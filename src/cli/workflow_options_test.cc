@@ -34,6 +34,7 @@ TEST(WorkflowOptionsTest, DefaultsAreTheConfigDefaults) {
   EXPECT_EQ(mapped.ami_first_poll, own.ami_first_poll);
   EXPECT_EQ(mapped.precheck_first_poll, own.precheck_first_poll);
   EXPECT_EQ(mapped.patch_first_poll, own.patch_first_poll);
+  EXPECT_EQ(mapped.reboot_first_poll, own.reboot_first_poll);
   EXPECT_EQ(mapped.zone_workers, own.zone_workers);
   EXPECT_EQ(mapped.dry_run, own.dry_run);
   EXPECT_EQ(mapped.ami_name_template, own.ami_name_template);
@@ -92,10 +93,12 @@ TEST(WorkflowOptionsTest, TypedValuesArePassedAsTypes) {
   c.workflow.timeouts.ami_creation = std::chrono::minutes(45);
   c.workflow.poll_interval = std::chrono::seconds(2);
   c.workflow.first_poll.precheck = std::chrono::seconds(1);
+  c.workflow.first_poll.reboot = std::chrono::seconds(4);
   c.workflow.timeouts.standby = std::chrono::seconds(90);
   const auto o = WorkflowOptionsFrom(c);
   EXPECT_EQ(o.standby_timeout, std::chrono::seconds(90));
   EXPECT_EQ(o.precheck_first_poll, std::chrono::seconds(1));
+  EXPECT_EQ(o.reboot_first_poll, std::chrono::seconds(4));
   EXPECT_EQ(o.error_budget, (CountOrPercent{false, 3}));
   EXPECT_EQ(o.ami_timeout, std::chrono::seconds(2700));
   EXPECT_EQ(o.poll_interval, std::chrono::seconds(2));

@@ -72,11 +72,14 @@ struct TimeoutsConfig {
 };
 
 // When new work is first checked: the first moment any of it can have finished (capped at
-// poll_interval); then every poll_interval.
+// poll_interval); then at waits doubling from it up to poll_interval (workflow/poll_schedule.h).
 struct FirstPollConfig {
   std::chrono::seconds ami{60};      // Default: 60 s (no AMI is available sooner)
   std::chrono::seconds precheck{3};  // Default: 3 s (delivery about 2 s, then the script)
   std::chrono::seconds patch{60};    // Default: 60 s (a patch run takes minutes)
+  // Default: 30 s after a patch command ended (it reports its end once the agent is back from the
+  // reboot; EC2's status checks follow about half a minute later).
+  std::chrono::seconds reboot{30};
 };
 
 struct WorkflowConfig {

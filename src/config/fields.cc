@@ -444,8 +444,9 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(Section("workflow.first_poll"));
   const char* first_doc =
       "the first status check of new work of this kind, at the first moment any of it can have finished "
-      "(never later than `poll_interval`); then every `poll_interval`. Shorter: finished work is seen sooner "
-      "for at most one more call per batch";
+      "(never later than `poll_interval`); then re-checks of what is still unfinished after waits doubling "
+      "from this (2x, 4x, ...) up to `poll_interval`. Shorter: finished work is seen sooner, for about "
+      "log2(`poll_interval` / this) more calls per batch that outlasts it";
   t.push_back(Duration(
       "workflow.first_poll.ami", [](auto& c) -> auto& { return c.workflow.first_poll.ami; }, 1, 300,
       first_doc));
@@ -455,6 +456,11 @@ void AddWorkflow(std::vector<FieldSpec>& t) {
   t.push_back(Duration(
       "workflow.first_poll.patch", [](auto& c) -> auto& { return c.workflow.first_poll.patch; }, 1, 300,
       first_doc));
+  t.push_back(Duration(
+      "workflow.first_poll.reboot", [](auto& c) -> auto& { return c.workflow.first_poll.reboot; }, 1, 300,
+      "after a patch with `RebootIfNeeded` ended: the first check whether its instances are back (agent "
+      "Online, status checks ok), at the first moment a rebooted one can be (never later than "
+      "`poll_interval`); instances that did not reboot wait for it too. Then as the other kinds"));
   AddWindow(t);
 }
 

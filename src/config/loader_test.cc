@@ -127,6 +127,9 @@ TEST_F(LoaderTest, FirstPollsAreDurationsPerKindOfWork) {
   EXPECT_EQ(config_.workflow.first_poll.precheck, std::chrono::seconds(1));
   EXPECT_EQ(config_.workflow.first_poll.ami, std::chrono::seconds(120));
   EXPECT_EQ(config_.workflow.first_poll.patch, std::chrono::seconds(60));
+  EXPECT_EQ(config_.workflow.first_poll.reboot, std::chrono::seconds(30));
+  EXPECT_THAT(ConfigProblems("workflow:\n  first_poll:\n    reboot: 5\n"), IsEmpty());
+  EXPECT_EQ(config_.workflow.first_poll.reboot, std::chrono::seconds(5));
   EXPECT_THAT(ConfigProblems("workflow:\n  first_poll:\n    patch: 0\n"),
               ElementsAre(::testing::HasSubstr("workflow.first_poll.patch: out of range")));
 }

@@ -169,7 +169,8 @@ Status ZoneBackup::Start(Target& r) {
     b.ami_id = *made;
     poll_.Started(ctx_.clock().SteadyNow());
   } else {
-    poll_.Started(ctx_.clock().SteadyNow() - ctx_.options.poll_interval);  // adopted: check at once
+    poll_.Started(ctx_.clock().SteadyNow());
+    poll_.Earliest(ctx_.clock().SteadyNow());  // adopted: check at once
   }
   if (b.started_at.empty()) b.started_at = ctx_.Now();
   b.status = BackupStatus::kPending;

@@ -197,7 +197,7 @@ class FakeZoneApi : public ZoneApi {
   Result<std::vector<InstanceStatusView>> DescribeInstanceStatus(
       const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DescribeInstanceStatus"];
+    Count("DescribeInstanceStatus");
     std::vector<InstanceStatusView> out;
     for (const auto& id : ids) {
       auto it = instances_.find(id);
@@ -425,6 +425,7 @@ class FakeZoneApi : public ZoneApi {
   Result<std::vector<PatchStateView>> DescribePatchStates(const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
     calls_["DescribeInstancePatchStates"] += static_cast<int>((ids.size() + 49) / 50);
+    call_times_["DescribeInstancePatchStates"].push_back(clock_.SteadyNow());
     std::vector<PatchStateView> out;
     for (const auto& id : ids)
       if (patch_states_.count(id)) out.push_back(patch_states_[id]);

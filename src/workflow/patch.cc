@@ -1,5 +1,7 @@
 #include "workflow/patch.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 
@@ -57,7 +59,8 @@ Status ZonePatch::Start(std::vector<InstanceRun> batch, int wave) {
     ParseIso8601(runs.front().patch->started_at, &t);
     ctx_.sink.Journal("info", ctx_.name(), "", Phase::kPatch, "resuming the monitoring of command " + cmd);
     flights_.push_back({cmd, std::move(runs), t});
-    poll_.Started(ctx_.clock().SteadyNow() - ctx_.options.poll_interval);  // check at once
+    poll_.Started(ctx_.clock().SteadyNow());
+    poll_.Earliest(ctx_.clock().SteadyNow());  // check at once
   }
   for (auto& chunk : Chunks(fresh, kSsmBatch)) {
     if (ctx_.cancel.Cancelled()) break;  // not sent: stays queued for --resume
@@ -106,7 +109,7 @@ Status ZonePatch::Step() {
   if (!flights_.empty() && !ctx_.cancel.Cancelled() && poll_.DueBy(ctx_.clock().SteadyNow())) {
     FP_RETURN_IF_ERROR(Check());
   }
-  if (flights_.empty() && !finished_.empty()) FP_RETURN_IF_ERROR(Verify());
+  if (!finished_.empty()) FP_RETURN_IF_ERROR(Verify(/*all=*/flights_.empty()));
   FP_RETURN_IF_ERROR(reboot_.Step());
   for (auto& [r, p] : reboot_.TakeEnded()) FP_RETURN_IF_ERROR(Ended(r, std::move(p)));
   return ctx_.sink.Flush();
@@ -150,7 +153,8 @@ Status ZonePatch::CheckFlight(Flight& f, std::vector<InstanceRun>& left) {
     const std::string s = it == by_id.end() ? "" : it->second->status;
     if (TerminalInvocation(s)) {
       const std::string& why = it->second->status_details;
-      finished_.push_back({std::move(r), s, f.started, Undelivered(why) ? why : ""});
+      finished_.push_back(
+          {std::move(r), s, f.started, Undelivered(why) ? why : "", ctx_.clock().SteadyNow()});
     } else if (expired) {
       to_cancel.push_back(r.info.instance_id);
       PatchResult p = *r.patch;
@@ -174,7 +178,18 @@ Status ZonePatch::CheckFlight(Flight& f, std::vector<InstanceRun>& left) {
 }
 
 // Verifies the finished ones with DescribeInstancePatchStates (50 per call) and records verdicts.
-Status ZonePatch::Verify() {
+// `all` false (commands of the zone's wave still run): only the runs that did not end Success, which
+// need no verification, get their verdict now (their postcheck need not wait for the wave's
+// stragglers); the others wait, so that the wave's share is verified with the fewest calls.
+Status ZonePatch::Verify(bool all) {
+  if (!all) {
+    auto unverified = std::stable_partition(finished_.begin(), finished_.end(),
+                                            [](const Finished& f) { return f.status == "Success"; });
+    std::vector<Finished> done(std::make_move_iterator(unverified), std::make_move_iterator(finished_.end()));
+    finished_.erase(unverified, finished_.end());
+    for (auto& f : done) FP_RETURN_IF_ERROR(Record(f, std::nullopt, std::nullopt));
+    return ctx_.sink.Flush();
+  }
   std::vector<std::string> ids;
   for (auto& f : finished_)
     if (f.status == "Success") ids.push_back(f.run.info.instance_id);
@@ -189,34 +204,42 @@ Status ZonePatch::Verify() {
     }
   }
   for (auto& f : std::exchange(finished_, {})) {
-    PatchResult p = *f.run.patch;
     std::optional<PatchCounts> counts;
-    if (auto it = states.find(f.run.info.instance_id); it != states.end()) {
-      const PatchStateView& v = it->second;
-      PatchCounts c;
-      c.installed = v.installed + v.installed_other;
-      c.missing = v.missing;
-      c.failed = v.failed;
-      c.installed_pending_reboot = v.installed_pending_reboot;
-      c.installed_rejected = v.installed_rejected;
-      c.operation = v.operation;
-      c.pending_reboot_expected =
-          ctx_.options.reboot_option == "NoReboot" && !ctx_.options.fail_on_pending_reboot;
-      double started_s = std::chrono::duration<double>(f.started.time_since_epoch()).count();
-      c.operation_after_command = v.operation_end_time_s + 5 >= started_s;  // 5 s of clock skew
-      counts = c;
-    }
-    ClassifyPatch(f.status, counts, p);
-    if (!f.undelivered.empty())
-      p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
-    if (verify_error && f.status == "Success") p.error = ToProblem(*verify_error);
-    if (NeedsRebootWait(ctx_.options, p)) {
-      reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now());
-      continue;
-    }
-    FP_RETURN_IF_ERROR(Ended(f.run, p));
+    if (auto it = states.find(f.run.info.instance_id); it != states.end()) counts = CountsOf(it->second, f);
+    FP_RETURN_IF_ERROR(Record(f, counts, f.status == "Success" ? verify_error : std::nullopt));
   }
   return ctx_.sink.Flush();
+}
+
+PatchCounts ZonePatch::CountsOf(const PatchStateView& v, const Finished& f) const {
+  PatchCounts c;
+  c.installed = v.installed + v.installed_other;
+  c.missing = v.missing;
+  c.failed = v.failed;
+  c.installed_pending_reboot = v.installed_pending_reboot;
+  c.installed_rejected = v.installed_rejected;
+  c.operation = v.operation;
+  c.pending_reboot_expected =
+      ctx_.options.reboot_option == "NoReboot" && !ctx_.options.fail_on_pending_reboot;
+  double started_s = std::chrono::duration<double>(f.started.time_since_epoch()).count();
+  c.operation_after_command = v.operation_end_time_s + 5 >= started_s;  // 5 s of clock skew
+  return c;
+}
+
+// A finished run's verdict (ClassifyPatch); a verified Install with RebootIfNeeded first waits for
+// the instance to be back.
+Status ZonePatch::Record(Finished& f, const std::optional<PatchCounts>& counts,
+                         const std::optional<Error>& verify_error) {
+  PatchResult p = *f.run.patch;
+  ClassifyPatch(f.status, counts, p);
+  if (!f.undelivered.empty())
+    p.reason += " (" + f.undelivered + ": the SSM agent never received the command)";
+  if (verify_error) p.error = ToProblem(*verify_error);
+  if (NeedsRebootWait(ctx_.options, p)) {
+    reboot_.Add(std::move(f.run), std::move(p), ctx_.clock().Now(), f.seen_ended);
+    return OkStatus();
+  }
+  return Ended(f.run, p);
 }
 
 Status ZonePatch::Ended(const InstanceRun& r, PatchResult p) {

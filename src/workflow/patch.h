@@ -2,7 +2,8 @@
 // optional BaselineOverride) sent to at most 50 instances per command, each instance recorded
 // in_progress with its command id before any wait, watched with ListCommandInvocations until it
 // ends or `patch_timeout` passes (then CancelCommand: timed_out), and, once every command of the
-// zone's wave ended, verified with DescribeInstancePatchStates (50 per call): success only when
+// zone's wave ended, verified with DescribeInstancePatchStates (50 per call; a run that did not end
+// Success needs no verification and gets its verdict as soon as it is seen): success only when
 // nothing is missing or failed and no reboot is pending (ClassifyPatch). With RebootIfNeeded a
 // verified Install then waits for the instance to come back (ZoneReboot) before its verdict counts.
 //
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "workflow/decisions.h"
 #include "workflow/reboot.h"
 #include "workflow/zone_context.h"
 
@@ -63,11 +65,15 @@ class ZonePatch {
     std::string status;
     std::chrono::system_clock::time_point started;
     std::string undelivered;  // DeliveryTimedOut / Undeliverable from StatusDetails, else empty
+    SteadyTime seen_ended;    // the check that saw the run end
   };
   Status Send(std::vector<InstanceRun> chunk, int wave);
   Status Check();
   Status CheckFlight(Flight& f, std::vector<InstanceRun>& left);
-  Status Verify();
+  Status Verify(bool all);
+  PatchCounts CountsOf(const PatchStateView& v, const Finished& f) const;
+  Status Record(Finished& f, const std::optional<PatchCounts>& counts,
+                const std::optional<Error>& verify_error);
   Status Ended(const InstanceRun& r, PatchResult p);
 
   const ZoneContext& ctx_;

@@ -12,11 +12,17 @@ bool NeedsRebootWait(const WorkflowOptions& o, const PatchResult& p) {
 }
 
 ZoneReboot::ZoneReboot(const ZoneContext& ctx)
-    : ctx_(ctx), poll_(ctx.options.poll_interval, ctx.options.poll_interval) {}
+    : ctx_(ctx), poll_(ctx.options.reboot_first_poll, ctx.options.poll_interval) {}
 
-void ZoneReboot::Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended) {
+void ZoneReboot::Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended,
+                     SteadyTime seen_ended) {
   waiting_.push_back({std::move(r), std::move(p), command_ended});
-  poll_.Earliest(ctx_.clock().SteadyNow());  // an instance that never rebooted is back at once
+  // The first check at the first moment a rebooted instance can be back (workflow.first_poll.reboot
+  // after its command was seen to end; at once for one whose command ended long before, e.g. while
+  // the zone's verification waited for a straggler), for the whole batch: one that did not reboot
+  // waits that long too, instead of a check of its own.
+  poll_.Started(ctx_.clock().SteadyNow());
+  poll_.Earliest(poll_.FirstCheckOf(seen_ended));
 }
 
 std::optional<SteadyTime> ZoneReboot::NextCheck() const {

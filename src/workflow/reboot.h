@@ -2,7 +2,8 @@
 // verified, the instance must be back (SSM agent Online, both EC2 status checks ok) within
 // `reboot_timeout` of the command's end; otherwise its patch is failed with what was still
 // missing (reboot_wait.h decides). Polled with one DescribeInstanceInformation and one
-// DescribeInstanceStatus per check for every instance waiting in the zone.
+// DescribeInstanceStatus per check for every instance waiting in the zone: the first check
+// `first_poll.reboot` after a batch was added (poll_schedule.h), the next ones at doubling waits.
 //
 // State transitions (docs/pipeline.md): the patch stays recorded in_progress while the instance is
 // waited for (a crash resumes by watching the command again, then waiting again), and ends with its
@@ -28,8 +29,11 @@ class ZoneReboot {
  public:
   explicit ZoneReboot(const ZoneContext& ctx);
 
-  // Waits for `r` whose patch command ended at `command_ended`, with the verdict `p`.
-  void Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended);
+  // Waits for `r` whose patch command ended at `command_ended` (seen ending at `seen_ended`: its
+  // first check is first_poll.reboot after that, or at once when that has passed), with the verdict
+  // `p`.
+  void Add(InstanceRun r, PatchResult p, std::chrono::system_clock::time_point command_ended,
+           SteadyTime seen_ended);
   // Checks the waiting instances when due. A failed call is retried at the next check while the
   // deadline allows (the wait is then decided on the last answer). Does nothing once cancelled.
   Status Step();

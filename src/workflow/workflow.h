@@ -57,6 +57,7 @@ struct WorkflowOptions {
   std::chrono::milliseconds ami_first_poll{60'000};      // as workflow.first_poll.ami
   std::chrono::milliseconds precheck_first_poll{3'000};  // as workflow.first_poll.precheck
   std::chrono::milliseconds patch_first_poll{60'000};    // as workflow.first_poll.patch
+  std::chrono::milliseconds reboot_first_poll{30'000};   // as workflow.first_poll.reboot
   int zone_workers = 4;                                  // Default: 4 zones in parallel
   bool dry_run = false;                                  // Default: false
 

@@ -253,6 +253,47 @@ TEST_F(WorkflowTest, FailedCanaryStopsTheRollout) {
   EXPECT_EQ(s.failed, 1);
 }
 
+// A run that ended without Success needs no DescribeInstancePatchStates: its verdict (and, in a full
+// run, its postcheck) does not wait for a straggler of the same command (issue 10).
+// ... but an instance whose command ended long before its zone's share was verified (a straggler of
+// the same wave held the verification) is checked at once: it can be back already.
+TEST_F(WorkflowTest, RebootWaitChecksAtOnceWhenTheCommandEndedLongBeforeTheVerification) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  Zone().Set("i-2", [](FakeInstance& i) { i.patch_status = "hang"; });
+  options_.canary_size = 0;
+  options_.error_budget = {true, 100};
+  options_.patch_timeout = std::chrono::seconds(120);
+  options_.reboot_first_poll = std::chrono::seconds(5);
+  std::string run = NewRun();
+  RunAll(run);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  auto verified = Zone().CallTimes("DescribeInstancePatchStates");
+  auto checks = Zone().CallTimes("DescribeInstanceStatus");
+  ASSERT_EQ(verified.size(), 1u);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0], verified[0]) << "i-1 was seen ending about 100 s before i-2 timed out";
+}
+
+TEST_F(WorkflowTest, AFailedRunGetsItsVerdictWithoutWaitingForTheWavesStraggler) {
+  Zone().Add(Linux("i-1"));
+  Zone().Add(Linux("i-2"));
+  Zone().Set("i-1", [](FakeInstance& i) { i.patch_status = "Failed"; });
+  Zone().Set("i-2", [](FakeInstance& i) { i.patch_status = "hang"; });
+  options_.canary_size = 0;
+  options_.error_budget = {true, 100};
+  options_.patch_timeout = std::chrono::seconds(120);
+  std::string run = NewRun();
+  RunAll(run);
+  auto failed = Get(run, "i-1").patch, hung = Get(run, "i-2").patch;
+  ASSERT_EQ(failed->command_id, hung->command_id) << "one command for both";
+  EXPECT_EQ(failed->status, PatchStatus::kFailed);
+  EXPECT_EQ(hung->status, PatchStatus::kTimedOut);
+  EXPECT_GE(SecondsBetweenIso8601(failed->finished_at, hung->finished_at), 100.0)
+      << "i-1 failed at its first look, i-2 timed out after 120 s: " << failed->finished_at << " vs "
+      << hung->finished_at;
+}
+
 TEST_F(WorkflowTest, PatchTimeoutCancelsTheCommand) {
   auto hang = Linux("i-hang");
   hang.patch_status = "hang";
@@ -675,9 +716,34 @@ TEST_F(WorkflowTest, FirstPollComesAtTheFirstMomentAnythingCanHaveFinished) {
   ASSERT_EQ(sends.size(), 2u);  // precheck, patch
   ASSERT_EQ(lists.size(), 4u);  // the fake's commands are done at their second poll
   EXPECT_EQ(lists[0] - sends[0], std::chrono::seconds(2));
-  EXPECT_EQ(lists[1] - lists[0], std::chrono::seconds(7));  // then every poll interval
+  EXPECT_EQ(lists[1] - lists[0], std::chrono::seconds(4));  // then twice the first wait
   EXPECT_EQ(lists[2] - sends[1], std::chrono::seconds(5));
-  EXPECT_EQ(lists[3] - lists[2], std::chrono::seconds(7));
+  EXPECT_EQ(lists[3] - lists[2], std::chrono::seconds(7));  // twice 5 s, capped at the poll interval
+}
+
+// The reboot wait (issue 10): the first check whether the patched instances are back comes
+// first_poll.reboot after their commands were seen to end, for the whole batch (one that did not
+// reboot waits for it too); what is still coming back is checked again after waits doubling from
+// it, up to the poll interval.
+TEST_F(WorkflowTest, RebootWaitChecksAtFirstPollRebootThenAtDoublingWaits) {
+  auto slow = Linux("i-1");
+  slow.reboot_checks = 3;  // still initializing at three checks
+  Zone().Add(slow);
+  Zone().Add(Linux("i-2"));  // back at once
+  options_.canary_size = 0;
+  options_.reboot_first_poll = std::chrono::seconds(2);
+  std::string run = NewRun();
+  RunAll(run);
+  EXPECT_EQ(Get(run, "i-1").patch->status, PatchStatus::kSuccess);
+  EXPECT_EQ(Get(run, "i-2").patch->status, PatchStatus::kSuccess);
+  auto verified = Zone().CallTimes("DescribeInstancePatchStates");
+  auto checks = Zone().CallTimes("DescribeInstanceStatus");
+  ASSERT_EQ(verified.size(), 1u);
+  ASSERT_EQ(checks.size(), 4u) << "one call per check for both, then for i-1 alone";
+  EXPECT_EQ(checks[0] - verified[0], std::chrono::seconds(2));
+  EXPECT_EQ(checks[1] - checks[0], std::chrono::seconds(4));
+  EXPECT_EQ(checks[2] - checks[1], std::chrono::seconds(8));
+  EXPECT_EQ(checks[3] - checks[2], std::chrono::seconds(10));  // 16 s, capped at the poll interval
 }
 
 // ---- the pipeline (a full run) ------------------------------------------------------------------
