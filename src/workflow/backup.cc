@@ -169,8 +169,7 @@ Status ZoneBackup::Start(Target& r) {
     b.ami_id = *made;
     poll_.Started(ctx_.clock().SteadyNow());
   } else {
-    poll_.Started(ctx_.clock().SteadyNow());
-    poll_.Earliest(ctx_.clock().SteadyNow());  // adopted: check at once
+    poll_.StartedLongAgo(ctx_.clock().SteadyNow());  // adopted
   }
   if (b.started_at.empty()) b.started_at = ctx_.Now();
   b.status = BackupStatus::kPending;

@@ -59,8 +59,7 @@ Status ZonePatch::Start(std::vector<InstanceRun> batch, int wave) {
     ParseIso8601(runs.front().patch->started_at, &t);
     ctx_.sink.Journal("info", ctx_.name(), "", Phase::kPatch, "resuming the monitoring of command " + cmd);
     flights_.push_back({cmd, std::move(runs), t});
-    poll_.Started(ctx_.clock().SteadyNow());
-    poll_.Earliest(ctx_.clock().SteadyNow());  // check at once
+    poll_.StartedLongAgo(ctx_.clock().SteadyNow());  // resumed
   }
   for (auto& chunk : Chunks(fresh, kSsmBatch)) {
     if (ctx_.cancel.Cancelled()) break;  // not sent: stays queued for --resume

@@ -35,6 +35,12 @@ class PollSchedule {
   // A check of the batch was made at `t`: the next one follows PollDelay.
   void Checked(SteadyTime t);
   void Idle();  // nothing in flight: the batch is over
+  // Work taken over from an earlier process (adopted at resume) started at `now` and is checked at
+  // once: it may have finished long ago.
+  void StartedLongAgo(SteadyTime now) {
+    Started(now);
+    Earliest(now);
+  }
   // When work started at `t` can first have finished (t + PollDelay(first, interval, 0)).
   SteadyTime FirstCheckOf(SteadyTime t) const { return t + PollDelay(first_, interval_, 0); }
   // The next check, or nullopt when nothing is in flight.

@@ -279,7 +279,7 @@ std::string Pick(const InstanceRun& r, const RollbackRequest& req) {
   return need.empty() ? "requested with fleetpatch rollback --instance" : need;
 }
 
-// The instances `req` rolls back, each with why, read from the store 512 at a time: only those are
+// The instances `req` rolls back, each with why, read from the store in batches: only those are
 // held, not every eligible record with its details (patch.rollback: auto after a full run rolls
 // back a few instances of thousands). Each instance named with --instance must be an eligible,
 // patched one of the run.
@@ -289,18 +289,15 @@ Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(state::StateStor
   state::InstanceQuery q;
   q.eligible = true;  // with the precheck output: the postcheck after the rollback compares with it
   std::map<std::string, bool> named;  // each --instance found: whether it was patched
-  std::vector<std::pair<InstanceRun, std::string>> out;
-  FP_RETURN_IF_ERROR(store.ForEachInstance(
-      run_id, q, state::StateStore::kSelectBatch, [&](std::vector<InstanceRun>&& batch) {
-        for (auto& r : batch) {
-          if (Has(req.instance_ids, r.info.instance_id)) named.emplace(r.info.instance_id, Patched(r));
-          if (!req.zones.empty() && !Has(req.zones, r.info.zone)) continue;
-          if (!req.instance_ids.empty() && !Has(req.instance_ids, r.info.instance_id)) continue;
-          std::string why = Patched(r) ? Pick(r, req) : "";
-          if (!why.empty()) out.emplace_back(std::move(r), std::move(why));
-        }
-        return OkStatus();
-      }));
+  FP_ASSIGN_OR_RETURN(std::vector<InstanceRun> kept,
+                      store.SelectInstances(run_id, q, [&](const InstanceRun& r) {
+                        if (Has(req.instance_ids, r.info.instance_id))
+                          named.emplace(r.info.instance_id, Patched(r));
+                        if (!req.zones.empty() && !Has(req.zones, r.info.zone)) return false;
+                        if (!req.instance_ids.empty() && !Has(req.instance_ids, r.info.instance_id))
+                          return false;
+                        return Patched(r) && !Pick(r, req).empty();
+                      }));
   for (const auto& id : req.instance_ids) {
     auto it = named.find(id);
     if (it == named.end())
@@ -308,6 +305,11 @@ Result<std::vector<std::pair<InstanceRun, std::string>>> Chosen(state::StateStor
     if (!it->second)
       return Error::Validation("instance " + id + " was not patched in run " + run_id +
                                ": nothing to roll back");
+  }
+  std::vector<std::pair<InstanceRun, std::string>> out;
+  for (auto& r : kept) {
+    std::string why = Pick(r, req);
+    out.emplace_back(std::move(r), std::move(why));
   }
   return out;
 }
