@@ -31,13 +31,18 @@ ImageView ToView(aws::ImageInfo&& i) {
 }  // namespace
 
 AwsZoneApi::AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm,
-                       std::unique_ptr<aws::ApiCaller> autoscaling)
+                       std::unique_ptr<aws::ApiCaller> autoscaling, ZonePacing pacing)
     : ec2_caller_(std::move(ec2)),
       ssm_caller_(std::move(ssm)),
       asg_caller_(std::move(autoscaling)),
       ec2_(*ec2_caller_),
       ssm_(*ssm_caller_),
-      asg_(*asg_caller_) {}
+      asg_(*asg_caller_),
+      pacing_(std::move(pacing)) {}
+
+CallRoom AwsZoneApi::RoomFor(const std::string& service, const std::string& operation) {
+  return pacing_.limiter.BucketFor(pacing_.account, pacing_.region, service, operation).Peek();
+}
 
 Result<std::vector<AsgInstanceView>> AwsZoneApi::DescribeAutoScalingInstances(
     const std::vector<std::string>& ids) {
@@ -339,8 +344,8 @@ Result<std::shared_ptr<ZoneApi>> AwsZoneConnector::Connect(const ZoneSpec& zone)
       auto asg, context_.MakeClient("autoscaling", region, creds, access.endpoint_url,
                                     std::make_shared<RateLimiterGate>(limiter_, zone.info.account_id, region,
                                                                       "autoscaling")));
-  return std::shared_ptr<ZoneApi>(
-      std::make_shared<AwsZoneApi>(std::move(ec2), std::move(ssm), std::move(asg)));
+  return std::shared_ptr<ZoneApi>(std::make_shared<AwsZoneApi>(
+      std::move(ec2), std::move(ssm), std::move(asg), ZonePacing{limiter_, zone.info.account_id, region}));
 }
 
 }  // namespace fleetpatch::workflow

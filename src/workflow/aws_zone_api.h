@@ -19,10 +19,19 @@
 
 namespace fleetpatch::workflow {
 
+// The buckets that pace one zone's calls: the run's limiter, for the zone's account and region.
+struct ZonePacing {
+  RateLimiter& limiter;
+  std::string account;
+  std::string region;
+};
+
 class AwsZoneApi final : public ZoneApi {
  public:
   AwsZoneApi(std::unique_ptr<aws::ApiCaller> ec2, std::unique_ptr<aws::ApiCaller> ssm,
-             std::unique_ptr<aws::ApiCaller> autoscaling);
+             std::unique_ptr<aws::ApiCaller> autoscaling, ZonePacing pacing);
+
+  CallRoom RoomFor(const std::string& service, const std::string& operation) override;
 
   Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
                              const std::function<void(std::vector<Ec2InstanceView>&&)>& on_page) override;
@@ -67,6 +76,7 @@ class AwsZoneApi final : public ZoneApi {
   aws::Ec2Client ec2_;
   aws::SsmClient ssm_;
   aws::AutoScalingClient asg_;
+  ZonePacing pacing_;
 };
 
 struct ZoneAccess {

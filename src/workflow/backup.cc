@@ -44,17 +44,24 @@ std::vector<std::pair<std::string, BackupResult>> ZoneBackup::TakeEnded() {
   return std::exchange(ended_, {});
 }
 
-bool ZoneBackup::CanStart() const {
-  if (next_ >= todo_.size()) return false;
-  return HasAmi(todo_[next_]) ||
-         pending_.size() < static_cast<size_t>(std::max(1, ctx_.options.max_pending_images));
+CallRoom ZoneBackup::CreateRoom() const {
+  return ctx_.options.dry_run ? CallRoom{} : ctx_.api.RoomFor("ec2", "CreateImage");
+}
+
+std::optional<SteadyTime> ZoneBackup::StartDue() const {
+  if (next_ >= todo_.size()) return std::nullopt;
+  const SteadyTime now = ctx_.clock().SteadyNow();
+  if (HasAmi(todo_[next_])) return now;
+  if (pending_.size() >= static_cast<size_t>(std::max(1, ctx_.options.max_pending_images)))
+    return std::nullopt;
+  return now + CreateRoom().next_in;
 }
 
 std::optional<SteadyTime> ZoneBackup::NextCheck() const {
   if (done_) return std::nullopt;
   const bool over = next_ >= todo_.size() && pending_.empty();
-  if (!prepared_ || ctx_.cancel.Cancelled() || CanStart() || over) return ctx_.clock().SteadyNow();
-  return poll_.Due();
+  if (!prepared_ || ctx_.cancel.Cancelled() || over) return ctx_.clock().SteadyNow();
+  return Earlier(StartDue(), poll_.Due());
 }
 
 // AMIs this run may already have started in this zone: an instance whose backup was recorded as
@@ -88,14 +95,18 @@ Status ZoneBackup::Step() {
   return OkStatus();
 }
 
-// Starts every adopted AMI, then new ones while the window of max_pending_images has room.
+// Starts every adopted AMI, then new ones while the window of max_pending_images has room and
+// the client's EC2 budget lets a CreateImage go now (the rest start at a later Step, so that the
+// zone's checks and waves never wait behind the budget).
 Status ZoneBackup::TopUp() {
   if (ctx_.cancel.Cancelled()) return OkStatus();  // no new intent that this process would not act on
   const size_t window = static_cast<size_t>(std::max(1, ctx_.options.max_pending_images));
+  size_t creates = CreateRoom().now;
   size_t end = next_;
-  for (size_t slots = pending_.size(); end < todo_.size(); ++end) {
-    if (!HasAmi(todo_[end]) && slots >= window) break;
-    ++slots;
+  for (size_t slots = pending_.size(); end < todo_.size(); ++end, ++slots) {
+    if (HasAmi(todo_[end])) continue;
+    if (slots >= window || creates == 0) break;
+    --creates;
   }
   if (end == next_) return OkStatus();
   FP_RETURN_IF_ERROR(RecordIntents(end));

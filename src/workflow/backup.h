@@ -55,7 +55,8 @@ class ZoneBackup {
     BackupResult result;
   };
   Status Prepare();
-  bool CanStart() const;  // an instance could start now (adopted, or room in the window)
+  CallRoom CreateRoom() const;                 // what the client's budget lets CreateImage do now
+  std::optional<SteadyTime> StartDue() const;  // when the next instance can start; nullopt: window full
   Status TopUp();
   Status RecordIntents(size_t end);
   Status Start(Target& r);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "workflow/rate_limiter.h"
 #include "workflow/workflow.h"
 
 namespace fleetpatch::workflow::testing {
@@ -108,6 +109,21 @@ class FakeZoneApi : public ZoneApi {
   std::vector<std::chrono::steady_clock::time_point> CallTimes(const std::string& op) {
     std::lock_guard<std::mutex> lock(mu_);
     return call_times_[op];
+  }
+  // Paces `op` with a client-side budget, as AwsZoneApi's rate limiter does: RoomFor answers from
+  // it, and a call made without room waits inside the call (WaitedInside adds those waits up).
+  void Pace(const std::string& op, BucketSpec spec) {
+    std::lock_guard<std::mutex> lock(mu_);
+    budgets_[op] = std::make_unique<TokenBucket>(spec, clock_);
+  }
+  std::chrono::nanoseconds WaitedInside(const std::string& op) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waited_[op];
+  }
+  CallRoom RoomFor(const std::string&, const std::string& op) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = budgets_.find(op);
+    return it == budgets_.end() ? CallRoom{} : it->second->Peek();
   }
   int MaxPendingImages() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -505,6 +521,7 @@ class FakeZoneApi : public ZoneApi {
   }
 
   void Count(const std::string& op) {  // mu_ held
+    if (auto it = budgets_.find(op); it != budgets_.end()) waited_[op] += it->second->Acquire();
     ++calls_[op];
     call_times_[op].push_back(clock_.SteadyNow());
   }
@@ -515,6 +532,8 @@ class FakeZoneApi : public ZoneApi {
   };
   Clock& clock_;
   std::mutex mu_;
+  std::map<std::string, std::unique_ptr<TokenBucket>> budgets_;  // by operation (Pace)
+  std::map<std::string, std::chrono::nanoseconds> waited_;
   std::map<std::string, FakeInstance> instances_;
   std::map<std::string, std::pair<ImageView, std::string>> images_;
   std::map<std::string, int> pending_polls_;  // image id -> polls still answered pending

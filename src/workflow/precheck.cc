@@ -36,14 +36,21 @@ std::optional<SteadyTime> ZonePrecheck::NextCheck() const {
   if (done_) return std::nullopt;
   const auto now = ctx_.clock().SteadyNow();
   if (!looked_ || ctx_.cancel.Cancelled() || Finished()) return now;
+  std::optional<SteadyTime> send;
+  if (WindowFits(InFlight())) send = now + ctx_.api.RoomFor("ssm", "SendCommand").next_in;
+  return Earlier(Earlier(send, poll_.Due()), waiting_.empty() ? std::nullopt : look_due_);
+}
+
+size_t ZonePrecheck::InFlight() const {
   size_t in_flight = 0;
   for (const auto& s : sent_) in_flight += s.targets.size();
-  if (next_batch_ < queue_.size() &&
-      (in_flight == 0 || in_flight + queue_[next_batch_].targets.size() <=
-                             static_cast<size_t>(std::max(1, ctx_.options.max_commands)))) {
-    return now;
-  }
-  return Earlier(poll_.Due(), waiting_.empty() ? std::nullopt : look_due_);
+  return in_flight;
+}
+
+bool ZonePrecheck::WindowFits(size_t in_flight) const {
+  if (next_batch_ >= queue_.size()) return false;
+  const size_t window = static_cast<size_t>(std::max(1, ctx_.options.max_commands));
+  return in_flight == 0 || in_flight + queue_[next_batch_].targets.size() <= window;
 }
 
 Status ZonePrecheck::Step() {
@@ -163,14 +170,13 @@ void ZonePrecheck::Enqueue(std::vector<size_t> online) {
   }
 }
 
-// Sends queued batches while at most max_commands invocations are in flight in this zone.
+// Sends queued batches while at most max_commands invocations are in flight in this zone and the
+// client's SSM budget lets a SendCommand go now (ZoneApi::RoomFor).
 Status ZonePrecheck::TopUp() {
-  size_t in_flight = 0;
-  for (const auto& s : sent_) in_flight += s.targets.size();
-  const size_t window = static_cast<size_t>(std::max(1, ctx_.options.max_commands));
-  while (next_batch_ < queue_.size() && !ctx_.cancel.Cancelled()) {
+  size_t in_flight = InFlight();
+  for (size_t sends = ctx_.api.RoomFor("ssm", "SendCommand").now;
+       sends > 0 && WindowFits(in_flight) && !ctx_.cancel.Cancelled(); --sends) {
     Batch& b = queue_[next_batch_];
-    if (in_flight > 0 && in_flight + b.targets.size() > window) break;
     ++next_batch_;
     std::vector<std::string> ids;
     for (auto* r : b.targets) ids.push_back(r->info.instance_id);

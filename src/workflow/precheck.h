@@ -62,6 +62,8 @@ class ZonePrecheck {
   void Enqueue(std::vector<size_t> online);
   void Unreachable();
   Status TopUp();
+  size_t InFlight() const;                  // invocations sent and not yet over
+  bool WindowFits(size_t in_flight) const;  // the next queued batch fits max_commands
   Status Check();
   Status CheckCommand(Sent& s, std::vector<InstanceRun*>& left);
   PrecheckResult Verdict(const InstanceRun& r, const InvocationView* v) const;

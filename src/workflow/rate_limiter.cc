@@ -46,6 +46,14 @@ bool TokenBucket::TryAcquire(CallPriority priority) {
   return true;
 }
 
+CallRoom TokenBucket::Peek() {
+  std::lock_guard<std::mutex> lock(mu_);
+  RefillLocked();
+  if (tokens_ >= 1.0) return {static_cast<size_t>(tokens_), std::chrono::nanoseconds(0)};
+  const double wait_s = (1.0 - tokens_) / RateAtLocked(last_);
+  return {0, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(wait_s))};
+}
+
 std::chrono::nanoseconds TokenBucket::Acquire(CallPriority priority) {
   std::chrono::nanoseconds waited{0};
   while (true) {

@@ -23,6 +23,7 @@
 #include "aws/attempt_gate.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "workflow/zone_api.h"
 
 namespace fleetpatch::workflow {
 
@@ -47,6 +48,9 @@ class TokenBucket {
   std::chrono::nanoseconds Acquire(CallPriority priority = CallPriority::kNormal);
   // Takes a token if one is available now.
   bool TryAcquire(CallPriority priority = CallPriority::kNormal);
+  // How many tokens a kNormal caller could take now without waiting, and (when none) how long
+  // until one; takes nothing.
+  CallRoom Peek();
   // The service throttled a request paced by this bucket: empty it and cut its rate.
   void OnThrottle();
   // The refill rate (tokens per second) and burst in force now.

@@ -51,6 +51,22 @@ TEST(AdaptiveBucketTest, ThrottleEmptiesTheBucketCutsTheRateAndItRecovers) {
   EXPECT_EQ(taken, 10);  // the full burst is back
 }
 
+TEST(TokenBucketTest, PeekSaysWhatCouldGoNowAndTakesNothing) {
+  testing::FakeClock clock;
+  TokenBucket bucket({3, 2}, clock);
+  EXPECT_EQ(bucket.Peek().now, 3u);
+  EXPECT_EQ(bucket.Peek().now, 3u);  // peeking takes nothing
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(bucket.TryAcquire());
+  CallRoom empty = bucket.Peek();
+  EXPECT_EQ(empty.now, 0u);
+  EXPECT_NEAR(Seconds(empty.next_in), 0.5, 1e-6);  // one token at 2 a second
+  clock.Advance(250ms);
+  EXPECT_NEAR(Seconds(bucket.Peek().next_in), 0.25, 1e-6);
+  clock.Advance(1s);
+  EXPECT_EQ(bucket.Peek().now, 2u);  // 2.5 tokens: 2 whole calls
+  EXPECT_EQ(bucket.Peek().next_in, std::chrono::nanoseconds(0));
+}
+
 TEST(AdaptiveBucketTest, PollsStillYieldToMutatingCallsWhileSlowedDown) {
   testing::FakeClock clock;
   TokenBucket bucket({10, 10}, clock);

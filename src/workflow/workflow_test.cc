@@ -874,6 +874,39 @@ TEST_F(WorkflowTest, PipelineWindowsRefillAsItemsFinish) {
   EXPECT_EQ(Zone().PatchedIds().size(), 6u);
 }
 
+// The client's EC2 budget lets 2 CreateImage go at once, then 1 a second: the backup starts what
+// can go now and comes back for the rest, so no call waits for the budget inside the zone's loop
+// and the zone's precheck is sent while AMIs are still to start (not after all of them).
+TEST_F(WorkflowTest, PipelineStartsOnlyTheAmisTheBudgetLetsGoNow) {
+  for (int n = 1; n <= 6; ++n) Zone().Add(Linux("i-" + std::to_string(n)));
+  Zone().Pace("CreateImage", {/*burst=*/2, /*per_second=*/1});
+  options_.canary_size = 0;
+  std::string run = NewRun();
+  RunPipeline(run);
+  EXPECT_EQ(Zone().Calls("CreateImage"), 6);
+  EXPECT_EQ(Zone().WaitedInside("CreateImage"), std::chrono::nanoseconds(0));
+  auto creates = Zone().CallTimes("CreateImage");
+  ASSERT_EQ(creates.size(), 6u);
+  EXPECT_GE(creates[5] - creates[0], std::chrono::milliseconds(3990)) << "2 at once, then 1 a second";
+  EXPECT_LT(Zone().CallTimes("SendCommand").at(0), creates[5]);
+  EXPECT_EQ(Zone().PatchedIds().size(), 6u);
+}
+
+// The same for the precheck's SendCommand: 120 instances are 3 commands of 50 at most, and a
+// budget of 1 command at once then 1 a second sends them one by one, none waiting inside.
+TEST_F(WorkflowTest, PrecheckSendsOnlyTheCommandsTheBudgetLetsGoNow) {
+  for (int n = 1; n <= 120; ++n) Zone().Add(Linux("i-" + std::to_string(n)));
+  Zone().Pace("SendCommand", {/*burst=*/1, /*per_second=*/1});
+  options_.max_commands = 500;  // the window lets all 3 go: only the budget holds them back
+  std::string run = NewRun();
+  auto wf = Make();
+  ASSERT_TRUE(wf->Scan(run, zones_).ok());
+  ASSERT_TRUE(wf->Precheck(run, zones_).ok());
+  EXPECT_EQ(Zone().Calls("SendCommand"), 3);
+  EXPECT_EQ(Zone().WaitedInside("SendCommand"), std::chrono::nanoseconds(0));
+  EXPECT_EQ(Get(run, "i-120").precheck->status, PrecheckStatus::kReady);
+}
+
 TEST_F(WorkflowTest, PipelineInterruptedDuringBackupAndPrecheckResumesWithoutASecondAmiOrPatch) {
   for (const char* id : {"i-1", "i-2", "i-3"}) Zone().Add(Linux(id));
   for (const char* id : {"i-1", "i-2", "i-3"})

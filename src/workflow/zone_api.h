@@ -7,7 +7,10 @@
 // Thread-safety: implementations must be safe to call from several threads.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -100,9 +103,25 @@ using Tags = std::vector<std::pair<std::string, std::string>>;
 // bounded request size (EC2 accepts up to 200 values in a filter).
 inline constexpr size_t kSnapshotIdsPerCall = 200;
 
+// What the client's rate budget lets one operation do at this moment (ZoneApi::RoomFor).
+struct CallRoom {
+  size_t now = std::numeric_limits<size_t>::max();  // calls that would go now without waiting
+  std::chrono::nanoseconds next_in{0};              // when `now` is 0: the wait for the next one
+};
+
 class ZoneApi {
  public:
   virtual ~ZoneApi() = default;
+
+  // The client's rate budget for `operation` of `service` ("ec2", "ssm") in this zone. A phase that
+  // starts many calls (CreateImage, SendCommand) starts only what can go now, and comes back when
+  // the next can, instead of waiting inside the call while its zone's checks and waves wait behind
+  // it. Unlimited unless the implementation paces its calls.
+  virtual CallRoom RoomFor(const std::string& service, const std::string& operation) {
+    (void)service;
+    (void)operation;
+    return {};
+  }
 
   // DescribeInstances with server-side filters (name -> values), a page (up to 1000) at a time.
   virtual Status ForEachInstancePage(const std::map<std::string, std::vector<std::string>>& filters,
