@@ -315,7 +315,7 @@ class FakeZoneApi : public ZoneApi {
   }
   Status DeregisterImage(const std::string& image_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DeregisterImage"];
+    Count("DeregisterImage");
     deregistered_.insert(image_id);
     return OkStatus();
   }
@@ -332,7 +332,7 @@ class FakeZoneApi : public ZoneApi {
   }
   Status DeleteSnapshot(const std::string& snapshot_id) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["DeleteSnapshot"];
+    Count("DeleteSnapshot");
     deleted_snapshots_.insert(snapshot_id);
     return OkStatus();
   }
@@ -403,7 +403,7 @@ class FakeZoneApi : public ZoneApi {
   }
   Status CancelCommand(const std::string& command_id, const std::vector<std::string>& ids) override {
     std::lock_guard<std::mutex> lock(mu_);
-    ++calls_["CancelCommand"];
+    Count("CancelCommand");
     for (const auto& i : ids) cancelled_.insert(command_id + "/" + i);
     return OkStatus();
   }

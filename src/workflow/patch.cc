@@ -41,7 +41,20 @@ std::vector<std::pair<std::string, PatchStatus>> ZonePatch::TakeEnded() { return
 std::optional<SteadyTime> ZonePatch::NextCheck() const {
   if (flights_.empty() && !finished_.empty()) return ctx_.clock().SteadyNow();  // to verify
   if (ctx_.cancel.Cancelled()) return std::nullopt;
-  return Earlier(poll_.Due(), reboot_.NextCheck());
+  return Earlier(Earlier(poll_.Due(), TimeoutDue()), reboot_.NextCheck());
+}
+
+// When the oldest command in flight reaches workflow.timeouts.patch_execution, unless a check was
+// made since: it is checked (and what still runs cancelled) then, not at the poll after.
+std::optional<SteadyTime> ZonePatch::TimeoutDue() const {
+  if (flights_.empty()) return std::nullopt;
+  auto first = flights_.front().started;
+  for (const auto& f : flights_) first = std::min(first, f.started);
+  const SteadyTime due =
+      ctx_.clock().SteadyNow() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     first + ctx_.options.patch_timeout - ctx_.clock().Now());
+  if (last_check_ && due <= *last_check_) return std::nullopt;  // seen by a check already
+  return due;
 }
 
 Status ZonePatch::Start(std::vector<InstanceRun> batch, int wave) {
@@ -105,7 +118,9 @@ Status ZonePatch::Send(std::vector<InstanceRun> chunk, int wave) {
 }
 
 Status ZonePatch::Step() {
-  if (!flights_.empty() && !ctx_.cancel.Cancelled() && poll_.DueBy(ctx_.clock().SteadyNow())) {
+  const SteadyTime now = ctx_.clock().SteadyNow();
+  const auto timeout = TimeoutDue();
+  if (!flights_.empty() && !ctx_.cancel.Cancelled() && (poll_.DueBy(now) || (timeout && *timeout <= now))) {
     FP_RETURN_IF_ERROR(Check());
   }
   if (!finished_.empty()) FP_RETURN_IF_ERROR(Verify(/*all=*/flights_.empty()));
@@ -116,7 +131,8 @@ Status ZonePatch::Step() {
 
 // Checks every command in flight; an invocation still running after patch_timeout is cancelled.
 Status ZonePatch::Check() {
-  poll_.Checked(ctx_.clock().SteadyNow());
+  last_check_ = ctx_.clock().SteadyNow();
+  poll_.Checked(*last_check_);
   std::vector<Flight> still;
   for (auto& f : flights_) {
     std::vector<InstanceRun> left;

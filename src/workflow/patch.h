@@ -68,6 +68,7 @@ class ZonePatch {
     SteadyTime seen_ended;    // the check that saw the run end
   };
   Status Send(std::vector<InstanceRun> chunk, int wave);
+  std::optional<SteadyTime> TimeoutDue() const;  // nullopt: no command in flight
   Status Check();
   Status CheckFlight(Flight& f, std::vector<InstanceRun>& left);
   Status Verify(bool all);
@@ -80,6 +81,7 @@ class ZonePatch {
   std::vector<Flight> flights_;
   std::vector<Finished> finished_;
   PollSchedule poll_;
+  std::optional<SteadyTime> last_check_;  // of the commands in flight
   ZoneReboot reboot_;
   std::vector<std::pair<std::string, PatchStatus>> ended_;
 };

@@ -50,7 +50,7 @@ CallRoom TokenBucket::Peek() {
   std::lock_guard<std::mutex> lock(mu_);
   RefillLocked();
   if (tokens_ >= 1.0) return {static_cast<size_t>(tokens_), std::chrono::nanoseconds(0)};
-  const double wait_s = (1.0 - tokens_) / RateAtLocked(last_);
+  const double wait_s = std::max((1.0 - tokens_) / RateAtLocked(last_), 0.001);  // as Acquire sleeps
   return {0, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(wait_s))};
 }
 

@@ -307,6 +307,23 @@ TEST_F(WorkflowTest, PatchTimeoutCancelsTheCommand) {
   EXPECT_EQ(Zone().Calls("CancelCommand"), 1);
 }
 
+// The timeout is acted on when it is reached, not at the next poll (here up to 50 s later): a
+// wave whose slowest run hangs lasts the timeout, not the timeout plus a poll.
+TEST_F(WorkflowTest, PatchTimeoutIsActedOnAtItsDeadlineNotAtThePollAfter) {
+  auto hang = Linux("i-hang");
+  hang.patch_status = "hang";
+  Zone().Add(hang);
+  options_.patch_timeout = std::chrono::seconds(120);
+  options_.poll_interval = std::chrono::seconds(50);
+  std::string run = NewRun();
+  RunAll(run);
+  auto sends = Zone().CallTimes("SendCommand");  // the precheck's, then the patch's
+  auto cancels = Zone().CallTimes("CancelCommand");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0] - sends.back(), std::chrono::seconds(120));
+  EXPECT_EQ(Get(run, "i-hang").patch->status, PatchStatus::kTimedOut);
+}
+
 TEST_F(WorkflowTest, PartialSuccessWhenARebootIsPendingAndFailureWhenPatchesFail) {
   auto reboot = Linux("i-reboot");
   reboot.patch_state.installed_pending_reboot = 2;
