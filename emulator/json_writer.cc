@@ -68,13 +68,20 @@ JsonWriter& JsonWriter::String(std::string_view v) {
 }
 
 void JsonWriter::Quote(std::string_view v) {
+  bool plain = true;  // nothing to escape: the common case (ids, names, versions), copied at once
   for (unsigned char c : v) {
     if (c >= 0x80) {  // UTF-8: validated (or refused, by throwing) exactly as nlohmann does it
       out_ += nlohmann::json(std::string(v)).dump();
       return;
     }
+    if (c < 0x20 || c == '"' || c == '\\') plain = false;
   }
   out_ += '"';
+  if (plain) {
+    out_.append(v);
+    out_ += '"';
+    return;
+  }
   for (unsigned char c : v) {
     switch (c) {
       case '"':
