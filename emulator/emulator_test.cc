@@ -417,6 +417,7 @@ TEST_F(EmulatorTest, PatchInstallOutcomesAndPatchStates) {
   auto states = [&]() {
     RawReply r =
         client_.Ssm(kProdRegion, "DescribeInstancePatchStates", {{"InstanceIds", {kWeb1, kWeb2, kApiFail}}});
+    EXPECT_EQ(r.body, r.json.dump());  // written directly, as the DOM of the same answer dumps
     std::map<std::string, json> m;
     for (const auto& s : r.json["InstancePatchStates"]) m[s["InstanceId"]] = s;
     return m;
@@ -452,6 +453,7 @@ TEST_F(EmulatorTest, DescribeInstanceInformationPagesAndFilters) {
     if (!token.empty()) body["NextToken"] = token;
     RawReply r = client_.Ssm(kProdRegion, "DescribeInstanceInformation", body);
     ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, r.json.dump());  // written directly, as the DOM of the same answer dumps
     EXPECT_LE(r.json["InstanceInformationList"].size(), 5u);
     for (const auto& i : r.json["InstanceInformationList"]) ids.push_back(i["InstanceId"]);
     token = r.json.value("NextToken", "");

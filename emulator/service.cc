@@ -66,9 +66,13 @@ Response Ec2Xml(const std::string& body) {
 }
 
 Response JsonReply(const nlohmann::json& body, const std::string& request_id) {
+  return JsonBodyReply(body.dump(), request_id);
+}
+
+Response JsonBodyReply(std::string body, const std::string& request_id) {
   Response r;
   r.content_type = "application/x-amz-json-1.1";
-  r.body = body.dump();
+  r.body = std::move(body);
   r.headers.push_back({"x-amzn-RequestId", request_id});
   return r;
 }

@@ -82,6 +82,8 @@ ServiceErrors QueryProtocolErrors(const char* internal_code);
 // Protocol renderers.
 Response Ec2Xml(const std::string& body);
 Response JsonReply(const nlohmann::json& body, const std::string& request_id);
+// The same with the body already written (a JsonWriter's document).
+Response JsonBodyReply(std::string body, const std::string& request_id);
 // AWS Query: opens "<OpResponse xmlns=...><OpResult>" (no Result element when `result` is false);
 // QueryReply closes it with the ResponseMetadata and sets x-amzn-RequestId.
 void OpenQueryResult(XmlWriter& x, const Service& service, const std::string& op, bool result = true);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "emulator/json_writer.h"
 #include "emulator/ssm_common.h"
 
 namespace fleetpatch::emulator {
@@ -97,32 +98,37 @@ bool Matches(const InstanceState& st, const std::string& ping, const InfoFilters
   return true;
 }
 
-json InfoJson(const Emulator::Impl& im, const InstanceState& st, const std::string& ping, double now) {
+// One record, written straight into the page (its members in byte order: JsonWriter checks it).
+void WriteInfo(JsonWriter& w, const Emulator::Impl& im, const InstanceState& st, const std::string& ping,
+               double now) {
   const InstanceSpec& s = *st.spec;
   double last_ping = ping == "Online"
                          ? now - 30
                          : (ping == "ConnectionLost" ? std::min(now, st.agent_lost_at) - 600 : -30 * 86400.0);
   if (ping == "ConnectionLost" && st.agent_lost_at == kNever) last_ping = -3 * 3600;
-  return {{"InstanceId", s.id},
-          {"PingStatus", ping},
-          {"LastPingDateTime", Epoch(im.SimToWall(last_ping))},
-          {"AgentVersion", s.agent_version},
-          {"IsLatestVersion", s.agent_version == kLatestAgent},
-          {"PlatformType", PlatformType(s)},
-          {"PlatformName", s.platform_name},
-          {"PlatformVersion", s.platform_version},
-          {"IamRole", "SSMManagedInstance"},
-          {"ResourceType", "EC2Instance"},
-          {"IPAddress", s.private_ip},
-          {"ComputerName",
-           s.platform == "windows" ? s.name.substr(0, 15) : "ip-" + s.private_ip + ".ec2.internal"},
-          {"AssociationStatus", "Success"},
-          {"LastAssociationExecutionDate", Epoch(im.SimToWall(-3600))},
-          {"LastSuccessfulAssociationExecutionDate", Epoch(im.SimToWall(-3600))},
-          {"AssociationOverview",
-           {{"DetailedStatus", "Success"}, {"InstanceAssociationStatusAggregatedCount", {{"Success", 1}}}}},
-          {"SourceId", s.id},
-          {"SourceType", "AWS::EC2::Instance"}};
+  const double associated = Epoch(im.SimToWall(-3600));
+  w.BeginObject().Member("AgentVersion", s.agent_version);
+  w.Key("AssociationOverview").BeginObject().Member("DetailedStatus", "Success");
+  w.Key("InstanceAssociationStatusAggregatedCount").BeginObject().Member("Success", 1).EndObject();
+  w.EndObject()
+      .Member("AssociationStatus", "Success")
+      .Member("ComputerName",
+              s.platform == "windows" ? s.name.substr(0, 15) : "ip-" + s.private_ip + ".ec2.internal")
+      .Member("IPAddress", s.private_ip)
+      .Member("IamRole", "SSMManagedInstance")
+      .Member("InstanceId", s.id)
+      .Member("IsLatestVersion", s.agent_version == kLatestAgent)
+      .Member("LastAssociationExecutionDate", associated)
+      .Member("LastPingDateTime", Epoch(im.SimToWall(last_ping)))
+      .Member("LastSuccessfulAssociationExecutionDate", associated)
+      .Member("PingStatus", ping)
+      .Member("PlatformName", s.platform_name)
+      .Member("PlatformType", PlatformType(s))
+      .Member("PlatformVersion", s.platform_version)
+      .Member("ResourceType", "EC2Instance")
+      .Member("SourceId", s.id)
+      .Member("SourceType", "AWS::EC2::Instance")
+      .EndObject();
 }
 
 }  // namespace
@@ -133,7 +139,9 @@ Response DescribeInstanceInformation(Emulator::Impl& im, const OpInput& in, Call
   InfoFilters filters = ParseFilters(in.body);
   Zone& z = im.ZoneFor(ctx.identity->account_id, ctx.region);
   std::shared_lock<std::shared_mutex> lock(z.mu);
-  json list = json::array();
+  JsonWriter w;
+  w.BeginObject().Key("InstanceInformationList").BeginArray();
+  int listed = 0;
   std::string next;
   auto it = std::lower_bound(z.instances.begin(), z.instances.end(), start,
                              [](const InstanceState& s, const std::string& k) { return s.spec->id < k; });
@@ -142,15 +150,17 @@ Response DescribeInstanceInformation(Emulator::Impl& im, const OpInput& in, Call
     std::string ping;
     EffectiveOnline(*it, ctx.now, &ping);
     if (!Matches(*it, ping, filters)) continue;
-    if (static_cast<int>(list.size()) == max) {
+    if (listed == max) {
       next = it->spec->id;
       break;
     }
-    list.push_back(InfoJson(im, *it, ping, ctx.now));
+    WriteInfo(w, im, *it, ping, ctx.now);
+    ++listed;
   }
-  json out = {{"InstanceInformationList", list}};
-  if (!next.empty()) out["NextToken"] = EncodeToken(next);
-  return JsonReply(out, ctx.request_id);
+  w.EndArray();
+  if (!next.empty()) w.Member("NextToken", EncodeToken(next));
+  w.EndObject();
+  return JsonBodyReply(w.Take(), ctx.request_id);
 }
 
 }  // namespace fleetpatch::emulator

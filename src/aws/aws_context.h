@@ -39,6 +39,10 @@ class BoundClient final : public ApiCaller {
   Result<nlohmann::json> Call(const std::string& operation, const nlohmann::json& params) override {
     return client_.Call(operation, params);
   }
+  Status CallReading(const std::string& operation, const nlohmann::json& params,
+                     const BodyReader& read) override {
+    return client_.CallReading(operation, params, read);
+  }
   const ServiceClientOptions& options() const { return client_.options(); }
 
  private:

@@ -19,8 +19,15 @@ std::string Str(const nlohmann::json& j, const char* key);
 std::optional<long long> Int(const nlohmann::json& j, const char* key);
 std::optional<bool> Bool(const nlohmann::json& j, const char* key);
 // Timestamps arrive as epoch seconds (or a raw string the engine could not parse; parsed again
-// here when it is ISO 8601 / RFC 822, otherwise nullopt).
+// here when it is ISO 8601 / RFC 822, otherwise nullopt); one more than 9e9 seconds from the epoch
+// either way (a time point would overflow) reads as nullopt.
 std::optional<TimePoint> Time(const nlohmann::json& j, const char* key);
+// The same rules for one value already found (the typed page readers of ssm_pages.h use them, so
+// they read each value exactly as these helpers read it from a parsed page).
+std::string StrValue(const nlohmann::json& v);
+std::optional<long long> IntValue(const nlohmann::json& v);
+std::optional<bool> BoolValue(const nlohmann::json& v);
+std::optional<TimePoint> TimeValue(const nlohmann::json& v);
 // [{Key, Value}] -> map.
 std::map<std::string, std::string> Tags(const nlohmann::json& j, const char* key = "Tags");
 std::vector<std::string> Strings(const nlohmann::json& j, const char* key);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/api_caller.h"
@@ -18,6 +19,15 @@ namespace fleetpatch::aws {
 // forever, so that is an error (kAws) too.
 Status Paginate(ApiCaller& caller, const std::string& operation, nlohmann::json params,
                 const std::function<Status(const nlohmann::json& page)>& on_page);
+
+// Reads one page's body (ApiCaller::CallReading): keeps its records and sets `next_token` ("" when
+// the page has none).
+using PageBodyReader = std::function<Status(std::string_view body, std::string* next_token)>;
+
+// Paginate for a typed page reader: the same walk and the same check of a repeated NextToken, with
+// each page's body read by `read_page` instead of parsed into output JSON.
+Status PaginateReading(ApiCaller& caller, const std::string& operation, nlohmann::json params,
+                       const PageBodyReader& read_page);
 
 // Splits `items` into consecutive batches of at most `batch_size` (the last one may be shorter).
 std::vector<std::vector<std::string>> Batches(const std::vector<std::string>& items, size_t batch_size);

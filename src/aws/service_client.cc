@@ -108,18 +108,19 @@ Status ServiceClient::Sign(HttpRequest& request) {
 
 namespace {
 
-// What one attempt's answer means: `final` when the call ends with it (a parsed 2xx, or a 2xx whose
-// body does not parse, never retried: the operation may have taken effect); otherwise `error`,
-// for the retry policy, with the response's headers (Retry-After) when there was a response.
+// What one attempt's answer means: `final` when the call ends with it (a 2xx that `read` accepted,
+// or one it refused, never retried: the operation may have taken effect); otherwise `error`, for
+// the retry policy, with the response's headers (Retry-After) when there was a response.
 struct Answer {
-  std::optional<Result<nlohmann::json>> final;
+  std::optional<Status> final;
   bool success = false;
   Error error;
   const Headers* headers = nullptr;
 };
 
 Answer Interpret(const protocol::ServiceModel& model, const std::string& operation, const std::string& action,
-                 const Result<HttpResponse>& response, AttemptRecord* record) {
+                 const Result<HttpResponse>& response, const ServiceClient::SuccessReader& read,
+                 AttemptRecord* record) {
   Answer a;
   if (!response.ok()) {
     a.error = response.error();
@@ -130,20 +131,16 @@ Answer Interpret(const protocol::ServiceModel& model, const std::string& operati
   record->http_status = response->status;
   record->request_id = RequestIdFromHeaders(response->headers);
   if (protocol::IsSuccessStatus(response->status)) {
-    Result<nlohmann::json> parsed = protocol::ParseResponse(model, operation, *response);
-    if (!parsed.ok()) {
-      Error e = parsed.error();
+    Status read_status = read(*response, record);
+    if (!read_status.ok()) {
+      Error e = read_status.error();
       e.message = action + ": " + e.message;
       record->error = "unparseable-response";
       a.final = std::move(e);
       return a;
     }
-    if (record->request_id.empty() && parsed->is_object()) {
-      auto meta = parsed->find("ResponseMetadata");
-      if (meta != parsed->end() && meta->is_object()) record->request_id = meta->value("RequestId", "");
-    }
     a.success = true;
-    a.final = std::move(parsed);
+    a.final = OkStatus();
     return a;
   }
   AwsErrorInfo info =
@@ -158,10 +155,32 @@ Answer Interpret(const protocol::ServiceModel& model, const std::string& operati
 
 }  // namespace
 
+Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const nlohmann::json& params) {
+  nlohmann::json output;
+  FP_RETURN_IF_ERROR(
+      Attempts(operation, params, [&](const HttpResponse& response, AttemptRecord* record) -> Status {
+        FP_ASSIGN_OR_RETURN(output, protocol::ParseResponse(model_, operation, response));
+        if (record->request_id.empty() && output.is_object()) {
+          auto meta = output.find("ResponseMetadata");
+          if (meta != output.end() && meta->is_object()) record->request_id = meta->value("RequestId", "");
+        }
+        return OkStatus();
+      }));
+  return output;
+}
+
+Status ServiceClient::CallReading(const std::string& operation, const nlohmann::json& params,
+                                  const BodyReader& read) {
+  return Attempts(operation, params, [&](const HttpResponse& response, AttemptRecord*) -> Status {
+    return read(response.body);
+  });
+}
+
 // Attempts until an answer ends the call or the retry policy gives up. Every attempt waits at the
 // gate, retries included (a retry is one more request against the same server-side budget), before
 // signing, so the signature's time stays fresh.
-Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const nlohmann::json& params) {
+Status ServiceClient::Attempts(const std::string& operation, const nlohmann::json& params,
+                               const SuccessReader& read) {
   const std::string action = options_.signing_name + ":" + operation;
   FP_ASSIGN_OR_RETURN(const HttpRequest base, BaseRequest(operation, action, params));
   const protocol::Operation* op = model_.FindOperation(operation);
@@ -183,7 +202,7 @@ Result<nlohmann::json> ServiceClient::Call(const std::string& operation, const n
     const auto started = clock_.SteadyNow();
     Result<HttpResponse> response = transport_.Send(request, options_.http);
     record.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started);
-    Answer answer = Interpret(model_, operation, action, response, &record);
+    Answer answer = Interpret(model_, operation, action, response, read, &record);
     if (answer.final) {
       if (answer.success) retry_.OnSuccess(call);
       tell_gate(answer.success ? AttemptOutcome::kSuccess : AttemptOutcome::kFailed);

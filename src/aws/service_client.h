@@ -81,11 +81,20 @@ class ServiceClient final : public ApiCaller {
   // missing or rejected), kPermission, kThrottled, kAws, kConnectivity, kTimeout; retryable errors
   // are returned only after the retry policy gave up, and then say why.
   Result<nlohmann::json> Call(const std::string& operation, const nlohmann::json& params) override;
+  // The same pipeline; the successful answer's wire body goes to `read` (api_caller.h).
+  Status CallReading(const std::string& operation, const nlohmann::json& params,
+                     const BodyReader& read) override;
+
+  // What a successful (2xx) answer of one attempt becomes; its error ends the call. It may set the
+  // record's request id (from the body, when the headers had none).
+  using SuccessReader = std::function<Status(const HttpResponse& response, AttemptRecord* record)>;
 
   const ServiceClientOptions& options() const { return options_; }
   RetryPolicy& retry_policy() { return retry_; }
 
  private:
+  // Attempts of one call until `read` accepts an answer or the retry policy gives up.
+  Status Attempts(const std::string& operation, const nlohmann::json& params, const SuccessReader& read);
   std::string BuildUrl(const protocol::SerializedRequest& serialized) const;
   // The request every attempt of one call starts from (serialised once: an idempotency token
   // stays the same across retries). kConfig without an endpoint or a region.

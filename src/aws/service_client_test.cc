@@ -185,6 +185,40 @@ TEST_F(ServiceClientTest, ThrottledThenSuccessIsRetriedAfterBackoff) {
   EXPECT_EQ(client->retry_policy().quota().available(), 500);  // the retry's 5 tokens refunded
 }
 
+TEST_F(ServiceClientTest, CallReadingRetriesLikeCallAndHandsOverTheWireBody) {
+  const std::string page = R"({"InstancePatchStates":[],"NextToken":"t2"})";
+  fake_.QueueResponse(503, R"({"__type":"ThrottlingException","message":"Rate exceeded"})",
+                      {{"x-amzn-RequestId", "ssm-req-1"}});
+  fake_.QueueResponse(200, page, {{"x-amzn-RequestId", "ssm-req-2"}});
+  auto client = MakeClient("ssm", fake_);
+  std::vector<std::string> bodies;
+  Status st = client->CallReading("DescribeInstancePatchStates", {{"InstanceIds", {"i-1"}}},
+                                  [&](std::string_view body) -> Status {
+                                    bodies.emplace_back(body);
+                                    return OkStatus();
+                                  });
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(bodies, std::vector<std::string>{page});  // only the answer that succeeded, as sent
+  EXPECT_EQ(fake_.request_count(), 2u);
+  auto r = records();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].error, "ThrottlingException");
+  EXPECT_EQ(r[1].request_id, "ssm-req-2");
+  EXPECT_TRUE(r[1].error.empty());
+}
+
+TEST_F(ServiceClientTest, CallReadingDoesNotRetryWhatTheReaderRefuses) {
+  fake_.QueueResponse(200, "{}");
+  auto client = MakeClient("ssm", fake_);
+  Status st = client->CallReading("DescribeInstancePatchStates", {{"InstanceIds", {"i-1"}}},
+                                  [](std::string_view) -> Status { return Error::Internal("refused"); });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "ssm:DescribeInstancePatchStates: refused");
+  EXPECT_EQ(fake_.request_count(), 1u);
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].error, "unparseable-response");
+}
+
 // Records what the client tells its gate; BeforeAttempt also notes how many requests had been sent.
 class RecordingGate final : public AttemptGate {
  public:

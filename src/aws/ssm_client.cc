@@ -4,6 +4,7 @@
 
 #include "aws/output_fields.h"
 #include "aws/paginate.h"
+#include "aws/ssm_pages.h"
 
 namespace fleetpatch::aws {
 namespace {
@@ -69,25 +70,10 @@ Result<std::vector<InstanceInformation>> SsmClient::DescribeInstanceInformation(
     params["Filters"] = std::move(f);
   }
   std::vector<InstanceInformation> out;
-  FP_RETURN_IF_ERROR(
-      Paginate(caller_, "DescribeInstanceInformation", params, [&](const json& page) -> Status {
-        for (const auto& i : Array(page, "InstanceInformationList")) {
-          InstanceInformation info;
-          info.instance_id = Str(i, "InstanceId");
-          info.ping_status = Str(i, "PingStatus");
-          info.last_ping = Time(i, "LastPingDateTime");
-          info.agent_version = Str(i, "AgentVersion");
-          info.is_latest_version = Bool(i, "IsLatestVersion");
-          info.platform_type = Str(i, "PlatformType");
-          info.platform_name = Str(i, "PlatformName");
-          info.platform_version = Str(i, "PlatformVersion");
-          info.resource_type = Str(i, "ResourceType");
-          info.computer_name = Str(i, "ComputerName");
-          info.ip_address = Str(i, "IPAddress");
-          out.push_back(std::move(info));
-        }
-        return OkStatus();
-      }));
+  FP_RETURN_IF_ERROR(PaginateReading(caller_, "DescribeInstanceInformation", params,
+                                     [&](std::string_view body, std::string* next_token) {
+                                       return ReadInstanceInformationPage(body, &out, next_token);
+                                     }));
   return out;
 }
 
@@ -179,31 +165,10 @@ Result<std::vector<InstancePatchState>> SsmClient::DescribeInstancePatchStates(
   std::vector<InstancePatchState> out;
   for (const auto& batch : Batches(instance_ids, kSsmInstanceIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"MaxResults", kPatchStatesPageSize}};
-    FP_RETURN_IF_ERROR(
-        Paginate(caller_, "DescribeInstancePatchStates", params, [&](const json& page) -> Status {
-          for (const auto& s : Array(page, "InstancePatchStates")) {
-            InstancePatchState st;
-            st.instance_id = Str(s, "InstanceId");
-            st.patch_group = Str(s, "PatchGroup");
-            st.baseline_id = Str(s, "BaselineId");
-            st.operation = Str(s, "Operation");
-            st.reboot_option = Str(s, "RebootOption");
-            st.installed = OptInt(s, "InstalledCount").value_or(0);
-            st.installed_other = OptInt(s, "InstalledOtherCount").value_or(0);
-            st.installed_pending_reboot = OptInt(s, "InstalledPendingRebootCount").value_or(0);
-            st.installed_rejected = OptInt(s, "InstalledRejectedCount").value_or(0);
-            st.missing = OptInt(s, "MissingCount").value_or(0);
-            st.failed = OptInt(s, "FailedCount").value_or(0);
-            st.not_applicable = OptInt(s, "NotApplicableCount").value_or(0);
-            st.critical_non_compliant = OptInt(s, "CriticalNonCompliantCount");
-            st.security_non_compliant = OptInt(s, "SecurityNonCompliantCount");
-            st.operation_start = Time(s, "OperationStartTime");
-            st.operation_end = Time(s, "OperationEndTime");
-            st.last_no_reboot_install = Time(s, "LastNoRebootInstallOperationTime");
-            out.push_back(std::move(st));
-          }
-          return OkStatus();
-        }));
+    FP_RETURN_IF_ERROR(PaginateReading(caller_, "DescribeInstancePatchStates", params,
+                                       [&](std::string_view body, std::string* next_token) {
+                                         return ReadPatchStatesPage(body, &out, next_token);
+                                       }));
   }
   return out;
 }

@@ -38,6 +38,7 @@ struct InstanceInformation {
   std::string resource_type;  // EC2Instance | ManagedInstance
   std::string computer_name;
   std::string ip_address;
+  bool operator==(const InstanceInformation&) const = default;
 };
 
 struct SendCommandRequest {
@@ -98,6 +99,7 @@ struct InstancePatchState {
   std::optional<SysTime> operation_start;
   std::optional<SysTime> operation_end;
   std::optional<SysTime> last_no_reboot_install;
+  bool operator==(const InstancePatchState&) const = default;
 };
 
 class SsmClient {
