@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "aws/output_fields.h"
+#include "aws/protocol/json_sax.h"
 #include "aws/protocol/shape_values.h"
 
 namespace fleetpatch::aws {
@@ -102,25 +103,9 @@ const PageSpec<InstancePatchState>& PatchSpec() {
 // value goes is one of four places; a container nobody reads is skipped by depth. A value of the
 // wrong kind is remembered and reading goes on, so that a body that is not JSON is reported as such.
 template <typename Record>
-class PageReader {
+class PageReader : public protocol::JsonSaxEvents<PageReader<Record>> {
  public:
   explicit PageReader(const PageSpec<Record>& spec) : spec_(spec) {}
-
-  bool null() { return Value(json(nullptr)); }
-  bool boolean(bool v) { return Value(json(v)); }
-  bool number_integer(json::number_integer_t v) { return Value(json(v)); }
-  bool number_unsigned(json::number_unsigned_t v) { return Value(json(v)); }
-  bool number_float(json::number_float_t v, const std::string& /*text*/) { return Value(json(v)); }
-  bool string(std::string& v) { return Value(json(std::move(v))); }
-  bool binary(json::binary_t& /*v*/) { return false; }  // only binary formats (CBOR, ...) have these
-  bool start_object(std::size_t /*size*/) { return Open(true); }
-  bool start_array(std::size_t /*size*/) { return Open(false); }
-  bool end_object() { return Close(); }
-  bool end_array() { return Close(); }
-  bool key(std::string& k);
-  bool parse_error(std::size_t /*at*/, const std::string& /*token*/, const nlohmann::detail::exception&) {
-    return false;
-  }
 
   std::vector<Record> records;
   std::string next_token;
@@ -130,9 +115,11 @@ class PageReader {
   enum class Where { kRoot, kPage, kList, kRecord };
   enum class Member { kOther, kList, kToken };  // the page member whose value comes next
 
-  bool Value(const json& v);
+  friend class protocol::JsonSaxEvents<PageReader<Record>>;
+  bool Scalar(const json& v);
   bool Open(bool object);
   bool Close();
+  bool Key(std::string& k);
   bool Fail(const std::string& what) {
     if (!error) error = protocol::BadResponse(what);
     return true;  // keep reading: a body that is not JSON is reported as such
@@ -146,7 +133,7 @@ class PageReader {
 };
 
 template <typename Record>
-bool PageReader<Record>::key(std::string& k) {
+bool PageReader<Record>::Key(std::string& k) {
   if (skipping_ > 0 || error) return true;
   if (where_ == Where::kPage) {
     member_ = k == spec_.list ? Member::kList : k == "NextToken" ? Member::kToken : Member::kOther;
@@ -163,7 +150,7 @@ bool PageReader<Record>::key(std::string& k) {
 }
 
 template <typename Record>
-bool PageReader<Record>::Value(const json& v) {
+bool PageReader<Record>::Scalar(const json& v) {
   if (skipping_ > 0 || error) return true;
   switch (where_) {
     case Where::kRoot:

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "aws/protocol/json_sax.h"
 #include "aws/protocol/shape_values.h"
 
 namespace fleetpatch::aws::protocol {
@@ -16,25 +17,9 @@ using Json = nlohmann::json;
 // nlohmann's SAX handler: keeps a stack of the containers being filled, each with the shape its
 // values take. A container whose shape is not a structure, list or map (a document, or a value
 // the model calls a string) is kept verbatim, as JsonToShape keeps it.
-class OutputReader {
+class OutputReader : public JsonSaxEvents<OutputReader> {
  public:
   OutputReader(const ServiceModel& model, const ShapeRef& output) : model_(model), output_(output) {}
-
-  bool null() { return Scalar(Json(nullptr)); }
-  bool boolean(bool v) { return Scalar(Json(v)); }
-  bool number_integer(Json::number_integer_t v) { return Scalar(Json(v)); }
-  bool number_unsigned(Json::number_unsigned_t v) { return Scalar(Json(v)); }
-  bool number_float(Json::number_float_t v, const std::string& /*text*/) { return Scalar(Json(v)); }
-  bool string(std::string& v) { return Scalar(Json(v)); }
-  bool binary(Json::binary_t& /*v*/) { return false; }  // only binary formats (CBOR, ...) have these
-  bool start_object(std::size_t /*size*/) { return Open(true); }
-  bool start_array(std::size_t /*size*/) { return Open(false); }
-  bool end_object() { return Close(); }
-  bool end_array() { return Close(); }
-  bool key(std::string& k);
-  bool parse_error(std::size_t /*at*/, const std::string& /*token*/, const nlohmann::detail::exception&) {
-    return false;
-  }
 
   // The output once the parse succeeded.
   Result<Json> Take() {
@@ -61,9 +46,11 @@ class OutputReader {
   Target Next() const;
   Json* Put(const Target& t, Json v);
   const Shape* Resolve(const ShapeRef& ref);
+  friend class JsonSaxEvents<OutputReader>;
   bool Scalar(Json v);
   bool Open(bool object);
   bool Close();
+  bool Key(std::string& k);
   bool Fail(Error e) {
     if (!error_) error_ = std::move(e);
     return true;  // keep reading: a body that is not JSON at all is reported as such
@@ -78,7 +65,7 @@ class OutputReader {
   std::unordered_map<const ShapeRef*, const Shape*> shapes_;
 };
 
-bool OutputReader::key(std::string& k) {
+bool OutputReader::Key(std::string& k) {
   if (skipping_ > 0 || error_ || stack_.empty()) return true;
   Frame& f = stack_.back();
   if (!f.shape || f.shape->type != ShapeType::kStructure) {
