@@ -341,9 +341,9 @@ Status PostgresStateStore::SaveResults(const std::string& run_id,
   FP_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(*conn_, "BEGIN", what));
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   for (const auto& r : results) {
-    const std::string status = nlohmann::json(r.result).at("status").template get<std::string>();
+    EncodedResult e = EncodeResult(r.result);
     FP_ASSIGN_OR_RETURN(PgResult w, conn_->Exec(sql.c_str(),
-                                                {status, EncodeResult(r.result), now, run_id,
+                                                {std::move(e.status), std::move(e.json), now, run_id,
                                                  ValidUtf8(r.zone), ValidUtf8(r.instance_id)},
                                                 what));
     if (w.Affected() == 0) {

@@ -514,12 +514,9 @@ Status SqliteStateStore::SaveResults(const std::string& run_id,
   FP_RETURN_IF_ERROR(TouchRun(run_id, now));
   FP_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql.c_str(), what));
   st.Bind(3, now).Bind(4, run_id);
-  static const nlohmann::json defaults = R{};
   for (const auto& r : results) {
-    nlohmann::json j = r.result;
-    const std::string status = j.at("status").template get<std::string>();
-    DropDefaults(j, defaults);
-    st.Bind(1, status).Bind(2, DumpJson(j));
+    const EncodedResult e = EncodeResult(r.result);
+    st.Bind(1, e.status).Bind(2, e.json);
     st.Bind(5, r.zone).Bind(6, r.instance_id);
     FP_RETURN_IF_ERROR(st.Run(what));
     if (db_->Changes() == 0) {

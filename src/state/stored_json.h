@@ -29,13 +29,20 @@ Result<T> DecodeStored(const std::string& text, const std::string& what, const s
 // missing key, so this loses nothing, and a typical result shrinks to a third.
 void DropDefaults(nlohmann::json& j, const nlohmann::json& defaults);
 
-// The compact stored form of a phase result: its JSON without default-valued members.
+// A phase result as both stores save it: its status (a column of its own) and its compact JSON,
+// without default-valued members; converted to JSON once for both.
+struct EncodedResult {
+  std::string status;
+  std::string json;
+};
 template <class R>
-std::string EncodeResult(const R& result) {
+EncodedResult EncodeResult(const R& result) {
   static const nlohmann::json defaults = R{};
   nlohmann::json j = result;
+  EncodedResult out{j.at("status").template get<std::string>(), {}};
   DropDefaults(j, defaults);
-  return DumpJson(j);
+  out.json = DumpJson(j);
+  return out;
 }
 
 }  // namespace fleetpatch::state
