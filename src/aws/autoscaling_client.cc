@@ -4,6 +4,7 @@
 
 #include "aws/output_fields.h"
 #include "aws/paginate.h"
+#include "common/chunks.h"
 
 namespace fleetpatch::aws {
 namespace {
@@ -43,7 +44,7 @@ ScalingActivity ScalingActivityFromJson(const json& a) {
 Result<std::vector<AutoScalingInstance>> AutoScalingClient::DescribeAutoScalingInstances(
     const std::vector<std::string>& instance_ids) {
   std::vector<AutoScalingInstance> out;
-  for (const auto& batch : Batches(instance_ids, kAsgDescribeIdsPerCall)) {
+  for (const auto& batch : Chunks(instance_ids, kAsgDescribeIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"MaxRecords", static_cast<int>(kAsgDescribeIdsPerCall)}};
     FP_RETURN_IF_ERROR(
         Paginate(caller_, "DescribeAutoScalingInstances", params, [&](const json& page) -> Status {
@@ -60,7 +61,7 @@ Result<std::vector<ScalingActivity>> AutoScalingClient::StandbyCall(
     const json& extra) {
   FP_RETURN_IF_ERROR(RequireGroup(group, operation));
   std::vector<ScalingActivity> out;
-  for (const auto& batch : Batches(instance_ids, kAsgStandbyIdsPerCall)) {
+  for (const auto& batch : Chunks(instance_ids, kAsgStandbyIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"AutoScalingGroupName", group}};
     params.update(extra);
     FP_ASSIGN_OR_RETURN(json r, caller_.Call(operation, params));

@@ -6,6 +6,7 @@
 
 #include "aws/output_fields.h"
 #include "aws/paginate.h"
+#include "common/chunks.h"
 
 namespace fleetpatch::aws {
 namespace {
@@ -122,7 +123,7 @@ Status Ec2Client::ForEachInstancePage(const DescribeInstancesRequest& request,
   }
   // Explicit ids cannot be combined with MaxResults; long id lists go in batches so no request
   // grows past what EC2 accepts.
-  for (const auto& batch : Batches(request.instance_ids, kDescribeInstancesIdsPerCall)) {
+  for (const auto& batch : Chunks(request.instance_ids, kDescribeInstancesIdsPerCall)) {
     json params = base;
     params["InstanceIds"] = batch;
     FP_RETURN_IF_ERROR(walk(std::move(params)));
@@ -142,7 +143,7 @@ Result<std::vector<Instance>> Ec2Client::DescribeInstances(const DescribeInstanc
 Result<std::vector<InstanceStatusInfo>> Ec2Client::DescribeInstanceStatus(
     const std::vector<std::string>& instance_ids) {
   std::vector<InstanceStatusInfo> out;
-  for (const auto& batch : Batches(instance_ids, kInstanceStatusIdsPerCall)) {
+  for (const auto& batch : Chunks(instance_ids, kInstanceStatusIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"IncludeAllInstances", true}};
     FP_RETURN_IF_ERROR(Paginate(caller_, "DescribeInstanceStatus", params, [&](const json& page) -> Status {
       for (const auto& s : Array(page, "InstanceStatuses")) {

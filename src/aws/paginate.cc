@@ -49,13 +49,4 @@ Status PaginateReading(ApiCaller& caller, const std::string& operation, nlohmann
   }
 }
 
-std::vector<std::vector<std::string>> Batches(const std::vector<std::string>& items, size_t batch_size) {
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < items.size(); i += batch_size) {
-    out.emplace_back(items.begin() + static_cast<std::ptrdiff_t>(i),
-                     items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + batch_size)));
-  }
-  return out;
-}
-
 }  // namespace fleetpatch::aws

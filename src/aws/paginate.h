@@ -29,7 +29,4 @@ using PageBodyReader = std::function<Status(std::string_view body, std::string* 
 Status PaginateReading(ApiCaller& caller, const std::string& operation, nlohmann::json params,
                        const PageBodyReader& read_page);
 
-// Splits `items` into consecutive batches of at most `batch_size` (the last one may be shorter).
-std::vector<std::vector<std::string>> Batches(const std::vector<std::string>& items, size_t batch_size);
-
 }  // namespace fleetpatch::aws

@@ -5,6 +5,7 @@
 #include "aws/output_fields.h"
 #include "aws/paginate.h"
 #include "aws/ssm_pages.h"
+#include "common/chunks.h"
 
 namespace fleetpatch::aws {
 namespace {
@@ -95,7 +96,7 @@ Result<std::vector<SentCommand>> SsmClient::SendCommand(const SendCommandRequest
                                       {"CloudWatchLogGroupName", request.cloudwatch_log_group}};
   }
   std::vector<SentCommand> sent;
-  for (auto& batch : Batches(request.instance_ids, kSsmInstanceIdsPerCall)) {
+  for (auto& batch : Chunks(request.instance_ids, kSsmInstanceIdsPerCall)) {
     json params = base;
     params["InstanceIds"] = batch;
     FP_ASSIGN_OR_RETURN(json out, caller_.Call("SendCommand", params));
@@ -154,7 +155,7 @@ Status SsmClient::CancelCommand(const std::string& command_id, const std::vector
     FP_RETURN_IF_ERROR(caller_.Call("CancelCommand", {{"CommandId", command_id}}));
     return OkStatus();
   }
-  for (const auto& batch : Batches(instance_ids, kSsmInstanceIdsPerCall)) {
+  for (const auto& batch : Chunks(instance_ids, kSsmInstanceIdsPerCall)) {
     FP_RETURN_IF_ERROR(caller_.Call("CancelCommand", {{"CommandId", command_id}, {"InstanceIds", batch}}));
   }
   return OkStatus();
@@ -163,7 +164,7 @@ Status SsmClient::CancelCommand(const std::string& command_id, const std::vector
 Result<std::vector<InstancePatchState>> SsmClient::DescribeInstancePatchStates(
     const std::vector<std::string>& instance_ids) {
   std::vector<InstancePatchState> out;
-  for (const auto& batch : Batches(instance_ids, kSsmInstanceIdsPerCall)) {
+  for (const auto& batch : Chunks(instance_ids, kSsmInstanceIdsPerCall)) {
     json params = {{"InstanceIds", batch}, {"MaxResults", kPatchStatesPageSize}};
     FP_RETURN_IF_ERROR(PaginateReading(caller_, "DescribeInstancePatchStates", params,
                                        [&](std::string_view body, std::string* next_token) {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/chunks.h"
 #include "common/clock.h"
 #include "common/strings.h"
 
@@ -212,15 +213,8 @@ Status CollectCompliance(ZoneApi& api, const LandingZoneInfo& zone, const Compli
                          Clock::time_point now, const std::function<void(const ComplianceRow&)>& on_row) {
   // The listing split into batches, each freed once its rows are handed over: a zone's memory
   // shrinks as its report part grows (all zones of a rate-bound run finish together).
-  std::vector<std::vector<SsmInstanceView>> batches;
-  {
-    FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
-    for (size_t at = 0; at < managed.size(); at += kPatchStatesPerCall) {
-      const auto from = managed.begin() + static_cast<long>(at);
-      const auto to = managed.begin() + static_cast<long>(std::min(managed.size(), at + kPatchStatesPerCall));
-      batches.emplace_back(std::make_move_iterator(from), std::make_move_iterator(to));
-    }
-  }
+  FP_ASSIGN_OR_RETURN(std::vector<SsmInstanceView> managed, api.DescribeInstanceInformation());
+  std::vector<std::vector<SsmInstanceView>> batches = Chunks(std::move(managed), kPatchStatesPerCall);
   std::unordered_map<std::string, PatchStateView> states;  // one batch's
   for (std::vector<SsmInstanceView>& batch : batches) {
     std::vector<std::string> ids;

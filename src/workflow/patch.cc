@@ -74,7 +74,7 @@ Status ZonePatch::Start(std::vector<InstanceRun> batch, int wave) {
     flights_.push_back({cmd, std::move(runs), t});
     poll_.StartedLongAgo(ctx_.clock().SteadyNow());  // resumed
   }
-  for (auto& chunk : Chunks(fresh, kSsmBatch)) {
+  for (auto& chunk : Chunks(std::move(fresh), kSsmBatch)) {
     if (ctx_.cancel.Cancelled()) break;  // not sent: stays queued for --resume
     FP_RETURN_IF_ERROR(Send(std::move(chunk), wave));
   }

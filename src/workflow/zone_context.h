@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chunks.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/run_model.h"
@@ -46,14 +47,6 @@ Error InZone(Error e, const std::string& zone);
 bool TerminalInvocation(const std::string& status);
 // An invocation status (or StatusDetails) that says the agent never got the command.
 bool Undelivered(const std::string& status);
-
-template <class T>
-std::vector<std::vector<T>> Chunks(const std::vector<T>& v, size_t n) {
-  std::vector<std::vector<T>> out;
-  for (size_t i = 0; i < v.size(); i += n)
-    out.emplace_back(v.begin() + i, v.begin() + std::min(v.size(), i + n));
-  return out;
-}
 
 // The earlier of two optional moments.
 inline std::optional<SteadyTime> Earlier(std::optional<SteadyTime> a, std::optional<SteadyTime> b) {
