@@ -16,6 +16,8 @@
 #            --poll-interval S (workflow.poll_interval; default: the product's default)
 #            --real-first-poll (workflow.first_poll.* at the product's defaults instead of scaled by
 #            --time-scale; see the config below)
+#            --first-poll KIND=S (workflow.first_poll.KIND set to S seconds, whatever the mode above;
+#            repeatable; KIND: ami, precheck, patch, reboot)
 #            --extra-config FILE (YAML appended to the generated config, e.g. an aws: section)
 #            --work DIR (kept; default: a fresh directory under /tmp)
 #            --fleet FILE (a fleet file instead of the generator's, e.g. examples/demo/fleet.yml)
@@ -33,6 +35,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
 instances=10000 zones=20 seed=7 time_scale=240 latency_ms=20 build=1 work="" timeout_s=60 ssm_s=60 wave=1000 extra="" poll=""
 scale_first_poll=1
+declare -A first_poll_set=()
 fleet_src="" workers=1 postgres=0 command=full patch_states="" old_backups="" keep_last=0 time_limit=0 postcheck=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
     --extra-config) extra="$2"; shift ;;
     --poll-interval) poll="$2"; shift ;;
     --real-first-poll) scale_first_poll=0 ;;
+    --first-poll) first_poll_set["${2%%=*}"]="${2#*=}"; shift ;;
     --fleet) fleet_src="$2"; shift ;;
     --workers) workers="$2"; shift ;;
     --postgres) postgres=1 ;;
@@ -162,13 +166,18 @@ fi
 zone_workers=$(( (zones + workers - 1) / workers ))
 zone_workers=$(( zone_workers < 64 ? zone_workers : 64 ))
 first_poll=""
-if [ "$scale_first_poll" = 1 ]; then
-  for kind_s in ami:60 precheck:3 patch:60 reboot:30; do
-    scaled="$(awk -v s="${kind_s#*:}" -v x="$time_scale" 'BEGIN { v = s / x; c = int(v); if (c < v) c++; print (c < 1 ? 1 : c) }')"
-    first_poll+=$'\n'"    ${kind_s%%:*}: $scaled"
-  done
-  first_poll=$'\n'"  first_poll:$first_poll"
-fi
+for kind_s in ami:60 precheck:3 patch:60 reboot:30; do
+  kind="${kind_s%%:*}"
+  if [ -n "${first_poll_set[$kind]:-}" ]; then
+    value="${first_poll_set[$kind]}"
+  elif [ "$scale_first_poll" = 1 ]; then
+    value="$(awk -v s="${kind_s#*:}" -v x="$time_scale" 'BEGIN { v = s / x; c = int(v); if (c < v) c++; print (c < 1 ? 1 : c) }')"
+  else
+    continue
+  fi
+  first_poll+=$'\n'"    $kind: $value"
+done
+[ -z "$first_poll" ] || first_poll=$'\n'"  first_poll:$first_poll"
 cat >"$work/config.yml" <<EOF
 version: 1
 landing_zones: landing_zones.yml
