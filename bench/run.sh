@@ -154,7 +154,8 @@ fi
 #    At this time scale a shorter interval would end each phase sooner at the cost of more polls.
 #  - workflow.first_poll.* (the first check of new work, at the first moment any of it can have
 #    finished, then re-checks at waits doubling up to poll_interval) are the product's real first
-#    moments (src/config/config.h: ami 60 s, precheck 3 s, patch 60 s, reboot 30 s) divided by the
+#    moments (its defaults, read from docs/configuration.md: ami 60 s, precheck 3 s, patch 60 s,
+#    reboot 30 s when this was written) divided by the
 #    time scale, rounded up and clamped at the config's minimum of 1 s (at 240: 1 s each), so that the
 #    benchmark keeps the real ratio of polls to work: a wave is then seen to end within about twice
 #    its slowest run instead of at the next 10 s poll. --real-first-poll keeps the real values (each
@@ -165,13 +166,21 @@ fi
 #    the workers (a worker claims up to zone_workers zones: with all of them, the first would take all).
 zone_workers=$(( (zones + workers - 1) / workers ))
 zone_workers=$(( zone_workers < 64 ? zone_workers : 64 ))
+# The product's default first poll of KIND in seconds, from the configuration reference that is
+# generated from the config table (config_docs_test keeps the two equal): not a copy of its own.
+default_first_poll() {
+  local s
+  s="$(sed -n "s/^| \`workflow\.first_poll\.$1\` | \`\([0-9][0-9]*\)\`.*/\1/p" "$repo/docs/configuration.md")"
+  [ -n "$s" ] || { echo "bench/run.sh: no default for workflow.first_poll.$1 in docs/configuration.md" >&2; exit 2; }
+  echo "$s"
+}
 first_poll=""
-for kind_s in ami:60 precheck:3 patch:60 reboot:30; do
-  kind="${kind_s%%:*}"
+for kind in ami precheck patch reboot; do
   if [ -n "${first_poll_set[$kind]:-}" ]; then
     value="${first_poll_set[$kind]}"
   elif [ "$scale_first_poll" = 1 ]; then
-    value="$(awk -v s="${kind_s#*:}" -v x="$time_scale" 'BEGIN { v = s / x; c = int(v); if (c < v) c++; print (c < 1 ? 1 : c) }')"
+    real_s="$(default_first_poll "$kind")" || exit 2
+    value="$(awk -v s="$real_s" -v x="$time_scale" 'BEGIN { v = s / x; c = int(v); if (c < v) c++; print (c < 1 ? 1 : c) }')"
   else
     continue
   fi
